@@ -1,0 +1,435 @@
+package ocpp
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// Enum is implemented by string types whose values are restricted to a
+// list. Decode rejects other values with PropertyConstraintViolation.
+type Enum interface {
+	EnumValues() []string
+}
+
+// Decode decodes payload into dst, a pointer to a struct, checking the
+// constraints written in the struct's `ocpp` tags and relaxing them as relax
+// allows; error codes are spelled for version v. The payload is decoded once.
+//
+// Tag grammar, options separated by commas:
+//
+//	required      the field must be present (OccurenceConstraintViolation)
+//	max=N         a string (or each string of a list) has at most N characters
+//	minitems=N    a list has at least N items (OccurenceConstraintViolation)
+//	relax=NAME    the named relaxation waives this field's minitems
+//	connector     an integer that OCPP wants > 0 (ConnectorIDZeroAsAbsent)
+//
+// Field types: string kinds (an Enum is checked against its values), int
+// and float kinds, bool, DateTime, structs following the same rules, slices
+// of those; each may be a pointer (pointer means optional). Unknown JSON
+// members are ignored. A json.Unmarshal of the same types works too, without
+// the checks.
+func Decode(v Version, payload []byte, dst any, relax Relaxations) error {
+	rv := reflect.ValueOf(dst)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return &Error{Code: InternalError, Reason: "decode target is not a pointer"}
+	}
+	c, err := codecFor(rv.Type().Elem())
+	if err != nil {
+		return &Error{Code: InternalError, Reason: err.Error()}
+	}
+	if e := c.decode(v, payload, rv.Elem(), relax); e != nil {
+		return e
+	}
+	return nil
+}
+
+type kind uint8
+
+const (
+	kString kind = iota
+	kInt
+	kFloat
+	kBool
+	kDateTime
+	kStruct
+	kSlice
+)
+
+type field struct {
+	name      string // JSON name
+	index     int
+	kind      kind
+	ptr       bool         // the target field is a pointer
+	rtype     reflect.Type // target type without the pointer
+	required  bool
+	maxLen    int
+	minItems  int
+	relaxMin  Relaxations
+	connector bool
+	enum      map[string]struct{}
+	sub       *structCodec // kStruct, or kSlice of structs
+	elem      *field       // kSlice
+}
+
+type structCodec struct {
+	typ    reflect.Type
+	shadow reflect.Type
+	fields []field
+}
+
+var codecs sync.Map // reflect.Type → *structCodec; immutable once built
+
+// codecFor returns the cached codec of struct type t, building it once.
+func codecFor(t reflect.Type) (*structCodec, error) {
+	if c, ok := codecs.Load(t); ok {
+		return c.(*structCodec), nil
+	}
+	c, err := buildCodec(t, map[reflect.Type]bool{})
+	if err != nil {
+		return nil, err
+	}
+	actual, _ := codecs.LoadOrStore(t, c)
+	return actual.(*structCodec), nil
+}
+
+func buildCodec(t reflect.Type, seen map[reflect.Type]bool) (*structCodec, error) {
+	if t.Kind() != reflect.Struct {
+		return nil, fmt.Errorf("ocpp: %v is not a struct", t)
+	}
+	if seen[t] {
+		return nil, fmt.Errorf("ocpp: recursive type %v", t)
+	}
+	seen[t] = true
+	defer delete(seen, t)
+	c := &structCodec{typ: t}
+	var sfs []reflect.StructField
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		if !sf.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if name == "" {
+			name = sf.Name
+		}
+		f, shadowT, err := buildField(sf.Type, sf.Tag.Get("ocpp"), seen)
+		if err != nil {
+			return nil, fmt.Errorf("ocpp: %v.%s: %w", t, sf.Name, err)
+		}
+		f.name, f.index = name, i
+		c.fields = append(c.fields, f)
+		sfs = append(sfs, reflect.StructField{Name: sf.Name, Type: shadowT, Tag: reflect.StructTag(`json:"` + name + `"`)})
+	}
+	c.shadow = reflect.StructOf(sfs)
+	return c, nil
+}
+
+// buildField describes one field and returns the type of its shadow: a
+// pointer for scalars and structs (nil means absent), a slice for slices.
+func buildField(t reflect.Type, tag string, seen map[reflect.Type]bool) (field, reflect.Type, error) {
+	var f field
+	if err := f.parseTag(tag); err != nil {
+		return f, nil, err
+	}
+	if t.Kind() == reflect.Pointer {
+		f.ptr, t = true, t.Elem()
+	}
+	f.rtype = t
+	if t.Kind() == reflect.Slice {
+		if f.ptr {
+			return f, nil, errors.New("pointer to slice")
+		}
+		ef, elemShadow, err := buildField(t.Elem(), "", seen)
+		if err != nil {
+			return f, nil, err
+		}
+		if ef.ptr || ef.kind == kSlice {
+			return f, nil, errors.New("slice of pointers or slices")
+		}
+		ef.maxLen, ef.connector = f.maxLen, f.connector
+		f.kind, f.elem = kSlice, &ef
+		return f, reflect.SliceOf(elemShadow.Elem()), nil
+	}
+	var shadow reflect.Type
+	switch {
+	case t == dateTimeType:
+		f.kind, shadow = kDateTime, reflect.TypeFor[shadowTime]()
+	case t.Kind() == reflect.String:
+		f.kind, shadow = kString, reflect.TypeFor[string]()
+		if t.Implements(reflect.TypeFor[Enum]()) {
+			vals := reflect.Zero(t).Interface().(Enum).EnumValues()
+			f.enum = make(map[string]struct{}, len(vals))
+			for _, v := range vals {
+				f.enum[v] = struct{}{}
+			}
+		}
+	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Int64:
+		f.kind, shadow = kInt, reflect.TypeFor[number]()
+	case t.Kind() == reflect.Float32 || t.Kind() == reflect.Float64:
+		f.kind, shadow = kFloat, reflect.TypeFor[number]()
+	case t.Kind() == reflect.Bool:
+		f.kind, shadow = kBool, reflect.TypeFor[bool]()
+	case t.Kind() == reflect.Struct:
+		sub, err := buildCodec(t, seen)
+		if err != nil {
+			return f, nil, err
+		}
+		f.kind, f.sub, shadow = kStruct, sub, sub.shadow
+	default:
+		return f, nil, fmt.Errorf("unsupported type %v", t)
+	}
+	return f, reflect.PointerTo(shadow), nil
+}
+
+func (f *field) parseTag(tag string) error {
+	for opt := range strings.SplitSeq(tag, ",") {
+		key, val, _ := strings.Cut(strings.TrimSpace(opt), "=")
+		var err error
+		switch key {
+		case "":
+		case "required":
+			f.required = true
+		case "connector":
+			f.connector = true
+		case "max":
+			f.maxLen, err = strconv.Atoi(val)
+		case "minitems":
+			f.minItems, err = strconv.Atoi(val)
+		case "relax":
+			f.relaxMin, err = ParseRelaxations([]string{val})
+		default:
+			err = fmt.Errorf("unknown option %q", key)
+		}
+		if err != nil {
+			return fmt.Errorf("tag %q: %w", tag, err)
+		}
+	}
+	return nil
+}
+
+// number is the shadow of a numeric field: the literal, and whether it came
+// quoted. jsonType is set when the JSON value was neither.
+type number struct {
+	lit      string
+	quoted   bool
+	jsonType string
+}
+
+func (n *number) UnmarshalJSON(b []byte) error {
+	switch {
+	case len(b) > 0 && b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		n.lit, n.quoted = s, true
+	case len(b) > 0 && (b[0] == '-' || (b[0] >= '0' && b[0] <= '9')):
+		n.lit = string(b)
+	default:
+		n.jsonType = "non-number"
+	}
+	return nil
+}
+
+// shadowTime is the shadow of a DateTime: it keeps a malformed value so the
+// error can name the field.
+type shadowTime struct {
+	t   DateTime
+	bad string
+}
+
+func (s *shadowTime) UnmarshalJSON(b []byte) error {
+	if err := s.t.UnmarshalJSON(b); err != nil {
+		s.bad = "not an RFC 3339 date-time"
+		if err == error(errDateTimeJSON) {
+			s.bad = "wrong JSON type, want date-time string"
+		}
+	}
+	return nil
+}
+
+// decoder carries one decode call's settings.
+type decoder struct {
+	v     Version
+	relax Relaxations
+}
+
+// path is a JSON path built only when an error needs it.
+type path struct {
+	parent *path
+	name   string
+	index  int // -1 when name is a member
+}
+
+func (p *path) String() string {
+	if p == nil {
+		return ""
+	}
+	s := p.parent.String()
+	if p.index >= 0 {
+		return s + "[" + strconv.Itoa(p.index) + "]"
+	}
+	if s == "" {
+		return p.name
+	}
+	return s + "." + p.name
+}
+
+func (d *decoder) fail(code ErrorCode, p *path, reason string) *Error {
+	return &Error{Code: d.v.Code(code), Field: p.String(), Reason: reason}
+}
+
+func (c *structCodec) decode(v Version, payload []byte, dst reflect.Value, relax Relaxations) *Error {
+	sh := reflect.New(c.shadow)
+	if err := json.Unmarshal(payload, sh.Interface()); err != nil {
+		return jsonError(v, err)
+	}
+	d := decoder{v: v, relax: relax}
+	return d.fillStruct(c, dst, sh.Elem(), nil)
+}
+
+func jsonError(v Version, err error) *Error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		// te.Value names a JSON type ("number"), never the value itself.
+		return &Error{Code: v.Code(TypeConstraintViolation), Field: te.Field, Reason: "wrong JSON type " + te.Value}
+	}
+	return &Error{Code: v.Code(FormationViolation), Reason: "payload is not valid JSON"}
+}
+
+func (d *decoder) fillStruct(c *structCodec, dst, src reflect.Value, parent *path) *Error {
+	for i := range c.fields {
+		f := &c.fields[i]
+		sf := src.Field(i)
+		p := path{parent: parent, name: f.name, index: -1}
+		if f.kind == kSlice {
+			if err := d.fillSlice(f, dst.Field(f.index), sf, &p); err != nil {
+				return err
+			}
+			continue
+		}
+		if sf.IsNil() {
+			if f.required {
+				return d.fail(OccurenceConstraintViolation, &p, "required field missing")
+			}
+			continue
+		}
+		df := dst.Field(f.index)
+		if f.ptr {
+			n := reflect.New(f.rtype)
+			set, err := d.fillValue(f, n.Elem(), sf.Elem(), &p)
+			if err != nil {
+				return err
+			}
+			if set {
+				df.Set(n)
+			}
+			continue
+		}
+		if _, err := d.fillValue(f, df, sf.Elem(), &p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *decoder) fillSlice(f *field, dst, src reflect.Value, p *path) *Error {
+	if src.IsNil() {
+		if f.required {
+			return d.fail(OccurenceConstraintViolation, p, "required field missing")
+		}
+		return nil
+	}
+	n := src.Len()
+	if n < f.minItems && (f.relaxMin == 0 || !d.relax.Has(f.relaxMin)) {
+		return d.fail(OccurenceConstraintViolation, p, "needs at least "+strconv.Itoa(f.minItems)+" items")
+	}
+	out := reflect.MakeSlice(f.rtype, n, n)
+	for i := range n {
+		ep := path{parent: p, index: i}
+		if _, err := d.fillValue(f.elem, out.Index(i), src.Index(i), &ep); err != nil {
+			return err
+		}
+	}
+	dst.Set(out)
+	return nil
+}
+
+// fillValue copies one shadow value into dst after checking it. It reports
+// false when the value is to be treated as absent.
+func (d *decoder) fillValue(f *field, dst, src reflect.Value, p *path) (bool, *Error) {
+	switch f.kind {
+	case kString:
+		s := src.String()
+		if f.maxLen > 0 && len(s) > f.maxLen && utf8.RuneCountInString(s) > f.maxLen && !d.relax.Has(LongStrings) {
+			return false, d.fail(PropertyConstraintViolation, p, "longer than "+strconv.Itoa(f.maxLen)+" characters")
+		}
+		if f.enum != nil {
+			if _, ok := f.enum[s]; !ok {
+				return false, d.fail(PropertyConstraintViolation, p, "value not allowed")
+			}
+		}
+		dst.SetString(s)
+	case kInt, kFloat:
+		return d.fillNumber(f, dst, src.Addr().Interface().(*number), p)
+	case kBool:
+		dst.SetBool(src.Bool())
+	case kDateTime:
+		st := src.Addr().Interface().(*shadowTime)
+		if st.bad != "" {
+			code := PropertyConstraintViolation
+			if strings.HasPrefix(st.bad, "wrong JSON type") {
+				code = TypeConstraintViolation
+			}
+			return false, d.fail(code, p, st.bad)
+		}
+		if st.t.noZone && !d.relax.Has(TimestampWithoutZone) {
+			return false, d.fail(PropertyConstraintViolation, p, "date-time without time zone")
+		}
+		// Accepted (relaxed) values keep ZoneMissing for the caller's logs.
+		*dst.Addr().Interface().(*DateTime) = st.t
+	case kStruct:
+		if err := d.fillStruct(f.sub, dst, src, p); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+func (d *decoder) fillNumber(f *field, dst reflect.Value, n *number, p *path) (bool, *Error) {
+	if n.jsonType != "" {
+		return false, d.fail(TypeConstraintViolation, p, "wrong JSON type, want number")
+	}
+	if n.quoted && !d.relax.Has(NumbersAsStrings) {
+		return false, d.fail(TypeConstraintViolation, p, "number sent as a string")
+	}
+	if f.kind == kFloat {
+		x, err := strconv.ParseFloat(n.lit, 64)
+		if err != nil {
+			return false, d.fail(TypeConstraintViolation, p, "not a number")
+		}
+		dst.SetFloat(x)
+		return true, nil
+	}
+	x, err := strconv.ParseInt(n.lit, 10, 64)
+	if err != nil || dst.OverflowInt(x) {
+		return false, d.fail(TypeConstraintViolation, p, "not an integer in range")
+	}
+	if f.connector && x <= 0 {
+		if x == 0 && d.relax.Has(ConnectorIDZeroAsAbsent) {
+			return false, nil
+		}
+		return false, d.fail(PropertyConstraintViolation, p, "connector id must be greater than 0")
+	}
+	dst.SetInt(x)
+	return true, nil
+}
