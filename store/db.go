@@ -1,0 +1,226 @@
+// Package store is Volt's one SQL storage package for SQLite and PostgreSQL.
+//
+// Open chooses the engine from the DSN: a postgres:// or postgresql:// URL opens
+// PostgreSQL through pgx; anything else is an SQLite file path (or ":memory:",
+// or a "file:" URI) opened with the pure-Go ncruces driver. SQL is written once
+// with ? placeholders and portable types (TEXT, BIGINT, INTEGER, BOOLEAN,
+// DOUBLE PRECISION); timestamps are BIGINT unix milliseconds UTC; ids are TEXT
+// from volt.NewID. Driver errors are mapped to volt codes in errors.go only.
+//
+// Services: NewHierarchyService, NewChargerService, NewUserService and
+// NewAuthService each return the same *Service type, which implements all four
+// volt interfaces; the constructors exist so wiring code reads naturally.
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "github.com/ncruces/go-sqlite3/driver"
+	_ "github.com/ncruces/go-sqlite3/vfs/memdb"
+)
+
+// Dialect names the SQL engine behind a DB.
+type Dialect string
+
+// The supported engines.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is an open database. Now is the clock every transaction reads once at its
+// start; tests replace it.
+type DB struct {
+	Now     func() time.Time
+	Dialect Dialect
+
+	sql *sql.DB
+	dsn string
+}
+
+// Open opens the database named by dsn and refuses a schema newer than this
+// binary knows. It does not migrate: call Migrate.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	db := &DB{Now: time.Now, dsn: dsn}
+	var err error
+	if isPostgresDSN(dsn) {
+		db.Dialect = Postgres
+		db.sql, err = sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		db.sql.SetMaxOpenConns(20)
+		db.sql.SetMaxIdleConns(10)
+		db.sql.SetConnMaxIdleTime(5 * time.Minute)
+	} else {
+		db.Dialect = SQLite
+		name, err := sqliteDSN(dsn)
+		if err != nil {
+			return nil, err
+		}
+		db.sql, err = sql.Open("sqlite3", name)
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite %q: %w", dsn, err)
+		}
+		db.sql.SetMaxOpenConns(8)
+		db.sql.SetMaxIdleConns(8)
+	}
+	if err := db.sql.PingContext(ctx); err != nil {
+		db.sql.Close()
+		return nil, fmt.Errorf("connect to %s database: %w", db.Dialect, err)
+	}
+	if err := db.checkSchemaVersion(ctx); err != nil {
+		db.sql.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// Ping checks that the database answers, for /healthz.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.sql.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping %s: %w", db.Dialect, err)
+	}
+	return nil
+}
+
+// SQL returns the underlying *sql.DB for tools (bulk loaders, benchmarks).
+// Application code uses BeginTx, WithTx and the query helpers instead.
+func (db *DB) SQL() *sql.DB { return db.sql }
+
+func isPostgresDSN(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// sqliteDSN turns a path, ":memory:" or "file:" URI into a "file:" URI with
+// the pragmas Volt needs. busy_timeout comes before journal_mode so that the
+// switch to WAL itself waits for a lock instead of failing.
+func sqliteDSN(dsn string) (string, error) {
+	q := url.Values{}
+	var base string
+	memory := false
+	switch {
+	case dsn == ":memory:" || dsn == "":
+		// Each connection of the pool must see the same database: memdb
+		// shares one in-memory database by name.
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		base = "file:/volt-" + hex.EncodeToString(b[:])
+		q.Set("vfs", "memdb")
+		memory = true
+	case strings.HasPrefix(dsn, "file:"):
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return "", fmt.Errorf("parse sqlite uri %q: %w", dsn, err)
+		}
+		q = u.Query()
+		u.RawQuery = ""
+		base = u.String()
+		memory = q.Get("vfs") == "memdb" || q.Get("mode") == "memory"
+		if p := u.Opaque; p == "" && u.Path != "" && !memory {
+			if err := os.MkdirAll(filepath.Dir(u.Path), 0o750); err != nil {
+				return "", fmt.Errorf("create database directory: %w", err)
+			}
+		}
+	default:
+		abs, err := filepath.Abs(dsn)
+		if err != nil {
+			return "", fmt.Errorf("sqlite path %q: %w", dsn, err)
+		}
+		if err := os.MkdirAll(filepath.Dir(abs), 0o750); err != nil {
+			return "", fmt.Errorf("create database directory: %w", err)
+		}
+		base = (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
+	}
+	// Order matters and url.Values sorts keys, so the query is built by hand.
+	var b strings.Builder
+	b.WriteString(base)
+	b.WriteString("?")
+	if enc := q.Encode(); enc != "" {
+		b.WriteString(enc)
+		b.WriteString("&")
+	}
+	b.WriteString("_pragma=busy_timeout(10000)")
+	if !memory {
+		b.WriteString("&_pragma=journal_mode(wal)&_pragma=synchronous(normal)")
+	}
+	b.WriteString("&_pragma=foreign_keys(on)")
+	if !q.Has("_txlock") {
+		b.WriteString("&_txlock=immediate")
+	}
+	return b.String(), nil
+}
+
+// Exec runs a statement outside a transaction. Placeholders are ?.
+func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := db.sql.ExecContext(ctx, db.rebind(query), args...)
+	return res, mapError(err)
+}
+
+// Query runs a read outside a transaction. Placeholders are ?.
+func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, err := db.sql.QueryContext(ctx, db.rebind(query), args...)
+	return rows, mapError(err)
+}
+
+// QueryRow runs a single-row read outside a transaction. Placeholders are ?.
+func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *Row {
+	return &Row{row: db.sql.QueryRowContext(ctx, db.rebind(query), args...)}
+}
+
+// Row is a single-row result whose Scan maps driver errors to volt codes.
+// sql.ErrNoRows is returned as is, for the caller to phrase as ENOTFOUND.
+type Row struct{ row *sql.Row }
+
+// Scan copies the row's columns into dest.
+func (r *Row) Scan(dest ...any) error { return mapError(r.row.Scan(dest...)) }
+
+func (db *DB) rebind(query string) string {
+	if db.Dialect != Postgres {
+		return query
+	}
+	return rebindDollar(query)
+}
+
+// rebindDollar replaces ? placeholders with $1, $2... outside quoted strings
+// and identifiers.
+func rebindDollar(query string) string {
+	if !strings.Contains(query, "?") {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	n := 0
+	var quote byte
+	for i := 0; i < len(query); i++ {
+		c := query[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '?':
+			n++
+			b.WriteString("$")
+			b.WriteString(fmt.Sprint(n))
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}

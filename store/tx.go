@@ -1,0 +1,111 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+)
+
+// Tx is a write transaction with its time fixed at the start, so every row it
+// touches carries the same timestamp and tests control time through DB.Now.
+type Tx struct {
+	*sql.Tx
+	db  *DB
+	now time.Time
+}
+
+// BeginTx starts a write transaction. On SQLite it takes the write lock at
+// once (BEGIN IMMEDIATE), so it never fails later with a lock upgrade.
+func (db *DB) BeginTx(ctx context.Context) (*Tx, error) {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin transaction: %w", mapError(err))
+	}
+	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Millisecond)}, nil
+}
+
+// Now returns the transaction's fixed time (UTC, millisecond precision).
+func (tx *Tx) Now() time.Time { return tx.now }
+
+// NowMS returns the transaction's fixed time as unix milliseconds.
+func (tx *Tx) NowMS() int64 { return tx.now.UnixMilli() }
+
+// Dialect returns the engine of the transaction.
+func (tx *Tx) Dialect() Dialect { return tx.db.Dialect }
+
+// Exec runs a statement. Placeholders are ?.
+func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := tx.Tx.ExecContext(ctx, tx.db.rebind(query), args...)
+	return res, mapError(err)
+}
+
+// Query runs a read. Placeholders are ?.
+func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, err := tx.Tx.QueryContext(ctx, tx.db.rebind(query), args...)
+	return rows, mapError(err)
+}
+
+// QueryRow runs a single-row read. Placeholders are ?.
+func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *Row {
+	return &Row{row: tx.Tx.QueryRowContext(ctx, tx.db.rebind(query), args...)}
+}
+
+// Commit commits the transaction, mapping driver errors.
+func (tx *Tx) Commit() error { return mapError(tx.Tx.Commit()) }
+
+// maxTxAttempts bounds WithTx retries of busy or serialization failures.
+const maxTxAttempts = 8
+
+// WithTx runs fn in a write transaction and commits it, or rolls it back if fn
+// fails. A transaction that fails because the database was busy (SQLite) or
+// because of a serialization failure or deadlock (PostgreSQL) is retried with
+// jittered backoff; fn must therefore have no effect outside the transaction.
+func (db *DB) WithTx(ctx context.Context, fn func(*Tx) error) error {
+	var err error
+	for attempt := 0; attempt < maxTxAttempts; attempt++ {
+		if attempt > 0 {
+			d := time.Duration(1<<min(attempt, 6)) * time.Millisecond
+			d += time.Duration(rand.Int64N(int64(d)))
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("transaction retry: %w", ctx.Err())
+			case <-time.After(d):
+			}
+		}
+		err = db.runTx(ctx, fn)
+		if !isRetryable(err) {
+			return err
+		}
+	}
+	return fmt.Errorf("transaction failed after %d attempts: %w", maxTxAttempts, err)
+}
+
+func (db *DB) runTx(ctx context.Context, fn func(*Tx) error) (err error) {
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		_ = tx.Rollback()
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// errRetry marks a mapped error as worth retrying (busy, serialization).
+var errRetry = errors.New("store: retryable")
+
+func isRetryable(err error) bool { return err != nil && errors.Is(err, errRetry) }
