@@ -1,7 +1,5 @@
 package volt
 
-import "strings"
-
 // FeeRule is a platform fee: a flat amount, a percentage of the amount it is
 // levied on, or both (Flat + Percent % of the amount). Amounts include VAT.
 // Percent is a percentage ("1.5" is 1.5 %), not a fraction.
@@ -55,7 +53,6 @@ type SocketFee struct {
 
 // Validate checks the socket fee for a currency.
 func (s SocketFee) Validate(currency string) error {
-	s.Period = FeePeriod(strings.ToLower(string(s.Period)))
 	if s.Period != FeeMonthly && s.Period != FeeAnnual {
 		return FieldError("period", "Socket fee period must be %q or %q, got %q.", FeeMonthly, FeeAnnual, s.Period)
 	}
