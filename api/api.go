@@ -1,0 +1,238 @@
+// Package api serves Volt's REST API under /api/v1: JSON with camelCase
+// fields, bearer tokens, errors as {"error": {"code", "message", "field"?}},
+// and an OpenAPI 3.1 document at /api/openapi.json generated from the code by
+// huma. Handlers decode, call one service method and encode; the services
+// authorise every call with the actor this package puts in the context.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/volt-ev/volt"
+)
+
+// MaxBodyBytes is the largest request body the API reads.
+const MaxBodyBytes = 1 << 20
+
+// Auditor records who did what. It is optional (nil: nothing recorded beyond
+// the log).
+// TODO(audit): the portal's audit log implements this; until then commands
+// are only logged.
+type Auditor interface {
+	RecordCommand(ctx context.Context, e CommandAudit)
+}
+
+// CommandAudit is one charger command sent through the API.
+type CommandAudit struct {
+	UserID  string
+	Email   string
+	CPID    string
+	Action  string
+	Request json.RawMessage
+	Outcome string // "ok" or an error code
+	At      time.Time
+}
+
+// Config holds the services the API serves. Commands and ValidateCommand
+// come from the gateway (injected by cmd/voltd so api does not import it).
+type Config struct {
+	Hierarchy volt.HierarchyService
+	Chargers  volt.ChargerService
+	Users     volt.UserService
+	Auth      volt.AuthService
+	Charging  volt.ChargingService
+	Commander volt.ChargerCommander
+	// Commands maps a kebab-case command name ("remote-start") to its OCPP
+	// action ("RemoteStartTransaction").
+	Commands func(name string) (action string, ok bool)
+	// ValidateCommand checks an OCPP request payload for the action; an
+	// invalid one is a *volt.Error with code EINVALID and Field set.
+	ValidateCommand func(action string, body json.RawMessage) error
+	Auditor         Auditor
+	Logger          *slog.Logger
+	Version         string
+	// Now returns the current time (tests); default time.Now.
+	Now func() time.Time
+}
+
+// server holds the configuration for the handlers.
+type server struct {
+	Config
+	mux     *http.ServeMux
+	api     huma.API
+	public  map[string]bool // route patterns served without a token
+	docHTML []byte
+}
+
+// New returns the API handler. Mount it so that it sees the full path
+// (/api/...), e.g. mux.Handle("/api/", api.New(cfg)).
+func New(cfg Config) http.Handler {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Version == "" {
+		cfg.Version = "dev"
+	}
+	s := &server{Config: cfg, mux: http.NewServeMux(), public: map[string]bool{}}
+	s.api = humago.New(s.mux, humaConfig(cfg.Version))
+	s.routes()
+	s.public["GET /api/openapi.json"] = true
+	s.public["GET /api/openapi.yaml"] = true
+	s.public["GET /api/openapi-3.0.json"] = true
+	s.public["GET /api/openapi-3.0.yaml"] = true
+	s.mux.HandleFunc("GET /api/docs", s.serveDocs)
+	s.public["GET /api/docs"] = true
+	html, err := renderDocs(s.api.OpenAPI(), s.public)
+	if err != nil {
+		// The template is fixed and the document comes from code: a failure
+		// here is a programming error caught by the tests.
+		panic(err)
+	}
+	s.docHTML = html
+	return s
+}
+
+func humaConfig(version string) huma.Config {
+	c := huma.DefaultConfig("Volt API", version)
+	c.Info.Description = "REST API of Volt, the open EV-charging back office. " +
+		"Authenticate with POST /api/v1/auth/token and send `Authorization: Bearer <token>`."
+	c.OpenAPIPath = "/api/openapi"
+	c.DocsPath = ""    // served by Volt itself at /api/docs, no CDN
+	c.SchemasPath = "" // schemas live in the OpenAPI document
+	c.CreateHooks = nil
+	c.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"bearer": {Type: "http", Scheme: "bearer"},
+	}
+	c.Security = []map[string][]string{{"bearer": {}}}
+	return c
+}
+
+type ctxKey int
+
+const (
+	keyClientAddr ctxKey = iota
+	keyToken
+)
+
+// ServeHTTP routes a request: unknown routes and methods answer in the error
+// shape; every route but the public ones requires a bearer token, resolved
+// to the actor the services authorise.
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	_, pattern := s.mux.Handler(r)
+	if pattern == "" {
+		s.noRoute(w, r)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 2*MaxBodyBytes)
+	ctx := context.WithValue(r.Context(), keyClientAddr, clientAddr(r))
+	if !s.public[pattern] {
+		token, ok := bearer(r)
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="volt"`)
+			s.writeError(w, r, newError(volt.EUNAUTHORIZED, "A bearer token is required.", ""))
+			return
+		}
+		actor, err := s.Auth.Authenticate(ctx, token)
+		if err != nil {
+			if volt.IsCode(err, volt.EUNAUTHORIZED) {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="volt", error="invalid_token"`)
+			}
+			s.writeError(w, r, toError(ctx, s.Logger, err))
+			return
+		}
+		ctx = volt.NewContextWithActor(ctx, actor)
+		ctx = context.WithValue(ctx, keyToken, token)
+	}
+	s.mux.ServeHTTP(w, r.WithContext(ctx))
+}
+
+// noRoute answers a request no route matches: 405 when the path exists with
+// other methods, else 404.
+func (s *server) noRoute(w http.ResponseWriter, r *http.Request) {
+	rec := &statusRecorder{header: http.Header{}}
+	h, _ := s.mux.Handler(r)
+	h.ServeHTTP(rec, r)
+	if rec.status == http.StatusMethodNotAllowed {
+		if allow := rec.header.Get("Allow"); allow != "" {
+			w.Header().Set("Allow", allow)
+		}
+		s.writeError(w, r, newError(codeMethodNotAllowed, "Method "+r.Method+" is not allowed on "+r.URL.Path+".", ""))
+		return
+	}
+	s.writeError(w, r, newError(volt.ENOTFOUND, "No such route: "+r.URL.Path+".", ""))
+}
+
+// statusRecorder captures the status and headers of the mux's own 404/405
+// handler, whose text body we replace.
+type statusRecorder struct {
+	header http.Header
+	status int
+}
+
+func (r *statusRecorder) Header() http.Header         { return r.header }
+func (r *statusRecorder) Write(b []byte) (int, error) { return len(b), nil }
+func (r *statusRecorder) WriteHeader(status int)      { r.status = status }
+
+// writeError writes e outside huma (middleware, unknown routes).
+func (s *server) writeError(w http.ResponseWriter, r *http.Request, e *Error) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(e.status)
+	if err := json.NewEncoder(w).Encode(e); err != nil {
+		s.Logger.DebugContext(r.Context(), "api: write error answer", "err", err)
+	}
+}
+
+func bearer(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	const p = "bearer "
+	if len(h) <= len(p) || !equalFoldASCII(h[:len(p)], p) {
+		return "", false
+	}
+	return h[len(p):], true
+}
+
+func equalFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range len(a) {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// clientAddr is the address login attempts are rate-limited by.
+// TODO(api): trust X-Forwarded-For from configured proxies only.
+func clientAddr(r *http.Request) string {
+	host := r.RemoteAddr
+	for i := len(host) - 1; i >= 0; i-- {
+		if host[i] == ':' {
+			return host[:i]
+		}
+	}
+	return host
+}
+
+// err converts a service error for a handler's return.
+func (s *server) err(ctx context.Context, err error) error {
+	return toError(ctx, s.Logger, err)
+}

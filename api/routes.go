@@ -1,0 +1,140 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+)
+
+// Prefix is the path prefix of every versioned route.
+const Prefix = "/api/v1"
+
+// routes is THE route table of the API: every operation, its method, path
+// and handler. The OpenAPI document is generated from it.
+func (s *server) routes() {
+	a := s.api
+	const get, post, patch, del, put = http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete, http.MethodPut
+
+	// Authentication.
+	huma.Register(a, s.publicOp(op("createToken", post, "/auth/token", "Log in: exchange email and password for a bearer token", "auth", 200)), s.createToken)
+	huma.Register(a, op("revokeToken", post, "/auth/revoke", "Revoke the bearer token of this request", "auth", 204), s.revokeToken)
+
+	// Estate.
+	huma.Register(a, op("listCpos", get, "/cpos", "List CPOs", "cpos", 200), s.listCPOs)
+	huma.Register(a, op("createCpo", post, "/cpos", "Create a CPO", "cpos", 201), s.createCPO)
+	huma.Register(a, op("getCpo", get, "/cpos/{id}", "Get a CPO", "cpos", 200), s.getCPO)
+	huma.Register(a, op("updateCpo", patch, "/cpos/{id}", "Update a CPO", "cpos", 200), s.patchCPO)
+	huma.Register(a, op("deleteCpo", del, "/cpos/{id}", "Delete a CPO", "cpos", 204), s.deleteCPO)
+
+	huma.Register(a, op("listOwners", get, "/owners", "List owners", "owners", 200), s.listOwners)
+	huma.Register(a, op("createOwner", post, "/owners", "Create an owner", "owners", 201), s.createOwner)
+	huma.Register(a, op("getOwner", get, "/owners/{id}", "Get an owner", "owners", 200), s.getOwner)
+	huma.Register(a, op("updateOwner", patch, "/owners/{id}", "Update an owner", "owners", 200), s.patchOwner)
+	huma.Register(a, op("deleteOwner", del, "/owners/{id}", "Delete an owner", "owners", 204), s.deleteOwner)
+
+	huma.Register(a, op("listHosts", get, "/hosts", "List hosts", "hosts", 200), s.listHosts)
+	huma.Register(a, op("createHost", post, "/hosts", "Create a host", "hosts", 201), s.createHost)
+	huma.Register(a, op("getHost", get, "/hosts/{id}", "Get a host", "hosts", 200), s.getHost)
+	huma.Register(a, op("updateHost", patch, "/hosts/{id}", "Update a host", "hosts", 200), s.patchHost)
+	huma.Register(a, op("deleteHost", del, "/hosts/{id}", "Delete a host", "hosts", 204), s.deleteHost)
+
+	huma.Register(a, op("listSites", get, "/sites", "List sites", "sites", 200), s.listSites)
+	huma.Register(a, op("createSite", post, "/sites", "Create a site", "sites", 201), s.createSite)
+	huma.Register(a, op("getSite", get, "/sites/{id}", "Get a site", "sites", 200), s.getSite)
+	huma.Register(a, op("updateSite", patch, "/sites/{id}", "Update a site", "sites", 200), s.patchSite)
+	huma.Register(a, op("deleteSite", del, "/sites/{id}", "Delete a site", "sites", 204), s.deleteSite)
+
+	huma.Register(a, op("listChargerGroups", get, "/charger-groups", "List charger groups", "charger-groups", 200), s.listChargerGroups)
+	huma.Register(a, op("createChargerGroup", post, "/charger-groups", "Create a charger group", "charger-groups", 201), s.createChargerGroup)
+	huma.Register(a, op("getChargerGroup", get, "/charger-groups/{id}", "Get a charger group", "charger-groups", 200), s.getChargerGroup)
+	huma.Register(a, op("updateChargerGroup", patch, "/charger-groups/{id}", "Update a charger group", "charger-groups", 200), s.patchChargerGroup)
+	huma.Register(a, op("deleteChargerGroup", del, "/charger-groups/{id}", "Delete a charger group", "charger-groups", 204), s.deleteChargerGroup)
+
+	// Chargers, addressed by CPID.
+	huma.Register(a, op("listChargers", get, "/chargers", "List chargers", "chargers", 200), s.listChargers)
+	huma.Register(a, op("createCharger", post, "/chargers", "Onboard a charger: allocates its CPID and OCPP password (shown once)", "chargers", 201), s.createCharger)
+	huma.Register(a, op("getCharger", get, "/chargers/{cpid}", "Get a charger", "chargers", 200), s.getCharger)
+	huma.Register(a, op("updateCharger", patch, "/chargers/{cpid}", "Update a charger (name, charger group)", "chargers", 200), s.patchCharger)
+	huma.Register(a, op("deleteCharger", del, "/chargers/{cpid}", "Delete a charger", "chargers", 204), s.deleteCharger)
+	huma.Register(a, op("resetChargerPassword", post, "/chargers/{cpid}/password", "Issue a new OCPP password (shown once)", "chargers", 200), s.resetChargerPassword)
+	huma.Register(a, op("listChargerMessages", get, "/chargers/{cpid}/messages", "The charger's OCPP message log, newest first", "chargers", 200), s.chargerMessages)
+	huma.Register(a, op("getChargerConfiguration", get, "/chargers/{cpid}/configuration", "The charger's configuration keys as last read", "chargers", 200), s.chargerConfiguration)
+	huma.Register(a, commandOp(op("sendChargerCommand", post, "/chargers/{cpid}/commands/{command}", "Send an OCPP command and return the charger's answer", "chargers", 200)), s.sendCommand)
+
+	// People.
+	huma.Register(a, op("listUsers", get, "/users", "List users", "users", 200), s.listUsers)
+	huma.Register(a, op("createUser", post, "/users", "Create a user", "users", 201), s.createUser)
+	huma.Register(a, op("getUser", get, "/users/{id}", "Get a user", "users", 200), s.getUser)
+	huma.Register(a, op("updateUser", patch, "/users/{id}", "Update a user", "users", 200), s.patchUser)
+	huma.Register(a, op("deleteUser", del, "/users/{id}", "Delete a user", "users", 204), s.deleteUser)
+	huma.Register(a, op("setUserPassword", put, "/users/{id}/password", "Set a user's password", "users", 204), s.setPassword)
+	huma.Register(a, op("listUserUsergroups", get, "/users/{id}/usergroups", "The usergroups of a user", "users", 200), s.userUsergroups)
+
+	huma.Register(a, op("listUsergroups", get, "/usergroups", "List usergroups", "usergroups", 200), s.listUsergroups)
+	huma.Register(a, op("createUsergroup", post, "/usergroups", "Create a usergroup", "usergroups", 201), s.createUsergroup)
+	huma.Register(a, op("getUsergroup", get, "/usergroups/{id}", "Get a usergroup", "usergroups", 200), s.getUsergroup)
+	huma.Register(a, op("updateUsergroup", patch, "/usergroups/{id}", "Update a usergroup", "usergroups", 200), s.patchUsergroup)
+	huma.Register(a, op("deleteUsergroup", del, "/usergroups/{id}", "Delete a usergroup", "usergroups", 204), s.deleteUsergroup)
+	huma.Register(a, op("listUsergroupMembers", get, "/usergroups/{id}/members", "List the members of a usergroup", "usergroups", 200), s.listMembers)
+	huma.Register(a, op("addUsergroupMember", put, "/usergroups/{id}/members/{userId}", "Add a user to a usergroup", "usergroups", 204), s.addMember)
+	huma.Register(a, op("removeUsergroupMember", del, "/usergroups/{id}/members/{userId}", "Remove a user from a usergroup", "usergroups", 204), s.removeMember)
+
+	huma.Register(a, op("listRfidCards", get, "/rfid-cards", "List RFID cards", "rfid-cards", 200), s.listRFIDCards)
+	huma.Register(a, op("createRfidCard", post, "/rfid-cards", "Attach an RFID card to a user", "rfid-cards", 201), s.createRFIDCard)
+	huma.Register(a, op("getRfidCard", get, "/rfid-cards/{id}", "Get an RFID card", "rfid-cards", 200), s.getRFIDCard)
+	huma.Register(a, op("updateRfidCard", patch, "/rfid-cards/{id}", "Update an RFID card (label, blocked, expiry)", "rfid-cards", 200), s.patchRFIDCard)
+	huma.Register(a, op("deleteRfidCard", del, "/rfid-cards/{id}", "Delete an RFID card", "rfid-cards", 204), s.deleteRFIDCard)
+
+	huma.Register(a, op("listAffiliateCodes", get, "/affiliate-codes", "List affiliate codes", "affiliate-codes", 200), s.listAffiliateCodes)
+	huma.Register(a, op("createAffiliateCode", post, "/affiliate-codes", "Create an affiliate code", "affiliate-codes", 201), s.createAffiliateCode)
+	huma.Register(a, op("redeemAffiliateCode", post, "/affiliate-codes/redeem", "Redeem an affiliate code: join its private usergroup", "affiliate-codes", 200), s.redeemAffiliateCode)
+	huma.Register(a, op("getAffiliateCode", get, "/affiliate-codes/{id}", "Get an affiliate code", "affiliate-codes", 200), s.getAffiliateCode)
+	huma.Register(a, op("deleteAffiliateCode", del, "/affiliate-codes/{id}", "Delete an affiliate code", "affiliate-codes", 204), s.deleteAffiliateCode)
+
+	// Charging.
+	huma.Register(a, op("listSessions", get, "/sessions", "List charging sessions", "sessions", 200), s.listSessions)
+	huma.Register(a, op("getSession", get, "/sessions/{id}", "Get a charging session", "sessions", 200), s.getSession)
+	huma.Register(a, op("listCdrs", get, "/cdrs", "List charge detail records", "cdrs", 200), s.listCDRs)
+	huma.Register(a, op("getCdr", get, "/cdrs/{id}", "Get a charge detail record", "cdrs", 200), s.getCDR)
+}
+
+// op describes one operation with the statuses it may answer.
+func op(id, method, path, summary, tag string, status int) huma.Operation {
+	errs := []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusNotFound}
+	switch method {
+	case http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete:
+		errs = append(errs, http.StatusForbidden, http.StatusConflict, http.StatusUnprocessableEntity)
+	}
+	return huma.Operation{
+		OperationID:   id,
+		Method:        method,
+		Path:          Prefix + path,
+		Summary:       summary,
+		Tags:          []string{tag},
+		DefaultStatus: status,
+		MaxBodyBytes:  MaxBodyBytes,
+		Errors:        errs,
+	}
+}
+
+// commandOp completes the command operation: its body is checked against
+// the OCPP schema of the action by ValidateCommand, not by huma, and it has
+// the charger outcomes among its errors.
+func commandOp(o huma.Operation) huma.Operation {
+	o.SkipValidateBody = true
+	o.Errors = append(o.Errors, http.StatusForbidden, http.StatusConflict, http.StatusBadGateway,
+		http.StatusServiceUnavailable, http.StatusGatewayTimeout)
+	o.Description = "The body carries the fields of the OCPP request as the specification names them " +
+		"(remote-start: {\"connectorId\": 1, \"idTag\": \"04A2B3C4\"}); the answer is the charger's " +
+		"response payload verbatim ({\"status\": \"Accepted\"}). A charger without a connection answers " +
+		"409 charger_offline, no answer in time 504 charger_timeout, a CALLERROR 502 charger_call_error " +
+		"with the CALLERROR in error.details. Requires the command permission on the charger (admin, engineer, support)."
+	return o
+}
+
+// publicOp marks an operation as served without a bearer token.
+func (s *server) publicOp(o huma.Operation) huma.Operation {
+	o.Security = []map[string][]string{}
+	s.public[o.Method+" "+o.Path] = true
+	return o
+}
