@@ -1,0 +1,62 @@
+// Volt Admin Portal: the little script the pages need. Live charger updates
+// over server-sent events, and confirmation of destructive forms. Pages work
+// without it; it only saves reloads.
+(function () {
+  "use strict";
+  function setText(row, sel, text) {
+    var el = row.querySelector(sel);
+    if (el) el.textContent = text;
+  }
+  function live(el) {
+    var es = new EventSource(el.dataset.live);
+    var note = el.querySelector("[data-live-note]");
+    es.onopen = function () { if (note) note.textContent = "Live"; };
+    es.onerror = function () { if (note) note.textContent = "Reconnecting…"; };
+    es.addEventListener("connector", function (e) {
+      var d = JSON.parse(e.data);
+      var row = document.querySelector('[data-connector="' + d.connectorId + '"]');
+      if (!row) return;
+      var cell = row.querySelector("[data-status]");
+      if (cell) {
+        cell.textContent = "";
+        var b = document.createElement("span");
+        b.className = "badge " + d.class;
+        b.textContent = d.status;
+        cell.appendChild(b);
+        if (d.errorCode && d.errorCode !== "NoError") {
+          var s = document.createElement("small");
+          s.textContent = " " + d.errorCode;
+          cell.appendChild(s);
+        }
+      }
+      setText(row, "[data-at]", d.at);
+    });
+    es.addEventListener("session", function (e) {
+      var d = JSON.parse(e.data);
+      var row = document.querySelector('[data-connector="' + d.connectorId + '"]');
+      if (!row) return;
+      setText(row, "[data-tx]", d.active ? "#" + d.transactionId : "—");
+      setText(row, "[data-power]", d.active ? d.power : "—");
+      setText(row, "[data-energy]", d.energy);
+      setText(row, "[data-cost]", d.cost);
+    });
+    es.addEventListener("online", function (e) {
+      var d = JSON.parse(e.data);
+      var o = el.querySelector("[data-online]");
+      if (!o) return;
+      o.textContent = "";
+      var b = document.createElement("span");
+      b.className = "badge " + (d.online ? "st-ok" : "st-off");
+      b.textContent = d.online ? "Online" : "Offline";
+      o.appendChild(b);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-live]").forEach(live);
+    document.querySelectorAll("form[data-confirm]").forEach(function (f) {
+      f.addEventListener("submit", function (e) {
+        if (!window.confirm(f.dataset.confirm)) e.preventDefault();
+      });
+    });
+  });
+})();
