@@ -1,0 +1,296 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/volt-ev/volt"
+)
+
+// Pricer is the seam through which the money layer prices sessions. The same
+// Price function gives the live cost (on every register reading) and the CDR
+// cost (at stop), from the tariff snapshot frozen at start, so the two never
+// differ (LESSONS: CitrineOS PR #944).
+type Pricer interface {
+	// SnapshotTariff returns the tariff in force for the session being
+	// started (hierarchy, user, idTag and free vend are set), frozen into
+	// Session.TariffSnapshot, and the payment method. It runs inside the
+	// StartTransaction transaction: it may read the database but must not
+	// write it.
+	SnapshotTariff(ctx context.Context, s *volt.Session, auth volt.AuthResult) (snapshot json.RawMessage, paymentMethod string, err error)
+	// Price returns the cost of s under s.TariffSnapshot for usage u: the
+	// session's start and its register readings in time order, the last
+	// being the one priced up to (the stop reading for a CDR). It must be
+	// pure; volt.PriceSession is the function meant.
+	Price(s *volt.Session, u volt.Usage) (*volt.Cost, error)
+}
+
+// ChargingService implements volt.ChargingService on the SQL store: the state
+// of chargers, connectors, sessions and CDRs as OCPP reports it. Every method
+// runs in one transaction and keeps nothing in memory, so a restart loses
+// nothing. It publishes no events: the gateway does, after the call returns.
+//
+// Writes for one charger are serialised by locking the charger's row first
+// (then connectors, then sessions: one fixed order, so concurrent messages of
+// a charger queue instead of deadlocking). On SQLite every write transaction
+// is BEGIN IMMEDIATE, which serialises them anyway.
+type ChargingService struct {
+	db *DB
+
+	// Pricer prices sessions; nil leaves costs empty.
+	Pricer Pricer
+	// OfflineStartAfter is how much older than its receipt a start may be
+	// before it is flagged offline_start (default 5 minutes).
+	OfflineStartAfter time.Duration
+	// HeartbeatEvery is the least time between two writes of lastSeenAt by
+	// RecordHeartbeat for one charger (default 30 seconds).
+	HeartbeatEvery time.Duration
+}
+
+var _ volt.ChargingService = (*ChargingService)(nil)
+
+// NewChargingService returns the charging service on db.
+func NewChargingService(db *DB) *ChargingService {
+	return &ChargingService{db: db, OfflineStartAfter: 5 * time.Minute, HeartbeatEvery: 30 * time.Second}
+}
+
+// chargerFacts is what the charging service needs of a charger row.
+type chargerFacts struct {
+	CPID                               string
+	CPOID, OwnerID, SiteID, ChargerGrp string
+}
+
+func (c *chargerFacts) ref() volt.Ref {
+	return volt.Ref{CPOID: c.CPOID, OwnerID: c.OwnerID, ChargerGroupID: c.ChargerGrp}
+}
+
+// lockCharger reads the charger and, on PostgreSQL, locks its row for the
+// rest of the transaction: the first lock every per-charger write takes.
+func lockCharger(ctx context.Context, tx *Tx, cpid string) (*chargerFacts, error) {
+	q := `SELECT cpid, cpo_id, owner_id, site_id, charger_group_id FROM chargers WHERE cpid = ?`
+	if tx.Dialect() == Postgres {
+		q += ` FOR UPDATE`
+	}
+	c := &chargerFacts{}
+	err := tx.QueryRow(ctx, q, cpid).Scan(&c.CPID, &c.CPOID, &c.OwnerID, &c.SiteID, &c.ChargerGrp)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, volt.Errorf(volt.ENOTFOUND, "Charger %s not found.", cpid)
+	} else if err != nil {
+		return nil, fmt.Errorf("lock charger %s: %w", cpid, err)
+	}
+	return c, nil
+}
+
+// AuthenticateCharger checks an OCPP identity and its Basic-auth password
+// against the stored argon2id hash. Unknown identity and wrong password are
+// the same EUNAUTHORIZED, and both cost one hash verification.
+func (s *ChargingService) AuthenticateCharger(ctx context.Context, identity, password string) (*volt.Charger, error) {
+	var cpid, hash string
+	err := s.db.QueryRow(ctx, `SELECT cpid, password_hash FROM chargers WHERE ocpp_identity = ? AND deleted_at IS NULL`, identity).Scan(&cpid, &hash)
+	unknown := errors.Is(err, sql.ErrNoRows)
+	if err != nil && !unknown {
+		return nil, fmt.Errorf("authenticate charger %q: %w", identity, err)
+	}
+	if unknown || hash == "" {
+		hash = dummyPasswordHash()
+	}
+	ok, verr := VerifyPassword(hash, password)
+	if unknown || verr != nil || !ok {
+		return nil, volt.Errorf(volt.EUNAUTHORIZED, "Unknown charger identity or wrong password.")
+	}
+	// TODO(store): read through the charger service's FindChargerByCPID
+	// (connectors included) once it lands; until then the fields the gateway
+	// needs to route and authorise.
+	c := &volt.Charger{CPID: cpid, OCPPIdentity: identity, PasswordHash: hash}
+	err = s.db.QueryRow(ctx, `SELECT cpo_id, owner_id, site_id, charger_group_id, vendor, model, ocpp_version
+		FROM chargers WHERE cpid = ?`, cpid).Scan(&c.CPOID, &c.OwnerID, &c.SiteID, &c.ChargerGroupID, &c.Vendor, &c.Model, &c.OCPPVersion)
+	if err != nil {
+		return nil, fmt.Errorf("authenticate charger %q: %w", identity, err)
+	}
+	return c, nil
+}
+
+// ChargerRelaxations returns the OCPP relaxations switched on for the
+// charger's make and model (none for a model not in charger_models).
+func (s *ChargingService) ChargerRelaxations(ctx context.Context, cpid string) ([]string, error) {
+	var raw sql.NullString
+	err := s.db.QueryRow(ctx, `SELECT m.relaxations FROM chargers c
+		JOIN charger_models m ON m.vendor = c.vendor AND m.model = c.model
+		WHERE c.cpid = ?`, cpid).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("relaxations of %s: %w", cpid, err)
+	}
+	return decodeStringList(raw.String)
+}
+
+// RecordConnection records a charger's websocket connecting or going away.
+func (s *ChargingService) RecordConnection(ctx context.Context, cpid string, online bool, ocppVersion string, at time.Time) error {
+	return s.db.WithTx(ctx, func(tx *Tx) error {
+		if _, err := lockCharger(ctx, tx, cpid); err != nil {
+			return err
+		}
+		q := `UPDATE chargers SET online = ?, last_seen_at = ?, updated_at = ? WHERE cpid = ?`
+		args := []any{online, toMS(at), tx.NowMS(), cpid}
+		if online && ocppVersion != "" {
+			q = `UPDATE chargers SET online = ?, last_seen_at = ?, updated_at = ?, ocpp_version = ? WHERE cpid = ?`
+			args = []any{online, toMS(at), tx.NowMS(), ocppVersion, cpid}
+		}
+		if _, err := tx.Exec(ctx, q, args...); err != nil {
+			return fmt.Errorf("record connection of %s: %w", cpid, err)
+		}
+		return nil
+	})
+}
+
+// RecordHeartbeat records that the charger is alive. It writes at most once
+// per HeartbeatEvery per charger: the condition is in the UPDATE itself, so a
+// heartbeat inside the window costs no write.
+func (s *ChargingService) RecordHeartbeat(ctx context.Context, cpid string, at time.Time) error {
+	t := toMS(at)
+	_, err := s.db.Exec(ctx, `UPDATE chargers SET last_seen_at = ? WHERE cpid = ?
+		AND (last_seen_at IS NULL OR last_seen_at <= ?)`, t, cpid, t-s.HeartbeatEvery.Milliseconds())
+	if err != nil {
+		return fmt.Errorf("record heartbeat of %s: %w", cpid, err)
+	}
+	return nil
+}
+
+// RecordBoot records what a charger says about itself at boot, and adds an
+// unknown make/model to charger_models as not certified.
+func (s *ChargingService) RecordBoot(ctx context.Context, cpid string, b volt.BootInfo) error {
+	return s.db.WithTx(ctx, func(tx *Tx) error {
+		if _, err := lockCharger(ctx, tx, cpid); err != nil {
+			return err
+		}
+		at := b.At
+		if at.IsZero() {
+			at = tx.Now()
+		}
+		_, err := tx.Exec(ctx, `UPDATE chargers SET vendor = ?, model = ?, serial_number = ?, firmware = ?,
+			iccid = ?, imsi = ?, meter_type = ?, booted_at = ?, last_seen_at = ?, updated_at = ? WHERE cpid = ?`,
+			b.Vendor, b.Model, b.SerialNumber, b.Firmware, b.ICCID, b.IMSI, b.MeterType,
+			toMS(at), toMS(at), tx.NowMS(), cpid)
+		if err != nil {
+			return fmt.Errorf("record boot of %s: %w", cpid, err)
+		}
+		if b.OCPPVersion != "" {
+			if _, err := tx.Exec(ctx, `UPDATE chargers SET ocpp_version = ? WHERE cpid = ?`, b.OCPPVersion, cpid); err != nil {
+				return fmt.Errorf("record boot of %s: %w", cpid, err)
+			}
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO charger_models (vendor, model, certified, relaxations, notes, updated_at)
+			VALUES (?, ?, FALSE, '[]', '', ?) ON CONFLICT DO NOTHING`, b.Vendor, b.Model, tx.NowMS())
+		if err != nil {
+			return fmt.Errorf("record model %s/%s: %w", b.Vendor, b.Model, err)
+		}
+		return nil
+	})
+}
+
+// RecordStatus updates the connector's status (unless the report is older
+// than the one stored) and appends it to the status history. Connector 0 (the
+// charger as a whole) goes to the history only.
+func (s *ChargingService) RecordStatus(ctx context.Context, r volt.StatusReport) error {
+	return s.db.WithTx(ctx, func(tx *Tx) error {
+		if _, err := lockCharger(ctx, tx, r.CPID); err != nil {
+			return err
+		}
+		at := r.At
+		if at.IsZero() {
+			at = tx.Now()
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO status_history (cpid, connector_id, status, error_code, info, vendor_error, at, received_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, r.CPID, r.ConnectorID, string(r.Status), r.ErrorCode, r.Info, r.VendorError, toMS(at), tx.NowMS())
+		if err != nil {
+			return fmt.Errorf("record status history of %s/%d: %w", r.CPID, r.ConnectorID, err)
+		}
+		if r.ConnectorID <= 0 {
+			return nil
+		}
+		res, err := tx.Exec(ctx, `UPDATE connectors SET status = ?, error_code = ?, info = ?, vendor_error = ?, status_at = ?
+			WHERE cpid = ? AND connector_id = ? AND (status_at IS NULL OR status_at <= ?)`,
+			string(r.Status), r.ErrorCode, r.Info, r.VendorError, toMS(at), r.CPID, r.ConnectorID, toMS(at))
+		if err != nil {
+			return fmt.Errorf("record status of %s/%d: %w", r.CPID, r.ConnectorID, err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			return nil
+		}
+		// A connector the charger has but Volt did not know of: add it.
+		_, err = tx.Exec(ctx, `INSERT INTO connectors (cpid, connector_id, type, max_power_w, status, error_code, info, vendor_error, status_at)
+			VALUES (?, ?, '', 0, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			r.CPID, r.ConnectorID, string(r.Status), r.ErrorCode, r.Info, r.VendorError, toMS(at))
+		if err != nil {
+			return fmt.Errorf("add connector %s/%d: %w", r.CPID, r.ConnectorID, err)
+		}
+		return nil
+	})
+}
+
+// RecordConfiguration stores configuration keys as read from the charger
+// (GetConfiguration). Keys not in the list are kept: a GetConfiguration may
+// ask for some keys only.
+func (s *ChargingService) RecordConfiguration(ctx context.Context, cpid string, keys []volt.ConfigKey) error {
+	return s.db.WithTx(ctx, func(tx *Tx) error {
+		if _, err := lockCharger(ctx, tx, cpid); err != nil {
+			return err
+		}
+		for _, k := range keys {
+			_, err := tx.Exec(ctx, `INSERT INTO charger_configuration (cpid, config_key, value, readonly, updated_at)
+				VALUES (?, ?, ?, ?, ?) ON CONFLICT (cpid, config_key)
+				DO UPDATE SET value = excluded.value, readonly = excluded.readonly, updated_at = excluded.updated_at`,
+				cpid, k.Key, k.Value, k.Readonly, tx.NowMS())
+			if err != nil {
+				return fmt.Errorf("record configuration %s of %s: %w", k.Key, cpid, err)
+			}
+		}
+		return nil
+	})
+}
+
+// FindConfiguration returns the charger's configuration keys as last read,
+// for an actor who may read the charger.
+func (s *ChargingService) FindConfiguration(ctx context.Context, cpid string) ([]volt.ConfigKey, error) {
+	if err := s.canReadCharger(ctx, cpid); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.Query(ctx, `SELECT config_key, value, readonly FROM charger_configuration WHERE cpid = ? ORDER BY config_key`, cpid)
+	if err != nil {
+		return nil, fmt.Errorf("find configuration of %s: %w", cpid, err)
+	}
+	defer rows.Close()
+	keys := []volt.ConfigKey{}
+	for rows.Next() {
+		var k volt.ConfigKey
+		var v sql.NullString
+		if err := rows.Scan(&k.Key, &v, &k.Readonly); err != nil {
+			return nil, fmt.Errorf("scan configuration of %s: %w", cpid, mapError(err))
+		}
+		if v.Valid {
+			k.Value = &v.String
+		}
+		keys = append(keys, k)
+	}
+	return keys, mapError(rows.Err())
+}
+
+// canReadCharger returns ENOTFOUND unless the actor in ctx may read the
+// charger (its existence stays hidden otherwise).
+func (s *ChargingService) canReadCharger(ctx context.Context, cpid string) error {
+	var c chargerFacts
+	err := s.db.QueryRow(ctx, `SELECT cpo_id, owner_id, charger_group_id FROM chargers WHERE cpid = ?`, cpid).
+		Scan(&c.CPOID, &c.OwnerID, &c.ChargerGrp)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("find charger %s: %w", cpid, err)
+	}
+	if err != nil || !volt.ActorFromContext(ctx).Can(volt.PermRead, c.ref()) {
+		return volt.Errorf(volt.ENOTFOUND, "Charger %s not found.", cpid)
+	}
+	return nil
+}

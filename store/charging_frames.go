@@ -1,0 +1,141 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/volt-ev/volt"
+)
+
+// frameIDs issues frame_log ids: time-ordered 63-bit integers (milliseconds
+// since 2020 in the top 41 bits, a random 10-bit node number, a 12-bit
+// sequence), so that pages by id are pages by time and two nodes writing
+// the same table do not collide.
+type frameIDs struct {
+	mu   sync.Mutex
+	node int64
+	last int64 // last milliseconds used
+	seq  int64
+}
+
+var frameIDGen = newFrameIDs()
+
+const frameEpochMS = 1577836800000 // 2020-01-01T00:00:00Z
+
+func newFrameIDs() *frameIDs {
+	var b [2]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Sprintf("store: crypto/rand failed: %v", err))
+	}
+	return &frameIDs{node: int64(binary.BigEndian.Uint16(b[:]) & 0x3ff)}
+}
+
+func (g *frameIDs) next(now time.Time) int64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	ms := now.UnixMilli() - frameEpochMS
+	if ms <= g.last {
+		ms = g.last
+		g.seq++
+		if g.seq > 0xfff { // sequence exhausted: borrow the next millisecond
+			ms++
+			g.seq = 0
+		}
+	} else {
+		g.seq = 0
+	}
+	g.last = ms
+	return ms<<22 | g.node<<12 | g.seq
+}
+
+// maxFramesPerInsert keeps a multi-row INSERT under the parameter limits.
+const maxFramesPerInsert = 500
+
+// LogFrames stores OCPP frames in multi-row INSERTs in one transaction. The
+// ids of frames are set.
+func (s *ChargingService) LogFrames(ctx context.Context, frames []volt.FrameLog) error {
+	if len(frames) == 0 {
+		return nil
+	}
+	for i := range frames {
+		if frames[i].At.IsZero() {
+			frames[i].At = s.db.Now()
+		}
+		frames[i].ID = frameIDGen.next(s.db.Now())
+	}
+	err := s.db.WithTx(ctx, func(tx *Tx) error {
+		for rest := frames; len(rest) > 0; {
+			n := min(len(rest), maxFramesPerInsert)
+			var b strings.Builder
+			b.WriteString(`INSERT INTO frame_log (id, cpid, identity, direction, action, unique_id, frame, at) VALUES `)
+			args := make([]any, 0, n*8)
+			for i, f := range rest[:n] {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+				args = append(args, f.ID, f.CPID, f.Identity, f.Direction, f.Action, f.UniqueID, f.Frame, toMS(f.At))
+			}
+			if _, err := tx.Exec(ctx, b.String(), args...); err != nil {
+				return fmt.Errorf("insert frames: %w", err)
+			}
+			rest = rest[n:]
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("log %d frames: %w", len(frames), err)
+	}
+	return nil
+}
+
+// FindFrames returns a charger's frames with id below before (0: the newest),
+// newest first, at most limit (default 50, at most 500), for an actor who may
+// read the charger.
+func (s *ChargingService) FindFrames(ctx context.Context, cpid string, before int64, limit int) ([]*volt.FrameLog, error) {
+	if err := s.canReadCharger(ctx, cpid); err != nil {
+		return nil, err
+	}
+	p := volt.Page{Limit: limit}.Normalize()
+	q := `SELECT id, cpid, identity, direction, action, unique_id, frame, at FROM frame_log WHERE cpid = ?`
+	args := []any{cpid}
+	if before > 0 {
+		q += ` AND id < ?`
+		args = append(args, before)
+	}
+	rows, err := s.db.Query(ctx, q+` ORDER BY id DESC LIMIT ?`, append(args, p.Limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("find frames of %s: %w", cpid, err)
+	}
+	defer rows.Close()
+	out := []*volt.FrameLog{}
+	for rows.Next() {
+		var f volt.FrameLog
+		var at int64
+		if err := rows.Scan(&f.ID, &f.CPID, &f.Identity, &f.Direction, &f.Action, &f.UniqueID, &f.Frame, &at); err != nil {
+			return nil, fmt.Errorf("find frames of %s: %w", cpid, mapError(err))
+		}
+		f.At = fromMS(at)
+		out = append(out, &f)
+	}
+	return out, mapError(rows.Err())
+}
+
+// PruneFrames deletes frames logged before olderThan (the retention job) and
+// returns how many went.
+func (s *ChargingService) PruneFrames(ctx context.Context, olderThan time.Time) (int64, error) {
+	res, err := s.db.Exec(ctx, `DELETE FROM frame_log WHERE at < ?`, toMS(olderThan))
+	if err != nil {
+		return 0, fmt.Errorf("prune frames: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("prune frames: %w", mapError(err))
+	}
+	return n, nil
+}
