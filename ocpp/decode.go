@@ -263,29 +263,24 @@ type decoder struct {
 	relax Relaxations
 }
 
-// path is a JSON path built only when an error needs it.
-type path struct {
-	parent *path
-	name   string
-	index  int // -1 when name is a member
+// fail returns an error about the current value; the callers above it
+// prepend their member names and indexes on the way out (see within), so a
+// successful decode builds no path at all.
+func (d *decoder) fail(code ErrorCode, reason string) *Error {
+	return &Error{Code: d.v.Code(code), Reason: reason}
 }
 
-func (p *path) String() string {
-	if p == nil {
-		return ""
+// within prefixes e's field path with a member name or an index ("[3]").
+func within(e *Error, seg string) *Error {
+	switch {
+	case e.Field == "":
+		e.Field = seg
+	case e.Field[0] == '[':
+		e.Field = seg + e.Field
+	default:
+		e.Field = seg + "." + e.Field
 	}
-	s := p.parent.String()
-	if p.index >= 0 {
-		return s + "[" + strconv.Itoa(p.index) + "]"
-	}
-	if s == "" {
-		return p.name
-	}
-	return s + "." + p.name
-}
-
-func (d *decoder) fail(code ErrorCode, p *path, reason string) *Error {
-	return &Error{Code: d.v.Code(code), Field: p.String(), Reason: reason}
+	return e
 }
 
 func (c *structCodec) decode(v Version, payload []byte, dst reflect.Value, relax Relaxations) *Error {
@@ -294,7 +289,7 @@ func (c *structCodec) decode(v Version, payload []byte, dst reflect.Value, relax
 		return jsonError(v, err)
 	}
 	d := decoder{v: v, relax: relax}
-	return d.fillStruct(c, dst, sh.Elem(), nil)
+	return d.fillStruct(c, dst, sh.Elem())
 }
 
 func jsonError(v Version, err error) *Error {
@@ -306,58 +301,56 @@ func jsonError(v Version, err error) *Error {
 	return &Error{Code: v.Code(FormationViolation), Reason: "payload is not valid JSON"}
 }
 
-func (d *decoder) fillStruct(c *structCodec, dst, src reflect.Value, parent *path) *Error {
+func (d *decoder) fillStruct(c *structCodec, dst, src reflect.Value) *Error {
 	for i := range c.fields {
 		f := &c.fields[i]
 		sf := src.Field(i)
-		p := path{parent: parent, name: f.name, index: -1}
 		if f.kind == kSlice {
-			if err := d.fillSlice(f, dst.Field(f.index), sf, &p); err != nil {
-				return err
+			if err := d.fillSlice(f, dst.Field(f.index), sf); err != nil {
+				return within(err, f.name)
 			}
 			continue
 		}
 		if sf.IsNil() {
 			if f.required {
-				return d.fail(OccurenceConstraintViolation, &p, "required field missing")
+				return within(d.fail(OccurenceConstraintViolation, "required field missing"), f.name)
 			}
 			continue
 		}
 		df := dst.Field(f.index)
 		if f.ptr {
 			n := reflect.New(f.rtype)
-			set, err := d.fillValue(f, n.Elem(), sf.Elem(), &p)
+			set, err := d.fillValue(f, n.Elem(), sf.Elem())
 			if err != nil {
-				return err
+				return within(err, f.name)
 			}
 			if set {
 				df.Set(n)
 			}
 			continue
 		}
-		if _, err := d.fillValue(f, df, sf.Elem(), &p); err != nil {
-			return err
+		if _, err := d.fillValue(f, df, sf.Elem()); err != nil {
+			return within(err, f.name)
 		}
 	}
 	return nil
 }
 
-func (d *decoder) fillSlice(f *field, dst, src reflect.Value, p *path) *Error {
+func (d *decoder) fillSlice(f *field, dst, src reflect.Value) *Error {
 	if src.IsNil() {
 		if f.required {
-			return d.fail(OccurenceConstraintViolation, p, "required field missing")
+			return d.fail(OccurenceConstraintViolation, "required field missing")
 		}
 		return nil
 	}
 	n := src.Len()
 	if n < f.minItems && (f.relaxMin == 0 || !d.relax.Has(f.relaxMin)) {
-		return d.fail(OccurenceConstraintViolation, p, "needs at least "+strconv.Itoa(f.minItems)+" items")
+		return d.fail(OccurenceConstraintViolation, "needs at least "+strconv.Itoa(f.minItems)+" items")
 	}
 	out := reflect.MakeSlice(f.rtype, n, n)
 	for i := range n {
-		ep := path{parent: p, index: i}
-		if _, err := d.fillValue(f.elem, out.Index(i), src.Index(i), &ep); err != nil {
-			return err
+		if _, err := d.fillValue(f.elem, out.Index(i), src.Index(i)); err != nil {
+			return within(err, "["+strconv.Itoa(i)+"]")
 		}
 	}
 	dst.Set(out)
@@ -366,21 +359,21 @@ func (d *decoder) fillSlice(f *field, dst, src reflect.Value, p *path) *Error {
 
 // fillValue copies one shadow value into dst after checking it. It reports
 // false when the value is to be treated as absent.
-func (d *decoder) fillValue(f *field, dst, src reflect.Value, p *path) (bool, *Error) {
+func (d *decoder) fillValue(f *field, dst, src reflect.Value) (bool, *Error) {
 	switch f.kind {
 	case kString:
 		s := src.String()
 		if f.maxLen > 0 && len(s) > f.maxLen && utf8.RuneCountInString(s) > f.maxLen && !d.relax.Has(LongStrings) {
-			return false, d.fail(PropertyConstraintViolation, p, "longer than "+strconv.Itoa(f.maxLen)+" characters")
+			return false, d.fail(PropertyConstraintViolation, "longer than "+strconv.Itoa(f.maxLen)+" characters")
 		}
 		if f.enum != nil {
 			if _, ok := f.enum[s]; !ok {
-				return false, d.fail(PropertyConstraintViolation, p, "value not allowed")
+				return false, d.fail(PropertyConstraintViolation, "value not allowed")
 			}
 		}
 		dst.SetString(s)
 	case kInt, kFloat:
-		return d.fillNumber(f, dst, src.Addr().Interface().(*number), p)
+		return d.fillNumber(f, dst, src.Addr().Interface().(*number))
 	case kBool:
 		dst.SetBool(src.Bool())
 	case kDateTime:
@@ -390,45 +383,45 @@ func (d *decoder) fillValue(f *field, dst, src reflect.Value, p *path) (bool, *E
 			if strings.HasPrefix(st.bad, "wrong JSON type") {
 				code = TypeConstraintViolation
 			}
-			return false, d.fail(code, p, st.bad)
+			return false, d.fail(code, st.bad)
 		}
 		if st.t.noZone && !d.relax.Has(TimestampWithoutZone) {
-			return false, d.fail(PropertyConstraintViolation, p, "date-time without time zone")
+			return false, d.fail(PropertyConstraintViolation, "date-time without time zone")
 		}
 		// Accepted (relaxed) values keep ZoneMissing for the caller's logs.
 		*dst.Addr().Interface().(*DateTime) = st.t
 	case kStruct:
-		if err := d.fillStruct(f.sub, dst, src, p); err != nil {
+		if err := d.fillStruct(f.sub, dst, src); err != nil {
 			return false, err
 		}
 	}
 	return true, nil
 }
 
-func (d *decoder) fillNumber(f *field, dst reflect.Value, n *number, p *path) (bool, *Error) {
+func (d *decoder) fillNumber(f *field, dst reflect.Value, n *number) (bool, *Error) {
 	if n.jsonType != "" {
-		return false, d.fail(TypeConstraintViolation, p, "wrong JSON type, want number")
+		return false, d.fail(TypeConstraintViolation, "wrong JSON type, want number")
 	}
 	if n.quoted && !d.relax.Has(NumbersAsStrings) {
-		return false, d.fail(TypeConstraintViolation, p, "number sent as a string")
+		return false, d.fail(TypeConstraintViolation, "number sent as a string")
 	}
 	if f.kind == kFloat {
 		x, err := strconv.ParseFloat(n.lit, 64)
 		if err != nil {
-			return false, d.fail(TypeConstraintViolation, p, "not a number")
+			return false, d.fail(TypeConstraintViolation, "not a number")
 		}
 		dst.SetFloat(x)
 		return true, nil
 	}
 	x, err := strconv.ParseInt(n.lit, 10, 64)
 	if err != nil || dst.OverflowInt(x) {
-		return false, d.fail(TypeConstraintViolation, p, "not an integer in range")
+		return false, d.fail(TypeConstraintViolation, "not an integer in range")
 	}
 	if f.connector && x <= 0 {
 		if x == 0 && d.relax.Has(ConnectorIDZeroAsAbsent) {
 			return false, nil
 		}
-		return false, d.fail(PropertyConstraintViolation, p, "connector id must be greater than 0")
+		return false, d.fail(PropertyConstraintViolation, "connector id must be greater than 0")
 	}
 	dst.SetInt(x)
 	return true, nil

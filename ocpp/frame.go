@@ -175,8 +175,10 @@ var (
 	errUnknownTyp = errors.New("unknown message type")
 )
 
-// ParseFrame decodes one OCPP-J message for protocol version v. The array is
-// decoded once; payloads stay raw for DecodeRequest and DecodeResponse.
+// ParseFrame decodes one OCPP-J message for protocol version v. The input is
+// checked to be valid JSON and split once; payloads stay raw for
+// DecodeRequest and DecodeResponse, and alias data (do not reuse the buffer
+// while the frame is in use).
 //
 // On failure the error is a *FrameError: invalid JSON or not an array is a
 // FormationViolation (FormatViolation in 2.0.1) with unique id "-1"; a frame
@@ -186,9 +188,9 @@ var (
 // CALLERROR frames are dropped (Reply nil): OCPP answers only CALLs. The
 // CALLERROR description never repeats the input.
 func ParseFrame(v Version, data []byte) (Frame, error) {
-	var elems []json.RawMessage
-	if err := json.Unmarshal(data, &elems); err != nil {
-		return nil, reply(v, unreadableID, FormationViolation, "message is not a JSON array", fmt.Errorf("%w: %w", errNotArray, err))
+	elems, ok := splitArray(data)
+	if !ok {
+		return nil, reply(v, unreadableID, FormationViolation, "message is not a JSON array", errNotArray)
 	}
 	if len(elems) == 0 {
 		return nil, reply(v, unreadableID, v.frameCode(), "empty message array", errNoType)
@@ -301,4 +303,74 @@ func reply(v Version, id string, code ErrorCode, desc string, cause error) *Fram
 		fid = ""
 	}
 	return &FrameError{Reply: &ce, UniqueID: fid, Err: cause}
+}
+
+// splitArray returns the elements of a top-level JSON array, aliasing data,
+// or false when data is not valid JSON or not an array. A JSON null counts
+// as an empty array (ProtocolError rather than FormationViolation).
+func splitArray(data []byte) ([]json.RawMessage, bool) {
+	if !json.Valid(data) {
+		return nil, false
+	}
+	data = bytes.TrimSpace(data)
+	if string(data) == "null" {
+		return nil, true
+	}
+	if data[0] != '[' {
+		return nil, false
+	}
+	elems := make([]json.RawMessage, 0, 5)
+	i := skipSpace(data, 1)
+	if data[i] == ']' {
+		return elems, true
+	}
+	for {
+		end := skipValue(data, i)
+		elems = append(elems, data[i:end:end])
+		i = skipSpace(data, end)
+		if data[i] == ']' {
+			return elems, true
+		}
+		i = skipSpace(data, i+1) // the comma
+	}
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the end of the valid JSON value starting at b[i].
+func skipValue(b []byte, i int) int {
+	depth := 0
+	for ; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			for i++; b[i] != '"'; i++ {
+				if b[i] == '\\' {
+					i++
+				}
+			}
+			if depth == 0 {
+				return i + 1
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 {
+				return i // end of the enclosing array: a literal ended here
+			}
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		case ',', ' ', '\t', '\n', '\r':
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return i
 }

@@ -247,5 +247,9 @@ func FuzzParseFrame(f *testing.F) {
 		if ce, ok := fr.(CallError); ok {
 			checkCallErrorJSON(t, ce)
 		}
+		again, err := ParseFrame(v, b)
+		if err != nil || again.ID() != fr.ID() || again.MessageType() != fr.MessageType() {
+			t.Fatalf("re-parse of %s: %v", b, err)
+		}
 	})
 }
