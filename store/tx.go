@@ -109,3 +109,13 @@ func (db *DB) runTx(ctx context.Context, fn func(*Tx) error) (err error) {
 var errRetry = errors.New("store: retryable")
 
 func isRetryable(err error) bool { return err != nil && errors.Is(err, errRetry) }
+
+// BeginReadTx starts a read-only transaction, so that a list and its total
+// count see the same snapshot. It never takes SQLite's write lock.
+func (db *DB) BeginReadTx(ctx context.Context) (*Tx, error) {
+	tx, err := db.sql.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("begin read transaction: %w", mapError(err))
+	}
+	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Millisecond)}, nil
+}
