@@ -19,7 +19,7 @@ type commandInput struct {
 	CPIDInput
 	Command string `path:"command" maxLength:"64" doc:"Kebab-case OCPP action: remote-start, remote-stop, reset, unlock-connector, change-availability, get-configuration, change-configuration, trigger-message, clear-cache, ..."`
 	Timeout int    `query:"timeout" minimum:"0" maximum:"120" doc:"Seconds to wait for the charger's answer (default 30, at most 120)."`
-	RawBody []byte `contentType:"application/json" doc:"The OCPP request fields as the spec names them, e.g. {\"connectorId\":1,\"idTag\":\"04A2B3C4\"}."`
+	Body    *json.RawMessage `doc:"The OCPP request fields as the spec names them, e.g. {\"connectorId\":1,\"idTag\":\"04A2B3C4\"}."`
 }
 
 // CommandOutput is the charger's response payload, verbatim.
@@ -45,7 +45,11 @@ func (s *server) sendCommand(ctx context.Context, in *commandInput) (*CommandOut
 	if !actor.Can(volt.PermCommand, c.Ref()) {
 		return nil, newError(volt.EFORBIDDEN, "You may not send commands to this charger.", "")
 	}
-	body, aerr := commandBody(in.RawBody)
+	var raw []byte
+	if in.Body != nil {
+		raw = *in.Body
+	}
+	body, aerr := commandBody(raw)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -79,7 +83,7 @@ func (s *server) sendCommand(ctx context.Context, in *commandInput) (*CommandOut
 
 // commandBody checks the raw body is one JSON object; empty means {}.
 func commandBody(raw []byte) (json.RawMessage, *Error) {
-	if len(raw) == 0 {
+	if len(raw) == 0 || string(raw) == "null" {
 		return json.RawMessage("{}"), nil
 	}
 	var obj map[string]json.RawMessage

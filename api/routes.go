@@ -117,11 +117,10 @@ func op(id, method, path, summary, tag string, status int) huma.Operation {
 	}
 }
 
-// commandOp completes the command operation: its body is checked against
-// the OCPP schema of the action by ValidateCommand, not by huma, and it has
-// the charger outcomes among its errors.
+// commandOp completes the command operation: its body (any JSON object) is
+// checked against the OCPP schema of the action by ValidateCommand, not by
+// huma, and it has the charger outcomes among its errors.
 func commandOp(o huma.Operation) huma.Operation {
-	o.SkipValidateBody = true
 	o.Errors = append(o.Errors, http.StatusForbidden, http.StatusConflict, http.StatusBadGateway,
 		http.StatusServiceUnavailable, http.StatusGatewayTimeout)
 	o.Description = "The body carries the fields of the OCPP request as the specification names them " +
