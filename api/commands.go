@@ -17,8 +17,8 @@ const (
 
 type commandInput struct {
 	CPIDInput
-	Command string `path:"command" maxLength:"64" doc:"Kebab-case OCPP action: remote-start, remote-stop, reset, unlock-connector, change-availability, get-configuration, change-configuration, trigger-message, clear-cache, ..."`
-	Timeout int    `query:"timeout" minimum:"0" maximum:"120" doc:"Seconds to wait for the charger's answer (default 30, at most 120)."`
+	Command string           `path:"command" maxLength:"64" doc:"Kebab-case OCPP action: remote-start, remote-stop, reset, unlock-connector, change-availability, get-configuration, change-configuration, trigger-message, clear-cache, ..."`
+	Timeout int              `query:"timeout" minimum:"0" maximum:"120" doc:"Seconds to wait for the charger's answer (default 30, at most 120)."`
 	Body    *json.RawMessage `doc:"The OCPP request fields as the spec names them, e.g. {\"connectorId\":1,\"idTag\":\"04A2B3C4\"}."`
 }
 
