@@ -11,11 +11,11 @@ import (
 	"github.com/volt-ev/volt"
 )
 
-// Pricer is the seam through which the money layer prices sessions. The same
+// SessionPricer is the seam through which the money layer prices sessions. The same
 // Price function gives the live cost (on every register reading) and the CDR
 // cost (at stop), from the tariff snapshot frozen at start, so the two never
 // differ (LESSONS: CitrineOS PR #944).
-type Pricer interface {
+type SessionPricer interface {
 	// SnapshotTariff returns the tariff in force for the session being
 	// started (hierarchy, user, idTag and free vend are set), frozen into
 	// Session.TariffSnapshot, and the payment method. It runs inside the
@@ -42,7 +42,7 @@ type ChargingService struct {
 	db *DB
 
 	// Pricer prices sessions; nil leaves costs empty.
-	Pricer Pricer
+	Pricer SessionPricer
 	// OfflineStartAfter is how much older than its receipt a start may be
 	// before it is flagged offline_start (default 5 minutes).
 	OfflineStartAfter time.Duration
