@@ -20,8 +20,8 @@ type DataTransferStatus string
 const (
 	DataTransferStatusAccepted         DataTransferStatus = "Accepted"
 	DataTransferStatusRejected         DataTransferStatus = "Rejected"
-	DataTransferStatusUnknownMessageId DataTransferStatus = "UnknownMessageId"
-	DataTransferStatusUnknownVendorId  DataTransferStatus = "UnknownVendorId"
+	DataTransferStatusUnknownMessageID DataTransferStatus = "UnknownMessageId"
+	DataTransferStatusUnknownVendorID  DataTransferStatus = "UnknownVendorId"
 )
 
 // EnumValues implements ocpp.Enum.

@@ -13,7 +13,7 @@ type GetConfigurationResponse struct {
 
 // KeyValue is a part of GetConfiguration (OCPP 1.6 §5.8).
 type KeyValue struct {
-	Key      string `json:"key" ocpp:"required,max=50"`
-	Readonly bool   `json:"readonly" ocpp:"required"`
-	Value    string `json:"value,omitempty" ocpp:"max=500"`
+	Key      string  `json:"key" ocpp:"required,max=50"`
+	Readonly bool    `json:"readonly" ocpp:"required"`
+	Value    *string `json:"value,omitempty" ocpp:"max=500"`
 }

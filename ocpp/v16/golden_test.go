@@ -349,3 +349,18 @@ func TestSimulatorSide(t *testing.T) {
 		t.Fatal("charger accepted a BootNotification CALL")
 	}
 }
+
+// TestStopTransactionEmptySampledValue: only the MeterValues schema wants a
+// sampled value, so StopTransaction's transactionData may have none, even
+// strictly.
+func TestStopTransactionEmptySampledValue(t *testing.T) {
+	in := `{"meterStop":5,"timestamp":"2026-11-25T19:10:00Z","transactionId":1,"transactionData":[{"timestamp":"2026-11-25T19:10:00Z","sampledValue":[]}]}`
+	v, err := ocpp.DecodeRequest(Registry(), ocpp.ChargerToCSMS, ActionStopTransaction, []byte(in), ocpp.Strict)
+	if err != nil {
+		t.Fatal(err)
+	}
+	td := v.(*StopTransactionRequest).TransactionData
+	if mv := MeterValue(td[0]); !mv.Timestamp.Equal(time.Date(2026, 11, 25, 19, 10, 0, 0, time.UTC)) {
+		t.Fatalf("converted %+v", mv)
+	}
+}

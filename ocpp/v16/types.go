@@ -1,5 +1,3 @@
-// Package v16 holds the OCPP 1.6 messages (all feature profiles and the
-// security extension) and their ocpp.Registry.
 package v16
 
 import "github.com/volt-ev/volt/ocpp"
