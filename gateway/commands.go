@@ -1,0 +1,73 @@
+package gateway
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/volt-ev/volt/ocpp"
+	v16 "github.com/volt-ev/volt/ocpp/v16"
+)
+
+// commandAliases are the command names of the API contract that are not the
+// plain kebab-case of their OCPP 1.6 action.
+var commandAliases = map[string]string{
+	v16.ActionRemoteStartTransaction: "remote-start",
+	v16.ActionRemoteStopTransaction:  "remote-stop",
+}
+
+// commands16 maps the API's command names to OCPP 1.6 actions: every action
+// the central system sends, core, optional profiles and security extension.
+var commands16 = buildCommands(v16.Registry())
+
+func buildCommands(reg *ocpp.Registry) map[string]string {
+	m := make(map[string]string)
+	for _, a := range reg.Actions() {
+		if a.Direction&ocpp.CSMSToCharger == 0 {
+			continue
+		}
+		name, ok := commandAliases[a.Name]
+		if !ok {
+			name = kebab(a.Name)
+		}
+		m[name] = a.Name
+	}
+	return m
+}
+
+// kebab spells an OCPP action in kebab-case: GetLocalListVersion →
+// get-local-list-version, GetInstalledCertificateIds →
+// get-installed-certificate-ids.
+func kebab(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if r >= 'A' && r <= 'Z' {
+			if i > 0 {
+				b.WriteByte('-')
+			}
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// CommandAction returns the OCPP 1.6 action of an API command name
+// (POST /api/v1/chargers/{cpid}/commands/{command}), e.g. remote-start →
+// RemoteStartTransaction. Pass the action to Call with the request body;
+// Call validates the body against the action's request type.
+// TODO(gateway): when OCPP 2.0.1 lands, commands resolve per connection
+// version (remote-start → RequestStartTransaction).
+func CommandAction(name string) (action string, ok bool) {
+	action, ok = commands16[name]
+	return action, ok
+}
+
+// Commands returns the API command names, sorted.
+func Commands() []string {
+	out := make([]string, 0, len(commands16))
+	for name := range commands16 {
+		out = append(out, name)
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,373 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+	volt "github.com/volt-ev/volt"
+)
+
+// Config configures a Gateway. Zero durations and sizes take the defaults
+// documented on each field.
+type Config struct {
+	// Charging is the domain the gateway records charger messages in.
+	Charging volt.ChargingService
+	// Bus receives events after each store call returns. Nil: no events.
+	Bus volt.EventBus
+	// Logger logs connection life and protocol trouble. Nil: discarded.
+	Logger *slog.Logger
+
+	// HeartbeatInterval is sent in BootNotification answers. Default 5 min.
+	HeartbeatInterval time.Duration
+	// CallTimeout bounds a Call, queueing included, on top of its context.
+	// Default 30 s.
+	CallTimeout time.Duration
+	// PingInterval: a websocket ping is sent when nothing was received for
+	// this long. Default 60 s.
+	PingInterval time.Duration
+	// StaleAfter: a connection on which nothing (frame or pong) was
+	// received for this long is closed. Default 2 × HeartbeatInterval, and
+	// at least 2 × PingInterval.
+	StaleAfter time.Duration
+	// WriteTimeout is the write deadline of one frame. Default 10 s.
+	WriteTimeout time.Duration
+	// Now is the clock for OCPP time stamps (currentTime, receipt times).
+	// Timers use the real clock. Default time.Now.
+	Now func() time.Time
+
+	// OutboxSize is the number of frames a connection may have waiting to
+	// be written before it is closed as a slow consumer. Default 64.
+	OutboxSize int
+	// InboxSize is the number of charger CALLs a connection may have
+	// waiting for their handler before it is closed. Default 32.
+	InboxSize int
+	// MaxMessageSize is the largest frame read, in bytes. Default 1 MiB.
+	MaxMessageSize int64
+
+	// RateWindow is the window of the auth failure limiter. Default 1 min.
+	RateWindow time.Duration
+	// PairFailures, AddressFailures, IdentityFailures are the limits of
+	// failed auth attempts per window (see the package doc). Defaults 5,
+	// 30, 20.
+	PairFailures, AddressFailures, IdentityFailures int
+
+	// FrameLogBuffer is the number of frames the message log may hold
+	// before it drops. Default 4096. FrameLogBatch is the largest batch
+	// passed to LogFrames (default 256), FrameLogFlush the longest a frame
+	// waits (default 1 s).
+	FrameLogBuffer, FrameLogBatch int
+	FrameLogFlush                 time.Duration
+
+	// DataTransfer serves charger DataTransfer CALLs by vendorId; others
+	// are answered UnknownVendorId.
+	DataTransfer map[string]DataTransferHandler
+}
+
+func (c *Config) setDefaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	defInt := func(d *int, v int) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.HeartbeatInterval, 5*time.Minute)
+	def(&c.CallTimeout, 30*time.Second)
+	def(&c.PingInterval, time.Minute)
+	def(&c.StaleAfter, max(2*c.HeartbeatInterval, 2*c.PingInterval))
+	def(&c.WriteTimeout, 10*time.Second)
+	def(&c.RateWindow, time.Minute)
+	def(&c.FrameLogFlush, time.Second)
+	defInt(&c.OutboxSize, 64)
+	defInt(&c.InboxSize, 32)
+	defInt(&c.PairFailures, 5)
+	defInt(&c.AddressFailures, 30)
+	defInt(&c.IdentityFailures, 20)
+	defInt(&c.FrameLogBuffer, 4096)
+	defInt(&c.FrameLogBatch, 256)
+	if c.MaxMessageSize <= 0 {
+		c.MaxMessageSize = 1 << 20
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Gateway is the central system's side of the charger connections. It is an
+// http.Handler for GET /ocpp/{identity} and a volt.ChargerCommander.
+type Gateway struct {
+	cfg      Config
+	log      *slog.Logger
+	upgrader websocket.Upgrader
+	limiter  *limiter
+	frames   *frameLogger
+	protos   []*protocol // by preference, newest first
+
+	// ctx is cancelled by Shutdown; background work derives from it.
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // every goroutine the gateway starts
+
+	mu       sync.Mutex
+	slots    map[string]*slot // by CPID; guarded by mu
+	closing  bool             // guarded by mu
+	idle     chan struct{}    // closed when the last connection ends during Shutdown
+	nconns   int              // live connections (registered or not); guarded by mu
+	shutdown sync.Once
+
+	stats stats
+}
+
+// slot is the registry entry of one CPID.
+type slot struct {
+	// presence serialises the recording of this charger's connection state
+	// and its events. It is taken before Gateway.mu.
+	presence sync.Mutex
+	conn     *conn // guarded by Gateway.mu
+}
+
+type stats struct {
+	callsIn, callsOut, answersDropped       atomic.Uint64
+	slowConsumers, frameLogDrops, authFails atomic.Uint64
+	rateLimited, replaced, stale            atomic.Uint64
+	conns                                   atomic.Int64
+}
+
+// Stats is a snapshot of the gateway's counters.
+type Stats struct {
+	Connections    int    // live, registered connections
+	CallsIn        uint64 // CALLs received from chargers
+	CallsOut       uint64 // CALLs sent to chargers
+	AnswersDropped uint64 // CALLRESULT/CALLERROR matching no pending call
+	SlowConsumers  uint64 // connections closed because their outbox was full
+	FrameLogDrops  uint64 // frames the message log dropped (buffer full)
+	AuthFailures   uint64 // refused Basic auth attempts
+	RateLimited    uint64 // upgrade requests answered 429
+	Replaced       uint64 // connections closed by a newer one of the same charger
+	Stale          uint64 // connections closed for lack of traffic
+}
+
+// New returns a Gateway serving OCPP 1.6. It starts the background message
+// logger; Shutdown stops it.
+func New(cfg Config) *Gateway {
+	cfg.setDefaults()
+	// The gateway acts as the system towards the services.
+	ctx, cancel := context.WithCancel(volt.NewContextWithActor(context.Background(), volt.SystemActor))
+	g := &Gateway{
+		cfg:    cfg,
+		log:    cfg.Logger,
+		ctx:    ctx,
+		cancel: cancel,
+		slots:  make(map[string]*slot),
+		protos: []*protocol{newV16()},
+		upgrader: websocket.Upgrader{
+			ReadBufferSize:   1024,
+			WriteBufferSize:  1024,
+			WriteBufferPool:  &writePool,
+			HandshakeTimeout: 10 * time.Second,
+			// Chargers are not browsers: no Origin to check.
+			CheckOrigin: func(*http.Request) bool { return true },
+		},
+	}
+	g.limiter = newLimiter(cfg.RateWindow, cfg.PairFailures, cfg.AddressFailures, cfg.IdentityFailures)
+	g.frames = newFrameLogger(g)
+	g.wg.Add(1)
+	go g.frames.run()
+	return g
+}
+
+// goBackground runs f on a goroutine that Shutdown waits for.
+func (g *Gateway) goBackground(f func()) {
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		f()
+	}()
+}
+
+// writePool shares write buffers between connections: an idle connection
+// holds none.
+var writePool sync.Pool
+
+// Connected reports whether the charger has a live connection to this node.
+func (g *Gateway) Connected(cpid string) bool {
+	return g.lookup(cpid) != nil
+}
+
+// Stats returns the current counters.
+func (g *Gateway) Stats() Stats {
+	return Stats{
+		Connections:    int(g.stats.conns.Load()),
+		CallsIn:        g.stats.callsIn.Load(),
+		CallsOut:       g.stats.callsOut.Load(),
+		AnswersDropped: g.stats.answersDropped.Load(),
+		SlowConsumers:  g.stats.slowConsumers.Load(),
+		FrameLogDrops:  g.stats.frameLogDrops.Load(),
+		AuthFailures:   g.stats.authFails.Load(),
+		RateLimited:    g.stats.rateLimited.Load(),
+		Replaced:       g.stats.replaced.Load(),
+		Stale:          g.stats.stale.Load(),
+	}
+}
+
+func (g *Gateway) lookup(cpid string) *conn {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if s := g.slots[cpid]; s != nil {
+		return s.conn
+	}
+	return nil
+}
+
+// register makes c the connection of its CPID, closing the one it replaces,
+// and records the charger online.
+func (g *Gateway) register(c *conn) {
+	g.mu.Lock()
+	s := g.slots[c.cpid]
+	if s == nil {
+		s = &slot{}
+		g.slots[c.cpid] = s
+	}
+	old := s.conn
+	s.conn = c
+	c.slot = s
+	closing := g.closing
+	g.mu.Unlock()
+	if closing { // upgraded while Shutdown ran: it may not have seen c
+		c.closeWith(websocket.CloseGoingAway, "server shutting down", nil)
+	}
+	g.stats.conns.Add(1)
+	if old != nil {
+		g.stats.replaced.Add(1)
+		old.closeWith(closeReplaced, "replaced by a newer connection", ErrConnectionReplaced)
+	}
+	s.presence.Lock()
+	defer s.presence.Unlock()
+	at := g.cfg.Now()
+	if err := g.cfg.Charging.RecordConnection(g.ctx, c.cpid, true, string(c.proto.version), at); err != nil {
+		g.log.Error("gateway: record connection", "cpid", c.cpid, "err", err)
+		return
+	}
+	g.publish(volt.Event{Type: volt.EventChargerConnected, CPID: c.cpid, CPOID: c.charger.CPOID, At: at,
+		Data: ConnectionState{CPID: c.cpid, Online: true, OCPPVersion: string(c.proto.version), RemoteAddr: c.remote}})
+}
+
+// unregister removes c from the registry if it is still the connection of
+// its CPID, and then records the charger offline.
+func (g *Gateway) unregister(c *conn, reason string) {
+	s := c.slot
+	s.presence.Lock()
+	defer s.presence.Unlock()
+	g.mu.Lock()
+	current := s.conn == c
+	if current {
+		s.conn = nil
+	}
+	g.mu.Unlock()
+	g.stats.conns.Add(-1)
+	if !current {
+		return // replaced: the new connection owns the charger's state
+	}
+	at := g.cfg.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := g.cfg.Charging.RecordConnection(ctx, c.cpid, false, string(c.proto.version), at); err != nil {
+		g.log.Error("gateway: record disconnection", "cpid", c.cpid, "err", err)
+		return
+	}
+	g.publish(volt.Event{Type: volt.EventChargerDisconnected, CPID: c.cpid, CPOID: c.charger.CPOID, At: at,
+		Data: ConnectionState{CPID: c.cpid, Online: false, OCPPVersion: string(c.proto.version), RemoteAddr: c.remote, Reason: reason}})
+}
+
+// ConnectionState is the Data of charger.connected and charger.disconnected
+// events.
+type ConnectionState struct {
+	CPID        string `json:"cpid"`
+	Online      bool   `json:"online"`
+	OCPPVersion string `json:"ocppVersion"`
+	RemoteAddr  string `json:"remoteAddr,omitempty"`
+	Reason      string `json:"reason,omitempty"`
+}
+
+func (g *Gateway) publish(e volt.Event) {
+	if g.cfg.Bus != nil {
+		g.cfg.Bus.Publish(g.ctx, e)
+	}
+}
+
+// track counts a live connection (registered or not) for Shutdown.
+func (g *Gateway) track(delta int) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if delta > 0 && g.closing {
+		return false
+	}
+	g.nconns += delta
+	if g.nconns == 0 && g.closing && g.idle != nil {
+		close(g.idle)
+		g.idle = nil
+	}
+	return true
+}
+
+// Shutdown refuses new connections, closes every connection with close code
+// 1001 (going away), fails their calls, flushes the message log and waits for
+// every goroutine the gateway started, or for ctx.
+func (g *Gateway) Shutdown(ctx context.Context) error {
+	var conns []*conn
+	g.mu.Lock()
+	if !g.closing {
+		g.closing = true
+		if g.nconns > 0 {
+			g.idle = make(chan struct{})
+		}
+	}
+	idle := g.idle
+	for _, s := range g.slots {
+		if s.conn != nil {
+			conns = append(conns, s.conn)
+		}
+	}
+	g.mu.Unlock()
+	for _, c := range conns {
+		c.closeWith(websocket.CloseGoingAway, "server shutting down", nil)
+	}
+	if idle != nil {
+		select {
+		case <-idle:
+		case <-ctx.Done():
+			return fmt.Errorf("gateway shutdown: %w", ctx.Err())
+		}
+	}
+	g.shutdown.Do(func() {
+		g.cancel() // stops the frame logger after its last flush
+	})
+	done := make(chan struct{})
+	go func() { g.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("gateway shutdown: %w", ctx.Err())
+	}
+}
+
+// ErrConnectionReplaced is matched (errors.Is) by the error of calls that were
+// pending on a connection closed because the charger opened a newer one. Its
+// volt code is ECHARGEROFFLINE: the answer is lost, the caller may retry.
+var ErrConnectionReplaced = errors.New("gateway: connection replaced by a newer one")
+
+const closeReplaced = websocket.CloseNormalClosure
