@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -28,6 +29,8 @@ type Enum interface {
 //	minitems=N    a list has at least N items (OccurenceConstraintViolation)
 //	relax=NAME    the named relaxation waives this field's minitems
 //	connector     an integer that OCPP wants > 0 (ConnectorIDZeroAsAbsent)
+//	multipleof=X  a number is a multiple of X; checked by Check only, since
+//	              chargers send finer values and rejecting them helps nobody
 //
 // Field types: string kinds (an Enum is checked against its values), int
 // and float kinds, bool, DateTime, structs following the same rules, slices
@@ -72,6 +75,7 @@ type field struct {
 	minItems  int
 	relaxMin  Relaxations
 	connector bool
+	step      float64 // multipleOf, checked on payloads Volt sends (Check)
 	enum      map[string]struct{}
 	sub       *structCodec // kStruct, or kSlice of structs
 	elem      *field       // kSlice
@@ -204,6 +208,8 @@ func (f *field) parseTag(tag string) error {
 			f.maxLen, err = strconv.Atoi(val)
 		case "minitems":
 			f.minItems, err = strconv.Atoi(val)
+		case "multipleof":
+			f.step, err = strconv.ParseFloat(val, 64)
 		case "relax":
 			f.relaxMin, err = ParseRelaxations([]string{val})
 		default:
@@ -259,8 +265,9 @@ func (s *shadowTime) UnmarshalJSON(b []byte) error {
 
 // decoder carries one decode call's settings.
 type decoder struct {
-	v     Version
-	relax Relaxations
+	v        Version
+	relax    Relaxations
+	outgoing bool // Check: also apply the rules only Volt's own payloads keep
 }
 
 // fail returns an error about the current value; the callers above it
@@ -284,11 +291,14 @@ func within(e *Error, seg string) *Error {
 }
 
 func (c *structCodec) decode(v Version, payload []byte, dst reflect.Value, relax Relaxations) *Error {
+	return decoder{v: v, relax: relax}.run(c, payload, dst)
+}
+
+func (d decoder) run(c *structCodec, payload []byte, dst reflect.Value) *Error {
 	sh := reflect.New(c.shadow)
 	if err := json.Unmarshal(payload, sh.Interface()); err != nil {
-		return jsonError(v, err)
+		return jsonError(d.v, err)
 	}
-	d := decoder{v: v, relax: relax}
 	return d.fillStruct(c, dst, sh.Elem())
 }
 
@@ -410,6 +420,12 @@ func (d *decoder) fillNumber(f *field, dst reflect.Value, n *number) (bool, *Err
 		if err != nil {
 			return false, d.fail(TypeConstraintViolation, "not a number")
 		}
+		if d.outgoing && f.step > 0 {
+			q := x / f.step
+			if math.Abs(q-math.Round(q)) > 1e-6 {
+				return false, d.fail(PropertyConstraintViolation, "not a multiple of "+strconv.FormatFloat(f.step, 'g', -1, 64))
+			}
+		}
 		dst.SetFloat(x)
 		return true, nil
 	}
@@ -425,4 +441,31 @@ func (d *decoder) fillNumber(f *field, dst reflect.Value, n *number) (bool, *Err
 	}
 	dst.SetInt(x)
 	return true, nil
+}
+
+// Check validates a payload Volt is about to send, strictly: it marshals msg
+// (a payload struct or a pointer to one) and decodes the result with the
+// same rules as a received payload. Required fields that are values cannot
+// be seen missing (their zero value is sent); lengths, enumerations and
+// connector ids are checked.
+func Check(v Version, msg any) error {
+	t := reflect.TypeOf(msg)
+	if t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return &Error{Code: InternalError, Reason: "check: not a payload struct"}
+	}
+	c, err := codecFor(t)
+	if err != nil {
+		return &Error{Code: InternalError, Reason: err.Error()}
+	}
+	b, err := json.Marshal(msg)
+	if err != nil {
+		return &Error{Code: InternalError, Reason: "check: " + err.Error()}
+	}
+	if e := (decoder{v: v, outgoing: true}).run(c, b, reflect.New(t).Elem()); e != nil {
+		return e
+	}
+	return nil
 }

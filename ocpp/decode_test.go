@@ -21,7 +21,7 @@ type testOuter struct {
 	Name      string       `json:"name" ocpp:"required,max=5"`
 	Colour    testColour   `json:"colour,omitempty"`
 	Count     *int         `json:"count,omitempty"`
-	Ratio     float64      `json:"ratio,omitempty"`
+	Ratio     float64      `json:"ratio,omitempty" ocpp:"multipleof=0.1"`
 	Flag      *bool        `json:"flag,omitempty"`
 	When      *DateTime    `json:"when,omitempty"`
 	Keys      []string     `json:"keys,omitempty" ocpp:"max=3"`
@@ -179,4 +179,29 @@ func TestRegistry(t *testing.T) {
 		}
 	}()
 	NewRegistry(V16, []ActionSpec{{Name: "A", NewRequest: func() any { return new(testInner) }, NewResponse: func() any { return new(testInner) }}, {Name: "A"}})
+}
+
+func TestCheck(t *testing.T) {
+	if err := Check(V16, testOuter{Connector: 1, Name: "abc"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Check(V16, &testOuter{Connector: 1, Name: "abc", Colour: "Blue"}); err == nil {
+		t.Fatal("bad enum passed")
+	}
+	if err := Check(V16, testOuter{Connector: 0, Name: "abc"}); err == nil {
+		t.Fatal("connector 0 passed")
+	}
+	if err := Check(V16, testOuter{Connector: 1, Name: "abc", Ratio: 7.35}); err == nil {
+		t.Fatal("7.35 passed as a multiple of 0.1")
+	}
+	if err := Check(V16, testOuter{Connector: 1, Name: "abc", Ratio: 7400.3}); err != nil {
+		t.Fatal(err)
+	}
+	var out testOuter
+	if err := Decode(V16, []byte(`{"connectorId":1,"name":"a","ratio":7.35}`), &out, Strict); err != nil {
+		t.Fatalf("received 7.35 rejected: %v", err)
+	}
+	if err := Check(V16, 5); err == nil {
+		t.Fatal("non-struct passed")
+	}
 }

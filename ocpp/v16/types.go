@@ -348,13 +348,13 @@ type ChargingSchedule struct {
 	StartSchedule          *ocpp.DateTime           `json:"startSchedule,omitempty"`
 	ChargingRateUnit       ChargingRateUnitType     `json:"chargingRateUnit" ocpp:"required"`
 	ChargingSchedulePeriod []ChargingSchedulePeriod `json:"chargingSchedulePeriod" ocpp:"required"`
-	MinChargingRate        *float64                 `json:"minChargingRate,omitempty"`
+	MinChargingRate        *float64                 `json:"minChargingRate,omitempty" ocpp:"multipleof=0.1"`
 }
 
 // ChargingSchedulePeriod is a type shared by several messages (OCPP 1.6 §7, ChargingSchedulePeriod).
 type ChargingSchedulePeriod struct {
 	StartPeriod  int     `json:"startPeriod" ocpp:"required"`
-	Limit        float64 `json:"limit" ocpp:"required"`
+	Limit        float64 `json:"limit" ocpp:"required,multipleof=0.1"`
 	NumberPhases *int    `json:"numberPhases,omitempty"`
 }
 
