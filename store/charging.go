@@ -102,12 +102,7 @@ func (s *ChargingService) AuthenticateCharger(ctx context.Context, identity, pas
 	if unknown || verr != nil || !ok {
 		return nil, volt.Errorf(volt.EUNAUTHORIZED, "Unknown charger identity or wrong password.")
 	}
-	// TODO(store): read through the charger service's FindChargerByCPID
-	// (connectors included) once it lands; until then the fields the gateway
-	// needs to route and authorise.
-	c := &volt.Charger{CPID: cpid, OCPPIdentity: identity, PasswordHash: hash}
-	err = s.db.QueryRow(ctx, `SELECT cpo_id, owner_id, site_id, charger_group_id, vendor, model, ocpp_version
-		FROM chargers WHERE cpid = ?`, cpid).Scan(&c.CPOID, &c.OwnerID, &c.SiteID, &c.ChargerGroupID, &c.Vendor, &c.Model, &c.OCPPVersion)
+	c, err := findCharger(ctx, s.db, volt.SystemActor, "cpid", cpid)
 	if err != nil {
 		return nil, fmt.Errorf("authenticate charger %q: %w", identity, err)
 	}
@@ -281,16 +276,15 @@ func (s *ChargingService) FindConfiguration(ctx context.Context, cpid string) ([
 }
 
 // canReadCharger returns ENOTFOUND unless the actor in ctx may read the
-// charger (its existence stays hidden otherwise).
+// charger (its existence stays hidden otherwise), by the charger service's
+// own scope rule.
 func (s *ChargingService) canReadCharger(ctx context.Context, cpid string) error {
-	var c chargerFacts
-	err := s.db.QueryRow(ctx, `SELECT cpo_id, owner_id, charger_group_id FROM chargers WHERE cpid = ?`, cpid).
-		Scan(&c.CPOID, &c.OwnerID, &c.ChargerGrp)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("find charger %s: %w", cpid, err)
+	a, err := actorOf(ctx)
+	if err != nil {
+		return err
 	}
-	if err != nil || !volt.ActorFromContext(ctx).Can(volt.PermRead, c.ref()) {
-		return volt.Errorf(volt.ENOTFOUND, "Charger %s not found.", cpid)
+	if _, err := findCharger(ctx, s.db, a, "cpid", cpid); err != nil {
+		return fmt.Errorf("charger %s: %w", cpid, err)
 	}
 	return nil
 }

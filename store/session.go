@@ -35,9 +35,7 @@ const sessionCols = `id, transaction_id, origin, cpid, connector_id, cpo_id, own
 	live_cost, auth_status, auth_reason, auth_expires_at, auth_parent, free_vend, stop_req_meter, stop_req_at,
 	created_at, updated_at`
 
-type scanner interface{ Scan(dest ...any) error }
-
-func scanSession(sc scanner) (*sessionRow, error) {
+func scanSession(sc rowScanner) (*sessionRow, error) {
 	var r sessionRow
 	var started, created, updated int64
 	var stopped, meterStop, lastAt, soc, resv, authExp sql.NullInt64

@@ -32,7 +32,7 @@ func insertCDR(ctx context.Context, tx *Tx, c *volt.CDR) error {
 	return nil
 }
 
-func scanCDR(sc scanner) (*volt.CDR, error) {
+func scanCDR(sc rowScanner) (*volt.CDR, error) {
 	var c volt.CDR
 	var started, stopped, created int64
 	var flags string
