@@ -122,6 +122,9 @@ func (f *fakeCharging) RecordConfiguration(_ context.Context, _ string, keys []v
 
 func (f *fakeCharging) AuthorizeIDTag(_ context.Context, _, idTag string) (volt.AuthResult, error) {
 	f.record("AuthorizeIDTag")
+	if idTag == "PANIC" {
+		panic("fake: boom")
+	}
 	if idTag == "BLOCKED" {
 		return volt.AuthResult{Status: volt.AuthBlocked}, nil
 	}

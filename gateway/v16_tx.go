@@ -51,7 +51,7 @@ func meterValues16(ctx context.Context, c *conn, req *v16.MeterValuesRequest) (*
 
 func stopTransaction16(ctx context.Context, c *conn, req *v16.StopTransactionRequest) (*v16.StopTransactionResponse, error) {
 	r := volt.StopRequest{CPID: c.cpid, TransactionID: int64(req.TransactionID), IDTag: req.IdTag, MeterStop: int64(req.MeterStop),
-		At: req.Timestamp.Time, Reason: string(req.Reason), }
+		At: req.Timestamp.Time, Reason: string(req.Reason)}
 	for _, td := range req.TransactionData {
 		r.Samples = append(r.Samples, samples([]v16.MeterValue{v16.MeterValue(td)})...)
 	}
