@@ -107,7 +107,7 @@ func liveEvent(e volt.Event) (string, []byte) {
 		}
 		b, _ := json.Marshal(liveSession{ConnectorID: se.ConnectorID, TransactionID: se.TransactionID,
 			Active: se.Status == volt.SessionActive && e.Type != volt.EventSessionStopped,
-			Power: fmtKW(se.PowerW), Energy: fmtKWh(se.EnergyWh), Cost: fmtCost(se.LiveCost)})
+			Power:  fmtKW(se.PowerW), Energy: fmtKWh(se.EnergyWh), Cost: fmtCost(se.LiveCost)})
 		return "session", b
 	case volt.EventChargerConnected, volt.EventChargerDisconnected:
 		b, _ := json.Marshal(map[string]bool{"online": e.Type == volt.EventChargerConnected})

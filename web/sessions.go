@@ -29,7 +29,7 @@ const csvMaxRows = 100000
 func sessionFilter(r *http.Request) (volt.SessionFilter, sessionsView, error) {
 	q := r.URL.Query()
 	v := sessionsView{CPID: strings.TrimSpace(q.Get("cpid")), Status: q.Get("status"), From: q.Get("from"), To: q.Get("to"), SiteID: q.Get("site")}
-	f := volt.SessionFilter{CPID: v.CPID, SiteID: v.SiteID}
+	f := volt.SessionFilter{CPID: v.CPID, SiteID: v.SiteID, UserID: q.Get("user")}
 	switch v.Status {
 	case "active":
 		f.Status = volt.SessionActive
