@@ -1,0 +1,185 @@
+package sim
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/volt-ev/volt/ocpp"
+)
+
+// errLinkClosed is returned by calls on a link that has gone away.
+var errLinkClosed = errors.New("sim: connection closed")
+
+// link is one websocket connection to the central system. One goroutine
+// reads (readLoop); writes are serialised by writeMu and never happen while
+// Charger.mu is held. At most one CALL from the charger is outstanding
+// (OCPP-J §4.1.1): the sender goroutine makes them one after another, and a
+// late answer to an abandoned CALL is dropped because its id no longer
+// matches.
+type link struct {
+	ws      *websocket.Conn
+	writeMu sync.Mutex
+
+	mu      sync.Mutex
+	pending string // unique id of the outstanding CALL, "" if none
+	answer  chan ocpp.Frame
+
+	closeOnce sync.Once
+	closed    chan struct{}
+}
+
+// dialURL returns the websocket URL of identity: base with "{identity}"
+// replaced, or base + "/" + identity.
+func dialURL(base, identity string) string {
+	id := url.PathEscape(identity)
+	if strings.Contains(base, "{identity}") {
+		return strings.ReplaceAll(base, "{identity}", id)
+	}
+	return strings.TrimRight(base, "/") + "/" + id
+}
+
+// dial opens the websocket with subprotocol ocpp1.6 and HTTP Basic auth
+// (OCPP 1.6 security profile 1) and checks that the server agreed on the
+// subprotocol (OCPP-J §3.1.2).
+func dial(ctx context.Context, rawURL, identity, password string, timeout time.Duration) (*link, error) {
+	d := websocket.Dialer{
+		Subprotocols:     []string{string(ocpp.V16)},
+		HandshakeTimeout: timeout,
+		ReadBufferSize:   4096,
+		WriteBufferSize:  4096,
+		Proxy:            http.ProxyFromEnvironment,
+	}
+	h := http.Header{}
+	if password != "" {
+		h.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(identity+":"+password)))
+	}
+	ws, resp, err := d.DialContext(ctx, rawURL, h)
+	if resp != nil && resp.Body != nil {
+		_ = resp.Body.Close()
+	}
+	if err != nil {
+		if resp != nil {
+			return nil, fmt.Errorf("dial %s: %w (HTTP %d)", rawURL, err, resp.StatusCode)
+		}
+		return nil, fmt.Errorf("dial %s: %w", rawURL, err)
+	}
+	if ws.Subprotocol() != string(ocpp.V16) {
+		_ = ws.Close()
+		return nil, fmt.Errorf("dial %s: server did not accept subprotocol %s", rawURL, ocpp.V16)
+	}
+	return &link{ws: ws, closed: make(chan struct{})}, nil
+}
+
+// close closes the connection once; readLoop then ends.
+func (l *link) close() {
+	l.closeOnce.Do(func() {
+		close(l.closed)
+		l.writeMu.Lock()
+		_ = l.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+		l.writeMu.Unlock()
+		_ = l.ws.Close()
+	})
+}
+
+// write sends one frame.
+func (l *link) write(f ocpp.Frame) error {
+	b, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	l.writeMu.Lock()
+	defer l.writeMu.Unlock()
+	select {
+	case <-l.closed:
+		return errLinkClosed
+	default:
+	}
+	_ = l.ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	if err := l.ws.WriteMessage(websocket.TextMessage, b); err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	return nil
+}
+
+// call sends c and waits for the CALLRESULT or CALLERROR with its id.
+func (l *link) call(ctx context.Context, c ocpp.Call, timeout time.Duration) (ocpp.Frame, error) {
+	ch := make(chan ocpp.Frame, 1)
+	l.mu.Lock()
+	l.pending, l.answer = c.UniqueID, ch
+	l.mu.Unlock()
+	defer func() {
+		l.mu.Lock()
+		if l.pending == c.UniqueID {
+			l.pending, l.answer = "", nil
+		}
+		l.mu.Unlock()
+	}()
+	if err := l.write(c); err != nil {
+		return nil, err
+	}
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case f := <-ch:
+		return f, nil
+	case <-t.C:
+		return nil, fmt.Errorf("%s: no answer within %s", c.Action, timeout)
+	case <-l.closed:
+		return nil, errLinkClosed
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// deliver hands an answer frame to the waiting call, reporting false when no
+// call waits for that id.
+func (l *link) deliver(f ocpp.Frame) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.pending == "" || l.pending != f.ID() {
+		return false
+	}
+	l.answer <- f
+	l.pending, l.answer = "", nil
+	return true
+}
+
+// readLoop reads frames until the connection fails, handing answers to
+// deliver and CALLs to onCall. It closes the link when it returns.
+func (l *link) readLoop(onCall func(ocpp.Call), onDrop func(error)) {
+	defer l.close()
+	for {
+		_, data, err := l.ws.ReadMessage()
+		if err != nil {
+			return
+		}
+		f, err := ocpp.ParseFrame(ocpp.V16, data)
+		if err != nil {
+			var fe *ocpp.FrameError
+			if errors.As(err, &fe) && fe.Reply != nil {
+				_ = l.write(*fe.Reply)
+			}
+			onDrop(err)
+			continue
+		}
+		switch f := f.(type) {
+		case ocpp.Call:
+			onCall(f)
+		default:
+			if !l.deliver(f) {
+				onDrop(fmt.Errorf("answer %s matches no outstanding call", f.ID()))
+			}
+		}
+	}
+}
+
+func jsonFrame(f ocpp.Frame) ([]byte, error) { return json.Marshal(f) }
