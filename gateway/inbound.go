@@ -11,6 +11,12 @@ import (
 // onMessage handles one received websocket message on the reader goroutine.
 // It never blocks: charger CALLs go to the handler goroutine.
 func (c *conn) onMessage(data []byte) {
+	defer func() {
+		if r := recover(); r != nil { // never expected: the codec is fuzzed
+			c.g.log.Error("gateway: panic reading a frame", "cpid", c.cpid, "panic", r, "stack", string(debug.Stack()))
+			c.closeWith(websocket.CloseInternalServerErr, "internal error", nil)
+		}
+	}()
 	f, err := ocpp.ParseFrame(c.proto.version, data)
 	if err != nil {
 		var fe *ocpp.FrameError

@@ -50,7 +50,9 @@ func (p *protocol) serve(c *conn, call ocpp.Call) (any, error) {
 	if h == nil {
 		return nil, &ocpp.Error{Code: p.version.Code(ocpp.NotSupported), Reason: "action " + call.Action + " not supported"}
 	}
-	ctx, cancel := context.WithTimeout(c.ctx, handlerTimeout)
+	// A message that arrived is recorded even if the connection drops
+	// meanwhile: the charger's retry is then recognised as a replay.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.ctx), handlerTimeout)
 	defer cancel()
 	return h(ctx, c, req)
 }

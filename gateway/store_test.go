@@ -81,4 +81,3 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
-

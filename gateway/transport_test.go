@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus"
 	volt "github.com/volt-ev/volt"
 )
 
@@ -433,5 +434,57 @@ func TestStaleConnectionClosedAndPinged(t *testing.T) {
 	waitFor(t, "stale close", func() bool { return !h.g.Connected("000001") })
 	if h.g.Stats().Stale != 1 {
 		t.Fatalf("stats %+v", h.g.Stats())
+	}
+}
+
+func TestShutdown(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.connect("CP-1", "secret-1")
+	waitFor(t, "registration", func() bool { return h.g.Connected("000001") })
+	pending := asyncCall(h, "ClearCache", nil)
+	c.read()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := h.g.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := (<-pending).err; !volt.IsCode(err, volt.ECHARGEROFFLINE) {
+		t.Fatalf("pending call: %v", err)
+	}
+	_ = c.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, _, err := c.ws.ReadMessage()
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != websocket.CloseGoingAway {
+		t.Fatalf("charger saw %v, want close 1001", err)
+	}
+	if _, resp, err := h.dialRaw("CP-1", "secret-1", "ocpp1.6"); err == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("connect after shutdown: %v %v", err, resp)
+	}
+}
+
+func TestCollectors(t *testing.T) {
+	h := newHarness(t, nil)
+	reg := prometheus.NewPedanticRegistry()
+	for _, c := range h.g.Collectors() {
+		reg.MustRegister(c)
+	}
+	c := h.connect("CP-1", "secret-1")
+	c.callOK("Heartbeat", struct{}{}, nil)
+	waitFor(t, "registration", func() bool { return h.g.Connected("000001") })
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, mf := range mfs {
+		m := mf.GetMetric()[0]
+		if m.GetGauge() != nil {
+			got[mf.GetName()] = m.GetGauge().GetValue()
+		} else {
+			got[mf.GetName()] = m.GetCounter().GetValue()
+		}
+	}
+	if got["volt_ocpp_connections"] != 1 || got["volt_ocpp_calls_in_total"] != 1 || len(got) != len(metricDescs) {
+		t.Fatalf("metrics %v", got)
 	}
 }
