@@ -67,7 +67,9 @@ func commandAction(name string) (string, bool) {
 	return a, ok
 }
 
-func sysCtx() context.Context { return volt.NewContextWithActor(context.Background(), volt.SystemActor) }
+func sysCtx() context.Context {
+	return volt.NewContextWithActor(context.Background(), volt.SystemActor)
+}
 
 func newFixture(t testing.TB, db *store.DB, mutate ...func(*AdminConfig)) *fixture {
 	t.Helper()

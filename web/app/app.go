@@ -1,0 +1,195 @@
+// Package app is the Driver Web App: the drivers' side of Volt in the
+// browser of their phone, served under /app/ by the same binary. Drivers
+// find a charger (map and list, by QR sticker URL /app/c/{cpid} or by typing
+// its CPID), see the full price that applies to them, start and stop a
+// session, pay (credit, card, or as a guest), follow the session live over
+// server-sent events, and manage their account.
+//
+// Pages are server-rendered (html/template, embedded) and work without
+// JavaScript; a small vanilla script adds live updates, geolocation,
+// notifications and the service worker. Every page is themed by the
+// whitelabel the host name belongs to (HierarchyService.FindCPOByHostName).
+//
+// Public reads. A driver's actor has no read permission on the estate (roles
+// give drivers none), and visitors have no actor at all, yet drivers must
+// browse chargers and prices before signing in. The app therefore reads the
+// public face of the estate (chargers, their connectors, sites, operators and
+// the tariff that applies to the driver) with volt.SystemActor, and shows only
+// what a sticker or a price board would show: never owner, user or payment
+// data of anyone else. Everything that belongs to a driver (their sessions,
+// cards, wallet) is read for that driver only: by their own actor where the
+// services allow self-service, else with SystemActor filtered to their user
+// id and checked again before rendering.
+package app
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	volt "github.com/volt-ev/volt"
+)
+
+// Prefix is where the app is mounted.
+const Prefix = "/app/"
+
+// Config is what the Driver Web App needs. Payments and Wallets may be nil
+// until the money layer is wired: card and guest payments and top-ups are
+// then refused with a plain message, and registered drivers charge against
+// their account.
+type Config struct {
+	Hierarchy volt.HierarchyService
+	Chargers  volt.ChargerService
+	Users     volt.UserService
+	Auth      volt.AuthService
+	Charging  volt.ChargingService
+	Tariffs   volt.TariffService
+	Payments  volt.PaymentService // nil: card and guest payments unavailable
+	Wallets   volt.WalletService  // nil: credit unavailable
+	Commander volt.ChargerCommander
+	Bus       volt.EventBus
+	Logger    *slog.Logger
+
+	// SecretKey signs CSRF tokens, guest cookies and password-reset
+	// tokens: at least 32 random bytes, stable across restarts and nodes.
+	SecretKey []byte
+
+	// TileURL is the map tile template ("https://tile.example/{z}/{x}/{y}.png").
+	// Empty: no map, the list only.
+	TileURL string
+
+	// LeafletJS and LeafletCSS are the URLs of the vendored Leaflet files
+	// (web.AssetPath of vendor/leaflet/...). Empty: no map.
+	LeafletJS, LeafletCSS string
+
+	// ReceiptPDF returns the URL of a session's PDF receipt, or "" when
+	// there is none yet. Nil: receipts are HTML only.
+	// TODO(app): wire report/'s PDF receipts when that package lands.
+	ReceiptPDF func(sessionID string) string
+
+	// SendMail sends an e-mail (password reset, problem reports). Nil: the
+	// message is logged instead.
+	SendMail func(to, subject, body string) error
+
+	// StartTimeout bounds the wait for the charger's answer to
+	// RemoteStartTransaction (default 40 s). PlugTimeout is how long a
+	// start intent waits for the car to be plugged in and the session to
+	// begin (default 3 min).
+	StartTimeout, PlugTimeout time.Duration
+
+	// Now is the clock; nil is time.Now.
+	Now func() time.Time
+}
+
+// App is the Driver Web App handler. Close stops its bus watcher.
+type App struct {
+	cfg    Config
+	mux    *http.ServeMux
+	log    *slog.Logger
+	sys    context.Context // carries volt.SystemActor for public reads
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	themes themeCache
+
+	mu      sync.Mutex
+	intents map[string]*intent    // by intent id
+	limits  map[string]*limitRule // by session id
+	stopped map[string]bool       // sessions whose limit stop was sent
+	reports []Report              // TODO(tickets): replace with the ticket service
+}
+
+// New returns the app; mount it at Prefix ("/app/"). It starts a bus
+// watcher (start intents, limits) that Close stops.
+func New(cfg Config) *App {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.StartTimeout <= 0 {
+		cfg.StartTimeout = 40 * time.Second
+	}
+	if cfg.PlugTimeout <= 0 {
+		cfg.PlugTimeout = 3 * time.Minute
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a := &App{
+		cfg: cfg, log: cfg.Logger, cancel: cancel, done: make(chan struct{}),
+		sys:     volt.NewContextWithActor(ctx, volt.SystemActor),
+		intents: map[string]*intent{}, limits: map[string]*limitRule{}, stopped: map[string]bool{},
+	}
+	a.routes()
+	if cfg.Bus != nil {
+		go a.watch(ctx)
+	} else {
+		close(a.done)
+	}
+	return a
+}
+
+// Close stops the bus watcher and waits for it.
+func (a *App) Close() error {
+	a.cancel()
+	<-a.done
+	return nil
+}
+
+// ServeHTTP serves the app under Prefix with security headers on every
+// answer.
+func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("X-Frame-Options", "DENY")
+	if !strings.HasPrefix(r.URL.Path, "/app/static/") {
+		h.Set("Cache-Control", "no-store")
+	}
+	a.mux.ServeHTTP(w, r)
+}
+
+func (a *App) routes() {
+	m := http.NewServeMux()
+	a.mux = m
+	m.HandleFunc("GET /app/{$}", a.page(a.find))
+	m.HandleFunc("GET /app/find", a.page(a.findByCPID))
+	m.HandleFunc("GET /app/live", a.liveStatuses)
+	m.HandleFunc("GET /app/c/{cpid}", a.page(a.chargerPage))
+	m.HandleFunc("POST /app/c/{cpid}/start", a.form(a.start))
+	m.HandleFunc("GET /app/wait/{id}", a.page(a.waitPage))
+	m.HandleFunc("GET /app/s/{id}", a.page(a.sessionPage))
+	m.HandleFunc("GET /app/s/{id}/events", a.sessionEvents)
+	m.HandleFunc("POST /app/s/{id}/stop", a.form(a.stop))
+	m.HandleFunc("GET /app/s/{id}/receipt", a.page(a.receipt))
+	m.HandleFunc("GET /app/report", a.page(a.reportForm))
+	m.HandleFunc("POST /app/report", a.form(a.reportSubmit))
+
+	m.HandleFunc("GET /app/login", a.page(a.loginForm))
+	m.HandleFunc("POST /app/login", a.form(a.loginSubmit))
+	m.HandleFunc("POST /app/logout", a.form(a.logout))
+	m.HandleFunc("GET /app/register", a.page(a.registerForm))
+	m.HandleFunc("POST /app/register", a.form(a.registerSubmit))
+	m.HandleFunc("GET /app/reset", a.page(a.resetRequestForm))
+	m.HandleFunc("POST /app/reset", a.form(a.resetRequestSubmit))
+	m.HandleFunc("GET /app/reset/{token}", a.page(a.resetForm))
+	m.HandleFunc("POST /app/reset/{token}", a.form(a.resetSubmit))
+
+	m.HandleFunc("GET /app/account", a.page(a.signedIn(a.account)))
+	m.HandleFunc("POST /app/account/cards", a.form(a.signedIn(a.cardAdd)))
+	m.HandleFunc("POST /app/account/cards/{id}/block", a.form(a.signedIn(a.cardBlock)))
+	m.HandleFunc("POST /app/account/affiliate", a.form(a.signedIn(a.affiliate)))
+	m.HandleFunc("POST /app/account/topup", a.form(a.signedIn(a.topUp)))
+	m.HandleFunc("POST /app/account/delete", a.form(a.signedIn(a.deleteAccount)))
+	m.HandleFunc("GET /app/history", a.page(a.signedIn(a.history)))
+
+	m.HandleFunc("GET /app/manifest.webmanifest", a.manifest)
+	m.HandleFunc("GET /app/sw.js", a.serviceWorker)
+	m.HandleFunc("GET /app/offline", a.page(a.offline))
+	m.Handle("GET /app/static/", staticHandler())
+}
+
+func (a *App) now() time.Time { return a.cfg.Now() }
