@@ -1,0 +1,318 @@
+package store_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/volt-ev/volt"
+	"github.com/volt-ev/volt/payment/sandbox"
+	"github.com/volt-ev/volt/store"
+	"github.com/volt-ev/volt/store/storetest"
+)
+
+// moneyFixture is the charging fixture with a Public tariff of 0.45/kWh
+// (VAT 20 %) on CPO A's public group, the pricer plugged in and the money
+// service on the sandbox provider.
+type moneyFixture struct {
+	*chargingFixture
+	money  *store.MoneyService
+	tariff *store.TariffService
+	sbx    *sandbox.Provider
+	ledger *store.Ledger
+}
+
+func newMoneyFixture(t testing.TB, db *store.DB) *moneyFixture {
+	t.Helper()
+	f := &moneyFixture{chargingFixture: newChargingFixture(t, db), sbx: sandbox.New("whsec_test"),
+		tariff: store.NewTariffService(db), ledger: store.NewLedger(db)}
+	f.money = store.NewMoneyService(db, f.sbx)
+	f.svc.Pricer = store.NewPricer(db)
+	tr := &volt.Tariff{CPOID: f.cpoA, Name: "Public", Currency: "GBP", VATRate: volt.MustDecimal("0.20"),
+		EnergyPricePerKWh: volt.MustDecimal("0.45")}
+	if err := f.tariff.CreateTariff(sys(), tr); err != nil {
+		t.Fatalf("create tariff: %v", err)
+	}
+	var group string
+	if err := db.QueryRow(context.Background(), `SELECT charger_group_id FROM chargers WHERE cpid = ?`, f.cpidA).Scan(&group); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.tariff.CreateTariffAssignment(sys(), &volt.TariffAssignment{TariffID: tr.ID, UsergroupID: volt.PublicUsergroupID, ChargerGroupID: group}); err != nil {
+		t.Fatalf("assign tariff: %v", err)
+	}
+	return f
+}
+
+func (f *moneyFixture) audit(t testing.TB) {
+	t.Helper()
+	bad, totals, err := f.ledger.Unbalanced(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bad) > 0 {
+		t.Errorf("unbalanced postings: %v", bad)
+	}
+	for c, s := range totals {
+		if s != 0 {
+			t.Errorf("ledger total in %s is %d, want 0", c, s)
+		}
+	}
+}
+
+// session runs a whole session on cpidA/connector with tag: 1 h, wh energy.
+func (f *moneyFixture) session(t testing.TB, connector int, tag string, wh int64) *volt.CDR {
+	t.Helper()
+	st := f.start(t, f.cpidA, connector, tag, 1000, f.now)
+	res := f.stop(t, f.cpidA, st.TransactionID, 1000+wh, f.now.Add(time.Hour))
+	if res.CDR == nil || res.CDR.TotalCost == nil {
+		t.Fatalf("CDR without cost: %+v", res.CDR)
+	}
+	return res.CDR
+}
+
+func TestPAYGCapturesExactCDRCostOnce(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		f := newMoneyFixture(t, db)
+		p, err := f.money.PreAuthorize(sys(), volt.PreAuthRequest{Kind: volt.PaymentPAYG, UserID: f.driver, CPID: f.cpidA,
+			ConnectorID: 1, Card: sandbox.CardOK, IdempotencyKey: "app-1"})
+		if err != nil || p.State != volt.PaymentAuthorized || p.Amount != volt.DefaultHoldAmount {
+			t.Fatalf("pre-authorise: %+v, %v", p, err)
+		}
+		if h, _ := f.ledger.Balance(context.Background(), volt.AccountHold(p.ID), "GBP"); h != volt.DefaultHoldAmount {
+			t.Errorf("hold balance %d, want %d", h, volt.DefaultHoldAmount)
+		}
+		cdr := f.session(t, 1, "CARD-A", 10_000) // 10 kWh × 0.45 = 4.50
+		if cdr.TotalCost.InclVAT != 450 || cdr.TotalCost.ExclVAT != 375 || cdr.PaymentMethod != "payg" {
+			t.Fatalf("CDR cost %+v method %q, want 450/375 payg", cdr.TotalCost, cdr.PaymentMethod)
+		}
+		for range 2 {
+			if err := f.money.OnCDR(sys(), cdr); err != nil {
+				t.Fatalf("OnCDR: %v", err)
+			}
+		}
+		got, err := f.money.FindPaymentByID(sys(), p.ID)
+		if err != nil || got.State != volt.PaymentCaptured || got.Captured != 450 || got.SessionID != cdr.SessionID {
+			t.Fatalf("payment after CDR: %+v, %v", got, err)
+		}
+		if c, _, st := f.sbx.Captured(got.ProviderRef); c != 450 || st != "succeeded" {
+			t.Errorf("provider captured %d (%s), want 450", c, st)
+		}
+		if h, _ := f.ledger.Balance(context.Background(), volt.AccountHold(p.ID), "GBP"); h != 0 {
+			t.Errorf("hold not released: %d", h)
+		}
+		owner, _ := f.ledger.Balance(context.Background(), volt.AccountOwner(cdr.OwnerID), "GBP")
+		vat, _ := f.ledger.Balance(context.Background(), volt.AccountVAT(cdr.CPOID), "GBP")
+		if owner != -375 || vat != -75 {
+			t.Errorf("owner %d vat %d, want -375 -75", owner, vat)
+		}
+		f.audit(t)
+		// A forged webhook is refused, a genuine one replayed changes nothing.
+		if err := f.money.HandleWebhook(sys(), "sandbox", []byte(`{"id":"evt_1","type":"payment.captured","ref":"`+got.ProviderRef+`"}`), "t=1,v1=00"); volt.ErrorCode(err) != volt.EUNAUTHORIZED {
+			t.Errorf("forged webhook: %v, want unauthorized", err)
+		}
+		body, sig := f.sbx.SignWebhook(volt.WebhookEvent{ID: "evt_2", Type: "payment.captured", Ref: got.ProviderRef, Amount: 450})
+		for range 2 {
+			if err := f.money.HandleWebhook(sys(), "sandbox", body, sig); err != nil {
+				t.Errorf("webhook: %v", err)
+			}
+		}
+		if n := f.count(t, `SELECT count(*) FROM ledger_postings WHERE kind = 'capture'`); n != 1 {
+			t.Errorf("%d capture postings, want 1", n)
+		}
+	})
+}
+
+func TestDeclinedCardAndOutageRefuseTheStartCleanly(t *testing.T) {
+	f := newMoneyFixture(t, storetest.SQLite(t))
+	req := volt.PreAuthRequest{Kind: volt.PaymentGuest, Email: "guest@example.com", CPID: f.cpidA, ConnectorID: 1,
+		Card: sandbox.CardDeclined, IdempotencyKey: "g-1"}
+	p, err := f.money.PreAuthorize(sys(), req)
+	if volt.ErrorCode(err) != volt.EUNPROCESSABLE || p == nil || p.State != volt.PaymentFailed || p.Failure == "" {
+		t.Fatalf("declined: %+v, %v", p, err)
+	}
+	if _, err := f.money.PreAuthorize(sys(), req); volt.ErrorCode(err) != volt.EUNPROCESSABLE {
+		t.Errorf("replayed declined request: %v", err)
+	}
+	f.sbx.Down.Store(true)
+	req.Card, req.IdempotencyKey = sandbox.CardOK, "g-2"
+	if _, err := f.money.PreAuthorize(sys(), req); volt.ErrorCode(err) != volt.EUNAVAILABLE {
+		t.Errorf("outage: %v, want unavailable", err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM payment_attempts WHERE state = 'retry'`); n != 1 {
+		t.Errorf("%d attempts to retry, want 1", n)
+	}
+	for _, bad := range []volt.PreAuthRequest{
+		{Kind: volt.PaymentGuest, CPID: f.cpidA, ConnectorID: 1, Card: sandbox.CardOK, IdempotencyKey: "x"},           // no e-mail
+		{Kind: "cash", CPID: f.cpidA, ConnectorID: 1, Card: sandbox.CardOK, IdempotencyKey: "x"},                      // unknown kind
+		{Kind: volt.PaymentPAYG, UserID: f.driver, CPID: f.cpidA, ConnectorID: 1, Card: sandbox.CardOK},               // no key
+		{Kind: volt.PaymentPAYG, UserID: f.driver, CPID: "999999", ConnectorID: 1, Card: "4242", IdempotencyKey: "y"}, // unknown charger
+	} {
+		if _, err := f.money.PreAuthorize(sys(), bad); err == nil {
+			t.Errorf("%+v accepted", bad)
+		}
+	}
+	f.audit(t)
+}
+
+func TestCaptureRetriedAfterOutageCapturesOnce(t *testing.T) {
+	f := newMoneyFixture(t, storetest.SQLite(t))
+	p, err := f.money.PreAuthorize(sys(), volt.PreAuthRequest{Kind: volt.PaymentPAYG, UserID: f.driver, CPID: f.cpidA,
+		ConnectorID: 1, Card: sandbox.CardOK, IdempotencyKey: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cdr := f.session(t, 1, "CARD-A", 20_000)
+	f.sbx.Down.Store(true)
+	if err := f.money.OnCDR(sys(), cdr); volt.ErrorCode(err) != volt.EUNAVAILABLE {
+		t.Fatalf("OnCDR in outage: %v", err)
+	}
+	f.sbx.Down.Store(false)
+	f.now = f.now.Add(2 * time.Hour)
+	if n, err := f.money.RetryFailed(sys()); err != nil || n != 1 {
+		t.Fatalf("retry: %d, %v", n, err)
+	}
+	if err := f.money.OnCDR(sys(), cdr); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := f.money.FindPaymentByID(sys(), p.ID)
+	if got.Captured != cdr.TotalCost.InclVAT || got.State != volt.PaymentCaptured {
+		t.Errorf("captured %d (%s), want %d", got.Captured, got.State, cdr.TotalCost.InclVAT)
+	}
+	f.audit(t)
+}
+
+func TestCreditTopUpChargeAndGuard(t *testing.T) {
+	f := newMoneyFixture(t, storetest.SQLite(t))
+	drv := volt.NewContextWithActor(context.Background(), &volt.Actor{UserID: f.driverB})
+	if err := f.money.CheckCreditStart(drv, f.driverB, f.cpoA); volt.ErrorCode(err) != volt.EUNPROCESSABLE {
+		t.Errorf("start with empty wallet: %v", err)
+	}
+	if _, err := f.money.TopUp(drv, f.driverB, volt.Money{Amount: 1000, Currency: "GBP"}, sandbox.CardDeclined, "t0"); volt.ErrorCode(err) != volt.EUNPROCESSABLE {
+		t.Errorf("declined top-up: %v", err)
+	}
+	for _, m := range []volt.Money{{Amount: -5, Currency: "GBP"}, {Amount: 100, Currency: "XXX"}} {
+		if _, err := f.money.TopUp(drv, f.driverB, m, sandbox.CardOK, "bad"); volt.ErrorCode(err) != volt.EINVALID {
+			t.Errorf("top-up %+v: %v", m, err)
+		}
+	}
+	for range 2 { // a retried request charges once
+		if _, err := f.money.TopUp(drv, f.driverB, volt.Money{Amount: 1000, Currency: "GBP"}, sandbox.CardOK, "t1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.money.CheckCreditStart(drv, f.driverB, f.cpoA); err != nil {
+		t.Errorf("start with 10.00: %v", err)
+	}
+	if _, err := f.money.FindWallet(drv, f.driver, "GBP"); volt.ErrorCode(err) != volt.ENOTFOUND {
+		t.Errorf("another user's wallet: %v", err)
+	}
+	cdr := f.session(t, 2, "CARD-B", 10_000)
+	if cdr.PaymentMethod != store.MethodCredit {
+		t.Fatalf("method %q", cdr.PaymentMethod)
+	}
+	for range 2 {
+		if err := f.money.OnCDR(sys(), cdr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w, err := f.money.FindWallet(drv, f.driverB, "GBP")
+	if err != nil || w.Balance != 1000-450 {
+		t.Fatalf("wallet %+v, %v; want 550", w, err)
+	}
+	hist, n, err := f.money.WalletHistory(drv, f.driverB, volt.Page{})
+	if err != nil || n != 2 || hist[0].Amount+hist[1].Amount != w.Balance {
+		t.Errorf("history %d lines, %v", n, err)
+	}
+	stop, err := f.money.GuardSession(sys(), &volt.Session{UserID: f.driverB, PaymentMethod: store.MethodCredit,
+		LiveCost: &volt.Cost{Currency: "GBP", InclVAT: 500}}, 60)
+	if err != nil || !stop {
+		t.Errorf("guard with 50 left and 60 per interval: %v, %v", stop, err)
+	}
+	f.audit(t)
+}
+
+// TestMoneyInvariantsUnderRandomDeliveries runs random sessions, each paid
+// by card or credit, and delivers OnCDR, retries and webhooks repeatedly,
+// out of order and through outages; at the end the ledger balances, every
+// capture equals its CDR cost, nothing is captured twice and every wallet is
+// the sum of its entries.
+func TestMoneyInvariantsUnderRandomDeliveries(t *testing.T) {
+	for seed := range uint64(3) {
+		f := newMoneyFixture(t, storetest.SQLite(t))
+		rng := rand.New(rand.NewPCG(seed, 7))
+		drv := volt.NewContextWithActor(context.Background(), &volt.Actor{UserID: f.driverB})
+		if _, err := f.money.TopUp(drv, f.driverB, volt.Money{Amount: 100_000, Currency: "GBP"}, sandbox.CardOK, "seed"); err != nil {
+			t.Fatal(err)
+		}
+		var cdrs []*volt.CDR
+		var pays []string
+		for i := range 12 {
+			if rng.IntN(2) == 0 {
+				p, err := f.money.PreAuthorize(sys(), volt.PreAuthRequest{Kind: volt.PaymentPAYG, UserID: f.driver, CPID: f.cpidA,
+					ConnectorID: 1, Card: sandbox.CardOK, IdempotencyKey: "p" + string(rune('a'+i))})
+				if err != nil {
+					t.Fatal(err)
+				}
+				pays = append(pays, p.ID)
+				cdrs = append(cdrs, f.session(t, 1, "CARD-A", rng.Int64N(80_000)))
+			} else {
+				cdrs = append(cdrs, f.session(t, 2, "CARD-B", rng.Int64N(80_000)))
+			}
+			f.now = f.now.Add(2 * time.Hour)
+		}
+		for range 60 {
+			switch rng.IntN(4) {
+			case 0:
+				f.sbx.Down.Store(rng.IntN(3) == 0)
+			case 1:
+				_, _ = f.money.RetryFailed(sys())
+			default:
+				_ = f.money.OnCDR(sys(), cdrs[rng.IntN(len(cdrs))])
+			}
+			f.now = f.now.Add(time.Hour)
+		}
+		f.sbx.Down.Store(false)
+		for _, c := range cdrs {
+			_ = f.money.OnCDR(sys(), c)
+		}
+		f.now = f.now.Add(24 * time.Hour)
+		_, _ = f.money.RetryFailed(sys())
+		f.audit(t)
+		cost := map[string]int64{}
+		for _, c := range cdrs {
+			cost[c.SessionID] = c.TotalCost.InclVAT
+		}
+		for _, id := range pays {
+			p, _ := f.money.FindPaymentByID(sys(), id)
+			want := min(cost[p.SessionID], p.Amount)
+			c, _, _ := f.sbx.Captured(p.ProviderRef)
+			if p.Captured != want || c != want {
+				t.Errorf("seed %d payment %s: captured %d, provider %d, want %d (%s)", seed, id, p.Captured, c, want, p.State)
+			}
+		}
+		if n := f.count(t, `SELECT count(*) FROM ledger_postings WHERE kind IN ('capture', 'credit_charge')`); n != len(cdrs)-zeroCost(cdrs, pays) {
+			t.Errorf("seed %d: %d charge postings for %d CDRs", seed, n, len(cdrs))
+		}
+		var credit int64
+		for _, c := range cdrs {
+			if c.PaymentMethod == store.MethodCredit {
+				credit += c.TotalCost.InclVAT
+			}
+		}
+		w, _ := f.money.FindWallet(drv, f.driverB, "GBP")
+		if w.Balance != 100_000-credit {
+			t.Errorf("seed %d: wallet %d, want %d", seed, w.Balance, 100_000-credit)
+		}
+	}
+}
+
+func zeroCost(cdrs []*volt.CDR, _ []string) int {
+	n := 0
+	for _, c := range cdrs {
+		if c.TotalCost.InclVAT == 0 {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,96 @@
+package volt
+
+import (
+	"context"
+	"time"
+)
+
+// DefaultMinBalance is the wallet balance a driver needs to start a session on
+// credit when the CPO has set none: £5 (500 minor units of the CPO currency).
+const DefaultMinBalance = 500
+
+// DefaultHoldAmount is the card pre-authorisation for PAYG, guest and
+// contactless sessions when the CPO has set none: £30.
+const DefaultHoldAmount = 3000
+
+// MoneySettings are a CPO's money settings.
+type MoneySettings struct {
+	CPOID      string `json:"cpoId"`
+	Currency   string `json:"currency"`
+	MinBalance int64  `json:"minBalance"` // minor units, to start on credit
+	HoldAmount int64  `json:"holdAmount"` // minor units, card pre-authorisation
+	Fees       *Fees  `json:"fees,omitempty"`
+}
+
+// Validate checks the settings.
+func (m *MoneySettings) Validate() error {
+	if m.MinBalance < 0 || m.MinBalance > maxEntryAmount {
+		return FieldError("minBalance", "Minimum balance must be from 0, got %d.", m.MinBalance)
+	}
+	if m.HoldAmount <= 0 || m.HoldAmount > maxEntryAmount {
+		return FieldError("holdAmount", "Pre-authorisation amount must be positive, got %d.", m.HoldAmount)
+	}
+	if m.Fees != nil {
+		if m.Fees.Currency != m.Currency {
+			return FieldError("fees.currency", "Fee currency %s differs from the CPO's currency %s.", m.Fees.Currency, m.Currency)
+		}
+		return m.Fees.Validate()
+	}
+	return nil
+}
+
+// WalletBalance returns the balance of a wallet from the sum of its ledger
+// entries (a liability: the driver's money is a credit balance).
+func WalletBalance(entrySum int64) int64 { return -entrySum }
+
+// CanStartOnCredit reports whether a wallet balance admits a new session on
+// credit under the CPO's minimum, with the refusal reason.
+func CanStartOnCredit(balance, minBalance int64) (bool, string) {
+	if balance < minBalance {
+		return false, "insufficient credit: balance below the minimum to start"
+	}
+	return true, ""
+}
+
+// CreditGuard decides, on each meter reading of a session paid from a wallet,
+// whether to stop it now (RemoteStopTransaction): when the balance left after
+// the live cost could not pay for another interval like the last one. A
+// session that follows this rule overdraws the wallet by at most one
+// metering interval's cost (only when an interval costs more than the one
+// before it). liveCost and lastInterval are in minor units.
+func CreditGuard(balance, liveCost, lastInterval int64) bool {
+	left := balance - liveCost
+	return left <= 0 || left < max(lastInterval, 0)
+}
+
+// WalletLine is one movement of a wallet, for its history.
+type WalletLine struct {
+	PostingID string      `json:"postingId"`
+	Kind      PostingKind `json:"kind"`
+	Ref       string      `json:"ref,omitempty"`
+	Amount    int64       `json:"amount"` // credit to the driver > 0
+	Currency  string      `json:"currency"`
+	At        time.Time   `json:"at"`
+}
+
+// Wallet is a driver's credit: balance and currency.
+type Wallet struct {
+	UserID   string `json:"userId"`
+	Currency string `json:"currency"`
+	Balance  int64  `json:"balance"`
+}
+
+// WalletService manages drivers' credit. Balances are sums of ledger entries.
+type WalletService interface {
+	FindWallet(ctx context.Context, userID, currency string) (*Wallet, error)
+	WalletHistory(ctx context.Context, userID string, page Page) ([]*WalletLine, int, error)
+	// TopUp charges the card through the provider and credits the wallet;
+	// idempotencyKey makes a retried request charge once.
+	TopUp(ctx context.Context, userID string, amount Money, card, idempotencyKey string) (*Payment, error)
+	// CheckCreditStart refuses (EUNPROCESSABLE) a start on credit below the
+	// CPO's minimum balance.
+	CheckCreditStart(ctx context.Context, userID, cpoID string) error
+	// GuardSession applies CreditGuard to a session on credit after a meter
+	// reading: true means send RemoteStopTransaction now.
+	GuardSession(ctx context.Context, s *Session, lastInterval int64) (bool, error)
+}
