@@ -10,7 +10,7 @@ import (
 type CPOCreate struct {
 	Name       string      `json:"name" minLength:"1" maxLength:"200" doc:"Display name of the operator."`
 	Whitelabel bool        `json:"whitelabel,omitempty" doc:"Whether the CPO has its own theming."`
-	Theme      *volt.Theme `json:"theme,omitempty" doc:"Whitelabel theming."`
+	Theme      *ThemeInput `json:"theme,omitempty" doc:"Whitelabel theming."`
 	Currency   string      `json:"currency,omitempty" doc:"ISO 4217 currency of its tariffs (default GBP)."`
 }
 
@@ -18,7 +18,7 @@ type CPOCreate struct {
 type CPOPatch struct {
 	Name       *string     `json:"name,omitempty" minLength:"1" maxLength:"200"`
 	Whitelabel *bool       `json:"whitelabel,omitempty"`
-	Theme      *volt.Theme `json:"theme,omitempty"`
+	Theme      *ThemeInput `json:"theme,omitempty"`
 	Currency   *string     `json:"currency,omitempty"`
 }
 
@@ -64,8 +64,8 @@ func (s *server) getCPO(ctx context.Context, in *IDInput) (*Out[*volt.CPO], erro
 
 func (s *server) createCPO(ctx context.Context, in *cpoCreateInput) (*Out[*volt.CPO], error) {
 	c := &volt.CPO{Name: in.Body.Name, Whitelabel: in.Body.Whitelabel, Currency: in.Body.Currency}
-	if in.Body.Theme != nil {
-		c.Theme = *in.Body.Theme
+	if t := in.Body.Theme.theme(); t != nil {
+		c.Theme = *t
 	}
 	if err := s.Hierarchy.CreateCPO(ctx, c); err != nil {
 		return nil, s.err(ctx, err)
@@ -81,7 +81,7 @@ func (s *server) patchCPO(ctx context.Context, in *cpoPatchInput) (*Out[*volt.CP
 	b := in.Body
 	set(&c.Name, b.Name)
 	set(&c.Whitelabel, b.Whitelabel)
-	set(&c.Theme, b.Theme)
+	set(&c.Theme, b.Theme.theme())
 	set(&c.Currency, b.Currency)
 	if err := s.Hierarchy.UpdateCPO(ctx, c); err != nil {
 		return nil, s.err(ctx, err)

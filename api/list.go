@@ -55,3 +55,42 @@ func set[T any](dst *T, p *T) {
 		*dst = *p
 	}
 }
+
+// AddressInput is a postal address in a request; every field is optional.
+type AddressInput struct {
+	Line1    string `json:"line1,omitempty" maxLength:"200"`
+	Line2    string `json:"line2,omitempty" maxLength:"200"`
+	City     string `json:"city,omitempty" maxLength:"100"`
+	Postcode string `json:"postcode,omitempty" maxLength:"20"`
+	Country  string `json:"country,omitempty" maxLength:"2" doc:"ISO 3166-1 alpha-2."`
+}
+
+func (a *AddressInput) address() *volt.Address {
+	if a == nil {
+		return nil
+	}
+	return &volt.Address{Line1: a.Line1, Line2: a.Line2, City: a.City, Postcode: a.Postcode, Country: a.Country}
+}
+
+// ThemeInput is a whitelabel's theme in a request; every field is optional.
+type ThemeInput struct {
+	DisplayName  string   `json:"displayName,omitempty" maxLength:"200"`
+	LogoURL      string   `json:"logoUrl,omitempty" maxLength:"2000"`
+	PrimaryColor string   `json:"primaryColor,omitempty" doc:"#rrggbb"`
+	AccentColor  string   `json:"accentColor,omitempty" doc:"#rrggbb"`
+	HostNames    []string `json:"hostNames,omitempty" maxItems:"20"`
+	SupportPhone string   `json:"supportPhone,omitempty" maxLength:"40"`
+	SupportEmail string   `json:"supportEmail,omitempty" maxLength:"320"`
+}
+
+func (t *ThemeInput) theme() *volt.Theme {
+	if t == nil {
+		return nil
+	}
+	hosts := t.HostNames
+	if hosts == nil {
+		hosts = []string{}
+	}
+	return &volt.Theme{DisplayName: t.DisplayName, LogoURL: t.LogoURL, PrimaryColor: t.PrimaryColor,
+		AccentColor: t.AccentColor, HostNames: hosts, SupportPhone: t.SupportPhone, SupportEmail: t.SupportEmail}
+}

@@ -12,7 +12,7 @@ type OwnerCreate struct {
 	Name      string        `json:"name" minLength:"1" maxLength:"200"`
 	Email     string        `json:"email,omitempty" maxLength:"320"`
 	Phone     string        `json:"phone,omitempty" maxLength:"40"`
-	Address   *volt.Address `json:"address,omitempty"`
+	Address   *AddressInput `json:"address,omitempty"`
 	VATNumber string        `json:"vatNumber,omitempty" maxLength:"40"`
 }
 
@@ -21,7 +21,7 @@ type OwnerPatch struct {
 	Name      *string       `json:"name,omitempty" minLength:"1" maxLength:"200"`
 	Email     *string       `json:"email,omitempty" maxLength:"320"`
 	Phone     *string       `json:"phone,omitempty" maxLength:"40"`
-	Address   *volt.Address `json:"address,omitempty"`
+	Address   *AddressInput `json:"address,omitempty"`
 	VATNumber *string       `json:"vatNumber,omitempty" maxLength:"40"`
 }
 
@@ -54,8 +54,8 @@ func (s *server) getOwner(ctx context.Context, in *IDInput) (*Out[*volt.Owner], 
 func (s *server) createOwner(ctx context.Context, in *ownerCreateInput) (*Out[*volt.Owner], error) {
 	b := in.Body
 	o := &volt.Owner{CPOID: b.CPOID, Name: b.Name, Email: b.Email, Phone: b.Phone, VATNumber: b.VATNumber}
-	if b.Address != nil {
-		o.Address = *b.Address
+	if a := b.Address.address(); a != nil {
+		o.Address = *a
 	}
 	if err := s.Hierarchy.CreateOwner(ctx, o); err != nil {
 		return nil, s.err(ctx, err)
@@ -72,7 +72,7 @@ func (s *server) patchOwner(ctx context.Context, in *ownerPatchInput) (*Out[*vol
 	set(&o.Name, b.Name)
 	set(&o.Email, b.Email)
 	set(&o.Phone, b.Phone)
-	set(&o.Address, b.Address)
+	set(&o.Address, b.Address.address())
 	set(&o.VATNumber, b.VATNumber)
 	if err := s.Hierarchy.UpdateOwner(ctx, o); err != nil {
 		return nil, s.err(ctx, err)

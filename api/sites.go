@@ -10,7 +10,7 @@ import (
 type SiteCreate struct {
 	OwnerID   string        `json:"ownerId" minLength:"1" doc:"The owner the site belongs to."`
 	Name      string        `json:"name" minLength:"1" maxLength:"200"`
-	Address   *volt.Address `json:"address,omitempty"`
+	Address   *AddressInput `json:"address,omitempty"`
 	Latitude  float64       `json:"latitude,omitempty" minimum:"-90" maximum:"90"`
 	Longitude float64       `json:"longitude,omitempty" minimum:"-180" maximum:"180"`
 	Amenities []string      `json:"amenities,omitempty" maxItems:"100"`
@@ -20,19 +20,14 @@ type SiteCreate struct {
 // SitePatch is the body of PATCH /api/v1/sites/{id}.
 type SitePatch struct {
 	Name      *string       `json:"name,omitempty" minLength:"1" maxLength:"200"`
-	Address   *volt.Address `json:"address,omitempty"`
+	Address   *AddressInput `json:"address,omitempty"`
 	Latitude  *float64      `json:"latitude,omitempty" minimum:"-90" maximum:"90"`
 	Longitude *float64      `json:"longitude,omitempty" minimum:"-180" maximum:"180"`
 	Amenities *[]string     `json:"amenities,omitempty" maxItems:"100"`
 	TimeZone  *string       `json:"timeZone,omitempty"`
 }
 
-// SiteListParams filter the list of sites.
-type SiteListParams struct {
-	HierarchyListParams
-}
-
-type siteListInput struct{ SiteListParams }
+type siteListInput struct{ HierarchyListParams }
 
 type siteCreateInput struct{ Body SiteCreate }
 
@@ -62,8 +57,8 @@ func (s *server) createSite(ctx context.Context, in *siteCreateInput) (*Out[*vol
 	b := in.Body
 	v := &volt.Site{OwnerID: b.OwnerID, Name: b.Name, Latitude: b.Latitude, Longitude: b.Longitude,
 		Amenities: b.Amenities, TimeZone: b.TimeZone}
-	if b.Address != nil {
-		v.Address = *b.Address
+	if a := b.Address.address(); a != nil {
+		v.Address = *a
 	}
 	if v.Amenities == nil {
 		v.Amenities = []string{}
@@ -81,7 +76,7 @@ func (s *server) patchSite(ctx context.Context, in *sitePatchInput) (*Out[*volt.
 	}
 	b := in.Body
 	set(&v.Name, b.Name)
-	set(&v.Address, b.Address)
+	set(&v.Address, b.Address.address())
 	set(&v.Latitude, b.Latitude)
 	set(&v.Longitude, b.Longitude)
 	set(&v.Amenities, b.Amenities)

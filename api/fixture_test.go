@@ -1,0 +1,149 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/volt-ev/volt"
+	"github.com/volt-ev/volt/store"
+)
+
+// tenant is one complete CPO estate built for the tests.
+type tenant struct {
+	Name                                string
+	CPO, Owner, Host, Site, Group       string
+	CPID                                string
+	Session, CDR                        string
+	Driver, DriverEmail                 string // a driver user
+	AdminGroup, DriverGroup, PrivateUgr string // usergroups
+	Card, CardUID, Affiliate, AffCode   string
+	Users                               map[string]string // role name -> user id
+}
+
+// ids returns every id of the tenant that must never show to another tenant.
+func (t *tenant) ids() []string {
+	ids := []string{t.CPO, t.Owner, t.Host, t.Site, t.Group, t.Session, t.CDR, t.Driver,
+		t.AdminGroup, t.DriverGroup, t.PrivateUgr, t.Card, t.Affiliate}
+	var out []string
+	for _, id := range ids {
+		if id != "" {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// sys is the context of fixture setup: the platform acting as itself.
+func sys() context.Context { return volt.NewContextWithActor(context.Background(), volt.SystemActor) }
+
+// env is a running API on a real store with a fake charger connection.
+type env struct {
+	t       *testing.T
+	db      *store.DB
+	h       http.Handler
+	cfg     Config
+	cmd     *fakeCommander
+	tokens  map[string]string // role -> bearer token
+	A, B    *tenant
+	nowFunc func() time.Time
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// buildTenant creates a CPO with its owner, host, site, charger group,
+// charger and a completed session with its CDR.
+func buildTenant(t *testing.T, cfg Config, name string) *tenant {
+	t.Helper()
+	ctx := sys()
+	tn := &tenant{Name: name, Users: map[string]string{}}
+	cpo := &volt.CPO{Name: "CPO " + name}
+	must(t, cfg.Hierarchy.CreateCPO(ctx, cpo))
+	tn.CPO = cpo.ID
+	own := &volt.Owner{CPOID: cpo.ID, Name: "Owner " + name}
+	must(t, cfg.Hierarchy.CreateOwner(ctx, own))
+	tn.Owner = own.ID
+	site := &volt.Site{OwnerID: own.ID, Name: "Site " + name, Latitude: 51.5, Longitude: -0.1}
+	must(t, cfg.Hierarchy.CreateSite(ctx, site))
+	tn.Site = site.ID
+	g := &volt.ChargerGroup{SiteID: site.ID, Name: "Group " + name}
+	must(t, cfg.Hierarchy.CreateChargerGroup(ctx, g))
+	tn.Group = g.ID
+	h := &volt.Host{OwnerID: own.ID, Name: "Host " + name, ChargerGroupIDs: []string{g.ID}}
+	must(t, cfg.Hierarchy.CreateHost(ctx, h))
+	tn.Host = h.ID
+	c := &volt.Charger{ChargerGroupID: g.ID, Name: "Charger " + name}
+	cred, err := cfg.Chargers.CreateCharger(ctx, c, 2)
+	must(t, err)
+	tn.CPID = cred.CPID
+	buildPeople(t, cfg, tn)
+	buildSession(t, cfg, tn)
+	return tn
+}
+
+// buildSession records a charge through the charging service, as the
+// gateway would, and keeps the session and CDR ids.
+func buildSession(t *testing.T, cfg Config, tn *tenant) {
+	t.Helper()
+	ctx := sys()
+	start := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+	tag := tn.CardUID
+	if tag == "" {
+		tag = "TAG" + tn.Name
+	}
+	res, err := cfg.Charging.StartTransaction(ctx, volt.StartRequest{CPID: tn.CPID, ConnectorID: 1, IDTag: tag,
+		MeterStart: 1000, At: start, ReceivedAt: start})
+	must(t, err)
+	stop, err := cfg.Charging.StopTransaction(ctx, volt.StopRequest{CPID: tn.CPID, TransactionID: res.TransactionID,
+		MeterStop: 8500, At: start.Add(30 * time.Minute), Reason: "Local"})
+	must(t, err)
+	tn.Session = stop.Session.ID
+	if stop.CDR != nil {
+		tn.CDR = stop.CDR.ID
+	}
+	must(t, cfg.Charging.LogFrames(ctx, []volt.FrameLog{{CPID: tn.CPID, Identity: tn.CPID, Direction: "in",
+		Action: "Heartbeat", UniqueID: "1", Frame: `[2,"1","Heartbeat",{}]`}}))
+	v := "300"
+	must(t, cfg.Charging.RecordConfiguration(ctx, tn.CPID, []volt.ConfigKey{{Key: "HeartbeatInterval", Value: &v}}))
+}
+
+// do sends one request and returns status and body.
+func (e *env) do(method, path, body, token string) (int, []byte) {
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, path, r)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	return rec.Code, rec.Body.Bytes()
+}
+
+func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func jsonField(t *testing.T, body []byte, field string) string {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(body, &m); err != nil {
+		t.Fatalf("not a JSON object: %s", body)
+	}
+	s, _ := m[field].(string)
+	return s
+}

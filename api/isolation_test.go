@@ -1,0 +1,306 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/danielgtaylor/huma/v2"
+)
+
+// isoSpec says how to call one operation against a tenant's resources.
+type isoSpec struct {
+	// body returns the request body aimed at tenant x ("" for none).
+	body func(x *tenant) string
+	// exempt, when set, says why the operation is not tenant-addressed.
+	exempt string
+	// platform marks an operation no tenant role may use whatever the
+	// target (creating a CPO): 403 for every role but super admin.
+	platform bool
+	// selfService marks a write a user makes for themself (redeeming an
+	// affiliate code): not an estate write, so not refused to staff.
+	selfService bool
+}
+
+var uniq atomic.Int64
+
+func n() int64 { return uniq.Add(1) }
+
+func js(format string, args ...any) func(*tenant) string {
+	return func(x *tenant) string { return fmt.Sprintf(format, args...) }
+}
+
+// isoSpecs has one entry per operation of the API. TestTenantIsolation
+// fails for an operation of the OpenAPI document that is missing here, so a
+// new endpoint cannot ship without its isolation case.
+var isoSpecs = map[string]isoSpec{
+	"createToken": {exempt: "public login: addresses no tenant resource"},
+	"revokeToken": {exempt: "revokes the caller's own token only"},
+
+	"listCpos":   {},
+	"getCpo":     {},
+	"createCpo":  {body: js(`{"name":"Evil CPO"}`), platform: true},
+	"updateCpo":  {body: js(`{"name":"hacked"}`)},
+	"deleteCpo":  {},
+	"listOwners": {},
+	"getOwner":   {},
+	"createOwner": {body: func(x *tenant) string {
+		return fmt.Sprintf(`{"cpoId":%q,"name":"evil"}`, x.CPO)
+	}},
+	"updateOwner": {body: js(`{"name":"hacked"}`)},
+	"deleteOwner": {},
+	"listHosts":   {},
+	"getHost":     {},
+	"createHost": {body: func(x *tenant) string {
+		return fmt.Sprintf(`{"ownerId":%q,"name":"evil"}`, x.Owner)
+	}},
+	"updateHost": {body: js(`{"name":"hacked"}`)},
+	"deleteHost": {},
+	"listSites":  {},
+	"getSite":    {},
+	"createSite": {body: func(x *tenant) string {
+		return fmt.Sprintf(`{"ownerId":%q,"name":"evil"}`, x.Owner)
+	}},
+	"updateSite":        {body: js(`{"name":"hacked"}`)},
+	"deleteSite":        {},
+	"listChargerGroups": {},
+	"getChargerGroup":   {},
+	"createChargerGroup": {body: func(x *tenant) string {
+		return fmt.Sprintf(`{"siteId":%q,"name":"evil"}`, x.Site)
+	}},
+	"updateChargerGroup": {body: js(`{"name":"hacked"}`)},
+	"deleteChargerGroup": {},
+
+	"listChargers": {},
+	"getCharger":   {},
+	"createCharger": {body: func(x *tenant) string {
+		return fmt.Sprintf(`{"chargerGroupId":%q}`, x.Group)
+	}},
+	"updateCharger":           {body: js(`{"name":"hacked"}`)},
+	"deleteCharger":           {},
+	"resetChargerPassword":    {},
+	"listChargerMessages":     {},
+	"getChargerConfiguration": {},
+	"sendChargerCommand":      {body: js(`{"type":"Soft"}`)},
+
+	"listUsers": {},
+	"getUser":   {},
+	"createUser": {body: func(x *tenant) string {
+		return fmt.Sprintf(`{"email":"evil%d@evil.example","name":"Evil","cpoId":%q}`, n(), x.CPO)
+	}},
+	"updateUser":         {body: js(`{"name":"hacked"}`)},
+	"deleteUser":         {},
+	"setUserPassword":    {body: js(`{"password":"hacked password 123"}`)},
+	"listUserUsergroups": {},
+
+	"listUsergroups": {},
+	"getUsergroup":   {},
+	"createUsergroup": {body: func(x *tenant) string {
+		return fmt.Sprintf(`{"name":"evil","role":"admin","cpoId":%q}`, x.CPO)
+	}},
+	"updateUsergroup":       {body: js(`{"name":"hacked"}`)},
+	"deleteUsergroup":       {},
+	"listUsergroupMembers":  {},
+	"addUsergroupMember":    {},
+	"removeUsergroupMember": {},
+
+	"listRfidCards": {},
+	"getRfidCard":   {},
+	"createRfidCard": {body: func(x *tenant) string {
+		return fmt.Sprintf(`{"uid":"EVIL%d","userId":%q}`, n(), x.Driver)
+	}},
+	"updateRfidCard": {body: js(`{"blocked":true}`)},
+	"deleteRfidCard": {},
+
+	"listAffiliateCodes": {},
+	"getAffiliateCode":   {},
+	"createAffiliateCode": {body: func(x *tenant) string {
+		return fmt.Sprintf(`{"code":"EVIL%d","usergroupId":%q}`, n(), x.PrivateUgr)
+	}},
+	"deleteAffiliateCode": {},
+	"redeemAffiliateCode": {body: func(x *tenant) string {
+		return fmt.Sprintf(`{"code":%q}`, x.AffCode)
+	}, selfService: true, exempt: "the code is a bearer secret a CPO hands to drivers: whoever holds it may join " +
+		"its usergroup by design, and the request names no id of the tenant"},
+
+	"listSessions": {},
+	"getSession":   {},
+	"listCdrs":     {},
+	"getCdr":       {},
+}
+
+// apiOp is one operation of the OpenAPI document.
+type apiOp struct{ ID, Method, Path string }
+
+func (e *env) operations() []apiOp {
+	var ops []apiOp
+	for path, item := range e.h.(*server).api.OpenAPI().Paths {
+		for method, op := range map[string]*huma.Operation{"GET": item.Get, "POST": item.Post, "PUT": item.Put, "PATCH": item.Patch, "DELETE": item.Delete} {
+			if op != nil {
+				ops = append(ops, apiOp{ID: op.OperationID, Method: method, Path: path})
+			}
+		}
+	}
+	sort.Slice(ops, func(i, j int) bool { return ops[i].ID < ops[j].ID })
+	return ops
+}
+
+// resolve fills a path template with tenant x's ids.
+func resolve(path string, x *tenant) string {
+	byResource := map[string]string{
+		"cpos": x.CPO, "owners": x.Owner, "hosts": x.Host, "sites": x.Site, "charger-groups": x.Group,
+		"users": x.Driver, "usergroups": x.DriverGroup, "rfid-cards": x.Card, "affiliate-codes": x.Affiliate,
+		"sessions": x.Session, "cdrs": x.CDR,
+	}
+	res := strings.Split(strings.TrimPrefix(path, Prefix+"/"), "/")[0]
+	r := strings.NewReplacer("{id}", byResource[res], "{cpid}", x.CPID, "{userId}", x.Driver, "{command}", "reset")
+	return r.Replace(path)
+}
+
+// leaks returns the ids of x quoted in body.
+func leaks(body []byte, x *tenant) []string {
+	var found []string
+	for _, id := range append(x.ids(), x.CPID, x.CardUID) {
+		if id != "" && strings.Contains(string(body), `"`+id+`"`) {
+			found = append(found, id)
+		}
+	}
+	return found
+}
+
+func isList(o apiOp) bool { return o.Method == http.MethodGet && !strings.Contains(o.Path, "{") }
+
+// TestTenantIsolation tries every operation as every role of tenant A
+// against tenant B: nothing of B may be seen, changed or commanded. A
+// resource of B answers 404 (its existence stays hidden); lists answer 200
+// without any of B's items; creating a CPO is refused with 403 (platform
+// scope, addresses nothing of B). The super admin is the positive control:
+// the same reads succeed for it, so the 404s are not from wrong ids.
+func TestTenantIsolation(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, e *env) {
+		ops := e.operations()
+		for _, o := range ops {
+			if _, ok := isoSpecs[o.ID]; !ok {
+				t.Errorf("operation %s (%s %s) has no isolation case in isoSpecs", o.ID, o.Method, o.Path)
+			}
+		}
+		for _, o := range ops {
+			spec := isoSpecs[o.ID]
+			if spec.exempt != "" {
+				continue
+			}
+			for _, role := range roles {
+				t.Run(o.ID+"/"+role, func(t *testing.T) { e.isolationCase(t, o, spec, role) })
+			}
+			if o.Method == http.MethodGet {
+				t.Run(o.ID+"/super-admin-control", func(t *testing.T) { e.controlCase(t, o) })
+			}
+		}
+		for _, c := range e.cmd.Calls() {
+			if c.CPID == e.B.CPID {
+				t.Errorf("a command reached tenant B's charger: %+v", c)
+			}
+		}
+		e.checkIntact(t, e.B)
+	})
+}
+
+func (e *env) isolationCase(t *testing.T, o apiOp, spec isoSpec, role string) {
+	token := e.tokens["A/"+role]
+	body := ""
+	if spec.body != nil {
+		body = spec.body(e.B)
+	}
+	if isList(o) {
+		for _, q := range []string{"", "?cpoId=" + e.B.CPO, "?cpid=" + e.B.CPID, "?ownerId=" + e.B.Owner} {
+			status, got := e.do(o.Method, o.Path+q, "", token)
+			if status != http.StatusOK && status != http.StatusForbidden {
+				t.Errorf("%s %s%s as %s: status %d: %s", o.Method, o.Path, q, role, status, got)
+			}
+			if l := leaks(got, e.B); len(l) > 0 {
+				t.Errorf("%s %s%s as %s shows tenant B's %v", o.Method, o.Path, q, role, l)
+			}
+		}
+		return
+	}
+	path := resolve(o.Path, e.B)
+	status, got := e.do(o.Method, path, body, token)
+	want := http.StatusNotFound
+	if spec.platform {
+		want = http.StatusForbidden
+	}
+	if status != want {
+		t.Errorf("%s %s as A/%s: status %d, want %d: %s", o.Method, path, role, status, want, got)
+	}
+	if status >= 400 {
+		errorShape(t, got)
+	}
+	if l := leaks(got, e.B); len(l) > 0 && status < 400 {
+		t.Errorf("%s %s as %s shows tenant B's %v", o.Method, path, role, l)
+	}
+}
+
+// controlCase reads B's resources as the super admin: they exist and show.
+func (e *env) controlCase(t *testing.T, o apiOp) {
+	path := resolve(o.Path, e.B)
+	status, got := e.do(o.Method, path, "", e.tokens["super"])
+	if status != http.StatusOK {
+		t.Fatalf("super admin %s %s: status %d: %s", o.Method, path, status, got)
+	}
+	if isList(o) && !slices.Contains([]string{"listUsers"}, o.ID) && len(leaks(got, e.B)) == 0 {
+		t.Errorf("super admin %s %s shows nothing of tenant B: %s", o.Method, path, got)
+	}
+}
+
+// checkIntact reads tenant x as the super admin after the attacks.
+func (e *env) checkIntact(t *testing.T, x *tenant) {
+	t.Helper()
+	for _, c := range []struct{ path, want string }{
+		{"/api/v1/cpos/" + x.CPO, `"name":"CPO ` + x.Name + `"`},
+		{"/api/v1/owners/" + x.Owner, `"name":"Owner ` + x.Name + `"`},
+		{"/api/v1/sites/" + x.Site, `"name":"Site ` + x.Name + `"`},
+		{"/api/v1/chargers/" + x.CPID, `"name":"Charger ` + x.Name + `"`},
+		{"/api/v1/users/" + x.Driver, `"name":"driver ` + x.Name + `"`},
+		{"/api/v1/rfid-cards/" + x.Card, `"blocked":false`},
+		{"/api/v1/usergroups/" + x.DriverGroup + "/members", `"` + x.Driver + `"`},
+	} {
+		status, got := e.do("GET", c.path, "", e.tokens["super"])
+		if status != 200 || !strings.Contains(string(got), c.want) {
+			t.Errorf("tenant %s changed: GET %s: %d %s (want %s)", x.Name, c.path, status, got, c.want)
+		}
+	}
+}
+
+// TestStaffNeverWrites tries every write operation as the staff roles of
+// tenant A on tenant A's own resources: staff read, never write, so a CPO
+// staff user (who sees all of A) gets 403 on each; an owner staff user gets
+// 403, or 404 where the target is above its owner (the CPO record).
+func TestStaffNeverWrites(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, e *env) {
+		for _, o := range e.operations() {
+			spec := isoSpecs[o.ID]
+			if o.Method == http.MethodGet || spec.exempt != "" || spec.selfService {
+				continue
+			}
+			for _, role := range []string{"cpo-staff", "owner-staff"} {
+				t.Run(o.ID+"/"+role, func(t *testing.T) {
+					body := ""
+					if spec.body != nil {
+						body = spec.body(e.A)
+					}
+					path := resolve(o.Path, e.A)
+					status, got := e.do(o.Method, path, body, e.tokens["A/"+role])
+					ok := status == http.StatusForbidden || (role == "owner-staff" && status == http.StatusNotFound)
+					if !ok {
+						t.Errorf("%s %s as A/%s: status %d, want 403: %s", o.Method, path, role, status, got)
+					}
+				})
+			}
+		}
+		e.checkIntact(t, e.A)
+	})
+}
