@@ -202,7 +202,8 @@ func TestDuplicateConnectionNewestWins(t *testing.T) {
 	if len(online) != 2 || !online[0] || !online[1] {
 		t.Fatalf("RecordConnection online sequence %v, want [true true]", online)
 	}
-	if s := h.g.Stats(); s.Replaced != 1 || s.Connections != 1 {
+	waitFor(t, "old connection torn down", func() bool { return h.g.Stats().Connections == 1 })
+	if s := h.g.Stats(); s.Replaced != 1 {
 		t.Fatalf("stats %+v", s)
 	}
 }
