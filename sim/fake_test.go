@@ -88,8 +88,9 @@ type fakeCSMS struct {
 
 	mu       sync.Mutex
 	calls    []received
-	conn     *websocket.Conn
+	conn     *websocket.Conn // the newest connection; commands go there
 	writeMu  *sync.Mutex
+	byID     map[string]*websocket.Conn
 	pending  map[string]chan ocpp.Frame
 	actions  map[string]string // pending id → action
 	refuse   bool
@@ -103,7 +104,7 @@ type fakeCSMS struct {
 
 func newFakeCSMS(t *testing.T) *fakeCSMS {
 	f := &fakeCSMS{t: t, schemas: loadSchemas(t), password: "secret", pending: map[string]chan ocpp.Frame{},
-		actions: map[string]string{}, blocked: map[string]bool{}, nextTx: 100}
+		actions: map[string]string{}, byID: map[string]*websocket.Conn{}, blocked: map[string]bool{}, nextTx: 100}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.close)
 	return f
@@ -117,13 +118,13 @@ func (f *fakeCSMS) close() {
 	f.wg.Wait()
 }
 
-// dropConn closes the current websocket, as a network failure would.
+// dropConn closes every websocket, as a network failure would.
 func (f *fakeCSMS) dropConn() {
 	f.mu.Lock()
-	c := f.conn
-	f.conn = nil
+	all := f.byID
+	f.conn, f.byID = nil, map[string]*websocket.Conn{}
 	f.mu.Unlock()
-	if c != nil {
+	for _, c := range all {
 		_ = c.Close()
 	}
 }
@@ -160,8 +161,8 @@ func (f *fakeCSMS) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	wmu := &sync.Mutex{}
 	f.mu.Lock()
-	old := f.conn
-	f.conn, f.writeMu = ws, wmu
+	old := f.byID[id] // the newest connection of an identity wins
+	f.conn, f.writeMu, f.byID[id] = ws, wmu, ws
 	f.mu.Unlock()
 	if old != nil {
 		_ = old.Close()

@@ -91,7 +91,9 @@ type LoadOptions struct {
 	// all are back.
 	ReconnectStorm bool
 	StormAfter     time.Duration
-	Out            io.Writer
+	// EndAfterStorm ends the run once the storm is over.
+	EndAfterStorm bool
+	Out           io.Writer
 }
 
 // LoadReport is the outcome of RunLoad.
@@ -154,6 +156,7 @@ func RunLoad(ctx context.Context, o LoadOptions) (LoadReport, error) {
 				fmt.Fprintf(o.Out, "all %d chargers on line after %s\n", online, rep.AllOnlineAfter.Round(time.Millisecond))
 			}
 			storm.step(now, f, rep.AllOnlineAfter > 0, &rep, o.Out)
+			done = storm.done && o.EndAfterStorm
 		case now := <-tick.C:
 			h := period.Swap()
 			secs := now.Sub(last).Seconds()
