@@ -1,8 +1,9 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/volt-ev/volt"
@@ -33,65 +34,31 @@ func newEnv(t *testing.T, db *store.DB) *env {
 		ValidateCommand: func(string, json.RawMessage) error { return nil },
 		Logger:          quietLogger(),
 	}
-	auth := newStoreAuth(cfg)
-	cfg.Auth = auth
+	cfg.Auth = store.NewAuthService(db)
 	e := &env{t: t, db: db, cfg: cfg, cmd: cmd, tokens: map[string]string{}}
 	e.A = buildTenant(t, cfg, "A")
 	e.B = buildTenant(t, cfg, "B")
 	super := &volt.User{Email: "root@volt.example", Name: "Root", SuperAdmin: true}
 	must(t, cfg.Users.CreateUser(sys(), super, testPassword))
-	e.tokens["super"] = auth.login(t, super.ID)
+	e.h = New(cfg)
+	e.tokens["super"] = e.login(t, super.Email)
 	for _, x := range []*tenant{e.A, e.B} {
-		for role, id := range x.Users {
-			e.tokens[x.Name+"/"+role] = auth.login(t, id)
+		for _, role := range roles {
+			e.tokens[x.Name+"/"+role] = e.login(t, fmt.Sprintf("%s@%s.example", role, strings.ToLower(x.Name)))
 		}
 	}
-	e.h = New(cfg)
 	return e
 }
 
-// storeAuth resolves tokens to actors from the store's usergroups, as the
-// AuthService does.
-// TODO(api): use the store's AuthService (Login) once it lands.
-type storeAuth struct {
-	volt.AuthService
-	cfg    Config
-	tokens map[string]string // token -> user id
-}
-
-func newStoreAuth(cfg Config) *storeAuth { return &storeAuth{cfg: cfg, tokens: map[string]string{}} }
-
-func (a *storeAuth) login(t *testing.T, userID string) string {
-	tok := volt.NewID(volt.PrefixToken)
-	a.tokens[tok] = userID
-	return tok
-}
-
-func (a *storeAuth) Authenticate(_ context.Context, token string) (*volt.Actor, error) {
-	id, ok := a.tokens[token]
-	if !ok {
-		return nil, volt.Errorf(volt.EUNAUTHORIZED, "Invalid token.")
+// login gets a bearer token through POST /api/v1/auth/token.
+func (e *env) login(t *testing.T, email string) string {
+	t.Helper()
+	status, body := e.do("POST", "/api/v1/auth/token", fmt.Sprintf(`{"email":%q,"password":%q}`, email, testPassword), "")
+	if status != 200 {
+		t.Fatalf("login %s: %d %s", email, status, body)
 	}
-	ctx := sys()
-	u, err := a.cfg.Users.FindUserByID(ctx, id)
-	if err != nil {
-		return nil, err
+	if jsonField(t, body, "expiresAt") == "" {
+		t.Fatalf("login answer without expiresAt: %s", body)
 	}
-	act := &volt.Actor{UserID: u.ID, Email: u.Email, SuperAdmin: u.SuperAdmin}
-	gs, err := a.cfg.Users.UsergroupsOfUser(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	for _, g := range gs {
-		gr := g.Grant()
-		if gr.HostID != "" {
-			h, err := a.cfg.Hierarchy.FindHostByID(ctx, gr.HostID)
-			if err != nil {
-				return nil, err
-			}
-			gr.ChargerGroupIDs = h.ChargerGroupIDs
-		}
-		act.Grants = append(act.Grants, gr)
-	}
-	return act, nil
+	return jsonField(t, body, "token")
 }

@@ -129,3 +129,29 @@ func TestBadInput(t *testing.T) {
 		})
 	})
 }
+
+// TestAuthFlow logs in, uses, revokes and rate-limits tokens through the
+// store's AuthService.
+func TestAuthFlow(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, e *env) {
+		tok := e.login(t, "support@a.example")
+		e.tokens["fresh"] = tok
+		e.tokens["garbage"] = "tok_notarealtoken"
+		e.run(t, []scenario{
+			{"wrong password", "POST", "/api/v1/auth/token", `{"email":"support@a.example","password":"wrong password!"}`, "", 401, []string{`"code":"unauthorized"`}, []string{"token\":"}},
+			{"unknown email", "POST", "/api/v1/auth/token", `{"email":"nobody@a.example","password":"wrong password!"}`, "", 401, []string{`"code":"unauthorized"`}, nil},
+			{"missing password", "POST", "/api/v1/auth/token", `{"email":"support@a.example"}`, "", 400, []string{`"field":"password"`}, nil},
+			{"token works", "GET", "/api/v1/chargers/{A.cpid}", ``, "fresh", 200, []string{`"cpid":"{A.cpid}"`}, nil},
+			{"revoke", "POST", "/api/v1/auth/revoke", ``, "fresh", 204, nil, nil},
+			{"revoked token refused", "GET", "/api/v1/chargers/{A.cpid}", ``, "fresh", 401, []string{`"code":"unauthorized"`}, nil},
+			{"garbage token refused", "GET", "/api/v1/owners", ``, "garbage", 401, []string{`"code":"unauthorized"`}, nil},
+		})
+		var last int
+		for range 8 {
+			last, _ = e.do("POST", "/api/v1/auth/token", `{"email":"engineer@b.example","password":"guess guess guess"}`, "")
+		}
+		if last != 429 {
+			t.Errorf("after 8 failed logins: status %d, want 429 rate_limited", last)
+		}
+	})
+}
