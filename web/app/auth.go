@@ -38,8 +38,12 @@ type req struct {
 	user    *volt.User  // the signed-in driver
 	token   string
 	guestID string // a guest user that checked out in this browser
-	csrf    string
-	ctx     context.Context // carries the driver's actor, or none
+	// guestSince limits what the guest cookie shows to sessions started
+	// after this browser's checkout, so typing someone's e-mail address at
+	// checkout never reveals their earlier guest sessions.
+	guestSince time.Time
+	csrf       string
+	ctx        context.Context // carries the driver's actor, or none
 }
 
 // userID returns whose sessions this browser may see: the signed-in driver,
@@ -99,7 +103,7 @@ func (a *App) load(w http.ResponseWriter, r *http.Request) *req {
 			q.actor, q.token, q.ctx = nil, "", r.Context()
 		}
 	}
-	q.guestID = a.readGuest(r)
+	q.guestID, q.guestSince = a.readGuest(r)
 	browser := ""
 	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) == 32 {
 		browser = c.Value
@@ -151,31 +155,46 @@ func safeNext(p string) string {
 	return p
 }
 
-// setGuest remembers the guest user in a signed cookie: id|expiry|mac.
-func (a *App) setGuest(w http.ResponseWriter, r *http.Request, userID string) {
+// setGuest remembers the guest user in a signed cookie:
+// id|since|expiry|mac (Unix seconds).
+func (a *App) setGuest(w http.ResponseWriter, r *http.Request, userID string, since time.Time) {
+	s := strconv.FormatInt(since.Unix(), 10)
 	exp := strconv.FormatInt(a.now().Add(guestTTL).Unix(), 10)
-	sig := base64.RawURLEncoding.EncodeToString(a.mac("guest", userID, exp))
-	a.setCookie(w, r, guestCookie, userID+"|"+exp+"|"+sig, guestTTL)
+	sig := base64.RawURLEncoding.EncodeToString(a.mac("guest", userID, s, exp))
+	a.setCookie(w, r, guestCookie, userID+"|"+s+"|"+exp+"|"+sig, guestTTL)
 }
 
-func (a *App) readGuest(r *http.Request) string {
+func (a *App) readGuest(r *http.Request) (string, time.Time) {
 	c, err := r.Cookie(guestCookie)
 	if err != nil {
-		return ""
+		return "", time.Time{}
 	}
 	parts := strings.Split(c.Value, "|")
-	if len(parts) != 3 {
-		return ""
+	if len(parts) != 4 {
+		return "", time.Time{}
 	}
-	want := base64.RawURLEncoding.EncodeToString(a.mac("guest", parts[0], parts[1]))
-	if subtle.ConstantTimeCompare([]byte(want), []byte(parts[2])) != 1 {
-		return ""
+	want := base64.RawURLEncoding.EncodeToString(a.mac("guest", parts[0], parts[1], parts[2]))
+	if subtle.ConstantTimeCompare([]byte(want), []byte(parts[3])) != 1 {
+		return "", time.Time{}
 	}
-	exp, err := strconv.ParseInt(parts[1], 10, 64)
-	if err != nil || a.now().Unix() > exp {
-		return ""
+	since, err1 := strconv.ParseInt(parts[1], 10, 64)
+	exp, err2 := strconv.ParseInt(parts[2], 10, 64)
+	if err1 != nil || err2 != nil || a.now().Unix() > exp {
+		return "", time.Time{}
 	}
-	return parts[0]
+	return parts[0], time.Unix(since, 0)
+}
+
+// owns reports whether this browser may see and stop session s: the
+// signed-in driver's own, or the guest's started after its checkout.
+func (q *req) owns(s *volt.Session) bool {
+	switch {
+	case s == nil || s.UserID == "":
+		return false
+	case q.user != nil && s.UserID == q.user.ID:
+		return true
+	}
+	return q.guestID != "" && s.UserID == q.guestID && !s.StartedAt.Before(q.guestSince.Add(-time.Minute))
 }
 
 func clientAddr(r *http.Request) string {

@@ -27,6 +27,10 @@ var funcs = template.FuncMap{
 	"dur":     formatDuration,
 	"when":    func(t time.Time) string { return t.Format("2 Jan 2006 15:04") },
 	"pct":     formatRate,
+	"vat":     costVAT,
+	"inc":     func(n int) int { return n + 1 },
+	"rand":    func() string { return randomHex(16) },
+	"int64":   func(n int) int64 { return int64(n) },
 }
 
 func mustParsePages() map[string]*template.Template {

@@ -1,0 +1,126 @@
+// Volt driver app: progressive enhancement only. Every page works without it.
+(function () {
+  "use strict";
+  var $ = function (s) { return document.querySelector(s); };
+
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/app/sw.js", { scope: "/app/" }).catch(function () {});
+  }
+
+  // Find: nearest first with the browser's position, when allowed.
+  var locate = $("#locate");
+  if (locate && "geolocation" in navigator) {
+    locate.hidden = false;
+    locate.addEventListener("click", function () {
+      locate.disabled = true;
+      navigator.geolocation.getCurrentPosition(function (p) {
+        location.search = "?lat=" + p.coords.latitude.toFixed(5) + "&lon=" + p.coords.longitude.toFixed(5);
+      }, function () { locate.disabled = false; banner("Location is off: showing all chargers."); }, { timeout: 10000 });
+    });
+  }
+
+  // Find and charger pages: live availability.
+  var list = document.querySelectorAll("[data-cpid]");
+  var connStatus = document.querySelectorAll("[data-conn-status]");
+  if (window.EventSource && (list.length || connStatus.length)) {
+    var cpids = [];
+    list.forEach(function (el) { cpids.push(el.dataset.cpid); });
+    var m = location.pathname.match(/^\/app\/c\/(\d{6})$/);
+    if (m) cpids = [m[1]];
+    var live = new EventSource("/app/live?cpid=" + cpids.slice(0, 200).join(","));
+    live.addEventListener("status", function (ev) {
+      var d = JSON.parse(ev.data);
+      var sel = m ? '[data-conn-status="' + d.connectorId + '"]' : '[data-cpid="' + d.cpid + '"] [data-conn="' + d.connectorId + '"] .badge';
+      document.querySelectorAll(sel).forEach(function (b) { b.textContent = d.label; b.classList.toggle("free", d.free); });
+    });
+  }
+
+  // Map: Leaflet is loaded only when a tile server is configured.
+  var map = $("#map");
+  if (map) {
+    var s = document.createElement("script");
+    s.src = map.dataset.js;
+    s.onload = function () {
+      var L = window.L, lm = L.map(map), pts = [];
+      L.tileLayer(map.dataset.tiles, { maxZoom: 19, attribution: "&copy; OpenStreetMap contributors" }).addTo(lm);
+      list.forEach(function (el) {
+        var lat = parseFloat(el.dataset.lat), lon = parseFloat(el.dataset.lon);
+        if (!lat && !lon) return;
+        pts.push([lat, lon]);
+        L.marker([lat, lon], { title: "Charger " + el.dataset.cpid }).addTo(lm).bindPopup('<a href="/app/c/' + el.dataset.cpid + '">Charger ' + el.dataset.cpid + "</a>");
+      });
+      if (pts.length) lm.fitBounds(pts, { maxZoom: 15 }); else lm.setView([51.5, -0.12], 10);
+    };
+    document.head.appendChild(s);
+  }
+
+  document.querySelectorAll("[data-print]").forEach(function (b) { b.hidden = false; b.addEventListener("click", function () { window.print(); }); });
+
+  function banner(msg) {
+    var b = $("#banner");
+    if (!b) return;
+    var p = document.createElement("p");
+    p.className = "note";
+    p.textContent = msg;
+    b.replaceChildren(p);
+  }
+  function notify(msg) {
+    banner(msg);
+    if ("Notification" in window && Notification.permission === "granted") {
+      try { new Notification(document.title.split(" · ").pop(), { body: msg, tag: "volt-session" }); } catch (e) { /* page notifications unsupported */ }
+    }
+  }
+
+  // Session: live figures over server-sent events; the server sends the
+  // whole state on every (re)connect, so reload and sleep lose nothing.
+  var sess = $("#live");
+  if (!sess) return;
+  var active = sess.dataset.active === "true", started = +sess.dataset.started, idleFeeFrom = +sess.dataset.idleFeeFrom || 0;
+  var idleTimer = null, stoppedAt = 0;
+  var nb = $("#notify");
+  if (nb && "Notification" in window && Notification.permission === "default") {
+    nb.hidden = false;
+    nb.addEventListener("click", function () { Notification.requestPermission().then(function () { nb.hidden = true; }); });
+  }
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function tick() {
+    if (!active) return;
+    var s = Math.max(0, Math.floor((Date.now() - started) / 1000));
+    var h = Math.floor(s / 3600), mm = Math.floor(s / 60) % 60;
+    $("#duration").textContent = h > 0 ? h + "h " + pad(mm) + "m" : mm + "m " + pad(s % 60) + "s";
+  }
+  function scheduleIdle(at) {
+    if (idleTimer) clearTimeout(idleTimer);
+    idleTimer = null;
+    if (!at || !active) return;
+    idleTimer = setTimeout(function () { notify("Idle fees have begun: please move your car."); }, Math.max(0, at - Date.now()));
+  }
+  function apply(st) {
+    $("#power").textContent = st.power;
+    $("#energy").textContent = st.energy;
+    $("#cost").textContent = st.cost;
+    $("#duration").textContent = st.duration;
+    $("#idle").hidden = !st.idle;
+    $("#live-status").textContent = "Energy " + st.energy + ", cost " + st.cost + ".";
+    if (st.idleFeeFrom !== idleFeeFrom) { idleFeeFrom = st.idleFeeFrom || 0; scheduleIdle(idleFeeFrom); }
+    if (active && !st.active && !stoppedAt) {
+      active = false;
+      stoppedAt = st.stoppedAt;
+      notify("Charging has stopped: " + st.energy + ", " + st.cost + ".");
+      setTimeout(function () { location.reload(); }, 2500);
+    }
+  }
+  var es = null;
+  function connect() {
+    if (es) es.close();
+    es = new EventSource("/app/s/" + sess.dataset.session + "/events");
+    es.addEventListener("state", function (ev) { apply(JSON.parse(ev.data)); });
+  }
+  if (active && window.EventSource) {
+    connect();
+    setInterval(tick, 1000);
+    scheduleIdle(idleFeeFrom);
+    // After sleep the stream may be dead without an error: reopen it.
+    document.addEventListener("visibilitychange", function () { if (!document.hidden && active) connect(); });
+  }
+})();

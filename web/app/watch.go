@@ -1,0 +1,123 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	volt "github.com/volt-ev/volt"
+)
+
+// watch follows the bus: a session that starts with the idTag of a start
+// intent is bound to it (payment, limit); a session that reaches its limit
+// is stopped with RemoteStopTransaction. A subscription the bus closes for
+// being slow is renewed.
+func (a *App) watch(ctx context.Context) {
+	defer close(a.done)
+	for ctx.Err() == nil {
+		events, cancel := a.cfg.Bus.Subscribe()
+		a.follow(ctx, events)
+		cancel()
+		select {
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func (a *App) follow(ctx context.Context, events <-chan volt.Event) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case e, ok := <-events:
+			if !ok {
+				a.log.Warn("app: bus subscription lost, renewing")
+				return
+			}
+			a.onEvent(ctx, e)
+		}
+	}
+}
+
+func (a *App) onEvent(ctx context.Context, e volt.Event) {
+	switch e.Type {
+	case volt.EventSessionStarted, volt.EventSessionUpdated, volt.EventSessionStopped:
+	default:
+		return
+	}
+	var s volt.Session
+	if !decode(e.Data, &s) || s.ID == "" {
+		return
+	}
+	switch e.Type {
+	case volt.EventSessionStarted:
+		a.bindIntent(ctx, &s)
+	case volt.EventSessionUpdated:
+		a.enforceLimit(ctx, &s)
+	case volt.EventSessionStopped:
+		a.mu.Lock()
+		delete(a.limits, s.ID)
+		delete(a.stopped, s.ID)
+		a.mu.Unlock()
+	}
+}
+
+// bindIntent matches a started session to the driver's start intent.
+func (a *App) bindIntent(ctx context.Context, s *volt.Session) {
+	tag := volt.NormalizeIDTag(s.IDTag)
+	a.mu.Lock()
+	var in *intent
+	for _, x := range a.intents {
+		if x.SessionID == "" && x.CPID == s.CPID && volt.NormalizeIDTag(x.IDTag) == tag {
+			in = x
+			break
+		}
+	}
+	if in != nil {
+		in.SessionID = s.ID
+		if in.Limit != nil {
+			a.limits[s.ID] = in.Limit
+		}
+	}
+	a.mu.Unlock()
+	if in == nil || in.PaymentID == "" || a.cfg.Payments == nil {
+		return
+	}
+	if err := a.cfg.Payments.BindSession(a.sys, in.PaymentID, s.ID); err != nil {
+		a.log.Error("app: bind payment to session", "payment", in.PaymentID, "session", s.ID, "err", err)
+	}
+}
+
+// enforceLimit stops a session that reached the driver's limit, once.
+func (a *App) enforceLimit(ctx context.Context, s *volt.Session) {
+	a.mu.Lock()
+	rule := a.limits[s.ID]
+	hit := rule.reached(s) && !a.stopped[s.ID]
+	if hit {
+		a.stopped[s.ID] = true
+	}
+	a.mu.Unlock()
+	if !hit {
+		return
+	}
+	go func() {
+		cctx, cancel := context.WithTimeout(a.sys, a.cfg.StartTimeout)
+		defer cancel()
+		_, err := a.cfg.Commander.Call(cctx, s.CPID, "RemoteStopTransaction", map[string]any{"transactionId": s.TransactionID})
+		if err != nil {
+			a.log.Error("app: stop at limit", "session", s.ID, "err", err)
+			a.mu.Lock()
+			delete(a.stopped, s.ID) // try again on the next reading
+			a.mu.Unlock()
+			return
+		}
+		a.log.Info("app: session stopped at the driver's limit", "session", s.ID, "limit", rule.String())
+	}()
+}
+
+// limitOf returns the limit of a session, or nil.
+func (a *App) limitOf(sessionID string) *limitRule {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.limits[sessionID]
+}
