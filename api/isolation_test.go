@@ -3,7 +3,6 @@ package api
 import (
 	"fmt"
 	"net/http"
-	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -251,8 +250,14 @@ func (e *env) controlCase(t *testing.T, o apiOp) {
 	if status != http.StatusOK {
 		t.Fatalf("super admin %s %s: status %d: %s", o.Method, path, status, got)
 	}
-	if isList(o) && !slices.Contains([]string{"listUsers"}, o.ID) && len(leaks(got, e.B)) == 0 {
+	// The configuration has no ids; every other read must show B's.
+	if o.ID != "getChargerConfiguration" && len(leaks(got, e.B)) == 0 {
 		t.Errorf("super admin %s %s shows nothing of tenant B: %s", o.Method, path, got)
+	}
+	// A read addressed by id shows that resource, not another.
+	if target := strings.TrimPrefix(path, o.Path[:strings.Index(o.Path+"{", "{")]); !isList(o) &&
+		!strings.Contains(target, "/") && !strings.Contains(string(got), `"`+target+`"`) {
+		t.Errorf("super admin %s %s does not show %s: %s", o.Method, path, target, got)
 	}
 }
 
@@ -302,5 +307,51 @@ func TestStaffNeverWrites(t *testing.T) {
 			}
 		}
 		e.checkIntact(t, e.A)
+	})
+}
+
+// TestCrossTenantReferences sends requests aimed at tenant A's own
+// resources that reference one of tenant B's ids. Each must fail exactly as
+// it does with an id that does not exist (same status, code, field and
+// message), so the answer is no oracle for B's ids, and change nothing.
+func TestCrossTenantReferences(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, e *env) {
+		r := e.replacer()
+		cases := []struct{ name, method, path, body, bID string }{
+			{"move charger into B's group", "PATCH", "/api/v1/chargers/{A.cpid}", `{"chargerGroupId":"{B.group}"}`, "{B.group}"},
+			{"add B's driver to A's group", "PUT", "/api/v1/usergroups/{A.driverGroup}/members/{B.driver}", ``, "{B.driver}"},
+			{"remove B's driver from A's group", "DELETE", "/api/v1/usergroups/{A.driverGroup}/members/{B.driver}", ``, "{B.driver}"},
+			{"host with B's group", "POST", "/api/v1/hosts", `{"ownerId":"{A.owner}","name":"H","chargerGroupIds":["{B.group}"]}`, "{B.group}"},
+			{"give A's host B's group", "PATCH", "/api/v1/hosts/{A.host}", `{"chargerGroupIds":["{A.group}","{B.group}"]}`, "{B.group}"},
+			{"usergroup over B's owner", "POST", "/api/v1/usergroups", `{"name":"G","role":"admin","cpoId":"{A.cpo}","ownerId":"{B.owner}"}`, "{B.owner}"},
+			{"usergroup over B's host", "POST", "/api/v1/usergroups", `{"name":"G","role":"host","cpoId":"{A.cpo}","hostId":"{B.host}"}`, "{B.host}"},
+			{"card for B's driver", "POST", "/api/v1/rfid-cards", `{"uid":"XREF01","userId":"{B.driver}"}`, "{B.driver}"},
+			{"code for B's group", "POST", "/api/v1/affiliate-codes", `{"code":"XREF0001","usergroupId":"{B.privateGroup}"}`, "{B.privateGroup}"},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				bID := r.Replace(c.bID)
+				fake := bID[:strings.IndexByte(bID, '_')+1] + "0000000000000000"
+				path, body := r.Replace(c.path), r.Replace(c.body)
+				status, got := e.do(c.method, path, body, e.tokens["A/cpo-admin"])
+				fstatus, fgot := e.do(c.method, strings.ReplaceAll(path, bID, fake), strings.ReplaceAll(body, bID, fake), e.tokens["A/cpo-admin"])
+				if status < 400 {
+					t.Fatalf("accepted: %d %s", status, got)
+				}
+				if status != fstatus || strings.ReplaceAll(string(got), bID, fake) != string(fgot) {
+					t.Errorf("B's id answers differently from an unknown id:\n B: %d %s\n ?: %d %s", status, got, fstatus, fgot)
+				}
+				errorShape(t, got)
+			})
+		}
+		e.run(t, []scenario{
+			{"members filter on B's group", "GET", "/api/v1/users?usergroupId={B.driverGroup}", ``, "A/cpo-admin", 200, []string{`"total":0`}, []string{"{B.driver}"}},
+			{"sessions of B's driver", "GET", "/api/v1/sessions?userId={B.driver}", ``, "A/cpo-admin", 200, []string{`"total":0`}, nil},
+		})
+		e.checkIntact(t, e.B)
+		status, got := e.do("GET", "/api/v1/hosts/"+e.A.Host, "", e.tokens["super"])
+		if status != 200 || strings.Contains(string(got), e.B.Group) {
+			t.Errorf("A's host after the attempts: %d %s", status, got)
+		}
 	})
 }
