@@ -177,7 +177,8 @@ func TestSessionsAndCDRsWithCSV(t *testing.T) {
 		t.Errorf("formula in idTag not defused: %s", rows[1])
 	}
 	dash := c.get("/admin/")
-	wantContains(t, "dashboard energy", dash.body, "7.500 kWh")
+	wantContains(t, "dashboard", dash.body, `hx-get="/admin/dashboard/energy"`)
+	wantContains(t, "dashboard energy", c.get("/admin/dashboard/energy").body, "7.500 kWh", "Energy today")
 }
 
 func TestEveryPageRendersForAdminAndStaff(t *testing.T) {

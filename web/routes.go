@@ -17,6 +17,7 @@ func (a *Admin) routes() {
 	m.HandleFunc("POST "+p+"/reset/{token}", a.public(a.resetSubmit))
 
 	m.HandleFunc("GET "+p+"/{$}", a.auth(a.dashboard))
+	m.HandleFunc("GET "+p+"/dashboard/energy", a.auth(a.dashboardEnergy))
 	m.HandleFunc("GET "+p+"/network", a.auth(a.network))
 
 	m.HandleFunc("GET "+p+"/chargers", a.auth(a.chargerList))

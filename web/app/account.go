@@ -62,7 +62,7 @@ func (a *App) registerSubmit(w http.ResponseWriter, r *http.Request, q *req) {
 	fail := func(msg string) {
 		a.render(w, q, http.StatusBadRequest, "register", view{Title: "Create an account", Nav: "account", Error: msg, Data: lv})
 	}
-	u := &volt.User{Email: lv.Email, Name: lv.Name, CPOID: q.theme.CPOID}
+	u := &volt.User{Email: lv.Email, Name: lv.Name, CPOID: q.Theme.CPOID}
 	if err := u.Validate(); err != nil {
 		fail(volt.ErrorMessage(err))
 		return
@@ -109,20 +109,20 @@ var doneMessages = map[string]string{
 
 func (a *App) renderAccount(w http.ResponseWriter, r *http.Request, q *req, status int, done, errMsg string) {
 	v := accountView{}
-	cards, _, err := a.cfg.Users.FindRFIDCards(q.ctx, volt.UserFilter{ID: q.user.ID, Page: volt.Page{Limit: 100}})
+	cards, _, err := a.cfg.Users.FindRFIDCards(q.ctx, volt.UserFilter{ID: q.User.ID, Page: volt.Page{Limit: 100}})
 	if err != nil {
 		a.failErr(w, r, q, err)
 		return
 	}
 	for _, c := range cards {
-		if c.UserID == q.user.ID && c.Label != AppCardLabel {
+		if c.UserID == q.User.ID && c.Label != AppCardLabel {
 			v.Cards = append(v.Cards, c)
 		}
 	}
 	if a.cfg.Wallets != nil {
-		if wl, err := a.cfg.Wallets.FindWallet(q.ctx, q.user.ID, q.theme.Currency); err == nil {
+		if wl, err := a.cfg.Wallets.FindWallet(q.ctx, q.User.ID, q.Theme.Currency); err == nil {
 			v.Wallet = wl
-			v.Lines, _, _ = a.cfg.Wallets.WalletHistory(q.ctx, q.user.ID, volt.Page{Limit: 20})
+			v.Lines, _, _ = a.cfg.Wallets.WalletHistory(q.ctx, q.User.ID, volt.Page{Limit: 20})
 		}
 		v.TopUp = true
 	}
@@ -131,7 +131,7 @@ func (a *App) renderAccount(w http.ResponseWriter, r *http.Request, q *req, stat
 
 // cardAdd attaches an RFID card to the driver by its UID.
 func (a *App) cardAdd(w http.ResponseWriter, r *http.Request, q *req) {
-	c := &volt.RFIDCard{UID: strings.TrimSpace(r.PostFormValue("uid")), UserID: q.user.ID, CPOID: q.user.CPOID,
+	c := &volt.RFIDCard{UID: strings.TrimSpace(r.PostFormValue("uid")), UserID: q.User.ID, CPOID: q.User.CPOID,
 		Label: strings.TrimSpace(r.PostFormValue("label"))}
 	if c.Label == AppCardLabel {
 		c.Label = "Card"
@@ -154,7 +154,7 @@ func (a *App) cardAdd(w http.ResponseWriter, r *http.Request, q *req) {
 // cardBlock blocks a lost card; only the operator can unblock it.
 func (a *App) cardBlock(w http.ResponseWriter, r *http.Request, q *req) {
 	c, err := a.cfg.Users.FindRFIDCardByID(q.ctx, r.PathValue("id"))
-	if err != nil || c.UserID != q.user.ID {
+	if err != nil || c.UserID != q.User.ID {
 		a.fail(w, r, q, http.StatusNotFound, "No card of yours has this link.")
 		return
 	}
@@ -186,18 +186,18 @@ func (a *App) topUp(w http.ResponseWriter, r *http.Request, q *req) {
 		return
 	}
 	d, err := volt.ParseDecimal(strings.TrimSpace(r.PostFormValue("amount")))
-	exp := volt.CurrencyExponent(q.theme.Currency)
+	exp := volt.CurrencyExponent(q.Theme.Currency)
 	if err != nil || d.Sign() <= 0 {
 		a.renderAccount(w, r, q, http.StatusBadRequest, "", "Enter an amount, like 20.00.")
 		return
 	}
-	amount := volt.Money{Amount: d.RoundMinor(exp), Currency: q.theme.Currency}
+	amount := volt.Money{Amount: d.RoundMinor(exp), Currency: q.Theme.Currency}
 	card := strings.ReplaceAll(r.PostFormValue("card"), " ", "")
 	key := "app-topup-" + strings.TrimSpace(r.PostFormValue("key")) // one key per form: a double submit charges once
 	if len(key) < len("app-topup-")+16 {
 		key = "app-topup-" + randomHex(16)
 	}
-	if _, err := a.cfg.Wallets.TopUp(q.ctx, q.user.ID, amount, card, key); err != nil {
+	if _, err := a.cfg.Wallets.TopUp(q.ctx, q.User.ID, amount, card, key); err != nil {
 		msg := "Payment declined: " + volt.ErrorMessage(err)
 		if volt.IsCode(err, volt.EUNAVAILABLE) {
 			msg = "Card payments are not working right now. Nothing was charged: try again in a few minutes."
@@ -212,11 +212,11 @@ func (a *App) topUp(w http.ResponseWriter, r *http.Request, q *req) {
 // confirmed. The store lets only managers delete users, so after the
 // driver proved who they are the app deletes it with SystemActor.
 func (a *App) deleteAccount(w http.ResponseWriter, r *http.Request, q *req) {
-	if _, _, err := a.cfg.Auth.Login(r.Context(), q.user.Email, r.PostFormValue("password"), clientAddr(r)); err != nil {
+	if _, _, err := a.cfg.Auth.Login(r.Context(), q.User.Email, r.PostFormValue("password"), clientAddr(r)); err != nil {
 		a.renderAccount(w, r, q, http.StatusUnauthorized, "", "The password is not right: your account was not deleted.")
 		return
 	}
-	if err := a.cfg.Users.DeleteUser(a.sys, q.user.ID); err != nil {
+	if err := a.cfg.Users.DeleteUser(a.sys, q.User.ID); err != nil {
 		a.renderAccount(w, r, q, http.StatusConflict, "", "We could not delete your account: "+volt.ErrorMessage(err))
 		return
 	}
@@ -239,23 +239,23 @@ func (a *App) history(w http.ResponseWriter, r *http.Request, q *req) {
 	page = max(page, 0)
 	const per = 20
 	v := historyView{Page: page}
-	active, _, err := a.cfg.Charging.FindSessions(a.sys, volt.SessionFilter{UserID: q.user.ID, Status: volt.SessionActive, Page: volt.Page{Limit: 10}})
+	active, _, err := a.cfg.Charging.FindSessions(a.sys, volt.SessionFilter{UserID: q.User.ID, Status: volt.SessionActive, Page: volt.Page{Limit: 10}})
 	if err != nil {
 		a.failErr(w, r, q, err)
 		return
 	}
 	for _, s := range active {
-		if s.UserID == q.user.ID {
+		if s.UserID == q.User.ID {
 			v.Active = append(v.Active, s)
 		}
 	}
-	cdrs, total, err := a.cfg.Charging.FindCDRs(a.sys, volt.SessionFilter{UserID: q.user.ID, Page: volt.Page{Offset: page * per, Limit: per}})
+	cdrs, total, err := a.cfg.Charging.FindCDRs(a.sys, volt.SessionFilter{UserID: q.User.ID, Page: volt.Page{Offset: page * per, Limit: per}})
 	if err != nil {
 		a.failErr(w, r, q, err)
 		return
 	}
 	for _, c := range cdrs {
-		if c.UserID == q.user.ID {
+		if c.UserID == q.User.ID {
 			v.CDRs = append(v.CDRs, c)
 		}
 	}
@@ -302,8 +302,8 @@ func (a *App) resetRequestSubmit(w http.ResponseWriter, r *http.Request, q *req)
 	users, _, err := a.cfg.Users.FindUsers(a.sys, volt.UserFilter{Email: email, Page: volt.Page{Limit: 1}})
 	if err == nil && len(users) == 1 && users[0].Email == email && !users[0].Guest {
 		link := baseURL(r) + "/app/reset/" + a.resetToken(users[0], a.now().Add(resetTTL))
-		body := fmt.Sprintf("Someone asked to reset the password of your %s account.\n\nSet a new one here within an hour:\n%s\n\nIf it was not you, ignore this e-mail.\n", q.theme.Name, link)
-		a.mail(email, q.theme.Name+": reset your password", body)
+		body := fmt.Sprintf("Someone asked to reset the password of your %s account.\n\nSet a new one here within an hour:\n%s\n\nIf it was not you, ignore this e-mail.\n", q.Theme.Name, link)
+		a.mail(email, q.Theme.Name+": reset your password", body)
 	}
 	a.render(w, q, http.StatusOK, "error", view{Title: "Check your e-mail", Message: "If an account uses " + email + ", we sent it a link to set a new password. The link works for an hour."})
 }

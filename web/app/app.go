@@ -53,6 +53,10 @@ type Config struct {
 	Bus       volt.EventBus
 	Logger    *slog.Logger
 
+	// Tickets receives "Report a problem" as support tickets. Nil: reports
+	// are logged, e-mailed to the operator and kept in memory (Reports).
+	Tickets volt.TicketService
+
 	// SecretKey signs CSRF tokens, guest cookies and password-reset
 	// tokens: at least 32 random bytes, stable across restarts and nodes.
 	SecretKey []byte

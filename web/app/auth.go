@@ -33,24 +33,24 @@ const (
 // in driver (nil for visitors), the guest user of this browser, and the CSRF
 // token to put in forms.
 type req struct {
-	theme   theme
+	Theme   theme
 	actor   *volt.Actor // nil: not signed in
-	user    *volt.User  // the signed-in driver
+	User    *volt.User  // the signed-in driver
 	token   string
 	guestID string // a guest user that checked out in this browser
 	// guestSince limits what the guest cookie shows to sessions started
 	// after this browser's checkout, so typing someone's e-mail address at
 	// checkout never reveals their earlier guest sessions.
 	guestSince time.Time
-	csrf       string
+	CSRF       string
 	ctx        context.Context // carries the driver's actor, or none
 }
 
 // userID returns whose sessions this browser may see: the signed-in driver,
 // else the guest.
 func (q *req) userID() string {
-	if q.user != nil {
-		return q.user.ID
+	if q.User != nil {
+		return q.User.ID
 	}
 	return q.guestID
 }
@@ -90,16 +90,16 @@ func (a *App) setCookie(w http.ResponseWriter, r *http.Request, name, value stri
 // load builds the req: theme, driver, guest and CSRF token (setting the
 // browser cookie the token is bound to when missing).
 func (a *App) load(w http.ResponseWriter, r *http.Request) *req {
-	q := &req{theme: a.theme(r), ctx: r.Context()}
+	q := &req{Theme: a.theme(r), ctx: r.Context()}
 	if c, err := r.Cookie(tokenCookie); err == nil && c.Value != "" {
 		if actor, err := a.cfg.Auth.Authenticate(r.Context(), c.Value); err == nil {
 			q.actor, q.token = actor, c.Value
 			q.ctx = volt.NewContextWithActor(r.Context(), actor)
 			if u, err := a.cfg.Users.FindUserByID(q.ctx, actor.UserID); err == nil {
-				q.user = u
+				q.User = u
 			}
 		}
-		if q.user == nil {
+		if q.User == nil {
 			q.actor, q.token, q.ctx = nil, "", r.Context()
 		}
 	}
@@ -112,7 +112,7 @@ func (a *App) load(w http.ResponseWriter, r *http.Request) *req {
 		a.setCookie(w, r, csrfCookie, browser, 0)
 		r.AddCookie(&http.Cookie{Name: csrfCookie, Value: browser})
 	}
-	q.csrf = base64.RawURLEncoding.EncodeToString(a.mac("csrf", browser))
+	q.CSRF = base64.RawURLEncoding.EncodeToString(a.mac("csrf", browser))
 	return q
 }
 
@@ -128,7 +128,7 @@ func (a *App) form(h handler) http.HandlerFunc {
 		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 		q := a.load(w, r)
 		got := r.PostFormValue(csrfField)
-		if subtle.ConstantTimeCompare([]byte(got), []byte(q.csrf)) != 1 {
+		if subtle.ConstantTimeCompare([]byte(got), []byte(q.CSRF)) != 1 {
 			a.fail(w, r, q, http.StatusForbidden, "This form has expired. Go back, reload the page and try again.")
 			return
 		}
@@ -139,7 +139,7 @@ func (a *App) form(h handler) http.HandlerFunc {
 // signedIn sends visitors to the login page and back.
 func (a *App) signedIn(h handler) handler {
 	return func(w http.ResponseWriter, r *http.Request, q *req) {
-		if q.user == nil {
+		if q.User == nil {
 			http.Redirect(w, r, "/app/login?next="+safeNext(r.URL.Path), http.StatusSeeOther)
 			return
 		}
@@ -191,7 +191,7 @@ func (q *req) owns(s *volt.Session) bool {
 	switch {
 	case s == nil || s.UserID == "":
 		return false
-	case q.user != nil && s.UserID == q.user.ID:
+	case q.User != nil && s.UserID == q.User.ID:
 		return true
 	}
 	return q.guestID != "" && s.UserID == q.guestID && !s.StartedAt.Before(q.guestSince.Add(-time.Minute))

@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
 	"strings"
 	"time"
@@ -15,7 +16,7 @@ type priceRow struct{ Label, Value string }
 // operator is who runs a charger and how to reach them.
 type operator struct {
 	Name, Phone, Email string
-	Tel                string
+	Tel                template.URL
 }
 
 type chargerPageView struct {
@@ -67,13 +68,13 @@ func (a *App) chargerView(r *http.Request, q *req) (*chargerPageView, error) {
 	if err != nil {
 		return nil, fmt.Errorf("charger page %s: %w", cpid, err)
 	}
-	v := &chargerPageView{Charger: a.cardOf(ch, q, map[string]*volt.Site{}), Currency: q.theme.Currency}
+	v := &chargerPageView{Charger: a.cardOf(ch, q, map[string]*volt.Site{}), Currency: q.Theme.Currency}
 	if v.Charger.Private {
 		return nil, volt.Errorf(volt.ENOTFOUND, "No charger has the number %q.", cpid)
 	}
 	if cpo, err := a.cfg.Hierarchy.FindCPOByID(a.sys, ch.CPOID); err == nil {
 		t := themeOf(cpo)
-		v.Operator = operator{Name: t.Name, Phone: t.SupportPhone, Email: t.SupportEmail, Tel: string(t.TelURL())}
+		v.Operator = operator{Name: t.Name, Phone: t.SupportPhone, Email: t.SupportEmail, Tel: t.TelURL()}
 		v.Currency = cpo.Currency
 	}
 	quote, err := a.cfg.Tariffs.PriceFor(a.sys, cpid, q.userID())
@@ -111,7 +112,7 @@ func firstFree(cs []connView) int {
 // payMethods lists the ways this driver can pay here.
 func (a *App) payMethods(q *req, v *chargerPageView) []payMethod {
 	var out []payMethod
-	if q.user == nil {
+	if q.User == nil {
 		if a.cfg.Payments != nil {
 			out = append(out, payMethod{Value: "guest", Label: "Pay by card as a guest",
 				Hint: "No account needed: we hold up to " + formatMoney(volt.DefaultHoldAmount, v.Currency) + " on your card and take only what you use."})
@@ -119,7 +120,7 @@ func (a *App) payMethods(q *req, v *chargerPageView) []payMethod {
 		return out
 	}
 	if a.cfg.Wallets != nil {
-		if wl, err := a.cfg.Wallets.FindWallet(q.ctx, q.user.ID, v.Currency); err == nil {
+		if wl, err := a.cfg.Wallets.FindWallet(q.ctx, q.User.ID, v.Currency); err == nil {
 			v.Wallet = wl
 			out = append(out, payMethod{Value: "credit", Label: "Credit (balance " + formatMoney(wl.Balance, wl.Currency) + ")"})
 		}

@@ -112,7 +112,7 @@ func (a *App) find(w http.ResponseWriter, r *http.Request, q *req) {
 
 // nearby builds the list with SystemActor reads (see the package doc).
 func (a *App) nearby(ctx context.Context, q *req, located bool, lat, lon float64) ([]chargerCard, error) {
-	chargers, _, err := a.cfg.Chargers.FindChargers(a.sys, volt.ChargerFilter{CPOID: q.theme.CPOID, Page: volt.Page{Limit: 200}})
+	chargers, _, err := a.cfg.Chargers.FindChargers(a.sys, volt.ChargerFilter{CPOID: q.Theme.CPOID, Page: volt.Page{Limit: 200}})
 	if err != nil {
 		return nil, fmt.Errorf("find chargers: %w", err)
 	}
@@ -235,7 +235,7 @@ func (a *App) liveStatuses(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	a.stream(w, r, func(e volt.Event) (string, any, bool) {
-		if q.theme.CPOID != "" && e.CPOID != q.theme.CPOID || len(want) > 0 && !want[e.CPID] {
+		if q.Theme.CPOID != "" && e.CPOID != q.Theme.CPOID || len(want) > 0 && !want[e.CPID] {
 			return "", nil, false
 		}
 		switch e.Type {

@@ -10,10 +10,9 @@ import (
 )
 
 // Report is a driver's "Report a problem": linked to a charger and, when
-// there is one, a session.
-// TODO(tickets): there is no ticket service yet. Reports are logged, e-mailed
-// to the operator's support address (SendMail) and kept in memory (Reports)
-// until a volt.TicketService exists to create a support ticket instead.
+// there is one, a session. With Config.Tickets set it becomes a support
+// ticket (source TicketFromDriver); without, it is logged, e-mailed to the
+// operator's support address (SendMail) and kept in memory (Reports).
 type Report struct {
 	CPID      string
 	SessionID string
@@ -38,8 +37,8 @@ func (a *App) reportForm(w http.ResponseWriter, r *http.Request, q *req) {
 	if !volt.ValidCPID(v.CPID) {
 		v.CPID = ""
 	}
-	if q.user != nil {
-		v.Email = q.user.Email
+	if q.User != nil {
+		v.Email = q.User.Email
 	}
 	a.render(w, q, http.StatusOK, "report", view{Title: "Report a problem", Data: v})
 }
@@ -64,12 +63,21 @@ func (a *App) reportSubmit(w http.ResponseWriter, r *http.Request, q *req) {
 	if len(rep.Message) > 4000 {
 		rep.Message = rep.Message[:4000]
 	}
+	if a.cfg.Tickets != nil {
+		if err := a.ticket(q, rep); err != nil {
+			a.log.Error("app: create ticket", "err", err)
+			a.fail(w, r, q, http.StatusServiceUnavailable, "We could not send your report right now. Call the helpline, or try again.")
+			return
+		}
+		a.render(w, q, http.StatusOK, "error", view{Title: "Thank you", Message: "Thank you: the operator has your report and will answer by e-mail. If you are stuck at the charger now, call the helpline."})
+		return
+	}
 	a.mu.Lock()
 	a.reports = append(a.reports, rep)
 	a.mu.Unlock()
 	a.log.Warn("app: driver problem report", "cpid", rep.CPID, "session", rep.SessionID, "user", rep.UserID,
 		"email", rep.Email, "category", rep.Category, "message", rep.Message)
-	to := q.theme.SupportEmail
+	to := q.Theme.SupportEmail
 	if rep.CPID != "" {
 		if ch, err := a.cfg.Chargers.FindChargerByCPID(a.sys, rep.CPID); err == nil {
 			if cpo, err := a.cfg.Hierarchy.FindCPOByID(a.sys, ch.CPOID); err == nil && cpo.Theme.SupportEmail != "" {
@@ -84,8 +92,31 @@ func (a *App) reportSubmit(w http.ResponseWriter, r *http.Request, q *req) {
 	a.render(w, q, http.StatusOK, "error", view{Title: "Thank you", Message: "Thank you: the operator has your report. If you are stuck at the charger now, call the helpline."})
 }
 
-// Reports returns the problem reports received so far (newest last).
-// TODO(tickets): goes away with the ticket service.
+// ticket opens a support ticket for the report: as the signed-in driver,
+// or for a visitor or guest (no actor of their own) with SystemActor and
+// their e-mail address.
+func (a *App) ticket(q *req, rep Report) error {
+	t := &volt.Ticket{Subject: rep.Category, Body: rep.Message, Source: volt.TicketFromDriver, CPID: rep.CPID, SessionID: rep.SessionID}
+	if t.Subject == "" {
+		t.Subject = "Problem report"
+	}
+	if rep.CPID != "" {
+		t.Subject += " at charger " + rep.CPID
+	}
+	ctx := a.sys
+	if q.User != nil {
+		ctx, t.DriverUserID = q.ctx, q.User.ID
+	} else {
+		t.GuestEmail, t.DriverUserID = rep.Email, q.guestID
+	}
+	if err := a.cfg.Tickets.CreateTicket(ctx, t); err != nil {
+		return fmt.Errorf("ticket for %s: %w", rep.CPID, err)
+	}
+	return nil
+}
+
+// Reports returns the problem reports received without a ticket service
+// (newest last).
 func (a *App) Reports() []Report {
 	a.mu.Lock()
 	defer a.mu.Unlock()

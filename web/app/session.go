@@ -230,7 +230,7 @@ func (a *App) receipt(w http.ResponseWriter, r *http.Request, q *req) {
 		v.Charger = a.cardOf(ch, q, map[string]*volt.Site{})
 		if cpo, err := a.cfg.Hierarchy.FindCPOByID(a.sys, ch.CPOID); err == nil {
 			t := themeOf(cpo)
-			v.Op = operator{Name: t.Name, Phone: t.SupportPhone, Email: t.SupportEmail, Tel: string(t.TelURL())}
+			v.Op = operator{Name: t.Name, Phone: t.SupportPhone, Email: t.SupportEmail, Tel: t.TelURL()}
 		}
 	}
 	a.render(w, q, http.StatusOK, "receipt", view{Title: fmt.Sprintf("Receipt %s", c.ID), Nav: "history", Data: v})

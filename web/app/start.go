@@ -183,16 +183,16 @@ func (a *App) prepareStart(w http.ResponseWriter, r *http.Request, q *req, v *ch
 		}
 	}
 	if method == "" {
-		if q.user == nil {
+		if q.User == nil {
 			return nil, http.StatusUnauthorized, "Sign in, or pay by card as a guest, to charge here."
 		}
 		return nil, http.StatusBadRequest, "Choose how to pay."
 	}
 	userID, email := "", ""
-	if q.user != nil {
-		userID, email = q.user.ID, q.user.Email
+	if q.User != nil {
+		userID, email = q.User.ID, q.User.Email
 	} else {
-		u, msg := a.guestUser(f.Email, q.theme.CPOID)
+		u, msg := a.guestUser(f.Email, q.Theme.CPOID)
 		if msg != "" {
 			return nil, http.StatusBadRequest, msg
 		}
