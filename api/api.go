@@ -2,7 +2,19 @@
 // fields, bearer tokens, errors as {"error": {"code", "message", "field"?}},
 // and an OpenAPI 3.1 document at /api/openapi.json generated from the code by
 // huma. Handlers decode, call one service method and encode; the services
-// authorise every call with the actor this package puts in the context.
+// authorise every call with the actor this package puts in the context, and
+// each service call is one transaction. No handler makes two writes.
+//
+// PATCH reads the resource, applies the fields that are set and writes it
+// back: two service calls, one write, so a concurrent PATCH of another field
+// can be lost.
+// TODO(api): ETag / If-Match on PATCH, or Update methods that take the
+// changed fields, to close that window.
+//
+// Errors: every answer that is not 2xx is an *Error. Domain codes map to
+// statuses in one table (codeStatus); huma's own errors (schema validation,
+// malformed JSON, oversize bodies) come through humaError, installed in
+// huma.NewError at init — api is the only package serving through huma.
 package api
 
 import (

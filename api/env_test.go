@@ -35,7 +35,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 		Logger:          quietLogger(),
 	}
 	cfg.Auth = store.NewAuthService(db)
-	e := &env{t: t, db: db, cfg: cfg, cmd: cmd, tokens: map[string]string{}}
+	e := &env{db: db, cfg: cfg, cmd: cmd, tokens: map[string]string{}}
 	e.A = buildTenant(t, cfg, "A")
 	e.B = buildTenant(t, cfg, "B")
 	super := &volt.User{Email: "root@volt.example", Name: "Root", SuperAdmin: true}

@@ -45,14 +45,12 @@ func sys() context.Context { return volt.NewContextWithActor(context.Background(
 
 // env is a running API on a real store with a fake charger connection.
 type env struct {
-	t       *testing.T
-	db      *store.DB
-	h       http.Handler
-	cfg     Config
-	cmd     *fakeCommander
-	tokens  map[string]string // role -> bearer token
-	A, B    *tenant
-	nowFunc func() time.Time
+	db     *store.DB
+	h      http.Handler
+	cfg    Config
+	cmd    *fakeCommander
+	tokens map[string]string // "super", "A/cpo-admin", ... -> bearer token
+	A, B   *tenant
 }
 
 func must(t *testing.T, err error) {
