@@ -79,7 +79,7 @@ func TestChargerPageShowsFullPriceOperatorAndHelpline(t *testing.T) {
 	}
 	for _, want := range []string{
 		"£0.45 per kWh", "£0.50 per session", "£0.10 per minute", "more than 30 minutes (grace period)",
-		"Included at 20%", "Spark Charge", `href="tel:+442079460000"`, "Report a problem", `href="/app/report?cpid=` + f.charger,
+		"Included at 20%", "Spark Charge", `href="tel:&#43;442079460000"`, "Report a problem", `href="/app/report?cpid=` + f.charger,
 	} {
 		if !strings.Contains(res.body, want) {
 			t.Errorf("charger page lacks %q", want)
@@ -179,10 +179,10 @@ func TestDriverStartFollowStop(t *testing.T) {
 			t.Fatalf("first state: %+v", st)
 		}
 		// A meter reading arrives: the page gets energy and cost.
-		txID := s.TransactionID
+		txID, at := s.TransactionID, time.Now().Truncate(time.Second).Add(time.Second)
 		upd, err := f.charging.RecordMeterValues(sysCtx(), volt.MeterReport{CPID: f.charger, ConnectorID: 2, TransactionID: &txID,
-			Samples: []volt.MeterSample{{Timestamp: time.Now(), Measurand: "Energy.Active.Import.Register", Unit: "Wh", Value: "3000"},
-				{Timestamp: time.Now(), Measurand: "Power.Active.Import", Unit: "W", Value: "7400"}}})
+			Samples: []volt.MeterSample{{Timestamp: at, Measurand: "Energy.Active.Import.Register", Unit: "Wh", Value: "3000"},
+				{Timestamp: at, Measurand: "Power.Active.Import", Unit: "W", Value: "7400"}}})
 		must(t, err)
 		f.bus.Publish(context.Background(), volt.Event{Type: volt.EventSessionUpdated, CPID: f.charger, CPOID: f.cpo.ID, At: time.Now(), Data: upd})
 		must(t, json.Unmarshal([]byte(nextData(t, stream, "state")), &st))
@@ -312,7 +312,7 @@ func TestSessionEndsWithReceiptInHistory(t *testing.T) {
 		}
 		rec := c.get("/app/s/" + s.ID + "/receipt")
 		total := formatMoney(res.CDR.TotalCost.InclVAT, "GBP")
-		if rec.status != http.StatusOK || !strings.Contains(rec.body, `<td id="total">`+total+`</td>`) || !strings.Contains(rec.body, "VAT at 0.20") {
+		if rec.status != http.StatusOK || !strings.Contains(rec.body, `<td id="total">`+total+`</td>`) || !strings.Contains(rec.body, "VAT at 20%") || !strings.Contains(rec.body, "Energy (10 kWh)") {
 			i := strings.Index(rec.body, "<main")
 			t.Errorf("receipt: %d, want total %s: %s", rec.status, total, rec.body[i:])
 		}

@@ -28,6 +28,14 @@ var funcs = template.FuncMap{
 	"when":    func(t time.Time) string { return t.Format("2 Jan 2006 15:04") },
 	"pct":     formatRate,
 	"vat":     costVAT,
+	"rate": func(s string) string {
+		d, err := volt.ParseDecimal(s)
+		if err != nil {
+			return s
+		}
+		return formatRate(d)
+	},
+	"component": componentLabel,
 	"inc":     func(n int) int { return n + 1 },
 	"rand":    func() string { return randomHex(16) },
 	"int64":   func(n int) int64 { return int64(n) },
@@ -166,4 +174,23 @@ func formatDuration(seconds int64) string {
 		return fmt.Sprintf("%dh %02dm", h, m)
 	}
 	return fmt.Sprintf("%dm %02ds", m, s)
+}
+
+// componentLabel names a cost line for drivers.
+func componentLabel(c string) string {
+	switch c {
+	case "energy":
+		return "Energy"
+	case "time":
+		return "Charging time"
+	case "idle":
+		return "Idle fee"
+	case "session_fee":
+		return "Session fee"
+	case "minimum":
+		return "Minimum price adjustment"
+	case "maximum":
+		return "Maximum price cap"
+	}
+	return c
 }
