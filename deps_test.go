@@ -21,6 +21,7 @@ var forbidden = map[string][]string{
 	module + "/web":      {"/store", "/gateway", "/api", "/cmd"},
 	module + "/sim":      {"/store", "/gateway", "/api", "/web", "/cmd"},
 	module + "/inmem":    {"/store", "/gateway", "/api", "/web", "/cmd"},
+	module + "/audit":    {"/store", "/gateway", "/api", "/web", "/sim", "/cmd", "/ocpp"},
 }
 
 func TestDependencyRules(t *testing.T) {
