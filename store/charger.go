@@ -136,11 +136,17 @@ func (s *ChargerService) FindChargers(ctx context.Context, f volt.ChargerFilter)
 		w.add("c.online = ?", *f.Online)
 	}
 	if f.Status != "" {
-		w.add("EXISTS (SELECT 1 FROM connectors k WHERE k.cpid = c.cpid AND k.status = ?)", string(f.Status))
+		w.add("c.cpid IN (SELECT cpid FROM connectors WHERE status = ?)", string(f.Status))
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		p := likePrefix(q)
-		w.add(`(c.cpid LIKE ? ESCAPE '\' OR lower(c.ocpp_identity) LIKE ? ESCAPE '\' OR lower(c.name) LIKE ? ESCAPE '\' OR lower(c.serial_number) LIKE ? ESCAPE '\')`, p, p, p, p)
+		// SQLite's LIKE is case-insensitive for ASCII; PostgreSQL's is not.
+		// TODO(store): this scans the live chargers; a trigram (PostgreSQL) or
+		// FTS5 (SQLite) index would make free-text search scale.
+		p, cond := likePrefix(q), `(c.cpid LIKE ? ESCAPE '\' OR c.ocpp_identity LIKE ? ESCAPE '\' OR c.name LIKE ? ESCAPE '\' OR c.serial_number LIKE ? ESCAPE '\')`
+		if s.db.Dialect == Postgres { // lower() LIKE is much faster than ILIKE there
+			cond = `(c.cpid LIKE ? ESCAPE '\' OR lower(c.ocpp_identity) LIKE ? ESCAPE '\' OR lower(c.name) LIKE ? ESCAPE '\' OR lower(c.serial_number) LIKE ? ESCAPE '\')`
+		}
+		w.add(cond, p, p, p, p)
 	}
 	chargers, total, err := list(ctx, s.db, listQuery{cols: chargerCols, from: "chargers c", where: w, order: "c.cpid", page: f.Page}, scanCharger)
 	if err != nil {

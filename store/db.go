@@ -8,8 +8,12 @@
 // from volt.NewID. Driver errors are mapped to volt codes in errors.go only.
 //
 // Services: NewHierarchyService, NewChargerService, NewUserService and
-// NewAuthService each return the same *Service type, which implements all four
-// volt interfaces; the constructors exist so wiring code reads naturally.
+// NewAuthService return one small type each, implementing the volt interface
+// of the same name. Every method reads the actor from the context: reads are
+// filtered by the actor's read scope (a resource outside it is ENOTFOUND),
+// writes need write permission on the resource or, to create, on its parent
+// (EFORBIDDEN when readable but not writable), and a missing actor is
+// EUNAUTHORIZED. BootstrapSuperAdmin creates the first Super Admin.
 package store
 
 import (

@@ -119,7 +119,9 @@ CREATE INDEX ix_chargers_cpo ON chargers (cpo_id, cpid) WHERE deleted_at IS NULL
 CREATE INDEX ix_chargers_owner ON chargers (owner_id, cpid) WHERE deleted_at IS NULL;
 CREATE INDEX ix_chargers_site ON chargers (site_id, cpid) WHERE deleted_at IS NULL;
 CREATE INDEX ix_chargers_group ON chargers (charger_group_id, cpid) WHERE deleted_at IS NULL;
-CREATE INDEX ix_chargers_live ON chargers (cpid) WHERE deleted_at IS NULL;
+-- (deleted_at, cpid) covers counting and CPID-ordered paging of live chargers
+-- without reading the wide table rows.
+CREATE INDEX ix_chargers_live ON chargers (deleted_at, cpid);
 
 CREATE TABLE connectors (
 	cpid TEXT NOT NULL REFERENCES chargers (cpid),
