@@ -1,0 +1,118 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+)
+
+// Config is everything voltd can be told, from flags, then environment
+// variables, then defaults. Every secret also reads from NAME_FILE.
+type Config struct {
+	HTTPAddr       string        // --http / VOLT_HTTP_ADDR
+	DatabaseURL    string        // --db / VOLT_DATABASE_URL: a file path or postgres:// URL
+	NATSURL        string        // --nats / VOLT_NATS_URL: empty = in-process
+	AdminEmail     string        // VOLT_ADMIN_EMAIL: first super admin
+	AdminPassword  string        // VOLT_ADMIN_PASSWORD(_FILE)
+	SecretKey      string        // VOLT_SECRET_KEY(_FILE): signs cookies and CSRF tokens
+	PublicURL      string        // VOLT_PUBLIC_URL: how chargers and browsers reach us
+	LogLevel       string        // --log-level / VOLT_LOG_LEVEL
+	LogFormat      string        // VOLT_LOG_FORMAT: text or json
+	Heartbeat      time.Duration // VOLT_OCPP_HEARTBEAT: interval given to chargers at boot
+	CallTimeout    time.Duration // VOLT_OCPP_CALL_TIMEOUT: default wait for a charger's answer
+	FrameRetention time.Duration // VOLT_OCPP_FRAME_RETENTION: how long the message log is kept
+	TileURL        string        // VOLT_TILE_URL: map tile template for the portal and app
+	SMTPAddr       string        // VOLT_SMTP_ADDR host:port; empty logs e-mails instead
+	SMTPFrom       string        // VOLT_SMTP_FROM
+	SMTPUser       string        // VOLT_SMTP_USER
+	SMTPPassword   string        // VOLT_SMTP_PASSWORD(_FILE)
+	DemoChargers   int           // --demo-chargers: simulated chargers started by `voltd demo`
+}
+
+func defaultConfig() Config {
+	return Config{
+		HTTPAddr:       "127.0.0.1:8080",
+		DatabaseURL:    "./volt-data/volt.db",
+		LogLevel:       "info",
+		LogFormat:      "text",
+		Heartbeat:      300 * time.Second,
+		CallTimeout:    30 * time.Second,
+		FrameRetention: 30 * 24 * time.Hour,
+		TileURL:        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+		SMTPFrom:       "volt@localhost",
+		DemoChargers:   6,
+	}
+}
+
+// parseConfig reads flags from args and the environment through getenv.
+// Flags win over environment variables, which win over defaults.
+func parseConfig(name string, args []string, getenv func(string) string) (Config, error) {
+	c := defaultConfig()
+	var err error
+	str := func(dst *string, env string) {
+		if v := getenv(env); v != "" {
+			*dst = v
+		}
+	}
+	secret := func(dst *string, env string) {
+		str(dst, env)
+		if f := getenv(env + "_FILE"); f != "" {
+			b, ferr := os.ReadFile(f)
+			if ferr != nil {
+				err = errors.Join(err, fmt.Errorf("read %s_FILE: %w", env, ferr))
+				return
+			}
+			*dst = strings.TrimRight(string(b), "\r\n")
+		}
+	}
+	dur := func(dst *time.Duration, env string) {
+		if v := getenv(env); v != "" {
+			d, derr := time.ParseDuration(v)
+			if derr != nil {
+				err = errors.Join(err, fmt.Errorf("%s: %w", env, derr))
+				return
+			}
+			*dst = d
+		}
+	}
+	str(&c.HTTPAddr, "VOLT_HTTP_ADDR")
+	str(&c.DatabaseURL, "VOLT_DATABASE_URL")
+	str(&c.NATSURL, "VOLT_NATS_URL")
+	str(&c.AdminEmail, "VOLT_ADMIN_EMAIL")
+	secret(&c.AdminPassword, "VOLT_ADMIN_PASSWORD")
+	secret(&c.SecretKey, "VOLT_SECRET_KEY")
+	str(&c.PublicURL, "VOLT_PUBLIC_URL")
+	str(&c.LogLevel, "VOLT_LOG_LEVEL")
+	str(&c.LogFormat, "VOLT_LOG_FORMAT")
+	dur(&c.Heartbeat, "VOLT_OCPP_HEARTBEAT")
+	dur(&c.CallTimeout, "VOLT_OCPP_CALL_TIMEOUT")
+	dur(&c.FrameRetention, "VOLT_OCPP_FRAME_RETENTION")
+	str(&c.TileURL, "VOLT_TILE_URL")
+	str(&c.SMTPAddr, "VOLT_SMTP_ADDR")
+	str(&c.SMTPFrom, "VOLT_SMTP_FROM")
+	str(&c.SMTPUser, "VOLT_SMTP_USER")
+	secret(&c.SMTPPassword, "VOLT_SMTP_PASSWORD")
+	if err != nil {
+		return c, err
+	}
+
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.StringVar(&c.HTTPAddr, "http", c.HTTPAddr, "listen address for HTTP, the API and OCPP websockets (VOLT_HTTP_ADDR)")
+	fs.StringVar(&c.DatabaseURL, "db", c.DatabaseURL, "SQLite file path or postgres:// URL (VOLT_DATABASE_URL)")
+	fs.StringVar(&c.NATSURL, "nats", c.NATSURL, "NATS URL; empty runs everything in-process (VOLT_NATS_URL)")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (VOLT_LOG_LEVEL)")
+	fs.IntVar(&c.DemoChargers, "demo-chargers", c.DemoChargers, "simulated chargers started by the demo command")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if c.Heartbeat < 10*time.Second {
+		return c, fmt.Errorf("VOLT_OCPP_HEARTBEAT %s is below 10s", c.Heartbeat)
+	}
+	return c, nil
+}

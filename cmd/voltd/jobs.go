@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	volt "github.com/volt-ev/volt"
+	"github.com/volt-ev/volt/sim"
+	"github.com/volt-ev/volt/store"
+)
+
+// startRetention prunes the OCPP message log hourly, keeping
+// Config.FrameRetention of it.
+func (m *Main) startRetention(ctx context.Context, charging *store.ChargingService) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	m.onClose(func(context.Context) error { cancel(); <-done; return nil })
+	go func() {
+		defer close(done)
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			n, err := charging.PruneFrames(volt.NewContextWithActor(ctx, volt.SystemActor), time.Now().Add(-m.Config.FrameRetention))
+			if err != nil && ctx.Err() == nil {
+				m.Logger.Error("prune message log", "err", err)
+			} else if n > 0 {
+				m.Logger.Info("pruned message log", "frames", n)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+}
+
+// startDemo seeds the demo network and starts simulated chargers against this
+// node, so the demo network is alive: chargers boot, heartbeat, and drivers
+// start and stop sessions with their RFID cards now and then.
+func (m *Main) startDemo(ctx context.Context) error {
+	net, err := seedDemo(ctx, m.Services)
+	if err != nil {
+		return err
+	}
+	creds := make([]sim.Credentials, 0, len(net.Credentials))
+	for i, c := range net.Credentials {
+		if i >= m.Config.DemoChargers {
+			break
+		}
+		creds = append(creds, sim.Credentials{Identity: c.OCPPIdentity, Password: c.OCPPPassword})
+	}
+	fleetCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	fleet, err := sim.StartFleet(fleetCtx, "ws://"+m.Addr()+"/ocpp", creds, sim.FleetOptions{
+		Connectors:    2,
+		MeterInterval: 30 * time.Second,
+		Heartbeat:     60 * time.Second,
+		IDTags:        net.IDTags,
+		SessionEvery:  4 * time.Minute,
+		SessionLength: 10 * time.Minute,
+		StartSpread:   3 * time.Second,
+		Logger:        m.Logger.With("component", "demo-sim"),
+	})
+	if err != nil {
+		cancel()
+		return fmt.Errorf("start simulated chargers: %w", err)
+	}
+	m.onClose(func(context.Context) error { cancel(); fleet.Close(); return nil })
+	printDemo(m.logOut, m.URL(), net, len(creds))
+	return nil
+}
+
+func printDemo(w io.Writer, url string, net *demoNetwork, simulated int) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nVolt demo is running at %s\n", url)
+	fmt.Fprintf(&b, "  Admin Portal   %s/admin/\n  Driver Web App %s/app/\n  API reference  %s/api/docs\n", url, url, url)
+	fmt.Fprintf(&b, "  Password for every demo login: %s\n", demoPassword)
+	for _, l := range net.Logins {
+		fmt.Fprintf(&b, "    %-32s %s\n", l[0], l[1])
+	}
+	fmt.Fprintf(&b, "  %d chargers, %d simulated; RFID cards: %s\n", len(net.Credentials), simulated, strings.Join(net.IDTags, ", "))
+	fmt.Fprintf(&b, "  Whitelabel: open http://%s:<port>/ for the %s theme\n\n", demoHostSuffix, demoCPOName)
+	_, _ = io.WriteString(w, b.String())
+}
