@@ -69,11 +69,6 @@ type Config struct {
 	// (web.AssetPath of vendor/leaflet/...). Empty: no map.
 	LeafletJS, LeafletCSS string
 
-	// ReceiptPDF returns the URL of a session's PDF receipt, or "" when
-	// there is none yet. Nil: receipts are HTML only.
-	// TODO(app): wire report/'s PDF receipts when that package lands.
-	ReceiptPDF func(sessionID string) string
-
 	// SendMail sends an e-mail (password reset, problem reports). Nil: the
 	// message is logged instead.
 	SendMail func(to, subject, body string) error
@@ -169,6 +164,7 @@ func (a *App) routes() {
 	m.HandleFunc("GET /app/s/{id}/events", a.sessionEvents)
 	m.HandleFunc("POST /app/s/{id}/stop", a.form(a.stop))
 	m.HandleFunc("GET /app/s/{id}/receipt", a.page(a.receipt))
+	m.HandleFunc("GET /app/s/{id}/receipt.pdf", a.page(a.receiptPDF))
 	m.HandleFunc("GET /app/report", a.page(a.reportForm))
 	m.HandleFunc("POST /app/report", a.form(a.reportSubmit))
 

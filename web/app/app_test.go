@@ -85,9 +85,13 @@ func TestChargerPageShowsFullPriceOperatorAndHelpline(t *testing.T) {
 			t.Errorf("charger page lacks %q", want)
 		}
 	}
+	if !strings.Contains(res.body, `value="guest"`) || !strings.Contains(res.body, "£30.00") {
+		t.Errorf("visitor not offered guest checkout with the hold amount")
+	}
 	// Without payments wired, a visitor cannot check out as a guest and is
 	// told how to charge.
-	if !strings.Contains(res.body, "Log in or create an account to charge here.") {
+	g := newFixture(t, storetest.SQLite(t), noPayments)
+	if res := g.client().get("/app/c/" + g.charger); !strings.Contains(res.body, "Log in or create an account to charge here.") {
 		t.Errorf("visitor without guest checkout not told to log in")
 	}
 }
@@ -140,7 +144,7 @@ func TestFormsRefuseMissingCSRF(t *testing.T) {
 // over SSE, stop.
 func TestDriverStartFollowStop(t *testing.T) {
 	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
-		f := newFixture(t, db)
+		f := newFixture(t, db, noPayments)
 		u := f.driver("dana@example.com")
 		c := f.client()
 		c.login(u.Email)
@@ -200,7 +204,7 @@ func TestDriverStartFollowStop(t *testing.T) {
 func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
 func TestLimitStopsSession(t *testing.T) {
-	f := newFixture(t, storetest.SQLite(t))
+	f := newFixture(t, storetest.SQLite(t), noPayments)
 	u := f.driver("lee@example.com")
 	c := f.client()
 	c.login(u.Email)
@@ -229,7 +233,7 @@ func TestLimitStopsSession(t *testing.T) {
 }
 
 func TestStartRefusalsInPlainWords(t *testing.T) {
-	f := newFixture(t, storetest.SQLite(t))
+	f := newFixture(t, storetest.SQLite(t), noPayments)
 	u := f.driver("sam@example.com")
 	c := f.client()
 	c.login(u.Email)

@@ -156,9 +156,9 @@ func safeNext(p string) string {
 }
 
 // setGuest remembers the guest user in a signed cookie:
-// id|since|expiry|mac (Unix seconds).
+// id|since|expiry|mac (since in Unix milliseconds, expiry in seconds).
 func (a *App) setGuest(w http.ResponseWriter, r *http.Request, userID string, since time.Time) {
-	s := strconv.FormatInt(since.Unix(), 10)
+	s := strconv.FormatInt(since.UnixMilli(), 10)
 	exp := strconv.FormatInt(a.now().Add(guestTTL).Unix(), 10)
 	sig := base64.RawURLEncoding.EncodeToString(a.mac("guest", userID, s, exp))
 	a.setCookie(w, r, guestCookie, userID+"|"+s+"|"+exp+"|"+sig, guestTTL)
@@ -182,7 +182,7 @@ func (a *App) readGuest(r *http.Request) (string, time.Time) {
 	if err1 != nil || err2 != nil || a.now().Unix() > exp {
 		return "", time.Time{}
 	}
-	return parts[0], time.Unix(since, 0)
+	return parts[0], time.UnixMilli(since)
 }
 
 // owns reports whether this browser may see and stop session s: the
@@ -194,7 +194,9 @@ func (q *req) owns(s *volt.Session) bool {
 	case q.User != nil && s.UserID == q.User.ID:
 		return true
 	}
-	return q.guestID != "" && s.UserID == q.guestID && !s.StartedAt.Before(q.guestSince.Add(-time.Minute))
+	// CreatedAt is the server's time of the StartTransaction, after the
+	// checkout of this browser; the charger's own StartedAt may be skewed.
+	return q.guestID != "" && s.UserID == q.guestID && !s.CreatedAt.Before(q.guestSince)
 }
 
 func clientAddr(r *http.Request) string {

@@ -18,6 +18,7 @@ import (
 
 	volt "github.com/volt-ev/volt"
 	"github.com/volt-ev/volt/inmem"
+	"github.com/volt-ev/volt/payment/sandbox"
 	"github.com/volt-ev/volt/store"
 )
 
@@ -38,6 +39,7 @@ type fixture struct {
 	chargers *store.ChargerService
 	charging *store.ChargingService
 	tariffs  *store.TariffService
+	money    *store.MoneyService
 
 	cpo     *volt.CPO
 	group   *volt.ChargerGroup
@@ -85,8 +87,9 @@ func newFixture(t testing.TB, db *store.DB, mutate ...func(*Config)) *fixture {
 		hier: store.NewHierarchyService(db), users: store.NewUserService(db), chargers: store.NewChargerService(db),
 		charging: store.NewChargingService(db), tariffs: store.NewTariffService(db)}
 	f.charging.Pricer = store.NewPricer(db)
+	f.money = store.NewMoneyService(db, sandbox.New("sandbox-test-secret"))
 	cfg := Config{Hierarchy: f.hier, Chargers: f.chargers, Users: f.users, Auth: store.NewAuthService(db),
-		Charging: f.charging, Tariffs: f.tariffs, Commander: f.cmd, Bus: f.bus,
+		Charging: f.charging, Tariffs: f.tariffs, Payments: f.money, Wallets: f.money, Commander: f.cmd, Bus: f.bus,
 		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 		SecretKey: []byte("test-secret-key-0123456789abcdef")}
 	for _, m := range mutate {
@@ -139,6 +142,10 @@ func (f *fixture) driver(email string) *volt.User {
 	must(f.t, f.users.CreateUser(sysCtx(), u, testPassword))
 	return u
 }
+
+// noPayments is the app before the money layer is wired: no cards, no
+// credit; registered drivers charge to their account.
+func noPayments(c *Config) { c.Payments, c.Wallets = nil, nil }
 
 // startSession plays the charger's StartTransaction for an idTag and
 // publishes the event as the gateway does.

@@ -36,9 +36,9 @@ var funcs = template.FuncMap{
 		return formatRate(d)
 	},
 	"component": componentLabel,
-	"inc":     func(n int) int { return n + 1 },
-	"rand":    func() string { return randomHex(16) },
-	"int64":   func(n int) int64 { return int64(n) },
+	"inc":       func(n int) int { return n + 1 },
+	"rand":      func() string { return randomHex(16) },
+	"int64":     func(n int) int64 { return int64(n) },
 }
 
 func mustParsePages() map[string]*template.Template {

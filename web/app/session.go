@@ -1,12 +1,14 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
 	"time"
 
 	volt "github.com/volt-ev/volt"
+	"github.com/volt-ev/volt/report"
 )
 
 // liveState is a session as the session page shows it, sent whole on every
@@ -223,8 +225,8 @@ func (a *App) receipt(w http.ResponseWriter, r *http.Request, q *req) {
 		return
 	}
 	v := receiptView{Session: s, CDR: c}
-	if a.cfg.ReceiptPDF != nil {
-		v.PDF = a.cfg.ReceiptPDF(s.ID)
+	if c.TotalCost != nil {
+		v.PDF = "/app/s/" + s.ID + "/receipt.pdf"
 	}
 	if ch, err := a.cfg.Chargers.FindChargerByCPID(a.sys, s.CPID); err == nil {
 		v.Charger = a.cardOf(ch, q, map[string]*volt.Site{})
@@ -236,5 +238,31 @@ func (a *App) receipt(w http.ResponseWriter, r *http.Request, q *req) {
 	a.render(w, q, http.StatusOK, "receipt", view{Title: fmt.Sprintf("Receipt %s", c.ID), Nav: "history", Data: v})
 }
 
-// VAT returns the VAT of a cost in minor units.
+// receiptPDF serves the receipt as a PDF (report.WriteReceiptPDF).
+func (a *App) receiptPDF(w http.ResponseWriter, r *http.Request, q *req) {
+	s, err := a.ownSession(r.Context(), q, r.PathValue("id"))
+	if err != nil {
+		a.failErr(w, r, q, err)
+		return
+	}
+	c := a.cdrOf(s)
+	if c == nil || c.TotalCost == nil {
+		a.fail(w, r, q, http.StatusNotFound, "The receipt is not ready yet: it is written when the session ends. Try again in a moment.")
+		return
+	}
+	rc := report.Receipt{Operator: q.Theme.Name, CDR: c}
+	if cpo, err := a.cfg.Hierarchy.FindCPOByID(a.sys, c.CPOID); err == nil {
+		rc.Operator = themeOf(cpo).Name
+	}
+	var b bytes.Buffer
+	if err := report.WriteReceiptPDF(&b, rc); err != nil {
+		a.failErr(w, r, q, fmt.Errorf("receipt PDF of %s: %w", c.ID, err))
+		return
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `inline; filename="receipt-`+c.ID+`.pdf"`)
+	_, _ = w.Write(b.Bytes())
+}
+
+// costVAT returns the VAT of a cost in minor units.
 func costVAT(c *volt.Cost) int64 { return c.InclVAT - c.ExclVAT }

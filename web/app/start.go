@@ -231,17 +231,19 @@ func (a *App) pay(r *http.Request, q *req, v *chargerPageView, in *intent, metho
 		if card == "" {
 			return http.StatusBadRequest, "Enter your card."
 		}
-		kind := volt.PaymentPAYG
+		kind, userID := volt.PaymentPAYG, in.UserID
 		if method == "guest" {
-			kind = volt.PaymentGuest
+			kind, userID = volt.PaymentGuest, "" // a guest payment has no account, only the receipt e-mail
 		}
-		p, err := a.cfg.Payments.PreAuthorize(a.sys, volt.PreAuthRequest{Kind: kind, UserID: in.UserID, Email: email,
+		p, err := a.cfg.Payments.PreAuthorize(a.sys, volt.PreAuthRequest{Kind: kind, UserID: userID, Email: email,
 			CPID: in.CPID, ConnectorID: in.Connector, Card: card, IdempotencyKey: "app-start-" + in.ID})
 		switch volt.ErrorCode(err) {
 		case "":
 			in.PaymentID = p.ID
-		case volt.EUNPROCESSABLE, volt.EINVALID:
+		case volt.EUNPROCESSABLE:
 			return http.StatusPaymentRequired, "Payment declined: " + volt.ErrorMessage(err) + " Try another card."
+		case volt.EINVALID:
+			return http.StatusBadRequest, "We could not take this card: " + volt.ErrorMessage(err)
 		case volt.EUNAVAILABLE:
 			return http.StatusServiceUnavailable, "Card payments are not working right now. Nothing was charged: try again in a few minutes."
 		default:
