@@ -22,6 +22,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -145,6 +146,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 2*MaxBodyBytes)
+	defaultJSON(r)
 	ctx := context.WithValue(r.Context(), keyClientAddr, clientAddr(r))
 	if !s.public[pattern] {
 		token, ok := bearer(r)
@@ -165,6 +167,17 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ctx = context.WithValue(ctx, keyToken, token)
 	}
 	s.mux.ServeHTTP(w, r.WithContext(ctx))
+}
+
+// defaultJSON treats a request body sent without a content type, or with the
+// form type that `curl -d` sets by default, as the JSON the API speaks: the
+// body is still parsed strictly as JSON, so a real form gets a 400 naming the
+// problem rather than a 415 that hides it.
+func defaultJSON(r *http.Request) {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" || strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
+		r.Header.Set("Content-Type", "application/json")
+	}
 }
 
 // noRoute answers a request no route matches: 405 when the path exists with
