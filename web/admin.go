@@ -39,6 +39,8 @@ type AdminConfig struct {
 	Users     volt.UserService
 	Auth      volt.AuthService
 	Charging  volt.ChargingService // sessions, CDRs, message log, configuration
+	Tariffs   volt.TariffService   // tariffs and their assignment; nil hides the pages
+	Reports   volt.ReportService   // income reports; nil hides the page
 
 	// Commander sends remote commands to chargers; Commands maps a command's
 	// kebab-case name ("reset") to its OCPP action ("Reset"), false when the

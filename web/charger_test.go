@@ -195,7 +195,7 @@ func TestEveryPageRendersForAdminAndStaff(t *testing.T) {
 		"/admin/owners", "/admin/owners/" + f.owner.ID, "/admin/hosts", "/admin/sites", "/admin/sites/" + f.site.ID,
 		"/admin/charger-groups", "/admin/charger-groups/" + f.group.ID, "/admin/users", "/admin/users/" + u[0].ID,
 		"/admin/usergroups", "/admin/usergroups/" + groups[0].ID, "/admin/rfid-cards", "/admin/rfid-cards/" + card.ID,
-		"/admin/affiliate-codes", "/admin/tariffs"}
+		"/admin/affiliate-codes", "/admin/tariffs", "/admin/tariff-assignments", "/admin/income"}
 	for _, who := range []string{"admin@spark.test", "staff@spark.test"} {
 		c := f.client()
 		c.login(who)
@@ -206,7 +206,7 @@ func TestEveryPageRendersForAdminAndStaff(t *testing.T) {
 			}
 		}
 		if who == "admin@spark.test" {
-			for _, p := range []string{"/admin/chargers/new", "/admin/owners/new", "/admin/sites/new", "/admin/hosts/new", "/admin/charger-groups/new", "/admin/users/new", "/admin/usergroups/new", "/admin/rfid-cards/new"} {
+			for _, p := range []string{"/admin/chargers/new", "/admin/owners/new", "/admin/sites/new", "/admin/hosts/new", "/admin/charger-groups/new", "/admin/users/new", "/admin/usergroups/new", "/admin/rfid-cards/new", "/admin/tariffs/new"} {
 				if res := c.get(p); res.status != http.StatusOK {
 					t.Errorf("%s GET %s: status %d: %s", who, p, res.status, excerpt(res.body))
 				}

@@ -77,7 +77,7 @@ func newFixture(t testing.TB, db *store.DB, mutate ...func(*AdminConfig)) *fixtu
 		hier: store.NewHierarchyService(db), users: store.NewUserService(db), chargers: store.NewChargerService(db),
 		charging: store.NewChargingService(db)}
 	cfg := AdminConfig{Hierarchy: f.hier, Chargers: f.chargers, Users: f.users, Auth: store.NewAuthService(db),
-		Charging: f.charging, Commander: f.cmd, Commands: commandAction, Bus: f.bus,
+		Charging: f.charging, Tariffs: store.NewTariffService(db), Reports: store.NewReportService(db), Commander: f.cmd, Commands: commandAction, Bus: f.bus,
 		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 		SecretKey: []byte("test-secret-key-0123456789abcdef")}
 	for _, m := range mutate {

@@ -57,13 +57,9 @@ func navFor(a *volt.Actor, current string) []navSection {
 			link("Users", p+"/users"), link("Usergroups", p+"/usergroups"),
 			link("RFID cards", p+"/rfid-cards"), link("Affiliate codes", p+"/affiliate-codes"),
 		}})
-		money := navSection{Title: "Money", Links: []navLink{
+		out = append(out, navSection{Title: "Money", Links: []navLink{
 			link("Tariffs", p+"/tariffs"), link("Tariff assignment", p+"/tariff-assignments"), link("Income", p+"/income"),
-		}}
-		for i := range money.Links {
-			money.Links[i].TODO = true
-		}
-		out = append(out, money)
+		}})
 	}
 	return out
 }

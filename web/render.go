@@ -181,20 +181,21 @@ func errText(err error) string {
 }
 
 var funcs = template.FuncMap{
-	"asset":   AssetPath,
-	"time":    fmtTime,
-	"ptime":   func(t *time.Time) string { return fmtPTime(t) },
-	"kwh":     fmtKWh,
-	"kw":      fmtKW,
-	"cost":    fmtCost,
-	"status":  statusClass,
-	"join":    strings.Join,
-	"deref":   func(s *string) string { return deref(s) },
-	"add":     func(a, b int) int { return a + b },
-	"sub":     func(a, b int) int { return a - b },
-	"dict":    dict,
-	"derefi":  func(p *int64) int64 { return derefInt(p) },
-	"hasItem": func(list []string, s string) bool { return contains(list, s) },
+	"asset":    AssetPath,
+	"time":     fmtTime,
+	"ptime":    func(t *time.Time) string { return fmtPTime(t) },
+	"kwh":      fmtKWh,
+	"kw":       fmtKW,
+	"cost":     fmtCost,
+	"status":   statusClass,
+	"join":     strings.Join,
+	"deref":    func(s *string) string { return deref(s) },
+	"add":      func(a, b int) int { return a + b },
+	"sub":      func(a, b int) int { return a - b },
+	"dict":     dict,
+	"derefi":   func(p *int64) int64 { return derefInt(p) },
+	"hasItem":  func(list []string, s string) bool { return contains(list, s) },
+	"fmtMinor": fmtMinor,
 }
 
 func fmtTime(t time.Time) string {

@@ -37,9 +37,7 @@ func (a *Admin) routes() {
 	m.HandleFunc("GET "+p+"/sessions", a.auth(a.sessionList))
 	m.HandleFunc("GET "+p+"/cdrs", a.auth(a.cdrList))
 
-	for _, path := range []string{"/tariffs", "/tariff-assignments", "/income"} {
-		m.HandleFunc("GET "+p+path, a.auth(a.moneyTODO))
-	}
+	a.moneyRoutes()
 	m.HandleFunc(p+"/", a.auth(func(w http.ResponseWriter, r *http.Request, s *sess) {
 		a.renderStatus(w, r, s, http.StatusNotFound, "error", "Not found", errorView{Message: "There is no page at this address."})
 	}))
