@@ -30,7 +30,7 @@ func (s *ChargerService) CreateCharger(ctx context.Context, c *volt.Charger, con
 		return nil, volt.FieldError("ocppIdentity", "OCPP identity must be 1 to 48 printable characters without spaces, '/', ':', '?', '#' or '%%'.")
 	}
 	password := newChargerPassword()
-	hash, err := HashPassword(password)
+	hash, err := HashSecret(password)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +165,7 @@ func (s *ChargerService) ResetChargerPassword(ctx context.Context, cpid string) 
 		return nil, err
 	}
 	password := newChargerPassword()
-	hash, err := HashPassword(password)
+	hash, err := HashSecret(password)
 	if err != nil {
 		return nil, err
 	}
