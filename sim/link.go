@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -51,13 +52,37 @@ func dialURL(base, identity string) string {
 // (OCPP 1.6 security profile 1) and checks that the server agreed on the
 // subprotocol (OCPP-J §3.1.2).
 func dial(ctx context.Context, rawURL, identity, password string, timeout time.Duration) (*link, error) {
+	// gorilla/websocket bounds the handshake by its deadline only; closing
+	// the socket when ctx ends lets Run return at once during a handshake
+	// the server never answers.
+	var (
+		mu   sync.Mutex
+		stop func() bool
+	)
 	d := websocket.Dialer{
 		Subprotocols:     []string{string(ocpp.V16)},
 		HandshakeTimeout: timeout,
 		ReadBufferSize:   4096,
 		WriteBufferSize:  4096,
 		Proxy:            http.ProxyFromEnvironment,
+		NetDialContext: func(dctx context.Context, network, addr string) (net.Conn, error) {
+			var nd net.Dialer
+			c, err := nd.DialContext(dctx, network, addr)
+			if err == nil {
+				mu.Lock()
+				stop = context.AfterFunc(ctx, func() { _ = c.Close() })
+				mu.Unlock()
+			}
+			return c, err
+		},
 	}
+	defer func() {
+		mu.Lock()
+		if stop != nil {
+			stop()
+		}
+		mu.Unlock()
+	}()
 	h := http.Header{}
 	if password != "" {
 		h.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(identity+":"+password)))

@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"runtime"
 	"strconv"
@@ -342,5 +343,40 @@ func TestUnknownAndWrongDirectionActions(t *testing.T) {
 	}
 	if ce, ok := fr.(ocpp.CallError); !ok || ce.Code != ocpp.PropertyConstraintViolation {
 		t.Errorf("bad Reset answered %#v", fr)
+	}
+}
+
+// TestRunEndsDuringUnansweredHandshake: a server that accepts TCP and never
+// answers the upgrade must not hold Run after its context ends.
+func TestRunEndsDuringUnansweredHandshake(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			// Once the upgrade request is in, the charger waits for the answer.
+			_, _ = c.Read(make([]byte, 16))
+			accepted <- c
+		}
+	}()
+	defer ln.Close()
+	c := New(Config{URL: "ws://" + ln.Addr().String() + "/ocpp", Identity: "CP1", DialTimeout: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = c.Run(ctx) }()
+	var conn net.Conn
+	select {
+	case conn = <-accepted:
+	case <-time.After(10 * time.Second):
+		t.Fatal("charger never dialled")
+	}
+	defer conn.Close()
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run still waits for the handshake after its context ended")
 	}
 }
