@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/volt-ev/volt"
 )
@@ -82,7 +83,7 @@ func (s *AuditService) Record(ctx context.Context, e *volt.AuditEntry) error {
 		if err := placeEntry(ctx, tx, a, e); err != nil {
 			return err
 		}
-		e.ID = volt.NewID(volt.PrefixAudit)
+		e.ID = auditIDs.next(tx.NowMS())
 		if e.At.IsZero() {
 			e.At = tx.Now()
 		}
@@ -153,6 +154,31 @@ func completeRef(ctx context.Context, q querier, ref volt.Ref) (volt.Ref, error)
 		}
 	}
 	return ref, nil
+}
+
+// auditIDs issues audit entry ids that sort in recording order within a
+// process: entries recorded in the same millisecond still list in order.
+var auditIDs = &auditIDSource{}
+
+type auditIDSource struct {
+	mu     sync.Mutex
+	lastMS int64
+	seq    int64
+}
+
+// next returns "aud_" + 12 hex digits of time + 6 of sequence + a random
+// suffix (volt.NewID's, so ids stay unguessable).
+func (s *auditIDSource) next(ms int64) string {
+	s.mu.Lock()
+	if ms <= s.lastMS {
+		ms, s.seq = s.lastMS, s.seq+1
+	} else {
+		s.lastMS, s.seq = ms, 0
+	}
+	id := fmt.Sprintf("%s_%012x%06x", volt.PrefixAudit, ms, s.seq&0xffffff)
+	s.mu.Unlock()
+	_, random, _ := strings.Cut(volt.NewID(volt.PrefixAudit), "_")
+	return id + random
 }
 
 // FindAuditEntries lists the entries in the actor's read scope, newest first.
