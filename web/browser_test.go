@@ -206,7 +206,8 @@ func TestBrowserAdminFlow(t *testing.T) {
 
 	b.run("open network", b.open("/admin/network"), chromedp.WaitVisible(chromedp.CSS(`.leaflet-marker-icon`)))
 	b.checkA11y("network")
-	for _, p := range []string{"/admin/chargers", "/admin/sessions", "/admin/cpos/" + f.cpo.ID, "/admin/users", "/admin/sites/" + f.site.ID} {
+	for _, p := range []string{"/admin/chargers", "/admin/sessions", "/admin/cpos/" + f.cpo.ID, "/admin/users", "/admin/sites/" + f.site.ID,
+		"/admin/usergroups/new", "/admin/tariffs/new", "/admin/tariff-assignments", "/admin/income", "/admin/affiliate-codes"} {
 		b.run("open "+p, b.open(p), chromedp.WaitVisible(chromedp.CSS(`main h1`)))
 		b.checkA11y(p)
 	}

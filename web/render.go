@@ -196,6 +196,12 @@ var funcs = template.FuncMap{
 	"derefi":   func(p *int64) int64 { return derefInt(p) },
 	"hasItem":  func(list []string, s string) bool { return contains(list, s) },
 	"fmtMinor": fmtMinor,
+	"onColor": func(c string) string {
+		if !validHex(c) {
+			return "#000000"
+		}
+		return onColor(c)
+	},
 }
 
 func fmtTime(t time.Time) string {
