@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	volt "github.com/volt-ev/volt"
+	"github.com/volt-ev/volt/audit"
 	"github.com/volt-ev/volt/inmem"
 	"github.com/volt-ev/volt/store"
 )
@@ -51,6 +52,12 @@ type Services struct {
 	Auth      volt.AuthService
 	Charging  volt.ChargingService
 	Commander volt.ChargerCommander
+	Tariffs   volt.TariffService
+	Money     *store.MoneyService // payments and wallets
+	Reports   volt.ReportService
+	Tickets   volt.TicketService
+	Helpline  volt.HelplineService
+	Audit     *audit.Recorder
 }
 
 // NewMain returns a Main for the configuration.

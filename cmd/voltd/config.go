@@ -12,24 +12,27 @@ import (
 // Config is everything voltd can be told, from flags, then environment
 // variables, then defaults. Every secret also reads from NAME_FILE.
 type Config struct {
-	HTTPAddr       string        // --http / VOLT_HTTP_ADDR
-	DatabaseURL    string        // --db / VOLT_DATABASE_URL: a file path or postgres:// URL
-	NATSURL        string        // --nats / VOLT_NATS_URL: empty = in-process
-	AdminEmail     string        // VOLT_ADMIN_EMAIL: first super admin
-	AdminPassword  string        // VOLT_ADMIN_PASSWORD(_FILE)
-	SecretKey      string        // VOLT_SECRET_KEY(_FILE): signs cookies and CSRF tokens
-	PublicURL      string        // VOLT_PUBLIC_URL: how chargers and browsers reach us
-	LogLevel       string        // --log-level / VOLT_LOG_LEVEL
-	LogFormat      string        // VOLT_LOG_FORMAT: text or json
-	Heartbeat      time.Duration // VOLT_OCPP_HEARTBEAT: interval given to chargers at boot
-	CallTimeout    time.Duration // VOLT_OCPP_CALL_TIMEOUT: default wait for a charger's answer
-	FrameRetention time.Duration // VOLT_OCPP_FRAME_RETENTION: how long the message log is kept
-	TileURL        string        // VOLT_TILE_URL: map tile template for the portal and app
-	SMTPAddr       string        // VOLT_SMTP_ADDR host:port; empty logs e-mails instead
-	SMTPFrom       string        // VOLT_SMTP_FROM
-	SMTPUser       string        // VOLT_SMTP_USER
-	SMTPPassword   string        // VOLT_SMTP_PASSWORD(_FILE)
-	DemoChargers   int           // --demo-chargers: simulated chargers started by `voltd demo`
+	HTTPAddr            string        // --http / VOLT_HTTP_ADDR
+	DatabaseURL         string        // --db / VOLT_DATABASE_URL: a file path or postgres:// URL
+	NATSURL             string        // --nats / VOLT_NATS_URL: empty = in-process
+	AdminEmail          string        // VOLT_ADMIN_EMAIL: first super admin
+	AdminPassword       string        // VOLT_ADMIN_PASSWORD(_FILE)
+	SecretKey           string        // VOLT_SECRET_KEY(_FILE): signs cookies and CSRF tokens
+	PublicURL           string        // VOLT_PUBLIC_URL: how chargers and browsers reach us
+	LogLevel            string        // --log-level / VOLT_LOG_LEVEL
+	LogFormat           string        // VOLT_LOG_FORMAT: text or json
+	Heartbeat           time.Duration // VOLT_OCPP_HEARTBEAT: interval given to chargers at boot
+	CallTimeout         time.Duration // VOLT_OCPP_CALL_TIMEOUT: default wait for a charger's answer
+	FrameRetention      time.Duration // VOLT_OCPP_FRAME_RETENTION: how long the message log is kept
+	TileURL             string        // VOLT_TILE_URL: map tile template for the portal and app
+	SMTPAddr            string        // VOLT_SMTP_ADDR host:port; empty logs e-mails instead
+	SMTPFrom            string        // VOLT_SMTP_FROM
+	SMTPUser            string        // VOLT_SMTP_USER
+	SMTPPassword        string        // VOLT_SMTP_PASSWORD(_FILE)
+	StripeKey           string        // VOLT_STRIPE_SECRET_KEY(_FILE): empty uses the sandbox provider
+	StripeWebhookSecret string        // VOLT_STRIPE_WEBHOOK_SECRET(_FILE)
+	StripeURL           string        // VOLT_STRIPE_URL: API base override (stripe-mock)
+	DemoChargers        int           // --demo-chargers: simulated chargers started by `voltd demo`
 }
 
 func defaultConfig() Config {
@@ -95,6 +98,9 @@ func parseConfig(name string, args []string, getenv func(string) string) (Config
 	str(&c.SMTPFrom, "VOLT_SMTP_FROM")
 	str(&c.SMTPUser, "VOLT_SMTP_USER")
 	secret(&c.SMTPPassword, "VOLT_SMTP_PASSWORD")
+	secret(&c.StripeKey, "VOLT_STRIPE_SECRET_KEY")
+	secret(&c.StripeWebhookSecret, "VOLT_STRIPE_WEBHOOK_SECRET")
+	str(&c.StripeURL, "VOLT_STRIPE_URL")
 	if err != nil {
 		return c, err
 	}

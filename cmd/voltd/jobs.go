@@ -85,3 +85,50 @@ func printDemo(w io.Writer, url string, net *demoNetwork, simulated int) {
 	fmt.Fprintf(&b, "  Whitelabel: open http://%s:<port>/ for the %s theme\n\n", demoHostSuffix, demoCPOName)
 	_, _ = io.WriteString(w, b.String())
 }
+
+// startSettlement settles each CDR as soon as it is created (capture of a
+// card hold, or the wallet charge for credit) and retries failed provider
+// calls every minute. OnCDR is idempotent, so an event seen twice, or a retry
+// racing it, settles once.
+// TODO(money): a sweep over CDRs left unsettled when this subscriber was
+// dropped by the bus (it fell 256 events behind) or the node stopped between
+// the CDR commit and OnCDR; until then RetryFailed covers provider failures
+// only.
+func (m *Main) startSettlement(ctx context.Context, money *store.MoneyService) {
+	events, unsubscribe := m.Bus.Subscribe()
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	m.onClose(func(context.Context) error { cancel(); <-done; return nil })
+	sys := volt.NewContextWithActor(ctx, volt.SystemActor)
+	go func() {
+		defer close(done)
+		defer func() { unsubscribe() }() // the latest subscription
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case e, ok := <-events:
+				if !ok {
+					m.Logger.Error("settlement fell behind the event bus; resubscribing")
+					events, unsubscribe = m.Bus.Subscribe()
+					continue
+				}
+				cdr, isCDR := e.Data.(*volt.CDR)
+				if e.Type != volt.EventCDRCreated || !isCDR {
+					continue
+				}
+				if err := money.OnCDR(sys, cdr); err != nil {
+					m.Logger.Warn("settle CDR", "cdr", cdr.ID, "session", cdr.SessionID, "err", err)
+				}
+			case <-t.C:
+				if n, err := money.RetryFailed(sys); err != nil {
+					m.Logger.Error("retry failed payments", "err", err)
+				} else if n > 0 {
+					m.Logger.Info("retried failed payments", "count", n)
+				}
+			}
+		}
+	}()
+}

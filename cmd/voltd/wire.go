@@ -9,23 +9,39 @@ import (
 
 	volt "github.com/volt-ev/volt"
 	"github.com/volt-ev/volt/api"
+	"github.com/volt-ev/volt/audit"
 	"github.com/volt-ev/volt/gateway"
+	"github.com/volt-ev/volt/payment/sandbox"
+	"github.com/volt-ev/volt/payment/stripe"
 	"github.com/volt-ev/volt/store"
 	"github.com/volt-ev/volt/web"
+	"github.com/volt-ev/volt/web/app"
 )
 
 // wire builds the services on the database and mounts every surface on mux:
 // OCPP websockets, the REST API, the Admin Portal and the Driver Web App.
+// Every service an operator or driver can change through is wrapped by the
+// audit recorder, so the API and the portal are audited without knowing it.
 func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) error {
 	charging := store.NewChargingService(m.DB)
 	charging.Pricer = store.NewPricer(m.DB)
+	money := store.NewMoneyService(m.DB, m.paymentProvider(secret))
+	rec := audit.NewRecorder(store.NewAuditService(m.DB), m.Logger.With("component", "audit"))
+	chargers := audit.WrapChargers(store.NewChargerService(m.DB), rec)
 	m.Services = Services{
-		Hierarchy: store.NewHierarchyService(m.DB),
-		Chargers:  store.NewChargerService(m.DB),
-		Users:     store.NewUserService(m.DB),
+		Hierarchy: audit.WrapHierarchy(store.NewHierarchyService(m.DB), rec),
+		Chargers:  chargers,
+		Users:     audit.WrapUsers(store.NewUserService(m.DB), rec),
 		Auth:      store.NewAuthService(m.DB),
 		Charging:  charging,
+		Tariffs:   audit.WrapTariffs(store.NewTariffService(m.DB), rec),
+		Money:     money,
+		Reports:   store.NewReportService(m.DB),
+		Tickets:   audit.WrapTickets(store.NewTicketService(m.DB), rec),
+		Helpline:  audit.WrapHelpline(store.NewHelplineService(m.DB), rec),
+		Audit:     rec,
 	}
+	s := &m.Services
 
 	gw := gateway.New(gateway.Config{
 		Charging:          charging,
@@ -34,30 +50,32 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		HeartbeatInterval: m.Config.Heartbeat,
 		CallTimeout:       m.Config.CallTimeout,
 	})
-	m.Services.Commander = gw
+	s.Commander = audit.WrapCommander(gw, chargers, rec)
 	m.Registry.MustRegister(gw.Collectors()...)
 	m.onClose(gw.Shutdown)
 	mux.Handle("GET /ocpp/{identity}", gw)
 
-	mux.Handle("/api/", api.New(api.Config{
-		Hierarchy: m.Services.Hierarchy,
-		Chargers:  m.Services.Chargers,
-		Users:     m.Services.Users,
-		Auth:      m.Services.Auth,
+	mux.Handle("/api/", audit.Middleware(volt.AuditSourceAPI, false)(api.New(api.Config{
+		Hierarchy: s.Hierarchy,
+		Chargers:  s.Chargers,
+		Users:     s.Users,
+		Auth:      s.Auth,
 		Charging:  charging,
-		Commander: gw,
+		Commander: s.Commander,
 		Commands:  gateway.CommandAction,
 		Logger:    m.Logger.With("component", "api"),
 		Version:   Version,
-	}))
+	})))
 
-	mux.Handle("/admin/", web.NewAdmin(web.AdminConfig{
-		Hierarchy: m.Services.Hierarchy,
-		Chargers:  m.Services.Chargers,
-		Users:     m.Services.Users,
-		Auth:      m.Services.Auth,
+	mux.Handle("/admin/", audit.Middleware(volt.AuditSourcePortal, false)(web.NewAdmin(web.AdminConfig{
+		Hierarchy: s.Hierarchy,
+		Chargers:  s.Chargers,
+		Users:     s.Users,
+		Auth:      s.Auth,
 		Charging:  charging,
-		Commander: gw,
+		Tariffs:   s.Tariffs,
+		Reports:   s.Reports,
+		Commander: s.Commander,
 		Commands:  gateway.CommandAction,
 		Bus:       m.Bus,
 		Logger:    m.Logger.With("component", "admin"),
@@ -66,12 +84,42 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		BaseURL:   m.Config.PublicURL,
 		OCPPURL:   m.ocppURL(),
 		TileURL:   m.Config.TileURL,
-	}))
+	})))
+	mux.Handle("/app/", audit.Middleware(volt.AuditSourceApp, false)(app.New(app.Config{
+		Hierarchy:  s.Hierarchy,
+		Chargers:   s.Chargers,
+		Users:      s.Users,
+		Auth:       s.Auth,
+		Charging:   charging,
+		Tariffs:    s.Tariffs,
+		Payments:   money,
+		Wallets:    money,
+		Commander:  s.Commander,
+		Bus:        m.Bus,
+		Logger:     m.Logger.With("component", "app"),
+		Tickets:    s.Tickets,
+		SecretKey:  secret,
+		TileURL:    m.Config.TileURL,
+		LeafletJS:  web.AssetPath("vendor/leaflet/leaflet.js"),
+		LeafletCSS: web.AssetPath("vendor/leaflet/leaflet.css"),
+	})))
 	mux.Handle("/static/", web.Static())
 	mux.Handle("GET /{$}", web.RootRedirect())
 
 	m.startRetention(ctx, charging)
+	m.startSettlement(ctx, money)
 	return nil
+}
+
+// paymentProvider is Stripe when VOLT_STRIPE_SECRET_KEY is set, else the
+// built-in sandbox (demo and tests; its test cards are documented in
+// payment/sandbox).
+func (m *Main) paymentProvider(secret []byte) volt.PaymentProvider {
+	if m.Config.StripeKey != "" {
+		return stripe.New(stripe.Config{APIKey: m.Config.StripeKey, WebhookSecret: m.Config.StripeWebhookSecret, URL: m.Config.StripeURL})
+	}
+	m.Logger.Warn("VOLT_STRIPE_SECRET_KEY not set: payments use the sandbox provider, no real money moves")
+	return sandbox.New(string(secret))
 }
 
 // ocppURL returns the base websocket URL shown at onboarding: from
