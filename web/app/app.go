@@ -90,7 +90,8 @@ type App struct {
 	log    *slog.Logger
 	sys    context.Context // carries volt.SystemActor for public reads
 	cancel context.CancelFunc
-	done   chan struct{}
+	quit   <-chan struct{} // closed by Close: ends event streams
+	done   chan struct{}   // closed when the bus watcher returned
 
 	themes themeCache
 
@@ -119,7 +120,7 @@ func New(cfg Config) *App {
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &App{
 		cfg: cfg, log: cfg.Logger, cancel: cancel, done: make(chan struct{}),
-		sys:     volt.NewContextWithActor(ctx, volt.SystemActor),
+		sys: volt.NewContextWithActor(ctx, volt.SystemActor), quit: ctx.Done(),
 		intents: map[string]*intent{}, limits: map[string]*limitRule{}, stopped: map[string]bool{},
 	}
 	a.routes()
@@ -131,7 +132,8 @@ func New(cfg Config) *App {
 	return a
 }
 
-// Close stops the bus watcher and waits for it.
+// Close stops the bus watcher and waits for it, and ends the open event
+// streams (browsers reconnect to another node or after a restart).
 func (a *App) Close() error {
 	a.cancel()
 	<-a.done

@@ -309,6 +309,8 @@ func (a *App) stream(w http.ResponseWriter, r *http.Request, pick func(volt.Even
 		select {
 		case <-r.Context().Done():
 			return
+		case <-a.quit:
+			return
 		case <-tick.C:
 			_, _ = fmt.Fprint(w, ": keep-alive\n\n")
 		case e, ok := <-events:
