@@ -1,10 +1,12 @@
 package app
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,7 +21,16 @@ import (
 // which only this browser can follow.
 func TestGuestCheckout(t *testing.T) {
 	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
-		f := newFixture(t, db)
+		var mu sync.Mutex
+		var mails []string
+		f := newFixture(t, db, func(c *Config) {
+			c.SendMail = func(to, subject, body string) error {
+				mu.Lock()
+				defer mu.Unlock()
+				mails = append(mails, to+"|"+subject+"|"+body)
+				return nil
+			}
+		})
 		c := f.client()
 		page := "/app/c/" + f.charger
 		form := func(card string) url.Values {
@@ -53,6 +64,16 @@ func TestGuestCheckout(t *testing.T) {
 		if other := f.client().get("/app/s/" + s.ID); other.status != http.StatusNotFound {
 			t.Errorf("another browser sees the guest session: %d", other.status)
 		}
+		// The guest gets the receipt by e-mail when the CDR is written.
+		stop, err := f.charging.StopTransaction(sysCtx(), volt.StopRequest{CPID: f.charger, TransactionID: s.TransactionID, MeterStop: 5000, At: s.StartedAt.Add(time.Hour)})
+		must(t, err)
+		f.bus.Publish(context.Background(), volt.Event{Type: volt.EventCDRCreated, CPID: f.charger, At: time.Now(), Data: stop.CDR})
+		want := "Total incl. VAT: " + formatMoney(stop.CDR.TotalCost.InclVAT, "GBP")
+		eventually(t, "receipt e-mail", func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return len(mails) == 1 && strings.HasPrefix(mails[0], "guest@example.com|Spark Charge: your charging receipt|") && strings.Contains(mails[0], want)
+		})
 		// Another checkout with the same e-mail in another browser does not
 		// reveal this session.
 		d := f.client()

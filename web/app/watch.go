@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	volt "github.com/volt-ev/volt"
@@ -40,6 +42,13 @@ func (a *App) follow(ctx context.Context, events <-chan volt.Event) {
 }
 
 func (a *App) onEvent(ctx context.Context, e volt.Event) {
+	if e.Type == volt.EventCDRCreated {
+		var c volt.CDR
+		if decode(e.Data, &c) && c.UserID != "" {
+			go a.mailGuestReceipt(&c)
+		}
+		return
+	}
 	switch e.Type {
 	case volt.EventSessionStarted, volt.EventSessionUpdated, volt.EventSessionStopped:
 	default:
@@ -120,4 +129,35 @@ func (a *App) limitOf(sessionID string) *limitRule {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.limits[sessionID]
+}
+
+// mailGuestReceipt e-mails the receipt of a guest's session to the address
+// given at checkout: a guest has no account to find it in.
+// TODO(app): with several nodes every node's watcher sees the event; send
+// from one (an outbox) once natsbus lands.
+func (a *App) mailGuestReceipt(c *volt.CDR) {
+	u, err := a.cfg.Users.FindUserByID(a.sys, c.UserID)
+	if err != nil || !u.Guest || c.TotalCost == nil {
+		return
+	}
+	name := defaultName
+	if cpo, err := a.cfg.Hierarchy.FindCPOByID(a.sys, c.CPOID); err == nil {
+		name = themeOf(cpo).Name
+	}
+	a.mail(u.Email, name+": your charging receipt", receiptText(name, c))
+}
+
+// receiptText is the plain-text receipt of a CDR.
+func receiptText(operator string, c *volt.CDR) string {
+	cur := c.TotalCost.Currency
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s - charging receipt %s\n\n", operator, c.ID)
+	fmt.Fprintf(&b, "Charger %s, connector %d\nStarted %s\nStopped %s\nEnergy %s\n\n", c.CPID, c.ConnectorID,
+		c.StartedAt.UTC().Format("2 Jan 2006 15:04 MST"), c.StoppedAt.UTC().Format("2 Jan 2006 15:04 MST"), formatKWh(c.EnergyWh))
+	for _, l := range c.TotalCost.Components {
+		fmt.Fprintf(&b, "%s (%s %s): %s\n", componentLabel(l.Component), l.Quantity, l.Unit, formatMoney(l.InclVAT, cur))
+	}
+	fmt.Fprintf(&b, "\nTotal excl. VAT: %s\nVAT: %s\nTotal incl. VAT: %s\n", formatMoney(c.TotalCost.ExclVAT, cur),
+		formatMoney(costVAT(c.TotalCost), cur), formatMoney(c.TotalCost.InclVAT, cur))
+	return b.String()
 }
