@@ -65,8 +65,11 @@ type Config struct {
 	// Empty: no map, the list only.
 	TileURL string
 
-	// LeafletJS and LeafletCSS are the URLs of the vendored Leaflet files
-	// (web.AssetPath of vendor/leaflet/...). Empty: no map.
+	// LeafletJS and LeafletCSS are the URLs of the vendored Leaflet files:
+	// pass web.AssetPath("vendor/leaflet/leaflet.js") and ".css" (served by
+	// web.Static at /static/; the app does not import web so it builds
+	// while the portal is mid-change). Empty: no map. They are loaded only
+	// on the find page with TileURL set, never on the page a QR code opens.
 	LeafletJS, LeafletCSS string
 
 	// SendMail sends an e-mail (password reset, problem reports). Nil: the

@@ -444,3 +444,36 @@ func TestInstallableShell(t *testing.T) {
 		t.Errorf("css: %d", css.status)
 	}
 }
+
+// TestIdleFeeWarning: when the car stops drawing power (SuspendedEV) the
+// live state says so and when idle fees begin (status time + grace).
+func TestIdleFeeWarning(t *testing.T) {
+	f := newFixture(t, storetest.SQLite(t), noPayments)
+	u := f.driver("ida@example.com")
+	must(t, f.users.CreateRFIDCard(sysCtx(), &volt.RFIDCard{UID: "IDACARD", UserID: u.ID}))
+	s := f.startSession(f.charger, 1, "IDACARD")
+	c := f.client()
+	c.login(u.Email)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stream := c.events(ctx, "/app/s/"+s.ID+"/events")
+	var st liveState
+	must(t, json.Unmarshal([]byte(nextData(t, stream, "state")), &st))
+	if st.Idle || st.IdleFeeFrom != 0 {
+		t.Fatalf("idle at start: %+v", st)
+	}
+	at := time.Now().Truncate(time.Second)
+	f.bus.Publish(context.Background(), volt.Event{Type: volt.EventConnectorStatus, CPID: f.charger, At: at,
+		Data: volt.Connector{CPID: f.charger, ConnectorID: 1, Status: volt.StatusSuspendedEV, StatusAt: at}})
+	must(t, json.Unmarshal([]byte(nextData(t, stream, "state")), &st))
+	if !st.Idle || st.IdleFeeFrom != at.Add(30*time.Minute).UnixMilli() {
+		t.Errorf("after SuspendedEV: idle %v, fees from %d, want %d", st.Idle, st.IdleFeeFrom, at.Add(30*time.Minute).UnixMilli())
+	}
+	f.bus.Publish(context.Background(), volt.Event{Type: volt.EventConnectorStatus, CPID: f.charger, At: at,
+		Data: volt.Connector{CPID: f.charger, ConnectorID: 1, Status: volt.StatusCharging, StatusAt: at}})
+	st = liveState{}
+	must(t, json.Unmarshal([]byte(nextData(t, stream, "state")), &st))
+	if st.Idle || st.IdleFeeFrom != 0 {
+		t.Errorf("charging again but still idle: %+v", st)
+	}
+}

@@ -24,7 +24,6 @@ import (
 	"github.com/volt-ev/volt/payment/sandbox"
 	"github.com/volt-ev/volt/sim"
 	"github.com/volt-ev/volt/store/storetest"
-	"github.com/volt-ev/volt/web"
 )
 
 // axeSource is axe-core from npm, a test asset (testdata/axe, with its
@@ -67,7 +66,6 @@ func newStack(t *testing.T) *stack {
 	f.app.cfg.Commander = gw
 	mux := http.NewServeMux()
 	mux.Handle("/app/", f.app)
-	mux.Handle("/static/", web.Static())
 	mux.Handle("/ocpp/", gw)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	must(t, err)
