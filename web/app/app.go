@@ -150,6 +150,11 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")
+	// Scripts only from the app's own files (no inline script); inline
+	// style only for the theme's colours; map tiles may come from the tile
+	// server over https.
+	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "+
+		"img-src 'self' data: https:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 	if !strings.HasPrefix(r.URL.Path, "/app/static/") {
 		h.Set("Cache-Control", "no-store")
 	}

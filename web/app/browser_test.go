@@ -275,6 +275,11 @@ func TestBrowserGuestJourney(t *testing.T) {
 		t.Errorf("helpline link %q", h)
 	}
 	b.checkPage("charger")
+	b.run("narrow phone", chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#start`)))
+	if w := value(b, "width at 360", chromedp.Evaluate[int]("document.documentElement.scrollWidth")); w > 360 {
+		t.Errorf("charger page is %d px wide on a 360 px phone", w)
+	}
+	b.run("back to 390", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
 
 	b.run("pay as a guest and start",
 		chromedp.Click(chromedp.CSS(`input[name=method][value=guest]`)),

@@ -284,11 +284,15 @@ func decode(data any, v any) bool {
 // name and payload (false skips it); first, when set, sends the initial
 // state. A keep-alive comment every 20 s keeps proxies from closing it.
 func (a *App) stream(w http.ResponseWriter, r *http.Request, pick func(volt.Event) (string, any, bool), first func() (string, any)) {
-	fl, ok := w.(http.Flusher)
-	if !ok || a.cfg.Bus == nil {
+	// ResponseController reaches the connection through middleware that
+	// wraps the writer (Unwrap), and lifts the server's write timeout for
+	// this long-lived answer.
+	rc := http.NewResponseController(w)
+	if a.cfg.Bus == nil {
 		http.Error(w, "Live updates are not available.", http.StatusServiceUnavailable)
 		return
 	}
+	_ = rc.SetWriteDeadline(time.Time{})
 	events, cancel := a.cfg.Bus.Subscribe()
 	defer cancel()
 	h := w.Header()
@@ -302,7 +306,9 @@ func (a *App) stream(w http.ResponseWriter, r *http.Request, pick func(volt.Even
 			writeEvent(w, name, v)
 		}
 	}
-	fl.Flush()
+	if err := rc.Flush(); err != nil {
+		return // no flushing writer: nothing live can be sent
+	}
 	tick := time.NewTicker(20 * time.Second)
 	defer tick.Stop()
 	for {
@@ -323,7 +329,9 @@ func (a *App) stream(w http.ResponseWriter, r *http.Request, pick func(volt.Even
 			}
 			writeEvent(w, name, v)
 		}
-		fl.Flush()
+		if rc.Flush() != nil {
+			return
+		}
 	}
 }
 
