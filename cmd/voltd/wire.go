@@ -11,6 +11,7 @@ import (
 	"github.com/volt-ev/volt/api"
 	"github.com/volt-ev/volt/audit"
 	"github.com/volt-ev/volt/gateway"
+	"github.com/volt-ev/volt/mail"
 	"github.com/volt-ev/volt/payment/sandbox"
 	"github.com/volt-ev/volt/payment/stripe"
 	"github.com/volt-ev/volt/store"
@@ -98,6 +99,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Bus:        m.Bus,
 		Logger:     m.Logger.With("component", "app"),
 		Tickets:    s.Tickets,
+		SendMail:   m.mailer().Send,
 		SecretKey:  secret,
 		TileURL:    m.Config.TileURL,
 		LeafletJS:  web.AssetPath("vendor/leaflet/leaflet.js"),
@@ -131,6 +133,15 @@ func (m *Main) ocppURL() func(*http.Request) string {
 	}
 	ws := "ws" + strings.TrimPrefix(pub, "http")
 	return func(*http.Request) string { return ws + "/ocpp" }
+}
+
+// mailer sends e-mail through VOLT_SMTP_ADDR, or logs it when unset.
+func (m *Main) mailer() *mail.Sender {
+	s := &mail.Sender{From: m.Config.SMTPFrom, Logger: m.Logger.With("component", "mail")}
+	if c := m.smtpConfig(); c != nil {
+		s.Host, s.Port, s.Username, s.Password = c.Host, c.Port, c.Username, c.Password
+	}
+	return s
 }
 
 func (m *Main) smtpConfig() *web.SMTPConfig {
