@@ -22,6 +22,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -68,8 +69,29 @@ type Config struct {
 	// invalid one is a *volt.Error with code EINVALID and Field set.
 	ValidateCommand func(action string, body json.RawMessage) error
 	Auditor         Auditor
-	Logger          *slog.Logger
-	Version         string
+
+	// Money, support and audit. Each may be nil: its routes then answer 501
+	// not_implemented. Tariffs, Tickets and Helpline should come wrapped by
+	// package audit so their changes are recorded.
+	Tariffs  volt.TariffService
+	Payments volt.PaymentService
+	Wallets  volt.WalletService
+	Reports  volt.ReportService
+	Tickets  volt.TicketService
+	Helpline volt.HelplineService
+	// Audit reads the audit log (GET /api/v1/audit-log) and records the
+	// refunds made through the API with their reason.
+	Audit volt.AuditService
+	// WebhookProviders names the payment providers whose webhooks
+	// POST /api/v1/webhooks/{provider} accepts ("stripe", "sandbox"); nil
+	// passes every name to Payments.HandleWebhook.
+	WebhookProviders []string
+	// Operator names the platform on receipts when the CPO's name cannot be
+	// read (default "Volt").
+	Operator string
+
+	Logger  *slog.Logger
+	Version string
 	// Now returns the current time (tests); default time.Now.
 	Now func() time.Time
 }
@@ -92,11 +114,16 @@ func New(cfg Config) http.Handler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Operator == "" {
+		cfg.Operator = "Volt"
+	}
 	if cfg.Version == "" {
 		cfg.Version = "dev"
 	}
 	s := &server{Config: cfg, mux: http.NewServeMux(), public: map[string]bool{}}
 	s.api = humago.New(s.mux, humaConfig(cfg.Version))
+	// A Decimal is a JSON string ("0.45") on the wire.
+	s.api.OpenAPI().Components.Schemas.RegisterTypeAlias(reflect.TypeFor[volt.Decimal](), reflect.TypeFor[string]())
 	s.routes()
 	s.public["GET /api/openapi.json"] = true
 	s.public["GET /api/openapi.yaml"] = true
@@ -260,4 +287,9 @@ func clientAddr(r *http.Request) string {
 // err converts a service error for a handler's return.
 func (s *server) err(ctx context.Context, err error) error {
 	return toError(ctx, s.Logger, err)
+}
+
+// notWired answers for a service cmd/voltd did not configure.
+func notWired(what string) error {
+	return newError(volt.ENOTIMPLEMENTED, "The "+what+" service is not configured on this node.", "")
 }

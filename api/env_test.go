@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/volt-ev/volt"
+	"github.com/volt-ev/volt/audit"
+	"github.com/volt-ev/volt/payment/sandbox"
 	"github.com/volt-ev/volt/store"
 	"github.com/volt-ev/volt/store/storetest"
 )
@@ -24,18 +26,30 @@ func forEachEnv(t *testing.T, fn func(t *testing.T, e *env)) {
 func newEnv(t *testing.T, db *store.DB) *env {
 	t.Helper()
 	cmd := &fakeCommander{}
+	rec := audit.NewRecorder(store.NewAuditService(db), quietLogger())
+	charging := store.NewChargingService(db)
+	charging.Pricer = store.NewPricer(db)
+	provider := sandbox.New(webhookSecret)
+	money := store.NewMoneyService(db, provider)
 	cfg := Config{
-		Hierarchy:       store.NewHierarchyService(db),
+		Hierarchy:       audit.WrapHierarchy(store.NewHierarchyService(db), rec),
 		Chargers:        store.NewChargerService(db),
 		Users:           store.NewUserService(db),
-		Charging:        store.NewChargingService(db),
+		Charging:        charging,
+		Tariffs:         audit.WrapTariffs(store.NewTariffService(db), rec),
+		Payments:        money,
+		Wallets:         money,
+		Reports:         store.NewReportService(db),
+		Tickets:         audit.WrapTickets(store.NewTicketService(db), rec),
+		Helpline:        audit.WrapHelpline(store.NewHelplineService(db), rec),
+		Audit:           store.NewAuditService(db),
 		Commander:       cmd,
 		Commands:        func(n string) (string, bool) { v, ok := testCommands[n]; return v, ok },
 		ValidateCommand: func(string, json.RawMessage) error { return nil },
 		Logger:          quietLogger(),
 	}
 	cfg.Auth = store.NewAuthService(db)
-	e := &env{db: db, cfg: cfg, cmd: cmd, tokens: map[string]string{}}
+	e := &env{db: db, cfg: cfg, cmd: cmd, provider: provider, tokens: map[string]string{}}
 	e.A = buildTenant(t, cfg, "A")
 	e.B = buildTenant(t, cfg, "B")
 	super := &volt.User{Email: "root@volt.example", Name: "Root", SuperAdmin: true}

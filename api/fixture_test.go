@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/volt-ev/volt"
+	"github.com/volt-ev/volt/payment/sandbox"
 	"github.com/volt-ev/volt/store"
 )
 
@@ -24,13 +25,17 @@ type tenant struct {
 	Driver, DriverEmail                 string // a driver user
 	AdminGroup, DriverGroup, PrivateUgr string // usergroups
 	Card, CardUID, Affiliate, AffCode   string
+	Tariff, Assignment                  string            // the public tariff and its assignment
+	Payment, TopUp                      string            // the session's captured card payment; the wallet top-up
+	Ticket, Contact                     string            // a support ticket and its helpline contact
 	Users                               map[string]string // role name -> user id
 }
 
 // ids returns every id of the tenant that must never show to another tenant.
 func (t *tenant) ids() []string {
 	ids := []string{t.CPO, t.Owner, t.Host, t.Site, t.Group, t.Session, t.CDR, t.Driver,
-		t.AdminGroup, t.DriverGroup, t.PrivateUgr, t.Card, t.Affiliate}
+		t.AdminGroup, t.DriverGroup, t.PrivateUgr, t.Card, t.Affiliate, t.Tariff, t.Assignment, t.Payment, t.TopUp,
+		t.Ticket, t.Contact}
 	var out []string
 	for _, id := range ids {
 		if id != "" {
@@ -45,12 +50,14 @@ func sys() context.Context { return volt.NewContextWithActor(context.Background(
 
 // env is a running API on a real store with a fake charger connection.
 type env struct {
-	db     *store.DB
-	h      http.Handler
-	cfg    Config
-	cmd    *fakeCommander
-	tokens map[string]string // "super", "A/cpo-admin", ... -> bearer token
-	A, B   *tenant
+	db  *store.DB
+	h   http.Handler
+	cfg Config
+	cmd *fakeCommander
+	// provider is the sandbox payment provider behind Payments and Wallets.
+	provider *sandbox.Provider
+	tokens   map[string]string // "super", "A/cpo-admin", ... -> bearer token
+	A, B     *tenant
 }
 
 func must(t *testing.T, err error) {
@@ -86,13 +93,16 @@ func buildTenant(t *testing.T, cfg Config, name string) *tenant {
 	must(t, err)
 	tn.CPID = cred.CPID
 	buildPeople(t, cfg, tn)
-	buildSession(t, cfg, tn)
+	buildMoney(t, cfg, tn)
+	pay := preAuthorize(t, cfg, tn)
+	cdr := buildSession(t, cfg, tn)
+	settle(t, cfg, tn, pay, cdr)
 	return tn
 }
 
 // buildSession records a charge through the charging service, as the
-// gateway would, and keeps the session and CDR ids.
-func buildSession(t *testing.T, cfg Config, tn *tenant) {
+// gateway would, keeps the session and CDR ids and returns the CDR.
+func buildSession(t *testing.T, cfg Config, tn *tenant) *volt.CDR {
 	t.Helper()
 	ctx := sys()
 	start := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
@@ -107,17 +117,24 @@ func buildSession(t *testing.T, cfg Config, tn *tenant) {
 		MeterStop: 8500, At: start.Add(30 * time.Minute), Reason: "Local"})
 	must(t, err)
 	tn.Session = stop.Session.ID
-	if stop.CDR != nil {
-		tn.CDR = stop.CDR.ID
+	if stop.CDR == nil {
+		t.Fatal("the stop wrote no CDR")
 	}
+	tn.CDR = stop.CDR.ID
 	must(t, cfg.Charging.LogFrames(ctx, []volt.FrameLog{{CPID: tn.CPID, Identity: tn.CPID, Direction: "in",
 		Action: "Heartbeat", UniqueID: "1", Frame: `[2,"1","Heartbeat",{}]`}}))
 	v := "300"
 	must(t, cfg.Charging.RecordConfiguration(ctx, tn.CPID, []volt.ConfigKey{{Key: "HeartbeatInterval", Value: &v}}))
+	return stop.CDR
 }
 
 // do sends one request and returns status and body.
 func (e *env) do(method, path, body, token string) (int, []byte) {
+	return e.doH(method, path, body, token, "")
+}
+
+// doH sends one request with an extra header "Name: value" ("" for none).
+func (e *env) doH(method, path, body, token, header string) (int, []byte) {
 	var r io.Reader
 	if body != "" {
 		r = strings.NewReader(body)
@@ -128,6 +145,9 @@ func (e *env) do(method, path, body, token string) (int, []byte) {
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if name, value, ok := strings.Cut(header, ": "); ok {
+		req.Header.Set(name, value)
 	}
 	rec := httptest.NewRecorder()
 	e.h.ServeHTTP(rec, req)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"sort"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/volt-ev/volt"
 )
 
 // isoSpec says how to call one operation against a tenant's resources.
@@ -23,6 +25,28 @@ type isoSpec struct {
 	// selfService marks a write a user makes for themself (redeeming an
 	// affiliate code): not an estate write, so not refused to staff.
 	selfService bool
+	// readOnly marks a POST that computes and changes nothing (a price
+	// preview): staff may use it.
+	readOnly bool
+	// query returns the query string ("?q=...") the operation is called
+	// with against tenant x; lists add their filters to it.
+	query func(x *tenant) string
+	// addressed marks a GET without a path id that addresses one tenant's
+	// data through its query (an income report): 404 like an id.
+	addressed bool
+	// header is a request header "Name: value" the operation needs.
+	header string
+	// unwired reports that the configuration does not serve the operation
+	// (a service without the optional interface): it must answer 501.
+	unwired func(c Config) bool
+	// ownAttempts marks the audit log: the attacks of this very test are
+	// recorded in A's log as A's own failed attempts, naming the ids A's
+	// users sent and nothing read from B (no before or after). Those
+	// entries are allowed; any other entry showing B fails.
+	ownAttempts bool
+	// binary marks an answer that is not JSON (a PDF): the control checks
+	// only its status and type.
+	binary bool
 }
 
 var uniq atomic.Int64
@@ -126,10 +150,60 @@ var isoSpecs = map[string]isoSpec{
 	}, selfService: true, exempt: "the code is a bearer secret a CPO hands to drivers: whoever holds it may join " +
 		"its usergroup by design, and the request names no id of the tenant"},
 
-	"listSessions": {},
-	"getSession":   {},
-	"listCdrs":     {},
-	"getCdr":       {},
+	"listSessions":  {},
+	"getSession":    {},
+	"listCdrs":      {},
+	"getCdr":        {},
+	"getCdrReceipt": {binary: true},
+
+	"listTariffs": {},
+	"getTariff":   {},
+	"createTariff": {body: func(x *tenant) string {
+		return fmt.Sprintf(`{"cpoId":%q,"name":"evil","vatRate":"0.20","currency":"GBP","energyPricePerKwh":"0.01"}`, x.CPO)
+	}},
+	"updateTariff":          {body: js(`{"name":"hacked","energyPricePerKwh":"0.01"}`)},
+	"deleteTariff":          {},
+	"previewTariff":         {body: js(`{"energyWh":10000,"durationMinutes":60}`), readOnly: true},
+	"listTariffAssignments": {},
+	"createTariffAssignment": {body: func(x *tenant) string {
+		return fmt.Sprintf(`{"tariffId":%q,"usergroupId":"public","chargerGroupId":%q}`, x.Tariff, x.Group)
+	}},
+	"deleteTariffAssignment": {},
+	// A driver may price themself on any charger (?userId=<self>): a
+	// charger and its price are public, as on its sticker, and anyone may
+	// charge on a public group. Without it, B's charger is not found.
+	"getChargerPrice": {},
+
+	"listWallets": {query: func(x *tenant) string { return "?userId=" + x.Driver }},
+	"getWallet":   {},
+	"topUpWallet": {body: js(`{"amount":"5.00","currency":"GBP","card":"4242424242424242"}`), header: "Idempotency-Key: iso-topup",
+		selfService: true},
+	"listPayments":  {unwired: func(c Config) bool { _, ok := c.Payments.(volt.PaymentFinder); return !ok }},
+	"getPayment":    {},
+	"refundPayment": {body: js(`{"amount":"0.01","reason":"isolation"}`), header: "Idempotency-Key: iso-refund"},
+	"receivePaymentWebhook": {exempt: "public: authenticated by the provider's signature over the raw body, " +
+		"it names no tenant id (see TestWebhook)"},
+	"getIncomeReport": {addressed: true, query: func(x *tenant) string {
+		return "?cpoId=" + x.CPO + "&from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z"
+	}},
+
+	"listTickets": {},
+	"getTicket":   {},
+	// Anyone may report a problem for themself (not an estate write); a
+	// ticket on B's session is not found.
+	"createTicket": {body: func(x *tenant) string {
+		return fmt.Sprintf(`{"subject":"evil","sessionId":%q}`, x.Session)
+	}, selfService: true},
+	"updateTicket":         {body: js(`{"priority":"urgent"}`)},
+	"deleteTicket":         {},
+	"setTicketStatus":      {body: js(`{"status":"closed"}`)},
+	"addTicketMessage":     {body: js(`{"body":"evil"}`)},
+	"helplineSearch":       {query: func(x *tenant) string { return "?q=" + x.CPID }},
+	"listHelplineContacts": {},
+	"createHelplineContact": {body: func(x *tenant) string {
+		return fmt.Sprintf(`{"channel":"phone","driverContact":"+44 1","summary":"evil","cpid":%q}`, x.CPID)
+	}},
+	"listAuditLog": {ownAttempts: true},
 }
 
 // apiOp is one operation of the OpenAPI document.
@@ -153,10 +227,11 @@ func resolve(path string, x *tenant) string {
 	byResource := map[string]string{
 		"cpos": x.CPO, "owners": x.Owner, "hosts": x.Host, "sites": x.Site, "charger-groups": x.Group,
 		"users": x.Driver, "usergroups": x.DriverGroup, "rfid-cards": x.Card, "affiliate-codes": x.Affiliate,
-		"sessions": x.Session, "cdrs": x.CDR,
+		"sessions": x.Session, "cdrs": x.CDR, "tariffs": x.Tariff, "tariff-assignments": x.Assignment,
+		"wallets": x.Driver, "payments": x.Payment, "tickets": x.Ticket,
 	}
 	res := strings.Split(strings.TrimPrefix(path, Prefix+"/"), "/")[0]
-	r := strings.NewReplacer("{id}", byResource[res], "{cpid}", x.CPID, "{userId}", x.Driver, "{command}", "reset")
+	r := strings.NewReplacer("{id}", byResource[res], "{cpid}", x.CPID, "{userId}", x.Driver, "{command}", "reset", "{provider}", "sandbox")
 	return r.Replace(path)
 }
 
@@ -196,7 +271,7 @@ func TestTenantIsolation(t *testing.T) {
 				t.Run(o.ID+"/"+role, func(t *testing.T) { e.isolationCase(t, o, spec, role) })
 			}
 			if o.Method == http.MethodGet {
-				t.Run(o.ID+"/super-admin-control", func(t *testing.T) { e.controlCase(t, o) })
+				t.Run(o.ID+"/super-admin-control", func(t *testing.T) { e.controlCase(t, o, spec) })
 			}
 		}
 		for _, c := range e.cmd.Calls() {
@@ -210,15 +285,32 @@ func TestTenantIsolation(t *testing.T) {
 
 func (e *env) isolationCase(t *testing.T, o apiOp, spec isoSpec, role string) {
 	token := e.tokens["A/"+role]
-	body := ""
+	body, query := "", ""
 	if spec.body != nil {
 		body = spec.body(e.B)
 	}
-	if isList(o) {
-		for _, q := range []string{"", "?cpoId=" + e.B.CPO, "?cpid=" + e.B.CPID, "?ownerId=" + e.B.Owner} {
+	if spec.query != nil {
+		query = spec.query(e.B)
+	}
+	if spec.unwired != nil && spec.unwired(e.cfg) {
+		status, got := e.doH(o.Method, resolve(o.Path, e.B)+query, body, token, spec.header)
+		if status != http.StatusNotImplemented {
+			t.Errorf("%s %s as %s: status %d, want 501 (not wired): %s", o.Method, o.Path, role, status, got)
+		}
+		return
+	}
+	if isList(o) && !spec.addressed {
+		sep := "?"
+		if query != "" {
+			sep = "&"
+		}
+		for _, q := range []string{query, query + sep + "cpoId=" + e.B.CPO, query + sep + "cpid=" + e.B.CPID, query + sep + "ownerId=" + e.B.Owner} {
 			status, got := e.do(o.Method, o.Path+q, "", token)
 			if status != http.StatusOK && status != http.StatusForbidden {
 				t.Errorf("%s %s%s as %s: status %d: %s", o.Method, o.Path, q, role, status, got)
+			}
+			if spec.ownAttempts {
+				got = withoutOwnAttempts(t, got, e.A)
 			}
 			if l := leaks(got, e.B); len(l) > 0 {
 				t.Errorf("%s %s%s as %s shows tenant B's %v", o.Method, o.Path, q, role, l)
@@ -226,8 +318,8 @@ func (e *env) isolationCase(t *testing.T, o apiOp, spec isoSpec, role string) {
 		}
 		return
 	}
-	path := resolve(o.Path, e.B)
-	status, got := e.do(o.Method, path, body, token)
+	path := resolve(o.Path, e.B) + query
+	status, got := e.doH(o.Method, path, body, token, spec.header)
 	want := http.StatusNotFound
 	if spec.platform {
 		want = http.StatusForbidden
@@ -243,19 +335,59 @@ func (e *env) isolationCase(t *testing.T, o apiOp, spec isoSpec, role string) {
 	}
 }
 
+// withoutOwnAttempts removes from an audit log page the failed attempts of
+// tenant x's users that carry no snapshot, failing on any other entry that
+// is not x's own.
+func withoutOwnAttempts(t *testing.T, body []byte, x *tenant) []byte {
+	t.Helper()
+	var page struct{ Items []json.RawMessage }
+	if err := json.Unmarshal(body, &page); err != nil {
+		t.Fatalf("audit log page: %v: %s", err, body)
+	}
+	var kept []json.RawMessage
+	for _, raw := range page.Items {
+		var e volt.AuditEntry
+		if err := json.Unmarshal(raw, &e); err != nil {
+			t.Fatal(err)
+		}
+		own := strings.HasSuffix(e.ActorEmail, "@"+strings.ToLower(x.Name)+".example")
+		if own && e.Outcome == volt.AuditFailed && len(e.Before) == 0 && len(e.After) == 0 {
+			continue
+		}
+		kept = append(kept, raw)
+	}
+	out, _ := json.Marshal(kept)
+	return out
+}
+
 // controlCase reads B's resources as the super admin: they exist and show.
-func (e *env) controlCase(t *testing.T, o apiOp) {
+func (e *env) controlCase(t *testing.T, o apiOp, spec isoSpec) {
 	path := resolve(o.Path, e.B)
+	if spec.query != nil {
+		path += spec.query(e.B)
+	}
 	status, got := e.do(o.Method, path, "", e.tokens["super"])
+	if spec.unwired != nil && spec.unwired(e.cfg) {
+		if status != http.StatusNotImplemented {
+			t.Errorf("super admin %s %s: status %d, want 501 (not wired): %s", o.Method, path, status, got)
+		}
+		return
+	}
 	if status != http.StatusOK {
 		t.Fatalf("super admin %s %s: status %d: %s", o.Method, path, status, got)
+	}
+	if spec.binary {
+		if !strings.HasPrefix(string(got), "%PDF-") {
+			t.Errorf("super admin %s %s: not a PDF: %.40q", o.Method, path, got)
+		}
+		return
 	}
 	// The configuration has no ids; every other read must show B's.
 	if o.ID != "getChargerConfiguration" && len(leaks(got, e.B)) == 0 {
 		t.Errorf("super admin %s %s shows nothing of tenant B: %s", o.Method, path, got)
 	}
 	// A read addressed by id shows that resource, not another.
-	if target := strings.TrimPrefix(path, o.Path[:strings.Index(o.Path+"{", "{")]); !isList(o) &&
+	if target := strings.TrimPrefix(path, o.Path[:strings.Index(o.Path+"{", "{")]); !isList(o) && spec.query == nil &&
 		!strings.Contains(target, "/") && !strings.Contains(string(got), `"`+target+`"`) {
 		t.Errorf("super admin %s %s does not show %s: %s", o.Method, path, target, got)
 	}
@@ -288,7 +420,8 @@ func TestStaffNeverWrites(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, e *env) {
 		for _, o := range e.operations() {
 			spec := isoSpecs[o.ID]
-			if o.Method == http.MethodGet || spec.exempt != "" || spec.selfService {
+			if o.Method == http.MethodGet || spec.exempt != "" || spec.selfService || spec.readOnly ||
+				(spec.unwired != nil && spec.unwired(e.cfg)) {
 				continue
 			}
 			for _, role := range []string{"cpo-staff", "owner-staff"} {
@@ -298,7 +431,7 @@ func TestStaffNeverWrites(t *testing.T) {
 						body = spec.body(e.A)
 					}
 					path := resolve(o.Path, e.A)
-					status, got := e.do(o.Method, path, body, e.tokens["A/"+role])
+					status, got := e.doH(o.Method, path, body, e.tokens["A/"+role], spec.header)
 					ok := status == http.StatusForbidden || (role == "owner-staff" && status == http.StatusNotFound)
 					if !ok {
 						t.Errorf("%s %s as A/%s: status %d, want 403: %s", o.Method, path, role, status, got)

@@ -2,8 +2,10 @@ package api
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/volt-ev/volt"
 )
 
 // Prefix is the path prefix of every versioned route.
@@ -96,6 +98,60 @@ func (s *server) routes() {
 	huma.Register(a, op("getSession", get, "/sessions/{id}", "Get a charging session", "sessions", 200), s.getSession)
 	huma.Register(a, op("listCdrs", get, "/cdrs", "List charge detail records", "cdrs", 200), s.listCDRs)
 	huma.Register(a, op("getCdr", get, "/cdrs/{id}", "Get a charge detail record", "cdrs", 200), s.getCDR)
+	huma.Register(a, s.receiptOp(op("getCdrReceipt", get, "/cdrs/{id}/receipt.pdf", "The driver's receipt of a priced CDR (PDF)", "cdrs", 200)), s.cdrReceipt)
+
+	s.moneyRoutes()
+	s.supportRoutes()
+}
+
+// moneyRoutes are tariffs, prices, wallets, payments and income reports.
+func (s *server) moneyRoutes() {
+	a := s.api
+	const get, post, patch, del = http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete
+
+	huma.Register(a, op("listTariffs", get, "/tariffs", "List tariffs", "tariffs", 200), s.listTariffs)
+	huma.Register(a, op("createTariff", post, "/tariffs", "Create a tariff (decimal strings, VAT included)", "tariffs", 201), s.createTariff)
+	huma.Register(a, op("getTariff", get, "/tariffs/{id}", "Get a tariff", "tariffs", 200), s.getTariff)
+	huma.Register(a, op("updateTariff", patch, "/tariffs/{id}", "Update a tariff (sessions in progress keep their snapshot)", "tariffs", 200), s.patchTariff)
+	huma.Register(a, op("deleteTariff", del, "/tariffs/{id}", "Delete a tariff no charger group uses", "tariffs", 204), s.deleteTariff)
+	huma.Register(a, readOnly(op("previewTariff", post, "/tariffs/{id}/preview", "Price an example session with the tariff (changes nothing)", "tariffs", 200)), s.previewTariff)
+
+	huma.Register(a, op("listTariffAssignments", get, "/tariff-assignments", "List tariff assignments (usergroup × charger group)", "tariff-assignments", 200), s.listTariffAssignments)
+	huma.Register(a, op("createTariffAssignment", post, "/tariff-assignments", "Apply a tariff to a usergroup (or public) on a charger group", "tariff-assignments", 201), s.createTariffAssignment)
+	huma.Register(a, op("deleteTariffAssignment", del, "/tariff-assignments/{id}", "Remove a tariff assignment", "tariff-assignments", 204), s.deleteTariffAssignment)
+	huma.Register(a, withErrors(op("getChargerPrice", get, "/chargers/{cpid}/price", "Which tariff applies to a user on the charger, and why", "chargers", 200), http.StatusForbidden), s.chargerPrice)
+
+	huma.Register(a, op("listWallets", get, "/wallets", "A user's wallet (default the caller's)", "wallets", 200), s.listWallets)
+	huma.Register(a, op("getWallet", get, "/wallets/{id}", "A wallet (by its user's id) with balance and history", "wallets", 200), s.getWallet)
+	huma.Register(a, withErrors(op("topUpWallet", post, "/wallets/{id}/top-ups", "Top up a wallet by card (Idempotency-Key required)", "wallets", 201), http.StatusServiceUnavailable), s.topUpWallet)
+
+	huma.Register(a, withErrors(op("listPayments", get, "/payments", "List payments", "payments", 200), http.StatusNotImplemented), s.listPayments)
+	huma.Register(a, op("getPayment", get, "/payments/{id}", "Get a payment", "payments", 200), s.getPayment)
+	huma.Register(a, withErrors(op("refundPayment", post, "/payments/{id}/refund", "Refund part or all of a captured payment (support, admin; Idempotency-Key required)", "payments", 200), http.StatusServiceUnavailable), s.refundPayment)
+	huma.Register(a, s.publicOp(op("receivePaymentWebhook", post, "/webhooks/{provider}", "A payment provider's signed webhook (raw body, Stripe-Signature)", "payments", 200)), s.receiveWebhook)
+
+	huma.Register(a, s.fileOp(op("getIncomeReport", get, "/reports/income", "Income of a CPO, owner or site for a period (JSON, CSV, PDF)", "reports", 200), volt.IncomeReport{}, mediaCSV, mediaPDF), s.incomeReport)
+}
+
+// supportRoutes are tickets, the helpline and the audit log.
+func (s *server) supportRoutes() {
+	a := s.api
+	const get, post, patch, del, put = http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete, http.MethodPut
+
+	huma.Register(a, op("listTickets", get, "/tickets", "List support tickets", "tickets", 200), s.listTickets)
+	huma.Register(a, op("createTicket", post, "/tickets", "Open a support ticket", "tickets", 201), s.createTicket)
+	huma.Register(a, op("getTicket", get, "/tickets/{id}", "Get a ticket with its thread", "tickets", 200), s.getTicket)
+	huma.Register(a, op("updateTicket", patch, "/tickets/{id}", "Update a ticket (support)", "tickets", 200), s.patchTicket)
+	huma.Register(a, op("deleteTicket", del, "/tickets/{id}", "Delete a ticket (admin)", "tickets", 204), s.deleteTicket)
+	huma.Register(a, op("setTicketStatus", put, "/tickets/{id}/status", "Change a ticket's status (support)", "tickets", 200), s.setTicketStatus)
+	huma.Register(a, op("addTicketMessage", post, "/tickets/{id}/messages", "Add a message or internal note to a ticket", "tickets", 201), s.addTicketMessage)
+
+	huma.Register(a, withErrors(op("helplineSearch", get, "/helpline/search", "Find chargers, cards, drivers and sessions (support console)", "helpline", 200), http.StatusForbidden), s.helplineSearch)
+	huma.Register(a, op("listHelplineContacts", get, "/helpline/contacts", "List helpline contacts", "helpline", 200), s.listHelplineContacts)
+	huma.Register(a, op("createHelplineContact", post, "/helpline/contacts", "Log a helpline contact with a driver", "helpline", 201), s.recordHelplineContact)
+
+	huma.Register(a, s.fileOp(op("listAuditLog", get, "/audit-log", "The audit log: every change and command (JSON page or CSV export)", "audit-log", 200),
+		ListBody[*volt.AuditEntry]{}, mediaCSV), s.auditLog)
 }
 
 // op describes one operation with the statuses it may answer.
@@ -128,6 +184,23 @@ func commandOp(o huma.Operation) huma.Operation {
 		"response payload verbatim ({\"status\": \"Accepted\"}). A charger without a connection answers " +
 		"409 charger_offline, no answer in time 504 charger_timeout, a CALLERROR 502 charger_call_error " +
 		"with the CALLERROR in error.details. Requires the command permission on the charger (admin, engineer, support)."
+	return o
+}
+
+// withErrors adds statuses an operation may answer.
+func withErrors(o huma.Operation, statuses ...int) huma.Operation {
+	for _, st := range statuses {
+		if !slices.Contains(o.Errors, st) {
+			o.Errors = append(o.Errors, st)
+		}
+	}
+	return o
+}
+
+// readOnly marks a POST that changes nothing (a computation): it answers
+// the read errors only.
+func readOnly(o huma.Operation) huma.Operation {
+	o.Errors = []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusNotFound}
 	return o
 }
 
