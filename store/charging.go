@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/volt-ev/volt"
@@ -49,6 +50,9 @@ type ChargingService struct {
 	// HeartbeatEvery is the least time between two writes of lastSeenAt by
 	// RecordHeartbeat for one charger (default 30 seconds).
 	HeartbeatEvery time.Duration
+
+	batcher atomic.Pointer[meterBatcher] // set by StartMeterBatching
+	stmts   stmtCache
 }
 
 var _ volt.ChargingService = (*ChargingService)(nil)
@@ -96,7 +100,7 @@ func (s *ChargingService) AuthenticateCharger(ctx context.Context, identity, pas
 		return nil, fmt.Errorf("authenticate charger %q: %w", identity, err)
 	}
 	if unknown || hash == "" {
-		hash = dummyPasswordHash()
+		hash = dummySecretHash()
 	}
 	ok, verr := VerifyPassword(hash, password)
 	if unknown || verr != nil || !ok {

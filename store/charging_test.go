@@ -355,3 +355,50 @@ func TestChargingConfigurationReservationsLocalList(t *testing.T) {
 		}
 	})
 }
+
+// TestChargingMeterBatching sends meter values from many goroutines through
+// the group-commit path: every sample is stored and every session ends at
+// its newest reading, as without batching.
+func TestChargingMeterBatching(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		f := newChargingFixture(t, db)
+		stop := f.svc.StartMeterBatching(2, 16)
+		t0 := f.now.Add(-time.Hour)
+		a := f.start(t, f.cpidA, 1, "CARD-A", 0, t0)
+		b := f.start(t, f.cpidB, 1, "CARD-B", 0, t0)
+		var wg sync.WaitGroup
+		errs := make(chan error, 100)
+		for i := 1; i <= 50; i++ {
+			for _, st := range []*volt.StartResult{a, b} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, err := f.svc.RecordMeterValues(sys(), volt.MeterReport{CPID: st.Session.CPID, ConnectorID: 1, TransactionID: &st.TransactionID,
+						Samples: []volt.MeterSample{register(t0.Add(time.Duration(i)*time.Second), fmt.Sprint(i*10), "Wh")}})
+					errs <- err
+				}()
+			}
+		}
+		wg.Wait()
+		stop()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, st := range []*volt.StartResult{a, b} {
+			s, err := f.svc.FindSessionByID(sys(), st.Session.ID)
+			if err != nil || s.LastMeterWh != 500 || s.EnergyWh != 500 {
+				t.Errorf("session %s after batching: %+v, %v", st.Session.CPID, s, err)
+			}
+			if n := f.count(t, `SELECT count(*) FROM meter_samples WHERE session_id = ?`, st.Session.ID); n != 50 {
+				t.Errorf("%d samples stored, want 50", n)
+			}
+		}
+		// After stop, calls go straight to the database.
+		if _, err := f.svc.RecordMeterValues(sys(), volt.MeterReport{CPID: f.cpidA, ConnectorID: 1, TransactionID: &a.TransactionID}); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

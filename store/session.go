@@ -112,7 +112,7 @@ func insertSession(ctx context.Context, tx *Tx, r *sessionRow) (bool, error) {
 }
 
 // updateSession writes every mutable column of r.
-func updateSession(ctx context.Context, tx *Tx, r *sessionRow) error {
+func (s *ChargingService) updateSession(ctx context.Context, tx *Tx, r *sessionRow) error {
 	liveCost, err := jsonText(r.LiveCost)
 	if err != nil {
 		return fmt.Errorf("session %s live cost: %w", r.ID, err)
@@ -122,7 +122,7 @@ func updateSession(ctx context.Context, tx *Tx, r *sessionRow) error {
 		soc = *r.SoCPercent
 	}
 	r.UpdatedAt = tx.Now()
-	_, err = tx.Exec(ctx, `UPDATE sessions SET status = ?, stopped_at = ?, meter_stop = ?, last_meter_wh = ?,
+	_, err = s.stmts.exec(ctx, tx, `UPDATE sessions SET status = ?, stopped_at = ?, meter_stop = ?, last_meter_wh = ?,
 		last_meter_at = ?, power_w = ?, soc_percent = ?, energy_wh = ?, stop_reason = ?, flags = ?, live_cost = ?,
 		stop_req_meter = ?, stop_req_at = ?, updated_at = ? WHERE id = ?`,
 		string(r.Status), toNullMS(r.StoppedAt), nullInt64(r.MeterStop), r.LastMeterWh, toNullMS(r.LastMeterAt),
@@ -144,8 +144,9 @@ func forUpdate(tx *Tx) string {
 }
 
 // sessionWhere reads one session row matching where, locked for update.
-func sessionWhere(ctx context.Context, tx *Tx, where string, args ...any) (*sessionRow, error) {
-	r, err := scanSession(tx.QueryRow(ctx, `SELECT `+sessionCols+` FROM sessions WHERE `+where+forUpdate(tx), args...))
+// where must be a constant: the statement is prepared once and cached.
+func (s *ChargingService) sessionWhere(ctx context.Context, tx *Tx, where string, args ...any) (*sessionRow, error) {
+	r, err := scanSession(s.stmts.queryRow(ctx, tx, `SELECT `+sessionCols+` FROM sessions WHERE `+where+forUpdate(tx), args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -198,7 +199,7 @@ func (s *ChargingService) completeSession(ctx context.Context, tx *Tx, r *sessio
 		return nil, err
 	}
 	r.LiveCost = cost
-	if err := updateSession(ctx, tx, r); err != nil {
+	if err := s.updateSession(ctx, tx, r); err != nil {
 		return nil, err
 	}
 	cdr := volt.NewCDR(&r.Session, cost)

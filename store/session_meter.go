@@ -21,6 +21,10 @@ const (
 // sampleCols is the number of columns of one meter_samples row.
 const sampleCols = 12
 
+// maxCachedSampleRows is the largest multi-row sample INSERT kept prepared
+// (one statement per row count, so the cache stays small).
+const maxCachedSampleRows = 12
+
 // maxSamplesPerInsert keeps a multi-row INSERT under both engines' limits on
 // bound parameters.
 const maxSamplesPerInsert = 200
@@ -32,7 +36,21 @@ const maxSamplesPerInsert = 200
 // Energy.Active.Import.Register reading of that session (phase-less, not from
 // the EV) newer than the last one: a stray or older reading changes nothing.
 // It returns the updated session, or nil when the samples belong to none.
+//
+// With StartMeterBatching, concurrent calls share transactions.
 func (s *ChargingService) RecordMeterValues(ctx context.Context, r volt.MeterReport) (*volt.Session, error) {
+	if b := s.batcher.Load(); b != nil {
+		sess, err := b.record(ctx, r)
+		if err != nil {
+			return nil, fmt.Errorf("record meter values of %s/%d: %w", r.CPID, r.ConnectorID, err)
+		}
+		return sess, nil
+	}
+	return s.recordMeterAlone(ctx, r)
+}
+
+// recordMeterAlone records one MeterValues message in its own transaction.
+func (s *ChargingService) recordMeterAlone(ctx context.Context, r volt.MeterReport) (*volt.Session, error) {
 	var out *volt.Session
 	err := s.db.WithTx(ctx, func(tx *Tx) error {
 		var err error
@@ -72,9 +90,9 @@ func (s *ChargingService) recordMeter(ctx context.Context, tx *Tx, r volt.MeterR
 	var err error
 	switch {
 	case r.TransactionID != nil:
-		sess, err = sessionWhere(ctx, tx, `origin = 'start' AND cpid = ? AND transaction_id = ?`, r.CPID, *r.TransactionID)
+		sess, err = s.sessionWhere(ctx, tx, `origin = 'start' AND cpid = ? AND transaction_id = ?`, r.CPID, *r.TransactionID)
 	case r.ConnectorID > 0:
-		sess, err = sessionWhere(ctx, tx, `cpid = ? AND connector_id = ? AND status = 'active'`, r.CPID, r.ConnectorID)
+		sess, err = s.sessionWhere(ctx, tx, `cpid = ? AND connector_id = ? AND status = 'active'`, r.CPID, r.ConnectorID)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find session: %w", err)
@@ -86,7 +104,7 @@ func (s *ChargingService) recordMeter(ctx context.Context, tx *Tx, r volt.MeterR
 			connector = sess.ConnectorID
 		}
 	}
-	if err := insertSamples(ctx, tx, sessionID, r.CPID, connector, r.TransactionID, r.Samples); err != nil {
+	if err := s.insertSamples(ctx, tx, sessionID, r.CPID, connector, r.TransactionID, r.Samples); err != nil {
 		return nil, err
 	}
 	if sess == nil {
@@ -100,7 +118,7 @@ func (s *ChargingService) recordMeter(ctx context.Context, tx *Tx, r volt.MeterR
 		return nil, err
 	}
 	sess.LiveCost = cost
-	if err := updateSession(ctx, tx, sess); err != nil {
+	if err := s.updateSession(ctx, tx, sess); err != nil {
 		return nil, err
 	}
 	return sess.result(), nil
@@ -244,7 +262,7 @@ func decimalRound(v string, scale int64) (int64, error) {
 }
 
 // insertSamples stores samples as sent, in multi-row INSERTs.
-func insertSamples(ctx context.Context, tx *Tx, sessionID, cpid string, connectorID int, txID *int64, samples []volt.MeterSample) error {
+func (s *ChargingService) insertSamples(ctx context.Context, tx *Tx, sessionID, cpid string, connectorID int, txID *int64, samples []volt.MeterSample) error {
 	var tid any
 	if txID != nil {
 		tid = *txID
@@ -267,7 +285,13 @@ func insertSamples(ctx context.Context, tx *Tx, sessionID, cpid string, connecto
 			args = append(args, sessionID, cpid, connectorID, tid, toMS(smp.Timestamp), m,
 				smp.Phase, smp.Location, smp.Context, smp.Unit, smp.Format, smp.Value)
 		}
-		if _, err := tx.Exec(ctx, b.String(), args...); err != nil {
+		var err error
+		if n <= maxCachedSampleRows {
+			_, err = s.stmts.exec(ctx, tx, b.String(), args...)
+		} else {
+			_, err = tx.Exec(ctx, b.String(), args...)
+		}
+		if err != nil {
 			return fmt.Errorf("insert meter samples: %w", err)
 		}
 		samples = samples[n:]

@@ -47,7 +47,7 @@ func (s *ChargingService) startTx(ctx context.Context, tx *Tx, r volt.StartReque
 	if r.At.IsZero() {
 		at = tx.Now()
 	}
-	if prev, err := findStartReplay(ctx, tx, r.CPID, r.ConnectorID, idTag, r.MeterStart, at); err != nil || prev != nil {
+	if prev, err := s.findStartReplay(ctx, tx, r.CPID, r.ConnectorID, idTag, r.MeterStart, at); err != nil || prev != nil {
 		return replayedStart(prev), err
 	}
 	auth, err := s.authorize(ctx, tx, ch, idTag, r.ConnectorID)
@@ -59,7 +59,7 @@ func (s *ChargingService) startTx(ctx context.Context, tx *Tx, r volt.StartReque
 	}
 	sess := s.newStartSession(tx, ch, r, idTag, at, auth)
 	if s.Pricer != nil {
-		snap, method, err := s.Pricer.SnapshotTariff(ctx, &sess.Session, auth)
+		snap, method, err := s.Pricer.SnapshotTariff(withTx(ctx, tx), &sess.Session, auth)
 		if err != nil {
 			return nil, fmt.Errorf("tariff snapshot: %w", err)
 		}
@@ -79,7 +79,7 @@ func (s *ChargingService) startTx(ctx context.Context, tx *Tx, r volt.StartReque
 		}
 		// A concurrent replay won (only possible without the row lock), or
 		// the random id was taken: look again, then draw another id.
-		if prev, err := findStartReplay(ctx, tx, r.CPID, r.ConnectorID, idTag, r.MeterStart, at); err != nil || prev != nil {
+		if prev, err := s.findStartReplay(ctx, tx, r.CPID, r.ConnectorID, idTag, r.MeterStart, at); err != nil || prev != nil {
 			return replayedStart(prev), err
 		}
 	}
@@ -111,8 +111,8 @@ func (s *ChargingService) newStartSession(tx *Tx, ch *chargerFacts, r volt.Start
 	return sess
 }
 
-func findStartReplay(ctx context.Context, tx *Tx, cpid string, connectorID int, idTag string, meterStart int64, at time.Time) (*sessionRow, error) {
-	r, err := sessionWhere(ctx, tx, `origin = 'start' AND cpid = ? AND connector_id = ? AND id_tag = ? AND meter_start = ? AND started_at = ?`,
+func (s *ChargingService) findStartReplay(ctx context.Context, tx *Tx, cpid string, connectorID int, idTag string, meterStart int64, at time.Time) (*sessionRow, error) {
+	r, err := s.sessionWhere(ctx, tx, `origin = 'start' AND cpid = ? AND connector_id = ? AND id_tag = ? AND meter_start = ? AND started_at = ?`,
 		cpid, connectorID, idTag, meterStart, toMS(at))
 	if err != nil {
 		return nil, fmt.Errorf("look for a replayed start: %w", err)

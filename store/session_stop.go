@@ -55,7 +55,7 @@ func (s *ChargingService) stopTx(ctx context.Context, tx *Tx, r volt.StopRequest
 		}
 		res.Auth = &auth
 	}
-	sess, err := sessionWhere(ctx, tx, `origin = 'start' AND cpid = ? AND transaction_id = ?`, r.CPID, r.TransactionID)
+	sess, err := s.sessionWhere(ctx, tx, `origin = 'start' AND cpid = ? AND transaction_id = ?`, r.CPID, r.TransactionID)
 	if err != nil {
 		return nil, fmt.Errorf("find session: %w", err)
 	}
@@ -72,13 +72,13 @@ func (s *ChargingService) stopTx(ctx context.Context, tx *Tx, r volt.StopRequest
 	}
 	sess.stopReqMeter = sql.NullInt64{Int64: r.MeterStop, Valid: true}
 	sess.stopReqAt = sql.NullInt64{Int64: toMS(at), Valid: true}
-	if err := insertSamples(ctx, tx, sess.ID, r.CPID, sess.ConnectorID, &sess.TransactionID, r.Samples); err != nil {
+	if err := s.insertSamples(ctx, tx, sess.ID, r.CPID, sess.ConnectorID, &sess.TransactionID, r.Samples); err != nil {
 		return nil, err
 	}
 	if sess.Status != volt.SessionActive {
 		// Closed as a zombie before this stop came: the CDR stands.
 		sess.addFlags(volt.FlagLateStop)
-		if err := updateSession(ctx, tx, sess); err != nil {
+		if err := s.updateSession(ctx, tx, sess); err != nil {
 			return nil, err
 		}
 		res.Session = sess.result()
@@ -95,7 +95,7 @@ func (s *ChargingService) stopTx(ctx context.Context, tx *Tx, r volt.StopRequest
 
 // stopUnknown records a stop for a transaction Volt has no session for.
 func (s *ChargingService) stopUnknown(ctx context.Context, tx *Tx, ch *chargerFacts, r volt.StopRequest, at time.Time, res *volt.StopResult) (*volt.StopResult, error) {
-	prev, err := sessionWhere(ctx, tx, `origin = 'unknown_stop' AND cpid = ? AND transaction_id = ? AND stop_req_meter = ? AND stop_req_at = ?`,
+	prev, err := s.sessionWhere(ctx, tx, `origin = 'unknown_stop' AND cpid = ? AND transaction_id = ? AND stop_req_meter = ? AND stop_req_at = ?`,
 		r.CPID, r.TransactionID, r.MeterStop, toMS(at))
 	if err != nil {
 		return nil, fmt.Errorf("look for a replayed stop: %w", err)
@@ -132,7 +132,7 @@ func (s *ChargingService) stopUnknown(ctx context.Context, tx *Tx, ch *chargerFa
 	} else if !ok {
 		return nil, volt.Errorf(volt.ECONFLICT, "A concurrent stop for transaction %d was recorded.", r.TransactionID)
 	}
-	if err := insertSamples(ctx, tx, sess.ID, r.CPID, sess.ConnectorID, &r.TransactionID, r.Samples); err != nil {
+	if err := s.insertSamples(ctx, tx, sess.ID, r.CPID, sess.ConnectorID, &r.TransactionID, r.Samples); err != nil {
 		return nil, err
 	}
 	if res.CDR, err = s.completeSession(ctx, tx, sess, at, r.MeterStop, stopReason(r.Reason)); err != nil {
