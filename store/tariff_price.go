@@ -108,6 +108,21 @@ func (s *TariffService) PriceFor(ctx context.Context, cpid, userID string) (*vol
 	return q, nil
 }
 
+type txKey struct{}
+
+// withTx returns ctx carrying the transaction a seam runs in, so that the
+// seam reads through it: a second pooled connection taken while the
+// transaction holds one could exhaust the pool under load and deadlock.
+func withTx(ctx context.Context, tx *Tx) context.Context { return context.WithValue(ctx, txKey{}, tx) }
+
+// querierOf returns the transaction in ctx, or db.
+func querierOf(ctx context.Context, db *DB) querier {
+	if tx, ok := ctx.Value(txKey{}).(*Tx); ok && tx != nil {
+		return tx
+	}
+	return db
+}
+
 // Pricer implements the charging service's Pricer seam with the money rules:
 // at StartTransaction it freezes the tariff SelectTariff picks for the
 // session's (charger group, user) into the session, with the payment method;
@@ -141,7 +156,8 @@ const (
 // tariff, a refused idTag) gets no snapshot and stays unpriced: the start is
 // always answered (LESSONS: OCPP 1.6 §3.7).
 func (p *Pricer) SnapshotTariff(ctx context.Context, s *volt.Session, auth volt.AuthResult) (json.RawMessage, string, error) {
-	in, err := tariffChoice(ctx, p.db, s.ChargerGroupID, s.UserID, s.StartedAt)
+	db := querierOf(ctx, p.db)
+	in, err := tariffChoice(ctx, db, s.ChargerGroupID, s.UserID, s.StartedAt)
 	if err != nil {
 		return nil, "", err
 	}
@@ -163,15 +179,15 @@ func (p *Pricer) SnapshotTariff(ctx context.Context, s *volt.Session, auth volt.
 	if err != nil {
 		return nil, "", fmt.Errorf("marshal tariff snapshot: %w", err)
 	}
-	method, err := p.paymentMethod(ctx, s, auth)
+	method, err := paymentMethod(ctx, db, s, auth)
 	return raw, method, err
 }
 
-func (p *Pricer) paymentMethod(ctx context.Context, s *volt.Session, auth volt.AuthResult) (string, error) {
+func paymentMethod(ctx context.Context, q querier, s *volt.Session, auth volt.AuthResult) (string, error) {
 	if auth.FreeVend {
 		return MethodFreeVend, nil
 	}
-	pay, err := pendingPayment(ctx, p.db, s.CPID, s.ConnectorID, s.StartedAt)
+	pay, err := pendingPayment(ctx, q, s.CPID, s.ConnectorID, s.StartedAt)
 	if err != nil {
 		return "", err
 	}
