@@ -42,6 +42,15 @@ type AdminConfig struct {
 	Tariffs   volt.TariffService   // tariffs and their assignment; nil hides the pages
 	Reports   volt.ReportService   // income reports; nil hides the page
 
+	// Audit reads the audit log (search and CSV export); nil hides the page.
+	Audit volt.AuditService
+	// Tickets and Helpline back the support pages (ticket list and thread,
+	// the helpline console); nil hides them.
+	Tickets  volt.TicketService
+	Helpline volt.HelplineService
+	// Payments refunds from the helpline console; nil hides the refund form.
+	Payments volt.PaymentService
+
 	// Commander sends remote commands to chargers; Commands maps a command's
 	// kebab-case name ("reset") to its OCPP action ("Reset"), false when the
 	// gateway does not support it (gateway.CommandAction).
@@ -86,6 +95,7 @@ type Admin struct {
 	mux    *http.ServeMux
 	themes themeCache
 	now    func() time.Time
+	jobs   *jobRegistry
 }
 
 // NewAdmin returns the Admin Portal, mounted at /admin/. It panics when a
@@ -113,6 +123,7 @@ func newAdmin(cfg AdminConfig) (*Admin, error) {
 		a.now = time.Now
 	}
 	a.themes = themeCache{ttl: 30 * time.Second, entries: map[string]themeEntry{}}
+	a.jobs = newJobRegistry(a.now)
 	a.mux = http.NewServeMux()
 	a.routes()
 	return a, nil

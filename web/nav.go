@@ -61,6 +61,18 @@ func navFor(a *volt.Actor, current string) []navSection {
 			link("Tariffs", p+"/tariffs"), link("Tariff assignment", p+"/tariff-assignments"), link("Income", p+"/income"),
 		}})
 	}
+	support := navSection{Title: "Support"}
+	if !a.ScopeFor(volt.PermSupport).Empty() || tenantLevel {
+		support.Links = append(support.Links, link("Helpline", p+"/helpline"), link("Tickets", p+"/tickets"))
+	}
+	if tenantLevel {
+		support.Links = append(support.Links, link("Audit log", p+"/audit"))
+	}
+	if !a.ScopeFor(volt.PermCommand).Empty() {
+		support.Links = append(support.Links, link("Command a group", p+"/bulk-commands"))
+	}
+	support.Links = append(support.Links, link("Background jobs", p+"/jobs"))
+	out = append(out, support)
 	return out
 }
 

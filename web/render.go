@@ -196,6 +196,18 @@ var funcs = template.FuncMap{
 	"derefi":   func(p *int64) int64 { return derefInt(p) },
 	"hasItem":  func(list []string, s string) bool { return contains(list, s) },
 	"fmtMinor": fmtMinor,
+	"list":     func(s ...string) []string { return s },
+	"hit": func(m map[string]any) volt.SearchHit {
+		k, _ := m["Kind"].(string)
+		id, _ := m["ID"].(string)
+		return volt.SearchHit{Kind: k, ID: id}
+	},
+	"pct": func(done, total int) int {
+		if total <= 0 {
+			return 0
+		}
+		return done * 100 / total
+	},
 	"onColor": func(c string) string {
 		if !validHex(c) {
 			return "#000000"

@@ -38,6 +38,8 @@ func (a *Admin) routes() {
 	m.HandleFunc("GET "+p+"/cdrs", a.auth(a.cdrList))
 
 	a.moneyRoutes()
+	a.supportRoutes()
+	a.jobRoutes()
 	m.HandleFunc(p+"/", a.auth(func(w http.ResponseWriter, r *http.Request, s *sess) {
 		a.renderStatus(w, r, s, http.StatusNotFound, "error", "Not found", errorView{Message: "There is no page at this address."})
 	}))
