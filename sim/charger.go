@@ -201,9 +201,31 @@ func (c *Charger) serve(ctx context.Context, l *link) {
 
 	c.mu.Lock()
 	c.link, c.online = nil, false
+	dropped := c.dropUnsentLocked()
 	c.emitLocked(Event{Kind: EventDisconnected, Detail: "connection closed"})
 	c.mu.Unlock()
+	for _, it := range dropped {
+		settle(it, fmt.Errorf("%s: %w", it.action, ErrOffline))
+	}
 	c.cfg.Logger.Debug("sim: disconnected", "identity", c.cfg.Identity)
+}
+
+// dropUnsentLocked removes what is not a transaction message from the
+// outbox when the connection ends: statuses are reported afresh after the
+// next boot, and a stale one sent after them would undo them. c.mu is held.
+func (c *Charger) dropUnsentLocked() []*outItem {
+	var dropped []*outItem
+	kept := c.queue[:0]
+	for _, it := range c.queue {
+		if it.tx {
+			kept = append(kept, it)
+		} else {
+			dropped = append(dropped, it)
+		}
+	}
+	clear(c.queue[len(kept):])
+	c.queue = kept
+	return dropped
 }
 
 // Disconnect drops the current connection as a network failure would; Run

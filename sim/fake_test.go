@@ -99,6 +99,7 @@ type fakeCSMS struct {
 	nextTx   int
 	blocked  map[string]bool
 	bootPlan []v16.RegistrationStatus // statuses of the first boots, then Accepted
+	silent   bool                     // record CALLs but answer none
 	wg       sync.WaitGroup
 }
 
@@ -206,7 +207,11 @@ func (f *fakeCSMS) handle(ws *websocket.Conn, wmu *sync.Mutex, data []byte) {
 		resp := f.answer(fr.Action, req)
 		f.mu.Lock()
 		f.calls = append(f.calls, received{Action: fr.Action, Payload: fr.Payload, Req: req})
+		silent := f.silent
 		f.mu.Unlock()
+		if silent {
+			return
+		}
 		res, err := ocpp.NewCallResult(fr.UniqueID, resp)
 		if err != nil {
 			f.t.Error(err)

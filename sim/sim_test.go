@@ -270,6 +270,37 @@ func TestOfflineQueueDeliveredAfterReconnect(t *testing.T) {
 	if stop := f.received(v16.ActionStopTransaction)[0].Req.(*v16.StopTransactionRequest); stop.TransactionID != tx {
 		t.Errorf("queued StopTransaction has transactionId %d, want %d", stop.TransactionID, tx)
 	}
+	// The statuses reported after the reconnect end with the current one.
+	eventually(t, "status after reconnect", func() bool {
+		s := statuses(f, 1)
+		return len(s) > 1 && s[len(s)-1] == v16.ChargePointStatusFinishing
+	})
+}
+
+// TestStaleStatusNotResentAfterReconnect: a status queued when the
+// connection failed is not sent after the fresh ones of the next boot.
+func TestStaleStatusNotResentAfterReconnect(t *testing.T) {
+	f := newFakeCSMS(t)
+	c, _ := startCharger(t, f, nil)
+	eventually(t, "boot statuses", func() bool { return len(statuses(f, 2)) == 1 })
+	// Queue statuses behind a call the fake never answers, then drop.
+	f.mu.Lock()
+	f.silent = true
+	f.mu.Unlock()
+	c.send(v16.ActionHeartbeat, &v16.HeartbeatRequest{})
+	eventually(t, "unanswered heartbeat", func() bool { return f.count(v16.ActionHeartbeat) == 1 })
+	_ = c.Plug(1) // Preparing, queued behind the heartbeat
+	_ = c.Unplug(1)
+	f.mu.Lock()
+	f.silent = false
+	f.mu.Unlock()
+	f.dropConn()
+	eventually(t, "second boot", func() bool { return f.count(v16.ActionBootNotification) == 2 })
+	waitCtx(t, c, "online", c.Online)
+	eventually(t, "fresh statuses", func() bool { return len(statuses(f, 2)) == 2 })
+	if got := statuses(f, 1); fmt.Sprint(got) != "[Available Available]" {
+		t.Fatalf("connector 1 statuses %v: a stale Preparing was sent", got)
+	}
 }
 
 func TestReconnectBackoff(t *testing.T) {
