@@ -261,18 +261,34 @@ func TestMoneyInvariantsUnderRandomDeliveries(t *testing.T) {
 			}
 			f.now = f.now.Add(2 * time.Hour)
 		}
-		for range 60 {
-			switch rng.IntN(4) {
+		for range 80 {
+			switch rng.IntN(6) {
 			case 0:
 				f.sbx.Down.Store(rng.IntN(3) == 0)
 			case 1:
 				_, _ = f.money.RetryFailed(sys())
+			case 2:
+				f.sbx.LoseAnswers.Store(rng.IntN(3) == 0)
+			case 3: // the provider's webhook for a payment it captured, maybe again
+				if len(pays) > 0 {
+					p, _ := f.money.FindPaymentByID(sys(), pays[rng.IntN(len(pays))])
+					if c, _, st := f.sbx.Captured(p.ProviderRef); st == "succeeded" {
+						body, sig := f.sbx.SignWebhook(volt.WebhookEvent{ID: "evt_" + p.ProviderRef, Type: "payment.captured", Ref: p.ProviderRef, Amount: c})
+						if err := f.money.HandleWebhook(sys(), "sandbox", body, sig); err != nil {
+							t.Errorf("genuine webhook: %v", err)
+						}
+						if err := f.money.HandleWebhook(sys(), "sandbox", body, "t=1,v1=forged"); volt.ErrorCode(err) != volt.EUNAUTHORIZED {
+							t.Errorf("forged webhook: %v", err)
+						}
+					}
+				}
 			default:
 				_ = f.money.OnCDR(sys(), cdrs[rng.IntN(len(cdrs))])
 			}
 			f.now = f.now.Add(time.Hour)
 		}
 		f.sbx.Down.Store(false)
+		f.sbx.LoseAnswers.Store(false)
 		for _, c := range cdrs {
 			_ = f.money.OnCDR(sys(), c)
 		}
@@ -290,6 +306,9 @@ func TestMoneyInvariantsUnderRandomDeliveries(t *testing.T) {
 			if p.Captured != want || c != want {
 				t.Errorf("seed %d payment %s: captured %d, provider %d, want %d (%s)", seed, id, p.Captured, c, want, p.State)
 			}
+		}
+		if n := f.count(t, `SELECT count(*) FROM payment_attempts WHERE state <> 'succeeded'`); n != 0 {
+			t.Errorf("seed %d: %d provider calls left unsettled", seed, n)
 		}
 		if n := f.count(t, `SELECT count(*) FROM ledger_postings WHERE kind IN ('capture', 'credit_charge')`); n != len(cdrs)-zeroCost(cdrs, pays) {
 			t.Errorf("seed %d: %d charge postings for %d CDRs", seed, n, len(cdrs))
@@ -315,4 +334,43 @@ func zeroCost(cdrs []*volt.CDR, _ []string) int {
 		}
 	}
 	return n
+}
+
+func TestRefundOnceWithinCaptured(t *testing.T) {
+	f := newMoneyFixture(t, storetest.SQLite(t))
+	term := sandbox.NewTerminal("T-1", f.money)
+	p, err := term.Tap(sys(), sandbox.CardOK, f.cpidA, 1)
+	if err != nil || p.Kind != volt.PaymentContactless {
+		t.Fatalf("tap: %+v, %v", p, err)
+	}
+	cdr := f.session(t, 1, "CARD-A", 10_000)
+	if cdr.PaymentMethod != "contactless" {
+		t.Errorf("method %q, want contactless", cdr.PaymentMethod)
+	}
+	if err := f.money.OnCDR(sys(), cdr); err != nil {
+		t.Fatal(err)
+	}
+	support := volt.NewContextWithActor(context.Background(), &volt.Actor{UserID: "s", Grants: []volt.Grant{{Role: volt.RoleSupport, CPOID: f.cpoA}}})
+	staff := volt.NewContextWithActor(context.Background(), &volt.Actor{UserID: "s", Grants: []volt.Grant{{Role: volt.RoleStaff, CPOID: f.cpoA}}})
+	if _, err := f.money.Refund(staff, p.ID, 100, "r1"); volt.ErrorCode(err) != volt.EFORBIDDEN {
+		t.Errorf("staff refund: %v", err)
+	}
+	if _, err := f.money.Refund(support, p.ID, 451, "r0"); volt.ErrorCode(err) != volt.EINVALID {
+		t.Errorf("refund above captured: %v", err)
+	}
+	for range 2 {
+		got, err := f.money.Refund(support, p.ID, 100, "r1")
+		if err != nil || got.Refunded != 100 {
+			t.Fatalf("refund: %+v, %v", got, err)
+		}
+	}
+	got, _ := f.money.FindPaymentByID(sys(), p.ID)
+	if _, refunded, _ := f.sbx.Captured(got.ProviderRef); refunded != 100 {
+		t.Errorf("provider refunded %d, want 100", refunded)
+	}
+	owner, _ := f.ledger.Balance(context.Background(), volt.AccountOwner(cdr.OwnerID), "GBP")
+	if owner != -375+(100-16) { // VAT of the refund: 75 × 100 / 450 = 16 (rounded down)
+		t.Errorf("owner balance after refund %d", owner)
+	}
+	f.audit(t)
 }

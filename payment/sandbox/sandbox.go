@@ -5,7 +5,8 @@
 //	CardDeclined "4000000000000002": the issuer declines (EUNPROCESSABLE)
 //	CardDown     "4000000000000119": the provider is unreachable (EUNAVAILABLE)
 //
-// Provider.Down simulates an outage of every call. Webhooks are signed with
+// Provider.Down simulates an outage of every call, Provider.LoseAnswers a
+// call that takes effect but whose answer is lost. Webhooks are signed with
 // HMAC-SHA256 over "timestamp.payload" in a "t=...,v1=..." header, like
 // Stripe's, and verified with a tolerance.
 package sandbox
@@ -48,6 +49,10 @@ type Provider struct {
 	Secret string
 	// Down makes every call fail with EUNAVAILABLE while set.
 	Down atomic.Bool
+	// LoseAnswers makes calls take effect but answer EUNAVAILABLE, as when
+	// the connection drops after the provider acted; a retry with the same
+	// idempotency key then gets the stored answer.
+	LoseAnswers atomic.Bool
 	// Now is the clock for webhook signatures (time.Now when nil).
 	Now func() time.Time
 
@@ -96,6 +101,9 @@ func (p *Provider) once(key string, fn func() (*volt.ProviderResult, error)) (*v
 		return nil, err
 	}
 	p.results[key] = r
+	if p.LoseAnswers.Load() {
+		return nil, unavailable()
+	}
 	return r, nil
 }
 
