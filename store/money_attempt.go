@@ -120,7 +120,8 @@ func (m *MoneyService) recordFailure(ctx context.Context, tx *Tx, p *volt.Paymen
 // have stayed pending for more than ten minutes (a crash between the call
 // and its record). An authorisation retried after its start was refused is
 // released at once: the driver was told no, so no hold may stay. It
-// returns how many calls succeeded.
+// returns how many calls succeeded. It also releases holds no session used
+// within HoldTTL.
 func (m *MoneyService) RetryFailed(ctx context.Context) (int, error) {
 	now := m.db.Now()
 	rows, err := m.db.Query(ctx, `SELECT id, payment_id, op, idempotency_key, state, amount, tries FROM payment_attempts
@@ -139,7 +140,10 @@ func (m *MoneyService) RetryFailed(ctx context.Context) (int, error) {
 		due = append(due, at)
 	}
 	rows.Close()
-	ok := 0
+	ok, err := m.releaseStaleHolds(ctx)
+	if err != nil {
+		return ok, err
+	}
 	for _, at := range due {
 		p, err := paymentWhere(ctx, m.db, `id = ?`, at.PaymentID)
 		if err != nil || p == nil {

@@ -374,3 +374,50 @@ func TestRefundOnceWithinCaptured(t *testing.T) {
 	}
 	f.audit(t)
 }
+
+func TestRFIDStartCreditOrCardOnFileAndStaleHolds(t *testing.T) {
+	f := newMoneyFixture(t, storetest.SQLite(t))
+	drv := volt.NewContextWithActor(context.Background(), &volt.Actor{UserID: f.driver})
+	if _, _, err := f.money.PrepareRFIDStart(sys(), f.driver, f.cpidA, 1); volt.ErrorCode(err) != volt.EUNPROCESSABLE {
+		t.Errorf("no credit, no card: %v", err)
+	}
+	if err := f.money.SaveCard(drv, f.driver, sandbox.CardOK, "Visa 4242"); err != nil {
+		t.Fatal(err)
+	}
+	method, p, err := f.money.PrepareRFIDStart(sys(), f.driver, f.cpidA, 1)
+	if err != nil || method != "card" || p == nil || p.State != volt.PaymentAuthorized {
+		t.Fatalf("card on file: %q %+v %v", method, p, err)
+	}
+	// Nobody plugs in: after HoldTTL the hold is released.
+	f.now = f.now.Add(store.HoldTTL + time.Minute)
+	if _, err := f.money.RetryFailed(sys()); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := f.money.FindPaymentByID(sys(), p.ID)
+	if _, _, st := f.sbx.Captured(got.ProviderRef); got.State != volt.PaymentReleased || st != "canceled" {
+		t.Errorf("stale hold: %s at provider %s", got.State, st)
+	}
+	// A hold whose session started is kept until its CDR, however long.
+	_, p2, err := f.money.PrepareRFIDStart(sys(), f.driver, f.cpidA, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := f.start(t, f.cpidA, 2, "CARD-A", 0, f.now)
+	f.now = f.now.Add(3 * time.Hour)
+	_, _ = f.money.RetryFailed(sys())
+	res := f.stop(t, f.cpidA, st.TransactionID, 5000, f.now)
+	if err := f.money.OnCDR(sys(), res.CDR); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = f.money.FindPaymentByID(sys(), p2.ID)
+	if got.State != volt.PaymentCaptured || got.Captured != res.CDR.TotalCost.InclVAT {
+		t.Errorf("long session's hold: %s captured %d, want %d", got.State, got.Captured, res.CDR.TotalCost.InclVAT)
+	}
+	if _, err := f.money.TopUp(drv, f.driver, volt.Money{Amount: 600, Currency: "GBP"}, sandbox.CardOK, "t"); err != nil {
+		t.Fatal(err)
+	}
+	if method, _, err := f.money.PrepareRFIDStart(sys(), f.driver, f.cpidA, 1); err != nil || method != store.MethodCredit {
+		t.Errorf("with credit: %q, %v", method, err)
+	}
+	f.audit(t)
+}

@@ -153,3 +153,29 @@ CREATE TABLE socket_fee_charges (
     PRIMARY KEY (owner_id, period)
 );
 CREATE INDEX socket_fee_charges_cpo ON socket_fee_charges (cpo_id, period_start);
+
+-- A user's card on file (a provider payment-method token), for RFID starts
+-- against the account when the wallet is short.
+CREATE TABLE payment_cards (
+    user_id    TEXT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    provider   TEXT NOT NULL,
+    token      TEXT NOT NULL,
+    label      TEXT NOT NULL DEFAULT '',
+    created_at BIGINT NOT NULL
+);
+
+-- Home reimbursement: a company (owner) pays a driver a rate per kWh for
+-- home-charger sessions; one statement per driver and month.
+CREATE TABLE reimbursement_statements (
+    id         TEXT PRIMARY KEY,
+    owner_id   TEXT NOT NULL,
+    user_id    TEXT NOT NULL,
+    month      TEXT NOT NULL,
+    sessions   INTEGER NOT NULL,
+    energy_wh  BIGINT NOT NULL,
+    rate       TEXT NOT NULL,
+    currency   TEXT NOT NULL,
+    amount     BIGINT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX reimbursement_statements_month ON reimbursement_statements (owner_id, user_id, month);
