@@ -102,3 +102,22 @@ func TestCanStartOnCredit(t *testing.T) {
 		t.Error("5.00 refused under a 5.00 minimum")
 	}
 }
+
+func TestReimbursementAmount(t *testing.T) {
+	for _, c := range []struct {
+		wh   int64
+		rate string
+		want int64
+	}{{10_000, "0.07", 70}, {12_345, "0.0745", 92}, {1, "0.5", 0}, {0, "0.07", 0}, {1_000, "0.005", 1}} {
+		got, err := ReimbursementAmount(c.wh, MustDecimal(c.rate), 2)
+		if err != nil || got != c.want {
+			t.Errorf("%d Wh at %s = %d, %v; want %d", c.wh, c.rate, got, err, c.want)
+		}
+	}
+	if _, err := ReimbursementAmount(-1, MustDecimal("0.07"), 2); err == nil {
+		t.Error("negative energy accepted")
+	}
+	if _, err := ReimbursementAmount(1, MustDecimal("-0.07"), 2); err == nil {
+		t.Error("negative rate accepted")
+	}
+}

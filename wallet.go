@@ -94,3 +94,37 @@ type WalletService interface {
 	// reading: true means send RemoteStopTransaction now.
 	GuardSession(ctx context.Context, s *Session, lastInterval int64) (bool, error)
 }
+
+// DomesticVATRate is UK VAT on domestic energy (5 %), the rate home
+// reimbursement is stated at.
+var DomesticVATRate = NewDecimalMicro(50_000)
+
+// ReimbursementAmount is a home reimbursement: energyWh at rate per kWh
+// (VAT included), rounded half up to minor units of a currency with exponent
+// exp. A negative energy or rate is refused.
+func ReimbursementAmount(energyWh int64, rate Decimal, exp int) (int64, error) {
+	if energyWh < 0 {
+		return 0, FieldError("energyWh", "Energy must not be negative, got %d.", energyWh)
+	}
+	if err := checkPrice("rate", rate); err != nil {
+		return 0, err
+	}
+	// energyWh × rate(micro) / 1000 Wh per kWh / 10^(6-exp) micro per minor unit.
+	return mul128(uint64(energyWh), uint64(rate.micro)).divRound(uint64(1000 * pow10(DecimalPlaces-exp))), nil
+}
+
+// ReimbursementStatement is a driver's monthly home-charging statement from
+// a company (owner).
+type ReimbursementStatement struct {
+	ID        string    `json:"id"`
+	OwnerID   string    `json:"ownerId"`
+	UserID    string    `json:"userId"`
+	Month     string    `json:"month"` // "2026-03"
+	Sessions  int64     `json:"sessions"`
+	EnergyWh  int64     `json:"energyWh"`
+	Rate      Decimal   `json:"rate"` // per kWh, VAT included
+	VATRate   Decimal   `json:"vatRate"`
+	Currency  string    `json:"currency"`
+	Amount    int64     `json:"amount"`
+	CreatedAt time.Time `json:"createdAt"`
+}

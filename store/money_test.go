@@ -421,3 +421,25 @@ func TestRFIDStartCreditOrCardOnFileAndStaleHolds(t *testing.T) {
 	}
 	f.audit(t)
 }
+
+func TestHomeReimbursementOncePerMonth(t *testing.T) {
+	f := newMoneyFixture(t, storetest.SQLite(t))
+	f.session(t, 2, "CARD-B", 12_345) // on the owner's charger
+	var owner string
+	_ = f.db.QueryRow(context.Background(), `SELECT owner_id FROM chargers WHERE cpid = ?`, f.cpidA).Scan(&owner)
+	staff := volt.NewContextWithActor(context.Background(), &volt.Actor{UserID: "s", Grants: []volt.Grant{{Role: volt.RoleStaff, CPOID: f.cpoA}}})
+	if _, err := f.money.ReimburseHome(staff, owner, f.driverB, f.now, volt.MustDecimal("0.0745")); volt.ErrorCode(err) != volt.EFORBIDDEN {
+		t.Errorf("staff reimburses: %v", err)
+	}
+	for range 2 {
+		st, err := f.money.ReimburseHome(sys(), owner, f.driverB, f.now, volt.MustDecimal("0.0745"))
+		if err != nil || st.Sessions != 1 || st.EnergyWh != 12_345 || st.Amount != 92 {
+			t.Fatalf("statement %+v, %v", st, err)
+		}
+	}
+	drv := volt.NewContextWithActor(context.Background(), &volt.Actor{UserID: f.driverB})
+	if w, _ := f.money.FindWallet(drv, f.driverB, "GBP"); w.Balance != 92 {
+		t.Errorf("wallet %d, want 92", w.Balance)
+	}
+	f.audit(t)
+}
