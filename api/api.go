@@ -175,6 +175,12 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 2*MaxBodyBytes)
 	defaultJSON(r)
 	ctx := context.WithValue(r.Context(), keyClientAddr, clientAddr(r))
+	if ac := volt.AuditContextFrom(ctx); ac.Source == "" {
+		// Not mounted behind audit.Middleware: the audit log still names
+		// the surface and the peer.
+		ac.Source, ac.ClientAddr = volt.AuditSourceAPI, clientAddr(r)
+		ctx = volt.NewContextWithAudit(ctx, ac)
+	}
 	if !s.public[pattern] {
 		token, ok := bearer(r)
 		if !ok {

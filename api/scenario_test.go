@@ -23,7 +23,8 @@ func (e *env) replacer() *strings.Replacer {
 			p+"group}", x.Group, p+"cpid}", x.CPID, p+"session}", x.Session, p+"cdr}", x.CDR,
 			p+"driver}", x.Driver, p+"driverEmail}", x.DriverEmail, p+"driverGroup}", x.DriverGroup,
 			p+"privateGroup}", x.PrivateUgr, p+"card}", x.Card, p+"cardUid}", x.CardUID,
-			p+"affiliate}", x.Affiliate, p+"affCode}", x.AffCode)
+			p+"affiliate}", x.Affiliate, p+"affCode}", x.AffCode, p+"tariff}", x.Tariff, p+"assignment}", x.Assignment,
+			p+"payment}", x.Payment, p+"topUp}", x.TopUp, p+"ticket}", x.Ticket, p+"contact}", x.Contact)
 	}
 	return strings.NewReplacer(kv...)
 }
@@ -33,7 +34,8 @@ func (e *env) run(t *testing.T, cases []scenario) {
 	r := e.replacer()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			status, got := e.do(c.method, r.Replace(c.path), r.Replace(c.body), e.tokens[c.token])
+			role, header, _ := strings.Cut(c.token, "|")
+			status, got := e.doH(c.method, r.Replace(c.path), r.Replace(c.body), e.tokens[role], header)
 			if status != c.status {
 				t.Fatalf("%s %s: status %d, want %d: %s", c.method, c.path, status, c.status, got)
 			}
