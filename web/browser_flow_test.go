@@ -205,4 +205,6 @@ func TestBrowserTariffCSVAndIncomePDF(t *testing.T) {
 	b.checkA11y("ticket")
 }
 
-func steps(a ...chromedp.Action[chromedp.Void]) chromedp.Action[chromedp.Void] { return chromedp.Steps(a...) }
+func steps(a ...chromedp.Action[chromedp.Void]) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(a...)
+}
