@@ -137,11 +137,22 @@ func docOp(method, path string, op *huma.Operation, public bool) docOperation {
 	slices.SortFunc(codes, func(a, b string) int { x, _ := strconv.Atoi(a); y, _ := strconv.Atoi(b); return x - y })
 	for _, c := range codes {
 		r := op.Responses[c]
-		dr := docResponse{Status: c, Desc: r.Description, Type: "none"}
-		for _, mt := range r.Content {
-			dr.Type, dr.Ref = typeOf(mt.Schema)
+		if len(r.Content) == 0 {
+			d.Responses = append(d.Responses, docResponse{Status: c, Desc: r.Description, Type: "none"})
 		}
-		d.Responses = append(d.Responses, dr)
+		cts := make([]string, 0, len(r.Content))
+		for ct := range r.Content {
+			cts = append(cts, ct)
+		}
+		slices.Sort(cts)
+		for _, ct := range cts {
+			dr := docResponse{Status: c, Desc: r.Description}
+			dr.Type, dr.Ref = typeOf(r.Content[ct].Schema)
+			if len(cts) > 1 {
+				dr.Type += " (" + ct + ")"
+			}
+			d.Responses = append(d.Responses, dr)
+		}
 	}
 	return d
 }

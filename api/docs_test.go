@@ -31,7 +31,10 @@ func TestOpenAPIDocument(t *testing.T) {
 		t.Errorf("openapi %q", doc.OpenAPI)
 	}
 	for _, p := range []string{"/api/v1/auth/token", "/api/v1/cpos", "/api/v1/owners/{id}", "/api/v1/chargers/{cpid}/commands/{command}",
-		"/api/v1/sessions", "/api/v1/cdrs", "/api/v1/rfid-cards", "/api/v1/affiliate-codes/redeem", "/api/v1/usergroups/{id}/members/{userId}"} {
+		"/api/v1/sessions", "/api/v1/cdrs", "/api/v1/rfid-cards", "/api/v1/affiliate-codes/redeem", "/api/v1/usergroups/{id}/members/{userId}",
+		"/api/v1/tariffs", "/api/v1/tariffs/{id}/preview", "/api/v1/tariff-assignments", "/api/v1/chargers/{cpid}/price",
+		"/api/v1/wallets/{id}", "/api/v1/payments/{id}/refund", "/api/v1/webhooks/{provider}", "/api/v1/reports/income",
+		"/api/v1/cdrs/{id}/receipt.pdf", "/api/v1/tickets/{id}/messages", "/api/v1/helpline/search", "/api/v1/audit-log"} {
 		if doc.Paths[p] == nil {
 			t.Errorf("path %s missing from the document", p)
 		}
@@ -39,6 +42,17 @@ func TestOpenAPIDocument(t *testing.T) {
 	errSchema := string(doc.Comp.Schemas["Error"])
 	if !strings.Contains(errSchema, `"error"`) {
 		t.Errorf("Error schema does not describe {\"error\": ...}: %s", errSchema)
+	}
+	for _, want := range []string{`text/csv`, `"application/pdf"`, `schemas/IncomeReport"`} {
+		if !strings.Contains(string(doc.Paths["/api/v1/reports/income"]["get"]), want) {
+			t.Errorf("income report operation lacks %s: %s", want, doc.Paths["/api/v1/reports/income"]["get"])
+		}
+	}
+	if !strings.Contains(string(doc.Comp.Schemas["Tariff"]), `"energyPricePerKwh":{"type":"string"`) {
+		t.Errorf("a Decimal is not a string in the document: %s", doc.Comp.Schemas["Tariff"])
+	}
+	if !strings.Contains(string(doc.Paths["/api/v1/webhooks/{provider}"]["post"]), `"security":[]`) {
+		t.Errorf("webhook operation is not marked public")
 	}
 	if !strings.Contains(string(doc.Paths["/api/v1/auth/token"]["post"]), `"security":[]`) {
 		t.Errorf("token operation is not marked public: %s", doc.Paths["/api/v1/auth/token"]["post"])
@@ -59,7 +73,8 @@ func TestDocsPage(t *testing.T) {
 	if strings.Contains(strings.ToLower(html), "<script") {
 		t.Error("docs page contains a script")
 	}
-	for _, want := range []string{"/api/v1/chargers/{cpid}/commands/{command}", "POST", "ChargerCreate", "chargerGroupId", "offset", "id=\"schema-Error\""} {
+	for _, want := range []string{"/api/v1/chargers/{cpid}/commands/{command}", "POST", "ChargerCreate", "chargerGroupId", "offset", "id=\"schema-Error\"",
+		"/api/v1/tariffs/{id}/preview", "TariffCreate", "/api/v1/audit-log", "text/csv", "application/pdf"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("docs page lacks %q", want)
 		}

@@ -167,14 +167,14 @@ func humaError(status int, msg string, errs ...error) huma.StatusError {
 // (reported at its parent) gives the property.
 func fieldOf(d *huma.ErrorDetail) string {
 	loc := d.Location
+	if loc == "body" {
+		loc = ""
+	}
 	for _, p := range []string{"body.", "query.", "path.", "header."} {
 		if rest, ok := strings.CutPrefix(loc, p); ok {
 			loc = rest
 			break
 		}
-	}
-	if loc == "body" {
-		loc = ""
 	}
 	if rest, ok := strings.CutPrefix(d.Message, "expected required property "); ok {
 		if name, ok := strings.CutSuffix(rest, " to be present"); ok {

@@ -114,7 +114,7 @@ func (s *server) auditRefund(ctx context.Context, before, after *volt.Payment, d
 type webhookInput struct {
 	Provider  string `path:"provider" maxLength:"32" doc:"The payment provider's name (stripe, sandbox)."`
 	Signature string `header:"Stripe-Signature" maxLength:"2000" doc:"The provider's signature of the raw body."`
-	RawBody   []byte `contentType:"application/json"`
+	RawBody   []byte
 }
 
 // WebhookReceived is the answer to an accepted webhook.
