@@ -46,6 +46,14 @@ func (m *MoneyService) OnCDR(ctx context.Context, cdr *volt.CDR) error {
 	var p *volt.Payment
 	var at *attempt
 	err := m.db.WithTx(ctx, func(tx *Tx) error {
+		if tx.Dialect() == Postgres {
+			// Settlements of one session queue here: without the lock a
+			// concurrent call could miss a payment being bound and charge
+			// the wallet instead (SQLite serialises write transactions).
+			if _, err := tx.Exec(ctx, `SELECT id FROM sessions WHERE id = ? FOR UPDATE`, cdr.SessionID); err != nil {
+				return fmt.Errorf("lock session %s: %w", cdr.SessionID, err)
+			}
+		}
 		f, err := cdrFactsOf(ctx, tx, cdr.SessionID)
 		if err != nil {
 			return err
@@ -90,16 +98,19 @@ func boundPayment(ctx context.Context, tx *Tx, cdr *volt.CDR) (*volt.Payment, er
 		return nil, fmt.Errorf("bind payment %s: %w", p.ID, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return nil, volt.Errorf(volt.ECONFLICT, "payment %s was bound concurrently", p.ID)
+		// A concurrent settlement of the same CDR bound it first.
+		return paymentWhere(ctx, tx, `session_id = ?`, cdr.SessionID)
 	}
 	p.SessionID = cdr.SessionID
 	return p, nil
 }
 
-// chargeCredit charges a session without a card payment to its user's
-// wallet. Free vend, unpriced and zero-cost sessions post nothing.
+// chargeCredit charges a session on credit (payment method "credit")
+// without a card payment to its user's wallet. Other methods (free vend, a
+// card whose payment is missing), unpriced and zero-cost sessions post
+// nothing.
 func (m *MoneyService) chargeCredit(ctx context.Context, tx *Tx, f *cdrFacts) error {
-	if f.UserID == "" || f.Cost.InclVAT <= 0 || f.Method == MethodFreeVend {
+	if f.UserID == "" || f.Cost.InclVAT <= 0 || f.Method != MethodCredit {
 		// TODO(money): a guest session without a payment (method "none") is
 		// not billable; it should be flagged for review.
 		return nil

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"math/rand/v2"
+	"sync"
 	"testing"
 	"time"
 
@@ -86,11 +87,17 @@ func TestPAYGCapturesExactCDRCostOnce(t *testing.T) {
 		if cdr.TotalCost.InclVAT != 450 || cdr.TotalCost.ExclVAT != 375 || cdr.PaymentMethod != "payg" {
 			t.Fatalf("CDR cost %+v method %q, want 450/375 payg", cdr.TotalCost, cdr.PaymentMethod)
 		}
-		for range 2 {
-			if err := f.money.OnCDR(sys(), cdr); err != nil {
-				t.Fatalf("OnCDR: %v", err)
-			}
+		var wg sync.WaitGroup // the gateway and a retry job settling at once
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := f.money.OnCDR(sys(), cdr); err != nil {
+					t.Errorf("OnCDR: %v", err)
+				}
+			}()
 		}
+		wg.Wait()
 		got, err := f.money.FindPaymentByID(sys(), p.ID)
 		if err != nil || got.State != volt.PaymentCaptured || got.Captured != 450 || got.SessionID != cdr.SessionID {
 			t.Fatalf("payment after CDR: %+v, %v", got, err)
