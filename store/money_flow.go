@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/volt-ev/volt"
@@ -38,7 +40,7 @@ func (m *MoneyService) PreAuthorize(ctx context.Context, r volt.PreAuthRequest) 
 		p = &volt.Payment{ID: volt.NewID("pay"), Kind: r.Kind, State: volt.PaymentPending, Provider: m.def,
 			UserID: r.UserID, Email: r.Email, CPOID: cpoID, CPID: r.CPID, ConnectorID: r.ConnectorID, TerminalID: r.TerminalID,
 			Currency: set.Currency, Amount: set.HoldAmount, IdempotencyKey: r.IdempotencyKey, CreatedAt: tx.Now(), UpdatedAt: tx.Now()}
-		if err := insertPayment(ctx, tx, p); err != nil {
+		if replay, err := insertPayment(ctx, tx, p); err != nil || replay {
 			return err
 		}
 		at, err = recordAttempt(ctx, tx, p.ID, opAuthorize, "authorize:"+p.ID, p.Amount)
@@ -106,15 +108,27 @@ func refusal(p *volt.Payment) error {
 	return nil
 }
 
-func insertPayment(ctx context.Context, tx *Tx, p *volt.Payment) error {
-	_, err := tx.Exec(ctx, `INSERT INTO payments (`+paymentCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+// insertPayment records a new payment. A concurrent request with the same
+// idempotency key that got there first wins: p is then replaced by its
+// payment and replay is true.
+func insertPayment(ctx context.Context, tx *Tx, p *volt.Payment) (replay bool, err error) {
+	res, err := tx.Exec(ctx, `INSERT INTO payments (`+paymentCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (idempotency_key) DO NOTHING`,
 		p.ID, string(p.Kind), string(p.State), p.Provider, p.ProviderRef, p.UserID, p.Email, p.CPOID, p.CPID, p.ConnectorID,
 		p.TerminalID, p.SessionID, p.Currency, p.Amount, p.Captured, p.Refunded, p.IdempotencyKey, p.Failure,
 		toMS(p.CreatedAt), toMS(p.UpdatedAt))
 	if err != nil {
-		return fmt.Errorf("insert payment: %w", err)
+		return false, fmt.Errorf("insert payment: %w", err)
 	}
-	return nil
+	if n, _ := res.RowsAffected(); n > 0 {
+		return false, nil
+	}
+	prev, err := paymentWhere(ctx, tx, `idempotency_key = ?`, p.IdempotencyKey)
+	if err != nil || prev == nil {
+		return false, fmt.Errorf("payment with key %s: %w", p.IdempotencyKey, errors.Join(err, sql.ErrNoRows))
+	}
+	*p = *prev
+	return true, nil
 }
 
 func applyAuthorize(tx *Tx, p *volt.Payment, r *volt.ProviderResult) error {

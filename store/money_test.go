@@ -450,3 +450,29 @@ func TestHomeReimbursementOncePerMonth(t *testing.T) {
 	}
 	f.audit(t)
 }
+
+func TestConcurrentTopUpsWithOneKeyChargeOnce(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		f := newMoneyFixture(t, db)
+		drv := volt.NewContextWithActor(context.Background(), &volt.Actor{UserID: f.driverB})
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := f.money.TopUp(drv, f.driverB, volt.Money{Amount: 1000, Currency: "GBP"}, sandbox.CardOK, "same")
+				if err != nil && volt.ErrorCode(err) != volt.EUNAVAILABLE { // "still being authorised" for a racer
+					t.Errorf("top-up: %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+		if w, _ := f.money.FindWallet(drv, f.driverB, "GBP"); w.Balance != 1000 {
+			t.Errorf("wallet %d after four requests with one key, want 1000", w.Balance)
+		}
+		if n := f.count(t, `SELECT count(*) FROM payments WHERE kind = 'topup'`); n != 1 {
+			t.Errorf("%d top-up payments", n)
+		}
+		f.audit(t)
+	})
+}

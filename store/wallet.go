@@ -88,7 +88,7 @@ func (m *MoneyService) TopUp(ctx context.Context, userID string, amount volt.Mon
 		p = &volt.Payment{ID: volt.NewID("pay"), Kind: volt.PaymentTopUp, State: volt.PaymentPending, Provider: m.def,
 			UserID: userID, Currency: amount.Currency, Amount: amount.Amount, IdempotencyKey: "topup:" + userID + ":" + key,
 			CreatedAt: tx.Now(), UpdatedAt: tx.Now()}
-		if err := insertPayment(ctx, tx, p); err != nil {
+		if replay, err := insertPayment(ctx, tx, p); err != nil || replay {
 			return err
 		}
 		at, err = recordAttempt(ctx, tx, p.ID, opAuthorize, "authorize:"+p.ID, p.Amount)
