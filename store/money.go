@@ -180,3 +180,21 @@ func (m *MoneyService) BindSession(ctx context.Context, paymentID, sessionID str
 	}
 	return nil
 }
+
+// FindPaymentBySession returns the card payment bound to a session (for its
+// receipt; a guest's carries the e-mail to send it to), to its user or an
+// actor who may read the payment's CPO.
+func (m *MoneyService) FindPaymentBySession(ctx context.Context, sessionID string) (*volt.Payment, error) {
+	a, err := actorOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, err := paymentWhere(ctx, m.db, `session_id = ?`, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	if p == nil || !(a.Can(volt.PermRead, volt.Ref{CPOID: p.CPOID}) || (a.UserID != "" && a.UserID == p.UserID)) {
+		return nil, volt.Errorf(volt.ENOTFOUND, "No payment for session %q.", sessionID)
+	}
+	return p, nil
+}

@@ -98,8 +98,8 @@ func TestPAYGCapturesExactCDRCostOnce(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		got, err := f.money.FindPaymentByID(sys(), p.ID)
-		if err != nil || got.State != volt.PaymentCaptured || got.Captured != 450 || got.SessionID != cdr.SessionID {
+		got, err := f.money.FindPaymentBySession(sys(), cdr.SessionID)
+		if err != nil || got.ID != p.ID || got.State != volt.PaymentCaptured || got.Captured != 450 || got.SessionID != cdr.SessionID {
 			t.Fatalf("payment after CDR: %+v, %v", got, err)
 		}
 		if c, _, st := f.sbx.Captured(got.ProviderRef); c != 450 || st != "succeeded" {
