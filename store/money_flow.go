@@ -40,7 +40,7 @@ func (m *MoneyService) PreAuthorize(ctx context.Context, r volt.PreAuthRequest) 
 		p = &volt.Payment{ID: volt.NewID("pay"), Kind: r.Kind, State: volt.PaymentPending, Provider: m.def,
 			UserID: r.UserID, Email: r.Email, CPOID: cpoID, CPID: r.CPID, ConnectorID: r.ConnectorID, TerminalID: r.TerminalID,
 			Currency: set.Currency, Amount: set.HoldAmount, IdempotencyKey: r.IdempotencyKey, CreatedAt: tx.Now(), UpdatedAt: tx.Now()}
-		if replay, err := insertPayment(ctx, tx, p); err != nil || replay {
+		if replay, err := insertPayment(ctx, tx, p, r.Card); err != nil || replay {
 			return err
 		}
 		at, err = recordAttempt(ctx, tx, p.ID, opAuthorize, "authorize:"+p.ID, p.Amount)
@@ -53,9 +53,7 @@ func (m *MoneyService) PreAuthorize(ctx context.Context, r volt.PreAuthRequest) 
 		return p, refusal(p)
 	}
 	perr := m.call(ctx, at, p, func(pr volt.PaymentProvider) (*volt.ProviderResult, error) {
-		return pr.Authorize(ctx, volt.AuthorizeRequest{Amount: volt.Money{Amount: p.Amount, Currency: p.Currency},
-			Card: r.Card, IdempotencyKey: at.Key, Description: "Charging on " + r.CPID,
-			Metadata: map[string]string{"payment": p.ID, "cpid": r.CPID}})
+		return pr.Authorize(ctx, authRequest(p, r.Card, at.Key))
 	}, applyAuthorize)
 	if cur, err := paymentWhere(ctx, m.db, `id = ?`, p.ID); err == nil && cur != nil {
 		p = cur
@@ -111,7 +109,7 @@ func refusal(p *volt.Payment) error {
 // insertPayment records a new payment. A concurrent request with the same
 // idempotency key that got there first wins: p is then replaced by its
 // payment and replay is true.
-func insertPayment(ctx context.Context, tx *Tx, p *volt.Payment) (replay bool, err error) {
+func insertPayment(ctx context.Context, tx *Tx, p *volt.Payment, card string) (replay bool, err error) {
 	res, err := tx.Exec(ctx, `INSERT INTO payments (`+paymentCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (idempotency_key) DO NOTHING`,
 		p.ID, string(p.Kind), string(p.State), p.Provider, p.ProviderRef, p.UserID, p.Email, p.CPOID, p.CPID, p.ConnectorID,
@@ -121,6 +119,9 @@ func insertPayment(ctx context.Context, tx *Tx, p *volt.Payment) (replay bool, e
 		return false, fmt.Errorf("insert payment: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n > 0 {
+		if _, err := tx.Exec(ctx, `UPDATE payments SET card_token = ? WHERE id = ?`, card, p.ID); err != nil {
+			return false, fmt.Errorf("insert payment: %w", err)
+		}
 		return false, nil
 	}
 	prev, err := paymentWhere(ctx, tx, `idempotency_key = ?`, p.IdempotencyKey)
@@ -145,17 +146,34 @@ func applyAuthorize(tx *Tx, p *volt.Payment, r *volt.ProviderResult) error {
 	return err
 }
 
-// retryAuthorize re-runs an authorisation that failed for an outage. The
-// start it was for was refused, so a hold it finds is released at once.
+// authRequest is the provider request of a payment's authorisation, built
+// from the payment alone so that a retry sends exactly the same request
+// under the same idempotency key (Stripe refuses a key reused with other
+// parameters).
+func authRequest(p *volt.Payment, card, key string) volt.AuthorizeRequest {
+	r := volt.AuthorizeRequest{Amount: volt.Money{Amount: p.Amount, Currency: p.Currency}, Card: card, IdempotencyKey: key,
+		Description: "Charging on " + p.CPID, Metadata: map[string]string{"payment": p.ID, "cpid": p.CPID}}
+	if p.Kind == volt.PaymentTopUp {
+		r.Capture, r.Description, r.Metadata = true, "Wallet top-up", map[string]string{"payment": p.ID}
+	}
+	return r
+}
+
+// retryAuthorize re-runs an authorisation that failed for an outage. A hold
+// whose start was refused meanwhile is released at once; a top-up that went
+// through after all credits the wallet (the money was taken: nothing lost).
 func (m *MoneyService) retryAuthorize(ctx context.Context, at *attempt, p *volt.Payment) error {
-	// TODO(money): the card token is not stored, so the retry can only
-	// replay the idempotency key (providers answer a replayed key with the
-	// original outcome); a provider that never saw the call gets a refusal.
+	var card string
+	if err := m.db.QueryRow(ctx, `SELECT card_token FROM payments WHERE id = ?`, p.ID).Scan(&card); err != nil {
+		return notFound(err, "Payment", p.ID)
+	}
 	return m.call(ctx, at, p, func(pr volt.PaymentProvider) (*volt.ProviderResult, error) {
-		return pr.Authorize(ctx, volt.AuthorizeRequest{Amount: volt.Money{Amount: p.Amount, Currency: p.Currency},
-			Card: "replay", IdempotencyKey: at.Key})
+		return pr.Authorize(ctx, authRequest(p, card, at.Key))
 	}, func(tx *Tx, cur *volt.Payment, r *volt.ProviderResult) error {
-		if cur.State == volt.PaymentPending {
+		switch {
+		case cur.Kind == volt.PaymentTopUp:
+			return applyTopUp(tx, cur, r)
+		case cur.State == volt.PaymentPending:
 			return applyAuthorize(tx, cur, r)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE payments SET provider_ref = ?, updated_at = ? WHERE id = ?`, r.Ref, tx.NowMS(), cur.ID); err != nil {

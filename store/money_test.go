@@ -476,3 +476,39 @@ func TestConcurrentTopUpsWithOneKeyChargeOnce(t *testing.T) {
 		f.audit(t)
 	})
 }
+
+// TestLostAnswersLoseNothing: the provider acted but its answer was lost.
+// The retry job finds out under the same idempotency key: a top-up credits
+// the wallet, a hold whose start was refused is released.
+func TestLostAnswersLoseNothing(t *testing.T) {
+	f := newMoneyFixture(t, storetest.SQLite(t))
+	drv := volt.NewContextWithActor(context.Background(), &volt.Actor{UserID: f.driver})
+	f.sbx.LoseAnswers.Store(true)
+	top, err := f.money.TopUp(drv, f.driver, volt.Money{Amount: 1000, Currency: "GBP"}, sandbox.CardOK, "lost")
+	if volt.ErrorCode(err) != volt.EUNAVAILABLE || top.State != volt.PaymentFailed {
+		t.Fatalf("top-up with a lost answer: %+v, %v", top, err)
+	}
+	hold, err := f.money.PreAuthorize(sys(), volt.PreAuthRequest{Kind: volt.PaymentPAYG, UserID: f.driver, CPID: f.cpidA,
+		ConnectorID: 1, Card: sandbox.CardOK, IdempotencyKey: "lost-hold"})
+	if volt.ErrorCode(err) != volt.EUNAVAILABLE || hold.State != volt.PaymentFailed {
+		t.Fatalf("hold with a lost answer: %+v, %v", hold, err)
+	}
+	f.sbx.LoseAnswers.Store(false)
+	for range 2 {
+		f.now = f.now.Add(2 * time.Hour)
+		if _, err := f.money.RetryFailed(sys()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if w, _ := f.money.FindWallet(drv, f.driver, "GBP"); w.Balance != 1000 {
+		t.Errorf("wallet %d after the charged top-up, want 1000", w.Balance)
+	}
+	got, _ := f.money.FindPaymentByID(sys(), hold.ID)
+	if _, _, st := f.sbx.Captured(got.ProviderRef); got.ProviderRef == "" || st != "canceled" {
+		t.Errorf("late hold %q at provider is %q, want canceled", got.ProviderRef, st)
+	}
+	if n := f.count(t, `SELECT count(*) FROM payment_attempts WHERE state <> 'succeeded'`); n != 0 {
+		t.Errorf("%d attempts unsettled", n)
+	}
+	f.audit(t)
+}

@@ -88,7 +88,7 @@ func (m *MoneyService) TopUp(ctx context.Context, userID string, amount volt.Mon
 		p = &volt.Payment{ID: volt.NewID("pay"), Kind: volt.PaymentTopUp, State: volt.PaymentPending, Provider: m.def,
 			UserID: userID, Currency: amount.Currency, Amount: amount.Amount, IdempotencyKey: "topup:" + userID + ":" + key,
 			CreatedAt: tx.Now(), UpdatedAt: tx.Now()}
-		if replay, err := insertPayment(ctx, tx, p); err != nil || replay {
+		if replay, err := insertPayment(ctx, tx, p, card); err != nil || replay {
 			return err
 		}
 		at, err = recordAttempt(ctx, tx, p.ID, opAuthorize, "authorize:"+p.ID, p.Amount)
@@ -101,8 +101,7 @@ func (m *MoneyService) TopUp(ctx context.Context, userID string, amount volt.Mon
 		return p, refusal(p)
 	}
 	perr := m.call(ctx, at, p, func(pr volt.PaymentProvider) (*volt.ProviderResult, error) {
-		return pr.Authorize(ctx, volt.AuthorizeRequest{Amount: amount, Card: card, Capture: true,
-			IdempotencyKey: at.Key, Description: "Wallet top-up", Metadata: map[string]string{"payment": p.ID}})
+		return pr.Authorize(ctx, authRequest(p, card, at.Key))
 	}, applyTopUp)
 	if cur, err := paymentWhere(ctx, m.db, `id = ?`, p.ID); err == nil && cur != nil {
 		p = cur
@@ -113,9 +112,11 @@ func (m *MoneyService) TopUp(ctx context.Context, userID string, amount volt.Mon
 	return p, nil
 }
 
+// applyTopUp credits the wallet for a top-up the provider charged: pending,
+// or failed earlier for an outage and found charged by a retry.
 func applyTopUp(tx *Tx, p *volt.Payment, r *volt.ProviderResult) error {
 	ctx := context.Background()
-	if p.State != volt.PaymentPending {
+	if p.State != volt.PaymentPending && p.State != volt.PaymentFailed {
 		return nil
 	}
 	if _, err := tx.Exec(ctx, `UPDATE payments SET state = ?, provider_ref = ?, captured = amount, updated_at = ? WHERE id = ?`,

@@ -87,6 +87,9 @@ CREATE TABLE payments (
     refunded        BIGINT NOT NULL DEFAULT 0,
     idempotency_key TEXT NOT NULL,
     failure         TEXT NOT NULL DEFAULT '',
+    -- The provider's card token (never card data), so a retried call
+    -- replays exactly the same request under its idempotency key.
+    card_token      TEXT NOT NULL DEFAULT '',
     created_at      BIGINT NOT NULL,
     updated_at      BIGINT NOT NULL
 );
