@@ -47,7 +47,8 @@ func chargerOf(ctx context.Context, tx *Tx, cpid string) (*chargerFacts, error) 
 // authorize gathers the facts about idTag (normalised) at the charger and
 // decides. connectorID is the connector being started on: an active session
 // there is not "elsewhere" (it is about to be closed). -1 skips the
-// ConcurrentTx check (a stop).
+// ConcurrentTx check (a stop). Only accepted sessions count as concurrent: a
+// refused start is about to be stopped by its charger.
 func (s *ChargingService) authorize(ctx context.Context, tx *Tx, ch *chargerFacts, idTag string, connectorID int) (volt.AuthResult, error) {
 	f := volt.AuthFacts{Charger: ch.ref(), Now: tx.Now()}
 	var blocked, disabled bool
@@ -70,7 +71,7 @@ func (s *ChargingService) authorize(ctx context.Context, tx *Tx, ch *chargerFact
 	if connectorID >= 0 {
 		var n int
 		err := tx.QueryRow(ctx, `SELECT count(*) FROM sessions WHERE id_tag = ? AND status = 'active'
-			AND NOT (cpid = ? AND connector_id = ?)`, idTag, ch.CPID, connectorID).Scan(&n)
+			AND auth_status = ? AND NOT (cpid = ? AND connector_id = ?)`, idTag, string(volt.AuthAccepted), ch.CPID, connectorID).Scan(&n)
 		if err != nil {
 			return volt.AuthResult{}, fmt.Errorf("active sessions of idTag: %w", err)
 		}

@@ -66,7 +66,7 @@ func (s *ChargingService) LogFrames(ctx context.Context, frames []volt.FrameLog)
 		if frames[i].At.IsZero() {
 			frames[i].At = s.db.Now()
 		}
-		frames[i].ID = frameIDGen.next(s.db.Now())
+		frames[i].ID = frameIDGen.next(time.Now()) // insertion order, whatever the clock of DB.Now
 	}
 	err := s.db.WithTx(ctx, func(tx *Tx) error {
 		for rest := frames; len(rest) > 0; {

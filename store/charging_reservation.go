@@ -74,9 +74,13 @@ func (s *ChargingService) CancelReservation(ctx context.Context, cpid string, id
 	return nil
 }
 
-// FindReservations lists the charger's reservations, soonest expiry first.
-// An active reservation whose expiry has passed reads as expired.
+// FindReservations lists the charger's reservations, soonest expiry first,
+// for an actor who may read the charger. An active reservation whose expiry
+// has passed reads as expired.
 func (s *ChargingService) FindReservations(ctx context.Context, cpid string, activeOnly bool) ([]*volt.Reservation, error) {
+	if err := s.canReadCharger(ctx, cpid); err != nil {
+		return nil, err
+	}
 	now := s.db.Now()
 	q := `SELECT id, cpid, connector_id, id_tag, parent_id_tag, user_id, expires_at, status, created_at, updated_at
 		FROM reservations WHERE cpid = ?`
@@ -182,8 +186,12 @@ func (s *ChargingService) LocalListVersion(ctx context.Context, cpid string) (in
 	return v, nil
 }
 
-// FindLocalList returns the charger's local list as stored.
+// FindLocalList returns the charger's local list as stored, for an actor
+// who may read the charger.
 func (s *ChargingService) FindLocalList(ctx context.Context, cpid string) ([]volt.LocalListEntry, error) {
+	if err := s.canReadCharger(ctx, cpid); err != nil {
+		return nil, err
+	}
 	rows, err := s.db.Query(ctx, `SELECT id_tag, status, expires_at, parent_id_tag FROM local_auth_list WHERE cpid = ? ORDER BY id_tag`, cpid)
 	if err != nil {
 		return nil, fmt.Errorf("local list of %s: %w", cpid, err)

@@ -211,6 +211,13 @@ func TestChargingMeterBackwardsAndOfflineStart(t *testing.T) {
 		if hasFlag(fresh.Session.Flags, volt.FlagOfflineStart) {
 			t.Errorf("a fresh start is flagged offline")
 		}
+		// 50 kWh in one minute on a 22 kW connector: billed as measured, but
+		// flagged for review.
+		huge := f.stop(t, f.cpidA, fresh.TransactionID, 50000, f.now)
+		mustFlag(t, "implausible cdr", huge.CDR.Flags, volt.FlagEnergyImplausible)
+		if hasFlag(sp.CDR.Flags, volt.FlagEnergyImplausible) {
+			t.Errorf("zero energy flagged implausible")
+		}
 	})
 }
 

@@ -194,6 +194,11 @@ func (s *ChargingService) completeSession(ctx context.Context, tx *Tx, r *sessio
 	r.EnergyWh = wh
 	r.addFlags(flags...)
 	r.addFlags(eflags...)
+	if bad, err := energyImplausible(ctx, tx, r); err != nil {
+		return nil, err
+	} else if bad {
+		r.addFlags(volt.FlagEnergyImplausible)
+	}
 	cost, err := s.price(ctx, tx, &r.Session, &volt.MeterReading{At: stoppedAt, Wh: meterStop})
 	if err != nil {
 		return nil, err
@@ -209,6 +214,26 @@ func (s *ChargingService) completeSession(ctx context.Context, tx *Tx, r *sessio
 		return nil, err
 	}
 	return cdr, nil
+}
+
+// energyImplausible reports whether the session's energy is more than its
+// connector could deliver at full power for the session's duration (with
+// 10 % and 100 Wh of slack): a wrong meterStart (CitrineOS PR #1060 billed
+// a lifetime meter) or a corrupt register. A connector of unknown power
+// decides nothing.
+func energyImplausible(ctx context.Context, tx *Tx, r *sessionRow) (bool, error) {
+	var maxW int64
+	err := tx.QueryRow(ctx, `SELECT max_power_w FROM connectors WHERE cpid = ? AND connector_id = ?`, r.CPID, r.ConnectorID).Scan(&maxW)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("connector power of %s/%d: %w", r.CPID, r.ConnectorID, err)
+	}
+	if maxW <= 0 || r.StoppedAt == nil {
+		return false, nil
+	}
+	limit := maxW * r.StoppedAt.Sub(r.StartedAt).Milliseconds() / 3_600_000
+	return r.EnergyWh > limit+limit/10+100, nil
 }
 
 // price returns the session's cost through the Pricer (nil without one or

@@ -262,6 +262,9 @@ func decimalRound(v string, scale int64) (int64, error) {
 }
 
 // insertSamples stores samples as sent, in multi-row INSERTs.
+// TODO(charging): a MeterValues message resent after a lost answer stores its
+// samples twice (the session itself is unaffected: a reading not newer than
+// the last changes nothing); dedupe if reports need exact sample counts.
 func (s *ChargingService) insertSamples(ctx context.Context, tx *Tx, sessionID, cpid string, connectorID int, txID *int64, samples []volt.MeterSample) error {
 	var tid any
 	if txID != nil {
