@@ -137,13 +137,15 @@ func paymentWhere(ctx context.Context, q querier, cond string, args ...any) (*vo
 	return p, nil
 }
 
-// pendingPayment returns the card payment authorised on a connector and not
-// yet bound to a session, the newest made in the HoldTTL before at (plus a
-// minute of clock skew), or nil.
-func pendingPayment(ctx context.Context, q querier, cpid string, connector int, at time.Time) (*volt.Payment, error) {
+// pendingPayment returns the card payment authorised on a connector for a
+// session of userID and not yet bound to a session, the newest made in the
+// HoldTTL before at (plus a minute of clock skew), or nil. A payment of a
+// user never pays another user's session; one without a user (guest,
+// contactless) is bound by its connector alone.
+func pendingPayment(ctx context.Context, q querier, cpid string, connector int, userID string, at time.Time) (*volt.Payment, error) {
 	return paymentWhere(ctx, q, `cpid = ? AND connector_id = ? AND state = ? AND session_id = '' AND created_at <= ? AND created_at >= ?
-		ORDER BY created_at DESC, id DESC LIMIT 1`, cpid, connector, string(volt.PaymentAuthorized),
-		toMS(at.Add(time.Minute)), toMS(at.Add(-HoldTTL)))
+		AND (user_id = '' OR user_id = ?) ORDER BY created_at DESC, id DESC LIMIT 1`, cpid, connector, string(volt.PaymentAuthorized),
+		toMS(at.Add(time.Minute)), toMS(at.Add(-HoldTTL)), userID)
 }
 
 // FindPaymentByID returns a payment: to its user, or to an actor with

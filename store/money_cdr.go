@@ -90,7 +90,7 @@ func boundPayment(ctx context.Context, tx *Tx, cdr *volt.CDR) (*volt.Payment, er
 	if err != nil || p != nil {
 		return p, err
 	}
-	if p, err = pendingPayment(ctx, tx, cdr.CPID, cdr.ConnectorID, cdr.StartedAt); err != nil || p == nil {
+	if p, err = pendingPayment(ctx, tx, cdr.CPID, cdr.ConnectorID, cdr.UserID, cdr.StartedAt); err != nil || p == nil {
 		return nil, err
 	}
 	res, err := tx.Exec(ctx, `UPDATE payments SET session_id = ?, updated_at = ? WHERE id = ? AND session_id = ''`, cdr.SessionID, tx.NowMS(), p.ID)

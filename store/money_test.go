@@ -512,3 +512,23 @@ func TestLostAnswersLoseNothing(t *testing.T) {
 	}
 	f.audit(t)
 }
+
+func TestAnotherUsersHoldNeverPaysMySession(t *testing.T) {
+	f := newMoneyFixture(t, storetest.SQLite(t))
+	p, err := f.money.PreAuthorize(sys(), volt.PreAuthRequest{Kind: volt.PaymentPAYG, UserID: f.driver, CPID: f.cpidA,
+		ConnectorID: 1, Card: sandbox.CardOK, IdempotencyKey: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cdr := f.session(t, 1, "CARD-B", 10_000) // driver B plugs in on that connector
+	if cdr.PaymentMethod != store.MethodCredit {
+		t.Errorf("B's session method %q, want credit", cdr.PaymentMethod)
+	}
+	if err := f.money.OnCDR(sys(), cdr); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := f.money.FindPaymentByID(sys(), p.ID); got.State != volt.PaymentAuthorized || got.SessionID != "" {
+		t.Errorf("A's hold after B's session: %s bound to %q", got.State, got.SessionID)
+	}
+	f.audit(t)
+}

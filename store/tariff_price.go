@@ -187,7 +187,7 @@ func paymentMethod(ctx context.Context, q querier, s *volt.Session, auth volt.Au
 	if auth.FreeVend {
 		return MethodFreeVend, nil
 	}
-	pay, err := pendingPayment(ctx, q, s.CPID, s.ConnectorID, s.StartedAt)
+	pay, err := pendingPayment(ctx, q, s.CPID, s.ConnectorID, s.UserID, s.StartedAt)
 	if err != nil {
 		return "", err
 	}
