@@ -128,6 +128,10 @@ func endToEnd(t *testing.T, dsn string) {
 	c.must("POST", "/api/v1/owners", map[string]any{"cpoId": cpo.ID, "name": "E2E Owner"}, 201, &owner)
 	c.must("POST", "/api/v1/sites", map[string]any{"ownerId": owner.ID, "name": "E2E Site", "latitude": 51.45, "longitude": -2.59}, 201, &site)
 	c.must("POST", "/api/v1/charger-groups", map[string]any{"siteId": site.ID, "name": "Public bays"}, 201, &group)
+	var tariff struct{ ID string }
+	c.must("POST", "/api/v1/tariffs", map[string]any{"cpoId": cpo.ID, "name": "Public", "energyPricePerKwh": "0.45",
+		"sessionFee": "0.30", "vatRate": "0.20", "currency": "GBP"}, 201, &tariff)
+	c.must("POST", "/api/v1/tariff-assignments", map[string]any{"tariffId": tariff.ID, "usergroupId": "public", "chargerGroupId": group.ID}, 201, nil)
 	var creds struct{ CPID, OCPPIdentity, OCPPPassword string }
 	c.must("POST", "/api/v1/chargers", map[string]any{"chargerGroupId": group.ID}, 201, &creds)
 	if len(creds.CPID) != 6 || creds.OCPPPassword == "" {
@@ -188,6 +192,14 @@ func endToEnd(t *testing.T, dsn string) {
 				MeterStart  int64 `json:"meterStart"`
 				MeterStop   int64 `json:"meterStop"`
 				StoppedAt   *time.Time
+				TotalCost   *struct {
+					Currency   string `json:"currency"`
+					InclVAT    int64  `json:"inclVat"`
+					ExclVAT    int64  `json:"exclVat"`
+					Components []struct {
+						InclVAT int64 `json:"inclVat"`
+					} `json:"components"`
+				} `json:"totalCost"`
 			}
 			Total int
 		}
@@ -198,6 +210,17 @@ func endToEnd(t *testing.T, dsn string) {
 		d := cdrs.Items[0]
 		if d.ConnectorID != 1 || d.StoppedAt == nil || d.EnergyWh != d.MeterStop-d.MeterStart {
 			return fmt.Errorf("CDR %+v inconsistent", d)
+		}
+		// Priced by the Public tariff: 30p session fee plus 45p/kWh, VAT included.
+		if d.TotalCost == nil || d.TotalCost.Currency != "GBP" || d.TotalCost.InclVAT < 30 {
+			return fmt.Errorf("CDR cost %+v, want GBP with at least the 30p session fee", d.TotalCost)
+		}
+		var sum int64
+		for _, l := range d.TotalCost.Components {
+			sum += l.InclVAT
+		}
+		if sum != d.TotalCost.InclVAT || d.TotalCost.ExclVAT > d.TotalCost.InclVAT {
+			return fmt.Errorf("CDR cost lines %+v do not add up to %d", d.TotalCost.Components, d.TotalCost.InclVAT)
 		}
 		return nil
 	})

@@ -64,6 +64,13 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Charging:  charging,
 		Commander: s.Commander,
 		Commands:  gateway.CommandAction,
+		Tariffs:   s.Tariffs,
+		Payments:  money,
+		Wallets:   money,
+		Reports:   s.Reports,
+		Tickets:   s.Tickets,
+		Helpline:  s.Helpline,
+		Audit:     store.NewAuditService(m.DB),
 		Logger:    m.Logger.With("component", "api"),
 		Version:   Version,
 	})))
