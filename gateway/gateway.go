@@ -19,6 +19,9 @@ import (
 type Config struct {
 	// Charging is the domain the gateway records charger messages in.
 	Charging volt.ChargingService
+	// Reservations keeps reservations and local authorisation lists the
+	// chargers accepted. Nil: they are sent but not kept.
+	Reservations volt.ReservationService
 	// Bus receives events after each store call returns. Nil: no events.
 	Bus volt.EventBus
 	// Logger logs connection life and protocol trouble. Nil: discarded.

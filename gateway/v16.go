@@ -36,6 +36,9 @@ func newV16() *protocol {
 		after: map[string]afterFunc{
 			v16.ActionGetConfiguration:    afterGetConfiguration16,
 			v16.ActionChangeConfiguration: afterChangeConfiguration16,
+			v16.ActionReserveNow:          afterReserveNow16,
+			v16.ActionCancelReservation:   afterCancelReservation16,
+			v16.ActionSendLocalList:       afterSendLocalList16,
 		},
 	}
 }

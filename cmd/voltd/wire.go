@@ -46,6 +46,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 
 	gw := gateway.New(gateway.Config{
 		Charging:          charging,
+		Reservations:      charging,
 		Bus:               m.Bus,
 		Logger:            m.Logger.With("component", "gateway"),
 		HeartbeatInterval: m.Config.Heartbeat,
