@@ -26,6 +26,11 @@ type Config struct {
 	Bus volt.EventBus
 	// Logger logs connection life and protocol trouble. Nil: discarded.
 	Logger *slog.Logger
+	// AfterMeterValues, when set, is called with the session a MeterValues
+	// updated, after RecordMeterValues returned and its event was
+	// published (the credit and limit guard). It runs on the connection's
+	// handler goroutine, so it must return at once: hand work off.
+	AfterMeterValues func(ctx context.Context, s *volt.Session)
 
 	// HeartbeatInterval is sent in BootNotification answers. Default 5 min.
 	HeartbeatInterval time.Duration

@@ -45,6 +45,9 @@ func meterValues16(ctx context.Context, c *conn, req *v16.MeterValuesRequest) (*
 	}
 	if s != nil {
 		c.g.publish(volt.Event{Type: volt.EventSessionUpdated, CPID: c.cpid, CPOID: s.CPOID, At: c.g.cfg.Now(), Data: s})
+		if c.g.cfg.AfterMeterValues != nil {
+			c.g.cfg.AfterMeterValues(ctx, s)
+		}
 	}
 	return &v16.MeterValuesResponse{}, nil
 }
