@@ -29,6 +29,11 @@ type AuthFacts struct {
 
 	// Now is the time the decision is made at (for card expiry).
 	Now time.Time
+
+	// PaymentRefusal is why the money layer will not pay for a start (a
+	// wallet below the CPO's minimum and no card on file, a declined
+	// pre-authorisation), "" when it will or was not asked.
+	PaymentRefusal string
 }
 
 // DecideAuthorization is the rule that answers an idTag (OCPP 1.6 §4.1
@@ -41,7 +46,12 @@ type AuthFacts struct {
 //  5. an engineer whose grant covers the charger: Accepted, free vend;
 //  6. a private charger group the user has no usergroup access to: Blocked
 //     (the card is known, so not Invalid);
-//  7. otherwise Accepted.
+//  7. no way to pay (PaymentRefusal): Blocked, the reason recorded, with an
+//     expiry of now so a charger's authorisation cache does not keep the
+//     refusal after a top-up. OCPP 1.6 has no NoCredit status (2.0.1 has):
+//     Invalid means an unknown identifier, Blocked "not allowed for
+//     charging", which is what a known card without credit is;
+//  8. otherwise Accepted.
 //
 // ParentIDTag is the user id when it fits OCPP's CiString20, so a charger's
 // local cache lets two cards of one user stop each other's sessions.
@@ -69,6 +79,10 @@ func DecideAuthorization(f AuthFacts) AuthResult {
 	}
 	if f.GroupPrivate && !f.GroupAccess {
 		return AuthResult{Status: AuthBlocked, UserID: f.UserID, Reason: "no access to private charger group"}
+	}
+	if f.PaymentRefusal != "" {
+		now := f.Now
+		return AuthResult{Status: AuthBlocked, UserID: f.UserID, ExpiresAt: &now, Reason: "payment: " + f.PaymentRefusal}
 	}
 	return res
 }

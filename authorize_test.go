@@ -38,6 +38,14 @@ func TestDecideAuthorization(t *testing.T) {
 			f.Grants = []Grant{{Role: RoleEngineer, CPOID: "cpo_b"}}
 		}), AuthBlocked, false},
 		{"admin is not free vend", with(func(f *AuthFacts) { f.Grants = []Grant{{Role: RoleAdmin, CPOID: "cpo_a"}} }), AuthAccepted, false},
+		{"no way to pay", with(func(f *AuthFacts) { f.PaymentRefusal = "insufficient credit" }), AuthBlocked, false},
+		{"engineer free vend needs no payment", with(func(f *AuthFacts) {
+			f.PaymentRefusal = "insufficient credit"
+			f.Grants = []Grant{{Role: RoleEngineer, CPOID: "cpo_a"}}
+		}), AuthAccepted, true},
+		{"host engineer covers the host's groups", with(func(f *AuthFacts) {
+			f.Grants = []Grant{{Role: RoleEngineer, HostID: "hst_a", ChargerGroupIDs: []string{"cgr_a"}}}
+		}), AuthAccepted, true},
 		{"engineer with blocked card", with(func(f *AuthFacts) {
 			f.CardBlocked = true
 			f.Grants = []Grant{{Role: RoleEngineer, CPOID: "cpo_a"}}
@@ -51,6 +59,11 @@ func TestDecideAuthorization(t *testing.T) {
 			}
 			if got.Status != AuthAccepted && got.Reason == "" {
 				t.Errorf("refusal without a reason")
+			}
+			if tt.facts.PaymentRefusal != "" && got.Status == AuthBlocked {
+				if got.ExpiresAt == nil || !got.ExpiresAt.Equal(now) || got.Reason != "payment: "+tt.facts.PaymentRefusal {
+					t.Errorf("payment refusal: expires %v reason %q, want now and the reason", got.ExpiresAt, got.Reason)
+				}
 			}
 			if got.Status == AuthAccepted && got.UserID != tt.facts.UserID {
 				t.Errorf("UserID = %q, want %q", got.UserID, tt.facts.UserID)

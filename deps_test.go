@@ -29,6 +29,7 @@ var allowed = map[string][]string{
 	"/web":             {"", "/audit", "/report"},
 	"/web/app":         {"", "/web", "/report"},
 	"/sim":             {"/ocpp", "/ocpp/v16"},
+	"/guard":           {""},
 }
 
 func TestDependencyRules(t *testing.T) {

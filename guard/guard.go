@@ -1,0 +1,264 @@
+// Package guard stops sessions the platform must not let run on: a session
+// paid from a wallet before the balance goes negative (volt.CreditGuard:
+// it overdraws by at most one metering interval), and a session that
+// reached the driver's limit (kWh or amount, set at start). It is driven by
+// the gateway's AfterMeterValues hook and stops a session with
+// RemoteStopTransaction through the ChargerCommander.
+//
+// The hook never blocks: it records the session's newest state and wakes a
+// worker, so a charger's message handling never waits for a wallet read or
+// a charger call. Each session is checked with its newest reading only (a
+// burst of readings coalesces), and stopped once: the stop goes out
+// asynchronously, retried with backoff, and never twice concurrently.
+package guard
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	volt "github.com/volt-ev/volt"
+)
+
+// Wallets decides whether a session on credit must stop now
+// (volt.WalletService.GuardSession).
+type Wallets interface {
+	GuardSession(ctx context.Context, s *volt.Session, lastInterval int64) (bool, error)
+}
+
+// Limits finds a driver's limit on a session (volt.SessionLimits).
+type Limits interface {
+	FindSessionLimit(ctx context.Context, sessionID string) (*volt.SessionLimit, error)
+}
+
+// Config configures a Guard. Commander is required; Wallets and Limits may
+// be nil (that check is then skipped).
+type Config struct {
+	Wallets   Wallets
+	Limits    Limits
+	Commander volt.ChargerCommander
+	Logger    *slog.Logger
+	// Retries is how many times a refused or failed stop is sent again
+	// (default 5), RetryDelay the first wait, doubling (default 5 s).
+	Retries    int
+	RetryDelay time.Duration
+	// CallTimeout bounds one RemoteStopTransaction (default 30 s).
+	CallTimeout time.Duration
+}
+
+// Guard checks sessions after each meter reading and stops those that must
+// stop. Close ends its worker and waits for stops in flight.
+type Guard struct {
+	cfg    Config
+	log    *slog.Logger
+	ctx    context.Context
+	cancel context.CancelFunc
+	wake   chan struct{}
+	wg     sync.WaitGroup
+
+	mu       sync.Mutex
+	pending  map[string]*volt.Session // newest reading not checked yet, by session id
+	lastCost map[string]costAt        // live cost at the previous reading
+	stopping map[string]string        // sessions a stop was sent for, with the reason
+	pruned   time.Time                // last prune
+}
+
+// New starts a guard.
+func New(cfg Config) *Guard {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Retries <= 0 {
+		cfg.Retries = 5
+	}
+	if cfg.RetryDelay <= 0 {
+		cfg.RetryDelay = 5 * time.Second
+	}
+	if cfg.CallTimeout <= 0 {
+		cfg.CallTimeout = 30 * time.Second
+	}
+	ctx, cancel := context.WithCancel(volt.NewContextWithActor(context.Background(), volt.SystemActor))
+	g := &Guard{cfg: cfg, log: cfg.Logger, ctx: ctx, cancel: cancel, wake: make(chan struct{}, 1),
+		pending: map[string]*volt.Session{}, lastCost: map[string]costAt{}, stopping: map[string]string{}}
+	g.wg.Add(1)
+	go g.run()
+	return g
+}
+
+// AfterMeterValues is the gateway hook: it notes the session's newest
+// state for the worker and returns at once.
+func (g *Guard) AfterMeterValues(_ context.Context, s *volt.Session) {
+	if s == nil || s.ID == "" {
+		return
+	}
+	g.mu.Lock()
+	if s.Status != volt.SessionActive {
+		delete(g.lastCost, s.ID)
+		delete(g.stopping, s.ID)
+		delete(g.pending, s.ID)
+		g.mu.Unlock()
+		return
+	}
+	if _, done := g.stopping[s.ID]; !done {
+		g.pending[s.ID] = s
+	}
+	g.mu.Unlock()
+	select {
+	case g.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Forget drops what the guard keeps of a session (it ended).
+func (g *Guard) Forget(sessionID string) {
+	g.mu.Lock()
+	delete(g.lastCost, sessionID)
+	delete(g.stopping, sessionID)
+	delete(g.pending, sessionID)
+	g.mu.Unlock()
+}
+
+// Close stops the worker and waits for stops in flight.
+func (g *Guard) Close() error {
+	g.cancel()
+	g.wg.Wait()
+	return nil
+}
+
+func (g *Guard) run() {
+	defer g.wg.Done()
+	for {
+		select {
+		case <-g.ctx.Done():
+			return
+		case <-g.wake:
+		}
+		for {
+			s := g.next()
+			if s == nil {
+				break
+			}
+			g.check(s)
+		}
+		g.prune(time.Now())
+	}
+}
+
+// costAt is a session's live cost at a reading, and when it was seen.
+type costAt struct {
+	cost int64
+	at   time.Time
+}
+
+// forgetAfter is how long the guard keeps a session it hears nothing of:
+// its stop (and the hook's inactive session) normally forgets it sooner.
+const forgetAfter = 6 * time.Hour
+
+// prune forgets sessions not seen for forgetAfter (their stop was missed).
+func (g *Guard) prune(now time.Time) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if now.Sub(g.pruned) < time.Minute {
+		return
+	}
+	g.pruned = now
+	for id, c := range g.lastCost {
+		if now.Sub(c.at) > forgetAfter {
+			delete(g.lastCost, id)
+			delete(g.stopping, id)
+		}
+	}
+}
+
+// next takes one pending session, or nil.
+func (g *Guard) next() *volt.Session {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for id, s := range g.pending {
+		delete(g.pending, id)
+		return s
+	}
+	return nil
+}
+
+// check decides on one session's newest reading and sends the stop.
+func (g *Guard) check(s *volt.Session) {
+	reason := g.reason(s)
+	if reason == "" {
+		return
+	}
+	g.mu.Lock()
+	if _, sent := g.stopping[s.ID]; sent {
+		g.mu.Unlock()
+		return
+	}
+	g.stopping[s.ID] = reason
+	g.mu.Unlock()
+	g.wg.Add(1)
+	go g.stop(s, reason)
+}
+
+// reason returns why s must stop now, or "".
+func (g *Guard) reason(s *volt.Session) string {
+	var cost int64
+	if s.LiveCost != nil {
+		cost = s.LiveCost.InclVAT
+	}
+	g.mu.Lock()
+	prev, seen := g.lastCost[s.ID]
+	g.lastCost[s.ID] = costAt{cost: cost, at: time.Now()}
+	g.mu.Unlock()
+	interval := int64(0)
+	if seen {
+		interval = max(cost-prev.cost, 0)
+	}
+	if g.cfg.Limits != nil {
+		l, err := g.cfg.Limits.FindSessionLimit(g.ctx, s.ID)
+		switch {
+		case err == nil && l.Reached(s):
+			return "driver's limit reached"
+		case err != nil && !volt.IsCode(err, volt.ENOTFOUND):
+			g.log.Error("guard: session limit", "session", s.ID, "err", err)
+		}
+	}
+	if g.cfg.Wallets != nil {
+		stop, err := g.cfg.Wallets.GuardSession(g.ctx, s, interval)
+		if err != nil {
+			g.log.Error("guard: credit check", "session", s.ID, "err", err)
+			return ""
+		}
+		if stop {
+			return "credit exhausted"
+		}
+	}
+	return ""
+}
+
+// stop sends RemoteStopTransaction, retrying a failure or a Rejected answer
+// with backoff. Having given up, it lets a later reading try again.
+func (g *Guard) stop(s *volt.Session, reason string) {
+	defer g.wg.Done()
+	delay := g.cfg.RetryDelay
+	for try := 0; try <= g.cfg.Retries; try++ {
+		if try > 0 {
+			select {
+			case <-g.ctx.Done():
+				return
+			case <-time.After(delay):
+			}
+			delay *= 2
+		}
+		ctx, cancel := context.WithTimeout(g.ctx, g.cfg.CallTimeout)
+		raw, err := g.cfg.Commander.Call(ctx, s.CPID, "RemoteStopTransaction", map[string]any{"transactionId": s.TransactionID})
+		cancel()
+		if err == nil && accepted(raw) {
+			g.log.Info("guard: session stopped", "session", s.ID, "cpid", s.CPID, "transactionId", s.TransactionID, "reason", reason)
+			return
+		}
+		g.log.Warn("guard: stop not accepted", "session", s.ID, "cpid", s.CPID, "try", try+1, "reason", reason, "err", err, "answer", string(raw))
+	}
+	g.mu.Lock()
+	delete(g.stopping, s.ID)
+	g.mu.Unlock()
+}
