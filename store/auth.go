@@ -143,8 +143,8 @@ func ActorOfUser(ctx context.Context, db *DB, userID, email string, superAdmin b
 	return a, nil
 }
 
-func hostGroupIDs(ctx context.Context, db *DB, hostID string) ([]string, error) {
-	rows, err := db.Query(ctx, `SELECT charger_group_id FROM host_charger_groups WHERE host_id = ? ORDER BY charger_group_id`, hostID)
+func hostGroupIDs(ctx context.Context, q querier, hostID string) ([]string, error) {
+	rows, err := q.Query(ctx, `SELECT charger_group_id FROM host_charger_groups WHERE host_id = ? ORDER BY charger_group_id`, hostID)
 	if err != nil {
 		return nil, fmt.Errorf("host %s groups: %w", hostID, err)
 	}

@@ -30,6 +30,20 @@ type SessionPricer interface {
 	Price(s *volt.Session, u volt.Usage) (*volt.Cost, error)
 }
 
+// StartGate is the seam through which the money layer admits a start it has
+// to pay for (the charging store never imports the money code): a user's
+// idTag that DecideAuthorization accepts, not for free vend. It is asked
+// outside every transaction of the charging store, since it may write and
+// call a payment provider (a card pre-authorisation).
+type StartGate interface {
+	// AdmitStart returns "" when the start of userID on the charger's
+	// connector will be paid (a hold already placed for it, credit at the
+	// CPO's minimum, a card on file now pre-authorised), else the reason it
+	// will not. connectorID 0 is an Authorize, whose connector is not known
+	// yet: nothing is held then.
+	AdmitStart(ctx context.Context, userID, cpid string, connectorID int) (refusal string, err error)
+}
+
 // ChargingService implements volt.ChargingService on the SQL store: the state
 // of chargers, connectors, sessions and CDRs as OCPP reports it. Every method
 // runs in one transaction and keeps nothing in memory, so a restart loses
@@ -44,6 +58,9 @@ type ChargingService struct {
 
 	// Pricer prices sessions; nil leaves costs empty.
 	Pricer SessionPricer
+	// Gate admits starts that must be paid for; nil admits every start the
+	// authorisation rule accepts.
+	Gate StartGate
 	// OfflineStartAfter is how much older than its receipt a start may be
 	// before it is flagged offline_start (default 5 minutes).
 	OfflineStartAfter time.Duration

@@ -17,18 +17,44 @@ import (
 // charger_group_access table (charger_group_id, usergroup_id).
 func (s *ChargingService) AuthorizeIDTag(ctx context.Context, cpid, idTag string) (volt.AuthResult, error) {
 	var res volt.AuthResult
+	var ch *chargerFacts
+	tag := volt.NormalizeIDTag(idTag)
 	err := s.db.WithTx(ctx, func(tx *Tx) error {
-		ch, err := chargerOf(ctx, tx, cpid)
-		if err != nil {
+		var err error
+		if ch, err = chargerOf(ctx, tx, cpid); err != nil {
 			return err
 		}
-		res, err = s.authorize(ctx, tx, ch, volt.NormalizeIDTag(idTag), 0)
+		res, err = s.authorize(ctx, tx, ch, tag, 0, "")
 		return err
 	})
 	if err != nil {
 		return volt.AuthResult{}, fmt.Errorf("authorize idTag at %s: %w", cpid, err)
 	}
+	if refusal := s.admit(ctx, res, cpid, 0); refusal != "" {
+		err = s.db.WithTx(ctx, func(tx *Tx) error {
+			var err error
+			res, err = s.authorize(ctx, tx, ch, tag, 0, refusal)
+			return err
+		})
+		if err != nil {
+			return volt.AuthResult{}, fmt.Errorf("authorize idTag at %s: %w", cpid, err)
+		}
+	}
 	return res, nil
+}
+
+// admit asks the Gate whether an accepted start is paid for, and returns
+// the refusal ("" to admit). A gate that fails refuses: the start cannot be
+// paid for, and the charger must always get an answer.
+func (s *ChargingService) admit(ctx context.Context, res volt.AuthResult, cpid string, connectorID int) string {
+	if s.Gate == nil || res.Status != volt.AuthAccepted || res.FreeVend || res.UserID == "" {
+		return ""
+	}
+	refusal, err := s.Gate.AdmitStart(ctx, res.UserID, cpid, connectorID)
+	if err != nil {
+		return "payment check failed: " + volt.ErrorMessage(err)
+	}
+	return refusal
 }
 
 // chargerOf reads the charger's place in the hierarchy without locking it.
@@ -47,10 +73,11 @@ func chargerOf(ctx context.Context, tx *Tx, cpid string) (*chargerFacts, error) 
 // authorize gathers the facts about idTag (normalised) at the charger and
 // decides. connectorID is the connector being started on: an active session
 // there is not "elsewhere" (it is about to be closed). -1 skips the
-// ConcurrentTx check (a stop). Only accepted sessions count as concurrent: a
+// ConcurrentTx check (a stop). payRefusal is the Gate's answer, if asked.
+// Only accepted sessions count as concurrent: a
 // refused start is about to be stopped by its charger.
-func (s *ChargingService) authorize(ctx context.Context, tx *Tx, ch *chargerFacts, idTag string, connectorID int) (volt.AuthResult, error) {
-	f := volt.AuthFacts{Charger: ch.ref(), Now: tx.Now()}
+func (s *ChargingService) authorize(ctx context.Context, tx *Tx, ch *chargerFacts, idTag string, connectorID int, payRefusal string) (volt.AuthResult, error) {
+	f := volt.AuthFacts{Charger: ch.ref(), Now: tx.Now(), PaymentRefusal: payRefusal}
 	var blocked, disabled bool
 	var expires sql.NullInt64
 	err := tx.QueryRow(ctx, `SELECT c.user_id, c.blocked, c.expires_at, u.disabled
@@ -117,9 +144,23 @@ func engineerGrants(ctx context.Context, tx *Tx, userID string) ([]volt.Grant, e
 			return nil, fmt.Errorf("engineer usergroups: %w", mapError(err))
 		}
 		g.Role, g.OwnerID, g.HostID = volt.RoleEngineer, owner.String, host.String
-		// TODO(auth): a host engineer's charger groups are not resolved, so a
-		// host-scoped engineer gets no free vend.
 		grants = append(grants, g.Grant())
 	}
-	return grants, mapError(rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, mapError(err)
+	}
+	rows.Close()
+	// A host-scoped engineer covers the host's charger groups: resolve them
+	// (after the rows are closed: one statement at a time on a transaction).
+	for i := range grants {
+		if grants[i].HostID == "" {
+			continue
+		}
+		ids, err := hostGroupIDs(ctx, tx, grants[i].HostID)
+		if err != nil {
+			return nil, err
+		}
+		grants[i].ChargerGroupIDs = ids
+	}
+	return grants, nil
 }

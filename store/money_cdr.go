@@ -45,6 +45,7 @@ func (m *MoneyService) OnCDR(ctx context.Context, cdr *volt.CDR) error {
 	}
 	var p *volt.Payment
 	var at *attempt
+	var f *cdrFacts
 	err := m.db.WithTx(ctx, func(tx *Tx) error {
 		if tx.Dialect() == Postgres {
 			// Settlements of one session queue here: without the lock a
@@ -54,15 +55,23 @@ func (m *MoneyService) OnCDR(ctx context.Context, cdr *volt.CDR) error {
 				return fmt.Errorf("lock session %s: %w", cdr.SessionID, err)
 			}
 		}
-		f, err := cdrFactsOf(ctx, tx, cdr.SessionID)
-		if err != nil {
+		var err error
+		if f, err = cdrFactsOf(ctx, tx, cdr.SessionID); err != nil {
 			return err
 		}
 		if p, err = boundPayment(ctx, tx, cdr); err != nil {
 			return err
 		}
 		if p == nil {
-			return m.chargeCredit(ctx, tx, f)
+			if err := m.chargeCredit(ctx, tx, f); err != nil {
+				return err
+			}
+			if isCardMethod(f.Method) {
+				// Its hold is not authorised yet (a retried
+				// authorisation): the sweep tries again later.
+				return nil
+			}
+			return markSettled(ctx, tx, f.ID)
 		}
 		if f.Cost.Currency != "" && f.Cost.Currency != p.Currency {
 			return volt.Errorf(volt.EUNPROCESSABLE, "CDR %s is priced in %s, its payment in %s.", f.ID, f.Cost.Currency, p.Currency)
@@ -74,13 +83,42 @@ func (m *MoneyService) OnCDR(ctx context.Context, cdr *volt.CDR) error {
 		}
 		return err
 	})
-	if err != nil || at == nil || at.State == attemptSucceeded || at.State == attemptRefused {
-		if err != nil {
-			return fmt.Errorf("settle CDR of session %s: %w", cdr.SessionID, err)
-		}
+	if err != nil {
+		return fmt.Errorf("settle CDR of session %s: %w", cdr.SessionID, err)
+	}
+	if at == nil {
 		return nil
 	}
-	return m.rerun(ctx, at, p)
+	var perr error
+	if at.State != attemptSucceeded && at.State != attemptRefused {
+		perr = m.rerun(ctx, at, p)
+	}
+	// Settled, or left to RetryFailed (an outage): the sweep is done with it.
+	if perr == nil || volt.IsCode(perr, volt.EUNAVAILABLE) {
+		if err := m.db.WithTx(ctx, func(tx *Tx) error { return markSettled(ctx, tx, f.ID) }); err != nil {
+			return errors.Join(perr, err)
+		}
+	}
+	return perr
+}
+
+// markSettled records that a CDR's settlement ran, so the sweep skips it.
+func markSettled(ctx context.Context, tx *Tx, cdrID string) error {
+	_, err := tx.Exec(ctx, `INSERT INTO cdr_settlements (cdr_id, settled_at) VALUES (?, ?) ON CONFLICT DO NOTHING`, cdrID, tx.NowMS())
+	if err != nil {
+		return fmt.Errorf("mark CDR %s settled: %w", cdrID, err)
+	}
+	return nil
+}
+
+// isCardMethod reports whether a session's payment method is a card
+// payment (a hold captured at the CDR).
+func isCardMethod(method string) bool {
+	switch volt.PaymentKind(method) {
+	case volt.PaymentPAYG, volt.PaymentGuest, volt.PaymentContactless, volt.PaymentCardOnFile:
+		return true
+	}
+	return false
 }
 
 // boundPayment returns the payment of the CDR's session, binding the one

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math/big"
 	"strconv"
@@ -104,13 +106,19 @@ func (s *ChargingService) recordMeter(ctx context.Context, tx *Tx, r volt.MeterR
 			connector = sess.ConnectorID
 		}
 	}
-	if err := s.insertSamples(ctx, tx, sessionID, r.CPID, connector, r.TransactionID, r.Samples); err != nil {
+	fresh, err := firstDelivery(ctx, tx, r)
+	if err != nil {
 		return nil, err
+	}
+	if fresh {
+		if err := s.insertSamples(ctx, tx, sessionID, r.CPID, connector, r.TransactionID, r.Samples); err != nil {
+			return nil, err
+		}
 	}
 	if sess == nil {
 		return nil, nil
 	}
-	if sess.Status != volt.SessionActive || !s.applyReadings(sess, r.Samples) {
+	if !fresh || sess.Status != volt.SessionActive || !s.applyReadings(sess, r.Samples) {
 		return sess.result(), nil
 	}
 	cost, err := s.price(ctx, tx, &sess.Session, nil)
@@ -128,7 +136,7 @@ func (s *ChargingService) recordMeter(ctx context.Context, tx *Tx, r volt.MeterR
 // samples (and power and state of charge with it) and reports whether it did.
 func (s *ChargingService) applyReadings(sess *sessionRow, samples []volt.MeterSample) bool {
 	reg, ok := newestRegister(samples, sess.StartedAt)
-	if !ok || (sess.LastMeterAt != nil && !reg.at.After(*sess.LastMeterAt)) {
+	if !ok || (sess.LastMeterAt != nil && !laterReading(reg, register{wh: sess.LastMeterWh, at: *sess.LastMeterAt})) {
 		return false
 	}
 	at := reg.at
@@ -182,11 +190,19 @@ func newestRegister(samples []volt.MeterSample, notBefore time.Time) (register, 
 		if err != nil {
 			continue
 		}
-		if !found || smp.Timestamp.After(best.at) {
-			best, found = register{wh: wh, at: smp.Timestamp.UTC().Truncate(time.Millisecond)}, true
+		if r := (register{wh: wh, at: smp.Timestamp.UTC().Truncate(time.Millisecond)}); !found || laterReading(r, best) {
+			best, found = r, true
 		}
 	}
 	return best, found
+}
+
+// laterReading reports whether register reading r comes after prev: taken
+// later, or at the same time stamp with a larger value. Chargers send whole
+// seconds (ocpp-go), so two readings of one second differ only by value, and
+// a register never runs backwards within a session.
+func laterReading(r, prev register) bool {
+	return r.at.After(prev.at) || (r.at.Equal(prev.at) && r.wh > prev.wh)
 }
 
 // firstRegister returns the oldest parseable register reading of samples.
@@ -261,10 +277,37 @@ func decimalRound(v string, scale int64) (int64, error) {
 	return q.Int64(), nil
 }
 
+// firstDelivery records the digest of a MeterValues message and reports
+// whether it is the first delivery: a message the charger resends after a
+// lost answer has the same connector, transaction and samples, so the same
+// digest, and is not stored again. A message without samples stores nothing
+// and is always "first".
+func firstDelivery(ctx context.Context, tx *Tx, r volt.MeterReport) (bool, error) {
+	if len(r.Samples) == 0 {
+		return true, nil
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%d|", r.ConnectorID)
+	if r.TransactionID != nil {
+		fmt.Fprintf(h, "%d", *r.TransactionID)
+	}
+	for _, smp := range r.Samples {
+		fmt.Fprintf(h, "|%d|%q|%q|%q|%q|%q|%q|%q", smp.Timestamp.UnixMilli(), smp.Measurand, smp.Phase, smp.Location,
+			smp.Context, smp.Unit, smp.Format, smp.Value)
+	}
+	res, err := tx.Exec(ctx, `INSERT INTO meter_messages (cpid, digest, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+		r.CPID, hex.EncodeToString(h.Sum(nil)), tx.NowMS())
+	if err != nil {
+		return false, fmt.Errorf("record meter message: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("record meter message: %w", mapError(err))
+	}
+	return n > 0, nil
+}
+
 // insertSamples stores samples as sent, in multi-row INSERTs.
-// TODO(charging): a MeterValues message resent after a lost answer stores its
-// samples twice (the session itself is unaffected: a reading not newer than
-// the last changes nothing); dedupe if reports need exact sample counts.
 func (s *ChargingService) insertSamples(ctx context.Context, tx *Tx, sessionID, cpid string, connectorID int, txID *int64, samples []volt.MeterSample) error {
 	var tid any
 	if txID != nil {

@@ -25,10 +25,14 @@ const maxTxIDAttempts = 16
 // flagged offline_start. An active session on the same connector is closed
 // first as a zombie: the charger is authoritative about its connector.
 func (s *ChargingService) StartTransaction(ctx context.Context, r volt.StartRequest) (*volt.StartResult, error) {
+	refusal, err := s.admitStart(ctx, r)
+	if err != nil {
+		return nil, fmt.Errorf("start transaction on %s/%d: %w", r.CPID, r.ConnectorID, err)
+	}
 	var res *volt.StartResult
-	err := s.db.WithTx(ctx, func(tx *Tx) error {
+	err = s.db.WithTx(ctx, func(tx *Tx) error {
 		var err error
-		res, err = s.startTx(ctx, tx, r)
+		res, err = s.startTx(ctx, tx, r, refusal)
 		return err
 	})
 	if err != nil {
@@ -37,7 +41,37 @@ func (s *ChargingService) StartTransaction(ctx context.Context, r volt.StartRequ
 	return res, nil
 }
 
-func (s *ChargingService) startTx(ctx context.Context, tx *Tx, r volt.StartRequest) (*volt.StartResult, error) {
+// admitStart asks the Gate, before the start's transaction, whether the
+// start is paid for: only for a start that is not a replay and that the
+// authorisation rule accepts. It returns the refusal, "" to admit.
+func (s *ChargingService) admitStart(ctx context.Context, r volt.StartRequest) (string, error) {
+	if s.Gate == nil {
+		return "", nil
+	}
+	var auth volt.AuthResult
+	err := s.db.WithTx(ctx, func(tx *Tx) error {
+		ch, err := chargerOf(ctx, tx, r.CPID)
+		if err != nil {
+			return err
+		}
+		idTag := volt.NormalizeIDTag(r.IDTag)
+		at := r.At.UTC().Truncate(time.Millisecond)
+		if r.At.IsZero() {
+			at = tx.Now()
+		}
+		if prev, err := s.findStartReplay(ctx, tx, r.CPID, r.ConnectorID, idTag, r.MeterStart, at); err != nil || prev != nil {
+			return err // a replay is answered as the first time
+		}
+		auth, err = s.authorize(ctx, tx, ch, idTag, r.ConnectorID, "")
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	return s.admit(ctx, auth, r.CPID, r.ConnectorID), nil
+}
+
+func (s *ChargingService) startTx(ctx context.Context, tx *Tx, r volt.StartRequest, payRefusal string) (*volt.StartResult, error) {
 	ch, err := lockCharger(ctx, tx, r.CPID)
 	if err != nil {
 		return nil, err
@@ -50,7 +84,7 @@ func (s *ChargingService) startTx(ctx context.Context, tx *Tx, r volt.StartReque
 	if prev, err := s.findStartReplay(ctx, tx, r.CPID, r.ConnectorID, idTag, r.MeterStart, at); err != nil || prev != nil {
 		return replayedStart(prev), err
 	}
-	auth, err := s.authorize(ctx, tx, ch, idTag, r.ConnectorID)
+	auth, err := s.authorize(ctx, tx, ch, idTag, r.ConnectorID, payRefusal)
 	if err != nil {
 		return nil, err
 	}

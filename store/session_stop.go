@@ -49,7 +49,7 @@ func (s *ChargingService) stopTx(ctx context.Context, tx *Tx, r volt.StopRequest
 	}
 	res := &volt.StopResult{}
 	if r.IDTag != "" {
-		auth, err := s.authorize(ctx, tx, ch, volt.NormalizeIDTag(r.IDTag), -1)
+		auth, err := s.authorize(ctx, tx, ch, volt.NormalizeIDTag(r.IDTag), -1, "")
 		if err != nil {
 			return nil, err
 		}

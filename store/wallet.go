@@ -7,14 +7,42 @@ import (
 	"github.com/volt-ev/volt"
 )
 
-// canSeeWallet allows the user themself and super admins (system jobs).
-// TODO(money): let CPO support staff read wallets of their drivers once
-// users carry a CPO scope the store can check here.
+// canSeeWallet allows the user themself and super admins (system jobs): the
+// rule for moving money in or out (top-up, card on file).
 func canSeeWallet(a *volt.Actor, userID string) error {
 	if a.SuperAdmin || (a.UserID != "" && a.UserID == userID) {
 		return nil
 	}
 	return volt.Errorf(volt.ENOTFOUND, "Wallet of %q not found.", userID)
+}
+
+// canReadWallet allows what canSeeWallet allows, and CPO admins and support
+// staff reading the wallet of one of their drivers: a user whose CPO (a
+// whitelabel driver, a guest) or one of whose usergroups' CPOs they have
+// support rights on. Anyone else gets ENOTFOUND.
+func canReadWallet(ctx context.Context, q querier, a *volt.Actor, userID string) error {
+	if canSeeWallet(a, userID) == nil {
+		return nil
+	}
+	rows, err := q.Query(ctx, `SELECT cpo_id FROM users WHERE id = ? AND cpo_id IS NOT NULL
+		UNION SELECT g.cpo_id FROM usergroups g JOIN memberships m ON m.usergroup_id = g.id WHERE m.user_id = ?`, userID, userID)
+	if err != nil {
+		return fmt.Errorf("CPOs of %s: %w", userID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var cpo string
+		if err := rows.Scan(&cpo); err != nil {
+			return fmt.Errorf("CPOs of %s: %w", userID, mapError(err))
+		}
+		if cpo != "" && a.Can(volt.PermSupport, volt.Ref{CPOID: cpo}) {
+			return nil
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("CPOs of %s: %w", userID, mapError(err))
+	}
+	return canSeeWallet(a, userID)
 }
 
 // FindWallet returns a user's wallet in a currency: its balance is the sum of
@@ -24,7 +52,7 @@ func (m *MoneyService) FindWallet(ctx context.Context, userID, currency string) 
 	if err != nil {
 		return nil, err
 	}
-	if err := canSeeWallet(a, userID); err != nil {
+	if err := canReadWallet(ctx, m.db, a, userID); err != nil {
 		return nil, err
 	}
 	if !volt.ValidCurrency(currency) {
@@ -43,7 +71,7 @@ func (m *MoneyService) WalletHistory(ctx context.Context, userID string, page vo
 	if err != nil {
 		return nil, 0, err
 	}
-	if err := canSeeWallet(a, userID); err != nil {
+	if err := canReadWallet(ctx, m.db, a, userID); err != nil {
 		return nil, 0, err
 	}
 	w := &where{}
