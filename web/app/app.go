@@ -49,6 +49,14 @@ type Config struct {
 	Tariffs   volt.TariffService
 	Payments  volt.PaymentService // nil: card and guest payments unavailable
 	Wallets   volt.WalletService  // nil: credit unavailable
+	// Limits keeps drivers' session limits; the guard (cmd/voltd) stops a
+	// session at its limit. Nil: limits are kept in memory and the app
+	// stops sessions at them itself (lost on restart).
+	Limits volt.SessionLimits
+	// ReceiptsBySettlement is true when guests' receipts are e-mailed by
+	// the settlement job once the payment is captured (cmd/voltd): the app
+	// then sends none on cdr.created.
+	ReceiptsBySettlement bool
 	Commander volt.ChargerCommander
 	Bus       volt.EventBus
 	Logger    *slog.Logger

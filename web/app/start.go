@@ -28,9 +28,7 @@ type intent struct {
 
 // limitRule is where Volt stops a session for the driver: at an energy, or
 // at a cost (incl. VAT, minor units). Zero fields are not set.
-// TODO(app): limits live in memory, so a restart of this node forgets them
-// (the session then runs until the driver or the car stops it); persist them
-// with the session once the store has a place for them.
+// With Config.Limits it is kept in the store once the session starts.
 type limitRule struct {
 	Wh     int64
 	Amount int64
@@ -112,9 +110,7 @@ func (a *App) start(w http.ResponseWriter, r *http.Request, q *req) {
 	if msg := startRefusal(raw, err); msg != "" {
 		a.dropIntent(in.ID)
 		if in.PaymentID != "" {
-			// TODO(app): release the card hold at once when the payment
-			// service offers a release; until then the hold lapses.
-			a.log.Warn("app: start failed after pre-authorisation", "payment", in.PaymentID, "cpid", in.CPID)
+			a.releaseHold(in)
 		}
 		if err != nil && volt.ErrorCode(err) == volt.EINTERNAL {
 			a.log.Error("app: remote start", "cpid", in.CPID, "err", err)
@@ -123,6 +119,19 @@ func (a *App) start(w http.ResponseWriter, r *http.Request, q *req) {
 		return
 	}
 	http.Redirect(w, r, "/app/wait/"+in.ID, http.StatusSeeOther)
+}
+
+// releaseHold cancels the card hold of a start the charger refused, so the
+// driver's money is not held until it lapses.
+func (a *App) releaseHold(in *intent) {
+	r, ok := a.cfg.Payments.(volt.HoldReleaser)
+	if !ok {
+		a.log.Warn("app: start failed after pre-authorisation; the hold lapses", "payment", in.PaymentID, "cpid", in.CPID)
+		return
+	}
+	if _, err := r.Release(a.sys, in.PaymentID); err != nil {
+		a.log.Error("app: release the hold of a refused start", "payment", in.PaymentID, "cpid", in.CPID, "err", err)
+	}
 }
 
 // startRefusal turns the charger's answer into the reason a start failed,

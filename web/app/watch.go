@@ -44,7 +44,7 @@ func (a *App) follow(ctx context.Context, events <-chan volt.Event) {
 func (a *App) onEvent(ctx context.Context, e volt.Event) {
 	if e.Type == volt.EventCDRCreated {
 		var c volt.CDR
-		if decode(e.Data, &c) && c.UserID != "" {
+		if decode(e.Data, &c) && c.UserID != "" && !a.cfg.ReceiptsBySettlement {
 			go a.mailGuestReceipt(&c)
 		}
 		return
@@ -89,6 +89,12 @@ func (a *App) bindIntent(ctx context.Context, s *volt.Session) {
 		}
 	}
 	a.mu.Unlock()
+	if in != nil && in.Limit != nil && a.cfg.Limits != nil {
+		l := &volt.SessionLimit{SessionID: s.ID, EnergyWh: in.Limit.Wh, Amount: in.Limit.Amount, Currency: in.Limit.Cur}
+		if err := a.cfg.Limits.SetSessionLimit(a.sys, l); err != nil {
+			a.log.Error("app: keep session limit", "session", s.ID, "err", err)
+		}
+	}
 	if in == nil || in.PaymentID == "" || a.cfg.Payments == nil {
 		return
 	}
@@ -97,8 +103,12 @@ func (a *App) bindIntent(ctx context.Context, s *volt.Session) {
 	}
 }
 
-// enforceLimit stops a session that reached the driver's limit, once.
+// enforceLimit stops a session that reached the driver's limit, once,
+// when limits are kept in memory (with Config.Limits the guard does).
 func (a *App) enforceLimit(ctx context.Context, s *volt.Session) {
+	if a.cfg.Limits != nil {
+		return
+	}
 	a.mu.Lock()
 	rule := a.limits[s.ID]
 	hit := rule.reached(s) && !a.stopped[s.ID]
@@ -124,11 +134,20 @@ func (a *App) enforceLimit(ctx context.Context, s *volt.Session) {
 	}()
 }
 
-// limitOf returns the limit of a session, or nil.
+// limitOf returns the limit of a session, or nil: from memory, else from
+// the store (a limit set before a restart, or on another node).
 func (a *App) limitOf(sessionID string) *limitRule {
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.limits[sessionID]
+	l := a.limits[sessionID]
+	a.mu.Unlock()
+	if l != nil || a.cfg.Limits == nil {
+		return l
+	}
+	kept, err := a.cfg.Limits.FindSessionLimit(a.sys, sessionID)
+	if err != nil {
+		return nil
+	}
+	return &limitRule{Wh: kept.EnergyWh, Amount: kept.Amount, Cur: kept.Currency}
 }
 
 // mailGuestReceipt e-mails the receipt of a guest's session to the address
