@@ -36,7 +36,9 @@ func TestMoneyScenarios(t *testing.T) {
 			{"cdr total cost", "GET", "/api/v1/cdrs/{A.cdr}", ``, "A/cpo-staff", 200, []string{`"totalCost":{"currency":"GBP","exclVat":188,"inclVat":225,"vatRate":"0.2","components":[{"component":"energy","quantity":"7.5","unit":"kWh","inclVat":225,"exclVat":188}]}`}, nil},
 			{"driver's wallet", "GET", "/api/v1/wallets", ``, "A/driver", 200, []string{`"userId":"{A.driver}"`, `"balance":2000`, `"total":1`}, nil},
 			{"wallet with history", "GET", "/api/v1/wallets/{A.driver}", ``, "A/driver", 200, []string{`"id":"{A.driver}"`, `"balance":2000`, `"kind":"topup"`, `"amount":2000`}, nil},
-			{"operators do not read wallets yet", "GET", "/api/v1/wallets/{A.driver}", ``, "A/cpo-admin", 404, nil, nil},
+			{"CPO admin reads its driver's wallet", "GET", "/api/v1/wallets/{A.driver}", ``, "A/cpo-admin", 200, []string{`"balance":2000`}, nil},
+			{"support reads its driver's wallet", "GET", "/api/v1/wallets/{A.driver}", ``, "A/support", 200, []string{`"balance":2000`}, nil},
+			{"staff do not read wallets", "GET", "/api/v1/wallets/{A.driver}", ``, "A/cpo-staff", 404, nil, nil},
 			{"top up", "POST", "/api/v1/wallets/{A.driver}/top-ups", `{"amount":"12.50","currency":"GBP","card":"4242424242424242"}`, "A/driver|Idempotency-Key: k1", 201, []string{`"kind":"topup"`, `"state":"succeeded"`, `"amount":1250`}, nil},
 			{"balance after top-up", "GET", "/api/v1/wallets/{A.driver}", ``, "A/driver", 200, []string{`"balance":3250`}, nil},
 			{"declined card", "POST", "/api/v1/wallets/{A.driver}/top-ups", `{"amount":"5","currency":"GBP","card":"4000000000000002"}`, "A/driver|Idempotency-Key: k2", 422, []string{`"code":"unprocessable"`}, nil},
@@ -45,7 +47,8 @@ func TestMoneyScenarios(t *testing.T) {
 			{"driver reads own payment", "GET", "/api/v1/payments/{A.payment}", ``, "A/driver", 200, []string{`"id":"{A.payment}"`}, nil},
 			{"staff may not refund", "POST", "/api/v1/payments/{A.payment}/refund", `{"amount":"0.50","reason":"r"}`, "A/cpo-staff|Idempotency-Key: k4", 403, []string{`"code":"forbidden"`}, nil},
 			{"refund beyond capture", "POST", "/api/v1/payments/{A.payment}/refund", `{"amount":"2.26","reason":"too much"}`, "A/support|Idempotency-Key: k5", 400, []string{`"field":"amount"`}, nil},
-			{"listing payments needs the finder", "GET", "/api/v1/payments", ``, "A/cpo-admin", 501, []string{`"code":"not_implemented"`}, nil},
+			{"CPO admin lists its payments", "GET", "/api/v1/payments?sessionId={A.session}", ``, "A/cpo-admin", 200, []string{`"id":"{A.payment}"`, `"total":1`}, nil},
+			{"driver lists own payments", "GET", "/api/v1/payments?state=captured", ``, "A/driver", 200, []string{`"id":"{A.payment}"`}, nil},
 		})
 		refund := func(key string) (int, []byte) {
 			return e.doH("POST", "/api/v1/payments/"+e.A.Payment+"/refund", `{"amount":"0.50","reason":"connector fault"}`,
