@@ -92,7 +92,11 @@ func TestCreditStopsBeforeNegative(t *testing.T) {
 	var stoppedAt int64 = -1
 	for cost := int64(0); cost <= 1200; cost += 100 {
 		g.AfterMeterValues(context.Background(), session("s1", cost*10, cost))
-		waitFor(t, "reading checked", func() bool { w.mu.Lock(); defer w.mu.Unlock(); return len(w.intervals) > int(cost/100) || cmd.count() > 0 })
+		waitFor(t, "reading checked", func() bool {
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			return len(w.intervals) > int(cost/100) || cmd.count() > 0
+		})
 		if cmd.count() > 0 && stoppedAt < 0 {
 			stoppedAt = cost
 		}
