@@ -87,13 +87,12 @@ func printDemo(w io.Writer, url string, net *demoNetwork, simulated int) {
 }
 
 // startSettlement settles each CDR as soon as it is created (capture of a
-// card hold, or the wallet charge for credit) and retries failed provider
-// calls every minute. OnCDR is idempotent, so an event seen twice, or a retry
-// racing it, settles once.
-// TODO(money): a sweep over CDRs left unsettled when this subscriber was
-// dropped by the bus (it fell 256 events behind) or the node stopped between
-// the CDR commit and OnCDR; until then RetryFailed covers provider failures
-// only.
+// card hold, or the wallet charge for credit) and, every minute, retries
+// failed provider calls, settles the CDRs whose event was lost (the bus
+// dropped this subscriber, or the node stopped between the CDR commit and
+// OnCDR: SettleUnsettled) and e-mails guests' receipts once their payment
+// is settled (settleSweep). OnCDR is idempotent, so an event seen twice, or
+// the sweep racing it, settles once.
 func (m *Main) startSettlement(ctx context.Context, money *store.MoneyService) {
 	events, unsubscribe := m.Bus.Subscribe()
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -123,11 +122,7 @@ func (m *Main) startSettlement(ctx context.Context, money *store.MoneyService) {
 					m.Logger.Warn("settle CDR", "cdr", cdr.ID, "session", cdr.SessionID, "err", err)
 				}
 			case <-t.C:
-				if n, err := money.RetryFailed(sys); err != nil {
-					m.Logger.Error("retry failed payments", "err", err)
-				} else if n > 0 {
-					m.Logger.Info("retried failed payments", "count", n)
-				}
+				m.settleSweep(sys, money)
 			}
 		}
 	}()

@@ -11,6 +11,7 @@ import (
 	"github.com/volt-ev/volt/api"
 	"github.com/volt-ev/volt/audit"
 	"github.com/volt-ev/volt/gateway"
+	"github.com/volt-ev/volt/guard"
 	"github.com/volt-ev/volt/mail"
 	"github.com/volt-ev/volt/payment/sandbox"
 	"github.com/volt-ev/volt/payment/stripe"
@@ -27,6 +28,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	charging := store.NewChargingService(m.DB)
 	charging.Pricer = store.NewPricer(m.DB)
 	money := store.NewMoneyService(m.DB, m.paymentProvider(secret))
+	charging.Gate = money // starts on credit need the CPO's minimum, else a card hold
 	rec := audit.NewRecorder(store.NewAuditService(m.DB), m.Logger.With("component", "audit"))
 	chargers := audit.WrapChargers(store.NewChargerService(m.DB), rec)
 	m.Services = Services{
@@ -44,6 +46,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	}
 	s := &m.Services
 
+	var guarded *guard.Guard // set below: it stops sessions through the gateway
 	gw := gateway.New(gateway.Config{
 		Charging:          charging,
 		Reservations:      charging,
@@ -51,8 +54,16 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Logger:            m.Logger.With("component", "gateway"),
 		HeartbeatInterval: m.Config.Heartbeat,
 		CallTimeout:       m.Config.CallTimeout,
+		AfterMeterValues: func(ctx context.Context, sess *volt.Session) {
+			if guarded != nil {
+				guarded.AfterMeterValues(ctx, sess)
+			}
+		},
 	})
 	s.Commander = audit.WrapCommander(gw, chargers, rec)
+	guarded = guard.New(guard.Config{Wallets: money, Limits: charging, Commander: s.Commander,
+		Logger: m.Logger.With("component", "guard"), CallTimeout: m.Config.CallTimeout})
+	m.onClose(func(context.Context) error { return guarded.Close() })
 	m.Registry.MustRegister(gw.Collectors()...)
 	m.onClose(gw.Shutdown)
 	mux.Handle("GET /ocpp/{identity}", gw)
@@ -95,23 +106,26 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		TileURL:   m.Config.TileURL,
 	})))
 	mux.Handle("/app/", audit.Middleware(volt.AuditSourceApp, false)(app.New(app.Config{
-		Hierarchy:  s.Hierarchy,
-		Chargers:   s.Chargers,
-		Users:      s.Users,
-		Auth:       s.Auth,
-		Charging:   charging,
-		Tariffs:    s.Tariffs,
-		Payments:   money,
-		Wallets:    money,
-		Commander:  s.Commander,
-		Bus:        m.Bus,
-		Logger:     m.Logger.With("component", "app"),
-		Tickets:    s.Tickets,
-		SendMail:   m.mailer().Send,
-		SecretKey:  secret,
-		TileURL:    m.Config.TileURL,
-		LeafletJS:  web.AssetPath("vendor/leaflet/leaflet.js"),
-		LeafletCSS: web.AssetPath("vendor/leaflet/leaflet.css"),
+		Hierarchy: s.Hierarchy,
+		Chargers:  s.Chargers,
+		Users:     s.Users,
+		Auth:      s.Auth,
+		Charging:  charging,
+		Tariffs:   s.Tariffs,
+		Payments:  money,
+		Wallets:   money,
+		Limits:    charging,
+		Commander: s.Commander,
+		// Guests' receipts go out from startSettlement once captured.
+		ReceiptsBySettlement: true,
+		Bus:                  m.Bus,
+		Logger:               m.Logger.With("component", "app"),
+		Tickets:              s.Tickets,
+		SendMail:             m.mailer().Send,
+		SecretKey:            secret,
+		TileURL:              m.Config.TileURL,
+		LeafletJS:            web.AssetPath("vendor/leaflet/leaflet.js"),
+		LeafletCSS:           web.AssetPath("vendor/leaflet/leaflet.css"),
 	})))
 	mux.Handle("/static/", web.Static())
 	mux.Handle("GET /{$}", web.RootRedirect())
