@@ -46,9 +46,10 @@ func testMain(t *testing.T, dsn string) *Main {
 
 // client is a small REST client for the tests.
 type client struct {
-	t     *testing.T
-	base  string
-	token string
+	t      *testing.T
+	base   string
+	token  string
+	header http.Header // extra headers of the next requests
 }
 
 func (c *client) do(method, path string, body any, out any) (int, map[string]any) {
@@ -62,6 +63,9 @@ func (c *client) do(method, path string, body any, out any) (int, map[string]any
 	req.Header.Set("Content-Type", "application/json")
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	for k, v := range c.header {
+		req.Header[k] = v
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -139,6 +143,11 @@ func endToEnd(t *testing.T, dsn string) {
 	}
 	c.must("POST", "/api/v1/users", map[string]any{"email": "dana@example.com", "name": "Dana"}, 201, &user)
 	c.must("POST", "/api/v1/rfid-cards", map[string]any{"uid": "04a2b3c4", "userId": user.ID}, 201, nil)
+	// Dana pays from her wallet: an RFID start on credit needs the CPO's
+	// minimum (£5), so she tops up £20 first.
+	c.header = http.Header{"Idempotency-Key": {"e2e-topup"}}
+	c.must("POST", "/api/v1/wallets/"+user.ID+"/top-ups", map[string]any{"amount": "20.00", "currency": "GBP", "card": "4242424242424242"}, 201, nil)
+	c.header = nil
 
 	// A command to a charger that never connected answers at once.
 	if code, body := c.do("POST", "/api/v1/chargers/"+creds.CPID+"/commands/reset", map[string]any{"type": "Soft"}, nil); code != 409 || errCode(body) != "charger_offline" {
