@@ -122,27 +122,9 @@ func endToEnd(t *testing.T, dsn string) {
 	if res, err := http.Get(m.URL() + "/healthz"); err != nil || res.StatusCode != 200 {
 		t.Fatalf("healthz: %v %v", res, err)
 	}
-	c := &client{t: t, base: m.URL()}
-	var tok struct{ Token string }
-	c.must("POST", "/api/v1/auth/token", map[string]string{"email": "root@volt.test", "password": "root-password-123"}, 200, &tok)
-	c.token = tok.Token
-
-	var cpo, owner, site, group, user struct{ ID string }
-	c.must("POST", "/api/v1/cpos", map[string]any{"name": "E2E Charging"}, 201, &cpo)
-	c.must("POST", "/api/v1/owners", map[string]any{"cpoId": cpo.ID, "name": "E2E Owner"}, 201, &owner)
-	c.must("POST", "/api/v1/sites", map[string]any{"ownerId": owner.ID, "name": "E2E Site", "latitude": 51.45, "longitude": -2.59}, 201, &site)
-	c.must("POST", "/api/v1/charger-groups", map[string]any{"siteId": site.ID, "name": "Public bays"}, 201, &group)
-	var tariff struct{ ID string }
-	c.must("POST", "/api/v1/tariffs", map[string]any{"cpoId": cpo.ID, "name": "Public", "energyPricePerKwh": "0.45",
-		"sessionFee": "0.30", "vatRate": "0.20", "currency": "GBP"}, 201, &tariff)
-	c.must("POST", "/api/v1/tariff-assignments", map[string]any{"tariffId": tariff.ID, "usergroupId": "public", "chargerGroupId": group.ID}, 201, nil)
-	var creds struct{ CPID, OCPPIdentity, OCPPPassword string }
-	c.must("POST", "/api/v1/chargers", map[string]any{"chargerGroupId": group.ID}, 201, &creds)
-	if len(creds.CPID) != 6 || creds.OCPPPassword == "" {
-		t.Fatalf("onboarding answer %+v: want a six-digit CPID and a password", creds)
-	}
-	c.must("POST", "/api/v1/users", map[string]any{"email": "dana@example.com", "name": "Dana"}, 201, &user)
-	c.must("POST", "/api/v1/rfid-cards", map[string]any{"uid": "04a2b3c4", "userId": user.ID}, 201, nil)
+	c := rootClient(t, m)
+	est := newEstate(t, c, "0.45", "0.30")
+	creds, user := est.creds, est.user
 	// Dana pays from her wallet: an RFID start on credit needs the CPO's
 	// minimum (£5), so she tops up £20 first.
 	c.header = http.Header{"Idempotency-Key": {"e2e-topup"}}
@@ -248,6 +230,44 @@ func endToEnd(t *testing.T, dsn string) {
 	if code, _ := c.do("POST", "/api/v1/chargers/"+creds.CPID+"/commands/launch-rocket", map[string]any{}, nil); code != 404 {
 		t.Fatalf("unknown command: %d, want 404", code)
 	}
+}
+
+// rootClient signs in as the bootstrap Super Admin.
+func rootClient(t *testing.T, m *Main) *client {
+	t.Helper()
+	c := &client{t: t, base: m.URL()}
+	var tok struct{ Token string }
+	c.must("POST", "/api/v1/auth/token", map[string]string{"email": "root@volt.test", "password": "root-password-123"}, 200, &tok)
+	c.token = tok.Token
+	return c
+}
+
+// estate is a CPO with one site, a public charger group priced by a Public
+// tariff, an onboarded charger and a driver with an RFID card (04A2B3C4).
+type estate struct {
+	cpo, group, tariff struct{ ID string }
+	user               struct{ ID string }
+	creds              struct{ CPID, OCPPIdentity, OCPPPassword string }
+}
+
+func newEstate(t *testing.T, c *client, perKWh, sessionFee string) *estate {
+	t.Helper()
+	e := &estate{}
+	var owner, site struct{ ID string }
+	c.must("POST", "/api/v1/cpos", map[string]any{"name": "E2E Charging"}, 201, &e.cpo)
+	c.must("POST", "/api/v1/owners", map[string]any{"cpoId": e.cpo.ID, "name": "E2E Owner"}, 201, &owner)
+	c.must("POST", "/api/v1/sites", map[string]any{"ownerId": owner.ID, "name": "E2E Site", "latitude": 51.45, "longitude": -2.59}, 201, &site)
+	c.must("POST", "/api/v1/charger-groups", map[string]any{"siteId": site.ID, "name": "Public bays"}, 201, &e.group)
+	c.must("POST", "/api/v1/tariffs", map[string]any{"cpoId": e.cpo.ID, "name": "Public", "energyPricePerKwh": perKWh,
+		"sessionFee": sessionFee, "vatRate": "0.20", "currency": "GBP"}, 201, &e.tariff)
+	c.must("POST", "/api/v1/tariff-assignments", map[string]any{"tariffId": e.tariff.ID, "usergroupId": "public", "chargerGroupId": e.group.ID}, 201, nil)
+	c.must("POST", "/api/v1/chargers", map[string]any{"chargerGroupId": e.group.ID}, 201, &e.creds)
+	if len(e.creds.CPID) != 6 || e.creds.OCPPPassword == "" {
+		t.Fatalf("onboarding answer %+v: want a six-digit CPID and a password", e.creds)
+	}
+	c.must("POST", "/api/v1/users", map[string]any{"email": "dana@example.com", "name": "Dana"}, 201, &e.user)
+	c.must("POST", "/api/v1/rfid-cards", map[string]any{"uid": "04a2b3c4", "userId": e.user.ID}, 201, nil)
+	return e
 }
 
 func waitSession(t *testing.T, c *client, cpid string, connector int) int64 {
