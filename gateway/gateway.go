@@ -58,6 +58,14 @@ type Config struct {
 	InboxSize int
 	// MaxMessageSize is the largest frame read, in bytes. Default 1 MiB.
 	MaxMessageSize int64
+	// MaxConnections is the number of live connections above which upgrade
+	// requests are answered 503 with Retry-After, before authentication.
+	// Each connection holds an open file; a process at its open-file limit
+	// can no longer accept any request nor open its database files, so the
+	// gateway keeps FileReserve files free. Default: the process's soft
+	// RLIMIT_NOFILE minus 256 (unlimited where unknown); negative:
+	// unlimited. Requests in flight may pass it by a few.
+	MaxConnections int
 
 	// RateWindow is the window of the auth failure limiter. Default 1 min.
 	RateWindow time.Duration
@@ -106,6 +114,11 @@ func (c *Config) setDefaults() {
 	if c.MaxMessageSize <= 0 {
 		c.MaxMessageSize = 1 << 20
 	}
+	if c.MaxConnections == 0 {
+		if limit := openFileLimit(); limit > FileReserve {
+			c.MaxConnections = limit - FileReserve
+		}
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -150,7 +163,7 @@ type slot struct {
 type stats struct {
 	callsIn, callsOut, answersDropped       atomic.Uint64
 	slowConsumers, frameLogDrops, authFails atomic.Uint64
-	rateLimited, replaced, stale            atomic.Uint64
+	rateLimited, replaced, stale, refused   atomic.Uint64
 	conns                                   atomic.Int64
 }
 
@@ -166,6 +179,7 @@ type Stats struct {
 	RateLimited    uint64 // upgrade requests answered 429
 	Replaced       uint64 // connections closed by a newer one of the same charger
 	Stale          uint64 // connections closed for lack of traffic
+	RefusedFull    uint64 // upgrade requests answered 503 at MaxConnections
 }
 
 // New returns a Gateway serving OCPP 1.6. It starts the background message
@@ -228,6 +242,7 @@ func (g *Gateway) Stats() Stats {
 		RateLimited:    g.stats.rateLimited.Load(),
 		Replaced:       g.stats.replaced.Load(),
 		Stale:          g.stats.stale.Load(),
+		RefusedFull:    g.stats.refused.Load(),
 	}
 }
 
@@ -317,6 +332,21 @@ func (g *Gateway) publish(e volt.Event) {
 }
 
 // track counts a live connection (registered or not) for Shutdown.
+// FileReserve is the number of open files the default MaxConnections leaves
+// to the rest of the process: database files and connections, listeners,
+// API and portal requests.
+const FileReserve = 256
+
+// full reports whether the gateway holds MaxConnections connections.
+func (g *Gateway) full() bool {
+	if g.cfg.MaxConnections <= 0 {
+		return false
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.nconns >= g.cfg.MaxConnections
+}
+
 func (g *Gateway) track(delta int) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()

@@ -37,6 +37,8 @@ var metricDescs = []metricDesc{
 		func(s Stats) float64 { return float64(s.Replaced) }},
 	{prometheus.NewDesc("volt_ocpp_stale_total", "Connections closed for lack of traffic.", nil, nil), prometheus.CounterValue,
 		func(s Stats) float64 { return float64(s.Stale) }},
+	{prometheus.NewDesc("volt_ocpp_refused_full_total", "Upgrade requests refused with 503 at the connection limit.", nil, nil), prometheus.CounterValue,
+		func(s Stats) float64 { return float64(s.RefusedFull) }},
 }
 
 type collector struct{ g *Gateway }

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -33,6 +34,14 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	identity, ok := identityOf(r)
 	if !ok {
 		http.Error(w, "bad charger identity", http.StatusBadRequest)
+		return
+	}
+	if g.full() {
+		// Refused before authentication (a database read) and with jitter,
+		// so that the chargers refused in a storm come back spread out.
+		g.stats.refused.Add(1)
+		w.Header().Set("Retry-After", strconv.Itoa(30+rand.IntN(60)))
+		http.Error(w, "connection limit reached", http.StatusServiceUnavailable)
 		return
 	}
 	remote := remoteHost(r.RemoteAddr)

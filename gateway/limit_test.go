@@ -1,0 +1,49 @@
+package gateway
+
+import (
+	"net/http"
+	"strconv"
+	"testing"
+)
+
+func TestConnectionLimitRefusesCleanly(t *testing.T) {
+	h := newHarness(t, func(c *Config) { c.MaxConnections = 2 })
+	first := h.connect("CP-1", "secret-1")
+	h.connect("CP-2", "secret-2")
+	// CP-3 is unknown to the fake: a 401 would mean the request was
+	// authenticated (a database read) before being refused.
+	_, resp, err := h.dialRaw("CP-3", "secret-3", "ocpp1.6")
+	if err == nil {
+		t.Fatal("a third connection was upgraded past MaxConnections 2")
+	}
+	if resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("status %v, want 503", resp)
+	}
+	if s, _ := strconv.Atoi(resp.Header.Get("Retry-After")); s < 30 || s >= 90 {
+		t.Errorf("Retry-After %q, want 30..89 s", resp.Header.Get("Retry-After"))
+	}
+	if got := h.g.Stats().RefusedFull; got != 1 {
+		t.Errorf("RefusedFull = %d, want 1", got)
+	}
+	// A slot freed is a slot offered again.
+	first.ws.Close()
+	waitFor(t, "the first connection to end", func() bool { return !h.g.full() })
+	h.connect("CP-1", "secret-1")
+}
+
+func TestDefaultConnectionLimitKeepsFilesInReserve(t *testing.T) {
+	limit := openFileLimit()
+	if limit <= FileReserve {
+		t.Skipf("open-file limit %d unknown or too small", limit)
+	}
+	g := New(Config{Charging: newFake()})
+	defer g.Shutdown(t.Context())
+	if g.cfg.MaxConnections != limit-FileReserve {
+		t.Fatalf("default MaxConnections %d, want %d (limit %d - reserve %d)", g.cfg.MaxConnections, limit-FileReserve, limit, FileReserve)
+	}
+	if g := New(Config{Charging: newFake(), MaxConnections: -1}); g.full() {
+		t.Fatal("negative MaxConnections is not unlimited")
+	} else {
+		g.Shutdown(t.Context())
+	}
+}
