@@ -93,7 +93,26 @@ type LoadOptions struct {
 	StormAfter     time.Duration
 	// EndAfterStorm ends the run once the storm is over.
 	EndAfterStorm bool
-	Out           io.Writer
+	// SteadySessions plays sessions from the steady state (see
+	// steadyDriver) instead of the Fleet's drivers: the share of connectors
+	// given by Fleet.SessionLength and SessionEvery charges from the start.
+	SteadySessions bool
+	// MeterFlood makes every connector start a transaction and send
+	// MeterValues back to back, each once the previous one is answered
+	// (Fleet sessions are off). The MeterValues begin once every connector
+	// has its transaction; FloodStarts bounds the StartTransactions in
+	// flight meanwhile (default 2). At the end the transactions are stopped.
+	MeterFlood  bool
+	FloodStarts int
+	// Warmup leaves the calls of the first Warmup out of the summary's
+	// percentiles (the periodic lines show every call).
+	Warmup time.Duration
+	// Transactions, when set, receives at the end one CSV line per
+	// transaction the chargers started (see txLedger.writeCSV), after the
+	// chargers' outboxes drained (at most DrainTimeout, default 30s).
+	Transactions io.Writer
+	DrainTimeout time.Duration
+	Out          io.Writer
 }
 
 // LoadReport is the outcome of RunLoad.
@@ -104,82 +123,204 @@ type LoadReport struct {
 	Elapsed          time.Duration
 	AllOnlineAfter   time.Duration // from start until every charger was on line; 0 if never
 	StormRecovery    time.Duration // reconnect storm: until every charger was back; 0 if not run or not recovered
+	// Transactions started by the chargers, answered with a transactionId,
+	// and stops answered.
+	TxStarted, TxAnswered, TxStopsAnswered int
 }
 
 // RunLoad runs a fleet and prints, every period, the chargers on line,
 // CALLs per second, the p50/p99/p999 round trip from CALL sent to answer
 // read, and failures; then a summary, which it also returns.
 func RunLoad(ctx context.Context, o LoadOptions) (LoadReport, error) {
+	o.defaults()
+	r := &loadRun{o: o, ledger: newTxLedger()}
+	r.hook()
+	o = r.o
+	// The fleet outlives the measured period so that, at its end, the
+	// outboxes can drain before the chargers are closed.
+	fleetCtx, cancelFleet := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelFleet()
+	if o.Duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.Duration)
+		defer cancel()
+	}
+	r.start = time.Now()
+	f, err := StartFleet(fleetCtx, o.URL, o.Creds, o.Fleet)
+	if err != nil {
+		return LoadReport{}, err
+	}
+	var d *drivers
+	switch {
+	case o.MeterFlood:
+		connectors := 0
+		for _, c := range f.chargers {
+			connectors += c.cfg.Connectors
+		}
+		d = startDrivers(fleetCtx, f, newFlood(connectors, o.FloodStarts, o.DrainTimeout, func() {
+			fmt.Fprintf(o.Out, "meter flood: %d transactions started after %s, MeterValues begin\n", f.Charging(), time.Since(r.start).Round(time.Millisecond))
+		}).play)
+	case o.SteadySessions:
+		share := float64(o.Fleet.SessionLength) / float64(o.Fleet.SessionLength+o.Fleet.SessionEvery)
+		d = startDrivers(fleetCtx, f, steadyDriver(share, o.Fleet.SessionLength, o.Fleet.SessionEvery))
+	}
+	rep := r.loop(ctx, f)
+	d.stop()
+	if o.Transactions != nil {
+		drain(f, o.DrainTimeout)
+	}
+	rep.Online = f.Online()
+	f.Close()
+	return r.summary(rep)
+}
+
+func (o *LoadOptions) defaults() {
 	if o.Every <= 0 {
 		o.Every = 5 * time.Second
 	}
 	if o.StormAfter <= 0 {
 		o.StormAfter = 10 * time.Second
 	}
+	if o.FloodStarts <= 0 {
+		o.FloodStarts = 2
+	}
+	if o.DrainTimeout <= 0 {
+		o.DrainTimeout = 30 * time.Second
+	}
 	if o.Out == nil {
 		o.Out = io.Discard
 	}
-	var total, period Histogram
-	var fails, periodFails atomic.Int64
-	o.Fleet.OnCall = func(s CallStat) {
+	if o.Fleet.SessionEvery <= 0 {
+		o.Fleet.SessionEvery = 5 * time.Minute
+	}
+	if o.Fleet.SessionLength <= 0 {
+		o.Fleet.SessionLength = 20 * time.Minute
+	}
+	if o.MeterFlood || o.SteadySessions {
+		o.Fleet.NoSessions = true
+	}
+}
+
+// loadRun is the state of one RunLoad.
+type loadRun struct {
+	o                  LoadOptions
+	start              time.Time
+	total, period      Histogram
+	fails, periodFails atomic.Int64
+	ledger             *txLedger
+}
+
+// hook chains the run's counters and ledger in front of the fleet's hooks.
+func (r *loadRun) hook() {
+	onCall, onEvent := r.o.Fleet.OnCall, r.o.Fleet.OnEvent
+	r.o.Fleet.OnCall = func(s CallStat) {
+		r.ledger.onCall(s)
+		if onCall != nil {
+			onCall(s)
+		}
 		if s.Err != nil {
-			fails.Add(1)
-			periodFails.Add(1)
+			r.fails.Add(1)
+			r.periodFails.Add(1)
 			return
 		}
-		total.Record(s.RTT)
-		period.Record(s.RTT)
+		if time.Since(r.start) >= r.o.Warmup {
+			r.total.Record(s.RTT)
+		}
+		r.period.Record(s.RTT)
 	}
-	if o.Duration > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, o.Duration)
-		defer cancel()
+	r.o.Fleet.OnEvent = func(ev Event) {
+		r.ledger.onEvent(ev)
+		if onEvent != nil {
+			onEvent(ev)
+		}
 	}
-	start := time.Now()
-	f, err := StartFleet(ctx, o.URL, o.Creds, o.Fleet)
-	if err != nil {
-		return LoadReport{}, err
-	}
+}
+
+// loop reports every period until ctx ends (or the storm is over, with
+// EndAfterStorm).
+func (r *loadRun) loop(ctx context.Context, f *Fleet) LoadReport {
+	o := r.o
 	rep := LoadReport{Chargers: len(o.Creds)}
 	storm := newStorm(o.ReconnectStorm, o.StormAfter)
 	tick := time.NewTicker(o.Every)
+	defer tick.Stop()
 	poll := time.NewTicker(100 * time.Millisecond)
-	last := start
-	for done := false; !done; {
+	defer poll.Stop()
+	last := r.start
+	for {
 		select {
 		case <-ctx.Done():
-			done = true
+			r.printPeriod(f, time.Now(), &last)
+			return rep
 		case now := <-poll.C:
 			online := f.Online()
 			if rep.AllOnlineAfter == 0 && online == len(o.Creds) {
-				rep.AllOnlineAfter = now.Sub(start)
+				rep.AllOnlineAfter = now.Sub(r.start)
 				fmt.Fprintf(o.Out, "all %d chargers on line after %s\n", online, rep.AllOnlineAfter.Round(time.Millisecond))
 			}
 			storm.step(now, f, rep.AllOnlineAfter > 0, &rep, o.Out)
-			done = storm.done && o.EndAfterStorm
+			if storm.done && o.EndAfterStorm {
+				return rep
+			}
 		case now := <-tick.C:
-			h := period.Swap()
-			secs := now.Sub(last).Seconds()
-			last = now
-			fmt.Fprintf(o.Out, "%6.0fs online=%d/%d charging=%d calls/s=%.1f p50=%s p99=%s p999=%s failures=%d (total %d)\n",
-				now.Sub(start).Seconds(), f.Online(), len(o.Creds), f.Charging(), float64(h.Count())/secs,
-				fmtDur(h.Quantile(0.5)), fmtDur(h.Quantile(0.99)), fmtDur(h.Quantile(0.999)), periodFails.Swap(0), fails.Load())
+			r.printPeriod(f, now, &last)
 		}
 	}
-	tick.Stop()
-	poll.Stop()
-	rep.Online = f.Online()
-	f.Close()
-	rep.Elapsed = time.Since(start)
-	rep.Calls, rep.Failures = total.Count()+fails.Load(), fails.Load()
-	rep.P50, rep.P99, rep.P999 = total.Quantile(0.5), total.Quantile(0.99), total.Quantile(0.999)
+}
+
+// printPeriod prints the line of the period from *last to now.
+func (r *loadRun) printPeriod(f *Fleet, now time.Time, last *time.Time) {
+	h := r.period.Swap()
+	secs := now.Sub(*last).Seconds()
+	*last = now
+	fmt.Fprintf(r.o.Out, "%6.0fs online=%d/%d charging=%d calls/s=%.1f p50=%s p99=%s p999=%s failures=%d (total %d)\n",
+		now.Sub(r.start).Seconds(), f.Online(), len(r.o.Creds), f.Charging(), float64(h.Count())/secs,
+		fmtDur(h.Quantile(0.5)), fmtDur(h.Quantile(0.99)), fmtDur(h.Quantile(0.999)), r.periodFails.Swap(0), r.fails.Load())
+}
+
+// drain waits until every charger's outbox is empty, at most timeout.
+func drain(f *Fleet, timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		busy := false
+		for _, c := range f.chargers {
+			if c.QueueLen() > 0 {
+				busy = true
+				break
+			}
+		}
+		if !busy {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// summary completes rep, prints it and writes the transactions.
+func (r *loadRun) summary(rep LoadReport) (LoadReport, error) {
+	o := r.o
+	rep.Elapsed = time.Since(r.start)
+	rep.Failures = r.fails.Load()
+	rep.Calls = r.total.Count() + rep.Failures
+	rep.P50, rep.P99, rep.P999 = r.total.Quantile(0.5), r.total.Quantile(0.99), r.total.Quantile(0.999)
+	lc := r.ledger.counts()
+	rep.TxStarted, rep.TxAnswered, rep.TxStopsAnswered = lc.Started, lc.Answered, lc.StopsAnswered
 	fmt.Fprintf(o.Out, "summary: chargers=%d online-at-end=%d elapsed=%s calls=%d (%.1f/s) failures=%d p50=%s p99=%s p999=%s all-online-after=%s",
 		rep.Chargers, rep.Online, rep.Elapsed.Round(time.Millisecond), rep.Calls, float64(rep.Calls)/rep.Elapsed.Seconds(), rep.Failures,
 		fmtDur(rep.P50), fmtDur(rep.P99), fmtDur(rep.P999), fmtDur(rep.AllOnlineAfter))
 	if o.ReconnectStorm {
 		fmt.Fprintf(o.Out, " storm-recovery=%s", fmtDur(rep.StormRecovery))
 	}
-	fmt.Fprintln(o.Out)
+	if o.Warmup > 0 {
+		fmt.Fprintf(o.Out, " (percentiles after %s warm-up)", o.Warmup)
+	}
+	fmt.Fprintf(o.Out, " transactions: started=%d answered=%d stops-queued=%d stops-answered=%d\n",
+		lc.Started, lc.Answered, lc.StopsQueued, lc.StopsAnswered)
+	if o.Transactions != nil {
+		if err := r.ledger.writeCSV(o.Transactions); err != nil {
+			return rep, err
+		}
+	}
 	return rep, nil
 }
 

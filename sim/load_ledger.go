@@ -1,0 +1,150 @@
+package sim
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/volt-ev/volt/ocpp/v16"
+)
+
+// txLedger follows every transaction the chargers of a load run start, from
+// their events and CALL outcomes, so that the database can be checked
+// against it afterwards: each transaction the central system answered with a
+// transactionId must have exactly one session, and each whose
+// StopTransaction was answered exactly one CDR.
+type txLedger struct {
+	mu     sync.Mutex
+	byID   map[string]*chargerTxs
+	starts int
+}
+
+// chargerTxs are one charger's transactions. A charger's transaction
+// messages share one FIFO outbox, so StartTransaction answers arrive in the
+// order the starts were queued, and StopTransaction answers in the order the
+// stops were.
+type chargerTxs struct {
+	all         []*ledgerTx
+	unanswered  []*ledgerTx // starts waiting for a transactionId, oldest first
+	stops       []*ledgerTx // stops queued, oldest first
+	stopsAnswer int         // stops answered so far
+}
+
+// ledgerTx is one transaction seen by a simulated charger.
+type ledgerTx struct {
+	connector    int
+	txID         int // 0 until StartTransaction is answered
+	stopQueued   bool
+	stopAnswered bool
+}
+
+func newTxLedger() *txLedger { return &txLedger{byID: map[string]*chargerTxs{}} }
+
+func (l *txLedger) charger(identity string) *chargerTxs {
+	t := l.byID[identity]
+	if t == nil {
+		t = &chargerTxs{}
+		l.byID[identity] = t
+	}
+	return t
+}
+
+// onEvent is a Config.OnEvent hook: quick, under one lock.
+func (l *txLedger) onEvent(ev Event) {
+	if ev.Kind != EventTransaction {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	t := l.charger(ev.Identity)
+	switch {
+	case strings.HasPrefix(ev.Detail, "started"):
+		tx := &ledgerTx{connector: ev.Connector}
+		t.all = append(t.all, tx)
+		t.unanswered = append(t.unanswered, tx)
+		l.starts++
+	case strings.HasPrefix(ev.Detail, "transactionId="):
+		if len(t.unanswered) == 0 {
+			return
+		}
+		idStr, _, _ := strings.Cut(strings.TrimPrefix(ev.Detail, "transactionId="), " ")
+		t.unanswered[0].txID, _ = strconv.Atoi(idStr)
+		t.unanswered = t.unanswered[1:]
+	case strings.HasPrefix(ev.Detail, "stopped"):
+		for i := len(t.all) - 1; i >= 0; i-- {
+			if tx := t.all[i]; tx.connector == ev.Connector && !tx.stopQueued {
+				tx.stopQueued = true
+				t.stops = append(t.stops, tx)
+				return
+			}
+		}
+	}
+}
+
+// onCall is called for every CALL outcome: an answered StopTransaction
+// confirms the oldest unconfirmed stop of its charger.
+func (l *txLedger) onCall(s CallStat) {
+	if s.Action != v16.ActionStopTransaction || s.Err != nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	t := l.charger(s.Identity)
+	if t.stopsAnswer < len(t.stops) {
+		t.stops[t.stopsAnswer].stopAnswered = true
+		t.stopsAnswer++
+	}
+}
+
+// ledgerCounts summarise a ledger.
+type ledgerCounts struct {
+	Started, Answered, StopsQueued, StopsAnswered int
+}
+
+func (l *txLedger) counts() ledgerCounts {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c := ledgerCounts{Started: l.starts}
+	for _, t := range l.byID {
+		for _, tx := range t.all {
+			if tx.txID != 0 {
+				c.Answered++
+			}
+			if tx.stopQueued {
+				c.StopsQueued++
+			}
+			if tx.stopAnswered {
+				c.StopsAnswered++
+			}
+		}
+	}
+	return c
+}
+
+// writeCSV writes identity,connector,transaction_id,stop_answered lines,
+// one per transaction (transaction_id 0: StartTransaction never answered).
+func (l *txLedger) writeCSV(w io.Writer) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ids := make([]string, 0, len(l.byID))
+	for id := range l.byID {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"identity", "connector", "transaction_id", "stop_answered"})
+	for _, id := range ids {
+		for _, tx := range l.byID[id].all {
+			_ = cw.Write([]string{id, strconv.Itoa(tx.connector), strconv.Itoa(tx.txID), strconv.FormatBool(tx.stopAnswered)})
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("sim: write transactions: %w", err)
+	}
+	return nil
+}

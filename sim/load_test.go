@@ -1,0 +1,109 @@
+package sim
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/volt-ev/volt/ocpp/v16"
+)
+
+func TestRunLoadMeterFloodLedger(t *testing.T) {
+	f := newFakeCSMS(t)
+	var out, txs bytes.Buffer
+	rep, err := RunLoad(context.Background(), LoadOptions{
+		URL: f.url(), Creds: fleetCreds(f, 3), Every: 100 * time.Millisecond, Duration: time.Second,
+		MeterFlood: true, Transactions: &txs, DrainTimeout: 5 * time.Second, Out: &out,
+		Fleet: FleetOptions{Heartbeat: time.Hour, MinBackoff: 10 * time.Millisecond},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := f.count(v16.ActionStartTransaction); n != 3 {
+		t.Fatalf("%d StartTransactions, want one per charger", n)
+	}
+	if n := f.count(v16.ActionStopTransaction); n != 3 {
+		t.Errorf("%d StopTransactions at the end, want 3", n)
+	}
+	mv := f.received(v16.ActionMeterValues)
+	if len(mv) < 30 {
+		t.Errorf("only %d MeterValues in a second of flood", len(mv))
+	}
+	for _, r := range mv {
+		req := r.Req.(*v16.MeterValuesRequest)
+		if req.TransactionID == nil || len(req.MeterValue) != 1 || len(req.MeterValue[0].SampledValue) < 3 {
+			t.Fatalf("flood MeterValues without transaction or samples: %+v", req)
+		}
+	}
+	if rep.TxStarted != 3 || rep.TxAnswered != 3 || rep.TxStopsAnswered != 3 {
+		t.Errorf("report transactions %d/%d/%d, want 3/3/3", rep.TxStarted, rep.TxAnswered, rep.TxStopsAnswered)
+	}
+	if !strings.Contains(out.String(), "meter flood: 3 transactions started") {
+		t.Errorf("no flood start line:\n%s", out.String())
+	}
+	rows, err := csv.NewReader(&txs).ReadAll()
+	if err != nil || len(rows) != 4 {
+		t.Fatalf("transactions CSV: %v, %d rows: %q", err, len(rows), txs.String())
+	}
+	seen := map[string]bool{}
+	for _, row := range rows[1:] {
+		if id, _ := strconv.Atoi(row[2]); id < 1 || seen[row[2]] || row[3] != "true" {
+			t.Errorf("ledger line %v: want a distinct transactionId with its stop answered", row)
+		}
+		seen[row[2]] = true
+	}
+}
+
+func TestRunLoadSteadySessionsChargeFromTheStart(t *testing.T) {
+	f := newFakeCSMS(t)
+	// Sessions of an hour with a 1 ms idle time: every connector charges at
+	// once instead of after a first idle period.
+	rep, err := RunLoad(context.Background(), LoadOptions{
+		URL: f.url(), Creds: fleetCreds(f, 4), Every: 100 * time.Millisecond, Duration: 700 * time.Millisecond,
+		SteadySessions: true, Transactions: &bytes.Buffer{}, DrainTimeout: 5 * time.Second,
+		Fleet: FleetOptions{Heartbeat: time.Hour, SessionLength: time.Hour, SessionEvery: time.Millisecond},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := f.count(v16.ActionStartTransaction); n != 4 {
+		t.Fatalf("%d StartTransactions, want all 4 connectors charging from the start", n)
+	}
+	if rep.TxAnswered != 4 || rep.TxStopsAnswered != 0 {
+		t.Errorf("ledger answered=%d stops=%d, want 4 and 0 (sessions still running)", rep.TxAnswered, rep.TxStopsAnswered)
+	}
+}
+
+func TestTxLedgerMatchesAnswersInOrder(t *testing.T) {
+	l := newTxLedger()
+	ev := func(detail string, n int) {
+		l.onEvent(Event{Identity: "CP1", Kind: EventTransaction, Connector: n, Detail: detail})
+	}
+	// Off line: a session starts and stops before its StartTransaction is
+	// answered; a second one starts on connector 2.
+	ev("started idTag=A", 1)
+	ev("stopped reason=Local energyWh=5", 1)
+	ev("started idTag=B", 2)
+	l.onEvent(Event{Identity: "CP1", Kind: EventStatus, Detail: "Charging"}) // ignored
+	ev("transactionId=7 Accepted", 1)
+	l.onCall(CallStat{Identity: "CP1", Action: v16.ActionStopTransaction, Err: errors.New("timeout")}) // retried later
+	ev("transactionId=8 Accepted", 2)
+	l.onCall(CallStat{Identity: "CP1", Action: v16.ActionStopTransaction})
+	l.onCall(CallStat{Identity: "CP1", Action: v16.ActionStopTransaction}) // no second stop: ignored
+	if c := l.counts(); c != (ledgerCounts{Started: 2, Answered: 2, StopsQueued: 1, StopsAnswered: 1}) {
+		t.Fatalf("counts %+v", c)
+	}
+	var b bytes.Buffer
+	if err := l.writeCSV(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := "identity,connector,transaction_id,stop_answered\nCP1,1,7,true\nCP1,2,8,false\n"
+	if b.String() != want {
+		t.Fatalf("CSV\n%s\nwant\n%s", b.String(), want)
+	}
+}
