@@ -5,6 +5,7 @@
 //	voltd demo [flags]      serve with a seeded demo network and simulated chargers
 //	voltd migrate [flags]   apply database migrations and exit
 //	voltd sim [flags]       play simulated chargers against an OCPP URL
+//	voltd load provision    create load-test chargers and their credentials (BENCHMARKS.md)
 //	voltd version           print the version
 package main
 
@@ -46,6 +47,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	case "sim":
 		return runSim(ctx, args, stdout, stderr)
+	case "load":
+		return runLoadCmd(ctx, args, getenv, stdout, stderr)
 	case "serve", "demo", "migrate":
 	default:
 		fmt.Fprintf(stderr, "voltd: unknown command %q\ncommands: serve (default), demo, migrate, sim, version\n", cmd)
@@ -56,6 +59,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	logger := newLogger(cfg, stderr)
+	startPprof(getenv, stderr)
 	m := NewMain(cfg, logger, stdout)
 	if cmd == "migrate" {
 		return m.Migrate(ctx)
