@@ -58,6 +58,9 @@ type Actor struct {
 	SuperAdmin bool
 	System     bool
 	Grants     []Grant
+	// TerminalID is set for a contactless terminal authenticated by its API
+	// key: it has no grants and acts only through the TerminalService.
+	TerminalID string
 }
 
 // SystemActor is the actor of the platform's own processes.

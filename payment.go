@@ -124,6 +124,8 @@ type PreAuthRequest struct {
 	TerminalID     string
 	Card           string
 	IdempotencyKey string
+	// Amount is the hold in minor units; 0 means the CPO's HoldAmount.
+	Amount int64
 }
 
 // PaymentService runs the card flows: pre-authorise before start, bind to

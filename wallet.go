@@ -127,4 +127,9 @@ type ReimbursementStatement struct {
 	Currency  string    `json:"currency"`
 	Amount    int64     `json:"amount"`
 	CreatedAt time.Time `json:"createdAt"`
+	// CPID is the home charger of the agreement the statement is for
+	// (empty for one run over all the owner's chargers by ReimburseHome).
+	CPID string `json:"homeChargerCpid,omitempty"`
+	// VAT is the VAT inside Amount at VATRate, minor units.
+	VAT int64 `json:"vat"`
 }

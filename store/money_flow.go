@@ -37,9 +37,16 @@ func (m *MoneyService) PreAuthorize(ctx context.Context, r volt.PreAuthRequest) 
 		if err != nil {
 			return err
 		}
+		amount := set.HoldAmount
+		if r.Amount != 0 {
+			if err := volt.ValidateAmount(volt.Money{Amount: r.Amount, Currency: set.Currency}); err != nil {
+				return err
+			}
+			amount = r.Amount
+		}
 		p = &volt.Payment{ID: volt.NewID("pay"), Kind: r.Kind, State: volt.PaymentPending, Provider: m.def,
 			UserID: r.UserID, Email: r.Email, CPOID: cpoID, CPID: r.CPID, ConnectorID: r.ConnectorID, TerminalID: r.TerminalID,
-			Currency: set.Currency, Amount: set.HoldAmount, IdempotencyKey: r.IdempotencyKey, CreatedAt: tx.Now(), UpdatedAt: tx.Now()}
+			Currency: set.Currency, Amount: amount, IdempotencyKey: r.IdempotencyKey, CreatedAt: tx.Now(), UpdatedAt: tx.Now()}
 		if replay, err := insertPayment(ctx, tx, p, r.Card); err != nil || replay {
 			return err
 		}

@@ -51,8 +51,9 @@ func (m *MoneyService) ReimburseHome(ctx context.Context, ownerID, userID string
 			return err
 		}
 		st.ID, st.CreatedAt = volt.NewID("rst"), tx.Now()
-		_, err = tx.Exec(ctx, `INSERT INTO reimbursement_statements (id, owner_id, user_id, month, sessions, energy_wh, rate, currency, amount, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, st.ID, ownerID, userID, key, st.Sessions, st.EnergyWh, rate.String(), currency, st.Amount, tx.NowMS())
+		st.VAT = volt.VATIncluded(st.Amount, volt.DomesticVATRate)
+		_, err = tx.Exec(ctx, `INSERT INTO reimbursement_statements (id, owner_id, user_id, month, sessions, energy_wh, rate, currency, amount, created_at, cpo_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, st.ID, ownerID, userID, key, st.Sessions, st.EnergyWh, rate.String(), currency, st.Amount, tx.NowMS(), cpoID)
 		if err != nil || st.Amount == 0 {
 			return err
 		}
