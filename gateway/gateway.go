@@ -64,7 +64,7 @@ type Config struct {
 	// can no longer accept any request nor open its database files, so the
 	// gateway keeps FileReserve files free. Default: the process's soft
 	// RLIMIT_NOFILE minus 256 (unlimited where unknown); negative:
-	// unlimited. Requests in flight may pass it by a few.
+	// unlimited.
 	MaxConnections int
 
 	// RateWindow is the window of the auth failure limiter. Default 1 min.
@@ -345,6 +345,21 @@ func (g *Gateway) full() bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.nconns >= g.cfg.MaxConnections
+}
+
+// admit counts a new connection, or returns why it is refused: the gateway
+// is shutting down or holds MaxConnections.
+func (g *Gateway) admit() (refusal string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	switch {
+	case g.closing:
+		return "shutting down"
+	case g.cfg.MaxConnections > 0 && g.nconns >= g.cfg.MaxConnections:
+		return refusedFull
+	}
+	g.nconns++
+	return ""
 }
 
 func (g *Gateway) track(delta int) bool {

@@ -47,3 +47,21 @@ func TestDefaultConnectionLimitKeepsFilesInReserve(t *testing.T) {
 		g.Shutdown(t.Context())
 	}
 }
+
+func TestAdmitIsExactAtTheLimit(t *testing.T) {
+	g := New(Config{Charging: newFake(), MaxConnections: 1})
+	if r := g.admit(); r != "" {
+		t.Fatalf("first connection refused: %s", r)
+	}
+	// Two requests that both passed the early check: only one slot.
+	if r := g.admit(); r != refusedFull {
+		t.Fatalf("second connection: %q, want %q", r, refusedFull)
+	}
+	g.track(-1)
+	if err := g.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if r := g.admit(); r != "shutting down" {
+		t.Fatalf("after Shutdown: %q", r)
+	}
+}

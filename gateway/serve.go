@@ -36,12 +36,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad charger identity", http.StatusBadRequest)
 		return
 	}
-	if g.full() {
-		// Refused before authentication (a database read) and with jitter,
-		// so that the chargers refused in a storm come back spread out.
-		g.stats.refused.Add(1)
-		w.Header().Set("Retry-After", strconv.Itoa(30+rand.IntN(60)))
-		http.Error(w, "connection limit reached", http.StatusServiceUnavailable)
+	if g.full() { // checked again, exactly, by admit after authentication
+		g.refuse(w, refusedFull)
 		return
 	}
 	remote := remoteHost(r.RemoteAddr)
@@ -101,8 +97,8 @@ func unauthorized(w http.ResponseWriter) {
 // connection. A client that offers no subprotocol Volt speaks gets a
 // handshake without Sec-WebSocket-Protocol and an immediate close 1002.
 func (g *Gateway) upgrade(w http.ResponseWriter, r *http.Request, ch *volt.Charger, identity, remote string) {
-	if !g.track(1) {
-		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+	if refusal := g.admit(); refusal != "" {
+		g.refuse(w, refusal)
 		return
 	}
 	proto := g.selectProtocol(websocket.Subprotocols(r))
@@ -176,4 +172,17 @@ func remoteHost(addr string) string {
 		return h
 	}
 	return addr
+}
+
+const refusedFull = "connection limit reached"
+
+// refuse answers an upgrade request 503. At the connection limit it is
+// refused before authentication (a database read), with a jittered
+// Retry-After so that chargers refused in a storm come back spread out.
+func (g *Gateway) refuse(w http.ResponseWriter, reason string) {
+	if reason == refusedFull {
+		g.stats.refused.Add(1)
+		w.Header().Set("Retry-After", strconv.Itoa(30+rand.IntN(60)))
+	}
+	http.Error(w, reason, http.StatusServiceUnavailable)
 }
