@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Checks the database against the transactions a load run's chargers saw
+# (voltd load sim --transactions FILE): every transaction the central system
+# answered with a transactionId must have exactly one session row, and every
+# one whose StopTransaction was answered exactly one CDR.
+# Usage: DB=... bench/check-transactions.sh tx.csv
+. "$(dirname "$0")/lib.sh"
+CSV=$1
+Q="WITH m AS (
+  SELECT t.stop_answered AS stopped,
+    (SELECT count(*) FROM sessions s WHERE s.cpid = c.cpid AND s.transaction_id = t.transaction_id) AS n,
+    (SELECT count(*) FROM cdrs d WHERE d.cpid = c.cpid AND d.transaction_id = t.transaction_id) AS ncdr
+  FROM bench_tx t JOIN chargers c ON c.ocpp_identity = t.identity WHERE t.transaction_id <> 0)
+SELECT 'answered=' || count(*) || ' one_session=' || sum(CASE WHEN n = 1 THEN 1 ELSE 0 END)
+  || ' no_session=' || sum(CASE WHEN n = 0 THEN 1 ELSE 0 END) || ' doubled=' || sum(CASE WHEN n > 1 THEN 1 ELSE 0 END)
+  || ' stopped=' || sum(CASE WHEN stopped = 'true' THEN 1 ELSE 0 END)
+  || ' stopped_one_cdr=' || sum(CASE WHEN stopped = 'true' AND ncdr = 1 THEN 1 ELSE 0 END)
+  || ' stopped_bad_cdr=' || sum(CASE WHEN stopped = 'true' AND ncdr <> 1 THEN 1 ELSE 0 END)
+  || ' unstopped_with_cdr=' || sum(CASE WHEN stopped <> 'true' AND ncdr > 0 THEN 1 ELSE 0 END) FROM m;"
+UNANSWERED=$(awk -F, 'NR > 1 && $3 == 0' "$CSV" | wc -l)
+case "$DB" in
+postgres://* | postgresql://*)
+	psql -qAt "$DB" -c "DROP TABLE IF EXISTS bench_tx" \
+		-c "CREATE TABLE bench_tx (identity TEXT, connector INT, transaction_id BIGINT, stop_answered TEXT)" \
+		-c "\copy bench_tx FROM '$CSV' CSV HEADER" -c "$Q" ;;
+*)
+	sqlite3 "$DB" "DROP TABLE IF EXISTS bench_tx" \
+		"CREATE TABLE bench_tx (identity TEXT, connector INT, transaction_id BIGINT, stop_answered TEXT)" \
+		".import --csv --skip 1 $CSV bench_tx" "$Q" ;;
+esac
+echo "unanswered_starts=$UNANSWERED (StartTransaction queued by a charger and never answered before the run ended)"
