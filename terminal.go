@@ -56,7 +56,8 @@ type TerminalFilter struct {
 type TerminalTap struct {
 	TerminalID     string
 	ConnectorID    int
-	Amount         int64 // minor units; 0 for the CPO's default hold
+	Amount         int64  // minor units; 0 for the CPO's default hold
+	Currency       string // of Amount; empty: the CPO's
 	Card           string
 	IdempotencyKey string
 }
@@ -70,6 +71,9 @@ type TerminalAuthorization struct {
 	// Start is the charger's answer to the remote start ("Accepted",
 	// "Rejected") or why it could not be sent; set by the API.
 	Start string `json:"start,omitempty"`
+	// Replayed is true when the idempotency key was seen before: the
+	// payment of the first tap, and no second start.
+	Replayed bool `json:"replayed,omitempty"`
 }
 
 // TerminalReceipt is what a terminal shows once a session it paid for is

@@ -82,6 +82,11 @@ type Config struct {
 	// Audit reads the audit log (GET /api/v1/audit-log) and records the
 	// refunds made through the API with their reason.
 	Audit volt.AuditService
+	// Terminals registers contactless terminals and serves their calls
+	// (authenticated by the terminal's API key as the bearer token).
+	Terminals volt.TerminalService
+	// Reimbursements keeps home reimbursement agreements and statements.
+	Reimbursements volt.ReimbursementService
 	// WebhookProviders names the payment providers whose webhooks
 	// POST /api/v1/webhooks/{provider} accepts ("stripe", "sandbox"); nil
 	// passes every name to Payments.HandleWebhook.
@@ -188,7 +193,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, newError(volt.EUNAUTHORIZED, "A bearer token is required.", ""))
 			return
 		}
-		actor, err := s.Auth.Authenticate(ctx, token)
+		actor, err := s.authenticate(ctx, token)
 		if err != nil {
 			if volt.IsCode(err, volt.EUNAUTHORIZED) {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="volt", error="invalid_token"`)
@@ -248,6 +253,18 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, e *Error) {
 	if err := json.NewEncoder(w).Encode(e); err != nil {
 		s.Logger.DebugContext(r.Context(), "api: write error answer", "err", err)
 	}
+}
+
+// authenticate resolves a bearer token: a terminal's API key through the
+// terminal service, anything else as a user's session token.
+func (s *server) authenticate(ctx context.Context, token string) (*volt.Actor, error) {
+	if volt.IsTerminalKey(token) {
+		if s.Terminals == nil {
+			return nil, volt.Errorf(volt.EUNAUTHORIZED, "Terminals are not served on this node.")
+		}
+		return s.Terminals.AuthenticateTerminal(ctx, token)
+	}
+	return s.Auth.Authenticate(ctx, token)
 }
 
 func bearer(r *http.Request) (string, bool) {

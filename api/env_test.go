@@ -43,6 +43,8 @@ func newEnv(t *testing.T, db *store.DB) *env {
 		Tickets:         audit.WrapTickets(store.NewTicketService(db), rec),
 		Helpline:        audit.WrapHelpline(store.NewHelplineService(db), rec),
 		Audit:           store.NewAuditService(db),
+		Terminals:       store.NewTerminalService(db, money),
+		Reimbursements:  store.NewReimbursementService(db),
 		Commander:       cmd,
 		Commands:        func(n string) (string, bool) { v, ok := testCommands[n]; return v, ok },
 		ValidateCommand: func(string, json.RawMessage) error { return nil },

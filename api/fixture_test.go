@@ -28,6 +28,8 @@ type tenant struct {
 	Tariff, Assignment                  string            // the public tariff and its assignment
 	Payment, TopUp                      string            // the session's captured card payment; the wallet top-up
 	Ticket, Contact                     string            // a support ticket and its helpline contact
+	Terminal, TerminalPayment           string            // a contactless terminal and a tap's hold
+	Agreement, Statement                string            // a home reimbursement agreement and its statement
 	Users                               map[string]string // role name -> user id
 }
 
@@ -35,7 +37,7 @@ type tenant struct {
 func (t *tenant) ids() []string {
 	ids := []string{t.CPO, t.Owner, t.Host, t.Site, t.Group, t.Session, t.CDR, t.Driver,
 		t.AdminGroup, t.DriverGroup, t.PrivateUgr, t.Card, t.Affiliate, t.Tariff, t.Assignment, t.Payment, t.TopUp,
-		t.Ticket, t.Contact}
+		t.Ticket, t.Contact, t.Terminal, t.TerminalPayment, t.Agreement, t.Statement}
 	var out []string
 	for _, id := range ids {
 		if id != "" {
@@ -97,6 +99,7 @@ func buildTenant(t *testing.T, cfg Config, name string) *tenant {
 	pay := preAuthorize(t, cfg, tn)
 	cdr := buildSession(t, cfg, tn)
 	settle(t, cfg, tn, pay, cdr)
+	buildTerminalAndReimbursement(t, cfg, tn)
 	return tn
 }
 

@@ -187,6 +187,25 @@ var isoSpecs = map[string]isoSpec{
 		return "?cpoId=" + x.CPO + "&from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z"
 	}},
 
+	"listTerminals": {},
+	"getTerminal":   {},
+	"createTerminal": {body: func(x *tenant) string {
+		return fmt.Sprintf(`{"chargerCpid":%q,"provider":"evil","serial":"EVIL%d"}`, x.CPID, n())
+	}},
+	"deleteTerminal": {},
+	// A user's token is not a terminal's: taps on B's terminal are not found
+	// (the tap itself is the terminal's, see TestTerminalAPI).
+	"createTerminalAuthorization": {body: js(`{"cardToken":"4242424242424242"}`), header: "Idempotency-Key: iso-tap"},
+	"getTerminalAuthorization":    {},
+	"listReimbursementAgreements": {},
+	"createReimbursementAgreement": {body: func(x *tenant) string {
+		return fmt.Sprintf(`{"ownerId":%q,"userId":%q,"homeChargerCpid":%q,"ratePerKwh":"0.10"}`, x.Owner, x.Driver, x.CPID)
+	}},
+	"deleteReimbursementAgreement": {},
+	"listReimbursementStatements":  {},
+	"getReimbursementStatement":    {},
+	"getReimbursementStatementPdf": {binary: true},
+
 	"listTickets": {},
 	"getTicket":   {},
 	// Anyone may report a problem for themself (not an estate write); a
@@ -228,10 +247,12 @@ func resolve(path string, x *tenant) string {
 		"cpos": x.CPO, "owners": x.Owner, "hosts": x.Host, "sites": x.Site, "charger-groups": x.Group,
 		"users": x.Driver, "usergroups": x.DriverGroup, "rfid-cards": x.Card, "affiliate-codes": x.Affiliate,
 		"sessions": x.Session, "cdrs": x.CDR, "tariffs": x.Tariff, "tariff-assignments": x.Assignment,
-		"wallets": x.Driver, "payments": x.Payment, "tickets": x.Ticket,
+		"wallets": x.Driver, "payments": x.Payment, "tickets": x.Ticket, "terminals": x.Terminal,
+		"reimbursement-agreements": x.Agreement, "reimbursement-statements": x.Statement,
 	}
 	res := strings.Split(strings.TrimPrefix(path, Prefix+"/"), "/")[0]
-	r := strings.NewReplacer("{id}", byResource[res], "{cpid}", x.CPID, "{userId}", x.Driver, "{command}", "reset", "{provider}", "sandbox")
+	r := strings.NewReplacer("{id}", byResource[res], "{cpid}", x.CPID, "{userId}", x.Driver, "{command}", "reset", "{provider}", "sandbox",
+		"{paymentId}", x.TerminalPayment)
 	return r.Replace(path)
 }
 

@@ -73,3 +73,18 @@ func TestPDFs(t *testing.T) {
 		t.Errorf("unpriced receipt: %v", err)
 	}
 }
+
+func TestStatementPDF(t *testing.T) {
+	var b bytes.Buffer
+	st := &volt.ReimbursementStatement{ID: "rst_1", Month: "2026-03", Sessions: 3, EnergyWh: 12_345, Rate: volt.MustDecimal("0.0745"),
+		VATRate: volt.DomesticVATRate, Currency: "GBP", Amount: 92, VAT: 4, CPID: "000123"}
+	if err := WriteStatementPDF(&b, Statement{Company: "Acme Fleet", Driver: "Dana", St: st}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(b.Bytes(), []byte("%PDF-")) || b.Len() < 500 {
+		t.Fatalf("not a PDF: %d bytes", b.Len())
+	}
+	if err := WriteStatementPDF(&b, Statement{}); volt.ErrorCode(err) != volt.EUNPROCESSABLE {
+		t.Errorf("no statement: %v", err)
+	}
+}

@@ -21,7 +21,10 @@ func (s *TerminalService) Tap(ctx context.Context, tap volt.TerminalTap) (*volt.
 		return nil, err
 	}
 	if !a.System && a.TerminalID != tap.TerminalID {
-		return nil, volt.Errorf(volt.ENOTFOUND, "Terminal %q not found.", tap.TerminalID)
+		if _, err := terminalByID(ctx, s.db, a, tap.TerminalID); err != nil {
+			return nil, err
+		}
+		return nil, volt.Errorf(volt.EFORBIDDEN, "Only the terminal itself may take a payment on it (its API key).")
 	}
 	t, err := terminalByID(ctx, s.db, volt.SystemActor, tap.TerminalID)
 	if err != nil {
@@ -39,6 +42,15 @@ func (s *TerminalService) Tap(ctx context.Context, tap volt.TerminalTap) (*volt.
 	if err := connectorExists(ctx, s.db, t.CPID, conn); err != nil {
 		return nil, err
 	}
+	if tap.Currency != "" {
+		var cur string
+		if err := s.db.QueryRow(ctx, `SELECT currency FROM cpos WHERE id = ?`, t.CPOID).Scan(&cur); err != nil {
+			return nil, notFound(err, "CPO", t.CPOID)
+		}
+		if cur != tap.Currency {
+			return nil, volt.FieldError("currency", "This charger takes %s, not %s.", cur, tap.Currency)
+		}
+	}
 	if tap.Amount < 0 {
 		return nil, volt.FieldError("amount", "Amount must be positive, got %d.", tap.Amount)
 	}
@@ -49,9 +61,14 @@ func (s *TerminalService) Tap(ctx context.Context, tap volt.TerminalTap) (*volt.
 	if err != nil {
 		return nil, err
 	}
+	key := "terminal:" + t.ID + ":" + tap.IdempotencyKey
+	prev, err := paymentWhere(ctx, s.db, `idempotency_key = ?`, key)
+	if err != nil {
+		return nil, err
+	}
 	p, err := s.money.PreAuthorize(ctx, volt.PreAuthRequest{Kind: volt.PaymentContactless, CPID: t.CPID, ConnectorID: conn,
-		TerminalID: t.ID, Card: tap.Card, Amount: tap.Amount, IdempotencyKey: "terminal:" + t.ID + ":" + tap.IdempotencyKey})
-	return &volt.TerminalAuthorization{Payment: p, IDTag: tag}, err
+		TerminalID: t.ID, Card: tap.Card, Amount: tap.Amount, IdempotencyKey: key})
+	return &volt.TerminalAuthorization{Payment: p, IDTag: tag, Replayed: prev != nil}, err
 }
 
 // ensureIDTag returns the idTag of the terminal's sessions on a connector,

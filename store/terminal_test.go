@@ -52,7 +52,7 @@ func TestTerminalTapCapturesCDRCost(t *testing.T) {
 			t.Fatalf("tap: %+v, %v", auth, err)
 		}
 		again, err := terms.Tap(ctx, volt.TerminalTap{TerminalID: tm.ID, Amount: 2000, Card: sandbox.CardOK, IdempotencyKey: "tap-1"})
-		if err != nil || again.Payment.ID != auth.Payment.ID {
+		if err != nil || again.Payment.ID != auth.Payment.ID || !again.Replayed || auth.Replayed {
 			t.Fatalf("replayed tap: %+v, %v", again, err)
 		}
 		cdr := f.session(t, 1, auth.IDTag, 10_000) // 10 kWh × 0.45 = 4.50
