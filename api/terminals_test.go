@@ -104,7 +104,6 @@ func TestTerminalAPI(t *testing.T) {
 	})
 }
 
-
 // TestReimbursementAPI: the company (owner admin) makes one agreement per
 // driver; the driver reads their own statements and the PDF, nobody else's;
 // staff cannot make agreements; a bad month or rate is a 400/422.
