@@ -29,6 +29,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	charging.Pricer = store.NewPricer(m.DB)
 	money := store.NewMoneyService(m.DB, m.paymentProvider(secret))
 	charging.Gate = money // starts on credit need the CPO's minimum, else a card hold
+	terminals := store.NewTerminalService(m.DB, money)
+	reimbursements := store.NewReimbursementService(m.DB)
 	rec := audit.NewRecorder(store.NewAuditService(m.DB), m.Logger.With("component", "audit"))
 	chargers := audit.WrapChargers(store.NewChargerService(m.DB), rec)
 	m.Services = Services{
@@ -83,8 +85,11 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Tickets:   s.Tickets,
 		Helpline:  s.Helpline,
 		Audit:     store.NewAuditService(m.DB),
-		Logger:    m.Logger.With("component", "api"),
-		Version:   Version,
+		// Contactless terminals authenticate with their own API keys.
+		Terminals:      terminals,
+		Reimbursements: reimbursements,
+		Logger:         m.Logger.With("component", "api"),
+		Version:        Version,
 	})))
 
 	mux.Handle("/admin/", audit.Middleware(volt.AuditSourcePortal, false)(web.NewAdmin(web.AdminConfig{
@@ -120,6 +125,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Wallets:   money,
 		Limits:    charging,
 		Commander: s.Commander,
+		// The account page lists home reimbursement statements.
+		Reimbursements: reimbursements,
 		// Guests' receipts go out from startSettlement once captured.
 		ReceiptsBySettlement: true,
 		Bus:                  m.Bus,
@@ -136,6 +143,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 
 	m.startRetention(ctx, charging)
 	m.startSettlement(ctx, money)
+	m.startReimbursements(ctx, reimbursements)
 	return nil
 }
 

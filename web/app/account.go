@@ -95,6 +95,9 @@ type accountView struct {
 	Lines   []*volt.WalletLine
 	TopUp   bool
 	Message string
+	// Statements are the driver's home reimbursement statements, newest
+	// month first (none: the section is not shown).
+	Statements []*volt.ReimbursementStatement
 }
 
 // account shows the driver's cards, wallet and settings.
@@ -126,6 +129,7 @@ func (a *App) renderAccount(w http.ResponseWriter, r *http.Request, q *req, stat
 		}
 		v.TopUp = true
 	}
+	v.Statements = a.statements(q)
 	a.render(w, q, status, "account", view{Title: "Account", Nav: "account", Message: doneMessages[done], Error: errMsg, Data: v})
 }
 

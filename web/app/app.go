@@ -57,9 +57,13 @@ type Config struct {
 	// the settlement job once the payment is captured (cmd/voltd): the app
 	// then sends none on cdr.created.
 	ReceiptsBySettlement bool
-	Commander volt.ChargerCommander
-	Bus       volt.EventBus
-	Logger    *slog.Logger
+	Commander            volt.ChargerCommander
+	Bus                  volt.EventBus
+	Logger               *slog.Logger
+
+	// Reimbursements lists the driver's home reimbursement statements on
+	// the account page (with their PDFs). Nil: the section is not shown.
+	Reimbursements volt.ReimbursementService
 
 	// Tickets receives "Report a problem" as support tickets. Nil: reports
 	// are logged, e-mailed to the operator and kept in memory (Reports).
@@ -203,6 +207,7 @@ func (a *App) routes() {
 	m.HandleFunc("POST /app/account/topup", a.form(a.signedIn(a.topUp)))
 	m.HandleFunc("POST /app/account/delete", a.form(a.signedIn(a.deleteAccount)))
 	m.HandleFunc("GET /app/history", a.page(a.signedIn(a.history)))
+	m.HandleFunc("GET /app/account/statements/{id}", a.page(a.signedIn(a.statementPDF)))
 
 	m.HandleFunc("GET /app/manifest.webmanifest", a.manifest)
 	m.HandleFunc("GET /app/sw.js", a.serviceWorker)
