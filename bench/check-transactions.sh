@@ -24,7 +24,7 @@ postgres://* | postgresql://*)
 		-c "CREATE TABLE bench_tx (identity TEXT, connector INT, transaction_id BIGINT, stop_answered TEXT)" \
 		-c "\copy bench_tx FROM '$CSV' CSV HEADER" -c "$Q" ;;
 *)
-	sqlite3 "$DB" "DROP TABLE IF EXISTS bench_tx" \
+	sqlite3 -cmd ".timeout 10000" "$DB" "DROP TABLE IF EXISTS bench_tx" \
 		"CREATE TABLE bench_tx (identity TEXT, connector INT, transaction_id BIGINT, stop_answered TEXT)" \
 		".import --csv --skip 1 $CSV bench_tx" "$Q" ;;
 esac

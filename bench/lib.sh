@@ -58,6 +58,6 @@ wait_online() {
 sql() {
 	case "$DB" in
 	postgres://* | postgresql://*) psql -qAt "$DB" -c "$1" ;;
-	*) sqlite3 "$DB" "$1" ;;
+	*) sqlite3 -cmd ".timeout 10000" "$DB" "$1" ;;
 	esac
 }

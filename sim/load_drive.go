@@ -59,20 +59,20 @@ func steadyDriver(share float64, length, every time.Duration) func(ctx context.C
 	return func(ctx context.Context, c *Charger, n int) {
 		idle := time.Duration(0)
 		if rand.Float64() >= share {
-			idle = expDuration(every)
+			idle = expDraw(every)
 		}
 		for {
 			sleep(ctx, idle)
 			if ctx.Err() != nil || c.WaitFor(ctx, c.Online) != nil {
 				return
 			}
-			idle = expDuration(every)
+			idle = expDraw(every)
 			_ = c.Plug(n)
 			if err := c.Swipe(ctx, n, loadTag(c)); err != nil {
 				_ = c.Unplug(n)
 				continue
 			}
-			sleep(ctx, expDuration(length))
+			sleep(ctx, expDraw(length))
 			if ctx.Err() != nil {
 				return // the session stays open, as when a charger is cut off
 			}
@@ -80,6 +80,14 @@ func steadyDriver(share float64, length, every time.Duration) func(ctx context.C
 			_ = c.Unplug(n)
 		}
 	}
+}
+
+// expDraw draws from an exponential distribution of the given mean, at most
+// 5×mean. Unlike expDuration it has no lower bound: a lower bound of mean/20
+// made the 5 % of connectors drawing below it start their sessions in the
+// same second, a burst no real fleet has.
+func expDraw(mean time.Duration) time.Duration {
+	return min(time.Duration(rand.ExpFloat64()*float64(mean)), 5*mean)
 }
 
 // flood coordinates the MeterValues flood: transactions start with at most
