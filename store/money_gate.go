@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/volt-ev/volt"
 )
@@ -27,6 +28,11 @@ func (m *MoneyService) AdmitStart(ctx context.Context, userID, cpid string, conn
 		if err != nil || p != nil {
 			return "", err
 		}
+	} else if held, err := guestHoldOnCharger(ctx, m.db, cpid, userID, now); err != nil || held {
+		// A charger that authorises remote starts (AuthorizeRemoteTxRequests)
+		// sends Authorize for the guest's or terminal's idTag before
+		// StartTransaction: the hold placed for that start admits it.
+		return "", err
 	}
 	var groupID, cpoID string
 	err := m.db.QueryRow(ctx, `SELECT charger_group_id, cpo_id FROM chargers WHERE cpid = ? AND deleted_at IS NULL`, cpid).Scan(&groupID, &cpoID)
@@ -148,4 +154,21 @@ func (m *MoneyService) FindPayments(ctx context.Context, f volt.PaymentFilter) (
 	w.eq("state", string(f.State))
 	return list(ctx, m.db, listQuery{cols: paymentCols, from: "payments", where: w,
 		order: "created_at DESC, id DESC", page: f.Page}, scanPayment)
+}
+
+// guestHoldOnCharger reports whether userID is a guest (an app guest or a
+// contactless terminal's user) with an authorised, unbound hold on some
+// connector of the charger made in the HoldTTL before at: an Authorize
+// (connector 0) of theirs is then paid for. Registered drivers are not
+// admitted by another's user-less hold.
+func guestHoldOnCharger(ctx context.Context, q querier, cpid, userID string, at time.Time) (bool, error) {
+	var n int
+	err := q.QueryRow(ctx, `SELECT count(*) FROM payments p JOIN users u ON u.id = ? AND u.guest
+		WHERE p.cpid = ? AND p.state = ? AND p.session_id = '' AND p.created_at <= ? AND p.created_at >= ?
+		AND (p.user_id = '' OR p.user_id = u.id)`, userID, cpid, string(volt.PaymentAuthorized),
+		toMS(at.Add(time.Minute)), toMS(at.Add(-HoldTTL))).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("guest hold on %s: %w", cpid, err)
+	}
+	return n > 0, nil
 }

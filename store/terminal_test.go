@@ -125,3 +125,26 @@ func TestTerminalRegistrationScoped(t *testing.T) {
 		t.Errorf("deleted terminal: %v", err)
 	}
 }
+
+// TestGuestHoldAdmitsAuthorize: a charger that authorises remote starts
+// sends Authorize (connector 0) for a terminal's idTag before its
+// StartTransaction; the tap's hold admits it, while a registered driver
+// without credit is not admitted by that user-less hold.
+func TestGuestHoldAdmitsAuthorize(t *testing.T) {
+	f := newMoneyFixture(t, storetest.SQLite(t))
+	f.svc.Gate = f.money
+	terms := store.NewTerminalService(f.db, f.money)
+	tm := &volt.Terminal{CPID: f.cpidA, ConnectorID: 1, Provider: "sandbox", Serial: "A-1"}
+	key, err := terms.CreateTerminal(sys(), tm)
+	must(t, err)
+	actor, err := terms.AuthenticateTerminal(context.Background(), key)
+	must(t, err)
+	auth, err := terms.Tap(volt.NewContextWithActor(context.Background(), actor), volt.TerminalTap{TerminalID: tm.ID, Card: sandbox.CardOK, IdempotencyKey: "a"})
+	must(t, err)
+	if res, err := f.svc.AuthorizeIDTag(sys(), f.cpidA, auth.IDTag); err != nil || res.Status != volt.AuthAccepted {
+		t.Fatalf("Authorize of the terminal's idTag: %+v, %v", res, err)
+	}
+	if res, err := f.svc.AuthorizeIDTag(sys(), f.cpidA, "CARD-B"); err != nil || res.Status == volt.AuthAccepted {
+		t.Fatalf("Authorize of a driver without credit beside a guest hold: %+v, %v", res, err)
+	}
+}
