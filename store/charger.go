@@ -116,7 +116,8 @@ func (s *ChargerService) FindChargerByIdentity(ctx context.Context, identity str
 }
 
 // FindChargers lists live chargers in the actor's read scope, ordered by
-// CPID. Query matches a prefix of the CPID, identity, name or serial number.
+// CPID. Query matches a prefix of the CPID, identity, name or serial number
+// (case-insensitive for ASCII).
 func (s *ChargerService) FindChargers(ctx context.Context, f volt.ChargerFilter) ([]*volt.Charger, int, error) {
 	a, err := actorOf(ctx)
 	if err != nil {
@@ -139,14 +140,9 @@ func (s *ChargerService) FindChargers(ctx context.Context, f volt.ChargerFilter)
 		w.add("c.cpid IN (SELECT cpid FROM connectors WHERE status = ?)", string(f.Status))
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		// SQLite's LIKE is case-insensitive for ASCII; PostgreSQL's is not.
-		// TODO(store): this scans the live chargers; a trigram (PostgreSQL) or
-		// FTS5 (SQLite) index would make free-text search scale.
-		p, cond := likePrefix(q), `(c.cpid LIKE ? ESCAPE '\' OR c.ocpp_identity LIKE ? ESCAPE '\' OR c.name LIKE ? ESCAPE '\' OR c.serial_number LIKE ? ESCAPE '\')`
-		if s.db.Dialect == Postgres { // lower() LIKE is much faster than ILIKE there
-			cond = `(c.cpid LIKE ? ESCAPE '\' OR lower(c.ocpp_identity) LIKE ? ESCAPE '\' OR lower(c.name) LIKE ? ESCAPE '\' OR lower(c.serial_number) LIKE ? ESCAPE '\')`
-		}
-		w.add(cond, p, p, p, p)
+		// Prefix, not substring: index ranges of migration 0006.
+		cond, args := prefixMatch(s.db.Dialect, q, []string{"ocpp_identity", "name", "serial_number"})
+		w.add(cond, args...)
 	}
 	chargers, total, err := list(ctx, s.db, listQuery{cols: chargerCols, from: "chargers c", where: w, order: "c.cpid", page: f.Page}, scanCharger)
 	if err != nil {

@@ -155,6 +155,9 @@ func TestFindChargersFilters(t *testing.T) {
 		if _, err := db.Exec(ctx, `UPDATE connectors SET status = 'Charging' WHERE cpid = ? AND connector_id = 2`, a2[1]); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := db.Exec(ctx, `UPDATE chargers SET ocpp_identity = ?, serial_number = ? WHERE cpid = ?`, "Depot-X1", "SN_ab%9", a2[0]); err != nil {
+			t.Fatal(err)
+		}
 		on := true
 		tests := []struct {
 			name string
@@ -168,6 +171,12 @@ func TestFindChargersFilters(t *testing.T) {
 			{"status", volt.ChargerFilter{Status: volt.StatusCharging}, a2[1:2]},
 			{"name prefix", volt.ChargerFilter{Query: "south"}, a2},
 			{"cpid prefix", volt.ChargerFilter{Query: a1[3]}, a1[3:4]},
+			{"name prefix, other case", volt.ChargerFilter{Query: "NORTH 2"}, a1[2:3]},
+			{"identity prefix, other case", volt.ChargerFilter{Query: "depot-x"}, a2[:1]},
+			{"serial prefix with wildcard characters", volt.ChargerFilter{Query: "sn_AB%"}, a2[:1]},
+			{"wildcards are literal", volt.ChargerFilter{Query: "%"}, nil},
+			{"underscore is literal", volt.ChargerFilter{Query: "_orth"}, nil},
+			{"not a substring", volt.ChargerFilter{Query: "orth"}, nil},
 			{"B's cpo", volt.ChargerFilter{CPOID: f.cpoB.ID}, nil},
 		}
 		for _, tt := range tests {

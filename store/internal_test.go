@@ -72,3 +72,42 @@ func TestPasswordHashVerify(t *testing.T) {
 		t.Fatal("bcrypt hash accepted")
 	}
 }
+
+func TestPrefixEnd(t *testing.T) {
+	tests := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"abc", "abd", true},
+		{"a9", "a:", true},
+		{"é", "ê", true},
+		{"a\U0010FFFF", "b", true},
+		{"a\uD7FF", "a\uE000", true},
+		{"", "", false},
+		{"\U0010FFFF", "", false},
+	}
+	for _, tt := range tests {
+		got, ok := prefixEnd(tt.in)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("prefixEnd(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+		// Every string starting with in sorts below the end, bytewise.
+		if ok && !(tt.in+"\U0010FFFF\U0010FFFF" < got) {
+			t.Errorf("prefixEnd(%q) = %q is not above its longest extension", tt.in, got)
+		}
+	}
+}
+
+func TestSplitStatementsOnly(t *testing.T) {
+	got := splitStatements("CREATE TABLE a (x INT);\n-- a comment\n-- only: postgres\nCREATE INDEX p ON a (x);\n-- only: sqlite\nCREATE INDEX s\n  ON a (x);\nCREATE INDEX both ON a (x);\n")
+	want := []statement{{"CREATE TABLE a (x INT)", ""}, {"CREATE INDEX p ON a (x)", Postgres},
+		{"CREATE INDEX s\n  ON a (x)", SQLite}, {"CREATE INDEX both ON a (x)", ""}}
+	if len(got) != len(want) {
+		t.Fatalf("got %d statements %q, want %d", len(got), got, len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("statement %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}

@@ -153,7 +153,13 @@ func (db *DB) applyMigration(ctx context.Context, m migration) error {
 			return nil
 		}
 		for _, stmt := range splitStatements(m.sql) {
-			if _, err := tx.Exec(ctx, stmt); err != nil {
+			if stmt.only != "" && stmt.only != SQLite && stmt.only != Postgres {
+				return fmt.Errorf("migration %s: unknown engine %q after %q", m.name, stmt.only, onlyMarker)
+			}
+			if stmt.only != "" && stmt.only != db.Dialect {
+				continue
+			}
+			if _, err := tx.Exec(ctx, stmt.text); err != nil {
 				return fmt.Errorf("migration %s: %w", m.name, err)
 			}
 		}
@@ -166,13 +172,31 @@ func (db *DB) applyMigration(ctx context.Context, m migration) error {
 	})
 }
 
+// statement is one statement of a migration; only, when set, names the one
+// engine it runs on.
+type statement struct {
+	text string
+	only Dialect
+}
+
+// onlyMarker, as a comment line "-- only: postgres" (or sqlite) before a
+// statement, restricts that statement to one engine: for what has no portable
+// spelling, such as PostgreSQL's COLLATE "C" indexes.
+const onlyMarker = "-- only:"
+
 // splitStatements splits a migration on semicolons that end a line, dropping
-// comment-only lines. Statements must not contain ";\n" inside literals.
-func splitStatements(text string) []string {
-	var out []string
+// comment-only lines except the onlyMarker. Statements must not contain ";\n"
+// inside literals.
+func splitStatements(text string) []statement {
+	var out []statement
 	var cur strings.Builder
+	var only Dialect
 	for line := range strings.SplitSeq(text, "\n") {
 		trim := strings.TrimSpace(line)
+		if rest, ok := strings.CutPrefix(trim, onlyMarker); ok {
+			only = Dialect(strings.TrimSpace(rest))
+			continue
+		}
 		if trim == "" || strings.HasPrefix(trim, "--") {
 			continue
 		}
@@ -180,13 +204,14 @@ func splitStatements(text string) []string {
 		cur.WriteString("\n")
 		if strings.HasSuffix(trim, ";") {
 			if s := strings.TrimSuffix(strings.TrimSpace(cur.String()), ";"); s != "" {
-				out = append(out, s)
+				out = append(out, statement{text: s, only: only})
 			}
 			cur.Reset()
+			only = ""
 		}
 	}
 	if s := strings.TrimSpace(cur.String()); s != "" {
-		out = append(out, s)
+		out = append(out, statement{text: s, only: only})
 	}
 	return out
 }

@@ -79,9 +79,8 @@ func searchChargers(ctx context.Context, tx *Tx, a *volt.Actor, q string) ([]vol
 	if n, err := strconv.ParseInt(q, 10, 64); err == nil && n >= 0 && len(q) < 6 {
 		cpid = volt.FormatCPID(n)
 	}
-	pre := likePrefix(q)
-	w.add(`(c.cpid = ? OR c.cpid LIKE ? ESCAPE '\' OR lower(c.ocpp_identity) LIKE ? ESCAPE '\' OR lower(c.serial_number) LIKE ? ESCAPE '\')`,
-		cpid, pre, pre, pre)
+	cond, args := prefixMatch(tx.Dialect(), q, []string{"ocpp_identity", "serial_number"}, cpid)
+	w.add(cond, args...)
 	return searchRows(ctx, tx, `SELECT c.cpid, c.name, c.ocpp_identity, c.serial_number FROM chargers c WHERE `+w.String()+
 		` ORDER BY c.cpid`, w.args, func(r rowScanner) (volt.SearchHit, error) {
 		var cpid, name, ident, serial string
