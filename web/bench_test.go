@@ -25,6 +25,18 @@ import (
 // The first run builds the database under the temp dir (a few minutes).
 func BenchmarkPages(b *testing.B) {
 	db, e := storetest.BenchEstate(b)
+	benchPages(b, db, e)
+}
+
+// BenchmarkPagesPostgres is BenchmarkPages on PostgreSQL
+// (storetest.BenchEstatePostgres, kept in its own schema; skipped without
+// VOLT_TEST_POSTGRES_URL).
+func BenchmarkPagesPostgres(b *testing.B) {
+	db, e := storetest.BenchEstatePostgres(b)
+	benchPages(b, db, e)
+}
+
+func benchPages(b *testing.B, db *store.DB, e storetest.Estate) {
 	a, err := newAdmin(benchConfig(db, e.BuiltAt))
 	must(b, err)
 	pages := []string{"/admin/", "/admin/dashboard/energy", "/admin/chargers", "/admin/chargers?status=Charging",
