@@ -27,6 +27,10 @@ import (
 func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) error {
 	charging := store.NewChargingService(m.DB)
 	charging.Pricer = store.NewPricer(m.DB)
+	// Concurrent MeterValues share commits (each caller still waits for its
+	// own): +56 % MeterValues/s on SQLite under flood (BENCHMARKS.md F2).
+	stopBatching := charging.StartMeterBatching(4, 64)
+	m.onClose(func(context.Context) error { stopBatching(); return nil })
 	money := store.NewMoneyService(m.DB, m.paymentProvider(secret))
 	charging.Gate = money // starts on credit need the CPO's minimum, else a card hold
 	terminals := store.NewTerminalService(m.DB, money)
