@@ -51,6 +51,16 @@ type AdminConfig struct {
 	// Payments refunds from the helpline console; nil hides the refund form.
 	Payments volt.PaymentService
 
+	// MoneySettings reads and edits each CPO's fees, minimum wallet
+	// balance and pre-authorisation hold; Wallets shows drivers' balances
+	// and ledger lines; Terminals registers contactless terminals;
+	// Reimbursements keeps home reimbursement agreements and statements.
+	// Nil hides (explains) the page.
+	MoneySettings  volt.MoneySettingsService
+	Wallets        volt.WalletService
+	Terminals      volt.TerminalService
+	Reimbursements volt.ReimbursementService
+
 	// Commander sends remote commands to chargers; Commands maps a command's
 	// kebab-case name ("reset") to its OCPP action ("Reset"), false when the
 	// gateway does not support it (gateway.CommandAction).

@@ -59,6 +59,8 @@ func navFor(a *volt.Actor, current string) []navSection {
 		}})
 		out = append(out, navSection{Title: "Money", Links: []navLink{
 			link("Tariffs", p+"/tariffs"), link("Tariff assignment", p+"/tariff-assignments"), link("Income", p+"/income"),
+			link("Fees and money settings", p+"/money-settings"), link("Wallets", p+"/wallets"),
+			link("Contactless terminals", p+"/terminals"), link("Home reimbursement", p+"/reimbursements"),
 		}})
 	}
 	support := navSection{Title: "Support"}

@@ -38,6 +38,7 @@ func (a *Admin) routes() {
 	m.HandleFunc("GET "+p+"/cdrs", a.auth(a.cdrList))
 
 	a.moneyRoutes()
+	a.moneyPageRoutes()
 	a.supportRoutes()
 	a.jobRoutes()
 	m.HandleFunc(p+"/", a.auth(func(w http.ResponseWriter, r *http.Request, s *sess) {
