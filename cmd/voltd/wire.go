@@ -117,6 +117,11 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		BaseURL:   m.Config.PublicURL,
 		OCPPURL:   m.ocppURL(),
 		TileURL:   m.Config.TileURL,
+		// Money pages: fees and settings, wallets, terminals, reimbursements.
+		MoneySettings:  money,
+		Wallets:        money,
+		Terminals:      terminals,
+		Reimbursements: reimbursements,
 	})))
 	mux.Handle("/app/", audit.Middleware(volt.AuditSourceApp, false)(app.New(app.Config{
 		Hierarchy: s.Hierarchy,
