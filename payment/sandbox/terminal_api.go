@@ -32,7 +32,10 @@ type TapError struct {
 	Msg    string
 }
 
-func (e *TapError) Error() string { return fmt.Sprintf("tap refused: %d %s: %s", e.Status, e.Code, e.Msg) }
+// Error describes the refusal with its HTTP status and code.
+func (e *TapError) Error() string {
+	return fmt.Sprintf("tap refused: %d %s: %s", e.Status, e.Code, e.Msg)
+}
 
 // Tap presents a card for a connector (0: the terminal's own), holding
 // amount ("" for the CPO's default, else "20.00").
