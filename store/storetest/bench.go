@@ -30,9 +30,11 @@ const (
 // Estate names what a benchmark needs of the built estate.
 type Estate struct {
 	CPOIDs          []string
-	SuperAdminEmail string // a Super Admin
-	CPOAdminEmail   string // an admin of CPOIDs[0]
-	BusyCPID        string // a charger of CPOIDs[0] with sessions
+	SiteID          string   // a site of CPOIDs[0]
+	HostGroupIDs    []string // ten charger groups of CPOIDs[0], for a host's grant
+	SuperAdminEmail string   // a Super Admin
+	CPOAdminEmail   string   // an admin of CPOIDs[0]
+	BusyCPID        string   // a charger of CPOIDs[0] with sessions
 	// BuiltAt is the time the sessions were laid out from (the newest
 	// session started shortly before it): pass it as the clock of "today".
 	BuiltAt time.Time
@@ -51,6 +53,13 @@ func benchIDs() (cpos, sites, groups []string) {
 	return cpos, sites, groups
 }
 
+// benchEstate names the parts of the estate the builder lays out.
+func benchEstate() Estate {
+	cpos, sites, groups := benchIDs()
+	return Estate{CPOIDs: cpos, SiteID: sites[0], HostGroupIDs: groups[:10],
+		SuperAdminEmail: "super@bench.test", CPOAdminEmail: "admin@bench.test", BusyCPID: volt.FormatCPID(8)}
+}
+
 // BenchEstate returns the 100,000-charger benchmark database on SQLite,
 // built once under os.TempDir (a few minutes) and reused while the schema
 // and this builder stay the same. The database is shared: do not write to it
@@ -58,8 +67,7 @@ func benchIDs() (cpos, sites, groups []string) {
 func BenchEstate(tb testing.TB) (*store.DB, Estate) {
 	tb.Helper()
 	ctx := context.Background()
-	cpos, _, _ := benchIDs()
-	e := Estate{CPOIDs: cpos, SuperAdminEmail: "super@bench.test", CPOAdminEmail: "admin@bench.test", BusyCPID: volt.FormatCPID(8)}
+	e := benchEstate()
 	path := filepath.Join(os.TempDir(), "volt-bench-web-"+benchKey(tb)+".db")
 	if db, err := store.Open(ctx, path); err == nil {
 		if builtAt, ok := benchBuilt(ctx, db); ok {

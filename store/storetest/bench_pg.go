@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	volt "github.com/volt-ev/volt"
 	"github.com/volt-ev/volt/store"
 )
 
@@ -26,8 +25,7 @@ func BenchEstatePostgres(tb testing.TB) (*store.DB, Estate) {
 	if base == "" {
 		tb.Skip(PostgresEnv + " unset: PostgreSQL benchmark skipped")
 	}
-	cpos, _, _ := benchIDs()
-	e := Estate{CPOIDs: cpos, SuperAdminEmail: "super@bench.test", CPOAdminEmail: "admin@bench.test", BusyCPID: volt.FormatCPID(8)}
+	e := benchEstate()
 	schema := fmt.Sprintf("bench_web_b%d", benchEstateVersion)
 	dsn, err := withSearchPath(base, schema)
 	if err != nil {
