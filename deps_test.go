@@ -26,8 +26,9 @@ var allowed = map[string][]string{
 	"/payment/sandbox": {""},
 	"/report":          {""},
 	"/mail":            {},
-	"/web":             {"", "/audit", "/report"},
-	"/web/app":         {"", "/web", "/report"},
+	"/web":             {"", "/audit", "/report", "/web/asset"},
+	"/web/app":         {"", "/web", "/report", "/web/asset"},
+	"/web/asset":       {},
 	"/sim":             {"/ocpp", "/ocpp/v16"},
 	"/guard":           {""},
 }

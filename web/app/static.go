@@ -1,108 +1,36 @@
 package app
 
 import (
-	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
 	"encoding/json"
-	"io/fs"
-	"mime"
 	"net/http"
-	"path"
-	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/volt-ev/volt/web/asset"
 )
 
 //go:embed static
 var staticFS embed.FS
 
-type asset struct {
-	body, gz    []byte
-	hash, ctype string
-}
-
-var (
-	assetsOnce sync.Once
-	assets     map[string]*asset
-)
-
-func loadAssets() {
-	assets = map[string]*asset{}
-	err := fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		body, err := staticFS.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		sum := sha256.Sum256(body)
-		ct := mime.TypeByExtension(path.Ext(p))
-		if ct == "" {
-			ct = "application/octet-stream"
-		}
-		a := &asset{body: body, hash: hex.EncodeToString(sum[:8]), ctype: ct}
-		if strings.HasPrefix(ct, "text/") || strings.Contains(ct, "javascript") || strings.Contains(ct, "svg") {
-			var b bytes.Buffer
-			zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
-			_, _ = zw.Write(body)
-			_ = zw.Close()
-			if b.Len() < len(body) {
-				a.gz = b.Bytes()
-			}
-		}
-		assets[strings.TrimPrefix(p, "static/")] = a
-		return nil
-	})
+// appAssets is the app's own embedded static/ folder, served under
+// /app/static/ by the same handler as the portal's (content-hashed URLs, gzip).
+var appAssets = sync.OnceValue(func() *asset.Set {
+	s, err := asset.New(staticFS, "static", "/app/static/")
 	if err != nil {
 		panic("app: embedded static files: " + err.Error())
 	}
-}
+	return s
+})
 
 // assetPath returns the versioned URL of an embedded file.
-func assetPath(name string) string {
-	assetsOnce.Do(loadAssets)
-	if a, ok := assets[name]; ok {
-		return "/app/static/" + name + "?v=" + a.hash
-	}
-	return "/app/static/" + name
-}
+func assetPath(name string) string { return appAssets().Path(name) }
 
 // staticHandler serves the embedded files; a request with the current hash
 // is immutable for a year, text is gzipped for clients that accept it.
-func staticHandler() http.Handler {
-	assetsOnce.Do(loadAssets)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a, ok := assets[strings.TrimPrefix(r.URL.Path, "/app/static/")]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		h := w.Header()
-		h.Set("Content-Type", a.ctype)
-		h.Set("ETag", `"`+a.hash+`"`)
-		h.Add("Vary", "Accept-Encoding")
-		if r.URL.Query().Get("v") == a.hash {
-			h.Set("Cache-Control", "public, max-age=31536000, immutable")
-		} else {
-			h.Set("Cache-Control", "public, max-age=300, must-revalidate")
-		}
-		if strings.Contains(r.Header.Get("If-None-Match"), `"`+a.hash+`"`) {
-			w.WriteHeader(http.StatusNotModified)
-			return
-		}
-		body := a.body
-		if a.gz != nil && strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
-			h.Set("Content-Encoding", "gzip")
-			body = a.gz
-		}
-		h.Set("Content-Length", strconv.Itoa(len(body)))
-		_, _ = w.Write(body)
-	})
-}
+func staticHandler() http.Handler { return appAssets().Handler() }
 
 // manifest serves the web app manifest in the host's branding.
 func (a *App) manifest(w http.ResponseWriter, r *http.Request) {
@@ -124,8 +52,7 @@ func (a *App) manifest(w http.ResponseWriter, r *http.Request) {
 // caches the offline shell only (see static/sw.js): never pages, API or
 // session data.
 func (a *App) serviceWorker(w http.ResponseWriter, r *http.Request) {
-	assetsOnce.Do(loadAssets)
-	sw := string(assets["sw.js"].body)
+	sw := string(appAssets().Body("sw.js"))
 	shell, _ := json.Marshal([]string{"/app/offline", assetPath("app.css"), assetPath("app.js"), assetPath("icon.svg")})
 	sw = strings.Replace(sw, "SHELL_FILES", string(shell), 1)
 	sum := sha256.Sum256([]byte(sw))
