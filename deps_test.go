@@ -29,6 +29,7 @@ var allowed = map[string][]string{
 	"/web":             {"", "/audit", "/report", "/web/asset"},
 	"/web/app":         {"", "/web", "/report", "/web/asset"},
 	"/web/asset":       {},
+	"/web/webtest":     {},
 	"/sim":             {"/ocpp", "/ocpp/v16"},
 	"/guard":           {""},
 }

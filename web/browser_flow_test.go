@@ -18,6 +18,7 @@ import (
 	"github.com/volt-ev/volt/sim"
 	"github.com/volt-ev/volt/store"
 	"github.com/volt-ev/volt/store/storetest"
+	"github.com/volt-ev/volt/web/webtest"
 )
 
 // withGateway mounts the real OCPP gateway on the fixture's charging
@@ -47,7 +48,7 @@ func publicTariff(t *testing.T, f *fixture) *volt.Tariff {
 // come online live, starts and stops a remote session from the charger page
 // with the live power shown, and reads the final cost of the CDR.
 func TestBrowserChargerComesOnlineAndChargesRemotely(t *testing.T) {
-	chromium(t)
+	webtest.Chromium(t)
 	db := storetest.SQLite(t)
 	var gw *gateway.Gateway
 	f := newFixture(t, db, withGateway(db, &gw))
@@ -60,7 +61,7 @@ func TestBrowserChargerComesOnlineAndChargesRemotely(t *testing.T) {
 
 	b := newBrowser(t, f.srv.URL)
 	b.login("admin@spark.test")
-	b.run("onboard", b.open("/admin/chargers/new"), chromedp.WaitVisible(chromedp.CSS(`#chargerGroupId`)),
+	b.Run("onboard", b.open("/admin/chargers/new"), chromedp.WaitVisible(chromedp.CSS(`#chargerGroupId`)),
 		chromedp.SetValue(chromedp.CSS(`#chargerGroupId`), f.group.ID),
 		chromedp.SendKeys(chromedp.CSS(`#ocppIdentity`), "SIM-01"),
 		chromedp.Click(chromedp.CSS(`form[action="/admin/chargers"] button[type=submit]`)),
@@ -69,7 +70,7 @@ func TestBrowserChargerComesOnlineAndChargesRemotely(t *testing.T) {
 	password := strings.TrimSpace(value(b, "read password", chromedp.Text(chromedp.CSS(`#ocpp-password`))))
 	cpid := strings.TrimSpace(value(b, "read CPID", chromedp.Text(chromedp.CSS(`#cpid`))))
 
-	b.run("charger page offline", b.open("/admin/chargers/"+cpid),
+	b.Run("charger page offline", b.open("/admin/chargers/"+cpid),
 		chromedp.WaitVisible(chromedp.Search(`//span[@data-live-note][text()="Live"]`)),
 		chromedp.WaitVisible(chromedp.Search(`//span[@data-online]/span[text()="Offline"]`)))
 	ctx, stop := context.WithCancel(context.Background())
@@ -79,9 +80,9 @@ func TestBrowserChargerComesOnlineAndChargesRemotely(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- ch.Run(ctx) }()
 	defer func() { stop(); <-done }()
-	b.run("comes online", chromedp.WaitVisible(chromedp.Search(`//span[@data-online]/span[text()="Online"]`)))
+	b.Run("comes online", chromedp.WaitVisible(chromedp.Search(`//span[@data-online]/span[text()="Online"]`)))
 
-	b.run("remote start",
+	b.Run("remote start",
 		chromedp.SendKeys(chromedp.CSS(`#f-remote-start-connectorId`), "1"),
 		chromedp.SendKeys(chromedp.CSS(`#f-remote-start-idTag`), "04BEEF01"),
 		chromedp.Click(chromedp.CSS(`form[action$="/commands/remote-start"] button`)),
@@ -96,14 +97,14 @@ func TestBrowserChargerComesOnlineAndChargesRemotely(t *testing.T) {
 	t.Logf("live power %s on transaction %s", power, tx)
 	b.checkA11y("charger charging")
 
-	b.run("remote stop",
+	b.Run("remote stop",
 		chromedp.Evaluate[chromedp.Void](`document.querySelector('#cmd-result').innerHTML = ''`),
 		chromedp.SendKeys(chromedp.CSS(`#f-remote-stop-transactionId`), tx),
 		chromedp.Click(chromedp.CSS(`form[action$="/commands/remote-stop"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`#cmd-result article`)))
 	value(b, "session over", chromedp.Poll[bool](`document.querySelector('tr[data-connector="1"] [data-tx]').textContent.trim() === '—'`,
 		chromedp.WithPollingTimeout(20*time.Second)))
-	b.run("cdr page", b.open("/admin/cdrs?cpid="+cpid), chromedp.WaitVisible(chromedp.CSS(`main table tbody tr`)))
+	b.Run("cdr page", b.open("/admin/cdrs?cpid="+cpid), chromedp.WaitVisible(chromedp.CSS(`main table tbody tr`)))
 	row := value(b, "read CDR", chromedp.Text(chromedp.CSS(`main table tbody tr`)))
 	cdrs, _, err := f.charging.FindCDRs(sysCtx(), volt.SessionFilter{CPID: cpid})
 	must(t, err)
@@ -118,16 +119,16 @@ func TestBrowserChargerComesOnlineAndChargesRemotely(t *testing.T) {
 
 // download clicks something that downloads a file and returns the file.
 func (b *browser) download(step string, click chromedp.Action[chromedp.Void]) []byte {
-	b.t.Helper()
-	dir := b.t.TempDir()
+	b.T.Helper()
+	dir := b.T.TempDir()
 	allow := true
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(b.Ctx, 30*time.Second)
 	defer cancel()
 	if _, err := chromedp.CallBrowser(ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
 		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir, EventsEnabled: &allow}); err != nil {
-		b.fatal(step, err)
+		b.Fatal(step, err)
 	}
-	b.run(step, click)
+	b.Run(step, click)
 	for ctx.Err() == nil {
 		entries, _ := os.ReadDir(dir)
 		for _, e := range entries {
@@ -141,7 +142,7 @@ func (b *browser) download(step string, click chromedp.Action[chromedp.Void]) []
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	b.fatal(step, fmt.Errorf("no file downloaded into %s", dir))
+	b.Fatal(step, fmt.Errorf("no file downloaded into %s", dir))
 	return nil
 }
 
@@ -149,7 +150,7 @@ func (b *browser) download(step string, click chromedp.Action[chromedp.Void]) []
 // change, downloads CSV exports, and makes the income PDF as a background
 // job with a progress bar.
 func TestBrowserTariffCSVAndIncomePDF(t *testing.T) {
-	chromium(t)
+	webtest.Chromium(t)
 	db := storetest.SQLite(t)
 	f := newFixture(t, db, withSupport(db))
 	tf := publicTariff(t, f)
@@ -165,11 +166,11 @@ func TestBrowserTariffCSVAndIncomePDF(t *testing.T) {
 
 	b := newBrowser(t, f.srv.URL)
 	b.login("admin@spark.test")
-	b.run("open tariff", b.open("/admin/tariffs/"+tf.ID),
+	b.Run("open tariff", b.open("/admin/tariffs/"+tf.ID),
 		chromedp.WaitVisible(chromedp.Search(`//div[@id="preview"]//strong[text()="10.00 GBP"]`)))
 	b.checkA11y("tariff")
 	// Prices include VAT: 20 kWh at 0.50 plus 1.00 is 11.00.
-	b.run("edit price", chromedp.Clear(chromedp.CSS(`#energyPricePerKwh`)), chromedp.SendKeys(chromedp.CSS(`#energyPricePerKwh`), "0.50"),
+	b.Run("edit price", chromedp.Clear(chromedp.CSS(`#energyPricePerKwh`)), chromedp.SendKeys(chromedp.CSS(`#energyPricePerKwh`), "0.50"),
 		chromedp.WaitVisible(chromedp.Search(`//div[@id="preview"]//strong[text()="11.00 GBP"]`)))
 
 	csv := string(b.download("CDR CSV", steps(b.open("/admin/cdrs?cpid="+cr.CPID),
@@ -179,7 +180,7 @@ func TestBrowserTariffCSVAndIncomePDF(t *testing.T) {
 		t.Errorf("CDR CSV downloaded: %q", csv)
 	}
 
-	b.run("audit page", b.open("/admin/audit"), chromedp.WaitVisible(chromedp.CSS(`#audit-csv`)))
+	b.Run("audit page", b.open("/admin/audit"), chromedp.WaitVisible(chromedp.CSS(`#audit-csv`)))
 	b.checkA11y("audit")
 	auditCSV := string(b.download("audit CSV", chromedp.Click(chromedp.CSS(`#audit-csv`))))
 	if !strings.HasPrefix(auditCSV, "id,at,actorId") || !strings.Contains(auditCSV, "charger.update,charger,000777") {
@@ -187,7 +188,7 @@ func TestBrowserTariffCSVAndIncomePDF(t *testing.T) {
 	}
 
 	month := at.UTC().Format("2006-01")
-	b.run("income", b.open("/admin/income?scope=owner:"+f.owner.ID+"&from="+month+"-01&to="+at.UTC().AddDate(0, 0, 1).Format(time.DateOnly)),
+	b.Run("income", b.open("/admin/income?scope=owner:"+f.owner.ID+"&from="+month+"-01&to="+at.UTC().AddDate(0, 0, 1).Format(time.DateOnly)),
 		chromedp.WaitVisible(chromedp.CSS(`#income-pdf`)), chromedp.Click(chromedp.CSS(`#income-pdf`)),
 		chromedp.WaitVisible(chromedp.CSS(`#job-bar`)))
 	b.checkA11y("job")
@@ -196,12 +197,12 @@ func TestBrowserTariffCSVAndIncomePDF(t *testing.T) {
 		t.Errorf("income PDF: %d bytes, starts %q", len(pdf), pdf[:min(8, len(pdf))])
 	}
 	for _, p := range []string{"/admin/jobs", "/admin/bulk-commands", "/admin/helpline?q=" + cr.CPID + "&kind=charger&id=" + cr.CPID, "/admin/tickets"} {
-		b.run("open "+p, b.open(p), chromedp.WaitVisible(chromedp.CSS(`main h1`)))
+		b.Run("open "+p, b.open(p), chromedp.WaitVisible(chromedp.CSS(`main h1`)))
 		b.checkA11y(p)
 	}
 	tk := &volt.Ticket{Subject: "Card refused", CPID: cr.CPID, GuestEmail: "guest@example.com", Body: "My card is refused"}
 	must(t, f.admin.cfg.Tickets.CreateTicket(sysCtx(), tk))
-	b.run("ticket", b.open("/admin/tickets/"+tk.ID), chromedp.WaitVisible(chromedp.CSS(`main h1`)))
+	b.Run("ticket", b.open("/admin/tickets/"+tk.ID), chromedp.WaitVisible(chromedp.CSS(`main h1`)))
 	b.checkA11y("ticket")
 }
 

@@ -2,48 +2,25 @@ package app
 
 import (
 	"context"
-	_ "embed"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/volt-ev/volt/gateway"
 	"github.com/volt-ev/volt/payment/sandbox"
 	"github.com/volt-ev/volt/sim"
 	"github.com/volt-ev/volt/store/storetest"
+	"github.com/volt-ev/volt/web/webtest"
 )
-
-// axeSource is axe-core from npm, a test asset (testdata/axe, with its
-// licence).
-//
-//go:embed testdata/axe/axe.min.js
-var axeSource string
-
-func chromium(t *testing.T) string {
-	if p := os.Getenv("VOLT_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser"} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	t.Skip("browser test skipped: no Chromium at /usr/bin/chromium and VOLT_CHROMIUM unset (apt-get install -y chromium)")
-	return ""
-}
 
 // stack is the whole platform in process: store, gateway with a simulated
 // charger connected over OCPP-J, the app, and the shared static files, on a
@@ -99,130 +76,32 @@ func newStack(t *testing.T) *stack {
 	return &stack{f: f, base: "http://%s:" + fmt.Sprint(port), sim: ch}
 }
 
-// browser is a headless Chromium at a phone's viewport that maps *.test
-// host names to the test server and counts the bytes each response moved.
-type browser struct {
-	t     *testing.T
-	ctx   context.Context
-	shots string
-
-	mu    sync.Mutex
-	bytes float64
-	urls  map[network.RequestID]string
-}
+// browser is a headless Chromium (webtest.Browser) at a phone's viewport
+// that maps *.test host names to the test server.
+type browser struct{ *webtest.Browser }
 
 func newBrowser(t *testing.T) *browser {
-	exec := chromium(t)
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exec), chromedp.UserDataDir(t.TempDir()),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("host-resolver-rules", "MAP *.test 127.0.0.1"), chromedp.WindowSize(390, 844),
-	}
-	b := &browser{t: t, urls: map[network.RequestID]string{}}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx, chromedp.WithListener(b.onEvent))
-	ctx, cancelTimeout := context.WithTimeout(ctx, 4*time.Minute)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)); err != nil {
-		t.Skipf("browser test skipped: Chromium at %s does not start: %v", exec, err)
-	}
-	b.ctx = ctx
-	return b
+	return &browser{webtest.NewBrowser(t, webtest.Options{Width: 390, Height: 844, Mobile: true,
+		Flags:   map[string]any{"host-resolver-rules": "MAP *.test 127.0.0.1"},
+		Timeout: 4 * time.Minute, StepTimeout: 40 * time.Second, ShotPrefix: "volt-app-shots-", ShotQuality: 90})}
 }
 
-func (b *browser) onEvent(ev any) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	switch e := ev.(type) {
-	case *network.EventRequestWillBeSent:
-		b.urls[e.RequestID] = e.Request.URL
-	case *network.EventLoadingFinished:
-		b.bytes += e.EncodedDataLength
-	}
-}
-
-// transferred returns the bytes moved since the last call.
-func (b *browser) transferred() (int64, int) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	n, reqs := int64(b.bytes), len(b.urls)
-	b.bytes, b.urls = 0, map[network.RequestID]string{}
-	return n, reqs
-}
-
-func (b *browser) run(step string, actions ...chromedp.Action[chromedp.Void]) {
-	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 40*time.Second)
-	defer cancel()
-	if err := chromedp.Do(ctx, actions...); err != nil {
-		b.fatal(step, err)
-	}
-}
-
+// value runs an action that returns something, failing the test on error.
 func value[T any](b *browser, step string, a chromedp.Action[T]) T {
-	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 40*time.Second)
-	defer cancel()
-	v, err := chromedp.Run(ctx, a)
-	if err != nil {
-		b.fatal(step, err)
-	}
-	return v
-}
-
-func (b *browser) fatal(step string, err error) {
-	b.t.Helper()
-	b.screenshot(step)
-	b.t.Fatalf("%s: %v", step, err)
-}
-
-func (b *browser) screenshot(step string) {
-	if b.shots == "" {
-		dir, err := os.MkdirTemp("", "volt-app-shots-")
-		if err != nil {
-			return
-		}
-		b.shots = dir
-		b.t.Logf("screenshots of failures in %s", dir)
-	}
-	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
-	defer cancel()
-	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90)); err == nil {
-		name := filepath.Join(b.shots, strings.NewReplacer(" ", "-", "/", "-").Replace(step)+".png")
-		if os.WriteFile(name, png, 0o644) == nil {
-			b.t.Logf("screenshot: %s", name)
-		}
-	}
+	b.T.Helper()
+	return webtest.Value(b.Browser, step, a)
 }
 
 // checkPage runs axe-core (serious and critical violations fail) and checks
 // the page fits the phone's width without sideways scrolling.
 func (b *browser) checkPage(page string) {
-	b.t.Helper()
-	value(b, "load axe on "+page, chromedp.Evaluate[bool](axeSource+";true"))
-	script := `axe.run(document, {resultTypes: ['violations']}).then(r => JSON.stringify(
-		r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => ({
-			id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 5).map(n => n.target.join(' '))}))))`
-	out := value(b, "axe on "+page, chromedp.Evaluate[string](script, chromedp.EvalAwaitPromise))
-	var vs []struct {
-		ID, Impact, Help string
-		Targets          []string
-	}
-	if err := json.Unmarshal([]byte(out), &vs); err != nil {
-		b.t.Fatalf("axe result on %s: %v: %s", page, err, out)
-	}
-	for _, v := range vs {
-		b.t.Errorf("accessibility (%s) on %s: %s [%s] at %v", v.Impact, page, v.Help, v.ID, v.Targets)
-	}
+	b.T.Helper()
+	n := b.Axe(page)
 	if w := value(b, "width of "+page, chromedp.Evaluate[int]("document.documentElement.scrollWidth")); w > 390 {
-		b.t.Errorf("%s is %d px wide on a 390 px phone", page, w)
+		b.T.Errorf("%s is %d px wide on a 390 px phone", page, w)
 	}
-	if len(vs) > 0 {
-		b.screenshot("page " + page)
+	if n > 0 {
+		b.Screenshot("page " + page)
 	}
 }
 
@@ -232,17 +111,17 @@ func (b *browser) text(step, sel string) string {
 
 // waitText polls until the element's text satisfies ok.
 func (b *browser) waitText(step, sel string, ok func(string) bool) string {
-	b.t.Helper()
+	b.T.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+		ctx, cancel := context.WithTimeout(b.Ctx, 5*time.Second)
 		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`(document.querySelector(%q)||{}).textContent||""`, sel)))
 		cancel()
 		if err == nil && ok(strings.TrimSpace(s)) {
 			return strings.TrimSpace(s)
 		}
 		if time.Now().After(deadline) {
-			b.fatal(step, fmt.Errorf("%s: last text %q (err %v)", sel, s, err))
+			b.Fatal(step, fmt.Errorf("%s: last text %q (err %v)", sel, s, err))
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -258,11 +137,11 @@ func TestBrowserGuestJourney(t *testing.T) {
 	spark := fmt.Sprintf(s.base, "charge.spark.test")
 	cpid := s.f.charger
 
-	b.transferred()
-	b.run("open the sticker URL", chromedp.Navigate(spark+"/app/c/"+cpid), chromedp.WaitVisible(chromedp.CSS(`#start`)),
+	b.Transferred()
+	b.Run("open the sticker URL", chromedp.Navigate(spark+"/app/c/"+cpid), chromedp.WaitVisible(chromedp.CSS(`#start`)),
 		chromedp.Poll[chromedp.Void](`document.readyState === "complete"`))
 	time.Sleep(500 * time.Millisecond) // the service worker and manifest follow the load
-	n, reqs := b.transferred()
+	n, reqs := b.Transferred()
 	t.Logf("first page load of /app/c/%s: %d bytes transferred in %d requests (goal < 100 KB)", cpid, n, reqs)
 	fmt.Printf("FIGURE first page load /app/c/{cpid}: %d bytes transferred, %d requests\n", n, reqs)
 	if n >= 100_000 {
@@ -275,13 +154,13 @@ func TestBrowserGuestJourney(t *testing.T) {
 		t.Errorf("helpline link %q", h)
 	}
 	b.checkPage("charger")
-	b.run("narrow phone", chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#start`)))
+	b.Run("narrow phone", chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#start`)))
 	if w := value(b, "width at 360", chromedp.Evaluate[int]("document.documentElement.scrollWidth")); w > 360 {
 		t.Errorf("charger page is %d px wide on a 360 px phone", w)
 	}
-	b.run("back to 390", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	b.Run("back to 390", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
 
-	b.run("pay as a guest and start",
+	b.Run("pay as a guest and start",
 		chromedp.Click(chromedp.CSS(`input[name=method][value=guest]`)),
 		chromedp.SendKeys(chromedp.CSS(`#email`), "walk-in@example.com"),
 		chromedp.SendKeys(chromedp.CSS(`#card`), sandbox.CardOK),
@@ -294,9 +173,9 @@ func TestBrowserGuestJourney(t *testing.T) {
 	c2 := b.waitText("cost rises", "#cost", func(s string) bool { return s != c1 })
 	t.Logf("live: energy %s, cost %s → %s", e1, c1, c2)
 
-	b.run("stop", chromedp.Click(chromedp.CSS(`#stop`)))
+	b.Run("stop", chromedp.Click(chromedp.CSS(`#stop`)))
 	b.waitText("session finished", "h1", func(s string) bool { return s == "Session finished" })
-	b.run("open the receipt", chromedp.WaitVisible(chromedp.CSS(`#receipt`)), chromedp.Click(chromedp.CSS(`#receipt`)),
+	b.Run("open the receipt", chromedp.WaitVisible(chromedp.CSS(`#receipt`)), chromedp.Click(chromedp.CSS(`#receipt`)),
 		chromedp.WaitVisible(chromedp.CSS(`#total`)))
 	total := b.text("receipt total", "#total")
 	if !strings.HasPrefix(total, "£") || total == "£0.00" {
@@ -306,7 +185,7 @@ func TestBrowserGuestJourney(t *testing.T) {
 	b.checkPage("receipt")
 
 	volta := fmt.Sprintf(s.base, "app.volta.test")
-	b.run("the other whitelabel", chromedp.Navigate(volta+"/app/"), chromedp.WaitVisible(chromedp.CSS(`#chargers`)))
+	b.Run("the other whitelabel", chromedp.Navigate(volta+"/app/"), chromedp.WaitVisible(chromedp.CSS(`#chargers`)))
 	if got := b.text("brand", ".brand"); got != "Volta Grid" {
 		t.Errorf("brand at app.volta.test: %q", got)
 	}
@@ -324,7 +203,7 @@ func TestBrowserDriverJourney(t *testing.T) {
 	s := newStack(t)
 	b := newBrowser(t)
 	spark := fmt.Sprintf(s.base, "charge.spark.test")
-	b.run("register",
+	b.Run("register",
 		chromedp.Navigate(spark+"/app/register?next=/app/account"),
 		chromedp.SendKeys(chromedp.CSS(`#name`), "Robin"),
 		chromedp.SendKeys(chromedp.CSS(`#email`), "robin@example.com"),
@@ -332,14 +211,14 @@ func TestBrowserDriverJourney(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`form[action="/app/register"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`#balance`)))
 	b.checkPage("account")
-	b.run("top up £20",
+	b.Run("top up £20",
 		chromedp.SendKeys(chromedp.CSS(`#topup-card`), sandbox.CardOK),
 		chromedp.Click(chromedp.CSS(`form[action="/app/account/topup"] button`)))
 	b.waitText("top-up answer", "main", func(s string) bool { return strings.Contains(s, "Top-up received") || strings.Contains(s, "declined") })
 	if got := b.text("balance", "#balance"); got != "£20.00" {
 		t.Fatalf("balance after top-up %q", got)
 	}
-	b.run("add a card",
+	b.Run("add a card",
 		chromedp.SendKeys(chromedp.CSS(`#uid`), "04A2B3C4D5"),
 		chromedp.Click(chromedp.CSS(`form[action="/app/account/cards"] button`)))
 	b.waitText("card added", "#banner", func(s string) bool { return strings.Contains(s, "Card added") })
@@ -349,14 +228,14 @@ func TestBrowserDriverJourney(t *testing.T) {
 	must(t, s.sim.Plug(1))
 	must(t, s.sim.Swipe(ctx, 1, "04A2B3C4D5"))
 	must(t, s.sim.WaitFor(ctx, func() bool { return s.sim.Charging(1) }))
-	b.run("history shows the running session", chromedp.Navigate(spark+"/app/history"), chromedp.WaitVisible(chromedp.CSS(`a[href^="/app/s/"]`)))
-	b.run("follow it", chromedp.Click(chromedp.CSS(`a[href^="/app/s/"]`)), chromedp.WaitVisible(chromedp.CSS(`#live`)))
+	b.Run("history shows the running session", chromedp.Navigate(spark+"/app/history"), chromedp.WaitVisible(chromedp.CSS(`a[href^="/app/s/"]`)))
+	b.Run("follow it", chromedp.Click(chromedp.CSS(`a[href^="/app/s/"]`)), chromedp.WaitVisible(chromedp.CSS(`#live`)))
 	b.waitText("energy rises", "#energy", func(s string) bool { return s != "" && s != "0.00 kWh" })
 	must(t, s.sim.Swipe(ctx, 1, "04A2B3C4D5")) // the same card ends it at the charger
 	b.waitText("session finished", "h1", func(s string) bool { return s == "Session finished" })
-	b.run("history has the receipt", chromedp.Navigate(spark+"/app/history"), chromedp.WaitVisible(chromedp.CSS(`a[href$="/receipt"]`)))
+	b.Run("history has the receipt", chromedp.Navigate(spark+"/app/history"), chromedp.WaitVisible(chromedp.CSS(`a[href$="/receipt"]`)))
 	b.checkPage("history")
-	b.run("open it", chromedp.Click(chromedp.CSS(`a[href$="/receipt"]`)), chromedp.WaitVisible(chromedp.CSS(`#total`)))
+	b.Run("open it", chromedp.Click(chromedp.CSS(`a[href$="/receipt"]`)), chromedp.WaitVisible(chromedp.CSS(`#total`)))
 	if paid := b.text("paid by", "#receipt-table tr:last-child td"); paid != "credit" {
 		t.Errorf("paid by %q, want credit", paid)
 	}
