@@ -173,8 +173,8 @@ func TestStaffCannotWrite(t *testing.T) {
 		}
 		res = c.post("/admin/chargers/"+creds.CPID+"/commands/reset", url.Values{"type": {"Hard"}})
 		wantContains(t, "staff command", res.body, "not allowed to send commands")
-		if len(f.cmd.calls) != 0 {
-			t.Errorf("staff command reached the charger: %v", f.cmd.calls)
+		if len(f.cmd.Calls()) != 0 {
+			t.Errorf("staff command reached the charger: %v", f.cmd.Calls())
 		}
 	})
 }

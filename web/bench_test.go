@@ -12,6 +12,7 @@ import (
 	"github.com/volt-ev/volt/inmem"
 	"github.com/volt-ev/volt/store"
 	"github.com/volt-ev/volt/store/storetest"
+	"github.com/volt-ev/volt/web/webtest"
 )
 
 // BenchmarkPages measures the server time of every main page on the
@@ -57,7 +58,7 @@ func benchConfig(db *store.DB, now time.Time) AdminConfig {
 	return AdminConfig{Hierarchy: store.NewHierarchyService(db), Chargers: store.NewChargerService(db), Users: store.NewUserService(db),
 		Auth: store.NewAuthService(db), Charging: store.NewChargingService(db), Tariffs: store.NewTariffService(db),
 		Reports: store.NewReportService(db), Audit: store.NewAuditService(db), Tickets: store.NewTicketService(db),
-		Helpline: store.NewHelplineService(db), Commander: &fakeCommander{}, Commands: commandAction, Bus: inmem.NewBus(),
+		Helpline: store.NewHelplineService(db), Commander: &webtest.Commander{}, Commands: commandAction, Bus: inmem.NewBus(),
 		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 		SecretKey: []byte("bench-secret-key-0123456789abcdef"), Now: func() time.Time { return now }}
 }

@@ -65,30 +65,30 @@ func TestChargerCommandShowsAnswer(t *testing.T) {
 	form := url.Values{"connectorId": {"2"}}
 	res := c.do(http.MethodPost, "/admin/chargers/"+creds.CPID+"/commands/unlock-connector", form, htmx)
 	wantContains(t, "unlock answer", res.body, "The charger answered <strong>Accepted</strong>")
-	if got := f.cmd.calls; len(got) != 1 || got[0] != creds.CPID+` UnlockConnector {"connectorId":2}` {
+	if got := f.cmd.Calls(); len(got) != 1 || got[0] != creds.CPID+` UnlockConnector {"connectorId":2}` {
 		t.Errorf("calls %q", got)
 	}
 
-	f.cmd.answer = json.RawMessage(`{"configurationKey":[{"key":"HeartbeatInterval","value":"300","readonly":false}],"unknownKey":["Nope"]}`)
+	f.cmd.Answer = json.RawMessage(`{"configurationKey":[{"key":"HeartbeatInterval","value":"300","readonly":false}],"unknownKey":["Nope"]}`)
 	res = c.do(http.MethodPost, "/admin/chargers/"+creds.CPID+"/commands/get-configuration", url.Values{"key": {"HeartbeatInterval, Nope"}}, htmx)
 	wantContains(t, "configuration answer", res.body, "HeartbeatInterval", "300", "Unknown keys: Nope")
-	if last := f.cmd.calls[len(f.cmd.calls)-1]; !strings.HasSuffix(last, `{"key":["HeartbeatInterval","Nope"]}`) {
+	if last := f.cmd.Calls()[len(f.cmd.Calls())-1]; !strings.HasSuffix(last, `{"key":["HeartbeatInterval","Nope"]}`) {
 		t.Errorf("get-configuration request %q", last)
 	}
 
-	f.cmd.err = volt.Errorf(volt.ECHARGEROFFLINE, "charger %s is offline", creds.CPID)
+	f.cmd.Err = volt.Errorf(volt.ECHARGEROFFLINE, "charger %s is offline", creds.CPID)
 	res = c.do(http.MethodPost, "/admin/chargers/"+creds.CPID+"/commands/reset", url.Values{"type": {"Soft"}}, htmx)
 	wantContains(t, "offline answer", res.body, "The charger is offline")
 
-	n := len(f.cmd.calls)
+	n := len(f.cmd.Calls())
 	res = c.do(http.MethodPost, "/admin/chargers/"+creds.CPID+"/commands/reset", url.Values{"type": {"Sideways"}}, htmx)
 	wantContains(t, "bad field", res.body, "Choose one of Soft, Hard")
-	if len(f.cmd.calls) != n {
+	if len(f.cmd.Calls()) != n {
 		t.Error("an invalid command reached the charger")
 	}
 
 	// Without htmx the whole page comes back with the answer on it.
-	f.cmd.err, f.cmd.answer = nil, json.RawMessage(`{"status":"Rejected"}`)
+	f.cmd.Err, f.cmd.Answer = nil, json.RawMessage(`{"status":"Rejected"}`)
 	res = c.post("/admin/chargers/"+creds.CPID+"/commands/clear-cache", nil)
 	wantContains(t, "plain form answer", res.body, "Charger "+creds.CPID, "The charger answered <strong>Rejected</strong>", "result-bad")
 }

@@ -11,12 +11,12 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	volt "github.com/volt-ev/volt"
 	"github.com/volt-ev/volt/inmem"
 	"github.com/volt-ev/volt/store"
+	"github.com/volt-ev/volt/web/webtest"
 )
 
 const testPassword = "correct horse battery"
@@ -30,7 +30,7 @@ type fixture struct {
 	admin    *Admin
 	srv      *httptest.Server
 	bus      *inmem.Bus
-	cmd      *fakeCommander
+	cmd      *webtest.Commander
 	hier     *store.HierarchyService
 	users    *store.UserService
 	chargers *store.ChargerService
@@ -40,23 +40,6 @@ type fixture struct {
 	owner *volt.Owner
 	site  *volt.Site
 	group *volt.ChargerGroup
-}
-
-// fakeCommander answers remote commands as a charger would; the gateway has
-// its own tests, the portal only needs an answer or an error to show.
-type fakeCommander struct {
-	mu     sync.Mutex
-	calls  []string
-	answer json.RawMessage
-	err    error
-}
-
-func (f *fakeCommander) Call(_ context.Context, cpid, action string, req any) (json.RawMessage, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	b, _ := json.Marshal(req)
-	f.calls = append(f.calls, cpid+" "+action+" "+string(b))
-	return f.answer, f.err
 }
 
 func commandAction(name string) (string, bool) {
@@ -73,7 +56,7 @@ func sysCtx() context.Context {
 
 func newFixture(t testing.TB, db *store.DB, mutate ...func(*AdminConfig)) *fixture {
 	t.Helper()
-	f := &fixture{t: t, db: db, bus: inmem.NewBus(), cmd: &fakeCommander{answer: json.RawMessage(`{"status":"Accepted"}`)},
+	f := &fixture{t: t, db: db, bus: inmem.NewBus(), cmd: &webtest.Commander{Answer: json.RawMessage(`{"status":"Accepted"}`)},
 		hier: store.NewHierarchyService(db), users: store.NewUserService(db), chargers: store.NewChargerService(db),
 		charging: store.NewChargingService(db)}
 	cfg := AdminConfig{Hierarchy: f.hier, Chargers: f.chargers, Users: f.users, Auth: store.NewAuthService(db),

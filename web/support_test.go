@@ -48,8 +48,8 @@ func TestHelplineActionsNeedContactAndAreLogged(t *testing.T) {
 		t.Fatalf("reset without contact: %d", res.status)
 	}
 	wantContains(t, "no contact", res.body, "phone or e-mail is required")
-	if len(f.cmd.calls) != 0 {
-		t.Fatalf("a command went out without a contact: %v", f.cmd.calls)
+	if len(f.cmd.Calls()) != 0 {
+		t.Fatalf("a command went out without a contact: %v", f.cmd.Calls())
 	}
 
 	form.Set("contact", "+44 7700 900123")
@@ -59,8 +59,8 @@ func TestHelplineActionsNeedContactAndAreLogged(t *testing.T) {
 		t.Fatalf("reset: %d %s", res.status, excerpt(res.body))
 	}
 	wantContains(t, "after reset", c.get(res.header.Get("Location")).body, "Reset: the charger answered Accepted. Contact logged.")
-	if len(f.cmd.calls) != 1 || f.cmd.calls[0] != cr.CPID+` Reset {"type":"Hard"}` {
-		t.Fatalf("commands sent: %v", f.cmd.calls)
+	if len(f.cmd.Calls()) != 1 || f.cmd.Calls()[0] != cr.CPID+` Reset {"type":"Hard"}` {
+		t.Fatalf("commands sent: %v", f.cmd.Calls())
 	}
 	contacts, _, err := f.admin.cfg.Helpline.FindHelplineContacts(sysCtx(), volt.HelplineFilter{CPID: cr.CPID})
 	must(t, err)
@@ -75,7 +75,7 @@ func TestHelplineActionsNeedContactAndAreLogged(t *testing.T) {
 	}
 
 	// A refused command is still a logged contact, and says why in words.
-	f.cmd.err = volt.Errorf(volt.ECHARGEROFFLINE, "offline")
+	f.cmd.Err = volt.Errorf(volt.ECHARGEROFFLINE, "offline")
 	form.Set("do", "unlock")
 	form.Set("connectorId", "2")
 	res = c.post("/admin/helpline", form)
@@ -91,15 +91,15 @@ func TestHelplineActionsNeedContactAndAreLogged(t *testing.T) {
 	staff := f.client()
 	staff.login("staff@spark.test")
 	wantContains(t, "staff console", staff.get(page).body, "You cannot send commands")
-	f.cmd.err = nil
-	calls := len(f.cmd.calls)
+	f.cmd.Err = nil
+	calls := len(f.cmd.Calls())
 	form.Del("csrf")
 	res = staff.post("/admin/helpline", form)
 	if res.status != http.StatusSeeOther {
 		t.Fatalf("staff action: %d %s", res.status, excerpt(res.body))
 	}
 	wantContains(t, "staff refused", staff.get(res.header.Get("Location")).body, "You are not allowed")
-	if len(f.cmd.calls) != calls {
+	if len(f.cmd.Calls()) != calls {
 		t.Errorf("staff sent a command")
 	}
 }
@@ -279,8 +279,8 @@ func TestBulkCommandJob(t *testing.T) {
 	if rows := strings.Count(csv.body, ",Accepted,"); rows != 30 {
 		t.Errorf("csv has %d accepted rows: %q", rows, csv.body)
 	}
-	if len(f.cmd.calls) != 30 || !strings.Contains(f.cmd.calls[0], `ChangeConfiguration {"key":"HeartbeatInterval","value":"600"}`) {
-		t.Errorf("calls: %d %v", len(f.cmd.calls), f.cmd.calls[:1])
+	if len(f.cmd.Calls()) != 30 || !strings.Contains(f.cmd.Calls()[0], `ChangeConfiguration {"key":"HeartbeatInterval","value":"600"}`) {
+		t.Errorf("calls: %d %v", len(f.cmd.Calls()), f.cmd.Calls()[:1])
 	}
 	staff := f.client()
 	staff.login("staff@spark.test")

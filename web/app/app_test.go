@@ -130,8 +130,8 @@ func TestFormsRefuseMissingCSRF(t *testing.T) {
 	c := f.client()
 	c.get("/app/") // has the browser cookie, but posts no token
 	res := c.do(http.MethodPost, "/app/c/"+f.charger+"/start", url.Values{"connector": {"1"}})
-	if res.status != http.StatusForbidden || f.cmd.last() != "" {
-		t.Errorf("start without CSRF: %d, commander %q", res.status, f.cmd.last())
+	if res.status != http.StatusForbidden || f.cmd.Last() != "" {
+		t.Errorf("start without CSRF: %d, commander %q", res.status, f.cmd.Last())
 	}
 	res = c.do(http.MethodPost, "/app/login", url.Values{"email": {"x@y.z"}, "csrf": {"forged"}})
 	if res.status != http.StatusForbidden {
@@ -153,7 +153,7 @@ func TestDriverStartFollowStop(t *testing.T) {
 		if res.status != http.StatusSeeOther || !strings.HasPrefix(res.loc, "/app/wait/") {
 			t.Fatalf("start: %d %q %.400s", res.status, res.loc, res.body)
 		}
-		call := f.cmd.last()
+		call := f.cmd.Last()
 		m := regexp.MustCompile(`^` + f.charger + ` RemoteStartTransaction \{"connectorId":2,"idTag":"(APP[0-9A-F]{16})"\}$`).FindStringSubmatch(call)
 		if m == nil {
 			t.Fatalf("remote start sent %q", call)
@@ -195,8 +195,8 @@ func TestDriverStartFollowStop(t *testing.T) {
 		}
 		stop := c.post("/app/s/"+s.ID, "/app/s/"+s.ID+"/stop", nil)
 		want := f.charger + ` RemoteStopTransaction {"transactionId":` + itoa(txID) + `}`
-		if stop.status != http.StatusSeeOther || f.cmd.last() != want {
-			t.Errorf("stop: %d, commander %q, want %q", stop.status, f.cmd.last(), want)
+		if stop.status != http.StatusSeeOther || f.cmd.Last() != want {
+			t.Errorf("stop: %d, commander %q, want %q", stop.status, f.cmd.Last(), want)
 		}
 	})
 }
@@ -213,7 +213,7 @@ func TestLimitStopsSession(t *testing.T) {
 	if res.status != http.StatusSeeOther {
 		t.Fatalf("start: %d %.300s", res.status, res.body)
 	}
-	tag := regexp.MustCompile(`"idTag":"([^"]+)"`).FindStringSubmatch(f.cmd.last())[1]
+	tag := regexp.MustCompile(`"idTag":"([^"]+)"`).FindStringSubmatch(f.cmd.Last())[1]
 	s := f.startSession(f.charger, 1, tag)
 	eventually(t, "limit bound", func() bool { return f.app.limitOf(s.ID) != nil })
 	for _, wh := range []string{"1500", "2500"} { // 0.5 kWh: £0.725; 1.5 kWh: £1.175 ≥ £1.00
@@ -224,12 +224,12 @@ func TestLimitStopsSession(t *testing.T) {
 		f.bus.Publish(context.Background(), volt.Event{Type: volt.EventSessionUpdated, CPID: f.charger, At: time.Now(), Data: upd})
 		if wh == "1500" {
 			time.Sleep(100 * time.Millisecond)
-			if strings.Contains(f.cmd.last(), "RemoteStop") {
+			if strings.Contains(f.cmd.Last(), "RemoteStop") {
 				t.Fatalf("stopped below the limit at %s Wh (cost %+v)", wh, upd.LiveCost)
 			}
 		}
 	}
-	eventually(t, "stop at the limit", func() bool { return strings.Contains(f.cmd.last(), "RemoteStopTransaction") })
+	eventually(t, "stop at the limit", func() bool { return strings.Contains(f.cmd.Last(), "RemoteStopTransaction") })
 }
 
 func TestStartRefusalsInPlainWords(t *testing.T) {
@@ -241,26 +241,26 @@ func TestStartRefusalsInPlainWords(t *testing.T) {
 	start := func(conn string) answer {
 		return c.post(page, page+"/start", url.Values{"connector": {conn}, "method": {"account"}})
 	}
-	f.cmd.answer = json.RawMessage(`{"status":"Rejected"}`)
+	f.cmd.Answer = json.RawMessage(`{"status":"Rejected"}`)
 	if res := start("1"); res.status != http.StatusConflict || !strings.Contains(res.body, "The charger refused to start") {
 		t.Errorf("rejected: %d", res.status)
 	}
-	f.cmd.answer, f.cmd.err = nil, volt.Errorf(volt.ECHARGEROFFLINE, "offline")
+	f.cmd.Answer, f.cmd.Err = nil, volt.Errorf(volt.ECHARGEROFFLINE, "offline")
 	if res := start("1"); res.status != http.StatusConflict || !strings.Contains(res.body, "The charger is offline") {
 		t.Errorf("offline: %d", res.status)
 	}
-	f.cmd.err = volt.Errorf(volt.ETIMEOUT, "timeout")
+	f.cmd.Err = volt.Errorf(volt.ETIMEOUT, "timeout")
 	if res := start("1"); !strings.Contains(res.body, "did not answer in time") {
 		t.Errorf("timeout: %d", res.status)
 	}
-	f.cmd.err = nil
+	f.cmd.Err = nil
 	must(t, f.charging.RecordStatus(sysCtx(), volt.StatusReport{CPID: f.charger, ConnectorID: 1, Status: volt.StatusCharging, At: time.Now()}))
-	calls := len(f.cmd.calls)
-	if res := start("1"); res.status != http.StatusConflict || !strings.Contains(res.body, "Connector 1 is in use") || len(f.cmd.calls) != calls {
-		t.Errorf("occupied: %d, calls %d→%d", res.status, calls, len(f.cmd.calls))
+	calls := len(f.cmd.Calls())
+	if res := start("1"); res.status != http.StatusConflict || !strings.Contains(res.body, "Connector 1 is in use") || len(f.cmd.Calls()) != calls {
+		t.Errorf("occupied: %d, calls %d→%d", res.status, calls, len(f.cmd.Calls()))
 	}
 	must(t, f.charging.RecordConnection(sysCtx(), f.charger, false, "ocpp1.6", time.Now()))
-	if res := start("2"); res.status != http.StatusConflict || !strings.Contains(res.body, "offline") || len(f.cmd.calls) != calls {
+	if res := start("2"); res.status != http.StatusConflict || !strings.Contains(res.body, "offline") || len(f.cmd.Calls()) != calls {
 		t.Errorf("known offline: %d", res.status)
 	}
 	f.online(f.charger)
@@ -269,8 +269,8 @@ func TestStartRefusalsInPlainWords(t *testing.T) {
 	if res := c.get(page); res.status != http.StatusNotFound {
 		t.Errorf("private group: %d (a private group the driver cannot use stays hidden)", res.status)
 	}
-	if res := c.do(http.MethodPost, page+"/start", url.Values{"connector": {"2"}, "method": {"account"}, "csrf": {csrfRe.FindStringSubmatch(c.get("/app/login").body)[1]}}); res.status != http.StatusNotFound || len(f.cmd.calls) != calls {
-		t.Errorf("start on a private group: %d, calls %d→%d", res.status, calls, len(f.cmd.calls))
+	if res := c.do(http.MethodPost, page+"/start", url.Values{"connector": {"2"}, "method": {"account"}, "csrf": {csrfRe.FindStringSubmatch(c.get("/app/login").body)[1]}}); res.status != http.StatusNotFound || len(f.cmd.Calls()) != calls {
+		t.Errorf("start on a private group: %d, calls %d→%d", res.status, calls, len(f.cmd.Calls()))
 	}
 }
 

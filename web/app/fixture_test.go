@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/volt-ev/volt/inmem"
 	"github.com/volt-ev/volt/payment/sandbox"
 	"github.com/volt-ev/volt/store"
+	"github.com/volt-ev/volt/web/webtest"
 )
 
 const testPassword = "correct horse battery"
@@ -33,7 +33,7 @@ type fixture struct {
 	app      *App
 	srv      *httptest.Server
 	bus      *inmem.Bus
-	cmd      *fakeCommander
+	cmd      *webtest.Commander
 	hier     *store.HierarchyService
 	users    *store.UserService
 	chargers *store.ChargerService
@@ -44,30 +44,6 @@ type fixture struct {
 	cpo     *volt.CPO
 	group   *volt.ChargerGroup
 	charger string // CPID
-}
-
-type fakeCommander struct {
-	mu     sync.Mutex
-	calls  []string
-	answer json.RawMessage
-	err    error
-}
-
-func (f *fakeCommander) Call(_ context.Context, cpid, action string, req any) (json.RawMessage, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	b, _ := json.Marshal(req)
-	f.calls = append(f.calls, cpid+" "+action+" "+string(b))
-	return f.answer, f.err
-}
-
-func (f *fakeCommander) last() string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(f.calls) == 0 {
-		return ""
-	}
-	return f.calls[len(f.calls)-1]
 }
 
 func sysCtx() context.Context {
@@ -83,7 +59,7 @@ func must(t testing.TB, err error) {
 
 func newFixture(t testing.TB, db *store.DB, mutate ...func(*Config)) *fixture {
 	t.Helper()
-	f := &fixture{t: t, db: db, bus: inmem.NewBus(), cmd: &fakeCommander{answer: json.RawMessage(`{"status":"Accepted"}`)},
+	f := &fixture{t: t, db: db, bus: inmem.NewBus(), cmd: &webtest.Commander{Answer: json.RawMessage(`{"status":"Accepted"}`)},
 		hier: store.NewHierarchyService(db), users: store.NewUserService(db), chargers: store.NewChargerService(db),
 		charging: store.NewChargingService(db), tariffs: store.NewTariffService(db)}
 	f.charging.Pricer = store.NewPricer(db)

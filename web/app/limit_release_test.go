@@ -26,7 +26,7 @@ func TestLimitKeptInStore(t *testing.T) {
 	if res := c.post(page, page+"/start", url.Values{"connector": {"1"}, "method": {"account"}, "limitKwh": {"7.5"}}); res.status != http.StatusSeeOther {
 		t.Fatalf("start: %d %.300s", res.status, res.body)
 	}
-	tag := regexp.MustCompile(`"idTag":"([^"]+)"`).FindStringSubmatch(f.cmd.last())[1]
+	tag := regexp.MustCompile(`"idTag":"([^"]+)"`).FindStringSubmatch(f.cmd.Last())[1]
 	s := f.startSession(f.charger, 1, tag)
 	eventually(t, "limit kept", func() bool {
 		l, err := f.charging.FindSessionLimit(sysCtx(), s.ID)
@@ -43,7 +43,7 @@ func TestLimitKeptInStore(t *testing.T) {
 // card hold taken for it is released at once.
 func TestRefusedStartReleasesHold(t *testing.T) {
 	f := newFixture(t, storetest.SQLite(t))
-	f.cmd.answer = json.RawMessage(`{"status":"Rejected"}`)
+	f.cmd.Answer = json.RawMessage(`{"status":"Rejected"}`)
 	c := f.client()
 	page := "/app/c/" + f.charger
 	res := c.post(page, page+"/start", url.Values{"connector": {"1"}, "method": {"guest"}, "email": {"rel@example.com"}, "card": {sandbox.CardOK}})

@@ -41,8 +41,8 @@ func TestGuestCheckout(t *testing.T) {
 			t.Errorf("bad e-mail: %d", res.status)
 		}
 		res = c.post(page, page+"/start", form(sandbox.CardDeclined))
-		if res.status != http.StatusPaymentRequired || !strings.Contains(res.body, "Payment declined") || f.cmd.last() != "" {
-			t.Fatalf("declined card: %d, commander %q", res.status, f.cmd.last())
+		if res.status != http.StatusPaymentRequired || !strings.Contains(res.body, "Payment declined") || f.cmd.Last() != "" {
+			t.Fatalf("declined card: %d, commander %q", res.status, f.cmd.Last())
 		}
 		res = c.post(page, page+"/start", form(sandbox.CardDown))
 		if res.status != http.StatusServiceUnavailable || !strings.Contains(res.body, "Nothing was charged") {
@@ -52,7 +52,7 @@ func TestGuestCheckout(t *testing.T) {
 		if res.status != http.StatusSeeOther {
 			t.Fatalf("guest start: %d %.400s", res.status, res.body)
 		}
-		tag := regexp.MustCompile(`"idTag":"([^"]+)"`).FindStringSubmatch(f.cmd.last())[1]
+		tag := regexp.MustCompile(`"idTag":"([^"]+)"`).FindStringSubmatch(f.cmd.Last())[1]
 		s := f.startSession(f.charger, 1, tag)
 		if s.PaymentMethod != string(volt.PaymentGuest) {
 			t.Errorf("session payment method %q, want guest (the hold on the connector)", s.PaymentMethod)
@@ -117,7 +117,7 @@ func TestCreditTopUpAndStart(t *testing.T) {
 	if res = c.post(page, page+"/start", url.Values{"connector": {"1"}, "method": {"credit"}}); res.status != http.StatusSeeOther {
 		t.Fatalf("start on credit: %d %.300s", res.status, res.body)
 	}
-	tag := regexp.MustCompile(`"idTag":"([^"]+)"`).FindStringSubmatch(f.cmd.last())[1]
+	tag := regexp.MustCompile(`"idTag":"([^"]+)"`).FindStringSubmatch(f.cmd.Last())[1]
 	s := f.startSession(f.charger, 1, tag)
 	if s.PaymentMethod != "credit" {
 		t.Errorf("payment method %q", s.PaymentMethod)
