@@ -12,7 +12,8 @@
 // changed fields, to close that window.
 //
 // Errors: every answer that is not 2xx is an *Error. Domain codes map to
-// statuses in one table (codeStatus); huma's own errors (schema validation,
+// statuses in one table (httperr, shared with the portal and the app, plus
+// codeStatus for the API's transport codes); huma's own errors (schema validation,
 // malformed JSON, oversize bodies) come through humaError, installed in
 // huma.NewError at init — api is the only package serving through huma.
 package api

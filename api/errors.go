@@ -9,6 +9,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/volt-ev/volt"
+	"github.com/volt-ev/volt/httperr"
 )
 
 // Codes of the API's own errors, beside the domain's (see volt.EINVALID...).
@@ -20,22 +21,9 @@ const (
 	codeUnsupportedMedia = "unsupported_media_type"
 )
 
-// codeStatus is THE table from error code to HTTP status. Every error the API
-// writes goes through it.
+// codeStatus maps the API's own transport codes to HTTP statuses; domain codes
+// go through httperr, the table every HTTP surface shares.
 var codeStatus = map[string]int{
-	volt.EINVALID:        http.StatusBadRequest,
-	volt.EUNAUTHORIZED:   http.StatusUnauthorized,
-	volt.EFORBIDDEN:      http.StatusForbidden,
-	volt.ENOTFOUND:       http.StatusNotFound,
-	volt.ECONFLICT:       http.StatusConflict,
-	volt.EUNPROCESSABLE:  http.StatusUnprocessableEntity,
-	volt.ERATELIMITED:    http.StatusTooManyRequests,
-	volt.ECHARGEROFFLINE: http.StatusConflict,
-	volt.ETIMEOUT:        http.StatusGatewayTimeout,
-	volt.ECALLERROR:      http.StatusBadGateway,
-	volt.EUNAVAILABLE:    http.StatusServiceUnavailable,
-	volt.ENOTIMPLEMENTED: http.StatusNotImplemented,
-	volt.EINTERNAL:       http.StatusInternalServerError,
 	codeMethodNotAllowed: http.StatusMethodNotAllowed,
 	codeNotAcceptable:    http.StatusNotAcceptable,
 	codeTooLarge:         http.StatusRequestEntityTooLarge,
@@ -69,7 +57,8 @@ func StatusOf(code string) int {
 	if s, ok := codeStatus[code]; ok {
 		return s
 	}
-	return http.StatusInternalServerError
+	s, _ := httperr.Status(code)
+	return s
 }
 
 // ErrorBody is the object inside every error answer.
@@ -109,7 +98,7 @@ func toError(ctx context.Context, log *slog.Logger, err error) *Error {
 	if errors.As(err, &ve) {
 		e := newError(ve.Code, ve.Message, ve.Field)
 		e.Body.Details = ve.Details
-		if _, known := codeStatus[ve.Code]; !known || ve.Code == volt.EINTERNAL {
+		if _, known := httperr.Status(ve.Code); !known || ve.Code == volt.EINTERNAL {
 			log.ErrorContext(ctx, "api: internal error", "err", err)
 			e = newError(volt.EINTERNAL, "Internal error.", "")
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
+	"github.com/volt-ev/volt/httperr"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -127,33 +128,7 @@ func (a *Admin) fail(w http.ResponseWriter, r *http.Request, s *sess, err error)
 }
 
 // httpStatus maps a domain error code to an HTTP status.
-func httpStatus(err error) int {
-	switch volt.ErrorCode(err) {
-	case volt.EINVALID:
-		return http.StatusBadRequest
-	case volt.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case volt.EFORBIDDEN:
-		return http.StatusForbidden
-	case volt.ENOTFOUND:
-		return http.StatusNotFound
-	case volt.ECONFLICT, volt.ECHARGEROFFLINE:
-		return http.StatusConflict
-	case volt.EUNPROCESSABLE:
-		return http.StatusUnprocessableEntity
-	case volt.ERATELIMITED:
-		return http.StatusTooManyRequests
-	case volt.ENOTIMPLEMENTED:
-		return http.StatusNotImplemented
-	case volt.ETIMEOUT:
-		return http.StatusGatewayTimeout
-	case volt.ECALLERROR:
-		return http.StatusBadGateway
-	case volt.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
+func httpStatus(err error) int { return httperr.StatusOf(err) }
 
 // errText turns an error into words for the person at the screen. Domain
 // messages are safe to show; anything else is an internal error.
