@@ -28,7 +28,7 @@ var allowed = map[string][]string{
 	"/mail":            {},
 	"/httperr":         {""},
 	"/web":             {"", "/httperr", "/audit", "/report", "/web/asset"},
-	"/web/app":         {"", "/web", "/report", "/web/asset"},
+	"/web/app":         {"", "/httperr", "/report", "/web/asset"},
 	"/web/asset":       {},
 	"/web/webtest":     {},
 	"/sim":             {"/ocpp", "/ocpp/v16"},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
+	"github.com/volt-ev/volt/httperr"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -94,23 +95,7 @@ func (a *App) fail(w http.ResponseWriter, r *http.Request, q *req, status int, m
 
 // failErr maps a service error to a status and a message safe to show.
 func (a *App) failErr(w http.ResponseWriter, r *http.Request, q *req, err error) {
-	status := http.StatusInternalServerError
-	switch volt.ErrorCode(err) {
-	case volt.ENOTFOUND:
-		status = http.StatusNotFound
-	case volt.EINVALID:
-		status = http.StatusBadRequest
-	case volt.EFORBIDDEN:
-		status = http.StatusForbidden
-	case volt.EUNAUTHORIZED:
-		status = http.StatusUnauthorized
-	case volt.ECONFLICT:
-		status = http.StatusConflict
-	case volt.EUNPROCESSABLE:
-		status = http.StatusUnprocessableEntity
-	case volt.ERATELIMITED:
-		status = http.StatusTooManyRequests
-	}
+	status := httperr.StatusOf(err)
 	if status == http.StatusInternalServerError {
 		a.log.Error("app: request failed", "path", r.URL.Path, "err", err)
 	}
