@@ -83,6 +83,7 @@ func createDemoEstate(ctx context.Context, s Services) (*volt.CPO, error) {
 		return nil, fmt.Errorf("create demo cpo: %w", err)
 	}
 	var firstOwner *volt.Owner
+	var groups []*volt.ChargerGroup
 	for _, o := range demoEstate {
 		owner := &volt.Owner{CPOID: cpo.ID, Name: o.name, Email: "accounts@" + slug(o.name) + ".example"}
 		if err := s.Hierarchy.CreateOwner(ctx, owner); err != nil {
@@ -91,38 +92,81 @@ func createDemoEstate(ctx context.Context, s Services) (*volt.CPO, error) {
 		if firstOwner == nil {
 			firstOwner = owner
 		}
-		if err := createDemoSites(ctx, s, owner, o.sites); err != nil {
+		gs, err := createDemoSites(ctx, s, owner, o.sites)
+		if err != nil {
 			return nil, err
 		}
+		groups = append(groups, gs...)
 	}
-	if err := createDemoPeople(ctx, s, cpo, firstOwner); err != nil {
+	drivers, err := createDemoPeople(ctx, s, cpo, firstOwner)
+	if err != nil {
+		return nil, err
+	}
+	if err := createDemoMoney(ctx, s, cpo, groups, drivers); err != nil {
 		return nil, err
 	}
 	return cpo, nil
 }
 
-func createDemoSites(ctx context.Context, s Services, owner *volt.Owner, sites []demoSite) error {
+// createDemoMoney prices the demo network: a Public tariff on every public
+// charger group, a cheaper one for the drivers' usergroup on the private
+// staff bays (which admits only assigned usergroups), and £50 of sandbox
+// credit in each driver's wallet so their RFID sessions pass the credit gate.
+func createDemoMoney(ctx context.Context, s Services, cpo *volt.CPO, groups []*volt.ChargerGroup, drivers *volt.Usergroup) error {
+	public := &volt.Tariff{CPOID: cpo.ID, Name: "Sparkline Public", Currency: "GBP", VATRate: volt.MustDecimal("0.20"),
+		EnergyPricePerKWh: volt.MustDecimal("0.49"), IdleFeePerMinute: volt.MustDecimal("0.10"), IdleGraceMinutes: 30}
+	staff := &volt.Tariff{CPOID: cpo.ID, Name: "Staff bays", Currency: "GBP", VATRate: volt.MustDecimal("0.20"),
+		EnergyPricePerKWh: volt.MustDecimal("0.25")}
+	for _, t := range []*volt.Tariff{public, staff} {
+		if err := s.Tariffs.CreateTariff(ctx, t); err != nil {
+			return fmt.Errorf("create tariff %s: %w", t.Name, err)
+		}
+	}
+	for _, g := range groups {
+		a := &volt.TariffAssignment{TariffID: public.ID, UsergroupID: volt.PublicUsergroupID, ChargerGroupID: g.ID}
+		if g.Private {
+			a = &volt.TariffAssignment{TariffID: staff.ID, UsergroupID: drivers.ID, ChargerGroupID: g.ID}
+		}
+		if err := s.Tariffs.CreateTariffAssignment(ctx, a); err != nil {
+			return fmt.Errorf("assign a tariff to %s: %w", g.Name, err)
+		}
+	}
+	users, _, err := s.Users.FindUsers(ctx, volt.UserFilter{UsergroupID: drivers.ID})
+	if err != nil {
+		return fmt.Errorf("list demo drivers: %w", err)
+	}
+	for _, u := range users {
+		if _, err := s.Money.TopUp(ctx, u.ID, volt.Money{Amount: 5000, Currency: "GBP"}, "4242424242424242", "demo-topup-"+u.ID); err != nil {
+			return fmt.Errorf("top up %s: %w", u.Email, err)
+		}
+	}
+	return nil
+}
+
+func createDemoSites(ctx context.Context, s Services, owner *volt.Owner, sites []demoSite) ([]*volt.ChargerGroup, error) {
+	var groups []*volt.ChargerGroup
 	for _, ds := range sites {
 		site := &volt.Site{OwnerID: owner.ID, Name: ds.name, Latitude: ds.lat, Longitude: ds.lon,
 			Address:   volt.Address{Line1: ds.name, City: ds.city, Postcode: ds.postcode, Country: "GB"},
 			Amenities: []string{"toilets", "cafe", "wifi"}, TimeZone: "Europe/London"}
 		if err := s.Hierarchy.CreateSite(ctx, site); err != nil {
-			return fmt.Errorf("create site %s: %w", ds.name, err)
+			return nil, fmt.Errorf("create site %s: %w", ds.name, err)
 		}
 		for _, dg := range ds.groups {
 			g := &volt.ChargerGroup{SiteID: site.ID, Name: dg.name, Private: dg.private}
 			if err := s.Hierarchy.CreateChargerGroup(ctx, g); err != nil {
-				return fmt.Errorf("create charger group %s: %w", dg.name, err)
+				return nil, fmt.Errorf("create charger group %s: %w", dg.name, err)
 			}
+			groups = append(groups, g)
 			for i := 0; i < dg.chargers; i++ {
 				c := &volt.Charger{ChargerGroupID: g.ID, Name: fmt.Sprintf("%s #%d", dg.name, i+1)}
 				if _, err := s.Chargers.CreateCharger(ctx, c, 2); err != nil {
-					return fmt.Errorf("create charger in %s: %w", dg.name, err)
+					return nil, fmt.Errorf("create charger in %s: %w", dg.name, err)
 				}
 			}
 		}
 	}
-	return nil
+	return groups, nil
 }
 
 type demoPerson struct {
@@ -142,7 +186,8 @@ var demoPeople = []demoPerson{
 	{volt.RoleDriver, "driver2@example.com", "Dev Driver", false},
 }
 
-func createDemoPeople(ctx context.Context, s Services, cpo *volt.CPO, owner *volt.Owner) error {
+// createDemoPeople creates the demo logins and returns the drivers' usergroup.
+func createDemoPeople(ctx context.Context, s Services, cpo *volt.CPO, owner *volt.Owner) (*volt.Usergroup, error) {
 	groups := map[string]*volt.Usergroup{}
 	for i, p := range demoPeople {
 		key := string(p.role)
@@ -156,25 +201,25 @@ func createDemoPeople(ctx context.Context, s Services, cpo *volt.CPO, owner *vol
 				g.OwnerID = owner.ID
 			}
 			if err := s.Users.CreateUsergroup(ctx, g); err != nil {
-				return fmt.Errorf("create usergroup %s: %w", g.Name, err)
+				return nil, fmt.Errorf("create usergroup %s: %w", g.Name, err)
 			}
 			groups[key] = g
 		}
 		u := &volt.User{Email: p.email, Name: p.name, CPOID: cpo.ID}
 		if err := s.Users.CreateUser(ctx, u, demoPassword); err != nil {
-			return fmt.Errorf("create user %s: %w", p.email, err)
+			return nil, fmt.Errorf("create user %s: %w", p.email, err)
 		}
 		if err := s.Users.AddMember(ctx, g.ID, u.ID); err != nil {
-			return fmt.Errorf("add %s to %s: %w", p.email, g.Name, err)
+			return nil, fmt.Errorf("add %s to %s: %w", p.email, g.Name, err)
 		}
 		if p.role == volt.RoleDriver || p.role == volt.RoleEngineer {
 			card := &volt.RFIDCard{UID: fmt.Sprintf("04A2B3C4%02X", i), UserID: u.ID, Label: "Demo card"}
 			if err := s.Users.CreateRFIDCard(ctx, card); err != nil {
-				return fmt.Errorf("create card for %s: %w", p.email, err)
+				return nil, fmt.Errorf("create card for %s: %w", p.email, err)
 			}
 		}
 	}
-	return nil
+	return groups[string(volt.RoleDriver)], nil
 }
 
 func demoGroupName(p demoPerson) string {
