@@ -63,8 +63,8 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
-		db.sql.SetMaxOpenConns(20)
-		db.sql.SetMaxIdleConns(10)
+		db.sql.SetMaxOpenConns(50)
+		db.sql.SetMaxIdleConns(25)
 		db.sql.SetConnMaxIdleTime(5 * time.Minute)
 	} else {
 		db.Dialect = SQLite
