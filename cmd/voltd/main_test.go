@@ -270,19 +270,29 @@ func newEstate(t *testing.T, c *client, perKWh, sessionFee string) *estate {
 	return e
 }
 
+// e2eSession is what the end-to-end tests read of a session.
+type e2eSession struct {
+	ConnectorID   int    `json:"connectorId"`
+	Status        string `json:"status"`
+	TransactionID int64  `json:"transactionId"`
+	EnergyWh      int64  `json:"energyWh"`
+}
+
+// sessionsOf lists a charger's sessions through the API.
+func sessionsOf(c *client, cpid string) []e2eSession {
+	c.t.Helper()
+	var list struct{ Items []e2eSession }
+	c.must("GET", "/api/v1/sessions?cpid="+cpid, nil, 200, &list)
+	return list.Items
+}
+
+// waitSession waits for an active session on the connector and returns its
+// transaction id.
 func waitSession(t *testing.T, c *client, cpid string, connector int) int64 {
 	t.Helper()
 	var txID int64
 	checkFor(t, 10*time.Second, func() error {
-		var list struct {
-			Items []struct {
-				ConnectorID   int    `json:"connectorId"`
-				Status        string `json:"status"`
-				TransactionID int64  `json:"transactionId"`
-			}
-		}
-		c.must("GET", "/api/v1/sessions?cpid="+cpid, nil, 200, &list)
-		for _, s := range list.Items {
+		for _, s := range sessionsOf(c, cpid) {
 			if s.ConnectorID == connector && s.Status == "active" {
 				txID = s.TransactionID
 				return nil

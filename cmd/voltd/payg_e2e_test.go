@@ -131,15 +131,7 @@ func settleAndCheck(t *testing.T, c *client, ch *sim.Charger, cpid string, conne
 	t.Helper()
 	txID := waitSession(t, c, cpid, connector)
 	checkFor(t, 15*time.Second, func() error {
-		var list struct {
-			Items []struct {
-				ConnectorID int    `json:"connectorId"`
-				Status      string `json:"status"`
-				EnergyWh    int64  `json:"energyWh"`
-			}
-		}
-		c.must("GET", "/api/v1/sessions?cpid="+cpid, nil, 200, &list)
-		for _, s := range list.Items {
+		for _, s := range sessionsOf(c, cpid) {
 			if s.ConnectorID == connector && s.Status == "active" && s.EnergyWh > 0 && ch.Charging(connector) {
 				return nil
 			}
@@ -207,11 +199,7 @@ func onePayment(t *testing.T, c *client, cpid, kind string, state ...string) e2e
 
 func assertNoSession(t *testing.T, c *client, cpid string) {
 	t.Helper()
-	var list struct {
-		Items []struct{ Status string }
-	}
-	c.must("GET", "/api/v1/sessions?cpid="+cpid, nil, 200, &list)
-	for _, s := range list.Items {
+	for _, s := range sessionsOf(c, cpid) {
 		if s.Status == "active" {
 			t.Fatalf("an active session on %s after a refused payment", cpid)
 		}
