@@ -108,6 +108,9 @@ type ChargingService interface {
 	LogFrames(ctx context.Context, frames []FrameLog) error
 
 	FindSessionByID(ctx context.Context, id string) (*Session, error)
+	// FindMeterValues returns every sampled value stored for a session the
+	// actor may see, in time order, as the charger sent them.
+	FindMeterValues(ctx context.Context, sessionID string) ([]MeterSample, error)
 	FindSessions(ctx context.Context, f SessionFilter) ([]*Session, int, error)
 	FindCDRs(ctx context.Context, f SessionFilter) ([]*CDR, int, error)
 	FindFrames(ctx context.Context, cpid string, before int64, limit int) ([]*FrameLog, error)

@@ -116,6 +116,10 @@ func buildSession(t *testing.T, cfg Config, tn *tenant) *volt.CDR {
 	res, err := cfg.Charging.StartTransaction(ctx, volt.StartRequest{CPID: tn.CPID, ConnectorID: 1, IDTag: tag,
 		MeterStart: 1000, At: start, ReceivedAt: start})
 	must(t, err)
+	txID := res.TransactionID
+	_, err = cfg.Charging.RecordMeterValues(ctx, volt.MeterReport{CPID: tn.CPID, ConnectorID: 1, TransactionID: &txID,
+		Samples: []volt.MeterSample{{Timestamp: start.Add(15 * time.Minute), Unit: "Wh", Value: "4000"}}})
+	must(t, err)
 	stop, err := cfg.Charging.StopTransaction(ctx, volt.StopRequest{CPID: tn.CPID, TransactionID: res.TransactionID,
 		MeterStop: 8500, At: start.Add(30 * time.Minute), Reason: "Local"})
 	must(t, err)

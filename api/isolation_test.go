@@ -150,11 +150,12 @@ var isoSpecs = map[string]isoSpec{
 	}, selfService: true, exempt: "the code is a bearer secret a CPO hands to drivers: whoever holds it may join " +
 		"its usergroup by design, and the request names no id of the tenant"},
 
-	"listSessions":  {},
-	"getSession":    {},
-	"listCdrs":      {},
-	"getCdr":        {},
-	"getCdrReceipt": {binary: true},
+	"listSessions":           {},
+	"getSession":             {},
+	"listSessionMeterValues": {},
+	"listCdrs":               {},
+	"getCdr":                 {},
+	"getCdrReceipt":          {binary: true},
 
 	"listTariffs": {},
 	"getTariff":   {},

@@ -96,6 +96,8 @@ func (s *server) routes() {
 	// Charging.
 	huma.Register(a, op("listSessions", get, "/sessions", "List charging sessions", "sessions", 200), s.listSessions)
 	huma.Register(a, op("getSession", get, "/sessions/{id}", "Get a charging session", "sessions", 200), s.getSession)
+	huma.Register(a, op("listSessionMeterValues", get, "/sessions/{id}/meter-values",
+		"Every sampled value of a session, as the charger sent it", "sessions", 200), s.listSessionMeterValues)
 	huma.Register(a, op("listCdrs", get, "/cdrs", "List charge detail records", "cdrs", 200), s.listCDRs)
 	huma.Register(a, op("getCdr", get, "/cdrs/{id}", "Get a charge detail record", "cdrs", 200), s.getCDR)
 	huma.Register(a, s.receiptOp(op("getCdrReceipt", get, "/cdrs/{id}/receipt.pdf", "The driver's receipt of a priced CDR (PDF)", "cdrs", 200)), s.cdrReceipt)

@@ -57,6 +57,24 @@ func (s *server) getSession(ctx context.Context, in *IDInput) (*Out[*volt.Sessio
 	return out(v), nil
 }
 
+// meterValuesOutput is every sampled value of a session in time order.
+type meterValuesOutput struct {
+	Body struct {
+		SessionID string             `json:"sessionId"`
+		Items     []volt.MeterSample `json:"items"`
+	}
+}
+
+func (s *server) listSessionMeterValues(ctx context.Context, in *IDInput) (*meterValuesOutput, error) {
+	v, err := s.Charging.FindMeterValues(ctx, in.ID)
+	if err != nil {
+		return nil, s.err(ctx, err)
+	}
+	o := &meterValuesOutput{}
+	o.Body.SessionID, o.Body.Items = in.ID, v
+	return o, nil
+}
+
 func (s *server) listCDRs(ctx context.Context, in *cdrListInput) (*ListOutput[*volt.CDR], error) {
 	f := in.filter()
 	items, total, err := s.Charging.FindCDRs(ctx, f)

@@ -192,6 +192,10 @@ func (f *fakeCharging) FindFrames(context.Context, string, int64, int) ([]*volt.
 	return nil, nil
 }
 
+func (f *fakeCharging) FindMeterValues(context.Context, string) ([]volt.MeterSample, error) {
+	return nil, nil
+}
+
 func (f *fakeCharging) FindConfiguration(context.Context, string) ([]volt.ConfigKey, error) {
 	return nil, nil
 }

@@ -37,7 +37,7 @@ func benchMeterValues(b *testing.B, db *store.DB, batched bool) {
 	f := newChargingFixture(b, db)
 	db.Now = time.Now
 	ctx := context.Background()
-	const chargers = 64
+	const chargers = 2000 // as many open sessions as bench/meter-flood.sh
 	txIDs := make([]int64, chargers)
 	cpids := make([]string, chargers)
 	for i := range chargers {

@@ -133,11 +133,6 @@ func (s *ChargingService) PruneFrames(ctx context.Context, olderThan time.Time) 
 	if err != nil {
 		return 0, fmt.Errorf("prune frames: %w", err)
 	}
-	// Digests of MeterValues messages only catch resends, which come
-	// within minutes: they go with the message log.
-	if _, err := s.db.Exec(ctx, `DELETE FROM meter_messages WHERE created_at < ?`, toMS(olderThan)); err != nil {
-		return 0, fmt.Errorf("prune meter message digests: %w", err)
-	}
 	n, err := res.RowsAffected()
 	if err != nil {
 		return 0, fmt.Errorf("prune frames: %w", mapError(err))

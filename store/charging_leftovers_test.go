@@ -36,26 +36,30 @@ func TestSameSecondReadingsAndResentMeterValues(t *testing.T) {
 				t.Fatalf("after %s Wh at the same second: meter %d energy %d, want %d", c.wh, s.LastMeterWh, s.EnergyWh, c.want)
 			}
 		}
-		before := f.count(t, `SELECT count(*) FROM meter_samples WHERE session_id = ?`, st.Session.ID)
+		before := f.count(t, `SELECT count(*) FROM meter_values WHERE session_id = ?`, st.Session.ID)
 		resent := meter(f.cpidA, 1, st.TransactionID, at.Add(time.Minute), "1700")
 		for range 3 {
 			if _, err := f.svc.RecordMeterValues(sys(), resent); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if n := f.count(t, `SELECT count(*) FROM meter_samples WHERE session_id = ?`, st.Session.ID); n != before+1 {
+		if n := f.count(t, `SELECT count(*) FROM meter_values WHERE session_id = ?`, st.Session.ID); n != before+1 {
 			t.Errorf("%d samples after a message sent three times, want %d", n, before+1)
 		}
 		s, _ := f.svc.FindSessionByID(sys(), st.Session.ID)
 		if s.LastMeterWh != 1700 {
 			t.Errorf("meter %d, want 1700", s.LastMeterWh)
 		}
-		// Digests go with the message log.
+		// Digests stay with the values: a resend an hour later (past the
+		// message log's retention) is still stored once.
 		if _, err := f.svc.PruneFrames(sys(), f.now.Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		if n := f.count(t, `SELECT count(*) FROM meter_messages`); n != 0 {
-			t.Errorf("%d digests left after pruning", n)
+		if _, err := f.svc.RecordMeterValues(sys(), resent); err != nil {
+			t.Fatal(err)
+		}
+		if n := f.count(t, `SELECT count(*) FROM meter_values WHERE session_id = ?`, st.Session.ID); n != before+1 {
+			t.Errorf("%d rows after a resend past the log's retention, want %d", n, before+1)
 		}
 	})
 }

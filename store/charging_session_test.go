@@ -43,8 +43,25 @@ func TestChargingStartMeterStop(t *testing.T) {
 		if err != nil || got.Status != volt.SessionCompleted || *got.MeterStop != 9000 {
 			t.Fatalf("FindSessionByID = %+v, %v", got, err)
 		}
-		if n := f.count(t, `SELECT count(*) FROM meter_samples WHERE session_id = ?`, st.Session.ID); n != 3 {
-			t.Errorf("%d samples stored, want 3", n)
+		// Every sampled value is kept as sent, in one row for the one time
+		// stamp, and read back through FindMeterValues.
+		if n := f.count(t, `SELECT count(*) FROM meter_values WHERE session_id = ?`, st.Session.ID); n != 1 {
+			t.Errorf("%d meter_values rows, want 1 (one MeterValue)", n)
+		}
+		stored, err := f.svc.FindMeterValues(sys(), st.Session.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := mv.Samples
+		want[0].Measurand = "Energy.Active.Import.Register"
+		if len(stored) != len(want) {
+			t.Fatalf("FindMeterValues = %d samples, want %d: %+v", len(stored), len(want), stored)
+		}
+		for i := range want {
+			if !stored[i].Timestamp.Equal(want[i].Timestamp) || stored[i].Measurand != want[i].Measurand || stored[i].Unit != want[i].Unit ||
+				stored[i].Value != want[i].Value || stored[i].Location != want[i].Location || stored[i].Phase != want[i].Phase {
+				t.Errorf("sample %d = %+v, want %+v", i, stored[i], want[i])
+			}
 		}
 	})
 }
@@ -232,8 +249,8 @@ func TestChargingOrphanAndStrayMeterValues(t *testing.T) {
 		if err != nil || sess == nil || sess.ID != st.Session.ID || sess.EnergyWh != 500 {
 			t.Fatalf("orphan meter values: %+v, %v", sess, err)
 		}
-		if n := f.count(t, `SELECT count(*) FROM meter_samples WHERE session_id = ?`, st.Session.ID); n != 1 {
-			t.Errorf("orphan sample not linked: %d", n)
+		if v, err := f.svc.FindMeterValues(sys(), st.Session.ID); err != nil || len(v) != 1 || v[0].Value != "1500" {
+			t.Errorf("orphan sample not linked: %+v, %v", v, err)
 		}
 		stray := []struct {
 			name   string
@@ -266,7 +283,7 @@ func TestChargingOrphanAndStrayMeterValues(t *testing.T) {
 			Samples: []volt.MeterSample{register(t0, "1", "Wh")}}); err != nil || s != nil {
 			t.Fatalf("sessionless samples: %+v, %v", s, err)
 		}
-		if n := f.count(t, `SELECT count(*) FROM meter_samples WHERE session_id = '' AND cpid = ?`, f.cpidA); n != 1 {
+		if n := f.count(t, `SELECT count(*) FROM meter_values WHERE session_id = '' AND cpid = ?`, f.cpidA); n != 1 {
 			t.Errorf("%d sessionless samples, want 1", n)
 		}
 	})

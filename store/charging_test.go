@@ -392,8 +392,8 @@ func TestChargingMeterBatching(t *testing.T) {
 			if err != nil || s.LastMeterWh != 500 || s.EnergyWh != 500 {
 				t.Errorf("session %s after batching: %+v, %v", st.Session.CPID, s, err)
 			}
-			if n := f.count(t, `SELECT count(*) FROM meter_samples WHERE session_id = ?`, st.Session.ID); n != 50 {
-				t.Errorf("%d samples stored, want 50", n)
+			if v, err := f.svc.FindMeterValues(sys(), st.Session.ID); err != nil || len(v) != 50 {
+				t.Errorf("%d samples stored, want 50 (%v)", len(v), err)
 			}
 		}
 		// After stop, calls go straight to the database.

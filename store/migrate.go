@@ -55,6 +55,13 @@ func loadMigrations() ([]migration, error) {
 	return ms, nil
 }
 
+// goSteps are the parts of migrations written in Go, run after the
+// migration's SQL in the same transaction: conversions SQL cannot do
+// exactly on both engines.
+var goSteps = map[int]func(context.Context, *Tx) error{
+	8: convertMeterSamples,
+}
+
 // KnownSchemaVersion returns the newest schema version this binary carries.
 func KnownSchemaVersion() int {
 	ms, err := loadMigrations()
@@ -160,6 +167,11 @@ func (db *DB) applyMigration(ctx context.Context, m migration) error {
 				continue
 			}
 			if _, err := tx.Exec(ctx, stmt.text); err != nil {
+				return fmt.Errorf("migration %s: %w", m.name, err)
+			}
+		}
+		if step := goSteps[m.version]; step != nil {
+			if err := step(ctx, tx); err != nil {
 				return fmt.Errorf("migration %s: %w", m.name, err)
 			}
 		}

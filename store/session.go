@@ -258,28 +258,23 @@ func (s *ChargingService) price(ctx context.Context, tx *Tx, sess *volt.Session,
 	return c, nil
 }
 
-// sessionReadings returns the session's register readings in time order.
+// sessionReadings returns the session's register readings in time order
+// (extracted when stored: meter_values.energy_wh).
 func sessionReadings(ctx context.Context, tx *Tx, sess *volt.Session) ([]volt.MeterReading, error) {
-	rows, err := tx.Query(ctx, `SELECT sampled_at, location, format, unit, value FROM meter_samples
-		WHERE session_id = ? AND measurand = ? AND phase = '' ORDER BY sampled_at`, sess.ID, measurandEnergyRegister)
+	rows, err := tx.Query(ctx, `SELECT sampled_at, energy_wh FROM meter_values
+		WHERE cpid = ? AND transaction_id = ? AND sampled_at >= ? AND session_id = ? AND energy_wh IS NOT NULL
+		ORDER BY sampled_at`, sess.CPID, sess.TransactionID, toMS(sess.StartedAt), sess.ID)
 	if err != nil {
 		return nil, fmt.Errorf("readings of session %s: %w", sess.ID, err)
 	}
 	defer rows.Close()
 	var out []volt.MeterReading
 	for rows.Next() {
-		var at int64
-		var smp volt.MeterSample
-		if err := rows.Scan(&at, &smp.Location, &smp.Format, &smp.Unit, &smp.Value); err != nil {
+		var at, wh int64
+		if err := rows.Scan(&at, &wh); err != nil {
 			return nil, fmt.Errorf("readings of session %s: %w", sess.ID, mapError(err))
 		}
-		smp.Timestamp, smp.Measurand = fromMS(at), measurandEnergyRegister
-		if !isRegister(smp) || smp.Timestamp.Before(sess.StartedAt) {
-			continue
-		}
-		if wh, err := energyWh(smp.Value, smp.Unit); err == nil {
-			out = append(out, volt.MeterReading{At: smp.Timestamp, Wh: wh})
-		}
+		out = append(out, volt.MeterReading{At: fromMS(at), Wh: wh})
 	}
 	return out, mapError(rows.Err())
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -77,6 +78,41 @@ func (s *ChargingService) FindSessionByID(ctx context.Context, id string) (*volt
 		return nil, volt.Errorf(volt.ENOTFOUND, "Session %s not found.", id)
 	}
 	return list[0], nil
+}
+
+// FindMeterValues returns every sampled value stored for a session the actor
+// may see (FindSessionByID's rule), in time order: the MeterValues that
+// carried its transaction or came on its connector while it was active, and
+// the stop's transactionData.
+func (s *ChargingService) FindMeterValues(ctx context.Context, sessionID string) ([]volt.MeterSample, error) {
+	sess, err := s.FindSessionByID(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.Query(ctx, `SELECT sampled_at, samples FROM meter_values
+		WHERE cpid = ? AND transaction_id = ? AND session_id = ? ORDER BY sampled_at, received_at, seq`,
+		sess.CPID, sess.TransactionID, sessionID)
+	if err != nil {
+		return nil, fmt.Errorf("meter values of session %s: %w", sessionID, err)
+	}
+	defer rows.Close()
+	out := []volt.MeterSample{}
+	for rows.Next() {
+		var at int64
+		var js string
+		if err := rows.Scan(&at, &js); err != nil {
+			return nil, fmt.Errorf("meter values of session %s: %w", sessionID, mapError(err))
+		}
+		var samples []storedSample
+		if err := json.Unmarshal([]byte(js), &samples); err != nil {
+			return nil, fmt.Errorf("meter values of session %s: %w", sessionID, err)
+		}
+		for _, smp := range samples {
+			out = append(out, volt.MeterSample{Timestamp: fromMS(at), Measurand: smp.Measurand, Phase: smp.Phase,
+				Location: smp.Location, Context: smp.Context, Unit: smp.Unit, Format: smp.Format, Value: smp.Value})
+		}
+	}
+	return out, mapError(rows.Err())
 }
 
 // FindSessions lists the sessions the actor may see that match f, newest

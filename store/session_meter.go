@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math/big"
 	"strconv"
@@ -20,16 +22,16 @@ const (
 	measurandSoC            = "SoC"
 )
 
-// sampleCols is the number of columns of one meter_samples row.
-const sampleCols = 12
+// meterValueCols is the number of columns of one meter_values row.
+const meterValueCols = 10
 
-// maxCachedSampleRows is the largest multi-row sample INSERT kept prepared
-// (one statement per row count, so the cache stays small).
-const maxCachedSampleRows = 12
+// maxCachedMeterRows is the largest multi-row meter_values INSERT kept
+// prepared (one statement per row count, so the cache stays small).
+const maxCachedMeterRows = 4
 
-// maxSamplesPerInsert keeps a multi-row INSERT under both engines' limits on
-// bound parameters.
-const maxSamplesPerInsert = 200
+// maxMeterRowsPerInsert keeps a multi-row INSERT under both engines' limits
+// on bound parameters.
+const maxMeterRowsPerInsert = 200
 
 // RecordMeterValues stores every sample of a MeterValues message and updates
 // the session it belongs to: the one of its transactionId or, for samples
@@ -99,21 +101,19 @@ func (s *ChargingService) recordMeter(ctx context.Context, tx *Tx, r volt.MeterR
 	if err != nil {
 		return nil, fmt.Errorf("find session: %w", err)
 	}
-	sessionID, connector := "", r.ConnectorID
+	sessionID, connector, txID := "", r.ConnectorID, int64(0)
+	if r.TransactionID != nil {
+		txID = *r.TransactionID
+	}
 	if sess != nil {
-		sessionID = sess.ID
+		sessionID, txID = sess.ID, sess.TransactionID
 		if connector <= 0 {
 			connector = sess.ConnectorID
 		}
 	}
-	fresh, err := firstDelivery(ctx, tx, r)
+	fresh, err := s.storeMeterValues(ctx, tx, sessionID, txID, connector, r)
 	if err != nil {
 		return nil, err
-	}
-	if fresh {
-		if err := s.insertSamples(ctx, tx, sessionID, r.CPID, connector, r.TransactionID, r.Samples); err != nil {
-			return nil, err
-		}
 	}
 	if sess == nil {
 		return nil, nil
@@ -277,15 +277,63 @@ func decimalRound(v string, scale int64) (int64, error) {
 	return q.Int64(), nil
 }
 
-// firstDelivery records the digest of a MeterValues message and reports
-// whether it is the first delivery: a message the charger resends after a
-// lost answer has the same connector, transaction and samples, so the same
-// digest, and is not stored again. A message without samples stores nothing
-// and is always "first".
-func firstDelivery(ctx context.Context, tx *Tx, r volt.MeterReport) (bool, error) {
-	if len(r.Samples) == 0 {
-		return true, nil
+// storedSample is one sampled value as kept in meter_values.samples.
+type storedSample struct {
+	Measurand string `json:"measurand,omitempty"`
+	Phase     string `json:"phase,omitempty"`
+	Location  string `json:"location,omitempty"`
+	Context   string `json:"context,omitempty"`
+	Unit      string `json:"unit,omitempty"`
+	Format    string `json:"format,omitempty"`
+	Value     string `json:"value"`
+}
+
+// meterElement is one MeterValue of a message: the samples sharing a time
+// stamp, as one meter_values row.
+type meterElement struct {
+	at       int64
+	energyWh *int64
+	samples  []storedSample
+}
+
+// meterElements groups samples into elements (consecutive samples with the
+// same time stamp, as the codec flattened them) and extracts each element's
+// register reading: the largest parseable whole-meter active import register
+// value among its samples.
+func meterElements(samples []volt.MeterSample) []meterElement {
+	var out []meterElement
+	for i, smp := range samples {
+		at := toMS(smp.Timestamp)
+		if i == 0 || out[len(out)-1].at != at {
+			out = append(out, meterElement{at: at})
+		}
+		out[len(out)-1].add(storedSample{Measurand: smp.Measurand, Phase: smp.Phase, Location: smp.Location,
+			Context: smp.Context, Unit: smp.Unit, Format: smp.Format, Value: smp.Value})
 	}
+	return out
+}
+
+// add appends a sample to the element (the measurand defaulted to the
+// energy register, as OCPP defines it) and keeps the largest register
+// reading.
+func (e *meterElement) add(smp storedSample) {
+	if smp.Measurand == "" {
+		smp.Measurand = measurandEnergyRegister
+	}
+	e.samples = append(e.samples, smp)
+	if !isRegister(volt.MeterSample{Measurand: smp.Measurand, Phase: smp.Phase, Location: smp.Location, Format: smp.Format}) {
+		return
+	}
+	if wh, err := energyWh(smp.Value, smp.Unit); err == nil && (e.energyWh == nil || wh > *e.energyWh) {
+		e.energyWh = &wh
+	}
+}
+
+// meterDigest identifies a MeterValues message's content: a message the
+// charger resends after a lost answer has the same connector, transaction and
+// samples, so the same digest. 128 bits of SHA-256, compared only between the
+// messages of one transaction of one charger.
+func meterDigest(r volt.MeterReport) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%d|", r.ConnectorID)
 	if r.TransactionID != nil {
@@ -295,52 +343,62 @@ func firstDelivery(ctx context.Context, tx *Tx, r volt.MeterReport) (bool, error
 		fmt.Fprintf(h, "|%d|%q|%q|%q|%q|%q|%q|%q", smp.Timestamp.UnixMilli(), smp.Measurand, smp.Phase, smp.Location,
 			smp.Context, smp.Unit, smp.Format, smp.Value)
 	}
-	res, err := tx.Exec(ctx, `INSERT INTO meter_messages (cpid, digest, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
-		r.CPID, hex.EncodeToString(h.Sum(nil)), tx.NowMS())
-	if err != nil {
-		return false, fmt.Errorf("record meter message: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("record meter message: %w", mapError(err))
-	}
-	return n > 0, nil
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
-// insertSamples stores samples as sent, in multi-row INSERTs.
-func (s *ChargingService) insertSamples(ctx context.Context, tx *Tx, sessionID, cpid string, connectorID int, txID *int64, samples []volt.MeterSample) error {
-	var tid any
-	if txID != nil {
-		tid = *txID
+// storeMeterValues stores a message's samples, one meter_values row per
+// MeterValue, under txID (the session's transaction when linked to one), and
+// reports whether it was the first delivery: a resent message conflicts on
+// its digest and stores nothing. A message without samples stores nothing
+// and is always "first".
+func (s *ChargingService) storeMeterValues(ctx context.Context, tx *Tx, sessionID string, txID int64, connectorID int, r volt.MeterReport) (bool, error) {
+	if len(r.Samples) == 0 {
+		return true, nil
 	}
-	for len(samples) > 0 {
-		n := min(len(samples), maxSamplesPerInsert)
+	return insertMeterValues(ctx, tx, &s.stmts, r.CPID, txID, meterDigest(r), sessionID, connectorID, meterElements(r.Samples))
+}
+
+// insertMeterValues writes elements as meter_values rows in multi-row
+// INSERTs and reports whether any row was new. stmts, when not nil, keeps
+// the statements of small batches prepared.
+func insertMeterValues(ctx context.Context, tx *Tx, stmts *stmtCache, cpid string, txID int64, digest, sessionID string,
+	connectorID int, elements []meterElement) (bool, error) {
+	now := tx.NowMS()
+	inserted := false
+	for seq := 0; seq < len(elements); {
+		n := min(len(elements)-seq, maxMeterRowsPerInsert)
 		var b strings.Builder
-		b.WriteString(`INSERT INTO meter_samples (session_id, cpid, connector_id, transaction_id, sampled_at,
-			measurand, phase, location, context, unit, format, value) VALUES `)
-		args := make([]any, 0, n*sampleCols)
-		for i, smp := range samples[:n] {
+		b.WriteString(`INSERT INTO meter_values (cpid, transaction_id, sampled_at, digest, seq, session_id,
+			connector_id, energy_wh, samples, received_at) VALUES `)
+		args := make([]any, 0, n*meterValueCols)
+		for i, e := range elements[seq : seq+n] {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-			m := smp.Measurand
-			if m == "" {
-				m = measurandEnergyRegister
+			b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			js, err := json.Marshal(e.samples)
+			if err != nil {
+				return false, fmt.Errorf("encode meter samples: %w", err)
 			}
-			args = append(args, sessionID, cpid, connectorID, tid, toMS(smp.Timestamp), m,
-				smp.Phase, smp.Location, smp.Context, smp.Unit, smp.Format, smp.Value)
+			args = append(args, cpid, txID, e.at, digest, seq+i, sessionID, connectorID, nullInt64(e.energyWh), string(js), now)
 		}
+		b.WriteString(" ON CONFLICT DO NOTHING")
+		var res sql.Result
 		var err error
-		if n <= maxCachedSampleRows {
-			_, err = s.stmts.exec(ctx, tx, b.String(), args...)
+		if stmts != nil && n <= maxCachedMeterRows {
+			res, err = stmts.exec(ctx, tx, b.String(), args...)
 		} else {
-			_, err = tx.Exec(ctx, b.String(), args...)
+			res, err = tx.Exec(ctx, b.String(), args...)
 		}
 		if err != nil {
-			return fmt.Errorf("insert meter samples: %w", err)
+			return false, fmt.Errorf("insert meter values: %w", err)
 		}
-		samples = samples[n:]
+		k, err := res.RowsAffected()
+		if err != nil {
+			return false, fmt.Errorf("insert meter values: %w", mapError(err))
+		}
+		inserted = inserted || k > 0
+		seq += n
 	}
-	return nil
+	return inserted, nil
 }

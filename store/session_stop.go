@@ -72,7 +72,7 @@ func (s *ChargingService) stopTx(ctx context.Context, tx *Tx, r volt.StopRequest
 	}
 	sess.stopReqMeter = sql.NullInt64{Int64: r.MeterStop, Valid: true}
 	sess.stopReqAt = sql.NullInt64{Int64: toMS(at), Valid: true}
-	if err := s.insertSamples(ctx, tx, sess.ID, r.CPID, sess.ConnectorID, &sess.TransactionID, r.Samples); err != nil {
+	if err := s.storeTransactionData(ctx, tx, sess.ID, sess.ConnectorID, r); err != nil {
 		return nil, err
 	}
 	if sess.Status != volt.SessionActive {
@@ -91,6 +91,19 @@ func (s *ChargingService) stopTx(ctx context.Context, tx *Tx, r volt.StopRequest
 	}
 	res.Session = sess.result()
 	return res, nil
+}
+
+// storeTransactionData stores the samples of a stop's transactionData with
+// the session's meter values (the stop itself is recorded once, so they are
+// too).
+func (s *ChargingService) storeTransactionData(ctx context.Context, tx *Tx, sessionID string, connectorID int, r volt.StopRequest) error {
+	if len(r.Samples) == 0 {
+		return nil
+	}
+	txID := r.TransactionID
+	digest := "stop:" + meterDigest(volt.MeterReport{CPID: r.CPID, ConnectorID: connectorID, TransactionID: &txID, Samples: r.Samples})
+	_, err := insertMeterValues(ctx, tx, &s.stmts, r.CPID, txID, digest, sessionID, connectorID, meterElements(r.Samples))
+	return err
 }
 
 // stopUnknown records a stop for a transaction Volt has no session for.
@@ -132,7 +145,7 @@ func (s *ChargingService) stopUnknown(ctx context.Context, tx *Tx, ch *chargerFa
 	} else if !ok {
 		return nil, volt.Errorf(volt.ECONFLICT, "A concurrent stop for transaction %d was recorded.", r.TransactionID)
 	}
-	if err := s.insertSamples(ctx, tx, sess.ID, r.CPID, sess.ConnectorID, &r.TransactionID, r.Samples); err != nil {
+	if err := s.storeTransactionData(ctx, tx, sess.ID, sess.ConnectorID, r); err != nil {
 		return nil, err
 	}
 	if res.CDR, err = s.completeSession(ctx, tx, sess, at, r.MeterStop, stopReason(r.Reason)); err != nil {
@@ -157,19 +170,16 @@ func knownOfUnknownTx(ctx context.Context, tx *Tx, r volt.StopRequest) (unknownT
 	k := unknownTxFacts{meterStart: r.MeterStop}
 	found := false
 	if r.TransactionID > 0 {
-		var at int64
-		var unit, value string
-		err := tx.QueryRow(ctx, `SELECT connector_id, sampled_at, unit, value FROM meter_samples
-			WHERE cpid = ? AND transaction_id = ? AND measurand = ? AND phase = ''
-			ORDER BY sampled_at LIMIT 1`, r.CPID, r.TransactionID, measurandEnergyRegister).
-			Scan(&k.connectorID, &at, &unit, &value)
+		var at, wh int64
+		err := tx.QueryRow(ctx, `SELECT connector_id, sampled_at, energy_wh FROM meter_values
+			WHERE cpid = ? AND transaction_id = ? AND energy_wh IS NOT NULL
+			ORDER BY sampled_at LIMIT 1`, r.CPID, r.TransactionID).
+			Scan(&k.connectorID, &at, &wh)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return k, fmt.Errorf("meter values of transaction %d: %w", r.TransactionID, err)
 		}
 		if err == nil {
-			if wh, perr := energyWh(value, unit); perr == nil {
-				k.meterStart, k.startedAt, found = wh, fromMS(at), true
-			}
+			k.meterStart, k.startedAt, found = wh, fromMS(at), true
 		}
 	}
 	if first, ok := firstRegister(r.Samples); ok && (!found || first.at.Before(k.startedAt)) {
