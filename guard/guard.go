@@ -45,6 +45,11 @@ type Config struct {
 	RetryDelay time.Duration
 	// CallTimeout bounds one RemoteStopTransaction (default 30 s).
 	CallTimeout time.Duration
+	// LimitRecheck is how long a session found without a limit is not
+	// asked about again (default 30 s): most sessions have none, and the
+	// question after every reading of every session was a database read
+	// each. A limit set meanwhile applies from the first reading after.
+	LimitRecheck time.Duration
 }
 
 // Guard checks sessions after each meter reading and stops those that must
@@ -77,6 +82,9 @@ func New(cfg Config) *Guard {
 	}
 	if cfg.CallTimeout <= 0 {
 		cfg.CallTimeout = 30 * time.Second
+	}
+	if cfg.LimitRecheck <= 0 {
+		cfg.LimitRecheck = 30 * time.Second
 	}
 	ctx, cancel := context.WithCancel(volt.NewContextWithActor(context.Background(), volt.SystemActor))
 	g := &Guard{cfg: cfg, log: cfg.Logger, ctx: ctx, cancel: cancel, wake: make(chan struct{}, 1),
@@ -145,10 +153,12 @@ func (g *Guard) run() {
 	}
 }
 
-// costAt is a session's live cost at a reading, and when it was seen.
+// costAt is a session's live cost at a reading, and when it was seen;
+// noLimitUntil is when to ask again whether the session has a limit.
 type costAt struct {
-	cost int64
-	at   time.Time
+	cost         int64
+	at           time.Time
+	noLimitUntil time.Time
 }
 
 // forgetAfter is how long the guard keeps a session it hears nothing of:
@@ -205,20 +215,28 @@ func (g *Guard) reason(s *volt.Session) string {
 	if s.LiveCost != nil {
 		cost = s.LiveCost.InclVAT
 	}
+	now := time.Now()
 	g.mu.Lock()
 	prev, seen := g.lastCost[s.ID]
-	g.lastCost[s.ID] = costAt{cost: cost, at: time.Now()}
+	g.lastCost[s.ID] = costAt{cost: cost, at: now, noLimitUntil: prev.noLimitUntil}
 	g.mu.Unlock()
 	interval := int64(0)
 	if seen {
 		interval = max(cost-prev.cost, 0)
 	}
-	if g.cfg.Limits != nil {
+	if g.cfg.Limits != nil && !now.Before(prev.noLimitUntil) {
 		l, err := g.cfg.Limits.FindSessionLimit(g.ctx, s.ID)
 		switch {
 		case err == nil && l.Reached(s):
 			return "driver's limit reached"
-		case err != nil && !volt.IsCode(err, volt.ENOTFOUND):
+		case volt.IsCode(err, volt.ENOTFOUND):
+			g.mu.Lock()
+			if c, ok := g.lastCost[s.ID]; ok {
+				c.noLimitUntil = now.Add(g.cfg.LimitRecheck)
+				g.lastCost[s.ID] = c
+			}
+			g.mu.Unlock()
+		case err != nil:
 			g.log.Error("guard: session limit", "session", s.ID, "err", err)
 		}
 	}

@@ -37,6 +37,56 @@ func (l limits) FindSessionLimit(_ context.Context, id string) (*volt.SessionLim
 	return nil, volt.Errorf(volt.ENOTFOUND, "no limit")
 }
 
+// countedLimits counts the questions and lets a test set a limit later.
+type countedLimits struct {
+	mu    sync.Mutex
+	asked int
+	limit *volt.SessionLimit
+}
+
+func (l *countedLimits) FindSessionLimit(_ context.Context, id string) (*volt.SessionLimit, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.asked++
+	if l.limit != nil && l.limit.SessionID == id {
+		return l.limit, nil
+	}
+	return nil, volt.Errorf(volt.ENOTFOUND, "no limit")
+}
+
+func (l *countedLimits) count() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.asked
+}
+
+// TestNoLimitNotAskedAgainUntilRecheck: a session found without a limit is
+// not looked up on every reading, and a limit set later still stops it
+// once the recheck time has passed.
+func TestNoLimitNotAskedAgainUntilRecheck(t *testing.T) {
+	cmd := &commander{answers: []string{"Accepted"}}
+	lim := &countedLimits{}
+	g := New(Config{Limits: lim, Commander: cmd, LimitRecheck: 300 * time.Millisecond})
+	defer g.Close()
+	for i := range 5 {
+		g.AfterMeterValues(context.Background(), session("s5", int64(i*1000), 0))
+		waitFor(t, "reading checked", func() bool { return lim.count() >= 1 })
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := lim.count(); n != 1 {
+		t.Fatalf("asked %d times for the limit within the recheck time, want 1", n)
+	}
+	lim.mu.Lock()
+	lim.limit = &volt.SessionLimit{SessionID: "s5", EnergyWh: 5000}
+	lim.mu.Unlock()
+	time.Sleep(350 * time.Millisecond)
+	g.AfterMeterValues(context.Background(), session("s5", 6000, 0))
+	waitFor(t, "stop at a limit set later", func() bool { return cmd.count() == 1 })
+	if n := lim.count(); n != 2 {
+		t.Errorf("asked %d times, want 2", n)
+	}
+}
+
 // commander answers RemoteStopTransaction with answers in turn (the last
 // one repeats), counting calls.
 type commander struct {
