@@ -87,7 +87,11 @@ func stopTransaction16(ctx context.Context, c *conn, req *v16.StopTransactionReq
 // samples flattens meter values into the domain's samples. A missing
 // measurand is the default Energy.Active.Import.Register (OCPP 1.6 §7.31).
 func samples(mvs []v16.MeterValue) []volt.MeterSample {
-	var out []volt.MeterSample
+	n := 0
+	for _, mv := range mvs {
+		n += len(mv.SampledValue)
+	}
+	out := make([]volt.MeterSample, 0, n)
 	for _, mv := range mvs {
 		for _, sv := range mv.SampledValue {
 			m := string(sv.Measurand)

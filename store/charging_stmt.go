@@ -63,3 +63,27 @@ func (c *stmtCache) queryRow(ctx context.Context, tx *Tx, query string, args ...
 	}
 	return &Row{row: st.QueryRowContext(ctx, args...)}
 }
+
+// queryRowDB runs a single-row query outside any transaction, prepared when
+// it can be (SQLite).
+func (c *stmtCache) queryRowDB(ctx context.Context, db *DB, query string, args ...any) rowScanner {
+	if db.Dialect != SQLite {
+		return db.QueryRow(ctx, query, args...)
+	}
+	query = db.rebind(query)
+	v, loaded := c.m.LoadOrStore(query, (*sql.Stmt)(nil))
+	if !loaded {
+		go func() {
+			st, err := db.sql.PrepareContext(context.Background(), query)
+			if err != nil {
+				c.m.Delete(query)
+				return
+			}
+			c.m.Store(query, st)
+		}()
+	}
+	if st, _ := v.(*sql.Stmt); st != nil {
+		return &Row{row: st.QueryRowContext(ctx, args...)}
+	}
+	return db.QueryRow(ctx, query, args...)
+}

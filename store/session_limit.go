@@ -46,7 +46,7 @@ func (s *ChargingService) FindSessionLimit(ctx context.Context, sessionID string
 		return nil, err
 	}
 	l := &volt.SessionLimit{SessionID: sessionID}
-	err = s.db.QueryRow(ctx, `SELECT energy_wh, amount, currency FROM session_limits WHERE session_id = ?`, sessionID).
+	err = s.stmts.queryRowDB(ctx, s.db, `SELECT energy_wh, amount, currency FROM session_limits WHERE session_id = ?`, sessionID).
 		Scan(&l.EnergyWh, &l.Amount, &l.Currency)
 	if err != nil {
 		return nil, notFound(err, "Limit of session", sessionID)

@@ -305,7 +305,11 @@ func meterElements(samples []volt.MeterSample) []meterElement {
 	for i, smp := range samples {
 		at := toMS(smp.Timestamp)
 		if i == 0 || out[len(out)-1].at != at {
-			out = append(out, meterElement{at: at})
+			n := 1 // the element's samples: the run of this time stamp
+			for n < len(samples)-i && toMS(samples[i+n].Timestamp) == at {
+				n++
+			}
+			out = append(out, meterElement{at: at, samples: make([]storedSample, 0, n)})
 		}
 		out[len(out)-1].add(storedSample{Measurand: smp.Measurand, Phase: smp.Phase, Location: smp.Location,
 			Context: smp.Context, Unit: smp.Unit, Format: smp.Format, Value: smp.Value})
@@ -334,16 +338,25 @@ func (e *meterElement) add(smp storedSample) {
 // samples, so the same digest. 128 bits of SHA-256, compared only between the
 // messages of one transaction of one charger.
 func meterDigest(r volt.MeterReport) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%d|", r.ConnectorID)
+	buf := make([]byte, 0, 64+len(r.Samples)*96)
+	buf = strconv.AppendInt(buf, int64(r.ConnectorID), 10)
+	buf = append(buf, '|')
 	if r.TransactionID != nil {
-		fmt.Fprintf(h, "%d", *r.TransactionID)
+		buf = strconv.AppendInt(buf, *r.TransactionID, 10)
 	}
 	for _, smp := range r.Samples {
-		fmt.Fprintf(h, "|%d|%q|%q|%q|%q|%q|%q|%q", smp.Timestamp.UnixMilli(), smp.Measurand, smp.Phase, smp.Location,
-			smp.Context, smp.Unit, smp.Format, smp.Value)
+		buf = append(buf, '|')
+		buf = strconv.AppendInt(buf, smp.Timestamp.UnixMilli(), 10)
+		for _, f := range [...]string{smp.Measurand, smp.Phase, smp.Location, smp.Context, smp.Unit, smp.Format, smp.Value} {
+			// Length-prefixed: no two different field lists give the same bytes.
+			buf = append(buf, '|')
+			buf = strconv.AppendInt(buf, int64(len(f)), 10)
+			buf = append(buf, ':')
+			buf = append(buf, f...)
+		}
 	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	sum := sha256.Sum256(buf)
+	return hex.EncodeToString(sum[:16])
 }
 
 // storeMeterValues stores a message's samples, one meter_values row per
