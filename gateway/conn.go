@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -22,11 +23,16 @@ type conn struct {
 	g        *Gateway
 	ws       *websocket.Conn
 	proto    *protocol
-	charger  *volt.Charger // as authenticated; immutable
+	cpoID    string // the charger's CPO as authenticated (not the whole Charger: memory per idle connection)
 	cpid     string
 	identity string
 	remote   string
 	slot     *slot // set by register before the reader starts
+
+	// bc and br are the gateway's own reader under the websocket library
+	// (idleread.go); nil when the library reads the socket itself.
+	bc *byteConn
+	br *bufio.Reader
 
 	ctx    context.Context // cancelled at teardown
 	cancel context.CancelFunc
@@ -74,9 +80,12 @@ var processStart = time.Now()
 
 func sinceStart() int64 { return int64(time.Since(processStart)) }
 
-func newConn(g *Gateway, ws *websocket.Conn, p *protocol, ch *volt.Charger, identity, remote string) *conn {
+func newConn(g *Gateway, ws *websocket.Conn, p *protocol, ch *volt.Charger, identity, remote string, h *hijacker) *conn {
 	ctx, cancel := context.WithCancel(g.ctx)
-	c := &conn{g: g, ws: ws, proto: p, charger: ch, cpid: ch.CPID, identity: identity, remote: remote, ctx: ctx, cancel: cancel}
+	c := &conn{g: g, ws: ws, proto: p, cpoID: ch.CPOID, cpid: ch.CPID, identity: identity, remote: remote, ctx: ctx, cancel: cancel}
+	if h != nil && h.bc != nil && ws.NetConn() == net.Conn(h.bc) {
+		c.bc, c.br = h.bc, h.br
+	}
 	c.lastRead.Store(sinceStart())
 	ws.SetReadLimit(g.cfg.MaxMessageSize)
 	ws.SetPongHandler(func(string) error { c.touch(); return nil })
@@ -107,17 +116,43 @@ func (c *conn) run() {
 	c.g.log.Info("gateway: charger connected", "cpid", c.cpid, "identity", c.identity, "remote", c.remote, "version", c.proto.version)
 	// The store calls above grow this goroutine's stack (to 8-16 KiB with
 	// the SQLite driver), and a parked goroutine's stack is shrunk only
-	// one halving per GC, which an idle node rarely runs. The reader lives
-	// as long as the connection, so it starts on a fresh, small stack: at
-	// 10,000 idle chargers this halves the stack memory (BENCHMARKS.md).
-	go c.serveReads()
+	// one halving per GC, which an idle node rarely runs. Reading goes on
+	// on fresh goroutines with small stacks (idleread.go).
+	if c.bc != nil {
+		go c.waitFrames()
+	} else {
+		go c.serveReads()
+	}
 }
 
-// serveReads is the connection's reader goroutine, until the connection ends.
+// serveReads reads and dispatches the charger's frames while they are
+// waiting; with the gateway's own reader (idleread.go), once nothing is read
+// ahead it hands the connection to a fresh goroutine to wait, and returns.
 func (c *conn) serveReads() {
+	for {
+		if c.bc != nil {
+			if c.br.Buffered() == 0 && !c.bc.has {
+				go c.waitFrames()
+				return
+			}
+			if c.controlFrame() {
+				continue
+			}
+		}
+		_, data, err := c.ws.ReadMessage()
+		if err != nil {
+			c.finish(c.readEnded(err))
+			return
+		}
+		c.touch()
+		c.onMessage(data)
+	}
+}
+
+// finish ends the connection once reading has ended, on the last reader.
+func (c *conn) finish(reason string) {
 	defer c.g.wg.Done()
 	defer c.g.track(-1)
-	reason := c.readLoop()
 	c.teardown(reason)
 }
 
@@ -137,25 +172,19 @@ func (c *conn) loadRelaxations() {
 
 func (c *conn) relaxations() ocpp.Relaxations { return ocpp.Relaxations(c.relax.Load()) }
 
-func (c *conn) readLoop() string {
-	for {
-		_, data, err := c.ws.ReadMessage()
-		if err != nil {
-			c.mu.Lock()
-			closed, reason := c.closed, c.closeReason
-			c.mu.Unlock()
-			if closed {
-				return reason
-			}
-			var ce *websocket.CloseError
-			if errors.As(err, &ce) {
-				return fmt.Sprintf("closed by charger: %d %s", ce.Code, ce.Text)
-			}
-			return "read: " + err.Error()
-		}
-		c.touch()
-		c.onMessage(data)
+// readEnded returns why reading ended with err.
+func (c *conn) readEnded(err error) string {
+	c.mu.Lock()
+	closed, reason := c.closed, c.closeReason
+	c.mu.Unlock()
+	if closed {
+		return reason
 	}
+	var ce *websocket.CloseError
+	if errors.As(err, &ce) {
+		return fmt.Sprintf("closed by charger: %d %s", ce.Code, ce.Text)
+	}
+	return "read: " + err.Error()
 }
 
 // checkLiveness runs on the liveness timer: ping when idle, close when stale.

@@ -196,7 +196,9 @@ func New(cfg Config) *Gateway {
 		slots:  make(map[string]*slot),
 		protos: []*protocol{newV16()},
 		upgrader: websocket.Upgrader{
-			ReadBufferSize:   1024,
+			// 0: the library reads through the gateway's own reader
+			// (idleread.go, readBufferSize) instead of one of its own.
+			ReadBufferSize:   0,
 			WriteBufferSize:  1024,
 			WriteBufferPool:  &writePool,
 			HandshakeTimeout: 10 * time.Second,
@@ -284,7 +286,7 @@ func (g *Gateway) register(c *conn) {
 		g.log.Error("gateway: record connection", "cpid", c.cpid, "err", err)
 		return
 	}
-	g.publish(volt.Event{Type: volt.EventChargerConnected, CPID: c.cpid, CPOID: c.charger.CPOID, At: at,
+	g.publish(volt.Event{Type: volt.EventChargerConnected, CPID: c.cpid, CPOID: c.cpoID, At: at,
 		Data: ConnectionState{CPID: c.cpid, Online: true, OCPPVersion: string(c.proto.version), RemoteAddr: c.remote}})
 }
 
@@ -311,7 +313,7 @@ func (g *Gateway) unregister(c *conn, reason string) {
 		g.log.Error("gateway: record disconnection", "cpid", c.cpid, "err", err)
 		return
 	}
-	g.publish(volt.Event{Type: volt.EventChargerDisconnected, CPID: c.cpid, CPOID: c.charger.CPOID, At: at,
+	g.publish(volt.Event{Type: volt.EventChargerDisconnected, CPID: c.cpid, CPOID: c.cpoID, At: at,
 		Data: ConnectionState{CPID: c.cpid, Online: false, OCPPVersion: string(c.proto.version), RemoteAddr: c.remote, Reason: reason}})
 }
 

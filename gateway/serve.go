@@ -114,13 +114,14 @@ func (g *Gateway) upgrade(w http.ResponseWriter, r *http.Request, ch *volt.Charg
 		return
 	}
 	hdr := http.Header{"Sec-Websocket-Protocol": {string(proto.version)}}
-	ws, err := g.upgrader.Upgrade(w, r, hdr)
+	h := &hijacker{ResponseWriter: w}
+	ws, err := g.upgrader.Upgrade(h, r, hdr)
 	if err != nil {
 		g.log.Info("gateway: upgrade failed", "identity", identity, "err", err)
 		g.track(-1)
 		return
 	}
-	c := newConn(g, ws, proto, ch, identity, remote)
+	c := newConn(g, ws, proto, ch, identity, remote, h)
 	g.wg.Add(1)
 	go c.run()
 }

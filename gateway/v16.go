@@ -70,7 +70,7 @@ func bootNotification16(ctx context.Context, c *conn, req *v16.BootNotificationR
 		return &v16.BootNotificationResponse{Status: v16.RegistrationStatusPending, CurrentTime: ocpp.NewDateTime(now), Interval: int(bootRetry / time.Second)}, nil
 	}
 	c.setBoot(bootAccepted)
-	g.publish(volt.Event{Type: volt.EventChargerBooted, CPID: c.cpid, CPOID: c.charger.CPOID, At: now, Data: info})
+	g.publish(volt.Event{Type: volt.EventChargerBooted, CPID: c.cpid, CPOID: c.cpoID, At: now, Data: info})
 	c.loadRelaxations() // the model may have changed with the boot
 	// Open sessions are not closed here: many chargers send BootNotification
 	// on every reconnect and carry on with their transactions (closing them
@@ -113,7 +113,7 @@ func statusNotification16(ctx context.Context, c *conn, req *v16.StatusNotificat
 	if err := c.g.cfg.Charging.RecordStatus(ctx, r); err != nil {
 		return nil, internal(c, "record status", err)
 	}
-	c.g.publish(volt.Event{Type: volt.EventConnectorStatus, CPID: c.cpid, CPOID: c.charger.CPOID, At: at,
+	c.g.publish(volt.Event{Type: volt.EventConnectorStatus, CPID: c.cpid, CPOID: c.cpoID, At: at,
 		Data: volt.Connector{CPID: c.cpid, ConnectorID: r.ConnectorID, Status: r.Status, ErrorCode: r.ErrorCode,
 			Info: r.Info, VendorError: r.VendorError, StatusAt: at}})
 	if r.ConnectorID > 0 && (r.Status == volt.StatusAvailable || r.Status == volt.StatusPreparing) {
