@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -148,6 +149,9 @@ func (s *ChargingService) ChargerRelaxations(ctx context.Context, cpid string) (
 // RecordConnection records a charger's websocket connecting or going away.
 func (s *ChargingService) RecordConnection(ctx context.Context, cpid string, online bool, ocppVersion string, at time.Time) error {
 	return s.db.WithTx(ctx, func(tx *Tx) error {
+		if err := tx.Lazy(ctx); err != nil {
+			return err
+		}
 		if _, err := lockCharger(ctx, tx, cpid); err != nil {
 			return err
 		}
@@ -181,6 +185,9 @@ func (s *ChargingService) RecordHeartbeat(ctx context.Context, cpid string, at t
 // unknown make/model to charger_models as not certified.
 func (s *ChargingService) RecordBoot(ctx context.Context, cpid string, b volt.BootInfo) error {
 	return s.db.WithTx(ctx, func(tx *Tx) error {
+		if err := tx.Lazy(ctx); err != nil {
+			return err
+		}
 		if _, err := lockCharger(ctx, tx, cpid); err != nil {
 			return err
 		}
@@ -214,6 +221,9 @@ func (s *ChargingService) RecordBoot(ctx context.Context, cpid string, b volt.Bo
 // charger as a whole) goes to the history only.
 func (s *ChargingService) RecordStatus(ctx context.Context, r volt.StatusReport) error {
 	return s.db.WithTx(ctx, func(tx *Tx) error {
+		if err := tx.Lazy(ctx); err != nil {
+			return err
+		}
 		if _, err := lockCharger(ctx, tx, r.CPID); err != nil {
 			return err
 		}
@@ -251,23 +261,83 @@ func (s *ChargingService) RecordStatus(ctx context.Context, r volt.StatusReport)
 
 // RecordConfiguration stores configuration keys as read from the charger
 // (GetConfiguration). Keys not in the list are kept: a GetConfiguration may
-// ask for some keys only.
+// ask for some keys only. Only keys whose value or read-only flag changed are
+// written, in multi-row statements: after a reconnect (every charger of a
+// storm reads its configuration again) nothing has usually changed.
 func (s *ChargingService) RecordConfiguration(ctx context.Context, cpid string, keys []volt.ConfigKey) error {
 	return s.db.WithTx(ctx, func(tx *Tx) error {
+		if err := tx.Lazy(ctx); err != nil {
+			return err
+		}
 		if _, err := lockCharger(ctx, tx, cpid); err != nil {
 			return err
 		}
-		for _, k := range keys {
-			_, err := tx.Exec(ctx, `INSERT INTO charger_configuration (cpid, config_key, value, readonly, updated_at)
-				VALUES (?, ?, ?, ?, ?) ON CONFLICT (cpid, config_key)
-				DO UPDATE SET value = excluded.value, readonly = excluded.readonly, updated_at = excluded.updated_at`,
-				cpid, k.Key, k.Value, k.Readonly, tx.NowMS())
-			if err != nil {
-				return fmt.Errorf("record configuration %s of %s: %w", k.Key, cpid, err)
+		stored, err := storedConfiguration(ctx, tx, cpid)
+		if err != nil {
+			return err
+		}
+		last := make(map[string]int, len(keys)) // a key listed twice: the last wins
+		for i, k := range keys {
+			last[k.Key] = i
+		}
+		var changed []volt.ConfigKey
+		for i, k := range keys {
+			old, ok := stored[k.Key]
+			if last[k.Key] != i || ok && old.Readonly == k.Readonly && equalValue(old.Value, k.Value) {
+				continue
 			}
+			changed = append(changed, k)
+		}
+		for len(changed) > 0 {
+			n := min(len(changed), maxConfigRowsPerInsert)
+			var b strings.Builder
+			b.WriteString(`INSERT INTO charger_configuration (cpid, config_key, value, readonly, updated_at) VALUES `)
+			args := make([]any, 0, 5*n)
+			for i, k := range changed[:n] {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString("(?, ?, ?, ?, ?)")
+				args = append(args, cpid, k.Key, k.Value, k.Readonly, tx.NowMS())
+			}
+			b.WriteString(` ON CONFLICT (cpid, config_key)
+				DO UPDATE SET value = excluded.value, readonly = excluded.readonly, updated_at = excluded.updated_at`)
+			if _, err := tx.Exec(ctx, b.String(), args...); err != nil {
+				return fmt.Errorf("record configuration of %s: %w", cpid, err)
+			}
+			changed = changed[n:]
 		}
 		return nil
 	})
+}
+
+// maxConfigRowsPerInsert keeps a multi-row upsert under the parameter limits.
+const maxConfigRowsPerInsert = 200
+
+// storedConfiguration returns a charger's configuration keys as stored.
+func storedConfiguration(ctx context.Context, tx *Tx, cpid string) (map[string]volt.ConfigKey, error) {
+	rows, err := tx.Query(ctx, `SELECT config_key, value, readonly FROM charger_configuration WHERE cpid = ?`, cpid)
+	if err != nil {
+		return nil, fmt.Errorf("configuration of %s: %w", cpid, err)
+	}
+	defer rows.Close()
+	out := map[string]volt.ConfigKey{}
+	for rows.Next() {
+		var k volt.ConfigKey
+		var v sql.NullString
+		if err := rows.Scan(&k.Key, &v, &k.Readonly); err != nil {
+			return nil, fmt.Errorf("configuration of %s: %w", cpid, mapError(err))
+		}
+		if v.Valid {
+			k.Value = &v.String
+		}
+		out[k.Key] = k
+	}
+	return out, mapError(rows.Err())
+}
+
+func equalValue(a, b *string) bool {
+	return a == nil && b == nil || a != nil && b != nil && *a == *b
 }
 
 // FindConfiguration returns the charger's configuration keys as last read,

@@ -69,6 +69,9 @@ func (s *ChargingService) LogFrames(ctx context.Context, frames []volt.FrameLog)
 		frames[i].ID = frameIDGen.next(time.Now()) // insertion order, whatever the clock of DB.Now
 	}
 	err := s.db.WithTx(ctx, func(tx *Tx) error {
+		if err := tx.Lazy(ctx); err != nil {
+			return err
+		}
 		for rest := frames; len(rest) > 0; {
 			n := min(len(rest), maxFramesPerInsert)
 			var b strings.Builder

@@ -402,3 +402,44 @@ func TestChargingMeterBatching(t *testing.T) {
 		}
 	})
 }
+
+// TestRecordConfigurationWritesOnlyChanges: a configuration read again after
+// a reconnect rewrites nothing unchanged (updated_at stays), a changed value,
+// flag or a value gone to null is written, and a key listed twice takes its
+// last value.
+func TestRecordConfigurationWritesOnlyChanges(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		f := newChargingFixture(t, db)
+		ctx := sys()
+		s := func(v string) *string { return &v }
+		first := []volt.ConfigKey{{Key: "A", Value: s("1")}, {Key: "B", Value: s("2")}, {Key: "C", Value: s("3"), Readonly: true}}
+		if err := f.svc.RecordConfiguration(ctx, f.cpidA, first); err != nil {
+			t.Fatal(err)
+		}
+		f.exec(t, `UPDATE charger_configuration SET updated_at = 1 WHERE cpid = ?`, f.cpidA)
+		again := []volt.ConfigKey{{Key: "A", Value: s("1")}, {Key: "B", Value: nil}, {Key: "C", Value: s("3")},
+			{Key: "D", Value: s("x")}, {Key: "D", Value: s("y")}}
+		if err := f.svc.RecordConfiguration(ctx, f.cpidA, again); err != nil {
+			t.Fatal(err)
+		}
+		if n := f.count(t, `SELECT count(*) FROM charger_configuration WHERE cpid = ? AND updated_at = 1`, f.cpidA); n != 1 {
+			t.Errorf("%d keys left untouched, want 1 (A, unchanged)", n)
+		}
+		keys, err := f.svc.FindConfiguration(ctx, f.cpidA)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, k := range keys {
+			v := "<nil>"
+			if k.Value != nil {
+				v = *k.Value
+			}
+			got[k.Key] = fmt.Sprintf("%s/%v", v, k.Readonly)
+		}
+		want := map[string]string{"A": "1/false", "B": "<nil>/false", "C": "3/false", "D": "y/false"}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("configuration %v, want %v", got, want)
+		}
+	})
+}
