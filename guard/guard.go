@@ -236,14 +236,16 @@ func (g *Guard) reason(s *volt.Session) string {
 				g.lastCost[s.ID] = c
 			}
 			g.mu.Unlock()
-		case err != nil:
+		case err != nil && g.ctx.Err() == nil: // not the guard shutting down
 			g.log.Error("guard: session limit", "session", s.ID, "err", err)
 		}
 	}
 	if g.cfg.Wallets != nil {
 		stop, err := g.cfg.Wallets.GuardSession(g.ctx, s, interval)
 		if err != nil {
-			g.log.Error("guard: credit check", "session", s.ID, "err", err)
+			if g.ctx.Err() == nil {
+				g.log.Error("guard: credit check", "session", s.ID, "err", err)
+			}
 			return ""
 		}
 		if stop {
