@@ -40,6 +40,8 @@ stop_voltd() {
 
 # rss_kib PID: resident set size in KiB.
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+# cpu_s PID: CPU time (user + system) the process has used, in seconds.
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
 # fds PID: open file descriptors.
 fds() { ls "/proc/$1/fd" | wc -l; }
 # metric NAME: a value from voltd's /metrics.

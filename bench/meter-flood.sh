@@ -28,13 +28,20 @@ for _ in $(seq 1200); do grep -q "MeterValues begin" "$WORK/sim.log" && break; s
 grep "MeterValues begin" "$WORK/sim.log" >&2
 sleep 5 # past the first answers
 r0=$(sql "SELECT count(*) FROM meter_values"); t0=$(date +%s.%N); d0=$(metric volt_ocpp_frame_log_drops_total)
+c0=$(cpu_s "$VOLTD_PID"); s0=$(cpu_s "$SIM")
 for i in $(seq $((SECS / 10))); do
 	sleep 10
 	log "rows=$(sql "SELECT count(*) FROM meter_values") load=$(loadavg)"
 done
 r1=$(sql "SELECT count(*) FROM meter_values"); t1=$(date +%s.%N); d1=$(metric volt_ocpp_frame_log_drops_total)
-awk -v r0="$r0" -v r1="$r1" -v t0="$t0" -v t1="$t1" -v e="$ENGINE" -v n="$N" -v d0="$d0" -v d1="$d1" -v l="$(loadavg)" 'BEGIN {
-	s = t1 - t0; printf "engine=%s chargers=%d seconds=%.1f rows=%d rows/s=%.0f metervalues/s=%.0f frame_log_drops=%d load=\"%s\"\n",
-	e, n, s, r1 - r0, (r1 - r0) / s, (r1 - r0) / s, d1 - d0, l }'
+c1=$(cpu_s "$VOLTD_PID"); s1=$(cpu_s "$SIM")
+# CPU: voltd's and the simulator's CPU seconds over the window; cpu/msg is
+# voltd's CPU time per persisted MeterValues (what one core would sustain is
+# its inverse).
+awk -v r0="$r0" -v r1="$r1" -v t0="$t0" -v t1="$t1" -v e="$ENGINE" -v n="$N" -v d0="$d0" -v d1="$d1" -v l="$(loadavg)" \
+	-v c0="$c0" -v c1="$c1" -v s0="$s0" -v s1="$s1" 'BEGIN {
+	s = t1 - t0; m = r1 - r0
+	printf "engine=%s chargers=%d seconds=%.1f metervalues=%d metervalues/s=%.0f frame_log_drops=%d voltd_cores=%.2f sim_cores=%.2f voltd_cpu/msg=%.3fms load=\"%s\"\n",
+	e, n, s, m, m / s, d1 - d0, (c1 - c0) / s, (s1 - s0) / s, 1000 * (c1 - c0) / m, l }'
 kill -INT "$SIM"; wait "$SIM" || true
 grep -E "summary|meter flood" "$WORK/sim.log" >&2 || true
