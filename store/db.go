@@ -50,6 +50,9 @@ type DB struct {
 
 	sql *sql.DB
 	dsn string
+	// writer admits one write transaction at a time on SQLite (takeWriter);
+	// nil on PostgreSQL.
+	writer chan struct{}
 }
 
 // Open opens the database named by dsn and refuses a schema newer than this
@@ -78,6 +81,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		}
 		db.sql.SetMaxOpenConns(8)
 		db.sql.SetMaxIdleConns(8)
+		db.writer = make(chan struct{}, 1)
 	}
 	if err := db.sql.PingContext(ctx); err != nil {
 		db.sql.Close()

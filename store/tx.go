@@ -73,6 +73,38 @@ func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *Row {
 // Commit commits the transaction, mapping driver errors.
 func (tx *Tx) Commit() error { return mapError(tx.Tx.Commit()) }
 
+// writerWait is how long a write transaction waits for SQLite's writer, as
+// busy_timeout does for the database lock.
+const writerWait = 10 * time.Second
+
+// takeWriter admits one write transaction at a time into SQLite, in arrival
+// order, and returns its release. SQLite has one writer: left to its busy
+// handler, waiting transactions poll the lock with sleeps of up to 100 ms,
+// so under load the lock sat idle while they slept and throughput swung
+// with who happened to win it (the message log or the meter batch). Here a
+// waiter starts the moment the previous transaction ends. PostgreSQL runs
+// write transactions side by side: no wait.
+func (db *DB) takeWriter(ctx context.Context) (release func(), err error) {
+	if db.writer == nil {
+		return func() {}, nil
+	}
+	select {
+	case db.writer <- struct{}{}:
+		return func() { <-db.writer }, nil
+	default:
+	}
+	t := time.NewTimer(writerWait)
+	defer t.Stop()
+	select {
+	case db.writer <- struct{}{}:
+		return func() { <-db.writer }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("wait for the database writer: %w", ctx.Err())
+	case <-t.C:
+		return nil, fmt.Errorf("wait for the database writer: %w", busyError())
+	}
+}
+
 // maxTxAttempts bounds WithTx retries of busy or serialization failures.
 const maxTxAttempts = 8
 
@@ -101,6 +133,11 @@ func (db *DB) WithTx(ctx context.Context, fn func(*Tx) error) error {
 }
 
 func (db *DB) runTx(ctx context.Context, fn func(*Tx) error) (err error) {
+	release, err := db.takeWriter(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	tx, err := db.BeginTx(ctx)
 	if err != nil {
 		return err
