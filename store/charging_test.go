@@ -443,3 +443,55 @@ func TestRecordConfigurationWritesOnlyChanges(t *testing.T) {
 		}
 	})
 }
+
+// TestRecordMeterValuesBatchSharesSessions: in one batch the sessions are
+// read ahead and written once at the end, and a session reached twice (by
+// its transaction, then by its connector without one) carries the changes
+// of the earlier messages; values of an unknown transaction are kept without
+// a session. The result equals recording the messages one by one.
+func TestRecordMeterValuesBatchSharesSessions(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		f := newChargingFixture(t, db)
+		t0 := f.now.Add(-time.Hour)
+		a := f.start(t, f.cpidA, 1, "CARD-A", 1000, t0)
+		b := f.start(t, f.cpidB, 1, "CARD-B", 5000, t0)
+		unknown := int64(424242)
+		reports := []volt.MeterReport{
+			meter(f.cpidA, 1, a.TransactionID, t0.Add(1*time.Minute), "1500"),
+			meter(f.cpidB, 1, b.TransactionID, t0.Add(1*time.Minute), "5200"),
+			meter(f.cpidA, 1, a.TransactionID, t0.Add(2*time.Minute), "1600"),
+			{CPID: f.cpidA, ConnectorID: 1, Samples: []volt.MeterSample{register(t0.Add(3*time.Minute), "1700", "Wh")}},
+			meter(f.cpidA, 1, a.TransactionID, t0.Add(90*time.Second), "1550"), // older: changes nothing
+			meter(f.cpidB, 1, unknown, t0.Add(2*time.Minute), "9999"),
+		}
+		got, err := f.svc.RecordMeterValuesBatch(sys(), reports)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantLast := []int64{1500, 5200, 1600, 1700, 1700}
+		for i, w := range wantLast {
+			if got[i] == nil || got[i].LastMeterWh != w {
+				t.Errorf("result %d: %+v, want last meter %d", i, got[i], w)
+			}
+		}
+		if got[5] != nil {
+			t.Errorf("values of an unknown transaction linked to %+v", got[5])
+		}
+		for _, c := range []struct {
+			id           string
+			last, energy int64
+			values       int
+		}{{a.Session.ID, 1700, 700, 4}, {b.Session.ID, 5200, 200, 1}} {
+			s, err := f.svc.FindSessionByID(sys(), c.id)
+			if err != nil || s.LastMeterWh != c.last || s.EnergyWh != c.energy {
+				t.Errorf("session %s stored: %+v, %v; want last %d energy %d", c.id, s, err, c.last, c.energy)
+			}
+			if v, err := f.svc.FindMeterValues(sys(), c.id); err != nil || len(v) != c.values {
+				t.Errorf("session %s: %d values, %v; want %d", c.id, len(v), err, c.values)
+			}
+		}
+		if n := f.count(t, `SELECT count(*) FROM meter_values WHERE session_id = '' AND transaction_id = ?`, unknown); n != 1 {
+			t.Errorf("%d rows of the unknown transaction, want 1", n)
+		}
+	})
+}

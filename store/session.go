@@ -113,23 +113,110 @@ func insertSession(ctx context.Context, tx *Tx, r *sessionRow) (bool, error) {
 
 // updateSession writes every mutable column of r.
 func (s *ChargingService) updateSession(ctx context.Context, tx *Tx, r *sessionRow) error {
+	args, err := sessionUpdateArgs(tx, r)
+	if err != nil {
+		return err
+	}
+	_, err = s.stmts.exec(ctx, tx, `UPDATE sessions SET status = ?, stopped_at = ?, meter_stop = ?, last_meter_wh = ?,
+		last_meter_at = ?, power_w = ?, soc_percent = ?, energy_wh = ?, stop_reason = ?, flags = ?, live_cost = ?,
+		stop_req_meter = ?, stop_req_at = ?, updated_at = ? WHERE id = ?`, args...)
+	if err != nil {
+		return fmt.Errorf("update session %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// sessionUpdateArgs returns the mutable columns of r in the order of
+// sessionUpdateCols, then its id, and stamps r's UpdatedAt.
+func sessionUpdateArgs(tx *Tx, r *sessionRow) ([]any, error) {
 	liveCost, err := jsonText(r.LiveCost)
 	if err != nil {
-		return fmt.Errorf("session %s live cost: %w", r.ID, err)
+		return nil, fmt.Errorf("session %s live cost: %w", r.ID, err)
 	}
 	var soc any
 	if r.SoCPercent != nil {
 		soc = *r.SoCPercent
 	}
 	r.UpdatedAt = tx.Now()
-	_, err = s.stmts.exec(ctx, tx, `UPDATE sessions SET status = ?, stopped_at = ?, meter_stop = ?, last_meter_wh = ?,
-		last_meter_at = ?, power_w = ?, soc_percent = ?, energy_wh = ?, stop_reason = ?, flags = ?, live_cost = ?,
-		stop_req_meter = ?, stop_req_at = ?, updated_at = ? WHERE id = ?`,
-		string(r.Status), toNullMS(r.StoppedAt), nullInt64(r.MeterStop), r.LastMeterWh, toNullMS(r.LastMeterAt),
+	return []any{string(r.Status), toNullMS(r.StoppedAt), nullInt64(r.MeterStop), r.LastMeterWh, toNullMS(r.LastMeterAt),
 		r.PowerW, soc, r.EnergyWh, r.StopReason, strings.Join(r.Flags, ","), liveCost,
-		r.stopReqMeter, r.stopReqAt, toMS(r.UpdatedAt), r.ID)
-	if err != nil {
-		return fmt.Errorf("update session %s: %w", r.ID, err)
+		r.stopReqMeter, r.stopReqAt, toMS(r.UpdatedAt), r.ID}, nil
+}
+
+// sessionUpdateCols are the columns of sessionUpdateArgs with the SQL type
+// of each value (a multi-row VALUES list needs them on PostgreSQL).
+var sessionUpdateCols = [...]struct{ name, typ string }{
+	{"status", "TEXT"}, {"stopped_at", "BIGINT"}, {"meter_stop", "BIGINT"}, {"last_meter_wh", "BIGINT"},
+	{"last_meter_at", "BIGINT"}, {"power_w", "BIGINT"}, {"soc_percent", "INTEGER"}, {"energy_wh", "BIGINT"},
+	{"stop_reason", "TEXT"}, {"flags", "TEXT"}, {"live_cost", "TEXT"}, {"stop_req_meter", "BIGINT"},
+	{"stop_req_at", "BIGINT"}, {"updated_at", "BIGINT"}, {"id", "TEXT"},
+}
+
+// maxCachedSessionRows is the largest multi-row session UPDATE kept
+// prepared (one statement per row count, so the cache stays small).
+const maxCachedSessionRows = 8
+
+// maxSessionsPerUpdate keeps a multi-row UPDATE under the parameter limits.
+const maxSessionsPerUpdate = 100
+
+// updateSessions writes every mutable column of rows, several rows per
+// statement (UPDATE … FROM a VALUES list, on both engines).
+func (s *ChargingService) updateSessions(ctx context.Context, tx *Tx, rows []*sessionRow) error {
+	if len(rows) == 1 {
+		return s.updateSession(ctx, tx, rows[0])
+	}
+	for len(rows) > 0 {
+		n := min(len(rows), maxSessionsPerUpdate)
+		var b strings.Builder
+		b.WriteString("WITH v (")
+		for i, c := range sessionUpdateCols {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(c.name)
+		}
+		b.WriteString(") AS (VALUES ")
+		args := make([]any, 0, n*len(sessionUpdateCols))
+		for i, r := range rows[:n] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(")
+			for j, c := range sessionUpdateCols {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString("CAST(? AS " + c.typ + ")")
+			}
+			b.WriteString(")")
+			a, err := sessionUpdateArgs(tx, r)
+			if err != nil {
+				return err
+			}
+			args = append(args, a...)
+		}
+		b.WriteString(") UPDATE sessions SET ")
+		for i, c := range sessionUpdateCols[:len(sessionUpdateCols)-1] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(c.name + " = v." + c.name)
+		}
+		b.WriteString(" FROM v WHERE sessions.id = v.id")
+		var res sql.Result
+		var err error
+		if n <= maxCachedSessionRows {
+			res, err = s.stmts.exec(ctx, tx, b.String(), args...)
+		} else {
+			res, err = tx.Exec(ctx, b.String(), args...)
+		}
+		if err != nil {
+			return fmt.Errorf("update %d sessions: %w", n, err)
+		}
+		if k, err := res.RowsAffected(); err == nil && k != int64(n) {
+			return fmt.Errorf("update %d sessions: %d rows changed", n, k)
+		}
+		rows = rows[n:]
 	}
 	return nil
 }

@@ -3,7 +3,9 @@ package store
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/volt-ev/volt"
@@ -108,15 +110,23 @@ func (b *meterBatcher) run() {
 func (b *meterBatcher) flush(batch []*meterCall) {
 	slices.SortStableFunc(batch, func(x, y *meterCall) int { return cmp.Compare(x.r.CPID, y.r.CPID) })
 	ctx := context.Background() // the batch outlives any one caller's context
+	reports := make([]volt.MeterReport, len(batch))
+	for i, c := range batch {
+		reports[i] = c.r
+	}
 	err := b.svc.db.WithTx(ctx, func(tx *Tx) error {
+		mb, err := b.svc.readAhead(ctx, tx, reports)
+		if err != nil {
+			return err
+		}
 		for _, c := range batch {
-			sess, err := b.svc.recordMeter(ctx, tx, c.r)
+			sess, err := b.svc.recordMeter(ctx, tx, c.r, mb)
 			if err != nil {
 				return err
 			}
 			c.sess = sess
 		}
-		return nil
+		return b.svc.writeSessions(ctx, tx, mb)
 	})
 	for _, c := range batch {
 		if err != nil {
@@ -124,4 +134,111 @@ func (b *meterBatcher) flush(batch []*meterCall) {
 		}
 		close(c.reply)
 	}
+}
+
+// meterBatch is what one transaction of several MeterValues messages shares:
+// the sessions of their transactions, read ahead in one statement, and the
+// sessions they changed, written once at the end. A session the batch
+// touches twice is the same in-memory row both times.
+type meterBatch struct {
+	byTx    map[sessionTxKey]*sessionRow // read ahead; nil value: no such session
+	byID    map[string]*sessionRow
+	changed []*sessionRow // in first-change order
+	isDirty map[string]bool
+}
+
+type sessionTxKey struct {
+	cpid string
+	tx   int64
+}
+
+func (mb *meterBatch) has(cpid string, tx int64) bool {
+	_, ok := mb.byTx[sessionTxKey{cpid, tx}]
+	return ok
+}
+
+// keep returns the batch's copy of r (the first one read), so that every
+// message of the batch sees the changes of the ones before it.
+func (mb *meterBatch) keep(r *sessionRow) *sessionRow {
+	if r == nil {
+		return nil
+	}
+	if have := mb.byID[r.ID]; have != nil {
+		return have
+	}
+	mb.byID[r.ID] = r
+	return r
+}
+
+func (mb *meterBatch) dirty(r *sessionRow) {
+	if !mb.isDirty[r.ID] {
+		mb.isDirty[r.ID] = true
+		mb.changed = append(mb.changed, r)
+	}
+}
+
+// maxReadAhead bounds the pairs in one read-ahead statement.
+const maxReadAhead = 200
+
+// readAhead reads, locked for update, the sessions of every transaction the
+// reports name: one statement for the batch instead of one per message.
+func (s *ChargingService) readAhead(ctx context.Context, tx *Tx, reports []volt.MeterReport) (*meterBatch, error) {
+	mb := &meterBatch{byTx: map[sessionTxKey]*sessionRow{}, byID: map[string]*sessionRow{}, isDirty: map[string]bool{}}
+	var keys []sessionTxKey
+	for _, r := range reports {
+		if r.TransactionID == nil {
+			continue
+		}
+		k := sessionTxKey{r.CPID, *r.TransactionID}
+		if _, ok := mb.byTx[k]; !ok {
+			mb.byTx[k] = nil
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, func(a, b sessionTxKey) int { // one lock order for every batch
+		return cmp.Or(cmp.Compare(a.cpid, b.cpid), cmp.Compare(a.tx, b.tx))
+	})
+	for len(keys) > 0 {
+		n := min(len(keys), maxReadAhead)
+		var b strings.Builder
+		b.WriteString(`SELECT ` + sessionCols + ` FROM sessions WHERE origin = 'start' AND (cpid, transaction_id) IN (VALUES `)
+		args := make([]any, 0, 2*n)
+		for i, k := range keys[:n] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, CAST(? AS BIGINT))")
+			args = append(args, k.cpid, k.tx)
+		}
+		b.WriteString(`) ORDER BY cpid, transaction_id` + forUpdate(tx))
+		if err := s.readAheadRows(ctx, tx, mb, b.String(), args); err != nil {
+			return nil, err
+		}
+		keys = keys[n:]
+	}
+	return mb, nil
+}
+
+func (s *ChargingService) readAheadRows(ctx context.Context, tx *Tx, mb *meterBatch, query string, args []any) error {
+	rows, err := tx.Query(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("read sessions of the batch: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r, err := scanSession(rows)
+		if err != nil {
+			return fmt.Errorf("read sessions of the batch: %w", err)
+		}
+		mb.byTx[sessionTxKey{r.CPID, r.TransactionID}] = mb.keep(r)
+	}
+	return mapError(rows.Err())
+}
+
+// writeSessions writes the sessions the batch changed, many per statement.
+func (s *ChargingService) writeSessions(ctx context.Context, tx *Tx, mb *meterBatch) error {
+	if len(mb.changed) == 0 {
+		return nil
+	}
+	return s.updateSessions(ctx, tx, mb.changed)
 }

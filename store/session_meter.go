@@ -58,7 +58,7 @@ func (s *ChargingService) recordMeterAlone(ctx context.Context, r volt.MeterRepo
 	var out *volt.Session
 	err := s.db.WithTx(ctx, func(tx *Tx) error {
 		var err error
-		out, err = s.recordMeter(ctx, tx, r)
+		out, err = s.recordMeter(ctx, tx, r, nil)
 		return err
 	})
 	if err != nil {
@@ -74,14 +74,18 @@ func (s *ChargingService) RecordMeterValuesBatch(ctx context.Context, reports []
 	var out []*volt.Session
 	err := s.db.WithTx(ctx, func(tx *Tx) error {
 		out = make([]*volt.Session, 0, len(reports))
+		mb, err := s.readAhead(ctx, tx, reports)
+		if err != nil {
+			return err
+		}
 		for _, r := range reports {
-			sess, err := s.recordMeter(ctx, tx, r)
+			sess, err := s.recordMeter(ctx, tx, r, mb)
 			if err != nil {
 				return fmt.Errorf("%s/%d: %w", r.CPID, r.ConnectorID, err)
 			}
 			out = append(out, sess)
 		}
-		return nil
+		return s.writeSessions(ctx, tx, mb)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("record meter values batch: %w", err)
@@ -89,10 +93,15 @@ func (s *ChargingService) RecordMeterValuesBatch(ctx context.Context, reports []
 	return out, nil
 }
 
-func (s *ChargingService) recordMeter(ctx context.Context, tx *Tx, r volt.MeterReport) (*volt.Session, error) {
+// recordMeter records one MeterValues message in tx. With mb (a batch of
+// messages in one transaction), sessions come from the batch's read-ahead
+// and are written once at the end of the batch (meterBatch.writeSessions).
+func (s *ChargingService) recordMeter(ctx context.Context, tx *Tx, r volt.MeterReport, mb *meterBatch) (*volt.Session, error) {
 	var sess *sessionRow
 	var err error
 	switch {
+	case r.TransactionID != nil && mb != nil && mb.has(r.CPID, *r.TransactionID):
+		sess = mb.byTx[sessionTxKey{r.CPID, *r.TransactionID}]
 	case r.TransactionID != nil:
 		sess, err = s.sessionWhere(ctx, tx, `origin = 'start' AND cpid = ? AND transaction_id = ?`, r.CPID, *r.TransactionID)
 	case r.ConnectorID > 0:
@@ -100,6 +109,9 @@ func (s *ChargingService) recordMeter(ctx context.Context, tx *Tx, r volt.MeterR
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find session: %w", err)
+	}
+	if mb != nil {
+		sess = mb.keep(sess)
 	}
 	sessionID, connector, txID := "", r.ConnectorID, int64(0)
 	if r.TransactionID != nil {
@@ -126,6 +138,10 @@ func (s *ChargingService) recordMeter(ctx context.Context, tx *Tx, r volt.MeterR
 		return nil, err
 	}
 	sess.LiveCost = cost
+	if mb != nil {
+		mb.dirty(sess)
+		return sess.result(), nil
+	}
 	if err := s.updateSession(ctx, tx, sess); err != nil {
 		return nil, err
 	}
