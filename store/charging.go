@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -290,19 +289,14 @@ func (s *ChargingService) RecordConfiguration(ctx context.Context, cpid string, 
 		}
 		for len(changed) > 0 {
 			n := min(len(changed), maxConfigRowsPerInsert)
-			var b strings.Builder
-			b.WriteString(`INSERT INTO charger_configuration (cpid, config_key, value, readonly, updated_at) VALUES `)
 			args := make([]any, 0, 5*n)
-			for i, k := range changed[:n] {
-				if i > 0 {
-					b.WriteString(", ")
-				}
-				b.WriteString("(?, ?, ?, ?, ?)")
+			for _, k := range changed[:n] {
 				args = append(args, cpid, k.Key, k.Value, k.Readonly, tx.NowMS())
 			}
-			b.WriteString(` ON CONFLICT (cpid, config_key)
-				DO UPDATE SET value = excluded.value, readonly = excluded.readonly, updated_at = excluded.updated_at`)
-			if _, err := tx.Exec(ctx, b.String(), args...); err != nil {
+			q := `INSERT INTO charger_configuration (cpid, config_key, value, readonly, updated_at) VALUES ` +
+				valuesRows(n, "(?, ?, ?, ?, ?)") + ` ON CONFLICT (cpid, config_key)
+				DO UPDATE SET value = excluded.value, readonly = excluded.readonly, updated_at = excluded.updated_at`
+			if _, err := tx.Exec(ctx, q, args...); err != nil {
 				return fmt.Errorf("record configuration of %s: %w", cpid, err)
 			}
 			changed = changed[n:]

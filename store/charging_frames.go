@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -74,17 +73,13 @@ func (s *ChargingService) LogFrames(ctx context.Context, frames []volt.FrameLog)
 		}
 		for rest := frames; len(rest) > 0; {
 			n := min(len(rest), maxFramesPerInsert)
-			var b strings.Builder
-			b.WriteString(`INSERT INTO frame_log (id, cpid, identity, direction, action, unique_id, frame, at) VALUES `)
 			args := make([]any, 0, n*8)
-			for i, f := range rest[:n] {
-				if i > 0 {
-					b.WriteString(", ")
-				}
-				b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+			for _, f := range rest[:n] {
 				args = append(args, f.ID, f.CPID, f.Identity, f.Direction, f.Action, f.UniqueID, f.Frame, toMS(f.At))
 			}
-			if _, err := tx.Exec(ctx, b.String(), args...); err != nil {
+			q := `INSERT INTO frame_log (id, cpid, identity, direction, action, unique_id, frame, at) VALUES ` +
+				valuesRows(n, "(?, ?, ?, ?, ?, ?, ?, ?)")
+			if _, err := tx.Exec(ctx, q, args...); err != nil {
 				return fmt.Errorf("insert frames: %w", err)
 			}
 			rest = rest[n:]

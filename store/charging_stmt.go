@@ -25,11 +25,19 @@ func (c *stmtCache) stmt(ctx context.Context, tx *Tx, query string) *sql.Stmt {
 	if tx.Dialect() != SQLite {
 		return nil
 	}
+	if st := c.prepared(tx.db, query); st != nil {
+		return tx.Tx.StmtContext(ctx, st)
+	}
+	return nil
+}
+
+// prepared returns query prepared on db's pool, or nil while it is being
+// prepared (the first call starts that in the background).
+func (c *stmtCache) prepared(db *DB, query string) *sql.Stmt {
 	v, loaded := c.m.LoadOrStore(query, (*sql.Stmt)(nil))
 	if !loaded {
-		db := tx.db.sql
 		go func() {
-			st, err := db.PrepareContext(context.Background(), query)
+			st, err := db.sql.PrepareContext(context.Background(), query)
 			if err != nil {
 				c.m.Delete(query) // try again another time
 				return
@@ -38,11 +46,8 @@ func (c *stmtCache) stmt(ctx context.Context, tx *Tx, query string) *sql.Stmt {
 		}()
 		return nil
 	}
-	st := v.(*sql.Stmt)
-	if st == nil {
-		return nil
-	}
-	return tx.Tx.StmtContext(ctx, st)
+	st, _ := v.(*sql.Stmt)
+	return st
 }
 
 // exec runs a statement in tx, prepared when it can be.
@@ -67,23 +72,23 @@ func (c *stmtCache) queryRow(ctx context.Context, tx *Tx, query string, args ...
 // queryRowDB runs a single-row query outside any transaction, prepared when
 // it can be (SQLite).
 func (c *stmtCache) queryRowDB(ctx context.Context, db *DB, query string, args ...any) rowScanner {
-	if db.Dialect != SQLite {
-		return db.QueryRow(ctx, query, args...)
-	}
-	query = db.rebind(query)
-	v, loaded := c.m.LoadOrStore(query, (*sql.Stmt)(nil))
-	if !loaded {
-		go func() {
-			st, err := db.sql.PrepareContext(context.Background(), query)
-			if err != nil {
-				c.m.Delete(query)
-				return
-			}
-			c.m.Store(query, st)
-		}()
-	}
-	if st, _ := v.(*sql.Stmt); st != nil {
-		return &Row{row: st.QueryRowContext(ctx, args...)}
+	if db.Dialect == SQLite {
+		if st := c.prepared(db, query); st != nil {
+			return &Row{row: st.QueryRowContext(ctx, args...)}
+		}
 	}
 	return db.QueryRow(ctx, query, args...)
+}
+
+// maxCachedRows is the largest multi-row statement kept prepared: one
+// statement per row count, so the cache stays small.
+const maxCachedRows = 8
+
+// execRows runs a multi-row statement of rows rows in tx, prepared when it
+// is small enough to keep (and c is not nil).
+func (c *stmtCache) execRows(ctx context.Context, tx *Tx, rows int, query string, args ...any) (sql.Result, error) {
+	if c != nil && rows <= maxCachedRows {
+		return c.exec(ctx, tx, query, args...)
+	}
+	return tx.Exec(ctx, query, args...)
 }

@@ -152,9 +152,22 @@ var sessionUpdateCols = [...]struct{ name, typ string }{
 	{"stop_req_at", "BIGINT"}, {"updated_at", "BIGINT"}, {"id", "TEXT"},
 }
 
-// maxCachedSessionRows is the largest multi-row session UPDATE kept
-// prepared (one statement per row count, so the cache stays small).
-const maxCachedSessionRows = 8
+// sessionsUpdateHead, sessionsUpdateRow and sessionsUpdateTail make the
+// multi-row UPDATE of sessionUpdateCols: head, then the VALUES rows, then
+// tail.
+var sessionsUpdateHead, sessionsUpdateRow, sessionsUpdateTail = func() (string, string, string) {
+	var names, casts, sets []string
+	for _, c := range sessionUpdateCols {
+		names = append(names, c.name)
+		casts = append(casts, "CAST(? AS "+c.typ+")")
+		if c.name != "id" {
+			sets = append(sets, c.name+" = v."+c.name)
+		}
+	}
+	return "WITH v (" + strings.Join(names, ", ") + ") AS (VALUES ",
+		"(" + strings.Join(casts, ", ") + ")",
+		") UPDATE sessions SET " + strings.Join(sets, ", ") + " FROM v WHERE sessions.id = v.id"
+}()
 
 // maxSessionsPerUpdate keeps a multi-row UPDATE under the parameter limits.
 const maxSessionsPerUpdate = 100
@@ -167,49 +180,16 @@ func (s *ChargingService) updateSessions(ctx context.Context, tx *Tx, rows []*se
 	}
 	for len(rows) > 0 {
 		n := min(len(rows), maxSessionsPerUpdate)
-		var b strings.Builder
-		b.WriteString("WITH v (")
-		for i, c := range sessionUpdateCols {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(c.name)
-		}
-		b.WriteString(") AS (VALUES ")
 		args := make([]any, 0, n*len(sessionUpdateCols))
-		for i, r := range rows[:n] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(")
-			for j, c := range sessionUpdateCols {
-				if j > 0 {
-					b.WriteString(", ")
-				}
-				b.WriteString("CAST(? AS " + c.typ + ")")
-			}
-			b.WriteString(")")
+		for _, r := range rows[:n] {
 			a, err := sessionUpdateArgs(tx, r)
 			if err != nil {
 				return err
 			}
 			args = append(args, a...)
 		}
-		b.WriteString(") UPDATE sessions SET ")
-		for i, c := range sessionUpdateCols[:len(sessionUpdateCols)-1] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(c.name + " = v." + c.name)
-		}
-		b.WriteString(" FROM v WHERE sessions.id = v.id")
-		var res sql.Result
-		var err error
-		if n <= maxCachedSessionRows {
-			res, err = s.stmts.exec(ctx, tx, b.String(), args...)
-		} else {
-			res, err = tx.Exec(ctx, b.String(), args...)
-		}
+		q := sessionsUpdateHead + valuesRows(n, sessionsUpdateRow) + sessionsUpdateTail
+		res, err := s.stmts.execRows(ctx, tx, n, q, args...)
 		if err != nil {
 			return fmt.Errorf("update %d sessions: %w", n, err)
 		}

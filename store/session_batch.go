@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/volt-ev/volt"
@@ -200,18 +199,13 @@ func (s *ChargingService) readAhead(ctx context.Context, tx *Tx, reports []volt.
 	})
 	for len(keys) > 0 {
 		n := min(len(keys), maxReadAhead)
-		var b strings.Builder
-		b.WriteString(`SELECT ` + sessionCols + ` FROM sessions WHERE origin = 'start' AND (cpid, transaction_id) IN (VALUES `)
 		args := make([]any, 0, 2*n)
-		for i, k := range keys[:n] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(?, CAST(? AS BIGINT))")
+		for _, k := range keys[:n] {
 			args = append(args, k.cpid, k.tx)
 		}
-		b.WriteString(`) ORDER BY cpid, transaction_id` + forUpdate(tx))
-		if err := s.readAheadRows(ctx, tx, mb, b.String(), args); err != nil {
+		q := `SELECT ` + sessionCols + ` FROM sessions WHERE origin = 'start' AND (cpid, transaction_id) IN (VALUES ` +
+			valuesRows(n, "(?, CAST(? AS BIGINT))") + `) ORDER BY cpid, transaction_id` + forUpdate(tx)
+		if err := s.readAheadRows(ctx, tx, mb, q, args); err != nil {
 			return nil, err
 		}
 		keys = keys[n:]

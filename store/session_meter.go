@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -24,10 +23,6 @@ const (
 
 // meterValueCols is the number of columns of one meter_values row.
 const meterValueCols = 10
-
-// maxCachedMeterRows is the largest multi-row meter_values INSERT kept
-// prepared (one statement per row count, so the cache stays small).
-const maxCachedMeterRows = 4
 
 // maxMeterRowsPerInsert keeps a multi-row INSERT under both engines' limits
 // on bound parameters.
@@ -396,29 +391,17 @@ func insertMeterValues(ctx context.Context, tx *Tx, stmts *stmtCache, cpid strin
 	inserted := false
 	for seq := 0; seq < len(elements); {
 		n := min(len(elements)-seq, maxMeterRowsPerInsert)
-		var b strings.Builder
-		b.WriteString(`INSERT INTO meter_values (cpid, transaction_id, sampled_at, digest, seq, session_id,
-			connector_id, energy_wh, samples, received_at) VALUES `)
 		args := make([]any, 0, n*meterValueCols)
 		for i, e := range elements[seq : seq+n] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 			js, err := json.Marshal(e.samples)
 			if err != nil {
 				return false, fmt.Errorf("encode meter samples: %w", err)
 			}
 			args = append(args, cpid, txID, e.at, digest, seq+i, sessionID, connectorID, nullInt64(e.energyWh), string(js), now)
 		}
-		b.WriteString(" ON CONFLICT DO NOTHING")
-		var res sql.Result
-		var err error
-		if stmts != nil && n <= maxCachedMeterRows {
-			res, err = stmts.exec(ctx, tx, b.String(), args...)
-		} else {
-			res, err = tx.Exec(ctx, b.String(), args...)
-		}
+		res, err := stmts.execRows(ctx, tx, n, `INSERT INTO meter_values (cpid, transaction_id, sampled_at, digest, seq,
+			session_id, connector_id, energy_wh, samples, received_at) VALUES `+
+			valuesRows(n, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")+` ON CONFLICT DO NOTHING`, args...)
 		if err != nil {
 			return false, fmt.Errorf("insert meter values: %w", err)
 		}

@@ -83,3 +83,12 @@ func likePrefix(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return r.Replace(strings.ToLower(strings.TrimSpace(s))) + "%"
 }
+
+// valuesRows returns n copies of row, such as "(?, ?)", joined by commas:
+// the VALUES list of a multi-row statement.
+func valuesRows(n int, row string) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat(row+", ", n-1) + row
+}
