@@ -14,6 +14,19 @@ mkdir -p "$WORK"
 log() { printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
+# fresh_db sqlite|postgres: an empty database for the run in $DB: a new
+# SQLite file under $WORK, or the PostgreSQL database volt_load on $PGURL,
+# dropped and created.
+PGURL=${PGURL:-postgres://postgres:postgres@127.0.0.1:5432}
+fresh_db() {
+	if [ "$1" = postgres ]; then
+		psql -q "$PGURL/postgres?sslmode=disable" -c "DROP DATABASE IF EXISTS volt_load" -c "CREATE DATABASE volt_load"
+		DB="$PGURL/volt_load?sslmode=disable"
+	else
+		rm -f "$WORK"/volt.db*; DB=$WORK/volt.db
+	fi
+}
+
 # provision N: N chargers SIM000001.. with their cards; credentials in $WORK/creds.csv.
 provision() {
 	"$VOLTD" load provision --db "$DB" --chargers "$1" --out "$WORK/creds.csv"

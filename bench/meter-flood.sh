@@ -10,14 +10,8 @@
 # local server (PGURL), dropped and created afresh.
 . "$(dirname "$0")/lib.sh"
 ENGINE=${1:-sqlite}; N=${2:-2000}; SECS=${3:-60}
-PGURL=${PGURL:-postgres://postgres:postgres@127.0.0.1:5432}
 WORK=$WORK/flood-$ENGINE; mkdir -p "$WORK"
-if [ "$ENGINE" = postgres ]; then
-	psql -q "$PGURL/postgres?sslmode=disable" -c "DROP DATABASE IF EXISTS volt_load" -c "CREATE DATABASE volt_load"
-	DB="$PGURL/volt_load?sslmode=disable"
-else
-	rm -f "$WORK"/volt.db*; DB=$WORK/volt.db
-fi
+fresh_db "$ENGINE"
 provision "$N"
 start_voltd
 trap stop_voltd EXIT

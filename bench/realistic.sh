@@ -7,14 +7,8 @@
 # Usage: bench/realistic.sh [sqlite|postgres] [N=10000] [SECONDS=300]
 . "$(dirname "$0")/lib.sh"
 ENGINE=${1:-sqlite}; N=${2:-10000}; SECS=${3:-300}; WARMUP=${WARMUP:-120s}
-PGURL=${PGURL:-postgres://postgres:postgres@127.0.0.1:5432}
 WORK=$WORK/realistic-$ENGINE; mkdir -p "$WORK"
-if [ "$ENGINE" = postgres ]; then
-	psql -q "$PGURL/postgres?sslmode=disable" -c "DROP DATABASE IF EXISTS volt_load" -c "CREATE DATABASE volt_load"
-	DB="$PGURL/volt_load?sslmode=disable"
-else
-	rm -f "$WORK"/volt.db*; DB=$WORK/volt.db
-fi
+fresh_db "$ENGINE"
 provision "$N"
 start_voltd
 trap stop_voltd EXIT
