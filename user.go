@@ -15,16 +15,20 @@ const PublicUsergroupID = "public"
 // from usergroups. A guest user checks out without an account (Guest true,
 // no password).
 type User struct {
-	ID         string    `json:"id"`
-	Email      string    `json:"email"`
-	Name       string    `json:"name"`
-	Phone      string    `json:"phone"`
-	CPOID      string    `json:"cpoId,omitempty"` // the whitelabel a driver signed up with
-	SuperAdmin bool      `json:"superAdmin"`
-	Guest      bool      `json:"guest"`
-	Disabled   bool      `json:"disabled"`
-	CreatedAt  time.Time `json:"createdAt"`
-	UpdatedAt  time.Time `json:"updatedAt"`
+	ID         string `json:"id"`
+	Email      string `json:"email"`
+	Name       string `json:"name"`
+	Phone      string `json:"phone"`
+	CPOID      string `json:"cpoId,omitempty"` // the whitelabel a driver signed up with
+	SuperAdmin bool   `json:"superAdmin"`
+	Guest      bool   `json:"guest"`
+	Disabled   bool   `json:"disabled"`
+	// External is set on a user seen by another tenant than its home one
+	// (a member of that tenant's usergroups): only the membership shows,
+	// none of the person's details (see MayManageAccount).
+	External  bool      `json:"external,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 
 	PasswordHash string `json:"-"`
 }
@@ -206,4 +210,55 @@ type AuthService interface {
 	Authenticate(ctx context.Context, token string) (*Actor, error)
 	// Revoke ends a token now.
 	Revoke(ctx context.Context, token string) error
+}
+
+// MayManageAccount is the rule for changing a user's account (credentials,
+// e-mail, personal data, flags, cards, deletion): a user belongs to the CPO
+// they signed up with (User.CPOID), its home tenant. Joining another
+// tenant's usergroup (an affiliate code) grants access to that tenant's
+// chargers and prices, never control of the account. So, besides the user
+// themself (decided by the callers) and super admins, only an admin of the
+// home CPO may change it; an owner admin of the home CPO only when every
+// usergroup of the user is one it manages. A user without a home CPO is a
+// platform account: super admins only. And an account that holds rights
+// (a non-driver role) somewhere the actor does not manage is refused, so
+// nobody takes over an account with rights elsewhere. groups are all the
+// usergroups of u. The answer is nil or an EFORBIDDEN error.
+func MayManageAccount(a *Actor, u *User, groups []*Usergroup) error {
+	switch {
+	case a == nil:
+		return Errorf(EUNAUTHORIZED, "Authentication required.")
+	case a.SuperAdmin:
+		return nil
+	case u.SuperAdmin:
+		return Errorf(EFORBIDDEN, "Only super admins may change a super admin.")
+	case u.CPOID == "":
+		return Errorf(EFORBIDDEN, "This is a platform account: only super admins may change it.")
+	}
+	home := a.Can(PermWrite, Ref{CPOID: u.CPOID})
+	if !home && len(groups) > 0 {
+		home = true
+		for _, g := range groups {
+			if g.CPOID != u.CPOID || !a.Can(PermWrite, Ref{CPOID: g.CPOID, OwnerID: g.OwnerID}) {
+				home = false
+				break
+			}
+		}
+	}
+	if !home {
+		return Errorf(EFORBIDDEN, "This account belongs to another network: only its membership of your usergroups can be changed here.")
+	}
+	for _, g := range groups {
+		if g.Role != RoleDriver && !a.Can(PermWrite, Ref{CPOID: g.CPOID, OwnerID: g.OwnerID}) {
+			return Errorf(EFORBIDDEN, "This user has rights outside what you manage.")
+		}
+	}
+	return nil
+}
+
+// Redacted returns the user as another tenant sees it: a member of its
+// usergroups whose account belongs elsewhere. Only the id shows (the
+// membership), with External set; no name, e-mail, phone or home CPO.
+func (u *User) Redacted() *User {
+	return &User{ID: u.ID, External: true}
 }

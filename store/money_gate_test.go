@@ -252,8 +252,14 @@ func TestFindPaymentsAndWalletsInScope(t *testing.T) {
 		if _, n, _ := f.money.FindPayments(sys(), volt.PaymentFilter{State: volt.PaymentAuthorized}); n != 2 {
 			t.Errorf("system lists %d authorised, want 2 (%s, %s)", n, pa.ID, pb.ID)
 		}
-		// driver belongs to CPO A through a usergroup membership.
+		// A usergroup membership of CPO A does not show A the wallet: the
+		// wallet is the person's, and the driver signed up with no CPO.
 		f.exec(t, `INSERT INTO memberships (usergroup_id, user_id, created_at) VALUES (?, ?, 0)`, f.accessUsergroupA, f.driver)
+		if _, err := f.money.FindWallet(supA, f.driver, "GBP"); volt.ErrorCode(err) != volt.ENOTFOUND {
+			t.Errorf("support A reads the wallet of a member from elsewhere: %v", err)
+		}
+		// driver signed up with CPO A: its home tenant's support reads it.
+		f.exec(t, `UPDATE users SET cpo_id = ? WHERE id = ?`, f.cpoA, f.driver)
 		if w, err := f.money.FindWallet(supA, f.driver, "GBP"); err != nil || w.Balance != 500 {
 			t.Errorf("support A reads the wallet: %+v, %v", w, err)
 		}

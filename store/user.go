@@ -13,12 +13,12 @@ import (
 //
 // Visibility: an actor reads itself, and the users who signed up with a CPO
 // in its read scope (User.CPOID) or are members of a usergroup in its read
-// scope (by CPO or owner). Host grants reach no users. An actor may change a
-// user other than itself only when the user is not a super admin and every
-// usergroup the user is in is writable by the actor (or, for a user in no
-// usergroup, the user's CPO is): an admin of one tenant can never take over an
-// account that holds rights elsewhere. A user may change its own name, phone,
-// email and password, never its flags.
+// scope (by CPO or owner). Host grants reach no users. A member whose home
+// CPO the actor does not read belongs to another tenant: it shows redacted
+// (volt.User.Redacted), the membership without the person. An actor may
+// change a user other than itself only as volt.MayManageAccount says: the
+// home tenant's admins, never an account with rights elsewhere. A user may
+// change its own name, phone, email and password, never its flags.
 type UserService struct {
 	db *DB
 }
@@ -81,7 +81,8 @@ func userWhere(a *volt.Actor) (*where, error) {
 	return w, nil
 }
 
-// findUser reads a user the actor can read.
+// findUser reads a user the actor can read, whole: the callers decide what
+// the actor may see of it (see homeOf) or change.
 func findUser(ctx context.Context, q querier, a *volt.Actor, id string) (*volt.User, error) {
 	w, err := userWhere(a)
 	if err != nil {
@@ -95,31 +96,98 @@ func findUser(ctx context.Context, q querier, a *volt.Actor, id string) (*volt.U
 	return u, nil
 }
 
+// homeScope is what an actor sees of users whole: itself, and the users
+// whose home CPO (User.CPOID) it reads through a CPO grant or through an
+// owner grant under that CPO. Users it reads only as members of its
+// usergroups belong to another tenant and show redacted.
+type homeScope struct {
+	all  bool
+	self string
+	cpos map[string]bool
+}
+
+// homeOf resolves the actor's home scope (one query for owner grants).
+func homeOf(ctx context.Context, q querier, a *volt.Actor) (*homeScope, error) {
+	s := a.ScopeFor(volt.PermRead)
+	h := &homeScope{all: s.All, self: a.UserID, cpos: map[string]bool{}}
+	for _, id := range s.CPOIDs {
+		h.cpos[id] = true
+	}
+	if n := len(s.OwnerIDs); n > 0 && !s.All {
+		args := make([]any, n)
+		for i, id := range s.OwnerIDs {
+			args[i] = id
+		}
+		rows, err := q.Query(ctx, `SELECT DISTINCT cpo_id FROM owners WHERE id IN (`+inList(n)+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("CPOs of owner grants: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return nil, fmt.Errorf("CPOs of owner grants: %w", mapError(err))
+			}
+			h.cpos[id] = true
+		}
+		if err := rows.Err(); err != nil {
+			return nil, mapError(err)
+		}
+	}
+	return h, nil
+}
+
+// sees reports whether the actor sees u whole.
+func (h *homeScope) sees(u *volt.User) bool {
+	return h.all || (h.self != "" && h.self == u.ID) || (u.CPOID != "" && h.cpos[u.CPOID])
+}
+
+// show returns u as the actor may see it: whole, or redacted.
+func (h *homeScope) show(u *volt.User) *volt.User {
+	if h.sees(u) {
+		return u
+	}
+	return u.Redacted()
+}
+
+// restrict limits users (alias u) to those seen whole: for filters on
+// personal data (e-mail, name), which must not tell another tenant's
+// member by its details.
+func (h *homeScope) restrict(w *where) {
+	if h.all {
+		return
+	}
+	ors := []string{}
+	args := []any{}
+	if h.self != "" {
+		ors = append(ors, "u.id = ?")
+		args = append(args, h.self)
+	}
+	if len(h.cpos) > 0 {
+		ors = append(ors, "u.cpo_id IN ("+inList(len(h.cpos))+")")
+		for id := range h.cpos {
+			args = append(args, id)
+		}
+	}
+	if len(ors) == 0 {
+		w.add("1=0")
+		return
+	}
+	w.add("("+strings.Join(ors, " OR ")+")", args...)
+}
+
 // checkUserWrite returns EFORBIDDEN unless the actor may change user u (which
-// it can read) as a whole; self-service is decided by the callers.
+// it can read) as a whole (volt.MayManageAccount); self-service is decided
+// by the callers.
 func checkUserWrite(ctx context.Context, q querier, a *volt.Actor, u *volt.User) error {
 	if a.SuperAdmin {
 		return nil
-	}
-	if u.SuperAdmin {
-		return volt.Errorf(volt.EFORBIDDEN, "Only super admins may change a super admin.")
 	}
 	groups, err := userGroups(ctx, q, u.ID)
 	if err != nil {
 		return err
 	}
-	if len(groups) == 0 {
-		if u.CPOID != "" && a.Can(volt.PermWrite, volt.Ref{CPOID: u.CPOID}) {
-			return nil
-		}
-		return forbidden("user")
-	}
-	for _, g := range groups {
-		if !a.Can(volt.PermWrite, usergroupRef(g)) {
-			return volt.Errorf(volt.EFORBIDDEN, "This user has rights outside what you manage.")
-		}
-	}
-	return nil
+	return volt.MayManageAccount(a, u, groups)
 }
 
 // FindUserByID returns a user the actor can read.
@@ -128,7 +196,15 @@ func (s *UserService) FindUserByID(ctx context.Context, id string) (*volt.User, 
 	if err != nil {
 		return nil, err
 	}
-	return findUser(ctx, s.db, a, id)
+	u, err := findUser(ctx, s.db, a, id)
+	if err != nil {
+		return nil, err
+	}
+	h, err := homeOf(ctx, s.db, a)
+	if err != nil {
+		return nil, err
+	}
+	return h.show(u), nil
 }
 
 // FindUsers lists the users the actor can read.
@@ -141,6 +217,13 @@ func (s *UserService) FindUsers(ctx context.Context, f volt.UserFilter) ([]*volt
 	if err != nil {
 		return nil, 0, err
 	}
+	h, err := homeOf(ctx, s.db, a)
+	if err != nil {
+		return nil, 0, err
+	}
+	if f.Email != "" || strings.TrimSpace(f.Query) != "" || f.CPOID != "" {
+		h.restrict(w)
+	}
 	w.eq("u.id", f.ID)
 	w.eq("u.email", strings.ToLower(strings.TrimSpace(f.Email)))
 	w.eq("u.cpo_id", f.CPOID)
@@ -148,7 +231,14 @@ func (s *UserService) FindUsers(ctx context.Context, f volt.UserFilter) ([]*volt
 		w.add("u.id IN (SELECT user_id FROM memberships WHERE usergroup_id = ?)", f.UsergroupID)
 	}
 	w.contains(f.Query, "u.name", "u.email")
-	return list(ctx, s.db, listQuery{cols: userCols, from: "users u", where: w, order: "u.email", page: f.Page}, scanUser)
+	users, total, err := list(ctx, s.db, listQuery{cols: userCols, from: "users u", where: w, order: "u.email", page: f.Page}, scanUser)
+	if err != nil {
+		return nil, 0, err
+	}
+	for i, u := range users {
+		users[i] = h.show(u)
+	}
+	return users, total, nil
 }
 
 // CreateUser creates a user, hashing password (if any) with argon2id. A

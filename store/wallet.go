@@ -17,15 +17,16 @@ func canSeeWallet(a *volt.Actor, userID string) error {
 }
 
 // canReadWallet allows what canSeeWallet allows, and CPO admins and support
-// staff reading the wallet of one of their drivers: a user whose CPO (a
-// whitelabel driver, a guest) or one of whose usergroups' CPOs they have
-// support rights on. Anyone else gets ENOTFOUND.
+// staff reading the wallet of one of their drivers: a user whose home CPO (a
+// whitelabel driver, a guest) they have support rights on. A wallet is the
+// person's: another tenant whose usergroup the user joined sees the
+// membership, not the money (volt.MayManageAccount). Anyone else gets
+// ENOTFOUND.
 func canReadWallet(ctx context.Context, q querier, a *volt.Actor, userID string) error {
 	if canSeeWallet(a, userID) == nil {
 		return nil
 	}
-	rows, err := q.Query(ctx, `SELECT cpo_id FROM users WHERE id = ? AND cpo_id IS NOT NULL
-		UNION SELECT g.cpo_id FROM usergroups g JOIN memberships m ON m.usergroup_id = g.id WHERE m.user_id = ?`, userID, userID)
+	rows, err := q.Query(ctx, `SELECT cpo_id FROM users WHERE id = ? AND cpo_id IS NOT NULL`, userID)
 	if err != nil {
 		return fmt.Errorf("CPOs of %s: %w", userID, err)
 	}
