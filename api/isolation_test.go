@@ -510,3 +510,62 @@ func TestCrossTenantReferences(t *testing.T) {
 		}
 	})
 }
+
+// TestForeignMemberIsNotManaged is issue #10 item 1 end to end: a driver of
+// tenant B joins tenant A's private usergroup with A's affiliate code. A
+// then sees the membership (the id) and nothing of the person, and cannot
+// take the account over: no password (the driver's own still works), no
+// e-mail change, no card, no wallet, no finding it by e-mail.
+func TestForeignMemberIsNotManaged(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, e *env) {
+		ctx := sys()
+		u := &volt.User{Email: "roamer@b.example", Name: "Roamer B", Phone: "+44 7999", CPOID: e.B.CPO}
+		must(t, e.cfg.Users.CreateUser(ctx, u, testPassword))
+		token := e.login(t, u.Email)
+		if status, got := e.do("POST", "/api/v1/affiliate-codes/redeem", `{"code":"`+e.A.AffCode+`"}`, token); status != 200 {
+			t.Fatalf("redeem A's code: %d %s", status, got)
+		}
+		admin := e.tokens["A/cpo-admin"]
+		status, got := e.do("GET", "/api/v1/users/"+u.ID, "", admin)
+		if status != 200 || !strings.Contains(string(got), `"external":true`) {
+			t.Errorf("A reads its member: %d %s", status, got)
+		}
+		for _, secret := range []string{u.Email, u.Name, u.Phone, e.B.CPO} {
+			if strings.Contains(string(got), secret) {
+				t.Errorf("A reads B's driver's %q: %s", secret, got)
+			}
+		}
+		status, got = e.do("GET", "/api/v1/usergroups/"+e.A.PrivateUgr+"/members", "", admin)
+		if status != 200 || !strings.Contains(string(got), u.ID) || strings.Contains(string(got), u.Email) {
+			t.Errorf("A's members: %d %s", status, got)
+		}
+		for _, c := range []struct{ method, path, body string }{
+			{"PUT", "/api/v1/users/" + u.ID + "/password", `{"password":"taken over by A 123"}`},
+			{"PATCH", "/api/v1/users/" + u.ID, `{"email":"evil@a.example"}`},
+			{"PATCH", "/api/v1/users/" + u.ID, `{"disabled":true}`},
+			{"DELETE", "/api/v1/users/" + u.ID, ``},
+			{"POST", "/api/v1/rfid-cards", `{"uid":"AEVIL0001","userId":"` + u.ID + `"}`},
+		} {
+			status, got := e.do(c.method, c.path, c.body, admin)
+			if status != 403 {
+				t.Errorf("%s %s as A's admin: %d, want 403: %s", c.method, c.path, status, got)
+			}
+			errorShape(t, got)
+		}
+		for _, p := range []string{"/api/v1/wallets/" + u.ID, "/api/v1/users?email=" + u.Email, "/api/v1/users?q=roamer"} {
+			status, got := e.do("GET", p, "", admin)
+			if (status == 200 && strings.Contains(string(got), u.ID)) || (status != 404 && status != 200) {
+				t.Errorf("GET %s as A's admin: %d %s", p, status, got)
+			}
+		}
+		if status, got := e.do("POST", "/api/v1/auth/token", `{"email":"`+u.Email+`","password":"taken over by A 123"}`, ""); status != 401 {
+			t.Errorf("A's password logs in as B's driver: %d %s", status, got)
+		}
+		e.login(t, u.Email)
+		// The home tenant still manages its driver.
+		status, got = e.do("PATCH", "/api/v1/users/"+u.ID, `{"phone":"+44 7111"}`, e.tokens["B/cpo-admin"])
+		if status != 200 || !strings.Contains(string(got), u.Email) {
+			t.Errorf("B manages its own driver: %d %s", status, got)
+		}
+	})
+}

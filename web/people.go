@@ -68,7 +68,7 @@ func (a *Admin) userList(w http.ResponseWriter, r *http.Request, s *sess) {
 		case u.Guest:
 			st = "guest"
 		}
-		v.Rows = append(v.Rows, []cell{{Text: u.Email, Href: AdminPrefix + "/users/" + u.ID}, {Text: u.Name}, {Text: st}, {Text: fmtTime(u.CreatedAt)}})
+		v.Rows = append(v.Rows, []cell{{Text: userLabel(u), Href: AdminPrefix + "/users/" + u.ID}, {Text: u.Name}, {Text: st}, {Text: fmtTime(u.CreatedAt)}})
 	}
 	a.renderList(w, r, s, "Users", v)
 }
@@ -81,6 +81,9 @@ func (a *Admin) userNew(w http.ResponseWriter, r *http.Request, s *sess) {
 
 func (a *Admin) userForm(s *sess, u *volt.User) formView {
 	v := formView{Editable: canCreate(s), Item: u, Action: AdminPrefix + "/users/" + u.ID, Delete: AdminPrefix + "/users/" + u.ID + "/delete"}
+	if u.External { // another network's account: only its membership here
+		v.Editable = false
+	}
 	if !v.Editable {
 		v.Delete = ""
 	}
@@ -104,7 +107,16 @@ func (a *Admin) userShow(w http.ResponseWriter, r *http.Request, s *sess) {
 		a.fail(w, r, s, err)
 		return
 	}
-	a.renderForm(w, r, s, http.StatusOK, "user", u.Email, a.userForm(s, u), nil)
+	a.renderForm(w, r, s, http.StatusOK, "user", userLabel(u), a.userForm(s, u), nil)
+}
+
+// userLabel names a user in a list or title: its e-mail, or for a member
+// whose account belongs to another network (redacted) a neutral label.
+func userLabel(u *volt.User) string {
+	if u.External {
+		return "Member from another network (" + u.ID + ")"
+	}
+	return u.Email
 }
 
 func (a *Admin) userCreate(w http.ResponseWriter, r *http.Request, s *sess) {
