@@ -30,6 +30,13 @@ type AuthFacts struct {
 	// Now is the time the decision is made at (for card expiry).
 	Now time.Time
 
+	// TariffRefusal is why no tariff applies to the user on the charger's
+	// group (volt.SelectTariff's refusal: no Public tariff and none of the
+	// user's usergroups), "" when one does or pricing is not wired. No
+	// tariff means no start, never free energy: free vend exists only
+	// where a tariff or the engineer role says so.
+	TariffRefusal string
+
 	// PaymentRefusal is why the money layer will not pay for a start (a
 	// wallet below the CPO's minimum and no card on file, a declined
 	// pre-authorisation), "" when it will or was not asked.
@@ -46,12 +53,14 @@ type AuthFacts struct {
 //  5. an engineer whose grant covers the charger: Accepted, free vend;
 //  6. a private charger group the user has no usergroup access to: Blocked
 //     (the card is known, so not Invalid);
-//  7. no way to pay (PaymentRefusal): Blocked, the reason recorded, with an
+//  7. no tariff for the user on the charger group (TariffRefusal): Blocked,
+//     the reason recorded (the same answer the charger's price gives);
+//  8. no way to pay (PaymentRefusal): Blocked, the reason recorded, with an
 //     expiry of now so a charger's authorisation cache does not keep the
 //     refusal after a top-up. OCPP 1.6 has no NoCredit status (2.0.1 has):
 //     Invalid means an unknown identifier, Blocked "not allowed for
 //     charging", which is what a known card without credit is;
-//  8. otherwise Accepted.
+//  9. otherwise Accepted.
 //
 // ParentIDTag is the user id when it fits OCPP's CiString20, so a charger's
 // local cache lets two cards of one user stop each other's sessions.
@@ -79,6 +88,9 @@ func DecideAuthorization(f AuthFacts) AuthResult {
 	}
 	if f.GroupPrivate && !f.GroupAccess {
 		return AuthResult{Status: AuthBlocked, UserID: f.UserID, Reason: "no access to private charger group"}
+	}
+	if f.TariffRefusal != "" {
+		return AuthResult{Status: AuthBlocked, UserID: f.UserID, Reason: "no tariff: " + f.TariffRefusal}
 	}
 	if f.PaymentRefusal != "" {
 		now := f.Now

@@ -38,6 +38,11 @@ func TestDecideAuthorization(t *testing.T) {
 			f.Grants = []Grant{{Role: RoleEngineer, CPOID: "cpo_b"}}
 		}), AuthBlocked, false},
 		{"admin is not free vend", with(func(f *AuthFacts) { f.Grants = []Grant{{Role: RoleAdmin, CPOID: "cpo_a"}} }), AuthAccepted, false},
+		{"no tariff for the user", with(func(f *AuthFacts) { f.TariffRefusal = "no Public tariff" }), AuthBlocked, false},
+		{"no tariff, but an engineer", with(func(f *AuthFacts) {
+			f.TariffRefusal = "no Public tariff"
+			f.Grants = []Grant{{Role: RoleEngineer, CPOID: "cpo_a"}}
+		}), AuthAccepted, true},
 		{"no way to pay", with(func(f *AuthFacts) { f.PaymentRefusal = "insufficient credit" }), AuthBlocked, false},
 		{"engineer free vend needs no payment", with(func(f *AuthFacts) {
 			f.PaymentRefusal = "insufficient credit"

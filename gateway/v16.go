@@ -127,7 +127,18 @@ func authorize16(ctx context.Context, c *conn, req *v16.AuthorizeRequest) (*v16.
 	if err != nil {
 		return nil, internal(c, "authorize", err)
 	}
+	logRefusal(c, "Authorize", req.IdTag, res)
 	return &v16.AuthorizeResponse{IdTagInfo: idTagInfo(res)}, nil
+}
+
+// logRefusal logs why an idTag was not accepted (no tariff, no access, no
+// credit, ...): the charger only gets a status, the operator needs the
+// reason, which the session also keeps (auth_reason).
+func logRefusal(c *conn, action, idTag string, a volt.AuthResult) {
+	if a.Status != volt.AuthAccepted {
+		c.g.log.Info("gateway: idTag refused", "cpid", c.cpid, "action", action, "idTag", idTag,
+			"status", string(a.Status), "reason", a.Reason)
+	}
 }
 
 func idTagInfo(a volt.AuthResult) v16.IdTagInfo {

@@ -27,6 +27,9 @@ func startTransaction16(ctx context.Context, c *conn, req *v16.StartTransactionR
 			"connectorId", r.ConnectorID, "idTag", r.IDTag, "meterStart", r.MeterStart, "timestamp", r.At, "err", err)
 		return nil, &ocpp.Error{Code: ocpp.InternalError, Reason: "start transaction could not be recorded"}
 	}
+	if !res.Replayed {
+		logRefusal(c, "StartTransaction", r.IDTag, res.Auth)
+	}
 	if res.Session != nil && !res.Replayed {
 		c.g.publish(volt.Event{Type: volt.EventSessionStarted, CPID: c.cpid, CPOID: res.Session.CPOID, At: r.ReceivedAt, Data: res.Session})
 	}

@@ -28,6 +28,11 @@ type SessionPricer interface {
 	// being the one priced up to (the stop reading for a CDR). It must be
 	// pure; volt.PriceSession is the function meant.
 	Price(s *volt.Session, u volt.Usage) (*volt.Cost, error)
+	// TariffRefusal returns why no tariff applies to userID on the charger
+	// group at a time ("" when one does): the refusal of volt.SelectTariff,
+	// the rule the charger's price answers with. It runs inside the
+	// authorisation's transaction and only reads.
+	TariffRefusal(ctx context.Context, chargerGroupID, userID string, at time.Time) (string, error)
 }
 
 // StartGate is the seam through which the money layer admits a start it has

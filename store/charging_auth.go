@@ -14,7 +14,8 @@ import (
 // grants, other active sessions) and volt.DecideAuthorization decides.
 //
 // Access to a private charger group is granted to usergroups through the
-// charger_group_access table (charger_group_id, usergroup_id).
+// charger_group_access table (charger_group_id, usergroup_id) or a tariff
+// assignment of the usergroup on the group.
 func (s *ChargingService) AuthorizeIDTag(ctx context.Context, cpid, idTag string) (volt.AuthResult, error) {
 	var res volt.AuthResult
 	var ch *chargerFacts
@@ -95,6 +96,11 @@ func (s *ChargingService) authorize(ctx context.Context, tx *Tx, ch *chargerFact
 	if f.Grants, err = engineerGrants(ctx, tx, f.UserID); err != nil {
 		return volt.AuthResult{}, err
 	}
+	if s.Pricer != nil {
+		if f.TariffRefusal, err = s.Pricer.TariffRefusal(withTx(ctx, tx), ch.ChargerGrp, f.UserID, f.Now); err != nil {
+			return volt.AuthResult{}, fmt.Errorf("tariff of %s: %w", f.UserID, err)
+		}
+	}
 	if connectorID >= 0 {
 		var n int
 		err := tx.QueryRow(ctx, `SELECT count(*) FROM sessions WHERE id_tag = ? AND status = 'active'
@@ -108,7 +114,9 @@ func (s *ChargingService) authorize(ctx context.Context, tx *Tx, ch *chargerFact
 }
 
 // groupAccess reports whether the charger group is private and whether the
-// user is in a usergroup admitted to it.
+// user is in a usergroup admitted to it: granted access, or a tariff of
+// the usergroup on the group (as volt.SelectTariff and the charger price
+// read a private group).
 func groupAccess(ctx context.Context, tx *Tx, groupID, userID string) (private, access bool, err error) {
 	err = tx.QueryRow(ctx, `SELECT private FROM charger_groups WHERE id = ?`, groupID).Scan(&private)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -118,9 +126,9 @@ func groupAccess(ctx context.Context, tx *Tx, groupID, userID string) (private, 
 		return false, false, nil
 	}
 	var n int
-	err = tx.QueryRow(ctx, `SELECT count(*) FROM charger_group_access a
-		JOIN memberships m ON m.usergroup_id = a.usergroup_id
-		WHERE a.charger_group_id = ? AND m.user_id = ?`, groupID, userID).Scan(&n)
+	err = tx.QueryRow(ctx, `SELECT count(*) FROM memberships m WHERE m.user_id = ? AND m.usergroup_id IN (
+		SELECT usergroup_id FROM charger_group_access WHERE charger_group_id = ?
+		UNION SELECT usergroup_id FROM tariff_assignments WHERE charger_group_id = ?)`, userID, groupID, groupID).Scan(&n)
 	if err != nil {
 		return false, false, fmt.Errorf("access to charger group %s: %w", groupID, err)
 	}

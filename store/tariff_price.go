@@ -134,7 +134,25 @@ type Pricer struct {
 var _ interface {
 	SnapshotTariff(context.Context, *volt.Session, volt.AuthResult) (json.RawMessage, string, error)
 	Price(*volt.Session, volt.Usage) (*volt.Cost, error)
+	TariffRefusal(context.Context, string, string, time.Time) (string, error)
 } = (*Pricer)(nil)
+
+// TariffRefusal returns why no tariff applies to userID on the charger
+// group ("" when one does), from volt.SelectTariff: the same rule and facts
+// as the charger price (TariffService.PriceFor), so what the app and API
+// quote and what a charger is answered never disagree.
+func (p *Pricer) TariffRefusal(ctx context.Context, groupID, userID string, at time.Time) (string, error) {
+	in, err := tariffChoice(ctx, querierOf(ctx, p.db), groupID, userID, at)
+	if err != nil {
+		return "", err
+	}
+	if _, err := volt.SelectTariff(*in); volt.IsCode(err, volt.EFORBIDDEN) {
+		return volt.ErrorMessage(err), nil
+	} else if err != nil {
+		return "", err
+	}
+	return "", nil
+}
 
 // NewPricer returns the pricer for ChargingService.Pricer.
 func NewPricer(db *DB) *Pricer { return &Pricer{db: db} }
