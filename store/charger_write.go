@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -43,6 +45,11 @@ func (s *ChargerService) CreateCharger(ctx context.Context, c *volt.Charger, con
 		if !a.Can(volt.PermWrite, g.Ref()) {
 			return volt.Errorf(volt.EFORBIDDEN, "You may not add chargers to this charger group.")
 		}
+		if c.OCPPIdentity != "" {
+			if err := identityFree(ctx, tx, a, c.OCPPIdentity, ""); err != nil {
+				return err
+			}
+		}
 		cpid, err := nextCPID(ctx, tx)
 		if err != nil {
 			return err
@@ -57,6 +64,38 @@ func (s *ChargerService) CreateCharger(ctx context.Context, c *volt.Charger, con
 		return nil, err
 	}
 	return creds, nil
+}
+
+// identityFree refuses an OCPP identity that another live charger holds up
+// to letter case (ECONFLICT on ocppIdentity, naming the one that exists).
+// Identities stay case-sensitive on the wire (the websocket URL is matched
+// exactly), but two that differ only in case are a typo waiting to connect
+// as the wrong charger, so they are refused when created (ARCHITECTURE.md,
+// "Rules that hold everywhere"). The existing charger's CPID is named only to
+// an actor who reads it. except is the CPID being renamed.
+func identityFree(ctx context.Context, tx *Tx, a *volt.Actor, identity, except string) error {
+	var cpid, existing, cpo, owner, group string
+	lower := "lower(ocpp_identity)" // the expression of ix_chargers_identity_lower
+	if tx.Dialect() == Postgres {
+		lower = `(lower(ocpp_identity) COLLATE "C")`
+	}
+	err := tx.QueryRow(ctx, `SELECT cpid, ocpp_identity, cpo_id, owner_id, charger_group_id FROM chargers
+		WHERE `+lower+` = lower(?) AND deleted_at IS NULL AND cpid <> ?
+		ORDER BY CASE WHEN ocpp_identity = ? THEN 0 ELSE 1 END LIMIT 1`, identity, except, identity).
+		Scan(&cpid, &existing, &cpo, &owner, &group)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("identity %q: %w", identity, err)
+	}
+	if existing == identity {
+		return nil // the unique index answers an exact duplicate
+	}
+	msg := fmt.Sprintf("OCPP identity %q differs only in letter case from the existing identity %q", identity, existing)
+	if a.Can(volt.PermRead, volt.Ref{CPOID: cpo, OwnerID: owner, ChargerGroupID: group}) {
+		msg += fmt.Sprintf(" (charger %s)", cpid)
+	}
+	return &volt.Error{Code: volt.ECONFLICT, Field: "ocppIdentity", Message: msg + ": choose another, or correct the case."}
 }
 
 func insertCharger(ctx context.Context, tx *Tx, c *volt.Charger, g *volt.ChargerGroup, cpid, hash string, connectors int) error {
@@ -109,6 +148,9 @@ func (s *ChargerService) UpdateCharger(ctx context.Context, c *volt.Charger) err
 		if c.OCPPIdentity != "" && c.OCPPIdentity != old.OCPPIdentity {
 			if !validIdentity(c.OCPPIdentity) {
 				return volt.FieldError("ocppIdentity", "OCPP identity must be 1 to 48 printable characters without spaces, '/', ':', '?', '#' or '%%'.")
+			}
+			if err := identityFree(ctx, tx, a, c.OCPPIdentity, c.CPID); err != nil {
+				return err
 			}
 			upd.OCPPIdentity = c.OCPPIdentity
 		}

@@ -42,7 +42,9 @@ func scanAgreement(s rowScanner) (*volt.ReimbursementAgreement, error) {
 
 // CreateReimbursementAgreement records an owner's agreement with a driver:
 // owner admins (and above) only; the home charger must be one of the
-// owner's (the company installed it); one agreement per owner and driver.
+// owner's (the company installed it); the driver a user of the owner's CPO
+// (another tenant's user is ENOTFOUND, as an unknown id); one agreement per
+// owner and driver.
 func (s *ReimbursementService) CreateReimbursementAgreement(ctx context.Context, ag *volt.ReimbursementAgreement) error {
 	a, err := actorOf(ctx)
 	if err != nil {
@@ -69,7 +71,10 @@ func (s *ReimbursementService) CreateReimbursementAgreement(ctx context.Context,
 			return volt.FieldError("homeChargerCpid", "Charger %s is not one of this owner's chargers.", ag.CPID)
 		}
 		var guest bool
-		if err := tx.QueryRow(ctx, `SELECT guest FROM users WHERE id = ? AND NOT disabled`, ag.UserID).Scan(&guest); err != nil || guest {
+		// The driver must be one of the owner's CPO's own users (signed up
+		// with it): another tenant's user is not found, exactly like an id
+		// that does not exist, so the answer tells nothing about it.
+		if err := tx.QueryRow(ctx, `SELECT guest FROM users WHERE id = ? AND NOT disabled AND cpo_id = ?`, ag.UserID, ag.CPOID).Scan(&guest); err != nil || guest {
 			return notFound(errors.Join(err, sql.ErrNoRows), "User", ag.UserID)
 		}
 		ag.ID, ag.CreatedAt = volt.NewID("rag"), tx.Now()

@@ -73,6 +73,26 @@ func findTicket(ctx context.Context, q querier, a *volt.Actor, id string) (*volt
 	return t, nil
 }
 
+// asDriver returns t as an actor who does not read where it sits sees it
+// (the driver who opened it, on another tenant's charger): without that
+// tenant's internal ids (CPO, owner, charger group, support staff). The CPID,
+// its session and the driver's own ids stay.
+func asDriver(a *volt.Actor, t *volt.Ticket) *volt.Ticket {
+	if a.Can(volt.PermRead, t.Ref()) {
+		return t
+	}
+	t.CPOID, t.OwnerID, t.ChargerGroupID, t.AssigneeID = "", "", "", ""
+	if t.CreatedBy != a.UserID {
+		t.CreatedBy = ""
+	}
+	for i := range t.Messages {
+		if t.Messages[i].AuthorID != a.UserID {
+			t.Messages[i].AuthorID = ""
+		}
+	}
+	return t
+}
+
 // loadMessages fills t's thread; internal notes only when withInternal.
 func loadMessages(ctx context.Context, q querier, t *volt.Ticket, withInternal bool) error {
 	query := `SELECT id, ticket_id, author_id, author_name, body, internal, created_at FROM ticket_messages WHERE ticket_id = ?`
@@ -110,7 +130,7 @@ func (s *TicketService) FindTicketByID(ctx context.Context, id string) (*volt.Ti
 	if err := loadMessages(ctx, s.db, t, a.Can(volt.PermRead, t.Ref())); err != nil {
 		return nil, err
 	}
-	return t, nil
+	return asDriver(a, t), nil
 }
 
 // FindTickets lists the tickets the actor reads, most recently changed first.
@@ -132,8 +152,12 @@ func (s *TicketService) FindTickets(ctx context.Context, f volt.TicketFilter) ([
 	w.eq("t.session_id", f.SessionID)
 	w.eq("t.cpo_id", f.CPOID)
 	w.contains(f.Query, "t.subject", "t.guest_email", "t.guest_phone", "t.cpid")
-	return list(ctx, s.db, listQuery{cols: ticketCols, from: "tickets t", where: w,
+	items, total, err := list(ctx, s.db, listQuery{cols: ticketCols, from: "tickets t", where: w,
 		order: "t.updated_at DESC, t.id DESC", page: f.Page}, scanTicket)
+	for _, t := range items {
+		asDriver(a, t)
+	}
+	return items, total, err
 }
 
 // CreateTicket opens a ticket. An actor with PermSupport where the ticket
@@ -148,7 +172,7 @@ func (s *TicketService) CreateTicket(ctx context.Context, t *volt.Ticket) error 
 	if err := t.Validate(); err != nil {
 		return err
 	}
-	return s.db.WithTx(ctx, func(tx *Tx) error {
+	err = s.db.WithTx(ctx, func(tx *Tx) error {
 		if err := locateTicket(ctx, tx, a, t); err != nil {
 			return err
 		}
@@ -182,6 +206,10 @@ func (s *TicketService) CreateTicket(ctx context.Context, t *volt.Ticket) error 
 		t.Messages = append(t.Messages, m)
 		return nil
 	})
+	if err == nil {
+		asDriver(a, t)
+	}
+	return err
 }
 
 // ticketCreator applies who may open the ticket for whom.
@@ -238,12 +266,23 @@ func locateTicket(ctx context.Context, tx *Tx, a *volt.Actor, t *volt.Ticket) er
 		return nil
 	}
 	if t.CPID != "" {
-		// Any driver may report a problem on any live charger: the charger's
-		// existence is public (its sticker), so no scope applies here.
+		// A driver may report a problem on any charger it may use: a public
+		// one (its sticker is public) or a private one it has access to. A
+		// private charger it cannot use is not found, as a wrong number.
 		err := tx.QueryRow(ctx, `SELECT cpo_id, owner_id, charger_group_id FROM chargers WHERE cpid = ? AND deleted_at IS NULL`, t.CPID).
 			Scan(&t.CPOID, &t.OwnerID, &t.ChargerGroupID)
 		if err != nil {
 			return notFound(err, "Charger", t.CPID)
+		}
+		if a.Can(volt.PermRead, t.Ref()) {
+			return nil
+		}
+		private, access, err := groupAccess(ctx, tx, t.ChargerGroupID, a.UserID)
+		if err != nil {
+			return err
+		}
+		if private && !access {
+			return notFound(sql.ErrNoRows, "Charger", t.CPID)
 		}
 		return nil
 	}

@@ -225,7 +225,9 @@ func (a *App) findByCPID(w http.ResponseWriter, r *http.Request, q *req) {
 
 // liveStatuses streams connector status changes (server-sent events) of
 // the host's whitelabel, or of the chargers in ?cpid=, for live availability.
-// Public: a connector's status is on the charger's own display.
+// Public for the chargers the app shows the visitor (a connector's status is
+// on the charger's own display): public ones, and private ones only to a
+// signed-in driver with access (mayWatch), as the map and the charger page.
 func (a *App) liveStatuses(w http.ResponseWriter, r *http.Request) {
 	q := a.load(w, r)
 	want := map[string]bool{}
@@ -234,8 +236,17 @@ func (a *App) liveStatuses(w http.ResponseWriter, r *http.Request) {
 			want[c] = true
 		}
 	}
+	watch := map[string]bool{} // per stream: pick runs on its one goroutine
 	a.stream(w, r, func(e volt.Event) (string, any, bool) {
 		if q.Theme.CPOID != "" && e.CPOID != q.Theme.CPOID || len(want) > 0 && !want[e.CPID] {
+			return "", nil, false
+		}
+		ok, seen := watch[e.CPID]
+		if !seen {
+			ok = a.mayWatch(e.CPID, q.userID())
+			watch[e.CPID] = ok
+		}
+		if !ok {
 			return "", nil, false
 		}
 		switch e.Type {
@@ -251,6 +262,29 @@ func (a *App) liveStatuses(w http.ResponseWriter, r *http.Request) {
 		}
 		return "", nil, false
 	}, nil)
+}
+
+// mayWatch reports whether the app shows the charger to the visitor
+// (userID "" for anonymous): a charger of a public group, or of a private
+// group the user has access to (a price is quoted), as nearby and the
+// charger page decide.
+func (a *App) mayWatch(cpid, userID string) bool {
+	ch, err := a.cfg.Chargers.FindChargerByCPID(a.sys, cpid)
+	if err != nil {
+		return false
+	}
+	g, err := a.cfg.Hierarchy.FindChargerGroupByID(a.sys, ch.ChargerGroupID)
+	if err != nil {
+		return false
+	}
+	if !g.Private {
+		return true
+	}
+	if userID == "" {
+		return false
+	}
+	_, err = a.cfg.Tariffs.PriceFor(a.sys, cpid, userID)
+	return err == nil
 }
 
 // decode copies an event's data into v: in process it is the value itself,

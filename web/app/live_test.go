@@ -1,0 +1,58 @@
+package app
+
+import (
+	"bufio"
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	volt "github.com/volt-ev/volt"
+	"github.com/volt-ev/volt/store"
+	"github.com/volt-ev/volt/store/storetest"
+)
+
+// TestLiveHidesPrivateChargers is issue #10 item 5: /app/live streamed the
+// status of every charger, private ones included, to anonymous visitors. It
+// now streams only what the app shows the visitor: the private charger's
+// event, published first, never appears before the public one's.
+func TestLiveHidesPrivateChargers(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		ctx := sysCtx()
+		pub, err := f.chargers.FindChargerByCPID(ctx, f.charger)
+		must(t, err)
+		priv := &volt.ChargerGroup{SiteID: pub.SiteID, Name: "Staff only", Private: true}
+		must(t, f.hier.CreateChargerGroup(ctx, priv))
+		cred, err := f.chargers.CreateCharger(ctx, &volt.Charger{ChargerGroupID: priv.ID, Name: "Staff bay"}, 1)
+		must(t, err)
+
+		reqCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(reqCtx, "GET", f.srv.URL+"/app/live", nil)
+		res, err := http.DefaultClient.Do(req)
+		must(t, err)
+		defer res.Body.Close()
+		lines := bufio.NewScanner(res.Body)
+		if !lines.Scan() || !strings.HasPrefix(lines.Text(), "retry:") {
+			t.Fatalf("stream did not open: %q", lines.Text())
+		}
+		status := func(cpid string) volt.Event {
+			return volt.Event{Type: volt.EventConnectorStatus, CPID: cpid, CPOID: f.cpo.ID, At: time.Now(),
+				Data: volt.Connector{CPID: cpid, ConnectorID: 1, Status: volt.StatusCharging}}
+		}
+		f.bus.Publish(ctx, status(cred.CPID))
+		f.bus.Publish(ctx, status(f.charger))
+		for lines.Scan() {
+			l := lines.Text()
+			if strings.Contains(l, cred.CPID) {
+				t.Fatalf("an anonymous visitor sees the private charger: %s", l)
+			}
+			if strings.Contains(l, f.charger) {
+				return
+			}
+		}
+		t.Fatalf("the public charger's status never came: %v", lines.Err())
+	})
+}
