@@ -482,6 +482,8 @@ func TestCrossTenantReferences(t *testing.T) {
 			{"usergroup over B's host", "POST", "/api/v1/usergroups", `{"name":"G","role":"host","cpoId":"{A.cpo}","hostId":"{B.host}"}`, "{B.host}"},
 			{"card for B's driver", "POST", "/api/v1/rfid-cards", `{"uid":"XREF01","userId":"{B.driver}"}`, "{B.driver}"},
 			{"code for B's group", "POST", "/api/v1/affiliate-codes", `{"code":"XREF0001","usergroupId":"{B.privateGroup}"}`, "{B.privateGroup}"},
+			{"reimbursement agreement for B's driver", "POST", "/api/v1/reimbursement-agreements",
+				`{"ownerId":"{A.owner}","userId":"{B.driver}","homeChargerCpid":"{A.cpid}","ratePerKwh":"0.10"}`, "{B.driver}"},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
@@ -567,5 +569,45 @@ func TestForeignMemberIsNotManaged(t *testing.T) {
 		if status != 200 || !strings.Contains(string(got), u.Email) {
 			t.Errorf("B manages its own driver: %d %s", status, got)
 		}
+	})
+}
+
+// TestCrossTenantCreates is issue #10 item 5 through the API: what tenant
+// A's people create must not reach into tenant B or tell about it. A ticket
+// on B's private charger is not found as a wrong CPID; one on B's public
+// charger is A's driver's, without B's internal ids; an OCPP identity that
+// differs from B's only in case is refused without naming B's charger.
+func TestCrossTenantCreates(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, e *env) {
+		ctx := sys()
+		g := &volt.ChargerGroup{SiteID: e.B.Site, Name: "B staff only", Private: true}
+		must(t, e.cfg.Hierarchy.CreateChargerGroup(ctx, g))
+		priv, err := e.cfg.Chargers.CreateCharger(ctx, &volt.Charger{ChargerGroupID: g.ID, Name: "B private", OCPPIdentity: "B-Wallbox-7"}, 1)
+		must(t, err)
+		driver := e.tokens["A/driver"]
+		status, got := e.do("POST", "/api/v1/tickets", `{"subject":"broken","cpid":"`+priv.CPID+`"}`, driver)
+		fstatus, fgot := e.do("POST", "/api/v1/tickets", `{"subject":"broken","cpid":"999999"}`, driver)
+		if status != 404 || strings.ReplaceAll(string(got), priv.CPID, "999999") != string(fgot) {
+			t.Errorf("ticket on B's private charger: %d %s; unknown charger: %d %s", status, got, fstatus, fgot)
+		}
+		status, got = e.do("POST", "/api/v1/tickets", `{"subject":"broken","cpid":"`+e.B.CPID+`"}`, driver)
+		if status != 201 {
+			t.Fatalf("ticket on B's public charger: %d %s", status, got)
+		}
+		if l := leaks(got, e.B); len(l) != 1 || l[0] != e.B.CPID {
+			t.Errorf("A's driver's ticket on B's public charger shows B's ids %v: %s", l, got)
+		}
+		id := jsonField(t, got, "id")
+		for _, p := range []string{"/api/v1/tickets/" + id, "/api/v1/tickets"} {
+			status, got := e.do("GET", p, "", driver)
+			if l := leaks(got, e.B); status != 200 || len(l) != 1 {
+				t.Errorf("GET %s as A's driver: %d, B's ids %v: %s", p, status, l, got)
+			}
+		}
+		status, got = e.do("POST", "/api/v1/chargers", `{"chargerGroupId":"`+e.A.Group+`","ocppIdentity":"b-wallbox-7"}`, e.tokens["A/cpo-admin"])
+		if status != 409 || !strings.Contains(string(got), "ocppIdentity") || strings.Contains(string(got), priv.CPID) {
+			t.Errorf("near-duplicate of B's identity: %d %s", status, got)
+		}
+		errorShape(t, got)
 	})
 }
