@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -54,5 +55,25 @@ func TestLiveHidesPrivateChargers(t *testing.T) {
 			}
 		}
 		t.Fatalf("the public charger's status never came: %v", lines.Err())
+	})
+}
+
+// TestReportHidesPrivateChargers: a visitor's problem report names a
+// private charger it cannot use: that is no charger to it (not found), and
+// nothing is reported.
+func TestReportHidesPrivateChargers(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		ctx := sysCtx()
+		pub, err := f.chargers.FindChargerByCPID(ctx, f.charger)
+		must(t, err)
+		priv := &volt.ChargerGroup{SiteID: pub.SiteID, Name: "Staff only", Private: true}
+		must(t, f.hier.CreateChargerGroup(ctx, priv))
+		cred, err := f.chargers.CreateCharger(ctx, &volt.Charger{ChargerGroupID: priv.ID, Name: "Staff bay"}, 1)
+		must(t, err)
+		res := f.client().post("/app/report", "/app/report", url.Values{"cpid": {cred.CPID}, "category": {"The charger is damaged"}, "message": {"x"}})
+		if res.status != http.StatusNotFound || len(f.app.Reports()) != 0 {
+			t.Errorf("report on a private charger: %d, %d reports", res.status, len(f.app.Reports()))
+		}
 	})
 }

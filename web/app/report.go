@@ -50,6 +50,14 @@ func (a *App) reportSubmit(w http.ResponseWriter, r *http.Request, q *req) {
 	if !volt.ValidCPID(rep.CPID) {
 		rep.CPID = ""
 	}
+	if rep.CPID != "" && !a.mayWatch(rep.CPID, q.userID()) {
+		// A private charger the visitor cannot use is no charger to them
+		// (tickets open as SystemActor for visitors: the check is here).
+		v := reportView{Categories: reportCategories, Email: rep.Email}
+		a.render(w, q, http.StatusNotFound, "report", view{Title: "Report a problem",
+			Error: "No charger has the number " + rep.CPID + ". Check the sticker and try again.", Data: v})
+		return
+	}
 	if rep.SessionID != "" {
 		if s, err := a.ownSession(r.Context(), q, rep.SessionID); err != nil || s == nil {
 			rep.SessionID = "" // only link sessions of this driver
