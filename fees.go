@@ -88,3 +88,11 @@ func (f *Fees) Validate() error {
 	}
 	return f.Socket.Validate(f.Currency)
 }
+
+// SameFees reports whether two fee settings are the same (nil is none).
+func SameFees(a, b *Fees) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}

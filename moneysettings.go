@@ -11,6 +11,10 @@ type MoneySettingsService interface {
 	// may read.
 	MoneySettings(ctx context.Context, cpoID string) (*MoneySettings, error)
 	// SetMoneySettings stores a CPO's settings; CPO admins only (EFORBIDDEN
-	// for read-only roles). The currency is always the CPO's.
+	// for read-only roles). The currency is always the CPO's. The fees
+	// (transaction and socket) are the platform's: only super admins set or
+	// clear them; a CPO admin's call must carry the fees as stored (they
+	// read them, read-only) or is EFORBIDDEN on "fees", and changes only
+	// the CPO's own settings (minimum balance, hold).
 	SetMoneySettings(ctx context.Context, s *MoneySettings) error
 }

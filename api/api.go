@@ -88,6 +88,9 @@ type Config struct {
 	Terminals volt.TerminalService
 	// Reimbursements keeps home reimbursement agreements and statements.
 	Reimbursements volt.ReimbursementService
+	// MoneySettings reads and changes a CPO's money settings
+	// (GET|PUT /api/v1/cpos/{id}/money-settings).
+	MoneySettings volt.MoneySettingsService
 	// WebhookProviders names the payment providers whose webhooks
 	// POST /api/v1/webhooks/{provider} accepts ("stripe", "sandbox"); nil
 	// passes every name to Payments.HandleWebhook.

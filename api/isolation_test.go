@@ -184,6 +184,8 @@ var isoSpecs = map[string]isoSpec{
 	"refundPayment": {body: js(`{"amount":"0.01","reason":"isolation"}`), header: "Idempotency-Key: iso-refund"},
 	"receivePaymentWebhook": {exempt: "public: authenticated by the provider's signature over the raw body, " +
 		"it names no tenant id (see TestWebhook)"},
+	"getMoneySettings":    {},
+	"updateMoneySettings": {body: js(`{"minBalance":"0.00","holdAmount":"1.00","clearFees":true}`)},
 	"getIncomeReport": {addressed: true, query: func(x *tenant) string {
 		return "?cpoId=" + x.CPO + "&from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z"
 	}},

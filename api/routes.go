@@ -134,6 +134,8 @@ func (s *server) moneyRoutes() {
 	huma.Register(a, withErrors(op("refundPayment", post, "/payments/{id}/refund", "Refund part or all of a captured payment (support, admin; Idempotency-Key required)", "payments", 200), http.StatusServiceUnavailable), s.refundPayment)
 	huma.Register(a, s.publicOp(op("receivePaymentWebhook", post, "/webhooks/{provider}", "A payment provider's signed webhook (raw body, Stripe-Signature)", "payments", 200)), s.receiveWebhook)
 
+	huma.Register(a, withErrors(op("getMoneySettings", get, "/cpos/{id}/money-settings", "A CPO's money settings and the platform's fees (read-only but for super admins)", "cpos", 200), http.StatusNotImplemented), s.getMoneySettings)
+	huma.Register(a, withErrors(op("updateMoneySettings", http.MethodPut, "/cpos/{id}/money-settings", "Change a CPO's minimum balance and hold (admins); its platform fees (super admins)", "cpos", 200), http.StatusNotImplemented), s.putMoneySettings)
 	huma.Register(a, s.fileOp(op("getIncomeReport", get, "/reports/income", "Income of a CPO, owner or site for a period (JSON, CSV, PDF)", "reports", 200), volt.IncomeReport{}, mediaCSV, mediaPDF), s.incomeReport)
 }
 

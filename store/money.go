@@ -77,7 +77,8 @@ func moneySettings(ctx context.Context, q querier, cpoID string) (*volt.MoneySet
 	return s, nil
 }
 
-// SetMoneySettings stores a CPO's money settings; CPO admins only.
+// SetMoneySettings stores a CPO's money settings; CPO admins only, and the
+// platform fees super admins only (volt.MoneySettingsService).
 func (m *MoneyService) SetMoneySettings(ctx context.Context, s *volt.MoneySettings) error {
 	a, err := actorOf(ctx)
 	if err != nil {
@@ -89,6 +90,16 @@ func (m *MoneyService) SetMoneySettings(ctx context.Context, s *volt.MoneySettin
 			return err
 		}
 		s.Currency = c.Currency
+		if !a.SuperAdmin {
+			old, err := moneySettings(ctx, tx, s.CPOID)
+			if err != nil {
+				return err
+			}
+			if !volt.SameFees(old.Fees, s.Fees) {
+				return &volt.Error{Code: volt.EFORBIDDEN, Field: "fees",
+					Message: "Transaction and socket fees are set by the platform's super admins; a CPO's admins read them only."}
+			}
+		}
 		if err := s.Validate(); err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -73,12 +74,27 @@ func findTicket(ctx context.Context, q querier, a *volt.Actor, id string) (*volt
 	return t, nil
 }
 
+// driverHome returns the home CPO of the actor's user ("" for none), for
+// asDriver.
+func driverHome(ctx context.Context, q querier, a *volt.Actor) (string, error) {
+	if a.UserID == "" || a.SuperAdmin {
+		return "", nil
+	}
+	var cpo sql.NullString
+	err := q.QueryRow(ctx, `SELECT cpo_id FROM users WHERE id = ?`, a.UserID).Scan(&cpo)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("home of %s: %w", a.UserID, err)
+	}
+	return cpo.String, nil
+}
+
 // asDriver returns t as an actor who does not read where it sits sees it
 // (the driver who opened it, on another tenant's charger): without that
 // tenant's internal ids (CPO, owner, charger group, support staff). The CPID,
-// its session and the driver's own ids stay.
-func asDriver(a *volt.Actor, t *volt.Ticket) *volt.Ticket {
-	if a.Can(volt.PermRead, t.Ref()) {
+// its session and the driver's own ids stay. home is the driver's own CPO,
+// whose ids are not another tenant's.
+func asDriver(a *volt.Actor, home string, t *volt.Ticket) *volt.Ticket {
+	if a.Can(volt.PermRead, t.Ref()) || (home != "" && t.CPOID == home) {
 		return t
 	}
 	t.CPOID, t.OwnerID, t.ChargerGroupID, t.AssigneeID = "", "", "", ""
@@ -130,7 +146,11 @@ func (s *TicketService) FindTicketByID(ctx context.Context, id string) (*volt.Ti
 	if err := loadMessages(ctx, s.db, t, a.Can(volt.PermRead, t.Ref())); err != nil {
 		return nil, err
 	}
-	return asDriver(a, t), nil
+	home, err := driverHome(ctx, s.db, a)
+	if err != nil {
+		return nil, err
+	}
+	return asDriver(a, home, t), nil
 }
 
 // FindTickets lists the tickets the actor reads, most recently changed first.
@@ -154,10 +174,17 @@ func (s *TicketService) FindTickets(ctx context.Context, f volt.TicketFilter) ([
 	w.contains(f.Query, "t.subject", "t.guest_email", "t.guest_phone", "t.cpid")
 	items, total, err := list(ctx, s.db, listQuery{cols: ticketCols, from: "tickets t", where: w,
 		order: "t.updated_at DESC, t.id DESC", page: f.Page}, scanTicket)
-	for _, t := range items {
-		asDriver(a, t)
+	if err != nil {
+		return nil, 0, err
 	}
-	return items, total, err
+	home, err := driverHome(ctx, s.db, a)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, t := range items {
+		asDriver(a, home, t)
+	}
+	return items, total, nil
 }
 
 // CreateTicket opens a ticket. An actor with PermSupport where the ticket
@@ -206,10 +233,15 @@ func (s *TicketService) CreateTicket(ctx context.Context, t *volt.Ticket) error 
 		t.Messages = append(t.Messages, m)
 		return nil
 	})
-	if err == nil {
-		asDriver(a, t)
+	if err != nil {
+		return err
 	}
-	return err
+	home, err := driverHome(ctx, s.db, a)
+	if err != nil {
+		return err
+	}
+	asDriver(a, home, t)
+	return nil
 }
 
 // ticketCreator applies who may open the ticket for whom.

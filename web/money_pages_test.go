@@ -65,24 +65,39 @@ func (m *moneyFixture) userID(email string) string {
 
 func TestMoneySettingsPage(t *testing.T) {
 	m := newMoneyFixture(t)
+	must(t, m.users.CreateUser(sysCtx(), &volt.User{Email: "root@volt.test", Name: "Root", SuperAdmin: true}, testPassword))
+	root := m.client()
+	root.login("root@volt.test")
 	c := m.client()
 	c.login("admin@spark.test")
 
 	page := c.get("/admin/money-settings")
-	wantContains(t, "defaults", page.body, `value="5.00"`, `value="30.00"`, "Amounts are in GBP")
+	wantContains(t, "defaults", page.body, `value="5.00"`, `value="30.00"`, "Amounts are in GBP", "set by the platform: read-only")
 
+	// The platform fees are the super admin's (issue #10 item 4).
 	form := url.Values{"cpoId": {m.cpo.ID}, "minBalance": {"7.50"}, "holdAmount": {"45.00"}, "feeVatRate": {"0.20"},
 		"txFlat": {"0.25"}, "txPercent": {"1.5"}, "socketFlat": {"4.00"}, "socketPercent": {"0.5"}, "socketPeriod": {"annual"}}
-	res := c.post("/admin/money-settings", form)
+	res := root.post("/admin/money-settings?cpo="+m.cpo.ID, cloneValues(form))
 	if res.status != http.StatusSeeOther {
 		t.Fatalf("save: %d %s", res.status, excerpt(res.body))
 	}
-	wantContains(t, "saved", c.get(res.header.Get("Location")).body, "Money settings of Spark Networks saved", `value="7.50"`, `value="1.5"`)
+	wantContains(t, "saved", root.get(res.header.Get("Location")).body, "Money settings of Spark Networks saved", `value="7.50"`, `value="1.5"`)
 	ms, err := m.money.MoneySettings(sysCtx(), m.cpo.ID)
 	must(t, err)
 	if ms.MinBalance != 750 || ms.HoldAmount != 4500 || ms.Fees == nil || ms.Fees.Transaction.Flat.String() != "0.25" ||
 		ms.Fees.Transaction.Percent.String() != "1.5" || ms.Fees.Socket.Period != volt.FeeAnnual || ms.Fees.Socket.Rule.Flat.String() != "4" {
 		t.Fatalf("stored settings: %+v fees %+v", ms, ms.Fees)
+	}
+	// The CPO admin sees the fees read-only and changes its own settings;
+	// fee fields it sends anyway change nothing.
+	page = c.get("/admin/money-settings")
+	wantContains(t, "admin reads the fees", page.body, `value="1.5"`, "set by the platform: read-only")
+	own := url.Values{"cpoId": {m.cpo.ID}, "minBalance": {"7.50"}, "holdAmount": {"45.00"}, "txFlat": {"0.00"}, "txPercent": {"0"}, "socketPeriod": {"monthly"}}
+	if res := c.post("/admin/money-settings", own); res.status != http.StatusSeeOther {
+		t.Fatalf("admin saves its own settings: %d %s", res.status, excerpt(res.body))
+	}
+	if ms2, _ := m.money.MoneySettings(sysCtx(), m.cpo.ID); !volt.SameFees(ms2.Fees, ms.Fees) {
+		t.Errorf("the CPO admin changed the platform fees: %+v", ms2.Fees)
 	}
 
 	// A fraction of a penny is refused in words, not rounded; the typed
@@ -95,7 +110,7 @@ func TestMoneySettingsPage(t *testing.T) {
 	wantContains(t, "fraction", res.body, "whole number of minor units of GBP", `value="7.505"`)
 	res = c.post("/admin/money-settings", url.Values{"cpoId": {m.cpo.ID}, "minBalance": {"five"}, "holdAmount": {"45.00"}})
 	wantContains(t, "not a number", res.body, "Minimum balance must be an amount such as 5.00")
-	res = c.post("/admin/money-settings", url.Values{"cpoId": {m.cpo.ID}, "minBalance": {"5"}, "holdAmount": {"30"}, "txPercent": {"150"}, "socketPeriod": {"monthly"}})
+	res = root.post("/admin/money-settings?cpo="+m.cpo.ID, url.Values{"cpoId": {m.cpo.ID}, "minBalance": {"5"}, "holdAmount": {"30"}, "txPercent": {"150"}, "socketPeriod": {"monthly"}})
 	wantContains(t, "percent over 100", res.body, "Fee percentage must be from 0 to 100")
 	if ms2, _ := m.money.MoneySettings(sysCtx(), m.cpo.ID); ms2.MinBalance != 750 {
 		t.Errorf("refused saves changed the settings: %+v", ms2)
@@ -303,5 +318,15 @@ func between(s, from, to string) string {
 		return ""
 	}
 	out, _, _ := strings.Cut(rest, to)
+	return out
+}
+
+// cloneValues copies a form, so a post by one client (which adds its CSRF
+// token) leaves it reusable by another.
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
 	return out
 }

@@ -44,8 +44,11 @@ type settingsView struct {
 	CPOs     []*volt.CPO
 	Form     settingsForm
 	Editable bool
-	Error    string
-	Field    string
+	// FeesEditable: the platform fees are the super admins'; a CPO admin
+	// sees them read-only.
+	FeesEditable bool
+	Error        string
+	Field        string
 }
 
 // minor formats minor units as an exact decimal of major units ("5.00").
@@ -96,7 +99,8 @@ func (a *Admin) moneySettingsShow(w http.ResponseWriter, r *http.Request, s *ses
 		a.fail(w, r, s, err)
 		return
 	}
-	v := settingsView{CPOs: cpos, Form: formOfSettings(ms), Editable: s.actor.Can(volt.PermWrite, volt.Ref{CPOID: c.ID})}
+	v := settingsView{CPOs: cpos, Form: formOfSettings(ms), Editable: s.actor.Can(volt.PermWrite, volt.Ref{CPOID: c.ID}),
+		FeesEditable: s.actor.SuperAdmin}
 	a.render(w, r, s, "money_settings", "Fees and money settings", v)
 }
 
@@ -113,13 +117,23 @@ func (a *Admin) moneySettingsSave(w http.ResponseWriter, r *http.Request, s *ses
 		return
 	}
 	f := readSettingsForm(r, c)
-	v := settingsView{CPOs: cpos, Form: f, Editable: s.actor.Can(volt.PermWrite, volt.Ref{CPOID: c.ID})}
+	v := settingsView{CPOs: cpos, Form: f, Editable: s.actor.Can(volt.PermWrite, volt.Ref{CPOID: c.ID}), FeesEditable: s.actor.SuperAdmin}
 	if !v.Editable {
 		err = volt.Errorf(volt.EFORBIDDEN, "Only the CPO's admins change its money settings.")
 	}
 	var ms *volt.MoneySettings
 	if err == nil {
 		ms, err = settingsOfForm(f)
+	}
+	if err == nil && !v.FeesEditable {
+		// The fee fields are read-only here: the fees stay as stored.
+		var old *volt.MoneySettings
+		if old, err = a.cfg.MoneySettings.MoneySettings(s.ctx, c.ID); err == nil {
+			ms.Fees = old.Fees
+			fo := formOfSettings(old)
+			v.Form.FeeVATRate, v.Form.TxFlat, v.Form.TxPercent = fo.FeeVATRate, fo.TxFlat, fo.TxPercent
+			v.Form.SocketFlat, v.Form.SocketPercent, v.Form.Period = fo.SocketFlat, fo.SocketPercent, fo.Period
+		}
 	}
 	if err == nil {
 		err = a.cfg.MoneySettings.SetMoneySettings(s.ctx, ms)

@@ -92,6 +92,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		// Contactless terminals authenticate with their own API keys.
 		Terminals:      terminals,
 		Reimbursements: reimbursements,
+		MoneySettings:  money,
 		Logger:         m.Logger.With("component", "api"),
 		Version:        Version,
 	})))
