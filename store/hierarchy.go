@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/volt-ev/volt"
 )
@@ -18,6 +17,14 @@ import (
 // theme is public on its login page).
 type HierarchyService struct {
 	db *DB
+
+	// PlatformHosts are the platform's own host names (of VOLT_PUBLIC_URL
+	// and the listener): reserved, with localhost and IP literals, so no
+	// theme takes over the platform's login pages (volt.ReservedHostName).
+	PlatformHosts []string
+	// Resolver looks up the DNS TXT records that verify host name claims;
+	// nil leaves host names to super admins.
+	Resolver volt.TXTResolver
 }
 
 var _ volt.HierarchyService = (*HierarchyService)(nil)
@@ -66,6 +73,11 @@ func (s *HierarchyService) FindCPOByHostName(ctx context.Context, host string) (
 		return nil, err
 	}
 	host = normalizeHostName(host)
+	if volt.ReservedHostName(host, s.PlatformHosts) {
+		// The platform's own names are never a whitelabel's, whatever a
+		// theme says (a theme stored before the rule).
+		return nil, volt.Errorf(volt.ENOTFOUND, "CPO for host %q not found.", host)
+	}
 	c, err := scanCPO(s.db.QueryRow(ctx, `SELECT `+cpoCols+` FROM cpos WHERE id = (SELECT cpo_id FROM cpo_host_names WHERE host_name = ?)`, host))
 	if err != nil {
 		return nil, notFound(err, "CPO for host", host)
@@ -73,13 +85,7 @@ func (s *HierarchyService) FindCPOByHostName(ctx context.Context, host string) (
 	return c, nil
 }
 
-func normalizeHostName(h string) string {
-	h = strings.ToLower(strings.TrimSpace(h))
-	if i := strings.LastIndexByte(h, ':'); i >= 0 && !strings.Contains(h[i:], "]") {
-		h = h[:i]
-	}
-	return strings.TrimSuffix(h, ".")
-}
+func normalizeHostName(h string) string { return volt.NormalizeHostName(h) }
 
 // FindCPOs lists the CPOs the actor can read.
 func (s *HierarchyService) FindCPOs(ctx context.Context, f volt.Filter) ([]*volt.CPO, int, error) {
@@ -114,6 +120,9 @@ func (s *HierarchyService) CreateCPO(ctx context.Context, c *volt.CPO) error {
 		c.CreatedAt, c.UpdatedAt = tx.Now(), tx.Now()
 		theme, err := cpoTheme(c)
 		if err != nil {
+			return err
+		}
+		if err := s.checkHostNames(ctx, tx, a, c.ID, nil, c.Theme.HostNames); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO cpos (id, name, whitelabel, theme, currency, created_at, updated_at)
@@ -166,6 +175,9 @@ func (s *HierarchyService) UpdateCPO(ctx context.Context, c *volt.CPO) error {
 		}
 		theme, err := cpoTheme(c)
 		if err != nil {
+			return err
+		}
+		if err := s.checkHostNames(ctx, tx, a, c.ID, old.Theme.HostNames, c.Theme.HostNames); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE cpos SET name = ?, whitelabel = ?, theme = ?, currency = ?, updated_at = ? WHERE id = ?`,

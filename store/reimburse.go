@@ -43,7 +43,8 @@ func scanAgreement(s rowScanner) (*volt.ReimbursementAgreement, error) {
 // CreateReimbursementAgreement records an owner's agreement with a driver:
 // owner admins (and above) only; the home charger must be one of the
 // owner's (the company installed it); the driver a user of the owner's CPO
-// (another tenant's user is ENOTFOUND, as an unknown id); one agreement per
+// (another tenant's user is ENOTFOUND, as an unknown id; super admins name
+// any user); one agreement per
 // owner and driver.
 func (s *ReimbursementService) CreateReimbursementAgreement(ctx context.Context, ag *volt.ReimbursementAgreement) error {
 	a, err := actorOf(ctx)
@@ -72,9 +73,11 @@ func (s *ReimbursementService) CreateReimbursementAgreement(ctx context.Context,
 		}
 		var guest bool
 		// The driver must be one of the owner's CPO's own users (signed up
-		// with it): another tenant's user is not found, exactly like an id
-		// that does not exist, so the answer tells nothing about it.
-		if err := tx.QueryRow(ctx, `SELECT guest FROM users WHERE id = ? AND NOT disabled AND cpo_id = ?`, ag.UserID, ag.CPOID).Scan(&guest); err != nil || guest {
+		// with it; any user for a super admin): another tenant's user is not
+		// found, exactly like an id that does not exist, so the answer tells
+		// nothing about it.
+		if err := tx.QueryRow(ctx, `SELECT guest FROM users WHERE id = ? AND NOT disabled AND (cpo_id = ? OR ?)`,
+			ag.UserID, ag.CPOID, a.SuperAdmin).Scan(&guest); err != nil || guest {
 			return notFound(errors.Join(err, sql.ErrNoRows), "User", ag.UserID)
 		}
 		ag.ID, ag.CreatedAt = volt.NewID("rag"), tx.Now()
