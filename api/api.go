@@ -91,6 +91,9 @@ type Config struct {
 	// MoneySettings reads and changes a CPO's money settings
 	// (GET|PUT /api/v1/cpos/{id}/money-settings).
 	MoneySettings volt.MoneySettingsService
+	// HostNames guards whitelabel host names: claims verified by DNS
+	// (/api/v1/cpos/{id}/host-names).
+	HostNames volt.HostNameService
 	// WebhookProviders names the payment providers whose webhooks
 	// POST /api/v1/webhooks/{provider} accepts ("stripe", "sandbox"); nil
 	// passes every name to Payments.HandleWebhook.

@@ -31,8 +31,11 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	charging.Pricer = store.NewPricer(db)
 	provider := sandbox.New(webhookSecret)
 	money := store.NewMoneyService(db, provider)
+	hier := store.NewHierarchyService(db)
+	hier.PlatformHosts, hier.Resolver = []string{"volt.test"}, testDNS
 	cfg := Config{
-		Hierarchy:       audit.WrapHierarchy(store.NewHierarchyService(db), rec),
+		Hierarchy:       audit.WrapHierarchy(hier, rec),
+		HostNames:       hier,
 		Chargers:        store.NewChargerService(db),
 		Users:           store.NewUserService(db),
 		Charging:        charging,

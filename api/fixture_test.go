@@ -100,8 +100,15 @@ func buildTenant(t *testing.T, cfg Config, name string) *tenant {
 	cdr := buildSession(t, cfg, tn)
 	settle(t, cfg, tn, pay, cdr)
 	buildTerminalAndReimbursement(t, cfg, tn)
+	if cfg.HostNames != nil {
+		_, err := cfg.HostNames.ClaimHostName(ctx, tn.CPO, tn.HostName())
+		must(t, err)
+	}
 	return tn
 }
+
+// HostName is the host name the tenant's CPO claims.
+func (t *tenant) HostName() string { return "charge." + strings.ToLower(t.Name) + ".example" }
 
 // buildSession records a charge through the charging service, as the
 // gateway would, keeps the session and CDR ids and returns the CDR.

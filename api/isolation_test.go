@@ -1,11 +1,13 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -184,6 +186,10 @@ var isoSpecs = map[string]isoSpec{
 	"refundPayment": {body: js(`{"amount":"0.01","reason":"isolation"}`), header: "Idempotency-Key: iso-refund"},
 	"receivePaymentWebhook": {exempt: "public: authenticated by the provider's signature over the raw body, " +
 		"it names no tenant id (see TestWebhook)"},
+	"listHostNameClaims":  {},
+	"createHostNameClaim": {body: js(`{"hostName":"evil.example.net"}`)},
+	"verifyHostNameClaim": {},
+	"deleteHostNameClaim": {},
 	"getMoneySettings":    {},
 	"updateMoneySettings": {body: js(`{"minBalance":"0.00","holdAmount":"1.00","clearFees":true}`)},
 	"getIncomeReport": {addressed: true, query: func(x *tenant) string {
@@ -255,7 +261,7 @@ func resolve(path string, x *tenant) string {
 	}
 	res := strings.Split(strings.TrimPrefix(path, Prefix+"/"), "/")[0]
 	r := strings.NewReplacer("{id}", byResource[res], "{cpid}", x.CPID, "{userId}", x.Driver, "{command}", "reset", "{provider}", "sandbox",
-		"{paymentId}", x.TerminalPayment)
+		"{paymentId}", x.TerminalPayment, "{hostName}", x.HostName())
 	return r.Replace(path)
 }
 
@@ -611,5 +617,78 @@ func TestCrossTenantCreates(t *testing.T) {
 			t.Errorf("near-duplicate of B's identity: %d %s", status, got)
 		}
 		errorShape(t, got)
+	})
+}
+
+// dnsStub is the DNS the API tests control: TXT records by name.
+type dnsStub struct {
+	mu  sync.Mutex
+	txt map[string][]string
+}
+
+// testDNS answers the host name verifications of the API tests.
+var testDNS = &dnsStub{txt: map[string][]string{}}
+
+// LookupTXT implements volt.TXTResolver.
+func (d *dnsStub) LookupTXT(_ context.Context, name string) ([]string, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if r, ok := d.txt[name]; ok {
+		return r, nil
+	}
+	return nil, fmt.Errorf("lookup %s: no such host", name)
+}
+
+func (d *dnsStub) set(name string, values ...string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.txt[name] = values
+}
+
+// TestThemeHostNamesReserved is issue #10 item 2 through the API: the
+// platform's host names (localhost, IP literals, the platform's own host)
+// are refused in any theme, and a CPO admin adds another name only once it
+// is verified for its CPO by DNS.
+func TestThemeHostNamesReserved(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, e *env) {
+		path := "/api/v1/cpos/" + e.A.CPO
+		for _, host := range []string{"localhost", "LocalHost:8080", "127.0.0.1", "[::1]", "192.168.1.10", "volt.test"} {
+			for _, who := range []string{"A/cpo-admin", "super"} {
+				status, got := e.do("PATCH", path, `{"whitelabel":true,"theme":{"hostNames":["`+host+`"]}}`, e.tokens[who])
+				if status != 400 || errorShape(t, got).Field != "theme.hostNames" {
+					t.Errorf("%s puts %s in A's theme: %d %s", who, host, status, got)
+				}
+			}
+		}
+		admin := e.tokens["A/cpo-admin"]
+		status, got := e.do("PATCH", path, `{"theme":{"hostNames":["charge.a-net.example"]}}`, admin)
+		if status != 422 || errorShape(t, got).Field != "theme.hostNames" {
+			t.Errorf("CPO admin adds an unverified name: %d %s", status, got)
+		}
+		// Claim, publish the TXT record, verify, then the theme takes it.
+		status, got = e.do("POST", path+"/host-names", `{"hostName":"Charge.A-Net.example"}`, admin)
+		if status != 201 || jsonField(t, got, "txtName") != "_volt-challenge.charge.a-net.example" || strings.Contains(string(got), `"verified":true`) {
+			t.Fatalf("claim: %d %s", status, got)
+		}
+		txt := jsonField(t, got, "txtValue")
+		verify := path + "/host-names/charge.a-net.example/verify"
+		if status, got := e.do("POST", verify, "", admin); status != 422 {
+			t.Errorf("verify before the record is published: %d %s", status, got)
+		}
+		testDNS.set("_volt-challenge.charge.a-net.example", txt)
+		if status, got := e.do("POST", verify, "", e.tokens["B/cpo-admin"]); status != 404 {
+			t.Errorf("B verifies A's claim: %d %s", status, got)
+		}
+		if status, got := e.do("POST", verify, "", admin); status != 200 || !strings.Contains(string(got), `"verified":true`) {
+			t.Fatalf("verify: %d %s", status, got)
+		}
+		if status, got := e.do("PATCH", path, `{"theme":{"hostNames":["charge.a-net.example"]}}`, admin); status != 200 {
+			t.Errorf("CPO admin adds its verified name: %d %s", status, got)
+		}
+		// Another tenant cannot claim it, and is not told whose it is.
+		status, got = e.do("POST", "/api/v1/cpos/"+e.B.CPO+"/host-names", `{"hostName":"charge.a-net.example"}`, e.tokens["B/cpo-admin"])
+		if status != 409 || len(leaks(got, e.A)) > 0 {
+			t.Errorf("B claims A's name: %d %s", status, got)
+		}
 	})
 }

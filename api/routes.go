@@ -103,6 +103,7 @@ func (s *server) routes() {
 	huma.Register(a, s.receiptOp(op("getCdrReceipt", get, "/cdrs/{id}/receipt.pdf", "The driver's receipt of a priced CDR (PDF)", "cdrs", 200)), s.cdrReceipt)
 
 	s.moneyRoutes()
+	s.hostNameRoutes()
 	s.terminalRoutes()
 	s.reimbursementRoutes()
 	s.supportRoutes()

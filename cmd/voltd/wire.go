@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -37,8 +38,10 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	reimbursements := store.NewReimbursementService(m.DB)
 	rec := audit.NewRecorder(store.NewAuditService(m.DB), m.Logger.With("component", "audit"))
 	chargers := audit.WrapChargers(store.NewChargerService(m.DB), rec)
+	hierarchy := store.NewHierarchyService(m.DB)
+	hierarchy.PlatformHosts, hierarchy.Resolver = m.platformHosts(), net.DefaultResolver // host names: issue #10 item 2
 	m.Services = Services{
-		Hierarchy: audit.WrapHierarchy(store.NewHierarchyService(m.DB), rec),
+		Hierarchy: audit.WrapHierarchy(hierarchy, rec),
 		Chargers:  chargers,
 		Users:     audit.WrapUsers(store.NewUserService(m.DB), rec),
 		Auth:      store.NewAuthService(m.DB),
@@ -93,6 +96,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Terminals:      terminals,
 		Reimbursements: reimbursements,
 		MoneySettings:  money,
+		HostNames:      hierarchy,
 		Logger:         m.Logger.With("component", "api"),
 		Version:        Version,
 	})))
