@@ -56,7 +56,10 @@ type AdminConfig struct {
 	// and ledger lines; Terminals registers contactless terminals;
 	// Reimbursements keeps home reimbursement agreements and statements.
 	// Nil hides (explains) the page.
-	MoneySettings  volt.MoneySettingsService
+	MoneySettings volt.MoneySettingsService
+	// HostNames keeps whitelabel host name claims and verifies them by DNS
+	// (on the CPO page); nil leaves host names to super admins.
+	HostNames      volt.HostNameService
 	Wallets        volt.WalletService
 	Terminals      volt.TerminalService
 	Reimbursements volt.ReimbursementService

@@ -42,7 +42,9 @@ func (a *Admin) cpoShow(w http.ResponseWriter, r *http.Request, s *sess) {
 		a.fail(w, r, s, err)
 		return
 	}
-	a.renderForm(w, r, s, http.StatusOK, "cpo", c.Name, cpoForm(s, c), nil)
+	v := cpoForm(s, c)
+	v.Extra = a.cpoExtraOf(s, c)
+	a.renderForm(w, r, s, http.StatusOK, "cpo", c.Name, v, nil)
 }
 
 func cpoForm(s *sess, c *volt.CPO) formView {
@@ -87,7 +89,9 @@ func (a *Admin) cpoUpdate(w http.ResponseWriter, r *http.Request, s *sess) {
 	}
 	readCPO(r, c)
 	if err := a.cfg.Hierarchy.UpdateCPO(s.ctx, c); err != nil {
-		a.renderForm(w, r, s, 0, "cpo", c.Name, cpoForm(s, c), err)
+		v := cpoForm(s, c)
+		v.Extra = a.cpoExtraOf(s, c)
+		a.renderForm(w, r, s, 0, "cpo", c.Name, v, err)
 		return
 	}
 	a.forgetThemes()

@@ -32,6 +32,7 @@ func (a *Admin) routes() {
 	m.HandleFunc("POST "+p+"/chargers/{cpid}/commands/{command}", a.auth(a.chargerCommand))
 
 	a.estateRoutes()
+	a.hostNameRoutes()
 	a.peopleRoutes()
 
 	m.HandleFunc("GET "+p+"/sessions", a.auth(a.sessionList))

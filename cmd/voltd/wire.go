@@ -124,6 +124,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		TileURL:   m.Config.TileURL,
 		// Money pages: fees and settings, wallets, terminals, reimbursements.
 		MoneySettings:  money,
+		HostNames:      hierarchy,
 		Wallets:        money,
 		Terminals:      terminals,
 		Reimbursements: reimbursements,
