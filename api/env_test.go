@@ -35,7 +35,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	hier.PlatformHosts, hier.Resolver = []string{"volt.test"}, testDNS
 	cfg := Config{
 		Hierarchy:       audit.WrapHierarchy(hier, rec),
-		HostNames:       hier,
+		HostNames:       audit.WrapHostNames(hier, hier.FindCPOByID, rec),
 		Chargers:        store.NewChargerService(db),
 		Users:           store.NewUserService(db),
 		Charging:        charging,

@@ -685,6 +685,10 @@ func TestThemeHostNamesReserved(t *testing.T) {
 		if status, got := e.do("PATCH", path, `{"theme":{"hostNames":["charge.a-net.example"]}}`, admin); status != 200 {
 			t.Errorf("CPO admin adds its verified name: %d %s", status, got)
 		}
+		if status, got := e.do("GET", "/api/v1/audit-log?limit=500", "", admin); status != 200 ||
+			!strings.Contains(string(got), `"cpo.host-name.verify"`) || !strings.Contains(string(got), `"cpo.host-name.claim"`) {
+			t.Errorf("the claim and verification are not in the audit log: %d %.300s", status, got)
+		}
 		// Another tenant cannot claim it, and is not told whose it is.
 		status, got = e.do("POST", "/api/v1/cpos/"+e.B.CPO+"/host-names", `{"hostName":"charge.a-net.example"}`, e.tokens["B/cpo-admin"])
 		if status != 409 || len(leaks(got, e.A)) > 0 {

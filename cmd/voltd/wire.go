@@ -40,6 +40,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	chargers := audit.WrapChargers(store.NewChargerService(m.DB), rec)
 	hierarchy := store.NewHierarchyService(m.DB)
 	hierarchy.PlatformHosts, hierarchy.Resolver = m.platformHosts(), net.DefaultResolver // host names: issue #10 item 2
+	hostNames := audit.WrapHostNames(hierarchy, hierarchy.FindCPOByID, rec)
 	m.Services = Services{
 		Hierarchy: audit.WrapHierarchy(hierarchy, rec),
 		Chargers:  chargers,
@@ -96,7 +97,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Terminals:      terminals,
 		Reimbursements: reimbursements,
 		MoneySettings:  money,
-		HostNames:      hierarchy,
+		HostNames:      hostNames,
 		Logger:         m.Logger.With("component", "api"),
 		Version:        Version,
 	})))
@@ -124,7 +125,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		TileURL:   m.Config.TileURL,
 		// Money pages: fees and settings, wallets, terminals, reimbursements.
 		MoneySettings:  money,
-		HostNames:      hierarchy,
+		HostNames:      hostNames,
 		Wallets:        money,
 		Terminals:      terminals,
 		Reimbursements: reimbursements,
