@@ -63,6 +63,8 @@ func TestAffiliateCodeGivesNoAccountControl(t *testing.T) {
 			t.Errorf("A's admin reads its driver: %+v", got)
 		}
 		must(t, f.us.SetPassword(a, driver.ID, "reset by home tenant"))
+		bAdmins := f.group(t, &volt.Usergroup{Name: "B admins", Role: volt.RoleAdmin, CPOID: f.cpoB.ID})
+		wantField(t, "B makes A's driver its admin", f.us.AddMember(b, bAdmins.ID, driver.ID), volt.EFORBIDDEN, "userId")
 		must(t, f.us.RemoveMember(b, fleet.ID, driver.ID))
 	})
 }

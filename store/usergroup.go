@@ -193,10 +193,32 @@ func (s *UserService) DeleteUsergroup(ctx context.Context, id string) error {
 }
 
 // AddMember puts a user the actor can read into a usergroup it may write.
-// Adding an existing member does nothing.
+// Adding an existing member does nothing. A member from another tenant (one
+// the actor sees redacted) joins only driver usergroups: another tenant
+// grants access and prices, never an operator role over someone else's
+// account (volt.MayManageAccount).
 func (s *UserService) AddMember(ctx context.Context, usergroupID, userID string) error {
 	return s.changeMember(ctx, usergroupID, userID, func(tx *Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO memberships (usergroup_id, user_id, created_at) VALUES (?, ?, ?)
+		a, _ := actorOf(ctx)
+		g, err := findUsergroup(ctx, tx, a, usergroupID)
+		if err != nil {
+			return err
+		}
+		if g.Role != volt.RoleDriver && !a.SuperAdmin {
+			u, err := findUser(ctx, tx, a, userID)
+			if err != nil {
+				return err
+			}
+			h, err := homeOf(ctx, tx, a)
+			if err != nil {
+				return err
+			}
+			if !h.sees(u) {
+				return &volt.Error{Code: volt.EFORBIDDEN, Field: "userId",
+					Message: "This person's account belongs to another network: they may join your driver usergroups only."}
+			}
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO memberships (usergroup_id, user_id, created_at) VALUES (?, ?, ?)
 			ON CONFLICT (usergroup_id, user_id) DO NOTHING`, usergroupID, userID, tx.NowMS())
 		if err != nil {
 			return fmt.Errorf("add %s to %s: %w", userID, usergroupID, err)

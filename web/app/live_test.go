@@ -77,3 +77,30 @@ func TestReportHidesPrivateChargers(t *testing.T) {
 		}
 	})
 }
+
+// TestNoTariffNoStart is issue #10 item 3 in the app: on a public charger
+// whose group has no tariff for the driver the app offers no start and
+// says why, as the charger (Blocked) would.
+func TestNoTariffNoStart(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		ctx := sysCtx()
+		pub, err := f.chargers.FindChargerByCPID(ctx, f.charger)
+		must(t, err)
+		bare := &volt.ChargerGroup{SiteID: pub.SiteID, Name: "Unpriced"}
+		must(t, f.hier.CreateChargerGroup(ctx, bare))
+		cred, err := f.chargers.CreateCharger(ctx, &volt.Charger{ChargerGroupID: bare.ID, Name: "Bay 9"}, 1)
+		must(t, err)
+		u := f.driver("nobody@example.com")
+		must(t, f.users.CreateRFIDCard(ctx, &volt.RFIDCard{UID: "NOTARIFF1", UserID: u.ID}))
+		page := f.client().get("/app/c/" + cred.CPID)
+		if page.status != http.StatusOK || !strings.Contains(page.body, "not open to you") || !strings.Contains(page.body, "no Public tariff") {
+			t.Errorf("charger page without a tariff: %d %s", page.status, page.body)
+		}
+		res, err := f.charging.StartTransaction(ctx, volt.StartRequest{CPID: cred.CPID, ConnectorID: 1, IDTag: "NOTARIFF1", At: time.Now()})
+		must(t, err)
+		if res.Auth.Status != volt.AuthBlocked || !strings.Contains(res.Auth.Reason, "no Public tariff") {
+			t.Errorf("start without a tariff: %+v", res.Auth)
+		}
+	})
+}
