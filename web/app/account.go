@@ -90,11 +90,12 @@ func (a *App) registerSubmit(w http.ResponseWriter, r *http.Request, q *req) {
 }
 
 type accountView struct {
-	Cards   []*volt.RFIDCard
-	Wallet  *volt.Wallet
-	Lines   []*volt.WalletLine
-	TopUp   bool
-	Message string
+	Cards    []*volt.RFIDCard
+	Wallet   *volt.Wallet
+	Lines    []*volt.WalletLine
+	TopUp    bool
+	MaxTopUp volt.Money // the largest top-up (zero: unknown)
+	Message  string
 	// Statements are the driver's home reimbursement statements, newest
 	// month first (none: the section is not shown).
 	Statements []*volt.ReimbursementStatement
@@ -128,6 +129,7 @@ func (a *App) renderAccount(w http.ResponseWriter, r *http.Request, q *req, stat
 			v.Lines, _, _ = a.cfg.Wallets.WalletHistory(q.ctx, q.User.ID, volt.Page{Limit: 20})
 		}
 		v.TopUp = true
+		v.MaxTopUp = a.maxTopUp(q)
 	}
 	v.Statements = a.statements(q)
 	a.render(w, q, status, "account", view{Title: "Account", Nav: "account", Message: doneMessages[done], Error: errMsg, Data: v})
@@ -201,12 +203,19 @@ func (a *App) topUp(w http.ResponseWriter, r *http.Request, q *req) {
 	if len(key) < len("app-topup-")+16 {
 		key = "app-topup-" + randomHex(16)
 	}
+	if r.PostFormValue("confirm") != "yes" {
+		a.confirmTopUp(w, r, q, amount, card, key)
+		return
+	}
 	if _, err := a.cfg.Wallets.TopUp(q.ctx, q.User.ID, amount, card, key); err != nil {
-		msg := "Payment declined: " + volt.ErrorMessage(err)
-		if volt.IsCode(err, volt.EUNAVAILABLE) {
+		msg, status := "Payment declined: "+volt.ErrorMessage(err), http.StatusPaymentRequired
+		switch volt.ErrorCode(err) {
+		case volt.EUNAVAILABLE:
 			msg = "Card payments are not working right now. Nothing was charged: try again in a few minutes."
+		case volt.EINVALID:
+			msg, status = volt.ErrorMessage(err)+" Nothing was charged.", http.StatusBadRequest
 		}
-		a.renderAccount(w, r, q, http.StatusPaymentRequired, "", msg)
+		a.renderAccount(w, r, q, status, "", msg)
 		return
 	}
 	http.Redirect(w, r, "/app/account?done=topup", http.StatusSeeOther)
