@@ -112,7 +112,6 @@ func (s *AuthService) SignIn(ctx context.Context, req volt.SignInRequest) (*volt
 	return &volt.SignInResult{Token: token, ExpiresAt: exp, DeviceToken: device}, nil
 }
 
-
 // AllowPasswordReset counts a password-reset request for the address and
 // from the client, refusing it when either asked too often
 // (volt.ResetThrottle).
