@@ -96,6 +96,10 @@ type AdminConfig struct {
 
 	// Now returns the current time; nil means time.Now (tests fix it).
 	Now func() time.Time
+
+	// ClientAddr returns a request's client address (realip: the peer, or
+	// what a trusted proxy forwarded); nil: the peer's.
+	ClientAddr func(*http.Request) string
 }
 
 // Admin is the Admin Portal handler.

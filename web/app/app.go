@@ -96,6 +96,9 @@ type Config struct {
 
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
+	// ClientAddr returns a request's client address (realip: the peer, or
+	// what a trusted proxy forwarded); nil: the peer's.
+	ClientAddr func(*http.Request) string
 }
 
 // App is the Driver Web App handler. Close stops its bus watcher.
