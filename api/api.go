@@ -183,6 +183,10 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 2*MaxBodyBytes)
 	defaultJSON(r)
+	if e := checkText(r); e != nil {
+		s.writeError(w, r, e)
+		return
+	}
 	ctx := context.WithValue(r.Context(), keyClientAddr, s.clientAddr(r))
 	if ac := volt.AuditContextFrom(ctx); ac.Source == "" {
 		// Not mounted behind audit.Middleware: the audit log still names
