@@ -31,6 +31,7 @@ import (
 	"time"
 
 	volt "github.com/volt-ev/volt"
+	"github.com/volt-ev/volt/httperr"
 )
 
 // Prefix is where the app is mounted.
@@ -172,6 +173,13 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		"img-src 'self' data: https:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 	if !strings.HasPrefix(r.URL.Path, "/app/static/") {
 		h.Set("Cache-Control", "no-store")
+	}
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		r.Body = http.MaxBytesReader(w, r.Body, 64<<10) // as a.form does: FormText reads the form first
+	}
+	if field, why := httperr.FormText(r); why != "" {
+		a.fail(w, r, a.load(w, r), http.StatusBadRequest, "The field "+field+" "+why+". Go back, remove it and try again.")
+		return
 	}
 	a.mux.ServeHTTP(w, r)
 }
