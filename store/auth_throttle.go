@@ -30,8 +30,12 @@ import (
 // its own failures, so an attacker guessing an account's password from
 // elsewhere never keeps its owner out.
 
-// knownDeviceTTL is how long a device stays known without signing in.
-const knownDeviceTTL = 180 * 24 * time.Hour
+// knownDeviceTTL is how long a device stays known without signing in;
+// maxKnownDevices how many an account keeps (the most recently used).
+const (
+	knownDeviceTTL  = 180 * 24 * time.Hour
+	maxKnownDevices = 20
+)
 
 // addrKey is the throttle key of a client address: IPv4 as is, IPv6 by
 // its /64 (one host usually holds a whole /64).
@@ -148,8 +152,15 @@ func rememberDevice(ctx context.Context, db *DB, userID, token string, known boo
 			toMS(tx.Now().Add(-knownDeviceTTL))); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO known_devices (token_hash, user_id, created_at, used_at) VALUES (?, ?, ?, ?)`,
-			hashToken(token), userID, tx.NowMS(), tx.NowMS())
+		if _, err := tx.Exec(ctx, `INSERT INTO known_devices (token_hash, user_id, created_at, used_at) VALUES (?, ?, ?, ?)`,
+			hashToken(token), userID, tx.NowMS(), tx.NowMS()); err != nil {
+			return err
+		}
+		// A script that signs in without its token would add a device each
+		// time: keep the most recently used ones only.
+		_, err := tx.Exec(ctx, `DELETE FROM known_devices WHERE user_id = ? AND token_hash NOT IN
+			(SELECT token_hash FROM known_devices WHERE user_id = ? ORDER BY used_at DESC, created_at DESC LIMIT ?)`,
+			userID, userID, maxKnownDevices)
 		return err
 	})
 	if err != nil {

@@ -126,3 +126,32 @@ func TestPasswordResetThrottle(t *testing.T) {
 		must(t, auth.AllowPasswordReset(ctx, "v@example.com", "10.0.2.1"))
 	})
 }
+
+// TestKnownDevicesBounded: an account keeps its most recently used devices
+// only, however often a client signs in without its token.
+func TestKnownDevicesBounded(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		clk := &clock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+		db.Now = clk.Now
+		us, auth := store.NewUserService(db), store.NewAuthService(db)
+		must(t, us.CreateUser(sysCtx(), &volt.User{Email: "s@example.com", Name: "S"}, "script password"))
+		first, err := signIn(auth, "s@example.com", "script password", "10.0.0.1", "")
+		must(t, err)
+		for range 30 {
+			clk.Add(time.Second)
+			_, err := signIn(auth, "s@example.com", "script password", "10.0.0.1", "")
+			must(t, err)
+		}
+		var n int
+		must(t, db.QueryRow(context.Background(), `SELECT count(*) FROM known_devices`).Scan(&n))
+		if n != 20 {
+			t.Errorf("%d known devices kept, want 20", n)
+		}
+		clk.Add(time.Second)
+		again, err := signIn(auth, "s@example.com", "script password", "10.0.0.1", first.DeviceToken)
+		must(t, err)
+		if again.DeviceToken == first.DeviceToken {
+			t.Error("the oldest device is still known")
+		}
+	})
+}
