@@ -35,7 +35,7 @@ func TestControlCharactersNeverLoseATransaction(t *testing.T) {
 			t.Fatalf("boot with a NUL: %+v", boot)
 		}
 		gc := c.read() // GetConfiguration after the boot
-		c.sendRaw(`[3,` + string(gc[1]) + `,{"configurationKey":[]}]`)
+		c.sendRaw(`[3,` + string(gc[1]) + `,{"configurationKey":[{"key":"Vendor\u0000Key","readonly":true,"value":"x\u0000y"}]}]`)
 		c.callOK("Heartbeat", struct{}{}, nil) // not refused as from a charger still Pending
 
 		var start v16.StartTransactionResponse
@@ -65,6 +65,10 @@ func TestControlCharactersNeverLoseATransaction(t *testing.T) {
 		if ch.Vendor != "AC\uFFFDME" || ch.Model != "Volt-22\uFFFD" {
 			t.Errorf("boot stored as vendor %q model %q", ch.Vendor, ch.Model)
 		}
+		waitFor(t, "configuration stored, sanitized", func() bool {
+			keys, err := svc.FindConfiguration(ctx, creds.CPID)
+			return err == nil && len(keys) == 1 && keys[0].Key == "Vendor\uFFFDKey" && keys[0].Value != nil && *keys[0].Value == "x\uFFFDy"
+		})
 		waitFor(t, "flagged frames in the message log", func() bool {
 			frames, err := svc.FindFrames(ctx, creds.CPID, 0, 100)
 			flagged := map[string]bool{}
