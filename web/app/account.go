@@ -225,7 +225,11 @@ func (a *App) topUp(w http.ResponseWriter, r *http.Request, q *req) {
 // confirmed. The store lets only managers delete users, so after the
 // driver proved who they are the app deletes it with SystemActor.
 func (a *App) deleteAccount(w http.ResponseWriter, r *http.Request, q *req) {
-	if _, _, err := a.cfg.Auth.Login(r.Context(), q.User.Email, r.PostFormValue("password"), a.clientAddr(r)); err != nil {
+	if _, err := a.signIn(w, r, q.User.Email, r.PostFormValue("password")); err != nil {
+		if volt.IsCode(err, volt.ERATELIMITED) {
+			a.renderAccount(w, r, q, http.StatusTooManyRequests, "", "Too many attempts: your account was not deleted. "+waitWords(err))
+			return
+		}
 		a.renderAccount(w, r, q, http.StatusUnauthorized, "", "The password is not right: your account was not deleted.")
 		return
 	}
