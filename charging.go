@@ -33,6 +33,7 @@ type StartRequest struct {
 	At            time.Time
 	ReservationID *int64
 	ReceivedAt    time.Time // when Volt got it: At much earlier means an offline start
+	Flags         []string  // noticed on the way in (FlagSanitizedInput), kept on the session
 }
 
 // StartResult answers a StartTransaction. The answer is always a normal one:
@@ -54,6 +55,7 @@ type StopRequest struct {
 	At            time.Time
 	Reason        string
 	Samples       []MeterSample // transactionData
+	Flags         []string      // noticed on the way in (FlagSanitizedInput), kept on the session
 }
 
 // StopResult answers a StopTransaction.
@@ -83,6 +85,9 @@ type FrameLog struct {
 	UniqueID  string    `json:"uniqueId,omitempty"`
 	Frame     string    `json:"frame"`
 	At        time.Time `json:"at"`
+	// Flags says what was wrong with the frame's text (FlagSanitizedInput:
+	// control characters or invalid UTF-8, replaced before use).
+	Flags string `json:"flags,omitempty"`
 }
 
 // ChargingService is what the OCPP gateway needs from the domain. Each method

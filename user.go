@@ -204,12 +204,14 @@ type UserService interface {
 // AuthService authenticates people and resolves their grants.
 type AuthService interface {
 	// Login checks email and password and issues a bearer token that expires.
-	// Attempts are rate-limited per email and per client address.
+	// Attempts are throttled per account and per client address (SignIn).
 	Login(ctx context.Context, email, password, clientAddr string) (token string, expires time.Time, err error)
 	// Authenticate resolves a bearer token to its actor, or EUNAUTHORIZED.
 	Authenticate(ctx context.Context, token string) (*Actor, error)
 	// Revoke ends a token now.
 	Revoke(ctx context.Context, token string) error
+	// SignIn is Login with a known-device token; Login is SignIn without.
+	SignInService
 }
 
 // MayManageAccount is the rule for changing a user's account (credentials,

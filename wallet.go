@@ -19,6 +19,7 @@ type MoneySettings struct {
 	Currency   string `json:"currency"`
 	MinBalance int64  `json:"minBalance"` // minor units, to start on credit
 	HoldAmount int64  `json:"holdAmount"` // minor units, card pre-authorisation
+	MaxTopUp   int64  `json:"maxTopUp"`   // minor units, the largest wallet top-up (0: DefaultMaxTopUp)
 	Fees       *Fees  `json:"fees,omitempty"`
 }
 
@@ -29,6 +30,9 @@ func (m *MoneySettings) Validate() error {
 	}
 	if m.HoldAmount <= 0 || m.HoldAmount > maxEntryAmount {
 		return FieldError("holdAmount", "Pre-authorisation amount must be positive, got %d.", m.HoldAmount)
+	}
+	if m.MaxTopUp < 0 || m.MaxTopUp > maxEntryAmount {
+		return FieldError("maxTopUp", "Maximum top-up must be positive, got %d.", m.MaxTopUp)
 	}
 	if m.Fees != nil {
 		if m.Fees.Currency != m.Currency {
@@ -93,6 +97,9 @@ type WalletService interface {
 	// GuardSession applies CreditGuard to a session on credit after a meter
 	// reading: true means send RemoteStopTransaction now.
 	GuardSession(ctx context.Context, s *Session, lastInterval int64) (bool, error)
+	// MaxTopUp is the largest top-up the user may make (TopUpLimits); TopUp
+	// refuses more with an EINVALID error on the field amount.
+	TopUpLimits
 }
 
 // DomesticVATRate is UK VAT on domestic energy (5 %), the rate home

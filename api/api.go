@@ -106,6 +106,9 @@ type Config struct {
 	Version string
 	// Now returns the current time (tests); default time.Now.
 	Now func() time.Time
+	// ClientAddr returns a request's client address (realip: the peer, or
+	// what a trusted proxy forwarded); nil: the peer's.
+	ClientAddr func(*http.Request) string
 }
 
 // server holds the configuration for the handlers.
@@ -186,11 +189,15 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 2*MaxBodyBytes)
 	defaultJSON(r)
-	ctx := context.WithValue(r.Context(), keyClientAddr, clientAddr(r))
+	if e := checkText(r); e != nil {
+		s.writeError(w, r, e)
+		return
+	}
+	ctx := context.WithValue(r.Context(), keyClientAddr, s.clientAddr(r))
 	if ac := volt.AuditContextFrom(ctx); ac.Source == "" {
 		// Not mounted behind audit.Middleware: the audit log still names
 		// the surface and the peer.
-		ac.Source, ac.ClientAddr = volt.AuditSourceAPI, clientAddr(r)
+		ac.Source, ac.ClientAddr = volt.AuditSourceAPI, s.clientAddr(r)
 		ctx = volt.NewContextWithAudit(ctx, ac)
 	}
 	if !s.public[pattern] {
@@ -302,9 +309,17 @@ func equalFoldASCII(a, b string) bool {
 	return true
 }
 
-// clientAddr is the address login attempts are rate-limited by.
-// TODO(api): trust X-Forwarded-For from configured proxies only.
-func clientAddr(r *http.Request) string {
+// clientAddr is the address sign-ins are throttled by: Config.ClientAddr's
+// answer, or the peer's.
+func (s *server) clientAddr(r *http.Request) string {
+	if s.ClientAddr != nil {
+		return s.ClientAddr(r)
+	}
+	return peerAddr(r)
+}
+
+// peerAddr is the peer's IP address.
+func peerAddr(r *http.Request) string {
 	host := r.RemoteAddr
 	for i := len(host) - 1; i >= 0; i-- {
 		if host[i] == ':' {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -72,8 +73,17 @@ type ErrorBody struct {
 // Error is every error answer of the API: {"error": {"code", "message",
 // "field"?}}. It implements huma.StatusError.
 type Error struct {
-	status int
-	Body   ErrorBody `json:"error"`
+	status  int
+	headers http.Header // e.g. Retry-After of a throttled request
+	Body    ErrorBody   `json:"error"`
+}
+
+// GetHeaders implements huma.HeadersError: huma sets them on the answer.
+func (e *Error) GetHeaders() http.Header {
+	if e.headers == nil {
+		return http.Header{}
+	}
+	return e.headers
 }
 
 // Error implements error.
@@ -98,6 +108,9 @@ func toError(ctx context.Context, log *slog.Logger, err error) *Error {
 	if errors.As(err, &ve) {
 		e := newError(ve.Code, ve.Message, ve.Field)
 		e.Body.Details = ve.Details
+		if wait, ok := volt.RetryAfterOf(err); ok {
+			e.headers = http.Header{"Retry-After": {strconv.Itoa(int(wait.Seconds()))}}
+		}
 		if _, known := httperr.Status(ve.Code); !known || ve.Code == volt.EINTERNAL {
 			log.ErrorContext(ctx, "api: internal error", "err", err)
 			e = newError(volt.EINTERNAL, "Internal error.", "")

@@ -104,6 +104,7 @@ func TestMoneyBadInput(t *testing.T) {
 			{"top-up negative amount", "POST", "/api/v1/wallets/{A.driver}/top-ups", `{"amount":"-1","currency":"GBP","card":"4242424242424242"}`, "A/driver|Idempotency-Key: k7", 400, []string{`"field":"amount"`}, nil},
 			{"top-up finer than a penny", "POST", "/api/v1/wallets/{A.driver}/top-ups", `{"amount":"1.001","currency":"GBP","card":"4242424242424242"}`, "A/driver|Idempotency-Key: k8", 400, []string{`"field":"amount"`}, nil},
 			{"top-up unknown currency", "POST", "/api/v1/wallets/{A.driver}/top-ups", `{"amount":"1","currency":"XYZ","card":"4242424242424242"}`, "A/driver|Idempotency-Key: k9", 400, []string{`"field":"currency"`}, nil},
+			{"top-up over the maximum", "POST", "/api/v1/wallets/{A.driver}/top-ups", `{"amount":"100000000","currency":"GBP","card":"4242424242424242"}`, "A/driver|Idempotency-Key: k10", 400, []string{`"field":"amount"`, `at most 250.00 GBP`}, nil},
 			{"top-up without idempotency key", "POST", "/api/v1/wallets/{A.driver}/top-ups", `{"amount":"1","currency":"GBP","card":"4242424242424242"}`, "A/driver", 400, []string{`"field":"Idempotency-Key"`}, nil},
 			{"refund without idempotency key", "POST", "/api/v1/payments/{A.payment}/refund", `{"amount":"0.10","reason":"r"}`, "A/support", 400, []string{`"field":"Idempotency-Key"`}, nil},
 			{"wallet in unknown currency", "GET", "/api/v1/wallets/{A.driver}?currency=XYZ", ``, "A/driver", 400, []string{`"field":"currency"`}, nil},
@@ -116,7 +117,7 @@ func TestMoneyBadInput(t *testing.T) {
 		e.run(t, []scenario{{"tariff intact", "GET", "/api/v1/tariffs/{A.tariff}", ``, "A/cpo-admin", 200,
 			[]string{`"sessionFee":"0.5"`, `"currency":"GBP"`}, nil}})
 		for _, c := range []struct{ status int }{{200}} {
-			if st, got := e.doH("GET", "/api/v1/wallets/"+e.A.Driver, "", e.tokens["A/driver"], ""); st != c.status || !strings.Contains(string(got), `"balance":2000`) {
+			if st, got := e.doH("GET", "/api/v1/wallets/"+e.A.Driver, "", e.tokens["A/driver"], ""); st != c.status || !strings.Contains(string(got), `"balance":2000`) || !strings.Contains(string(got), `"maxTopUp":25000`) {
 				t.Errorf("wallet after refused top-ups: %d %s", st, got)
 			}
 		}

@@ -26,6 +26,10 @@ func (fakeAuth) Login(context.Context, string, string, string) (string, time.Tim
 	return "", time.Time{}, volt.Errorf(volt.EUNAUTHORIZED, "Wrong email or password.")
 }
 
+func (fakeAuth) SignIn(context.Context, volt.SignInRequest) (*volt.SignInResult, error) {
+	return nil, volt.Errorf(volt.EUNAUTHORIZED, "Wrong email or password.")
+}
+
 // errorShape decodes an error answer and fails unless it is exactly
 // {"error": {"code", "message", "field"?, "details"?}}.
 func errorShape(t *testing.T, body []byte) ErrorBody {

@@ -32,6 +32,7 @@ type WalletView struct {
 	UserID   string                     `json:"userId"`
 	Currency string                     `json:"currency"`
 	Balance  int64                      `json:"balance" doc:"Minor units; the sum of the wallet's ledger entries."`
+	MaxTopUp int64                      `json:"maxTopUp,omitempty" doc:"Minor units; the largest top-up the driver may make (shown to the driver and super admins)."`
 	History  ListBody[*volt.WalletLine] `json:"history"`
 }
 
@@ -99,7 +100,11 @@ func (s *server) getWallet(ctx context.Context, in *walletInput) (*Out[*WalletVi
 	if lines == nil {
 		lines = []*volt.WalletLine{}
 	}
-	return out(&WalletView{ID: w.UserID, UserID: w.UserID, Currency: w.Currency, Balance: w.Balance,
+	var maxTopUp int64
+	if m, err := s.Wallets.MaxTopUp(ctx, in.ID, w.Currency); err == nil {
+		maxTopUp = m.Amount
+	}
+	return out(&WalletView{ID: w.UserID, UserID: w.UserID, Currency: w.Currency, Balance: w.Balance, MaxTopUp: maxTopUp,
 		History: ListBody[*volt.WalletLine]{Items: lines, Total: total, Offset: p.Offset, Limit: p.Limit}}), nil
 }
 

@@ -7,6 +7,7 @@ VOLTD=${VOLTD:-/tmp/volt-bench/voltd}  # go build -o /tmp/volt-bench/voltd ./cmd
 WORK=${WORK:-/tmp/volt-bench}           # databases, credentials, logs
 HTTP=${HTTP:-127.0.0.1:28080}           # voltd under test
 PPROF=${PPROF:-127.0.0.1:26060}         # its /debug/pprof (VOLT_DEBUG_PPROF_ADDR)
+METRICS=${METRICS:-127.0.0.1:29100}     # its /metrics (--metrics)
 DB=${DB:-$WORK/sqlite/volt.db}          # SQLite path or postgres:// URL
 OCPP=ws://$HTTP/ocpp
 mkdir -p "$WORK"
@@ -34,7 +35,7 @@ provision() {
 
 # start_voltd: serve on $HTTP with pprof on $PPROF; sets VOLTD_PID.
 start_voltd() {
-	VOLT_DEBUG_PPROF_ADDR=$PPROF "$VOLTD" serve --db "$DB" --http "$HTTP" --log-level warn \
+	VOLT_DEBUG_PPROF_ADDR=$PPROF "$VOLTD" serve --db "$DB" --http "$HTTP" --metrics "$METRICS" --log-level warn \
 		>"$WORK/voltd.log" 2>&1 </dev/null &
 	VOLTD_PID=$!
 	for _ in $(seq 100); do
@@ -58,7 +59,7 @@ cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/st
 # fds PID: open file descriptors.
 fds() { ls "/proc/$1/fd" | wc -l; }
 # metric NAME: a value from voltd's /metrics.
-metric() { curl -m 5 -fsS "http://$HTTP/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
+metric() { curl -m 5 -fsS "http://$METRICS/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
 
 # wait_online N LOG: wait (at most 300 s) until the sim's log says all N are on line.
 wait_online() {

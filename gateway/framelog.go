@@ -22,6 +22,9 @@ func newFrameLogger(g *Gateway) *frameLogger {
 func (l *frameLogger) add(c *conn, direction, action, id string, data []byte) {
 	f := volt.FrameLog{CPID: c.cpid, Identity: c.identity, Direction: direction, Action: action, UniqueID: id,
 		Frame: string(data), At: l.g.cfg.Now()}
+	if direction == "in" {
+		f.Flags = frameFlags(data)
+	}
 	select {
 	case l.ch <- f:
 	default:

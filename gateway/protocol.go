@@ -54,6 +54,11 @@ func (p *protocol) serve(c *conn, call ocpp.Call) (any, error) {
 	// meanwhile: the charger's retry is then recognised as a replay.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.ctx), handlerTimeout)
 	defer cancel()
+	if fields := sanitizeRequest(req); len(fields) > 0 {
+		c.g.log.Warn("gateway: control characters or invalid UTF-8 replaced by U+FFFD", "cpid", c.cpid,
+			"action", call.Action, "uniqueId", call.UniqueID, "fields", fields)
+		ctx = withSanitized(ctx)
+	}
 	return h(ctx, c, req)
 }
 

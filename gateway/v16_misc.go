@@ -88,6 +88,10 @@ func afterGetConfiguration16(ctx context.Context, c *conn, _, res json.RawMessag
 		c.g.log.Warn("gateway: GetConfiguration answer not stored", "cpid", c.cpid, "err", err)
 		return
 	}
+	if fields := sanitizeRequest(&conf); len(fields) > 0 {
+		c.g.log.Warn("gateway: control characters or invalid UTF-8 replaced by U+FFFD", "cpid", c.cpid,
+			"action", v16.ActionGetConfiguration, "fields", fields)
+	}
 	keys := make([]volt.ConfigKey, 0, len(conf.ConfigurationKey))
 	for _, kv := range conf.ConfigurationKey {
 		keys = append(keys, volt.ConfigKey{Key: kv.Key, Value: kv.Value, Readonly: kv.Readonly})

@@ -16,7 +16,7 @@ import (
 
 func startTransaction16(ctx context.Context, c *conn, req *v16.StartTransactionRequest) (*v16.StartTransactionResponse, error) {
 	r := volt.StartRequest{CPID: c.cpid, ConnectorID: req.ConnectorID, IDTag: req.IdTag, MeterStart: int64(req.MeterStart),
-		At: req.Timestamp.Time, ReceivedAt: c.g.cfg.Now()}
+		At: req.Timestamp.Time, ReceivedAt: c.g.cfg.Now(), Flags: inputFlags(ctx)}
 	if req.ReservationID != nil {
 		id := int64(*req.ReservationID)
 		r.ReservationID = &id
@@ -57,7 +57,7 @@ func meterValues16(ctx context.Context, c *conn, req *v16.MeterValuesRequest) (*
 
 func stopTransaction16(ctx context.Context, c *conn, req *v16.StopTransactionRequest) (*v16.StopTransactionResponse, error) {
 	r := volt.StopRequest{CPID: c.cpid, TransactionID: int64(req.TransactionID), IDTag: req.IdTag, MeterStop: int64(req.MeterStop),
-		At: req.Timestamp.Time, Reason: string(req.Reason)}
+		At: req.Timestamp.Time, Reason: string(req.Reason), Flags: inputFlags(ctx)}
 	for _, td := range req.TransactionData {
 		r.Samples = append(r.Samples, samples([]v16.MeterValue{v16.MeterValue(td)})...)
 	}

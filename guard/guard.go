@@ -5,11 +5,16 @@
 // the gateway's AfterMeterValues hook and stops a session with
 // RemoteStopTransaction through the ChargerCommander.
 //
-// The hook never blocks: it records the session's newest state and wakes a
-// worker, so a charger's message handling never waits for a wallet read or
-// a charger call. Each session is checked with its newest reading only (a
-// burst of readings coalesces), and stopped once: the stop goes out
-// asynchronously, retried with backoff, and never twice concurrently.
+// The credit decision is taken in the hook, on the reading that would cross
+// the balance, in the order the readings are recorded: a worker that falls
+// behind under load could otherwise decide one reading late and let the
+// session run an interval past the wallet. It costs one wallet read per
+// reading of a session on credit (the money service answers every other
+// session without I/O). The hook never waits for a charger call or a limit
+// lookup: the driver's limits are checked by a worker with the session's
+// newest reading (a burst of readings coalesces), and a stop goes out
+// asynchronously, once per session, retried with backoff, and never twice
+// concurrently.
 package guard
 
 import (
@@ -94,8 +99,9 @@ func New(cfg Config) *Guard {
 	return g
 }
 
-// AfterMeterValues is the gateway hook: it notes the session's newest
-// state for the worker and returns at once.
+// AfterMeterValues is the gateway hook: it decides on credit with this
+// reading (a stop, if due, is sent in the background), notes the session's
+// newest state for the limit worker and returns.
 func (g *Guard) AfterMeterValues(_ context.Context, s *volt.Session) {
 	if s == nil || s.ID == "" {
 		return
@@ -108,6 +114,19 @@ func (g *Guard) AfterMeterValues(_ context.Context, s *volt.Session) {
 		g.mu.Unlock()
 		return
 	}
+	_, done := g.stopping[s.ID]
+	g.mu.Unlock()
+	if done {
+		return
+	}
+	if g.creditExhausted(s) {
+		g.startStop(s, "credit exhausted")
+		return
+	}
+	if g.cfg.Limits == nil {
+		return
+	}
+	g.mu.Lock()
 	if _, done := g.stopping[s.ID]; !done {
 		g.pending[s.ID] = s
 	}
@@ -116,6 +135,35 @@ func (g *Guard) AfterMeterValues(_ context.Context, s *volt.Session) {
 	case g.wake <- struct{}{}:
 	default:
 	}
+}
+
+// creditExhausted records the session's live cost at this reading and asks
+// the wallet whether the balance left could pay another interval like the
+// last one (volt.CreditGuard).
+func (g *Guard) creditExhausted(s *volt.Session) bool {
+	var cost int64
+	if s.LiveCost != nil {
+		cost = s.LiveCost.InclVAT
+	}
+	g.mu.Lock()
+	prev, seen := g.lastCost[s.ID]
+	g.lastCost[s.ID] = costAt{cost: cost, at: time.Now(), noLimitUntil: prev.noLimitUntil}
+	g.mu.Unlock()
+	if g.cfg.Wallets == nil {
+		return false
+	}
+	interval := int64(0)
+	if seen {
+		interval = max(cost-prev.cost, 0)
+	}
+	stop, err := g.cfg.Wallets.GuardSession(g.ctx, s, interval)
+	if err != nil {
+		if g.ctx.Err() == nil {
+			g.log.Error("guard: credit check", "session", s.ID, "err", err)
+		}
+		return false
+	}
+	return stop
 }
 
 // Forget drops what the guard keeps of a session (it ended).
@@ -194,36 +242,31 @@ func (g *Guard) next() *volt.Session {
 
 // check decides on one session's newest reading and sends the stop.
 func (g *Guard) check(s *volt.Session) {
-	reason := g.reason(s)
-	if reason == "" {
-		return
+	if reason := g.reason(s); reason != "" {
+		g.startStop(s, reason)
 	}
+}
+
+// startStop sends the stop for s in the background, unless one was sent.
+func (g *Guard) startStop(s *volt.Session, reason string) {
 	g.mu.Lock()
 	if _, sent := g.stopping[s.ID]; sent {
 		g.mu.Unlock()
 		return
 	}
 	g.stopping[s.ID] = reason
+	delete(g.pending, s.ID)
 	g.mu.Unlock()
 	g.wg.Add(1)
 	go g.stop(s, reason)
 }
 
-// reason returns why s must stop now, or "".
+// reason returns why s must stop now at the driver's limit, or "".
 func (g *Guard) reason(s *volt.Session) string {
-	var cost int64
-	if s.LiveCost != nil {
-		cost = s.LiveCost.InclVAT
-	}
 	now := time.Now()
 	g.mu.Lock()
-	prev, seen := g.lastCost[s.ID]
-	g.lastCost[s.ID] = costAt{cost: cost, at: now, noLimitUntil: prev.noLimitUntil}
+	prev := g.lastCost[s.ID]
 	g.mu.Unlock()
-	interval := int64(0)
-	if seen {
-		interval = max(cost-prev.cost, 0)
-	}
 	if g.cfg.Limits != nil && !now.Before(prev.noLimitUntil) {
 		l, err := g.cfg.Limits.FindSessionLimit(g.ctx, s.ID)
 		switch {
@@ -238,18 +281,6 @@ func (g *Guard) reason(s *volt.Session) string {
 			g.mu.Unlock()
 		case err != nil && g.ctx.Err() == nil: // not the guard shutting down
 			g.log.Error("guard: session limit", "session", s.ID, "err", err)
-		}
-	}
-	if g.cfg.Wallets != nil {
-		stop, err := g.cfg.Wallets.GuardSession(g.ctx, s, interval)
-		if err != nil {
-			if g.ctx.Err() == nil {
-				g.log.Error("guard: credit check", "session", s.ID, "err", err)
-			}
-			return ""
-		}
-		if stop {
-			return "credit exhausted"
 		}
 	}
 	return ""

@@ -132,8 +132,9 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 // TestCreditStopsBeforeNegative drives readings of 100p each against a
-// 1000p wallet: the stop goes out when the balance left could not pay for
-// another interval, never after the cost passed the balance, and once.
+// 1000p wallet: the stop is decided on the reading where the balance left
+// could not pay for another interval, never after the cost passed the
+// balance, and sent once.
 func TestCreditStopsBeforeNegative(t *testing.T) {
 	w := &wallet{balance: 1000}
 	cmd := &commander{answers: []string{"Accepted"}}
@@ -142,12 +143,7 @@ func TestCreditStopsBeforeNegative(t *testing.T) {
 	var stoppedAt int64 = -1
 	for cost := int64(0); cost <= 1200; cost += 100 {
 		g.AfterMeterValues(context.Background(), session("s1", cost*10, cost))
-		waitFor(t, "reading checked", func() bool {
-			w.mu.Lock()
-			defer w.mu.Unlock()
-			return len(w.intervals) > int(cost/100) || cmd.count() > 0
-		})
-		if cmd.count() > 0 && stoppedAt < 0 {
+		if g.stopReason("s1") != "" && stoppedAt < 0 {
 			stoppedAt = cost
 		}
 	}
@@ -155,15 +151,49 @@ func TestCreditStopsBeforeNegative(t *testing.T) {
 	// left: stop. The charger stops within one interval, so the wallet
 	// overdraws by at most one interval's cost.
 	if stoppedAt != 1000 {
-		t.Fatalf("stopped at cost %d, want 1000 (the balance, reached exactly)", stoppedAt)
+		t.Fatalf("stop decided at cost %d, want 1000 (the balance, reached exactly)", stoppedAt)
 	}
-	time.Sleep(20 * time.Millisecond)
+	waitFor(t, "the stop sent", func() bool { return cmd.count() >= 1 })
+	g.Close() // waits for stops in flight: a second one would be counted now
 	if n := cmd.count(); n != 1 {
 		t.Fatalf("RemoteStopTransaction sent %d times, want once", n)
 	}
 	if cmd.calls[0]["transactionId"] != int64(42) {
 		t.Errorf("stop request %v", cmd.calls[0])
 	}
+}
+
+// stuckLimits never answers until released: the limit worker is stuck, as
+// a worker far behind under load would be.
+type stuckLimits struct{ release chan struct{} }
+
+func (b stuckLimits) FindSessionLimit(ctx context.Context, _ string) (*volt.SessionLimit, error) {
+	select {
+	case <-b.release:
+	case <-ctx.Done():
+	}
+	return nil, volt.Errorf(volt.ENOTFOUND, "no limit")
+}
+
+// TestCreditStopNotLateUnderLoad: with the background worker far behind,
+// the credit stop still goes out for the reading that reaches the balance,
+// before the next reading arrives. When the decision waited for the worker,
+// the session ran on past the wallet for as long as the worker lagged.
+func TestCreditStopNotLateUnderLoad(t *testing.T) {
+	w := &wallet{balance: 1000}
+	cmd := &commander{answers: []string{"Accepted"}}
+	stuck := stuckLimits{release: make(chan struct{})}
+	g := New(Config{Wallets: w, Limits: stuck, Commander: cmd})
+	defer g.Close()
+	defer close(stuck.release)
+	for cost := int64(0); cost <= 900; cost += 100 {
+		g.AfterMeterValues(context.Background(), session("s6", cost*10, cost))
+	}
+	if n := cmd.count(); n != 0 {
+		t.Fatalf("stopped with credit left (%d calls)", n)
+	}
+	g.AfterMeterValues(context.Background(), session("s6", 10000, 1000))
+	waitFor(t, "the stop for the reading at the balance", func() bool { return cmd.count() == 1 })
 }
 
 // TestLimitStopsAtEnergy: a driver's kWh limit stops a card session too
@@ -202,22 +232,31 @@ func TestStopRetried(t *testing.T) {
 	}
 }
 
-// blockingWallet never answers until released: the hook must not wait.
-type blockingWallet struct{ release chan struct{} }
+// blockingCommander never answers until released.
+type blockingCommander struct {
+	release chan struct{}
+	mu      sync.Mutex
+	n       int
+}
 
-func (b blockingWallet) GuardSession(ctx context.Context, _ *volt.Session, _ int64) (bool, error) {
+func (b *blockingCommander) Call(ctx context.Context, _, _ string, _ any) (json.RawMessage, error) {
+	b.mu.Lock()
+	b.n++
+	b.mu.Unlock()
 	select {
 	case <-b.release:
 	case <-ctx.Done():
 	}
-	return false, nil
+	return json.RawMessage(`{"status":"Accepted"}`), nil
 }
 
-// TestHookNeverBlocks: with the wallet check stuck, readings of many
-// sessions are still taken at once (the gateway's handler never waits).
+// TestHookNeverBlocks: with the limit lookup and the charger calls stuck,
+// readings of many sessions are still taken at once (the gateway's handler
+// never waits for a charger or the limit worker).
 func TestHookNeverBlocks(t *testing.T) {
-	b := blockingWallet{release: make(chan struct{})}
-	g := New(Config{Wallets: b, Commander: &commander{answers: []string{"Accepted"}}})
+	stuck := stuckLimits{release: make(chan struct{})}
+	cmd := &blockingCommander{release: make(chan struct{})}
+	g := New(Config{Wallets: &wallet{balance: 500}, Limits: stuck, Commander: cmd})
 	done := make(chan struct{})
 	go func() {
 		for i := range 1000 {
@@ -228,15 +267,19 @@ func TestHookNeverBlocks(t *testing.T) {
 	select {
 	case <-done:
 	case <-time.After(5 * time.Second):
-		t.Fatal("AfterMeterValues blocked behind a slow wallet check")
+		t.Fatal("AfterMeterValues blocked behind a slow limit check or charger call")
 	}
 	g.mu.Lock()
-	n := len(g.pending)
+	n, stopping := len(g.pending), len(g.stopping)
 	g.mu.Unlock()
 	if n == 0 {
 		t.Error("no session pending while the worker is stuck")
 	}
-	close(b.release)
+	if stopping != 500 { // the sessions costing 500 or more
+		t.Errorf("%d stops under way, want 500", stopping)
+	}
+	close(stuck.release)
+	close(cmd.release)
 	g.Close()
 }
 
@@ -257,4 +300,11 @@ func TestEndedSessionForgotten(t *testing.T) {
 	if kept {
 		t.Fatal("completed session still tracked")
 	}
+}
+
+// stopReason is why a stop was decided for the session, or "".
+func (g *Guard) stopReason(id string) string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.stopping[id]
 }

@@ -15,29 +15,26 @@ import (
 	"github.com/volt-ev/volt"
 )
 
-// AuthService implements volt.AuthService: password logins that issue bearer
-// tokens (only their SHA-256 is stored), token resolution into an Actor, and
-// rate limiting of failed logins per email and per client address.
+// AuthService implements volt.AuthService: password sign-ins that issue
+// bearer tokens (only their SHA-256 is stored), token resolution into an
+// Actor, and throttling of failed sign-ins kept in the database so that
+// every node shares it (auth_throttle.go).
 type AuthService struct {
 	db *DB
 	// TokenTTL is how long a token lives (default 24h).
 	TokenTTL time.Duration
-	// Limiter counts failed logins; replace it to share limits between nodes.
-	Limiter LoginLimiter
 }
 
 var _ volt.AuthService = (*AuthService)(nil)
 
-// Login rate limit: after this many failures within the window, the email
-// (or client address) is refused with ERATELIMITED until the window passes.
-const (
-	LoginMaxFailures = 5
-	LoginWindow      = 15 * time.Minute
-)
+// LoginMaxFailures is how many failed sign-ins to one account from unknown
+// devices go without delay (volt.AccountThrottle.Free); after them each
+// failure doubles the wait, from a second up to 15 minutes.
+const LoginMaxFailures = 5
 
-// NewAuthService returns the auth service of db with an in-memory limiter.
+// NewAuthService returns the auth service of db.
 func NewAuthService(db *DB) *AuthService {
-	return &AuthService{db: db, TokenTTL: 24 * time.Hour, Limiter: NewMemoryLimiter(LoginMaxFailures, LoginWindow)}
+	return &AuthService{db: db, TokenTTL: 24 * time.Hour}
 }
 
 func hashToken(token string) string {
@@ -47,39 +44,91 @@ func hashToken(token string) string {
 
 var errBadLogin = volt.Errorf(volt.EUNAUTHORIZED, "Wrong email or password.")
 
-// Login checks email and password and issues a token. Unknown email and wrong
-// password cost the same and answer the same.
+// Login signs in from a device that presents no device token (SignIn).
 func (s *AuthService) Login(ctx context.Context, email, password, clientAddr string) (string, time.Time, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
-	now := s.db.Now()
-	keys := []string{"email:" + email}
-	if clientAddr != "" {
-		keys = append(keys, "addr:"+clientAddr)
+	res, err := s.SignIn(ctx, volt.SignInRequest{Email: email, Password: password, ClientAddr: clientAddr})
+	if err != nil {
+		return "", time.Time{}, err
 	}
-	for _, k := range keys {
-		if !s.Limiter.Allowed(k, now) {
-			return "", time.Time{}, volt.Errorf(volt.ERATELIMITED, "Too many failed attempts; try again later.")
-		}
-	}
+	return res.Token, res.ExpiresAt, nil
+}
+
+// SignIn checks email and password and issues a token. Unknown email and
+// wrong password cost the same and answer the same. Attempts are throttled
+// by the client address and the account (unknown devices) or by the device
+// alone (a known one): see auth_throttle.go.
+func (s *AuthService) SignIn(ctx context.Context, req volt.SignInRequest) (*volt.SignInResult, error) {
+	email := strings.ToLower(strings.TrimSpace(req.Email))
 	var id, hash string
 	var disabled bool
 	err := s.db.QueryRow(ctx, `SELECT id, password_hash, disabled FROM users WHERE email = ?`, email).Scan(&id, &hash, &disabled)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return "", time.Time{}, fmt.Errorf("login: %w", err)
+		return nil, fmt.Errorf("login: %w", err)
 	}
-	known := err == nil && hash != ""
-	if !known {
+	known, err := knownDevice(ctx, s.db, id, req.DeviceToken, s.db.Now())
+	if err != nil {
+		return nil, err
+	}
+	keys := map[string]volt.ThrottlePolicy{}
+	if known {
+		keys["dev:"+hashToken(req.DeviceToken)[:32]] = volt.DeviceThrottle
+	} else {
+		keys["acct:"+email] = volt.AccountThrottle
+		if req.ClientAddr != "" {
+			keys[addrKey("addr:", req.ClientAddr)] = volt.AddressThrottle
+		}
+	}
+	if err := throttleCheck(ctx, s.db, "failed sign-in attempts", keys); err != nil {
+		return nil, err
+	}
+	knownUser := id != "" && hash != ""
+	if !knownUser {
 		hash = dummyPasswordHash()
 	}
-	ok, verr := VerifyPassword(hash, password)
-	if !known || verr != nil || !ok || disabled {
-		for _, k := range keys {
-			s.Limiter.Failed(k, now)
+	ok, verr := VerifyPassword(hash, req.Password)
+	if !knownUser || verr != nil || !ok || disabled {
+		for k, p := range keys {
+			if err := throttleFail(ctx, s.db, k, p); err != nil {
+				return nil, err
+			}
 		}
-		return "", time.Time{}, errBadLogin
+		return nil, errBadLogin
 	}
-	s.Limiter.Succeeded(keys[0])
-	return s.issueToken(ctx, id)
+	clear := make([]string, 0, len(keys))
+	for k := range keys {
+		clear = append(clear, k)
+	}
+	if err := throttleClear(ctx, s.db, clear...); err != nil {
+		return nil, err
+	}
+	device, err := rememberDevice(ctx, s.db, id, req.DeviceToken, known)
+	if err != nil {
+		return nil, err
+	}
+	token, exp, err := s.issueToken(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return &volt.SignInResult{Token: token, ExpiresAt: exp, DeviceToken: device}, nil
+}
+
+// AllowPasswordReset counts a password-reset request for the address and
+// from the client, refusing it when either asked too often
+// (volt.ResetThrottle).
+func (s *AuthService) AllowPasswordReset(ctx context.Context, email, clientAddr string) error {
+	keys := map[string]volt.ThrottlePolicy{"reset:" + strings.ToLower(strings.TrimSpace(email)): volt.ResetThrottle}
+	if clientAddr != "" {
+		keys[addrKey("resetaddr:", clientAddr)] = volt.ResetThrottle
+	}
+	if err := throttleCheck(ctx, s.db, "password-reset requests", keys); err != nil {
+		return err
+	}
+	for k, p := range keys {
+		if err := throttleFail(ctx, s.db, k, p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // issueToken creates a random 32-byte token for a user.

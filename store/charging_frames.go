@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -62,6 +63,15 @@ func (s *ChargingService) LogFrames(ctx context.Context, frames []volt.FrameLog)
 		return nil
 	}
 	for i := range frames {
+		// The log keeps what came, but only as text every engine stores
+		// (PostgreSQL refuses NUL and invalid UTF-8, and would lose the
+		// whole batch with it).
+		if clean, changed := volt.SanitizeText(frames[i].Frame); changed {
+			frames[i].Frame = clean
+			if !strings.Contains(frames[i].Flags, volt.FlagSanitizedInput) {
+				frames[i].Flags = strings.TrimPrefix(frames[i].Flags+","+volt.FlagSanitizedInput, ",")
+			}
+		}
 		if frames[i].At.IsZero() {
 			frames[i].At = s.db.Now()
 		}
@@ -73,12 +83,12 @@ func (s *ChargingService) LogFrames(ctx context.Context, frames []volt.FrameLog)
 		}
 		for rest := frames; len(rest) > 0; {
 			n := min(len(rest), maxFramesPerInsert)
-			args := make([]any, 0, n*8)
+			args := make([]any, 0, n*9)
 			for _, f := range rest[:n] {
-				args = append(args, f.ID, f.CPID, f.Identity, f.Direction, f.Action, f.UniqueID, f.Frame, toMS(f.At))
+				args = append(args, f.ID, f.CPID, f.Identity, f.Direction, f.Action, f.UniqueID, f.Frame, toMS(f.At), f.Flags)
 			}
-			q := `INSERT INTO frame_log (id, cpid, identity, direction, action, unique_id, frame, at) VALUES ` +
-				valuesRows(n, "(?, ?, ?, ?, ?, ?, ?, ?)")
+			q := `INSERT INTO frame_log (id, cpid, identity, direction, action, unique_id, frame, at, flags) VALUES ` +
+				valuesRows(n, "(?, ?, ?, ?, ?, ?, ?, ?, ?)")
 			if _, err := tx.Exec(ctx, q, args...); err != nil {
 				return fmt.Errorf("insert frames: %w", err)
 			}
@@ -100,7 +110,7 @@ func (s *ChargingService) FindFrames(ctx context.Context, cpid string, before in
 		return nil, err
 	}
 	p := volt.Page{Limit: limit}.Normalize()
-	q := `SELECT id, cpid, identity, direction, action, unique_id, frame, at FROM frame_log WHERE cpid = ?`
+	q := `SELECT id, cpid, identity, direction, action, unique_id, frame, at, flags FROM frame_log WHERE cpid = ?`
 	args := []any{cpid}
 	if before > 0 {
 		q += ` AND id < ?`
@@ -115,7 +125,7 @@ func (s *ChargingService) FindFrames(ctx context.Context, cpid string, before in
 	for rows.Next() {
 		var f volt.FrameLog
 		var at int64
-		if err := rows.Scan(&f.ID, &f.CPID, &f.Identity, &f.Direction, &f.Action, &f.UniqueID, &f.Frame, &at); err != nil {
+		if err := rows.Scan(&f.ID, &f.CPID, &f.Identity, &f.Direction, &f.Action, &f.UniqueID, &f.Frame, &at, &f.Flags); err != nil {
 			return nil, fmt.Errorf("find frames of %s: %w", cpid, mapError(err))
 		}
 		f.At = fromMS(at)

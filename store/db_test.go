@@ -29,8 +29,14 @@ func TestMigrateIsIdempotentAndVersioned(t *testing.T) {
 		if err := db.QueryRow(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
-		if n != v {
-			t.Fatalf("schema_migrations has %d rows after two migrations, want %d", n, v)
+		files, err := filepath.Glob("migrations/*.sql")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// One row per migration file (numbers may have gaps while
+		// branches that each own a number are merged).
+		if n != len(files) {
+			t.Fatalf("schema_migrations has %d rows after two migrations, want %d", n, len(files))
 		}
 	})
 }

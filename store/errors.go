@@ -83,6 +83,11 @@ func mapPostgres(pe *pgconn.PgError, err error) error {
 		return &mappedError{verr: busyError(), cause: err, retry: true}
 	case "55P03": // lock_not_available
 		return &mappedError{verr: busyError(), cause: err, retry: true}
+	case "22021", "22P05": // character_not_in_repertoire (NUL, invalid UTF-8), untranslatable_character
+		// The edges refuse or sanitize such text first (api/text.go,
+		// httperr.FormText, gateway/sanitize.go); a path that slipped past
+		// them is a client's bad input, not a server failure.
+		return &mappedError{verr: volt.Errorf(volt.EINVALID, "Text with a NUL or invalid UTF-8 cannot be stored."), cause: err}
 	}
 	return err
 }

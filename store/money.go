@@ -60,13 +60,16 @@ func moneySettings(ctx context.Context, q querier, cpoID string) (*volt.MoneySet
 		return nil, notFound(err, "CPO", cpoID)
 	}
 	var fees string
-	err := q.QueryRow(ctx, `SELECT min_balance, hold_amount, fees FROM cpo_money_settings WHERE cpo_id = ?`, cpoID).
-		Scan(&s.MinBalance, &s.HoldAmount, &fees)
+	err := q.QueryRow(ctx, `SELECT min_balance, hold_amount, max_top_up, fees FROM cpo_money_settings WHERE cpo_id = ?`, cpoID).
+		Scan(&s.MinBalance, &s.HoldAmount, &s.MaxTopUp, &fees)
 	if errors.Is(err, sql.ErrNoRows) {
-		s.MinBalance, s.HoldAmount = volt.DefaultMinBalance, volt.DefaultHoldAmount
+		s.MinBalance, s.HoldAmount, s.MaxTopUp = volt.DefaultMinBalance, volt.DefaultHoldAmount, volt.DefaultMaxTopUp(s.Currency)
 		return s, nil
 	} else if err != nil {
 		return nil, fmt.Errorf("money settings of %s: %w", cpoID, err)
+	}
+	if s.MaxTopUp == 0 {
+		s.MaxTopUp = volt.DefaultMaxTopUp(s.Currency)
 	}
 	if fees != "" {
 		s.Fees = &volt.Fees{}
@@ -109,10 +112,14 @@ func (m *MoneyService) SetMoneySettings(ctx context.Context, s *volt.MoneySettin
 				return err
 			}
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO cpo_money_settings (cpo_id, min_balance, hold_amount, fees, updated_at)
-			VALUES (?, ?, ?, ?, ?) ON CONFLICT (cpo_id) DO UPDATE SET min_balance = excluded.min_balance,
-			hold_amount = excluded.hold_amount, fees = excluded.fees, updated_at = excluded.updated_at`,
-			s.CPOID, s.MinBalance, s.HoldAmount, fees, tx.NowMS())
+		if s.MaxTopUp == 0 {
+			s.MaxTopUp = volt.DefaultMaxTopUp(s.Currency)
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO cpo_money_settings (cpo_id, min_balance, hold_amount, max_top_up, fees, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (cpo_id) DO UPDATE SET min_balance = excluded.min_balance,
+			hold_amount = excluded.hold_amount, max_top_up = excluded.max_top_up, fees = excluded.fees,
+			updated_at = excluded.updated_at`,
+			s.CPOID, s.MinBalance, s.HoldAmount, s.MaxTopUp, fees, tx.NowMS())
 		if err != nil {
 			return fmt.Errorf("set money settings of %s: %w", s.CPOID, err)
 		}

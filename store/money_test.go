@@ -249,8 +249,10 @@ func TestMoneyInvariantsUnderRandomDeliveries(t *testing.T) {
 		f := newMoneyFixture(t, storetest.SQLite(t))
 		rng := rand.New(rand.NewPCG(seed, 7))
 		drv := volt.NewContextWithActor(context.Background(), &volt.Actor{UserID: f.driverB})
-		if _, err := f.money.TopUp(drv, f.driverB, volt.Money{Amount: 100_000, Currency: "GBP"}, sandbox.CardOK, "seed"); err != nil {
-			t.Fatal(err)
+		for i := range 4 { // 1000.00 in top-ups of 250.00, the default maximum
+			if _, err := f.money.TopUp(drv, f.driverB, volt.Money{Amount: 25_000, Currency: "GBP"}, sandbox.CardOK, "seed"+string(rune('a'+i))); err != nil {
+				t.Fatal(err)
+			}
 		}
 		var cdrs []*volt.CDR
 		var pays []string

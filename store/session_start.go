@@ -132,6 +132,7 @@ func (s *ChargingService) newStartSession(tx *Tx, ch *chargerFacts, r volt.Start
 	if auth.Status != volt.AuthAccepted {
 		sess.addFlags(volt.FlagIDTagRejected)
 	}
+	sess.addFlags(r.Flags...)
 	received := r.ReceivedAt
 	if received.IsZero() {
 		received = tx.Now()

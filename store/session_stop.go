@@ -75,6 +75,7 @@ func (s *ChargingService) stopTx(ctx context.Context, tx *Tx, r volt.StopRequest
 	if err := s.storeTransactionData(ctx, tx, sess.ID, sess.ConnectorID, r); err != nil {
 		return nil, err
 	}
+	sess.addFlags(r.Flags...)
 	if sess.Status != volt.SessionActive {
 		// Closed as a zombie before this stop came: the CDR stands.
 		sess.addFlags(volt.FlagLateStop)
@@ -133,6 +134,7 @@ func (s *ChargingService) stopUnknown(ctx context.Context, tx *Tx, ch *chargerFa
 		StartedAt: known.startedAt, MeterStart: known.meterStart, LastMeterWh: known.meterStart,
 		Flags: []string{volt.FlagUnknownStop}, CreatedAt: tx.Now(), UpdatedAt: tx.Now(),
 	}
+	sess.addFlags(r.Flags...)
 	if res.Auth != nil {
 		sess.UserID = res.Auth.UserID
 	}

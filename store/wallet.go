@@ -108,6 +108,13 @@ func (m *MoneyService) TopUp(ctx context.Context, userID string, amount volt.Mon
 	if key == "" {
 		return nil, volt.FieldError("idempotencyKey", "An idempotency key is required.")
 	}
+	limit, err := maxTopUp(ctx, m.db, userID, amount.Currency)
+	if err != nil {
+		return nil, err
+	}
+	if err := volt.CheckTopUp(amount, limit); err != nil {
+		return nil, err
+	}
 	var p *volt.Payment
 	var at *attempt
 	err = m.db.WithTx(ctx, func(tx *Tx) error {

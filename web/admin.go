@@ -16,6 +16,7 @@ import (
 	"time"
 
 	volt "github.com/volt-ev/volt"
+	"github.com/volt-ev/volt/httperr"
 )
 
 // AdminPrefix is the path the Admin Portal is mounted at.
@@ -99,6 +100,10 @@ type AdminConfig struct {
 
 	// Now returns the current time; nil means time.Now (tests fix it).
 	Now func() time.Time
+
+	// ClientAddr returns a request's client address (realip: the peer, or
+	// what a trusted proxy forwarded); nil: the peer's.
+	ClientAddr func(*http.Request) string
 }
 
 // Admin is the Admin Portal handler.
@@ -150,6 +155,12 @@ func (a *Admin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: https: http:; "+
 		"style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'")
+	if field, why := httperr.FormText(r); why != "" {
+		s := &sess{ctx: r.Context(), theme: a.theme(r)}
+		a.renderStatus(w, r, s, http.StatusBadRequest, "error", "Not accepted", errorView{
+			Message: "The field " + field + " " + why + ". Go back, remove it and try again."})
+		return
+	}
 	a.mux.ServeHTTP(w, r)
 }
 

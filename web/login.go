@@ -1,7 +1,6 @@
 package web
 
 import (
-	"net"
 	"net/http"
 	"strings"
 
@@ -31,14 +30,16 @@ func (a *Admin) loginSubmit(w http.ResponseWriter, r *http.Request, theme themeV
 		a.renderStatus(w, r, s, http.StatusBadRequest, "login", "Sign in", v)
 		return
 	}
-	token, expires, err := a.cfg.Auth.Login(r.Context(), email, r.PostFormValue("password"), clientAddr(r))
+	res, err := a.cfg.Auth.SignIn(r.Context(), volt.SignInRequest{Email: email, Password: r.PostFormValue("password"),
+		ClientAddr: a.clientAddr(r), DeviceToken: deviceToken(r)})
 	if err != nil {
+		setRetryAfter(w, err)
 		status := httpStatus(err)
 		switch volt.ErrorCode(err) {
 		case volt.EUNAUTHORIZED, volt.ENOTFOUND, volt.EINVALID:
 			status, v.Error = http.StatusUnauthorized, "That e-mail address and password do not match. Check them and try again."
 		case volt.ERATELIMITED:
-			v.Error = "Too many sign-in attempts. Wait a few minutes before trying again."
+			v.Error = "Too many sign-in attempts. " + waitWords(err)
 		case volt.EFORBIDDEN:
 			v.Error = "This account is disabled. Ask your administrator."
 		default:
@@ -48,6 +49,7 @@ func (a *Admin) loginSubmit(w http.ResponseWriter, r *http.Request, theme themeV
 		a.renderStatus(w, r, s, status, "login", "Sign in", v)
 		return
 	}
+	token, expires := res.Token, res.ExpiresAt
 	actor, err := a.cfg.Auth.Authenticate(r.Context(), token)
 	if err != nil || !actor.IsOperator() {
 		_ = a.cfg.Auth.Revoke(r.Context(), token)
@@ -60,6 +62,7 @@ func (a *Admin) loginSubmit(w http.ResponseWriter, r *http.Request, theme themeV
 		maxAge = 60
 	}
 	a.setSession(w, r, token, maxAge)
+	setDeviceToken(w, r, res.DeviceToken)
 	http.Redirect(w, r, v.Next, http.StatusSeeOther)
 }
 
@@ -71,14 +74,4 @@ func (a *Admin) logout(w http.ResponseWriter, r *http.Request, s *sess) {
 	a.clearSession(w, r)
 	a.setFlash(w, r, "ok", "You are signed out.")
 	http.Redirect(w, r, AdminPrefix+"/login", http.StatusSeeOther)
-}
-
-// clientAddr is the address rate limits key on: the peer's IP.
-// TODO(web): honour X-Forwarded-For from configured trusted proxies only.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

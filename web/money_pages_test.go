@@ -72,10 +72,10 @@ func TestMoneySettingsPage(t *testing.T) {
 	c.login("admin@spark.test")
 
 	page := c.get("/admin/money-settings")
-	wantContains(t, "defaults", page.body, `value="5.00"`, `value="30.00"`, "Amounts are in GBP", "set by the platform: read-only")
+	wantContains(t, "defaults", page.body, `value="5.00"`, `value="30.00"`, `value="250.00"`, "Amounts are in GBP", "set by the platform: read-only")
 
 	// The platform fees are the super admin's (issue #10 item 4).
-	form := url.Values{"cpoId": {m.cpo.ID}, "minBalance": {"7.50"}, "holdAmount": {"45.00"}, "feeVatRate": {"0.20"},
+	form := url.Values{"cpoId": {m.cpo.ID}, "minBalance": {"7.50"}, "holdAmount": {"45.00"}, "maxTopUp": {"500.00"}, "feeVatRate": {"0.20"},
 		"txFlat": {"0.25"}, "txPercent": {"1.5"}, "socketFlat": {"4.00"}, "socketPercent": {"0.5"}, "socketPeriod": {"annual"}}
 	res := root.post("/admin/money-settings?cpo="+m.cpo.ID, cloneValues(form))
 	if res.status != http.StatusSeeOther {
@@ -84,7 +84,7 @@ func TestMoneySettingsPage(t *testing.T) {
 	wantContains(t, "saved", root.get(res.header.Get("Location")).body, "Money settings of Spark Networks saved", `value="7.50"`, `value="1.5"`)
 	ms, err := m.money.MoneySettings(sysCtx(), m.cpo.ID)
 	must(t, err)
-	if ms.MinBalance != 750 || ms.HoldAmount != 4500 || ms.Fees == nil || ms.Fees.Transaction.Flat.String() != "0.25" ||
+	if ms.MinBalance != 750 || ms.HoldAmount != 4500 || ms.MaxTopUp != 50000 || ms.Fees == nil || ms.Fees.Transaction.Flat.String() != "0.25" ||
 		ms.Fees.Transaction.Percent.String() != "1.5" || ms.Fees.Socket.Period != volt.FeeAnnual || ms.Fees.Socket.Rule.Flat.String() != "4" {
 		t.Fatalf("stored settings: %+v fees %+v", ms, ms.Fees)
 	}

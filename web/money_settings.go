@@ -34,7 +34,7 @@ func (a *Admin) notWired(w http.ResponseWriter, r *http.Request, s *sess, what s
 // back as it was.
 type settingsForm struct {
 	CPOID, Currency                   string
-	MinBalance, HoldAmount            string
+	MinBalance, HoldAmount, MaxTopUp  string
 	FeeVATRate, TxFlat, TxPercent     string
 	SocketFlat, SocketPercent, Period string
 }
@@ -58,7 +58,7 @@ func minor(amount int64, currency string) string {
 
 func formOfSettings(ms *volt.MoneySettings) settingsForm {
 	f := settingsForm{CPOID: ms.CPOID, Currency: ms.Currency, MinBalance: minor(ms.MinBalance, ms.Currency),
-		HoldAmount: minor(ms.HoldAmount, ms.Currency), Period: string(volt.FeeMonthly)}
+		HoldAmount: minor(ms.HoldAmount, ms.Currency), MaxTopUp: minor(ms.MaxTopUp, ms.Currency), Period: string(volt.FeeMonthly)}
 	if fe := ms.Fees; fe != nil {
 		f.FeeVATRate, f.TxFlat, f.TxPercent = fe.VATRate.String(), fe.Transaction.Flat.String(), fe.Transaction.Percent.String()
 		f.SocketFlat, f.SocketPercent, f.Period = fe.Socket.Rule.Flat.String(), fe.Socket.Rule.Percent.String(), string(fe.Socket.Period)
@@ -152,6 +152,7 @@ func (a *Admin) moneySettingsSave(w http.ResponseWriter, r *http.Request, s *ses
 
 func readSettingsForm(r *http.Request, c *volt.CPO) settingsForm {
 	return settingsForm{CPOID: c.ID, Currency: c.Currency, MinBalance: trimForm(r, "minBalance"), HoldAmount: trimForm(r, "holdAmount"),
+		MaxTopUp:   trimForm(r, "maxTopUp"),
 		FeeVATRate: trimForm(r, "feeVatRate"), TxFlat: trimForm(r, "txFlat"), TxPercent: trimForm(r, "txPercent"),
 		SocketFlat: trimForm(r, "socketFlat"), SocketPercent: trimForm(r, "socketPercent"), Period: trimForm(r, "socketPeriod")}
 }
@@ -167,6 +168,11 @@ func settingsOfForm(f settingsForm) (*volt.MoneySettings, error) {
 	}
 	if ms.HoldAmount, err = exactAmount(f.HoldAmount, "holdAmount", "Pre-authorisation amount", f.Currency); err != nil {
 		return nil, err
+	}
+	if f.MaxTopUp != "" { // empty: the default (volt.DefaultMaxTopUp)
+		if ms.MaxTopUp, err = exactAmount(f.MaxTopUp, "maxTopUp", "Largest wallet top-up", f.Currency); err != nil {
+			return nil, err
+		}
 	}
 	if f.FeeVATRate+f.TxFlat+f.TxPercent+f.SocketFlat+f.SocketPercent == "" {
 		return ms, nil

@@ -74,6 +74,16 @@ func (a *Admin) resetRequestSubmit(w http.ResponseWriter, r *http.Request, theme
 			resetView{Email: email, Error: "Enter the e-mail address you sign in with."})
 		return
 	}
+	if err := a.cfg.Auth.AllowPasswordReset(r.Context(), email, a.clientAddr(r)); err != nil {
+		if !volt.IsCode(err, volt.ERATELIMITED) {
+			a.fail(w, r, s, err)
+			return
+		}
+		setRetryAfter(w, err)
+		a.renderStatus(w, r, s, http.StatusTooManyRequests, "reset_request", "Reset your password",
+			resetView{Email: email, Error: "Too many reset requests. " + waitWords(err)})
+		return
+	}
 	sys := volt.NewContextWithActor(r.Context(), volt.SystemActor)
 	users, _, err := a.cfg.Users.FindUsers(sys, volt.UserFilter{Email: email, Page: volt.Page{Limit: 1}})
 	if err != nil {

@@ -14,7 +14,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	volt "github.com/volt-ev/volt"
 	"github.com/volt-ev/volt/audit"
@@ -40,6 +39,7 @@ type Main struct {
 
 	listener net.Listener
 	server   *http.Server
+	metrics  net.Listener                  // --metrics, when set
 	stops    []func(context.Context) error // run in reverse order by Close
 	ready    atomic.Bool
 }
@@ -123,7 +123,9 @@ func (m *Main) Run(ctx context.Context) error {
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", m.handleHealth)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))
+	if m.Config.MetricsToken != "" {
+		mux.Handle("GET /metrics", bearerOnly(m.Config.MetricsToken, m.metricsHandler()))
+	}
 	if err := m.wire(ctx, mux, secret); err != nil {
 		return err
 	}
@@ -136,6 +138,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("listen %s: %w", m.Config.HTTPAddr, err)
 	}
 	m.listener = ln
+	if err := m.serveMetrics(); err != nil {
+		return err
+	}
 	m.server = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -33,6 +33,9 @@ type Config struct {
 	StripeWebhookSecret string        // VOLT_STRIPE_WEBHOOK_SECRET(_FILE)
 	StripeURL           string        // VOLT_STRIPE_URL: API base override (stripe-mock)
 	DemoChargers        int           // --demo-chargers: simulated chargers started by `voltd demo`
+	MetricsAddr         string        // --metrics / VOLT_METRICS_ADDR: Prometheus listener; empty: none
+	MetricsToken        string        // VOLT_METRICS_TOKEN(_FILE): also serve /metrics publicly behind this bearer token
+	TrustedProxies      string        // --trusted-proxies / VOLT_TRUSTED_PROXIES: CIDRs whose X-Forwarded-For/Forwarded is believed
 }
 
 func defaultConfig() Config {
@@ -101,6 +104,9 @@ func parseConfig(name string, args []string, getenv func(string) string) (Config
 	secret(&c.StripeKey, "VOLT_STRIPE_SECRET_KEY")
 	secret(&c.StripeWebhookSecret, "VOLT_STRIPE_WEBHOOK_SECRET")
 	str(&c.StripeURL, "VOLT_STRIPE_URL")
+	str(&c.MetricsAddr, "VOLT_METRICS_ADDR")
+	secret(&c.MetricsToken, "VOLT_METRICS_TOKEN")
+	str(&c.TrustedProxies, "VOLT_TRUSTED_PROXIES")
 	if err != nil {
 		return c, err
 	}
@@ -110,6 +116,8 @@ func parseConfig(name string, args []string, getenv func(string) string) (Config
 	fs.StringVar(&c.DatabaseURL, "db", c.DatabaseURL, "SQLite file path or postgres:// URL (VOLT_DATABASE_URL)")
 	fs.StringVar(&c.NATSURL, "nats", c.NATSURL, "NATS URL; empty runs everything in-process (VOLT_NATS_URL)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (VOLT_LOG_LEVEL)")
+	fs.StringVar(&c.MetricsAddr, "metrics", c.MetricsAddr, "listen address for Prometheus /metrics, off the public listener; empty: none (VOLT_METRICS_ADDR)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "comma-separated CIDRs of reverse proxies whose X-Forwarded-For/Forwarded is trusted (VOLT_TRUSTED_PROXIES)")
 	fs.IntVar(&c.DemoChargers, "demo-chargers", c.DemoChargers, "simulated chargers started by the demo command")
 	if err := fs.Parse(args); err != nil {
 		return c, err

@@ -20,12 +20,21 @@ import (
 // engine, as `voltd serve` would, and closes it at cleanup.
 func testMain(t *testing.T, dsn string) *Main {
 	t.Helper()
+	return testMainWith(t, dsn, nil)
+}
+
+// testMainWith is testMain with the configuration changed by set first.
+func testMainWith(t *testing.T, dsn string, set func(*Config)) *Main {
+	t.Helper()
 	cfg := defaultConfig()
 	cfg.HTTPAddr = "127.0.0.1:0"
 	cfg.DatabaseURL = dsn
 	cfg.AdminEmail = "root@volt.test"
 	cfg.AdminPassword = "root-password-123"
 	cfg.CallTimeout = 5 * time.Second
+	if set != nil {
+		set(&cfg)
+	}
 	var logs bytes.Buffer
 	m := NewMain(cfg, slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, &slog.HandlerOptions{Level: slog.LevelWarn})), io.Discard)
 	if err := m.Run(context.Background()); err != nil {

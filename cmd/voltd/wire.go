@@ -16,6 +16,7 @@ import (
 	"github.com/volt-ev/volt/mail"
 	"github.com/volt-ev/volt/payment/sandbox"
 	"github.com/volt-ev/volt/payment/stripe"
+	"github.com/volt-ev/volt/realip"
 	"github.com/volt-ev/volt/store"
 	"github.com/volt-ev/volt/web"
 	"github.com/volt-ev/volt/web/app"
@@ -26,6 +27,10 @@ import (
 // Every service an operator or driver can change through is wrapped by the
 // audit recorder, so the API and the portal are audited without knowing it.
 func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) error {
+	proxies, err := realip.Parse(m.Config.TrustedProxies)
+	if err != nil {
+		return fmt.Errorf("VOLT_TRUSTED_PROXIES: %w", err)
+	}
 	charging := store.NewChargingService(m.DB)
 	charging.Pricer = store.NewPricer(m.DB)
 	// Concurrent MeterValues share commits (each caller still waits for its
@@ -100,6 +105,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		HostNames:      hostNames,
 		Logger:         m.Logger.With("component", "api"),
 		Version:        Version,
+		ClientAddr:     proxies.ClientAddr,
 	})))
 
 	mux.Handle("/admin/", audit.Middleware(volt.AuditSourcePortal, false)(web.NewAdmin(web.AdminConfig{
@@ -129,6 +135,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Wallets:        money,
 		Terminals:      terminals,
 		Reimbursements: reimbursements,
+		ClientAddr:     proxies.ClientAddr,
 	})))
 	mux.Handle("/app/", audit.Middleware(volt.AuditSourceApp, false)(app.New(app.Config{
 		Hierarchy: s.Hierarchy,
@@ -153,6 +160,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		TileURL:              m.Config.TileURL,
 		LeafletJS:            web.AssetPath("vendor/leaflet/leaflet.js"),
 		LeafletCSS:           web.AssetPath("vendor/leaflet/leaflet.css"),
+		ClientAddr:           proxies.ClientAddr,
 	})))
 	mux.Handle("/static/", web.Static())
 	mux.Handle("GET /{$}", web.RootRedirect())

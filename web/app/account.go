@@ -24,19 +24,19 @@ func (a *App) loginForm(w http.ResponseWriter, r *http.Request, q *req) {
 // and keeps the bearer token in an HttpOnly cookie.
 func (a *App) loginSubmit(w http.ResponseWriter, r *http.Request, q *req) {
 	email, next := strings.TrimSpace(r.PostFormValue("email")), safeNext(r.PostFormValue("next"))
-	token, exp, err := a.cfg.Auth.Login(r.Context(), email, r.PostFormValue("password"), clientAddr(r))
+	res, err := a.signIn(w, r, email, r.PostFormValue("password"))
 	if err != nil {
-		msg := "That e-mail and password do not match an account."
+		msg, status := "That e-mail and password do not match an account.", http.StatusUnauthorized
 		if volt.IsCode(err, volt.ERATELIMITED) {
-			msg = "Too many attempts. Wait a few minutes and try again."
+			msg, status = "Too many attempts. "+waitWords(err), http.StatusTooManyRequests
 		} else if !volt.IsCode(err, volt.EUNAUTHORIZED) {
 			a.log.Error("app: login", "err", err)
 			msg = "We could not log you in right now. Try again."
 		}
-		a.render(w, q, http.StatusUnauthorized, "login", view{Title: "Log in", Nav: "account", Error: msg, Data: loginView{Email: email, Next: next}})
+		a.render(w, q, status, "login", view{Title: "Log in", Nav: "account", Error: msg, Data: loginView{Email: email, Next: next}})
 		return
 	}
-	a.setCookie(w, r, tokenCookie, token, time.Until(exp))
+	a.setCookie(w, r, tokenCookie, res.Token, time.Until(res.ExpiresAt))
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
@@ -80,21 +80,22 @@ func (a *App) registerSubmit(w http.ResponseWriter, r *http.Request, q *req) {
 		fail("We could not create your account right now. Try again.")
 		return
 	}
-	token, exp, err := a.cfg.Auth.Login(r.Context(), u.Email, pw, clientAddr(r))
+	res, err := a.signIn(w, r, u.Email, pw)
 	if err != nil {
 		http.Redirect(w, r, "/app/login", http.StatusSeeOther)
 		return
 	}
-	a.setCookie(w, r, tokenCookie, token, time.Until(exp))
+	a.setCookie(w, r, tokenCookie, res.Token, time.Until(res.ExpiresAt))
 	http.Redirect(w, r, lv.Next, http.StatusSeeOther)
 }
 
 type accountView struct {
-	Cards   []*volt.RFIDCard
-	Wallet  *volt.Wallet
-	Lines   []*volt.WalletLine
-	TopUp   bool
-	Message string
+	Cards    []*volt.RFIDCard
+	Wallet   *volt.Wallet
+	Lines    []*volt.WalletLine
+	TopUp    bool
+	MaxTopUp volt.Money // the largest top-up (zero: unknown)
+	Message  string
 	// Statements are the driver's home reimbursement statements, newest
 	// month first (none: the section is not shown).
 	Statements []*volt.ReimbursementStatement
@@ -128,6 +129,7 @@ func (a *App) renderAccount(w http.ResponseWriter, r *http.Request, q *req, stat
 			v.Lines, _, _ = a.cfg.Wallets.WalletHistory(q.ctx, q.User.ID, volt.Page{Limit: 20})
 		}
 		v.TopUp = true
+		v.MaxTopUp = a.maxTopUp(q)
 	}
 	v.Statements = a.statements(q)
 	a.render(w, q, status, "account", view{Title: "Account", Nav: "account", Message: doneMessages[done], Error: errMsg, Data: v})
@@ -201,12 +203,19 @@ func (a *App) topUp(w http.ResponseWriter, r *http.Request, q *req) {
 	if len(key) < len("app-topup-")+16 {
 		key = "app-topup-" + randomHex(16)
 	}
+	if r.PostFormValue("confirm") != "yes" {
+		a.confirmTopUp(w, r, q, amount, card, key)
+		return
+	}
 	if _, err := a.cfg.Wallets.TopUp(q.ctx, q.User.ID, amount, card, key); err != nil {
-		msg := "Payment declined: " + volt.ErrorMessage(err)
-		if volt.IsCode(err, volt.EUNAVAILABLE) {
+		msg, status := "Payment declined: "+volt.ErrorMessage(err), http.StatusPaymentRequired
+		switch volt.ErrorCode(err) {
+		case volt.EUNAVAILABLE:
 			msg = "Card payments are not working right now. Nothing was charged: try again in a few minutes."
+		case volt.EINVALID:
+			msg, status = volt.ErrorMessage(err)+" Nothing was charged.", http.StatusBadRequest
 		}
-		a.renderAccount(w, r, q, http.StatusPaymentRequired, "", msg)
+		a.renderAccount(w, r, q, status, "", msg)
 		return
 	}
 	http.Redirect(w, r, "/app/account?done=topup", http.StatusSeeOther)
@@ -216,7 +225,11 @@ func (a *App) topUp(w http.ResponseWriter, r *http.Request, q *req) {
 // confirmed. The store lets only managers delete users, so after the
 // driver proved who they are the app deletes it with SystemActor.
 func (a *App) deleteAccount(w http.ResponseWriter, r *http.Request, q *req) {
-	if _, _, err := a.cfg.Auth.Login(r.Context(), q.User.Email, r.PostFormValue("password"), clientAddr(r)); err != nil {
+	if _, err := a.signIn(w, r, q.User.Email, r.PostFormValue("password")); err != nil {
+		if volt.IsCode(err, volt.ERATELIMITED) {
+			a.renderAccount(w, r, q, http.StatusTooManyRequests, "", "Too many attempts: your account was not deleted. "+waitWords(err))
+			return
+		}
 		a.renderAccount(w, r, q, http.StatusUnauthorized, "", "The password is not right: your account was not deleted.")
 		return
 	}
@@ -303,6 +316,18 @@ func (a *App) resetRequestForm(w http.ResponseWriter, r *http.Request, q *req) {
 // not the address has an account.
 func (a *App) resetRequestSubmit(w http.ResponseWriter, r *http.Request, q *req) {
 	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
+	if err := a.cfg.Auth.AllowPasswordReset(r.Context(), email, a.clientAddr(r)); err != nil {
+		if !volt.IsCode(err, volt.ERATELIMITED) {
+			a.failErr(w, r, q, err)
+			return
+		}
+		if d, ok := volt.RetryAfterOf(err); ok {
+			w.Header().Set("Retry-After", strconv.Itoa(int(d.Seconds())))
+		}
+		a.render(w, q, http.StatusTooManyRequests, "reset_request", view{Title: "Reset your password", Nav: "account",
+			Error: "Too many reset requests. " + waitWords(err)})
+		return
+	}
 	users, _, err := a.cfg.Users.FindUsers(a.sys, volt.UserFilter{Email: email, Page: volt.Page{Limit: 1}})
 	if err == nil && len(users) == 1 && users[0].Email == email && !users[0].Guest {
 		link := baseURL(r) + "/app/reset/" + a.resetToken(users[0], a.now().Add(resetTTL))

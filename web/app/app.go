@@ -31,6 +31,7 @@ import (
 	"time"
 
 	volt "github.com/volt-ev/volt"
+	"github.com/volt-ev/volt/httperr"
 )
 
 // Prefix is where the app is mounted.
@@ -96,6 +97,9 @@ type Config struct {
 
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
+	// ClientAddr returns a request's client address (realip: the peer, or
+	// what a trusted proxy forwarded); nil: the peer's.
+	ClientAddr func(*http.Request) string
 }
 
 // App is the Driver Web App handler. Close stops its bus watcher.
@@ -169,6 +173,13 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		"img-src 'self' data: https:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 	if !strings.HasPrefix(r.URL.Path, "/app/static/") {
 		h.Set("Cache-Control", "no-store")
+	}
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		r.Body = http.MaxBytesReader(w, r.Body, 64<<10) // as a.form does: FormText reads the form first
+	}
+	if field, why := httperr.FormText(r); why != "" {
+		a.fail(w, r, a.load(w, r), http.StatusBadRequest, "The field "+field+" "+why+". Go back, remove it and try again.")
+		return
 	}
 	a.mux.ServeHTTP(w, r)
 }

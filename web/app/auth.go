@@ -198,11 +198,3 @@ func (q *req) owns(s *volt.Session) bool {
 	// checkout of this browser; the charger's own StartedAt may be skewed.
 	return q.guestID != "" && s.UserID == q.guestID && !s.CreatedAt.Before(q.guestSince)
 }
-
-func clientAddr(r *http.Request) string {
-	host := r.RemoteAddr
-	if i := strings.LastIndexByte(host, ':'); i > 0 {
-		host = host[:i]
-	}
-	return strings.Trim(host, "[]")
-}

@@ -211,9 +211,21 @@ func TestBrowserDriverJourney(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`form[action="/app/register"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`#balance`)))
 	b.checkPage("account")
+	if got := b.text("maximum top-up", "#topup-max"); got != "Up to £250.00 per top-up." {
+		t.Errorf("maximum shown %q", got)
+	}
 	b.Run("top up £20",
 		chromedp.SendKeys(chromedp.CSS(`#topup-card`), sandbox.CardOK),
-		chromedp.Click(chromedp.CSS(`form[action="/app/account/topup"] button`)))
+		chromedp.Click(chromedp.CSS(`form[action="/app/account/topup"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#confirm-pay`)))
+	b.checkPage("top-up confirmation")
+	if got := b.text("amount to confirm", "#confirm-amount"); got != "£20.00" {
+		t.Fatalf("confirmation shows %q, want £20.00", got)
+	}
+	if got := b.text("pay button", "#confirm-pay"); got != "Pay £20.00" {
+		t.Errorf("confirm button %q", got)
+	}
+	b.Run("confirm", chromedp.Click(chromedp.CSS(`#confirm-pay`)))
 	b.waitText("top-up answer", "main", func(s string) bool { return strings.Contains(s, "Top-up received") || strings.Contains(s, "declined") })
 	if got := b.text("balance", "#balance"); got != "£20.00" {
 		t.Fatalf("balance after top-up %q", got)

@@ -146,6 +146,7 @@ type answer struct {
 	status int
 	body   string
 	loc    string
+	header http.Header
 }
 
 func (f *fixture) client() *client {
@@ -173,7 +174,7 @@ func (c *client) do(method, path string, form url.Values) answer {
 	must(c.t, err)
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	return answer{status: res.StatusCode, body: string(b), loc: res.Header.Get("Location")}
+	return answer{status: res.StatusCode, body: string(b), loc: res.Header.Get("Location"), header: res.Header}
 }
 
 func (c *client) get(path string) answer { return c.do(http.MethodGet, path, nil) }

@@ -99,7 +99,26 @@ func TestCreditTopUpAndStart(t *testing.T) {
 	}
 	acc := c.get("/app/account").body
 	key := regexp.MustCompile(`name="key" value="([0-9a-f]+)"`).FindStringSubmatch(acc)[1]
+	if !strings.Contains(acc, "Up to £250.00 per top-up.") {
+		t.Errorf("account page does not show the maximum top-up")
+	}
 	top := url.Values{"amount": {"20.00"}, "card": {sandbox.CardOK}, "key": {key}}
+	// The first post only shows the amount and the card: nothing charged.
+	if res = c.post("/app/account", "/app/account/topup", top); res.status != http.StatusOK ||
+		!strings.Contains(res.body, `<strong id="confirm-amount">£20.00</strong>`) || !strings.Contains(res.body, "ending <strong>4242</strong>") {
+		t.Fatalf("top-up confirmation: %d %.400s", res.status, res.body)
+	}
+	if acc = c.get("/app/account").body; !strings.Contains(acc, `<strong id="balance">£0.00</strong>`) {
+		t.Fatalf("charged before confirmation: %s", regexp.MustCompile(`id="balance">[^<]*`).FindString(acc))
+	}
+	over := url.Values{"amount": {"100000000"}, "card": {sandbox.CardOK}, "key": {key}}
+	for _, confirm := range []string{"", "yes"} { // refused at either step, naming the maximum
+		over.Set("confirm", confirm)
+		if res = c.post("/app/account", "/app/account/topup", over); res.status != http.StatusBadRequest || !strings.Contains(res.body, "at most 250.00 GBP") {
+			t.Errorf("top-up over the maximum (confirm=%q): %d %.300s", confirm, res.status, res.body)
+		}
+	}
+	top.Set("confirm", "yes")
 	for range 2 { // a double submit charges once
 		if res = c.post("/app/account", "/app/account/topup", top); res.status != http.StatusSeeOther {
 			t.Fatalf("top up: %d %.400s", res.status, res.body)
@@ -108,7 +127,7 @@ func TestCreditTopUpAndStart(t *testing.T) {
 	if acc = c.get("/app/account").body; !strings.Contains(acc, `<strong id="balance">£20.00</strong>`) {
 		t.Errorf("balance after a top-up submitted twice: %s", regexp.MustCompile(`id="balance">[^<]*`).FindString(acc))
 	}
-	if res = c.post("/app/account", "/app/account/topup", url.Values{"amount": {"5"}, "card": {sandbox.CardDeclined}}); res.status != http.StatusPaymentRequired {
+	if res = c.post("/app/account", "/app/account/topup", url.Values{"amount": {"5"}, "card": {sandbox.CardDeclined}, "confirm": {"yes"}}); res.status != http.StatusPaymentRequired {
 		t.Errorf("declined top-up: %d", res.status)
 	}
 	if cp := c.get(page).body; !strings.Contains(cp, "Credit (balance £20.00)") {
