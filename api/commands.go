@@ -67,7 +67,18 @@ func (s *server) sendCommand(ctx context.Context, in *commandInput) (*CommandOut
 	}
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	res, err := s.Commander.Call(cctx, c.CPID, action, body)
+	var res json.RawMessage
+	if pw, ok := secretChange(action, body); ok && s.Rotator != nil {
+		// A new password counts only once the charger accepts it; the
+		// request is never echoed or logged with it.
+		_, res, err = s.Rotator.ChangeChargerPassword(cctx, c.CPID, pw)
+		if ve := (*volt.Error)(nil); errors.As(err, &ve) && ve.Field == "password" {
+			ve.Field = "value"
+		}
+		body = volt.RedactJSON(body)
+	} else {
+		res, err = s.Commander.Call(cctx, c.CPID, action, body)
+	}
 	if err == nil && !json.Valid(res) {
 		err = volt.Errorf(volt.EINTERNAL, "charger %s answered %s with invalid JSON", c.CPID, action)
 	}
@@ -78,7 +89,7 @@ func (s *server) sendCommand(ctx context.Context, in *commandInput) (*CommandOut
 	if err != nil {
 		return nil, s.err(ctx, err)
 	}
-	return &CommandOutput{Body: res}, nil
+	return &CommandOutput{Body: volt.RedactJSON(res)}, nil
 }
 
 // commandBody checks the raw body is one JSON object; empty means {}.

@@ -10,6 +10,7 @@ import (
 	volt "github.com/volt-ev/volt"
 	"github.com/volt-ev/volt/api"
 	"github.com/volt-ev/volt/audit"
+	"github.com/volt-ev/volt/credential"
 	"github.com/volt-ev/volt/gateway"
 	"github.com/volt-ev/volt/guard"
 	"github.com/volt-ev/volt/mail"
@@ -36,7 +37,9 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	terminals := store.NewTerminalService(m.DB, money)
 	reimbursements := store.NewReimbursementService(m.DB)
 	rec := audit.NewRecorder(store.NewAuditService(m.DB), m.Logger.With("component", "audit"))
-	chargers := audit.WrapChargers(store.NewChargerService(m.DB), rec)
+	chargerStore := store.NewChargerService(m.DB)
+	chargers := audit.WrapChargers(chargerStore, rec)
+	credentials := audit.WrapCredentials(chargerStore, chargers, rec)
 	m.Services = Services{
 		Hierarchy: audit.WrapHierarchy(store.NewHierarchyService(m.DB), rec),
 		Chargers:  chargers,
@@ -67,6 +70,9 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		},
 	})
 	s.Commander = audit.WrapCommander(gw, chargers, rec)
+	// Password rotation: switch to a new charger password only once the
+	// charger accepts it (issue #10 item 9).
+	rotator := &credential.Rotator{Chargers: chargers, Credentials: credentials, Commander: s.Commander, Timeout: m.Config.CallTimeout}
 	guarded = guard.New(guard.Config{Wallets: money, Limits: charging, Commander: s.Commander,
 		Logger: m.Logger.With("component", "guard"), CallTimeout: m.Config.CallTimeout})
 	m.onClose(func(context.Context) error { return guarded.Close() })
@@ -89,6 +95,9 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Tickets:   s.Tickets,
 		Helpline:  s.Helpline,
 		Audit:     store.NewAuditService(m.DB),
+		// Chosen passwords, imports and rotation through the charger.
+		Credentials: credentials,
+		Rotator:     rotator,
 		// Contactless terminals authenticate with their own API keys.
 		Terminals:      terminals,
 		Reimbursements: reimbursements,

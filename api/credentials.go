@@ -1,0 +1,104 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+
+	"github.com/volt-ev/volt"
+)
+
+// ChargerPasswordSet is the body of PUT /api/v1/chargers/{cpid}/password.
+type ChargerPasswordSet struct {
+	Password string `json:"password" doc:"16 to 40 characters of a-z, A-Z, 0-9 and * - _ = : + | @ . (OCPP passwordString)."`
+}
+
+type chargerPasswordInput struct {
+	CPIDInput
+	Body ChargerPasswordSet
+}
+
+// setChargerPassword sets a chosen OCPP password, effective at once (moving
+// a fleet from another back office: the chargers keep the password they
+// have).
+func (s *server) setChargerPassword(ctx context.Context, in *chargerPasswordInput) (*struct{}, error) {
+	if s.Credentials == nil {
+		return nil, notWired("charger credential")
+	}
+	if err := s.Credentials.SetChargerPassword(ctx, in.CPID, in.Body.Password); err != nil {
+		return nil, s.err(ctx, err)
+	}
+	return nil, nil
+}
+
+// rotateChargerPassword generates a password, sends it to the charger and
+// switches to it only when the charger accepts.
+func (s *server) rotateChargerPassword(ctx context.Context, in *CPIDInput) (*Out[*volt.PasswordRotationResult], error) {
+	if s.Rotator == nil {
+		return nil, notWired("password rotation")
+	}
+	if _, err := s.commandableCharger(ctx, in.CPID); err != nil {
+		return nil, err
+	}
+	res, err := s.Rotator.RotateChargerPassword(ctx, in.CPID)
+	if err != nil {
+		return nil, s.err(ctx, err)
+	}
+	return out(res), nil
+}
+
+// commandableCharger is a charger the actor sees and may command.
+func (s *server) commandableCharger(ctx context.Context, cpid string) (*volt.Charger, error) {
+	c, err := s.visibleCharger(ctx, cpid)
+	if err != nil {
+		return nil, err
+	}
+	if !volt.ActorFromContext(ctx).Can(volt.PermCommand, c.Ref()) {
+		return nil, newError(volt.EFORBIDDEN, "You may not send commands to this charger.", "")
+	}
+	return c, nil
+}
+
+// secretChange returns the password a command sets when it sets one
+// (ChangeConfiguration of AuthorizationKey): such a command goes through
+// the rotation, so Volt accepts the new password once the charger does.
+func secretChange(action string, body json.RawMessage) (string, bool) {
+	if action != "ChangeConfiguration" {
+		return "", false
+	}
+	var req struct {
+		Key   string `json:"key"`
+		Value string `json:"value"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil || !strings.EqualFold(req.Key, "AuthorizationKey") {
+		return "", false
+	}
+	return req.Value, true
+}
+
+type chargerImportInput struct {
+	RawBody []byte `contentType:"text/csv"`
+}
+
+// ChargerImport is the answer of a bulk import: every charger created, with
+// its OCPP password (the one given, or a generated one), shown once.
+type ChargerImport struct {
+	Chargers []*volt.ChargerCredentials `json:"chargers"`
+}
+
+// importChargers onboards the chargers of a CSV file, all or nothing.
+func (s *server) importChargers(ctx context.Context, in *chargerImportInput) (*Out[ChargerImport], error) {
+	if s.Credentials == nil {
+		return nil, notWired("charger credential")
+	}
+	rows, err := volt.ParseChargerCSV(bytes.NewReader(in.RawBody))
+	if err != nil {
+		return nil, s.err(ctx, err)
+	}
+	creds, err := s.Credentials.ImportChargers(ctx, rows)
+	if err != nil {
+		return nil, s.err(ctx, err)
+	}
+	return out(ChargerImport{Chargers: creds}), nil
+}
