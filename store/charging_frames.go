@@ -65,7 +65,7 @@ func (s *ChargingService) LogFrames(ctx context.Context, frames []volt.FrameLog)
 		if frames[i].At.IsZero() {
 			frames[i].At = s.db.Now()
 		}
-		frames[i].ID = frameIDGen.next(time.Now()) // insertion order, whatever the clock of DB.Now
+		frames[i].ID = frameIDGen.next(time.Now())          // insertion order, whatever the clock of DB.Now
 		frames[i].Frame = volt.RedactFrame(frames[i].Frame) // secrets never reach the log
 	}
 	err := s.db.WithTx(ctx, func(tx *Tx) error {
