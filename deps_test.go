@@ -33,6 +33,7 @@ var allowed = map[string][]string{
 	"/web/webtest":     {},
 	"/sim":             {"/ocpp", "/ocpp/v16"},
 	"/guard":           {""},
+	"/credential":      {""},
 }
 
 func TestDependencyRules(t *testing.T) {
