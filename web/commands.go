@@ -130,7 +130,15 @@ func (a *Admin) runCommand(r *http.Request, s *sess, cpid, name string) *command
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, 60*time.Second)
 	defer cancel()
-	answer, err := a.cfg.Commander.Call(ctx, cpid, action, req)
+	var answer json.RawMessage
+	if key, _ := req["key"].(string); action == "ChangeConfiguration" && volt.IsSecretConfigKey(key) && a.cfg.Rotator != nil {
+		// A new AuthorizationKey counts once the charger accepts it.
+		value, _ := req["value"].(string)
+		_, answer, err = a.cfg.Rotator.ChangeChargerPassword(ctx, cpid, value)
+	} else {
+		answer, err = a.cfg.Commander.Call(ctx, cpid, action, req)
+	}
+	answer = volt.RedactJSON(answer)
 	if err != nil {
 		res.Error = errText(err)
 		if ctx.Err() != nil && !volt.IsCode(err, volt.ETIMEOUT) {

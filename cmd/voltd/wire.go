@@ -126,6 +126,9 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		BaseURL:   m.Config.PublicURL,
 		OCPPURL:   m.ocppURL(),
 		TileURL:   m.Config.TileURL,
+		// Password rotation and chosen passwords on the charger page, CSV import.
+		Credentials: credentials,
+		Rotator:     rotator,
 		// Money pages: fees and settings, wallets, terminals, reimbursements.
 		MoneySettings:  money,
 		Wallets:        money,
