@@ -224,3 +224,10 @@ func RedactJSON(raw json.RawMessage) json.RawMessage {
 	}
 	return json.RawMessage(RedactFrame(string(raw)))
 }
+
+// CardGroupFinder finds the OCPP parentIdTag of cards, for the local
+// authorisation list a charger is sent (OCPP 1.6 SendLocalList: cards of one
+// group may then stop each other's sessions offline too).
+type CardGroupFinder interface {
+	CardGroupTags(ctx context.Context, cpid string, idTags []string) (map[string]string, error)
+}

@@ -45,3 +45,27 @@ func TestCardGroupAndSessionsPerCard(t *testing.T) {
 		}
 	})
 }
+
+// TestSendLocalListCarriesCardGroups: the local list sent to a charger gets
+// each known card's group as parentIdTag (issue #10 item 13).
+func TestSendLocalListCarriesCardGroups(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, e *env) {
+		admin := e.tokens["A/cpo-admin"]
+		e.do("PATCH", Prefix+"/rfid-cards/"+e.A.Card, `{"groupId":"FLEET-9"}`, admin)
+		body := `{"listVersion":2,"updateType":"Full","localAuthorizationList":[` +
+			`{"idTag":"` + strings.ToLower(e.A.CardUID) + `","idTagInfo":{"status":"Accepted"}},` +
+			`{"idTag":"` + e.B.CardUID + `","idTagInfo":{"status":"Accepted"}},` +
+			`{"idTag":"KEEP","idTagInfo":{"status":"Accepted","parentIdTag":"OWN"}}]}`
+		if st, got := e.do("POST", Prefix+"/chargers/"+e.A.CPID+"/commands/send-local-list", body, admin); st != http.StatusOK {
+			t.Fatalf("send-local-list: %d %s", st, got)
+		}
+		calls := e.cmd.Calls()
+		sent := calls[len(calls)-1].Request
+		if !strings.Contains(sent, `"parentIdTag":"FLEET-9"`) || !strings.Contains(sent, `"parentIdTag":"OWN"`) {
+			t.Fatalf("local list sent %s", sent)
+		}
+		if strings.Count(sent, "parentIdTag") != 2 {
+			t.Fatalf("another tenant's card got a group: %s", sent)
+		}
+	})
+}

@@ -53,6 +53,11 @@ func (s *server) sendCommand(ctx context.Context, in *commandInput) (*CommandOut
 	if aerr != nil {
 		return nil, aerr
 	}
+	if action == "SendLocalList" {
+		if body, err = s.withCardGroups(ctx, c.CPID, body); err != nil {
+			return nil, s.err(ctx, err)
+		}
+	}
 	if s.ValidateCommand != nil {
 		if err := s.ValidateCommand(action, body); err != nil {
 			return nil, s.err(ctx, err)

@@ -102,3 +102,50 @@ func (s *server) importChargers(ctx context.Context, in *chargerImportInput) (*O
 	}
 	return out(ChargerImport{Chargers: creds}), nil
 }
+
+// withCardGroups fills the parentIdTag of every entry of a SendLocalList
+// that has an idTagInfo without one, with the card's group: the charger can
+// then let cards of one group stop each other's sessions while offline
+// (OCPP 1.6 §5.15, §3.5). A given parentIdTag is kept.
+func (s *server) withCardGroups(ctx context.Context, cpid string, body json.RawMessage) (json.RawMessage, error) {
+	finder, ok := s.Charging.(volt.CardGroupFinder)
+	if !ok {
+		return body, nil
+	}
+	var req map[string]any
+	if err := json.Unmarshal(body, &req); err != nil {
+		return body, nil // the validator reports it
+	}
+	list, _ := req["localAuthorizationList"].([]any)
+	var tags []string
+	for _, e := range list {
+		if m, ok := e.(map[string]any); ok {
+			if tag, ok := m["idTag"].(string); ok {
+				tags = append(tags, tag)
+			}
+		}
+	}
+	if len(tags) == 0 {
+		return body, nil
+	}
+	groups, err := finder.CardGroupTags(ctx, cpid, tags)
+	if err != nil {
+		return nil, err
+	}
+	changed := false
+	for _, e := range list {
+		m, _ := e.(map[string]any)
+		info, _ := m["idTagInfo"].(map[string]any)
+		tag, _ := m["idTag"].(string)
+		if info == nil || groups[tag] == "" {
+			continue
+		}
+		if p, _ := info["parentIdTag"].(string); p == "" {
+			info["parentIdTag"], changed = groups[tag], true
+		}
+	}
+	if !changed {
+		return body, nil
+	}
+	return json.Marshal(req)
+}
