@@ -34,6 +34,7 @@ var allowed = map[string][]string{
 	"/sim":             {"/ocpp", "/ocpp/v16"},
 	"/guard":           {""},
 	"/credential":      {""},
+	"/remotestart":     {""},
 }
 
 func TestDependencyRules(t *testing.T) {

@@ -75,6 +75,8 @@ type Config struct {
 	// by change-configuration of AuthorizationKey). Nil: 501.
 	Credentials volt.ChargerCredentialService
 	Rotator     volt.ChargerPasswordRotator
+	// RemoteStarter serves remote-start?wait=session (nil: 501).
+	RemoteStarter volt.RemoteStarter
 
 	// Money, support and audit. Each may be nil: its routes then answer 501
 	// not_implemented. Tariffs, Tickets and Helpline should come wrapped by

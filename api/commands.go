@@ -19,6 +19,7 @@ type commandInput struct {
 	CPIDInput
 	Command string           `path:"command" maxLength:"64" doc:"Kebab-case OCPP action: remote-start, remote-stop, reset, unlock-connector, change-availability, get-configuration, change-configuration, trigger-message, clear-cache, ..."`
 	Timeout int              `query:"timeout" minimum:"0" maximum:"120" doc:"Seconds to wait for the charger's answer (default 30, at most 120)."`
+	Wait    string           `query:"wait" maxLength:"16" doc:"remote-start only: session waits for the outcome, {status, outcome: started|refused|rejected|not_plugged|no_session, reason, authStatus, session}."`
 	Body    *json.RawMessage `doc:"The OCPP request fields as the spec names them, e.g. {\"connectorId\":1,\"idTag\":\"04A2B3C4\"}."`
 }
 
@@ -72,8 +73,13 @@ func (s *server) sendCommand(ctx context.Context, in *commandInput) (*CommandOut
 	}
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	if in.Wait != "" && (in.Wait != "session" || action != "RemoteStartTransaction") {
+		return nil, newError(volt.EINVALID, "wait=session is the only wait, and only for remote-start.", "wait")
+	}
 	var res json.RawMessage
-	if pw, ok := secretChange(action, body); ok && s.Rotator != nil {
+	if in.Wait == "session" {
+		res, err = s.remoteStartAndWait(ctx, c.CPID, body)
+	} else if pw, ok := secretChange(action, body); ok && s.Rotator != nil {
 		// A new password counts only once the charger accepts it; the
 		// request is never echoed or logged with it.
 		_, res, err = s.Rotator.ChangeChargerPassword(cctx, c.CPID, pw)

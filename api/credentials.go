@@ -149,3 +149,23 @@ func (s *server) withCardGroups(ctx context.Context, cpid string, body json.RawM
 	}
 	return json.Marshal(req)
 }
+
+// remoteStartAndWait sends a remote start and waits for its outcome: the
+// session that started, or why none did.
+func (s *server) remoteStartAndWait(ctx context.Context, cpid string, body json.RawMessage) (json.RawMessage, error) {
+	if s.RemoteStarter == nil {
+		return nil, newError(volt.ENOTIMPLEMENTED, "Waiting for the session is not available on this node.", "wait")
+	}
+	var req struct {
+		ConnectorID int    `json:"connectorId"`
+		IDTag       string `json:"idTag"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil || req.IDTag == "" {
+		return nil, newError(volt.EINVALID, "remote-start needs an idTag.", "idTag")
+	}
+	out, err := s.RemoteStarter.RemoteStartAndWait(ctx, cpid, volt.RemoteStartRequest{ConnectorID: req.ConnectorID, IDTag: req.IDTag})
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(out)
+}

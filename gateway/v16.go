@@ -127,7 +127,16 @@ func authorize16(ctx context.Context, c *conn, req *v16.AuthorizeRequest) (*v16.
 	if err != nil {
 		return nil, internal(c, "authorize", err)
 	}
+	publishDecision(c, 0, req.IdTag, "Authorize", res)
 	return &v16.AuthorizeResponse{IdTagInfo: idTagInfo(res)}, nil
+}
+
+// publishDecision announces Volt's answer to an idTag (a remote start waits
+// for it to learn why no session started).
+func publishDecision(c *conn, connectorID int, idTag, action string, a volt.AuthResult) {
+	c.g.publish(volt.Event{Type: volt.EventAuthorization, CPID: c.cpid, CPOID: c.cpoID, At: c.g.cfg.Now(),
+		Data: volt.AuthorizationDecision{CPID: c.cpid, ConnectorID: connectorID, IDTag: idTag, Action: action,
+			Status: a.Status, Reason: a.Reason}})
 }
 
 func idTagInfo(a volt.AuthResult) v16.IdTagInfo {

@@ -29,6 +29,9 @@ func startTransaction16(ctx context.Context, c *conn, req *v16.StartTransactionR
 	}
 	if !res.Replayed {
 		publishClosed(ctx, c, res.Superseded, r.ReceivedAt) // before the new one: they ended first
+		if res.Auth.Status != volt.AuthAccepted {
+			publishDecision(c, r.ConnectorID, r.IDTag, "StartTransaction", res.Auth)
+		}
 	}
 	if res.Session != nil && !res.Replayed {
 		c.g.publish(volt.Event{Type: volt.EventSessionStarted, CPID: c.cpid, CPOID: res.Session.CPOID, At: r.ReceivedAt, Data: res.Session})

@@ -16,6 +16,7 @@ import (
 	"github.com/volt-ev/volt/mail"
 	"github.com/volt-ev/volt/payment/sandbox"
 	"github.com/volt-ev/volt/payment/stripe"
+	"github.com/volt-ev/volt/remotestart"
 	"github.com/volt-ev/volt/store"
 	"github.com/volt-ev/volt/web"
 	"github.com/volt-ev/volt/web/app"
@@ -73,6 +74,9 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	// Password rotation: switch to a new charger password only once the
 	// charger accepts it (issue #10 item 9).
 	rotator := &credential.Rotator{Chargers: chargers, Credentials: credentials, Commander: s.Commander, Timeout: m.Config.CallTimeout}
+	// A remote start that waits for its session (or why none started),
+	// from the bus's events.
+	starter := &remotestart.Starter{Commander: s.Commander, Bus: m.Bus, Configuration: charging.FindConfiguration, CallTimeout: m.Config.CallTimeout}
 	guarded = guard.New(guard.Config{Wallets: money, Limits: charging, Commander: s.Commander,
 		Logger: m.Logger.With("component", "guard"), CallTimeout: m.Config.CallTimeout})
 	m.onClose(func(context.Context) error { return guarded.Close() })
@@ -96,8 +100,9 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Helpline:  s.Helpline,
 		Audit:     store.NewAuditService(m.DB),
 		// Chosen passwords, imports and rotation through the charger.
-		Credentials: credentials,
-		Rotator:     rotator,
+		Credentials:   credentials,
+		Rotator:       rotator,
+		RemoteStarter: starter,
 		// Contactless terminals authenticate with their own API keys.
 		Terminals:      terminals,
 		Reimbursements: reimbursements,
