@@ -71,6 +71,9 @@ type AdminConfig struct {
 	// the actions answer "not available".
 	Credentials volt.ChargerCredentialService
 	Rotator     volt.ChargerPasswordRotator
+	// RemoteStarter makes "Start charging" wait for the session or the
+	// reason none started; nil: the charger's answer only.
+	RemoteStarter volt.RemoteStarter
 
 	// Bus feeds the live charger views (server-sent events).
 	Bus volt.EventBus

@@ -82,6 +82,10 @@ type commandResult struct {
 	Error   string
 	Keys    []volt.ConfigKey // a GetConfiguration answer
 	Unknown []string
+	// Outcome says what came of a remote start that waited (the session,
+	// or why none started); Failed marks one that started nothing.
+	Outcome string
+	Failed  bool
 }
 
 // chargerCommand sends a remote command and shows the charger's answer: as
@@ -126,6 +130,10 @@ func (a *Admin) runCommand(r *http.Request, s *sess, cpid, name string) *command
 	req, err := commandRequest(spec, r)
 	if err != nil {
 		res.Error = errText(err)
+		return res
+	}
+	if action == "RemoteStartTransaction" && a.cfg.RemoteStarter != nil {
+		a.remoteStart(s, cpid, req, res)
 		return res
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, 60*time.Second)

@@ -2,6 +2,9 @@ package web
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"time"
@@ -101,4 +104,31 @@ func (a *Admin) importSubmit(w http.ResponseWriter, r *http.Request, s *sess) {
 	}
 	w.Header().Set("Cache-Control", "no-store") // the passwords exist only here
 	a.renderStatus(w, r, s, http.StatusCreated, "charger_import", "Import chargers", v)
+}
+
+// remoteStart starts charging and waits for what came of it: the portal
+// never reports "Accepted" for a start whose card the charger then had
+// refused.
+func (a *Admin) remoteStart(s *sess, cpid string, req map[string]any, res *commandResult) {
+	ctx, cancel := context.WithTimeout(s.ctx, 5*time.Minute)
+	defer cancel()
+	n, _ := req["connectorId"].(int64)
+	tag, _ := req["idTag"].(string)
+	out, err := a.cfg.RemoteStarter.RemoteStartAndWait(ctx, cpid, volt.RemoteStartRequest{ConnectorID: int(n), IDTag: tag})
+	if err != nil {
+		res.Error = errText(err)
+		return
+	}
+	res.OK, res.Status = true, out.Status
+	if b, err := json.MarshalIndent(out, "", "  "); err == nil {
+		res.Answer = string(b)
+	}
+	switch out.Outcome {
+	case volt.RemoteStartStarted:
+		res.Outcome = fmt.Sprintf("Charging started on connector %d (transaction %d).", out.Session.ConnectorID, out.Session.TransactionID)
+	case volt.RemoteStartRefused:
+		res.Outcome, res.Failed = "No session: the card was refused ("+string(out.AuthStatus)+"): "+out.Reason+".", true
+	default:
+		res.Outcome, res.Failed = "No session: "+out.Reason+".", true
+	}
 }

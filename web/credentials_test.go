@@ -2,12 +2,14 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
+	volt "github.com/volt-ev/volt"
 	"github.com/volt-ev/volt/credential"
 	"github.com/volt-ev/volt/store"
 	"github.com/volt-ev/volt/store/storetest"
@@ -91,4 +93,30 @@ func TestChargerImportPage(t *testing.T) {
 		}
 		wantContains(t, "imported", res.body, "FLEET-7", "Fleet-password-000007")
 	})
+}
+
+// refusingStarter is a RemoteStarter whose charger refused the card.
+type refusingStarter struct{ got volt.RemoteStartRequest }
+
+func (f *refusingStarter) RemoteStartAndWait(_ context.Context, _ string, r volt.RemoteStartRequest) (*volt.RemoteStartOutcome, error) {
+	f.got = r
+	return &volt.RemoteStartOutcome{Status: "Accepted", Outcome: volt.RemoteStartRefused, AuthStatus: volt.AuthBlocked, Reason: "card blocked"}, nil
+}
+
+// TestPortalRemoteStartShowsOutcome: "Start charging" does not report the
+// charger's Accepted as success when the card was then refused (issue #10
+// item 14).
+func TestPortalRemoteStartShowsOutcome(t *testing.T) {
+	starter := &refusingStarter{}
+	f := newFixture(t, storetest.SQLite(t), func(c *AdminConfig) { c.RemoteStarter = starter })
+	creds := f.onboard(2)
+	c := f.client()
+	c.login("admin@spark.test")
+	c.get("/admin/chargers/" + creds.CPID)
+	res := c.do(http.MethodPost, "/admin/chargers/"+creds.CPID+"/commands/remote-start",
+		url.Values{"csrf": {c.csrf}, "connectorId": {"2"}, "idTag": {"04A2B3C4"}}, map[string]string{"HX-Request": "true"})
+	wantContains(t, "remote start result", res.body, "result-bad", "the card was refused (Blocked): card blocked")
+	if starter.got.ConnectorID != 2 || starter.got.IDTag != "04A2B3C4" {
+		t.Fatalf("starter asked %+v", starter.got)
+	}
 }

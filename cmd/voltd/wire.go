@@ -131,9 +131,11 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		BaseURL:   m.Config.PublicURL,
 		OCPPURL:   m.ocppURL(),
 		TileURL:   m.Config.TileURL,
-		// Password rotation and chosen passwords on the charger page, CSV import.
-		Credentials: credentials,
-		Rotator:     rotator,
+		// Password rotation and chosen passwords on the charger page, CSV import;
+		// "Start charging" waits for the session or the reason none started.
+		Credentials:   credentials,
+		Rotator:       rotator,
+		RemoteStarter: starter,
 		// Money pages: fees and settings, wallets, terminals, reimbursements.
 		MoneySettings:  money,
 		Wallets:        money,
