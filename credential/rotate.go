@@ -127,6 +127,12 @@ func (r *Rotator) ChangeChargerPassword(ctx context.Context, cpid, password stri
 	if grace <= 0 {
 		grace = volt.DefaultPasswordGrace
 	}
+	if volt.IsCode(callErr, volt.ETIMEOUT) {
+		// The answer may have been lost after the charger took the new
+		// password: the current one stays, and the pending one lets the
+		// charger in (and becomes current) until it lapses.
+		return nil, nil, callErr
+	}
 	// The outcome is recorded even when the caller has gone away.
 	until, err := r.Credentials.FinishPasswordRotation(context.WithoutCancel(ctx), cpid, rot.ID, callErr == nil && holds, grace)
 	if callErr != nil {

@@ -108,7 +108,8 @@ func lockCharger(ctx context.Context, tx *Tx, cpid string) (*chargerFacts, error
 
 // AuthenticateCharger checks an OCPP identity and its Basic-auth password
 // against the stored hashes: the current password, a rotation's pending one
-// (while Volt waits for the charger's answer) and, within its grace, the
+// (until it lapses: the charger holds it, so it becomes current at once,
+// even when its answer to the rotation was lost) and, within its grace, the
 // previous one. The first connection with the current password revokes the
 // previous one. Unknown identity and wrong password are the same
 // EUNAUTHORIZED, and both cost a hash verification.
@@ -125,8 +126,13 @@ func (s *ChargingService) AuthenticateCharger(ctx context.Context, identity, pas
 	if which == "" {
 		return nil, volt.Errorf(volt.EUNAUTHORIZED, "Unknown charger identity or wrong password.")
 	}
-	if which == "current" && sec.prev != "" {
+	switch {
+	case which == "current" && sec.prev != "":
 		if err := s.revokePrevious(ctx, sec.cpid); err != nil {
+			return nil, err
+		}
+	case which == "pending":
+		if err := s.promotePending(ctx, sec.cpid, sec.pending); err != nil {
 			return nil, err
 		}
 	}

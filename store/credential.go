@@ -72,10 +72,10 @@ func (s *ChargerService) SetChargerPassword(ctx context.Context, cpid, password 
 }
 
 // BeginPasswordRotation stores the hash of password (a generated one when
-// "") as pending
-// (accepted for pendingRotationTTL, so a charger that switches and reconnects
-// before its answer reaches Volt is let in). A second rotation replaces the
-// first one's pending password.
+// "") as pending, accepted for pendingRotationTTL: a charger that switches
+// and reconnects before its answer reaches Volt, or whose answer is lost, is
+// let in, and the pending password becomes current. A second rotation
+// replaces the first one's pending password.
 func (s *ChargerService) BeginPasswordRotation(ctx context.Context, cpid, password string) (*volt.PasswordRotation, error) {
 	a, err := actorOf(ctx)
 	if err != nil {
@@ -127,6 +127,13 @@ func (s *ChargerService) FinishPasswordRotation(ctx context.Context, cpid, id st
 			return fmt.Errorf("pending password of %s: %w", cpid, err)
 		}
 		if pending != id || id == "" {
+			var current string
+			if err := tx.QueryRow(ctx, `SELECT password_hash FROM chargers WHERE cpid = ?`, cpid).Scan(&current); err != nil {
+				return fmt.Errorf("password of %s: %w", cpid, err)
+			}
+			if current == id && id != "" {
+				return nil // the charger connected with it before its answer came: current already
+			}
 			return volt.Errorf(volt.ECONFLICT, "Another password change of charger %s replaced this one.", cpid)
 		}
 		q := `UPDATE chargers SET password_pending_hash = '', password_pending_until = NULL, updated_at = ? WHERE cpid = ?`
@@ -187,6 +194,18 @@ func (s *ChargingService) findChargerSecrets(ctx context.Context, identity strin
 		return nil, fmt.Errorf("authenticate charger %q: %w", identity, err)
 	}
 	return c, nil
+}
+
+// promotePending makes the pending password current: the charger connected
+// with it, so it holds it; the old one is not kept.
+func (s *ChargingService) promotePending(ctx context.Context, cpid, pending string) error {
+	_, err := s.db.Exec(ctx, `UPDATE chargers SET password_hash = password_pending_hash, password_pending_hash = '',
+		password_pending_until = NULL, password_prev_hash = '', password_prev_until = NULL
+		WHERE cpid = ? AND password_pending_hash = ?`, cpid, pending)
+	if err != nil {
+		return fmt.Errorf("promote pending password of %s: %w", cpid, err)
+	}
+	return nil
 }
 
 // revokePrevious ends the previous password's grace: the charger has shown
