@@ -1,6 +1,10 @@
 package volt
 
-import "time"
+import (
+	"fmt"
+	"strings"
+	"time"
+)
 
 // AuthFacts is everything the store knows about an idTag presented at a
 // charger. DecideAuthorization turns it into an answer; the store only
@@ -23,9 +27,16 @@ type AuthFacts struct {
 	// charger lets the user charge free for testing on any group.
 	Grants []Grant
 
-	// ActiveElsewhere is true when the idTag already has an active session
-	// on another connector (OCPP 1.6 ConcurrentTx).
-	ActiveElsewhere bool
+	// OpenSessions is how many accepted sessions the idTag has open on
+	// other connectors, and MaxSessionsPerCard the limit of the charger's
+	// CPO (maxConcurrentSessionsPerCard; 0: none). Only StartTransaction
+	// fills them: OCPP 1.6 §7.2 gives ConcurrentTx to StartTransaction, and
+	// Authorize answers the card's own status.
+	OpenSessions, MaxSessionsPerCard int
+
+	// CardGroupID is the card's explicit group (OCPP parentIdTag), "" when
+	// it has none (the user's id is used).
+	CardGroupID string
 
 	// Now is the time the decision is made at (for card expiry).
 	Now time.Time
@@ -49,7 +60,8 @@ type AuthFacts struct {
 //  1. unknown card: Invalid;
 //  2. card blocked or its user disabled: Blocked;
 //  3. card expired: Expired;
-//  4. an active session elsewhere with the same idTag: ConcurrentTx;
+//  4. (StartTransaction) the card's open sessions on other connectors
+//     reach its CPO's maxConcurrentSessionsPerCard: ConcurrentTx;
 //  5. an engineer whose grant covers the charger: Accepted, free vend;
 //  6. a private charger group the user has no usergroup access to: Blocked
 //     (the card is known, so not Invalid);
@@ -62,8 +74,9 @@ type AuthFacts struct {
 //     charging", which is what a known card without credit is;
 //  9. otherwise Accepted.
 //
-// ParentIDTag is the user id when it fits OCPP's CiString20, so a charger's
-// local cache lets two cards of one user stop each other's sessions.
+// ParentIDTag is the card's group (CardGroupTag): the explicit group id, or
+// the user id when it fits OCPP's CiString20, so a charger's local cache
+// lets two cards of one group stop each other's sessions.
 func DecideAuthorization(f AuthFacts) AuthResult {
 	switch {
 	case !f.CardFound:
@@ -74,13 +87,12 @@ func DecideAuthorization(f AuthFacts) AuthResult {
 		return AuthResult{Status: AuthBlocked, UserID: f.UserID, Reason: "user disabled"}
 	case f.CardExpires != nil && !f.Now.Before(*f.CardExpires):
 		return AuthResult{Status: AuthExpired, UserID: f.UserID, ExpiresAt: f.CardExpires, Reason: "card expired"}
-	case f.ActiveElsewhere:
-		return AuthResult{Status: AuthConcurrentTx, UserID: f.UserID, Reason: "idTag has an active session elsewhere"}
+	case f.MaxSessionsPerCard > 0 && f.OpenSessions >= f.MaxSessionsPerCard:
+		return AuthResult{Status: AuthConcurrentTx, UserID: f.UserID,
+			Reason: fmt.Sprintf("idTag has %d open session(s) elsewhere, the CPO allows %d", f.OpenSessions, f.MaxSessionsPerCard)}
 	}
-	res := AuthResult{Status: AuthAccepted, UserID: f.UserID, ExpiresAt: f.CardExpires}
-	if len(f.UserID) <= 20 {
-		res.ParentIDTag = f.UserID
-	}
+	res := AuthResult{Status: AuthAccepted, UserID: f.UserID, ExpiresAt: f.CardExpires,
+		ParentIDTag: CardGroupTag(f.CardGroupID, f.UserID)}
 	if engineerCovers(f.Grants, f.Charger) {
 		res.FreeVend = true
 		res.Reason = "engineer: free vend"
@@ -108,4 +120,33 @@ func engineerCovers(grants []Grant, ref Ref) bool {
 		}
 	}
 	return false
+}
+
+// CardGroupTag is the OCPP parentIdTag of a card: its explicit group id, else
+// its user's id when that fits CiString20, else none.
+func CardGroupTag(groupID, userID string) string {
+	if groupID != "" {
+		return groupID
+	}
+	if len(userID) <= 20 {
+		return userID
+	}
+	return ""
+}
+
+// DecideStopAuthorization answers the idTag of a StopTransaction (OCPP 1.6
+// §4.10, §3.5.3): own is the stop card's own answer. The card that started
+// the session gets its own answer; another card is authorised when it is
+// of the session's card group (the same parentIdTag), and otherwise answered
+// Invalid for this transaction. A refusal of the card itself stands either
+// way. The session is stopped whatever the answer: the charger decided.
+func DecideStopAuthorization(own AuthResult, sameCard bool, sessionGroup string) AuthResult {
+	if sameCard || own.Status != AuthAccepted {
+		return own
+	}
+	if sessionGroup != "" && strings.EqualFold(own.ParentIDTag, sessionGroup) {
+		own.Reason = "card of the session's group"
+		return own
+	}
+	return AuthResult{Status: AuthInvalid, UserID: own.UserID, Reason: "not the session's card nor of its card group"}
 }

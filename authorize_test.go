@@ -25,7 +25,9 @@ func TestDecideAuthorization(t *testing.T) {
 		{"expired card", with(func(f *AuthFacts) { f.CardExpires = &past }), AuthExpired, false},
 		{"expires exactly now", with(func(f *AuthFacts) { f.CardExpires = &now }), AuthExpired, false},
 		{"not yet expired", with(func(f *AuthFacts) { f.CardExpires = &future }), AuthAccepted, false},
-		{"concurrent tx", with(func(f *AuthFacts) { f.ActiveElsewhere = true }), AuthConcurrentTx, false},
+		{"concurrent tx", with(func(f *AuthFacts) { f.OpenSessions, f.MaxSessionsPerCard = 1, 1 }), AuthConcurrentTx, false},
+		{"below the CPO's limit", with(func(f *AuthFacts) { f.OpenSessions, f.MaxSessionsPerCard = 1, 2 }), AuthAccepted, false},
+		{"no limit", with(func(f *AuthFacts) { f.OpenSessions = 5 }), AuthAccepted, false},
 		{"private group without access", with(func(f *AuthFacts) { f.GroupPrivate = true }), AuthBlocked, false},
 		{"private group with access", with(func(f *AuthFacts) { f.GroupPrivate = true; f.GroupAccess = true }), AuthAccepted, false},
 		{"engineer of the CPO on private group", with(func(f *AuthFacts) {

@@ -44,6 +44,10 @@ type StartResult struct {
 	Auth          AuthResult
 	Session       *Session
 	Replayed      bool // the same start was recorded before; same answer
+	// Superseded are the CDRs of sessions this start closed: a connector's
+	// new transaction ends the one still open there (the charger has moved
+	// on). Empty on a replay: they were closed by the first one.
+	Superseded []*CDR
 }
 
 // StopRequest is a charger's StopTransaction.

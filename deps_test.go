@@ -34,6 +34,8 @@ var allowed = map[string][]string{
 	"/sim":             {"/ocpp", "/ocpp/v16"},
 	"/guard":           {""},
 	"/realip":          {},
+	"/credential":      {""},
+	"/remotestart":     {""},
 }
 
 func TestDependencyRules(t *testing.T) {

@@ -49,6 +49,11 @@ type CPO struct {
 	Currency   string    `json:"currency"` // ISO 4217, the currency of all its tariffs
 	CreatedAt  time.Time `json:"createdAt"`
 	UpdatedAt  time.Time `json:"updatedAt"`
+
+	// MaxConcurrentSessionsPerCard is how many sessions one card may have
+	// open at once on the CPO's chargers (StartTransaction answers
+	// ConcurrentTx beyond it); default 1, more for fleets.
+	MaxConcurrentSessionsPerCard int `json:"maxConcurrentSessionsPerCard"`
 }
 
 // Validate checks the CPO's own fields.
@@ -61,6 +66,12 @@ func (c *CPO) Validate() error {
 	}
 	if !ValidCurrency(c.Currency) {
 		return FieldError("currency", "Unknown currency %q.", c.Currency)
+	}
+	if c.MaxConcurrentSessionsPerCard == 0 {
+		c.MaxConcurrentSessionsPerCard = 1
+	}
+	if c.MaxConcurrentSessionsPerCard < 1 || c.MaxConcurrentSessionsPerCard > 100 {
+		return FieldError("maxConcurrentSessionsPerCard", "Sessions per card must be 1 to 100.")
 	}
 	for _, col := range []string{c.Theme.PrimaryColor, c.Theme.AccentColor} {
 		if col != "" && !validColor(col) {

@@ -116,6 +116,11 @@ type RFIDCard struct {
 	ExpiresAt *time.Time `json:"expiresAt"`
 	CreatedAt time.Time  `json:"createdAt"`
 	UpdatedAt time.Time  `json:"updatedAt"`
+
+	// GroupID is the card's group, sent to chargers as the OCPP parentIdTag:
+	// cards of one group may stop each other's sessions. "" means the
+	// card's user (CardGroupTag).
+	GroupID string `json:"groupId"`
 }
 
 // Validate checks the card's own fields.
@@ -126,6 +131,15 @@ func (c *RFIDCard) Validate() error {
 	}
 	if c.UserID == "" {
 		return FieldError("userId", "Card requires a user.")
+	}
+	c.GroupID = strings.TrimSpace(c.GroupID)
+	if len(c.GroupID) > 20 {
+		return FieldError("groupId", "A card group id is at most 20 characters (OCPP parentIdTag, CiString20).")
+	}
+	for _, r := range c.GroupID {
+		if r < 0x21 || r > 0x7e {
+			return FieldError("groupId", "A card group id holds printable ASCII characters without spaces.")
+		}
 	}
 	return nil
 }

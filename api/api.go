@@ -70,6 +70,13 @@ type Config struct {
 	// invalid one is a *volt.Error with code EINVALID and Field set.
 	ValidateCommand func(action string, body json.RawMessage) error
 	Auditor         Auditor
+	// Credentials sets chosen charger passwords and imports chargers;
+	// Rotator rotates a charger's password through the charger (also used
+	// by change-configuration of AuthorizationKey). Nil: 501.
+	Credentials volt.ChargerCredentialService
+	Rotator     volt.ChargerPasswordRotator
+	// RemoteStarter serves remote-start?wait=session (nil: 501).
+	RemoteStarter volt.RemoteStarter
 
 	// Money, support and audit. Each may be nil: its routes then answer 501
 	// not_implemented. Tariffs, Tickets and Helpline should come wrapped by

@@ -19,6 +19,7 @@ type commandInput struct {
 	CPIDInput
 	Command string           `path:"command" maxLength:"64" doc:"Kebab-case OCPP action: remote-start, remote-stop, reset, unlock-connector, change-availability, get-configuration, change-configuration, trigger-message, clear-cache, ..."`
 	Timeout int              `query:"timeout" minimum:"0" maximum:"120" doc:"Seconds to wait for the charger's answer (default 30, at most 120)."`
+	Wait    string           `query:"wait" maxLength:"16" doc:"remote-start only: session waits for the outcome, {status, outcome: started|refused|rejected|not_plugged|no_session, reason, authStatus, session}."`
 	Body    *json.RawMessage `doc:"The OCPP request fields as the spec names them, e.g. {\"connectorId\":1,\"idTag\":\"04A2B3C4\"}."`
 }
 
@@ -53,6 +54,11 @@ func (s *server) sendCommand(ctx context.Context, in *commandInput) (*CommandOut
 	if aerr != nil {
 		return nil, aerr
 	}
+	if action == "SendLocalList" {
+		if body, err = s.withCardGroups(ctx, c.CPID, body); err != nil {
+			return nil, s.err(ctx, err)
+		}
+	}
 	if s.ValidateCommand != nil {
 		if err := s.ValidateCommand(action, body); err != nil {
 			return nil, s.err(ctx, err)
@@ -67,7 +73,23 @@ func (s *server) sendCommand(ctx context.Context, in *commandInput) (*CommandOut
 	}
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	res, err := s.Commander.Call(cctx, c.CPID, action, body)
+	if in.Wait != "" && (in.Wait != "session" || action != "RemoteStartTransaction") {
+		return nil, newError(volt.EINVALID, "wait=session is the only wait, and only for remote-start.", "wait")
+	}
+	var res json.RawMessage
+	if in.Wait == "session" {
+		res, err = s.remoteStartAndWait(ctx, c.CPID, body)
+	} else if pw, ok := secretChange(action, body); ok && s.Rotator != nil {
+		// A new password counts only once the charger accepts it; the
+		// request is never echoed or logged with it.
+		_, res, err = s.Rotator.ChangeChargerPassword(cctx, c.CPID, pw)
+		if ve := (*volt.Error)(nil); errors.As(err, &ve) && ve.Field == "password" {
+			ve.Field = "value"
+		}
+		body = volt.RedactJSON(body)
+	} else {
+		res, err = s.Commander.Call(cctx, c.CPID, action, body)
+	}
 	if err == nil && !json.Valid(res) {
 		err = volt.Errorf(volt.EINTERNAL, "charger %s answered %s with invalid JSON", c.CPID, action)
 	}
@@ -78,7 +100,7 @@ func (s *server) sendCommand(ctx context.Context, in *commandInput) (*CommandOut
 	if err != nil {
 		return nil, s.err(ctx, err)
 	}
-	return &CommandOutput{Body: res}, nil
+	return &CommandOutput{Body: volt.RedactJSON(res)}, nil
 }
 
 // commandBody checks the raw body is one JSON object; empty means {}.

@@ -85,7 +85,8 @@ func (r *recAuditor) RecordCommand(_ context.Context, e CommandAudit) {
 	r.mu.Unlock()
 }
 
-var testCommands = map[string]string{"reset": "Reset", "remote-start": "RemoteStartTransaction", "get-configuration": "GetConfiguration"}
+var testCommands = map[string]string{"reset": "Reset", "remote-start": "RemoteStartTransaction", "get-configuration": "GetConfiguration",
+	"change-configuration": "ChangeConfiguration", "send-local-list": "SendLocalList"}
 
 // TestCommands drives POST /api/v1/chargers/{cpid}/commands/{command}
 // through its outcomes with a fake charger connection.

@@ -20,6 +20,8 @@ type CPOPatch struct {
 	Whitelabel *bool       `json:"whitelabel,omitempty"`
 	Theme      *ThemeInput `json:"theme,omitempty"`
 	Currency   *string     `json:"currency,omitempty"`
+	// MaxConcurrentSessionsPerCard: open sessions one card may have at once.
+	MaxConcurrentSessionsPerCard *int `json:"maxConcurrentSessionsPerCard,omitempty" minimum:"1" maximum:"100" doc:"How many sessions one card may have open at once on the CPO's chargers (default 1)."`
 }
 
 // HierarchyListParams filter lists of the estate.
@@ -83,6 +85,7 @@ func (s *server) patchCPO(ctx context.Context, in *cpoPatchInput) (*Out[*volt.CP
 	set(&c.Whitelabel, b.Whitelabel)
 	set(&c.Theme, b.Theme.theme())
 	set(&c.Currency, b.Currency)
+	set(&c.MaxConcurrentSessionsPerCard, b.MaxConcurrentSessionsPerCard)
 	if err := s.Hierarchy.UpdateCPO(ctx, c); err != nil {
 		return nil, s.err(ctx, err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/volt-ev/volt"
 	"github.com/volt-ev/volt/audit"
+	"github.com/volt-ev/volt/credential"
 	"github.com/volt-ev/volt/payment/sandbox"
 	"github.com/volt-ev/volt/store"
 	"github.com/volt-ev/volt/store/storetest"
@@ -55,6 +56,8 @@ func newEnv(t *testing.T, db *store.DB) *env {
 		Logger:          quietLogger(),
 	}
 	cfg.Auth = store.NewAuthService(db)
+	cfg.Credentials = store.NewChargerService(db)
+	cfg.Rotator = &credential.Rotator{Chargers: cfg.Chargers, Credentials: cfg.Credentials, Commander: cmd}
 	e := &env{db: db, cfg: cfg, cmd: cmd, provider: provider, tokens: map[string]string{}}
 	e.A = buildTenant(t, cfg, "A")
 	e.B = buildTenant(t, cfg, "B")

@@ -13,6 +13,7 @@ type RFIDCardCreate struct {
 	UserID    string     `json:"userId" minLength:"1"`
 	Label     string     `json:"label,omitempty" maxLength:"200"`
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	GroupID   string     `json:"groupId,omitempty" maxLength:"20" doc:"The card's group (OCPP parentIdTag); default the card's user."`
 }
 
 // RFIDCardPatch is the body of PATCH /api/v1/rfid-cards/{id}.
@@ -20,6 +21,7 @@ type RFIDCardPatch struct {
 	Label     *string    `json:"label,omitempty" maxLength:"200"`
 	Blocked   *bool      `json:"blocked,omitempty"`
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	GroupID   *string    `json:"groupId,omitempty" maxLength:"20" doc:"The card's group, sent to chargers as the OCPP parentIdTag: cards of one group may stop each other's sessions. Empty: the card's user."`
 }
 
 type rfidListInput struct {
@@ -54,7 +56,7 @@ func (s *server) getRFIDCard(ctx context.Context, in *IDInput) (*Out[*volt.RFIDC
 
 func (s *server) createRFIDCard(ctx context.Context, in *rfidCreateInput) (*Out[*volt.RFIDCard], error) {
 	b := in.Body
-	c := &volt.RFIDCard{UID: b.UID, UserID: b.UserID, Label: b.Label, ExpiresAt: b.ExpiresAt}
+	c := &volt.RFIDCard{UID: b.UID, UserID: b.UserID, Label: b.Label, ExpiresAt: b.ExpiresAt, GroupID: b.GroupID}
 	if err := s.Users.CreateRFIDCard(ctx, c); err != nil {
 		return nil, s.err(ctx, err)
 	}
@@ -68,6 +70,7 @@ func (s *server) patchRFIDCard(ctx context.Context, in *rfidPatchInput) (*Out[*v
 	}
 	set(&c.Label, in.Body.Label)
 	set(&c.Blocked, in.Body.Blocked)
+	set(&c.GroupID, in.Body.GroupID)
 	if in.Body.ExpiresAt != nil {
 		c.ExpiresAt = in.Body.ExpiresAt
 	}

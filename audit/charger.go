@@ -126,9 +126,11 @@ func (c *commander) Call(ctx context.Context, cpid, action string, request any) 
 	d := commandDetails{OCPPAction: action, Request: request}
 	if raw, ok := request.(json.RawMessage); ok && !json.Valid(raw) {
 		d.Request = string(raw)
+	} else if b, merr := json.Marshal(request); merr == nil {
+		d.Request = volt.RedactJSON(b) // a new AuthorizationKey is not for the log
 	}
 	if err == nil && json.Valid(res) {
-		d.Response = res
+		d.Response = volt.RedactJSON(res)
 	}
 	var ve *volt.Error
 	if err != nil && errors.As(err, &ve) {

@@ -128,6 +128,7 @@ func authorize16(ctx context.Context, c *conn, req *v16.AuthorizeRequest) (*v16.
 		return nil, internal(c, "authorize", err)
 	}
 	logRefusal(c, "Authorize", req.IdTag, res)
+	publishDecision(c, 0, req.IdTag, "Authorize", res)
 	return &v16.AuthorizeResponse{IdTagInfo: idTagInfo(res)}, nil
 }
 
@@ -139,6 +140,14 @@ func logRefusal(c *conn, action, idTag string, a volt.AuthResult) {
 		c.g.log.Info("gateway: idTag refused", "cpid", c.cpid, "action", action, "idTag", idTag,
 			"status", string(a.Status), "reason", a.Reason)
 	}
+}
+
+// publishDecision announces Volt's answer to an idTag (a remote start waits
+// for it to learn why no session started).
+func publishDecision(c *conn, connectorID int, idTag, action string, a volt.AuthResult) {
+	c.g.publish(volt.Event{Type: volt.EventAuthorization, CPID: c.cpid, CPOID: c.cpoID, At: c.g.cfg.Now(),
+		Data: volt.AuthorizationDecision{CPID: c.cpid, ConnectorID: connectorID, IDTag: idTag, Action: action,
+			Status: a.Status, Reason: a.Reason}})
 }
 
 func idTagInfo(a volt.AuthResult) v16.IdTagInfo {

@@ -92,7 +92,7 @@ func TestHappyPath16(t *testing.T) {
 	f.mu.Unlock()
 
 	want := []string{volt.EventChargerConnected, volt.EventChargerBooted, volt.EventConnectorStatus,
-		volt.EventSessionStarted, volt.EventSessionUpdated, volt.EventSessionStopped, volt.EventCDRCreated}
+		volt.EventAuthorization, volt.EventSessionStarted, volt.EventSessionUpdated, volt.EventSessionStopped, volt.EventCDRCreated}
 	var got []string
 	for len(got) < len(want) {
 		select {

@@ -29,6 +29,10 @@ func startTransaction16(ctx context.Context, c *conn, req *v16.StartTransactionR
 	}
 	if !res.Replayed {
 		logRefusal(c, "StartTransaction", r.IDTag, res.Auth)
+		publishClosed(ctx, c, res.Superseded, r.ReceivedAt) // before the new one: they ended first
+		if res.Auth.Status != volt.AuthAccepted {
+			publishDecision(c, r.ConnectorID, r.IDTag, "StartTransaction", res.Auth)
+		}
 	}
 	if res.Session != nil && !res.Replayed {
 		c.g.publish(volt.Event{Type: volt.EventSessionStarted, CPID: c.cpid, CPOID: res.Session.CPOID, At: r.ReceivedAt, Data: res.Session})
@@ -119,6 +123,14 @@ func closeZombies(ctx context.Context, c *conn, connectorID int, reason string, 
 	}
 	for _, cdr := range cdrs {
 		c.g.log.Info("gateway: zombie session closed", "cpid", c.cpid, "connectorId", cdr.ConnectorID, "transactionId", cdr.TransactionID, "reason", reason)
+	}
+	publishClosed(ctx, c, cdrs, at)
+}
+
+// publishClosed announces sessions closed without a StopTransaction: the
+// session's stop, then its CDR (settlement starts from cdr.created).
+func publishClosed(ctx context.Context, c *conn, cdrs []*volt.CDR, at time.Time) {
+	for _, cdr := range cdrs {
 		if s, err := c.g.cfg.Charging.FindSessionByID(ctx, cdr.SessionID); err == nil {
 			c.g.publish(volt.Event{Type: volt.EventSessionStopped, CPID: c.cpid, CPOID: s.CPOID, At: at, Data: s})
 		}

@@ -42,6 +42,7 @@ type Charger struct {
 	mu          sync.Mutex
 	conns       []*connector // index 0 is the charge point itself
 	keys        map[string]*confKey
+	password    string // Basic auth password of the next connection (AuthorizationKey)
 	queue       []*outItem
 	wake        chan struct{} // cap 1: the queue grew
 	link        *link
@@ -84,6 +85,7 @@ func New(cfg Config) *Charger {
 		localList:  map[string]v16.IdTagInfo{},
 		cache:      map[string]v16.IdTagInfo{},
 		firmware:   cfg.Firmware,
+		password:   cfg.Password,
 		hbOverride: cfg.Heartbeat,
 		mvOverride: cfg.MeterInterval,
 		fwStatus:   v16.FirmwareStatusIdle,
@@ -98,6 +100,14 @@ func New(cfg Config) *Charger {
 		cn.status = c.deriveStatus(cn)
 	}
 	return c
+}
+
+// Password returns the Basic auth password the charger connects with: the
+// configured one until the central system sets AuthorizationKey.
+func (c *Charger) Password() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.password
 }
 
 // Identity returns the charge point identity.
@@ -127,7 +137,7 @@ func (c *Charger) Run(ctx context.Context) error {
 
 	backoff := c.cfg.MinBackoff
 	for ctx.Err() == nil {
-		l, err := dial(ctx, dialURL(c.cfg.URL, c.cfg.Identity), c.cfg.Identity, c.cfg.Password, c.cfg.DialTimeout)
+		l, err := dial(ctx, dialURL(c.cfg.URL, c.cfg.Identity), c.cfg.Identity, c.Password(), c.cfg.DialTimeout)
 		if err != nil {
 			if ctx.Err() != nil {
 				break

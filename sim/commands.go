@@ -237,6 +237,11 @@ func (c *Charger) onChangeConfiguration(r any) (any, func(context.Context)) {
 	st := changeConfiguration(c.keys, req.Key, req.Value)
 	if st == v16.ConfigurationStatusAccepted {
 		switch req.Key {
+		case keyAuthorizationKey:
+			// Security whitepaper: the new key is used from the next
+			// connection, which the charger opens at once.
+			c.password = req.Value
+			return &v16.ChangeConfigurationResponse{Status: st}, func(context.Context) { c.Disconnect() }
 		case keyHeartbeatInterval:
 			c.hbOverride = 0
 		case keyMeterValueSampleInterval:

@@ -221,7 +221,7 @@ func TestConfigurationKeys(t *testing.T) {
 		{"NumberOfConnectors", "4", v16.ConfigurationStatusRejected},
 		{"HeartbeatInterval", "often", v16.ConfigurationStatusRejected},
 		{"AuthorizeRemoteTxRequests", "maybe", v16.ConfigurationStatusRejected},
-		{"AuthorizationKey", "0011", v16.ConfigurationStatusRebootRequired},
+		{"AuthorizationKey", "0011", v16.ConfigurationStatusRejected},
 		{"MeterValueSampleInterval", "7", v16.ConfigurationStatusAccepted},
 	} {
 		got := command[v16.ChangeConfigurationResponse](t, f, v16.ActionChangeConfiguration, map[string]string{"key": tc.key, "value": tc.value})

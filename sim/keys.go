@@ -22,6 +22,7 @@ const (
 	keyTransactionMessageRetryIntvl  = "TransactionMessageRetryInterval"
 	keyLocalAuthListMaxLength        = "LocalAuthListMaxLength"
 	keyReserveConnectorZeroSupported = "ReserveConnectorZeroSupported"
+	keyAuthorizationKey              = "AuthorizationKey"
 )
 
 type keyKind uint8
@@ -29,7 +30,8 @@ type keyKind uint8
 const (
 	kindInt keyKind = iota
 	kindBool
-	kindCSL // comma-separated list
+	kindCSL      // comma-separated list
+	kindPassword // AuthorizationKey: 16 to 40 passwordString characters
 )
 
 // confKey is one configuration key: its value, whether the central system
@@ -87,7 +89,7 @@ func defaultKeys(cfg *Config) map[string]*confKey {
 		"ChargingScheduleAllowedChargingRateUnit": ro("Current,Power", kindCSL),
 		"ChargingScheduleMaxPeriods":              ro("24", kindInt),
 		"MaxChargingProfilesInstalled":            ro("10", kindInt),
-		"AuthorizationKey":                        {value: "", kind: kindCSL, reboot: true},
+		"AuthorizationKey":                        {value: "", kind: kindPassword},
 		"SecurityProfile":                         rw("1", kindInt),
 	}
 }
@@ -142,6 +144,10 @@ func changeConfiguration(keys map[string]*confKey, name, value string) v16.Confi
 			return v16.ConfigurationStatusRejected
 		}
 		value = strconv.Itoa(n)
+	case kindPassword:
+		if !validAuthorizationKey(value) {
+			return v16.ConfigurationStatusRejected
+		}
 	case kindBool:
 		v := strings.ToLower(strings.TrimSpace(value))
 		if v != "true" && v != "false" {
@@ -167,4 +173,21 @@ func keyInt(keys map[string]*confKey, name string) int {
 		return n
 	}
 	return 0
+}
+
+// validAuthorizationKey checks a new AuthorizationKey the way a strict
+// charger does: 16 to 40 characters of a-z, A-Z, 0-9 and *-_=:+|@. (the
+// passwordString of OCPP 2.0.1, which holds the whitepaper's hexadecimal
+// form too).
+func validAuthorizationKey(v string) bool {
+	if len(v) < 16 || len(v) > 40 {
+		return false
+	}
+	for _, r := range v {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("*-_=:+|@.", r)
+		if !ok {
+			return false
+		}
+	}
+	return true
 }

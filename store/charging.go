@@ -112,23 +112,36 @@ func lockCharger(ctx context.Context, tx *Tx, cpid string) (*chargerFacts, error
 }
 
 // AuthenticateCharger checks an OCPP identity and its Basic-auth password
-// against the stored argon2id hash. Unknown identity and wrong password are
-// the same EUNAUTHORIZED, and both cost one hash verification.
+// against the stored hashes: the current password, a rotation's pending one
+// (until it lapses: the charger holds it, so it becomes current at once,
+// even when its answer to the rotation was lost) and, within its grace, the
+// previous one. The first connection with the current password revokes the
+// previous one. Unknown identity and wrong password are the same
+// EUNAUTHORIZED, and both cost a hash verification.
 func (s *ChargingService) AuthenticateCharger(ctx context.Context, identity, password string) (*volt.Charger, error) {
-	var cpid, hash string
-	err := s.db.QueryRow(ctx, `SELECT cpid, password_hash FROM chargers WHERE ocpp_identity = ? AND deleted_at IS NULL`, identity).Scan(&cpid, &hash)
-	unknown := errors.Is(err, sql.ErrNoRows)
-	if err != nil && !unknown {
-		return nil, fmt.Errorf("authenticate charger %q: %w", identity, err)
+	sec, err := s.findChargerSecrets(ctx, identity)
+	if err != nil {
+		return nil, err
 	}
-	if unknown || hash == "" {
-		hash = dummySecretHash()
-	}
-	ok, verr := VerifyPassword(hash, password)
-	if unknown || verr != nil || !ok {
+	if sec == nil || sec.current == "" {
+		_, _ = VerifyPassword(dummySecretHash(), password)
 		return nil, volt.Errorf(volt.EUNAUTHORIZED, "Unknown charger identity or wrong password.")
 	}
-	c, err := findCharger(ctx, s.db, volt.SystemActor, "cpid", cpid)
+	which := sec.match(password, toMS(s.db.Now()))
+	if which == "" {
+		return nil, volt.Errorf(volt.EUNAUTHORIZED, "Unknown charger identity or wrong password.")
+	}
+	switch {
+	case which == "current" && sec.prev != "":
+		if err := s.revokePrevious(ctx, sec.cpid); err != nil {
+			return nil, err
+		}
+	case which == "pending":
+		if err := s.promotePending(ctx, sec.cpid, sec.pending); err != nil {
+			return nil, err
+		}
+	}
+	c, err := findCharger(ctx, s.db, volt.SystemActor, "cpid", sec.cpid)
 	if err != nil {
 		return nil, fmt.Errorf("authenticate charger %q: %w", identity, err)
 	}
@@ -286,6 +299,7 @@ func (s *ChargingService) RecordConfiguration(ctx context.Context, cpid string, 
 		}
 		var changed []volt.ConfigKey
 		for i, k := range keys {
+			k.Value = redactedValue(k.Key, k.Value)
 			old, ok := stored[k.Key]
 			if last[k.Key] != i || ok && old.Readonly == k.Readonly && equalValue(old.Value, k.Value) {
 				continue
@@ -335,6 +349,16 @@ func storedConfiguration(ctx context.Context, tx *Tx, cpid string) (map[string]v
 	return out, mapError(rows.Err())
 }
 
+// redactedValue is v, or volt.Redacted for a secret key's value: a charger
+// that reports its AuthorizationKey does not get it stored or shown.
+func redactedValue(key string, v *string) *string {
+	if v == nil || !volt.IsSecretConfigKey(key) {
+		return v
+	}
+	r := volt.Redacted
+	return &r
+}
+
 func equalValue(a, b *string) bool {
 	return a == nil && b == nil || a != nil && b != nil && *a == *b
 }
@@ -358,7 +382,7 @@ func (s *ChargingService) FindConfiguration(ctx context.Context, cpid string) ([
 			return nil, fmt.Errorf("scan configuration of %s: %w", cpid, mapError(err))
 		}
 		if v.Valid {
-			k.Value = &v.String
+			k.Value = redactedValue(k.Key, &v.String)
 		}
 		keys = append(keys, k)
 	}

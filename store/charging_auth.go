@@ -25,7 +25,7 @@ func (s *ChargingService) AuthorizeIDTag(ctx context.Context, cpid, idTag string
 		if ch, err = chargerOf(ctx, tx, cpid); err != nil {
 			return err
 		}
-		res, err = s.authorize(ctx, tx, ch, tag, 0, "")
+		res, err = s.authorize(ctx, tx, ch, tag, -1, "") // Authorize answers the card, never ConcurrentTx
 		return err
 	})
 	if err != nil {
@@ -34,7 +34,7 @@ func (s *ChargingService) AuthorizeIDTag(ctx context.Context, cpid, idTag string
 	if refusal := s.admit(ctx, res, cpid, 0); refusal != "" {
 		err = s.db.WithTx(ctx, func(tx *Tx) error {
 			var err error
-			res, err = s.authorize(ctx, tx, ch, tag, 0, refusal)
+			res, err = s.authorize(ctx, tx, ch, tag, -1, refusal)
 			return err
 		})
 		if err != nil {
@@ -72,18 +72,19 @@ func chargerOf(ctx context.Context, tx *Tx, cpid string) (*chargerFacts, error) 
 }
 
 // authorize gathers the facts about idTag (normalised) at the charger and
-// decides. connectorID is the connector being started on: an active session
-// there is not "elsewhere" (it is about to be closed). -1 skips the
-// ConcurrentTx check (a stop). payRefusal is the Gate's answer, if asked.
-// Only accepted sessions count as concurrent: a
-// refused start is about to be stopped by its charger.
+// decides. connectorID is the connector being started on (a
+// StartTransaction): an active session there is not "elsewhere" (it is about
+// to be closed), and the card's open sessions elsewhere are held against the
+// CPO's maxConcurrentSessionsPerCard. -1 skips that check (Authorize, a
+// stop). payRefusal is the Gate's answer, if asked. Only accepted sessions
+// count as concurrent: a refused start is about to be stopped by its charger.
 func (s *ChargingService) authorize(ctx context.Context, tx *Tx, ch *chargerFacts, idTag string, connectorID int, payRefusal string) (volt.AuthResult, error) {
 	f := volt.AuthFacts{Charger: ch.ref(), Now: tx.Now(), PaymentRefusal: payRefusal}
 	var blocked, disabled bool
 	var expires sql.NullInt64
-	err := tx.QueryRow(ctx, `SELECT c.user_id, c.blocked, c.expires_at, u.disabled
+	err := tx.QueryRow(ctx, `SELECT c.user_id, c.blocked, c.expires_at, u.disabled, c.group_id
 		FROM rfid_cards c JOIN users u ON u.id = c.user_id WHERE c.uid_norm = ?`, idTag).
-		Scan(&f.UserID, &blocked, &expires, &disabled)
+		Scan(&f.UserID, &blocked, &expires, &disabled, &f.CardGroupID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return volt.DecideAuthorization(f), nil
 	} else if err != nil {
@@ -102,13 +103,14 @@ func (s *ChargingService) authorize(ctx context.Context, tx *Tx, ch *chargerFact
 		}
 	}
 	if connectorID >= 0 {
-		var n int
+		if err := tx.QueryRow(ctx, `SELECT max_concurrent_sessions_per_card FROM cpos WHERE id = ?`, ch.CPOID).Scan(&f.MaxSessionsPerCard); err != nil {
+			return volt.AuthResult{}, fmt.Errorf("sessions per card of %s: %w", ch.CPOID, err)
+		}
 		err := tx.QueryRow(ctx, `SELECT count(*) FROM sessions WHERE id_tag = ? AND status = 'active'
-			AND auth_status = ? AND NOT (cpid = ? AND connector_id = ?)`, idTag, string(volt.AuthAccepted), ch.CPID, connectorID).Scan(&n)
+			AND auth_status = ? AND NOT (cpid = ? AND connector_id = ?)`, idTag, string(volt.AuthAccepted), ch.CPID, connectorID).Scan(&f.OpenSessions)
 		if err != nil {
 			return volt.AuthResult{}, fmt.Errorf("active sessions of idTag: %w", err)
 		}
-		f.ActiveElsewhere = n > 0
 	}
 	return volt.DecideAuthorization(f), nil
 }

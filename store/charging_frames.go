@@ -75,7 +75,8 @@ func (s *ChargingService) LogFrames(ctx context.Context, frames []volt.FrameLog)
 		if frames[i].At.IsZero() {
 			frames[i].At = s.db.Now()
 		}
-		frames[i].ID = frameIDGen.next(time.Now()) // insertion order, whatever the clock of DB.Now
+		frames[i].ID = frameIDGen.next(time.Now())          // insertion order, whatever the clock of DB.Now
+		frames[i].Frame = volt.RedactFrame(frames[i].Frame) // secrets never reach the log
 	}
 	err := s.db.WithTx(ctx, func(tx *Tx) error {
 		if err := tx.Lazy(ctx); err != nil {
@@ -129,6 +130,7 @@ func (s *ChargingService) FindFrames(ctx context.Context, cpid string, before in
 			return nil, fmt.Errorf("find frames of %s: %w", cpid, mapError(err))
 		}
 		f.At = fromMS(at)
+		f.Frame = volt.RedactFrame(f.Frame) // rows logged before redaction existed
 		out = append(out, &f)
 	}
 	return out, mapError(rows.Err())

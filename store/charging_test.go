@@ -66,10 +66,12 @@ func TestChargingAuthorizeIDTag(t *testing.T) {
 				t.Errorf("%s at %s = %s freeVend=%v (%s), want %s freeVend=%v", tt.tag, tt.cpid, got.Status, got.FreeVend, got.Reason, tt.want, tt.freeVend)
 			}
 		}
-		// ConcurrentTx: the card charges on charger B already.
+		// ConcurrentTx: the card charges on charger B already. Authorize
+		// answers the card (OCPP 1.6 §7.2: ConcurrentTx is for
+		// StartTransaction only); the start is refused.
 		f.start(t, f.cpidB, 1, "CARD-A", 0, f.now)
-		if got, _ := f.svc.AuthorizeIDTag(sys(), f.cpidA, "CARD-A"); got.Status != volt.AuthConcurrentTx {
-			t.Errorf("card with an active session elsewhere = %s, want ConcurrentTx", got.Status)
+		if got, _ := f.svc.AuthorizeIDTag(sys(), f.cpidA, "CARD-A"); got.Status != volt.AuthAccepted {
+			t.Errorf("Authorize of a card with an active session elsewhere = %s, want Accepted", got.Status)
 		}
 		st := f.start(t, f.cpidA, 1, "CARD-A", 0, f.now)
 		if st.Auth.Status != volt.AuthConcurrentTx {

@@ -14,14 +14,14 @@ import (
 // user's own card). The UID is kept as sent and, upper-cased by
 // volt.NormalizeIDTag, in uid_norm, which is unique platform-wide.
 
-const cardCols = `c.id, c.uid, c.user_id, c.cpo_id, c.label, c.blocked, c.expires_at, c.created_at, c.updated_at`
+const cardCols = `c.id, c.uid, c.user_id, c.cpo_id, c.label, c.blocked, c.expires_at, c.created_at, c.updated_at, c.group_id`
 
 func scanCard(s rowScanner) (*volt.RFIDCard, error) {
 	c := &volt.RFIDCard{}
 	var cpo sql.NullString
 	var expires sql.NullInt64
 	var created, updated int64
-	if err := s.Scan(&c.ID, &c.UID, &c.UserID, &cpo, &c.Label, &c.Blocked, &expires, &created, &updated); err != nil {
+	if err := s.Scan(&c.ID, &c.UID, &c.UserID, &cpo, &c.Label, &c.Blocked, &expires, &created, &updated, &c.GroupID); err != nil {
 		return nil, err
 	}
 	c.CPOID, c.ExpiresAt = cpo.String, fromNullMS(expires)
@@ -116,9 +116,12 @@ func (s *UserService) CreateRFIDCard(ctx context.Context, c *volt.RFIDCard) erro
 		}
 		c.ID = volt.NewID(volt.PrefixRFIDCard)
 		c.CreatedAt, c.UpdatedAt = tx.Now(), tx.Now()
-		_, err = tx.Exec(ctx, `INSERT INTO rfid_cards (id, uid, uid_norm, user_id, cpo_id, label, blocked, expires_at, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.UID, volt.NormalizeIDTag(c.UID), c.UserID, nullString(c.CPOID),
-			c.Label, c.Blocked, toNullMS(c.ExpiresAt), tx.NowMS(), tx.NowMS())
+		if c.GroupID != "" && checkUserWrite(ctx, tx, a, u) != nil {
+			return volt.Errorf(volt.EFORBIDDEN, "Only an operator who manages the card's user may set its group.")
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO rfid_cards (id, uid, uid_norm, user_id, cpo_id, label, blocked, expires_at, created_at, updated_at, group_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.UID, volt.NormalizeIDTag(c.UID), c.UserID, nullString(c.CPOID),
+			c.Label, c.Blocked, toNullMS(c.ExpiresAt), tx.NowMS(), tx.NowMS(), c.GroupID)
 		if err != nil {
 			return fmt.Errorf("create rfid card: %w", err)
 		}
@@ -133,13 +136,26 @@ func (s *UserService) UpdateRFIDCard(ctx context.Context, c *volt.RFIDCard) erro
 	if err != nil {
 		return err
 	}
+	c.GroupID = strings.TrimSpace(c.GroupID)
+	if c.GroupID != "" {
+		probe := volt.RFIDCard{UID: "x", UserID: "x", GroupID: c.GroupID}
+		if err := probe.Validate(); err != nil {
+			return err
+		}
+	}
 	return s.db.WithTx(ctx, func(tx *Tx) error {
 		old, err := findCard(ctx, tx, a, c.ID)
 		if err != nil {
 			return err
 		}
-		if _, err := checkCardWrite(ctx, tx, a, old.UserID); err != nil {
+		u, err := checkCardWrite(ctx, tx, a, old.UserID)
+		if err != nil {
 			return err
+		}
+		// A driver choosing its card's group could stop other people's
+		// sessions: only the user's managers may change it.
+		if c.GroupID != old.GroupID && checkUserWrite(ctx, tx, a, u) != nil {
+			return volt.Errorf(volt.EFORBIDDEN, "Only an operator who manages the card's user may change its group.")
 		}
 		if old.Blocked && !c.Blocked && a.UserID == old.UserID && !a.SuperAdmin {
 			u, _ := findUser(ctx, tx, a, old.UserID)
@@ -147,8 +163,8 @@ func (s *UserService) UpdateRFIDCard(ctx context.Context, c *volt.RFIDCard) erro
 				return volt.Errorf(volt.EFORBIDDEN, "Ask your operator to unblock this card.")
 			}
 		}
-		if _, err := tx.Exec(ctx, `UPDATE rfid_cards SET label = ?, blocked = ?, expires_at = ?, updated_at = ? WHERE id = ?`,
-			c.Label, c.Blocked, toNullMS(c.ExpiresAt), tx.NowMS(), c.ID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE rfid_cards SET label = ?, blocked = ?, expires_at = ?, group_id = ?, updated_at = ? WHERE id = ?`,
+			c.Label, c.Blocked, toNullMS(c.ExpiresAt), c.GroupID, tx.NowMS(), c.ID); err != nil {
 			return fmt.Errorf("update rfid card %s: %w", c.ID, err)
 		}
 		c.UID, c.UserID, c.CPOID = old.UID, old.UserID, old.CPOID

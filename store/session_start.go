@@ -88,7 +88,8 @@ func (s *ChargingService) startTx(ctx context.Context, tx *Tx, r volt.StartReque
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.closeZombies(ctx, tx, r.CPID, r.ConnectorID, "superseded by a new transaction", at); err != nil {
+	superseded, err := s.closeZombies(ctx, tx, r.CPID, r.ConnectorID, "superseded by a new transaction", at)
+	if err != nil {
 		return nil, err
 	}
 	sess := s.newStartSession(tx, ch, r, idTag, at, auth)
@@ -109,7 +110,7 @@ func (s *ChargingService) startTx(ctx context.Context, tx *Tx, r volt.StartReque
 			if err := useReservation(ctx, tx, r, idTag); err != nil {
 				return nil, err
 			}
-			return &volt.StartResult{TransactionID: sess.TransactionID, Auth: auth, Session: sess.result()}, nil
+			return &volt.StartResult{TransactionID: sess.TransactionID, Auth: auth, Session: sess.result(), Superseded: superseded}, nil
 		}
 		// A concurrent replay won (only possible without the row lock), or
 		// the random id was taken: look again, then draw another id.

@@ -48,16 +48,20 @@ func (s *ChargingService) stopTx(ctx context.Context, tx *Tx, r volt.StopRequest
 		at = tx.Now()
 	}
 	res := &volt.StopResult{}
-	if r.IDTag != "" {
-		auth, err := s.authorize(ctx, tx, ch, volt.NormalizeIDTag(r.IDTag), -1, "")
-		if err != nil {
-			return nil, err
-		}
-		res.Auth = &auth
-	}
 	sess, err := s.sessionWhere(ctx, tx, `origin = 'start' AND cpid = ? AND transaction_id = ?`, r.CPID, r.TransactionID)
 	if err != nil {
 		return nil, fmt.Errorf("find session: %w", err)
+	}
+	if r.IDTag != "" {
+		tag := volt.NormalizeIDTag(r.IDTag)
+		auth, err := s.authorize(ctx, tx, ch, tag, -1, "")
+		if err != nil {
+			return nil, err
+		}
+		if sess != nil {
+			auth = volt.DecideStopAuthorization(auth, tag == sess.IDTag, sess.auth.ParentIDTag)
+		}
+		res.Auth = &auth
 	}
 	if sess == nil {
 		return s.stopUnknown(ctx, tx, ch, r, at, res)

@@ -70,6 +70,14 @@ type AdminConfig struct {
 	// gateway does not support it (gateway.CommandAction).
 	Commander volt.ChargerCommander
 	Commands  func(string) (string, bool)
+	// Credentials sets chosen charger passwords and imports chargers;
+	// Rotator rotates a password through the charger. Nil hides nothing but
+	// the actions answer "not available".
+	Credentials volt.ChargerCredentialService
+	Rotator     volt.ChargerPasswordRotator
+	// RemoteStarter makes "Start charging" wait for the session or the
+	// reason none started; nil: the charger's answer only.
+	RemoteStarter volt.RemoteStarter
 
 	// Bus feeds the live charger views (server-sent events).
 	Bus volt.EventBus

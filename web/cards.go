@@ -68,7 +68,7 @@ func (a *Admin) cardUser(s *sess, v string) (string, error) {
 }
 
 func (a *Admin) cardCreate(w http.ResponseWriter, r *http.Request, s *sess) {
-	c := &volt.RFIDCard{UID: trimForm(r, "uid"), Label: trimForm(r, "label"), UserID: trimForm(r, "userId")}
+	c := &volt.RFIDCard{UID: trimForm(r, "uid"), Label: trimForm(r, "label"), UserID: trimForm(r, "userId"), GroupID: trimForm(r, "groupId")}
 	var err error
 	c.UserID, err = a.cardUser(s, c.UserID)
 	if err == nil {
@@ -92,6 +92,7 @@ func (a *Admin) cardUpdate(w http.ResponseWriter, r *http.Request, s *sess) {
 		return
 	}
 	c.Label, c.Blocked = trimForm(r, "label"), r.PostFormValue("blocked") == "on"
+	c.GroupID = trimForm(r, "groupId")
 	c.ExpiresAt, err = parseDate(r, "expiresAt", "Expiry")
 	if err == nil {
 		err = a.cfg.Users.UpdateRFIDCard(s.ctx, c)

@@ -82,6 +82,10 @@ type commandResult struct {
 	Error   string
 	Keys    []volt.ConfigKey // a GetConfiguration answer
 	Unknown []string
+	// Outcome says what came of a remote start that waited (the session,
+	// or why none started); Failed marks one that started nothing.
+	Outcome string
+	Failed  bool
 }
 
 // chargerCommand sends a remote command and shows the charger's answer: as
@@ -128,9 +132,21 @@ func (a *Admin) runCommand(r *http.Request, s *sess, cpid, name string) *command
 		res.Error = errText(err)
 		return res
 	}
+	if action == "RemoteStartTransaction" && a.cfg.RemoteStarter != nil {
+		a.remoteStart(s, cpid, req, res)
+		return res
+	}
 	ctx, cancel := context.WithTimeout(s.ctx, 60*time.Second)
 	defer cancel()
-	answer, err := a.cfg.Commander.Call(ctx, cpid, action, req)
+	var answer json.RawMessage
+	if key, _ := req["key"].(string); action == "ChangeConfiguration" && volt.IsSecretConfigKey(key) && a.cfg.Rotator != nil {
+		// A new AuthorizationKey counts once the charger accepts it.
+		value, _ := req["value"].(string)
+		_, answer, err = a.cfg.Rotator.ChangeChargerPassword(ctx, cpid, value)
+	} else {
+		answer, err = a.cfg.Commander.Call(ctx, cpid, action, req)
+	}
+	answer = volt.RedactJSON(answer)
 	if err != nil {
 		res.Error = errText(err)
 		if ctx.Err() != nil && !volt.IsCode(err, volt.ETIMEOUT) {

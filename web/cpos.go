@@ -67,6 +67,12 @@ func readCPO(r *http.Request, c *volt.CPO) {
 	c.Theme.HostNames = splitList(r.PostFormValue("hostNames"))
 	c.Theme.SupportPhone = trimForm(r, "supportPhone")
 	c.Theme.SupportEmail = trimForm(r, "supportEmail")
+	if n := formInt(r, "maxConcurrentSessionsPerCard", 0); n != 0 || r.PostFormValue("maxConcurrentSessionsPerCard") != "" {
+		c.MaxConcurrentSessionsPerCard = n
+		if n == 0 {
+			c.MaxConcurrentSessionsPerCard = -1 // refused by Validate, naming the field
+		}
+	}
 }
 
 func (a *Admin) cpoCreate(w http.ResponseWriter, r *http.Request, s *sess) {

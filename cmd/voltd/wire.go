@@ -11,12 +11,14 @@ import (
 	volt "github.com/volt-ev/volt"
 	"github.com/volt-ev/volt/api"
 	"github.com/volt-ev/volt/audit"
+	"github.com/volt-ev/volt/credential"
 	"github.com/volt-ev/volt/gateway"
 	"github.com/volt-ev/volt/guard"
 	"github.com/volt-ev/volt/mail"
 	"github.com/volt-ev/volt/payment/sandbox"
 	"github.com/volt-ev/volt/payment/stripe"
 	"github.com/volt-ev/volt/realip"
+	"github.com/volt-ev/volt/remotestart"
 	"github.com/volt-ev/volt/store"
 	"github.com/volt-ev/volt/web"
 	"github.com/volt-ev/volt/web/app"
@@ -42,7 +44,9 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	terminals := store.NewTerminalService(m.DB, money)
 	reimbursements := store.NewReimbursementService(m.DB)
 	rec := audit.NewRecorder(store.NewAuditService(m.DB), m.Logger.With("component", "audit"))
-	chargers := audit.WrapChargers(store.NewChargerService(m.DB), rec)
+	chargerStore := store.NewChargerService(m.DB)
+	chargers := audit.WrapChargers(chargerStore, rec)
+	credentials := audit.WrapCredentials(chargerStore, chargers, rec)
 	hierarchy := store.NewHierarchyService(m.DB)
 	hierarchy.PlatformHosts, hierarchy.Resolver = m.platformHosts(), net.DefaultResolver // host names: issue #10 item 2
 	hostNames := audit.WrapHostNames(hierarchy, hierarchy.FindCPOByID, rec)
@@ -76,6 +80,12 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		},
 	})
 	s.Commander = audit.WrapCommander(gw, chargers, rec)
+	// Password rotation: switch to a new charger password only once the
+	// charger accepts it (issue #10 item 9).
+	rotator := &credential.Rotator{Chargers: chargers, Credentials: credentials, Commander: s.Commander, Timeout: m.Config.CallTimeout}
+	// A remote start that waits for its session (or why none started),
+	// from the bus's events.
+	starter := &remotestart.Starter{Commander: s.Commander, Bus: m.Bus, Configuration: charging.FindConfiguration, CallTimeout: m.Config.CallTimeout}
 	guarded = guard.New(guard.Config{Wallets: money, Limits: charging, Commander: s.Commander,
 		Logger: m.Logger.With("component", "guard"), CallTimeout: m.Config.CallTimeout})
 	m.onClose(func(context.Context) error { return guarded.Close() })
@@ -98,6 +108,10 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Tickets:   s.Tickets,
 		Helpline:  s.Helpline,
 		Audit:     store.NewAuditService(m.DB),
+		// Chosen passwords, imports and rotation through the charger.
+		Credentials:   credentials,
+		Rotator:       rotator,
+		RemoteStarter: starter,
 		// Contactless terminals authenticate with their own API keys.
 		Terminals:      terminals,
 		Reimbursements: reimbursements,
@@ -129,6 +143,11 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		BaseURL:   m.Config.PublicURL,
 		OCPPURL:   m.ocppURL(),
 		TileURL:   m.Config.TileURL,
+		// Password rotation and chosen passwords on the charger page, CSV import;
+		// "Start charging" waits for the session or the reason none started.
+		Credentials:   credentials,
+		Rotator:       rotator,
+		RemoteStarter: starter,
 		// Money pages: fees and settings, wallets, terminals, reimbursements.
 		MoneySettings:  money,
 		HostNames:      hostNames,

@@ -24,6 +24,9 @@ type intent struct {
 	Limit     *limitRule
 	Created   time.Time
 	SessionID string // set when the session started
+	// Refused is why the charger will not start after all (its Authorize
+	// of the idTag was refused), from the authorization.decided event.
+	Refused string
 }
 
 // limitRule is where Volt stops a session for the driver: at an energy, or

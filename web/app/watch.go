@@ -51,6 +51,12 @@ func (a *App) onEvent(ctx context.Context, e volt.Event) {
 	}
 	switch e.Type {
 	case volt.EventSessionStarted, volt.EventSessionUpdated, volt.EventSessionStopped:
+	case volt.EventAuthorization:
+		var d volt.AuthorizationDecision
+		if decode(e.Data, &d) {
+			a.refuseIntent(d)
+		}
+		return
 	default:
 		return
 	}
@@ -69,6 +75,38 @@ func (a *App) onEvent(ctx context.Context, e volt.Event) {
 		delete(a.stopped, s.ID)
 		a.mu.Unlock()
 	}
+}
+
+// refuseIntent marks the driver's waiting start refused when the charger's
+// Authorize (or StartTransaction) of its idTag was refused: the wait page
+// then says why instead of waiting for a car that will not charge.
+func (a *App) refuseIntent(d volt.AuthorizationDecision) {
+	if d.Status == volt.AuthAccepted {
+		return
+	}
+	tag := volt.NormalizeIDTag(d.IDTag)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, x := range a.intents {
+		if x.SessionID == "" && x.Refused == "" && x.CPID == d.CPID && volt.NormalizeIDTag(x.IDTag) == tag {
+			x.Refused = refusalText(d)
+		}
+	}
+}
+
+// refusalText says in plain words why a card was refused.
+func refusalText(d volt.AuthorizationDecision) string {
+	switch {
+	case strings.HasPrefix(d.Reason, "payment: "):
+		return "We could not take payment for this charge (" + strings.TrimPrefix(d.Reason, "payment: ") + "). Top up your wallet or add a card, then try again."
+	case d.Status == volt.AuthConcurrentTx:
+		return "You are already charging elsewhere. Stop that session first."
+	case d.Status == volt.AuthExpired:
+		return "Your card or account has expired."
+	case d.Reason != "":
+		return "The charger refused to start: " + d.Reason + "."
+	}
+	return "The charger refused to start (" + string(d.Status) + ")."
 }
 
 // bindIntent matches a started session to the driver's start intent.
