@@ -177,7 +177,7 @@ func TestSessionsAndCDRsWithCSV(t *testing.T) {
 		t.Errorf("formula in idTag not defused: %s", rows[1])
 	}
 	dash := c.get("/admin/")
-	wantContains(t, "dashboard", dash.body, `hx-get="/admin/dashboard/energy"`)
+	wantContains(t, "dashboard", dash.body, `data-figure="energy-today">7.500 kWh`, `data-live-refresh="/admin/live"`)
 	wantContains(t, "dashboard energy", c.get("/admin/dashboard/energy").body, "7.500 kWh", "Energy today")
 }
 

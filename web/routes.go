@@ -18,6 +18,7 @@ func (a *Admin) routes() {
 
 	m.HandleFunc("GET "+p+"/{$}", a.auth(a.dashboard))
 	m.HandleFunc("GET "+p+"/dashboard/energy", a.auth(a.dashboardEnergy))
+	m.HandleFunc("GET "+p+"/live", a.auth(a.liveChanges))
 	m.HandleFunc("GET "+p+"/network", a.auth(a.network))
 
 	m.HandleFunc("GET "+p+"/chargers", a.auth(a.chargerList))
@@ -36,6 +37,7 @@ func (a *Admin) routes() {
 
 	m.HandleFunc("GET "+p+"/sessions", a.auth(a.sessionList))
 	m.HandleFunc("GET "+p+"/cdrs", a.auth(a.cdrList))
+	a.sessionDetailRoutes()
 
 	a.moneyRoutes()
 	a.moneyPageRoutes()

@@ -51,8 +51,35 @@
       o.appendChild(b);
     });
   }
+  // A live region (data-live-refresh="/admin/live", with an id) reloads
+  // itself from the server whenever the stream says the network changed:
+  // the page is fetched again and the region with the same id swapped in,
+  // so figures and lists stay rendered (and scoped) on the server.
+  function refresher(el) {
+    var note = document.querySelector("[data-refresh-note]");
+    var busy = false, again = false;
+    function reload() {
+      if (busy) { again = true; return; }
+      busy = true;
+      fetch(window.location.href, { credentials: "same-origin", headers: { "X-Volt-Live": "1" } })
+        .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+        .then(function (html) {
+          var doc = new DOMParser().parseFromString(html, "text/html");
+          var fresh = doc.getElementById(el.id);
+          if (fresh) el.innerHTML = fresh.innerHTML;
+          el.dataset.refreshed = String(Date.now());
+        })
+        .catch(function () {})
+        .then(function () { busy = false; if (again) { again = false; reload(); } });
+    }
+    var es = new EventSource(el.dataset.liveRefresh);
+    es.onopen = function () { if (note) note.textContent = "Live"; };
+    es.onerror = function () { if (note) note.textContent = "Reconnecting…"; };
+    es.addEventListener("changed", reload);
+  }
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-live]").forEach(live);
+    document.querySelectorAll("[data-live-refresh][id]").forEach(refresher);
     document.querySelectorAll("form[data-confirm]").forEach(function (f) {
       f.addEventListener("submit", function (e) {
         if (!window.confirm(f.dataset.confirm)) e.preventDefault();
