@@ -97,7 +97,11 @@ func (a *Admin) loadCharger(r *http.Request, s *sess) (*chargerView, error) {
 	if v.Sessions, _, err = a.cfg.Charging.FindSessions(s.ctx, volt.SessionFilter{CPID: c.CPID, Page: volt.Page{Limit: 20}}); err != nil {
 		return nil, err
 	}
+	private := !s.actor.MaySee(volt.AreaSessions) // engineers: whether a connector charges, not who
 	for _, se := range v.Sessions {
+		if private {
+			se.IDTag, se.UserID = "(hidden)", ""
+		}
 		if se.Status == volt.SessionActive {
 			v.Active[se.ConnectorID] = se
 		}
