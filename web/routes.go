@@ -11,6 +11,8 @@ func (a *Admin) routes() {
 	m.HandleFunc("GET "+p+"/login", a.public(a.loginForm))
 	m.HandleFunc("POST "+p+"/login", a.public(a.loginSubmit))
 	m.HandleFunc("POST "+p+"/logout", a.auth(a.logout))
+	m.HandleFunc("GET "+p+"/password", a.auth(a.firstPasswordForm))
+	m.HandleFunc("POST "+p+"/password", a.auth(a.firstPasswordSubmit))
 	m.HandleFunc("GET "+p+"/reset", a.public(a.resetRequestForm))
 	m.HandleFunc("POST "+p+"/reset", a.public(a.resetRequestSubmit))
 	m.HandleFunc("GET "+p+"/reset/{token}", a.public(a.resetForm))
