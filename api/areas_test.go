@@ -19,7 +19,7 @@ func areaListPaths(e *env) map[string]string {
 		"hosts": "/hosts", "sites": "/sites", "users": "/users", "usergroups": "/usergroups",
 		"rfid-cards": "/rfid-cards", "affiliate-codes": "/affiliate-codes", "sessions": "/sessions", "cdrs": "/cdrs",
 		"tariffs": "/tariffs", "tariff-assignments": "/tariff-assignments", "wallets": "/wallets", "payments": "/payments",
-		"reports": "/reports/income?cpoId=" + e.A.CPO + "&from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z",
+		"reports":   "/reports/income?cpoId=" + e.A.CPO + "&from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z",
 		"terminals": "/terminals", "reimbursement-agreements": "/reimbursement-agreements",
 		"reimbursement-statements": "/reimbursement-statements", "tickets": "/tickets", "helpline": "/helpline/contacts",
 		"audit-log": "/audit-log",
