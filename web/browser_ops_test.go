@@ -172,3 +172,52 @@ func TestBrowserSessionDetail(t *testing.T) {
 	}
 	_ = context.Background
 }
+
+// TestBrowserInterruptingCommandsAsk: Reset on the charger page and on the
+// helpline asks first, naming the charger and its running session; saying
+// no sends nothing, saying yes sends the command.
+func TestBrowserInterruptingCommandsAsk(t *testing.T) {
+	webtest.Chromium(t)
+	db := storetest.SQLite(t)
+	f := newFixture(t, db, withSupport(db))
+	cr := f.onboard(2)
+	now := time.Now()
+	start, err := f.charging.StartTransaction(sysCtx(), volt.StartRequest{CPID: cr.CPID, ConnectorID: 2, IDTag: "04ASK01", At: now, ReceivedAt: now})
+	must(t, err)
+	b := newBrowser(t, f.srv.URL)
+	b.login("admin@spark.test")
+	b.Run("charger page", b.open("/admin/chargers/"+cr.CPID), chromedp.WaitVisible(chromedp.CSS(`#h-cmd`)))
+	question := value(b, "reset question", chromedp.Evaluate[string](`document.querySelector('form[action$="/commands/reset"]').getAttribute("hx-confirm")`))
+	wantContains(t, "reset question", question, "Reset charger "+cr.CPID, "session #"+itoa(int(start.TransactionID))+" on connector 2")
+	b.Run("say no", chromedp.Evaluate[chromedp.Void](`window.asked = ""; window.confirm = (q) => { window.asked = q; return false; }`),
+		chromedp.Click(chromedp.CSS(`form[action$="/commands/reset"] button`)))
+	asked := value(b, "asked", chromedp.Evaluate[string](`window.asked`))
+	if asked != question {
+		t.Errorf("asked %q, want %q", asked, question)
+	}
+	if calls := f.cmd.Calls(); len(calls) != 0 {
+		t.Fatalf("a refused reset was sent: %q", calls)
+	}
+	b.Run("say yes", chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`),
+		chromedp.Click(chromedp.CSS(`form[action$="/commands/reset"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#cmd-result article`)))
+	if calls := f.cmd.Calls(); len(calls) != 1 || !strings.Contains(calls[0], "Reset") {
+		t.Fatalf("calls after yes: %q", calls)
+	}
+	b.Run("helpline", b.open("/admin/helpline?kind=charger&id="+cr.CPID), chromedp.WaitVisible(chromedp.CSS(`#helpline-form`)))
+	b.checkA11y("helpline with confirmations")
+	hq := value(b, "helpline question", chromedp.Evaluate[string](`document.querySelector('button[value="reset"]').dataset.confirmClick`))
+	wantContains(t, "helpline reset question", hq, "Reset charger "+cr.CPID, "on connector 2")
+	b.Run("helpline say no",
+		chromedp.SendKeys(chromedp.CSS(`#h-contact`), "07700 900111"),
+		chromedp.SendKeys(chromedp.CSS(`#h-summary`), "Charger frozen"),
+		chromedp.Evaluate[chromedp.Void](`window.confirm = () => false`),
+		chromedp.Click(chromedp.CSS(`button[value="reset"]`)),
+		// Then a harmless action on the same form: had the reset gone out,
+		// its answer would have come first.
+		chromedp.Click(chromedp.CSS(`button[value="note"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`main .flash-ok`)))
+	if calls := f.cmd.Calls(); len(calls) != 1 {
+		t.Fatalf("the helpline reset went out though refused: %q", calls)
+	}
+}

@@ -167,9 +167,7 @@ func (a *Admin) chargerPassword(w http.ResponseWriter, r *http.Request, s *sess)
 		a.refused(w, r, AdminPrefix+"/chargers/"+cpid, err)
 		return
 	}
-	c := &volt.Charger{CPID: creds.CPID, OCPPIdentity: creds.OCPPIdentity}
-	a.render(w, r, s, "onboarded", "New OCPP password", onboardedView{C: c, Creds: creds,
-		URL: a.ocppURL(r, creds.OCPPIdentity), Reset: true})
+	a.showCredentialsOnce(w, r, &volt.Charger{CPID: creds.CPID, OCPPIdentity: creds.OCPPIdentity}, creds, true)
 }
 
 // framesView is the data of the OCPP message log page.

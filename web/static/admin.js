@@ -80,6 +80,13 @@
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-live]").forEach(live);
     document.querySelectorAll("[data-live-refresh][id]").forEach(refresher);
+    // A button that can interrupt charging asks first, naming the charger
+    // and its running sessions (the form has other buttons that do not).
+    document.querySelectorAll("button[data-confirm-click]").forEach(function (b) {
+      b.addEventListener("click", function (e) {
+        if (!window.confirm(b.dataset.confirmClick)) e.preventDefault();
+      });
+    });
     document.querySelectorAll("form[data-confirm]").forEach(function (f) {
       f.addEventListener("submit", function (e) {
         if (!window.confirm(f.dataset.confirm)) e.preventDefault();
