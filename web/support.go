@@ -12,6 +12,7 @@ func (a *Admin) supportRoutes() {
 	m.HandleFunc("GET "+p+"/audit.csv", a.auth(a.needAudit(a.auditCSV)))
 	m.HandleFunc("GET "+p+"/helpline", a.auth(a.needSupport(a.helpline)))
 	m.HandleFunc("POST "+p+"/helpline", a.auth(a.needSupport(a.helplineAct)))
+	a.ticketNewRoutes()
 	m.HandleFunc("GET "+p+"/tickets", a.auth(a.needTickets(a.ticketList)))
 	m.HandleFunc("GET "+p+"/tickets/{id}", a.auth(a.needTickets(a.ticketShow)))
 	m.HandleFunc("POST "+p+"/tickets/{id}", a.auth(a.needTickets(a.ticketUpdate)))
