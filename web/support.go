@@ -11,6 +11,7 @@ func (a *Admin) supportRoutes() {
 	m.HandleFunc("GET "+p+"/audit", a.auth(a.needAudit(a.auditLog)))
 	m.HandleFunc("GET "+p+"/audit.csv", a.auth(a.needAudit(a.auditCSV)))
 	m.HandleFunc("GET "+p+"/helpline", a.auth(a.needSupport(a.helpline)))
+	m.HandleFunc("GET "+p+"/helpline/report", a.auth(a.needSupport(a.helplineReport)))
 	m.HandleFunc("POST "+p+"/helpline", a.auth(a.needSupport(a.helplineAct)))
 	a.ticketNewRoutes()
 	m.HandleFunc("GET "+p+"/tickets", a.auth(a.needTickets(a.ticketList)))
