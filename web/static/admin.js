@@ -77,7 +77,19 @@
     es.onerror = function () { if (note) note.textContent = "Reconnecting…"; };
     es.addEventListener("changed", reload);
   }
+  // The Menu button folds the navigation away on phone-sized screens.
+  function menu() {
+    var b = document.querySelector(".menu-toggle"), nav = document.getElementById("main-nav");
+    if (!b || !nav) return;
+    document.body.classList.add("js-nav");
+    b.hidden = false;
+    b.addEventListener("click", function () {
+      var open = nav.classList.toggle("open");
+      b.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
   document.addEventListener("DOMContentLoaded", function () {
+    menu();
     document.querySelectorAll("[data-live]").forEach(live);
     document.querySelectorAll("[data-live-refresh][id]").forEach(refresher);
     // A button that can interrupt charging asks first, naming the charger
