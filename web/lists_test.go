@@ -76,3 +76,18 @@ func TestTicketsFromThePortal(t *testing.T) {
 	}
 	wantContains(t, "assigned", c.get(loc).body, "<dt>Assignee</dt><dd>sol &lt;sol@spark.test&gt;</dd>")
 }
+
+// TestIncomeCSVNamesBrandOwnerAndPeriod: the income CSV says whose brand it
+// is issued under, which owner it reports on, and its period once, the last
+// day inclusive.
+func TestIncomeCSVNamesBrandOwnerAndPeriod(t *testing.T) {
+	f := newFixture(t, storetest.SQLite(t))
+	c := f.client()
+	c.login("admin@spark.test")
+	csv := c.get("/admin/income.csv?scope=owner:" + f.owner.ID + "&from=2025-01-01&to=2025-12-31")
+	lines := strings.SplitN(csv.body, "\n", 5)
+	if len(lines) < 4 || lines[0] != "brand,Spark Charge" || lines[1] != "report of,owner Harbour Car Parks" ||
+		lines[2] != "period,2025-01-01,2025-12-31" {
+		t.Fatalf("income csv heading:\n%s", csv.body)
+	}
+}
