@@ -27,12 +27,13 @@ var allowed = map[string][]string{
 	"/report":          {""},
 	"/mail":            {},
 	"/httperr":         {""},
-	"/web":             {"", "/httperr", "/audit", "/report", "/web/asset"},
+	"/web":             {"", "/httperr", "/audit", "/report", "/web/asset", "/ops"},
 	"/web/app":         {"", "/httperr", "/report", "/web/asset"},
 	"/web/asset":       {},
 	"/web/webtest":     {},
 	"/sim":             {"/ocpp", "/ocpp/v16"},
 	"/guard":           {""},
+	"/ops":             {""},
 }
 
 func TestDependencyRules(t *testing.T) {
