@@ -12,14 +12,15 @@ import (
 // running sessions.
 type dashboardView struct {
 	*ops.Home
-	Recent     []*volt.Session
-	ShowMoney  bool // the actor's role covers income
-	Currencies int
+	Recent       []*volt.Session
+	ShowMoney    bool // the actor's role covers income
+	ShowSessions bool // and the sessions area (engineers: not drivers' sessions)
+	Currencies   int
 }
 
 // AttentionHref links an attention item to the page where it is dealt with.
 func (v *dashboardView) AttentionHref(it ops.Attention) string {
-	if it.SessionID != "" {
+	if it.SessionID != "" && v.ShowSessions {
 		return AdminPrefix + "/sessions/" + it.SessionID
 	}
 	return AdminPrefix + "/chargers/" + it.CPID
@@ -38,7 +39,8 @@ func (a *Admin) dashboard(w http.ResponseWriter, r *http.Request, s *sess) {
 		a.fail(w, r, s, err)
 		return
 	}
-	v := &dashboardView{Home: h, ShowMoney: s.actor.MaySee(volt.AreaIncome), Currencies: len(h.Revenue)}
+	v := &dashboardView{Home: h, ShowMoney: s.actor.MaySee(volt.AreaIncome), ShowSessions: s.actor.MaySee(volt.AreaSessions),
+		Currencies: len(h.Revenue)}
 	if a.cfg.Charging != nil {
 		v.Recent, _, err = a.cfg.Charging.FindSessions(s.ctx, volt.SessionFilter{Status: volt.SessionActive, Page: volt.Page{Limit: 10}})
 		if err != nil {
