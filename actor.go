@@ -61,6 +61,10 @@ type Actor struct {
 	// TerminalID is set for a contactless terminal authenticated by its API
 	// key: it has no grants and acts only through the TerminalService.
 	TerminalID string
+	// MustChangePassword is set while the user signs in with a one-time
+	// password (the first Super Admin's): the portal asks for a new one
+	// before anything else.
+	MustChangePassword bool
 }
 
 // SystemActor is the actor of the platform's own processes.

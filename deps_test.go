@@ -27,7 +27,7 @@ var allowed = map[string][]string{
 	"/report":          {""},
 	"/mail":            {},
 	"/httperr":         {""},
-	"/web":             {"", "/httperr", "/audit", "/report", "/web/asset"},
+	"/web":             {"", "/httperr", "/audit", "/report", "/web/asset", "/ops"},
 	"/web/app":         {"", "/httperr", "/report", "/web/asset"},
 	"/web/asset":       {},
 	"/web/webtest":     {},
@@ -36,6 +36,7 @@ var allowed = map[string][]string{
 	"/realip":          {},
 	"/credential":      {""},
 	"/remotestart":     {""},
+	"/ops":             {""},
 }
 
 func TestDependencyRules(t *testing.T) {

@@ -222,6 +222,10 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, toError(ctx, s.Logger, err))
 			return
 		}
+		if actor, err = inArea(actor, r.Method, pattern); err != nil {
+			s.writeError(w, r, toError(ctx, s.Logger, err))
+			return
+		}
 		ctx = volt.NewContextWithActor(ctx, actor)
 		ctx = context.WithValue(ctx, keyToken, token)
 	}

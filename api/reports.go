@@ -85,7 +85,7 @@ func (s *server) incomeReport(ctx context.Context, in *incomeInput) (*FileOutput
 		err = report.WriteIncomeCSV(&buf, r)
 		return &FileOutput{ContentType: mediaCSV, ContentDisposition: attachment(name + ".csv"), Body: buf.Bytes()}, s.errIf(ctx, err)
 	case "pdf":
-		err = report.WriteIncomePDF(&buf, r, "Income "+scope)
+		err = report.WriteIncomePDFWith(&buf, r, s.incomeHeading(ctx, f, scope))
 		return &FileOutput{ContentType: mediaPDF, ContentDisposition: attachment(name + ".pdf"), Body: buf.Bytes()}, s.errIf(ctx, err)
 	}
 	b, err := json.Marshal(r)

@@ -15,14 +15,26 @@ import (
 // and a bar chart of income, fees, VAT and net payment drawn with fpdf
 // rectangles.
 func WriteIncomePDF(w io.Writer, r *volt.IncomeReport, title string) error {
+	return writeIncomePDF(w, r, IncomeHeading{Brand: title})
+}
+
+func writeIncomePDF(w io.Writer, r *volt.IncomeReport, h IncomeHeading) error {
 	pdf := fpdf.New("P", "mm", "A4", "")
+	title := h.Brand
+	if h.Subject != "" {
+		title += " - income of " + h.Subject
+	}
 	pdf.SetTitle(title, true)
 	pdf.AddPage()
 	pdf.SetFont("Helvetica", "B", 16)
-	pdf.CellFormat(0, 10, title, "", 1, "L", false, 0, "")
+	pdf.CellFormat(0, 10, h.Brand, "", 1, "L", false, 0, "")
+	if h.Subject != "" {
+		pdf.SetFont("Helvetica", "B", 12)
+		pdf.CellFormat(0, 7, "Income of "+h.Subject, "", 1, "L", false, 0, "")
+	}
 	pdf.SetFont("Helvetica", "", 10)
-	pdf.CellFormat(0, 6, fmt.Sprintf("Period %s to %s - %d sessions, %s kWh - amounts in %s",
-		r.Filter.From.Format(time.DateOnly), r.Filter.To.Format(time.DateOnly), r.Sessions, kWh(r.EnergyWh), r.Currency), "", 1, "L", false, 0, "")
+	pdf.CellFormat(0, 6, fmt.Sprintf("Period %s (UTC) - %d sessions, %s kWh - amounts in %s",
+		Period(r.Filter), r.Sessions, kWh(r.EnergyWh), r.Currency), "", 1, "L", false, 0, "")
 	pdf.Ln(4)
 	for _, row := range incomeRows(r) {
 		label, amt := row[0].(string), row[1].(int64)

@@ -30,6 +30,12 @@ type FleetOptions struct {
 	// (default 5 minutes); SessionLength the mean charging time (default 20
 	// minutes). Both are drawn from exponential distributions.
 	SessionEvery, SessionLength time.Duration
+	// FirstSessionWithin, when set, starts every connector's first session
+	// within this long of the start (uniformly) instead of within one
+	// SessionEvery, so a demo shows charging at once. FirstSessionLength,
+	// when set, is the length of connector 1's first session, so completed
+	// (and priced) sessions appear early too.
+	FirstSessionWithin, FirstSessionLength time.Duration
 	// NoSessions leaves the connectors idle: chargers only boot, heartbeat
 	// and answer commands.
 	NoSessions bool
@@ -171,7 +177,12 @@ func drive(ctx context.Context, c *Charger, n int, opts FleetOptions) {
 		return t
 	}
 	// Spread the first sessions over one idle period.
-	sleep(ctx, time.Duration(rand.Float64()*float64(opts.SessionEvery)))
+	firstWithin := opts.SessionEvery
+	if opts.FirstSessionWithin > 0 {
+		firstWithin = opts.FirstSessionWithin
+	}
+	sleep(ctx, time.Duration(rand.Float64()*float64(firstWithin)))
+	first := true
 	for ctx.Err() == nil {
 		if err := c.WaitFor(ctx, c.Online); err != nil {
 			return
@@ -184,7 +195,12 @@ func drive(ctx context.Context, c *Charger, n int, opts FleetOptions) {
 			sleep(ctx, expDuration(opts.SessionEvery))
 			continue
 		}
-		sleep(ctx, expDuration(opts.SessionLength))
+		length := expDuration(opts.SessionLength)
+		if first && n == 1 && opts.FirstSessionLength > 0 {
+			length = opts.FirstSessionLength
+		}
+		first = false
+		sleep(ctx, length)
 		if ctx.Err() != nil {
 			return
 		}

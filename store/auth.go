@@ -161,15 +161,20 @@ func (s *AuthService) Authenticate(ctx context.Context, token string) (*volt.Act
 		return nil, volt.Errorf(volt.EUNAUTHORIZED, "Missing token.")
 	}
 	var userID, email string
-	var super bool
-	err := s.db.QueryRow(ctx, `SELECT u.id, u.email, u.super_admin FROM auth_tokens t JOIN users u ON u.id = t.user_id
-		WHERE t.token_hash = ? AND t.expires_at > ? AND NOT u.disabled`, hashToken(token), toMS(s.db.Now())).Scan(&userID, &email, &super)
+	var super, mustChange bool
+	err := s.db.QueryRow(ctx, `SELECT u.id, u.email, u.super_admin, u.must_change_password FROM auth_tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.token_hash = ? AND t.expires_at > ? AND NOT u.disabled`, hashToken(token), toMS(s.db.Now())).Scan(&userID, &email, &super, &mustChange)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, volt.Errorf(volt.EUNAUTHORIZED, "Invalid or expired token.")
 	} else if err != nil {
 		return nil, fmt.Errorf("authenticate: %w", err)
 	}
-	return ActorOfUser(ctx, s.db, userID, email, super)
+	a, err := ActorOfUser(ctx, s.db, userID, email, super)
+	if err != nil {
+		return nil, err
+	}
+	a.MustChangePassword = mustChange
+	return a, nil
 }
 
 // ActorOfUser builds the actor of a user from its usergroups (for

@@ -38,7 +38,7 @@ func (s *HelplineService) SupportSearch(ctx context.Context, q string) ([]volt.S
 	}
 	defer tx.Rollback()
 	for _, find := range []func(context.Context, *Tx, *volt.Actor, string) ([]volt.SearchHit, error){
-		searchChargers, searchCards, searchDrivers, searchSessions,
+		searchChargers, searchCards, searchCardSuffix, searchDrivers, searchGuests, searchSessions,
 	} {
 		h, err := find(ctx, tx, a, q)
 		if err != nil {

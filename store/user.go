@@ -355,7 +355,7 @@ func (s *UserService) SetPassword(ctx context.Context, userID, password string) 
 				return err
 			}
 		}
-		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, tx.NowMS(), userID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, must_change_password = FALSE, updated_at = ? WHERE id = ?`, hash, tx.NowMS(), userID); err != nil {
 			return fmt.Errorf("set password of %s: %w", userID, err)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM auth_tokens WHERE user_id = ?`, userID); err != nil {

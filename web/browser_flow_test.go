@@ -100,6 +100,7 @@ func TestBrowserChargerComesOnlineAndChargesRemotely(t *testing.T) {
 	b.Run("remote stop",
 		chromedp.Evaluate[chromedp.Void](`document.querySelector('#cmd-result').innerHTML = ''`),
 		chromedp.SendKeys(chromedp.CSS(`#f-remote-stop-transactionId`), tx),
+		chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`), // the stop asks first
 		chromedp.Click(chromedp.CSS(`form[action$="/commands/remote-stop"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`#cmd-result article`)))
 	value(b, "session over", chromedp.Poll[bool](`document.querySelector('tr[data-connector="1"] [data-tx]').textContent.trim() === '—'`,

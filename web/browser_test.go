@@ -90,6 +90,7 @@ func TestBrowserAdminFlow(t *testing.T) {
 	b.checkA11y("charger")
 	b.Run("unlock connector",
 		chromedp.SendKeys(chromedp.CSS(`#f-unlock-connector-connectorId`), "1"),
+		chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`), // unlocking asks first
 		chromedp.Click(chromedp.CSS(`form[action$="/commands/unlock-connector"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`#cmd-result article`)))
 	answer := value(b, "read answer", chromedp.Text(chromedp.CSS(`#cmd-result article`)))

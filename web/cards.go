@@ -16,15 +16,16 @@ func (a *Admin) cardList(w http.ResponseWriter, r *http.Request, s *sess) {
 		a.fail(w, r, s, err)
 		return
 	}
-	v := listView{Query: q, Cols: []string{"UID (idTag)", "Label", "User", "Status", "Expires"}, Pager: newPager(r, page, total),
+	v := listView{Query: q, Cols: []string{"UID (idTag)", "Label", "Driver", "Status", "Expires"}, Pager: newPager(r, page, total),
 		NewHref: AdminPrefix + "/rfid-cards/new", NewLabel: "New RFID card", Empty: "No RFID cards yet."}
+	names := a.userNames(s.ctx)
 	for _, c := range list {
 		st := "active"
 		if c.Blocked {
 			st = "blocked"
 		}
 		v.Rows = append(v.Rows, []cell{{Text: c.UID, Href: AdminPrefix + "/rfid-cards/" + c.ID}, {Text: c.Label},
-			{Text: "User", Href: AdminPrefix + "/users/" + c.UserID}, {Text: st}, {Text: fmtPTime(c.ExpiresAt)}})
+			{Text: names.name(c.UserID), Href: AdminPrefix + "/users/" + c.UserID}, {Text: st}, {Text: fmtPTime(c.ExpiresAt)}})
 	}
 	a.renderList(w, r, s, "RFID cards", v)
 }

@@ -31,8 +31,16 @@ func TestOnboardingShowsURLAndPasswordOnce(t *testing.T) {
 		wantContains(t, "0 connectors", res.body, "whole number from 1 to 32")
 
 		res = c.post("/admin/chargers", url.Values{"chargerGroupId": {f.group.ID}, "connectors": {"2"}, "ocppIdentity": {"SN-4471"}, "name": {"Bay 4"}})
+		loc := res.header.Get("Location")
+		if res.status != http.StatusSeeOther || !strings.HasSuffix(loc, "/credentials") {
+			t.Fatalf("onboard: status %d to %q, want 303 to the credentials page (post/redirect/get): %s", res.status, loc, excerpt(res.body))
+		}
+		res = c.get(loc)
 		if res.status != http.StatusOK {
-			t.Fatalf("onboard: status %d: %s", res.status, excerpt(res.body))
+			t.Fatalf("credentials page: status %d: %s", res.status, excerpt(res.body))
+		}
+		if again := c.get(loc); again.status != http.StatusGone || strings.Contains(again.body, "ocpp-password") {
+			t.Errorf("credentials shown twice: status %d", again.status)
 		}
 		if cc := res.header.Get("Cache-Control"); cc != "no-store" {
 			t.Errorf("credentials page Cache-Control %q, want no-store", cc)
@@ -177,7 +185,7 @@ func TestSessionsAndCDRsWithCSV(t *testing.T) {
 		t.Errorf("formula in idTag not defused: %s", rows[1])
 	}
 	dash := c.get("/admin/")
-	wantContains(t, "dashboard", dash.body, `hx-get="/admin/dashboard/energy"`)
+	wantContains(t, "dashboard", dash.body, `data-figure="energy-today">7.500 kWh`, `data-live-refresh="/admin/live"`)
 	wantContains(t, "dashboard energy", c.get("/admin/dashboard/energy").body, "7.500 kWh", "Energy today")
 }
 

@@ -97,7 +97,11 @@ func (a *Admin) loadCharger(r *http.Request, s *sess) (*chargerView, error) {
 	if v.Sessions, _, err = a.cfg.Charging.FindSessions(s.ctx, volt.SessionFilter{CPID: c.CPID, Page: volt.Page{Limit: 20}}); err != nil {
 		return nil, err
 	}
+	private := !s.actor.MaySee(volt.AreaSessions) // engineers: whether a connector charges, not who
 	for _, se := range v.Sessions {
+		if private {
+			se.IDTag, se.UserID = "(hidden)", ""
+		}
 		if se.Status == volt.SessionActive {
 			v.Active[se.ConnectorID] = se
 		}
@@ -163,9 +167,7 @@ func (a *Admin) chargerPassword(w http.ResponseWriter, r *http.Request, s *sess)
 		a.refused(w, r, AdminPrefix+"/chargers/"+cpid, err)
 		return
 	}
-	c := &volt.Charger{CPID: creds.CPID, OCPPIdentity: creds.OCPPIdentity}
-	a.render(w, r, s, "onboarded", "New OCPP password", onboardedView{C: c, Creds: creds,
-		URL: a.ocppURL(r, creds.OCPPIdentity), Reset: true})
+	a.showCredentialsOnce(w, r, &volt.Charger{CPID: creds.CPID, OCPPIdentity: creds.OCPPIdentity}, creds, true)
 }
 
 // framesView is the data of the OCPP message log page.

@@ -30,6 +30,10 @@ type commandSpec struct {
 	Help   string
 	Fields []commandField
 	Danger bool
+	// Interrupts marks a command that can cut a running session short:
+	// the portal asks for confirmation, naming the charger and its
+	// running sessions (confirm.go).
+	Interrupts bool
 }
 
 var connectorField = commandField{Name: "connectorId", Label: "Connector", Kind: "int", Required: true}
@@ -39,10 +43,10 @@ var connectorField = commandField{Name: "connectorId", Label: "Connector", Kind:
 var commandSpecs = []commandSpec{
 	{Name: "remote-start", Label: "Start charging", Help: "Starts a session on a connector for an idTag.",
 		Fields: []commandField{connectorField, {Name: "idTag", Label: "idTag (RFID card)", Kind: "text", Required: true}}},
-	{Name: "remote-stop", Label: "Stop charging", Help: "Stops a running session.",
+	{Name: "remote-stop", Label: "Stop charging", Help: "Stops a running session.", Interrupts: true,
 		Fields: []commandField{{Name: "transactionId", Label: "Transaction id", Kind: "int", Required: true}}},
-	{Name: "unlock-connector", Label: "Unlock connector", Help: "Releases a stuck cable.", Fields: []commandField{connectorField}},
-	{Name: "change-availability", Label: "Change availability", Help: "Connector 0 is the whole charger.",
+	{Name: "unlock-connector", Label: "Unlock connector", Help: "Releases a stuck cable.", Interrupts: true, Fields: []commandField{connectorField}},
+	{Name: "change-availability", Label: "Change availability", Help: "Connector 0 is the whole charger.", Interrupts: true,
 		Fields: []commandField{{Name: "connectorId", Label: "Connector (0: all)", Kind: "int", Required: true},
 			{Name: "type", Label: "Availability", Kind: "select", Options: []string{"Operative", "Inoperative"}, Required: true}}},
 	{Name: "trigger-message", Label: "Ask for a message", Help: "Asks the charger to send a message now.",
@@ -54,7 +58,7 @@ var commandSpecs = []commandSpec{
 	{Name: "change-configuration", Label: "Change configuration", Help: "Sets one configuration key.",
 		Fields: []commandField{{Name: "key", Label: "Key", Kind: "text", Required: true}, {Name: "value", Label: "Value", Kind: "text", Required: true}}},
 	{Name: "clear-cache", Label: "Clear authorisation cache", Help: "Empties the charger's local idTag cache."},
-	{Name: "reset", Label: "Reset", Help: "Soft restarts the software; Hard reboots the charger.", Danger: true,
+	{Name: "reset", Label: "Reset", Help: "Soft restarts the software; Hard reboots the charger.", Danger: true, Interrupts: true,
 		Fields: []commandField{{Name: "type", Label: "Kind", Kind: "select", Options: []string{"Soft", "Hard"}, Required: true}}},
 }
 

@@ -23,7 +23,7 @@ func (a *Admin) groupList(w http.ResponseWriter, r *http.Request, s *sess) {
 			access = "private"
 		}
 		v.Rows = append(v.Rows, []cell{{Text: g.Name, Href: AdminPrefix + "/charger-groups/" + g.ID}, {Text: access},
-			{Text: "Chargers", Href: AdminPrefix + "/chargers?group=" + g.ID}})
+			{Text: a.chargerCount(s.ctx, volt.ChargerFilter{ChargerGroupID: g.ID}), Href: AdminPrefix + "/chargers?group=" + g.ID}})
 	}
 	a.renderList(w, r, s, "Charger groups", v)
 }

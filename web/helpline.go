@@ -28,6 +28,7 @@ type helplineView struct {
 
 	CanCommand bool
 	CanRefund  bool
+	Payments   []*volt.Payment // of the chosen session, to refund without typing an id
 	Form       helplineForm
 	Error      string
 }
@@ -61,7 +62,7 @@ func helplineURL(q, kind, id string) string {
 func (a *Admin) helpline(w http.ResponseWriter, r *http.Request, s *sess) {
 	q := r.URL.Query()
 	v := &helplineView{Q: strings.TrimSpace(q.Get("q")), Kind: q.Get("kind"), ID: q.Get("id")}
-	v.Form = helplineForm{Channel: volt.ChannelPhone, ResetType: "Soft", Key: newIdemKey()}
+	v.Form = helplineForm{Channel: "auto", ResetType: "Soft", Key: newIdemKey()}
 	status := a.loadHelpline(s, v)
 	a.renderStatus(w, r, s, status, "helpline", "Helpline", v)
 }
@@ -124,6 +125,7 @@ func (a *Admin) loadHit(s *sess, v *helplineView) error {
 	}
 	if v.Session != nil {
 		v.CanRefund = a.cfg.Payments != nil && s.actor.Can(volt.PermSupport, volt.Ref{CPOID: v.Session.CPOID})
+		a.sessionPayments(s, v)
 	}
 	if a.cfg.Charging != nil && v.Session == nil && (v.Charger != nil || v.Driver != nil) {
 		f := volt.SessionFilter{Status: volt.SessionActive, Page: volt.Page{Limit: 10}}

@@ -44,6 +44,9 @@ func (a *Admin) helplineAct(w http.ResponseWriter, r *http.Request, s *sess) {
 		redo(volt.FieldError("do", "Unknown action %q.", do))
 		return
 	}
+	if fm.Channel == "" || fm.Channel == "auto" {
+		fm.Channel = channelOf(fm.Contact)
+	}
 	c := &volt.HelplineContact{Channel: fm.Channel, DriverContact: fm.Contact, Summary: fm.Summary, Actions: []string{}}
 	a.placeContact(s, v, c)
 	if err := c.Validate(); err != nil {

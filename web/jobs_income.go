@@ -33,7 +33,7 @@ func (a *Admin) incomeCSV(w http.ResponseWriter, r *http.Request, s *sess) {
 		return
 	}
 	var buf bytes.Buffer
-	if err := report.WriteIncomeCSV(&buf, rep); err != nil {
+	if err := report.WriteIncomeCSVWith(&buf, rep, a.incomeHeading(s.ctx, f, s.theme.Name)); err != nil {
 		a.fail(w, r, s, err)
 		return
 	}
@@ -65,7 +65,7 @@ func (a *Admin) incomePDFJob(w http.ResponseWriter, r *http.Request, s *sess) {
 	parts := monthParts(f)
 	title := fmt.Sprintf("Income report %s to %s (PDF)", r.FormValue("from"), r.FormValue("to"))
 	j, err := a.jobs.start(s.ctx, s.actor.UserID, title, len(parts)+1, func(ctx context.Context, j *job) (*jobResult, error) {
-		return a.runIncomePDF(ctx, j, f, parts, s.theme.Name)
+		return a.runIncomePDF(ctx, j, f, parts, a.incomeHeading(s.ctx, f, s.theme.Name))
 	})
 	if err != nil {
 		a.refused(w, r, back, err)
@@ -74,7 +74,7 @@ func (a *Admin) incomePDFJob(w http.ResponseWriter, r *http.Request, s *sess) {
 	http.Redirect(w, r, AdminPrefix+"/jobs/"+j.ID, http.StatusSeeOther)
 }
 
-func (a *Admin) runIncomePDF(ctx context.Context, j *job, f volt.IncomeFilter, parts []volt.IncomeFilter, brand string) (*jobResult, error) {
+func (a *Admin) runIncomePDF(ctx context.Context, j *job, f volt.IncomeFilter, parts []volt.IncomeFilter, heading report.IncomeHeading) (*jobResult, error) {
 	total := &volt.IncomeReport{Filter: f, Sites: []volt.IncomeLine{}}
 	for _, p := range parts {
 		if err := ctx.Err(); err != nil {
@@ -89,8 +89,7 @@ func (a *Admin) runIncomePDF(ctx context.Context, j *job, f volt.IncomeFilter, p
 	}
 	total.Finish()
 	var buf bytes.Buffer
-	title := fmt.Sprintf("%s income %s to %s", brand, f.From.Format(time.DateOnly), f.To.AddDate(0, 0, -1).Format(time.DateOnly))
-	if err := report.WriteIncomePDF(&buf, total, title); err != nil {
+	if err := report.WriteIncomePDFWith(&buf, total, heading); err != nil {
 		return nil, err
 	}
 	j.step(1, "PDF drawn")

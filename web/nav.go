@@ -26,7 +26,7 @@ type navLink struct {
 
 // navFor returns the navigation the actor's grants allow. Hidden links are a
 // courtesy: every handler and service checks again.
-func navFor(a *volt.Actor, current string) []navSection {
+func navFor(a *volt.Actor, current string) (out []navSection) {
 	read := a.ScopeFor(volt.PermRead)
 	write := a.ScopeFor(volt.PermWrite)
 	tenantLevel := read.All || len(read.CPOIDs) > 0 || len(read.OwnerIDs) > 0
@@ -34,6 +34,7 @@ func navFor(a *volt.Actor, current string) []navSection {
 		cur := current == href || (href != AdminPrefix+"/" && strings.HasPrefix(current, href+"/"))
 		return navLink{Label: label, Href: href, Current: cur}
 	}
+	defer func() { out = onlySeen(a, out) }()
 	p := AdminPrefix
 	ops := navSection{Title: "Operations", Links: []navLink{
 		link("Dashboard", p+"/"), link("Network", p+"/network"), link("Chargers", p+"/chargers"),
@@ -42,7 +43,7 @@ func navFor(a *volt.Actor, current string) []navSection {
 		ops.Links = append(ops.Links, link("Onboard a charger", p+"/chargers/new"))
 	}
 	ops.Links = append(ops.Links, link("Sessions", p+"/sessions"), link("CDRs", p+"/cdrs"))
-	out := []navSection{ops}
+	out = []navSection{ops}
 	estate := navSection{Title: "Estate"}
 	if read.All || len(read.CPOIDs) > 0 {
 		estate.Links = append(estate.Links, link("CPOs", p+"/cpos"))
@@ -75,6 +76,25 @@ func navFor(a *volt.Actor, current string) []navSection {
 	}
 	support.Links = append(support.Links, link("Background jobs", p+"/jobs"))
 	out = append(out, support)
+	return out
+}
+
+// onlySeen drops the links to pages whose area the actor's roles do not see
+// (volt.AreaAccess), and sections left empty.
+func onlySeen(a *volt.Actor, in []navSection) []navSection {
+	var out []navSection
+	for _, sec := range in {
+		links := sec.Links[:0:0]
+		for _, l := range sec.Links {
+			if area, ok := areaOf(l.Href); !ok || a.MaySee(area) {
+				links = append(links, l)
+			}
+		}
+		if len(links) > 0 {
+			sec.Links = links
+			out = append(out, sec)
+		}
+	}
 	return out
 }
 

@@ -81,8 +81,7 @@ func (a *Admin) onboardSubmit(w http.ResponseWriter, r *http.Request, s *sess) {
 		a.renderOnboard(w, r, s, httpStatus(err), v)
 		return
 	}
-	a.render(w, r, s, "onboarded", "Charger "+creds.CPID+" onboarded", onboardedView{
-		C: c, Creds: creds, URL: a.ocppURL(r, creds.OCPPIdentity)})
+	a.showCredentialsOnce(w, r, c, creds, false)
 }
 
 // fieldOf returns the input field a domain error is about.

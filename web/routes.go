@@ -11,6 +11,8 @@ func (a *Admin) routes() {
 	m.HandleFunc("GET "+p+"/login", a.public(a.loginForm))
 	m.HandleFunc("POST "+p+"/login", a.public(a.loginSubmit))
 	m.HandleFunc("POST "+p+"/logout", a.auth(a.logout))
+	m.HandleFunc("GET "+p+"/password", a.auth(a.firstPasswordForm))
+	m.HandleFunc("POST "+p+"/password", a.auth(a.firstPasswordSubmit))
 	m.HandleFunc("GET "+p+"/reset", a.public(a.resetRequestForm))
 	m.HandleFunc("POST "+p+"/reset", a.public(a.resetRequestSubmit))
 	m.HandleFunc("GET "+p+"/reset/{token}", a.public(a.resetForm))
@@ -18,6 +20,7 @@ func (a *Admin) routes() {
 
 	m.HandleFunc("GET "+p+"/{$}", a.auth(a.dashboard))
 	m.HandleFunc("GET "+p+"/dashboard/energy", a.auth(a.dashboardEnergy))
+	m.HandleFunc("GET "+p+"/live", a.auth(a.liveChanges))
 	m.HandleFunc("GET "+p+"/network", a.auth(a.network))
 
 	m.HandleFunc("GET "+p+"/chargers", a.auth(a.chargerList))
@@ -31,6 +34,7 @@ func (a *Admin) routes() {
 	m.HandleFunc("POST "+p+"/chargers/{cpid}/password", a.auth(a.chargerPassword))
 	m.HandleFunc("POST "+p+"/chargers/{cpid}/password/rotate", a.auth(a.chargerRotate))
 	m.HandleFunc("POST "+p+"/chargers/{cpid}/password/set", a.auth(a.chargerSetPassword))
+	m.HandleFunc("GET "+p+"/chargers/{cpid}/credentials", a.auth(a.chargerCredentials))
 	m.HandleFunc("GET "+p+"/chargers/{cpid}/events", a.auth(a.chargerEvents))
 	m.HandleFunc("GET "+p+"/chargers/{cpid}/frames", a.auth(a.chargerFrames))
 	m.HandleFunc("POST "+p+"/chargers/{cpid}/commands/{command}", a.auth(a.chargerCommand))
@@ -41,6 +45,7 @@ func (a *Admin) routes() {
 
 	m.HandleFunc("GET "+p+"/sessions", a.auth(a.sessionList))
 	m.HandleFunc("GET "+p+"/cdrs", a.auth(a.cdrList))
+	a.sessionDetailRoutes()
 
 	a.moneyRoutes()
 	a.moneyPageRoutes()

@@ -96,6 +96,9 @@ func (a *Admin) auth(h handler) http.HandlerFunc {
 				return
 			}
 		}
+		if a.mustChangeFirst(w, r, s) || !a.inArea(w, r, s) {
+			return
+		}
 		h(w, r, s)
 	}
 }

@@ -165,7 +165,9 @@ func (a *Admin) sessionsCSV(w http.ResponseWriter, r *http.Request, s *sess, f v
 func (a *Admin) cdrsCSV(w http.ResponseWriter, r *http.Request, s *sess, f volt.SessionFilter) {
 	cw := csvHeader(w, "cdrs.csv")
 	_ = cw.Write([]string{"id", "sessionId", "transactionId", "cpid", "connectorId", "idTag", "userId", "startedAt", "stoppedAt",
-		"durationSeconds", "meterStart", "meterStop", "energyWh", "stopReason", "currency", "totalExclVat", "totalInclVat", "flags"})
+		"durationSeconds", "meterStart", "meterStop", "energyWh", "stopReason", "currency", "totalExclVat", "totalInclVat", "flags",
+		"vatRate", "vatAmount", "paymentMethod", "authMethod", "siteId", "site"})
+	sites := map[string]string{}
 	f.Page = volt.Page{Limit: 500}
 	for f.Offset < csvMaxRows {
 		list, total, err := a.cfg.Charging.FindCDRs(s.ctx, f)
@@ -175,13 +177,22 @@ func (a *Admin) cdrsCSV(w http.ResponseWriter, r *http.Request, s *sess, f volt.
 			break
 		}
 		for _, c := range list {
-			cur, excl, incl := "", "", ""
+			cur, excl, incl, rate, vat := "", "", "", "", ""
 			if c.TotalCost != nil {
 				cur, excl, incl = c.TotalCost.Currency, i64(c.TotalCost.ExclVAT), i64(c.TotalCost.InclVAT)
+				rate, vat = c.TotalCost.VATRate, i64(c.TotalCost.InclVAT-c.TotalCost.ExclVAT)
+			}
+			site, ok := sites[c.SiteID]
+			if !ok && c.SiteID != "" {
+				if si, err := a.cfg.Hierarchy.FindSiteByID(s.ctx, c.SiteID); err == nil {
+					site = si.Name
+				}
+				sites[c.SiteID] = site
 			}
 			_ = cw.Write([]string{c.ID, c.SessionID, i64(c.TransactionID), c.CPID, strconv.Itoa(c.ConnectorID), csvSafe(c.IDTag),
 				c.UserID, rfc(&c.StartedAt), rfc(&c.StoppedAt), i64(c.DurationSeconds), i64(c.MeterStart), i64(c.MeterStop),
-				i64(c.EnergyWh), csvSafe(c.StopReason), cur, excl, incl, strings.Join(c.Flags, " ")})
+				i64(c.EnergyWh), csvSafe(c.StopReason), cur, excl, incl, strings.Join(c.Flags, " "),
+				rate, vat, c.PaymentMethod, volt.AuthMethodOf(c.IDTag, c.PaymentMethod), c.SiteID, csvSafe(site)})
 		}
 		f.Offset += len(list)
 		if len(list) == 0 || f.Offset >= total {

@@ -19,7 +19,7 @@ func (a *Admin) siteList(w http.ResponseWriter, r *http.Request, s *sess) {
 		NewHref: AdminPrefix + "/sites/new", NewLabel: "New site", Empty: "No sites yet."}
 	for _, si := range list {
 		v.Rows = append(v.Rows, []cell{{Text: si.Name, Href: AdminPrefix + "/sites/" + si.ID}, {Text: si.Address.City},
-			{Text: si.Address.Postcode}, {Text: "Chargers", Href: AdminPrefix + "/chargers?site=" + si.ID}})
+			{Text: si.Address.Postcode}, {Text: a.chargerCount(s.ctx, volt.ChargerFilter{SiteID: si.ID}), Href: AdminPrefix + "/chargers?site=" + si.ID}})
 	}
 	a.renderList(w, r, s, "Sites", v)
 }

@@ -45,6 +45,7 @@ type ticketView struct {
 	Me         string
 	Error      string
 	Body       string
+	Assignees  []*volt.User // Support and Admin users of the ticket's CPO
 }
 
 func (a *Admin) loadTicket(r *http.Request, s *sess) (*ticketView, error) {
@@ -52,8 +53,12 @@ func (a *Admin) loadTicket(r *http.Request, s *sess) (*ticketView, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &ticketView{Ticket: t, CanSupport: s.actor.Can(volt.PermSupport, t.Ref()), Statuses: ticketStatuses,
-		Priorities: ticketPriorities, Me: s.actor.UserID}, nil
+	v := &ticketView{Ticket: t, CanSupport: s.actor.Can(volt.PermSupport, t.Ref()), Statuses: ticketStatuses,
+		Priorities: ticketPriorities, Me: s.actor.UserID}
+	if v.CanSupport {
+		v.Assignees = a.supportUsers(s.ctx, t.CPOID)
+	}
+	return v, nil
 }
 
 // ticketShow shows a ticket's thread with internal notes, and the forms to

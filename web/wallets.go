@@ -72,6 +72,8 @@ type walletView struct {
 	Wallet *volt.Wallet
 	Lines  []*volt.WalletLine
 	Pager  pager
+	// Sessions are the sessions the lines refer to, by id, to name them.
+	Sessions map[string]*volt.Session
 }
 
 // Money formats an amount of the wallet's currency.
@@ -125,5 +127,6 @@ func (a *Admin) walletShow(w http.ResponseWriter, r *http.Request, s *sess) {
 		return
 	}
 	v.Lines, v.Pager = lines, newPager(r, page, total)
+	v.Sessions = a.walletSessions(s, lines)
 	a.render(w, r, s, "wallet", "Wallet of "+u.Email, v)
 }

@@ -36,6 +36,9 @@ type Main struct {
 	Registry *prometheus.Registry
 
 	logOut io.Writer // where the demo prints its logins
+	// firstAdmin is the e-mail and one-time password of the first Super
+	// Admin when this start created it without VOLT_ADMIN_PASSWORD.
+	firstAdmin [2]string
 
 	listener net.Listener
 	server   *http.Server

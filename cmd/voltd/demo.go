@@ -49,8 +49,11 @@ var demoEstate = []demoOwner{
 type demoNetwork struct {
 	Credentials []volt.ChargerCredentials
 	IDTags      []string
-	Logins      [][2]string // role, email
+	Logins      []demoLogin
 }
+
+// demoLogin is one demo login as printed: who, the e-mail, what it shows.
+type demoLogin struct{ Who, Email, Sees string }
 
 // seedDemo creates the demo network once; on later starts it finds it and
 // reissues the chargers' OCPP passwords for the simulator.
@@ -98,7 +101,18 @@ func createDemoEstate(ctx context.Context, s Services) (*volt.CPO, error) {
 		}
 		groups = append(groups, gs...)
 	}
-	drivers, err := createDemoPeople(ctx, s, cpo, firstOwner)
+	// The host of the first owner's first site gets its public charger
+	// groups (a car park manager who sees their bays).
+	host := &volt.Host{OwnerID: firstOwner.ID, Name: "Harbourside car park desk"}
+	for _, g := range groups {
+		if g.SiteID == groups[0].SiteID && !g.Private {
+			host.ChargerGroupIDs = append(host.ChargerGroupIDs, g.ID)
+		}
+	}
+	if err := s.Hierarchy.CreateHost(ctx, host); err != nil {
+		return nil, fmt.Errorf("create demo host: %w", err)
+	}
+	drivers, err := createDemoPeople(ctx, s, cpo, firstOwner, host)
 	if err != nil {
 		return nil, err
 	}
@@ -182,12 +196,13 @@ var demoPeople = []demoPerson{
 	{volt.RoleEngineer, "engineer@sparkline.example", "Erin Engineer", false},
 	{volt.RoleSupport, "support@sparkline.example", "Sol Support", false},
 	{volt.RoleAdmin, "owner@harbour.example", "Olive Owner", true},
+	{volt.RoleHost, "host@harbour.example", "Hana Host", true},
 	{volt.RoleDriver, "driver@example.com", "Dana Driver", false},
 	{volt.RoleDriver, "driver2@example.com", "Dev Driver", false},
 }
 
 // createDemoPeople creates the demo logins and returns the drivers' usergroup.
-func createDemoPeople(ctx context.Context, s Services, cpo *volt.CPO, owner *volt.Owner) (*volt.Usergroup, error) {
+func createDemoPeople(ctx context.Context, s Services, cpo *volt.CPO, owner *volt.Owner, host *volt.Host) (*volt.Usergroup, error) {
 	groups := map[string]*volt.Usergroup{}
 	for i, p := range demoPeople {
 		key := string(p.role)
@@ -199,6 +214,9 @@ func createDemoPeople(ctx context.Context, s Services, cpo *volt.CPO, owner *vol
 			g = &volt.Usergroup{Name: demoGroupName(p), Role: p.role, CPOID: cpo.ID}
 			if p.owner {
 				g.OwnerID = owner.ID
+			}
+			if p.role == volt.RoleHost {
+				g.HostID = host.ID
 			}
 			if err := s.Users.CreateUsergroup(ctx, g); err != nil {
 				return nil, fmt.Errorf("create usergroup %s: %w", g.Name, err)
@@ -224,7 +242,7 @@ func createDemoPeople(ctx context.Context, s Services, cpo *volt.CPO, owner *vol
 
 func demoGroupName(p demoPerson) string {
 	name := map[volt.Role]string{volt.RoleAdmin: "Administrators", volt.RoleStaff: "Staff",
-		volt.RoleEngineer: "Engineers", volt.RoleSupport: "Support", volt.RoleDriver: "Drivers"}[p.role]
+		volt.RoleEngineer: "Engineers", volt.RoleSupport: "Support", volt.RoleDriver: "Drivers", volt.RoleHost: "Hosts"}[p.role]
 	if p.owner {
 		return "Harbour Retail Parks " + strings.ToLower(name)
 	}
@@ -252,11 +270,30 @@ func reissueDemo(ctx context.Context, s Services, cpo *volt.CPO) (*demoNetwork, 
 		net.IDTags = append(net.IDTags, c.UID)
 	}
 	for _, p := range demoPeople {
-		net.Logins = append(net.Logins, [2]string{demoGroupName(p), p.email})
+		net.Logins = append(net.Logins, demoLogin{Who: demoGroupName(p), Email: p.email, Sees: demoSees(p)})
 	}
 	return net, nil
 }
 
 func slug(s string) string {
 	return strings.ToLower(strings.Join(strings.Fields(s), "-"))
+}
+
+// demoSees says in a few words what a demo login is for.
+func demoSees(p demoPerson) string {
+	switch {
+	case p.role == volt.RoleAdmin && p.owner:
+		return "one owner's sites, chargers and income"
+	case p.role == volt.RoleAdmin:
+		return "start here: the whole network, live"
+	case p.role == volt.RoleStaff:
+		return "everything, read-only"
+	case p.role == volt.RoleEngineer:
+		return "chargers, configuration, OCPP logs"
+	case p.role == volt.RoleSupport:
+		return "helpline, tickets, refunds"
+	case p.role == volt.RoleHost:
+		return "the car park's own chargers"
+	}
+	return "the Driver Web App (/app/)"
 }

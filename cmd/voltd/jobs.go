@@ -62,27 +62,44 @@ func (m *Main) startDemo(ctx context.Context) error {
 		SessionEvery:  4 * time.Minute,
 		SessionLength: 10 * time.Minute,
 		StartSpread:   3 * time.Second,
-		Logger:        m.Logger.With("component", "demo-sim"),
+		// Charging shows at once, and the first short sessions end with a
+		// priced CDR so Income is not empty.
+		FirstSessionWithin: 6 * time.Second,
+		FirstSessionLength: 12 * time.Second,
+		Logger:             m.Logger.With("component", "demo-sim"),
 	})
 	if err != nil {
 		cancel()
 		return fmt.Errorf("start simulated chargers: %w", err)
 	}
 	m.onClose(func(context.Context) error { cancel(); fleet.Close(); return nil })
-	printDemo(m.logOut, m.URL(), net, len(creds))
+	printDemo(m.logOut, m.URL(), net, len(creds), m.firstAdmin)
 	return nil
 }
 
-func printDemo(w io.Writer, url string, net *demoNetwork, simulated int) {
+// printDemo writes the one block a newcomer reads: where Volt runs (with
+// the real port), who to sign in as first, and every demo login by role.
+func printDemo(w io.Writer, url string, net *demoNetwork, simulated int, firstAdmin [2]string) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "\nVolt demo is running at %s\n", url)
-	fmt.Fprintf(&b, "  Admin Portal   %s/admin/\n  Driver Web App %s/app/\n  API reference  %s/api/docs\n", url, url, url)
-	fmt.Fprintf(&b, "  Password for every demo login: %s\n", demoPassword)
-	for _, l := range net.Logins {
-		fmt.Fprintf(&b, "    %-32s %s\n", l[0], l[1])
+	line := strings.Repeat("─", 72)
+	fmt.Fprintf(&b, "\n%s\n  Volt demo is running at %s\n%s\n", line, url, line)
+	fmt.Fprintf(&b, "  Admin Portal    %s/admin/\n  Driver Web App  %s/app/\n  API reference   %s/api/docs\n\n", url, url, url)
+	if len(net.Logins) > 0 {
+		fmt.Fprintf(&b, "  Sign in first:  %s  password %s\n", net.Logins[0].Email, demoPassword)
+		fmt.Fprintf(&b, "                  (%s)\n\n", net.Logins[0].Sees)
 	}
-	fmt.Fprintf(&b, "  %d chargers, %d simulated; RFID cards: %s\n", len(net.Credentials), simulated, strings.Join(net.IDTags, ", "))
-	fmt.Fprintf(&b, "  Whitelabel: open http://%s:<port>/ for the %s theme\n\n", demoHostSuffix, demoCPOName)
+	fmt.Fprintf(&b, "  Every demo login (password %s):\n", demoPassword)
+	for _, l := range net.Logins {
+		fmt.Fprintf(&b, "    %-36s %-28s %s\n", l.Who, l.Email, l.Sees)
+	}
+	if firstAdmin[0] != "" {
+		fmt.Fprintf(&b, "\n  Platform Super Admin: %s  one-time password %s\n", firstAdmin[0], firstAdmin[1])
+		fmt.Fprintf(&b, "    (asked for a new password at first sign-in)\n")
+	}
+	port := url[strings.LastIndexByte(url, ':')+1:]
+	fmt.Fprintf(&b, "\n  %d chargers, %d simulated: the first sessions start within seconds.\n", len(net.Credentials), simulated)
+	fmt.Fprintf(&b, "  RFID cards: %s\n", strings.Join(net.IDTags, ", "))
+	fmt.Fprintf(&b, "  Whitelabel theme: http://%s:%s/admin/ (%s)\n%s\n\n", demoHostSuffix, port, demoCPOName, line)
 	_, _ = io.WriteString(w, b.String())
 }
 

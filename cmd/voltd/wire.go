@@ -251,6 +251,10 @@ func (m *Main) bootstrapAdmin(ctx context.Context) error {
 		return fmt.Errorf("bootstrap super admin: %w", err)
 	}
 	if created && generated {
+		if err := store.RequirePasswordChange(ctx, m.DB, email); err != nil {
+			return fmt.Errorf("bootstrap super admin: %w", err)
+		}
+		m.firstAdmin = [2]string{email, password}
 		m.Logger.Warn("created the first Super Admin with a one-time password: sign in and change it",
 			"email", email, "password", password)
 	} else if created {

@@ -97,7 +97,8 @@ type sessionView struct {
 	State   liveState
 	Charger string
 	CDR     *volt.CDR
-	Stop    bool // the stop was just sent
+	Stop    bool   // the stop was just sent
+	Curve   string // volt.SessionCurve as JSON for the chart; empty: too few readings
 }
 
 // sessionPage shows a session live (see app.js): power, energy, duration,
@@ -112,6 +113,7 @@ func (a *App) sessionPage(w http.ResponseWriter, r *http.Request, q *req) {
 	if s.Status != volt.SessionActive {
 		v.CDR = a.cdrOf(s)
 	}
+	v.Curve = a.curveOf(s)
 	a.render(w, q, http.StatusOK, "session", view{Title: "Session at " + s.CPID, Nav: "history", Data: v})
 }
 

@@ -51,8 +51,54 @@
       o.appendChild(b);
     });
   }
+  // A live region (data-live-refresh="/admin/live", with an id) reloads
+  // itself from the server whenever the stream says the network changed:
+  // the page is fetched again and the region with the same id swapped in,
+  // so figures and lists stay rendered (and scoped) on the server.
+  function refresher(el) {
+    var note = document.querySelector("[data-refresh-note]");
+    var busy = false, again = false;
+    function reload() {
+      if (busy) { again = true; return; }
+      busy = true;
+      fetch(window.location.href, { credentials: "same-origin", headers: { "X-Volt-Live": "1" } })
+        .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+        .then(function (html) {
+          var doc = new DOMParser().parseFromString(html, "text/html");
+          var fresh = doc.getElementById(el.id);
+          if (fresh) el.innerHTML = fresh.innerHTML;
+          el.dataset.refreshed = String(Date.now());
+        })
+        .catch(function () {})
+        .then(function () { busy = false; if (again) { again = false; reload(); } });
+    }
+    var es = new EventSource(el.dataset.liveRefresh);
+    es.onopen = function () { if (note) note.textContent = "Live"; };
+    es.onerror = function () { if (note) note.textContent = "Reconnecting…"; };
+    es.addEventListener("changed", reload);
+  }
+  // The Menu button folds the navigation away on phone-sized screens.
+  function menu() {
+    var b = document.querySelector(".menu-toggle"), nav = document.getElementById("main-nav");
+    if (!b || !nav) return;
+    document.body.classList.add("js-nav");
+    b.hidden = false;
+    b.addEventListener("click", function () {
+      var open = nav.classList.toggle("open");
+      b.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
   document.addEventListener("DOMContentLoaded", function () {
+    menu();
     document.querySelectorAll("[data-live]").forEach(live);
+    document.querySelectorAll("[data-live-refresh][id]").forEach(refresher);
+    // A button that can interrupt charging asks first, naming the charger
+    // and its running sessions (the form has other buttons that do not).
+    document.querySelectorAll("button[data-confirm-click]").forEach(function (b) {
+      b.addEventListener("click", function (e) {
+        if (!window.confirm(b.dataset.confirmClick)) e.preventDefault();
+      });
+    });
     document.querySelectorAll("form[data-confirm]").forEach(function (f) {
       f.addEventListener("submit", function (e) {
         if (!window.confirm(f.dataset.confirm)) e.preventDefault();
