@@ -80,7 +80,7 @@ func connectorsOf(ch *volt.Charger) []connView {
 			continue
 		}
 		label, free := statusLabel(c.Status, ch.Online)
-		out = append(out, connView{ID: c.ConnectorID, Type: c.Type, MaxPowerW: c.MaxPowerW, Status: c.Status, Free: free, Label: label})
+		out = append(out, connView{ID: c.ConnectorID, Type: c.Type.Label(), MaxPowerW: c.MaxPowerW, Status: c.Status, Free: free, Label: label})
 	}
 	return out
 }
