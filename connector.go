@@ -184,7 +184,7 @@ func (c *Connector) Validate() error {
 		return FieldError("powerType", "A 3-pin socket is single phase.")
 	}
 	for _, r := range []struct {
-		field string
+		field  string
 		v, max int
 	}{{"maxPowerW", c.MaxPowerW, MaxConnectorPowerW}, {"maxCurrentA", c.MaxCurrentA, MaxConnectorCurrentA}, {"maxVoltageV", c.MaxVoltageV, MaxConnectorVoltageV}} {
 		if r.v < 0 || r.v > r.max {
