@@ -27,6 +27,7 @@ func (a *Admin) routes() {
 	m.HandleFunc("POST "+p+"/chargers/{cpid}", a.auth(a.chargerUpdate))
 	m.HandleFunc("POST "+p+"/chargers/{cpid}/delete", a.auth(a.chargerDelete))
 	m.HandleFunc("POST "+p+"/chargers/{cpid}/password", a.auth(a.chargerPassword))
+	m.HandleFunc("POST "+p+"/chargers/{cpid}/connectors/{n}", a.auth(a.connectorUpdate))
 	m.HandleFunc("GET "+p+"/chargers/{cpid}/events", a.auth(a.chargerEvents))
 	m.HandleFunc("GET "+p+"/chargers/{cpid}/frames", a.auth(a.chargerFrames))
 	m.HandleFunc("POST "+p+"/chargers/{cpid}/commands/{command}", a.auth(a.chargerCommand))
