@@ -47,7 +47,10 @@
         var lat = parseFloat(el.dataset.lat), lon = parseFloat(el.dataset.lon);
         if (!lat && !lon) return;
         pts.push([lat, lon]);
-        L.marker([lat, lon], { title: "Charger " + el.dataset.cpid }).addTo(lm).bindPopup('<a href="/app/c/' + el.dataset.cpid + '">Charger ' + el.dataset.cpid + "</a>");
+        // The pin's colour is the charger's availability (free, in use, offline).
+        var title = "Charger " + el.dataset.cpid + ": " + el.dataset.availLabel;
+        var icon = L.divIcon({ className: "pin pin-" + el.dataset.avail, iconSize: [22, 22] });
+        L.marker([lat, lon], { title: title, alt: title, icon: icon }).addTo(lm).bindPopup('<a href="/app/c/' + el.dataset.cpid + '">' + title + "</a>");
       });
       if (pts.length) lm.fitBounds(pts, { maxZoom: 15 }); else lm.setView([51.5, -0.12], 10);
     };
