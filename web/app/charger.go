@@ -32,6 +32,10 @@ type chargerPageView struct {
 	Currency  string
 	Hold      string // the card pre-authorisation, in words
 	Form      startForm
+	// StartBlocked says why Start is off: the charger is offline, or no
+	// connector is free ("" when a start can be tried).
+	StartBlocked string
+	BlockedBy    string // "offline" or "busy", for the live page script
 }
 
 type payMethod struct {
@@ -94,6 +98,7 @@ func (a *App) chargerView(r *http.Request, q *req) (*chargerPageView, error) {
 		}
 	}
 	v.Form.Connector = firstFree(v.Charger.Connectors)
+	v.StartBlocked, v.BlockedBy = startBlocked(v.Charger)
 	return v, nil
 }
 
@@ -114,7 +119,7 @@ func (a *App) payMethods(q *req, v *chargerPageView) []payMethod {
 	var out []payMethod
 	if q.User == nil {
 		if a.cfg.Payments != nil {
-			out = append(out, payMethod{Value: "guest", Label: "Pay by card as a guest",
+			out = append(out, payMethod{Value: "guest", Label: "Pay by card as a guest", Checked: true, // the only way
 				Hint: "No account needed: we hold up to " + formatMoney(volt.DefaultHoldAmount, v.Currency) + " on your card and take only what you use."})
 		}
 		return out
@@ -137,6 +142,18 @@ func (a *App) payMethods(q *req, v *chargerPageView) []payMethod {
 		out[0].Checked = true
 	}
 	return out
+}
+
+// startBlocked says why no start can be tried on the charger now, and
+// which kind of reason it is ("" when a connector is free).
+func startBlocked(c chargerCard) (string, string) {
+	if !c.Online {
+		return "Start is off: this charger is offline (no connection to us), so it cannot start a session. Try another charger or call the helpline.", "offline"
+	}
+	if c.Free == 0 {
+		return "Start is off: no connector is free right now (in use, reserved or out of order). It comes back on here when one is free.", "busy"
+	}
+	return "", ""
 }
 
 // activeSession returns the driver's running session on a charger, or nil.

@@ -26,6 +26,9 @@ type liveState struct {
 	IdleFeeFrom int64  `json:"idleFeeFrom,omitempty"` // Unix ms when idle fees begin
 	StopReason  string `json:"stopReason,omitempty"`
 	Limit       string `json:"limit,omitempty"`
+	CostLabel   string `json:"costLabel"`     // "Cost so far", then "Final cost"
+	SoC         string `json:"soc,omitempty"` // "64%" where the charger reports it
+	ETA         string `json:"eta,omitempty"` // "About 25 min to 20.00 kWh"
 }
 
 // idleTracker remembers when the session's connector stopped charging.
@@ -42,9 +45,11 @@ func (a *App) state(s *volt.Session, idle *idleTracker) liveState {
 	}
 	st := liveState{ID: s.ID, Active: s.Status == volt.SessionActive, Power: formatKW(s.PowerW), Energy: formatKWh(s.EnergyWh),
 		Cost: formatMoney(0, cur), StartedAt: s.StartedAt.UnixMilli(), StopReason: s.StopReason, Limit: a.limitOf(s.ID).String()}
-	if s.LiveCost != nil {
-		st.Cost = formatMoney(s.LiveCost.InclVAT, s.LiveCost.Currency)
+	cost := a.costNow(s)
+	if cost != nil {
+		st.Cost = formatMoney(cost.InclVAT, cost.Currency)
 	}
+	a.honest(&st, s, cost)
 	end := a.now()
 	if s.StoppedAt != nil {
 		end = *s.StoppedAt
@@ -111,6 +116,9 @@ func (a *App) sessionPage(w http.ResponseWriter, r *http.Request, q *req) {
 	v := sessionView{Session: s, State: a.state(s, a.idleOf(s)), Charger: s.CPID, Stop: r.URL.Query().Get("stopping") == "1"}
 	if s.Status != volt.SessionActive {
 		v.CDR = a.cdrOf(s)
+		if v.CDR != nil && v.CDR.TotalCost != nil {
+			v.State.Cost = formatMoney(v.CDR.TotalCost.InclVAT, v.CDR.TotalCost.Currency)
+		}
 	}
 	a.render(w, q, http.StatusOK, "session", view{Title: "Session at " + s.CPID, Nav: "history", Data: v})
 }

@@ -28,11 +28,27 @@
     var m = location.pathname.match(/^\/app\/c\/(\d{6})$/);
     if (m) cpids = [m[1]];
     var live = new EventSource("/app/live?cpid=" + cpids.slice(0, 200).join(","));
+    live.addEventListener("open", function () { document.documentElement.dataset.live = "open"; });
     live.addEventListener("status", function (ev) {
       var d = JSON.parse(ev.data);
       var sel = m ? '[data-conn-status="' + d.connectorId + '"]' : '[data-cpid="' + d.cpid + '"] [data-conn="' + d.connectorId + '"] .badge';
       document.querySelectorAll(sel).forEach(function (b) { b.textContent = d.label; b.classList.toggle("free", d.free); });
+      if (m) startOnOff(d);
     });
+  }
+
+  // Charger page: a connector that frees up turns Start on; the last
+  // busy one turns it off again, with the reason.
+  function startOnOff(d) {
+    var radio = document.querySelector('input[name=connector][value="' + d.connectorId + '"]');
+    var start = $("#start"), why = $("#start-why");
+    if (!radio || !start) return;
+    radio.disabled = !d.free;
+    if (why && why.dataset.blocked === "offline") return;
+    var any = document.querySelector("input[name=connector]:not(:disabled)");
+    if (any && !document.querySelector("input[name=connector]:checked:not(:disabled)")) any.checked = true;
+    start.disabled = !any;
+    if (why) why.hidden = !!any;
   }
 
   // Map: Leaflet is loaded only when a tile server is configured.
@@ -102,6 +118,11 @@
     $("#power").textContent = st.power;
     $("#energy").textContent = st.energy;
     $("#cost").textContent = st.cost;
+    $("#cost-label").textContent = st.costLabel;
+    $("#soc").textContent = st.soc || "";
+    $("#soc-box").hidden = !st.soc;
+    $("#eta").textContent = st.eta || "";
+    $("#eta").hidden = !st.eta;
     $("#duration").textContent = st.duration;
     $("#idle").hidden = !st.idle;
     $("#live-status").textContent = "Energy " + st.energy + ", cost " + st.cost + ".";
