@@ -146,6 +146,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		TileURL:              m.Config.TileURL,
 		LeafletJS:            web.AssetPath("vendor/leaflet/leaflet.js"),
 		LeafletCSS:           web.AssetPath("vendor/leaflet/leaflet.css"),
+		PublicURL:            m.Config.PublicURL, // links in guests' e-mails
 	})))
 	mux.Handle("/static/", web.Static())
 	mux.Handle("GET /{$}", web.RootRedirect())

@@ -108,6 +108,9 @@ type sessionView struct {
 // sessionPage shows a session live (see app.js): power, energy, duration,
 // cost so far; a stop button; the receipt once it is over.
 func (a *App) sessionPage(w http.ResponseWriter, r *http.Request, q *req) {
+	if a.followLink(w, r, q) {
+		return
+	}
 	s, err := a.ownSession(r.Context(), q, r.PathValue("id"))
 	if err != nil {
 		a.failErr(w, r, q, err)
@@ -222,6 +225,9 @@ type receiptView struct {
 // receipt shows the CDR of a finished session as a receipt, every
 // component with VAT, ready to print; the PDF when report/ provides it.
 func (a *App) receipt(w http.ResponseWriter, r *http.Request, q *req) {
+	if a.followLink(w, r, q) {
+		return
+	}
 	s, err := a.ownSession(r.Context(), q, r.PathValue("id"))
 	if err != nil {
 		a.failErr(w, r, q, err)

@@ -24,6 +24,7 @@ type intent struct {
 	Limit     *limitRule
 	Created   time.Time
 	SessionID string // set when the session started
+	Base      string // scheme and host for links in e-mails
 }
 
 // limitRule is where Volt stops a session for the driver: at an energy, or
@@ -213,7 +214,8 @@ func (a *App) prepareStart(w http.ResponseWriter, r *http.Request, q *req, v *ch
 		a.log.Error("app: app idTag", "user", userID, "err", err)
 		return nil, http.StatusInternalServerError, "We could not set up your app token. Try again."
 	}
-	in := &intent{ID: randomHex(16), CPID: v.Charger.CPID, Connector: conn.ID, IDTag: idTag, UserID: userID, Limit: limit, Created: a.now()}
+	in := &intent{ID: randomHex(16), CPID: v.Charger.CPID, Connector: conn.ID, IDTag: idTag, UserID: userID, Limit: limit, Created: a.now(),
+		Base: a.baseURL(r, q)}
 	if limit != nil && limit.Amount > 0 {
 		limit.Cur = v.Currency
 	}

@@ -82,13 +82,18 @@ func (a *App) bindIntent(ctx context.Context, s *volt.Session) {
 			break
 		}
 	}
+	var bound intent
 	if in != nil {
 		in.SessionID = s.ID
 		if in.Limit != nil {
 			a.limits[s.ID] = in.Limit
 		}
+		bound = *in
 	}
 	a.mu.Unlock()
+	if in != nil && bound.Base != "" {
+		go a.mailSessionLink(&bound, s)
+	}
 	if in != nil && in.Limit != nil && a.cfg.Limits != nil {
 		l := &volt.SessionLimit{SessionID: s.ID, EnergyWh: in.Limit.Wh, Amount: in.Limit.Amount, Currency: in.Limit.Cur}
 		if err := a.cfg.Limits.SetSessionLimit(a.sys, l); err != nil {
