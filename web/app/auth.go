@@ -46,7 +46,7 @@ type req struct {
 	// (links.go), on any device.
 	links map[string]bool
 	CSRF  string
-	ctx        context.Context // carries the driver's actor, or none
+	ctx   context.Context // carries the driver's actor, or none
 }
 
 // userID returns whose sessions this browser may see: the signed-in driver,
