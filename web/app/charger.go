@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -56,6 +57,10 @@ type startForm struct {
 // the operator with a tap-to-call helpline, and the start form.
 func (a *App) chargerPage(w http.ResponseWriter, r *http.Request, q *req) {
 	v, err := a.chargerView(r, q)
+	if errors.Is(err, errPrivate) {
+		a.privatePage(w, q, r.PathValue("cpid"))
+		return
+	}
 	if err != nil {
 		a.failErr(w, r, q, err)
 		return
@@ -74,7 +79,7 @@ func (a *App) chargerView(r *http.Request, q *req) (*chargerPageView, error) {
 	}
 	v := &chargerPageView{Charger: a.cardOf(ch, q, map[string]*volt.Site{}), Currency: q.Theme.Currency}
 	if v.Charger.Private {
-		return nil, volt.Errorf(volt.ENOTFOUND, "No charger has the number %q.", cpid)
+		return nil, errPrivate
 	}
 	if cpo, err := a.cfg.Hierarchy.FindCPOByID(a.sys, ch.CPOID); err == nil {
 		t := themeOf(cpo)

@@ -242,8 +242,13 @@ func (a *App) liveStatuses(w http.ResponseWriter, r *http.Request) {
 			want[c] = true
 		}
 	}
+	private := map[string]bool{} // a private charger's status is not for everyone's eyes
 	a.stream(w, r, func(e volt.Event) (string, any, bool) {
 		if q.Theme.CPOID != "" && e.CPOID != q.Theme.CPOID || len(want) > 0 && !want[e.CPID] {
+			return "", nil, false
+		}
+		if (e.Type == volt.EventConnectorStatus || e.Type == volt.EventChargerConnected || e.Type == volt.EventChargerDisconnected) &&
+			a.privateFor(q, e.CPID, private) {
 			return "", nil, false
 		}
 		switch e.Type {

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -92,6 +93,10 @@ func readStartForm(r *http.Request) startForm {
 // everything that can be checked first, and says in plain words why not.
 func (a *App) start(w http.ResponseWriter, r *http.Request, q *req) {
 	v, err := a.chargerView(r, q)
+	if errors.Is(err, errPrivate) {
+		a.privatePage(w, q, r.PathValue("cpid"))
+		return
+	}
 	if err != nil {
 		a.failErr(w, r, q, err)
 		return
