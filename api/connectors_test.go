@@ -22,3 +22,17 @@ func TestConnectorFacts(t *testing.T) {
 		})
 	})
 }
+
+// TestCPOReceiptDetails: a CPO admin sets the legal name, address and VAT
+// number its receipts carry; a malformed VAT number is refused by field.
+func TestCPOReceiptDetails(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, e *env) {
+		e.run(t, []scenario{
+			{"set receipt details", "PATCH", "/api/v1/cpos/{A.cpo}", `{"legalName":"Spark Networks Ltd","legalAddress":"1 Quay St\nBristol BS1 4DJ","vatNumber":"gb 123 4567 89"}`, "A/cpo-admin", 200,
+				[]string{`"legalName":"Spark Networks Ltd"`, `"legalAddress":"1 Quay St\nBristol BS1 4DJ"`, `"vatNumber":"GB123456789"`}, nil},
+			{"read back", "GET", "/api/v1/cpos/{A.cpo}", ``, "A/cpo-staff", 200, []string{`"vatNumber":"GB123456789"`}, nil},
+			{"bad VAT number", "PATCH", "/api/v1/cpos/{A.cpo}", `{"vatNumber":"12-34"}`, "A/cpo-admin", 400, []string{`"field":"vatNumber"`}, nil},
+			{"other tenant", "PATCH", "/api/v1/cpos/{A.cpo}", `{"legalName":"Mine now"}`, "B/cpo-admin", 404, []string{`"code":"not_found"`}, nil},
+		})
+	})
+}

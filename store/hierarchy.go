@@ -31,13 +31,13 @@ var (
 		GroupVia: "id IN (SELECT owner_id FROM charger_groups WHERE id IN (%s))"}
 )
 
-const cpoCols = `id, name, whitelabel, theme, currency, created_at, updated_at`
+const cpoCols = `id, name, whitelabel, theme, currency, created_at, updated_at, legal_name, legal_address, vat_number`
 
 func scanCPO(s rowScanner) (*volt.CPO, error) {
 	c := &volt.CPO{}
 	var theme string
 	var created, updated int64
-	if err := s.Scan(&c.ID, &c.Name, &c.Whitelabel, &theme, &c.Currency, &created, &updated); err != nil {
+	if err := s.Scan(&c.ID, &c.Name, &c.Whitelabel, &theme, &c.Currency, &created, &updated, &c.LegalName, &c.LegalAddress, &c.VATNumber); err != nil {
 		return nil, err
 	}
 	if err := decodeJSON(theme, &c.Theme); err != nil {
@@ -116,8 +116,9 @@ func (s *HierarchyService) CreateCPO(ctx context.Context, c *volt.CPO) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO cpos (id, name, whitelabel, theme, currency, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, c.ID, c.Name, c.Whitelabel, theme, c.Currency, tx.NowMS(), tx.NowMS()); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO cpos (id, name, whitelabel, theme, currency, created_at, updated_at, legal_name, legal_address, vat_number)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.Name, c.Whitelabel, theme, c.Currency, tx.NowMS(), tx.NowMS(),
+			c.LegalName, c.LegalAddress, c.VATNumber); err != nil {
 			return fmt.Errorf("create cpo: %w", err)
 		}
 		return setHostNames(ctx, tx, c.ID, c.Theme.HostNames)
@@ -168,8 +169,9 @@ func (s *HierarchyService) UpdateCPO(ctx context.Context, c *volt.CPO) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE cpos SET name = ?, whitelabel = ?, theme = ?, currency = ?, updated_at = ? WHERE id = ?`,
-			c.Name, c.Whitelabel, theme, c.Currency, tx.NowMS(), c.ID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE cpos SET name = ?, whitelabel = ?, theme = ?, currency = ?, updated_at = ?,
+			legal_name = ?, legal_address = ?, vat_number = ? WHERE id = ?`,
+			c.Name, c.Whitelabel, theme, c.Currency, tx.NowMS(), c.LegalName, c.LegalAddress, c.VATNumber, c.ID); err != nil {
 			return fmt.Errorf("update cpo %s: %w", c.ID, err)
 		}
 		c.CreatedAt, c.UpdatedAt = old.CreatedAt, tx.Now()

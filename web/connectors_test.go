@@ -45,3 +45,34 @@ func TestConnectorFactsForm(t *testing.T) {
 		wantMissing(t, "staff has no form", body, `/connectors/2"`)
 	})
 }
+
+// TestCPOReceiptDetailsForm: the CPO page sets the receipt details; a bad
+// VAT number comes back naming the field and keeps what was typed.
+func TestCPOReceiptDetailsForm(t *testing.T) {
+	f := newFixture(t, storetest.SQLite(t))
+	c := f.client()
+	c.login("admin@spark.test")
+	page := "/admin/cpos/" + f.cpo.ID
+	base := url.Values{"name": {f.cpo.Name}, "currency": {"GBP"}, "whitelabel": {"on"}, "displayName": {f.cpo.Theme.DisplayName},
+		"legalName": {"Spark Networks Ltd"}, "legalAddress": {"1 Quay Street\nBristol BS1 4DJ"}}
+	bad := url.Values{}
+	for k, v := range base {
+		bad[k] = v
+	}
+	bad.Set("vatNumber", "VAT-12")
+	res := c.post(page, bad)
+	if res.status != http.StatusBadRequest {
+		t.Fatalf("bad VAT number: %d", res.status)
+	}
+	wantContains(t, "bad VAT number", res.body, "VAT number must be", `id="vatNumber" name="vatNumber" value="VAT-12"`)
+	base.Set("vatNumber", "GB 123 4567 89")
+	if res = c.post(page, base); res.status != http.StatusSeeOther {
+		t.Fatalf("save: %d %s", res.status, excerpt(res.body))
+	}
+	got, err := f.hier.FindCPOByID(sysCtx(), f.cpo.ID)
+	must(t, err)
+	if got.LegalName != "Spark Networks Ltd" || got.LegalAddress != "1 Quay Street\nBristol BS1 4DJ" || got.VATNumber != "GB123456789" {
+		t.Errorf("saved %q %q %q", got.LegalName, got.LegalAddress, got.VATNumber)
+	}
+	wantContains(t, "shown", c.get(page).body, `value="GB123456789"`, "Spark Networks Ltd")
+}

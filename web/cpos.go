@@ -65,6 +65,7 @@ func readCPO(r *http.Request, c *volt.CPO) {
 	c.Theme.HostNames = splitList(r.PostFormValue("hostNames"))
 	c.Theme.SupportPhone = trimForm(r, "supportPhone")
 	c.Theme.SupportEmail = trimForm(r, "supportEmail")
+	c.LegalName, c.LegalAddress, c.VATNumber = trimForm(r, "legalName"), trimForm(r, "legalAddress"), trimForm(r, "vatNumber")
 }
 
 func (a *Admin) cpoCreate(w http.ResponseWriter, r *http.Request, s *sess) {
