@@ -123,7 +123,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Terminals:      terminals,
 		Reimbursements: reimbursements,
 	})))
-	mux.Handle("/app/", audit.Middleware(volt.AuditSourceApp, false)(app.New(app.Config{
+	driverApp := app.New(app.Config{
 		Hierarchy: s.Hierarchy,
 		Chargers:  s.Chargers,
 		Users:     s.Users,
@@ -147,7 +147,9 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		LeafletJS:            web.AssetPath("vendor/leaflet/leaflet.js"),
 		LeafletCSS:           web.AssetPath("vendor/leaflet/leaflet.css"),
 		PublicURL:            m.Config.PublicURL, // links in guests' e-mails
-	})))
+	})
+	m.receiptMail = driverApp.ReceiptMail
+	mux.Handle("/app/", audit.Middleware(volt.AuditSourceApp, false)(driverApp))
 	mux.Handle("/static/", web.Static())
 	mux.Handle("GET /{$}", web.RootRedirect())
 

@@ -119,6 +119,7 @@ type App struct {
 	intents map[string]*intent    // by intent id
 	limits  map[string]*limitRule // by session id
 	stopped map[string]bool       // sessions whose limit stop was sent
+	bases   map[string]string     // by session id: scheme and host it was started from
 	reports []Report              // TODO(tickets): replace with the ticket service
 }
 

@@ -49,6 +49,9 @@ func TestBrowserGuestContinuity(t *testing.T) {
 	s := newStack(t)
 	box := &mailbox{}
 	s.f.app.cfg.SendMail = box.send
+	cpo := s.f.cpo
+	cpo.LegalName, cpo.LegalAddress, cpo.VATNumber = "Spark Networks Ltd", "1 Quay Street\nBristol BS1 4DJ", "GB123456789"
+	must(t, s.f.hier.UpdateCPO(sysCtx(), cpo))
 	spark := fmt.Sprintf(s.base, "charge.spark.test")
 	const email = "roaming-guest@example.com"
 
@@ -104,5 +107,32 @@ func TestBrowserGuestContinuity(t *testing.T) {
 	kiosk.Run("open it", chromedp.Click(chromedp.CSS(`#found a`)), chromedp.WaitVisible(chromedp.CSS(`#total`)))
 	if got := kiosk.text("total", "#total"); got != total {
 		t.Errorf("receipt total %q, want %q", got, total)
+	}
+
+	// Issue #11 item 12: the receipt says who it is from, the card, and
+	// the energy once; the e-mail has the lines and the link.
+	if got := kiosk.text("issuer", "#issuer"); !strings.Contains(got, "Spark Networks Ltd") || !strings.Contains(got, "Bristol BS1 4DJ") || !strings.Contains(got, "VAT no. GB123456789") {
+		t.Errorf("receipt issuer %q", got)
+	}
+	if got := kiosk.text("paid by", "#paid-by"); got != "Visa ending 4242" {
+		t.Errorf("paid by %q", got)
+	}
+	table := kiosk.text("receipt table", "#receipt-table")
+	if n := strings.Count(table, "kWh"); n != 1 {
+		t.Errorf("the energy shows %d times on the receipt:\n%s", n, table)
+	}
+	kiosk.checkPage("receipt with issuer")
+	eventually(t, "the receipt e-mail", func() bool { return box.find(email, "your charging receipt") != "" })
+	rmail := box.find(email, "your charging receipt")
+	for _, want := range []string{"Spark Networks Ltd", "VAT no. GB123456789", "Energy (", "Session fee (1 session): £0.50", "Total incl. VAT: " + total, "Paid by Visa ending 4242", "/receipt?k="} {
+		if !strings.Contains(rmail, want) {
+			t.Errorf("receipt e-mail lacks %q:\n%s", want, rmail)
+		}
+	}
+	rlink := regexp.MustCompile(`http://\S+/receipt\?k=\S+`).FindString(rmail)
+	other := newBrowser(t)
+	other.Run("the e-mailed receipt link", chromedp.Navigate(rlink), chromedp.WaitVisible(chromedp.CSS(`#total`)))
+	if got := other.text("total by e-mail link", "#total"); got != total {
+		t.Errorf("receipt by e-mail link: total %q, want %q", got, total)
 	}
 }

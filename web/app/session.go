@@ -220,6 +220,9 @@ type receiptView struct {
 	PDF     string
 	Charger chargerCard
 	Op      operator
+	Issuer  issuer
+	Lines   []priceRow // each line once, energy with the quantity it was priced on
+	Card    string     // "Visa ending 4242"
 }
 
 // receipt shows the CDR of a finished session as a receipt, every
@@ -238,7 +241,7 @@ func (a *App) receipt(w http.ResponseWriter, r *http.Request, q *req) {
 		a.fail(w, r, q, http.StatusNotFound, "The receipt is not ready yet: it is written when the session ends. Try again in a moment.")
 		return
 	}
-	v := receiptView{Session: s, CDR: c}
+	v := receiptView{Session: s, CDR: c, Issuer: a.issuerOf(c.CPOID), Lines: receiptLines(c), Card: a.paidWith(s.ID)}
 	if c.TotalCost != nil {
 		v.PDF = "/app/s/" + s.ID + "/receipt.pdf"
 	}
@@ -264,9 +267,14 @@ func (a *App) receiptPDF(w http.ResponseWriter, r *http.Request, q *req) {
 		a.fail(w, r, q, http.StatusNotFound, "The receipt is not ready yet: it is written when the session ends. Try again in a moment.")
 		return
 	}
-	rc := report.Receipt{Operator: q.Theme.Name, CDR: c}
-	if cpo, err := a.cfg.Hierarchy.FindCPOByID(a.sys, c.CPOID); err == nil {
-		rc.Operator = themeOf(cpo).Name
+	is := a.issuerOf(c.CPOID)
+	rc := report.Receipt{Operator: is.Name, CDR: c, Card: a.paidWith(s.ID)}
+	if is.LegalName != "" {
+		rc.Issuer = append(rc.Issuer, is.LegalName)
+	}
+	rc.Issuer = append(rc.Issuer, is.Address...)
+	if is.VATNumber != "" {
+		rc.Issuer = append(rc.Issuer, "VAT no. "+is.VATNumber)
 	}
 	var b bytes.Buffer
 	if err := report.WriteReceiptPDF(&b, rc); err != nil {

@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"time"
 
 	volt "github.com/volt-ev/volt"
@@ -92,6 +90,7 @@ func (a *App) bindIntent(ctx context.Context, s *volt.Session) {
 	}
 	a.mu.Unlock()
 	if in != nil && bound.Base != "" {
+		a.rememberBase(s.ID, bound.Base)
 		go a.mailSessionLink(&bound, s)
 	}
 	if in != nil && in.Limit != nil && a.cfg.Limits != nil {
@@ -164,24 +163,6 @@ func (a *App) mailGuestReceipt(c *volt.CDR) {
 	if err != nil || !u.Guest || c.TotalCost == nil {
 		return
 	}
-	name := defaultName
-	if cpo, err := a.cfg.Hierarchy.FindCPOByID(a.sys, c.CPOID); err == nil {
-		name = themeOf(cpo).Name
-	}
-	a.mail(u.Email, name+": your charging receipt", receiptText(name, c))
-}
-
-// receiptText is the plain-text receipt of a CDR.
-func receiptText(operator string, c *volt.CDR) string {
-	cur := c.TotalCost.Currency
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s - charging receipt %s\n\n", operator, c.ID)
-	fmt.Fprintf(&b, "Charger %s, connector %d\nStarted %s\nStopped %s\nEnergy %s\n\n", c.CPID, c.ConnectorID,
-		c.StartedAt.UTC().Format("2 Jan 2006 15:04 MST"), c.StoppedAt.UTC().Format("2 Jan 2006 15:04 MST"), formatKWh(c.EnergyWh))
-	for _, l := range c.TotalCost.Components {
-		fmt.Fprintf(&b, "%s (%s %s): %s\n", componentLabel(l.Component), l.Quantity, l.Unit, formatMoney(l.InclVAT, cur))
-	}
-	fmt.Fprintf(&b, "\nTotal excl. VAT: %s\nVAT: %s\nTotal incl. VAT: %s\n", formatMoney(c.TotalCost.ExclVAT, cur),
-		formatMoney(costVAT(c.TotalCost), cur), formatMoney(c.TotalCost.InclVAT, cur))
-	return b.String()
+	subject, body := a.ReceiptMail(c, -1)
+	a.mail(u.Email, subject, body)
 }
