@@ -28,8 +28,12 @@ const (
 type Connector struct {
 	CPID        string          `json:"cpid"`
 	ConnectorID int             `json:"connectorId"`
-	Type        string          `json:"type"` // Type2, CCS2, CHAdeMO, Type1, ...
+	Type        ConnectorType   `json:"type"`
+	PowerType   PowerType       `json:"powerType"`
+	Format      ConnectorFormat `json:"format"` // follows Type
 	MaxPowerW   int             `json:"maxPowerW"`
+	MaxCurrentA int             `json:"maxCurrentA"`
+	MaxVoltageV int             `json:"maxVoltageV"`
 	Status      ConnectorStatus `json:"status"`
 	ErrorCode   string          `json:"errorCode"`
 	Info        string          `json:"info,omitempty"`
@@ -138,6 +142,9 @@ type ChargerService interface {
 	DeleteCharger(ctx context.Context, cpid string) error
 	// ResetChargerPassword issues a new OCPP password.
 	ResetChargerPassword(ctx context.Context, cpid string) (*ChargerCredentials, error)
+	// UpdateConnector changes a connector's facts (type, power type,
+	// ratings) on a charger the actor may write.
+	UpdateConnector(ctx context.Context, cpid string, connectorID int, u ConnectorUpdate) (*Connector, error)
 
 	FindChargerModels(ctx context.Context) ([]*ChargerModel, error)
 	UpsertChargerModel(ctx context.Context, m *ChargerModel) error

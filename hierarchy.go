@@ -42,13 +42,18 @@ type Theme struct {
 // CPO is a charge point operator: manages a network. A whitelabel is a CPO
 // with its own theme.
 type CPO struct {
-	ID         string    `json:"id"`
-	Name       string    `json:"name"`
-	Whitelabel bool      `json:"whitelabel"`
-	Theme      Theme     `json:"theme"`
-	Currency   string    `json:"currency"` // ISO 4217, the currency of all its tariffs
-	CreatedAt  time.Time `json:"createdAt"`
-	UpdatedAt  time.Time `json:"updatedAt"`
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Whitelabel bool   `json:"whitelabel"`
+	Theme      Theme  `json:"theme"`
+	Currency   string `json:"currency"` // ISO 4217, the currency of all its tariffs
+	// LegalName, LegalAddress and VATNumber say who the drivers' receipts
+	// are from (a VAT receipt must carry them); see CPO.ValidateLegal.
+	LegalName    string    `json:"legalName"`
+	LegalAddress string    `json:"legalAddress"`
+	VATNumber    string    `json:"vatNumber"`
+	CreatedAt    time.Time `json:"createdAt"`
+	UpdatedAt    time.Time `json:"updatedAt"`
 
 	// MaxConcurrentSessionsPerCard is how many sessions one card may have
 	// open at once on the CPO's chargers (StartTransaction answers
@@ -78,7 +83,7 @@ func (c *CPO) Validate() error {
 			return FieldError("theme", "Colours must be #rrggbb, got %q.", col)
 		}
 	}
-	return nil
+	return c.ValidateLegal()
 }
 
 func validColor(s string) bool {

@@ -2,6 +2,7 @@ package volt
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -51,6 +52,8 @@ type Payment struct {
 	Refunded       int64        `json:"refunded"`
 	IdempotencyKey string       `json:"idempotencyKey"`
 	Failure        string       `json:"failure,omitempty"`
+	CardBrand      string       `json:"cardBrand,omitempty"` // as the provider names it: "visa", ...
+	CardLast4      string       `json:"cardLast4,omitempty"`
 	CreatedAt      time.Time    `json:"createdAt"`
 	UpdatedAt      time.Time    `json:"updatedAt"`
 }
@@ -74,6 +77,10 @@ func ValidateAmount(m Money) error {
 type ProviderResult struct {
 	Ref    string // the provider's id (PaymentIntent id)
 	Status string // the provider's status, for the record
+	// CardBrand ("visa", "mastercard", ...) and CardLast4 are the card an
+	// authorisation was taken from, when the provider says: for the
+	// receipt, and for a guest to find their receipts again.
+	CardBrand, CardLast4 string
 }
 
 // AuthorizeRequest asks a provider to pre-authorise (or, with Capture, to
@@ -143,4 +150,30 @@ type PaymentService interface {
 	// how many succeeded.
 	RetryFailed(ctx context.Context) (int, error)
 	FindPaymentByID(ctx context.Context, id string) (*Payment, error)
+}
+
+// GuestPaymentFinder finds a guest's card payments again by the e-mail
+// given at checkout and the card's last four digits, the two things a guest
+// without an account has (the app's "Find my receipt"). Only payments bound
+// to a session, newest first. Implemented by the store's MoneyService.
+type GuestPaymentFinder interface {
+	FindGuestPayments(ctx context.Context, email, last4 string) ([]*Payment, error)
+}
+
+// CardBrandLabel names a provider's card brand for a receipt ("visa" is
+// "Visa"); an unknown brand is shown as given.
+func CardBrandLabel(brand string) string {
+	switch strings.ToLower(brand) {
+	case "visa":
+		return "Visa"
+	case "mastercard":
+		return "Mastercard"
+	case "amex":
+		return "American Express"
+	case "maestro":
+		return "Maestro"
+	case "discover":
+		return "Discover"
+	}
+	return brand
 }

@@ -22,6 +22,10 @@ type CPOPatch struct {
 	Currency   *string     `json:"currency,omitempty"`
 	// MaxConcurrentSessionsPerCard: open sessions one card may have at once.
 	MaxConcurrentSessionsPerCard *int `json:"maxConcurrentSessionsPerCard,omitempty" minimum:"1" maximum:"100" doc:"How many sessions one card may have open at once on the CPO's chargers (default 1)."`
+	// Receipt details (issue #11): who the drivers' receipts are from.
+	LegalName    *string `json:"legalName,omitempty" maxLength:"200" doc:"Legal name on receipts."`
+	LegalAddress *string `json:"legalAddress,omitempty" maxLength:"500" doc:"Registered address on receipts (lines separated by newlines)."`
+	VATNumber    *string `json:"vatNumber,omitempty" maxLength:"20" doc:"VAT registration number on receipts, e.g. GB123456789."`
 }
 
 // HierarchyListParams filter lists of the estate.
@@ -86,6 +90,9 @@ func (s *server) patchCPO(ctx context.Context, in *cpoPatchInput) (*Out[*volt.CP
 	set(&c.Theme, b.Theme.theme())
 	set(&c.Currency, b.Currency)
 	set(&c.MaxConcurrentSessionsPerCard, b.MaxConcurrentSessionsPerCard)
+	set(&c.LegalName, b.LegalName)
+	set(&c.LegalAddress, b.LegalAddress)
+	set(&c.VATNumber, b.VATNumber)
 	if err := s.Hierarchy.UpdateCPO(ctx, c); err != nil {
 		return nil, s.err(ctx, err)
 	}

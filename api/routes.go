@@ -58,6 +58,7 @@ func (s *server) routes() {
 	huma.Register(a, op("getCharger", get, "/chargers/{cpid}", "Get a charger", "chargers", 200), s.getCharger)
 	huma.Register(a, op("updateCharger", patch, "/chargers/{cpid}", "Update a charger (name, charger group)", "chargers", 200), s.patchCharger)
 	huma.Register(a, op("deleteCharger", del, "/chargers/{cpid}", "Delete a charger", "chargers", 204), s.deleteCharger)
+	huma.Register(a, op("updateConnector", patch, "/chargers/{cpid}/connectors/{connectorId}", "Set a connector's type, power type and ratings", "chargers", 200), s.patchConnector)
 	huma.Register(a, op("resetChargerPassword", post, "/chargers/{cpid}/password", "Issue a new OCPP password (shown once)", "chargers", 200), s.resetChargerPassword)
 	huma.Register(a, op("setChargerPassword", put, "/chargers/{cpid}/password", "Set a chosen OCPP password (16-40 characters, OCPP passwordString), effective at once", "chargers", 204), s.setChargerPassword)
 	huma.Register(a, commandOp(op("rotateChargerPassword", post, "/chargers/{cpid}/password/rotate", "Rotate the OCPP password through the charger: the new one counts once the charger accepts it", "chargers", 200)), s.rotateChargerPassword)

@@ -68,6 +68,19 @@ func (c *chargers) ResetChargerPassword(ctx context.Context, cpid string) (*volt
 	return cred, err
 }
 
+// UpdateConnector changes a connector's facts and records
+// "charger.update-connector" (the charger before and after).
+func (c *chargers) UpdateConnector(ctx context.Context, cpid string, connectorID int, u volt.ConnectorUpdate) (*volt.Connector, error) {
+	var k *volt.Connector
+	err := run(ctx, c.r, c.tracked(), mutation{action: "charger.update-connector", id: cpid, details: map[string]int{"connectorId": connectorID},
+		call: func() (string, error) {
+			var err error
+			k, err = c.ChargerService.UpdateConnector(ctx, cpid, connectorID, u)
+			return idIf(cpid, err)
+		}})
+	return k, err
+}
+
 // UpsertChargerModel changes a make/model and records "charger-model.upsert".
 func (c *chargers) UpsertChargerModel(ctx context.Context, m *volt.ChargerModel) error {
 	key := m.Vendor + "/" + m.Model

@@ -90,6 +90,11 @@ type Receipt struct {
 	Operator string // the CPO's (whitelabel's) name
 	CDR      *volt.CDR
 	Payment  *volt.Payment
+	// Issuer are the lines saying who the receipt is from: legal name,
+	// registered address, "VAT no. ...". Card is the card paid with
+	// ("Visa ending 4242").
+	Issuer []string
+	Card   string
 }
 
 // WriteReceiptPDF writes a driver's receipt: charger, times, energy, the cost
@@ -106,11 +111,18 @@ func WriteReceiptPDF(w io.Writer, rc Receipt) error {
 	pdf.SetFont("Helvetica", "B", 14)
 	pdf.CellFormat(0, 8, rc.Operator+" - charging receipt", "", 1, "L", false, 0, "")
 	pdf.SetFont("Helvetica", "", 9)
-	for _, l := range [][2]string{
+	for _, l := range rc.Issuer {
+		pdf.CellFormat(0, 4.5, l, "", 1, "L", false, 0, "")
+	}
+	pdf.Ln(2)
+	facts := [][2]string{
 		{"Receipt", c.ID}, {"Charger", c.CPID + " connector " + strconv.Itoa(c.ConnectorID)},
 		{"Started", c.StartedAt.UTC().Format(time.RFC3339)}, {"Stopped", c.StoppedAt.UTC().Format(time.RFC3339)},
-		{"Energy", kWh(c.EnergyWh) + " kWh"},
-	} {
+	}
+	if !hasComponent(c.TotalCost, "energy") { // else the energy line says it, once
+		facts = append(facts, [2]string{"Energy", kWh(c.EnergyWh) + " kWh"})
+	}
+	for _, l := range facts {
 		pdf.CellFormat(35, 5, l[0], "", 0, "L", false, 0, "")
 		pdf.CellFormat(0, 5, l[1], "", 1, "L", false, 0, "")
 	}
@@ -135,10 +147,22 @@ func WriteReceiptPDF(w io.Writer, rc Receipt) error {
 	if rc.Payment != nil {
 		paid = fmt.Sprintf("Paid by %s card: %s %s captured (payment %s)", rc.Payment.Kind, cur, Amount(rc.Payment.Captured, cur), rc.Payment.ID)
 	}
+	if rc.Card != "" {
+		paid = "Paid by " + rc.Card
+	}
 	pdf.SetFont("Helvetica", "", 9)
 	pdf.CellFormat(0, 6, paid, "", 1, "L", false, 0, "")
 	if err := pdf.Output(w); err != nil {
 		return fmt.Errorf("write receipt pdf: %w", err)
 	}
 	return nil
+}
+
+func hasComponent(c *volt.Cost, name string) bool {
+	for _, l := range c.Components {
+		if l.Component == name {
+			return true
+		}
+	}
+	return false
 }

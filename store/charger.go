@@ -60,21 +60,18 @@ func loadConnectors(ctx context.Context, q querier, chargers []*volt.Charger) er
 		by[c.CPID] = c
 		args = append(args, c.CPID)
 	}
-	rows, err := q.Query(ctx, `SELECT cpid, connector_id, type, max_power_w, status, error_code, info, vendor_error, status_at
+	rows, err := q.Query(ctx, `SELECT `+connectorCols+`
 		FROM connectors WHERE cpid IN (`+inList(len(args))+`) ORDER BY cpid, connector_id`, args...)
 	if err != nil {
 		return fmt.Errorf("load connectors: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var k volt.Connector
-		var status string
-		var at int64
-		if err := rows.Scan(&k.CPID, &k.ConnectorID, &k.Type, &k.MaxPowerW, &status, &k.ErrorCode, &k.Info, &k.VendorError, &at); err != nil {
+		k, err := scanConnector(rows)
+		if err != nil {
 			return fmt.Errorf("load connectors: %w", mapError(err))
 		}
-		k.Status, k.StatusAt = volt.ConnectorStatus(status), fromMS(at)
-		by[k.CPID].Connectors = append(by[k.CPID].Connectors, k)
+		by[k.CPID].Connectors = append(by[k.CPID].Connectors, *k)
 	}
 	return mapError(rows.Err())
 }

@@ -38,13 +38,13 @@ var (
 		GroupVia: "id IN (SELECT owner_id FROM charger_groups WHERE id IN (%s))"}
 )
 
-const cpoCols = `id, name, whitelabel, theme, currency, created_at, updated_at, max_concurrent_sessions_per_card`
+const cpoCols = `id, name, whitelabel, theme, currency, created_at, updated_at, max_concurrent_sessions_per_card, legal_name, legal_address, vat_number`
 
 func scanCPO(s rowScanner) (*volt.CPO, error) {
 	c := &volt.CPO{}
 	var theme string
 	var created, updated int64
-	if err := s.Scan(&c.ID, &c.Name, &c.Whitelabel, &theme, &c.Currency, &created, &updated, &c.MaxConcurrentSessionsPerCard); err != nil {
+	if err := s.Scan(&c.ID, &c.Name, &c.Whitelabel, &theme, &c.Currency, &created, &updated, &c.MaxConcurrentSessionsPerCard, &c.LegalName, &c.LegalAddress, &c.VATNumber); err != nil {
 		return nil, err
 	}
 	if err := decodeJSON(theme, &c.Theme); err != nil {
@@ -125,8 +125,9 @@ func (s *HierarchyService) CreateCPO(ctx context.Context, c *volt.CPO) error {
 		if err := s.checkHostNames(ctx, tx, a, c.ID, nil, c.Theme.HostNames); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO cpos (id, name, whitelabel, theme, currency, created_at, updated_at, max_concurrent_sessions_per_card)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.Name, c.Whitelabel, theme, c.Currency, tx.NowMS(), tx.NowMS(), c.MaxConcurrentSessionsPerCard); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO cpos (id, name, whitelabel, theme, currency, created_at, updated_at, max_concurrent_sessions_per_card, legal_name, legal_address, vat_number)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.Name, c.Whitelabel, theme, c.Currency, tx.NowMS(), tx.NowMS(), c.MaxConcurrentSessionsPerCard,
+			c.LegalName, c.LegalAddress, c.VATNumber); err != nil {
 			return fmt.Errorf("create cpo: %w", err)
 		}
 		return setHostNames(ctx, tx, c.ID, c.Theme.HostNames)
@@ -180,8 +181,9 @@ func (s *HierarchyService) UpdateCPO(ctx context.Context, c *volt.CPO) error {
 		if err := s.checkHostNames(ctx, tx, a, c.ID, old.Theme.HostNames, c.Theme.HostNames); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE cpos SET name = ?, whitelabel = ?, theme = ?, currency = ?, updated_at = ?, max_concurrent_sessions_per_card = ? WHERE id = ?`,
-			c.Name, c.Whitelabel, theme, c.Currency, tx.NowMS(), c.MaxConcurrentSessionsPerCard, c.ID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE cpos SET name = ?, whitelabel = ?, theme = ?, currency = ?, updated_at = ?, max_concurrent_sessions_per_card = ?,
+			legal_name = ?, legal_address = ?, vat_number = ? WHERE id = ?`,
+			c.Name, c.Whitelabel, theme, c.Currency, tx.NowMS(), c.MaxConcurrentSessionsPerCard, c.LegalName, c.LegalAddress, c.VATNumber, c.ID); err != nil {
 			return fmt.Errorf("update cpo %s: %w", c.ID, err)
 		}
 		c.CreatedAt, c.UpdatedAt = old.CreatedAt, tx.Now()

@@ -128,7 +128,7 @@ func (m *MoneyService) SetMoneySettings(ctx context.Context, s *volt.MoneySettin
 }
 
 const paymentCols = `id, kind, state, provider, provider_ref, user_id, email, cpo_id, cpid, connector_id, terminal_id,
-	session_id, currency, amount, captured, refunded, idempotency_key, failure, created_at, updated_at`
+	session_id, currency, amount, captured, refunded, idempotency_key, failure, created_at, updated_at, card_brand, card_last4`
 
 func scanPayment(s rowScanner) (*volt.Payment, error) {
 	p := &volt.Payment{}
@@ -136,7 +136,7 @@ func scanPayment(s rowScanner) (*volt.Payment, error) {
 	var created, updated int64
 	err := s.Scan(&p.ID, &kind, &state, &p.Provider, &p.ProviderRef, &p.UserID, &p.Email, &p.CPOID, &p.CPID,
 		&p.ConnectorID, &p.TerminalID, &p.SessionID, &p.Currency, &p.Amount, &p.Captured, &p.Refunded,
-		&p.IdempotencyKey, &p.Failure, &created, &updated)
+		&p.IdempotencyKey, &p.Failure, &created, &updated, &p.CardBrand, &p.CardLast4)
 	if err != nil {
 		return nil, err
 	}

@@ -117,11 +117,11 @@ func refusal(p *volt.Payment) error {
 // idempotency key that got there first wins: p is then replaced by its
 // payment and replay is true.
 func insertPayment(ctx context.Context, tx *Tx, p *volt.Payment, card string) (replay bool, err error) {
-	res, err := tx.Exec(ctx, `INSERT INTO payments (`+paymentCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	res, err := tx.Exec(ctx, `INSERT INTO payments (`+paymentCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (idempotency_key) DO NOTHING`,
 		p.ID, string(p.Kind), string(p.State), p.Provider, p.ProviderRef, p.UserID, p.Email, p.CPOID, p.CPID, p.ConnectorID,
 		p.TerminalID, p.SessionID, p.Currency, p.Amount, p.Captured, p.Refunded, p.IdempotencyKey, p.Failure,
-		toMS(p.CreatedAt), toMS(p.UpdatedAt))
+		toMS(p.CreatedAt), toMS(p.UpdatedAt), p.CardBrand, p.CardLast4)
 	if err != nil {
 		return false, fmt.Errorf("insert payment: %w", err)
 	}
@@ -147,6 +147,9 @@ func applyAuthorize(tx *Tx, p *volt.Payment, r *volt.ProviderResult) error {
 	if _, err := tx.Exec(ctx, `UPDATE payments SET state = ?, provider_ref = ?, updated_at = ? WHERE id = ?`,
 		string(volt.PaymentAuthorized), r.Ref, tx.NowMS(), p.ID); err != nil {
 		return fmt.Errorf("authorise payment %s: %w", p.ID, err)
+	}
+	if err := recordCard(ctx, tx, p.ID, r); err != nil {
+		return err
 	}
 	_, err := post(ctx, tx, &volt.Posting{IdempotencyKey: "hold:" + p.ID, Kind: volt.PostHold, Currency: p.Currency,
 		Ref: p.ID, Entries: volt.HoldEntries(p.ID, p.Amount, p.Currency)})

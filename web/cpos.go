@@ -73,6 +73,7 @@ func readCPO(r *http.Request, c *volt.CPO) {
 			c.MaxConcurrentSessionsPerCard = -1 // refused by Validate, naming the field
 		}
 	}
+	c.LegalName, c.LegalAddress, c.VATNumber = trimForm(r, "legalName"), trimForm(r, "legalAddress"), trimForm(r, "vatNumber")
 }
 
 func (a *Admin) cpoCreate(w http.ResponseWriter, r *http.Request, s *sess) {

@@ -172,6 +172,10 @@ var funcs = template.FuncMap{
 	"hasItem":  func(list []string, s string) bool { return contains(list, s) },
 	"fmtMinor": fmtMinor,
 	"list":     func(s ...string) []string { return s },
+	// connector facts (templates/layout/connectors.html)
+	"connectorTypes": func() []volt.ConnectorType { return volt.ConnectorTypes },
+	"powerTypes":     func() []volt.PowerType { return []volt.PowerType{volt.PowerAC1Phase, volt.PowerAC3Phase, volt.PowerDC} },
+	"i64":            func(n int) int64 { return int64(n) },
 	"hit": func(m map[string]any) volt.SearchHit {
 		k, _ := m["Kind"].(string)
 		id, _ := m["ID"].(string)

@@ -35,6 +35,7 @@ func (a *Admin) routes() {
 	m.HandleFunc("POST "+p+"/chargers/{cpid}/password/rotate", a.auth(a.chargerRotate))
 	m.HandleFunc("POST "+p+"/chargers/{cpid}/password/set", a.auth(a.chargerSetPassword))
 	m.HandleFunc("GET "+p+"/chargers/{cpid}/credentials", a.auth(a.chargerCredentials))
+	m.HandleFunc("POST "+p+"/chargers/{cpid}/connectors/{n}", a.auth(a.connectorUpdate))
 	m.HandleFunc("GET "+p+"/chargers/{cpid}/events", a.auth(a.chargerEvents))
 	m.HandleFunc("GET "+p+"/chargers/{cpid}/frames", a.auth(a.chargerFrames))
 	m.HandleFunc("POST "+p+"/chargers/{cpid}/commands/{command}", a.auth(a.chargerCommand))

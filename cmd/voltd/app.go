@@ -45,6 +45,11 @@ type Main struct {
 	metrics  net.Listener                  // --metrics, when set
 	stops    []func(context.Context) error // run in reverse order by Close
 	ready    atomic.Bool
+
+	// receiptMail writes a guest's receipt e-mail (the driver app's, with
+	// the operator's legal details, the lines and a signed link); nil
+	// until wired, then settle.go's plain text is used.
+	receiptMail func(c *volt.CDR, captured int64) (subject, body string)
 }
 
 // Services are the domain services behind every surface.

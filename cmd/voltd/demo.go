@@ -174,8 +174,12 @@ func createDemoSites(ctx context.Context, s Services, owner *volt.Owner, sites [
 			groups = append(groups, g)
 			for i := 0; i < dg.chargers; i++ {
 				c := &volt.Charger{ChargerGroupID: g.ID, Name: fmt.Sprintf("%s #%d", dg.name, i+1)}
-				if _, err := s.Chargers.CreateCharger(ctx, c, 2); err != nil {
+				cred, err := s.Chargers.CreateCharger(ctx, c, 2)
+				if err != nil {
 					return nil, fmt.Errorf("create charger in %s: %w", dg.name, err)
+				}
+				if err := seedConnectorFacts(ctx, s, cred.CPID); err != nil {
+					return nil, err
 				}
 			}
 		}

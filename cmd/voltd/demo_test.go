@@ -48,3 +48,33 @@ func TestDemoSeed(t *testing.T) {
 		t.Fatalf("price for the driver on %s: %+v %v", second.Credentials[0].CPID, q, err)
 	}
 }
+
+// TestDemoConnectorFacts: the demo network has Type 2, CCS, CHAdeMO and
+// 3-pin connectors with their power, so the app's filters have something
+// to find.
+func TestDemoConnectorFacts(t *testing.T) {
+	m := testMain(t, storetest.Engines(t)[0].DSN(t))
+	ctx := context.Background()
+	if _, err := seedDemo(ctx, m.Services); err != nil {
+		t.Fatal(err)
+	}
+	sys := volt.NewContextWithActor(ctx, volt.SystemActor)
+	chargers, _, err := m.Services.Chargers.FindChargers(sys, volt.ChargerFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[volt.ConnectorType]bool{}
+	for _, c := range chargers {
+		for _, k := range c.Connectors {
+			if k.ConnectorID > 0 && (k.MaxPowerW == 0 || k.PowerType == "") {
+				t.Errorf("%s/%d has no facts: %+v", c.CPID, k.ConnectorID, k)
+			}
+			seen[k.Type] = true
+		}
+	}
+	for _, want := range []volt.ConnectorType{volt.ConnectorType2Socket, volt.ConnectorCCS2, volt.ConnectorCHAdeMO, volt.ConnectorThreePin} {
+		if !seen[want] {
+			t.Errorf("no %s connector in the demo", want)
+		}
+	}
+}

@@ -22,7 +22,7 @@ func (m *Main) settleSweep(ctx context.Context, money *store.MoneyService) {
 	} else if n > 0 {
 		m.Logger.Info("settled CDRs the event bus missed", "count", n)
 	}
-	if n, err := sendReceipts(ctx, money, m.mailer().Send); err != nil {
+	if n, err := sendReceipts(ctx, money, m.mailer().Send, m.receiptMail); err != nil {
 		m.Logger.Error("send receipts", "sent", n, "err", err)
 	}
 }
@@ -30,14 +30,19 @@ func (m *Main) settleSweep(ctx context.Context, money *store.MoneyService) {
 // sendReceipts e-mails each guest the receipt of their settled CDR, once:
 // a receipt is marked sent after the mail server took it (a crash in
 // between sends it again: at least once, never lost).
-func sendReceipts(ctx context.Context, money *store.MoneyService, send func(to, subject, body string) error) (int, error) {
+func sendReceipts(ctx context.Context, money *store.MoneyService, send func(to, subject, body string) error,
+	compose func(c *volt.CDR, captured int64) (subject, body string)) (int, error) {
 	rs, err := money.PendingReceipts(ctx, 0)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
 	for _, r := range rs {
-		if err := send(r.Email, r.Operator+": your charging receipt", receiptText(r)); err != nil {
+		subject, body := r.Operator+": your charging receipt", receiptText(r)
+		if compose != nil {
+			subject, body = compose(r.CDR, r.Captured)
+		}
+		if err := send(r.Email, subject, body); err != nil {
 			return n, fmt.Errorf("receipt of %s: %w", r.CDR.ID, err)
 		}
 		if err := money.MarkReceiptSent(ctx, r.CDR.ID, r.Email); err != nil {

@@ -156,7 +156,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Reimbursements: reimbursements,
 		ClientAddr:     proxies.ClientAddr,
 	})))
-	mux.Handle("/app/", audit.Middleware(volt.AuditSourceApp, false)(app.New(app.Config{
+	driverApp := app.New(app.Config{
 		Hierarchy: s.Hierarchy,
 		Chargers:  s.Chargers,
 		Users:     s.Users,
@@ -180,7 +180,10 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		LeafletJS:            web.AssetPath("vendor/leaflet/leaflet.js"),
 		LeafletCSS:           web.AssetPath("vendor/leaflet/leaflet.css"),
 		ClientAddr:           proxies.ClientAddr,
-	})))
+		PublicURL:            m.Config.PublicURL, // links in guests' e-mails
+	})
+	m.receiptMail = driverApp.ReceiptMail
+	mux.Handle("/app/", audit.Middleware(volt.AuditSourceApp, false)(driverApp))
 	mux.Handle("/static/", web.Static())
 	mux.Handle("GET /{$}", web.RootRedirect())
 

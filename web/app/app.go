@@ -74,6 +74,10 @@ type Config struct {
 	// tokens: at least 32 random bytes, stable across restarts and nodes.
 	SecretKey []byte
 
+	// PublicURL is where e-mailed links point for host names that are no
+	// whitelabel's ("https://volt.example"); empty: the request's host.
+	PublicURL string
+
 	// TileURL is the map tile template ("https://tile.example/{z}/{x}/{y}.png").
 	// Empty: no map, the list only.
 	TileURL string
@@ -113,11 +117,13 @@ type App struct {
 	done   chan struct{}   // closed when the bus watcher returned
 
 	themes themeCache
+	finds  throttle // receipt look-ups per client address
 
 	mu      sync.Mutex
 	intents map[string]*intent    // by intent id
 	limits  map[string]*limitRule // by session id
 	stopped map[string]bool       // sessions whose limit stop was sent
+	bases   map[string]string     // by session id: scheme and host it was started from
 	reports []Report              // TODO(tickets): replace with the ticket service
 }
 
@@ -198,6 +204,8 @@ func (a *App) routes() {
 	m.HandleFunc("POST /app/s/{id}/stop", a.form(a.stop))
 	m.HandleFunc("GET /app/s/{id}/receipt", a.page(a.receipt))
 	m.HandleFunc("GET /app/s/{id}/receipt.pdf", a.page(a.receiptPDF))
+	m.HandleFunc("GET /app/receipts", a.page(a.receiptsForm))
+	m.HandleFunc("POST /app/receipts", a.form(a.receiptsFind))
 	m.HandleFunc("GET /app/report", a.page(a.reportForm))
 	m.HandleFunc("POST /app/report", a.form(a.reportSubmit))
 

@@ -266,10 +266,11 @@ func TestStartRefusalsInPlainWords(t *testing.T) {
 	f.online(f.charger)
 	f.group.Private = true
 	must(t, f.hier.UpdateChargerGroup(sysCtx(), f.group))
-	if res := c.get(page); res.status != http.StatusNotFound {
-		t.Errorf("private group: %d (a private group the driver cannot use stays hidden)", res.status)
+	// Issue #11 item 14: a private charger says so, and no more.
+	if res := c.get(page); res.status != http.StatusForbidden || !strings.Contains(res.body, "This charger is private") || strings.Contains(res.body, "Quay Street") {
+		t.Errorf("private group: %d (a private charger says it is private and shows nothing else)", res.status)
 	}
-	if res := c.do(http.MethodPost, page+"/start", url.Values{"connector": {"2"}, "method": {"account"}, "csrf": {csrfRe.FindStringSubmatch(c.get("/app/login").body)[1]}}); res.status != http.StatusNotFound || len(f.cmd.Calls()) != calls {
+	if res := c.do(http.MethodPost, page+"/start", url.Values{"connector": {"2"}, "method": {"account"}, "csrf": {csrfRe.FindStringSubmatch(c.get("/app/login").body)[1]}}); res.status != http.StatusForbidden || len(f.cmd.Calls()) != calls {
 		t.Errorf("start on a private group: %d, calls %d→%d", res.status, calls, len(f.cmd.Calls()))
 	}
 }

@@ -42,8 +42,11 @@ type req struct {
 	// after this browser's checkout, so typing someone's e-mail address at
 	// checkout never reveals their earlier guest sessions.
 	guestSince time.Time
-	CSRF       string
-	ctx        context.Context // carries the driver's actor, or none
+	// links are the sessions this browser opened through a session link
+	// (links.go), on any device.
+	links map[string]bool
+	CSRF  string
+	ctx   context.Context // carries the driver's actor, or none
 }
 
 // userID returns whose sessions this browser may see: the signed-in driver,
@@ -104,6 +107,7 @@ func (a *App) load(w http.ResponseWriter, r *http.Request) *req {
 		}
 	}
 	q.guestID, q.guestSince = a.readGuest(r)
+	q.links = a.readLinks(r)
 	browser := ""
 	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) == 32 {
 		browser = c.Value
@@ -189,6 +193,8 @@ func (a *App) readGuest(r *http.Request) (string, time.Time) {
 // signed-in driver's own, or the guest's started after its checkout.
 func (q *req) owns(s *volt.Session) bool {
 	switch {
+	case s != nil && q.links[s.ID]: // opened through its signed link (links.go)
+		return true
 	case s == nil || s.UserID == "":
 		return false
 	case q.User != nil && s.UserID == q.User.ID:

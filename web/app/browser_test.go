@@ -19,6 +19,7 @@ import (
 	"github.com/volt-ev/volt/payment/sandbox"
 	"github.com/volt-ev/volt/sim"
 	"github.com/volt-ev/volt/store/storetest"
+	"github.com/volt-ev/volt/web"
 	"github.com/volt-ev/volt/web/webtest"
 )
 
@@ -41,9 +42,15 @@ func newStack(t *testing.T) *stack {
 		_ = gw.Shutdown(ctx)
 	})
 	f.app.cfg.Commander = gw
+	// The map: the portal's vendored Leaflet and blank tiles from this
+	// server, so the pins are drawn without the internet.
+	f.app.cfg.TileURL, f.app.cfg.LeafletJS, f.app.cfg.LeafletCSS = "/tiles/{z}/{x}/{y}.png",
+		web.AssetPath("vendor/leaflet/leaflet.js"), web.AssetPath("vendor/leaflet/leaflet.css")
 	mux := http.NewServeMux()
 	mux.Handle("/app/", f.app)
 	mux.Handle("/ocpp/", gw)
+	mux.Handle("/static/", web.Static())
+	mux.HandleFunc("/tiles/", blankTile)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	must(t, err)
 	srv := httptest.NewUnstartedServer(mux)

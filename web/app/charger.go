@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -32,6 +33,10 @@ type chargerPageView struct {
 	Currency  string
 	Hold      string // the card pre-authorisation, in words
 	Form      startForm
+	// StartBlocked says why Start is off: the charger is offline, or no
+	// connector is free ("" when a start can be tried).
+	StartBlocked string
+	BlockedBy    string // "offline" or "busy", for the live page script
 }
 
 type payMethod struct {
@@ -52,6 +57,10 @@ type startForm struct {
 // the operator with a tap-to-call helpline, and the start form.
 func (a *App) chargerPage(w http.ResponseWriter, r *http.Request, q *req) {
 	v, err := a.chargerView(r, q)
+	if errors.Is(err, errPrivate) {
+		a.privatePage(w, q, r.PathValue("cpid"))
+		return
+	}
 	if err != nil {
 		a.failErr(w, r, q, err)
 		return
@@ -70,7 +79,7 @@ func (a *App) chargerView(r *http.Request, q *req) (*chargerPageView, error) {
 	}
 	v := &chargerPageView{Charger: a.cardOf(ch, q, map[string]*volt.Site{}), Currency: q.Theme.Currency}
 	if v.Charger.Private {
-		return nil, volt.Errorf(volt.ENOTFOUND, "No charger has the number %q.", cpid)
+		return nil, errPrivate
 	}
 	if cpo, err := a.cfg.Hierarchy.FindCPOByID(a.sys, ch.CPOID); err == nil {
 		t := themeOf(cpo)
@@ -94,6 +103,7 @@ func (a *App) chargerView(r *http.Request, q *req) (*chargerPageView, error) {
 		}
 	}
 	v.Form.Connector = firstFree(v.Charger.Connectors)
+	v.StartBlocked, v.BlockedBy = startBlocked(v.Charger)
 	return v, nil
 }
 
@@ -114,7 +124,7 @@ func (a *App) payMethods(q *req, v *chargerPageView) []payMethod {
 	var out []payMethod
 	if q.User == nil {
 		if a.cfg.Payments != nil {
-			out = append(out, payMethod{Value: "guest", Label: "Pay by card as a guest",
+			out = append(out, payMethod{Value: "guest", Label: "Pay by card as a guest", Checked: true, // the only way
 				Hint: "No account needed: we hold up to " + formatMoney(volt.DefaultHoldAmount, v.Currency) + " on your card and take only what you use."})
 		}
 		return out
@@ -137,6 +147,18 @@ func (a *App) payMethods(q *req, v *chargerPageView) []payMethod {
 		out[0].Checked = true
 	}
 	return out
+}
+
+// startBlocked says why no start can be tried on the charger now, and
+// which kind of reason it is ("" when a connector is free).
+func startBlocked(c chargerCard) (string, string) {
+	if !c.Online {
+		return "Start is off: this charger is offline (no connection to us), so it cannot start a session. Try another charger or call the helpline.", "offline"
+	}
+	if c.Free == 0 {
+		return "Start is off: no connector is free right now (in use, reserved or out of order). It comes back on here when one is free.", "busy"
+	}
+	return "", ""
 }
 
 // activeSession returns the driver's running session on a charger, or nil.

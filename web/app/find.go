@@ -17,7 +17,9 @@ import (
 // connView is one connector as a driver sees it.
 type connView struct {
 	ID        int
-	Type      string
+	Type      string // "Type 2", "CCS", ... ("" when the operator has not said)
+	Family    string // what the type filter matches: type2, ccs2, chademo, threePin
+	Current   string // "AC" or "DC"
 	MaxPowerW int
 	Status    volt.ConnectorStatus
 	Free      bool
@@ -37,6 +39,7 @@ type chargerCard struct {
 	Free       int
 	PriceLine  string // "£0.45/kWh", or why there is none
 	Private    bool
+	Updated    string // "updated 3 min ago": how fresh the availability is
 }
 
 // Distance returns the distance in plain words.
@@ -80,7 +83,8 @@ func connectorsOf(ch *volt.Charger) []connView {
 			continue
 		}
 		label, free := statusLabel(c.Status, ch.Online)
-		out = append(out, connView{ID: c.ConnectorID, Type: c.Type, MaxPowerW: c.MaxPowerW, Status: c.Status, Free: free, Label: label})
+		out = append(out, connView{ID: c.ConnectorID, Type: c.Type.Label(), Family: c.Type.Family(), Current: c.PowerType.Label(),
+			MaxPowerW: c.MaxPowerW, Status: c.Status, Free: free, Label: label})
 	}
 	return out
 }
@@ -90,6 +94,8 @@ type findView struct {
 	Located  bool
 	CPID     string
 	Query    string
+	Filter   findFilter
+	Hidden   int // chargers the filter left out
 }
 
 // find lists the chargers of the host's whitelabel (all when the host is no
@@ -103,7 +109,9 @@ func (a *App) find(w http.ResponseWriter, r *http.Request, q *req) {
 		a.failErr(w, r, q, err)
 		return
 	}
-	v := view{Title: "Find a charger", Nav: "find", Data: findView{Chargers: cards, Located: located}}
+	filter := readFindFilter(r)
+	shown := filter.apply(cards)
+	v := view{Title: "Find a charger", Nav: "find", Data: findView{Chargers: shown, Located: located, Filter: filter, Hidden: len(cards) - len(shown)}}
 	if a.cfg.TileURL != "" && a.cfg.LeafletJS != "" {
 		v.Map = &mapAssets{JS: a.cfg.LeafletJS, CSS: a.cfg.LeafletCSS, Tiles: a.cfg.TileURL}
 	}
@@ -143,7 +151,7 @@ func (a *App) nearby(ctx context.Context, q *req, located bool, lat, lon float64
 }
 
 func (a *App) cardOf(ch *volt.Charger, q *req, sites map[string]*volt.Site) chargerCard {
-	c := chargerCard{CPID: ch.CPID, Name: ch.Name, Online: ch.Online, Connectors: connectorsOf(ch)}
+	c := chargerCard{CPID: ch.CPID, Name: ch.Name, Online: ch.Online, Connectors: connectorsOf(ch), Updated: a.updatedAgo(ch)}
 	for _, cv := range c.Connectors {
 		if cv.Free {
 			c.Free++

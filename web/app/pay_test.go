@@ -72,7 +72,9 @@ func TestGuestCheckout(t *testing.T) {
 		eventually(t, "receipt e-mail", func() bool {
 			mu.Lock()
 			defer mu.Unlock()
-			return len(mails) == 1 && strings.HasPrefix(mails[0], "guest@example.com|Spark Charge: your charging receipt|") && strings.Contains(mails[0], want)
+			// The session link came first (guest continuity), then the receipt.
+			return len(mails) == 2 && strings.HasPrefix(mails[0], "guest@example.com|Spark Charge: your charging session has started|") &&
+				strings.HasPrefix(mails[1], "guest@example.com|Spark Charge: your charging receipt|") && strings.Contains(mails[1], want)
 		})
 		// Another checkout with the same e-mail in another browser does not
 		// reveal this session.

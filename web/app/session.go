@@ -26,6 +26,9 @@ type liveState struct {
 	IdleFeeFrom int64  `json:"idleFeeFrom,omitempty"` // Unix ms when idle fees begin
 	StopReason  string `json:"stopReason,omitempty"`
 	Limit       string `json:"limit,omitempty"`
+	CostLabel   string `json:"costLabel"`     // "Cost so far", then "Final cost"
+	SoC         string `json:"soc,omitempty"` // "64%" where the charger reports it
+	ETA         string `json:"eta,omitempty"` // "About 25 min to 20.00 kWh"
 }
 
 // idleTracker remembers when the session's connector stopped charging.
@@ -42,9 +45,11 @@ func (a *App) state(s *volt.Session, idle *idleTracker) liveState {
 	}
 	st := liveState{ID: s.ID, Active: s.Status == volt.SessionActive, Power: formatKW(s.PowerW), Energy: formatKWh(s.EnergyWh),
 		Cost: formatMoney(0, cur), StartedAt: s.StartedAt.UnixMilli(), StopReason: s.StopReason, Limit: a.limitOf(s.ID).String()}
-	if s.LiveCost != nil {
-		st.Cost = formatMoney(s.LiveCost.InclVAT, s.LiveCost.Currency)
+	cost := a.costNow(s)
+	if cost != nil {
+		st.Cost = formatMoney(cost.InclVAT, cost.Currency)
 	}
+	a.honest(&st, s, cost)
 	end := a.now()
 	if s.StoppedAt != nil {
 		end = *s.StoppedAt
@@ -104,6 +109,9 @@ type sessionView struct {
 // sessionPage shows a session live (see app.js): power, energy, duration,
 // cost so far; a stop button; the receipt once it is over.
 func (a *App) sessionPage(w http.ResponseWriter, r *http.Request, q *req) {
+	if a.followLink(w, r, q) {
+		return
+	}
 	s, err := a.ownSession(r.Context(), q, r.PathValue("id"))
 	if err != nil {
 		a.failErr(w, r, q, err)
@@ -112,6 +120,9 @@ func (a *App) sessionPage(w http.ResponseWriter, r *http.Request, q *req) {
 	v := sessionView{Session: s, State: a.state(s, a.idleOf(s)), Charger: s.CPID, Stop: r.URL.Query().Get("stopping") == "1"}
 	if s.Status != volt.SessionActive {
 		v.CDR = a.cdrOf(s)
+		if v.CDR != nil && v.CDR.TotalCost != nil {
+			v.State.Cost = formatMoney(v.CDR.TotalCost.InclVAT, v.CDR.TotalCost.Currency)
+		}
 	}
 	v.Curve = a.curveOf(s)
 	a.render(w, q, http.StatusOK, "session", view{Title: "Session at " + s.CPID, Nav: "history", Data: v})
@@ -211,11 +222,17 @@ type receiptView struct {
 	PDF     string
 	Charger chargerCard
 	Op      operator
+	Issuer  issuer
+	Lines   []priceRow // each line once, energy with the quantity it was priced on
+	Card    string     // "Visa ending 4242"
 }
 
 // receipt shows the CDR of a finished session as a receipt, every
 // component with VAT, ready to print; the PDF when report/ provides it.
 func (a *App) receipt(w http.ResponseWriter, r *http.Request, q *req) {
+	if a.followLink(w, r, q) {
+		return
+	}
 	s, err := a.ownSession(r.Context(), q, r.PathValue("id"))
 	if err != nil {
 		a.failErr(w, r, q, err)
@@ -226,7 +243,7 @@ func (a *App) receipt(w http.ResponseWriter, r *http.Request, q *req) {
 		a.fail(w, r, q, http.StatusNotFound, "The receipt is not ready yet: it is written when the session ends. Try again in a moment.")
 		return
 	}
-	v := receiptView{Session: s, CDR: c}
+	v := receiptView{Session: s, CDR: c, Issuer: a.issuerOf(c.CPOID), Lines: receiptLines(c), Card: a.paidWith(s.ID)}
 	if c.TotalCost != nil {
 		v.PDF = "/app/s/" + s.ID + "/receipt.pdf"
 	}
@@ -252,9 +269,14 @@ func (a *App) receiptPDF(w http.ResponseWriter, r *http.Request, q *req) {
 		a.fail(w, r, q, http.StatusNotFound, "The receipt is not ready yet: it is written when the session ends. Try again in a moment.")
 		return
 	}
-	rc := report.Receipt{Operator: q.Theme.Name, CDR: c}
-	if cpo, err := a.cfg.Hierarchy.FindCPOByID(a.sys, c.CPOID); err == nil {
-		rc.Operator = themeOf(cpo).Name
+	is := a.issuerOf(c.CPOID)
+	rc := report.Receipt{Operator: is.Name, CDR: c, Card: a.paidWith(s.ID)}
+	if is.LegalName != "" {
+		rc.Issuer = append(rc.Issuer, is.LegalName)
+	}
+	rc.Issuer = append(rc.Issuer, is.Address...)
+	if is.VATNumber != "" {
+		rc.Issuer = append(rc.Issuer, "VAT no. "+is.VATNumber)
 	}
 	var b bytes.Buffer
 	if err := report.WriteReceiptPDF(&b, rc); err != nil {

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -27,6 +28,7 @@ type intent struct {
 	// Refused is why the charger will not start after all (its Authorize
 	// of the idTag was refused), from the authorization.decided event.
 	Refused string
+	Base    string // scheme and host for links in e-mails
 }
 
 // limitRule is where Volt stops a session for the driver: at an energy, or
@@ -94,6 +96,10 @@ func readStartForm(r *http.Request) startForm {
 // everything that can be checked first, and says in plain words why not.
 func (a *App) start(w http.ResponseWriter, r *http.Request, q *req) {
 	v, err := a.chargerView(r, q)
+	if errors.Is(err, errPrivate) {
+		a.privatePage(w, q, r.PathValue("cpid"))
+		return
+	}
 	if err != nil {
 		a.failErr(w, r, q, err)
 		return
@@ -216,7 +222,8 @@ func (a *App) prepareStart(w http.ResponseWriter, r *http.Request, q *req, v *ch
 		a.log.Error("app: app idTag", "user", userID, "err", err)
 		return nil, http.StatusInternalServerError, "We could not set up your app token. Try again."
 	}
-	in := &intent{ID: randomHex(16), CPID: v.Charger.CPID, Connector: conn.ID, IDTag: idTag, UserID: userID, Limit: limit, Created: a.now()}
+	in := &intent{ID: randomHex(16), CPID: v.Charger.CPID, Connector: conn.ID, IDTag: idTag, UserID: userID, Limit: limit, Created: a.now(),
+		Base: a.baseURL(r, q)}
 	if limit != nil && limit.Amount > 0 {
 		limit.Cur = v.Currency
 	}

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -120,13 +119,19 @@ func (a *App) bindIntent(ctx context.Context, s *volt.Session) {
 			break
 		}
 	}
+	var bound intent
 	if in != nil {
 		in.SessionID = s.ID
 		if in.Limit != nil {
 			a.limits[s.ID] = in.Limit
 		}
+		bound = *in
 	}
 	a.mu.Unlock()
+	if in != nil && bound.Base != "" {
+		a.rememberBase(s.ID, bound.Base)
+		go a.mailSessionLink(&bound, s)
+	}
 	if in != nil && in.Limit != nil && a.cfg.Limits != nil {
 		l := &volt.SessionLimit{SessionID: s.ID, EnergyWh: in.Limit.Wh, Amount: in.Limit.Amount, Currency: in.Limit.Cur}
 		if err := a.cfg.Limits.SetSessionLimit(a.sys, l); err != nil {
@@ -197,24 +202,6 @@ func (a *App) mailGuestReceipt(c *volt.CDR) {
 	if err != nil || !u.Guest || c.TotalCost == nil {
 		return
 	}
-	name := defaultName
-	if cpo, err := a.cfg.Hierarchy.FindCPOByID(a.sys, c.CPOID); err == nil {
-		name = themeOf(cpo).Name
-	}
-	a.mail(u.Email, name+": your charging receipt", receiptText(name, c))
-}
-
-// receiptText is the plain-text receipt of a CDR.
-func receiptText(operator string, c *volt.CDR) string {
-	cur := c.TotalCost.Currency
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s - charging receipt %s\n\n", operator, c.ID)
-	fmt.Fprintf(&b, "Charger %s, connector %d\nStarted %s\nStopped %s\nEnergy %s\n\n", c.CPID, c.ConnectorID,
-		c.StartedAt.UTC().Format("2 Jan 2006 15:04 MST"), c.StoppedAt.UTC().Format("2 Jan 2006 15:04 MST"), formatKWh(c.EnergyWh))
-	for _, l := range c.TotalCost.Components {
-		fmt.Fprintf(&b, "%s (%s %s): %s\n", componentLabel(l.Component), l.Quantity, l.Unit, formatMoney(l.InclVAT, cur))
-	}
-	fmt.Fprintf(&b, "\nTotal excl. VAT: %s\nVAT: %s\nTotal incl. VAT: %s\n", formatMoney(c.TotalCost.ExclVAT, cur),
-		formatMoney(costVAT(c.TotalCost), cur), formatMoney(c.TotalCost.InclVAT, cur))
-	return b.String()
+	subject, body := a.ReceiptMail(c, -1)
+	a.mail(u.Email, subject, body)
 }

@@ -28,11 +28,27 @@
     var m = location.pathname.match(/^\/app\/c\/(\d{6})$/);
     if (m) cpids = [m[1]];
     var live = new EventSource("/app/live?cpid=" + cpids.slice(0, 200).join(","));
+    live.addEventListener("open", function () { document.documentElement.dataset.live = "open"; });
     live.addEventListener("status", function (ev) {
       var d = JSON.parse(ev.data);
       var sel = m ? '[data-conn-status="' + d.connectorId + '"]' : '[data-cpid="' + d.cpid + '"] [data-conn="' + d.connectorId + '"] .badge';
       document.querySelectorAll(sel).forEach(function (b) { b.textContent = d.label; b.classList.toggle("free", d.free); });
+      if (m) startOnOff(d);
     });
+  }
+
+  // Charger page: a connector that frees up turns Start on; the last
+  // busy one turns it off again, with the reason.
+  function startOnOff(d) {
+    var radio = document.querySelector('input[name=connector][value="' + d.connectorId + '"]');
+    var start = $("#start"), why = $("#start-why");
+    if (!radio || !start) return;
+    radio.disabled = !d.free;
+    if (why && why.dataset.blocked === "offline") return;
+    var any = document.querySelector("input[name=connector]:not(:disabled)");
+    if (any && !document.querySelector("input[name=connector]:checked:not(:disabled)")) any.checked = true;
+    start.disabled = !any;
+    if (why) why.hidden = !!any;
   }
 
   // Map: Leaflet is loaded only when a tile server is configured.
@@ -47,7 +63,10 @@
         var lat = parseFloat(el.dataset.lat), lon = parseFloat(el.dataset.lon);
         if (!lat && !lon) return;
         pts.push([lat, lon]);
-        L.marker([lat, lon], { title: "Charger " + el.dataset.cpid }).addTo(lm).bindPopup('<a href="/app/c/' + el.dataset.cpid + '">Charger ' + el.dataset.cpid + "</a>");
+        // The pin's colour is the charger's availability (free, in use, offline).
+        var title = "Charger " + el.dataset.cpid + ": " + el.dataset.availLabel;
+        var icon = L.divIcon({ className: "pin pin-" + el.dataset.avail, iconSize: [22, 22] });
+        L.marker([lat, lon], { title: title, alt: title, icon: icon }).addTo(lm).bindPopup('<a href="/app/c/' + el.dataset.cpid + '">' + title + "</a>");
       });
       if (pts.length) lm.fitBounds(pts, { maxZoom: 15 }); else lm.setView([51.5, -0.12], 10);
     };
@@ -99,6 +118,11 @@
     $("#power").textContent = st.power;
     $("#energy").textContent = st.energy;
     $("#cost").textContent = st.cost;
+    $("#cost-label").textContent = st.costLabel;
+    $("#soc").textContent = st.soc || "";
+    $("#soc-box").hidden = !st.soc;
+    $("#eta").textContent = st.eta || "";
+    $("#eta").hidden = !st.eta;
     $("#duration").textContent = st.duration;
     $("#idle").hidden = !st.idle;
     $("#live-status").textContent = "Energy " + st.energy + ", cost " + st.cost + ".";
