@@ -66,7 +66,14 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 			}
 		},
 	})
-	s.Commander = audit.WrapCommander(gw, chargers, rec)
+	var commander volt.ChargerCommander = gw
+	if m.Node != nil { // many nodes: commands reach the charger's node
+		if err := m.Node.Attach(gw); err != nil {
+			return fmt.Errorf("cluster commands: %w", err)
+		}
+		commander = m.Node
+	}
+	s.Commander = audit.WrapCommander(commander, chargers, rec)
 	guarded = guard.New(guard.Config{Wallets: money, Limits: charging, Commander: s.Commander,
 		Logger: m.Logger.With("component", "guard"), CallTimeout: m.Config.CallTimeout})
 	m.onClose(func(context.Context) error { return guarded.Close() })
