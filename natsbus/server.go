@@ -38,8 +38,8 @@ func ServerName(listen string) string {
 }
 
 // StartEmbedded starts a NATS server with JetStream in this process,
-// clustered with Routes, with no client listener: the node connects to it in
-// process (Connect with InProcess). It returns once the server accepts
+// clustered with Routes, its client port on loopback: the node connects to
+// it in process (Connect with the server). It returns once the server accepts
 // connections.
 func StartEmbedded(cfg EmbeddedConfig) (*server.Server, error) {
 	host, portStr, err := net.SplitHostPort(cfg.Listen)
@@ -56,7 +56,11 @@ func StartEmbedded(cfg EmbeddedConfig) (*server.Server, error) {
 	name := ServerName(cfg.Listen)
 	opts := &server.Options{
 		ServerName: name,
-		DontListen: true,
+		// The client port is on loopback only, on a random port: the node
+		// itself connects in process. (A server that does not listen for
+		// clients never starts its routes.)
+		Host: "127.0.0.1",
+		Port: server.RANDOM_PORT,
 		NoSigs:     true,
 		NoLog:      true,
 		JetStream:  true,
