@@ -282,3 +282,42 @@ func waitBusEvent(t *testing.T, ch <-chan volt.Event, typ, cpid, where string) {
 		}
 	}
 }
+
+func TestClusterConfig(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	// NATS on SQLite is refused, with the way out in the message.
+	_, err := parseConfig("voltd", []string{"--nats", "embedded"}, env(nil))
+	if err == nil || !strings.Contains(err.Error(), "PostgreSQL") || volt.ErrorCode(err) != volt.EINVALID {
+		t.Fatalf("--nats on SQLite: %v, want an invalid-setting error naming PostgreSQL", err)
+	}
+	_, err = parseConfig("voltd", nil, env(map[string]string{"VOLT_NATS_URL": "nats://127.0.0.1:4222", "VOLT_DATABASE_URL": "./x.db"}))
+	if err == nil {
+		t.Fatal("VOLT_NATS_URL on SQLite accepted")
+	}
+	// And by Main too, for configurations built in code.
+	cfg := defaultConfig()
+	cfg.NATSURL, cfg.DatabaseURL = "embedded", t.TempDir()+"/volt.db"
+	if err := NewMain(cfg, slog.New(slog.DiscardHandler), io.Discard).Run(context.Background()); err == nil || !strings.Contains(err.Error(), "PostgreSQL") {
+		t.Fatalf("Run with NATS on SQLite: %v", err)
+	}
+	// The cluster flags and their environment variables.
+	c, err := parseConfig("voltd", []string{"--nats", "embedded", "--nats-listen", "10.0.0.1:6222", "--nats-routes", "nats://10.0.0.1:6222,nats://10.0.0.2:6222"},
+		env(map[string]string{"VOLT_DATABASE_URL": "postgres://db/volt", "VOLT_DB_POOL": "40", "VOLT_NATS_REPLICAS": "3", "VOLT_NODE_ID": "n1", "VOLT_NATS_STORE": "/var/lib/volt/nats"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.NATSURL != "embedded" || c.NATSListen != "10.0.0.1:6222" || len(splitList(c.NATSRoutes)) != 2 || c.DBPool != 40 ||
+		c.NATSReplicas != 3 || c.NodeID != "n1" || c.NATSStore != "/var/lib/volt/nats" {
+		t.Fatalf("config %+v", c)
+	}
+	if got := otherRoutes(c); len(got) != 1 || got[0] != "nats://10.0.0.2:6222" {
+		t.Fatalf("other routes %v", got)
+	}
+	if _, err := parseConfig("voltd", nil, env(map[string]string{"VOLT_DB_POOL": "many"})); err == nil {
+		t.Fatal("VOLT_DB_POOL=many accepted")
+	}
+	// Without NATS nothing changes: a single node on SQLite.
+	if c, err := parseConfig("voltd", nil, env(nil)); err != nil || c.NATSURL != "" {
+		t.Fatalf("default config: %+v, %v", c, err)
+	}
+}
