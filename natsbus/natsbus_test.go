@@ -368,3 +368,37 @@ func TestOncePerPeriodAcrossNodes(t *testing.T) {
 		t.Fatal("the next period ran twice")
 	}
 }
+
+// sharingGateway records the auth outcomes other nodes pass on.
+type sharingGateway struct {
+	*fakeGateway
+	mu     sync.Mutex
+	share  func(identity, remote string, ok bool)
+	remote []string
+}
+
+func (g *sharingGateway) ShareAuth(f func(identity, remote string, ok bool)) { g.share = f }
+func (g *sharingGateway) RemoteAuth(identity, remote string, ok bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.remote = append(g.remote, identity+"@"+remote+map[bool]string{true: " ok", false: " failed"}[ok])
+}
+
+func TestAuthFailuresAreShared(t *testing.T) {
+	srv := startServer(t)
+	gwA := &sharingGateway{fakeGateway: newFakeGateway()}
+	gwB := &sharingGateway{fakeGateway: newFakeGateway()}
+	startNode(t, srv, "a", gwA)
+	startNode(t, srv, "b", gwB)
+	gwA.share("CP9", "10.1.1.1", false)
+	eventually(t, "b saw a's failure", func() bool {
+		gwB.mu.Lock()
+		defer gwB.mu.Unlock()
+		return len(gwB.remote) == 1 && gwB.remote[0] == "CP9@10.1.1.1 failed"
+	})
+	gwA.mu.Lock()
+	defer gwA.mu.Unlock()
+	if len(gwA.remote) != 0 {
+		t.Fatalf("a applied its own outcome again: %v", gwA.remote)
+	}
+}

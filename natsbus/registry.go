@@ -27,6 +27,11 @@ func (n *Node) Attach(gw Gateway) error {
 		return err
 	}
 	n.subs = append(n.subs, sub)
+	if s, ok := gw.(AuthSharer); ok {
+		if err := n.shareAuth(s); err != nil {
+			return err
+		}
+	}
 	w, err := n.chargers.WatchAll(n.ctx, jetstream.UpdatesOnly())
 	if err != nil {
 		return err
