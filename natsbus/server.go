@@ -59,12 +59,12 @@ func StartEmbedded(cfg EmbeddedConfig) (*server.Server, error) {
 		// The client port is on loopback only, on a random port: the node
 		// itself connects in process. (A server that does not listen for
 		// clients never starts its routes.)
-		Host: "127.0.0.1",
-		Port: server.RANDOM_PORT,
-		NoSigs:     true,
-		NoLog:      true,
-		JetStream:  true,
-		StoreDir:   filepath.Join(cfg.StoreDir, name),
+		Host:      "127.0.0.1",
+		Port:      server.RANDOM_PORT,
+		NoSigs:    true,
+		NoLog:     true,
+		JetStream: true,
+		StoreDir:  filepath.Join(cfg.StoreDir, name),
 	}
 	var routes []*url.URL
 	for _, r := range cfg.Routes {
