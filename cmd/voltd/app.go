@@ -121,6 +121,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Registry = prometheus.NewRegistry()
 	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.Registry.MustRegister(m.clusterCollectors()...)
 
 	secret := []byte(m.Config.SecretKey)
 	if len(secret) == 0 {

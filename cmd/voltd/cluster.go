@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/prometheus/client_golang/prometheus"
 
 	volt "github.com/volt-ev/volt"
 	"github.com/volt-ev/volt/natsbus"
@@ -151,3 +152,22 @@ func randomHex(n int) string {
 
 // defaultNATSStore is where embedded JetStream keeps its data.
 var defaultNATSStore = filepath.Join("volt-data", "nats")
+
+// clusterCollectors are the metrics of a node on a cluster: events waiting
+// in the outbox (growing while NATS is away).
+func (m *Main) clusterCollectors() []prometheus.Collector {
+	if m.Node == nil {
+		return nil
+	}
+	return []prometheus.Collector{prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "volt_outbox_pending", Help: "Domain events written to the outbox and not yet relayed to NATS.",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		n, err := m.DB.OutboxLen(ctx)
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	})}
+}
