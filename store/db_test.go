@@ -29,8 +29,14 @@ func TestMigrateIsIdempotentAndVersioned(t *testing.T) {
 		if err := db.QueryRow(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
-		if n != v {
-			t.Fatalf("schema_migrations has %d rows after two migrations, want %d", n, v)
+		// Versions are assigned per branch, so they may have gaps: one row
+		// per migration file.
+		files, err := filepath.Glob("migrations/*.sql")
+		if err != nil || len(files) == 0 {
+			t.Fatalf("migration files: %v", err)
+		}
+		if n != len(files) {
+			t.Fatalf("schema_migrations has %d rows after two migrations, want %d", n, len(files))
 		}
 	})
 }

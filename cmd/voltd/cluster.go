@@ -171,3 +171,20 @@ func (m *Main) clusterCollectors() []prometheus.Collector {
 		return float64(n)
 	})}
 }
+
+// maintainPartitions creates the coming months' partitions of meter_values
+// and the message log, and drops the message log's months older than its
+// retention (PostgreSQL; nothing on SQLite). Part of the hourly retention job.
+func (m *Main) maintainPartitions(ctx context.Context) {
+	now := time.Now()
+	if err := m.DB.EnsurePartitions(ctx, now); err != nil && ctx.Err() == nil {
+		m.Logger.Error("create month partitions", "err", err)
+	}
+	dropped, err := m.DB.DropFramePartitions(ctx, now.Add(-m.Config.FrameRetention))
+	if err != nil && ctx.Err() == nil {
+		m.Logger.Error("drop old message log partitions", "err", err)
+	}
+	if len(dropped) > 0 {
+		m.Logger.Info("dropped message log partitions past retention", "partitions", dropped)
+	}
+}

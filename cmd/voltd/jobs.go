@@ -24,6 +24,7 @@ func (m *Main) startRetention(ctx context.Context, charging *store.ChargingServi
 		defer t.Stop()
 		for {
 			if m.once(ctx, "retention", time.Hour) { // one node per hour on a cluster
+				m.maintainPartitions(ctx)
 				n, err := charging.PruneFrames(volt.NewContextWithActor(ctx, volt.SystemActor), time.Now().Add(-m.Config.FrameRetention))
 				if err != nil && ctx.Err() == nil {
 					m.Logger.Error("prune message log", "err", err)
