@@ -7,6 +7,11 @@ import "time"
 // offline and no charger.disconnected event is published, since the other
 // node recorded it online. Calls waiting on the connection fail with
 // ErrConnectionReplaced. It reports whether there was a connection to close.
+//
+// TODO(issue 12): a connection that drops on its own on the old node just
+// after the charger connected to a new one still records it offline there
+// (after the new node recorded it online); a fencing value checked by the
+// store on RecordConnection would settle it (LESSONS 38, 43).
 func (g *Gateway) Release(cpid, reason string) bool {
 	g.mu.Lock()
 	s := g.slots[cpid]

@@ -28,6 +28,7 @@ type authOutcome struct {
 // applies the other nodes'. Behind a TCP load balancer the remote address is
 // the balancer's unless it passes the client's on (PROXY protocol is not
 // read yet), so the per-identity and per-pair limits are the ones that bite.
+// TODO(issue 12): read the PROXY protocol for the charger's own address.
 func (n *Node) shareAuth(s AuthSharer) error {
 	sub, err := n.nc.Subscribe(authSubject, func(m *nats.Msg) {
 		var o authOutcome

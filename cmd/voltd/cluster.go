@@ -188,3 +188,22 @@ func (m *Main) maintainPartitions(ctx context.Context) {
 		m.Logger.Info("dropped message log partitions past retention", "partitions", dropped)
 	}
 }
+
+// reportsDB is the database income reports read: the read-only URL
+// (a PostgreSQL replica) when VOLT_DATABASE_READ_URL is set and opens, else
+// the main database.
+func (m *Main) reportsDB(ctx context.Context) *store.DB {
+	if m.Config.DatabaseReadURL == "" {
+		return m.DB
+	}
+	db, err := store.Open(ctx, m.Config.DatabaseReadURL)
+	if err != nil {
+		m.Logger.Error("VOLT_DATABASE_READ_URL does not open; reports read the main database", "err", err)
+		return m.DB
+	}
+	if m.Config.DBPool > 0 {
+		db.SQL().SetMaxOpenConns(m.Config.DBPool)
+	}
+	m.onClose(func(context.Context) error { return db.Close() })
+	return db
+}

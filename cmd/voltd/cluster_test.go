@@ -302,12 +302,13 @@ func TestClusterConfig(t *testing.T) {
 	}
 	// The cluster flags and their environment variables.
 	c, err := parseConfig("voltd", []string{"--nats", "embedded", "--nats-listen", "10.0.0.1:6222", "--nats-routes", "nats://10.0.0.1:6222,nats://10.0.0.2:6222"},
-		env(map[string]string{"VOLT_DATABASE_URL": "postgres://db/volt", "VOLT_DB_POOL": "40", "VOLT_NATS_REPLICAS": "3", "VOLT_NODE_ID": "n1", "VOLT_NATS_STORE": "/var/lib/volt/nats"}))
+		env(map[string]string{"VOLT_DATABASE_URL": "postgres://db/volt", "VOLT_DB_POOL": "40", "VOLT_NATS_REPLICAS": "3", "VOLT_NODE_ID": "n1", "VOLT_NATS_STORE": "/var/lib/volt/nats",
+			"VOLT_DATABASE_READ_URL": "postgres://replica/volt"}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.NATSURL != "embedded" || c.NATSListen != "10.0.0.1:6222" || len(splitList(c.NATSRoutes)) != 2 || c.DBPool != 40 ||
-		c.NATSReplicas != 3 || c.NodeID != "n1" || c.NATSStore != "/var/lib/volt/nats" {
+		c.NATSReplicas != 3 || c.NodeID != "n1" || c.NATSStore != "/var/lib/volt/nats" || c.DatabaseReadURL != "postgres://replica/volt" {
 		t.Fatalf("config %+v", c)
 	}
 	if got := otherRoutes(c); len(got) != 1 || got[0] != "nats://10.0.0.2:6222" {

@@ -22,6 +22,7 @@ type Config struct {
 	NATSReplicas        int           // VOLT_NATS_REPLICAS: stream and bucket replicas (0: up to 3 nodes)
 	NodeID              string        // VOLT_NODE_ID: this node's name in the cluster
 	DBPool              int           // VOLT_DB_POOL: open database connections of this node (0: driver default)
+	DatabaseReadURL     string        // VOLT_DATABASE_READ_URL: a read-only PostgreSQL URL (replica) for reports
 	AdminEmail          string        // VOLT_ADMIN_EMAIL: first super admin
 	AdminPassword       string        // VOLT_ADMIN_PASSWORD(_FILE)
 	SecretKey           string        // VOLT_SECRET_KEY(_FILE): signs cookies and CSRF tokens
@@ -109,6 +110,7 @@ func parseConfig(name string, args []string, getenv func(string) string) (Config
 	str(&c.NodeID, "VOLT_NODE_ID")
 	num(&c.NATSReplicas, "VOLT_NATS_REPLICAS")
 	num(&c.DBPool, "VOLT_DB_POOL")
+	secret(&c.DatabaseReadURL, "VOLT_DATABASE_READ_URL")
 	str(&c.AdminEmail, "VOLT_ADMIN_EMAIL")
 	secret(&c.AdminPassword, "VOLT_ADMIN_PASSWORD")
 	secret(&c.SecretKey, "VOLT_SECRET_KEY")

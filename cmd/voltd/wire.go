@@ -45,7 +45,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Charging:  charging,
 		Tariffs:   audit.WrapTariffs(store.NewTariffService(m.DB), rec),
 		Money:     money,
-		Reports:   store.NewReportService(m.DB),
+		Reports:   store.NewReportService(m.reportsDB(ctx)),
 		Tickets:   audit.WrapTickets(store.NewTicketService(m.DB), rec),
 		Helpline:  audit.WrapHelpline(store.NewHelplineService(m.DB), rec),
 		Audit:     rec,
