@@ -64,7 +64,18 @@ func (n *Node) Call(ctx context.Context, cpid, action string, request any) (json
 	if node == "" || node == n.cfg.NodeID {
 		return gw.Call(ctx, cpid, action, request) // offline: the gateway's own answer
 	}
-	return n.forward(ctx, node, cpid, action, request)
+	res, err := n.forward(ctx, node, cpid, action, request)
+	if volt.ErrorCode(err) == volt.ECHARGEROFFLINE {
+		// The registry may have been read stale (LESSONS 40), or the
+		// charger moved meanwhile: one more look.
+		lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		again, lerr := n.Holder(lctx, cpid)
+		cancel()
+		if lerr == nil && again != "" && again != node && again != n.cfg.NodeID {
+			return n.forward(ctx, again, cpid, action, request)
+		}
+	}
+	return res, err
 }
 
 func (n *Node) forward(ctx context.Context, node, cpid, action string, request any) (json.RawMessage, error) {
