@@ -19,6 +19,7 @@ var allowed = map[string][]string{
 	"/store":           {""},
 	"/store/storetest": {"", "/store"},
 	"/inmem":           {""},
+	"/natsbus":         {"", "/inmem"},
 	"/gateway":         {"", "/ocpp", "/ocpp/v16"},
 	"/api":             {"", "/httperr", "/report", "/audit"},
 	"/audit":           {""},

@@ -30,6 +30,10 @@ const (
 	ETIMEOUT        = "charger_timeout"    // the charger did not answer in time (504)
 	ECALLERROR      = "charger_call_error" // the charger answered with a CALLERROR (502)
 	EUNAVAILABLE    = "unavailable"        // a dependency (payment provider, ...) is down (503)
+
+	// ENODEUNREACHABLE: the node holding the charger's connection did not
+	// take the command (it stopped, or NATS cannot reach it) (502).
+	ENODEUNREACHABLE = "node_unreachable"
 )
 
 // Error is the domain error: a machine-readable Code and a human-readable

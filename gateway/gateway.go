@@ -134,6 +134,7 @@ type Gateway struct {
 	log      *slog.Logger
 	upgrader websocket.Upgrader
 	limiter  *limiter
+	shared   atomic.Pointer[func(identity, remote string, ok bool)] // ShareAuth (cluster.go)
 	frames   *frameLogger
 	protos   []*protocol // by preference, newest first
 

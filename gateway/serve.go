@@ -71,6 +71,7 @@ func (g *Gateway) authenticate(w http.ResponseWriter, r *http.Request, identity,
 	switch {
 	case err == nil && ch != nil:
 		g.limiter.succeeded(identity, remote)
+		g.shareAuth(identity, remote, true)
 		return ch, true
 	case volt.IsCode(err, volt.EUNAUTHORIZED) || volt.IsCode(err, volt.ENOTFOUND):
 		g.authFailed(identity, remote)
@@ -86,6 +87,7 @@ func (g *Gateway) authenticate(w http.ResponseWriter, r *http.Request, identity,
 func (g *Gateway) authFailed(identity, remote string) {
 	g.stats.authFails.Add(1)
 	g.limiter.failed(identity, remote, time.Now())
+	g.shareAuth(identity, remote, false)
 }
 
 func unauthorized(w http.ResponseWriter) {

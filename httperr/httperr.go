@@ -23,6 +23,8 @@ var statuses = map[string]int{
 	volt.EUNAVAILABLE:    http.StatusServiceUnavailable,
 	volt.ENOTIMPLEMENTED: http.StatusNotImplemented,
 	volt.EINTERNAL:       http.StatusInternalServerError,
+
+	volt.ENODEUNREACHABLE: http.StatusBadGateway, // many nodes: the charger's node is gone
 }
 
 // Status returns the HTTP status of a domain error code and whether the code

@@ -241,14 +241,20 @@ func (s *ChargingService) RecordStatus(ctx context.Context, r volt.StatusReport)
 		if err := tx.Lazy(ctx); err != nil {
 			return err
 		}
-		if _, err := lockCharger(ctx, tx, r.CPID); err != nil {
+		ch, err := lockCharger(ctx, tx, r.CPID)
+		if err != nil {
 			return err
 		}
 		at := r.At
 		if at.IsZero() {
 			at = tx.Now()
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO status_history (cpid, connector_id, status, error_code, info, vendor_error, at, received_at)
+		if err := tx.emit(ctx, volt.Event{Type: volt.EventConnectorStatus, CPID: r.CPID, CPOID: ch.CPOID, At: at,
+			Data: volt.Connector{CPID: r.CPID, ConnectorID: r.ConnectorID, Status: r.Status, ErrorCode: r.ErrorCode,
+				Info: r.Info, VendorError: r.VendorError, StatusAt: at}}); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO status_history (cpid, connector_id, status, error_code, info, vendor_error, at, received_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, r.CPID, r.ConnectorID, string(r.Status), r.ErrorCode, r.Info, r.VendorError, toMS(at), tx.NowMS())
 		if err != nil {
 			return fmt.Errorf("record status history of %s/%d: %w", r.CPID, r.ConnectorID, err)

@@ -53,6 +53,9 @@ type DB struct {
 	// writer admits one write transaction at a time on SQLite (takeWriter);
 	// nil on PostgreSQL.
 	writer chan struct{}
+	// outbox, when enabled, makes transactions write their domain events
+	// to the outbox table (outbox.go).
+	outbox outboxState
 }
 
 // Open opens the database named by dsn and refuses a schema newer than this

@@ -280,6 +280,12 @@ func (s *ChargingService) completeSession(ctx context.Context, tx *Tx, r *sessio
 	if err := insertCDR(ctx, tx, cdr); err != nil {
 		return nil, err
 	}
+	if err := tx.emit(ctx, volt.Event{Type: volt.EventSessionStopped, CPID: r.CPID, CPOID: r.CPOID, Data: r.result()}); err != nil {
+		return nil, err
+	}
+	if err := tx.emit(ctx, volt.Event{Type: volt.EventCDRCreated, CPID: r.CPID, CPOID: cdr.CPOID, Data: cdr}); err != nil {
+		return nil, err
+	}
 	return cdr, nil
 }
 

@@ -133,6 +133,9 @@ func (s *ChargingService) recordMeter(ctx context.Context, tx *Tx, r volt.MeterR
 		return nil, err
 	}
 	sess.LiveCost = cost
+	if err := tx.emit(ctx, volt.Event{Type: volt.EventSessionUpdated, CPID: sess.CPID, CPOID: sess.CPOID, Data: sess.result()}); err != nil {
+		return nil, err
+	}
 	if mb != nil {
 		mb.dirty(sess)
 		return sess.result(), nil

@@ -110,6 +110,10 @@ func (s *ChargingService) startTx(ctx context.Context, tx *Tx, r volt.StartReque
 			if err := useReservation(ctx, tx, r, idTag); err != nil {
 				return nil, err
 			}
+			if err := tx.emit(ctx, volt.Event{Type: volt.EventSessionStarted, CPID: r.CPID, CPOID: sess.CPOID,
+				At: r.ReceivedAt, Data: sess.result()}); err != nil {
+				return nil, err
+			}
 			return &volt.StartResult{TransactionID: sess.TransactionID, Auth: auth, Session: sess.result(), Superseded: superseded}, nil
 		}
 		// A concurrent replay won (only possible without the row lock), or

@@ -15,6 +15,9 @@ type Tx struct {
 	*sql.Tx
 	db  *DB
 	now time.Time
+	// emitted is set when the transaction wrote to the outbox: its commit
+	// wakes the relay.
+	emitted bool
 }
 
 // BeginTx starts a write transaction. On SQLite it takes the write lock at
@@ -71,7 +74,13 @@ func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *Row {
 }
 
 // Commit commits the transaction, mapping driver errors.
-func (tx *Tx) Commit() error { return mapError(tx.Tx.Commit()) }
+func (tx *Tx) Commit() error {
+	err := mapError(tx.Tx.Commit())
+	if err == nil && tx.emitted {
+		tx.db.outbox.wake()
+	}
+	return err
+}
 
 // writerWait is how long a write transaction waits for SQLite's writer, as
 // busy_timeout does for the database lock.

@@ -18,6 +18,7 @@ import (
 	volt "github.com/volt-ev/volt"
 	"github.com/volt-ev/volt/audit"
 	"github.com/volt-ev/volt/inmem"
+	"github.com/volt-ev/volt/natsbus"
 	"github.com/volt-ev/volt/store"
 )
 
@@ -31,7 +32,8 @@ type Main struct {
 	Demo   bool // seed demo data and start simulated chargers
 
 	DB       *store.DB
-	Bus      *inmem.Bus
+	Bus      volt.EventBus // in process, or the cluster's (Node)
+	Node     *natsbus.Node // nil on a single node
 	Services Services
 	Registry *prometheus.Registry
 
@@ -105,9 +107,8 @@ func (m *Main) URL() string { return "http://" + m.Addr() }
 // Run opens the database, wires every service and surface, and starts
 // serving. It returns once the node is ready; Close stops it.
 func (m *Main) Run(ctx context.Context) error {
-	if m.Config.NATSURL != "" {
-		// TODO(cluster): natsbus lands with the many-nodes wave.
-		return volt.Errorf(volt.ENOTIMPLEMENTED, "VOLT_NATS_URL is not supported yet: run one node without it")
+	if err := clusterConfigError(m.Config); err != nil {
+		return err
 	}
 	db, err := store.Open(ctx, m.Config.DatabaseURL)
 	if err != nil {
@@ -118,9 +119,17 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := db.Migrate(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
+	if m.Config.DBPool > 0 && db.Dialect == store.Postgres {
+		db.SQL().SetMaxOpenConns(m.Config.DBPool)
+		db.SQL().SetMaxIdleConns(m.Config.DBPool)
+	}
 	m.Bus = inmem.NewBus()
+	if err := m.startCluster(ctx); err != nil {
+		return fmt.Errorf("cluster: %w", err)
+	}
 	m.Registry = prometheus.NewRegistry()
 	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.Registry.MustRegister(m.clusterCollectors()...)
 
 	secret := []byte(m.Config.SecretKey)
 	if len(secret) == 0 {

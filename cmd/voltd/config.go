@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -15,6 +16,13 @@ type Config struct {
 	HTTPAddr            string        // --http / VOLT_HTTP_ADDR
 	DatabaseURL         string        // --db / VOLT_DATABASE_URL: a file path or postgres:// URL
 	NATSURL             string        // --nats / VOLT_NATS_URL: empty = in-process
+	NATSListen          string        // --nats-listen / VOLT_NATS_LISTEN: this node's route address (embedded)
+	NATSRoutes          string        // --nats-routes / VOLT_NATS_ROUTES: nats://HOST:PORT,... of every node
+	NATSStore           string        // VOLT_NATS_STORE: embedded JetStream's folder
+	NATSReplicas        int           // VOLT_NATS_REPLICAS: stream and bucket replicas (0: up to 3 nodes)
+	NodeID              string        // VOLT_NODE_ID: this node's name in the cluster
+	DBPool              int           // VOLT_DB_POOL: open database connections of this node (0: driver default)
+	DatabaseReadURL     string        // VOLT_DATABASE_READ_URL: a read-only PostgreSQL URL (replica) for reports
 	AdminEmail          string        // VOLT_ADMIN_EMAIL: first super admin
 	AdminPassword       string        // VOLT_ADMIN_PASSWORD(_FILE)
 	SecretKey           string        // VOLT_SECRET_KEY(_FILE): signs cookies and CSRF tokens
@@ -49,6 +57,8 @@ func defaultConfig() Config {
 		FrameRetention: 30 * 24 * time.Hour,
 		TileURL:        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
 		SMTPFrom:       "volt@localhost",
+		NATSListen:     "127.0.0.1:6222",
+		NATSStore:      defaultNATSStore,
 		DemoChargers:   6,
 	}
 }
@@ -84,9 +94,26 @@ func parseConfig(name string, args []string, getenv func(string) string) (Config
 			*dst = d
 		}
 	}
+	num := func(dst *int, env string) {
+		if v := getenv(env); v != "" {
+			n, nerr := strconv.Atoi(v)
+			if nerr != nil || n < 0 {
+				err = errors.Join(err, fmt.Errorf("%s: want a whole number, got %q", env, v))
+				return
+			}
+			*dst = n
+		}
+	}
 	str(&c.HTTPAddr, "VOLT_HTTP_ADDR")
 	str(&c.DatabaseURL, "VOLT_DATABASE_URL")
 	str(&c.NATSURL, "VOLT_NATS_URL")
+	str(&c.NATSListen, "VOLT_NATS_LISTEN")
+	str(&c.NATSRoutes, "VOLT_NATS_ROUTES")
+	str(&c.NATSStore, "VOLT_NATS_STORE")
+	str(&c.NodeID, "VOLT_NODE_ID")
+	num(&c.NATSReplicas, "VOLT_NATS_REPLICAS")
+	num(&c.DBPool, "VOLT_DB_POOL")
+	secret(&c.DatabaseReadURL, "VOLT_DATABASE_READ_URL")
 	str(&c.AdminEmail, "VOLT_ADMIN_EMAIL")
 	secret(&c.AdminPassword, "VOLT_ADMIN_PASSWORD")
 	secret(&c.SecretKey, "VOLT_SECRET_KEY")
@@ -114,7 +141,9 @@ func parseConfig(name string, args []string, getenv func(string) string) (Config
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.StringVar(&c.HTTPAddr, "http", c.HTTPAddr, "listen address for HTTP, the API and OCPP websockets (VOLT_HTTP_ADDR)")
 	fs.StringVar(&c.DatabaseURL, "db", c.DatabaseURL, "SQLite file path or postgres:// URL (VOLT_DATABASE_URL)")
-	fs.StringVar(&c.NATSURL, "nats", c.NATSURL, "NATS URL; empty runs everything in-process (VOLT_NATS_URL)")
+	fs.StringVar(&c.NATSURL, "nats", c.NATSURL, "NATS URL, or embedded; empty runs everything in-process (VOLT_NATS_URL)")
+	fs.StringVar(&c.NATSListen, "nats-listen", c.NATSListen, "with --nats embedded: this node's cluster route address HOST:PORT (VOLT_NATS_LISTEN)")
+	fs.StringVar(&c.NATSRoutes, "nats-routes", c.NATSRoutes, "with --nats embedded: nats://HOST:PORT,... of the cluster's nodes (VOLT_NATS_ROUTES)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (VOLT_LOG_LEVEL)")
 	fs.StringVar(&c.MetricsAddr, "metrics", c.MetricsAddr, "listen address for Prometheus /metrics, off the public listener; empty: none (VOLT_METRICS_ADDR)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "comma-separated CIDRs of reverse proxies whose X-Forwarded-For/Forwarded is trusted (VOLT_TRUSTED_PROXIES)")
@@ -124,6 +153,9 @@ func parseConfig(name string, args []string, getenv func(string) string) (Config
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if err := clusterConfigError(c); err != nil {
+		return c, err
 	}
 	if c.Heartbeat < 10*time.Second {
 		return c, fmt.Errorf("VOLT_OCPP_HEARTBEAT %s is below 10s", c.Heartbeat)

@@ -23,11 +23,14 @@ func (m *Main) startRetention(ctx context.Context, charging *store.ChargingServi
 		t := time.NewTicker(time.Hour)
 		defer t.Stop()
 		for {
-			n, err := charging.PruneFrames(volt.NewContextWithActor(ctx, volt.SystemActor), time.Now().Add(-m.Config.FrameRetention))
-			if err != nil && ctx.Err() == nil {
-				m.Logger.Error("prune message log", "err", err)
-			} else if n > 0 {
-				m.Logger.Info("pruned message log", "frames", n)
+			if m.once(ctx, "retention", time.Hour) { // one node per hour on a cluster
+				m.maintainPartitions(ctx)
+				n, err := charging.PruneFrames(volt.NewContextWithActor(ctx, volt.SystemActor), time.Now().Add(-m.Config.FrameRetention))
+				if err != nil && ctx.Err() == nil {
+					m.Logger.Error("prune message log", "err", err)
+				} else if n > 0 {
+					m.Logger.Info("pruned message log", "frames", n)
+				}
 			}
 			select {
 			case <-ctx.Done():
@@ -111,6 +114,10 @@ func printDemo(w io.Writer, url string, net *demoNetwork, simulated int, firstAd
 // is settled (settleSweep). OnCDR is idempotent, so an event seen twice, or
 // the sweep racing it, settles once.
 func (m *Main) startSettlement(ctx context.Context, money *store.MoneyService) {
+	if m.Node != nil {
+		m.startClusterSettlement(ctx, money)
+		return
+	}
 	events, unsubscribe := m.Bus.Subscribe()
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
@@ -131,15 +138,11 @@ func (m *Main) startSettlement(ctx context.Context, money *store.MoneyService) {
 					events, unsubscribe = m.Bus.Subscribe()
 					continue
 				}
-				cdr, isCDR := e.Data.(*volt.CDR)
-				if e.Type != volt.EventCDRCreated || !isCDR {
-					continue
-				}
-				if err := money.OnCDR(sys, cdr); err != nil {
-					m.Logger.Warn("settle CDR", "cdr", cdr.ID, "session", cdr.SessionID, "err", err)
-				}
+				_ = m.settleEvent(sys, money, e)
 			case <-t.C:
-				m.settleSweep(sys, money)
+				if m.once(ctx, "settle-sweep", time.Minute) {
+					m.settleSweep(sys, money)
+				}
 			}
 		}
 	}()

@@ -22,7 +22,9 @@ func (m *Main) startReimbursements(ctx context.Context, rs volt.ReimbursementSer
 		t := time.NewTicker(6 * time.Hour)
 		defer t.Stop()
 		for {
-			m.reimburseLastMonth(sys, rs, time.Now())
+			if m.once(ctx, "reimbursements", 6*time.Hour) {
+				m.reimburseLastMonth(sys, rs, time.Now())
+			}
 			select {
 			case <-ctx.Done():
 				return

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	volt "github.com/volt-ev/volt"
 	"github.com/volt-ev/volt/store"
@@ -87,4 +89,62 @@ func money(minor int64, cur string) string {
 		p *= 10
 	}
 	return fmt.Sprintf("%s %d.%0*d", cur, minor/p, exp, minor%p)
+}
+
+// settleEvent settles the CDR of a cdr.created event, whose Data is the
+// *volt.CDR (in process) or its JSON (from NATS). OnCDR is idempotent.
+func (m *Main) settleEvent(ctx context.Context, money *store.MoneyService, e volt.Event) error {
+	if e.Type != volt.EventCDRCreated {
+		return nil
+	}
+	cdr, ok := e.Data.(*volt.CDR)
+	if !ok {
+		raw, err := json.Marshal(e.Data)
+		if err != nil {
+			return nil
+		}
+		cdr = &volt.CDR{}
+		if json.Unmarshal(raw, cdr) != nil || cdr.ID == "" {
+			m.Logger.Warn("settle: cdr.created without a CDR", "cpid", e.CPID)
+			return nil // nothing to retry
+		}
+	}
+	if err := money.OnCDR(ctx, cdr); err != nil {
+		m.Logger.Warn("settle CDR", "cdr", cdr.ID, "session", cdr.SessionID, "err", err)
+		return err
+	}
+	return nil
+}
+
+// startClusterSettlement is startSettlement on many nodes: CDR events come
+// through a durable consumer shared by the nodes (each CDR settled by one
+// node, at least once, resumed after restarts), and the minute sweep runs on
+// one node per minute.
+func (m *Main) startClusterSettlement(ctx context.Context, money *store.MoneyService) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	sys := volt.NewContextWithActor(ctx, volt.SystemActor)
+	err := m.Node.Consume(ctx, "settlement", []string{volt.EventCDRCreated}, func(_ context.Context, e volt.Event) error {
+		return m.settleEvent(sys, money, e)
+	})
+	if err != nil {
+		// The sweep below still settles every CDR, a minute late.
+		m.Logger.Error("settlement consumer; CDRs settle by the minute sweep", "err", err)
+	}
+	done := make(chan struct{})
+	m.onClose(func(context.Context) error { cancel(); <-done; return nil })
+	go func() {
+		defer close(done)
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if m.once(ctx, "settle-sweep", time.Minute) {
+					m.settleSweep(sys, money)
+				}
+			}
+		}
+	}()
 }

@@ -58,7 +58,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Charging:  charging,
 		Tariffs:   audit.WrapTariffs(store.NewTariffService(m.DB), rec),
 		Money:     money,
-		Reports:   store.NewReportService(m.DB),
+		Reports:   store.NewReportService(m.reportsDB(ctx)),
 		Tickets:   audit.WrapTickets(store.NewTicketService(m.DB), rec),
 		Helpline:  audit.WrapHelpline(store.NewHelplineService(m.DB), rec),
 		Audit:     rec,
@@ -79,7 +79,14 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 			}
 		},
 	})
-	s.Commander = audit.WrapCommander(gw, chargers, rec)
+	var commander volt.ChargerCommander = gw
+	if m.Node != nil { // many nodes: commands reach the charger's node
+		if err := m.Node.Attach(gw); err != nil {
+			return fmt.Errorf("cluster commands: %w", err)
+		}
+		commander = m.Node
+	}
+	s.Commander = audit.WrapCommander(commander, chargers, rec)
 	// Password rotation: switch to a new charger password only once the
 	// charger accepts it (issue #10 item 9).
 	rotator := &credential.Rotator{Chargers: chargers, Credentials: credentials, Commander: s.Commander, Timeout: m.Config.CallTimeout}

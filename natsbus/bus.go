@@ -1,0 +1,124 @@
+package natsbus
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	volt "github.com/volt-ev/volt"
+)
+
+var _ volt.EventBus = (*Node)(nil)
+
+// Publish hands an event of this node to the cluster without blocking. Events
+// the store wrote to the outbox (Config.Direct false) are left to the relay,
+// which publishes them once committed; the others (charger presence) are
+// published straight to the stream. Connection events also claim or release
+// the charger in the registry.
+func (n *Node) Publish(_ context.Context, e volt.Event) {
+	switch e.Type {
+	case volt.EventChargerConnected:
+		n.claim(e.CPID)
+	case volt.EventChargerDisconnected:
+		n.unclaim(e.CPID)
+	}
+	if !n.cfg.Direct(e.Type) {
+		return
+	}
+	b, err := encodeEvent(e)
+	if err != nil {
+		n.log.Error("natsbus: publish", "type", e.Type, "err", err)
+		return
+	}
+	// A core publish is buffered by the client (also while reconnecting):
+	// it never blocks the OCPP read loop. The stream captures the subject.
+	if err := n.nc.Publish(subject(e.Type), b); err != nil {
+		n.log.Warn("natsbus: publish", "type", e.Type, "err", err)
+	}
+}
+
+// Subscribe returns the events of the whole cluster as they arrive, for live
+// views: at most once, from now on. A subscriber that falls behind is dropped
+// and its channel closed, as on the in-process bus.
+func (n *Node) Subscribe() (<-chan volt.Event, func()) { return n.local.Subscribe() }
+
+// follow reads the stream from now on with an ordered (ephemeral) consumer
+// and fans the events out to this node's subscribers. The ordered consumer
+// recreates itself after a NATS outage or a gap.
+func (n *Node) follow(ctx context.Context) error {
+	var cons jetstream.Consumer
+	err := retry(ctx, 30*time.Second, func(ctx context.Context) error {
+		var err error
+		cons, err = n.js.OrderedConsumer(ctx, EventStream, jetstream.OrderedConsumerConfig{
+			DeliverPolicy: jetstream.DeliverNewPolicy,
+		})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("follow events: %w", err)
+	}
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		e, err := decodeEvent(m.Data())
+		if err != nil {
+			n.log.Warn("natsbus: skip event", "subject", m.Subject(), "err", err)
+			return
+		}
+		n.local.Publish(n.ctx, e)
+	})
+	if err != nil {
+		return fmt.Errorf("follow events: %w", err)
+	}
+	n.stops = append(n.stops, cc.Stop)
+	return nil
+}
+
+// Consume runs handle on the events of the given types through a durable
+// consumer shared by every node (name), so each event is handled by one node
+// at least once, from where the consumer last acknowledged, across restarts.
+// handle must be idempotent: an event whose handler fails (or whose node
+// dies) is redelivered after a minute, up to 10 times; after that the
+// periodic sweeps catch what it missed (SettleUnsettled for CDRs).
+func (n *Node) Consume(ctx context.Context, name string, types []string, handle func(context.Context, volt.Event) error) error {
+	subjects := make([]string, len(types))
+	for i, t := range types {
+		subjects[i] = subject(t)
+	}
+	var cons jetstream.Consumer
+	err := retry(ctx, 30*time.Second, func(ctx context.Context) error {
+		var err error
+		cons, err = n.js.CreateOrUpdateConsumer(ctx, EventStream, jetstream.ConsumerConfig{
+			Durable:        name,
+			FilterSubjects: subjects,
+			AckPolicy:      jetstream.AckExplicitPolicy,
+			AckWait:        time.Minute,
+			MaxDeliver:     10,
+			DeliverPolicy:  jetstream.DeliverAllPolicy,
+			Replicas:       n.cfg.Replicas,
+		})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("consumer %s: %w", name, err)
+	}
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		e, err := decodeEvent(m.Data())
+		if err != nil {
+			n.log.Warn("natsbus: drop undecodable event", "consumer", name, "err", err)
+			_ = m.Term()
+			return
+		}
+		if err := handle(n.ctx, e); err != nil {
+			n.log.Warn("natsbus: event handler failed; redelivery later", "consumer", name, "type", e.Type, "err", err)
+			_ = m.NakWithDelay(time.Minute)
+			return
+		}
+		_ = m.Ack()
+	}, jetstream.PullMaxMessages(16))
+	if err != nil {
+		return fmt.Errorf("consumer %s: %w", name, err)
+	}
+	n.stops = append(n.stops, cc.Stop)
+	return nil
+}

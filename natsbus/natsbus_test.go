@@ -1,0 +1,404 @@
+package natsbus
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+
+	volt "github.com/volt-ev/volt"
+)
+
+// fakeGateway is a node's gateway: the chargers connected to it answer every
+// command with answer (or block until released when block is set).
+type fakeGateway struct {
+	mu        sync.Mutex
+	connected map[string]bool
+	released  []string
+	block     chan struct{}
+}
+
+func newFakeGateway(cpids ...string) *fakeGateway {
+	g := &fakeGateway{connected: map[string]bool{}}
+	for _, c := range cpids {
+		g.connected[c] = true
+	}
+	return g
+}
+
+func (g *fakeGateway) Connected(cpid string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.connected[cpid]
+}
+
+func (g *fakeGateway) Call(ctx context.Context, cpid, action string, request any) (json.RawMessage, error) {
+	if !g.Connected(cpid) {
+		return nil, volt.Errorf(volt.ECHARGEROFFLINE, "charger %s is not connected", cpid)
+	}
+	if g.block != nil {
+		select {
+		case <-g.block:
+		case <-ctx.Done():
+			return nil, volt.Errorf(volt.ETIMEOUT, "charger %s did not answer", cpid)
+		}
+	}
+	b, _ := json.Marshal(map[string]any{"status": "Accepted", "action": action, "request": request})
+	return b, nil
+}
+
+func (g *fakeGateway) Release(cpid, _ string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	ok := g.connected[cpid]
+	delete(g.connected, cpid)
+	g.released = append(g.released, cpid)
+	return ok
+}
+
+func (g *fakeGateway) releasedOf(cpid string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, c := range g.released {
+		if c == cpid {
+			return true
+		}
+	}
+	return false
+}
+
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startServer runs one embedded NATS server with JetStream for a test.
+func startServer(t *testing.T) *server.Server {
+	t.Helper()
+	srv, err := StartEmbedded(EmbeddedConfig{Listen: freeAddr(t), StoreDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
+	return srv
+}
+
+// startNode starts a node named id on srv with its own connection.
+func startNode(t *testing.T, srv *server.Server, id string, gw Gateway) *Node {
+	t.Helper()
+	nc, err := Connect("", srv, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := Start(context.Background(), Config{Conn: nc, NodeID: id, LeaseTTL: 3 * time.Second, CallTimeout: 3 * time.Second,
+		Direct: func(t string) bool { return t != volt.EventCDRCreated }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gw != nil {
+		if err := n.Attach(gw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { _ = n.Close(); nc.Close() })
+	return n
+}
+
+// waitEvent waits for an event of typ on ch.
+func waitEvent(t *testing.T, ch <-chan volt.Event, typ string) volt.Event {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case e, ok := <-ch:
+			if !ok {
+				t.Fatal("subscription closed")
+			}
+			if e.Type == typ {
+				return e
+			}
+		case <-deadline:
+			t.Fatalf("no %s event within 10s", typ)
+		}
+	}
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 10s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestEventReachesOtherNodes(t *testing.T) {
+	srv := startServer(t)
+	a := startNode(t, srv, "a", nil)
+	b := startNode(t, srv, "b", nil)
+	events, stop := b.Subscribe()
+	defer stop()
+	a.Publish(context.Background(), volt.Event{Type: volt.EventChargerBooted, CPID: "CP1", CPOID: "cpo_1",
+		At: time.Now(), Data: volt.BootInfo{Vendor: "Acme", Model: "X1"}})
+	e := waitEvent(t, events, volt.EventChargerBooted)
+	var info volt.BootInfo
+	raw, _ := e.Data.(json.RawMessage)
+	if err := json.Unmarshal(raw, &info); err != nil || info.Vendor != "Acme" || e.CPID != "CP1" || e.CPOID != "cpo_1" {
+		t.Fatalf("event = %+v (data %s), want the boot of CP1 by Acme", e, raw)
+	}
+}
+
+// fakeOutbox is an outbox of rows in memory; publish failures keep them.
+type fakeOutbox struct {
+	mu     sync.Mutex
+	ids    []int64
+	events []volt.Event
+}
+
+func (o *fakeOutbox) add(id int64, e volt.Event) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.ids, o.events = append(o.ids, id), append(o.events, e)
+}
+
+func (o *fakeOutbox) len() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(o.ids)
+}
+
+func (o *fakeOutbox) RelayOutbox(ctx context.Context, limit int, publish func(context.Context, []int64, []volt.Event) error) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	k := min(limit, len(o.ids))
+	if k == 0 {
+		return 0, nil
+	}
+	if err := publish(ctx, o.ids[:k], o.events[:k]); err != nil {
+		return 0, err
+	}
+	o.ids, o.events = o.ids[k:], o.events[k:]
+	return k, nil
+}
+
+func TestRelayPublishesTheOutboxOnceAndInOrder(t *testing.T) {
+	srv := startServer(t)
+	a := startNode(t, srv, "a", nil)
+	b := startNode(t, srv, "b", nil)
+	events, stop := b.Subscribe()
+	defer stop()
+	ob := &fakeOutbox{}
+	for i := range 5 {
+		ob.add(int64(i+1), volt.Event{Type: volt.EventCDRCreated, CPID: "CP1", At: time.UnixMilli(1000),
+			Data: json.RawMessage(`{"id":"cdr_` + string(rune('a'+i)) + `"}`)})
+	}
+	// The direct path drops cdr.created (it is the outbox's): only the
+	// relay may publish it.
+	a.Publish(context.Background(), volt.Event{Type: volt.EventCDRCreated, CPID: "CP1", Data: map[string]string{"id": "direct"}})
+	r := a.StartRelay(ob, 50*time.Millisecond)
+	r.Wake()
+	for i := range 5 {
+		e := waitEvent(t, events, volt.EventCDRCreated)
+		var c struct{ ID string }
+		_ = json.Unmarshal(e.Data.(json.RawMessage), &c)
+		if want := "cdr_" + string(rune('a'+i)); c.ID != want {
+			t.Fatalf("event %d is %q, want %q", i, c.ID, want)
+		}
+	}
+	eventually(t, "outbox emptied", func() bool { return ob.len() == 0 })
+	// A batch sent again (its commit failed after JetStream took it) is
+	// dropped by the stream's duplicate window: same row id, same time.
+	ob.add(1, volt.Event{Type: volt.EventCDRCreated, CPID: "CP1", At: time.UnixMilli(1000), Data: json.RawMessage(`{"id":"cdr_a"}`)})
+	ob.add(6, volt.Event{Type: volt.EventCDRCreated, CPID: "CP1", At: time.UnixMilli(1000), Data: json.RawMessage(`{"id":"cdr_f"}`)})
+	r.Wake()
+	e := waitEvent(t, events, volt.EventCDRCreated)
+	var c struct{ ID string }
+	_ = json.Unmarshal(e.Data.(json.RawMessage), &c)
+	if c.ID != "cdr_f" {
+		t.Fatalf("after a resent batch got %q, want cdr_f (the duplicate dropped)", c.ID)
+	}
+}
+
+func TestCommandCrossesNodes(t *testing.T) {
+	srv := startServer(t)
+	gwA := newFakeGateway("CP1")
+	a := startNode(t, srv, "a", gwA)
+	b := startNode(t, srv, "b", newFakeGateway())
+	a.Publish(context.Background(), volt.Event{Type: volt.EventChargerConnected, CPID: "CP1"})
+	eventually(t, "registry names a", func() bool { h, _ := b.Holder(context.Background(), "CP1"); return h == "a" })
+
+	res, err := b.Call(context.Background(), "CP1", "Reset", json.RawMessage(`{"type":"Soft"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Status, Action string
+		Request        map[string]string
+	}
+	if err := json.Unmarshal(res, &got); err != nil || got.Status != "Accepted" || got.Action != "Reset" || got.Request["type"] != "Soft" {
+		t.Fatalf("answer %s, want the charger's Accepted to Reset Soft", res)
+	}
+
+	// Offline everywhere: the local gateway's immediate 409.
+	if _, err := b.Call(context.Background(), "CP2", "Reset", nil); volt.ErrorCode(err) != volt.ECHARGEROFFLINE {
+		t.Fatalf("offline charger: %v, want %s", err, volt.ECHARGEROFFLINE)
+	}
+
+	// A charger that does not answer: the caller's deadline, as ETIMEOUT.
+	gwA.block = make(chan struct{})
+	defer close(gwA.block)
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	if _, err := b.Call(ctx, "CP1", "Reset", nil); volt.ErrorCode(err) != volt.ETIMEOUT {
+		t.Fatalf("slow charger: %v, want %s", err, volt.ETIMEOUT)
+	}
+}
+
+func TestCommandToADeadNodeFailsClearly(t *testing.T) {
+	srv := startServer(t)
+	ncA, err := Connect("", srv, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := Start(context.Background(), Config{Conn: ncA, NodeID: "a", LeaseTTL: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Attach(newFakeGateway("CP1")); err != nil {
+		t.Fatal(err)
+	}
+	b := startNode(t, srv, "b", newFakeGateway())
+	a.Publish(context.Background(), volt.Event{Type: volt.EventChargerConnected, CPID: "CP1"})
+	eventually(t, "registry names a", func() bool { h, _ := b.Holder(context.Background(), "CP1"); return h == "a" })
+	ncA.Close() // node a dies: its registry entry outlives it until the lease ends
+
+	_, err = b.Call(context.Background(), "CP1", "Reset", nil)
+	if code := volt.ErrorCode(err); code != volt.ENODEUNREACHABLE {
+		t.Fatalf("command to a dead node: %v, want %s", err, volt.ENODEUNREACHABLE)
+	}
+	var ve *volt.Error
+	if !errors.As(err, &ve) || ve.Message == "" {
+		t.Fatalf("no message: %v", err)
+	}
+	_ = a.Close()
+}
+
+func TestNewestConnectionWinsAcrossNodes(t *testing.T) {
+	srv := startServer(t)
+	gwA, gwB := newFakeGateway("CP1"), newFakeGateway()
+	a := startNode(t, srv, "a", gwA)
+	b := startNode(t, srv, "b", gwB)
+	a.Publish(context.Background(), volt.Event{Type: volt.EventChargerConnected, CPID: "CP1"})
+	eventually(t, "registry names a", func() bool { h, _ := b.Holder(context.Background(), "CP1"); return h == "a" })
+	// The charger reconnects through the load balancer to b.
+	gwB.mu.Lock()
+	gwB.connected["CP1"] = true
+	gwB.mu.Unlock()
+	b.Publish(context.Background(), volt.Event{Type: volt.EventChargerConnected, CPID: "CP1"})
+	eventually(t, "a closed its old connection", func() bool { return gwA.releasedOf("CP1") })
+	if gwB.releasedOf("CP1") {
+		t.Fatal("b released the newest connection")
+	}
+	if h, _ := a.Holder(context.Background(), "CP1"); h != "b" {
+		t.Fatalf("registry names %q, want b", h)
+	}
+	// a's late disconnect of the old connection leaves b's entry alone.
+	a.Publish(context.Background(), volt.Event{Type: volt.EventChargerDisconnected, CPID: "CP1"})
+	if h, _ := a.Holder(context.Background(), "CP1"); h != "b" {
+		t.Fatalf("after a's disconnect the registry names %q, want b", h)
+	}
+	// b's disconnect removes it.
+	b.Publish(context.Background(), volt.Event{Type: volt.EventChargerDisconnected, CPID: "CP1"})
+	if h, _ := a.Holder(context.Background(), "CP1"); h != "" {
+		t.Fatalf("after b's disconnect the registry names %q, want nobody", h)
+	}
+}
+
+func TestLeaseIsRenewedWhileConnected(t *testing.T) {
+	srv := startServer(t)
+	a := startNode(t, srv, "a", newFakeGateway("CP1")) // LeaseTTL 3 s
+	a.Publish(context.Background(), volt.Event{Type: volt.EventChargerConnected, CPID: "CP1"})
+	until := time.Now().Add(5 * time.Second) // past one TTL: renewals keep it
+	for time.Now().Before(until) {
+		if h, err := a.Holder(context.Background(), "CP1"); err != nil || h != "a" {
+			t.Fatalf("holder %q, %v during the lease; want a", h, err)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+func TestOncePerPeriodAcrossNodes(t *testing.T) {
+	srv := startServer(t)
+	nodes := []*Node{startNode(t, srv, "a", nil), startNode(t, srv, "b", nil), startNode(t, srv, "c", nil)}
+	now := time.Date(2026, 3, 1, 10, 0, 30, 0, time.UTC)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins := 0
+	for _, n := range nodes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if n.Once(context.Background(), "sweep", time.Minute, now) {
+				mu.Lock()
+				wins++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if wins != 1 {
+		t.Fatalf("%d nodes ran the job in one period, want 1", wins)
+	}
+	if !nodes[1].Once(context.Background(), "sweep", time.Minute, now.Add(time.Minute)) {
+		t.Fatal("the next period did not run")
+	}
+	if nodes[2].Once(context.Background(), "sweep", time.Minute, now.Add(time.Minute+15*time.Second)) {
+		t.Fatal("the next period ran twice")
+	}
+}
+
+// sharingGateway records the auth outcomes other nodes pass on.
+type sharingGateway struct {
+	*fakeGateway
+	mu     sync.Mutex
+	share  func(identity, remote string, ok bool)
+	remote []string
+}
+
+func (g *sharingGateway) ShareAuth(f func(identity, remote string, ok bool)) { g.share = f }
+func (g *sharingGateway) RemoteAuth(identity, remote string, ok bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.remote = append(g.remote, identity+"@"+remote+map[bool]string{true: " ok", false: " failed"}[ok])
+}
+
+func TestAuthFailuresAreShared(t *testing.T) {
+	srv := startServer(t)
+	gwA := &sharingGateway{fakeGateway: newFakeGateway()}
+	gwB := &sharingGateway{fakeGateway: newFakeGateway()}
+	startNode(t, srv, "a", gwA)
+	startNode(t, srv, "b", gwB)
+	gwA.share("CP9", "10.1.1.1", false)
+	eventually(t, "b saw a's failure", func() bool {
+		gwB.mu.Lock()
+		defer gwB.mu.Unlock()
+		return len(gwB.remote) == 1 && gwB.remote[0] == "CP9@10.1.1.1 failed"
+	})
+	gwA.mu.Lock()
+	defer gwA.mu.Unlock()
+	if len(gwA.remote) != 0 {
+		t.Fatalf("a applied its own outcome again: %v", gwA.remote)
+	}
+}

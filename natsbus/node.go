@@ -1,0 +1,256 @@
+// Package natsbus carries Volt between nodes over NATS JetStream: the event
+// bus (volt.EventBus) fed by the PostgreSQL outbox, charger commands routed
+// to the node holding the connection (volt.ChargerCommander), the registry of
+// which node holds which charger, and the leases that run a scheduled job
+// once per period across the cluster. The inmem package is the same bus in
+// one process.
+//
+// Subjects, streams and buckets:
+//
+//	volt.events.<type>        stream VOLT_EVENTS (24 h): every domain event
+//	volt.node.<id>.call       a node's command inbox (request/reply)
+//	KV volt_chargers          CPID → holding node, a lease renewed while connected
+//	KV volt_jobs              job.<name>.<period>: created once per period
+//
+// PostgreSQL stays the system of record (LESSONS 36-37): JetStream only
+// carries what the outbox can replay, and every consumer is idempotent.
+package natsbus
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	volt "github.com/volt-ev/volt"
+	"github.com/volt-ev/volt/inmem"
+)
+
+// Names of the JetStream objects Volt uses.
+const (
+	EventStream    = "VOLT_EVENTS"
+	eventPrefix    = "volt.events."
+	ChargersBucket = "volt_chargers"
+	JobsBucket     = "volt_jobs"
+)
+
+// Gateway is what a node needs of its own charger gateway.
+type Gateway interface {
+	volt.ChargerCommander
+	// Connected reports whether the charger is connected to this node.
+	Connected(cpid string) bool
+	// Release closes the charger's connection on this node without
+	// recording it offline: a newer connection on another node holds it.
+	Release(cpid, reason string) bool
+}
+
+// Config configures a Node.
+type Config struct {
+	// Conn is the node's NATS connection.
+	Conn *nats.Conn
+	// NodeID names this node uniquely in the cluster.
+	NodeID string
+	// Replicas of the stream and buckets (1 to 5). Default 1.
+	Replicas int
+	// Direct lists event types published straight to NATS by Publish; the
+	// other types are left to the outbox relay (they are written to the
+	// outbox by the store). Nil: every event is published directly.
+	Direct func(eventType string) bool
+	// LeaseTTL is how long a charger's registry entry lives without
+	// renewal (a node that dies loses its chargers after it). Default 30 s.
+	LeaseTTL time.Duration
+	// CallTimeout bounds a command forwarded to another node when the
+	// caller's context has no deadline. Default 35 s.
+	CallTimeout time.Duration
+	// Logger logs trouble. Nil: discarded.
+	Logger *slog.Logger
+}
+
+// Node is one voltd node's presence on NATS.
+type Node struct {
+	cfg   Config
+	nc    *nats.Conn
+	js    jetstream.JetStream
+	local *inmem.Bus
+	log   *slog.Logger
+
+	chargers jetstream.KeyValue
+	jobs     jetstream.KeyValue
+
+	mu   sync.Mutex
+	gw   Gateway
+	held map[string]uint64 // CPIDs connected here → registry revision
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	subs   []*nats.Subscription
+	stops  []func()
+}
+
+// Start creates (or joins) the stream and buckets and starts following the
+// events for this node's subscribers. Attach the gateway before serving.
+func Start(ctx context.Context, cfg Config) (*Node, error) {
+	if cfg.Conn == nil || cfg.NodeID == "" {
+		return nil, errors.New("natsbus: Conn and NodeID are required")
+	}
+	if cfg.Replicas <= 0 {
+		cfg.Replicas = 1
+	}
+	if cfg.LeaseTTL <= 0 {
+		cfg.LeaseTTL = 30 * time.Second
+	}
+	if cfg.CallTimeout <= 0 {
+		cfg.CallTimeout = 35 * time.Second
+	}
+	if cfg.Direct == nil {
+		cfg.Direct = func(string) bool { return true }
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	js, err := jetstream.New(cfg.Conn)
+	if err != nil {
+		return nil, fmt.Errorf("natsbus: jetstream: %w", err)
+	}
+	n := &Node{cfg: cfg, nc: cfg.Conn, js: js, local: inmem.NewBus(), log: log, held: map[string]uint64{}}
+	n.ctx, n.cancel = context.WithCancel(context.Background())
+	if err := n.setup(ctx); err != nil {
+		n.cancel()
+		return nil, err
+	}
+	if err := n.follow(ctx); err != nil {
+		n.cancel()
+		return nil, err
+	}
+	return n, nil
+}
+
+// setup creates the stream and buckets, retrying while the JetStream cluster
+// elects its leader (a fresh cluster takes a few seconds).
+func (n *Node) setup(ctx context.Context) error {
+	return retry(ctx, 60*time.Second, func(ctx context.Context) error {
+		_, err := n.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+			Name:       EventStream,
+			Subjects:   []string{eventPrefix + ">"},
+			Retention:  jetstream.LimitsPolicy,
+			MaxAge:     24 * time.Hour,
+			Duplicates: 2 * time.Minute,
+			Replicas:   n.cfg.Replicas,
+			Storage:    jetstream.FileStorage,
+		})
+		if err != nil {
+			return fmt.Errorf("stream %s: %w", EventStream, err)
+		}
+		n.chargers, err = n.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+			Bucket: ChargersBucket, Description: "CPID -> node holding its connection",
+			TTL: n.cfg.LeaseTTL, Replicas: n.cfg.Replicas, Storage: jetstream.FileStorage,
+		})
+		if err != nil {
+			return fmt.Errorf("bucket %s: %w", ChargersBucket, err)
+		}
+		n.jobs, err = n.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+			Bucket: JobsBucket, Description: "scheduled job runs, one key per job and period",
+			TTL: 25 * time.Hour, Replicas: n.cfg.Replicas, Storage: jetstream.FileStorage,
+		})
+		if err != nil {
+			return fmt.Errorf("bucket %s: %w", JobsBucket, err)
+		}
+		return nil
+	})
+}
+
+// retry calls f until it succeeds, ctx ends or the time is up.
+func retry(ctx context.Context, within time.Duration, f func(context.Context) error) error {
+	deadline := time.Now().Add(within)
+	for {
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := f(cctx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("natsbus: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("natsbus: %w", ctx.Err())
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// NodeID returns this node's name in the cluster.
+func (n *Node) NodeID() string { return n.cfg.NodeID }
+
+// Close stops following events, serving commands and renewing leases, and
+// removes this node's registry entries. It does not close the connection.
+func (n *Node) Close() error {
+	for _, s := range n.subs {
+		_ = s.Unsubscribe()
+	}
+	for _, stop := range n.stops {
+		stop()
+	}
+	n.mu.Lock()
+	held := n.held
+	n.held = map[string]uint64{}
+	n.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	for cpid, rev := range held {
+		_ = n.chargers.Delete(ctx, cpid, jetstream.LastRevision(rev))
+	}
+	n.cancel()
+	n.wg.Wait()
+	return nil
+}
+
+// wireEvent is an event on NATS: Data stays JSON until a consumer decodes it
+// into the type it expects.
+type wireEvent struct {
+	Type  string          `json:"type"`
+	CPID  string          `json:"cpid,omitempty"`
+	CPOID string          `json:"cpoId,omitempty"`
+	At    time.Time       `json:"at"`
+	Data  json.RawMessage `json:"data,omitempty"`
+}
+
+func encodeEvent(e volt.Event) ([]byte, error) {
+	var raw json.RawMessage
+	switch d := e.Data.(type) {
+	case json.RawMessage:
+		raw = d
+	case nil:
+	default:
+		b, err := json.Marshal(d)
+		if err != nil {
+			return nil, fmt.Errorf("encode %s: %w", e.Type, err)
+		}
+		raw = b
+	}
+	return json.Marshal(wireEvent{Type: e.Type, CPID: e.CPID, CPOID: e.CPOID, At: e.At, Data: raw})
+}
+
+func decodeEvent(b []byte) (volt.Event, error) {
+	var w wireEvent
+	if err := json.Unmarshal(b, &w); err != nil {
+		return volt.Event{}, fmt.Errorf("decode event: %w", err)
+	}
+	e := volt.Event{Type: w.Type, CPID: w.CPID, CPOID: w.CPOID, At: w.At}
+	if len(w.Data) > 0 {
+		e.Data = w.Data
+	}
+	return e, nil
+}
+
+// subject is the NATS subject of an event type.
+func subject(eventType string) string { return eventPrefix + eventType }

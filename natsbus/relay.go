@@ -1,0 +1,114 @@
+package natsbus
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	volt "github.com/volt-ev/volt"
+)
+
+// Outbox is the store's event outbox (store.DB.RelayOutbox).
+type Outbox interface {
+	RelayOutbox(ctx context.Context, limit int, publish func(ctx context.Context, ids []int64, events []volt.Event) error) (int, error)
+}
+
+// relayBatch is the most events one relay transaction publishes.
+const relayBatch = 256
+
+// Relay publishes the outbox to the stream until Close: at once when Wake is
+// called (a commit wrote events), else every poll (the rows other nodes
+// committed while this one holds the relay lock). A row is deleted only
+// after JetStream acknowledged it; a message id per row lets JetStream drop
+// the copy a retried batch sends again. While NATS is down rows pile up and
+// leave in order when it returns.
+type Relay struct {
+	n    *Node
+	wake chan struct{}
+}
+
+// StartRelay starts relaying outbox to the stream.
+func (n *Node) StartRelay(outbox Outbox, poll time.Duration) *Relay {
+	if poll <= 0 {
+		poll = 250 * time.Millisecond
+	}
+	r := &Relay{n: n, wake: make(chan struct{}, 1)}
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		t := time.NewTicker(poll)
+		defer t.Stop()
+		failing := false
+		for {
+			select {
+			case <-n.ctx.Done():
+				return
+			case <-r.wake:
+			case <-t.C:
+			}
+			for n.ctx.Err() == nil {
+				k, err := outbox.RelayOutbox(n.ctx, relayBatch, r.publish)
+				if err != nil {
+					if !failing && n.ctx.Err() == nil {
+						n.log.Warn("natsbus: outbox relay failing; events wait in the outbox", "err", err)
+					}
+					failing = true
+					break
+				}
+				if failing {
+					n.log.Info("natsbus: outbox relay caught up again")
+					failing = false
+				}
+				if k < relayBatch {
+					break
+				}
+			}
+		}
+	}()
+	return r
+}
+
+// Wake asks the relay to run now. It never blocks.
+func (r *Relay) Wake() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (r *Relay) publish(ctx context.Context, ids []int64, events []volt.Event) error {
+	acks := make([]jetstream.PubAckFuture, 0, len(events))
+	for i, e := range events {
+		b, err := encodeEvent(e)
+		if err != nil {
+			return err
+		}
+		msg := &nats.Msg{Subject: subject(e.Type), Data: b, Header: nats.Header{}}
+		// The row id and its time: unique per row, the same when a batch
+		// is sent again after a failed commit.
+		msg.Header.Set(jetstream.MsgIDHeader, "outbox-"+strconv.FormatInt(ids[i], 10)+"-"+strconv.FormatInt(e.At.UnixMilli(), 10))
+		f, err := r.n.js.PublishMsgAsync(msg)
+		if err != nil {
+			return fmt.Errorf("publish %s: %w", e.Type, err)
+		}
+		acks = append(acks, f)
+	}
+	timeout := time.NewTimer(10 * time.Second)
+	defer timeout.Stop()
+	for _, f := range acks {
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			return fmt.Errorf("publish %s: %w", f.Msg().Subject, err)
+		case <-timeout.C:
+			return fmt.Errorf("publish: no acknowledgement within 10s")
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}

@@ -1,0 +1,112 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/volt-ev/volt"
+	"github.com/volt-ev/volt/store"
+	"github.com/volt-ev/volt/store/storetest"
+)
+
+// relayAll drains the outbox and returns the events in order.
+func relayAll(t *testing.T, db *store.DB) []volt.Event {
+	t.Helper()
+	var out []volt.Event
+	_, err := db.RelayOutbox(context.Background(), 1000, func(_ context.Context, _ []int64, es []volt.Event) error {
+		out = append(out, es...)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func types(es []volt.Event) []string {
+	var ts []string
+	for _, e := range es {
+		ts = append(ts, e.Type)
+	}
+	return ts
+}
+
+func TestOutboxHoldsEveryChangeEvent(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		f := newChargingFixture(t, db)
+		ctx := sys()
+		// Off by default: a single node writes nothing there.
+		if err := f.svc.RecordStatus(ctx, volt.StatusReport{CPID: f.cpidA, ConnectorID: 1, Status: volt.StatusAvailable}); err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := db.OutboxLen(context.Background()); n != 0 {
+			t.Fatalf("outbox has %d rows with the outbox off", n)
+		}
+		db.EnableOutbox(nil)
+		if err := f.svc.RecordStatus(ctx, volt.StatusReport{CPID: f.cpidA, ConnectorID: 1, Status: volt.StatusPreparing}); err != nil {
+			t.Fatal(err)
+		}
+		res := f.start(t, f.cpidA, 1, "CARD-A", 1000, f.now)
+		txID := res.TransactionID
+		if _, err := f.svc.RecordMeterValues(ctx, volt.MeterReport{CPID: f.cpidA, ConnectorID: 1, TransactionID: &txID,
+			Samples: []volt.MeterSample{register(f.now.Add(time.Minute), "1500", "Wh")}}); err != nil {
+			t.Fatal(err)
+		}
+		stop := f.stop(t, f.cpidA, txID, 2500, f.now.Add(2*time.Minute))
+		f.start(t, f.cpidA, 1, "CARD-A", 1000, f.now) // a replayed start: no new event
+		f.stop(t, f.cpidA, txID, 2500, f.now.Add(2*time.Minute))
+
+		es := relayAll(t, db)
+		want := []string{volt.EventConnectorStatus, volt.EventSessionStarted, volt.EventSessionUpdated, volt.EventSessionStopped, volt.EventCDRCreated}
+		if got := types(es); len(got) != len(want) {
+			t.Fatalf("outbox events %v, want %v", got, want)
+		}
+		for i, w := range want {
+			if es[i].Type != w || es[i].CPID != f.cpidA || es[i].CPOID != f.cpoA {
+				t.Fatalf("event %d = %s on %s/%s, want %s on %s/%s", i, es[i].Type, es[i].CPID, es[i].CPOID, w, f.cpidA, f.cpoA)
+			}
+		}
+		var cdr volt.CDR
+		if err := json.Unmarshal(es[4].Data.(json.RawMessage), &cdr); err != nil || cdr.ID != stop.CDR.ID || cdr.EnergyWh != 1500 {
+			t.Fatalf("cdr.created carries %+v (%v), want CDR %s of 1500 Wh", cdr, err, stop.CDR.ID)
+		}
+		if n, _ := db.OutboxLen(context.Background()); n != 0 {
+			t.Fatalf("%d rows left after relaying", n)
+		}
+	})
+}
+
+func TestOutboxKeepsRowsWhenPublishFails(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		f := newChargingFixture(t, db)
+		db.EnableOutbox(nil)
+		if err := f.svc.RecordStatus(sys(), volt.StatusReport{CPID: f.cpidA, ConnectorID: 1, Status: volt.StatusFaulted}); err != nil {
+			t.Fatal(err)
+		}
+		down := errors.New("nats down")
+		_, err := db.RelayOutbox(context.Background(), 10, func(context.Context, []int64, []volt.Event) error { return down })
+		if !errors.Is(err, down) {
+			t.Fatalf("relay error %v, want the publish error", err)
+		}
+		if got := types(relayAll(t, db)); len(got) != 1 || got[0] != volt.EventConnectorStatus {
+			t.Fatalf("after NATS came back the outbox gave %v, want the status event", got)
+		}
+	})
+}
+
+func TestOutboxRollsBackWithTheChange(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		f := newChargingFixture(t, db)
+		db.EnableOutbox(nil)
+		// A status for an unknown charger fails: neither it nor its event stays.
+		if err := f.svc.RecordStatus(sys(), volt.StatusReport{CPID: "NOPE", ConnectorID: 1, Status: volt.StatusFaulted}); err == nil {
+			t.Fatal("status of an unknown charger recorded")
+		}
+		if n, _ := db.OutboxLen(context.Background()); n != 0 {
+			t.Fatalf("outbox has %d rows after a failed change", n)
+		}
+	})
+}
