@@ -16,10 +16,12 @@ var allowed = map[string][]string{
 	"":                 {},
 	"/ocpp":            {},
 	"/ocpp/v16":        {"/ocpp"},
+	"/ocpp/v201":       {"/ocpp"},
+	"/ocpp/v21":        {"/ocpp", "/ocpp/v201"},
 	"/store":           {""},
 	"/store/storetest": {"", "/store"},
 	"/inmem":           {""},
-	"/gateway":         {"", "/ocpp", "/ocpp/v16"},
+	"/gateway":         {"", "/ocpp", "/ocpp/v16", "/ocpp/v201", "/ocpp/v21"},
 	"/api":             {"", "/httperr", "/report", "/audit"},
 	"/audit":           {""},
 	"/payment/stripe":  {""},
@@ -31,7 +33,7 @@ var allowed = map[string][]string{
 	"/web/app":         {"", "/httperr", "/report", "/web/asset"},
 	"/web/asset":       {},
 	"/web/webtest":     {},
-	"/sim":             {"/ocpp", "/ocpp/v16"},
+	"/sim":             {"/ocpp", "/ocpp/v16", "/ocpp/v201", "/ocpp/v21"},
 	"/guard":           {""},
 }
 
