@@ -23,3 +23,21 @@ func (s *ChargingService) FindSessionByChargerTransaction(ctx context.Context, c
 	}
 	return s.FindSessionByID(ctx, id)
 }
+
+// FindChargerTransactionID returns the transactionId an OCPP 2.x charger
+// chose for the session Volt numbered transactionID; ENOTFOUND when there is
+// none or it is a 1.6 session. Only the system actor (the gateway) asks.
+func (s *ChargingService) FindChargerTransactionID(ctx context.Context, cpid string, transactionID int64) (string, error) {
+	if a := volt.ActorFromContext(ctx); a == nil || !a.System {
+		return "", volt.Errorf(volt.ENOTFOUND, "Transaction %d not found.", transactionID)
+	}
+	var id string
+	err := s.db.QueryRow(ctx, `SELECT charger_tx_id FROM sessions WHERE origin = 'start' AND cpid = ? AND transaction_id = ?`, cpid, transactionID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && id == "") {
+		return "", volt.Errorf(volt.ENOTFOUND, "Transaction %d of charger %s has no charger transaction id.", transactionID, cpid)
+	}
+	if err != nil {
+		return "", fmt.Errorf("find charger transaction id of %d on %s: %w", transactionID, cpid, mapError(err))
+	}
+	return id, nil
+}

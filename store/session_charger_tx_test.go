@@ -52,6 +52,9 @@ func TestChargingChargerTransactionIDExactlyOnce(t *testing.T) {
 		if err != nil || s.TransactionID != starts[0].TransactionID || s.ChargerTransactionID != "tx-201-a" || s.MeterStart != 100 {
 			t.Fatalf("find by charger id: %+v, %v", s, err)
 		}
+		if id, err := f.svc.FindChargerTransactionID(sys(), f.cpidA, s.TransactionID); err != nil || id != "tx-201-a" {
+			t.Fatalf("charger id of %d: %q, %v", s.TransactionID, id, err)
+		}
 		if _, err := f.svc.FindSessionByChargerTransaction(sys(), f.cpidB, "tx-201-a"); !volt.IsCode(err, volt.ENOTFOUND) {
 			t.Fatalf("another charger's id: %v, want not found", err)
 		}
