@@ -51,21 +51,27 @@ func kebab(s string) string {
 	return b.String()
 }
 
-// CommandAction returns the OCPP 1.6 action of an API command name
-// (POST /api/v1/chargers/{cpid}/commands/{command}), e.g. remote-start →
-// RemoteStartTransaction. Pass the action to Call with the request body;
-// Call validates the body against the action's request type.
-// TODO(gateway): when OCPP 2.0.1 lands, commands resolve per connection
-// version (remote-start → RequestStartTransaction).
+// CommandAction returns the action of an API command name (POST
+// /api/v1/chargers/{cpid}/commands/{command}): the OCPP 1.6 action for the
+// 1.6 names (remote-start → RemoteStartTransaction), the 2.x action for
+// names only 2.0.1/2.1 have (get-variables → GetVariables). Pass the action
+// to Call with the request body; Call maps it to the charger's version
+// (v201_commands.go) and validates the body against the request type.
 func CommandAction(name string) (action string, ok bool) {
-	action, ok = commands16[name]
+	if action, ok = commands16[name]; ok {
+		return action, ok
+	}
+	action, ok = commands2x[name]
 	return action, ok
 }
 
 // Commands returns the API command names, sorted.
 func Commands() []string {
-	out := make([]string, 0, len(commands16))
+	out := make([]string, 0, len(commands16)+len(commands2x))
 	for name := range commands16 {
+		out = append(out, name)
+	}
+	for name := range commands2x {
 		out = append(out, name)
 	}
 	slices.Sort(out)
