@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/volt-ev/volt/ocpp"
-	"github.com/volt-ev/volt/ocpp/internal/schematest"
+	"github.com/volt-ev/volt/internal/schematest"
 )
 
 // TestRegistryCoversSchemas holds that every 2.0.1 schema has its action and
