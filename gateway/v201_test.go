@@ -141,9 +141,11 @@ func v2Day(t *testing.T, db *store.DB, schemas *schematest.Set, proto string) {
 	}
 	started := map[string]any{"eventType": "Started", "timestamp": "2026-11-25T19:00:00Z", "triggerReason": "Authorized", "seqNo": 0,
 		"transactionInfo": map[string]any{"transactionId": "tx-1", "chargingState": "Charging"},
-		"evse": map[string]any{"id": 1, "connectorId": 1}, "idToken": map[string]any{"idToken": "UNKNOWN1", "type": "ISO14443"},
+		"evse":            map[string]any{"id": 1, "connectorId": 1}, "idToken": map[string]any{"idToken": "UNKNOWN1", "type": "ISO14443"},
 		"meterValue": energy(1000, "Transaction.Begin")}
-	var ans struct{ IDTokenInfo *struct{ Status string } `json:"idTokenInfo"` }
+	var ans struct {
+		IDTokenInfo *struct{ Status string } `json:"idTokenInfo"`
+	}
 	c.callChecked(schemas, "TransactionEvent", started, &ans)
 	if ans.IDTokenInfo == nil {
 		t.Fatalf("Started with an idToken answered without idTokenInfo")

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/volt-ev/volt/ocpp"
 	"github.com/volt-ev/volt/internal/schematest"
+	"github.com/volt-ev/volt/ocpp"
 )
 
 // TestRegistryCoversSchemas holds that every 2.1 schema has its action and
