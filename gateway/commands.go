@@ -65,6 +65,19 @@ func CommandAction(name string) (action string, ok bool) {
 	return action, ok
 }
 
+// CommandsFor returns the API command names that have a meaning for
+// chargers of OCPP version v ("ocpp1.6", "ocpp2.0.1", "ocpp2.1"), sorted.
+func CommandsFor(v string) []string {
+	var out []string
+	for name, vs := range CommandVersions() {
+		if slices.Contains(vs, v) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // Commands returns the API command names, sorted.
 func Commands() []string {
 	out := make([]string, 0, len(commands16)+len(commands2x))

@@ -175,7 +175,9 @@ func remoteStopTo201(ctx context.Context, c *conn, req any) (any, error) {
 	if !ok {
 		return nil, unprocessable(c, "transactionId %d cannot be mapped to the charger's id", r.TransactionID)
 	}
-	id, err := f.FindChargerTransactionID(ctx, c.cpid, int64(r.TransactionID))
+	// The caller may send commands to this charger (checked before Call);
+	// the look-up is the gateway's own, as the system.
+	id, err := f.FindChargerTransactionID(volt.NewContextWithActor(ctx, volt.SystemActor), c.cpid, int64(r.TransactionID))
 	if err != nil {
 		if volt.IsCode(err, volt.ENOTFOUND) {
 			return nil, unprocessable(c, "transaction %d is not a transaction of this charger", r.TransactionID)

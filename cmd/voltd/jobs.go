@@ -8,6 +8,7 @@ import (
 	"time"
 
 	volt "github.com/volt-ev/volt"
+	"github.com/volt-ev/volt/ocpp"
 	"github.com/volt-ev/volt/sim"
 	"github.com/volt-ev/volt/store"
 )
@@ -69,8 +70,34 @@ func (m *Main) startDemo(ctx context.Context) error {
 		return fmt.Errorf("start simulated chargers: %w", err)
 	}
 	m.onClose(func(context.Context) error { cancel(); fleet.Close(); return nil })
-	printDemo(m.logOut, m.URL(), net, len(creds))
+	simulated := len(creds) + m.startDemo2x(fleetCtx, net.Credentials[len(creds):], net.IDTags)
+	printDemo(m.logOut, m.URL(), net, simulated)
 	return nil
+}
+
+// startDemo2x runs the next demo chargers as an OCPP 2.0.1 and an OCPP 2.1
+// station beside the 1.6 ones, charging with the same cards and priced by
+// the same tariffs. It returns how many it started.
+func (m *Main) startDemo2x(ctx context.Context, creds []volt.ChargerCredentials, idTags []string) int {
+	n := 0
+	for i, v := range []ocpp.Version{ocpp.V201, ocpp.V21} {
+		if i >= len(creds) {
+			break
+		}
+		fleet, err := sim.StartFleet2x(ctx, "ws://"+m.Addr()+"/ocpp", v,
+			[]sim.Credentials{{Identity: creds[i].OCPPIdentity, Password: creds[i].OCPPPassword}}, sim.FleetOptions{
+				Connectors: 2, MeterInterval: 30 * time.Second, Heartbeat: 60 * time.Second, IDTags: idTags,
+				SessionEvery: 4 * time.Minute, SessionLength: 10 * time.Minute,
+				Logger: m.Logger.With("component", "demo-sim", "ocpp", string(v)),
+			})
+		if err != nil {
+			m.Logger.Error("demo: start simulated station", "ocpp", v, "err", err)
+			continue
+		}
+		m.onClose(func(context.Context) error { fleet.Close(); return nil })
+		n++
+	}
+	return n
 }
 
 func printDemo(w io.Writer, url string, net *demoNetwork, simulated int) {
