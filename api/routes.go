@@ -187,8 +187,9 @@ func commandOp(o huma.Operation) huma.Operation {
 		"(remote-start: {\"connectorId\": 1, \"idTag\": \"04A2B3C4\"}); the answer is the charger's " +
 		"response payload verbatim ({\"status\": \"Accepted\"}). A charger without a connection answers " +
 		"409 charger_offline, no answer in time 504 charger_timeout, a CALLERROR 502 charger_call_error " +
-		"with the CALLERROR in error.details. Requires the command permission on the charger (admin, engineer, support)."
-	return o
+		"with the CALLERROR in error.details. Requires the command permission on the charger (admin, engineer, support). " +
+		commandDoc
+	return withErrors(o, http.StatusUnprocessableEntity)
 }
 
 // withErrors adds statuses an operation may answer.

@@ -36,17 +36,21 @@ func buildCommands(reg *ocpp.Registry) map[string]string {
 
 // kebab spells an OCPP action in kebab-case: GetLocalListVersion →
 // get-local-list-version, GetInstalledCertificateIds →
-// get-installed-certificate-ids.
+// get-installed-certificate-ids; a run of capitals is one word
+// (ClearDERControl → clear-der-control, AFRRSignal → afrr-signal).
 func kebab(s string) string {
 	var b strings.Builder
-	for i, r := range s {
-		if r >= 'A' && r <= 'Z' {
-			if i > 0 {
+	r := []rune(s)
+	for i, c := range r {
+		if c >= 'A' && c <= 'Z' {
+			prevLower := i > 0 && !(r[i-1] >= 'A' && r[i-1] <= 'Z')
+			endOfRun := i > 0 && i+1 < len(r) && r[i+1] >= 'a' && r[i+1] <= 'z'
+			if i > 0 && (prevLower || endOfRun) {
 				b.WriteByte('-')
 			}
-			r += 'a' - 'A'
+			c += 'a' - 'A'
 		}
-		b.WriteRune(r)
+		b.WriteRune(c)
 	}
 	return b.String()
 }
