@@ -41,7 +41,7 @@ func StartFleet2x(ctx context.Context, url string, version ocpp.Version, creds [
 			MeterInterval: opts.MeterInterval, Heartbeat: opts.Heartbeat, Logger: opts.Logger,
 			OnEvent: opts.OnEvent, OnCall: opts.OnCall, Clock: opts.Clock,
 			MinBackoff: opts.MinBackoff, MaxBackoff: opts.MaxBackoff, CallTimeout: opts.CallTimeout,
-			Model: "VoltSim AC22 " + string(version),
+			Model: "VoltSim " + string(version), // at most 20 characters (CiString20)
 		}, version)
 		f.chargers = append(f.chargers, c)
 		var delay time.Duration
