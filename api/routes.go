@@ -61,6 +61,7 @@ func (s *server) routes() {
 	huma.Register(a, op("resetChargerPassword", post, "/chargers/{cpid}/password", "Issue a new OCPP password (shown once)", "chargers", 200), s.resetChargerPassword)
 	huma.Register(a, op("listChargerMessages", get, "/chargers/{cpid}/messages", "The charger's OCPP message log, newest first", "chargers", 200), s.chargerMessages)
 	huma.Register(a, op("getChargerConfiguration", get, "/chargers/{cpid}/configuration", "The charger's configuration keys as last read", "chargers", 200), s.chargerConfiguration)
+	huma.Register(a, op("getChargerDeviceModel", get, "/chargers/{cpid}/device-model", "An OCPP 2.x charger's device model: every attribute of every variable it reported", "chargers", 200), s.chargerDeviceModel)
 	huma.Register(a, commandOp(op("sendChargerCommand", post, "/chargers/{cpid}/commands/{command}", "Send an OCPP command and return the charger's answer", "chargers", 200)), s.sendCommand)
 
 	// People.

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"strconv"
@@ -11,13 +12,32 @@ import (
 	"github.com/volt-ev/volt/ocpp/v201"
 )
 
-// The device model (OCPP 2.0.1 Part 1 §4) is kept as configuration keys
-// named Component[.instance][@evse[:connector]]/Variable[.instance], with the
-// Actual attribute's value, so the configuration page and API show a 2.x
+// The device model (OCPP 2.0.1 Part 1 §4) is kept whole, every attribute
+// with its properties, when the ChargingService is a volt.DeviceModelService
+// (store's is: charger_device_model), and its Actual values also as
+// configuration keys named Component[.instance][@evse[:connector]]/
+// Variable[.instance], so the configuration API and page show a 2.x
 // charger's variables as they show 1.6 keys.
-// TODO(issue 13): the full device model (every attribute type, mutability,
-// characteristics) in its own table (migration 0016) and a portal view of
-// components.
+
+// deviceVariable is the domain's attribute of a variable of comp.
+func deviceVariable(comp v201.Component, v v201.Variable, attr string, value *string) volt.DeviceVariable {
+	dv := volt.DeviceVariable{Component: comp.Name, ComponentInstance: comp.Instance, Variable: v.Name,
+		VariableInstance: v.Instance, AttributeType: attr, Value: value}
+	if comp.Evse != nil {
+		id := comp.Evse.ID
+		dv.EVSEID, dv.ConnectorID = &id, comp.Evse.ConnectorID
+	}
+	return dv
+}
+
+// recordDeviceModel stores attributes when the service keeps device models.
+func recordDeviceModel(ctx context.Context, c *conn, vars []volt.DeviceVariable) error {
+	dm, ok := c.g.cfg.Charging.(volt.DeviceModelService)
+	if !ok || len(vars) == 0 {
+		return nil
+	}
+	return dm.RecordDeviceModel(ctx, c.cpid, vars)
+}
 
 // DeviceModelKey names a variable of a 2.x device model as a configuration
 // key: "OCPPCommCtrlr/HeartbeatInterval", "EVSE@1/Power.Max",
@@ -43,8 +63,21 @@ func DeviceModelKey(c v201.Component, v v201.Variable) string {
 
 func notifyReport201(ctx context.Context, c *conn, req *v201.NotifyReportRequest) (*v201.NotifyReportResponse, error) {
 	keys := make([]volt.ConfigKey, 0, len(req.ReportData))
+	var vars []volt.DeviceVariable
 	for _, rd := range req.ReportData {
 		for _, a := range rd.VariableAttribute {
+			dv := deviceVariable(rd.Component, rd.Variable, string(a.Type), nil)
+			if a.Mutability != v201.MutabilityEnumWriteOnly {
+				val := a.Value
+				dv.Value = &val
+			}
+			dv.AttributeType = cmp.Or(dv.AttributeType, string(v201.AttributeEnumActual))
+			dv.Mutability = cmp.Or(string(a.Mutability), string(v201.MutabilityEnumReadWrite)) // the schema's default
+			dv.Persistent, dv.Constant = a.Persistent != nil && *a.Persistent, a.Constant != nil && *a.Constant
+			if vc := rd.VariableCharacteristics; vc != nil {
+				dv.DataType, dv.Unit = string(vc.DataType), vc.Unit
+			}
+			vars = append(vars, dv)
 			if a.Type != "" && a.Type != v201.AttributeEnumActual {
 				continue // Target, MinSet, MaxSet: TODO(issue 13), see above
 			}
@@ -55,6 +88,9 @@ func notifyReport201(ctx context.Context, c *conn, req *v201.NotifyReportRequest
 			}
 			keys = append(keys, k)
 		}
+	}
+	if err := recordDeviceModel(ctx, c, vars); err != nil {
+		return nil, internal(c, "record device model", err)
 	}
 	if len(keys) > 0 {
 		if err := c.g.cfg.Charging.RecordConfiguration(ctx, c.cpid, keys); err != nil {
@@ -71,13 +107,22 @@ func afterGetVariables201(ctx context.Context, c *conn, _, res json.RawMessage) 
 		c.g.log.Warn("gateway: GetVariables answer not stored", "cpid", c.cpid, "err", err)
 		return
 	}
-	var keys []volt.ConfigKey
+	var (
+		keys []volt.ConfigKey
+		vars []volt.DeviceVariable
+	)
 	for _, r := range answer.GetVariableResult {
-		if r.AttributeStatus != v201.GetVariableStatusEnumAccepted || (r.AttributeType != "" && r.AttributeType != v201.AttributeEnumActual) {
+		if r.AttributeStatus != v201.GetVariableStatusEnumAccepted {
 			continue
 		}
 		val := r.AttributeValue
-		keys = append(keys, volt.ConfigKey{Key: DeviceModelKey(r.Component, r.Variable), Value: &val})
+		vars = append(vars, deviceVariable(r.Component, r.Variable, string(r.AttributeType), &val))
+		if r.AttributeType == "" || r.AttributeType == v201.AttributeEnumActual {
+			keys = append(keys, volt.ConfigKey{Key: DeviceModelKey(r.Component, r.Variable), Value: &val})
+		}
+	}
+	if err := recordDeviceModel(ctx, c, vars); err != nil {
+		c.g.log.Error("gateway: record device model values", "cpid", c.cpid, "err", err)
 	}
 	recordKeys(ctx, c, keys)
 }
@@ -94,19 +139,29 @@ func afterSetVariables201(ctx context.Context, c *conn, req, res json.RawMessage
 	}
 	values := make(map[string]string, len(set.SetVariableData))
 	for _, d := range set.SetVariableData {
-		if d.AttributeType == "" || d.AttributeType == v201.AttributeEnumActual {
-			values[DeviceModelKey(d.Component, d.Variable)] = d.AttributeValue
-		}
+		values[DeviceModelKey(d.Component, d.Variable)+"#"+string(cmp.Or(d.AttributeType, v201.AttributeEnumActual))] = d.AttributeValue
 	}
-	var keys []volt.ConfigKey
+	var (
+		keys []volt.ConfigKey
+		vars []volt.DeviceVariable
+	)
 	for _, r := range answer.SetVariableResult {
 		if r.AttributeStatus != v201.SetVariableStatusEnumAccepted {
 			continue
 		}
 		k := DeviceModelKey(r.Component, r.Variable)
-		if v, ok := values[k]; ok {
+		attr := cmp.Or(r.AttributeType, v201.AttributeEnumActual)
+		v, ok := values[k+"#"+string(attr)]
+		if !ok {
+			continue
+		}
+		vars = append(vars, deviceVariable(r.Component, r.Variable, string(attr), &v))
+		if attr == v201.AttributeEnumActual {
 			keys = append(keys, volt.ConfigKey{Key: k, Value: &v})
 		}
+	}
+	if err := recordDeviceModel(ctx, c, vars); err != nil {
+		c.g.log.Error("gateway: record device model values", "cpid", c.cpid, "err", err)
 	}
 	recordKeys(ctx, c, keys)
 }

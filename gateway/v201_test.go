@@ -206,4 +206,25 @@ func v2Day(t *testing.T, db *store.DB, schemas *schematest.Set, proto string) {
 		keys, err := svc.FindConfiguration(ctx, creds.CPID)
 		return err == nil && len(keys) == 1 && keys[0].Key == "OCPPCommCtrlr/HeartbeatInterval" && *keys[0].Value == "300"
 	})
+	dm, err := svc.FindDeviceModel(ctx, creds.CPID)
+	if err != nil || len(dm) != 1 || dm[0].Component != "OCPPCommCtrlr" || dm[0].AttributeType != "Actual" || *dm[0].Value != "300" || dm[0].Mutability != "ReadWrite" {
+		t.Fatalf("device model %+v, %v", dm, err)
+	}
+	// SetVariables through the 1.6 name: the accepted value is kept in both.
+	go func() {
+		res, err := h.g.Call(ctx, creds.CPID, "ChangeConfiguration", map[string]any{"key": "HeartbeatInterval", "value": "120"})
+		done <- callRes{res, err}
+	}()
+	sv := c.read()
+	if sv.str(2) != "SetVariables" {
+		t.Fatalf("change-configuration reached the charger as %s", joinFrame(sv))
+	}
+	c.sendRaw(`[3,` + string(sv[1]) + `,{"setVariableResult":[{"attributeStatus":"Accepted","component":{"name":"OCPPCommCtrlr"},"variable":{"name":"HeartbeatInterval"}}]}]`)
+	if r := <-done; r.err != nil {
+		t.Fatal(r.err)
+	}
+	dm, err = svc.FindDeviceModel(ctx, creds.CPID)
+	if err != nil || len(dm) != 1 || *dm[0].Value != "120" || dm[0].Mutability != "ReadWrite" {
+		t.Fatalf("device model after SetVariables %+v, %v", dm, err)
+	}
 }
