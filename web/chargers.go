@@ -54,6 +54,8 @@ type chargerView struct {
 	Sessions   []*volt.Session
 	Active     map[int]*volt.Session // by connector
 	Config     []volt.ConfigKey
+	// DeviceModel is an OCPP 2.x charger's device model, every attribute.
+	DeviceModel []volt.DeviceVariable
 	Frames     []*volt.FrameLog
 	Commands   []commandSpec
 	Result     *commandResult
@@ -104,6 +106,11 @@ func (a *Admin) loadCharger(r *http.Request, s *sess) (*chargerView, error) {
 	}
 	if v.Config, err = a.cfg.Charging.FindConfiguration(s.ctx, c.CPID); err != nil && !volt.IsCode(err, volt.ENOTFOUND) {
 		return nil, err
+	}
+	if dm, ok := a.cfg.Charging.(volt.DeviceModelService); ok && strings.HasPrefix(c.OCPPVersion, "ocpp2") {
+		if v.DeviceModel, err = dm.FindDeviceModel(s.ctx, c.CPID); err != nil && !volt.IsCode(err, volt.ENOTFOUND) {
+			return nil, err
+		}
 	}
 	if v.Frames, err = a.cfg.Charging.FindFrames(s.ctx, c.CPID, 0, 30); err != nil && !volt.IsCode(err, volt.ENOTFOUND) {
 		return nil, err
