@@ -47,21 +47,19 @@ func (a *Admin) chargerList(w http.ResponseWriter, r *http.Request, s *sess) {
 
 // chargerView is the data of a charger's page.
 type chargerView struct {
-	C        *volt.Charger
-	Group    *volt.ChargerGroup
-	Site     *volt.Site
-	Groups   []*volt.ChargerGroup
-	Sessions []*volt.Session
-	Active   map[int]*volt.Session // by connector
-	Config   []volt.ConfigKey
-	// DeviceModel is an OCPP 2.x charger's device model, every attribute.
-	DeviceModel []volt.DeviceVariable
-	Frames      []*volt.FrameLog
-	Commands    []commandSpec
-	Result      *commandResult
-	NoCharging  bool
-	Creds       *volt.ChargerCredentials // after a password reset, shown once
-	OCPPURL     string
+	C          *volt.Charger
+	Group      *volt.ChargerGroup
+	Site       *volt.Site
+	Groups     []*volt.ChargerGroup
+	Sessions   []*volt.Session
+	Active     map[int]*volt.Session // by connector
+	Config     []volt.ConfigKey
+	Frames     []*volt.FrameLog
+	Commands   []commandSpec
+	Result     *commandResult
+	NoCharging bool
+	Creds      *volt.ChargerCredentials // after a password reset, shown once
+	OCPPURL    string
 }
 
 func (a *Admin) chargerDetail(w http.ResponseWriter, r *http.Request, s *sess) {
