@@ -60,6 +60,9 @@ type chargerView struct {
 	NoCharging bool
 	Creds      *volt.ChargerCredentials // after a password reset, shown once
 	OCPPURL    string
+
+	// DeviceModel is an OCPP 2.x charger's device model, every attribute.
+	DeviceModel []volt.DeviceVariable
 }
 
 func (a *Admin) chargerDetail(w http.ResponseWriter, r *http.Request, s *sess) {
