@@ -228,3 +228,30 @@ func v2Day(t *testing.T, db *store.DB, schemas *schematest.Set, proto string) {
 		t.Fatalf("device model after SetVariables %+v, %v", dm, err)
 	}
 }
+
+// TestV2RelaxationsPerModel: the named relaxations of the charger's model
+// apply to 2.x payloads as to 1.6 ones, and only to that charger.
+func TestV2RelaxationsPerModel(t *testing.T) {
+	h := newHarness(t, nil)
+	h.fake.mu.Lock()
+	h.fake.relax = []string{"LongStrings", "TimestampWithoutZone"}
+	h.fake.mu.Unlock()
+	c := h.connectAs("CP-1", "secret-1", "ocpp2.0.1", "ocpp2.0.1")
+	long := map[string]any{"reason": "PowerUp", "chargingStation": map[string]any{"model": strings.Repeat("M", 25), "vendorName": "v"}}
+	var boot struct{ Status string }
+	c.callOK("BootNotification", long, &boot)
+	if boot.Status != "Accepted" {
+		t.Fatalf("relaxed boot %+v", boot)
+	}
+	if gbr := c.read(); gbr.typ() == 2 {
+		c.sendRaw(`[3,` + string(gbr[1]) + `,{"status":"Accepted"}]`)
+	}
+	c.callOK("StatusNotification", map[string]any{"timestamp": "2026-11-25T19:00:00", "connectorStatus": "Available", "evseId": 1, "connectorId": 1}, nil)
+
+	h.fake.mu.Lock()
+	h.fake.relax = nil
+	h.fake.mu.Unlock()
+	strict := h.connectAs("CP-2", "secret-2", "ocpp2.0.1", "ocpp2.0.1")
+	id := strict.call("BootNotification", long)
+	strict.expectError(id, "PropertyConstraintViolation")
+}

@@ -97,7 +97,13 @@ func drive2(ctx context.Context, c *Charger2, n int, opts FleetOptions) {
 			return
 		}
 		_ = c.Plug(n)
-		if err := c.Swipe(ctx, n, tag()); err != nil {
+		// A card in use elsewhere (ConcurrentTx) is put back and another
+		// tried, as a driver with several cards would.
+		err := c.Swipe(ctx, n, tag())
+		for i := 0; err != nil && errors.Is(err, ErrNotAuthorized) && i < len(opts.IDTags); i++ {
+			err = c.Swipe(ctx, n, opts.IDTags[i])
+		}
+		if err != nil {
 			c.cfg.Logger.Debug("sim: session not started", "identity", c.cfg.Identity, "evse", n, "err", err)
 			_ = c.Unplug(n)
 			sleep(ctx, expDuration(opts.SessionEvery))
