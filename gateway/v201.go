@@ -145,9 +145,14 @@ func statusNotification201(ctx context.Context, c *conn, req *v201.StatusNotific
 	if err := recordStatus(ctx, c, req.EvseID, st, at); err != nil {
 		return nil, internal(c, "record status", err)
 	}
-	if req.EvseID > 0 && st == volt.StatusAvailable {
-		closeZombies(ctx, c, req.EvseID, string(st), at)
-	}
+	// Unlike 1.6, Available closes no session: a 2.x station reports the
+	// end of every transaction in TransactionEvent Ended, which it queues
+	// while offline (E04) and sends after the StatusNotifications of its
+	// boot. Closing on Available would bill a transaction that ended
+	// offline only up to the last reading before the connection was lost.
+	// A session whose Ended never comes is closed when the next transaction
+	// starts on its EVSE (StartTransaction).
+	// TODO(issue 13): close such sessions after a timeout too.
 	return &v201.StatusNotificationResponse{}, nil
 }
 

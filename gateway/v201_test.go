@@ -155,6 +155,9 @@ func v2Day(t *testing.T, db *store.DB, schemas *schematest.Set, proto string) {
 		"triggerReason": "MeterValuePeriodic", "seqNo": 1, "transactionInfo": map[string]any{"transactionId": "tx-1"},
 		"meterValue": energy(1500, "Sample.Periodic")}, nil)
 
+	// The boot after an offline spell reports Available before the queued
+	// Ended: the session stays open for it.
+	c.callChecked(schemas, "StatusNotification", map[string]any{"timestamp": "2026-11-25T19:06:30Z", "connectorStatus": "Available", "evseId": 1, "connectorId": 1}, nil)
 	sess, err := svc.FindSessionByChargerTransaction(ctx, creds.CPID, "tx-1")
 	if err != nil || sess.Status != volt.SessionActive || sess.ConnectorID != 1 || sess.MeterStart != 1000 || sess.LastMeterWh != 1500 {
 		t.Fatalf("active session %+v, %v", sess, err)
