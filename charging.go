@@ -34,6 +34,10 @@ type StartRequest struct {
 	ReservationID *int64
 	ReceivedAt    time.Time // when Volt got it: At much earlier means an offline start
 	Flags         []string  // noticed on the way in (FlagSanitizedInput), kept on the session
+	// ChargerTransactionID is the transactionId an OCPP 2.0.1/2.1 charger
+	// chose. When set, it alone identifies a replay of the start: a second
+	// start with the same id answers the first session, Replayed.
+	ChargerTransactionID string
 }
 
 // StartResult answers a StartTransaction. The answer is always a normal one:

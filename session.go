@@ -52,30 +52,33 @@ const (
 // Session is one transaction: power transfer on a connector with its payment.
 // Hierarchy ids are copied at start so moving a charger keeps history.
 type Session struct {
-	ID             string        `json:"id"`
-	TransactionID  int64         `json:"transactionId"` // OCPP transactionId, random, unique
-	CPID           string        `json:"cpid"`
-	ConnectorID    int           `json:"connectorId"`
-	CPOID          string        `json:"cpoId"`
-	OwnerID        string        `json:"ownerId"`
-	SiteID         string        `json:"siteId"`
-	ChargerGroupID string        `json:"chargerGroupId"`
-	IDTag          string        `json:"idTag"`
-	UserID         string        `json:"userId,omitempty"`
-	Status         SessionStatus `json:"status"`
-	StartedAt      time.Time     `json:"startedAt"`
-	StoppedAt      *time.Time    `json:"stoppedAt"`
-	MeterStart     int64         `json:"meterStart"` // Wh
-	MeterStop      *int64        `json:"meterStop"`  // Wh
-	LastMeterWh    int64         `json:"lastMeterWh"`
-	LastMeterAt    *time.Time    `json:"lastMeterAt"`
-	PowerW         int64         `json:"powerW"` // last reported active power import
-	SoCPercent     *int          `json:"socPercent,omitempty"`
-	EnergyWh       int64         `json:"energyWh"`
-	StopReason     string        `json:"stopReason,omitempty"`
-	Flags          []string      `json:"flags"`
-	ReservationID  *int64        `json:"reservationId,omitempty"`
-	PaymentMethod  string        `json:"paymentMethod,omitempty"`
+	ID            string `json:"id"`
+	TransactionID int64  `json:"transactionId"` // OCPP transactionId, random, unique
+	// ChargerTransactionID is the transactionId an OCPP 2.0.1/2.1 charger
+	// chose (TransactionEvent); empty for 1.6 sessions.
+	ChargerTransactionID string        `json:"chargerTransactionId,omitempty"`
+	CPID                 string        `json:"cpid"`
+	ConnectorID          int           `json:"connectorId"`
+	CPOID                string        `json:"cpoId"`
+	OwnerID              string        `json:"ownerId"`
+	SiteID               string        `json:"siteId"`
+	ChargerGroupID       string        `json:"chargerGroupId"`
+	IDTag                string        `json:"idTag"`
+	UserID               string        `json:"userId,omitempty"`
+	Status               SessionStatus `json:"status"`
+	StartedAt            time.Time     `json:"startedAt"`
+	StoppedAt            *time.Time    `json:"stoppedAt"`
+	MeterStart           int64         `json:"meterStart"` // Wh
+	MeterStop            *int64        `json:"meterStop"`  // Wh
+	LastMeterWh          int64         `json:"lastMeterWh"`
+	LastMeterAt          *time.Time    `json:"lastMeterAt"`
+	PowerW               int64         `json:"powerW"` // last reported active power import
+	SoCPercent           *int          `json:"socPercent,omitempty"`
+	EnergyWh             int64         `json:"energyWh"`
+	StopReason           string        `json:"stopReason,omitempty"`
+	Flags                []string      `json:"flags"`
+	ReservationID        *int64        `json:"reservationId,omitempty"`
+	PaymentMethod        string        `json:"paymentMethod,omitempty"`
 	// TariffSnapshot is the tariff in force at start, frozen (see Tariff).
 	TariffSnapshot json.RawMessage `json:"tariffSnapshot,omitempty"`
 	// LiveCost is the cost at the last meter reading, from the same pricing

@@ -17,11 +17,33 @@ const (
 
 type commandInput struct {
 	CPIDInput
-	Command string           `path:"command" maxLength:"64" doc:"Kebab-case OCPP action: remote-start, remote-stop, reset, unlock-connector, change-availability, get-configuration, change-configuration, trigger-message, clear-cache, ..."`
+	Command string           `path:"command" maxLength:"64" doc:"Kebab-case OCPP action: remote-start, remote-stop, reset, unlock-connector, change-availability, get-configuration, change-configuration, trigger-message, clear-cache, ... The operation's description says which command exists for which OCPP version."`
 	Timeout int              `query:"timeout" minimum:"0" maximum:"120" doc:"Seconds to wait for the charger's answer (default 30, at most 120)."`
 	Wait    string           `query:"wait" maxLength:"16" doc:"remote-start only: session waits for the outcome, {status, outcome: started|refused|rejected|not_plugged|no_session, reason, authStatus, session}."`
 	Body    *json.RawMessage `doc:"The OCPP request fields as the spec names them, e.g. {\"connectorId\":1,\"idTag\":\"04A2B3C4\"}."`
 }
+
+// commandDoc says which command exists for which OCPP version (the
+// gateway's table, gateway.CommandVersions; issue #13).
+const commandDoc = "Kebab-case OCPP action. " +
+	"Every version (1.6, 2.0.1, 2.1): remote-start, remote-stop, reset, unlock-connector, change-availability, get-configuration, " +
+	"change-configuration, trigger-message, clear-cache, data-transfer, reserve-now, cancel-reservation, send-local-list, " +
+	"get-local-list-version, set-charging-profile, clear-charging-profile, get-composite-schedule, update-firmware, get-log, " +
+	"certificate-signed, install-certificate, delete-certificate, get-installed-certificate-ids. " +
+	"On a 2.0.1/2.1 charger they are sent as that version's action and take its body: remote-start is RequestStartTransaction " +
+	"({\"idToken\": {\"idToken\", \"type\"}, \"evseId\"}), remote-stop RequestStopTransaction, get-configuration GetVariables " +
+	"(no keys: GetBaseReport), change-configuration SetVariables; remote-start, remote-stop, reset, unlock-connector, " +
+	"change-availability, trigger-message, get-configuration and change-configuration also take their 1.6 body, translated " +
+	"(a 1.6 key is Component/Variable, or a 1.6 key Volt knows). " +
+	"OCPP 1.6 only: get-diagnostics, extended-trigger-message, signed-update-firmware. " +
+	"OCPP 2.0.1 and 2.1: get-variables, set-variables, get-base-report, get-report, request-start-transaction, " +
+	"request-stop-transaction, get-transaction-status, set-display-message, get-display-messages, clear-display-message, " +
+	"cost-updated, customer-information, get-charging-profiles, set-network-profile, set-monitoring-base, set-monitoring-level, " +
+	"set-variable-monitoring, clear-variable-monitoring, get-monitoring-report, publish-firmware, unpublish-firmware. " +
+	"OCPP 2.1 only: afrr-signal, adjust-periodic-event-stream, change-transaction-tariff, clear-der-control, clear-tariffs, " +
+	"get-der-control, get-periodic-event-stream, get-tariffs, notify-allowed-energy-transfer, notify-web-payment-started, " +
+	"request-battery-swap, set-default-tariff, set-der-control, update-dynamic-schedule, use-priority-charging. " +
+	"A command with no meaning for the charger's version answers 422."
 
 // CommandOutput is the charger's response payload, verbatim.
 type CommandOutput struct {

@@ -65,6 +65,7 @@ func (s *server) routes() {
 	huma.Register(a, op("importChargers", post, "/chargers/import", "Onboard chargers from a CSV file (identity, password, group, model, connectors), all or nothing", "chargers", 201), s.importChargers)
 	huma.Register(a, op("listChargerMessages", get, "/chargers/{cpid}/messages", "The charger's OCPP message log, newest first", "chargers", 200), s.chargerMessages)
 	huma.Register(a, op("getChargerConfiguration", get, "/chargers/{cpid}/configuration", "The charger's configuration keys as last read", "chargers", 200), s.chargerConfiguration)
+	huma.Register(a, op("getChargerDeviceModel", get, "/chargers/{cpid}/device-model", "An OCPP 2.x charger's device model: every attribute of every variable it reported", "chargers", 200), s.chargerDeviceModel)
 	huma.Register(a, commandOp(op("sendChargerCommand", post, "/chargers/{cpid}/commands/{command}", "Send an OCPP command and return the charger's answer", "chargers", 200)), s.sendCommand)
 
 	// People.
@@ -194,8 +195,9 @@ func commandOp(o huma.Operation) huma.Operation {
 		"(remote-start: {\"connectorId\": 1, \"idTag\": \"04A2B3C4\"}); the answer is the charger's " +
 		"response payload verbatim ({\"status\": \"Accepted\"}). A charger without a connection answers " +
 		"409 charger_offline, no answer in time 504 charger_timeout, a CALLERROR 502 charger_call_error " +
-		"with the CALLERROR in error.details. Requires the command permission on the charger (admin, engineer, support)."
-	return o
+		"with the CALLERROR in error.details. Requires the command permission on the charger (admin, engineer, support). " +
+		commandDoc
+	return withErrors(o, http.StatusUnprocessableEntity)
 }
 
 // withErrors adds statuses an operation may answer.

@@ -46,6 +46,10 @@ func (g *Gateway) Call(ctx context.Context, cpid, action string, request any) (j
 	if c == nil {
 		return nil, offlineError(cpid, nil)
 	}
+	action, request, err := translate(ctx, c, action, request) // 1.6 names and bodies on 2.x (v201_commands.go)
+	if err != nil {
+		return nil, err
+	}
 	payload, err := c.proto.validateRequest(action, request)
 	if err != nil {
 		return nil, err

@@ -136,7 +136,7 @@ type Gateway struct {
 	limiter  *limiter
 	shared   atomic.Pointer[func(identity, remote string, ok bool)] // ShareAuth (cluster.go)
 	frames   *frameLogger
-	protos   []*protocol // by preference, newest first
+	protos   []*protocol // the versions served, newest first
 
 	// ctx is cancelled by Shutdown; background work derives from it.
 	ctx    context.Context
@@ -183,7 +183,7 @@ type Stats struct {
 	RefusedFull    uint64 // upgrade requests answered 503 at MaxConnections
 }
 
-// New returns a Gateway serving OCPP 1.6. It starts the background message
+// New returns a Gateway serving OCPP 1.6, 2.0.1 and 2.1. It starts the background message
 // logger; Shutdown stops it.
 func New(cfg Config) *Gateway {
 	cfg.setDefaults()
@@ -195,7 +195,7 @@ func New(cfg Config) *Gateway {
 		ctx:    ctx,
 		cancel: cancel,
 		slots:  make(map[string]*slot),
-		protos: []*protocol{newV16()},
+		protos: []*protocol{newV21(), newV201(), newV16()},
 		upgrader: websocket.Upgrader{
 			// 0: the library reads through the gateway's own reader
 			// (idleread.go, readBufferSize) instead of one of its own.

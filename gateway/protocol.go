@@ -66,7 +66,10 @@ func (p *protocol) serve(c *conn, call ocpp.Call) (any, error) {
 // request type and returns its JSON. Errors are EINVALID.
 func (p *protocol) validateRequest(action string, request any) (json.RawMessage, error) {
 	spec, ok := p.registry.Lookup(action)
-	if !ok || spec.Direction&ocpp.CSMSToCharger == 0 {
+	if !ok { // an action of another version: no meaning for this charger
+		return nil, volt.Errorf(volt.EUNPROCESSABLE, "%s is not a command of %s", kebab(action), versionName(p.version))
+	}
+	if spec.Direction&ocpp.CSMSToCharger == 0 {
 		return nil, volt.Errorf(volt.EINVALID, "%s is not a command of OCPP %s", action, p.version)
 	}
 	var payload json.RawMessage

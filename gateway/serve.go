@@ -128,9 +128,12 @@ func (g *Gateway) upgrade(w http.ResponseWriter, r *http.Request, ch *volt.Charg
 	go c.run()
 }
 
+// selectProtocol returns the charger's first offered subprotocol that Volt
+// speaks: the charger's order of preference (PRODUCT.md; OCPP 2.0.1 Part 4
+// §3.1.2 lets the station list several).
 func (g *Gateway) selectProtocol(offered []string) *protocol {
-	for _, p := range g.protos {
-		for _, o := range offered {
+	for _, o := range offered {
+		for _, p := range g.protos {
 			if o == string(p.version) {
 				return p
 			}

@@ -31,10 +31,15 @@ type Enum interface {
 //	connector     an integer that OCPP wants > 0 (ConnectorIDZeroAsAbsent)
 //	multipleof=X  a number is a multiple of X; checked by Check only, since
 //	              chargers send finer values and rejecting them helps nobody
+//	minimum=X     a number is at least X (PropertyConstraintViolation)
+//	maximum=X     a number is at most X (PropertyConstraintViolation)
+//	maxitems=N    a list has at most N items (OccurenceConstraintViolation)
 //
 // Field types: string kinds (an Enum is checked against its values), int
 // and float kinds, bool, DateTime, structs following the same rules, slices
-// of those; each may be a pointer (pointer means optional). Unknown JSON
+// of those; each may be a pointer (pointer means optional). A
+// json.RawMessage field takes any JSON value unchecked (OCPP 2.0.1's
+// anyType, DataTransfer's data). Unknown JSON
 // members are ignored. A json.Unmarshal of the same types works too, without
 // the checks.
 func Decode(v Version, payload []byte, dst any, relax Relaxations) error {
@@ -62,6 +67,7 @@ const (
 	kDateTime
 	kStruct
 	kSlice
+	kRaw
 )
 
 type field struct {
@@ -76,6 +82,9 @@ type field struct {
 	relaxMin  Relaxations
 	connector bool
 	step      float64 // multipleOf, checked on payloads Volt sends (Check)
+	minVal    *float64
+	maxVal    *float64
+	maxItems  int
 	enum      map[string]struct{}
 	sub       *structCodec // kStruct, or kSlice of structs
 	elem      *field       // kSlice
@@ -86,6 +95,8 @@ type structCodec struct {
 	shadow reflect.Type
 	fields []field
 }
+
+var rawType = reflect.TypeFor[json.RawMessage]()
 
 var codecs sync.Map // reflect.Type → *structCodec; immutable once built
 
@@ -148,6 +159,13 @@ func buildField(t reflect.Type, tag string, seen map[reflect.Type]bool) (field, 
 		f.ptr, t = true, t.Elem()
 	}
 	f.rtype = t
+	if t == rawType {
+		if f.ptr {
+			return f, nil, errors.New("pointer to json.RawMessage")
+		}
+		f.kind = kRaw
+		return f, reflect.PointerTo(rawType), nil
+	}
 	if t.Kind() == reflect.Slice {
 		if f.ptr {
 			return f, nil, errors.New("pointer to slice")
@@ -159,7 +177,7 @@ func buildField(t reflect.Type, tag string, seen map[reflect.Type]bool) (field, 
 		if ef.ptr || ef.kind == kSlice {
 			return f, nil, errors.New("slice of pointers or slices")
 		}
-		ef.maxLen, ef.connector = f.maxLen, f.connector
+		ef.maxLen, ef.connector, ef.minVal, ef.maxVal = f.maxLen, f.connector, f.minVal, f.maxVal
 		f.kind, f.elem = kSlice, &ef
 		return f, reflect.SliceOf(elemShadow.Elem()), nil
 	}
@@ -212,6 +230,16 @@ func (f *field) parseTag(tag string) error {
 			f.step, err = strconv.ParseFloat(val, 64)
 		case "relax":
 			f.relaxMin, err = ParseRelaxations([]string{val})
+		case "maxitems":
+			f.maxItems, err = strconv.Atoi(val)
+		case "minimum", "maximum":
+			var x float64
+			x, err = strconv.ParseFloat(val, 64)
+			if key == "minimum" {
+				f.minVal = &x
+			} else {
+				f.maxVal = &x
+			}
 		default:
 			err = fmt.Errorf("unknown option %q", key)
 		}
@@ -321,6 +349,17 @@ func (d *decoder) fillStruct(c *structCodec, dst, src reflect.Value) *Error {
 			}
 			continue
 		}
+		if f.kind == kRaw {
+			if sf.IsNil() {
+				if f.required {
+					return within(d.fail(OccurenceConstraintViolation, "required field missing"), f.name)
+				}
+				continue
+			}
+			raw := *sf.Interface().(*json.RawMessage)
+			dst.Field(f.index).Set(reflect.ValueOf(append(json.RawMessage(nil), raw...)))
+			continue
+		}
 		if sf.IsNil() {
 			if f.required {
 				return within(d.fail(OccurenceConstraintViolation, "required field missing"), f.name)
@@ -356,6 +395,9 @@ func (d *decoder) fillSlice(f *field, dst, src reflect.Value) *Error {
 	n := src.Len()
 	if n < f.minItems && (f.relaxMin == 0 || !d.relax.Has(f.relaxMin)) {
 		return d.fail(OccurenceConstraintViolation, "needs at least "+strconv.Itoa(f.minItems)+" items")
+	}
+	if f.maxItems > 0 && n > f.maxItems {
+		return d.fail(OccurenceConstraintViolation, "has more than "+strconv.Itoa(f.maxItems)+" items")
 	}
 	out := reflect.MakeSlice(f.rtype, n, n)
 	for i := range n {
@@ -426,6 +468,9 @@ func (d *decoder) fillNumber(f *field, dst reflect.Value, n *number) (bool, *Err
 				return false, d.fail(PropertyConstraintViolation, "not a multiple of "+strconv.FormatFloat(f.step, 'g', -1, 64))
 			}
 		}
+		if err := d.bounds(f, x); err != nil {
+			return false, err
+		}
 		dst.SetFloat(x)
 		return true, nil
 	}
@@ -439,8 +484,22 @@ func (d *decoder) fillNumber(f *field, dst reflect.Value, n *number) (bool, *Err
 		}
 		return false, d.fail(PropertyConstraintViolation, "connector id must be greater than 0")
 	}
+	if err := d.bounds(f, float64(x)); err != nil {
+		return false, err
+	}
 	dst.SetInt(x)
 	return true, nil
+}
+
+// bounds checks a number against the field's minimum and maximum.
+func (d *decoder) bounds(f *field, x float64) *Error {
+	if f.minVal != nil && x < *f.minVal {
+		return d.fail(PropertyConstraintViolation, "less than "+strconv.FormatFloat(*f.minVal, 'g', -1, 64))
+	}
+	if f.maxVal != nil && x > *f.maxVal {
+		return d.fail(PropertyConstraintViolation, "greater than "+strconv.FormatFloat(*f.maxVal, 'g', -1, 64))
+	}
+	return nil
 }
 
 // Check validates a payload Volt is about to send, strictly: it marshals msg

@@ -1,6 +1,7 @@
 package ocpp
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -118,12 +119,51 @@ func TestDecodeVersionNaming(t *testing.T) {
 	var out testOuter
 	err := Decode(V201, []byte(`{"connectorId":1}`), &out, 0)
 	var e *Error
-	if !errors.As(err, &e) || e.Code != OccurrenceConstraintViolation {
+	if !errors.As(err, &e) || e.Code != OccurenceConstraintViolation {
 		t.Fatalf("2.0.1 missing field: %v", err)
+	}
+	err = Decode(V21, []byte(`{"connectorId":1}`), &out, 0)
+	if !errors.As(err, &e) || e.Code != OccurrenceConstraintViolation {
+		t.Fatalf("2.1 missing field: %v", err)
 	}
 	err = Decode(V201, []byte(`{`), &out, 0)
 	if !errors.As(err, &e) || e.Code != FormatViolation {
 		t.Fatalf("2.0.1 bad JSON: %v", err)
+	}
+}
+
+type testBounds struct {
+	N    int             `json:"n" ocpp:"minimum=0,maximum=5"`
+	F    *float64        `json:"f,omitempty" ocpp:"minimum=-1.5"`
+	L    []int           `json:"l,omitempty" ocpp:"maxitems=2,minimum=1"`
+	Data json.RawMessage `json:"data,omitempty"`
+}
+
+func TestDecodeBoundsAndRaw(t *testing.T) {
+	tests := []struct {
+		in    string
+		field string
+	}{
+		{`{"n":6}`, "n"},
+		{`{"n":-1}`, "n"},
+		{`{"n":1,"f":-2}`, "f"},
+		{`{"n":1,"l":[1,2,3]}`, "l"},
+		{`{"n":1,"l":[0]}`, "l[0]"},
+	}
+	for _, tt := range tests {
+		var out testBounds
+		err := Decode(V201, []byte(tt.in), &out, 0)
+		var e *Error
+		if !errors.As(err, &e) || e.Field != tt.field {
+			t.Errorf("%s: err %v, want one about %s", tt.in, err, tt.field)
+		}
+	}
+	var out testBounds
+	if err := Decode(V201, []byte(`{"n":5,"f":-1.5,"l":[1,2],"data":{"any":[1,"x"]}}`), &out, 0); err != nil {
+		t.Fatal(err)
+	}
+	if string(out.Data) != `{"any":[1,"x"]}` || out.N != 5 || *out.F != -1.5 {
+		t.Fatalf("decoded %+v", out)
 	}
 }
 

@@ -29,7 +29,12 @@ type Version string
 const (
 	V16  Version = "ocpp1.6"
 	V201 Version = "ocpp2.0.1"
+	V21  Version = "ocpp2.1"
 )
+
+// Is2x reports whether v is OCPP 2.0.1 or later: the versions that share the
+// 2.x RPC framework (Part 4) and its error codes.
+func (v Version) Is2x() bool { return v == V201 || v == V21 }
 
 // MessageType is the first element of an OCPP-J frame (OCPP-J 1.6 §4.1.3).
 type MessageType int

@@ -25,9 +25,9 @@ const (
 	FormationViolation ErrorCode = "FormationViolation"
 	// FormatViolation is the OCPP 2.0.1 name of FormationViolation.
 	FormatViolation ErrorCode = "FormatViolation"
-	// OccurenceConstraintViolation is the OCPP 1.6 spelling (sic).
+	// OccurenceConstraintViolation is the OCPP 1.6 and 2.0.1 spelling (sic).
 	OccurenceConstraintViolation ErrorCode = "OccurenceConstraintViolation"
-	// OccurrenceConstraintViolation is the OCPP 2.0.1 spelling.
+	// OccurrenceConstraintViolation is the OCPP 2.1 spelling.
 	OccurrenceConstraintViolation ErrorCode = "OccurrenceConstraintViolation"
 	// MessageTypeNotSupported exists in OCPP 2.0.1 only.
 	MessageTypeNotSupported ErrorCode = "MessageTypeNotSupported"
@@ -36,17 +36,22 @@ const (
 )
 
 // Code returns the name version v gives to error code c: FormationViolation
-// and FormatViolation, OccurenceConstraintViolation and
-// OccurrenceConstraintViolation are the same code in the two versions. Codes
-// that OCPP 1.6 lacks become ProtocolError (RpcFrameworkError) or
-// NotSupported (MessageTypeNotSupported) on 1.6.
+// (1.6) is FormatViolation from 2.0.1 on; OccurenceConstraintViolation keeps
+// its one-r spelling in 1.6 and 2.0.1 and is OccurrenceConstraintViolation
+// from 2.1 on (OCPP 1.6 errata §5, OCPP 2.1 Part 4; LESSONS 2.x item 17:
+// chargers resend a message answered with the other spelling). Codes that
+// OCPP 1.6 lacks become ProtocolError (RpcFrameworkError) or NotSupported
+// (MessageTypeNotSupported) on 1.6.
 func (v Version) Code(c ErrorCode) ErrorCode {
-	if v == V201 {
+	if v.Is2x() {
 		switch c {
 		case FormationViolation:
 			return FormatViolation
-		case OccurenceConstraintViolation:
-			return OccurrenceConstraintViolation
+		case OccurenceConstraintViolation, OccurrenceConstraintViolation:
+			if v == V21 {
+				return OccurrenceConstraintViolation
+			}
+			return OccurenceConstraintViolation
 		}
 		return c
 	}
@@ -66,7 +71,7 @@ func (v Version) Code(c ErrorCode) ErrorCode {
 // frameCode is the code for a frame whose structure is wrong: ProtocolError
 // in 1.6, RpcFrameworkError in 2.0.1 (Part 4 §4.3).
 func (v Version) frameCode() ErrorCode {
-	if v == V201 {
+	if v.Is2x() {
 		return RpcFrameworkError
 	}
 	return ProtocolError

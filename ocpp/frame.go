@@ -211,7 +211,9 @@ func ParseFrame(v Version, data []byte) (Frame, error) {
 		return parseResult(mt, elems, id, idOK)
 	}
 	err := fmt.Errorf("%w %d", errUnknownTyp, mt)
-	if v == V201 {
+	if v.Is2x() {
+		// TODO(issue 13): OCPP 2.1's SEND frame (type 6,
+		// NotifyPeriodicEventStream) is answered like any unknown type.
 		return nil, reply(v, replyID, MessageTypeNotSupported, "message type not supported", err)
 	}
 	return nil, &FrameError{UniqueID: id, Err: err}

@@ -177,7 +177,12 @@ func TestVersionCode(t *testing.T) {
 		{V16, FormatViolation, FormationViolation},
 		{V201, FormationViolation, FormatViolation},
 		{V16, OccurrenceConstraintViolation, OccurenceConstraintViolation},
-		{V201, OccurenceConstraintViolation, OccurrenceConstraintViolation},
+		// One r in 1.6 and 2.0.1, two from 2.1 on (mobilityhouse/ocpp PR #490).
+		{V201, OccurenceConstraintViolation, OccurenceConstraintViolation},
+		{V201, OccurrenceConstraintViolation, OccurenceConstraintViolation},
+		{V21, OccurenceConstraintViolation, OccurrenceConstraintViolation},
+		{V21, FormationViolation, FormatViolation},
+		{V21, ProtocolError, ProtocolError},
 		{V16, RpcFrameworkError, ProtocolError},
 		{V201, ProtocolError, ProtocolError},
 		{V16, TypeConstraintViolation, TypeConstraintViolation},

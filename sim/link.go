@@ -28,6 +28,7 @@ var errLinkClosed = errors.New("sim: connection closed")
 // matches.
 type link struct {
 	ws      *websocket.Conn
+	version ocpp.Version // the negotiated subprotocol
 	writeMu sync.Mutex
 
 	mu      sync.Mutex
@@ -52,6 +53,12 @@ func dialURL(base, identity string) string {
 // (OCPP 1.6 security profile 1) and checks that the server agreed on the
 // subprotocol (OCPP-J §3.1.2).
 func dial(ctx context.Context, rawURL, identity, password string, timeout time.Duration) (*link, error) {
+	return dialVersion(ctx, rawURL, identity, password, timeout, ocpp.V16)
+}
+
+// dialVersion is dial offering subprotocol v (OCPP 2.0.1 Part 4 §3.1.2 for
+// the 2.x versions).
+func dialVersion(ctx context.Context, rawURL, identity, password string, timeout time.Duration, v ocpp.Version) (*link, error) {
 	// gorilla/websocket bounds the handshake by its deadline only; closing
 	// the socket when ctx ends lets Run return at once during a handshake
 	// the server never answers.
@@ -60,7 +67,7 @@ func dial(ctx context.Context, rawURL, identity, password string, timeout time.D
 		stop func() bool
 	)
 	d := websocket.Dialer{
-		Subprotocols:     []string{string(ocpp.V16)},
+		Subprotocols:     []string{string(v)},
 		HandshakeTimeout: timeout,
 		ReadBufferSize:   4096,
 		WriteBufferSize:  4096,
@@ -97,11 +104,11 @@ func dial(ctx context.Context, rawURL, identity, password string, timeout time.D
 		}
 		return nil, fmt.Errorf("dial %s: %w", rawURL, err)
 	}
-	if ws.Subprotocol() != string(ocpp.V16) {
+	if ws.Subprotocol() != string(v) {
 		_ = ws.Close()
-		return nil, fmt.Errorf("dial %s: server did not accept subprotocol %s", rawURL, ocpp.V16)
+		return nil, fmt.Errorf("dial %s: server did not accept subprotocol %s", rawURL, v)
 	}
-	return &link{ws: ws, closed: make(chan struct{})}, nil
+	return &link{ws: ws, version: v, closed: make(chan struct{})}, nil
 }
 
 // close closes the connection once; readLoop then ends.
@@ -187,7 +194,7 @@ func (l *link) readLoop(onCall func(ocpp.Call), onDrop func(error)) {
 		if err != nil {
 			return
 		}
-		f, err := ocpp.ParseFrame(ocpp.V16, data)
+		f, err := ocpp.ParseFrame(l.version, data)
 		if err != nil {
 			var fe *ocpp.FrameError
 			if errors.As(err, &fe) && fe.Reply != nil {

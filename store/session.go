@@ -33,7 +33,7 @@ const sessionCols = `id, transaction_id, origin, cpid, connector_id, cpo_id, own
 	id_tag, user_id, status, started_at, stopped_at, meter_start, meter_stop, last_meter_wh, last_meter_at,
 	power_w, soc_percent, energy_wh, stop_reason, flags, reservation_id, payment_method, tariff_snapshot,
 	live_cost, auth_status, auth_reason, auth_expires_at, auth_parent, free_vend, stop_req_meter, stop_req_at,
-	created_at, updated_at`
+	created_at, updated_at, charger_tx_id`
 
 func scanSession(sc rowScanner) (*sessionRow, error) {
 	var r sessionRow
@@ -45,7 +45,7 @@ func scanSession(sc rowScanner) (*sessionRow, error) {
 		&r.ChargerGroupID, &r.IDTag, &r.UserID, &status, &started, &stopped, &r.MeterStart, &meterStop,
 		&r.LastMeterWh, &lastAt, &r.PowerW, &soc, &r.EnergyWh, &r.StopReason, &flags, &resv, &r.PaymentMethod,
 		&snapshot, &liveCost, &r.auth.Status, &r.auth.Reason, &authExp, &r.auth.ParentIDTag, &r.auth.FreeVend,
-		&r.stopReqMeter, &r.stopReqAt, &created, &updated)
+		&r.stopReqMeter, &r.stopReqAt, &created, &updated, &r.ChargerTransactionID)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -90,7 +90,7 @@ func sessionArgs(r *sessionRow) ([]any, error) {
 		r.MeterStart, nullInt64(r.MeterStop), r.LastMeterWh, toNullMS(r.LastMeterAt), r.PowerW, soc, r.EnergyWh,
 		r.StopReason, strings.Join(r.Flags, ","), nullInt64(r.ReservationID), r.PaymentMethod, snapshot,
 		liveCost, string(r.auth.Status), r.auth.Reason, toNullMS(r.auth.ExpiresAt), r.auth.ParentIDTag,
-		r.auth.FreeVend, r.stopReqMeter, r.stopReqAt, toMS(r.CreatedAt), toMS(r.UpdatedAt)}, nil
+		r.auth.FreeVend, r.stopReqMeter, r.stopReqAt, toMS(r.CreatedAt), toMS(r.UpdatedAt), r.ChargerTransactionID}, nil
 }
 
 // insertSession inserts r unless it conflicts with a unique index; it reports

@@ -59,7 +59,7 @@ func (s *ChargingService) admitStart(ctx context.Context, r volt.StartRequest) (
 		if r.At.IsZero() {
 			at = tx.Now()
 		}
-		if prev, err := s.findStartReplay(ctx, tx, r.CPID, r.ConnectorID, idTag, r.MeterStart, at); err != nil || prev != nil {
+		if prev, err := s.findStartReplay(ctx, tx, r, idTag, at); err != nil || prev != nil {
 			return err // a replay is answered as the first time
 		}
 		auth, err = s.authorize(ctx, tx, ch, idTag, r.ConnectorID, "")
@@ -81,7 +81,7 @@ func (s *ChargingService) startTx(ctx context.Context, tx *Tx, r volt.StartReque
 	if r.At.IsZero() {
 		at = tx.Now()
 	}
-	if prev, err := s.findStartReplay(ctx, tx, r.CPID, r.ConnectorID, idTag, r.MeterStart, at); err != nil || prev != nil {
+	if prev, err := s.findStartReplay(ctx, tx, r, idTag, at); err != nil || prev != nil {
 		return replayedStart(prev), err
 	}
 	auth, err := s.authorize(ctx, tx, ch, idTag, r.ConnectorID, payRefusal)
@@ -118,7 +118,7 @@ func (s *ChargingService) startTx(ctx context.Context, tx *Tx, r volt.StartReque
 		}
 		// A concurrent replay won (only possible without the row lock), or
 		// the random id was taken: look again, then draw another id.
-		if prev, err := s.findStartReplay(ctx, tx, r.CPID, r.ConnectorID, idTag, r.MeterStart, at); err != nil || prev != nil {
+		if prev, err := s.findStartReplay(ctx, tx, r, idTag, at); err != nil || prev != nil {
 			return replayedStart(prev), err
 		}
 	}
@@ -133,6 +133,7 @@ func (s *ChargingService) newStartSession(tx *Tx, ch *chargerFacts, r volt.Start
 		IDTag: idTag, UserID: auth.UserID, Status: volt.SessionActive, StartedAt: at,
 		MeterStart: r.MeterStart, LastMeterWh: r.MeterStart, Flags: []string{},
 		ReservationID: r.ReservationID, CreatedAt: tx.Now(), UpdatedAt: tx.Now(),
+		ChargerTransactionID: r.ChargerTransactionID,
 	}
 	if auth.Status != volt.AuthAccepted {
 		sess.addFlags(volt.FlagIDTagRejected)
@@ -151,9 +152,20 @@ func (s *ChargingService) newStartSession(tx *Tx, ch *chargerFacts, r volt.Start
 	return sess
 }
 
-func (s *ChargingService) findStartReplay(ctx context.Context, tx *Tx, cpid string, connectorID int, idTag string, meterStart int64, at time.Time) (*sessionRow, error) {
-	r, err := s.sessionWhere(ctx, tx, `origin = 'start' AND cpid = ? AND connector_id = ? AND id_tag = ? AND meter_start = ? AND started_at = ?`,
-		cpid, connectorID, idTag, meterStart, toMS(at))
+// findStartReplay finds the session a start repeats: by the charger's
+// transactionId when it chose one (OCPP 2.x), else by its connector, idTag,
+// meterStart and timestamp.
+func (s *ChargingService) findStartReplay(ctx context.Context, tx *Tx, req volt.StartRequest, idTag string, at time.Time) (*sessionRow, error) {
+	var (
+		r   *sessionRow
+		err error
+	)
+	if req.ChargerTransactionID != "" {
+		r, err = s.sessionWhere(ctx, tx, `origin = 'start' AND cpid = ? AND charger_tx_id = ?`, req.CPID, req.ChargerTransactionID)
+	} else {
+		r, err = s.sessionWhere(ctx, tx, `origin = 'start' AND cpid = ? AND connector_id = ? AND id_tag = ? AND meter_start = ? AND started_at = ?`,
+			req.CPID, req.ConnectorID, idTag, req.MeterStart, toMS(at))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("look for a replayed start: %w", err)
 	}

@@ -60,6 +60,9 @@ type chargerView struct {
 	NoCharging bool
 	Creds      *volt.ChargerCredentials // after a password reset, shown once
 	OCPPURL    string
+
+	// DeviceModel is an OCPP 2.x charger's device model, every attribute.
+	DeviceModel []volt.DeviceVariable
 }
 
 func (a *Admin) chargerDetail(w http.ResponseWriter, r *http.Request, s *sess) {
@@ -108,6 +111,11 @@ func (a *Admin) loadCharger(r *http.Request, s *sess) (*chargerView, error) {
 	}
 	if v.Config, err = a.cfg.Charging.FindConfiguration(s.ctx, c.CPID); err != nil && !volt.IsCode(err, volt.ENOTFOUND) {
 		return nil, err
+	}
+	if dm, ok := a.cfg.Charging.(volt.DeviceModelService); ok && strings.HasPrefix(c.OCPPVersion, "ocpp2") {
+		if v.DeviceModel, err = dm.FindDeviceModel(s.ctx, c.CPID); err != nil && !volt.IsCode(err, volt.ENOTFOUND) {
+			return nil, err
+		}
 	}
 	if v.Frames, err = a.cfg.Charging.FindFrames(s.ctx, c.CPID, 0, 30); err != nil && !volt.IsCode(err, volt.ENOTFOUND) {
 		return nil, err

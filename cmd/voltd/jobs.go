@@ -8,6 +8,7 @@ import (
 	"time"
 
 	volt "github.com/volt-ev/volt"
+	"github.com/volt-ev/volt/ocpp"
 	"github.com/volt-ev/volt/sim"
 	"github.com/volt-ev/volt/store"
 )
@@ -56,12 +57,18 @@ func (m *Main) startDemo(ctx context.Context) error {
 		}
 		creds = append(creds, sim.Credentials{Identity: c.OCPPIdentity, Password: c.OCPPPassword})
 	}
+	// The 2.x stations (startDemo2x) each get a card of their own, so the
+	// 1.6 fleet's drivers never hold every card (ConcurrentTx).
+	tags16, tags2x := net.IDTags, [][]string{net.IDTags, net.IDTags}
+	if n := len(net.IDTags); n > 2 && len(net.Credentials) > len(creds) {
+		tags16, tags2x = net.IDTags[:n-2], [][]string{net.IDTags[n-2 : n-1], net.IDTags[n-1:]}
+	}
 	fleetCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	fleet, err := sim.StartFleet(fleetCtx, "ws://"+m.Addr()+"/ocpp", creds, sim.FleetOptions{
 		Connectors:    2,
 		MeterInterval: 30 * time.Second,
 		Heartbeat:     60 * time.Second,
-		IDTags:        net.IDTags,
+		IDTags:        tags16,
 		SessionEvery:  4 * time.Minute,
 		SessionLength: 10 * time.Minute,
 		StartSpread:   3 * time.Second,
@@ -76,8 +83,34 @@ func (m *Main) startDemo(ctx context.Context) error {
 		return fmt.Errorf("start simulated chargers: %w", err)
 	}
 	m.onClose(func(context.Context) error { cancel(); fleet.Close(); return nil })
-	printDemo(m.logOut, m.URL(), net, len(creds), m.firstAdmin)
+	simulated := len(creds) + m.startDemo2x(fleetCtx, net.Credentials[len(creds):], tags2x)
+	printDemo(m.logOut, m.URL(), net, simulated, m.firstAdmin)
 	return nil
+}
+
+// startDemo2x runs the next demo chargers as an OCPP 2.0.1 and an OCPP 2.1
+// station beside the 1.6 ones, charging with the same cards and priced by
+// the same tariffs. It returns how many it started.
+func (m *Main) startDemo2x(ctx context.Context, creds []volt.ChargerCredentials, idTags [][]string) int {
+	n := 0
+	for i, v := range []ocpp.Version{ocpp.V201, ocpp.V21} {
+		if i >= len(creds) {
+			break
+		}
+		fleet, err := sim.StartFleet2x(ctx, "ws://"+m.Addr()+"/ocpp", v,
+			[]sim.Credentials{{Identity: creds[i].OCPPIdentity, Password: creds[i].OCPPPassword}}, sim.FleetOptions{
+				Connectors: 1, MeterInterval: 30 * time.Second, Heartbeat: 60 * time.Second, IDTags: idTags[i],
+				SessionEvery: 4 * time.Minute, SessionLength: 10 * time.Minute,
+				Logger: m.Logger.With("component", "demo-sim", "ocpp", string(v)),
+			})
+		if err != nil {
+			m.Logger.Error("demo: start simulated station", "ocpp", v, "err", err)
+			continue
+		}
+		m.onClose(func(context.Context) error { fleet.Close(); return nil })
+		n++
+	}
+	return n
 }
 
 // printDemo writes the one block a newcomer reads: where Volt runs (with

@@ -13,12 +13,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/volt-ev/volt/ocpp"
 	"github.com/volt-ev/volt/sim"
 )
 
 // simFlags are the flags of `voltd sim`.
 type simFlags struct {
 	url, prefix, password, credentials, idTags, logLevel string
+	ocppVersion                                          string
 	chargers, connectors, offset                         int
 	meterInterval, heartbeat, sessionLength              time.Duration
 	sessionRate                                          float64
@@ -52,6 +54,7 @@ func parseSimFlags(args []string, stderr io.Writer) (simFlags, error) {
 	fs.DurationVar(&f.minBackoff, "min-backoff", time.Second, "first reconnect delay")
 	fs.DurationVar(&f.maxBackoff, "max-backoff", time.Minute, "longest reconnect delay")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug shows every frame; info, warn, error")
+	fs.StringVar(&f.ocppVersion, "ocpp", "1.6", "OCPP version the chargers speak: 1.6, 2.0.1 or 2.1")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return f, errUsage
@@ -61,13 +64,23 @@ func parseSimFlags(args []string, stderr io.Writer) (simFlags, error) {
 	if fs.NArg() > 0 {
 		return f, fmt.Errorf("sim: unexpected arguments: %v", fs.Args())
 	}
+	switch f.ocppVersion {
+	case "1.6", "2.0.1", "2.1":
+	default:
+		return f, fmt.Errorf("sim: --ocpp %q is not 1.6, 2.0.1 or 2.1", f.ocppVersion)
+	}
+	if f.load && f.ocppVersion != "1.6" {
+		// TODO(issue 13): load mode with 2.x stations.
+		return f, errors.New("sim: --load runs OCPP 1.6 chargers only")
+	}
 	if f.sessionRate < 0 || f.sessionRate > 1 {
 		return f, fmt.Errorf("sim: --session-rate %v is not between 0 and 1", f.sessionRate)
 	}
 	return f, nil
 }
 
-// runSim is `voltd sim`: simulated OCPP 1.6J chargers against --url.
+// runSim is `voltd sim`: simulated OCPP 1.6J chargers against --url, or
+// 2.0.1 or 2.1 stations with --ocpp.
 func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f, err := parseSimFlags(args, stderr)
 	if err != nil {
@@ -110,6 +123,16 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, f.duration)
 		defer cancel()
+	}
+	if f.ocppVersion != "1.6" {
+		fleet, err := sim.StartFleet2x(ctx, f.url, ocpp.Version("ocpp"+f.ocppVersion), creds, opts)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "voltd sim: %d OCPP %s chargers against %s; interrupt to stop\n", len(creds), f.ocppVersion, f.url)
+		<-ctx.Done()
+		fleet.Close()
+		return nil
 	}
 	fleet, err := sim.StartFleet(ctx, f.url, creds, opts)
 	if err != nil {

@@ -1,0 +1,263 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	ocpp201 "github.com/lorenzodonini/ocpp-go/ocpp2.0.1"
+	"github.com/lorenzodonini/ocpp-go/ocpp2.0.1/authorization"
+	"github.com/lorenzodonini/ocpp-go/ocpp2.0.1/availability"
+	"github.com/lorenzodonini/ocpp-go/ocpp2.0.1/provisioning"
+	"github.com/lorenzodonini/ocpp-go/ocpp2.0.1/remotecontrol"
+	"github.com/lorenzodonini/ocpp-go/ocpp2.0.1/transactions"
+	"github.com/lorenzodonini/ocpp-go/ocpp2.0.1/types"
+	"github.com/lorenzodonini/ocpp-go/ws"
+)
+
+// csHandler is the ocpp-go 2.0.1 charging station's side of the commands:
+// it records each request and answers as a healthy station would.
+type csHandler struct {
+	mu   sync.Mutex
+	seen map[string]any
+}
+
+func (h *csHandler) record(action string, req any) {
+	h.mu.Lock()
+	h.seen[action] = req
+	h.mu.Unlock()
+}
+
+func (h *csHandler) got(action string) any {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.seen[action]
+}
+
+func (h *csHandler) OnGetBaseReport(r *provisioning.GetBaseReportRequest) (*provisioning.GetBaseReportResponse, error) {
+	h.record("GetBaseReport", r)
+	return provisioning.NewGetBaseReportResponse(types.GenericDeviceModelStatusAccepted), nil
+}
+
+func (h *csHandler) OnGetReport(r *provisioning.GetReportRequest) (*provisioning.GetReportResponse, error) {
+	h.record("GetReport", r)
+	return provisioning.NewGetReportResponse(types.GenericDeviceModelStatusAccepted), nil
+}
+
+func (h *csHandler) OnGetVariables(r *provisioning.GetVariablesRequest) (*provisioning.GetVariablesResponse, error) {
+	h.record("GetVariables", r)
+	var out []provisioning.GetVariableResult
+	for _, d := range r.GetVariableData {
+		out = append(out, provisioning.GetVariableResult{AttributeStatus: provisioning.GetVariableStatusAccepted,
+			AttributeValue: "300", Component: d.Component, Variable: d.Variable})
+	}
+	return provisioning.NewGetVariablesResponse(out), nil
+}
+
+func (h *csHandler) OnReset(r *provisioning.ResetRequest) (*provisioning.ResetResponse, error) {
+	h.record("Reset", r)
+	return provisioning.NewResetResponse(provisioning.ResetStatus("Accepted")), nil
+}
+
+func (h *csHandler) OnSetNetworkProfile(r *provisioning.SetNetworkProfileRequest) (*provisioning.SetNetworkProfileResponse, error) {
+	h.record("SetNetworkProfile", r)
+	return provisioning.NewSetNetworkProfileResponse(provisioning.SetNetworkProfileStatus("Rejected")), nil
+}
+
+func (h *csHandler) OnSetVariables(r *provisioning.SetVariablesRequest) (*provisioning.SetVariablesResponse, error) {
+	h.record("SetVariables", r)
+	var out []provisioning.SetVariableResult
+	for _, d := range r.SetVariableData {
+		out = append(out, provisioning.SetVariableResult{AttributeStatus: provisioning.SetVariableStatus("Accepted"), Component: d.Component, Variable: d.Variable})
+	}
+	return provisioning.NewSetVariablesResponse(out), nil
+}
+
+func (h *csHandler) OnRequestStartTransaction(r *remotecontrol.RequestStartTransactionRequest) (*remotecontrol.RequestStartTransactionResponse, error) {
+	h.record("RequestStartTransaction", r)
+	return remotecontrol.NewRequestStartTransactionResponse(remotecontrol.RequestStartStopStatus("Accepted")), nil
+}
+
+func (h *csHandler) OnRequestStopTransaction(r *remotecontrol.RequestStopTransactionRequest) (*remotecontrol.RequestStopTransactionResponse, error) {
+	h.record("RequestStopTransaction", r)
+	return remotecontrol.NewRequestStopTransactionResponse(remotecontrol.RequestStartStopStatus("Accepted")), nil
+}
+
+func (h *csHandler) OnTriggerMessage(r *remotecontrol.TriggerMessageRequest) (*remotecontrol.TriggerMessageResponse, error) {
+	h.record("TriggerMessage", r)
+	return remotecontrol.NewTriggerMessageResponse(remotecontrol.TriggerMessageStatus("Accepted")), nil
+}
+
+func (h *csHandler) OnUnlockConnector(r *remotecontrol.UnlockConnectorRequest) (*remotecontrol.UnlockConnectorResponse, error) {
+	h.record("UnlockConnector", r)
+	return remotecontrol.NewUnlockConnectorResponse(remotecontrol.UnlockStatus("Unlocked")), nil
+}
+
+func (h *csHandler) OnChangeAvailability(r *availability.ChangeAvailabilityRequest) (*availability.ChangeAvailabilityResponse, error) {
+	h.record("ChangeAvailability", r)
+	return availability.NewChangeAvailabilityResponse(availability.ChangeAvailabilityStatusAccepted), nil
+}
+
+func (h *csHandler) OnClearCache(r *authorization.ClearCacheRequest) (*authorization.ClearCacheResponse, error) {
+	h.record("ClearCache", r)
+	return authorization.NewClearCacheResponse(authorization.ClearCacheStatusAccepted), nil
+}
+
+// TestInteropOCPPGo201 drives Volt with ocpp-go's OCPP 2.0.1 charging
+// station: boot, device model report, authorise, a metered transaction with
+// TransactionEvent Started/Updated/Ended, then commands through the REST API
+// under the one vocabulary (1.6 names with 1.6 or 2.0.1 bodies, 2.0.1-only
+// names), and a 1.6-only command refused with 422.
+func TestInteropOCPPGo201(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs voltd")
+	}
+	n := startVoltd(t, "root@volt.test", "root-password-123")
+	c := &rest{t: t, base: n.URL}
+	var tok struct{ Token string }
+	c.must("POST", "/api/v1/auth/token", map[string]string{"email": "root@volt.test", "password": "root-password-123"}, 200, &tok)
+	c.token = tok.Token
+	var cpo, owner, site, group, user struct{ ID string }
+	c.must("POST", "/api/v1/cpos", map[string]any{"name": "Interop CPO"}, 201, &cpo)
+	c.must("POST", "/api/v1/owners", map[string]any{"cpoId": cpo.ID, "name": "Interop Owner"}, 201, &owner)
+	c.must("POST", "/api/v1/sites", map[string]any{"ownerId": owner.ID, "name": "Interop Site", "latitude": 51.5, "longitude": -0.1}, 201, &site)
+	c.must("POST", "/api/v1/charger-groups", map[string]any{"siteId": site.ID, "name": "Bays"}, 201, &group)
+	var creds struct{ CPID, OCPPIdentity, OCPPPassword string }
+	c.must("POST", "/api/v1/chargers", map[string]any{"chargerGroupId": group.ID}, 201, &creds)
+	c.must("POST", "/api/v1/users", map[string]any{"email": "ivy@example.com", "name": "Ivy"}, 201, &user)
+	c.must("POST", "/api/v1/rfid-cards", map[string]any{"uid": "04A2B3C4", "userId": user.ID}, 201, nil)
+
+	h := &csHandler{seen: map[string]any{}}
+	wsc := ws.NewClient()
+	wsc.SetBasicAuth(creds.OCPPIdentity, creds.OCPPPassword)
+	cs := ocpp201.NewChargingStation(creds.OCPPIdentity, nil, wsc)
+	cs.SetProvisioningHandler(h)
+	cs.SetRemoteControlHandler(h)
+	cs.SetAvailabilityHandler(h)
+	cs.SetAuthorizationHandler(h)
+	if err := cs.Start("ws://" + n.Addr + "/ocpp"); err != nil {
+		t.Fatalf("ocpp-go connect: %v", err)
+	}
+	defer cs.Stop()
+
+	boot, err := cs.BootNotification(provisioning.BootReasonPowerUp, "Interop 201", "ocpp-go")
+	if err != nil || boot.Status != provisioning.RegistrationStatusAccepted || boot.Interval <= 0 {
+		t.Fatalf("boot: %+v %v", boot, err)
+	}
+	checkFor(t, 10*time.Second, func() error {
+		if h.got("GetBaseReport") == nil {
+			return fmt.Errorf("no GetBaseReport after boot")
+		}
+		return nil
+	})
+	if _, err := cs.NotifyReport(1, types.Now(), 0, func(r *provisioning.NotifyReportRequest) {
+		r.ReportData = []provisioning.ReportData{{Component: types.Component{Name: "OCPPCommCtrlr"}, Variable: types.Variable{Name: "HeartbeatInterval"},
+			VariableAttribute: []provisioning.VariableAttribute{{Type: types.AttributeActual, Value: "300", Mutability: provisioning.MutabilityReadWrite}}}}
+	}); err != nil {
+		t.Fatalf("notify report: %v", err)
+	}
+	if _, err := cs.StatusNotification(types.Now(), availability.ConnectorStatusAvailable, 1, 1); err != nil {
+		t.Fatalf("status: %v", err)
+	}
+	if _, err := cs.Heartbeat(); err != nil {
+		t.Fatalf("heartbeat: %v", err)
+	}
+	auth, err := cs.Authorize("04a2b3c4", types.IdTokenTypeISO14443)
+	if err != nil || auth.IdTokenInfo.Status != types.AuthorizationStatusAccepted {
+		t.Fatalf("authorize: %+v %v", auth, err)
+	}
+
+	energy := func(wh float64, ctx types.ReadingContext) []types.MeterValue {
+		return []types.MeterValue{{Timestamp: types.DateTime{Time: time.Now()}, SampledValue: []types.SampledValue{
+			{Value: wh, Context: ctx, Measurand: types.MeasurandEnergyActiveImportRegister}}}}
+	}
+	txID := "ocppgo-tx-1"
+	started, err := cs.TransactionEvent(transactions.TransactionEventStarted, types.Now(), transactions.TriggerReasonAuthorized, 0,
+		transactions.Transaction{TransactionID: txID, ChargingState: transactions.ChargingStateCharging}, func(r *transactions.TransactionEventRequest) {
+			r.IDToken = &types.IdToken{IdToken: "04a2b3c4", Type: types.IdTokenTypeISO14443}
+			r.Evse = &types.EVSE{ID: 1}
+			r.MeterValue = energy(10000, types.ReadingContextTransactionBegin)
+		})
+	if err != nil || started.IDTokenInfo == nil || started.IDTokenInfo.Status != types.AuthorizationStatusAccepted {
+		t.Fatalf("started: %+v %v", started, err)
+	}
+	if _, err := cs.TransactionEvent(transactions.TransactionEventUpdated, types.Now(), transactions.TriggerReasonMeterValuePeriodic, 1,
+		transactions.Transaction{TransactionID: txID}, func(r *transactions.TransactionEventRequest) {
+			r.MeterValue = energy(12500, types.ReadingContextSamplePeriodic)
+		}); err != nil {
+		t.Fatalf("updated: %v", err)
+	}
+	var sessions struct {
+		Items []struct {
+			TransactionID int64 `json:"transactionId"`
+			Status        string
+			EnergyWh      int64 `json:"energyWh"`
+			StopReason    string
+		}
+	}
+	c.must("GET", "/api/v1/sessions?cpid="+creds.CPID, nil, 200, &sessions)
+	if len(sessions.Items) != 1 || sessions.Items[0].Status != "active" {
+		t.Fatalf("sessions while charging: %+v", sessions)
+	}
+	// remote-stop with the 1.6 body reaches the station as RequestStopTransaction.
+	code, raw := c.do("POST", "/api/v1/chargers/"+creds.CPID+"/commands/remote-stop", map[string]any{"transactionId": sessions.Items[0].TransactionID})
+	if code != 200 || !strings.Contains(string(raw), "Accepted") {
+		t.Fatalf("remote-stop: %d %s", code, raw)
+	}
+	if r, ok := h.got("RequestStopTransaction").(*remotecontrol.RequestStopTransactionRequest); !ok || r.TransactionID != txID {
+		t.Fatalf("station got %#v, want RequestStopTransaction of %s", h.got("RequestStopTransaction"), txID)
+	}
+	if _, err := cs.TransactionEvent(transactions.TransactionEventEnded, types.Now(), transactions.TriggerReasonRemoteStop, 2,
+		transactions.Transaction{TransactionID: txID, StoppedReason: transactions.ReasonRemote}, func(r *transactions.TransactionEventRequest) {
+			r.MeterValue = energy(14000, types.ReadingContextTransactionEnd)
+		}); err != nil {
+		t.Fatalf("ended: %v", err)
+	}
+	c.must("GET", "/api/v1/sessions?cpid="+creds.CPID, nil, 200, &sessions)
+	if len(sessions.Items) != 1 || sessions.Items[0].Status != "completed" || sessions.Items[0].EnergyWh != 4000 || sessions.Items[0].StopReason != "Remote" {
+		t.Fatalf("session after Ended: %+v", sessions)
+	}
+	var cdrs struct{ Items []json.RawMessage }
+	c.must("GET", "/api/v1/cdrs?cpid="+creds.CPID, nil, 200, &cdrs)
+	if len(cdrs.Items) != 1 {
+		t.Fatalf("%d CDRs, want 1", len(cdrs.Items))
+	}
+
+	for _, cmd := range []struct {
+		name, action string
+		body         any
+		want         string
+	}{
+		{"remote-start", "RequestStartTransaction", map[string]any{"connectorId": 1, "idTag": "04A2B3C4"}, "Accepted"},
+		{"remote-start", "RequestStartTransaction", map[string]any{"idToken": map[string]any{"idToken": "04A2B3C4", "type": "Central"}, "evseId": 1, "remoteStartId": 7}, "Accepted"},
+		{"reset", "Reset", map[string]any{"type": "Soft"}, "Accepted"},
+		{"reset", "Reset", map[string]any{"type": "Immediate"}, "Accepted"},
+		{"unlock-connector", "UnlockConnector", map[string]any{"connectorId": 1}, "Unlocked"},
+		{"change-availability", "ChangeAvailability", map[string]any{"connectorId": 1, "type": "Inoperative"}, "Accepted"},
+		{"get-configuration", "GetVariables", map[string]any{"key": []string{"HeartbeatInterval"}}, "300"},
+		{"change-configuration", "SetVariables", map[string]any{"key": "HeartbeatInterval", "value": "120"}, "Accepted"},
+		{"get-variables", "GetVariables", map[string]any{"getVariableData": []any{map[string]any{"component": map[string]any{"name": "OCPPCommCtrlr"}, "variable": map[string]any{"name": "HeartbeatInterval"}}}}, "300"},
+		{"set-variables", "SetVariables", map[string]any{"setVariableData": []any{map[string]any{"component": map[string]any{"name": "OCPPCommCtrlr"}, "variable": map[string]any{"name": "HeartbeatInterval"}, "attributeValue": "60"}}}, "Accepted"},
+		{"get-base-report", "GetBaseReport", map[string]any{"requestId": 5, "reportBase": "ConfigurationInventory"}, "Accepted"},
+		{"trigger-message", "TriggerMessage", map[string]any{"requestedMessage": "StatusNotification", "connectorId": 1}, "Accepted"},
+		{"clear-cache", "ClearCache", map[string]any{}, "Accepted"},
+	} {
+		t.Run(cmd.name+"/"+cmd.action, func(t *testing.T) {
+			h.record(cmd.action, nil)
+			code, raw := c.do("POST", "/api/v1/chargers/"+creds.CPID+"/commands/"+cmd.name, cmd.body)
+			if code != 200 || !strings.Contains(string(raw), cmd.want) {
+				t.Fatalf("%s: %d %s", cmd.name, code, raw)
+			}
+			if h.got(cmd.action) == nil {
+				t.Fatalf("%s: station never received %s", cmd.name, cmd.action)
+			}
+		})
+	}
+	code, raw = c.do("POST", "/api/v1/chargers/"+creds.CPID+"/commands/get-diagnostics", map[string]any{"location": "ftp://x/"})
+	if code != 422 || !strings.Contains(string(raw), "OCPP 2.0.1") {
+		t.Fatalf("get-diagnostics on 2.0.1: %d %s, want 422 naming the version", code, raw)
+	}
+}
