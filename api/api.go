@@ -88,6 +88,9 @@ type Config struct {
 	Terminals volt.TerminalService
 	// Reimbursements keeps home reimbursement agreements and statements.
 	Reimbursements volt.ReimbursementService
+	// LoadManagement keeps sites' load management models and meter
+	// readings (wrapped by lms so the loop hears of changes).
+	LoadManagement volt.LoadManagementService
 	// WebhookProviders names the payment providers whose webhooks
 	// POST /api/v1/webhooks/{provider} accepts ("stripe", "sandbox"); nil
 	// passes every name to Payments.HandleWebhook.

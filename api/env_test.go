@@ -45,6 +45,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 		Audit:           store.NewAuditService(db),
 		Terminals:       store.NewTerminalService(db, money),
 		Reimbursements:  store.NewReimbursementService(db),
+		LoadManagement:  store.NewLoadManagementService(db),
 		Commander:       cmd,
 		Commands:        func(n string) (string, bool) { v, ok := testCommands[n]; return v, ok },
 		ValidateCommand: func(string, json.RawMessage) error { return nil },

@@ -207,6 +207,12 @@ var isoSpecs = map[string]isoSpec{
 	"getReimbursementStatement":    {},
 	"getReimbursementStatementPdf": {binary: true},
 
+	"getSiteLoadManagement": {},
+	"setSiteLoadManagement": {body: func(x *tenant) string {
+		return fmt.Sprintf(`{"mode":"static","supplyLimitA":10,"evses":[{"cpid":%q,"connectorId":1,"maxA":32}]}`, x.CPID)
+	}},
+	"createSiteMeterReading": {body: js(`{"currentA":[1,2,3]}`)},
+
 	"listTickets": {},
 	"getTicket":   {},
 	// Anyone may report a problem for themself (not an estate write); a
@@ -481,6 +487,10 @@ func TestCrossTenantReferences(t *testing.T) {
 			{"usergroup over B's owner", "POST", "/api/v1/usergroups", `{"name":"G","role":"admin","cpoId":"{A.cpo}","ownerId":"{B.owner}"}`, "{B.owner}"},
 			{"usergroup over B's host", "POST", "/api/v1/usergroups", `{"name":"G","role":"host","cpoId":"{A.cpo}","hostId":"{B.host}"}`, "{B.host}"},
 			{"card for B's driver", "POST", "/api/v1/rfid-cards", `{"uid":"XREF01","userId":"{B.driver}"}`, "{B.driver}"},
+			{"load management with B's charger", "PUT", "/api/v1/sites/{A.site}/load-management",
+				`{"mode":"static","supplyLimitA":32,"evses":[{"cpid":"{B.cpid}","connectorId":1,"maxA":32}]}`, "{B.cpid}"},
+			{"load management with B's usergroup", "PUT", "/api/v1/sites/{A.site}/load-management",
+				`{"mode":"static","supplyLimitA":32,"priorities":[{"usergroupId":"{B.driverGroup}","priority":1}]}`, "{B.driverGroup}"},
 			{"code for B's group", "POST", "/api/v1/affiliate-codes", `{"code":"XREF0001","usergroupId":"{B.privateGroup}"}`, "{B.privateGroup}"},
 		}
 		for _, c := range cases {

@@ -105,6 +105,7 @@ func (s *server) routes() {
 	s.moneyRoutes()
 	s.terminalRoutes()
 	s.reimbursementRoutes()
+	s.loadManagementRoutes()
 	s.supportRoutes()
 }
 
