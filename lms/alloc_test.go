@@ -8,8 +8,6 @@ import (
 
 var t0 = time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 
-func three(a float64) Phases { return Phases{a, a, a} }
-
 // ev is a 3-phase EVSE on L1-L2-L3 with a session, 6–max A.
 func ev(id string, max float64) EVSE {
 	return EVSE{ID: id, MinA: 6, MaxA: max, Phases: 3, Rotation: [3]uint8{0, 1, 2}, Active: true, Since: t0}

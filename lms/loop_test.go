@@ -1,0 +1,199 @@
+package lms
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/volt-ev/volt"
+	"github.com/volt-ev/volt/ocpp/v16"
+)
+
+type loopFixture struct {
+	site  *fakeSite
+	cmd   *fakeCommander
+	clock *fakeClock
+	m     *Manager
+}
+
+func newLoop(t *testing.T, model *volt.LoadManagement) *loopFixture {
+	t.Helper()
+	f := &loopFixture{site: newFakeSite(model), cmd: newFakeCommander(), clock: &fakeClock{t: t0}}
+	f.m = New(Config{Sites: f.site, Chargers: f.site, Sessions: f.site, Applier: &OCPP16{Commander: f.cmd},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: f.clock.Now, MinInterval: 10 * time.Second})
+	return f
+}
+
+func (f *loopFixture) step() { f.m.Step(context.Background(), true) }
+
+func (f *loopFixture) want(t *testing.T, id string, a float64) {
+	t.Helper()
+	got, ok := f.cmd.limitOf(id)
+	if !ok || got != a {
+		t.Fatalf("%s: TxProfile limit %v (sent %v), want %v", id, got, ok, a)
+	}
+}
+
+func staticSite(limit float64) *volt.LoadManagement {
+	return &volt.LoadManagement{SiteID: "site", Mode: volt.LoadModeStatic, SupplyLimitA: limit, Phases: 3, FallbackLimitA: 16}
+}
+
+func TestLoopAppliesTxProfiles(t *testing.T) {
+	f := newLoop(t, staticSite(32))
+	f.site.addCharger("000001", 2)
+	f.site.start("000001", 1, t0)
+	f.step()
+	f.want(t, "000001/1", 32)
+	s := f.site.start("000001", 2, t0)
+	f.m.Observe(volt.Event{Type: volt.EventSessionStarted, CPID: "000001", Data: s})
+	f.m.Step(context.Background(), false)
+	f.want(t, "000001/1", 16)
+	f.want(t, "000001/2", 16)
+	// The profile as the charger sees it (OCPP 1.6 §5.16, §7.8).
+	req := f.cmd.calls[len(f.cmd.calls)-1]
+	p := req.CsChargingProfiles
+	if p.ChargingProfilePurpose != v16.ChargingProfilePurposeTypeTxProfile || p.TransactionID == nil || *p.TransactionID == 0 ||
+		p.ChargingSchedule.ChargingRateUnit != "A" || p.ChargingSchedule.ChargingSchedulePeriod[0].StartPeriod != 0 ||
+		*p.ChargingSchedule.ChargingSchedulePeriod[0].NumberPhases != 3 {
+		t.Errorf("profile %+v", p)
+	}
+	// Nothing changed: nothing is sent again.
+	n := f.cmd.count()
+	f.clock.Add(time.Minute)
+	f.step()
+	if f.cmd.count() != n {
+		t.Errorf("%d profiles sent for no change", f.cmd.count()-n)
+	}
+	// A stop frees its share, after the rate limit of raises.
+	f.site.stop("000001", 2)
+	f.step()
+	f.want(t, "000001/1", 32)
+}
+
+func TestLoopHoldsRaisesNotCuts(t *testing.T) {
+	f := newLoop(t, staticSite(32))
+	f.site.addCharger("000001", 2)
+	f.site.start("000001", 1, t0)
+	f.step()
+	f.want(t, "000001/1", 32)
+	f.site.start("000001", 2, t0)
+	f.step()
+	f.want(t, "000001/1", 16) // a cut goes at once
+	f.site.stop("000001", 2)
+	f.clock.Add(2 * time.Second)
+	f.step()
+	f.want(t, "000001/1", 16) // a raise waits MinInterval
+	f.clock.Add(10 * time.Second)
+	f.step()
+	f.want(t, "000001/1", 32)
+}
+
+func TestLoopCountsRefusingChargerAtItsMaximum(t *testing.T) {
+	m := staticSite(40)
+	m.EVSEs = []volt.LoadEVSE{{CPID: "000002", ConnectorID: 1, MaxA: 20}}
+	f := newLoop(t, m)
+	f.site.addCharger("000001", 1)
+	f.site.addCharger("000002", 1)
+	f.cmd.reject["000002"] = true
+	f.site.start("000001", 1, t0)
+	f.site.start("000002", 1, t0)
+	f.step()
+	f.want(t, "000001/1", 20) // both at 20 A: the refusal is not known yet
+	f.clock.Add(time.Minute)
+	f.step()
+	f.want(t, "000001/1", 20) // 000002 counted at its 20 A maximum, not its share
+	f.site.stop("000002", 1)
+	f.clock.Add(time.Minute)
+	f.step()
+	f.want(t, "000001/1", 40)
+}
+
+func TestLoopFallbackWhenMeterSilent(t *testing.T) {
+	m := &volt.LoadManagement{SiteID: "site", Mode: volt.LoadModeDynamic, SupplyLimitA: 63, Phases: 3, FallbackLimitA: 16,
+		Meter: volt.LoadMeter{TimeoutS: 30}}
+	m.EVSEs = []volt.LoadEVSE{{CPID: "000001", ConnectorID: 1, MaxA: 32}}
+	f := newLoop(t, m)
+	f.site.addCharger("000001", 1)
+	f.site.start("000001", 1, t0)
+	f.step()
+	f.want(t, "000001/1", 16) // no reading yet: fallback
+	f.site.read([]float64{40, 20, 20}, f.clock.Now())
+	f.clock.Add(15 * time.Second)
+	f.step()
+	f.want(t, "000001/1", 23) // 63 - 40 on L1
+	f.clock.Add(20 * time.Second)
+	f.step()
+	f.want(t, "000001/1", 16) // 35 s without a reading
+}
+
+func TestLoopOfflineChargerKeepsItsLastLimit(t *testing.T) {
+	f := newLoop(t, staticSite(32))
+	f.site.addCharger("000001", 1)
+	f.site.addCharger("000002", 1)
+	f.site.start("000001", 1, t0)
+	f.step()
+	f.want(t, "000001/1", 32)
+	f.site.setOnline("000001", false)
+	f.site.start("000002", 1, t0.Add(time.Second))
+	f.clock.Add(time.Minute)
+	f.step()
+	// 000001 cannot be cut: it is counted at 32 A and the newcomer waits.
+	f.want(t, "000002/1", 0)
+	f.site.setOnline("000001", true)
+	f.step()
+	f.want(t, "000001/1", 16)
+	f.want(t, "000002/1", 0) // its raise waits MinInterval after its pause
+	f.clock.Add(10 * time.Second)
+	f.step()
+	f.want(t, "000002/1", 16)
+}
+
+func TestLoopBootSendsFailsafe(t *testing.T) {
+	m := staticSite(32)
+	m.FallbackLimitA = 24
+	m.Circuits = []volt.LoadCircuit{{ID: "own", LimitA: 20}}
+	m.EVSEs = []volt.LoadEVSE{{CPID: "000001", ConnectorID: 1, CircuitID: "own", MaxA: 32}}
+	f := newLoop(t, m)
+	f.site.addCharger("000001", 1)
+	f.site.addCharger("000002", 1)
+	f.m.Observe(volt.Event{Type: volt.EventChargerBooted, CPID: "000001"})
+	f.m.Step(context.Background(), false)
+	var def, max bool
+	for _, c := range f.cmd.calls {
+		p := c.CsChargingProfiles
+		lim := p.ChargingSchedule.ChargingSchedulePeriod[0].Limit
+		switch p.ChargingProfilePurpose {
+		case v16.ChargingProfilePurposeTypeTxDefaultProfile:
+			def = c.ConnectorID == 0 && lim == 12 // 24 A fallback over 2 outlets
+		case v16.ChargingProfilePurposeTypeChargePointMaxProfile:
+			max = c.ConnectorID == 0 && lim == 20
+		}
+	}
+	if !def || !max {
+		t.Errorf("failsafe TxDefault %v, ChargePointMax %v: %+v", def, max, f.cmd.calls)
+	}
+	if FailsafeShare(16, 3) != 0 || FailsafeShare(16, 2) != 8 {
+		t.Errorf("failsafe shares %v %v", FailsafeShare(16, 3), FailsafeShare(16, 2))
+	}
+}
+
+func TestLoopDoubleDynamicResharesUnused(t *testing.T) {
+	m := &volt.LoadManagement{SiteID: "site", Mode: volt.LoadModeDoubleDynamic, SupplyLimitA: 32, Phases: 3, FallbackLimitA: 32}
+	f := newLoop(t, m)
+	f.site.addCharger("000001", 2)
+	f.site.start("000001", 1, t0)
+	f.site.start("000001", 2, t0)
+	f.site.read([]float64{0, 0, 0}, t0)
+	f.step()
+	f.want(t, "000001/1", 16)
+	// Car 1 takes 8 A (8 A × 3 × 230 V) once its limit has settled.
+	f.clock.Add(30 * time.Second)
+	f.site.read([]float64{0, 0, 0}, f.clock.Now())
+	f.site.meter("000001", 1, 8*3*230, f.clock.Now())
+	f.site.meter("000001", 2, 16*3*230, f.clock.Now())
+	f.step()
+	f.want(t, "000001/1", 10) // 8 A + 2 A headroom
+	f.want(t, "000001/2", 22)
+}
