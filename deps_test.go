@@ -33,6 +33,7 @@ var allowed = map[string][]string{
 	"/web/webtest":     {},
 	"/sim":             {"/ocpp", "/ocpp/v16"},
 	"/guard":           {""},
+	"/lms":             {"", "/ocpp", "/ocpp/v16"},
 }
 
 func TestDependencyRules(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"github.com/volt-ev/volt/audit"
 	"github.com/volt-ev/volt/gateway"
 	"github.com/volt-ev/volt/guard"
+	"github.com/volt-ev/volt/lms"
 	"github.com/volt-ev/volt/mail"
 	"github.com/volt-ev/volt/payment/sandbox"
 	"github.com/volt-ev/volt/payment/stripe"
@@ -35,6 +36,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	charging.Gate = money // starts on credit need the CPO's minimum, else a card hold
 	terminals := store.NewTerminalService(m.DB, money)
 	reimbursements := store.NewReimbursementService(m.DB)
+	loadMgmt := lms.Notifying(store.NewLoadManagementService(m.DB), m.Bus)
 	rec := audit.NewRecorder(store.NewAuditService(m.DB), m.Logger.With("component", "audit"))
 	chargers := audit.WrapChargers(store.NewChargerService(m.DB), rec)
 	m.Services = Services{
@@ -92,6 +94,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		// Contactless terminals authenticate with their own API keys.
 		Terminals:      terminals,
 		Reimbursements: reimbursements,
+		LoadManagement: loadMgmt,
 		Logger:         m.Logger.With("component", "api"),
 		Version:        Version,
 	})))
@@ -153,6 +156,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	m.startRetention(ctx, charging)
 	m.startSettlement(ctx, money)
 	m.startReimbursements(ctx, reimbursements)
+	m.startLoadManagement(ctx, loadMgmt, store.NewChargerService(m.DB), charging, gw)
 	return nil
 }
 

@@ -1,0 +1,34 @@
+package main
+
+import (
+	"context"
+
+	"github.com/volt-ev/volt"
+	"github.com/volt-ev/volt/lms"
+	"github.com/volt-ev/volt/store"
+)
+
+// startLoadManagement runs the load management loop (issue 15) until the
+// node closes. It applies limits through the gateway directly: its
+// profiles are the platform's own, sent every few seconds, not operator
+// commands for the audit log.
+// TODO(issue 15): with many nodes, run the loop of a site on one node only
+// (a lease), and route its calls to the node holding the charger.
+func (m *Main) startLoadManagement(ctx context.Context, sites volt.LoadManagementService, chargers volt.ChargerService,
+	sessions volt.ChargingService, cmd volt.ChargerCommander) {
+	mgr := lms.New(lms.Config{
+		Sites:      sites,
+		Chargers:   chargers,
+		Sessions:   sessions,
+		Usergroups: store.NewUserService(m.DB),
+		Applier:    &lms.OCPP16{Commander: cmd},
+		Logger:     m.Logger.With("component", "lms"),
+	})
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	m.onClose(func(context.Context) error { cancel(); <-done; return nil })
+	go func() {
+		defer close(done)
+		mgr.Run(ctx, m.Bus)
+	}()
+}
