@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"time"
 
 	"github.com/volt-ev/volt"
 	"github.com/volt-ev/volt/lms"
@@ -24,11 +25,18 @@ func (m *Main) startLoadManagement(ctx context.Context, sites volt.LoadManagemen
 		Applier:    &lms.OCPP16{Commander: cmd},
 		Logger:     m.Logger.With("component", "lms"),
 	})
+	// Modbus TCP meters of dynamic sites are read every 2 s; their
+	// readings go through sites (which publishes them) to the loop.
+	poller := &lms.MeterPoller{Sites: sites, Recorder: sites, Logger: m.Logger.With("component", "lms-meter")}
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan struct{})
-	m.onClose(func(context.Context) error { cancel(); <-done; return nil })
+	done := make(chan struct{}, 2)
+	m.onClose(func(context.Context) error { cancel(); <-done; <-done; return nil })
 	go func() {
-		defer close(done)
+		defer func() { done <- struct{}{} }()
 		mgr.Run(ctx, m.Bus)
+	}()
+	go func() {
+		defer func() { done <- struct{}{} }()
+		poller.Run(ctx, 2*time.Second)
 	}()
 }
