@@ -87,7 +87,7 @@ func TestSimulationSite(t *testing.T) {
 
 	const total = 3600
 	silentAt := t0.Add(52*time.Minute + 30*time.Second) // between two steps of the building
-	blind := silentAt.Add(10*time.Second + rampWindow)   // meter timeout, then the ramp
+	blind := silentAt.Add(10*time.Second + rampWindow)  // meter timeout, then the ramp
 	var over [3]time.Duration
 	var worst [3]time.Duration
 	var jain, jainN float64
