@@ -32,7 +32,8 @@ type Input struct {
 	// static site, what the chargers may share; Unlimited for a phase
 	// without limit, 0 for a phase the site does not have).
 	SupplyA Phases
-	// SupplyW limits the site's total power (0: no power limit).
+	// SupplyW limits the site's total power (0: no power limit; a negative
+	// or NaN one pauses everything).
 	SupplyW float64
 	// VoltageV is the phase-to-neutral voltage used to turn amps into
 	// watts for power limits (default 230).

@@ -145,3 +145,32 @@ func TestAllocateRotatesQueuedSessions(t *testing.T) {
 		t.Fatalf("after b's MinRun: %v, want a's turn again", got)
 	}
 }
+
+// TestAllocateGarbagePauses: input no validation would let through still
+// never yields a current above a limit: NaN and negative limits pause.
+func TestAllocateGarbagePauses(t *testing.T) {
+	nan := math.NaN()
+	for name, in := range map[string]Input{
+		"NaN supply":            {SupplyA: Phases{nan, 32, 32}},
+		"NaN building":          {SupplyA: three(32), BuildingA: Phases{0, nan, 0}},
+		"negative power":        {SupplyA: three(32), SupplyW: -1},
+		"NaN power":             {SupplyA: three(32), SupplyW: nan},
+		"NaN circuit":           {SupplyA: three(32), Circuits: []Circuit{{ID: "c", LimitA: Phases{32, nan, 32}}}},
+		"NaN circuit power":     {SupplyA: three(32), Circuits: []Circuit{{ID: "c", LimitA: three(32), LimitW: nan}}},
+		"NaN voltage":           {SupplyA: three(32), SupplyW: 10000, VoltageV: nan},
+		"NaN uncontrolled":      {SupplyA: three(32), EVSEs: []EVSE{{ID: "x", Fixed: true, FixedA: nan, Phases: 3}}},
+		"infinite uncontrolled": {SupplyA: three(32), EVSEs: []EVSE{{ID: "x", Fixed: true, FixedA: math.Inf(1), Phases: 3}}},
+	} {
+		e := ev("a", 32)
+		e.Circuit = "c"
+		in.EVSEs = append(in.EVSEs, e)
+		if got := currents(Allocate(&in))["a"]; got != 0 {
+			t.Errorf("%s: %v A, want paused", name, got)
+		}
+	}
+	in := Input{SupplyA: three(32), EVSEs: []EVSE{{ID: "a", MinA: nan, MaxA: 32, Phases: 3, Active: true},
+		{ID: "b", MinA: 6, MaxA: nan, Phases: 3, Active: true}}}
+	if got := currents(Allocate(&in)); got["a"] != 0 || got["b"] != 0 {
+		t.Errorf("NaN bounds: %v, want both paused", got)
+	}
+}

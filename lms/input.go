@@ -40,6 +40,10 @@ type Outlet struct {
 	Online      bool
 }
 
+// RetryRejected is how long an outlet whose charger refused a profile is
+// counted at its maximum before Volt tries again.
+const RetryRejected = 10 * time.Minute
+
 // EVSEID is the id of an outlet in an allocation: "CPID/connector".
 func EVSEID(cpid string, connectorID int) string { return fmt.Sprintf("%s/%d", cpid, connectorID) }
 
@@ -160,7 +164,7 @@ func evseOf(s *Snapshot, o Outlet, c *Control, v float64, tu Tuning) (EVSE, floa
 	}
 	draw := math.Max(float64(x.PowerW), 0) / (v * float64(max(e.Phases, 1)))
 	switch {
-	case c != nil && c.Rejected:
+	case c != nil && c.Rejected && s.Now.Sub(c.SentAt) < RetryRejected:
 		e.Fixed, e.FixedA = true, e.MaxA
 	case !o.Online:
 		e.Fixed, e.FixedA = true, e.MaxA
@@ -168,9 +172,11 @@ func evseOf(s *Snapshot, o Outlet, c *Control, v float64, tu Tuning) (EVSE, floa
 			e.FixedA = c.SentA
 		}
 	case s.Model.Mode == volt.LoadModeDoubleDynamic && c != nil && c.TxID == x.TransactionID && c.SentA > 0 &&
-		x.LastMeterAt != nil && x.LastMeterAt.Sub(c.SentAt) >= tu.Settle && draw < c.SentA-tu.HeadroomA:
+		x.LastMeterAt != nil && x.LastMeterAt.Sub(c.SentAt) >= tu.Settle && draw < c.SentA-tu.HeadroomA/2:
 		// The car takes less than it was given: it is given what it takes
-		// plus room to ramp; the rest goes to others.
+		// plus room to ramp; the rest goes to others. (Half the headroom
+		// as the threshold: a car given draw+headroom that keeps drawing
+		// the same stays limited rather than flapping back to its share.)
 		e.DemandA = draw + tu.HeadroomA
 	}
 	return e, draw

@@ -273,7 +273,7 @@ func (m *Manager) changes(st *siteState, in *Input, outlets []Outlet, res *Resul
 		l := Limit{CPID: o.CPID, ConnectorID: o.ConnectorID, TransactionID: tx, Purpose: PurposeTx,
 			CurrentA: a.CurrentA, Phases: e.Phases}
 		switch {
-		case c == nil || c.TxID != tx || a.CurrentA < c.SentA-Step/2:
+		case c == nil || c.Rejected || c.TxID != tx || a.CurrentA < c.SentA-Step/2:
 			cuts = append(cuts, l)
 		case a.CurrentA > c.SentA+Step/2 && now.Sub(c.SentAt) >= m.cfg.MinInterval:
 			raises = append(raises, l)
@@ -314,7 +314,7 @@ func (m *Manager) apply(ctx context.Context, siteID string, ls []Limit) {
 			st.ctl[id] = &Control{SentA: l.CurrentA, SentAt: now, TxID: l.TransactionID}
 		case errors.Is(err, ErrRejected):
 			m.cfg.Logger.Warn("lms: charger refuses load management, counted at its maximum", "cpid", l.CPID, "connector", l.ConnectorID, "err", err)
-			st.ctl[id] = &Control{Rejected: true}
+			st.ctl[id] = &Control{Rejected: true, SentAt: now}
 			m.dirty[siteID] = true
 			select {
 			case m.wake <- struct{}{}:

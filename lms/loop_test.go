@@ -104,6 +104,21 @@ func TestLoopCountsRefusingChargerAtItsMaximum(t *testing.T) {
 	f.clock.Add(time.Minute)
 	f.step()
 	f.want(t, "000001/1", 20) // 000002 counted at its 20 A maximum, not its share
+	sentTo2 := func() int {
+		n := 0
+		for _, c := range f.cmd.cpids {
+			if c == "000002" {
+				n++
+			}
+		}
+		return n
+	}
+	before := sentTo2()
+	f.clock.Add(RetryRejected)
+	f.step()
+	if sentTo2() != before+1 {
+		t.Errorf("a refusing charger is not asked again after %v", RetryRejected)
+	}
 	f.site.stop("000002", 1)
 	f.clock.Add(time.Minute)
 	f.step()

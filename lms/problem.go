@@ -34,7 +34,9 @@ func build(in *Input) *problem {
 		site.phase[g] = add(in.SupplyA[g] - in.BuildingA[g])
 		building += in.BuildingA[g]
 	}
-	if in.SupplyW > 0 {
+	// A power limit of 0 is none; any other value, negative or NaN
+	// included, binds (and pauses everything when it is not positive).
+	if in.SupplyW != 0 {
 		site.power = add(in.SupplyW - v*building)
 	}
 	idx := make(map[string]int, len(in.Circuits))
@@ -50,7 +52,7 @@ func build(in *Input) *problem {
 		for g := range 3 {
 			n.phase[g] = add(c.LimitA[g])
 		}
-		if c.LimitW > 0 {
+		if c.LimitW != 0 {
 			n.power = add(c.LimitW)
 		}
 		nodes[i] = n
