@@ -360,3 +360,35 @@ const (
 	EventMeterReading   = "site.meter_reading"
 	EventLoadManagement = "site.load_management"
 )
+
+// LoadAllocation is what load management gives an outlet now, and why
+// (Reason: "full", "demand", "limited", "queued", "fixed", "idle").
+type LoadAllocation struct {
+	CPID        string    `json:"cpid"`
+	ConnectorID int       `json:"connectorId"`
+	SessionID   string    `json:"sessionId,omitempty"`
+	CurrentA    float64   `json:"currentA"`
+	Phases      int       `json:"phases"`
+	Reason      string    `json:"reason"`
+	At          time.Time `json:"at"`
+}
+
+// SiteLoad is a site's live allocation: per outlet, the shared supply and
+// whether the meter is fresh (false: the fallback limit is in force).
+type SiteLoad struct {
+	SiteID     string           `json:"siteId"`
+	Mode       LoadMode         `json:"mode"`
+	MeterFresh bool             `json:"meterFresh"`
+	At         time.Time        `json:"at"`
+	Outlets    []LoadAllocation `json:"outlets"`
+}
+
+// LoadStatus reports the live allocations the load management loop keeps
+// in memory. It does no authorisation: callers check the actor may read
+// the site or owns the session first.
+type LoadStatus interface {
+	// SiteLoad returns the newest allocation of a site (ok false: none yet).
+	SiteLoad(siteID string) (*SiteLoad, bool)
+	// OutletLoad returns an outlet's newest allocation.
+	OutletLoad(cpid string, connectorID int) (*LoadAllocation, bool)
+}

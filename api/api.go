@@ -91,6 +91,8 @@ type Config struct {
 	// LoadManagement keeps sites' load management models and meter
 	// readings (wrapped by lms so the loop hears of changes).
 	LoadManagement volt.LoadManagementService
+	// LoadStatus is the load management loop's live allocation (optional).
+	LoadStatus volt.LoadStatus
 	// WebhookProviders names the payment providers whose webhooks
 	// POST /api/v1/webhooks/{provider} accepts ("stripe", "sandbox"); nil
 	// passes every name to Payments.HandleWebhook.

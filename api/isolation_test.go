@@ -208,6 +208,7 @@ var isoSpecs = map[string]isoSpec{
 	"getReimbursementStatementPdf": {binary: true},
 
 	"getSiteLoadManagement": {},
+	"getSiteLoad":           {},
 	"setSiteLoadManagement": {body: func(x *tenant) string {
 		return fmt.Sprintf(`{"mode":"static","supplyLimitA":10,"evses":[{"cpid":%q,"connectorId":1,"maxA":32}]}`, x.CPID)
 	}},

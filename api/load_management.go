@@ -130,6 +130,22 @@ func (s *server) createMeterReading(ctx context.Context, in *meterReadingInput) 
 	return out(r), nil
 }
 
+func (s *server) getSiteLoad(ctx context.Context, in *IDInput) (*Out[*volt.SiteLoad], error) {
+	if s.LoadManagement == nil || s.LoadStatus == nil {
+		return nil, notWired("load management")
+	}
+	// The model read checks the actor may read the site (404 otherwise).
+	m, err := s.LoadManagement.FindLoadManagement(ctx, in.ID)
+	if err != nil {
+		return nil, s.err(ctx, err)
+	}
+	sl, ok := s.LoadStatus.SiteLoad(in.ID)
+	if !ok {
+		sl = &volt.SiteLoad{SiteID: in.ID, Mode: m.Mode, Outlets: []volt.LoadAllocation{}}
+	}
+	return out(sl), nil
+}
+
 // loadManagementRoutes are a site's capacity model and its meter readings
 // (issue 15).
 func (s *server) loadManagementRoutes() {
@@ -137,5 +153,6 @@ func (s *server) loadManagementRoutes() {
 	const get, post, put = http.MethodGet, http.MethodPost, http.MethodPut
 	huma.Register(a, op("getSiteLoadManagement", get, "/sites/{id}/load-management", "A site's load management: its connection, circuits, outlets and priorities", "sites", 200), s.getLoadManagement)
 	huma.Register(a, op("setSiteLoadManagement", put, "/sites/{id}/load-management", "Replace a site's load management model (limits that do not add up are refused, naming the field)", "sites", 200), s.putLoadManagement)
+	huma.Register(a, op("getSiteLoad", get, "/sites/{id}/load-management/allocation", "What each outlet of the site is given now, and why (limited, queued, ...)", "sites", 200), s.getSiteLoad)
 	huma.Register(a, op("createSiteMeterReading", post, "/sites/{id}/meter-readings", "Record the site's building load per phase (dynamic load management)", "sites", 201), s.createMeterReading)
 }

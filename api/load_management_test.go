@@ -1,6 +1,10 @@
 package api
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/volt-ev/volt"
+)
 
 // TestLoadManagementAPI: a site's model round-trips; limits that do not add
 // up and readings in the wrong shape are refused naming the field.
@@ -30,7 +34,18 @@ func TestLoadManagementAPI(t *testing.T) {
 			{"wrong phase count", "POST", mr, `{"currentA":[20]}`, "A/cpo-admin", 400, []string{`"field":"currentA"`}, nil},
 			{"negative", "POST", mr, `{"currentA":[20,-1,20]}`, "A/cpo-admin", 400, []string{`"field":"currentA"`}, nil},
 			{"from the future", "POST", mr, `{"currentA":[20,20,20],"at":"2100-01-01T00:00:00Z"}`, "A/cpo-admin", 400, []string{`"field":"at"`}, nil},
+			{"live allocation", "GET", lm + "/allocation", ``, "A/cpo-staff", 200, []string{`"reason":"limited"`, `"siteId":"{A.site}"`}, nil},
 			{"staff may not post readings", "POST", mr, `{"currentA":[20,20,20]}`, "A/cpo-staff", 403, nil, nil},
 		})
 	})
 }
+
+// fakeLoadStatus answers every site with one limited outlet.
+type fakeLoadStatus struct{}
+
+func (fakeLoadStatus) SiteLoad(siteID string) (*volt.SiteLoad, bool) {
+	return &volt.SiteLoad{SiteID: siteID, Mode: volt.LoadModeStatic, MeterFresh: true,
+		Outlets: []volt.LoadAllocation{{CPID: "000001", ConnectorID: 1, CurrentA: 10, Phases: 3, Reason: "limited"}}}, true
+}
+
+func (fakeLoadStatus) OutletLoad(string, int) (*volt.LoadAllocation, bool) { return nil, false }

@@ -78,6 +78,7 @@ type siteState struct {
 	last    []Allocation
 	outlets []Outlet
 	fresh   bool
+	mode    volt.LoadMode
 	at      time.Time
 }
 
@@ -252,7 +253,7 @@ func (m *Manager) recompute(ctx context.Context, siteID string) error {
 	for _, a := range res.EVSEs {
 		st.prev[a.ID] = a.State
 	}
-	st.last, st.outlets, st.fresh, st.at = res.EVSEs, outlets, fresh, now
+	st.last, st.outlets, st.fresh, st.at, st.mode = res.EVSEs, outlets, fresh, now, snap.Model.Mode
 	cuts, raises := m.changes(st, in, outlets, res, now)
 	m.mu.Unlock()
 	m.apply(ctx, siteID, cuts)

@@ -37,7 +37,7 @@ func (f *loopFixture) want(t *testing.T, id string, a float64) {
 }
 
 func staticSite(limit float64) *volt.LoadManagement {
-	return &volt.LoadManagement{SiteID: "site", Mode: volt.LoadModeStatic, SupplyLimitA: limit, Phases: 3, FallbackLimitA: 16}
+	return &volt.LoadManagement{SiteID: "site", Mode: volt.LoadModeStatic, SupplyLimitA: limit, Phases: 3, FallbackLimitA: min(16, limit)}
 }
 
 func TestLoopAppliesTxProfiles(t *testing.T) {
@@ -211,4 +211,29 @@ func TestLoopDoubleDynamicResharesUnused(t *testing.T) {
 	f.step()
 	f.want(t, "000001/1", 10) // 8 A + 2 A headroom
 	f.want(t, "000001/2", 22)
+}
+
+func TestLoopReportsWhy(t *testing.T) {
+	m := staticSite(10)
+	m.EVSEs = []volt.LoadEVSE{{CPID: "000001", ConnectorID: 1, MaxA: 32}, {CPID: "000001", ConnectorID: 2, MaxA: 32}}
+	f := newLoop(t, m)
+	f.site.addCharger("000001", 2)
+	s1 := f.site.start("000001", 1, t0)
+	f.site.start("000001", 2, t0.Add(time.Second))
+	f.step()
+	a, ok := f.m.OutletLoad("000001", 1)
+	if !ok || a.CurrentA != 10 || a.Reason != string(ReasonLimited) || a.SessionID != s1.ID {
+		t.Errorf("outlet 1: %+v %v", a, ok)
+	}
+	b, _ := f.m.OutletLoad("000001", 2)
+	if b == nil || b.CurrentA != 0 || b.Reason != string(ReasonQueued) {
+		t.Errorf("outlet 2: %+v, want queued", b)
+	}
+	sl, ok := f.m.SiteLoad("site")
+	if !ok || len(sl.Outlets) != 2 || sl.Mode != volt.LoadModeStatic || !sl.MeterFresh {
+		t.Errorf("site load %+v", sl)
+	}
+	if _, ok := f.m.SiteLoad("other"); ok {
+		t.Error("a site never computed has a load")
+	}
 }

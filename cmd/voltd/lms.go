@@ -10,13 +10,13 @@ import (
 )
 
 // startLoadManagement runs the load management loop (issue 15) until the
-// node closes. It applies limits through the gateway directly: its
+// node closes and returns it for its live allocations. It applies limits through the gateway directly: its
 // profiles are the platform's own, sent every few seconds, not operator
 // commands for the audit log.
 // TODO(issue 15): with many nodes, run the loop of a site on one node only
 // (a lease), and route its calls to the node holding the charger.
 func (m *Main) startLoadManagement(ctx context.Context, sites volt.LoadManagementService, chargers volt.ChargerService,
-	sessions volt.ChargingService, cmd volt.ChargerCommander) {
+	sessions volt.ChargingService, cmd volt.ChargerCommander) *lms.Manager {
 	mgr := lms.New(lms.Config{
 		Sites:      sites,
 		Chargers:   chargers,
@@ -39,4 +39,5 @@ func (m *Main) startLoadManagement(ctx context.Context, sites volt.LoadManagemen
 		defer func() { done <- struct{}{} }()
 		poller.Run(ctx, 2*time.Second)
 	}()
+	return mgr
 }

@@ -72,6 +72,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	guarded = guard.New(guard.Config{Wallets: money, Limits: charging, Commander: s.Commander,
 		Logger: m.Logger.With("component", "guard"), CallTimeout: m.Config.CallTimeout})
 	m.onClose(func(context.Context) error { return guarded.Close() })
+	loadStatus := m.startLoadManagement(ctx, loadMgmt, store.NewChargerService(m.DB), charging, gw)
 	m.Registry.MustRegister(gw.Collectors()...)
 	m.onClose(gw.Shutdown)
 	mux.Handle("GET /ocpp/{identity}", gw)
@@ -95,6 +96,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Terminals:      terminals,
 		Reimbursements: reimbursements,
 		LoadManagement: loadMgmt,
+		LoadStatus:     loadStatus,
 		Logger:         m.Logger.With("component", "api"),
 		Version:        Version,
 	})))
@@ -139,6 +141,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Commander: s.Commander,
 		// The account page lists home reimbursement statements.
 		Reimbursements: reimbursements,
+		LoadStatus:     loadStatus, // "limited/queued and why" on the session page
 		// Guests' receipts go out from startSettlement once captured.
 		ReceiptsBySettlement: true,
 		Bus:                  m.Bus,
@@ -156,7 +159,6 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	m.startRetention(ctx, charging)
 	m.startSettlement(ctx, money)
 	m.startReimbursements(ctx, reimbursements)
-	m.startLoadManagement(ctx, loadMgmt, store.NewChargerService(m.DB), charging, gw)
 	return nil
 }
 

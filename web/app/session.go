@@ -26,6 +26,9 @@ type liveState struct {
 	IdleFeeFrom int64  `json:"idleFeeFrom,omitempty"` // Unix ms when idle fees begin
 	StopReason  string `json:"stopReason,omitempty"`
 	Limit       string `json:"limit,omitempty"`
+	// Load says why the site's load management limits or queues the
+	// session ("" when it does not).
+	Load string `json:"load,omitempty"`
 }
 
 // idleTracker remembers when the session's connector stopped charging.
@@ -41,7 +44,8 @@ func (a *App) state(s *volt.Session, idle *idleTracker) liveState {
 		cur = snap.Tariff.Currency
 	}
 	st := liveState{ID: s.ID, Active: s.Status == volt.SessionActive, Power: formatKW(s.PowerW), Energy: formatKWh(s.EnergyWh),
-		Cost: formatMoney(0, cur), StartedAt: s.StartedAt.UnixMilli(), StopReason: s.StopReason, Limit: a.limitOf(s.ID).String()}
+		Cost: formatMoney(0, cur), StartedAt: s.StartedAt.UnixMilli(), StopReason: s.StopReason, Limit: a.limitOf(s.ID).String(),
+		Load: a.loadNote(s)}
 	if s.LiveCost != nil {
 		st.Cost = formatMoney(s.LiveCost.InclVAT, s.LiveCost.Currency)
 	}
