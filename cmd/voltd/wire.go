@@ -127,6 +127,9 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Wallets:        money,
 		Terminals:      terminals,
 		Reimbursements: reimbursements,
+		// The site energy page: load management model, meter, allocation.
+		LoadManagement: loadMgmt,
+		LoadStatus:     loadStatus,
 	})))
 	mux.Handle("/app/", audit.Middleware(volt.AuditSourceApp, false)(app.New(app.Config{
 		Hierarchy: s.Hierarchy,
