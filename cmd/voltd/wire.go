@@ -67,6 +67,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 				guarded.AfterMeterValues(ctx, sess)
 			}
 		},
+		// A grid meter on a charger's connector 0 feeds load management.
+		AfterMeterReport: (&lms.GridMeter{Sites: loadMgmt, Recorder: loadMgmt, Logger: m.Logger.With("component", "lms-grid-meter")}).AfterMeterReport,
 	})
 	s.Commander = audit.WrapCommander(gw, chargers, rec)
 	guarded = guard.New(guard.Config{Wallets: money, Limits: charging, Commander: s.Commander,
