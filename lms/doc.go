@@ -19,8 +19,14 @@
 // Charger state comes from volt.EventBus events, so the loop runs on any
 // node.
 //
+// Measurements: per-phase Current.Import of an outlet's MeterValues
+// (Manager.AfterMeterReport) gives a car's draw and shows a 1-phase car on
+// a 3-phase outlet, then counted on its one phase; a site's building load
+// comes from the API, a Modbus TCP meter (MeterPoller) or a charger's
+// connector 0 (GridMeter).
+//
 // TODO(issue 15): V2X (discharge limits with OCPP 2.1), off-peak windows
-// (time-of-day supply limits), phase switching of 1/3-phase cars, detecting
-// a 1-phase car on a 3-phase outlet from per-phase Current.Import, and one
-// leader per site across nodes (today every node with a Manager runs it).
+// (time-of-day supply limits), phase switching of 1/3-phase cars, and one
+// leader per site across nodes (today every node with a Manager runs it,
+// and it hears only its own chargers' MeterValues).
 package lms

@@ -3,6 +3,7 @@ package lms
 import (
 	"context"
 	"log/slog"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -149,19 +150,26 @@ func phaseCurrents(samples []volt.MeterSample, phases int) ([]float64, time.Time
 		if x.Measurand != "Current.Import" || !x.Timestamp.Equal(newest) || (x.Unit != "" && x.Unit != "A") {
 			continue
 		}
-		p := strings.TrimSuffix(x.Phase, "-N")
-		if len(p) != 2 || p[0] != 'L' || p[1] < '1' || int(p[1]-'1') >= phases {
+		i, v, ok := phaseValue(x)
+		if !ok || i >= phases || seen&(1<<i) != 0 {
 			continue
 		}
-		v, err := strconv.ParseFloat(x.Value, 64)
-		if err != nil {
-			return nil, time.Time{}, false
-		}
-		i := int(p[1] - '1')
-		if seen&(1<<i) == 0 {
-			a[i] = v
-			seen |= 1 << i
-		}
+		a[i] = v
+		seen |= 1 << i
 	}
 	return a, newest, seen == 1<<phases-1
+}
+
+// phaseValue reads a per-phase sample: its phase index (L1 or L1-N is 0)
+// and its finite, non-negative value.
+func phaseValue(x volt.MeterSample) (int, float64, bool) {
+	p := strings.TrimSuffix(x.Phase, "-N")
+	if len(p) != 2 || p[0] != 'L' || p[1] < '1' || p[1] > '3' {
+		return 0, 0, false
+	}
+	v, err := strconv.ParseFloat(x.Value, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+		return 0, 0, false
+	}
+	return int(p[1] - '1'), v, true
 }

@@ -19,7 +19,9 @@ type Snapshot struct {
 	// UserPriority is the priority of a session's driver from the model's
 	// usergroup priorities (by session ID).
 	UserPriority map[string]int
-	Now          time.Time
+	// Measured holds the outlets' per-phase currents (by EVSE id).
+	Measured map[string]*Measured
+	Now      time.Time
 }
 
 // Control is what the loop remembers of an outlet between allocations:
@@ -163,6 +165,14 @@ func evseOf(s *Snapshot, o Outlet, c *Control, v float64, tu Tuning) (EVSE, floa
 		e.Priority = p
 	}
 	draw := math.Max(float64(x.PowerW), 0) / (v * float64(max(e.Phases, 1)))
+	if n, d, ok := carPhases(s.Measured[e.ID], x.TransactionID, e.Phases, s.Now); ok {
+		// Measured per phase: the highest phase is the draw; a car seen on
+		// one phase only is counted on that phase alone (LESSONS 33).
+		draw = d
+		if n == 1 {
+			e.Phases = 1
+		}
+	}
 	switch {
 	case c != nil && c.Rejected && s.Now.Sub(c.SentAt) < RetryRejected:
 		e.Fixed, e.FixedA = true, e.MaxA

@@ -68,7 +68,9 @@ type Manager struct {
 	dirty map[string]bool
 	boots map[string]bool   // CPIDs that booted since the last step
 	where map[string]string // CPID → site
-	wake  chan struct{}
+	// measured holds outlets' newest per-phase currents (AfterMeterReport).
+	measured map[string]Measured
+	wake     chan struct{}
 }
 
 // siteState is what the loop keeps of a site between steps.
@@ -112,7 +114,7 @@ func New(cfg Config) *Manager {
 		cfg.HeadroomA = 2
 	}
 	return &Manager{cfg: cfg, sites: map[string]*siteState{}, dirty: map[string]bool{}, boots: map[string]bool{},
-		where: map[string]string{}, wake: make(chan struct{}, 1)}
+		where: map[string]string{}, measured: map[string]Measured{}, wake: make(chan struct{}, 1)}
 }
 
 // Run follows the bus and the ticker until ctx ends.
@@ -247,6 +249,15 @@ func (m *Manager) recompute(ctx context.Context, siteID string) error {
 	for _, ch := range snap.Chargers {
 		m.where[ch.CPID] = siteID
 	}
+	snap.Measured = map[string]*Measured{}
+	for _, x := range snap.Sessions {
+		id := EVSEID(x.CPID, x.ConnectorID)
+		if ms, ok := m.measured[id]; ok && ms.TxID == x.TransactionID {
+			snap.Measured[id] = &ms
+		} else if ok {
+			delete(m.measured, id) // an ended transaction's
+		}
+	}
 	in, outlets, fresh := BuildInput(snap, st.ctl, st.prev, m.cfg.Tuning)
 	res := Allocate(in)
 	st.prev = make(map[string]State, len(res.EVSEs))
@@ -271,8 +282,10 @@ func (m *Manager) changes(st *siteState, in *Input, outlets []Outlet, res *Resul
 		}
 		c := st.ctl[a.ID]
 		tx := o.Session.TransactionID
+		// numberPhases is the outlet's, not the car's: a charger that can
+		// switch phases must not take a detected 1-phase car as an order.
 		l := Limit{CPID: o.CPID, ConnectorID: o.ConnectorID, TransactionID: tx, Purpose: PurposeTx,
-			CurrentA: a.CurrentA, Phases: e.Phases}
+			CurrentA: a.CurrentA, Phases: o.Config.Phases}
 		switch {
 		case c == nil || c.Rejected || c.TxID != tx || a.CurrentA < c.SentA-Step/2:
 			cuts = append(cuts, l)

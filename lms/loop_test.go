@@ -237,3 +237,53 @@ func TestLoopReportsWhy(t *testing.T) {
 		t.Error("a site never computed has a load")
 	}
 }
+
+// TestLoopSinglePhaseCarFreesOtherPhases: a car seen drawing on L1 only of
+// a 3-phase outlet for a minute is counted on L1 alone, so a single-phase
+// outlet on L2 gets what it was sharing.
+func TestLoopSinglePhaseCarFreesOtherPhases(t *testing.T) {
+	m := staticSite(32)
+	m.EVSEs = []volt.LoadEVSE{{CPID: "000001", ConnectorID: 1, MaxA: 32, Phases: 3},
+		{CPID: "000002", ConnectorID: 1, MaxA: 32, Phases: 1, Rotation: "SRT"}}
+	f := newLoop(t, m)
+	f.site.addCharger("000001", 1)
+	f.site.addCharger("000002", 1)
+	a := f.site.start("000001", 1, t0)
+	f.site.start("000002", 1, t0)
+	f.step()
+	f.want(t, "000001/1", 16)
+	f.want(t, "000002/1", 16)
+	report := func(l1, l2, l3 string) {
+		at := f.clock.Now()
+		tx := a.TransactionID
+		cur := func(p, v string) volt.MeterSample {
+			return volt.MeterSample{Timestamp: at, Measurand: "Current.Import", Phase: p, Unit: "A", Value: v}
+		}
+		f.m.AfterMeterReport(context.Background(), volt.MeterReport{CPID: "000001", ConnectorID: 1, TransactionID: &tx,
+			Samples: []volt.MeterSample{cur("L1", l1), cur("L2", l2), cur("L3", l3)}})
+	}
+	report("16", "0", "0.1")
+	f.clock.Add(30 * time.Second)
+	report("16", "0", "0")
+	f.step()
+	f.want(t, "000002/1", 16) // not yet a minute
+	f.clock.Add(31 * time.Second)
+	report("16", "0.2", "0")
+	f.step()
+	f.clock.Add(10 * time.Second)
+	f.step() // raises wait MinInterval
+	f.want(t, "000001/1", 32)
+	f.want(t, "000002/1", 32)
+	for i, c := range f.cmd.calls {
+		if f.cmd.cpids[i] == "000001" {
+			if p := c.CsChargingProfiles.ChargingSchedule.ChargingSchedulePeriod[0].NumberPhases; p == nil || *p != 3 {
+				t.Errorf("numberPhases %v to the 3-phase outlet, want the outlet's 3", p)
+			}
+		}
+	}
+	// The car starts drawing on L2: it is a 3-phase car again at once.
+	report("16", "16", "16")
+	f.step()
+	f.want(t, "000001/1", 16)
+	f.want(t, "000002/1", 16)
+}

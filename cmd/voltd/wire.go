@@ -55,6 +55,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	s := &m.Services
 
 	var guarded *guard.Guard // set below: it stops sessions through the gateway
+	var loadStatus *lms.Manager
+	gridMeter := &lms.GridMeter{Sites: loadMgmt, Recorder: loadMgmt, Logger: m.Logger.With("component", "lms-grid-meter")}
 	gw := gateway.New(gateway.Config{
 		Charging:          charging,
 		Reservations:      charging,
@@ -68,13 +70,18 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 			}
 		},
 		// A grid meter on a charger's connector 0 feeds load management.
-		AfterMeterReport: (&lms.GridMeter{Sites: loadMgmt, Recorder: loadMgmt, Logger: m.Logger.With("component", "lms-grid-meter")}).AfterMeterReport,
+		AfterMeterReport: func(ctx context.Context, r volt.MeterReport) {
+			gridMeter.AfterMeterReport(ctx, r)
+			if loadStatus != nil {
+				loadStatus.AfterMeterReport(ctx, r)
+			}
+		},
 	})
 	s.Commander = audit.WrapCommander(gw, chargers, rec)
 	guarded = guard.New(guard.Config{Wallets: money, Limits: charging, Commander: s.Commander,
 		Logger: m.Logger.With("component", "guard"), CallTimeout: m.Config.CallTimeout})
 	m.onClose(func(context.Context) error { return guarded.Close() })
-	loadStatus := m.startLoadManagement(ctx, loadMgmt, store.NewChargerService(m.DB), charging, gw)
+	loadStatus = m.startLoadManagement(ctx, loadMgmt, store.NewChargerService(m.DB), charging, gw)
 	m.Registry.MustRegister(gw.Collectors()...)
 	m.onClose(gw.Shutdown)
 	mux.Handle("GET /ocpp/{identity}", gw)
