@@ -283,7 +283,7 @@ func TestLoopSinglePhaseCarFreesOtherPhases(t *testing.T) {
 	}
 	// The car starts drawing on L2: it is a 3-phase car again at once.
 	report("16", "16", "16")
-	f.step()
+	f.m.Step(context.Background(), false) // recomputed without waiting for the tick
 	f.want(t, "000001/1", 16)
 	f.want(t, "000002/1", 16)
 }

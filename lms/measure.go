@@ -65,6 +65,17 @@ func (m *Manager) AfterMeterReport(_ context.Context, r volt.MeterReport) {
 		}
 	}
 	m.measured[id] = got
+	// A car counted on one phase now drawing on another: recompute at once.
+	if ok && prev.TxID == got.TxID && !prev.OnePhaseSince.IsZero() && prev.At.Sub(prev.OnePhaseSince) >= onePhaseStable &&
+		got.OnePhaseSince.IsZero() {
+		if site, known := m.where[r.CPID]; known {
+			m.dirty[site] = true
+			select {
+			case m.wake <- struct{}{}:
+			default:
+			}
+		}
+	}
 }
 
 // carPhases returns how many phases the car on an outlet is seen drawing
