@@ -54,7 +54,79 @@ type LoadManagement struct {
 	// Priorities rank sessions by their driver's usergroups: a session
 	// takes the highest priority of its outlet and its groups.
 	Priorities []LoadPriority `json:"priorities"`
-	UpdatedAt  time.Time      `json:"updatedAt"`
+	// Windows limit the chargers' total at times of day (peak hours), in
+	// TimeZone (the site's by default).
+	Windows   []LoadWindow `json:"windows"`
+	TimeZone  string       `json:"timeZone,omitempty"`
+	UpdatedAt time.Time    `json:"updatedAt"`
+}
+
+// LoadWindow limits the chargers' total per phase from From to To (local
+// "HH:MM"; To before From spans midnight) on Days (ISO weekdays 1 = Monday
+// to 7, of the window's start; none: every day).
+type LoadWindow struct {
+	From   string  `json:"from"`
+	To     string  `json:"to"`
+	Days   []int   `json:"days,omitempty"`
+	LimitA float64 `json:"limitA"`
+}
+
+// WindowLimit returns the chargers' limit per phase at t: the lowest of
+// the windows in force, ok false when none is.
+func (m *LoadManagement) WindowLimit(t time.Time) (float64, bool) {
+	loc, err := time.LoadLocation(m.TimeZone)
+	if err != nil || m.TimeZone == "" {
+		loc = time.UTC
+	}
+	lt := t.In(loc)
+	mins := lt.Hour()*60 + lt.Minute()
+	limit, found := 0.0, false
+	for _, w := range m.Windows {
+		from, err1 := clockMinutes(w.From)
+		to, err2 := clockMinutes(w.To)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		day := lt
+		in := false
+		switch {
+		case from < to:
+			in = mins >= from && mins < to
+		case mins >= from: // the evening part of an overnight window
+			in = true
+		case mins < to: // its morning part: the window started yesterday
+			in, day = true, lt.AddDate(0, 0, -1)
+		}
+		if in && w.onDay(day.Weekday()) && (!found || w.LimitA < limit) {
+			limit, found = w.LimitA, true
+		}
+	}
+	return limit, found
+}
+
+func (w *LoadWindow) onDay(d time.Weekday) bool {
+	if len(w.Days) == 0 {
+		return true
+	}
+	iso := int(d)
+	if iso == 0 {
+		iso = 7
+	}
+	for _, x := range w.Days {
+		if x == iso {
+			return true
+		}
+	}
+	return false
+}
+
+// clockMinutes parses "HH:MM" into minutes after midnight.
+func clockMinutes(s string) (int, error) {
+	t, err := time.Parse("15:04", s)
+	if err != nil {
+		return 0, err
+	}
+	return t.Hour()*60 + t.Minute(), nil
 }
 
 // LoadMeter is the source of a site's building-load readings.
@@ -163,6 +235,38 @@ func (m *LoadManagement) Validate() error {
 	}
 	if m.Priorities == nil {
 		m.Priorities = []LoadPriority{}
+	}
+	if m.Windows == nil {
+		m.Windows = []LoadWindow{}
+	}
+	return m.validateWindows()
+}
+
+// validateWindows checks each window's times, days and limit.
+func (m *LoadManagement) validateWindows() error {
+	if m.TimeZone != "" {
+		if _, err := time.LoadLocation(m.TimeZone); err != nil {
+			return FieldError("timeZone", "Unknown time zone %q.", m.TimeZone)
+		}
+	}
+	for i, w := range m.Windows {
+		f := fmt.Sprintf("windows[%d]", i)
+		from, err := clockMinutes(w.From)
+		if err != nil {
+			return FieldError(f+".from", "A time of day is HH:MM.")
+		}
+		to, err := clockMinutes(w.To)
+		if err != nil || to == from {
+			return FieldError(f+".to", "A time of day is HH:MM, not the start.")
+		}
+		for _, d := range w.Days {
+			if d < 1 || d > 7 {
+				return FieldError(f+".days", "Days are 1 (Monday) to 7 (Sunday).")
+			}
+		}
+		if !amps(w.LimitA) || w.LimitA > m.SupplyLimitA {
+			return FieldError(f+".limitA", "A window's limit is between 0 and the supply limit (%g A).", m.SupplyLimitA)
+		}
 	}
 	return nil
 }

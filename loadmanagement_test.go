@@ -88,3 +88,46 @@ func fieldOf(err error) string {
 	}
 	return ""
 }
+
+func TestLoadWindowLimit(t *testing.T) {
+	m := &volt.LoadManagement{Mode: volt.LoadModeStatic, SupplyLimitA: 63, TimeZone: "Europe/London", Windows: []volt.LoadWindow{
+		{From: "16:00", To: "19:00", Days: []int{1, 2, 3, 4, 5}, LimitA: 20}, // weekday peak
+		{From: "23:00", To: "01:00", LimitA: 40},                             // overnight, every day
+		{From: "17:00", To: "18:00", Days: []int{5}, LimitA: 10},             // Friday rush
+	}}
+	if err := m.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	london, _ := time.LoadLocation("Europe/London")
+	at := func(day, hh, mm int) time.Time { return time.Date(2026, 7, day, hh, mm, 0, 0, london) } // 2026-07-06 is a Monday
+	for _, c := range []struct {
+		t     time.Time
+		limit float64
+		ok    bool
+	}{
+		{at(6, 15, 59), 0, false},
+		{at(6, 16, 0), 20, true},
+		{at(6, 18, 59), 20, true},
+		{at(6, 19, 0), 0, false},
+		{at(11, 16, 30), 0, false}, // Saturday
+		{at(10, 17, 30), 10, true}, // Friday: the lowest of two windows
+		{at(6, 23, 30), 40, true},
+		{at(7, 0, 30), 40, true}, // the same overnight window after midnight
+		{at(7, 1, 0), 0, false},
+		{time.Date(2026, 7, 6, 15, 30, 0, 0, time.UTC), 20, true}, // 16:30 in London (BST)
+	} {
+		l, ok := m.WindowLimit(c.t)
+		if l != c.limit || ok != c.ok {
+			t.Errorf("%v: %v %v, want %v %v", c.t, l, ok, c.limit, c.ok)
+		}
+	}
+	bad := *m
+	bad.Windows = []volt.LoadWindow{{From: "7am", To: "09:00", LimitA: 10}}
+	if fieldOf(bad.Validate()) != "windows[0].from" {
+		t.Error("a bad time passes")
+	}
+	bad.Windows = []volt.LoadWindow{{From: "07:00", To: "09:00", LimitA: 80}}
+	if fieldOf(bad.Validate()) != "windows[0].limitA" {
+		t.Error("a window above the supply passes")
+	}
+}

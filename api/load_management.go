@@ -22,6 +22,16 @@ type LoadManagementBody struct {
 	Circuits       []LoadCircuitBody  `json:"circuits,omitempty" maxItems:"1000"`
 	EVSEs          []LoadEVSEBody     `json:"evses,omitempty" maxItems:"5000" doc:"Outlets not listed take 6 A to the supply limit, every phase, RST, on the connection."`
 	Priorities     []LoadPriorityBody `json:"priorities,omitempty" maxItems:"100" doc:"Sessions of these usergroups' members take this priority (higher first)."`
+	Windows        []LoadWindowBody   `json:"windows,omitempty" maxItems:"50" doc:"Limits on the chargers' total at times of day (peak hours)."`
+	TimeZone       string             `json:"timeZone,omitempty" maxLength:"64" doc:"IANA zone of the windows (default the site's)."`
+}
+
+// LoadWindowBody limits the chargers' total at times of day.
+type LoadWindowBody struct {
+	From   string  `json:"from" doc:"HH:MM local."`
+	To     string  `json:"to" doc:"HH:MM local; before from: the window spans midnight."`
+	Days   []int   `json:"days,omitempty" maxItems:"7" doc:"ISO weekdays 1 (Monday) to 7 of the window's start; none: every day."`
+	LimitA float64 `json:"limitA" doc:"The chargers' total per phase (A)."`
 }
 
 // LoadMeterBody is a site's meter source.
@@ -80,7 +90,10 @@ type meterReadingInput struct {
 
 func (b *LoadManagementBody) model(siteID string) *volt.LoadManagement {
 	m := &volt.LoadManagement{SiteID: siteID, Mode: b.Mode, SupplyLimitA: b.SupplyLimitA, SupplyLimitKW: b.SupplyLimitKW,
-		Phases: b.Phases, FallbackLimitA: b.FallbackLimitA, VoltageV: b.VoltageV}
+		Phases: b.Phases, FallbackLimitA: b.FallbackLimitA, VoltageV: b.VoltageV, TimeZone: b.TimeZone}
+	for _, w := range b.Windows {
+		m.Windows = append(m.Windows, volt.LoadWindow(w))
+	}
 	if mt := b.Meter; mt != nil {
 		m.Meter = volt.LoadMeter{Source: mt.Source, IncludesChargers: mt.IncludesChargers, TimeoutS: mt.TimeoutS,
 			Address: mt.Address, UnitID: mt.UnitID, Register: mt.Register, CPID: mt.CPID}

@@ -41,6 +41,9 @@ type Input struct {
 	// BuildingA is the load per phase that is not the chargers' (dynamic
 	// modes): it is taken from the supply before the chargers share it.
 	BuildingA Phases
+	// ChargersA limits the chargers' total per phase, whatever the
+	// building (an off-peak window's limit); the zero value is no limit.
+	ChargersA *Phases
 	// Circuits are the sub-panels and charger groups under the connection.
 	Circuits []Circuit
 	// EVSEs are every controllable or not outlet of the site.

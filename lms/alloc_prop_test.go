@@ -29,6 +29,10 @@ func randomSite(r *rand.Rand) *Input {
 	if r.IntN(4) == 0 {
 		in.SupplyW = float64(r.IntN(60000))
 	}
+	if r.IntN(5) == 0 {
+		w := Phases{float64(r.IntN(60)), float64(r.IntN(60)), float64(r.IntN(60))}
+		in.ChargersA = &w
+	}
 	for c := range r.IntN(6) {
 		ci := Circuit{ID: fmt.Sprint("c", c)}
 		if c > 0 && r.IntN(2) == 0 {
@@ -130,6 +134,9 @@ func limitsOf(in *Input) []*limit {
 		}
 	}
 	node("", in.SupplyA, in.SupplyW, in.BuildingA)
+	if in.ChargersA != nil {
+		node("", *in.ChargersA, 0, Phases{}) // every outlet, without the building
+	}
 	for _, c := range in.Circuits {
 		node(c.ID, c.LimitA, c.LimitW, Phases{})
 	}

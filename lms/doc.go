@@ -25,8 +25,11 @@
 // comes from the API, a Modbus TCP meter (MeterPoller) or a charger's
 // connector 0 (GridMeter).
 //
-// TODO(issue 15): V2X (discharge limits with OCPP 2.1), off-peak windows
-// (time-of-day supply limits), phase switching of 1/3-phase cars, and one
+// Windows of the model (peak hours) limit the chargers' total at times of
+// day (Input.ChargersA).
+//
+// TODO(issue 15): V2X (discharge limits with OCPP 2.1), tariff-driven
+// off-peak charging (cheapest hours first), phase switching of 1/3-phase cars, and one
 // leader per site across nodes (today every node with a Manager runs it,
 // and it hears only its own chargers' MeterValues).
 package lms

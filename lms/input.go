@@ -91,6 +91,10 @@ func BuildInput(s *Snapshot, ctl map[string]*Control, prev map[string]State, tu 
 			}
 		}
 	}
+	if w, ok := m.WindowLimit(s.Now); ok {
+		cap := supply(w)
+		in.ChargersA = &cap
+	}
 	for _, c := range m.Circuits {
 		in.Circuits = append(in.Circuits, Circuit{ID: c.ID, Parent: c.ParentID, LimitA: three(c.LimitA), LimitW: c.LimitKW * 1000})
 	}

@@ -287,3 +287,22 @@ func TestLoopSinglePhaseCarFreesOtherPhases(t *testing.T) {
 	f.want(t, "000001/1", 16)
 	f.want(t, "000002/1", 16)
 }
+
+// TestLoopPeakWindow: during a window the chargers share its limit.
+func TestLoopPeakWindow(t *testing.T) {
+	m := staticSite(32)
+	m.TimeZone = "UTC"
+	m.EVSEs = []volt.LoadEVSE{{CPID: "000001", ConnectorID: 1, MaxA: 32}}
+	m.Windows = []volt.LoadWindow{{From: "12:05", To: "13:00", LimitA: 10}}
+	f := newLoop(t, m)
+	f.site.addCharger("000001", 1)
+	f.site.start("000001", 1, t0)
+	f.step()
+	f.want(t, "000001/1", 32) // 12:00
+	f.clock.Add(5 * time.Minute)
+	f.step()
+	f.want(t, "000001/1", 10) // 12:05, peak
+	f.clock.Add(55 * time.Minute)
+	f.step()
+	f.want(t, "000001/1", 32)
+}

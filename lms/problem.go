@@ -39,6 +39,13 @@ func build(in *Input) *problem {
 	if in.SupplyW != 0 {
 		site.power = add(in.SupplyW - v*building)
 	}
+	chargers := node{parent: -1, power: -1}
+	for g := range 3 {
+		chargers.phase[g] = -1
+		if in.ChargersA != nil {
+			chargers.phase[g] = add(in.ChargersA[g])
+		}
+	}
 	idx := make(map[string]int, len(in.Circuits))
 	for i, c := range in.Circuits {
 		idx[c.ID] = i
@@ -79,6 +86,7 @@ func build(in *Input) *problem {
 			j = nodes[j].parent
 		}
 		at(&site)
+		at(&chargers)
 		for _, u := range p.uses[i] {
 			p.users[u.c] = append(p.users[u.c], i)
 		}

@@ -75,6 +75,9 @@ func (s *LoadManagementService) SetLoadManagement(ctx context.Context, m *volt.L
 		if err := canWrite(a, volt.Ref{CPOID: st.CPOID, OwnerID: st.OwnerID}); err != nil {
 			return err
 		}
+		if m.TimeZone == "" {
+			m.TimeZone = st.TimeZone // for its windows
+		}
 		if err := m.Validate(); err != nil {
 			return err
 		}
