@@ -178,7 +178,7 @@ func evseOf(s *Snapshot, o Outlet, c *Control, v float64, tu Tuning) (EVSE, floa
 		}
 	}
 	switch {
-	case c != nil && c.Rejected && s.Now.Sub(c.SentAt) < RetryRejected:
+	case c != nil && c.Rejected && c.TxID == x.TransactionID && s.Now.Sub(c.SentAt) < RetryRejected:
 		e.Fixed, e.FixedA = true, e.MaxA
 	case !o.Online:
 		e.Fixed, e.FixedA = true, e.MaxA

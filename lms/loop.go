@@ -267,8 +267,15 @@ func (m *Manager) recompute(ctx context.Context, siteID string) error {
 	st.last, st.outlets, st.fresh, st.at, st.mode = res.EVSEs, outlets, fresh, now, snap.Model.Mode
 	cuts, raises := m.changes(st, in, outlets, res, now)
 	m.mu.Unlock()
-	m.apply(ctx, siteID, cuts)
-	m.apply(ctx, siteID, raises)
+	// A raise may rely on a cut elsewhere: when a cut was not applied, no
+	// raise goes out until the next step counts that outlet as it is.
+	if m.apply(ctx, siteID, cuts) == 0 {
+		m.apply(ctx, siteID, raises)
+	} else if len(raises) > 0 {
+		m.mu.Lock()
+		m.dirty[siteID] = true
+		m.mu.Unlock()
+	}
 	return nil
 }
 
@@ -297,10 +304,11 @@ func (m *Manager) changes(st *siteState, in *Input, outlets []Outlet, res *Resul
 }
 
 // apply sends limits concurrently and records the outcome: applied, the
-// charger refused (treated as drawing its maximum from now on), or not sent.
-func (m *Manager) apply(ctx context.Context, siteID string, ls []Limit) {
+// charger refused (its transaction then counts at the outlet's maximum
+// for RetryRejected), or not sent. It returns how many were not applied.
+func (m *Manager) apply(ctx context.Context, siteID string, ls []Limit) int {
 	if len(ls) == 0 {
-		return
+		return 0
 	}
 	errs := make([]error, len(ls))
 	var wg sync.WaitGroup
@@ -321,14 +329,18 @@ func (m *Manager) apply(ctx context.Context, siteID string, ls []Limit) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	st := m.state(siteID)
+	failed := 0
 	for i, l := range ls {
 		id := EVSEID(l.CPID, l.ConnectorID)
+		if errs[i] != nil {
+			failed++
+		}
 		switch err := errs[i]; {
 		case err == nil:
 			st.ctl[id] = &Control{SentA: l.CurrentA, SentAt: now, TxID: l.TransactionID}
 		case errors.Is(err, ErrRejected):
 			m.cfg.Logger.Warn("lms: charger refuses load management, counted at its maximum", "cpid", l.CPID, "connector", l.ConnectorID, "err", err)
-			st.ctl[id] = &Control{Rejected: true, SentAt: now}
+			st.ctl[id] = &Control{Rejected: true, SentAt: now, TxID: l.TransactionID}
 			m.dirty[siteID] = true
 			select {
 			case m.wake <- struct{}{}:
@@ -338,6 +350,7 @@ func (m *Manager) apply(ctx context.Context, siteID string, ls []Limit) {
 			m.cfg.Logger.Warn("lms: limit not applied", "cpid", l.CPID, "connector", l.ConnectorID, "err", err)
 		}
 	}
+	return failed
 }
 
 // snapshot reads a site; nil when its load management is off.

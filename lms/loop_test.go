@@ -123,6 +123,13 @@ func TestLoopCountsRefusingChargerAtItsMaximum(t *testing.T) {
 	f.clock.Add(time.Minute)
 	f.step()
 	f.want(t, "000001/1", 40)
+	// A new session on that outlet is asked again, not taken as refused.
+	before = sentTo2()
+	f.site.start("000002", 1, f.clock.Now())
+	f.step()
+	if sentTo2() != before+1 {
+		t.Error("a new session on an outlet that once refused is not given a limit")
+	}
 }
 
 func TestLoopFallbackWhenMeterSilent(t *testing.T) {
@@ -305,4 +312,33 @@ func TestLoopPeakWindow(t *testing.T) {
 	f.clock.Add(55 * time.Minute)
 	f.step()
 	f.want(t, "000001/1", 32)
+}
+
+// TestLoopNoRaiseWhenACutFailed: a raise that relies on a cut elsewhere
+// waits while the cut has not reached its charger.
+func TestLoopNoRaiseWhenACutFailed(t *testing.T) {
+	m := staticSite(10)
+	m.EVSEs = []volt.LoadEVSE{{CPID: "000001", ConnectorID: 1, MaxA: 32}, {CPID: "000002", ConnectorID: 1, MaxA: 32}}
+	f := newLoop(t, m)
+	f.site.addCharger("000001", 1)
+	f.site.addCharger("000002", 1)
+	f.site.start("000001", 1, t0)
+	f.site.start("000002", 1, t0.Add(time.Second))
+	f.step()
+	f.want(t, "000001/1", 10)
+	f.want(t, "000002/1", 0) // queued
+	// After MinRun it is 000002's turn: 000001 is cut to 0 and 000002
+	// raised to 10, but the cut times out.
+	f.clock.Add(16 * time.Minute)
+	f.cmd.mu.Lock()
+	f.cmd.offline["000001"] = true
+	f.cmd.mu.Unlock()
+	f.step()
+	f.want(t, "000002/1", 0)
+	f.cmd.mu.Lock()
+	f.cmd.offline["000001"] = false
+	f.cmd.mu.Unlock()
+	f.step()
+	f.want(t, "000001/1", 0)
+	f.want(t, "000002/1", 10)
 }
