@@ -251,21 +251,23 @@ func finish(in *Input, i int, a, hi float64, admitted bool) Allocation {
 	return out
 }
 
+// phaseSets lists, by bit mask of grid phases, those phases (shared,
+// read-only: no allocation per call).
+var phaseSets = [8][]int{{}, {0}, {1}, {0, 1}, {2}, {0, 2}, {1, 2}, {0, 1, 2}}
+
 // gridPhases returns the grid phases an EVSE draws from. A rotation that is
 // not a permutation counts as all three phases (the safe side).
 func gridPhases(e *EVSE) []int {
 	n := min(max(e.Phases, 1), 3)
-	out := make([]int, 0, 3)
-	var seen [3]bool
+	mask := 0
 	for i := 0; i < n; i++ {
 		g := int(e.Rotation[i])
-		if g > 2 || seen[g] {
-			return []int{0, 1, 2}
+		if g > 2 || mask&(1<<g) != 0 {
+			return phaseSets[7]
 		}
-		seen[g] = true
-		out = append(out, g)
+		mask |= 1 << g
 	}
-	return out
+	return phaseSets[mask]
 }
 
 // ordered returns the active, controllable EVSEs in admission order: higher

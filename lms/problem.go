@@ -68,6 +68,7 @@ func build(in *Input) *problem {
 	for i := range in.EVSEs {
 		e := &in.EVSEs[i]
 		gp := gridPhases(e)
+		p.uses[i] = make([]coef, 0, 8)
 		at := func(n *node) {
 			for _, g := range gp {
 				if c := n.phase[g]; c >= 0 {
