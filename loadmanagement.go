@@ -147,13 +147,16 @@ type LoadMeter struct {
 	CPID string `json:"cpid,omitempty"`
 }
 
-// LoadCircuit is a sub-panel or feeder with its own per-phase limit.
+// LoadCircuit is a sub-panel or feeder with its own per-phase limit. With
+// ChargerGroupID, it is that charger group's circuit: the group's outlets
+// not placed on a circuit by EVSEs are on it.
 type LoadCircuit struct {
-	ID       string  `json:"id"`
-	ParentID string  `json:"parentId,omitempty"`
-	Name     string  `json:"name,omitempty"`
-	LimitA   float64 `json:"limitA"`
-	LimitKW  float64 `json:"limitKW,omitempty"`
+	ID             string  `json:"id"`
+	ParentID       string  `json:"parentId,omitempty"`
+	Name           string  `json:"name,omitempty"`
+	LimitA         float64 `json:"limitA"`
+	LimitKW        float64 `json:"limitKW,omitempty"`
+	ChargerGroupID string  `json:"chargerGroupId,omitempty"`
 }
 
 // LoadEVSE is one outlet's place and bounds.
@@ -321,6 +324,11 @@ func (m *LoadManagement) validateCircuits() error {
 		}
 		if !amps(c.LimitKW) {
 			return FieldError(f+".limitKW", "A circuit's power limit must be positive (kW) or 0 for none.")
+		}
+		for _, d := range m.Circuits[:i] {
+			if c.ChargerGroupID != "" && d.ChargerGroupID == c.ChargerGroupID {
+				return FieldError(f+".chargerGroupId", "Charger group %s already has circuit %q.", c.ChargerGroupID, d.ID)
+			}
 		}
 		byID[c.ID] = i
 	}

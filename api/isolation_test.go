@@ -490,6 +490,8 @@ func TestCrossTenantReferences(t *testing.T) {
 			{"card for B's driver", "POST", "/api/v1/rfid-cards", `{"uid":"XREF01","userId":"{B.driver}"}`, "{B.driver}"},
 			{"load management with B's charger", "PUT", "/api/v1/sites/{A.site}/load-management",
 				`{"mode":"static","supplyLimitA":32,"evses":[{"cpid":"{B.cpid}","connectorId":1,"maxA":32}]}`, "{B.cpid}"},
+			{"load management with B's charger group", "PUT", "/api/v1/sites/{A.site}/load-management",
+				`{"mode":"static","supplyLimitA":32,"circuits":[{"id":"bay","limitA":16,"chargerGroupId":"{B.group}"}]}`, "{B.group}"},
 			{"load management with B's usergroup", "PUT", "/api/v1/sites/{A.site}/load-management",
 				`{"mode":"static","supplyLimitA":32,"priorities":[{"usergroupId":"{B.driverGroup}","priority":1}]}`, "{B.driverGroup}"},
 			{"code for B's group", "POST", "/api/v1/affiliate-codes", `{"code":"XREF0001","usergroupId":"{B.privateGroup}"}`, "{B.privateGroup}"},

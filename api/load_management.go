@@ -52,6 +52,8 @@ type LoadCircuitBody struct {
 	Name     string  `json:"name,omitempty" maxLength:"200"`
 	LimitA   float64 `json:"limitA" doc:"Per phase (A), not above its parent's."`
 	LimitKW  float64 `json:"limitKW,omitempty"`
+	// ChargerGroupID makes it a charger group's circuit.
+	ChargerGroupID string `json:"chargerGroupId,omitempty" maxLength:"64" doc:"The charger group on this circuit: its outlets not placed by evses are on it."`
 }
 
 // LoadEVSEBody is one outlet of the site.

@@ -126,6 +126,12 @@ func outletsOf(s *Snapshot) []Outlet {
 	for _, e := range m.EVSEs {
 		cfg[EVSEID(e.CPID, e.ConnectorID)] = e
 	}
+	byGroup := map[string]string{}
+	for _, c := range m.Circuits {
+		if c.ChargerGroupID != "" {
+			byGroup[c.ChargerGroupID] = c.ID
+		}
+	}
 	sess := map[string]*volt.Session{}
 	for _, x := range s.Sessions {
 		sess[EVSEID(x.CPID, x.ConnectorID)] = x
@@ -141,6 +147,9 @@ func outletsOf(s *Snapshot) []Outlet {
 			if !ok {
 				e = volt.LoadEVSE{CPID: ch.CPID, ConnectorID: c.ConnectorID, MinA: volt.MinChargeCurrentA,
 					MaxA: m.SupplyLimitA, Phases: m.Phases, Rotation: "RST"}
+			}
+			if e.CircuitID == "" {
+				e.CircuitID = byGroup[ch.ChargerGroupID] // its group's circuit, if any
 			}
 			out = append(out, Outlet{CPID: ch.CPID, ConnectorID: c.ConnectorID, Config: e, Session: sess[id], Online: ch.Online})
 		}

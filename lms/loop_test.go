@@ -342,3 +342,19 @@ func TestLoopNoRaiseWhenACutFailed(t *testing.T) {
 	f.want(t, "000001/1", 0)
 	f.want(t, "000002/1", 10)
 }
+
+// TestLoopChargerGroupCircuit: a charger group's circuit holds its
+// chargers' outlets that the model does not place.
+func TestLoopChargerGroupCircuit(t *testing.T) {
+	m := staticSite(32)
+	m.Circuits = []volt.LoadCircuit{{ID: "bay", LimitA: 10, ChargerGroupID: "g1"}}
+	f := newLoop(t, m)
+	f.site.addCharger("000001", 1)
+	f.site.addCharger("000002", 1)
+	f.site.chargers["000001"].ChargerGroupID = "g1"
+	f.site.start("000001", 1, t0)
+	f.site.start("000002", 1, t0)
+	f.step()
+	f.want(t, "000001/1", 10)
+	f.want(t, "000002/1", 22)
+}

@@ -128,6 +128,18 @@ func checkModelRefs(ctx context.Context, tx *Tx, st *volt.Site, m *volt.LoadMana
 			return volt.FieldError("meter.cpid", "Charger %s is not at this site.", m.Meter.CPID)
 		}
 	}
+	for i, c := range m.Circuits {
+		if c.ChargerGroupID == "" {
+			continue
+		}
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM charger_groups WHERE id = ? AND site_id = ?`, c.ChargerGroupID, st.ID).Scan(&n); err != nil {
+			return fmt.Errorf("charger group %s: %w", c.ChargerGroupID, err)
+		}
+		if n == 0 {
+			return volt.FieldError(fmt.Sprintf("circuits[%d].chargerGroupId", i), "Charger group %q is not at this site.", c.ChargerGroupID)
+		}
+	}
 	for i, p := range m.Priorities {
 		var n int
 		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM usergroups WHERE id = ? AND cpo_id = ?`, p.UsergroupID, st.CPOID).Scan(&n); err != nil {

@@ -51,6 +51,13 @@ func TestLoadManagementModelAndReadings(t *testing.T) {
 		wantCode(t, "write other tenant's site", lm.SetLoadManagement(ctx, other), volt.ENOTFOUND)
 		wantCode(t, "staff write", lm.SetLoadManagement(f.staffA(), m), volt.EFORBIDDEN)
 		bad = *m
+		bad.Circuits = []volt.LoadCircuit{{ID: "feed", LimitA: 40, ChargerGroupID: f.groupB.ID}}
+		bad.EVSEs = nil
+		wantField(t, "other tenant's charger group", lm.SetLoadManagement(ctx, &bad), volt.EINVALID, "circuits[0].chargerGroupId")
+		bad.Circuits = []volt.LoadCircuit{{ID: "feed", LimitA: 40, ChargerGroupID: f.groupA1.ID}}
+		must(t, lm.SetLoadManagement(ctx, &bad))
+		must(t, lm.SetLoadManagement(ctx, m))
+		bad = *m
 		bad.Circuits = []volt.LoadCircuit{{ID: "feed", LimitA: 80}}
 		wantField(t, "circuit above supply", lm.SetLoadManagement(ctx, &bad), volt.EINVALID, "circuits[0].limitA")
 
