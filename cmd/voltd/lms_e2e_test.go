@@ -54,15 +54,43 @@ func loadManagementEndToEnd(t *testing.T, dsn string) {
 		t.Fatalf("swipe: %v", err)
 	}
 	txID := waitSession(t, c, est.creds.CPID, 1)
+	waitProfile(t, c, est.creds.CPID, txID, 10)
+
+	// Dynamic: a building reading through the API reaches the loop at once
+	// (published after its commit): 36 A of 40 leaves 4 A, below 6 A, so
+	// the session is paused with a 0 A limit.
+	c.must("PUT", "/api/v1/sites/"+group.SiteID+"/load-management", map[string]any{
+		"mode": "dynamic", "supplyLimitA": 40, "phases": 3, "fallbackLimitA": 10,
+		"evses": []map[string]any{{"cpid": est.creds.CPID, "connectorId": 1, "maxA": 32}, {"cpid": est.creds.CPID, "connectorId": 2, "maxA": 32}},
+	}, 200, nil)
+	c.must("POST", "/api/v1/sites/"+group.SiteID+"/meter-readings", map[string]any{"currentA": []float64{36, 30, 30}}, 201, nil)
+	waitProfile(t, c, est.creds.CPID, txID, 0)
+	var load struct {
+		Outlets []struct {
+			ConnectorID int     `json:"connectorId"`
+			CurrentA    float64 `json:"currentA"`
+			Reason      string  `json:"reason"`
+		} `json:"outlets"`
+	}
+	c.must("GET", "/api/v1/sites/"+group.SiteID+"/load-management/allocation", nil, 200, &load)
+	if len(load.Outlets) != 2 || load.Outlets[0].Reason != "queued" {
+		t.Errorf("allocation %+v, want connector 1 queued", load)
+	}
+}
+
+// waitProfile waits for an accepted TxProfile of limit A for transaction
+// txID in the charger's message log.
+func waitProfile(t *testing.T, c *client, cpid string, txID int64, limit float64) {
+	t.Helper()
 	checkFor(t, 15*time.Second, func() error {
 		var log struct {
 			Items []struct{ Direction, Action, UniqueID, Frame string }
 		}
-		c.must("GET", "/api/v1/chargers/"+est.creds.CPID+"/messages?limit=200", nil, 200, &log)
+		c.must("GET", "/api/v1/chargers/"+cpid+"/messages?limit=200", nil, 200, &log)
 		sent := map[string]bool{}
 		for _, f := range log.Items {
 			if f.Direction == "out" && f.Action == "SetChargingProfile" && strings.Contains(f.Frame, `"TxProfile"`) &&
-				strings.Contains(f.Frame, `"limit":10`) && strings.Contains(f.Frame, fmt.Sprintf(`"transactionId":%d`, txID)) {
+				strings.Contains(f.Frame, fmt.Sprintf(`"limit":%g,`, limit)) && strings.Contains(f.Frame, fmt.Sprintf(`"transactionId":%d`, txID)) {
 				sent[f.UniqueID] = true
 			}
 		}
@@ -71,6 +99,6 @@ func loadManagementEndToEnd(t *testing.T, dsn string) {
 				return nil
 			}
 		}
-		return fmt.Errorf("no accepted 10 A TxProfile for transaction %d among %d frames", txID, len(log.Items))
+		return fmt.Errorf("no accepted %g A TxProfile for transaction %d among %d frames", limit, txID, len(log.Items))
 	})
 }
