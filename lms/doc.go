@@ -23,12 +23,15 @@
 // (Manager.AfterMeterReport) gives a car's draw and shows a 1-phase car on
 // a 3-phase outlet, then counted on its one phase; a site's building load
 // comes from the API, a Modbus TCP meter (MeterPoller) or a charger's
-// connector 0 (GridMeter).
+// connector 0 (GridMeter). A charger measured over its limit once the
+// limit has settled is counted at its draw (LESSONS 29: accepted is not
+// applied).
 //
 // Windows of the model (peak hours) limit the chargers' total at times of
 // day (Input.ChargersA).
 //
-// TODO(issue 15): V2X (discharge limits with OCPP 2.1), tariff-driven
+// TODO(issue 15): read back GetCompositeSchedule and clear profiles Volt
+// does not own; V2X (discharge limits with OCPP 2.1), tariff-driven
 // off-peak charging (cheapest hours first), phase switching of 1/3-phase cars, and one
 // leader per site across nodes (today every node with a Manager runs it,
 // and it hears only its own chargers' MeterValues).

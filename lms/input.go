@@ -46,6 +46,10 @@ type Outlet struct {
 // counted at its maximum before Volt tries again.
 const RetryRejected = 10 * time.Minute
 
+// ComplianceA is how far over its limit an outlet may be measured before
+// it is counted at its measured draw.
+const ComplianceA = 1.5
+
 // EVSEID is the id of an outlet in an allocation: "CPID/connector".
 func EVSEID(cpid string, connectorID int) string { return fmt.Sprintf("%s/%d", cpid, connectorID) }
 
@@ -178,14 +182,19 @@ func evseOf(s *Snapshot, o Outlet, c *Control, v float64, tu Tuning) (EVSE, floa
 		e.Priority = p
 	}
 	draw := math.Max(float64(x.PowerW), 0) / (v * float64(max(e.Phases, 1)))
+	var drawAt time.Time
+	if x.LastMeterAt != nil {
+		drawAt = *x.LastMeterAt
+	}
 	if n, d, ok := carPhases(s.Measured[e.ID], x.TransactionID, e.Phases, s.Now); ok {
 		// Measured per phase: the highest phase is the draw; a car seen on
 		// one phase only is counted on that phase alone (LESSONS 33).
-		draw = d
+		draw, drawAt = d, s.Measured[e.ID].At
 		if n == 1 {
 			e.Phases = 1
 		}
 	}
+	settled := c != nil && c.TxID == x.TransactionID && !c.Rejected && !drawAt.IsZero() && drawAt.Sub(c.SentAt) >= tu.Settle
 	switch {
 	case c != nil && c.Rejected && c.TxID == x.TransactionID && s.Now.Sub(c.SentAt) < RetryRejected:
 		e.Fixed, e.FixedA = true, e.MaxA
@@ -194,8 +203,12 @@ func evseOf(s *Snapshot, o Outlet, c *Control, v float64, tu Tuning) (EVSE, floa
 		if c != nil && c.TxID == x.TransactionID {
 			e.FixedA = c.SentA
 		}
-	case s.Model.Mode == volt.LoadModeDoubleDynamic && c != nil && c.TxID == x.TransactionID && c.SentA > 0 &&
-		x.LastMeterAt != nil && x.LastMeterAt.Sub(c.SentAt) >= tu.Settle && draw < c.SentA-tu.HeadroomA/2:
+	case settled && draw > c.SentA+ComplianceA:
+		// Accepted is not applied (LESSONS 29): a charger drawing over its
+		// limit once settled is counted at what it draws, so the others
+		// make room; it is controllable again once it complies.
+		e.Fixed, e.FixedA = true, draw
+	case s.Model.Mode == volt.LoadModeDoubleDynamic && settled && c.SentA > 0 && draw < c.SentA-tu.HeadroomA/2:
 		// The car takes less than it was given: it is given what it takes
 		// plus room to ramp; the rest goes to others. (Half the headroom
 		// as the threshold: a car given draw+headroom that keeps drawing

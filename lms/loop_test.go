@@ -358,3 +358,33 @@ func TestLoopChargerGroupCircuit(t *testing.T) {
 	f.want(t, "000001/1", 10)
 	f.want(t, "000002/1", 22)
 }
+
+// TestLoopCountsNonCompliantChargerAtItsDraw: a charger that accepted 16 A
+// but draws 30 A is counted at 30 A until it complies (LESSONS 29).
+func TestLoopCountsNonCompliantChargerAtItsDraw(t *testing.T) {
+	m := staticSite(32)
+	m.EVSEs = []volt.LoadEVSE{{CPID: "000001", ConnectorID: 1, MaxA: 32}, {CPID: "000002", ConnectorID: 1, MaxA: 32}}
+	f := newLoop(t, m)
+	f.site.addCharger("000001", 1)
+	f.site.addCharger("000002", 1)
+	f.site.start("000001", 1, t0)
+	f.site.start("000002", 1, t0)
+	f.step()
+	f.want(t, "000001/1", 16)
+	f.want(t, "000002/1", 16)
+	f.clock.Add(10 * time.Second)
+	f.site.meter("000001", 1, 30*3*230, f.clock.Now()) // too soon to judge
+	f.step()
+	f.want(t, "000002/1", 16)
+	f.clock.Add(20 * time.Second)
+	f.site.meter("000001", 1, 30*3*230, f.clock.Now())
+	f.step()
+	f.want(t, "000002/1", 0) // 32 - 30 leaves less than 6 A
+	if a, _ := f.m.OutletLoad("000001", 1); a == nil || a.Reason != string(ReasonFixed) || a.CurrentA != 30 {
+		t.Errorf("non-compliant outlet: %+v", a)
+	}
+	f.clock.Add(20 * time.Second)
+	f.site.meter("000001", 1, 16*3*230, f.clock.Now())
+	f.step()
+	f.want(t, "000002/1", 16)
+}
