@@ -40,6 +40,7 @@ var allowed = map[string][]string{
 	"/credential":      {""},
 	"/remotestart":     {""},
 	"/ops":             {""},
+	"/lms":             {"", "/ocpp", "/ocpp/v16"},
 }
 
 func TestDependencyRules(t *testing.T) {

@@ -101,6 +101,11 @@ type Config struct {
 	// HostNames guards whitelabel host names: claims verified by DNS
 	// (/api/v1/cpos/{id}/host-names).
 	HostNames volt.HostNameService
+	// LoadManagement keeps sites' load management models and meter
+	// readings (wrapped by lms so the loop hears of changes).
+	LoadManagement volt.LoadManagementService
+	// LoadStatus is the load management loop's live allocation (optional).
+	LoadStatus volt.LoadStatus
 	// WebhookProviders names the payment providers whose webhooks
 	// POST /api/v1/webhooks/{provider} accepts ("stripe", "sandbox"); nil
 	// passes every name to Payments.HandleWebhook.

@@ -50,6 +50,8 @@ func newEnv(t *testing.T, db *store.DB) *env {
 		Terminals:       store.NewTerminalService(db, money),
 		Reimbursements:  store.NewReimbursementService(db),
 		MoneySettings:   money,
+		LoadManagement:  store.NewLoadManagementService(db),
+		LoadStatus:      fakeLoadStatus{},
 		Commander:       cmd,
 		Commands:        func(n string) (string, bool) { v, ok := testCommands[n]; return v, ok },
 		ValidateCommand: func(string, json.RawMessage) error { return nil },

@@ -219,6 +219,13 @@ var isoSpecs = map[string]isoSpec{
 	"getReimbursementStatement":    {},
 	"getReimbursementStatementPdf": {binary: true},
 
+	"getSiteLoadManagement": {},
+	"getSiteLoad":           {},
+	"setSiteLoadManagement": {body: func(x *tenant) string {
+		return fmt.Sprintf(`{"mode":"static","supplyLimitA":10,"evses":[{"cpid":%q,"connectorId":1,"maxA":32}]}`, x.CPID)
+	}},
+	"createSiteMeterReading": {body: js(`{"currentA":[1,2,3]}`)},
+
 	"listTickets": {},
 	"getTicket":   {},
 	// Anyone may report a problem for themself (not an estate write); a
@@ -493,6 +500,12 @@ func TestCrossTenantReferences(t *testing.T) {
 			{"usergroup over B's owner", "POST", "/api/v1/usergroups", `{"name":"G","role":"admin","cpoId":"{A.cpo}","ownerId":"{B.owner}"}`, "{B.owner}"},
 			{"usergroup over B's host", "POST", "/api/v1/usergroups", `{"name":"G","role":"host","cpoId":"{A.cpo}","hostId":"{B.host}"}`, "{B.host}"},
 			{"card for B's driver", "POST", "/api/v1/rfid-cards", `{"uid":"XREF01","userId":"{B.driver}"}`, "{B.driver}"},
+			{"load management with B's charger", "PUT", "/api/v1/sites/{A.site}/load-management",
+				`{"mode":"static","supplyLimitA":32,"evses":[{"cpid":"{B.cpid}","connectorId":1,"maxA":32}]}`, "{B.cpid}"},
+			{"load management with B's charger group", "PUT", "/api/v1/sites/{A.site}/load-management",
+				`{"mode":"static","supplyLimitA":32,"circuits":[{"id":"bay","limitA":16,"chargerGroupId":"{B.group}"}]}`, "{B.group}"},
+			{"load management with B's usergroup", "PUT", "/api/v1/sites/{A.site}/load-management",
+				`{"mode":"static","supplyLimitA":32,"priorities":[{"usergroupId":"{B.driverGroup}","priority":1}]}`, "{B.driverGroup}"},
 			{"code for B's group", "POST", "/api/v1/affiliate-codes", `{"code":"XREF0001","usergroupId":"{B.privateGroup}"}`, "{B.privateGroup}"},
 			{"reimbursement agreement for B's driver", "POST", "/api/v1/reimbursement-agreements",
 				`{"ownerId":"{A.owner}","userId":"{B.driver}","homeChargerCpid":"{A.cpid}","ratePerKwh":"0.10"}`, "{B.driver}"},

@@ -111,6 +111,7 @@ func (s *server) routes() {
 	s.hostNameRoutes()
 	s.terminalRoutes()
 	s.reimbursementRoutes()
+	s.loadManagementRoutes()
 	s.supportRoutes()
 }
 

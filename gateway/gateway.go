@@ -31,6 +31,11 @@ type Config struct {
 	// published (the credit and limit guard). It runs on the connection's
 	// handler goroutine, so it must return at once: hand work off.
 	AfterMeterValues func(ctx context.Context, s *volt.Session)
+	// AfterMeterReport, when set, is called with every MeterValues report
+	// after it is stored, with or without a session (a grid meter on
+	// connector 0 feeds load management). Like AfterMeterValues it must
+	// return at once.
+	AfterMeterReport func(ctx context.Context, r volt.MeterReport)
 
 	// HeartbeatInterval is sent in BootNotification answers. Default 5 min.
 	HeartbeatInterval time.Duration

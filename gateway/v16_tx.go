@@ -50,6 +50,9 @@ func meterValues16(ctx context.Context, c *conn, req *v16.MeterValuesRequest) (*
 	if err != nil {
 		return nil, internal(c, "record meter values", err)
 	}
+	if c.g.cfg.AfterMeterReport != nil {
+		c.g.cfg.AfterMeterReport(ctx, r)
+	}
 	if s != nil {
 		c.g.publish(volt.Event{Type: volt.EventSessionUpdated, CPID: c.cpid, CPOID: s.CPOID, At: c.g.cfg.Now(), Data: s})
 		if c.g.cfg.AfterMeterValues != nil {

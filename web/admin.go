@@ -64,6 +64,10 @@ type AdminConfig struct {
 	Wallets        volt.WalletService
 	Terminals      volt.TerminalService
 	Reimbursements volt.ReimbursementService
+	// LoadManagement and LoadStatus serve a site's energy page (its load
+	// management model, meter and live allocation); optional.
+	LoadManagement volt.LoadManagementService
+	LoadStatus     volt.LoadStatus
 
 	// Commander sends remote commands to chargers; Commands maps a command's
 	// kebab-case name ("reset") to its OCPP action ("Reset"), false when the

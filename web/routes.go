@@ -52,6 +52,7 @@ func (a *Admin) routes() {
 	a.moneyPageRoutes()
 	a.supportRoutes()
 	a.jobRoutes()
+	a.loadRoutes()
 	m.HandleFunc(p+"/", a.auth(func(w http.ResponseWriter, r *http.Request, s *sess) {
 		a.renderStatus(w, r, s, http.StatusNotFound, "error", "Not found", errorView{Message: "There is no page at this address."})
 	}))

@@ -14,6 +14,7 @@ import (
 	"github.com/volt-ev/volt/credential"
 	"github.com/volt-ev/volt/gateway"
 	"github.com/volt-ev/volt/guard"
+	"github.com/volt-ev/volt/lms"
 	"github.com/volt-ev/volt/mail"
 	"github.com/volt-ev/volt/payment/sandbox"
 	"github.com/volt-ev/volt/payment/stripe"
@@ -43,6 +44,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	charging.Gate = money // starts on credit need the CPO's minimum, else a card hold
 	terminals := store.NewTerminalService(m.DB, money)
 	reimbursements := store.NewReimbursementService(m.DB)
+	loadMgmt := lms.Notifying(store.NewLoadManagementService(m.DB), m.Bus)
 	rec := audit.NewRecorder(store.NewAuditService(m.DB), m.Logger.With("component", "audit"))
 	chargerStore := store.NewChargerService(m.DB)
 	chargers := audit.WrapChargers(chargerStore, rec)
@@ -66,6 +68,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	s := &m.Services
 
 	var guarded *guard.Guard // set below: it stops sessions through the gateway
+	var loadStatus *lms.Manager
+	gridMeter := &lms.GridMeter{Sites: loadMgmt, Recorder: loadMgmt, Logger: m.Logger.With("component", "lms-grid-meter")}
 	gw := gateway.New(gateway.Config{
 		Charging:          charging,
 		Reservations:      charging,
@@ -76,6 +80,13 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		AfterMeterValues: func(ctx context.Context, sess *volt.Session) {
 			if guarded != nil {
 				guarded.AfterMeterValues(ctx, sess)
+			}
+		},
+		// A grid meter on a charger's connector 0 feeds load management.
+		AfterMeterReport: func(ctx context.Context, r volt.MeterReport) {
+			gridMeter.AfterMeterReport(ctx, r)
+			if loadStatus != nil {
+				loadStatus.AfterMeterReport(ctx, r)
 			}
 		},
 	})
@@ -96,6 +107,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	guarded = guard.New(guard.Config{Wallets: money, Limits: charging, Commander: s.Commander,
 		Logger: m.Logger.With("component", "guard"), CallTimeout: m.Config.CallTimeout})
 	m.onClose(func(context.Context) error { return guarded.Close() })
+	loadStatus = m.startLoadManagement(ctx, loadMgmt, store.NewChargerService(m.DB), charging, gw)
 	m.Registry.MustRegister(gw.Collectors()...)
 	m.onClose(gw.Shutdown)
 	mux.Handle("GET /ocpp/{identity}", gw)
@@ -124,6 +136,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Reimbursements: reimbursements,
 		MoneySettings:  money,
 		HostNames:      hostNames,
+		LoadManagement: loadMgmt,
+		LoadStatus:     loadStatus,
 		Logger:         m.Logger.With("component", "api"),
 		Version:        Version,
 		ClientAddr:     proxies.ClientAddr,
@@ -162,6 +176,9 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Terminals:      terminals,
 		Reimbursements: reimbursements,
 		ClientAddr:     proxies.ClientAddr,
+		// The site energy page: load management model, meter, allocation.
+		LoadManagement: loadMgmt,
+		LoadStatus:     loadStatus,
 	})))
 	driverApp := app.New(app.Config{
 		Hierarchy: s.Hierarchy,
@@ -176,6 +193,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Commander: s.Commander,
 		// The account page lists home reimbursement statements.
 		Reimbursements: reimbursements,
+		LoadStatus:     loadStatus, // "limited/queued and why" on the session page
 		// Guests' receipts go out from startSettlement once captured.
 		ReceiptsBySettlement: true,
 		Bus:                  m.Bus,

@@ -54,6 +54,10 @@ type Config struct {
 	// session at its limit. Nil: limits are kept in memory and the app
 	// stops sessions at them itself (lost on restart).
 	Limits volt.SessionLimits
+	// LoadStatus is the site load management's live allocation: the
+	// session page says when a session is limited or queued and why
+	// (optional).
+	LoadStatus volt.LoadStatus
 	// ReceiptsBySettlement is true when guests' receipts are e-mailed by
 	// the settlement job once the payment is captured (cmd/voltd): the app
 	// then sends none on cdr.created.

@@ -29,6 +29,9 @@ type liveState struct {
 	CostLabel   string `json:"costLabel"`     // "Cost so far", then "Final cost"
 	SoC         string `json:"soc,omitempty"` // "64%" where the charger reports it
 	ETA         string `json:"eta,omitempty"` // "About 25 min to 20.00 kWh"
+	// Load says why the site's load management limits or queues the
+	// session ("" when it does not).
+	Load string `json:"load,omitempty"`
 }
 
 // idleTracker remembers when the session's connector stopped charging.
@@ -44,7 +47,8 @@ func (a *App) state(s *volt.Session, idle *idleTracker) liveState {
 		cur = snap.Tariff.Currency
 	}
 	st := liveState{ID: s.ID, Active: s.Status == volt.SessionActive, Power: formatKW(s.PowerW), Energy: formatKWh(s.EnergyWh),
-		Cost: formatMoney(0, cur), StartedAt: s.StartedAt.UnixMilli(), StopReason: s.StopReason, Limit: a.limitOf(s.ID).String()}
+		Cost: formatMoney(0, cur), StartedAt: s.StartedAt.UnixMilli(), StopReason: s.StopReason, Limit: a.limitOf(s.ID).String(),
+		Load: a.loadNote(s)}
 	cost := a.costNow(s)
 	if cost != nil {
 		st.Cost = formatMoney(cost.InclVAT, cost.Currency)

@@ -125,6 +125,8 @@
     $("#eta").hidden = !st.eta;
     $("#duration").textContent = st.duration;
     $("#idle").hidden = !st.idle;
+    var load = $("#load");
+    if (load) { load.textContent = st.load || ""; load.hidden = !st.load; }
     $("#live-status").textContent = "Energy " + st.energy + ", cost " + st.cost + ".";
     if (st.idleFeeFrom !== idleFeeFrom) { idleFeeFrom = st.idleFeeFrom || 0; scheduleIdle(idleFeeFrom); }
     if (active && !st.active && !stoppedAt) {

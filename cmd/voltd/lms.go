@@ -1,0 +1,43 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/volt-ev/volt"
+	"github.com/volt-ev/volt/lms"
+	"github.com/volt-ev/volt/store"
+)
+
+// startLoadManagement runs the load management loop (issue 15) until the
+// node closes and returns it for its live allocations. It applies limits through the gateway directly: its
+// profiles are the platform's own, sent every few seconds, not operator
+// commands for the audit log.
+// TODO(issue 15): with many nodes, run the loop of a site on one node only
+// (a lease), and route its calls to the node holding the charger.
+func (m *Main) startLoadManagement(ctx context.Context, sites volt.LoadManagementService, chargers volt.ChargerService,
+	sessions volt.ChargingService, cmd volt.ChargerCommander) *lms.Manager {
+	mgr := lms.New(lms.Config{
+		Sites:      sites,
+		Chargers:   chargers,
+		Sessions:   sessions,
+		Usergroups: store.NewUserService(m.DB),
+		Applier:    &lms.OCPP16{Commander: cmd},
+		Logger:     m.Logger.With("component", "lms"),
+	})
+	// Modbus TCP meters of dynamic sites are read every 2 s; their
+	// readings go through sites (which publishes them) to the loop.
+	poller := &lms.MeterPoller{Sites: sites, Recorder: sites, Logger: m.Logger.With("component", "lms-meter")}
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{}, 2)
+	m.onClose(func(context.Context) error { cancel(); <-done; <-done; return nil })
+	go func() {
+		defer func() { done <- struct{}{} }()
+		mgr.Run(ctx, m.Bus)
+	}()
+	go func() {
+		defer func() { done <- struct{}{} }()
+		poller.Run(ctx, 2*time.Second)
+	}()
+	return mgr
+}

@@ -1,0 +1,38 @@
+// Package lms is Volt's load management (issue 15): sharing a site's grid
+// connection among its chargers, static, dynamic (the measured building
+// load is taken first) or double dynamic (what a car leaves unused is
+// re-shared).
+//
+// The allocation (Allocate, alloc.go and problem.go) is a pure function of
+// the site's limits, circuits, outlets, sessions, measured loads and the
+// previous allocation's state: no clock, no I/O, so it is checked by a
+// property test over random sites. It lives here rather than in the domain
+// package because only this package uses it and it is large; the model
+// it is configured from (volt.LoadManagement) is the domain's, shared with
+// the store and the API. BuildInput (input.go) turns what the loop read of
+// a site into the allocation's input, also pure.
+//
+// The loop (Manager, loop.go) reads the site through the domain services,
+// allocates and applies what changed through an Applier: cuts before
+// raises, raises at most once per MinInterval per outlet. OCPP16 is the 1.6
+// Applier (SetChargingProfile); another version adds its own Applier.
+// Charger state comes from volt.EventBus events, so the loop runs on any
+// node.
+//
+// Measurements: per-phase Current.Import of an outlet's MeterValues
+// (Manager.AfterMeterReport) gives a car's draw and shows a 1-phase car on
+// a 3-phase outlet, then counted on its one phase; a site's building load
+// comes from the API, a Modbus TCP meter (MeterPoller) or a charger's
+// connector 0 (GridMeter). A charger measured over its limit once the
+// limit has settled is counted at its draw (LESSONS 29: accepted is not
+// applied).
+//
+// Windows of the model (peak hours) limit the chargers' total at times of
+// day (Input.ChargersA).
+//
+// TODO(issue 15): read back GetCompositeSchedule and clear profiles Volt
+// does not own; V2X (discharge limits with OCPP 2.1), tariff-driven
+// off-peak charging (cheapest hours first), phase switching of 1/3-phase cars, and one
+// leader per site across nodes (today every node with a Manager runs it,
+// and it hears only its own chargers' MeterValues).
+package lms
