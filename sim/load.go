@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -133,6 +134,8 @@ type LoadReport struct {
 // read, and failures; then a summary, which it also returns.
 func RunLoad(ctx context.Context, o LoadOptions) (LoadReport, error) {
 	o.defaults()
+	// The report loop and the flood driver both print progress.
+	o.Out = &lockedWriter{w: o.Out}
 	r := &loadRun{o: o, ledger: newTxLedger()}
 	r.hook()
 	o = r.o
@@ -381,4 +384,16 @@ func (s *storm) step(now time.Time, f *Fleet, allOnline bool, rep *LoadReport, o
 	s.done = true
 	rep.StormRecovery = time.Since(s.started)
 	fmt.Fprintf(out, "reconnect storm: all %d chargers back after %s\n", len(f.chargers), fmtDur(rep.StormRecovery))
+}
+
+// lockedWriter serialises writes from the goroutines that report progress.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

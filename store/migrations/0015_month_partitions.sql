@@ -50,6 +50,7 @@ CREATE TABLE frame_log (
     unique_id TEXT NOT NULL DEFAULT '',
     frame     TEXT NOT NULL,
     at        BIGINT NOT NULL,
+    flags     TEXT NOT NULL DEFAULT '', -- 0010: what the gateway noticed (sanitized input)
     PRIMARY KEY (id)
 ) PARTITION BY RANGE (id);
 -- only: postgres
