@@ -203,6 +203,10 @@ func TestInteropOCPPGo(t *testing.T) {
 	c.must("POST", "/api/v1/charger-groups", map[string]any{"siteId": site.ID, "name": "Bays"}, 201, &group)
 	var creds struct{ CPID, OCPPIdentity, OCPPPassword string }
 	c.must("POST", "/api/v1/chargers", map[string]any{"chargerGroupId": group.ID}, 201, &creds)
+	// No tariff means no start (issue #10 item 3): the bays are free vend.
+	var tariff struct{ ID string }
+	c.must("POST", "/api/v1/tariffs", map[string]any{"cpoId": cpo.ID, "name": "Free", "currency": "GBP", "vatRate": "0.20", "freeVend": true}, 201, &tariff)
+	c.must("POST", "/api/v1/tariff-assignments", map[string]any{"tariffId": tariff.ID, "usergroupId": "public", "chargerGroupId": group.ID}, 201, nil)
 	c.must("POST", "/api/v1/users", map[string]any{"email": "ivy@example.com", "name": "Ivy"}, 201, &user)
 	c.must("POST", "/api/v1/rfid-cards", map[string]any{"uid": "04A2B3C4", "userId": user.ID}, 201, nil)
 

@@ -74,7 +74,7 @@ func runLoadCmd(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	start := time.Now()
 	p := loadProvisioner{chargers: store.NewChargerService(db), users: store.NewUserService(db),
-		hierarchy: store.NewHierarchyService(db), connectors: *connectors}
+		hierarchy: store.NewHierarchyService(db), tariffs: store.NewTariffService(db), connectors: *connectors}
 	if err := p.run(volt.NewContextWithActor(ctx, volt.SystemActor), *prefix, *n, csv.NewWriter(w)); err != nil {
 		return err
 	}
@@ -87,6 +87,7 @@ type loadProvisioner struct {
 	chargers   volt.ChargerService
 	users      volt.UserService
 	hierarchy  volt.HierarchyService
+	tariffs    volt.TariffService
 	connectors int
 }
 
@@ -152,6 +153,15 @@ func (p *loadProvisioner) estate(ctx context.Context) (*volt.ChargerGroup, *volt
 	group := &volt.ChargerGroup{SiteID: site.ID, Name: "Load Group"}
 	if err := p.hierarchy.CreateChargerGroup(ctx, group); err != nil {
 		return nil, nil, fmt.Errorf("create load charger group: %w", err)
+	}
+	// No tariff means no start: the load group is free vend by its tariff.
+	free := &volt.Tariff{CPOID: cpo.ID, Name: "Load free vend", Currency: "EUR", VATRate: volt.MustDecimal("0.21"), FreeVend: true}
+	if err := p.tariffs.CreateTariff(ctx, free); err != nil {
+		return nil, nil, fmt.Errorf("create load tariff: %w", err)
+	}
+	if err := p.tariffs.CreateTariffAssignment(ctx, &volt.TariffAssignment{TariffID: free.ID, UsergroupID: volt.PublicUsergroupID,
+		ChargerGroupID: group.ID}); err != nil {
+		return nil, nil, fmt.Errorf("assign load tariff: %w", err)
 	}
 	user := &volt.User{Email: loadUserEmail, Name: "Load Driver", CPOID: cpo.ID}
 	if err := p.users.CreateUser(ctx, user, volt.NewID("pw")); err != nil {

@@ -55,6 +55,7 @@ func TestLoadProvisionTwiceReissuesPasswords(t *testing.T) {
 	}
 	defer sdb.Close()
 	charging := store.NewChargingService(sdb)
+	charging.Pricer = store.NewPricer(sdb) // no tariff would mean no start
 	sys := volt.NewContextWithActor(ctx, volt.SystemActor)
 	for _, row := range second {
 		if _, err := charging.AuthenticateCharger(sys, row[0], row[1]); err != nil {
