@@ -56,8 +56,9 @@ type CPO struct {
 	UpdatedAt    time.Time `json:"updatedAt"`
 
 	// MaxConcurrentSessionsPerCard is how many sessions one card may have
-	// open at once on the CPO's chargers (StartTransaction answers
-	// ConcurrentTx beyond it); default 1, more for fleets.
+	// open at once (on any charger) when it starts on one of the CPO's
+	// chargers: StartTransaction answers ConcurrentTx beyond it; default 1,
+	// more for fleets.
 	MaxConcurrentSessionsPerCard int `json:"maxConcurrentSessionsPerCard"`
 }
 
