@@ -1,12 +1,14 @@
 package web
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
 	volt "github.com/volt-ev/volt"
+	"github.com/volt-ev/volt/store"
 	"github.com/volt-ev/volt/store/storetest"
 	"github.com/volt-ev/volt/web/webtest"
 )
@@ -46,4 +48,28 @@ func TestBrowserPhonePortal(t *testing.T) {
 	b.checkA11y("phone menu open")
 	b.Run("go", chromedp.Click(chromedp.CSS(`#main-nav a[href="/admin/chargers"]`)), chromedp.WaitVisible(chromedp.CSS(`main h1`)),
 		chromedp.WaitNotVisible(chromedp.CSS(`#main-nav`)))
+}
+
+// TestBrowserNewPagesAreAccessible runs axe-core on the pages this wave
+// adds that the other browser tests do not open: the first sign-in's
+// password page, the new-ticket form and the quarterly contact report.
+func TestBrowserNewPagesAreAccessible(t *testing.T) {
+	webtest.Chromium(t)
+	db := storetest.SQLite(t)
+	f := newFixture(t, db, withSupport(db))
+	f.user("first@spark.test", volt.RoleAdmin)
+	must(t, store.RequirePasswordChange(context.Background(), db, "first@spark.test"))
+	b := newBrowser(t, f.srv.URL)
+	b.login("admin@spark.test")
+	for _, p := range []string{"/admin/tickets/new", "/admin/helpline/report", "/admin/sites", "/admin/rfid-cards"} {
+		b.Run("open "+p, b.open(p), chromedp.WaitVisible(chromedp.CSS(`main h1`)))
+		b.checkA11y(p)
+	}
+	b2 := newBrowser(t, f.srv.URL)
+	b2.Run("sign in with a one-time password", b2.open("/admin/login"), chromedp.WaitVisible(chromedp.CSS(`#email`)),
+		chromedp.SendKeys(chromedp.CSS(`#email`), "first@spark.test"),
+		chromedp.SendKeys(chromedp.CSS(`#password`), testPassword),
+		chromedp.Click(chromedp.CSS(`form[action="/admin/login"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/admin/password"]`)))
+	b2.checkA11y("first sign-in password")
 }

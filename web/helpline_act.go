@@ -205,9 +205,9 @@ func (a *Admin) helplineRefund(ctx context.Context, fm helplineForm) (string, er
 	if a.cfg.Payments == nil {
 		return "", volt.Errorf(volt.ENOTIMPLEMENTED, "Refunds are not available on this server.")
 	}
-	// TODO(money): volt.PaymentService has no lookup of a session's payment,
-	// so the support user types the payment id from the receipt; prefill it
-	// once the domain offers one.
+	// The console offers the chosen session's payments (sessionPayments,
+	// through volt.PaymentFinder); a payment id can still be typed when the
+	// server's payment service cannot list.
 	if fm.PaymentID == "" {
 		return "", volt.FieldError("paymentId", "The payment id is required (it is on the driver's receipt).")
 	}
