@@ -109,6 +109,7 @@ var isoSpecs = map[string]isoSpec{
 	"listChargerMessages":     {},
 	"getChargerConfiguration": {},
 	"sendChargerCommand":      {body: js(`{"type":"Soft"}`)},
+	"updateConnector":         {body: js(`{"maxPowerW":7000}`)},
 
 	"listUsers": {},
 	"getUser":   {},
@@ -253,7 +254,7 @@ func resolve(path string, x *tenant) string {
 	}
 	res := strings.Split(strings.TrimPrefix(path, Prefix+"/"), "/")[0]
 	r := strings.NewReplacer("{id}", byResource[res], "{cpid}", x.CPID, "{userId}", x.Driver, "{command}", "reset", "{provider}", "sandbox",
-		"{paymentId}", x.TerminalPayment)
+		"{paymentId}", x.TerminalPayment, "{connectorId}", "1")
 	return r.Replace(path)
 }
 

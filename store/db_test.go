@@ -29,8 +29,14 @@ func TestMigrateIsIdempotentAndVersioned(t *testing.T) {
 		if err := db.QueryRow(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
-		if n != v {
-			t.Fatalf("schema_migrations has %d rows after two migrations, want %d", n, v)
+		// One row per migration file: numbers are handed out per branch, so
+		// the set may have gaps until every branch is merged.
+		files, err := filepath.Glob("migrations/*.sql")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != len(files) {
+			t.Fatalf("schema_migrations has %d rows after two migrations, want %d (one per file)", n, len(files))
 		}
 	})
 }

@@ -40,7 +40,13 @@ func (b *browser) submit(step string, actions ...chromedp.Action[chromedp.Void])
 // (an evaluation that fails while the page changes is tried again).
 func (b *browser) waitJS(step, cond string) {
 	b.T.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	b.waitJSWithin(step, cond, 30*time.Second)
+}
+
+// waitJSWithin is waitJS with its own deadline.
+func (b *browser) waitJSWithin(step, cond string, within time.Duration) {
+	b.T.Helper()
+	deadline := time.Now().Add(within)
 	for {
 		ctx, cancel := context.WithTimeout(b.Ctx, 5*time.Second)
 		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](cond))
