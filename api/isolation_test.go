@@ -115,6 +115,7 @@ var isoSpecs = map[string]isoSpec{
 	"getChargerConfiguration": {},
 	"getChargerDeviceModel":   {unwired: func(c Config) bool { _, ok := c.Charging.(volt.DeviceModelService); return !ok }},
 	"sendChargerCommand":      {body: js(`{"type":"Soft"}`)},
+	"updateConnector":         {body: js(`{"maxPowerW":7000}`)},
 
 	"listUsers": {},
 	"getUser":   {},
@@ -272,7 +273,7 @@ func resolve(path string, x *tenant) string {
 	}
 	res := strings.Split(strings.TrimPrefix(path, Prefix+"/"), "/")[0]
 	r := strings.NewReplacer("{id}", byResource[res], "{cpid}", x.CPID, "{userId}", x.Driver, "{command}", "reset", "{provider}", "sandbox",
-		"{paymentId}", x.TerminalPayment, "{hostName}", x.HostName())
+		"{paymentId}", x.TerminalPayment, "{hostName}", x.HostName(), "{connectorId}", "1")
 	return r.Replace(path)
 }
 

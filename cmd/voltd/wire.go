@@ -210,7 +210,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	m.receiptMail = driverApp.ReceiptMail
 	mux.Handle("/app/", audit.Middleware(volt.AuditSourceApp, false)(driverApp))
 	mux.Handle("/static/", web.Static())
-	mux.Handle("GET /{$}", web.RootRedirect())
+	mux.Handle("GET /{$}", driverApp.Root(web.RootRedirect())) // a brand's host opens the driver app
 
 	m.startRetention(ctx, charging)
 	m.startSettlement(ctx, money)

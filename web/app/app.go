@@ -181,7 +181,7 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// server over https.
 	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "+
 		"img-src 'self' data: https:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
-	if !strings.HasPrefix(r.URL.Path, "/app/static/") {
+	if !strings.HasPrefix(r.URL.Path, "/app/static/") && r.URL.Path != FaviconPath {
 		h.Set("Cache-Control", "no-store")
 	}
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
@@ -233,6 +233,7 @@ func (a *App) routes() {
 	m.HandleFunc("GET /app/account/statements/{id}", a.page(a.signedIn(a.statementPDF)))
 
 	m.HandleFunc("GET /app/manifest.webmanifest", a.manifest)
+	m.HandleFunc("GET "+FaviconPath, a.favicon)
 	m.HandleFunc("GET /app/sw.js", a.serviceWorker)
 	m.HandleFunc("GET /app/offline", a.page(a.offline))
 	m.Handle("GET /app/static/", staticHandler())

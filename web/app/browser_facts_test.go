@@ -24,20 +24,29 @@ func blankTile(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write(b.Bytes())
 }
 
-// submit runs actions that load a new page (a form's submit) and waits
-// until the new page has loaded.
+// submit runs actions on the current page that end in loading a new one
+// (a form's submit), and waits until the new page has loaded. The actions
+// must not navigate before that: the old page is told by a mark on it.
 func (b *browser) submit(step string, actions ...chromedp.Action[chromedp.Void]) {
 	b.T.Helper()
 	b.Run(step+" (mark the old page)", chromedp.Evaluate[chromedp.Void](`window.__oldPage = true`))
 	b.Run(step, actions...)
-	b.waitJS(step+" (new page)", `!window.__oldPage && document.readyState === "complete"`)
+	// A navigation starts on an empty document that is already "complete":
+	// wait for the app's own page (its <main>) to have loaded.
+	b.waitJS(step+" (new page)", `!window.__oldPage && document.readyState === "complete" && !!document.getElementById("main")`)
 }
 
 // waitJS polls a JavaScript condition until it is true, through page loads
 // (an evaluation that fails while the page changes is tried again).
 func (b *browser) waitJS(step, cond string) {
 	b.T.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	b.waitJSWithin(step, cond, 30*time.Second)
+}
+
+// waitJSWithin is waitJS with its own deadline.
+func (b *browser) waitJSWithin(step, cond string, within time.Duration) {
+	b.T.Helper()
+	deadline := time.Now().Add(within)
 	for {
 		ctx, cancel := context.WithTimeout(b.Ctx, 5*time.Second)
 		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](cond))

@@ -56,7 +56,8 @@ func TestBrowserGuestContinuity(t *testing.T) {
 	const email = "roaming-guest@example.com"
 
 	phone := newBrowser(t)
-	phone.submit("pay as a guest and start", chromedp.Navigate(spark+"/app/c/"+s.f.charger), chromedp.WaitVisible(chromedp.CSS(`#start`)),
+	phone.Run("open the charger", chromedp.Navigate(spark+"/app/c/"+s.f.charger), chromedp.WaitVisible(chromedp.CSS(`#start`)))
+	phone.submit("pay as a guest and start",
 		chromedp.SendKeys(chromedp.CSS(`#email`), email),
 		chromedp.SendKeys(chromedp.CSS(`#card`), sandbox.CardOK),
 		chromedp.Click(chromedp.CSS(`#start`)))
@@ -93,7 +94,8 @@ func TestBrowserGuestContinuity(t *testing.T) {
 	total := strings.TrimPrefix(laptop.text("receipt button", "#receipt"), "Receipt: ")
 
 	kiosk := newBrowser(t)
-	kiosk.submit("find with the wrong card", chromedp.Navigate(spark+"/app/receipts"), chromedp.WaitVisible(chromedp.CSS(`#r-find`)),
+	kiosk.Run("Find a receipt", chromedp.Navigate(spark+"/app/receipts"), chromedp.WaitVisible(chromedp.CSS(`#r-find`)))
+	kiosk.submit("find with the wrong card",
 		chromedp.SendKeys(chromedp.CSS(`#r-email`), email), chromedp.SendKeys(chromedp.CSS(`#r-last4`), "1234"),
 		chromedp.Click(chromedp.CSS(`#r-find`)))
 	kiosk.Run("nothing found", chromedp.WaitVisible(chromedp.CSS(`#found-none`)))

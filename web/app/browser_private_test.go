@@ -33,7 +33,8 @@ func TestBrowserPrivateCharger(t *testing.T) {
 	b := newBrowser(t)
 	spark := fmt.Sprintf(s.base, "charge.spark.test")
 	body := func(step string) string { return value(b, step, chromedp.Evaluate[string](`document.body.innerText`)) }
-	b.submit("type the private charger's number", chromedp.Navigate(spark+"/app/"), chromedp.WaitVisible(chromedp.CSS(`#cpid`)),
+	b.Run("the list", chromedp.Navigate(spark+"/app/"), chromedp.WaitVisible(chromedp.CSS(`#cpid`)))
+	b.submit("type the private charger's number",
 		chromedp.SendKeys(chromedp.CSS(`#cpid`), cr.CPID), chromedp.Click(chromedp.CSS(`form.cpid button`)))
 	b.Run("private page", chromedp.WaitVisible(chromedp.CSS(`#private-h`)))
 	page := body("private page")
@@ -47,13 +48,15 @@ func TestBrowserPrivateCharger(t *testing.T) {
 	}
 	b.checkPage("private charger")
 
-	b.submit("an unknown number", chromedp.Navigate(spark+"/app/"), chromedp.WaitVisible(chromedp.CSS(`#cpid`)),
+	b.Run("the list again", chromedp.Navigate(spark+"/app/"), chromedp.WaitVisible(chromedp.CSS(`#cpid`)))
+	b.submit("an unknown number",
 		chromedp.SendKeys(chromedp.CSS(`#cpid`), "999999"), chromedp.Click(chromedp.CSS(`form.cpid button`)))
 	if got := b.text("unknown", ".error"); got != "No charger has the number 999999. Check the sticker and try again." {
 		t.Errorf("unknown number says %q", got)
 	}
 
-	b.submit("register", chromedp.Navigate(spark+"/app/register?next=/app/account"),
+	b.Run("the register form", chromedp.Navigate(spark+"/app/register?next=/app/account"), chromedp.WaitVisible(chromedp.CSS(`#name`)))
+	b.submit("register",
 		chromedp.SendKeys(chromedp.CSS(`#name`), "Yara"), chromedp.SendKeys(chromedp.CSS(`#email`), "yara@example.com"),
 		chromedp.SendKeys(chromedp.CSS(`#password`), testPassword), chromedp.Click(chromedp.CSS(`form[action="/app/register"] button`)))
 	b.submit("enter the affiliate code", chromedp.SendKeys(chromedp.CSS(`#code`), "yard2026"),

@@ -51,6 +51,7 @@ func newStack(t *testing.T) *stack {
 	mux.Handle("/ocpp/", gw)
 	mux.Handle("/static/", web.Static())
 	mux.HandleFunc("/tiles/", blankTile)
+	mux.Handle("GET /{$}", f.app.Root(web.RootRedirect())) // as cmd/voltd wires it
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	must(t, err)
 	srv := httptest.NewUnstartedServer(mux)

@@ -26,7 +26,7 @@ func (a *App) costNow(s *volt.Session) *volt.Cost {
 // honest fills what the session page says beyond the meter: which cost it
 // is, the battery's state of charge when the charger reports it, and an
 // estimate of the time to the driver's target at the present power.
-func (a *App) honest(st *liveState, s *volt.Session, cost *volt.Cost) {
+func (a *App) honest(st *liveState, s *volt.Session, cost *volt.Cost, limit *limitRule) {
 	st.CostLabel = "Cost so far"
 	if !st.Active {
 		st.CostLabel = "Final cost"
@@ -35,7 +35,7 @@ func (a *App) honest(st *liveState, s *volt.Session, cost *volt.Cost) {
 		st.SoC = fmt.Sprintf("%d%%", *s.SoCPercent)
 	}
 	if st.Active {
-		st.ETA = a.eta(s, cost, a.limitOf(s.ID))
+		st.ETA = a.eta(s, cost, limit)
 	}
 }
 

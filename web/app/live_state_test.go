@@ -14,9 +14,7 @@ import (
 // readings; a finished session says "Final cost".
 func TestLiveStateHonest(t *testing.T) {
 	f := newFixture(t, storetest.SQLite(t), noPayments)
-	u := f.driver("kai@example.com")
-	s := f.startSession(f.charger, 1, "KAI")
-	s.UserID = u.ID
+	s := f.startSession(f.charger, 1, "KAI") // published: read only from here on
 	st := f.app.state(s, nil)
 	if st.Cost != "£0.50" || st.CostLabel != "Cost so far" || st.SoC != "" || st.ETA != "" {
 		t.Fatalf("state before any reading: %+v (the £0.50 session fee is due from the first second)", st)

@@ -46,14 +46,15 @@ func (a *App) state(s *volt.Session, idle *idleTracker) liveState {
 	if snap, err := volt.ParseTariffSnapshot(s.TariffSnapshot); err == nil {
 		cur = snap.Tariff.Currency
 	}
+	limit := a.limitOf(s.ID)
 	st := liveState{ID: s.ID, Active: s.Status == volt.SessionActive, Power: formatKW(s.PowerW), Energy: formatKWh(s.EnergyWh),
-		Cost: formatMoney(0, cur), StartedAt: s.StartedAt.UnixMilli(), StopReason: s.StopReason, Limit: a.limitOf(s.ID).String(),
+		Cost: formatMoney(0, cur), StartedAt: s.StartedAt.UnixMilli(), StopReason: s.StopReason, Limit: limit.String(),
 		Load: a.loadNote(s)}
 	cost := a.costNow(s)
 	if cost != nil {
 		st.Cost = formatMoney(cost.InclVAT, cost.Currency)
 	}
-	a.honest(&st, s, cost)
+	a.honest(&st, s, cost, limit)
 	end := a.now()
 	if s.StoppedAt != nil {
 		end = *s.StoppedAt

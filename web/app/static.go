@@ -39,7 +39,7 @@ func (a *App) manifest(w http.ResponseWriter, r *http.Request) {
 		"name": t.Name + " charging", "short_name": t.Name, "start_url": "/app/", "scope": "/app/",
 		"display": "standalone", "background_color": "#ffffff", "theme_color": t.Primary,
 		"icons": []map[string]string{
-			{"src": assetPath("icon.svg"), "sizes": "any", "type": "image/svg+xml", "purpose": "any"},
+			{"src": FaviconPath, "sizes": "any", "type": "image/svg+xml", "purpose": "any"},
 			{"src": assetPath("icon-192.png"), "sizes": "192x192", "type": "image/png"},
 			{"src": assetPath("icon-512.png"), "sizes": "512x512", "type": "image/png"},
 		},
