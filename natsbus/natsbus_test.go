@@ -316,11 +316,13 @@ func TestNewestConnectionWinsAcrossNodes(t *testing.T) {
 	}
 	// a's late disconnect of the old connection leaves b's entry alone.
 	a.Publish(context.Background(), volt.Event{Type: volt.EventChargerDisconnected, CPID: "CP1"})
+	a.settled()
 	if h, _ := a.Holder(context.Background(), "CP1"); h != "b" {
 		t.Fatalf("after a's disconnect the registry names %q, want b", h)
 	}
 	// b's disconnect removes it.
 	b.Publish(context.Background(), volt.Event{Type: volt.EventChargerDisconnected, CPID: "CP1"})
+	b.settled()
 	if h, _ := a.Holder(context.Background(), "CP1"); h != "" {
 		t.Fatalf("after b's disconnect the registry names %q, want nobody", h)
 	}
@@ -330,6 +332,7 @@ func TestLeaseIsRenewedWhileConnected(t *testing.T) {
 	srv := startServer(t)
 	a := startNode(t, srv, "a", newFakeGateway("CP1")) // LeaseTTL 3 s
 	a.Publish(context.Background(), volt.Event{Type: volt.EventChargerConnected, CPID: "CP1"})
+	a.settled()
 	until := time.Now().Add(5 * time.Second) // past one TTL: renewals keep it
 	for time.Now().Before(until) {
 		if h, err := a.Holder(context.Background(), "CP1"); err != nil || h != "a" {

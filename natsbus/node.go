@@ -85,7 +85,8 @@ type Node struct {
 
 	mu   sync.Mutex
 	gw   Gateway
-	held map[string]uint64 // CPIDs connected here → registry revision
+	held map[string]*lease // CPIDs connected here → their registry lease
+	ops  chan leaseOp      // claims and releases, applied in order by one goroutine
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -120,7 +121,8 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("natsbus: jetstream: %w", err)
 	}
-	n := &Node{cfg: cfg, nc: cfg.Conn, js: js, local: inmem.NewBus(), log: log, held: map[string]uint64{}}
+	n := &Node{cfg: cfg, nc: cfg.Conn, js: js, local: inmem.NewBus(), log: log,
+		held: map[string]*lease{}, ops: make(chan leaseOp, leaseQueue)}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	if err := n.setup(ctx); err != nil {
 		n.cancel()
@@ -200,17 +202,19 @@ func (n *Node) Close() error {
 	for _, stop := range n.stops {
 		stop()
 	}
+	n.cancel()
+	n.wg.Wait() // the lease worker has applied what was queued
 	n.mu.Lock()
 	held := n.held
-	n.held = map[string]uint64{}
+	n.held = map[string]*lease{}
 	n.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	for cpid, rev := range held {
-		_ = n.chargers.Delete(ctx, cpid, jetstream.LastRevision(rev))
+	for cpid, l := range held {
+		if rev := l.revision(); rev != 0 {
+			_ = n.chargers.Delete(ctx, cpid, jetstream.LastRevision(rev))
+		}
 	}
-	n.cancel()
-	n.wg.Wait()
 	return nil
 }
 
