@@ -405,3 +405,42 @@ func TestAuthFailuresAreShared(t *testing.T) {
 		t.Fatalf("a applied its own outcome again: %v", gwA.remote)
 	}
 }
+
+func TestOutboxWaitsOutAnOutageAndCatchesUp(t *testing.T) {
+	srv := startServer(t)
+	a := startNode(t, srv, "a", nil)
+	ctx := context.Background()
+	ob := &fakeOutbox{}
+	for i := range 3 {
+		ob.add(int64(i+1), volt.Event{Type: volt.EventSessionStopped, CPID: "CP1", At: time.UnixMilli(int64(1000 + i))})
+	}
+	// JetStream cannot take events (the stream is gone, as while NATS is
+	// away): the relay fails and the rows stay.
+	if err := a.js.DeleteStream(ctx, EventStream); err != nil {
+		t.Fatal(err)
+	}
+	r := &Relay{n: a, wake: make(chan struct{}, 1)}
+	if _, err := ob.RelayOutbox(ctx, 10, r.publish); err == nil {
+		t.Fatal("relay without a stream reported success")
+	}
+	if ob.len() != 3 {
+		t.Fatalf("%d rows left after a failed relay, want 3", ob.len())
+	}
+	// JetStream is back: the relay loop catches up, each event once.
+	if err := a.setup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a.StartRelay(ob, 50*time.Millisecond)
+	eventually(t, "outbox relayed", func() bool { return ob.len() == 0 })
+	s, err := a.js.Stream(ctx, EventStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Msgs != 3 {
+		t.Fatalf("stream holds %d events, want 3", info.State.Msgs)
+	}
+}
