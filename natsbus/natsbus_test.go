@@ -444,3 +444,41 @@ func TestOutboxWaitsOutAnOutageAndCatchesUp(t *testing.T) {
 		t.Fatalf("stream holds %d events, want 3", info.State.Msgs)
 	}
 }
+
+func TestTheGatewayAndTheRelayCopiesAreOneEvent(t *testing.T) {
+	srv := startServer(t)
+	nc, err := Connect("", srv, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	a, err := Start(context.Background(), Config{Conn: nc, NodeID: "a"}) // Direct nil: every event published at once
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx := context.Background()
+	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	sess := map[string]any{"id": "ses_1", "lastMeterWh": 1500, "lastMeterAt": at, "powerW": 7000}
+	a.Publish(ctx, volt.Event{Type: volt.EventSessionUpdated, CPID: "CP1", At: at, Data: sess})
+	raw, _ := json.Marshal(sess)
+	ob := &fakeOutbox{}
+	ob.add(7, volt.Event{Type: volt.EventSessionUpdated, CPID: "CP1", At: at, Data: json.RawMessage(raw)})
+	// A later reading of the same session is another event.
+	sess["lastMeterWh"] = 1600
+	raw2, _ := json.Marshal(sess)
+	ob.add(8, volt.Event{Type: volt.EventSessionUpdated, CPID: "CP1", At: at, Data: json.RawMessage(raw2)})
+	a.StartRelay(ob, 20*time.Millisecond)
+	eventually(t, "outbox relayed", func() bool { return ob.len() == 0 })
+	s, err := a.js.Stream(ctx, EventStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Msgs != 2 {
+		t.Fatalf("stream holds %d events, want 2 (the reading at 1500 Wh once, the one at 1600 Wh)", info.State.Msgs)
+	}
+}

@@ -58,9 +58,10 @@ type Config struct {
 	NodeID string
 	// Replicas of the stream and buckets (1 to 5). Default 1.
 	Replicas int
-	// Direct lists event types published straight to NATS by Publish; the
-	// other types are left to the outbox relay (they are written to the
-	// outbox by the store). Nil: every event is published directly.
+	// Direct tells which event types Publish sends straight to NATS; the
+	// others are left to the outbox relay. Nil: every event is published
+	// directly (and the stream drops the relay's copy, or the other way
+	// round: eventID).
 	Direct func(eventType string) bool
 	// LeaseTTL is how long a charger's registry entry lives without
 	// renewal (a node that dies loses its chargers after it). Default 30 s.
@@ -228,7 +229,9 @@ type wireEvent struct {
 	Data  json.RawMessage `json:"data,omitempty"`
 }
 
-func encodeEvent(e volt.Event) ([]byte, error) {
+// encodeEvent returns the event as sent on NATS and its message id (see
+// eventID).
+func encodeEvent(e volt.Event) ([]byte, string, error) {
 	var raw json.RawMessage
 	switch d := e.Data.(type) {
 	case json.RawMessage:
@@ -237,11 +240,55 @@ func encodeEvent(e volt.Event) ([]byte, error) {
 	default:
 		b, err := json.Marshal(d)
 		if err != nil {
-			return nil, fmt.Errorf("encode %s: %w", e.Type, err)
+			return nil, "", fmt.Errorf("encode %s: %w", e.Type, err)
 		}
 		raw = b
 	}
-	return json.Marshal(wireEvent{Type: e.Type, CPID: e.CPID, CPOID: e.CPOID, At: e.At, Data: raw})
+	b, err := json.Marshal(wireEvent{Type: e.Type, CPID: e.CPID, CPOID: e.CPOID, At: e.At, Data: raw})
+	return b, eventID(e.Type, e.CPID, raw), err
+}
+
+// eventKey is what eventID reads of an event's data.
+type eventKey struct {
+	ID          string     `json:"id"`
+	ConnectorID int        `json:"connectorId"`
+	Status      string     `json:"status"`
+	StatusAt    *time.Time `json:"statusAt"`
+	LastMeterWh int64      `json:"lastMeterWh"`
+	LastMeterAt *time.Time `json:"lastMeterAt"`
+	PowerW      int64      `json:"powerW"`
+}
+
+// eventID names a domain event by what it says, so that the copy the
+// gateway publishes after commit and the copy the outbox relay publishes
+// have the same JetStream message id and the stream keeps one (within its
+// duplicate window). The gateway's copy is there for live views at once
+// and for event paths that write no outbox row; the relay's makes sure. ""
+// for events without a natural key.
+func eventID(typ, cpid string, data json.RawMessage) string {
+	var k eventKey
+	if len(data) == 0 || json.Unmarshal(data, &k) != nil {
+		return ""
+	}
+	ms := func(t *time.Time) int64 {
+		if t == nil {
+			return 0
+		}
+		return t.UnixMilli()
+	}
+	switch typ {
+	case volt.EventSessionStarted, volt.EventSessionStopped, volt.EventCDRCreated:
+		if k.ID != "" {
+			return typ + ":" + k.ID
+		}
+	case volt.EventSessionUpdated:
+		if k.ID != "" {
+			return fmt.Sprintf("%s:%s:%d:%d:%d", typ, k.ID, k.LastMeterWh, ms(k.LastMeterAt), k.PowerW)
+		}
+	case volt.EventConnectorStatus:
+		return fmt.Sprintf("%s:%s:%d:%s:%d", typ, cpid, k.ConnectorID, k.Status, ms(k.StatusAt))
+	}
+	return ""
 }
 
 func decodeEvent(b []byte) (volt.Event, error) {

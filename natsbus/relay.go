@@ -83,14 +83,17 @@ func (r *Relay) Wake() {
 func (r *Relay) publish(ctx context.Context, ids []int64, events []volt.Event) error {
 	acks := make([]jetstream.PubAckFuture, 0, len(events))
 	for i, e := range events {
-		b, err := encodeEvent(e)
+		b, id, err := encodeEvent(e)
 		if err != nil {
 			return err
 		}
+		if id == "" {
+			// The row id and its time: unique per row, the same when a
+			// batch is sent again after a failed commit.
+			id = "outbox-" + strconv.FormatInt(ids[i], 10) + "-" + strconv.FormatInt(e.At.UnixMilli(), 10)
+		}
 		msg := &nats.Msg{Subject: subject(e.Type), Data: b, Header: nats.Header{}}
-		// The row id and its time: unique per row, the same when a batch
-		// is sent again after a failed commit.
-		msg.Header.Set(jetstream.MsgIDHeader, "outbox-"+strconv.FormatInt(ids[i], 10)+"-"+strconv.FormatInt(e.At.UnixMilli(), 10))
+		msg.Header.Set(jetstream.MsgIDHeader, id)
 		f, err := r.n.js.PublishMsgAsync(msg)
 		if err != nil {
 			return fmt.Errorf("publish %s: %w", e.Type, err)

@@ -25,8 +25,9 @@ import (
 // holds the connection: the next connection or heartbeat repeats it.
 
 // OutboxEventTypes are the event types the store writes to the outbox when
-// it is enabled. A bus fed by the outbox relay must not publish them a second
-// time when the gateway hands them over after commit.
+// it is enabled. The gateway still publishes them after commit (at once, at
+// most once); a bus that also relays the outbox must drop one of the two
+// copies (natsbus does, by message id).
 var OutboxEventTypes = map[string]bool{
 	volt.EventSessionStarted:  true,
 	volt.EventSessionUpdated:  true,
