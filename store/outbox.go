@@ -22,19 +22,9 @@ import (
 // session.started, session.updated (a meter reading that moved the session),
 // session.stopped with cdr.created, and connector.status. Charger presence
 // (connected, disconnected, booted) is published directly by the node that
-// holds the connection: the next connection or heartbeat repeats it.
-
-// OutboxEventTypes are the event types the store writes to the outbox when
-// it is enabled. The gateway still publishes them after commit (at once, at
-// most once); a bus that also relays the outbox must drop one of the two
-// copies (natsbus does, by message id).
-var OutboxEventTypes = map[string]bool{
-	volt.EventSessionStarted:  true,
-	volt.EventSessionUpdated:  true,
-	volt.EventSessionStopped:  true,
-	volt.EventCDRCreated:      true,
-	volt.EventConnectorStatus: true,
-}
+// holds the connection: the next connection or heartbeat repeats it. The
+// gateway still publishes every event after commit; a bus that also relays
+// the outbox keeps one of the two copies (natsbus: by message id).
 
 type outboxState struct {
 	on     atomic.Bool
