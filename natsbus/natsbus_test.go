@@ -482,3 +482,34 @@ func TestTheGatewayAndTheRelayCopiesAreOneEvent(t *testing.T) {
 		t.Fatalf("stream holds %d events, want 2 (the reading at 1500 Wh once, the one at 1600 Wh)", info.State.Msgs)
 	}
 }
+
+func TestCloseReleasesTheRegistryEntries(t *testing.T) {
+	srv := startServer(t)
+	nc, err := Connect("", srv, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	a, err := Start(context.Background(), Config{Conn: nc, NodeID: "a", LeaseTTL: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Attach(newFakeGateway("CP1", "CP2")); err != nil {
+		t.Fatal(err)
+	}
+	b := startNode(t, srv, "b", newFakeGateway())
+	a.Publish(context.Background(), volt.Event{Type: volt.EventChargerConnected, CPID: "CP1"})
+	a.Publish(context.Background(), volt.Event{Type: volt.EventChargerConnected, CPID: "CP2"})
+	eventually(t, "registry names a", func() bool { h, _ := b.Holder(context.Background(), "CP2"); return h == "a" })
+	// Shutting down: the gateway closes CP1 (a disconnect event), CP2 is
+	// still held when the node closes.
+	a.Publish(context.Background(), volt.Event{Type: volt.EventChargerDisconnected, CPID: "CP1"})
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, cpid := range []string{"CP1", "CP2"} {
+		if h, err := b.Holder(context.Background(), cpid); err != nil || h != "" {
+			t.Fatalf("%s held by %q (%v) after a closed, want nobody: commands would wait for a node that is gone", cpid, h, err)
+		}
+	}
+}

@@ -203,8 +203,22 @@ func (n *Node) Close() error {
 	for _, stop := range n.stops {
 		stop()
 	}
+	n.mu.Lock()
+	attached := n.gw != nil
+	n.mu.Unlock()
+	if attached { // let the lease worker apply the releases of the last disconnections
+		done := make(chan struct{})
+		select {
+		case n.ops <- leaseOp{done: done}:
+			select {
+			case <-done:
+			case <-time.After(3 * time.Second):
+			}
+		case <-time.After(3 * time.Second):
+		}
+	}
 	n.cancel()
-	n.wg.Wait() // the lease worker has applied what was queued
+	n.wg.Wait()
 	n.mu.Lock()
 	held := n.held
 	n.held = map[string]*lease{}
