@@ -71,4 +71,5 @@ log "load before: $(loadavg)"
 	--heartbeat 60s --meter-interval 10s --session-rate 0.3 --session-length 30s --start-spread 10s \
 	--load --report-every 10s --duration "${SECS}s" --transactions "$WORK/tx.csv" | tee "$WORK/sim.log"
 log "load after: $(loadavg)"
+sleep 2; node_metrics  # the outbox has caught up
 DB=$DB bash "$(dirname "$0")/check-transactions.sh" "$WORK/tx.csv"

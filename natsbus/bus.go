@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	volt "github.com/volt-ev/volt"
@@ -12,11 +13,12 @@ import (
 
 var _ volt.EventBus = (*Node)(nil)
 
-// Publish hands an event of this node to the cluster without blocking. Events
-// the store wrote to the outbox (Config.Direct false) are left to the relay,
-// which publishes them once committed; the others (charger presence) are
-// published straight to the stream. Connection events also claim or release
-// the charger in the registry.
+// Publish hands an event of this node to the cluster without blocking,
+// straight to the stream (at most once). Events the store also wrote to the
+// outbox reach the stream a second way, through the relay (at least once);
+// both copies carry the same message id (eventID), so the stream keeps one.
+// Types for which Config.Direct is false are left to the relay alone.
+// Connection events also claim or release the charger in the registry.
 func (n *Node) Publish(_ context.Context, e volt.Event) {
 	switch e.Type {
 	case volt.EventChargerConnected:
@@ -27,14 +29,19 @@ func (n *Node) Publish(_ context.Context, e volt.Event) {
 	if !n.cfg.Direct(e.Type) {
 		return
 	}
-	b, err := encodeEvent(e)
+	b, id, err := encodeEvent(e)
 	if err != nil {
 		n.log.Error("natsbus: publish", "type", e.Type, "err", err)
 		return
 	}
 	// A core publish is buffered by the client (also while reconnecting):
-	// it never blocks the OCPP read loop. The stream captures the subject.
-	if err := n.nc.Publish(subject(e.Type), b); err != nil {
+	// it never blocks the OCPP read loop. The stream captures the subject,
+	// and drops it when the relay's copy of the same event came first.
+	msg := &nats.Msg{Subject: subject(e.Type), Data: b}
+	if id != "" {
+		msg.Header = nats.Header{jetstream.MsgIDHeader: []string{id}}
+	}
+	if err := n.nc.PublishMsg(msg); err != nil {
 		n.log.Warn("natsbus: publish", "type", e.Type, "err", err)
 	}
 }

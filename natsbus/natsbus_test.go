@@ -316,11 +316,13 @@ func TestNewestConnectionWinsAcrossNodes(t *testing.T) {
 	}
 	// a's late disconnect of the old connection leaves b's entry alone.
 	a.Publish(context.Background(), volt.Event{Type: volt.EventChargerDisconnected, CPID: "CP1"})
+	a.settled()
 	if h, _ := a.Holder(context.Background(), "CP1"); h != "b" {
 		t.Fatalf("after a's disconnect the registry names %q, want b", h)
 	}
 	// b's disconnect removes it.
 	b.Publish(context.Background(), volt.Event{Type: volt.EventChargerDisconnected, CPID: "CP1"})
+	b.settled()
 	if h, _ := a.Holder(context.Background(), "CP1"); h != "" {
 		t.Fatalf("after b's disconnect the registry names %q, want nobody", h)
 	}
@@ -330,6 +332,7 @@ func TestLeaseIsRenewedWhileConnected(t *testing.T) {
 	srv := startServer(t)
 	a := startNode(t, srv, "a", newFakeGateway("CP1")) // LeaseTTL 3 s
 	a.Publish(context.Background(), volt.Event{Type: volt.EventChargerConnected, CPID: "CP1"})
+	a.settled()
 	until := time.Now().Add(5 * time.Second) // past one TTL: renewals keep it
 	for time.Now().Before(until) {
 		if h, err := a.Holder(context.Background(), "CP1"); err != nil || h != "a" {
@@ -400,5 +403,113 @@ func TestAuthFailuresAreShared(t *testing.T) {
 	defer gwA.mu.Unlock()
 	if len(gwA.remote) != 0 {
 		t.Fatalf("a applied its own outcome again: %v", gwA.remote)
+	}
+}
+
+func TestOutboxWaitsOutAnOutageAndCatchesUp(t *testing.T) {
+	srv := startServer(t)
+	a := startNode(t, srv, "a", nil)
+	ctx := context.Background()
+	ob := &fakeOutbox{}
+	for i := range 3 {
+		ob.add(int64(i+1), volt.Event{Type: volt.EventSessionStopped, CPID: "CP1", At: time.UnixMilli(int64(1000 + i))})
+	}
+	// JetStream cannot take events (the stream is gone, as while NATS is
+	// away): the relay fails and the rows stay.
+	if err := a.js.DeleteStream(ctx, EventStream); err != nil {
+		t.Fatal(err)
+	}
+	r := &Relay{n: a, wake: make(chan struct{}, 1)}
+	if _, err := ob.RelayOutbox(ctx, 10, r.publish); err == nil {
+		t.Fatal("relay without a stream reported success")
+	}
+	if ob.len() != 3 {
+		t.Fatalf("%d rows left after a failed relay, want 3", ob.len())
+	}
+	// JetStream is back: the relay loop catches up, each event once.
+	if err := a.setup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a.StartRelay(ob, 50*time.Millisecond)
+	eventually(t, "outbox relayed", func() bool { return ob.len() == 0 })
+	s, err := a.js.Stream(ctx, EventStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Msgs != 3 {
+		t.Fatalf("stream holds %d events, want 3", info.State.Msgs)
+	}
+}
+
+func TestTheGatewayAndTheRelayCopiesAreOneEvent(t *testing.T) {
+	srv := startServer(t)
+	nc, err := Connect("", srv, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	a, err := Start(context.Background(), Config{Conn: nc, NodeID: "a"}) // Direct nil: every event published at once
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx := context.Background()
+	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	sess := map[string]any{"id": "ses_1", "lastMeterWh": 1500, "lastMeterAt": at, "powerW": 7000}
+	a.Publish(ctx, volt.Event{Type: volt.EventSessionUpdated, CPID: "CP1", At: at, Data: sess})
+	raw, _ := json.Marshal(sess)
+	ob := &fakeOutbox{}
+	ob.add(7, volt.Event{Type: volt.EventSessionUpdated, CPID: "CP1", At: at, Data: json.RawMessage(raw)})
+	// A later reading of the same session is another event.
+	sess["lastMeterWh"] = 1600
+	raw2, _ := json.Marshal(sess)
+	ob.add(8, volt.Event{Type: volt.EventSessionUpdated, CPID: "CP1", At: at, Data: json.RawMessage(raw2)})
+	a.StartRelay(ob, 20*time.Millisecond)
+	eventually(t, "outbox relayed", func() bool { return ob.len() == 0 })
+	s, err := a.js.Stream(ctx, EventStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Msgs != 2 {
+		t.Fatalf("stream holds %d events, want 2 (the reading at 1500 Wh once, the one at 1600 Wh)", info.State.Msgs)
+	}
+}
+
+func TestCloseReleasesTheRegistryEntries(t *testing.T) {
+	srv := startServer(t)
+	nc, err := Connect("", srv, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	a, err := Start(context.Background(), Config{Conn: nc, NodeID: "a", LeaseTTL: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Attach(newFakeGateway("CP1", "CP2")); err != nil {
+		t.Fatal(err)
+	}
+	b := startNode(t, srv, "b", newFakeGateway())
+	a.Publish(context.Background(), volt.Event{Type: volt.EventChargerConnected, CPID: "CP1"})
+	a.Publish(context.Background(), volt.Event{Type: volt.EventChargerConnected, CPID: "CP2"})
+	eventually(t, "registry names a", func() bool { h, _ := b.Holder(context.Background(), "CP2"); return h == "a" })
+	// Shutting down: the gateway closes CP1 (a disconnect event), CP2 is
+	// still held when the node closes.
+	a.Publish(context.Background(), volt.Event{Type: volt.EventChargerDisconnected, CPID: "CP1"})
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, cpid := range []string{"CP1", "CP2"} {
+		if h, err := b.Holder(context.Background(), cpid); err != nil || h != "" {
+			t.Fatalf("%s held by %q (%v) after a closed, want nobody: commands would wait for a node that is gone", cpid, h, err)
+		}
 	}
 }

@@ -58,9 +58,10 @@ type Config struct {
 	NodeID string
 	// Replicas of the stream and buckets (1 to 5). Default 1.
 	Replicas int
-	// Direct lists event types published straight to NATS by Publish; the
-	// other types are left to the outbox relay (they are written to the
-	// outbox by the store). Nil: every event is published directly.
+	// Direct tells which event types Publish sends straight to NATS; the
+	// others are left to the outbox relay. Nil: every event is published
+	// directly (and the stream drops the relay's copy, or the other way
+	// round: eventID).
 	Direct func(eventType string) bool
 	// LeaseTTL is how long a charger's registry entry lives without
 	// renewal (a node that dies loses its chargers after it). Default 30 s.
@@ -85,7 +86,8 @@ type Node struct {
 
 	mu   sync.Mutex
 	gw   Gateway
-	held map[string]uint64 // CPIDs connected here → registry revision
+	held map[string]*lease // CPIDs connected here → their registry lease
+	ops  chan leaseOp      // claims and releases, applied in order by one goroutine
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -120,7 +122,8 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("natsbus: jetstream: %w", err)
 	}
-	n := &Node{cfg: cfg, nc: cfg.Conn, js: js, local: inmem.NewBus(), log: log, held: map[string]uint64{}}
+	n := &Node{cfg: cfg, nc: cfg.Conn, js: js, local: inmem.NewBus(), log: log,
+		held: map[string]*lease{}, ops: make(chan leaseOp, leaseQueue)}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	if err := n.setup(ctx); err != nil {
 		n.cancel()
@@ -201,16 +204,32 @@ func (n *Node) Close() error {
 		stop()
 	}
 	n.mu.Lock()
-	held := n.held
-	n.held = map[string]uint64{}
+	attached := n.gw != nil
 	n.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	for cpid, rev := range held {
-		_ = n.chargers.Delete(ctx, cpid, jetstream.LastRevision(rev))
+	if attached { // let the lease worker apply the releases of the last disconnections
+		done := make(chan struct{})
+		select {
+		case n.ops <- leaseOp{done: done}:
+			select {
+			case <-done:
+			case <-time.After(3 * time.Second):
+			}
+		case <-time.After(3 * time.Second):
+		}
 	}
 	n.cancel()
 	n.wg.Wait()
+	n.mu.Lock()
+	held := n.held
+	n.held = map[string]*lease{}
+	n.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	for cpid, l := range held {
+		if rev := l.revision(); rev != 0 {
+			_ = n.chargers.Delete(ctx, cpid, jetstream.LastRevision(rev))
+		}
+	}
 	return nil
 }
 
@@ -224,7 +243,9 @@ type wireEvent struct {
 	Data  json.RawMessage `json:"data,omitempty"`
 }
 
-func encodeEvent(e volt.Event) ([]byte, error) {
+// encodeEvent returns the event as sent on NATS and its message id (see
+// eventID).
+func encodeEvent(e volt.Event) ([]byte, string, error) {
 	var raw json.RawMessage
 	switch d := e.Data.(type) {
 	case json.RawMessage:
@@ -233,11 +254,55 @@ func encodeEvent(e volt.Event) ([]byte, error) {
 	default:
 		b, err := json.Marshal(d)
 		if err != nil {
-			return nil, fmt.Errorf("encode %s: %w", e.Type, err)
+			return nil, "", fmt.Errorf("encode %s: %w", e.Type, err)
 		}
 		raw = b
 	}
-	return json.Marshal(wireEvent{Type: e.Type, CPID: e.CPID, CPOID: e.CPOID, At: e.At, Data: raw})
+	b, err := json.Marshal(wireEvent{Type: e.Type, CPID: e.CPID, CPOID: e.CPOID, At: e.At, Data: raw})
+	return b, eventID(e.Type, e.CPID, raw), err
+}
+
+// eventKey is what eventID reads of an event's data.
+type eventKey struct {
+	ID          string     `json:"id"`
+	ConnectorID int        `json:"connectorId"`
+	Status      string     `json:"status"`
+	StatusAt    *time.Time `json:"statusAt"`
+	LastMeterWh int64      `json:"lastMeterWh"`
+	LastMeterAt *time.Time `json:"lastMeterAt"`
+	PowerW      int64      `json:"powerW"`
+}
+
+// eventID names a domain event by what it says, so that the copy the
+// gateway publishes after commit and the copy the outbox relay publishes
+// have the same JetStream message id and the stream keeps one (within its
+// duplicate window). The gateway's copy is there for live views at once
+// and for event paths that write no outbox row; the relay's makes sure. ""
+// for events without a natural key.
+func eventID(typ, cpid string, data json.RawMessage) string {
+	var k eventKey
+	if len(data) == 0 || json.Unmarshal(data, &k) != nil {
+		return ""
+	}
+	ms := func(t *time.Time) int64 {
+		if t == nil {
+			return 0
+		}
+		return t.UnixMilli()
+	}
+	switch typ {
+	case volt.EventSessionStarted, volt.EventSessionStopped, volt.EventCDRCreated:
+		if k.ID != "" {
+			return typ + ":" + k.ID
+		}
+	case volt.EventSessionUpdated:
+		if k.ID != "" {
+			return fmt.Sprintf("%s:%s:%d:%d:%d", typ, k.ID, k.LastMeterWh, ms(k.LastMeterAt), k.PowerW)
+		}
+	case volt.EventConnectorStatus:
+		return fmt.Sprintf("%s:%s:%d:%s:%d", typ, cpid, k.ConnectorID, k.Status, ms(k.StatusAt))
+	}
+	return ""
 }
 
 func decodeEvent(b []byte) (volt.Event, error) {

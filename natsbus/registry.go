@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -15,9 +16,30 @@ type holder struct {
 	At   time.Time `json:"at"`
 }
 
+// lease is this node's registry entry of one connection: rev is the
+// revision it last wrote, 0 while the claim waits in the queue.
+type lease struct{ rev atomic.Uint64 }
+
+func (l *lease) revision() uint64 { return l.rev.Load() }
+
+// leaseOp is a claim or a release queued for the lease worker.
+type leaseOp struct {
+	cpid  string
+	l     *lease
+	claim bool
+	done  chan struct{} // a marker: closed when the ops before it are applied
+}
+
+// leaseQueue bounds the queued claims and releases. Past it an op is
+// dropped: a claim is retried by the next renewal (its revision is 0), a
+// release leaves an entry that expires with its TTL (commands forwarded
+// meanwhile are answered offline at once).
+const leaseQueue = 1 << 14
+
 // Attach gives the node its gateway: commands for chargers connected here
 // run on it, and connections taken over by another node are released on it.
-// It starts the command inbox, the registry watch and lease renewal.
+// It starts the command inbox, the registry watch, the lease worker and
+// lease renewal.
 func (n *Node) Attach(gw Gateway) error {
 	n.mu.Lock()
 	n.gw = gw
@@ -36,7 +58,7 @@ func (n *Node) Attach(gw Gateway) error {
 	if err != nil {
 		return err
 	}
-	n.wg.Add(2)
+	n.wg.Add(3)
 	go func() {
 		defer n.wg.Done()
 		defer func() { _ = w.Stop() }()
@@ -56,6 +78,10 @@ func (n *Node) Attach(gw Gateway) error {
 	}()
 	go func() {
 		defer n.wg.Done()
+		n.leaseWorker()
+	}()
+	go func() {
+		defer n.wg.Done()
 		t := time.NewTicker(n.cfg.LeaseTTL / 3)
 		defer t.Stop()
 		for {
@@ -70,51 +96,91 @@ func (n *Node) Attach(gw Gateway) error {
 	return nil
 }
 
-// claim records this node as the holder of cpid: a newer connection wins,
-// so it overwrites whatever another node holds; that node's watch releases
-// its connection.
+// claim records, without blocking, that the charger connected here: a
+// newer connection wins, so the worker overwrites whatever another node
+// holds, and that node's watch releases its connection.
 func (n *Node) claim(cpid string) {
-	b, _ := json.Marshal(holder{Node: n.cfg.NodeID, At: time.Now().UTC()})
-	ctx, cancel := context.WithTimeout(n.ctx, 5*time.Second)
-	defer cancel()
-	rev, err := n.chargers.Put(ctx, cpid, b)
-	if err != nil {
-		// Commands from other nodes cannot reach this charger until the
-		// next renewal puts it (renew retries claims that failed).
-		n.log.Warn("natsbus: registry claim failed", "cpid", cpid, "err", err)
-	}
+	l := &lease{}
 	n.mu.Lock()
-	n.held[cpid] = rev
+	n.held[cpid] = l
 	n.mu.Unlock()
+	n.enqueue(leaseOp{cpid: cpid, l: l, claim: true})
 }
 
-// unclaim removes cpid from the registry if this node still holds it there.
+// unclaim records, without blocking, that the charger's connection here
+// ended; the worker removes the entry if this node still holds it there.
 func (n *Node) unclaim(cpid string) {
 	n.mu.Lock()
-	rev, ok := n.held[cpid]
+	l, ok := n.held[cpid]
 	delete(n.held, cpid)
 	n.mu.Unlock()
-	if !ok || rev == 0 {
-		return
+	if ok {
+		n.enqueue(leaseOp{cpid: cpid, l: l})
 	}
-	ctx, cancel := context.WithTimeout(n.ctx, 5*time.Second)
-	defer cancel()
-	// Only the revision this node wrote: a newer claim by another node stays.
-	_ = n.chargers.Delete(ctx, cpid, jetstream.LastRevision(rev))
 }
 
-// renew refreshes the lease of every charger connected here, by revision: a
-// revision that moved means another node claimed it since, and the
-// connection here is released.
+func (n *Node) enqueue(op leaseOp) {
+	select {
+	case n.ops <- op:
+	default:
+		n.log.Warn("natsbus: registry queue full; left to renewal and expiry", "cpid", op.cpid, "claim", op.claim)
+	}
+}
+
+// settled waits until the claims and releases queued before it are applied
+// (tests).
+func (n *Node) settled() {
+	done := make(chan struct{})
+	n.ops <- leaseOp{done: done}
+	<-done
+}
+
+// leaseWorker applies claims and releases in the order connections came
+// and went, so the OCPP path never waits on NATS.
+func (n *Node) leaseWorker() {
+	for {
+		select {
+		case <-n.ctx.Done():
+			return
+		case op := <-n.ops:
+			if op.done != nil {
+				close(op.done)
+				continue
+			}
+			ctx, cancel := context.WithTimeout(n.ctx, 5*time.Second)
+			if op.claim {
+				b, _ := json.Marshal(holder{Node: n.cfg.NodeID, At: time.Now().UTC()})
+				rev, err := n.chargers.Put(ctx, op.cpid, b)
+				if err != nil {
+					// Commands from other nodes cannot reach this charger
+					// until the next renewal puts it.
+					n.log.Warn("natsbus: registry claim failed", "cpid", op.cpid, "err", err)
+				} else {
+					op.l.rev.Store(rev)
+				}
+			} else if rev := op.l.revision(); rev != 0 {
+				// Only the revision this node wrote: a newer claim by
+				// another node stays.
+				_ = n.chargers.Delete(ctx, op.cpid, jetstream.LastRevision(rev))
+			}
+			cancel()
+		}
+	}
+}
+
+// renew refreshes the lease of every charger connected here, by revision.
+// A claim that failed is put again; a revision that moved is settled by
+// reclaim.
 func (n *Node) renew() {
 	n.mu.Lock()
-	held := make(map[string]uint64, len(n.held))
+	held := make(map[string]*lease, len(n.held))
 	for k, v := range n.held {
 		held[k] = v
 	}
 	n.mu.Unlock()
 	b, _ := json.Marshal(holder{Node: n.cfg.NodeID, At: time.Now().UTC()})
-	for cpid, rev := range held {
+	for cpid, l := range held {
+		rev := l.revision()
 		ctx, cancel := context.WithTimeout(n.ctx, 5*time.Second)
 		var next uint64
 		var err error
@@ -126,16 +192,12 @@ func (n *Node) renew() {
 		cancel()
 		switch {
 		case err == nil:
-			n.mu.Lock()
-			if cur, ok := n.held[cpid]; ok && cur == rev {
-				n.held[cpid] = next
-			}
-			n.mu.Unlock()
+			l.rev.CompareAndSwap(rev, next)
 		case errors.Is(err, jetstream.ErrKeyRevisionMismatch):
 			// Someone else wrote the key, or it expired (a lease not
 			// renewed in time: NATS was away): put it back unless another
 			// node holds it now.
-			n.reclaim(cpid, rev, b)
+			n.reclaim(cpid, l, rev, b)
 		default:
 			if n.ctx.Err() == nil {
 				n.log.Warn("natsbus: registry renewal failed", "cpid", cpid, "err", err)
@@ -146,7 +208,7 @@ func (n *Node) renew() {
 
 // reclaim settles a renewal whose revision moved: another node's claim
 // wins; an expired or missing entry is claimed again.
-func (n *Node) reclaim(cpid string, rev uint64, value []byte) {
+func (n *Node) reclaim(cpid string, l *lease, rev uint64, value []byte) {
 	ctx, cancel := context.WithTimeout(n.ctx, 5*time.Second)
 	defer cancel()
 	holder, err := n.Holder(ctx, cpid)
@@ -154,18 +216,12 @@ func (n *Node) reclaim(cpid string, rev uint64, value []byte) {
 		return // try again at the next renewal
 	}
 	if holder != "" && holder != n.cfg.NodeID {
-		n.takenOver(cpid, rev)
+		n.takenOver(cpid, l)
 		return
 	}
-	next, err := n.chargers.Put(ctx, cpid, value)
-	if err != nil {
-		return
+	if next, err := n.chargers.Put(ctx, cpid, value); err == nil {
+		l.rev.CompareAndSwap(rev, next)
 	}
-	n.mu.Lock()
-	if cur, ok := n.held[cpid]; ok && cur == rev {
-		n.held[cpid] = next
-	}
-	n.mu.Unlock()
 }
 
 // onRegistryEntry releases the connection here when another node claimed
@@ -179,18 +235,19 @@ func (n *Node) onRegistryEntry(e jetstream.KeyValueEntry) {
 		return
 	}
 	n.mu.Lock()
-	rev, ok := n.held[e.Key()]
+	l, ok := n.held[e.Key()]
 	n.mu.Unlock()
-	if ok && e.Revision() > rev {
-		n.takenOver(e.Key(), rev)
+	// A claim still queued here (revision 0) is newer than what the watch
+	// shows: it will overwrite it.
+	if ok && l.revision() != 0 && e.Revision() > l.revision() {
+		n.takenOver(e.Key(), l)
 	}
 }
 
-// takenOver forgets cpid (if still at rev) and closes its connection here.
-func (n *Node) takenOver(cpid string, rev uint64) {
+// takenOver forgets cpid (if still this lease) and closes its connection here.
+func (n *Node) takenOver(cpid string, l *lease) {
 	n.mu.Lock()
-	cur, ok := n.held[cpid]
-	if !ok || cur != rev {
+	if n.held[cpid] != l {
 		n.mu.Unlock()
 		return
 	}

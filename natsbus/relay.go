@@ -2,6 +2,7 @@ package natsbus
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -72,6 +73,35 @@ func (n *Node) StartRelay(outbox Outbox, poll time.Duration) *Relay {
 	return r
 }
 
+// errDuplicateInProcess is JetStream's "duplicate message id is in
+// process": another message with the same id is being stored.
+const errDuplicateInProcess jetstream.ErrorCode = 10158
+
+func inProcess(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == errDuplicateInProcess
+}
+
+// publishAgain publishes msg synchronously until the stream stored it or
+// knows it as a duplicate.
+func (r *Relay) publishAgain(ctx context.Context, msg *nats.Msg) error {
+	var err error
+	for range 20 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+		if _, err = r.n.js.PublishMsg(ctx, &nats.Msg{Subject: msg.Subject, Data: msg.Data, Header: msg.Header}); err == nil || !inProcess(err) {
+			break
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("publish %s: %w", msg.Subject, err)
+	}
+	return nil
+}
+
 // Wake asks the relay to run now. It never blocks.
 func (r *Relay) Wake() {
 	select {
@@ -83,14 +113,17 @@ func (r *Relay) Wake() {
 func (r *Relay) publish(ctx context.Context, ids []int64, events []volt.Event) error {
 	acks := make([]jetstream.PubAckFuture, 0, len(events))
 	for i, e := range events {
-		b, err := encodeEvent(e)
+		b, id, err := encodeEvent(e)
 		if err != nil {
 			return err
 		}
+		if id == "" {
+			// The row id and its time: unique per row, the same when a
+			// batch is sent again after a failed commit.
+			id = "outbox-" + strconv.FormatInt(ids[i], 10) + "-" + strconv.FormatInt(e.At.UnixMilli(), 10)
+		}
 		msg := &nats.Msg{Subject: subject(e.Type), Data: b, Header: nats.Header{}}
-		// The row id and its time: unique per row, the same when a batch
-		// is sent again after a failed commit.
-		msg.Header.Set(jetstream.MsgIDHeader, "outbox-"+strconv.FormatInt(ids[i], 10)+"-"+strconv.FormatInt(e.At.UnixMilli(), 10))
+		msg.Header.Set(jetstream.MsgIDHeader, id)
 		f, err := r.n.js.PublishMsgAsync(msg)
 		if err != nil {
 			return fmt.Errorf("publish %s: %w", e.Type, err)
@@ -103,7 +136,14 @@ func (r *Relay) publish(ctx context.Context, ids []int64, events []volt.Event) e
 		select {
 		case <-f.Ok():
 		case err := <-f.Err():
-			return fmt.Errorf("publish %s: %w", f.Msg().Subject, err)
+			if !inProcess(err) {
+				return fmt.Errorf("publish %s: %w", f.Msg().Subject, err)
+			}
+			// The gateway's copy of this event is being stored right now:
+			// ask again until the stream answers (a duplicate is a success).
+			if err := r.publishAgain(ctx, f.Msg()); err != nil {
+				return err
+			}
 		case <-timeout.C:
 			return fmt.Errorf("publish: no acknowledgement within 10s")
 		case <-ctx.Done():

@@ -22,18 +22,9 @@ import (
 // session.started, session.updated (a meter reading that moved the session),
 // session.stopped with cdr.created, and connector.status. Charger presence
 // (connected, disconnected, booted) is published directly by the node that
-// holds the connection: the next connection or heartbeat repeats it.
-
-// OutboxEventTypes are the event types the store writes to the outbox when
-// it is enabled. A bus fed by the outbox relay must not publish them a second
-// time when the gateway hands them over after commit.
-var OutboxEventTypes = map[string]bool{
-	volt.EventSessionStarted:  true,
-	volt.EventSessionUpdated:  true,
-	volt.EventSessionStopped:  true,
-	volt.EventCDRCreated:      true,
-	volt.EventConnectorStatus: true,
-}
+// holds the connection: the next connection or heartbeat repeats it. The
+// gateway still publishes every event after commit; a bus that also relays
+// the outbox keeps one of the two copies (natsbus: by message id).
 
 type outboxState struct {
 	on     atomic.Bool

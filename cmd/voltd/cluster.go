@@ -85,7 +85,6 @@ func (m *Main) startCluster(ctx context.Context) error {
 	m.onClose(func(context.Context) error { nc.Close(); return nil })
 	node, err := natsbus.Start(ctx, natsbus.Config{
 		Conn: nc, NodeID: nodeID, Replicas: replicas,
-		Direct:      func(t string) bool { return !store.OutboxEventTypes[t] },
 		CallTimeout: m.Config.CallTimeout + 5*time.Second,
 		Logger:      m.Logger.With("component", "natsbus"),
 	})

@@ -262,6 +262,28 @@ func TestCluster(t *testing.T) {
 		}
 		return nil
 	})
+	// The CDR is settled through the cluster's durable settlement consumer
+	// (the minute sweep has not run yet): the wallet is charged once.
+	var cdrs struct {
+		Items []struct {
+			TotalCost *struct {
+				InclVAT int64 `json:"inclVat"`
+			} `json:"totalCost"`
+		}
+	}
+	c2.must("GET", "/api/v1/cdrs?cpid="+creds.CPID, nil, 200, &cdrs)
+	if len(cdrs.Items) != 1 || cdrs.Items[0].TotalCost == nil {
+		t.Fatalf("CDR %+v, want one priced", cdrs.Items)
+	}
+	cost := cdrs.Items[0].TotalCost.InclVAT
+	checkFor(t, 20*time.Second, func() error {
+		var w struct{ Balance int64 }
+		c0.must("GET", "/api/v1/wallets/"+user.ID, nil, 200, &w)
+		if w.Balance != 2000-cost {
+			return fmt.Errorf("wallet %dp, want 2000 - %d = %dp", w.Balance, cost, 2000-cost)
+		}
+		return nil
+	})
 }
 
 // waitBusEvent waits for an event of typ about cpid on a live view.
