@@ -258,3 +258,54 @@ func TestV2RelaxationsPerModel(t *testing.T) {
 	id := strict.call("BootNotification", long)
 	strict.expectError(id, "PropertyConstraintViolation")
 }
+
+// pricedFake prices what the fake records: the live cost of every meter
+// reading and the CDR's total.
+type pricedFake struct{ *fakeCharging }
+
+func (p pricedFake) RecordMeterValues(ctx context.Context, r volt.MeterReport) (*volt.Session, error) {
+	s, err := p.fakeCharging.RecordMeterValues(ctx, r)
+	if s != nil {
+		s.ChargerTransactionID = "tx-9"
+		s.LiveCost = &volt.Cost{Currency: "GBP", InclVAT: 123}
+	}
+	return s, err
+}
+
+func (p pricedFake) StopTransaction(ctx context.Context, r volt.StopRequest) (*volt.StopResult, error) {
+	res, err := p.fakeCharging.StopTransaction(ctx, r)
+	if res != nil && res.CDR != nil {
+		res.CDR.TotalCost = &volt.Cost{Currency: "GBP", InclVAT: 456}
+	}
+	return res, err
+}
+
+// TestV2RunningAndFinalCost: a priced meter reading of a 2.x transaction is
+// followed by CostUpdated with the live cost (I02), and the answer to Ended
+// carries the CDR's total (I03), both in pounds from exact pence.
+func TestV2RunningAndFinalCost(t *testing.T) {
+	schemas := schematest.Load(t, "2.0.1")
+	h := newHarness(t, func(c *Config) { c.Charging = pricedFake{c.Charging.(*fakeCharging)} })
+	c := h.connectAs("CP-1", "secret-1", "ocpp2.0.1", "ocpp2.0.1")
+	c.callOK("BootNotification", map[string]any{"reason": "PowerUp", "chargingStation": map[string]any{"model": "m", "vendorName": "v"}}, nil)
+	if gbr := c.read(); gbr.typ() == 2 {
+		c.sendRaw(`[3,` + string(gbr[1]) + `,{"status":"Accepted"}]`)
+	}
+	mv := []any{map[string]any{"timestamp": "2026-11-25T19:05:00Z", "sampledValue": []any{map[string]any{"value": 1500}}}}
+	c.callOK("TransactionEvent", map[string]any{"eventType": "Updated", "timestamp": "2026-11-25T19:05:00Z", "triggerReason": "MeterValuePeriodic",
+		"seqNo": 1, "transactionInfo": map[string]any{"transactionId": "tx-9"}, "evse": map[string]any{"id": 1}, "meterValue": mv}, nil)
+	cu := c.read()
+	if cu.typ() != 2 || cu.str(2) != "CostUpdated" || string(cu[3]) != `{"totalCost":1.23,"transactionId":"tx-9"}` {
+		t.Fatalf("want CostUpdated of 1.23, got %s", joinFrame(cu))
+	}
+	if err := schemas.Validate(t, "CostUpdatedRequest", cu[3]); err != nil {
+		t.Error(err)
+	}
+	c.sendRaw(`[3,` + string(cu[1]) + `,{}]`)
+	var ended struct{ TotalCost *float64 }
+	c.callOK("TransactionEvent", map[string]any{"eventType": "Ended", "timestamp": "2026-11-25T19:10:00Z", "triggerReason": "StopAuthorized",
+		"seqNo": 2, "transactionInfo": map[string]any{"transactionId": "tx-9"}, "meterValue": mv}, &ended)
+	if ended.TotalCost == nil || *ended.TotalCost != 4.56 {
+		t.Fatalf("Ended answered totalCost %v, want 4.56", ended.TotalCost)
+	}
+}

@@ -74,10 +74,11 @@ func transactionEvent201(ctx context.Context, c *conn, req *v201.TransactionEven
 		}
 	}
 	if req.EventType == v201.TransactionEventEnumEnded {
-		info, err := stopTx201(ctx, c, req, sess, samples)
+		info, cdr, err := stopTx201(ctx, c, req, sess, samples)
 		if err != nil {
 			return nil, err
 		}
+		resp.TotalCost = finalCost(cdr)
 		if info != nil && resp.IDTokenInfo == nil {
 			resp.IDTokenInfo = info
 		}
@@ -85,12 +86,15 @@ func transactionEvent201(ctx context.Context, c *conn, req *v201.TransactionEven
 	}
 	if len(samples) > 0 {
 		id := sess.TransactionID
-		if _, err := recordMeter(ctx, c, volt.MeterReport{CPID: c.cpid, ConnectorID: sess.ConnectorID, TransactionID: &id, Samples: samples}); err != nil {
+		updated, err := recordMeter(ctx, c, volt.MeterReport{CPID: c.cpid, ConnectorID: sess.ConnectorID, TransactionID: &id, Samples: samples})
+		if err != nil {
 			return nil, internal(c, "record transaction meter values", err)
 		}
+		if updated != nil && req.EventType == v201.TransactionEventEnumUpdated {
+			sendRunningCost(c, updated)
+		}
 	}
-	// TODO(issue 13): totalCost (running cost, I02) from the session's live
-	// cost; seqNo gaps logged (E.FR.21 lets the CSMS spot lost events).
+	// TODO(issue 13): seqNo gaps logged (the CSMS can spot lost events).
 	return resp, nil
 }
 
@@ -139,8 +143,8 @@ func startTx201(ctx context.Context, c *conn, req *v201.TransactionEventRequest,
 }
 
 // stopTx201 records the end of a transaction; it returns the idTokenInfo of
-// the stop token, if one was sent.
-func stopTx201(ctx context.Context, c *conn, req *v201.TransactionEventRequest, sess *volt.Session, samples []volt.MeterSample) (*v201.IDTokenInfo, error) {
+// the stop token, if one was sent, and the CDR.
+func stopTx201(ctx context.Context, c *conn, req *v201.TransactionEventRequest, sess *volt.Session, samples []volt.MeterSample) (*v201.IDTokenInfo, *volt.CDR, error) {
 	meterStop := registerWh(samples, "Transaction.End")
 	if meterStop < 0 {
 		meterStop = sess.LastMeterWh
@@ -157,7 +161,7 @@ func stopTx201(ctx context.Context, c *conn, req *v201.TransactionEventRequest, 
 	if err != nil {
 		c.g.log.Error("gateway: STOP TRANSACTION NOT RECORDED; charger will retry or lose it", "cpid", c.cpid,
 			"transactionId", req.TransactionInfo.TransactionID, "meterStop", r.MeterStop, "timestamp", r.At, "reason", r.Reason, "err", err)
-		return nil, &ocpp.Error{Code: ocpp.InternalError, Reason: "stop transaction could not be recorded"}
+		return nil, nil, &ocpp.Error{Code: ocpp.InternalError, Reason: "stop transaction could not be recorded"}
 	}
 	if !res.Replayed {
 		now := c.g.cfg.Now()
@@ -169,10 +173,10 @@ func stopTx201(ctx context.Context, c *conn, req *v201.TransactionEventRequest, 
 		}
 	}
 	if res.Auth == nil {
-		return nil, nil
+		return nil, res.CDR, nil
 	}
 	info := idTokenInfo(*res.Auth)
-	return &info, nil
+	return &info, res.CDR, nil
 }
 
 // registerWh returns the whole-meter active import register among samples,

@@ -326,14 +326,14 @@ func (c *Charger2) onDataTransfer(*v201.DataTransferRequest) (any, func(context.
 func (c *Charger2) onCostUpdated(r *v201.CostUpdatedRequest) (any, func(context.Context)) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.display = append(c.display, "cost "+r.TransactionID+": "+strconv.FormatFloat(r.TotalCost, 'f', -1, 64))
+	c.showLocked("cost " + r.TransactionID + ": " + strconv.FormatFloat(r.TotalCost, 'f', -1, 64))
 	return &v201.CostUpdatedResponse{}, nil
 }
 
 func (c *Charger2) onSetDisplayMessage(r *v201.SetDisplayMessageRequest) (any, func(context.Context)) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.display = append(c.display, r.Message.Message.Content)
+	c.showLocked(r.Message.Message.Content)
 	return &v201.SetDisplayMessageResponse{Status: v201.DisplayMessageStatusEnumAccepted}, nil
 }
 
@@ -342,4 +342,12 @@ func (c *Charger2) onSetDisplayMessage(r *v201.SetDisplayMessageRequest) (any, f
 // simulator does with its profiles.
 func (c *Charger2) onSetChargingProfile(*v201.SetChargingProfileRequest) (any, func(context.Context)) {
 	return &v201.SetChargingProfileResponse{Status: v201.ChargingProfileStatusEnumAccepted}, nil
+}
+
+// showLocked puts a message on the display, which keeps the last ten.
+func (c *Charger2) showLocked(msg string) {
+	c.display = append(c.display, msg)
+	if n := len(c.display); n > 10 {
+		c.display = append(c.display[:0], c.display[n-10:]...)
+	}
 }
