@@ -3,6 +3,7 @@ package lms
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math"
 	"sort"
@@ -63,11 +64,12 @@ type Config struct {
 type Manager struct {
 	cfg Config
 
-	mu    sync.Mutex
-	sites map[string]*siteState
-	dirty map[string]bool
-	boots map[string]bool   // CPIDs that booted since the last step
-	where map[string]string // CPID → site
+	mu      sync.Mutex
+	sites   map[string]*siteState
+	dirty   map[string]bool
+	boots   map[string]bool   // CPIDs that booted since the last step
+	remodel map[string]bool   // sites whose model changed: failsafes again
+	where   map[string]string // CPID → site
 	// measured holds outlets' newest per-phase currents (AfterMeterReport).
 	measured map[string]Measured
 	wake     chan struct{}
@@ -113,7 +115,7 @@ func New(cfg Config) *Manager {
 	if cfg.HeadroomA == 0 {
 		cfg.HeadroomA = 2
 	}
-	return &Manager{cfg: cfg, sites: map[string]*siteState{}, dirty: map[string]bool{}, boots: map[string]bool{},
+	return &Manager{cfg: cfg, sites: map[string]*siteState{}, dirty: map[string]bool{}, boots: map[string]bool{}, remodel: map[string]bool{},
 		where: map[string]string{}, measured: map[string]Measured{}, wake: make(chan struct{}, 1)}
 }
 
@@ -177,6 +179,7 @@ func (m *Manager) Observe(e volt.Event) {
 	case volt.EventLoadManagement:
 		if lm, ok := e.Data.(*volt.LoadManagement); ok {
 			m.dirty[lm.SiteID] = true
+			m.remodel[lm.SiteID] = true
 		}
 	default:
 		return
@@ -193,9 +196,23 @@ func (m *Manager) Observe(e volt.Event) {
 func (m *Manager) Step(ctx context.Context, all bool) {
 	ctx = volt.NewContextWithActor(ctx, volt.SystemActor)
 	m.mu.Lock()
-	dirty, boots := m.dirty, m.boots
-	m.dirty, m.boots = map[string]bool{}, map[string]bool{}
+	dirty, boots, remodel := m.dirty, m.boots, m.remodel
+	m.dirty, m.boots, m.remodel = map[string]bool{}, map[string]bool{}, map[string]bool{}
 	m.mu.Unlock()
+	// A changed model changes the failsafes (fallback share, a charger's
+	// own circuit): every charger of the site gets them again.
+	for site := range remodel {
+		chs, err := m.chargersOf(ctx, site)
+		if err != nil {
+			m.cfg.Logger.Error("lms: failsafes after a model change", "site", site, "err", err)
+			continue
+		}
+		for _, ch := range chs {
+			if ch.Online {
+				boots[ch.CPID] = true
+			}
+		}
+	}
 	if all {
 		ids, err := m.cfg.Sites.FindLoadManagedSites(ctx)
 		if err != nil {
@@ -366,15 +383,8 @@ func (m *Manager) snapshot(ctx context.Context, siteID string, now time.Time) (*
 		return nil, nil
 	}
 	s := &Snapshot{Model: lm, Now: now, UserPriority: map[string]int{}}
-	for off := 0; ; off += 500 {
-		page, total, err := m.cfg.Chargers.FindChargers(ctx, volt.ChargerFilter{SiteID: siteID, Page: volt.Page{Offset: off, Limit: 500}})
-		if err != nil {
-			return nil, err
-		}
-		s.Chargers = append(s.Chargers, page...)
-		if len(page) == 0 || off+len(page) >= total {
-			break
-		}
+	if s.Chargers, err = m.chargersOf(ctx, siteID); err != nil {
+		return nil, err
 	}
 	for off := 0; ; off += 500 {
 		page, total, err := m.cfg.Sessions.FindSessions(ctx, volt.SessionFilter{SiteID: siteID, Status: volt.SessionActive, Page: volt.Page{Offset: off, Limit: 500}})
@@ -397,6 +407,21 @@ func (m *Manager) snapshot(ctx context.Context, siteID string, now time.Time) (*
 		m.userPriorities(ctx, lm, s)
 	}
 	return s, nil
+}
+
+// chargersOf lists every charger of a site, page by page.
+func (m *Manager) chargersOf(ctx context.Context, siteID string) ([]*volt.Charger, error) {
+	var out []*volt.Charger
+	for off := 0; ; off += 500 {
+		page, total, err := m.cfg.Chargers.FindChargers(ctx, volt.ChargerFilter{SiteID: siteID, Page: volt.Page{Offset: off, Limit: 500}})
+		if err != nil {
+			return nil, fmt.Errorf("chargers of site %s: %w", siteID, err)
+		}
+		out = append(out, page...)
+		if len(page) == 0 || off+len(page) >= total {
+			return out, nil
+		}
+	}
 }
 
 // userPriorities gives each session its driver's best usergroup priority.

@@ -388,3 +388,26 @@ func TestLoopCountsNonCompliantChargerAtItsDraw(t *testing.T) {
 	f.step()
 	f.want(t, "000002/1", 16)
 }
+
+// TestLoopModelChangeResendsFailsafes: a changed model gives the site's
+// online chargers their failsafes again (a new fallback share).
+func TestLoopModelChangeResendsFailsafes(t *testing.T) {
+	m := staticSite(32)
+	m.FallbackLimitA = 12
+	f := newLoop(t, m)
+	f.site.addCharger("000001", 1)
+	f.site.addCharger("000002", 1)
+	f.site.setOnline("000002", false)
+	f.m.Observe(volt.Event{Type: volt.EventLoadManagement, Data: &volt.LoadManagement{SiteID: "site"}})
+	f.m.Step(context.Background(), false)
+	var to []string
+	for i, c := range f.cmd.calls {
+		if c.CsChargingProfiles.ChargingProfilePurpose == v16.ChargingProfilePurposeTypeTxDefaultProfile &&
+			c.CsChargingProfiles.ChargingSchedule.ChargingSchedulePeriod[0].Limit == 6 {
+			to = append(to, f.cmd.cpids[i])
+		}
+	}
+	if len(to) != 1 || to[0] != "000001" {
+		t.Errorf("6 A failsafe (12 A over 2 outlets) sent to %v, want the online 000001 only", to)
+	}
+}

@@ -147,6 +147,20 @@ func TestSimulationSite(t *testing.T) {
 			}
 			if s%10 == 0 {
 				site.meter(o.cpid, o.conn, int64(c.drawA*230*float64(c.phases)), now)
+				// and Current.Import per outlet phase: a 1-phase car on a
+				// 3-phase outlet shows on L1 only.
+				site.mu.Lock()
+				tx := site.sessions[EVSEID(o.cpid, o.conn)].TransactionID
+				site.mu.Unlock()
+				var smp []volt.MeterSample
+				for i := range o.phases {
+					a := 0.0
+					if i < c.phases {
+						a = c.drawA
+					}
+					smp = append(smp, volt.MeterSample{Timestamp: now, Measurand: "Current.Import", Phase: fmt.Sprintf("L%d", i+1), Unit: "A", Value: fmt.Sprint(a)})
+				}
+				m.AfterMeterReport(ctx, volt.MeterReport{CPID: o.cpid, ConnectorID: o.conn, TransactionID: &tx, Samples: smp})
 			}
 			xs = append(xs, c.drawA/c.maxA)
 			served += c.drawA
