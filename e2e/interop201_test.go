@@ -125,6 +125,10 @@ func TestInteropOCPPGo201(t *testing.T) {
 	c.must("POST", "/api/v1/owners", map[string]any{"cpoId": cpo.ID, "name": "Interop Owner"}, 201, &owner)
 	c.must("POST", "/api/v1/sites", map[string]any{"ownerId": owner.ID, "name": "Interop Site", "latitude": 51.5, "longitude": -0.1}, 201, &site)
 	c.must("POST", "/api/v1/charger-groups", map[string]any{"siteId": site.ID, "name": "Bays"}, 201, &group)
+	// No tariff means no start (issue #10 item 3): the bays are free vend.
+	var tariff struct{ ID string }
+	c.must("POST", "/api/v1/tariffs", map[string]any{"cpoId": cpo.ID, "name": "Free", "currency": "GBP", "vatRate": "0.20", "freeVend": true}, 201, &tariff)
+	c.must("POST", "/api/v1/tariff-assignments", map[string]any{"tariffId": tariff.ID, "usergroupId": "public", "chargerGroupId": group.ID}, 201, nil)
 	var creds struct{ CPID, OCPPIdentity, OCPPPassword string }
 	c.must("POST", "/api/v1/chargers", map[string]any{"chargerGroupId": group.ID}, 201, &creds)
 	c.must("POST", "/api/v1/users", map[string]any{"email": "ivy@example.com", "name": "Ivy"}, 201, &user)
