@@ -89,6 +89,7 @@ func StartFleet(ctx context.Context, url string, creds []Credentials, opts Fleet
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	f := &Fleet{cancel: cancel}
+	cards := newCardPool(opts.IDTags) // a card is in one car at a time
 	for i, cr := range creds {
 		c := New(Config{
 			URL: url, Identity: cr.Identity, Password: cr.Password, Connectors: opts.Connectors,
@@ -116,7 +117,7 @@ func StartFleet(ctx context.Context, url string, creds []Credentials, opts Fleet
 			f.wg.Add(1)
 			go func() {
 				defer f.wg.Done()
-				drive(ctx, c, n, opts)
+				drive(ctx, c, n, opts, cards)
 			}()
 		}
 	}
@@ -165,10 +166,10 @@ func expDuration(mean time.Duration) time.Duration {
 
 // drive plays the drivers of connector n: idle, plug, swipe, charge, stop,
 // unplug, again.
-func drive(ctx context.Context, c *Charger, n int, opts FleetOptions) {
+func drive(ctx context.Context, c *Charger, n int, opts FleetOptions, cards *cardPool) {
 	tag := func() string {
 		if len(opts.IDTags) > 0 {
-			return opts.IDTags[rand.IntN(len(opts.IDTags))]
+			return cards.take()
 		}
 		t := "T" + c.cfg.Identity
 		if len(t) > 20 {
@@ -187,9 +188,15 @@ func drive(ctx context.Context, c *Charger, n int, opts FleetOptions) {
 		if err := c.WaitFor(ctx, c.Online); err != nil {
 			return
 		}
+		card := tag()
+		if card == "" { // every driver's card is in a car already
+			sleep(ctx, expDuration(opts.SessionEvery))
+			continue
+		}
 		_ = c.Plug(n)
-		if err := c.Swipe(ctx, n, tag()); err != nil {
+		if err := c.Swipe(ctx, n, card); err != nil {
 			c.cfg.Logger.Debug("sim: session not started", "identity", c.cfg.Identity, "connector", n, "err", err)
+			cards.put(card)
 			sleep(ctx, time.Duration(rand.Float64()*float64(time.Second)))
 			_ = c.Unplug(n)
 			sleep(ctx, expDuration(opts.SessionEvery))
@@ -208,6 +215,45 @@ func drive(ctx context.Context, c *Charger, n int, opts FleetOptions) {
 			_ = c.Stop(ctx, n, v16.ReasonLocal) // the driver swipes to stop, then unplugs
 		}
 		_ = c.Unplug(n)
+		cards.put(card)
 		sleep(ctx, expDuration(opts.SessionEvery))
 	}
+}
+
+// cardPool hands the fleet's drivers their RFID cards so that a card is in
+// one session at a time, as a real card is in one driver's pocket: the CSMS
+// answers a second session of a card ConcurrentTx.
+type cardPool struct {
+	mu    sync.Mutex
+	tags  []string
+	inUse map[string]bool
+}
+
+func newCardPool(tags []string) *cardPool {
+	return &cardPool{tags: tags, inUse: map[string]bool{}}
+}
+
+// take returns a random card not in use, or "" when every card is.
+func (p *cardPool) take() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	free := make([]string, 0, len(p.tags))
+	for _, t := range p.tags {
+		if !p.inUse[t] {
+			free = append(free, t)
+		}
+	}
+	if len(free) == 0 {
+		return ""
+	}
+	t := free[rand.IntN(len(free))]
+	p.inUse[t] = true
+	return t
+}
+
+// put gives a card back.
+func (p *cardPool) put(t string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.inUse, t)
 }

@@ -234,8 +234,16 @@ func createDemoPeople(ctx context.Context, s Services, cpo *volt.CPO, owner *vol
 		if err := s.Users.AddMember(ctx, g.ID, u.ID); err != nil {
 			return nil, fmt.Errorf("add %s to %s: %w", p.email, g.Name, err)
 		}
-		if p.role == volt.RoleDriver || p.role == volt.RoleEngineer {
-			card := &volt.RFIDCard{UID: fmt.Sprintf("04A2B3C4%02X", i), UserID: u.ID, Label: "Demo card"}
+		// The engineer has a card; each driver has a household's three, so
+		// the simulated drivers (one card in one car at a time, and one
+		// session per card) keep several chargers busy with paid sessions.
+		cards := map[volt.Role]int{volt.RoleEngineer: 1, volt.RoleDriver: 3}[p.role]
+		for k := range cards {
+			uid := fmt.Sprintf("04A2B3C4%02X", i)
+			if k > 0 {
+				uid += fmt.Sprintf("%02X", k)
+			}
+			card := &volt.RFIDCard{UID: uid, UserID: u.ID, Label: fmt.Sprintf("Demo card %d", k+1)}
 			if err := s.Users.CreateRFIDCard(ctx, card); err != nil {
 				return nil, fmt.Errorf("create card for %s: %w", p.email, err)
 			}
