@@ -78,6 +78,12 @@ func identityFree(ctx context.Context, tx *Tx, a *volt.Actor, identity, except s
 	lower := "lower(ocpp_identity)" // the expression of ix_chargers_identity_lower
 	if tx.Dialect() == Postgres {
 		lower = `(lower(ocpp_identity) COLLATE "C")`
+		// Two concurrent creations of near-duplicates queue on this lock
+		// (released at commit), so the second sees the first; SQLite
+		// writers are serialised anyway.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext(lower(?)))`, identity); err != nil {
+			return fmt.Errorf("lock identity %q: %w", identity, err)
+		}
 	}
 	err := tx.QueryRow(ctx, `SELECT cpid, ocpp_identity, cpo_id, owner_id, charger_group_id FROM chargers
 		WHERE `+lower+` = lower(?) AND deleted_at IS NULL AND cpid <> ?

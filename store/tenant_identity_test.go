@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -39,6 +40,18 @@ func TestIdentityNearDuplicate(t *testing.T) {
 		}
 		if c, err := f.ch.FindChargerByIdentity(sysCtx(), "Wallbox-ABC"); err != nil || c.CPID != first.CPID {
 			t.Errorf("exact identity: %v %v", c, err)
+		}
+		// Concurrent near-duplicates: exactly one is created.
+		errs := make(chan error, 2)
+		for _, id := range []string{"Race-Box", "RACE-box"} {
+			go func() {
+				_, err := f.ch.CreateCharger(f.adminA(), &volt.Charger{ChargerGroupID: f.groupA1.ID, OCPPIdentity: id}, 1)
+				errs <- err
+			}()
+		}
+		e1, e2 := <-errs, <-errs
+		if (e1 == nil) == (e2 == nil) || volt.ErrorCode(errors.Join(e1, e2)) != volt.ECONFLICT {
+			t.Errorf("concurrent near-duplicates: %v, %v", e1, e2)
 		}
 	})
 }
