@@ -53,3 +53,37 @@ func (v *helplineView) ConfirmFor(do string) string {
 	label := map[string]string{"reset": "Reset", "unlock": "Unlock a connector of", "stop": "Stop the session on"}[do]
 	return interruptQuestion(label, v.Charger, running)
 }
+
+// bulkDetailGroups bounds how many groups the bulk form describes.
+const bulkDetailGroups = 200
+
+// bulkDetail says, per charger group, what a command to all of it reaches:
+// "Group Level 1: 3 chargers. Running now: session #12 on 000001/1." The
+// bulk form's confirmation adds the chosen group's line.
+func (a *Admin) bulkDetail(s *sess, groups []*volt.ChargerGroup) map[string]string {
+	out := map[string]string{}
+	for i, g := range groups {
+		if i == bulkDetailGroups {
+			break
+		}
+		d := "Group " + g.Name + ": " + a.chargerCount(s.ctx, volt.ChargerFilter{ChargerGroupID: g.ID}) + "."
+		if a.cfg.Charging != nil {
+			running, n, err := a.cfg.Charging.FindSessions(s.ctx, volt.SessionFilter{ChargerGroupID: g.ID, Status: volt.SessionActive, Page: volt.Page{Limit: 5}})
+			if err == nil && n > 0 {
+				parts := make([]string, 0, len(running))
+				for _, se := range running {
+					parts = append(parts, fmt.Sprintf("#%d on %s/%d", se.TransactionID, se.CPID, se.ConnectorID))
+				}
+				more := ""
+				if n > len(running) {
+					more = fmt.Sprintf(" and %d more", n-len(running))
+				}
+				d += fmt.Sprintf(" Running now: %s%s; a reset or stop interrupts them.", strings.Join(parts, ", "), more)
+			} else if err == nil {
+				d += " No session is running."
+			}
+		}
+		out[g.ID] = d
+	}
+	return out
+}

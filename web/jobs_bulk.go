@@ -39,6 +39,9 @@ type bulkView struct {
 	Command  string
 	Values   map[string]string
 	Error    string
+	// Detail names what a command would reach in each group (chargers and
+	// running sessions), for the confirmation (bulkDetail).
+	Detail map[string]string
 }
 
 func (a *Admin) bulkCommandList() []commandSpec {
@@ -69,6 +72,7 @@ func (a *Admin) renderBulk(w http.ResponseWriter, r *http.Request, s *sess, stat
 			v.Groups = append(v.Groups, g)
 		}
 	}
+	v.Detail = a.bulkDetail(s, v.Groups)
 	a.renderStatus(w, r, s, status, "bulk", "Command a charger group", v)
 }
 

@@ -91,3 +91,17 @@ func TestIncomeCSVNamesBrandOwnerAndPeriod(t *testing.T) {
 		t.Fatalf("income csv heading:\n%s", csv.body)
 	}
 }
+
+// TestBulkFormNamesWhatItInterrupts: the group command's confirmation names
+// the group's chargers and its running sessions.
+func TestBulkFormNamesWhatItInterrupts(t *testing.T) {
+	f := newFixture(t, storetest.SQLite(t))
+	cr := f.onboard(2)
+	now := time.Now()
+	start, err := f.charging.StartTransaction(sysCtx(), volt.StartRequest{CPID: cr.CPID, ConnectorID: 2, IDTag: "04BULK01", At: now, ReceivedAt: now})
+	must(t, err)
+	c := f.client()
+	c.login("admin@spark.test")
+	wantContains(t, "bulk form", c.get("/admin/bulk-commands").body,
+		`data-confirm-detail="Group Level 1: 1 charger. Running now: #`+itoa(int(start.TransactionID))+` on `+cr.CPID+`/2; a reset or stop interrupts them."`)
+}

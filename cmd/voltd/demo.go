@@ -122,13 +122,14 @@ func createDemoEstate(ctx context.Context, s Services) (*volt.CPO, error) {
 	return cpo, nil
 }
 
-// createDemoMoney prices the demo network: a Public tariff on every public
+// createDemoMoney prices the demo network: a Public tariff (energy and a
+// 30p session fee, so even the demo's first short sessions show money) on every public
 // charger group, a cheaper one for the drivers' usergroup on the private
 // staff bays (which admits only assigned usergroups), and £50 of sandbox
 // credit in each driver's wallet so their RFID sessions pass the credit gate.
 func createDemoMoney(ctx context.Context, s Services, cpo *volt.CPO, groups []*volt.ChargerGroup, drivers *volt.Usergroup) error {
 	public := &volt.Tariff{CPOID: cpo.ID, Name: "Sparkline Public", Currency: "GBP", VATRate: volt.MustDecimal("0.20"),
-		EnergyPricePerKWh: volt.MustDecimal("0.49"), IdleFeePerMinute: volt.MustDecimal("0.10"), IdleGraceMinutes: 30}
+		EnergyPricePerKWh: volt.MustDecimal("0.49"), SessionFee: volt.MustDecimal("0.30"), IdleFeePerMinute: volt.MustDecimal("0.10"), IdleGraceMinutes: 30}
 	staff := &volt.Tariff{CPOID: cpo.ID, Name: "Staff bays", Currency: "GBP", VATRate: volt.MustDecimal("0.20"),
 		EnergyPricePerKWh: volt.MustDecimal("0.25")}
 	for _, t := range []*volt.Tariff{public, staff} {

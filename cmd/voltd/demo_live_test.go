@@ -69,7 +69,7 @@ func TestDemoShowsLiveChargingAndPaidSessions(t *testing.T) {
 	}
 	poll(10*time.Second, "charging", func(h *ops.Home) bool { return h.SessionsToday > 0 })
 	poll(30*time.Second, "paid sessions", func(h *ops.Home) bool { return h.PaidSessionsToday > 0 && len(h.Revenue) > 0 })
-	if h.Revenue[0].Currency != "GBP" || h.Revenue[0].InclVAT <= 0 || h.Revenue[0].VAT <= 0 {
+	if rv := h.Revenue[0]; rv.Currency != "GBP" || rv.InclVAT < 30 || rv.VAT <= 0 || rv.ExclVAT+rv.VAT != rv.InclVAT {
 		t.Errorf("revenue %+v, want GBP with VAT", h.Revenue)
 	}
 	users, _, err := m.Services.Users.FindUsers(sys, volt.UserFilter{Email: "admin@volt.localhost"})

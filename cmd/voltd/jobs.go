@@ -71,10 +71,10 @@ func (m *Main) startDemo(ctx context.Context) error {
 		IDTags:        tags16,
 		SessionEvery:  4 * time.Minute,
 		SessionLength: 10 * time.Minute,
-		StartSpread:   3 * time.Second,
+		StartSpread:   time.Second,
 		// Charging shows at once, and the first short sessions end with a
 		// priced CDR so Income is not empty.
-		FirstSessionWithin: 6 * time.Second,
+		FirstSessionWithin: 2 * time.Second,
 		FirstSessionLength: 12 * time.Second,
 		Logger:             m.Logger.With("component", "demo-sim"),
 	})

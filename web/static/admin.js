@@ -101,7 +101,11 @@
     });
     document.querySelectorAll("form[data-confirm]").forEach(function (f) {
       f.addEventListener("submit", function (e) {
-        if (!window.confirm(f.dataset.confirm)) e.preventDefault();
+        // A chosen option may name what the action reaches (the bulk
+        // form: the group's chargers and running sessions).
+        var opt = f.querySelector("select option:checked[data-confirm-detail]");
+        var q = f.dataset.confirm + (opt ? " " + opt.dataset.confirmDetail : "");
+        if (!window.confirm(q)) e.preventDefault();
       });
     });
   });
