@@ -9,10 +9,8 @@ import (
 )
 
 // recordCard keeps the card brand and last four digits a provider reported
-// for an authorisation (nothing when it reported none). The sandbox reports
-// them; TODO(issue 11): payment/stripe to read them from the PaymentIntent's
-// latest charge (payment_method_details.card), until then Stripe receipts
-// show no card and guests cannot find them by the last four digits.
+// for an authorisation (nothing when it reported none): the sandbox from
+// its test card, Stripe from the PaymentIntent's latest charge.
 func recordCard(ctx context.Context, tx *Tx, paymentID string, r *volt.ProviderResult) error {
 	if r == nil || len(r.CardLast4) != 4 {
 		return nil

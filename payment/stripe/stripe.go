@@ -97,12 +97,17 @@ func (p *Provider) Authorize(ctx context.Context, r volt.AuthorizeRequest) (*vol
 	for k, v := range r.Metadata {
 		params.AddMetadata(k, v)
 	}
+	params.AddExpand("latest_charge") // the card's brand and last 4, for the receipt
 	params.SetIdempotencyKey(r.IdempotencyKey)
 	pi, err := p.client.V1PaymentIntents.Create(ctx, params)
 	if err != nil {
 		return nil, mapErr("authorize", err)
 	}
-	return result(pi), nil
+	res := result(pi)
+	if ch := pi.LatestCharge; ch != nil && ch.PaymentMethodDetails != nil && ch.PaymentMethodDetails.Card != nil {
+		res.CardBrand, res.CardLast4 = string(ch.PaymentMethodDetails.Card.Brand), ch.PaymentMethodDetails.Card.Last4
+	}
+	return res, nil
 }
 
 // Capture captures exactly amount; Stripe releases the rest of the hold.

@@ -48,6 +48,9 @@ func TestStripeCallsCarryIdempotencyKeys(t *testing.T) {
 	if err != nil || r.Ref == "" {
 		t.Fatalf("authorize: %+v, %v", r, err)
 	}
+	if len(r.CardLast4) != 4 || r.CardBrand == "" {
+		t.Errorf("authorize did not report the card: brand %q, last 4 %q", r.CardBrand, r.CardLast4)
+	}
 	if _, err := p.Capture(ctx, r.Ref, volt.Money{Amount: 450, Currency: "GBP"}, "capture:pay_1"); err != nil {
 		t.Fatalf("capture: %v", err)
 	}
