@@ -8,9 +8,10 @@
 //
 // The websocket subprotocol decides the OCPP version (OCPP-J 1.6 §3.1.2). The
 // gateway keeps a table from subprotocol to a protocol value (registry of the
-// codec, table of charger-originated handlers, command table); OCPP 2.0.1 is
-// one more entry served by the same listener and transport. The server picks
-// the first protocol of its own table (newest first) that the client offers.
+// codec, table of charger-originated handlers, command table); OCPP 2.0.1 and
+// 2.1 are two more entries served by the same listener and transport
+// (v201*.go). The server picks the client's first offered subprotocol that
+// it speaks: the charger's order of preference.
 // A client offering none gets a handshake without Sec-WebSocket-Protocol and
 // an immediate close with code 1002 (OCPP-J §3.1.2; OCTT TC_088).
 //

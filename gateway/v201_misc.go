@@ -79,7 +79,7 @@ func notifyReport201(ctx context.Context, c *conn, req *v201.NotifyReportRequest
 			}
 			vars = append(vars, dv)
 			if a.Type != "" && a.Type != v201.AttributeEnumActual {
-				continue // Target, MinSet, MaxSet: TODO(issue 13), see above
+				continue // Target, MinSet, MaxSet: in the device model only
 			}
 			k := volt.ConfigKey{Key: DeviceModelKey(rd.Component, rd.Variable), Readonly: a.Mutability == v201.MutabilityEnumReadOnly}
 			if a.Mutability != v201.MutabilityEnumWriteOnly {

@@ -44,6 +44,9 @@ const (
 	TypeCall       MessageType = 2
 	TypeCallResult MessageType = 3
 	TypeCallError  MessageType = 4
+	// TypeSend is OCPP 2.1's unanswered message (Part 4), [6, "<id>",
+	// "<action>", {payload}].
+	TypeSend MessageType = 6
 )
 
 // String returns the OCPP-J name of the message type.

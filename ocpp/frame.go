@@ -165,14 +165,15 @@ const MaxUniqueIDLen = 36
 const unreadableID = "-1"
 
 var (
-	errNotArray   = errors.New("message is not a JSON array")
-	errNoType     = errors.New("message type is not an integer")
-	errBadID      = errors.New("unique id is not a string of 1 to 36 characters")
-	errArity      = errors.New("wrong number of elements for the message type")
-	errBadAction  = errors.New("action is not a string")
-	errBadPayload = errors.New("payload is not a JSON object")
-	errBadErrCode = errors.New("error code or description is not a string")
-	errUnknownTyp = errors.New("unknown message type")
+	errNotArray    = errors.New("message is not a JSON array")
+	errNoType      = errors.New("message type is not an integer")
+	errBadID       = errors.New("unique id is not a string of 1 to 36 characters")
+	errArity       = errors.New("wrong number of elements for the message type")
+	errBadAction   = errors.New("action is not a string")
+	errBadPayload  = errors.New("payload is not a JSON object")
+	errBadErrCode  = errors.New("error code or description is not a string")
+	errUnknownTyp  = errors.New("unknown message type")
+	errSendNotRead = errors.New("OCPP 2.1 SEND frame not read")
 )
 
 // ParseFrame decodes one OCPP-J message for protocol version v. The input is
@@ -211,9 +212,13 @@ func ParseFrame(v Version, data []byte) (Frame, error) {
 		return parseResult(mt, elems, id, idOK)
 	}
 	err := fmt.Errorf("%w %d", errUnknownTyp, mt)
+	if v == V21 && mt == TypeSend {
+		// A SEND is never answered, not even with a CALLERROR (OCPP 2.1
+		// Part 4): it is dropped and logged.
+		// TODO(issue 13): read NotifyPeriodicEventStream.
+		return nil, &FrameError{UniqueID: id, Err: errSendNotRead}
+	}
 	if v.Is2x() {
-		// TODO(issue 13): OCPP 2.1's SEND frame (type 6,
-		// NotifyPeriodicEventStream) is answered like any unknown type.
 		return nil, reply(v, replyID, MessageTypeNotSupported, "message type not supported", err)
 	}
 	return nil, &FrameError{UniqueID: id, Err: err}

@@ -330,6 +330,7 @@ func (c *Charger2) sendLoop(ctx context.Context, l *link) {
 			c.queue[0] = nil
 			c.queue = c.queue[1:]
 		}
+		c.wakeWaitersLocked() // WaitFor conditions on QueueLen
 		c.mu.Unlock()
 		if err == nil && it.answer != nil {
 			it.answer(resp)
@@ -446,13 +447,18 @@ func (c *Charger2) emit(ev Event) {
 	c.emitLocked(ev)
 }
 
+// wakeWaitersLocked makes WaitFor check its condition again.
+func (c *Charger2) wakeWaitersLocked() {
+	close(c.changed)
+	c.changed = make(chan struct{})
+}
+
 func (c *Charger2) emitLocked(ev Event) {
 	ev.Identity = c.cfg.Identity
 	if ev.Time.IsZero() {
 		ev.Time = c.cfg.Clock()
 	}
-	close(c.changed)
-	c.changed = make(chan struct{})
+	c.wakeWaitersLocked()
 	if c.cfg.OnEvent != nil {
 		c.cfg.OnEvent(ev)
 	}

@@ -6,8 +6,8 @@
 // for 2.0.1 handles it as is; the others (TransactionEvent, for one, which
 // 2.1 extends) are types of their own.
 //
-// TODO(issue 13): OCPP 2.1's SEND frames (NotifyPeriodicEventStream) are not
-// read by ocpp.ParseFrame yet.
+// TODO(issue 13): OCPP 2.1's SEND frames (NotifyPeriodicEventStream) are
+// dropped unanswered by ocpp.ParseFrame, not read.
 package v21
 
 //go:generate go run ../internal/gen -schemas ../../../shared/ocpp-schemas/2.1 -version 2.1 -pkg v21 -out . -base ../../../shared/ocpp-schemas/2.0.1 -baseimport github.com/volt-ev/volt/ocpp/v201
