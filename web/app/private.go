@@ -3,8 +3,6 @@ package app
 import (
 	"errors"
 	"net/http"
-
-	volt "github.com/volt-ev/volt"
 )
 
 // errPrivate is chargerView's answer for a charger in a private group the
@@ -23,20 +21,4 @@ type privateView struct {
 func (a *App) privatePage(w http.ResponseWriter, q *req, cpid string) {
 	a.render(w, q, http.StatusForbidden, "private", view{Title: "Charger " + cpid, Nav: "find",
 		Data: privateView{CPID: cpid, SignedIn: q.User != nil}})
-}
-
-// privateFor reports whether cpid is a private charger this browser's
-// driver may not use, remembering answers in seen (one stream's cache).
-func (a *App) privateFor(q *req, cpid string, seen map[string]bool) bool {
-	if p, ok := seen[cpid]; ok {
-		return p
-	}
-	p := false
-	if ch, err := a.cfg.Chargers.FindChargerByCPID(a.sys, cpid); err == nil {
-		p = a.cardOf(ch, q, map[string]*volt.Site{}).Private
-	}
-	if len(seen) < 1000 {
-		seen[cpid] = p
-	}
-	return p
 }
