@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/volt-ev/volt"
 )
@@ -243,4 +244,25 @@ func (s *LoadManagementService) FindLoadManagedSites(ctx context.Context) ([]str
 		ids = append(ids, id)
 	}
 	return ids, rows.Err()
+}
+
+// PruneMeterReadings deletes the readings older than before, for the
+// platform's own processes: the loop needs only the newest.
+func (s *LoadManagementService) PruneMeterReadings(ctx context.Context, before time.Time) (int64, error) {
+	a, err := actorOf(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if !a.System {
+		return 0, volt.Errorf(volt.EFORBIDDEN, "Only the platform prunes meter readings.")
+	}
+	res, err := s.db.Exec(ctx, `DELETE FROM site_meter_readings WHERE at < ?`, toMS(before))
+	if err != nil {
+		return 0, fmt.Errorf("prune meter readings: %w", mapError(err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("prune meter readings: %w", err)
+	}
+	return n, nil
 }

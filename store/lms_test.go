@@ -73,6 +73,15 @@ func TestLoadManagementModelAndReadings(t *testing.T) {
 		wantField(t, "two phases on three", lm.RecordMeterReading(ctx, &volt.SiteMeterReading{SiteID: f.siteA.ID, CurrentA: []float64{1, 2}}), volt.EINVALID, "currentA")
 		wantField(t, "negative", lm.RecordMeterReading(ctx, &volt.SiteMeterReading{SiteID: f.siteA.ID, CurrentA: []float64{1, -2, 3}}), volt.EINVALID, "currentA")
 		wantField(t, "future", lm.RecordMeterReading(ctx, &volt.SiteMeterReading{SiteID: f.siteA.ID, CurrentA: []float64{1, 2, 3}, At: now.Add(time.Minute)}), volt.EINVALID, "at")
+		n, err := lm.PruneMeterReadings(sysCtx(), now.Add(-1500*time.Millisecond))
+		if err != nil || n != 1 {
+			t.Errorf("pruned %d readings (%v), want the older one", n, err)
+		}
+		if r, err := lm.LatestMeterReading(ctx, f.siteA.ID); err != nil || r.CurrentA[1] != 21.5 {
+			t.Errorf("newest reading after pruning: %+v %v", r, err)
+		}
+		_, err = lm.PruneMeterReadings(ctx, now)
+		wantCode(t, "an admin prunes", err, volt.EFORBIDDEN)
 		wantCode(t, "reading on another tenant's site", lm.RecordMeterReading(ctx, &volt.SiteMeterReading{SiteID: f.siteB.ID, CurrentA: []float64{1, 2, 3}}), volt.ENOTFOUND)
 	})
 }

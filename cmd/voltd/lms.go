@@ -9,10 +9,11 @@ import (
 	"github.com/volt-ev/volt/store"
 )
 
-// startLoadManagement runs the load management loop (issue 15) until the
-// node closes and returns it for its live allocations. It applies limits through the gateway directly: its
-// profiles are the platform's own, sent every few seconds, not operator
-// commands for the audit log.
+// startLoadManagement runs the load management loop (issue 15), the
+// Modbus meter poller and the pruning of old readings until the node
+// closes, and returns the loop for its live allocations. The loop applies
+// limits through the gateway directly: its profiles are the platform's
+// own, sent every few seconds, not operator commands for the audit log.
 // TODO(issue 15): with many nodes, run the loop of a site on one node only
 // (a lease), and route its calls to the node holding the charger.
 func (m *Main) startLoadManagement(ctx context.Context, sites volt.LoadManagementService, chargers volt.ChargerService,
@@ -29,8 +30,8 @@ func (m *Main) startLoadManagement(ctx context.Context, sites volt.LoadManagemen
 	// readings go through sites (which publishes them) to the loop.
 	poller := &lms.MeterPoller{Sites: sites, Recorder: sites, Logger: m.Logger.With("component", "lms-meter")}
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan struct{}, 2)
-	m.onClose(func(context.Context) error { cancel(); <-done; <-done; return nil })
+	done := make(chan struct{}, 3)
+	m.onClose(func(context.Context) error { cancel(); <-done; <-done; <-done; return nil })
 	go func() {
 		defer func() { done <- struct{}{} }()
 		mgr.Run(ctx, m.Bus)
@@ -39,5 +40,28 @@ func (m *Main) startLoadManagement(ctx context.Context, sites volt.LoadManagemen
 		defer func() { done <- struct{}{} }()
 		poller.Run(ctx, 2*time.Second)
 	}()
+	go func() {
+		defer func() { done <- struct{}{} }()
+		m.pruneMeterReadings(ctx, store.NewLoadManagementService(m.DB).PruneMeterReadings)
+	}()
 	return mgr
+}
+
+// pruneMeterReadings keeps 31 days of building-load readings, hourly.
+func (m *Main) pruneMeterReadings(ctx context.Context, prune func(context.Context, time.Time) (int64, error)) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	sys := volt.NewContextWithActor(ctx, volt.SystemActor)
+	for {
+		if n, err := prune(sys, time.Now().AddDate(0, 0, -31)); err != nil && ctx.Err() == nil {
+			m.Logger.Error("prune meter readings", "err", err)
+		} else if n > 0 {
+			m.Logger.Info("pruned meter readings", "readings", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -12,7 +12,7 @@ CREATE INDEX site_load_management_mode ON site_load_management (mode);
 
 -- Building-load readings per phase in milliamperes (exact on both
 -- engines). A resent reading (same site and time) stores nothing twice.
--- TODO(issue 15): prune readings older than the energy page shows.
+-- Pruned after 31 days (voltd): the loop needs only the newest.
 CREATE TABLE site_meter_readings (
     site_id     TEXT NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
     at          BIGINT NOT NULL,
