@@ -31,6 +31,28 @@ type Control struct {
 	SentAt   time.Time
 	TxID     int64
 	Rejected bool
+	// Rejections counts the refusals in a row of the same transaction's
+	// profile: the first ones are retried soon (RetryEarly).
+	Rejections int
+}
+
+// RetryEarly is how soon a transaction's profile is sent again after one
+// of its first EarlyRetries refusals: a charger rejects a TxProfile for a
+// transaction it has not started yet (OCPP 1.6 §3.13.4), which is the case
+// when the profile overtakes the StartTransaction answer.
+const RetryEarly = 4 * time.Second
+
+// EarlyRetries is how many refusals of one transaction's profile are
+// retried after RetryEarly before the charger is taken to refuse load
+// management (RetryRejected).
+const EarlyRetries = 3
+
+// retryAfter is how long a refused outlet counts at its maximum.
+func (c *Control) retryAfter() time.Duration {
+	if c.Rejections <= EarlyRetries {
+		return RetryEarly
+	}
+	return RetryRejected
 }
 
 // Outlet is one EVSE of an allocation input with what it came from.
@@ -196,7 +218,7 @@ func evseOf(s *Snapshot, o Outlet, c *Control, v float64, tu Tuning) (EVSE, floa
 	}
 	settled := c != nil && c.TxID == x.TransactionID && !c.Rejected && !drawAt.IsZero() && drawAt.Sub(c.SentAt) >= tu.Settle
 	switch {
-	case c != nil && c.Rejected && c.TxID == x.TransactionID && s.Now.Sub(c.SentAt) < RetryRejected:
+	case c != nil && c.Rejected && c.TxID == x.TransactionID && s.Now.Sub(c.SentAt) < c.retryAfter():
 		e.Fixed, e.FixedA = true, e.MaxA
 	case !o.Online:
 		e.Fixed, e.FixedA = true, e.MaxA

@@ -356,8 +356,17 @@ func (m *Manager) apply(ctx context.Context, siteID string, ls []Limit) int {
 		case err == nil:
 			st.ctl[id] = &Control{SentA: l.CurrentA, SentAt: now, TxID: l.TransactionID}
 		case errors.Is(err, ErrRejected):
-			m.cfg.Logger.Warn("lms: charger refuses load management, counted at its maximum", "cpid", l.CPID, "connector", l.ConnectorID, "err", err)
-			st.ctl[id] = &Control{Rejected: true, SentAt: now, TxID: l.TransactionID}
+			n := 1
+			if prev := st.ctl[id]; prev != nil && prev.Rejected && prev.TxID == l.TransactionID {
+				n = prev.Rejections + 1
+			}
+			c := &Control{Rejected: true, SentAt: now, TxID: l.TransactionID, Rejections: n}
+			st.ctl[id] = c
+			if c.retryAfter() == RetryRejected {
+				m.cfg.Logger.Warn("lms: charger refuses load management, counted at its maximum", "cpid", l.CPID, "connector", l.ConnectorID, "err", err)
+			} else {
+				m.cfg.Logger.Info("lms: profile refused, sent again soon (the charger may not know the transaction yet)", "cpid", l.CPID, "connector", l.ConnectorID, "err", err)
+			}
 			m.dirty[siteID] = true
 			select {
 			case m.wake <- struct{}{}:

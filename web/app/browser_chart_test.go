@@ -28,7 +28,9 @@ func TestBrowserSessionChart(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#balance`)))
 	b.Run("top up",
 		chromedp.SendKeys(chromedp.CSS(`#topup-card`), sandbox.CardOK),
-		chromedp.Click(chromedp.CSS(`form[action="/app/account/topup"] button`)))
+		chromedp.Click(chromedp.CSS(`form[action="/app/account/topup"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#confirm-pay`)), // the amount is confirmed before the card is charged
+		chromedp.Click(chromedp.CSS(`#confirm-pay`)))
 	b.waitText("top-up answer", "main", func(s string) bool { return strings.Contains(s, "Top-up received") })
 	b.Run("add a card",
 		chromedp.SendKeys(chromedp.CSS(`#uid`), "04C4A27001"),
