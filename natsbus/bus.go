@@ -81,12 +81,25 @@ func (n *Node) follow(ctx context.Context) error {
 	return nil
 }
 
+// ackWait is how long a delivered event may go unacknowledged before
+// another node gets it; pullExpiry how long a node's request for events
+// stays open. Both are short so that the events a killed node had taken are
+// handled elsewhere within seconds rather than holding a CDR's settlement
+// for minutes; a handler slower than ackWait may run twice, which the
+// handlers' idempotency (ledger keys) absorbs.
+const (
+	ackWait    = 15 * time.Second
+	pullExpiry = 5 * time.Second
+)
+
 // Consume runs handle on the events of the given types through a durable
 // consumer shared by every node (name), so each event is handled by one node
 // at least once, from where the consumer last acknowledged, across restarts.
-// handle must be idempotent: an event whose handler fails (or whose node
-// dies) is redelivered after a minute, up to 10 times; after that the
-// periodic sweeps catch what it missed (SettleUnsettled for CDRs).
+// handle must be idempotent: an event whose handler fails is redelivered
+// after a minute, one whose node died (it was never acknowledged) after
+// ackWait, up to 10 times; after that the periodic sweeps catch what it
+// missed (SettleUnsettled for CDRs). Pull requests expire after
+// pullExpiry, so a dead node's waiting request soon stops taking events.
 func (n *Node) Consume(ctx context.Context, name string, types []string, handle func(context.Context, volt.Event) error) error {
 	subjects := make([]string, len(types))
 	for i, t := range types {
@@ -99,7 +112,7 @@ func (n *Node) Consume(ctx context.Context, name string, types []string, handle 
 			Durable:        name,
 			FilterSubjects: subjects,
 			AckPolicy:      jetstream.AckExplicitPolicy,
-			AckWait:        time.Minute,
+			AckWait:        ackWait,
 			MaxDeliver:     10,
 			DeliverPolicy:  jetstream.DeliverAllPolicy,
 			Replicas:       n.cfg.Replicas,
@@ -122,7 +135,7 @@ func (n *Node) Consume(ctx context.Context, name string, types []string, handle 
 			return
 		}
 		_ = m.Ack()
-	}, jetstream.PullMaxMessages(16))
+	}, jetstream.PullMaxMessages(16), jetstream.PullExpiry(pullExpiry))
 	if err != nil {
 		return fmt.Errorf("consumer %s: %w", name, err)
 	}
