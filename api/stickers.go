@@ -50,13 +50,17 @@ func (s *server) publicBase(rb requestBase) string {
 func chargerPageURL(base, cpid string) string { return base + "/app/c/" + url.PathEscape(cpid) }
 
 // brandOf is the CPO's name, colours and helpline from its theme; the
-// platform's name when the caller cannot read the CPO.
+// platform's name when the CPO cannot be read. Callers pass the CPO of a
+// charger or site the actor has just read; the CPO is read as the system
+// because an owner's or host's users may not read their CPO, while its
+// theme is public (the driver app shows it to anyone) and nothing else of
+// the CPO is used.
 func (s *server) brandOf(ctx context.Context, cpoID string) report.Brand {
 	b := report.Brand{Name: s.Operator}
 	if b.Name == "" {
 		b.Name = "Volt"
 	}
-	cpo, err := s.Hierarchy.FindCPOByID(ctx, cpoID)
+	cpo, err := s.Hierarchy.FindCPOByID(volt.NewContextWithActor(ctx, volt.SystemActor), cpoID)
 	if err != nil {
 		return b
 	}

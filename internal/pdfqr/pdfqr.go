@@ -72,3 +72,22 @@ func Decode(img image.Image, r image.Rectangle) (string, error) {
 	}
 	return res.GetText(), nil
 }
+
+// Text returns the text of pdf through pdftotext (poppler-utils), skipping
+// the test when it is not installed.
+func Text(t testing.TB, pdf []byte) string {
+	t.Helper()
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		t.Skip("pdftotext not installed (apt-get install poppler-utils): cannot read the PDF's text")
+	}
+	in := filepath.Join(t.TempDir(), "in.pdf")
+	if err := os.WriteFile(in, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "-layout", in, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	return string(out)
+}
