@@ -28,6 +28,7 @@ var allowed = map[string][]string{
 	"/payment/stripe":  {""},
 	"/payment/sandbox": {""},
 	"/report":          {""},
+	"/internal/pdfqr":  {},
 	"/mail":            {},
 	"/httperr":         {""},
 	"/web":             {"", "/httperr", "/audit", "/report", "/web/asset", "/ops"},

@@ -113,6 +113,9 @@ type Config struct {
 	// Operator names the platform on receipts when the CPO's name cannot be
 	// read (default "Volt").
 	Operator string
+	// PublicURL (VOLT_PUBLIC_URL) is the base of the links printed on
+	// stickers and posters; "" takes the request's scheme and host.
+	PublicURL string
 
 	Logger  *slog.Logger
 	Version string

@@ -163,6 +163,11 @@ var isoSpecs = map[string]isoSpec{
 	"listCdrs":               {},
 	"getCdr":                 {},
 	"getCdrReceipt":          {binary: true},
+	// Stickers and signage: a charger, site or group of another tenant is 404.
+	"getChargerSticker":       {binary: true},
+	"getSiteStickers":         {binary: true},
+	"getChargerGroupStickers": {binary: true},
+	"getSitePoster":           {binary: true},
 
 	"listTariffs": {},
 	"getTariff":   {},

@@ -106,6 +106,11 @@ func (s *server) routes() {
 	huma.Register(a, op("listCdrs", get, "/cdrs", "List charge detail records", "cdrs", 200), s.listCDRs)
 	huma.Register(a, op("getCdr", get, "/cdrs/{id}", "Get a charge detail record", "cdrs", 200), s.getCDR)
 	huma.Register(a, s.receiptOp(op("getCdrReceipt", get, "/cdrs/{id}/receipt.pdf", "The driver's receipt of a priced CDR (PDF)", "cdrs", 200)), s.cdrReceipt)
+	// Stickers and signage (issue #16 item 7): printable PDFs.
+	huma.Register(a, s.signOp(op("getChargerSticker", get, "/chargers/{cpid}/sticker.pdf", "A charger's printable sticker: CPID, QR code of its app page, connectors, helpline (PDF)", "chargers", 200)), s.chargerSticker)
+	huma.Register(a, s.signOp(op("getSiteStickers", get, "/sites/{id}/stickers.pdf", "The stickers of a site's chargers on A4 label sheets, 2 x 4 a page (PDF)", "sites", 200)), s.siteStickers)
+	huma.Register(a, s.signOp(op("getChargerGroupStickers", get, "/charger-groups/{id}/stickers.pdf", "The stickers of a charger group's chargers on A4 label sheets (PDF)", "charger-groups", 200)), s.chargerGroupStickers)
+	huma.Register(a, s.signOp(op("getSitePoster", get, "/sites/{id}/poster.pdf", "A site's signage poster: how to charge, public price incl. VAT, helpline, accessibility (PDF)", "sites", 200)), s.sitePoster)
 
 	s.moneyRoutes()
 	s.hostNameRoutes()

@@ -5,6 +5,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -40,6 +42,20 @@ func TestDemoShowsLiveChargingAndPaidSessions(t *testing.T) {
 		defer cancel()
 		_ = m.Close(ctx)
 	})
+	// The demo's sticker and poster are in the data folder.
+	if dir := m.demoDataDir(); dir != "" {
+		files, _ := filepath.Glob(filepath.Join(dir, "demo-*.pdf"))
+		var names []string
+		for _, f := range files {
+			if b, err := os.ReadFile(f); err != nil || !bytes.HasPrefix(b, []byte("%PDF-")) {
+				t.Errorf("%s is no PDF: %v", f, err)
+			}
+			names = append(names, filepath.Base(f))
+		}
+		if got := strings.Join(names, " "); !strings.Contains(got, "demo-poster-") || !strings.Contains(got, "demo-sticker-") {
+			t.Errorf("demo signage in %s: %q, want a sticker and a poster", dir, got)
+		}
+	}
 	printed := out.String()
 	for _, want := range []string{"Volt demo is running at " + m.URL(), "Sign in first:  admin@sparkline.example",
 		"host@harbour.example", "one-time password", ":" + strings.TrimPrefix(m.URL(), "http://127.0.0.1:") + "/admin/"} {

@@ -84,6 +84,12 @@ func (m *Main) startDemo(ctx context.Context) error {
 	}
 	m.onClose(func(context.Context) error { cancel(); fleet.Close(); return nil })
 	simulated := len(creds) + m.startDemo2x(fleetCtx, net.Credentials[len(creds):], tags2x)
+	// A printable sticker and poster of the demo network (issue #16 item 7).
+	if files, err := m.writeDemoSignage(ctx, net); err != nil {
+		m.Logger.Warn("demo: signage not written", "err", err)
+	} else if len(files) > 0 {
+		m.Logger.Info("demo: sticker and poster written", "files", files)
+	}
 	printDemo(m.logOut, m.URL(), net, simulated, m.firstAdmin)
 	return nil
 }

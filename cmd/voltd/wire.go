@@ -138,6 +138,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		HostNames:      hostNames,
 		LoadManagement: loadMgmt,
 		LoadStatus:     loadStatus,
+		PublicURL:      m.Config.PublicURL, // QR codes on stickers and posters
 		Logger:         m.Logger.With("component", "api"),
 		Version:        Version,
 		ClientAddr:     proxies.ClientAddr,
