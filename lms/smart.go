@@ -1,0 +1,60 @@
+package lms
+
+import (
+	"hash/fnv"
+	"time"
+
+	"github.com/volt-ev/volt"
+)
+
+// Reasons of a session held by its charger group's smart charging (UK
+// Smart Charge Points Regulations 2021).
+const (
+	ReasonDelayed Reason = "delayed" // the randomised start delay has not passed
+	ReasonOffPeak Reason = "offPeak" // inside a peak window, off-peak by default
+)
+
+// Hold is what a session's smart charging setting allows at a moment.
+type Hold struct {
+	// Held: the session is limited to LimitA (0: paused) until Until.
+	Held   bool
+	LimitA float64
+	Reason Reason
+	Until  time.Time
+}
+
+// SessionSeed is the per-session random seed of the start delay: a hash of
+// the session id, so every node and every step computes the same delay.
+func SessionSeed(sessionID string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(sessionID))
+	return h.Sum64()
+}
+
+// RandomDelay is the randomised delay of a session with the seed: 0 to
+// maxS seconds, uniform enough over seeds.
+func RandomDelay(maxS int, seed uint64) time.Duration {
+	if maxS <= 0 {
+		return 0
+	}
+	return time.Duration(seed%uint64(maxS+1)) * time.Second
+}
+
+// SmartHold answers, without I/O, what a session may draw at now under its
+// group's setting s (nil: no setting): 0 A until start plus its randomised
+// delay; a peak window's limit (0 A by default) inside it when off-peak is
+// the default; no hold otherwise, or when the driver overrode.
+func SmartHold(s *volt.SmartCharging, start time.Time, seed uint64, override bool, now time.Time) Hold {
+	if s == nil || override {
+		return Hold{}
+	}
+	if until := start.Add(RandomDelay(s.RandomDelayMaxS, seed)); now.Before(until) {
+		return Hold{Held: true, Reason: ReasonDelayed, Until: until}
+	}
+	if s.OffPeakDefault {
+		if limit, end, ok := s.PeakAt(now); ok {
+			return Hold{Held: true, LimitA: limit, Reason: ReasonOffPeak, Until: end}
+		}
+	}
+	return Hold{}
+}
