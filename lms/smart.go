@@ -1,6 +1,8 @@
 package lms
 
 import (
+	"context"
+	"fmt"
 	"hash/fnv"
 	"time"
 
@@ -57,4 +59,46 @@ func SmartHold(s *volt.SmartCharging, start time.Time, seed uint64, override boo
 		}
 	}
 	return Hold{}
+}
+
+// smartHolds computes the hold of each of the snapshot's sessions from its
+// group's setting and its driver's override.
+func (m *Manager) smartHolds(ctx context.Context, s *Snapshot) error {
+	groups, err := m.cfg.SmartCharging.SmartChargingOfSite(ctx, s.Model.SiteID)
+	if err != nil {
+		return fmt.Errorf("smart charging of site %s: %w", s.Model.SiteID, err)
+	}
+	if len(groups) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(s.Sessions))
+	for _, x := range s.Sessions {
+		ids = append(ids, x.ID)
+	}
+	now, err := m.cfg.SmartCharging.ChargeNowOf(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("charge-now overrides of site %s: %w", s.Model.SiteID, err)
+	}
+	s.Holds = map[string]Hold{}
+	for _, x := range s.Sessions {
+		if h := SmartHold(groups[x.ChargerGroupID], x.StartedAt, SessionSeed(x.ID), now[x.ID], s.Now); h.Held {
+			s.Holds[x.ID] = h
+		}
+	}
+	return nil
+}
+
+// markHolds gives the held sessions' allocations their hold's reason.
+func markHolds(s *Snapshot, in *Input, outlets []Outlet, res *Result) {
+	for i, o := range outlets {
+		if o.Session == nil || in.EVSEs[i].Fixed {
+			continue
+		}
+		// A hold that binds (paused, or at the hold's cap) is the reason;
+		// a lower share is the site's limits' doing.
+		a := res.EVSEs[i].CurrentA
+		if h := s.Holds[o.Session.ID]; h.Held && (a < MinChargeA || a >= h.LimitA-Step) {
+			res.EVSEs[i].Reason = h.Reason
+		}
+	}
 }

@@ -1,7 +1,9 @@
 package lms
 
 import (
+	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -126,4 +128,87 @@ func TestSmartChargingValidate(t *testing.T) {
 	if err := s.Validate(); err != nil || len(s.PeakWindows) != 2 || s.PeakWindows[1].From != "16:00" || len(s.PeakWindows[0].Days) != 5 {
 		t.Errorf("defaults: %+v, %v", s, err)
 	}
+}
+
+// fakeSmart is the smart charging settings and overrides the loop reads.
+type fakeSmart struct {
+	mu        sync.Mutex
+	groups    map[string]*volt.SmartCharging
+	chargeNow map[string]bool
+}
+
+func (f *fakeSmart) SmartChargingOfSite(context.Context, string) (map[string]*volt.SmartCharging, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.groups, nil
+}
+
+func (f *fakeSmart) ChargeNowOf(_ context.Context, ids []string) (map[string]bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string]bool{}
+	for _, id := range ids {
+		out[id] = f.chargeNow[id]
+	}
+	return out, nil
+}
+
+// TestLoopSmartCharging drives the loop with the fake clock through a
+// group's randomised delay, a peak window, its end, the next peak and the
+// driver's override: a held outlet is sent 0 A and its share goes to the
+// other session.
+func TestLoopSmartCharging(t *testing.T) {
+	f := newLoop(t, staticSite(32))
+	sc := &volt.SmartCharging{OffPeakDefault: true, RandomDelayMaxS: 600, TimeZone: "Europe/London"}
+	if err := sc.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	smart := &fakeSmart{groups: map[string]*volt.SmartCharging{"g1": sc}, chargeNow: map[string]bool{}}
+	f.m.cfg.SmartCharging = smart
+	// Monday 7 December 2026, GMT: the morning peak ends at 11:00 UTC.
+	f.clock.t = time.Date(2026, 12, 7, 10, 40, 0, 0, time.UTC)
+	f.site.addCharger("000001", 1)
+	f.site.chargers["000001"].ChargerGroupID = "g1"
+	f.site.addCharger("000002", 1)
+	held := f.site.start("000001", 1, f.clock.Now())
+	held.ChargerGroupID = "g1"
+	f.site.start("000002", 1, f.clock.Now())
+	reason := func(want Reason) {
+		t.Helper()
+		la, ok := f.m.OutletLoad("000001", 1)
+		if !ok || la.Reason != string(want) {
+			t.Fatalf("000001/1 allocation %+v, want reason %s", la, want)
+		}
+	}
+	f.step()
+	f.want(t, "000001/1", 0)
+	f.want(t, "000002/1", 32)
+	reason(ReasonDelayed)
+
+	// The delay (at most 600 s) is over, the peak is not.
+	f.clock.Add(RandomDelay(600, SessionSeed(held.ID)) + time.Second)
+	f.step()
+	f.want(t, "000001/1", 0)
+	reason(ReasonOffPeak)
+
+	f.clock.t = time.Date(2026, 12, 7, 11, 0, 0, 0, time.UTC)
+	f.step()
+	f.want(t, "000001/1", 16)
+	f.want(t, "000002/1", 16)
+
+	// The evening peak holds it again; the other takes the whole supply.
+	f.clock.t = time.Date(2026, 12, 7, 16, 0, 0, 0, time.UTC)
+	f.step()
+	f.want(t, "000001/1", 0)
+	f.want(t, "000002/1", 32)
+	reason(ReasonOffPeak)
+
+	// The driver presses "charge now".
+	smart.mu.Lock()
+	smart.chargeNow[held.ID] = true
+	smart.mu.Unlock()
+	f.clock.Add(10 * time.Second)
+	f.step()
+	f.want(t, "000001/1", 16)
+	f.want(t, "000002/1", 16)
 }
