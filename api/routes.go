@@ -112,6 +112,7 @@ func (s *server) routes() {
 	s.terminalRoutes()
 	s.reimbursementRoutes()
 	s.loadManagementRoutes()
+	s.smartChargingRoutes()
 	s.supportRoutes()
 }
 

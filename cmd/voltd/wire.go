@@ -138,6 +138,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		HostNames:      hostNames,
 		LoadManagement: loadMgmt,
 		LoadStatus:     loadStatus,
+		SmartCharging:  store.NewSmartChargingService(m.DB),
 		Logger:         m.Logger.With("component", "api"),
 		Version:        Version,
 		ClientAddr:     proxies.ClientAddr,
