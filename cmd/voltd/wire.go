@@ -195,6 +195,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		// The account page lists home reimbursement statements.
 		Reimbursements: reimbursements,
 		LoadStatus:     loadStatus, // "limited/queued and why" on the session page
+		SmartCharging:  store.NewSmartChargingService(m.DB),
 		// Guests' receipts go out from startSettlement once captured.
 		ReceiptsBySettlement: true,
 		Bus:                  m.Bus,
