@@ -45,18 +45,27 @@ func RandomDelay(maxS int, seed uint64) time.Duration {
 // SmartHold answers, without I/O, what a session may draw at now under its
 // group's setting s (nil: no setting): 0 A until start plus its randomised
 // delay; a peak window's limit (0 A by default) inside it when off-peak is
-// the default; no hold otherwise, or when the driver overrode.
+// the default, and 0 A for the session's delay again after the window ends
+// when it started before; no hold otherwise, or when the driver overrode.
 func SmartHold(s *volt.SmartCharging, start time.Time, seed uint64, override bool, now time.Time) Hold {
 	if s == nil || override {
 		return Hold{}
 	}
-	if until := start.Add(RandomDelay(s.RandomDelayMaxS, seed)); now.Before(until) {
+	d := RandomDelay(s.RandomDelayMaxS, seed)
+	if until := start.Add(d); now.Before(until) {
 		return Hold{Held: true, Reason: ReasonDelayed, Until: until}
 	}
-	if s.OffPeakDefault {
-		if limit, end, ok := s.PeakAt(now); ok {
-			return Hold{Held: true, LimitA: limit, Reason: ReasonOffPeak, Until: end}
-		}
+	if !s.OffPeakDefault {
+		return Hold{}
+	}
+	if limit, end, ok := s.PeakAt(now); ok {
+		return Hold{Held: true, LimitA: limit, Reason: ReasonOffPeak, Until: end}
+	}
+	// The end of a peak is a start too: the sessions it held do not all
+	// start at once but each after its own delay (a window shorter than
+	// the delay is not seen here).
+	if _, end, ok := s.PeakAt(now.Add(-d)); ok && d > 0 && !end.After(now) && start.Before(end) {
+		return Hold{Held: true, Reason: ReasonDelayed, Until: end.Add(d)}
 	}
 	return Hold{}
 }

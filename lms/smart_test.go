@@ -92,6 +92,14 @@ func TestSmartHold(t *testing.T) {
 			s.PeakWindows = []volt.LoadWindow{{From: "22:00", To: "02:00", Days: []int{6}, LimitA: 10}}
 		}), "2026-10-25T01:30:00Z", 0, false, "2026-10-25T01:30:00Z",
 			Hold{Held: true, LimitA: 10, Reason: ReasonOffPeak, Until: utc("2026-10-25T02:00:00Z")}},
+		// Mon 30 March, BST: the morning peak ends at 10:00 UTC; a session
+		// it held waits its own delay (399 s) after that.
+		{"peak end is a start: delayed again", uk(nil), "2026-03-30T07:30:00Z", 1000, false, "2026-03-30T10:00:00Z",
+			Hold{Held: true, Reason: ReasonDelayed, Until: utc("2026-03-30T10:06:39Z")}},
+		{"peak end delay over", uk(nil), "2026-03-30T07:30:00Z", 1000, false, "2026-03-30T10:06:39Z", Hold{}},
+		{"started after the peak: its own delay only", uk(nil), "2026-03-30T10:03:00Z", 1000, false, "2026-03-30T10:09:38Z",
+			Hold{Held: true, Reason: ReasonDelayed, Until: utc("2026-03-30T10:09:39Z")}},
+		{"started after the peak, delay over", uk(nil), "2026-03-30T10:03:00Z", 1000, false, "2026-03-30T10:09:39Z", Hold{}},
 		{"off-peak off: windows ignored", uk(func(s *volt.SmartCharging) { noDelay(s); s.OffPeakDefault = false }),
 			"2026-03-30T07:30:00Z", 0, false, "2026-03-30T07:30:00Z", Hold{}},
 	}
@@ -191,7 +199,13 @@ func TestLoopSmartCharging(t *testing.T) {
 	f.want(t, "000001/1", 0)
 	reason(ReasonOffPeak)
 
+	// The peak is over: the held session waits its delay again, then
+	// charges.
 	f.clock.t = time.Date(2026, 12, 7, 11, 0, 0, 0, time.UTC)
+	f.step()
+	f.want(t, "000001/1", 0)
+	reason(ReasonDelayed)
+	f.clock.Add(RandomDelay(600, SessionSeed(held.ID)))
 	f.step()
 	f.want(t, "000001/1", 16)
 	f.want(t, "000002/1", 16)
