@@ -25,6 +25,8 @@ func TestSmartChargingAPI(t *testing.T) {
 		now := fmt.Sprintf("/api/v1/sessions/%s/charge-now", live)
 		e.run(t, []scenario{
 			{"unset is off", "GET", sc, ``, "A/cpo-staff", 200, []string{`"offPeakDefault":false`, `"randomDelayMaxS":0`, `"timeZone":"Europe/London"`}, nil},
+			{"load management off", "PUT", sc, `{"offPeakDefault":true}`, "A/cpo-admin", 422, nil, nil},
+			{"turn load management on", "PUT", "/api/v1/sites/{A.site}/load-management", `{"mode":"static","supplyLimitA":63}`, "A/cpo-admin", 200, nil, nil},
 			{"UK defaults", "PUT", sc, `{"offPeakDefault":true,"randomDelayMaxS":600}`, "A/cpo-admin", 200,
 				[]string{`"offPeakDefault":true`, `"randomDelayMaxS":600`, `"from":"08:00","to":"11:00","days":[1,2,3,4,5]`, `"from":"16:00","to":"22:00"`, `"timeZone":"Europe/London"`}, nil},
 			{"read back", "GET", sc, ``, "A/owner-staff", 200, []string{`"offPeakDefault":true`, `"from":"16:00"`}, nil},

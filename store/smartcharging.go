@@ -52,7 +52,7 @@ func (s *SmartChargingService) FindSmartCharging(ctx context.Context, groupID st
 }
 
 // SetSmartCharging replaces a group's setting; its time zone defaults to
-// the site's.
+// the site's. Turning a hold on needs the site's load management on.
 func (s *SmartChargingService) SetSmartCharging(ctx context.Context, sc *volt.SmartCharging) error {
 	a, err := actorOf(ctx)
 	if err != nil {
@@ -73,6 +73,18 @@ func (s *SmartChargingService) SetSmartCharging(ctx context.Context, sc *volt.Sm
 		}
 		if err := sc.Validate(); err != nil {
 			return err
+		}
+		if sc.OffPeakDefault || sc.RandomDelayMaxS > 0 {
+			// The load management loop applies the holds: without it
+			// the setting would do nothing, so it is refused.
+			var mode string
+			err := tx.QueryRow(ctx, `SELECT mode FROM site_load_management WHERE site_id = ?`, g.SiteID).Scan(&mode)
+			if err != nil && !volt.IsCode(notFound(err, "Load management", g.SiteID), volt.ENOTFOUND) {
+				return fmt.Errorf("load management of site %s: %w", g.SiteID, err)
+			}
+			if mode == "" || mode == string(volt.LoadModeOff) {
+				return volt.Errorf(volt.EUNPROCESSABLE, "Smart charging is applied by load management: turn it on for this group's site first (static mode with the supply limit is enough).")
+			}
 		}
 		sc.UpdatedAt = tx.Now()
 		settings, err := encodeJSON(sc)

@@ -31,6 +31,9 @@ func TestSmartChargingSettingsAndChargeNow(t *testing.T) {
 			t.Errorf("unset setting %+v", got)
 		}
 		sc := &volt.SmartCharging{ChargerGroupID: group, OffPeakDefault: true, RandomDelayMaxS: 600}
+		wantCode(t, "load management off", svc.SetSmartCharging(adminA, sc), volt.EUNPROCESSABLE)
+		must(t, store.NewLoadManagementService(db).SetLoadManagement(adminA,
+			&volt.LoadManagement{SiteID: site, Mode: volt.LoadModeStatic, SupplyLimitA: 63}))
 		must(t, svc.SetSmartCharging(adminA, sc))
 		got, err = svc.FindSmartCharging(staffA, group)
 		must(t, err)
