@@ -104,6 +104,9 @@ type Config struct {
 	// LoadManagement keeps sites' load management models and meter
 	// readings (wrapped by lms so the loop hears of changes).
 	LoadManagement volt.LoadManagementService
+	// SmartCharging keeps charger groups' off-peak and randomised-delay
+	// settings and drivers' charge-now overrides (optional: 501 without).
+	SmartCharging volt.SmartChargingService
 	// LoadStatus is the load management loop's live allocation (optional).
 	LoadStatus volt.LoadStatus
 	// WebhookProviders names the payment providers whose webhooks

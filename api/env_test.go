@@ -52,6 +52,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 		MoneySettings:   money,
 		LoadManagement:  store.NewLoadManagementService(db),
 		LoadStatus:      fakeLoadStatus{},
+		SmartCharging:   store.NewSmartChargingService(db),
 		Commander:       cmd,
 		Commands:        func(n string) (string, bool) { v, ok := testCommands[n]; return v, ok },
 		ValidateCommand: func(string, json.RawMessage) error { return nil },

@@ -232,6 +232,12 @@ var isoSpecs = map[string]isoSpec{
 	}},
 	"createSiteMeterReading": {body: js(`{"currentA":[1,2,3]}`)},
 
+	"getChargerGroupSmartCharging": {},
+	"setChargerGroupSmartCharging": {body: js(`{"offPeakDefault":true,"randomDelayMaxS":600}`)},
+	// The driver's own override or an admin's: B's session is not found
+	// for any of A, and staff are refused (TestStaffNeverWrites).
+	"chargeSessionNow": {},
+
 	"listTickets": {},
 	"getTicket":   {},
 	// Anyone may report a problem for themself (not an estate write); a

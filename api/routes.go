@@ -117,6 +117,7 @@ func (s *server) routes() {
 	s.terminalRoutes()
 	s.reimbursementRoutes()
 	s.loadManagementRoutes()
+	s.smartChargingRoutes()
 	s.supportRoutes()
 }
 

@@ -21,7 +21,10 @@ type Snapshot struct {
 	UserPriority map[string]int
 	// Measured holds the outlets' per-phase currents (by EVSE id).
 	Measured map[string]*Measured
-	Now      time.Time
+	// Holds are the sessions held by their group's smart charging (by
+	// session ID; SmartHold).
+	Holds map[string]Hold
+	Now   time.Time
 }
 
 // Control is what the loop remembers of an outlet between allocations:
@@ -236,6 +239,17 @@ func evseOf(s *Snapshot, o Outlet, c *Control, v float64, tu Tuning) (EVSE, floa
 		// as the threshold: a car given draw+headroom that keeps drawing
 		// the same stays limited rather than flapping back to its share.)
 		e.DemandA = draw + tu.HeadroomA
+	}
+	if h := s.Holds[x.ID]; h.Held && !e.Fixed {
+		// Held by smart charging: below the minimum the session is not
+		// active (its share goes to others and it is sent 0 A), above it
+		// the hold caps its maximum.
+		if h.LimitA < MinChargeA {
+			e.Active = false
+		} else {
+			e.MaxA = math.Min(e.MaxA, h.LimitA)
+			e.MinA = math.Min(e.MinA, e.MaxA)
+		}
 	}
 	return e, draw
 }

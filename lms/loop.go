@@ -35,6 +35,13 @@ type Usergroups interface {
 	UsergroupsOfUser(ctx context.Context, userID string) ([]*volt.Usergroup, error)
 }
 
+// SmartChargers reads charger groups' smart charging settings and drivers'
+// overrides (volt.SmartChargingService).
+type SmartChargers interface {
+	SmartChargingOfSite(ctx context.Context, siteID string) (map[string]*volt.SmartCharging, error)
+	ChargeNowOf(ctx context.Context, sessionIDs []string) (map[string]bool, error)
+}
+
 // Config configures a Manager. Sites, Chargers, Sessions and Applier are
 // required.
 type Config struct {
@@ -54,6 +61,9 @@ type Config struct {
 	MinInterval time.Duration
 	// CallTimeout bounds one charger call (default 15 s).
 	CallTimeout time.Duration
+	// SmartCharging is optional: without it no session is held for its
+	// group's randomised delay or peak windows.
+	SmartCharging SmartChargers
 	Tuning
 }
 
@@ -277,6 +287,7 @@ func (m *Manager) recompute(ctx context.Context, siteID string) error {
 	}
 	in, outlets, fresh := BuildInput(snap, st.ctl, st.prev, m.cfg.Tuning)
 	res := Allocate(in)
+	markHolds(snap, in, outlets, res)
 	st.prev = make(map[string]State, len(res.EVSEs))
 	for _, a := range res.EVSEs {
 		st.prev[a.ID] = a.State
@@ -411,6 +422,11 @@ func (m *Manager) snapshot(ctx context.Context, siteID string, now time.Time) (*
 			return nil, err
 		}
 		s.Reading = r
+	}
+	if m.cfg.SmartCharging != nil && len(s.Sessions) > 0 {
+		if err := m.smartHolds(ctx, s); err != nil {
+			return nil, err
+		}
 	}
 	if len(lm.Priorities) > 0 && m.cfg.Usergroups != nil {
 		m.userPriorities(ctx, lm, s)

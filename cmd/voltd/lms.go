@@ -23,8 +23,11 @@ func (m *Main) startLoadManagement(ctx context.Context, sites volt.LoadManagemen
 		Chargers:   chargers,
 		Sessions:   sessions,
 		Usergroups: store.NewUserService(m.DB),
-		Applier:    &lms.OCPP16{Commander: cmd},
-		Logger:     m.Logger.With("component", "lms"),
+		// Groups' off-peak default and randomised delay hold sessions
+		// at 0 A (issue 15 item 6).
+		SmartCharging: store.NewSmartChargingService(m.DB),
+		Applier:       &lms.OCPP16{Commander: cmd},
+		Logger:        m.Logger.With("component", "lms"),
 	})
 	// Modbus TCP meters of dynamic sites are read every 2 s; their
 	// readings go through sites (which publishes them) to the loop.

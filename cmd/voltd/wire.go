@@ -139,6 +139,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		LoadManagement: loadMgmt,
 		LoadStatus:     loadStatus,
 		PublicURL:      m.Config.PublicURL, // QR codes on stickers and posters
+		SmartCharging:  store.NewSmartChargingService(m.DB),
 		Logger:         m.Logger.With("component", "api"),
 		Version:        Version,
 		ClientAddr:     proxies.ClientAddr,
@@ -195,6 +196,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		// The account page lists home reimbursement statements.
 		Reimbursements: reimbursements,
 		LoadStatus:     loadStatus, // "limited/queued and why" on the session page
+		SmartCharging:  store.NewSmartChargingService(m.DB),
 		// Guests' receipts go out from startSettlement once captured.
 		ReceiptsBySettlement: true,
 		Bus:                  m.Bus,

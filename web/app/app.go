@@ -58,6 +58,9 @@ type Config struct {
 	// session page says when a session is limited or queued and why
 	// (optional).
 	LoadStatus volt.LoadStatus
+	// SmartCharging takes a driver's "Charge now" on a session held by its
+	// charger group's random delay or off-peak hours (optional).
+	SmartCharging volt.SmartChargingService
 	// ReceiptsBySettlement is true when guests' receipts are e-mailed by
 	// the settlement job once the payment is captured (cmd/voltd): the app
 	// then sends none on cdr.created.
@@ -206,6 +209,7 @@ func (a *App) routes() {
 	m.HandleFunc("GET /app/s/{id}", a.page(a.sessionPage))
 	m.HandleFunc("GET /app/s/{id}/events", a.sessionEvents)
 	m.HandleFunc("POST /app/s/{id}/stop", a.form(a.stop))
+	m.HandleFunc("POST /app/s/{id}/charge-now", a.form(a.chargeNow))
 	m.HandleFunc("GET /app/s/{id}/receipt", a.page(a.receipt))
 	m.HandleFunc("GET /app/s/{id}/receipt.pdf", a.page(a.receiptPDF))
 	m.HandleFunc("GET /app/receipts", a.page(a.receiptsForm))

@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"net/http"
 
 	volt "github.com/volt-ev/volt"
 )
@@ -19,8 +20,40 @@ func (a *App) loadNote(s *volt.Session) string {
 	switch la.Reason {
 	case "queued":
 		return "Queued: this site's grid connection is fully used. Your car starts charging when capacity frees up; whoever has waited longest goes first."
+	case "delayed":
+		return "Starting soon: this charger waits a random few minutes (up to 10) before charging, as UK smart charging rules require, so that many cars do not start at once."
+	case "offPeak":
+		return "Waiting for off-peak hours: this charger does not charge at peak times by default (UK smart charging rules)."
 	case "limited":
 		return fmt.Sprintf("Limited to %.1f A: this site shares its grid connection between the cars charging here.", la.CurrentA)
 	}
 	return ""
+}
+
+// held reports whether smart charging holds the session (its random delay
+// or off-peak hours): the page then offers "Charge now".
+func (a *App) held(s *volt.Session) bool {
+	if a.cfg.LoadStatus == nil || a.cfg.SmartCharging == nil || s.Status != volt.SessionActive {
+		return false
+	}
+	la, ok := a.cfg.LoadStatus.OutletLoad(s.CPID, s.ConnectorID)
+	return ok && la.SessionID == s.ID && (la.Reason == "delayed" || la.Reason == "offPeak")
+}
+
+// chargeNow lifts the hold of the driver's own session (issue 15 item 6):
+// the load management loop charges it from its next step.
+func (a *App) chargeNow(w http.ResponseWriter, r *http.Request, q *req) {
+	s, err := a.ownSession(r.Context(), q, r.PathValue("id"))
+	if err != nil {
+		a.failErr(w, r, q, err)
+		return
+	}
+	if a.cfg.SmartCharging != nil && s.Status == volt.SessionActive {
+		// The app checked the browser owns the session: it acts for it.
+		if err := a.cfg.SmartCharging.ChargeNow(a.sys, s.ID); err != nil {
+			a.failErr(w, r, q, err)
+			return
+		}
+	}
+	http.Redirect(w, r, "/app/s/"+s.ID+"?chargenow=1", http.StatusSeeOther)
 }

@@ -1,11 +1,13 @@
 package app
 
 import (
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
 
 	volt "github.com/volt-ev/volt"
+	"github.com/volt-ev/volt/store"
 	"github.com/volt-ev/volt/store/storetest"
 )
 
@@ -55,5 +57,43 @@ func TestSessionSaysWhyLimitedOrQueued(t *testing.T) {
 	load.mu.Unlock()
 	if body := c.get("/app/s/" + s.ID).body; strings.Contains(body, "Limited to") {
 		t.Errorf("another session's limit shown")
+	}
+}
+
+// TestSessionOffersChargeNow: a session held by its group's smart charging
+// says why and offers "Charge now", which records the driver's override;
+// another driver cannot press it.
+func TestSessionOffersChargeNow(t *testing.T) {
+	load := &fakeLoad{la: map[string]*volt.LoadAllocation{}}
+	db := storetest.SQLite(t)
+	smart := store.NewSmartChargingService(db)
+	f := newFixture(t, db, func(c *Config) { c.LoadStatus = load; c.SmartCharging = smart })
+	u := f.driver("held@example.com")
+	must(t, f.users.CreateRFIDCard(sysCtx(), &volt.RFIDCard{UID: "HELDCARD1", UserID: u.ID}))
+	s := f.startSession(f.charger, 1, "HELDCARD1")
+	c := f.client()
+	c.login(u.Email)
+	if body := c.get("/app/s/" + s.ID).body; !strings.Contains(body, `id="charge-now" hidden`) {
+		t.Errorf("a session not held offers charge now")
+	}
+	load.mu.Lock()
+	load.la[f.charger] = &volt.LoadAllocation{CPID: f.charger, ConnectorID: 1, SessionID: s.ID, Reason: "offPeak"}
+	load.mu.Unlock()
+	body := c.get("/app/s/" + s.ID).body
+	if !strings.Contains(body, "Waiting for off-peak hours") || !strings.Contains(body, `id="charge-now" >`) {
+		t.Fatalf("held session page lacks why or the button:\n%s", body)
+	}
+	other := f.client()
+	other.login(f.driver("other@example.com").Email)
+	if res := other.post("/app/account", "/app/s/"+s.ID+"/charge-now", nil); res.status == http.StatusSeeOther {
+		t.Errorf("another driver pressed charge now: %d", res.status)
+	}
+	if res := c.post("/app/s/"+s.ID, "/app/s/"+s.ID+"/charge-now", nil); res.status != http.StatusSeeOther {
+		t.Fatalf("charge now: %d %s", res.status, res.body)
+	}
+	got, err := smart.ChargeNowOf(sysCtx(), []string{s.ID})
+	must(t, err)
+	if !got[s.ID] {
+		t.Errorf("charge now not recorded")
 	}
 }

@@ -32,6 +32,8 @@ type liveState struct {
 	// Load says why the site's load management limits or queues the
 	// session ("" when it does not).
 	Load string `json:"load,omitempty"`
+	// Held: smart charging holds the session; "Charge now" is offered.
+	Held bool `json:"held,omitempty"`
 }
 
 // idleTracker remembers when the session's connector stopped charging.
@@ -49,7 +51,7 @@ func (a *App) state(s *volt.Session, idle *idleTracker) liveState {
 	limit := a.limitOf(s.ID)
 	st := liveState{ID: s.ID, Active: s.Status == volt.SessionActive, Power: formatKW(s.PowerW), Energy: formatKWh(s.EnergyWh),
 		Cost: formatMoney(0, cur), StartedAt: s.StartedAt.UnixMilli(), StopReason: s.StopReason, Limit: limit.String(),
-		Load: a.loadNote(s)}
+		Load: a.loadNote(s), Held: a.held(s)}
 	cost := a.costNow(s)
 	if cost != nil {
 		st.Cost = formatMoney(cost.InclVAT, cost.Currency)

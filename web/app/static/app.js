@@ -127,6 +127,8 @@
     $("#idle").hidden = !st.idle;
     var load = $("#load");
     if (load) { load.textContent = st.load || ""; load.hidden = !st.load; }
+    var now = $("#charge-now");
+    if (now) { now.hidden = !st.held; }
     $("#live-status").textContent = "Energy " + st.energy + ", cost " + st.cost + ".";
     if (st.idleFeeFrom !== idleFeeFrom) { idleFeeFrom = st.idleFeeFrom || 0; scheduleIdle(idleFeeFrom); }
     if (active && !st.active && !stoppedAt) {
