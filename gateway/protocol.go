@@ -54,6 +54,11 @@ func (p *protocol) serve(c *conn, call ocpp.Call) (any, error) {
 	// meanwhile: the charger's retry is then recognised as a replay.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.ctx), handlerTimeout)
 	defer cancel()
+	// The reflective walk runs only when the raw payload has bad text at
+	// all (frameFlags is a byte scan): never on a normal message.
+	if frameFlags(call.Payload) == "" {
+		return h(ctx, c, req)
+	}
 	if fields := sanitizeRequest(req); len(fields) > 0 {
 		c.g.log.Warn("gateway: control characters or invalid UTF-8 replaced by U+FFFD", "cpid", c.cpid,
 			"action", call.Action, "uniqueId", call.UniqueID, "fields", fields)
