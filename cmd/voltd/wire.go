@@ -207,6 +207,9 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		TileURL:              m.Config.TileURL,
 		LeafletJS:            web.AssetPath("vendor/leaflet/leaflet.js"),
 		LeafletCSS:           web.AssetPath("vendor/leaflet/leaflet.css"),
+		ChartJS:              web.AssetPath("session.js"), // the portal's session chart, same files
+		UPlotJS:              web.AssetPath("vendor/uplot/uplot.min.js"),
+		UPlotCSS:             web.AssetPath("vendor/uplot/uplot.min.css"),
 		ClientAddr:           proxies.ClientAddr,
 		PublicURL:            m.Config.PublicURL, // links in guests' e-mails
 	})

@@ -95,6 +95,10 @@ type Config struct {
 	// while the portal is mid-change). Empty: no map. They are loaded only
 	// on the find page with TileURL set, never on the page a QR code opens.
 	LeafletJS, LeafletCSS string
+	// ChartJS, UPlotJS and UPlotCSS are the URLs of the portal's session
+	// chart script and its vendored uPlot (web.AssetPath), so the app draws
+	// a session's chart with the same files; empty: no chart.
+	ChartJS, UPlotJS, UPlotCSS string
 
 	// SendMail sends an e-mail (password reset, problem reports). Nil: the
 	// message is logged instead.

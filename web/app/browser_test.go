@@ -46,6 +46,9 @@ func newStack(t *testing.T) *stack {
 	// server, so the pins are drawn without the internet.
 	f.app.cfg.TileURL, f.app.cfg.LeafletJS, f.app.cfg.LeafletCSS = "/tiles/{z}/{x}/{y}.png",
 		web.AssetPath("vendor/leaflet/leaflet.js"), web.AssetPath("vendor/leaflet/leaflet.css")
+	// The session chart: the portal's script and uPlot.
+	f.app.cfg.ChartJS, f.app.cfg.UPlotJS, f.app.cfg.UPlotCSS = web.AssetPath("session.js"),
+		web.AssetPath("vendor/uplot/uplot.min.js"), web.AssetPath("vendor/uplot/uplot.min.css")
 	mux := http.NewServeMux()
 	mux.Handle("/app/", f.app)
 	mux.Handle("/ocpp/", gw)

@@ -109,8 +109,15 @@ type sessionView struct {
 	State   liveState
 	Charger string
 	CDR     *volt.CDR
-	Stop    bool   // the stop was just sent
-	Curve   string // volt.SessionCurve as JSON for the chart; empty: too few readings
+	Stop    bool       // the stop was just sent
+	Chart   *chartView // nil: too few readings, or no chart assets
+}
+
+// chartView is a session's chart: the curve and the portal's files that
+// draw it.
+type chartView struct {
+	Curve                 string // volt.SessionCurve as JSON
+	JS, UPlotJS, UPlotCSS string
 }
 
 // sessionPage shows a session live (see app.js): power, energy, duration,
@@ -131,7 +138,9 @@ func (a *App) sessionPage(w http.ResponseWriter, r *http.Request, q *req) {
 			v.State.Cost = formatMoney(v.CDR.TotalCost.InclVAT, v.CDR.TotalCost.Currency)
 		}
 	}
-	v.Curve = a.curveOf(s)
+	if curve := a.curveOf(s); curve != "" && a.cfg.ChartJS != "" {
+		v.Chart = &chartView{Curve: curve, JS: a.cfg.ChartJS, UPlotJS: a.cfg.UPlotJS, UPlotCSS: a.cfg.UPlotCSS}
+	}
 	a.render(w, q, http.StatusOK, "session", view{Title: "Session at " + s.CPID, Nav: "history", Data: v})
 }
 
