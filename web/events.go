@@ -46,14 +46,8 @@ func (a *Admin) chargerEvents(w http.ResponseWriter, r *http.Request, s *sess) {
 	}
 	events, stop := a.cfg.Bus.Subscribe()
 	defer stop()
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	rc := http.NewResponseController(w)
-	fmt.Fprint(w, "retry: 3000\n: connected\n\n")
-	if rc.Flush() != nil {
+	rc, ok := startSSE(w)
+	if !ok {
 		return
 	}
 	tick := time.NewTicker(sseKeepAlive)
@@ -114,4 +108,18 @@ func liveEvent(e volt.Event) (string, []byte) {
 		return "online", b
 	}
 	return "", nil
+}
+
+// startSSE answers a server-sent events stream: its headers, the
+// browser's reconnect delay and a first comment, flushed. It reports false
+// when the client is already gone.
+func startSSE(w http.ResponseWriter) (*http.ResponseController, bool) {
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w)
+	fmt.Fprint(w, "retry: 3000\n: connected\n\n")
+	return rc, rc.Flush() == nil
 }

@@ -26,14 +26,8 @@ func (a *Admin) liveChanges(w http.ResponseWriter, r *http.Request, s *sess) {
 	}
 	events, stop := a.cfg.Bus.Subscribe()
 	defer stop()
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	rc := http.NewResponseController(w)
-	fmt.Fprint(w, "retry: 3000\n: connected\n\n")
-	if rc.Flush() != nil {
+	rc, ok := startSSE(w)
+	if !ok {
 		return
 	}
 	visible := map[string]bool{}
