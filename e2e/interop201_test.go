@@ -115,24 +115,7 @@ func TestInteropOCPPGo201(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs voltd")
 	}
-	n := startVoltd(t, "root@volt.test", "root-password-123")
-	c := &rest{t: t, base: n.URL}
-	var tok struct{ Token string }
-	c.must("POST", "/api/v1/auth/token", map[string]string{"email": "root@volt.test", "password": "root-password-123"}, 200, &tok)
-	c.token = tok.Token
-	var cpo, owner, site, group, user struct{ ID string }
-	c.must("POST", "/api/v1/cpos", map[string]any{"name": "Interop CPO"}, 201, &cpo)
-	c.must("POST", "/api/v1/owners", map[string]any{"cpoId": cpo.ID, "name": "Interop Owner"}, 201, &owner)
-	c.must("POST", "/api/v1/sites", map[string]any{"ownerId": owner.ID, "name": "Interop Site", "latitude": 51.5, "longitude": -0.1}, 201, &site)
-	c.must("POST", "/api/v1/charger-groups", map[string]any{"siteId": site.ID, "name": "Bays"}, 201, &group)
-	// No tariff means no start (issue #10 item 3): the bays are free vend.
-	var tariff struct{ ID string }
-	c.must("POST", "/api/v1/tariffs", map[string]any{"cpoId": cpo.ID, "name": "Free", "currency": "GBP", "vatRate": "0.20", "freeVend": true}, 201, &tariff)
-	c.must("POST", "/api/v1/tariff-assignments", map[string]any{"tariffId": tariff.ID, "usergroupId": "public", "chargerGroupId": group.ID}, 201, nil)
-	var creds struct{ CPID, OCPPIdentity, OCPPPassword string }
-	c.must("POST", "/api/v1/chargers", map[string]any{"chargerGroupId": group.ID}, 201, &creds)
-	c.must("POST", "/api/v1/users", map[string]any{"email": "ivy@example.com", "name": "Ivy"}, 201, &user)
-	c.must("POST", "/api/v1/rfid-cards", map[string]any{"uid": "04A2B3C4", "userId": user.ID}, 201, nil)
+	n, c, creds := interopNetwork(t)
 
 	h := &csHandler{seen: map[string]any{}}
 	wsc := ws.NewClient()

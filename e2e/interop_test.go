@@ -191,24 +191,7 @@ func TestInteropOCPPGo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs voltd")
 	}
-	n := startVoltd(t, "root@volt.test", "root-password-123")
-	c := &rest{t: t, base: n.URL}
-	var tok struct{ Token string }
-	c.must("POST", "/api/v1/auth/token", map[string]string{"email": "root@volt.test", "password": "root-password-123"}, 200, &tok)
-	c.token = tok.Token
-	var cpo, owner, site, group, user struct{ ID string }
-	c.must("POST", "/api/v1/cpos", map[string]any{"name": "Interop CPO"}, 201, &cpo)
-	c.must("POST", "/api/v1/owners", map[string]any{"cpoId": cpo.ID, "name": "Interop Owner"}, 201, &owner)
-	c.must("POST", "/api/v1/sites", map[string]any{"ownerId": owner.ID, "name": "Interop Site", "latitude": 51.5, "longitude": -0.1}, 201, &site)
-	c.must("POST", "/api/v1/charger-groups", map[string]any{"siteId": site.ID, "name": "Bays"}, 201, &group)
-	var creds struct{ CPID, OCPPIdentity, OCPPPassword string }
-	c.must("POST", "/api/v1/chargers", map[string]any{"chargerGroupId": group.ID}, 201, &creds)
-	// No tariff means no start (issue #10 item 3): the bays are free vend.
-	var tariff struct{ ID string }
-	c.must("POST", "/api/v1/tariffs", map[string]any{"cpoId": cpo.ID, "name": "Free", "currency": "GBP", "vatRate": "0.20", "freeVend": true}, 201, &tariff)
-	c.must("POST", "/api/v1/tariff-assignments", map[string]any{"tariffId": tariff.ID, "usergroupId": "public", "chargerGroupId": group.ID}, 201, nil)
-	c.must("POST", "/api/v1/users", map[string]any{"email": "ivy@example.com", "name": "Ivy"}, 201, &user)
-	c.must("POST", "/api/v1/rfid-cards", map[string]any{"uid": "04A2B3C4", "userId": user.ID}, 201, nil)
+	n, c, creds := interopNetwork(t)
 
 	h := &cpHandler{seen: map[string]any{}}
 	wsc := ws.NewClient()
@@ -359,4 +342,34 @@ func sendCommand(t *testing.T, c *rest, h *cpHandler, cpid string, cmd command) 
 	if !ok || (cmd.wantValue != nil && v != cmd.wantValue) {
 		t.Fatalf("%s: answer %s, want %s=%v", cmd.name, raw, cmd.wantField, cmd.wantValue)
 	}
+}
+
+// interopCharger is what onboarding answers for the interop tests' charger.
+type interopCharger struct{ CPID, OCPPIdentity, OCPPPassword string }
+
+// interopNetwork starts voltd and provisions, over its REST API, one free-vend
+// charger group with a charger and a driver whose card is 04A2B3C4. It
+// returns the node, a REST client signed in as the super admin and the
+// charger's credentials.
+func interopNetwork(t *testing.T) (*node, *rest, interopCharger) {
+	t.Helper()
+	n := startVoltd(t, "root@volt.test", "root-password-123")
+	c := &rest{t: t, base: n.URL}
+	var tok struct{ Token string }
+	c.must("POST", "/api/v1/auth/token", map[string]string{"email": "root@volt.test", "password": "root-password-123"}, 200, &tok)
+	c.token = tok.Token
+	var cpo, owner, site, group, user struct{ ID string }
+	c.must("POST", "/api/v1/cpos", map[string]any{"name": "Interop CPO"}, 201, &cpo)
+	c.must("POST", "/api/v1/owners", map[string]any{"cpoId": cpo.ID, "name": "Interop Owner"}, 201, &owner)
+	c.must("POST", "/api/v1/sites", map[string]any{"ownerId": owner.ID, "name": "Interop Site", "latitude": 51.5, "longitude": -0.1}, 201, &site)
+	c.must("POST", "/api/v1/charger-groups", map[string]any{"siteId": site.ID, "name": "Bays"}, 201, &group)
+	// No tariff means no start (issue #10 item 3): the bays are free vend.
+	var tariff struct{ ID string }
+	c.must("POST", "/api/v1/tariffs", map[string]any{"cpoId": cpo.ID, "name": "Free", "currency": "GBP", "vatRate": "0.20", "freeVend": true}, 201, &tariff)
+	c.must("POST", "/api/v1/tariff-assignments", map[string]any{"tariffId": tariff.ID, "usergroupId": "public", "chargerGroupId": group.ID}, 201, nil)
+	var creds interopCharger
+	c.must("POST", "/api/v1/chargers", map[string]any{"chargerGroupId": group.ID}, 201, &creds)
+	c.must("POST", "/api/v1/users", map[string]any{"email": "ivy@example.com", "name": "Ivy"}, 201, &user)
+	c.must("POST", "/api/v1/rfid-cards", map[string]any{"uid": "04A2B3C4", "userId": user.ID}, 201, nil)
+	return n, c, creds
 }
