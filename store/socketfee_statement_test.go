@@ -21,7 +21,7 @@ func TestSocketFeeStatementsBilledOnce(t *testing.T) {
 		svc := store.NewSocketFeeService(db)
 		setFees := func(flat string) {
 			t.Helper()
-			fees := &volt.Fees{Currency: "GBP", VATRate: volt.MustDecimal("0.2"),
+			fees := &volt.Fees{Currency: "GBP", VATRate: volt.MustDecimal("0.2"), Transaction: volt.FeeRule{Flat: volt.MustDecimal("0.20")},
 				Socket: volt.SocketFee{Period: volt.FeeMonthly, Rule: volt.FeeRule{Flat: volt.MustDecimal(flat), Percent: volt.MustDecimal("10")}}}
 			if err := f.money.SetMoneySettings(sys(), &volt.MoneySettings{CPOID: f.cpoA, MinBalance: 500, HoldAmount: 3000, Fees: fees}); err != nil {
 				t.Fatal(err)
@@ -61,11 +61,11 @@ func TestSocketFeeStatementsBilledOnce(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if rep.SocketFees != amount || rep.NetPayment != 450-75-amount {
-				t.Errorf("income report socket fees %d net %d, want %d and %d", rep.SocketFees, rep.NetPayment, amount, 450-75-amount)
+			if rep.SocketFees != amount || rep.NetPayment != 450-75-20-amount {
+				t.Errorf("income report socket fees %d net %d, want %d and %d", rep.SocketFees, rep.NetPayment, amount, 450-75-20-amount)
 			}
-			if fee, _ := f.ledger.Balance(context.Background(), volt.AccountFees, "GBP"); fee != -amount {
-				t.Errorf("platform fee income %d, want %d", fee, -amount)
+			if fee, _ := f.ledger.Balance(context.Background(), volt.AccountFees, "GBP"); fee != -(20 + amount) {
+				t.Errorf("platform fee income %d, want %d", fee, -(20 + amount))
 			}
 			if _, err := svc.FindSocketFeeStatementByID(other, st.ID); volt.ErrorCode(err) != volt.ENOTFOUND {
 				t.Errorf("another CPO reads the statement: %v", err)
@@ -113,8 +113,25 @@ func TestSocketFeeStatementsBilledOnce(t *testing.T) {
 		if sts, n, err := svc.FindSocketFeeStatements(staff, volt.SocketFeeFilter{Period: "2026-04"}); err != nil || n != 1 || sts[0].Amount != 800 {
 			t.Errorf("April statements %d, %v", n, err)
 		}
-		if fee, _ := f.ledger.Balance(context.Background(), volt.AccountFees, "GBP"); fee != -(845 + 800) {
-			t.Errorf("platform fee income %d, want %d", fee, -(845 + 800))
+		if fee, _ := f.ledger.Balance(context.Background(), volt.AccountFees, "GBP"); fee != -(20 + 845 + 800) {
+			t.Errorf("platform fee income %d, want %d", fee, -(20 + 845 + 800))
+		}
+		// The platform's own report: March 0.20 + 8.45 = 8.65 with VAT
+		// 1.44 (8.65 / 1.2 = 7.21 excl. VAT), April 8.00 (VAT 1.33).
+		reports := store.NewReportService(db)
+		if _, err := reports.PlatformIncome(staff, volt.PlatformIncomeFilter{From: march, To: march.AddDate(0, 2, 0)}); volt.ErrorCode(err) != volt.EFORBIDDEN {
+			t.Errorf("CPO staff reads the platform income: %v", err)
+		}
+		pi, err := reports.PlatformIncome(super, volt.PlatformIncomeFilter{From: march, To: march.AddDate(0, 2, 0)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []volt.PlatformIncomeLine{
+			{CPOID: f.cpoA, CPOName: "CPO A", Month: "2026-03", Currency: "GBP", Sessions: 1, TransactionFees: 20, SocketFees: 845, Fees: 865, VAT: 144, FeesExclVAT: 721},
+			{CPOID: f.cpoA, CPOName: "CPO A", Month: "2026-04", Currency: "GBP", SocketFees: 800, Fees: 800, VAT: 133, FeesExclVAT: 667},
+		}
+		if len(pi.Lines) != 2 || pi.Lines[0] != want[0] || pi.Lines[1] != want[1] || len(pi.Totals) != 1 || pi.Totals[0].Fees != 1665 || pi.Totals[0].VAT != 277 {
+			t.Errorf("platform income %+v\nwant %+v", pi, want)
 		}
 		f.audit(t)
 	})
