@@ -181,6 +181,10 @@ func (s *ChargingService) RecordConnection(ctx context.Context, cpid string, onl
 		if _, err := tx.Exec(ctx, q, args...); err != nil {
 			return fmt.Errorf("record connection of %s: %w", cpid, err)
 		}
+		// Reliability (issue 17 item 3) counts offline time from this history.
+		if _, err := tx.Exec(ctx, `INSERT INTO connection_history (cpid, online, at) VALUES (?, ?, ?)`, cpid, online, toMS(at)); err != nil {
+			return fmt.Errorf("record connection history of %s: %w", cpid, err)
+		}
 		return nil
 	})
 }
