@@ -62,7 +62,7 @@ func TestReliabilityOfAMonth(t *testing.T) {
 		}
 		for _, e := range []*volt.ReliabilityExclusion{grid, // 2 of the 3 offline hours, both EVSEs
 			{CPID: f.cpidA, ConnectorID: 1, Reason: volt.DowntimeVandalism, From: at(5, 12), To: at(5, 14), Evidence: "Police ref 55/1234"},
-			{CPID: f.cpidA, ConnectorID: 1, Reason: volt.DowntimeVandalism, From: at(5, 13), To: at(5, 14), Evidence: "same, twice"}, // overlaps: once
+			{CPID: f.cpidA, ConnectorID: 1, Reason: volt.DowntimeVandalism, From: at(5, 13), To: at(5, 14), Evidence: "same, twice"},    // overlaps: once
 			{CPID: f.cpidA, ConnectorID: 2, Reason: volt.DowntimePlannedMaintenance, From: at(25, 0), To: at(25, 4), Evidence: "WO-17"}, // no downtime
 		} {
 			if err := rel.CreateReliabilityExclusion(admin, e); err != nil {
