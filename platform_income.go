@@ -84,7 +84,7 @@ type PlatformIncomeReport struct {
 }
 
 // PlatformReportService answers the platform's own income report: super
-// admins only (anyone else EFORBIDDEN).
+// admins only (anyone else ENOTFOUND: it is outside every tenant's scope).
 type PlatformReportService interface {
 	PlatformIncome(ctx context.Context, f PlatformIncomeFilter) (*PlatformIncomeReport, error)
 }

@@ -109,6 +109,12 @@ type Config struct {
 	SmartCharging volt.SmartChargingService
 	// LoadStatus is the load management loop's live allocation (optional).
 	LoadStatus volt.LoadStatus
+	// SocketFees bills and lists socket fee statements, Reliability the
+	// availability reports and their exclusions, TicketSLA the ticket
+	// service levels (issue 17; each optional: 501 without).
+	SocketFees  volt.SocketFeeService
+	Reliability volt.ReliabilityService
+	TicketSLA   volt.TicketSLAService
 	// WebhookProviders names the payment providers whose webhooks
 	// POST /api/v1/webhooks/{provider} accepts ("stripe", "sandbox"); nil
 	// passes every name to Payments.HandleWebhook.

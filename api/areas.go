@@ -35,6 +35,10 @@ var apiAreas = map[string]volt.Area{
 	"tickets":                  volt.AreaSupport,
 	"helpline":                 volt.AreaSupport,
 	"audit-log":                volt.AreaAudit,
+	// issue 17
+	"socket-fee-statements":  volt.AreaIncome,
+	"reliability-exclusions": volt.AreaOperations,
+	"ticket-breaches":        volt.AreaSupport,
 }
 
 // selfService are the resources a person also has of their own (their

@@ -86,7 +86,8 @@ func (r *recAuditor) RecordCommand(_ context.Context, e CommandAudit) {
 }
 
 var testCommands = map[string]string{"reset": "Reset", "remote-start": "RemoteStartTransaction", "get-configuration": "GetConfiguration",
-	"change-configuration": "ChangeConfiguration", "send-local-list": "SendLocalList"}
+	"change-configuration": "ChangeConfiguration", "send-local-list": "SendLocalList",
+	"change-availability": "ChangeAvailability"}
 
 // TestCommands drives POST /api/v1/chargers/{cpid}/commands/{command}
 // through its outcomes with a fake charger connection.

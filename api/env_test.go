@@ -53,6 +53,9 @@ func newEnv(t *testing.T, db *store.DB) *env {
 		LoadManagement:  store.NewLoadManagementService(db),
 		LoadStatus:      fakeLoadStatus{},
 		SmartCharging:   store.NewSmartChargingService(db),
+		SocketFees:      store.NewSocketFeeService(db),
+		Reliability:     store.NewReliabilityService(db),
+		TicketSLA:       store.NewTicketSLAService(db),
 		Commander:       cmd,
 		Commands:        func(n string) (string, bool) { v, ok := testCommands[n]; return v, ok },
 		ValidateCommand: func(string, json.RawMessage) error { return nil },
@@ -64,6 +67,9 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	e := &env{db: db, cfg: cfg, cmd: cmd, provider: provider, tokens: map[string]string{}}
 	e.A = buildTenant(t, cfg, "A")
 	e.B = buildTenant(t, cfg, "B")
+	for _, x := range []*tenant{e.A, e.B} {
+		buildBusiness(t, cfg, db, x)
+	}
 	super := &volt.User{Email: "root@volt.example", Name: "Root", SuperAdmin: true}
 	must(t, cfg.Users.CreateUser(sys(), super, testPassword))
 	e.h = New(cfg)

@@ -255,6 +255,27 @@ var isoSpecs = map[string]isoSpec{
 		return fmt.Sprintf(`{"channel":"phone","driverContact":"+44 1","summary":"evil","cpid":%q}`, x.CPID)
 	}},
 	"listAuditLog": {ownAttempts: true},
+
+	// issue 17: socket fees, platform income, reliability, ticket service levels.
+	"billSocketFees": {body: func(x *tenant) string {
+		return fmt.Sprintf(`{"cpoId":%q,"period":"2020-01"}`, x.CPO)
+	}},
+	"listSocketFeeStatements": {},
+	"getSocketFeeStatement":   {},
+	// The platform's own report: outside every tenant's scope (404).
+	"getPlatformIncomeReport": {addressed: true, query: func(x *tenant) string {
+		return "?from=2020-01-01T00:00:00Z&to=2020-02-01T00:00:00Z"
+	}},
+	"getReliabilityReport":      {addressed: true, query: func(x *tenant) string { return "?cpoId=" + x.CPO + "&month=2020-01" }},
+	"listReliabilityExclusions": {},
+	"createReliabilityExclusion": {body: func(x *tenant) string {
+		return fmt.Sprintf(`{"cpid":%q,"reason":"vandalism","from":"2020-01-02T00:00:00Z","to":"2020-01-03T00:00:00Z","evidence":"evil"}`, x.CPID)
+	}},
+	"deleteReliabilityExclusion":    {},
+	"getTicketServiceLevels":        {},
+	"setTicketServiceLevels":        {body: js(`{"levels":[{"priority":"urgent","responseMinutes":1,"resolutionMinutes":2}]}`)},
+	"listTicketBreaches":            {},
+	"setTicketConnectorInoperative": {body: js(`{"connectorId":1}`)},
 }
 
 // apiOp is one operation of the OpenAPI document.
@@ -281,6 +302,7 @@ func resolve(path string, x *tenant) string {
 		"sessions": x.Session, "cdrs": x.CDR, "tariffs": x.Tariff, "tariff-assignments": x.Assignment,
 		"wallets": x.Driver, "payments": x.Payment, "tickets": x.Ticket, "terminals": x.Terminal,
 		"reimbursement-agreements": x.Agreement, "reimbursement-statements": x.Statement,
+		"socket-fee-statements": x.SocketFees, "reliability-exclusions": x.Exclusion,
 	}
 	res := strings.Split(strings.TrimPrefix(path, Prefix+"/"), "/")[0]
 	r := strings.NewReplacer("{id}", byResource[res], "{cpid}", x.CPID, "{userId}", x.Driver, "{command}", "reset", "{provider}", "sandbox",

@@ -119,6 +119,7 @@ func (s *server) routes() {
 	s.loadManagementRoutes()
 	s.smartChargingRoutes()
 	s.supportRoutes()
+	s.businessRoutes() // issue 17: socket fees, platform income, reliability, ticket service levels
 }
 
 // moneyRoutes are tariffs, prices, wallets, payments and income reports.

@@ -19,7 +19,8 @@ func (s *ReportService) PlatformIncome(ctx context.Context, f volt.PlatformIncom
 		return nil, err
 	}
 	if !a.SuperAdmin {
-		return nil, volt.Errorf(volt.EFORBIDDEN, "The platform income report is the super admins'.")
+		// The platform's own report is outside every tenant's read scope.
+		return nil, volt.Errorf(volt.ENOTFOUND, "No platform income report: it is the super admins'.")
 	}
 	if err := f.Validate(); err != nil {
 		return nil, err
