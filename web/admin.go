@@ -68,6 +68,13 @@ type AdminConfig struct {
 	// management model, meter and live allocation); optional.
 	LoadManagement volt.LoadManagementService
 	LoadStatus     volt.LoadStatus
+	// SocketFees, Reliability and TicketSLA back the pages of issue 17
+	// (socket fee statements, reliability with its exclusions, ticket
+	// service levels); nil explains the page. The platform income page
+	// uses Reports when it is a volt.PlatformReportService.
+	SocketFees  volt.SocketFeeService
+	Reliability volt.ReliabilityService
+	TicketSLA   volt.TicketSLAService
 
 	// Commander sends remote commands to chargers; Commands maps a command's
 	// kebab-case name ("reset") to its OCPP action ("Reset"), false when the

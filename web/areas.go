@@ -43,6 +43,11 @@ var portalAreas = map[string]volt.Area{
 	"audit.csv":          volt.AreaAudit,
 	"jobs":               volt.AreaJobs,
 	"bulk-commands":      volt.AreaOperations,
+	// issue 17
+	"reliability":     volt.AreaOperations,
+	"socket-fees":     volt.AreaIncome,
+	"platform-income": volt.AreaIncome,
+	"service-levels":  volt.AreaSupport,
 }
 
 // areaOf returns the area of a portal path; ok is false for paths outside

@@ -43,6 +43,9 @@ func navFor(a *volt.Actor, current string) (out []navSection) {
 		ops.Links = append(ops.Links, link("Onboard a charger", p+"/chargers/new"))
 	}
 	ops.Links = append(ops.Links, link("Sessions", p+"/sessions"), link("CDRs", p+"/cdrs"))
+	if tenantLevel {
+		ops.Links = append(ops.Links, link("Reliability", p+"/reliability")) // issue 17
+	}
 	out = []navSection{ops}
 	estate := navSection{Title: "Estate"}
 	if read.All || len(read.CPOIDs) > 0 {
@@ -62,11 +65,16 @@ func navFor(a *volt.Actor, current string) (out []navSection) {
 			link("Tariffs", p+"/tariffs"), link("Tariff assignment", p+"/tariff-assignments"), link("Income", p+"/income"),
 			link("Fees and money settings", p+"/money-settings"), link("Wallets", p+"/wallets"),
 			link("Contactless terminals", p+"/terminals"), link("Home reimbursement", p+"/reimbursements"),
+			link("Socket fees", p+"/socket-fees"),
 		}})
+		if read.All { // issue 17: the platform's own income
+			out[len(out)-1].Links = append(out[len(out)-1].Links, link("Platform income", p+"/platform-income"))
+		}
 	}
 	support := navSection{Title: "Support"}
 	if !a.ScopeFor(volt.PermSupport).Empty() || tenantLevel {
-		support.Links = append(support.Links, link("Helpline", p+"/helpline"), link("Tickets", p+"/tickets"))
+		support.Links = append(support.Links, link("Helpline", p+"/helpline"), link("Tickets", p+"/tickets"),
+			link("Service levels", p+"/service-levels"))
 	}
 	if tenantLevel {
 		support.Links = append(support.Links, link("Audit log", p+"/audit"))

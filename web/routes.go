@@ -50,6 +50,7 @@ func (a *Admin) routes() {
 
 	a.moneyRoutes()
 	a.moneyPageRoutes()
+	a.businessRoutes() // issue 17
 	a.supportRoutes()
 	a.jobRoutes()
 	a.loadRoutes()

@@ -44,6 +44,9 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	charging.Gate = money // starts on credit need the CPO's minimum, else a card hold
 	terminals := store.NewTerminalService(m.DB, money)
 	reimbursements := store.NewReimbursementService(m.DB)
+	socketFees := store.NewSocketFeeService(m.DB)    // issue 17 item 1
+	reliability := store.NewReliabilityService(m.DB) // issue 17 item 3
+	ticketSLA := store.NewTicketSLAService(m.DB)     // issue 17 item 7
 	loadMgmt := lms.Notifying(store.NewLoadManagementService(m.DB), m.Bus)
 	rec := audit.NewRecorder(store.NewAuditService(m.DB), m.Logger.With("component", "audit"))
 	chargerStore := store.NewChargerService(m.DB)
@@ -140,6 +143,9 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		LoadStatus:     loadStatus,
 		PublicURL:      m.Config.PublicURL, // QR codes on stickers and posters
 		SmartCharging:  store.NewSmartChargingService(m.DB),
+		SocketFees:     socketFees,
+		Reliability:    reliability,
+		TicketSLA:      ticketSLA,
 		Logger:         m.Logger.With("component", "api"),
 		Version:        Version,
 		ClientAddr:     proxies.ClientAddr,
@@ -181,6 +187,10 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		// The site energy page: load management model, meter, allocation.
 		LoadManagement: loadMgmt,
 		LoadStatus:     loadStatus,
+		// Issue 17: socket fees, reliability, ticket service levels.
+		SocketFees:  socketFees,
+		Reliability: reliability,
+		TicketSLA:   ticketSLA,
 	})))
 	driverApp := app.New(app.Config{
 		Hierarchy: s.Hierarchy,
@@ -221,6 +231,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	m.startRetention(ctx, charging)
 	m.startSettlement(ctx, money)
 	m.startReimbursements(ctx, reimbursements)
+	m.startSocketFees(ctx, socketFees)
 	return nil
 }
 
