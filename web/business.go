@@ -69,7 +69,9 @@ type reliabilityView struct {
 func (reliabilityView) Below(p volt.Decimal) bool { return p.Cmp(volt.NewDecimalInt(99)) < 0 }
 
 // Hours formats milliseconds as hours with two decimals.
-func (reliabilityView) Hours(ms int64) string { return volt.NewDecimalMicro(ms * 1000 / 3600).StringFixed(2) }
+func (reliabilityView) Hours(ms int64) string {
+	return volt.NewDecimalMicro(ms * 1000 / 3600).StringFixed(2)
+}
 
 func (a *Admin) reliabilityPage(w http.ResponseWriter, r *http.Request, s *sess) {
 	a.renderReliability(w, r, s, nil, nil)
@@ -289,7 +291,9 @@ type platformIncomeView struct {
 }
 
 // Money formats minor units of a currency.
-func (platformIncomeView) Money(amount int64, currency string) string { return fmtMinor(amount, currency) }
+func (platformIncomeView) Money(amount int64, currency string) string {
+	return fmtMinor(amount, currency)
+}
 
 func (a *Admin) platformIncomePage(w http.ResponseWriter, r *http.Request, s *sess) {
 	pr, ok := a.cfg.Reports.(volt.PlatformReportService)
