@@ -205,7 +205,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Commander: s.Commander,
 		// The account page lists home reimbursement statements.
 		Reimbursements: reimbursements,
-		LoadStatus:     loadStatus, // "limited/queued and why" on the session page
+		LoadStatus:     loadStatus,  // "limited/queued and why" on the session page
+		Reliability:    reliability, // the site's public figure on the charger page (issue 17)
 		SmartCharging:  store.NewSmartChargingService(m.DB),
 		// Guests' receipts go out from startSettlement once captured.
 		ReceiptsBySettlement: true,

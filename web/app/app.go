@@ -61,6 +61,9 @@ type Config struct {
 	// SmartCharging takes a driver's "Charge now" on a session held by its
 	// charger group's random delay or off-peak hours (optional).
 	SmartCharging volt.SmartChargingService
+	// Reliability gives the public reliability figure of a charger's site
+	// (issue 17 item 3); nil shows none.
+	Reliability volt.ReliabilityService
 	// ReceiptsBySettlement is true when guests' receipts are e-mailed by
 	// the settlement job once the payment is captured (cmd/voltd): the app
 	// then sends none on cdr.created.

@@ -37,6 +37,9 @@ type chargerPageView struct {
 	// connector is free ("" when a start can be tried).
 	StartBlocked string
 	BlockedBy    string // "offline" or "busy", for the live page script
+	// Reliability is the site's UK reg. 7 figure of the last whole month,
+	// in words ("" when there is none).
+	Reliability string
 }
 
 type payMethod struct {
@@ -104,7 +107,21 @@ func (a *App) chargerView(r *http.Request, q *req) (*chargerPageView, error) {
 	}
 	v.Form.Connector = firstFree(v.Charger.Connectors)
 	v.StartBlocked, v.BlockedBy = startBlocked(v.Charger)
+	v.Reliability = a.siteReliability(ch.SiteID)
 	return v, nil
+}
+
+// siteReliability is the public figure of a site for the last whole month
+// (the UK reg. 7 method), or "" when there is none or it cannot be read.
+func (a *App) siteReliability(siteID string) string {
+	if a.cfg.Reliability == nil || siteID == "" {
+		return ""
+	}
+	fig, month, err := a.cfg.Reliability.PublicSiteReliability(a.sys, siteID, time.Now())
+	if err != nil || fig == nil {
+		return ""
+	}
+	return fig.UKPercent.StringFixed(1) + " % available in " + month
 }
 
 func firstFree(cs []connView) int {
