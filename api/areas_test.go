@@ -23,6 +23,9 @@ func areaListPaths(e *env) map[string]string {
 		"terminals": "/terminals", "reimbursement-agreements": "/reimbursement-agreements",
 		"reimbursement-statements": "/reimbursement-statements", "tickets": "/tickets", "helpline": "/helpline/contacts",
 		"audit-log": "/audit-log",
+		// issue 17
+		"socket-fee-statements": "/socket-fee-statements", "reliability-exclusions": "/reliability-exclusions",
+		"ticket-breaches": "/ticket-breaches",
 	}
 }
 

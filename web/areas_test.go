@@ -16,7 +16,8 @@ var areaPages = []string{"/admin/", "/admin/network", "/admin/chargers", "/admin
 	"/admin/sessions", "/admin/cdrs", "/admin/cpos", "/admin/owners", "/admin/hosts", "/admin/sites", "/admin/users",
 	"/admin/usergroups", "/admin/rfid-cards", "/admin/affiliate-codes", "/admin/tariffs", "/admin/tariff-assignments",
 	"/admin/wallets", "/admin/income", "/admin/money-settings", "/admin/terminals", "/admin/reimbursements",
-	"/admin/helpline", "/admin/tickets", "/admin/audit", "/admin/jobs", "/admin/bulk-commands"}
+	"/admin/helpline", "/admin/tickets", "/admin/audit", "/admin/jobs", "/admin/bulk-commands",
+	"/admin/reliability", "/admin/socket-fees", "/admin/service-levels"} // the last three: issue 17
 
 var mainNav = regexp.MustCompile(`(?s)<nav aria-label="Main".*?</nav>`)
 
@@ -26,7 +27,7 @@ var mainNav = regexp.MustCompile(`(?s)<nav aria-label="Main".*?</nav>`)
 // Literal cells pin the policy itself.
 func TestRoleAreaMatrixPortal(t *testing.T) {
 	db := storetest.SQLite(t)
-	f := newFixture(t, db, withSupport(db))
+	f := newFixture(t, db, withSupport(db), withBusiness(db))
 	h := &volt.Host{OwnerID: f.owner.ID, Name: "Quay host", ChargerGroupIDs: []string{f.group.ID}}
 	must(t, f.hier.CreateHost(sysCtx(), h))
 	hostUser := &volt.User{Email: "host@spark.test", Name: "host", CPOID: f.cpo.ID}

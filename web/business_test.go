@@ -110,3 +110,10 @@ func TestBusinessPages(t *testing.T) {
 		t.Errorf("ticket note %+v", note)
 	}
 }
+
+// withBusiness wires the issue 17 services.
+func withBusiness(db *store.DB) func(*AdminConfig) {
+	return func(c *AdminConfig) {
+		c.SocketFees, c.Reliability, c.TicketSLA = store.NewSocketFeeService(db), store.NewReliabilityService(db), store.NewTicketSLAService(db)
+	}
+}
