@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -132,6 +133,49 @@ func TestSocketFeeStatementsBilledOnce(t *testing.T) {
 		}
 		if len(pi.Lines) != 2 || pi.Lines[0] != want[0] || pi.Lines[1] != want[1] || len(pi.Totals) != 1 || pi.Totals[0].Fees != 1665 || pi.Totals[0].VAT != 277 {
 			t.Errorf("platform income %+v\nwant %+v", pi, want)
+		}
+		f.audit(t)
+	})
+}
+
+// TestSocketFeesConcurrentRuns runs the job and re-runs of one period at
+// once (as two nodes might): one statement, and the ledger holds the fee
+// once.
+func TestSocketFeesConcurrentRuns(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		f := newMoneyFixture(t, db)
+		svc := store.NewSocketFeeService(db)
+		fees := &volt.Fees{Currency: "GBP", VATRate: volt.MustDecimal("0.2"),
+			Socket: volt.SocketFee{Period: volt.FeeMonthly, Rule: volt.FeeRule{Flat: volt.MustDecimal("1.00")}}}
+		if err := f.money.SetMoneySettings(sys(), &volt.MoneySettings{CPOID: f.cpoA, MinBalance: 500, HoldAmount: 3000, Fees: fees}); err != nil {
+			t.Fatal(err)
+		}
+		super := volt.NewContextWithActor(context.Background(), &volt.Actor{UserID: "root", SuperAdmin: true})
+		errs := make(chan error, 8)
+		var jobs atomic.Int64
+		for i := range 8 {
+			go func() {
+				if i%2 == 0 {
+					n, err := svc.RunSocketFees(sys(), time.Date(2026, 4, 2, 0, 0, 0, 0, time.UTC))
+					jobs.Add(int64(n))
+					errs <- err
+					return
+				}
+				_, err := svc.BillSocketFees(super, f.cpoA, "2026-03")
+				errs <- err
+			}()
+		}
+		for range 8 {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+		}
+		sts, n, err := svc.FindSocketFeeStatements(super, volt.SocketFeeFilter{CPOID: f.cpoA})
+		if err != nil || n != 1 || sts[0].Amount != 400 || jobs.Load() > 1 {
+			t.Errorf("statements %d (%v), job runs that billed %d", n, err, jobs.Load())
+		}
+		if fee, _ := f.ledger.Balance(context.Background(), volt.AccountFees, "GBP"); fee != -400 {
+			t.Errorf("platform fee income %d, want -400", fee)
 		}
 		f.audit(t)
 	})
