@@ -354,3 +354,10 @@ type ReliabilityService interface {
 	FindReliabilityExclusions(ctx context.Context, f ExclusionFilter) ([]*ReliabilityExclusion, int, error)
 	DeleteReliabilityExclusion(ctx context.Context, id string) error
 }
+
+// Resource types of issue 17 named in audit entries.
+const (
+	ResourceSocketFeeStatement   = "socket-fee-statement"
+	ResourceReliabilityExclusion = "reliability-exclusion"
+	ResourceTicketServiceLevels  = "ticket-service-levels"
+)

@@ -44,11 +44,12 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	charging.Gate = money // starts on credit need the CPO's minimum, else a card hold
 	terminals := store.NewTerminalService(m.DB, money)
 	reimbursements := store.NewReimbursementService(m.DB)
-	socketFees := store.NewSocketFeeService(m.DB)    // issue 17 item 1
-	reliability := store.NewReliabilityService(m.DB) // issue 17 item 3
-	ticketSLA := store.NewTicketSLAService(m.DB)     // issue 17 item 7
 	loadMgmt := lms.Notifying(store.NewLoadManagementService(m.DB), m.Bus)
 	rec := audit.NewRecorder(store.NewAuditService(m.DB), m.Logger.With("component", "audit"))
+	// Issue 17: socket fees (item 1), reliability (item 3), ticket service levels (item 7).
+	socketFees := audit.WrapSocketFees(store.NewSocketFeeService(m.DB), rec)
+	reliability := audit.WrapReliability(store.NewReliabilityService(m.DB), rec)
+	ticketSLA := audit.WrapTicketSLA(store.NewTicketSLAService(m.DB), rec)
 	chargerStore := store.NewChargerService(m.DB)
 	chargers := audit.WrapChargers(chargerStore, rec)
 	credentials := audit.WrapCredentials(chargerStore, chargers, rec)
