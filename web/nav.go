@@ -43,8 +43,8 @@ func navFor(a *volt.Actor, current string) (out []navSection) {
 		ops.Links = append(ops.Links, link("Onboard a charger", p+"/chargers/new"))
 	}
 	ops.Links = append(ops.Links, link("Sessions", p+"/sessions"), link("CDRs", p+"/cdrs"))
-	if tenantLevel {
-		ops.Links = append(ops.Links, link("Reliability", p+"/reliability")) // issue 17
+	if read.All || len(read.CPOIDs) > 0 { // issue 17: a CPO's network
+		ops.Links = append(ops.Links, link("Reliability", p+"/reliability"))
 	}
 	out = []navSection{ops}
 	estate := navSection{Title: "Estate"}

@@ -133,6 +133,9 @@ type App struct {
 	themes themeCache
 	finds  throttle // receipt look-ups per client address
 
+	relMu    sync.Mutex
+	relCache map[string]cachedFigure // site id → public reliability figure (issue 17)
+
 	mu      sync.Mutex
 	intents map[string]*intent    // by intent id
 	limits  map[string]*limitRule // by session id

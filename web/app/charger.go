@@ -113,15 +113,38 @@ func (a *App) chargerView(r *http.Request, q *req) (*chargerPageView, error) {
 
 // siteReliability is the public figure of a site for the last whole month
 // (the UK reg. 7 method), or "" when there is none or it cannot be read.
+// A past month's figure changes only with an exclusion, so it is kept for
+// reliabilityTTL rather than computed on every page view.
 func (a *App) siteReliability(siteID string) string {
 	if a.cfg.Reliability == nil || siteID == "" {
 		return ""
 	}
-	fig, month, err := a.cfg.Reliability.PublicSiteReliability(a.sys, siteID, time.Now())
-	if err != nil || fig == nil {
-		return ""
+	now := time.Now()
+	a.relMu.Lock()
+	c, ok := a.relCache[siteID]
+	a.relMu.Unlock()
+	if ok && now.Sub(c.at) < reliabilityTTL {
+		return c.text
 	}
-	return fig.UKPercent.StringFixed(1) + " % available in " + month
+	text := ""
+	if fig, month, err := a.cfg.Reliability.PublicSiteReliability(a.sys, siteID, now); err == nil && fig != nil {
+		text = fig.UKPercent.StringFixed(1) + " % available in " + month
+	}
+	a.relMu.Lock()
+	if a.relCache == nil || len(a.relCache) > 10_000 {
+		a.relCache = map[string]cachedFigure{}
+	}
+	a.relCache[siteID] = cachedFigure{text: text, at: now}
+	a.relMu.Unlock()
+	return text
+}
+
+// reliabilityTTL is how long a site's public figure is kept.
+const reliabilityTTL = 10 * time.Minute
+
+type cachedFigure struct {
+	text string
+	at   time.Time
 }
 
 func firstFree(cs []connView) int {
