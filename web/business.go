@@ -433,3 +433,21 @@ func (a *Admin) ticketInoperative(w http.ResponseWriter, r *http.Request, s *ses
 	}
 	a.done(w, r, back, fmt.Sprintf("Connector %d of %s: ChangeAvailability Inoperative answered %s.", t.ConnectorID, t.CPID, res.Status))
 }
+
+// breachedTickets are the open tickets in the actor's scope that missed a
+// service level, for the ticket list's highlight (none when not wired).
+func (a *Admin) breachedTickets(s *sess) map[string]bool {
+	out := map[string]bool{}
+	if a.cfg.TicketSLA == nil {
+		return out
+	}
+	breaches, err := a.cfg.TicketSLA.TicketBreaches(s.ctx, "")
+	if err != nil {
+		a.log.Warn("ticket breaches", "err", err)
+		return out
+	}
+	for _, b := range breaches {
+		out[b.TicketID] = true
+	}
+	return out
+}

@@ -97,6 +97,10 @@ func TestBusinessPages(t *testing.T) {
 	tk := &volt.Ticket{Subject: "Cable cut", CPID: mine.CPID, ConnectorID: 2, GuestEmail: "d@example.com", Body: "The cable of socket 2 is cut."}
 	must(t, tickets.CreateTicket(sysCtx(), tk))
 	wantContains(t, "ticket page", c.get("/admin/tickets/"+tk.ID).body, `id="ticket-inoperative"`)
+	wantMissing(t, "ticket list, in time", c.get("/admin/tickets").body, "service level missed")
+	_, err = db.Exec(sysCtx(), `UPDATE tickets SET created_at = created_at - 3600000 WHERE id = ?`, tk.ID) // 30 minutes to answer
+	must(t, err)
+	wantContains(t, "ticket list, late", c.get("/admin/tickets").body, "service level missed")
 	wantMissing(t, "ticket page for staff", staff.get("/admin/tickets/"+tk.ID).body, `id="ticket-inoperative"`)
 	if res := c.post("/admin/tickets/"+tk.ID+"/inoperative", nil); res.status != http.StatusSeeOther {
 		t.Fatalf("inoperative: %d %s", res.status, excerpt(res.body))

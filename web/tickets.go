@@ -17,6 +17,7 @@ type ticketListView struct {
 	Statuses  []string
 	Tickets   []*volt.Ticket
 	Pager     pager
+	Breached  map[string]bool // ticket id → missed a service level (issue 17)
 }
 
 // ticketList lists the support tickets in the actor's scope with filters.
@@ -33,6 +34,7 @@ func (a *Admin) ticketList(w http.ResponseWriter, r *http.Request, s *sess) {
 		return
 	}
 	v.Tickets, v.Pager = list, newPager(r, f.Page, total)
+	v.Breached = a.breachedTickets(s)
 	a.render(w, r, s, "tickets", "Support tickets", v)
 }
 
