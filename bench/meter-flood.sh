@@ -15,7 +15,7 @@ fresh_db "$ENGINE"
 provision "$N"
 start_voltd
 trap stop_voltd EXIT
-"$VOLTD" load sim --meter-flood --url "$OCPP" --credentials "$WORK/creds.csv" --chargers "$N" \
+"$VOLTD" load sim --ocpp "$OCPP_VERSION" --meter-flood --url "$OCPP" --credentials "$WORK/creds.csv" --chargers "$N" \
 	--load --report-every 10s --start-spread 10s --duration $((SECS + 120))s --transactions "$WORK/tx.csv" >"$WORK/sim.log" 2>&1 &
 SIM=$!
 for _ in $(seq 1200); do grep -q "MeterValues begin" "$WORK/sim.log" && break; sleep 0.1; done

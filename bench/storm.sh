@@ -14,7 +14,7 @@ start_voltd
 trap stop_voltd EXIT
 log "load before: $(loadavg)"
 # Without --duration the run ends once the storm is over; timeout bounds it.
-timeout -s INT 900 "$VOLTD" load sim --steady --url "$OCPP" --credentials "$WORK/creds.csv" --chargers "$N" \
+timeout -s INT 900 "$VOLTD" load sim --ocpp "$OCPP_VERSION" --steady --url "$OCPP" --credentials "$WORK/creds.csv" --chargers "$N" \
 	--heartbeat 300s --meter-interval 60s --session-rate 0.15 --session-length 20m --start-spread 60s \
 	--reconnect-storm --storm-after 60s --min-backoff 1s --max-backoff 10s \
 	--load --report-every 10s --transactions "$WORK/tx.csv" | tee "$WORK/sim.log"

@@ -335,6 +335,9 @@ func (c *Charger2) sendLoop(ctx context.Context, l *link) {
 		if err == nil && it.answer != nil {
 			it.answer(resp)
 		}
+		if err == nil && it.tx {
+			c.emitAnswered(it)
+		}
 		settle2(it, err)
 		if errors.Is(err, errLinkClosed) || ctx.Err() != nil {
 			return
@@ -375,6 +378,20 @@ func (c *Charger2) exchange(ctx context.Context, l *link, action string, payload
 		c.cfg.OnCall(CallStat{Identity: c.cfg.Identity, Action: action, RTT: time.Since(start), Err: err})
 	}
 	return err
+}
+
+// emitAnswered reports that the CSMS answered a transaction's Started or
+// Ended event ("answered Started ID"), for the load run's ledger.
+func (c *Charger2) emitAnswered(it *item2) {
+	ev, ok := it.payload.(*v201.TransactionEventRequest)
+	if !ok || ev.EventType == v201.TransactionEventEnumUpdated {
+		return
+	}
+	n := 0
+	if ev.Evse != nil {
+		n = ev.Evse.ID
+	}
+	c.emit(Event{Kind: EventTransaction, Connector: n, Detail: "answered " + string(ev.EventType) + " " + ev.TransactionInfo.TransactionID})
 }
 
 // Online reports whether the station is connected and booted.

@@ -150,6 +150,7 @@ func (c *Charger2) txEventLocked(e *evse2, typ v201.TransactionEventEnum, trigge
 	if typ == v201.TransactionEventEnumUpdated {
 		sv = append(sv, v201.SampledValue{Value: math.Round(t.powerW), Context: v201.ReadingContextEnum(ctx),
 			Measurand: v201.MeasurandEnumPowerActiveImport, UnitOfMeasure: &v201.UnitOfMeasure{Unit: "W"}})
+		sv = append(sv, phaseSamples(t.powerW, c.cfg.Phases, v201.ReadingContextEnum(ctx))...)
 	}
 	ev.MeterValue = []v201.MeterValue{{Timestamp: now, SampledValue: sv}}
 	return ev
