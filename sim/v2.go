@@ -94,6 +94,7 @@ func New2x(cfg Config, version ocpp.Version) *Charger2 {
 		"DeviceDataCtrlr/ItemsPerMessage":    "20",
 		"AuthCtrlr/AuthorizeRemoteStart":     "false",
 		"SecurityCtrlr/Identity":             cfg.Identity,
+		keyBasicAuthPassword:                 cfg.Password,
 	}
 	base := 1_000_000 + rand.Float64()*4_000_000
 	for i := 0; i <= cfg.Connectors; i++ {
@@ -104,6 +105,14 @@ func New2x(cfg Config, version ocpp.Version) *Charger2 {
 
 // Identity returns the station's identity.
 func (c *Charger2) Identity() string { return c.cfg.Identity }
+
+// Password returns the Basic auth password the station connects with: the
+// configured one until the CSMS sets SecurityCtrlr.BasicAuthPassword (A01).
+func (c *Charger2) Password() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.vars[keyBasicAuthPassword]
+}
 
 // Version returns the OCPP version the station speaks.
 func (c *Charger2) Version() ocpp.Version { return c.version }
@@ -130,7 +139,7 @@ func (c *Charger2) Run(ctx context.Context) error {
 	go func() { defer c.wg.Done(); c.meterLoop(ctx) }()
 	backoff := c.cfg.MinBackoff
 	for ctx.Err() == nil {
-		l, err := dialVersion(ctx, dialURL(c.cfg.URL, c.cfg.Identity), c.cfg.Identity, c.cfg.Password, c.cfg.DialTimeout, c.version)
+		l, err := dialVersion(ctx, dialURL(c.cfg.URL, c.cfg.Identity), c.cfg.Identity, c.Password(), c.cfg.DialTimeout, c.version)
 		if err != nil {
 			if ctx.Err() != nil {
 				break

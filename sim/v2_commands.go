@@ -137,7 +137,9 @@ func (c *Charger2) onGetVariables(r *v201.GetVariablesRequest) (any, func(contex
 	out := &v201.GetVariablesResponse{}
 	for _, d := range r.GetVariableData {
 		res := v201.GetVariableResult{Component: d.Component, Variable: d.Variable, AttributeType: d.AttributeType}
-		if val, ok := c.vars[varKey(d.Component, d.Variable)]; ok {
+		if k := varKey(d.Component, d.Variable); writeOnly[k] {
+			res.AttributeStatus = v201.GetVariableStatusEnumRejected
+		} else if val, ok := c.vars[k]; ok {
 			res.AttributeStatus, res.AttributeValue = v201.GetVariableStatusEnumAccepted, val
 		} else {
 			res.AttributeStatus = v201.GetVariableStatusEnumUnknownVariable
@@ -147,15 +149,27 @@ func (c *Charger2) onGetVariables(r *v201.GetVariablesRequest) (any, func(contex
 	return out, nil
 }
 
-// readOnly are the variables SetVariables is refused for.
-var readOnly = map[string]bool{"SecurityCtrlr/Identity": true}
+// readOnly are the variables SetVariables is refused for; writeOnly those
+// GetVariables and reports never show (the Basic auth password, A01).
+var (
+	readOnly  = map[string]bool{"SecurityCtrlr/Identity": true}
+	writeOnly = map[string]bool{keyBasicAuthPassword: true}
+)
+
+const keyBasicAuthPassword = "SecurityCtrlr/BasicAuthPassword"
 
 func (c *Charger2) onSetVariables(r *v201.SetVariablesRequest) (any, func(context.Context)) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out := &v201.SetVariablesResponse{}
+	var then func(context.Context)
 	for _, d := range r.SetVariableData {
 		k := varKey(d.Component, d.Variable)
+		if k == keyBasicAuthPassword && len(d.AttributeValue) >= 16 {
+			// A01: the new password is used from the next connection,
+			// which the station opens at once.
+			then = func(context.Context) { c.Disconnect() }
+		}
 		res := v201.SetVariableResult{Component: d.Component, Variable: d.Variable, AttributeType: d.AttributeType}
 		_, known := c.vars[k]
 		switch {
@@ -173,7 +187,7 @@ func (c *Charger2) onSetVariables(r *v201.SetVariablesRequest) (any, func(contex
 		}
 		out.SetVariableResult = append(out.SetVariableResult, res)
 	}
-	return out, nil
+	return out, then
 }
 
 // onGetBaseReport accepts and then sends the device model in NotifyReport
@@ -189,7 +203,9 @@ func (c *Charger2) onGetBaseReport(r *v201.GetBaseReportRequest) (any, func(cont
 		defer c.mu.Unlock()
 		keys := make([]string, 0, len(c.vars))
 		for k := range c.vars {
-			keys = append(keys, k)
+			if !writeOnly[k] {
+				keys = append(keys, k)
+			}
 		}
 		sort.Strings(keys)
 		now := ocpp.NewDateTime(c.cfg.Clock())

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/volt-ev/volt/ocpp"
+	"github.com/volt-ev/volt/sim"
+	"github.com/volt-ev/volt/store/storetest"
+)
+
+// startStation2x runs a simulated 2.x station of the estate's charger until
+// the test ends and waits until it is on line.
+func startStation2x(t *testing.T, m *Main, est *estate, v ocpp.Version, evses int) *sim.Charger2 {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := sim.New2x(sim.Config{URL: "ws://" + m.Addr() + "/ocpp", Identity: est.creds.OCPPIdentity, Password: est.creds.OCPPPassword,
+		Connectors: evses, MeterInterval: time.Second, MinBackoff: 50 * time.Millisecond, MaxBackoff: 200 * time.Millisecond}, v)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = ch.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	checkFor(t, 10*time.Second, func() error {
+		if !ch.Online() {
+			return fmt.Errorf("station not online")
+		}
+		return nil
+	})
+	return ch
+}
+
+// TestRemoteStartWaitsForSession2x is remote-start?wait=session on OCPP
+// 2.0.1 and 2.1 stations (issue #13): the 1.6 body goes as
+// RequestStartTransaction, and the outcome comes from the 2.x handlers'
+// authorization.decided and session.started: the card refused with the
+// reason, then the session.
+func TestRemoteStartWaitsForSession2x(t *testing.T) {
+	for _, e := range storetest.Engines(t) {
+		for _, v := range []ocpp.Version{ocpp.V201, ocpp.V21} {
+			t.Run(e.Name+"/"+string(v), func(t *testing.T) {
+				m := testMain(t, e.DSN(t))
+				c := rootClient(t, m)
+				est := newEstate(t, c, "0.45", "0.30")
+				startStation2x(t, m, est, v, 3)
+				start := func(evse int, tag string) startOutcome {
+					t.Helper()
+					var out startOutcome
+					c.must("POST", "/api/v1/chargers/"+est.creds.CPID+"/commands/remote-start?wait=session",
+						map[string]any{"connectorId": evse, "idTag": tag}, http.StatusOK, &out)
+					return out
+				}
+				out := start(1, "NOSUCHCARD")
+				if out.Status != "Accepted" || out.Outcome != "refused" || out.AuthStatus != "Invalid" || !strings.Contains(out.Reason, "unknown") {
+					t.Fatalf("unknown card: %+v, want Accepted then refused Invalid with the reason", out)
+				}
+				out = start(2, "04A2B3C4") // no credit yet
+				if out.Outcome != "refused" || out.AuthStatus != "Blocked" || !strings.Contains(out.Reason, "payment") {
+					t.Fatalf("card without credit: %+v, want refused Blocked for payment", out)
+				}
+				c.header = http.Header{"Idempotency-Key": {"rs2-topup"}}
+				c.must("POST", "/api/v1/wallets/"+est.user.ID+"/top-ups", map[string]any{"amount": "20.00", "currency": "GBP", "card": "4242424242424242"}, 201, nil)
+				c.header = nil
+				out = start(3, "04A2B3C4")
+				if out.Outcome != "started" || out.Session == nil || out.Session.ConnectorID != 3 {
+					t.Fatalf("remote start with credit: %+v, want the session on EVSE 3", out)
+				}
+			})
+		}
+	}
+}
+
+// TestPasswordRotation201EndToEnd: the one-action password rotation on a
+// 2.0.1 station sets SecurityCtrlr.BasicAuthPassword (A01); the station
+// reconnects with the new password and the old one stops working.
+func TestPasswordRotation201EndToEnd(t *testing.T) {
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			m := testMain(t, e.DSN(t))
+			c := rootClient(t, m)
+			est := newEstate(t, c, "0.45", "0.30")
+			ch := startStation2x(t, m, est, ocpp.V201, 1)
+			first := est.creds.OCPPPassword
+			var rot struct {
+				Status             string     `json:"status"`
+				PreviousValidUntil *time.Time `json:"previousValidUntil"`
+			}
+			c.must("POST", "/api/v1/chargers/"+est.creds.CPID+"/password/rotate", nil, 200, &rot)
+			if rot.Status != "Accepted" || rot.PreviousValidUntil == nil {
+				t.Fatalf("rotation answer %+v", rot)
+			}
+			checkFor(t, 15*time.Second, func() error {
+				if ch.Boots() < 2 || !ch.Online() {
+					return fmt.Errorf("station booted %d times (online %v), want a reconnection", ch.Boots(), ch.Online())
+				}
+				return nil
+			})
+			if p := ch.Password(); p == first || len(p) < 16 {
+				t.Fatalf("station password after rotation %q", p)
+			}
+			checkFor(t, 5*time.Second, func() error {
+				if code := ocppAuth(t, m, est.creds.OCPPIdentity, first); code != http.StatusUnauthorized {
+					return fmt.Errorf("previous password still works after the new one was used: %d", code)
+				}
+				return nil
+			})
+		})
+	}
+}
