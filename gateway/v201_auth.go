@@ -59,9 +59,29 @@ func tokenDuringTx(ctx context.Context, c *conn, sess *volt.Session, tok v201.ID
 // per EVSE for the Ended timeout. Both are only for logging and closing
 // lost sessions, so a charger that moves to another node starts afresh.
 type v2State struct {
-	mu  sync.Mutex
-	seq map[string]int    // cpid NUL transactionId → highest seqNo seen
-	gen map[string]uint64 // cpid NUL evse → bumped on every event about the EVSE
+	mu   sync.Mutex
+	seq  map[string]int    // cpid NUL transactionId → highest seqNo seen
+	gen  map[string]uint64 // cpid NUL evse → bumped on every event about the EVSE
+	cost map[string]int64  // cpid NUL transactionId → running cost last sent (CostUpdated)
+}
+
+// costChanged reports whether cost (minor units) is worth a CostUpdated
+// for the transaction: not zero and not the one sent last.
+func (s *v2State) costChanged(cpid, txID string, cost int64) bool {
+	if cost == 0 {
+		return false
+	}
+	key := cpid + "\x00" + txID
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cost == nil || len(s.cost) >= maxTracked {
+		s.cost = map[string]int64{}
+	}
+	if last, ok := s.cost[key]; ok && last == cost {
+		return false
+	}
+	s.cost[key] = cost
+	return true
 }
 
 // maxTracked bounds the maps: past it they are reset (a node with that many
@@ -80,6 +100,7 @@ func (s *v2State) noteSeqNo(c *conn, txID string, seqNo int, typ v201.Transactio
 	switch {
 	case typ == v201.TransactionEventEnumEnded:
 		delete(s.seq, key)
+		delete(s.cost, key)
 	case !seen || seqNo > last:
 		s.seq[key] = seqNo
 	}
