@@ -235,13 +235,17 @@ func (c *Charger2) floodEvent(n int) *v201.TransactionEventRequest {
 // drawing powerW on phases phases, in reading context rc.
 func phaseSamples(powerW float64, phases int, rc v201.ReadingContextEnum) []v201.SampledValue {
 	volts := 227 + rand.Float64()*6
+	measurand := v201.MeasurandEnumCurrentImport
+	if powerW < 0 { // discharging (V2X)
+		measurand, powerW = v201.MeasurandEnumCurrentExport, -powerW
+	}
 	amps := math.Round(powerW/(float64(phases)*volts)*10) / 10
 	names := []v201.PhaseEnum{v201.PhaseEnumL1, v201.PhaseEnumL2, v201.PhaseEnumL3}
 	vnames := []v201.PhaseEnum{v201.PhaseEnumL1N, v201.PhaseEnumL2N, v201.PhaseEnumL3N}
 	out := make([]v201.SampledValue, 0, 2*phases)
 	for i := range phases {
 		out = append(out,
-			v201.SampledValue{Value: amps, Context: rc, Measurand: v201.MeasurandEnumCurrentImport, Phase: names[i],
+			v201.SampledValue{Value: amps, Context: rc, Measurand: measurand, Phase: names[i],
 				Location: v201.LocationEnumOutlet, UnitOfMeasure: &v201.UnitOfMeasure{Unit: "A"}},
 			v201.SampledValue{Value: math.Round((volts+float64(i)*0.4)*10) / 10, Context: rc, Measurand: v201.MeasurandEnumVoltage, Phase: vnames[i],
 				Location: v201.LocationEnumOutlet, UnitOfMeasure: &v201.UnitOfMeasure{Unit: "V"}})

@@ -53,7 +53,9 @@ type evse2 struct {
 	operative bool
 	status    v201.ConnectorStatusEnum
 	meterWh   float64
+	exportWh  float64 // energy given back (V2X, 2.1)
 	tx        *tx2
+	profiles  []profile2 // charging profiles the CSMS set (v2_profiles.go)
 }
 
 // tx2 is a transaction as the station sees it.
@@ -61,7 +63,9 @@ type tx2 struct {
 	id            string
 	idToken       string
 	seq           int
-	powerW        float64
+	powerW        float64 // < 0 while discharging
+	carMaxW       float64 // what the car takes (and gives) at most
+	start         time.Time
 	lastSample    time.Time
 	remoteStartID *int
 }

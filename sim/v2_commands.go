@@ -48,6 +48,8 @@ func init() {
 		v201.ActionCostUpdated:             on2((*Charger2).onCostUpdated),
 		v201.ActionSetDisplayMessage:       on2((*Charger2).onSetDisplayMessage),
 		v201.ActionSetChargingProfile:      on2((*Charger2).onSetChargingProfile),
+		v201.ActionClearChargingProfile:    on2((*Charger2).onClearChargingProfile),
+		v201.ActionGetCompositeSchedule:    on2((*Charger2).onGetCompositeSchedule),
 	}
 }
 
@@ -351,13 +353,6 @@ func (c *Charger2) onSetDisplayMessage(r *v201.SetDisplayMessageRequest) (any, f
 	defer c.mu.Unlock()
 	c.showLocked(r.Message.Message.Content)
 	return &v201.SetDisplayMessageResponse{Status: v201.DisplayMessageStatusEnumAccepted}, nil
-}
-
-// onSetChargingProfile accepts a profile without applying it.
-// TODO(issue 13): limit the simulated power by the 2.x profile, as the 1.6
-// simulator does with its profiles.
-func (c *Charger2) onSetChargingProfile(*v201.SetChargingProfileRequest) (any, func(context.Context)) {
-	return &v201.SetChargingProfileResponse{Status: v201.ChargingProfileStatusEnumAccepted}, nil
 }
 
 // showLocked puts a message on the display, which keeps the last ten.
