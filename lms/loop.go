@@ -320,7 +320,7 @@ func (m *Manager) changes(st *siteState, in *Input, outlets []Outlet, res *Resul
 		// numberPhases is the outlet's, not the car's: a charger that can
 		// switch phases must not take a detected 1-phase car as an order.
 		l := Limit{CPID: o.CPID, ConnectorID: o.ConnectorID, TransactionID: tx, Purpose: PurposeTx,
-			CurrentA: a.CurrentA, Phases: o.Config.Phases}
+			ChargerTransactionID: o.Session.ChargerTransactionID, CurrentA: a.CurrentA, Phases: o.Config.Phases}
 		switch {
 		case c == nil || c.Rejected || c.TxID != tx || a.CurrentA < c.SentA-Step/2:
 			cuts = append(cuts, l)

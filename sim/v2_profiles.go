@@ -282,3 +282,14 @@ func (c *Charger2) setPowerLocked(e *evse2, now time.Time) {
 	}
 	t.powerW = math.Min(t.carMaxW, pw.limitW)
 }
+
+// PowerW returns the power of EVSE n's transaction in W (negative while
+// discharging), 0 without one.
+func (c *Charger2) PowerW(n int) float64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, err := c.evseLocked(n); err == nil && e.tx != nil {
+		return e.tx.powerW
+	}
+	return 0
+}

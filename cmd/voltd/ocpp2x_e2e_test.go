@@ -109,3 +109,58 @@ func TestPasswordRotation201EndToEnd(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadManagement2xEndToEnd (issue 15 on OCPP 2.x): a site limited to
+// 10 A whose 2.0.1 or 2.1 station starts a transaction gets a TxProfile of
+// 10 A in 2.x form (the station's transactionId, its EVSE), read back with
+// GetCompositeSchedule, and the simulated station draws within it.
+func TestLoadManagement2xEndToEnd(t *testing.T) {
+	for _, e := range storetest.Engines(t) {
+		for _, v := range []ocpp.Version{ocpp.V201, ocpp.V21} {
+			t.Run(e.Name+"/"+string(v), func(t *testing.T) {
+				m := testMain(t, e.DSN(t))
+				c := rootClient(t, m)
+				est := newEstate(t, c, "0.45", "0.30")
+				c.header = map[string][]string{"Idempotency-Key": {"lms2-topup"}}
+				c.must("POST", "/api/v1/wallets/"+est.user.ID+"/top-ups", map[string]any{"amount": "20.00", "currency": "GBP", "card": "4242424242424242"}, 201, nil)
+				c.header = nil
+				var group struct {
+					SiteID string `json:"siteId"`
+				}
+				c.must("GET", "/api/v1/charger-groups/"+est.group.ID, nil, 200, &group)
+				c.must("PUT", "/api/v1/sites/"+group.SiteID+"/load-management", map[string]any{
+					"mode": "static", "supplyLimitA": 10, "phases": 3, "fallbackLimitA": 10,
+					"evses": []map[string]any{{"cpid": est.creds.CPID, "connectorId": 1, "maxA": 32}},
+				}, 200, nil)
+				ch := startStation2x(t, m, est, v, 1)
+				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+				defer cancel()
+				if err := ch.Swipe(ctx, 1, "04A2B3C4"); err != nil {
+					t.Fatalf("swipe: %v", err)
+				}
+				tx := ch.TransactionID(1)
+				checkFor(t, 15*time.Second, func() error {
+					var log struct {
+						Items []struct{ Direction, Action, Frame string }
+					}
+					c.must("GET", "/api/v1/chargers/"+est.creds.CPID+"/messages?limit=200", nil, 200, &log)
+					profile, composite := false, false
+					for _, f := range log.Items {
+						if f.Direction == "out" && f.Action == "SetChargingProfile" && strings.Contains(f.Frame, `"TxProfile"`) &&
+							strings.Contains(f.Frame, `"limit":10,`) && strings.Contains(f.Frame, `"transactionId":"`+tx+`"`) {
+							profile = true
+						}
+						composite = composite || (f.Direction == "out" && f.Action == "GetCompositeSchedule")
+					}
+					if !profile || !composite {
+						return fmt.Errorf("profile sent %v, composite read back %v", profile, composite)
+					}
+					if p := ch.PowerW(1); p <= 0 || p > 10*230*3+1 {
+						return fmt.Errorf("station draws %.0f W, want at most 10 A × 3 × 230 V", p)
+					}
+					return nil
+				})
+			})
+		}
+	}
+}
