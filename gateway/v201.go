@@ -36,7 +36,7 @@ func newV201() *protocol { return newV2x(ocpp.V201, v201.Registry()) }
 func newV21() *protocol { return newV2x(ocpp.V21, v21.Registry()) }
 
 func newV2x(v ocpp.Version, reg *ocpp.Registry) *protocol {
-	return &protocol{
+	p := &protocol{
 		version:    v,
 		registry:   reg,
 		bootAction: v201.ActionBootNotification,
@@ -54,18 +54,21 @@ func newV2x(v ocpp.Version, reg *ocpp.Registry) *protocol {
 			v201.ActionLogStatusNotification:      typed2x(logStatus201),
 			v201.ActionDataTransfer:               typed2x(dataTransfer201),
 			// TODO(issue 13): SignCertificate, Get15118EVCertificate,
-			// GetCertificateStatus (A, M), NotifyChargingLimit,
-			// NotifyEVChargingNeeds, ReportChargingProfiles (K),
+			// GetCertificateStatus (A, M; the security helper's),
 			// ReservationStatusUpdate (H), NotifyMonitoringReport,
 			// NotifyCustomerInformation, NotifyDisplayMessages,
-			// PublishFirmwareStatusNotification, ClearedChargingLimit and
-			// the 2.1 additions are answered NotSupported.
+			// PublishFirmwareStatusNotification and the 2.1 additions are
+			// answered NotSupported. Smart charging: v201_smart.go.
 		},
 		after: map[string]afterFunc{
 			v201.ActionSetVariables: afterSetVariables201,
 			v201.ActionGetVariables: afterGetVariables201,
 		},
 	}
+	for action, h := range smartHandlers2x() { // v201_smart.go
+		p.handlers[action] = h
+	}
+	return p
 }
 
 // typed2x adapts a 2.0.1 handler to the handler table of 2.0.1 and 2.1. A
