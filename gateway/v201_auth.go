@@ -50,6 +50,9 @@ func tokenDuringTx(ctx context.Context, c *conn, sess *volt.Session, tok v201.ID
 	}
 	if updated != nil {
 		c.g.publish(volt.Event{Type: volt.EventSessionUpdated, CPID: c.cpid, CPOID: updated.CPOID, At: c.g.cfg.Now(), Data: updated})
+		if auth.Status == volt.AuthAccepted {
+			showPrice(c, updated) // the tariff is known now
+		}
 	}
 	return idTokenInfo(auth), nil
 }

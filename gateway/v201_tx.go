@@ -154,6 +154,7 @@ func startTx201(ctx context.Context, c *conn, req *v201.TransactionEventRequest,
 	}
 	if res.Session != nil && !res.Replayed {
 		c.g.publish(volt.Event{Type: volt.EventSessionStarted, CPID: c.cpid, CPOID: res.Session.CPOID, At: r.ReceivedAt, Data: res.Session})
+		showPrice(c, res.Session)
 	}
 	return res, nil
 }

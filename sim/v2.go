@@ -99,6 +99,7 @@ func New2x(cfg Config, version ocpp.Version) *Charger2 {
 		"AuthCtrlr/AuthorizeRemoteStart":     "false",
 		"SecurityCtrlr/Identity":             cfg.Identity,
 		keyBasicAuthPassword:                 cfg.Password,
+		"DisplayMessageCtrlr/Enabled":        "true",
 	}
 	base := 1_000_000 + rand.Float64()*4_000_000
 	for i := 0; i <= cfg.Connectors; i++ {

@@ -44,7 +44,7 @@ func TestRemoteStartWaitsForSession2x(t *testing.T) {
 				m := testMain(t, e.DSN(t))
 				c := rootClient(t, m)
 				est := newEstate(t, c, "0.45", "0.30")
-				startStation2x(t, m, est, v, 3)
+				ch := startStation2x(t, m, est, v, 3)
 				start := func(evse int, tag string) startOutcome {
 					t.Helper()
 					var out startOutcome
@@ -67,6 +67,15 @@ func TestRemoteStartWaitsForSession2x(t *testing.T) {
 				if out.Outcome != "started" || out.Session == nil || out.Session.ConnectorID != 3 {
 					t.Fatalf("remote start with credit: %+v, want the session on EVSE 3", out)
 				}
+				// The driver's price on the station's display (O01).
+				checkFor(t, 10*time.Second, func() error {
+					for _, line := range ch.Display() {
+						if line == "Price: 0.45 GBP/kWh + 0.30 GBP per session" {
+							return nil
+						}
+					}
+					return fmt.Errorf("display %q, want the price", ch.Display())
+				})
 			})
 		}
 	}
