@@ -190,6 +190,9 @@ func (b *ByVersion) ApplyLimit(ctx context.Context, l Limit) error {
 	if err != nil {
 		return err
 	}
+	if v != "ocpp2.1" {
+		l.DischargeA = 0 // only 2.1 has discharge limits
+	}
 	if strings.HasPrefix(v, "ocpp2.") {
 		return b.V2x.ApplyLimit(ctx, l)
 	}

@@ -173,3 +173,55 @@ func TestLoadManagement2xEndToEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestV2XPeakShavingEndToEnd (issue 15 item 5): a dynamic site that allows
+// export, whose building load goes over its supply, asks its 2.1
+// station's plugged-in car to give power back (a TxProfile with a negative
+// setpoint within the discharge limit), and the simulated station
+// discharges; a 2.0.1 station on the same settings is only paused.
+func TestV2XPeakShavingEndToEnd(t *testing.T) {
+	e := storetest.Engines(t)[0]
+	for _, v := range []ocpp.Version{ocpp.V21, ocpp.V201} {
+		t.Run(string(v), func(t *testing.T) {
+			m := testMain(t, e.DSN(t))
+			c := rootClient(t, m)
+			est := newEstate(t, c, "0.45", "0.30")
+			c.header = map[string][]string{"Idempotency-Key": {"v2x-topup"}}
+			c.must("POST", "/api/v1/wallets/"+est.user.ID+"/top-ups", map[string]any{"amount": "20.00", "currency": "GBP", "card": "4242424242424242"}, 201, nil)
+			c.header = nil
+			var group struct {
+				SiteID string `json:"siteId"`
+			}
+			c.must("GET", "/api/v1/charger-groups/"+est.group.ID, nil, 200, &group)
+			var lm struct {
+				AllowExport       bool   `json:"allowExport"`
+				ExportPricePerKWh string `json:"exportPricePerKwh"`
+			}
+			c.must("PUT", "/api/v1/sites/"+group.SiteID+"/load-management", map[string]any{
+				"mode": "dynamic", "supplyLimitA": 40, "phases": 3, "fallbackLimitA": 10, "allowExport": true, "exportPricePerKwh": "0.15",
+				"evses": []map[string]any{{"cpid": est.creds.CPID, "connectorId": 1, "maxA": 32, "maxDischargeA": 10}},
+			}, 200, &lm)
+			if !lm.AllowExport || lm.ExportPricePerKWh != "0.15" {
+				t.Fatalf("load management answer %+v", lm)
+			}
+			ch := startStation2x(t, m, est, v, 1)
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			if err := ch.Swipe(ctx, 1, "04A2B3C4"); err != nil {
+				t.Fatalf("swipe: %v", err)
+			}
+			waitSession(t, c, est.creds.CPID, 1)
+			c.must("POST", "/api/v1/sites/"+group.SiteID+"/meter-readings", map[string]any{"currentA": []float64{50, 50, 50}}, 201, nil)
+			checkFor(t, 15*time.Second, func() error {
+				p := ch.PowerW(1)
+				if v == ocpp.V21 && (p > -10*230*3+1 || p < -10*230*3-1) {
+					return fmt.Errorf("2.1 station at %.0f W, want −6900 W (10 A given back on 3 phases)", p)
+				}
+				if v == ocpp.V201 && p != 0 {
+					return fmt.Errorf("2.0.1 station at %.0f W, want paused", p)
+				}
+				return nil
+			})
+		})
+	}
+}
