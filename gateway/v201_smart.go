@@ -13,6 +13,11 @@ import (
 // station spoke, for load management and the operator (issue #13): the
 // request's own type is encoded, so 2.1's additions (discharge limits,
 // V2X charging needs) are kept.
+//
+// TODO(issue 13): an API read of the reports (GET
+// /api/v1/chargers/{cpid}/charging-reports) and the portal's view; the load
+// management loop does not use NotifyEVChargingNeeds yet (departure time,
+// energy amount, discharge power).
 
 // chargingReportStore is implemented by a ChargingService that keeps the
 // reports (store.ChargingService does). Without it they are answered and

@@ -10,6 +10,12 @@ import "math"
 // excess is covered. Discharging only lowers the import, so it never takes
 // the site over a limit; it is asked in whole tenths of an ampere and at
 // least MinChargeA (what a charger can control).
+//
+// TODO(issue 15): the energy given back is stored with the meter values
+// (the station's Energy.Active.Export.Register samples) but not yet summed
+// on the session nor credited to the driver at the site's
+// ExportPricePerKWh (a CDR line and a ledger posting); the app does not
+// show "giving back" yet.
 
 // Discharge returns, per EVSE of in (in order), the current per phase it
 // should give back now; nil when none need to. maxDischargeA holds each
