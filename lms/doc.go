@@ -35,8 +35,11 @@
 // with GetCompositeSchedule (Verify); a station whose composite schedule
 // is above the limit counts as refusing.
 //
-// TODO(issue 15): clear profiles Volt does not own; V2X decisions in the
-// loop (the 2.1 applier sends Limit.DischargeA, nothing sets it yet), tariff-driven
+// V2X (v2x.go): a dynamic site allowed to export shaves its peak by asking
+// paused bidirectional outlets of OCPP 2.1 stations to give power back.
+//
+// TODO(issue 15): clear profiles Volt does not own; V2X crediting (v2x.go)
+// and discharging beyond peak shaving (price-driven), tariff-driven
 // off-peak charging (cheapest hours first), phase switching of 1/3-phase cars, and one
 // leader per site across nodes (today every node with a Manager runs it,
 // and it hears only its own chargers' MeterValues).
