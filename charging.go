@@ -38,6 +38,10 @@ type StartRequest struct {
 	// chose. When set, it alone identifies a replay of the start: a second
 	// start with the same id answers the first session, Replayed.
 	ChargerTransactionID string
+	// NoAuthorization is a start no token was asked for: an OCPP 2.x
+	// idToken of type NoAuthorization, from a station that lets anyone
+	// charge (C02.FR.02). It is accepted as free vend (issue #13).
+	NoAuthorization bool
 }
 
 // StartResult answers a StartTransaction. The answer is always a normal one:

@@ -56,9 +56,16 @@ type LoadManagement struct {
 	Priorities []LoadPriority `json:"priorities"`
 	// Windows limit the chargers' total at times of day (peak hours), in
 	// TimeZone (the site's by default).
-	Windows   []LoadWindow `json:"windows"`
-	TimeZone  string       `json:"timeZone,omitempty"`
-	UpdatedAt time.Time    `json:"updatedAt"`
+	Windows  []LoadWindow `json:"windows"`
+	TimeZone string       `json:"timeZone,omitempty"`
+	// AllowExport lets bidirectional outlets (LoadEVSE.MaxDischargeA) of a
+	// dynamic site give power back to keep its import under the supply
+	// limit (V2X peak shaving, OCPP 2.1; issue 15). ExportPricePerKWh is
+	// what the driver is credited per kWh given back (incl. VAT, in the
+	// CPO's currency).
+	AllowExport       bool      `json:"allowExport,omitempty"`
+	ExportPricePerKWh *Decimal  `json:"exportPricePerKwh,omitempty"`
+	UpdatedAt         time.Time `json:"updatedAt"`
 }
 
 // LoadWindow limits the chargers' total per phase from From to To (local
@@ -169,6 +176,9 @@ type LoadEVSE struct {
 	Phases      int     `json:"phases"`
 	Rotation    string  `json:"rotation"`
 	Priority    int     `json:"priority"`
+	// MaxDischargeA is the most a bidirectional outlet (an OCPP 2.1
+	// charger) may give back per phase; 0: it never discharges (issue 15).
+	MaxDischargeA float64 `json:"maxDischargeA,omitempty"`
 }
 
 // LoadPriority gives the sessions of a usergroup's members a priority.
@@ -213,6 +223,9 @@ func (m *LoadManagement) Validate() error {
 		return FieldError("fallbackLimitA", "The fallback limit must be between 0 and the supply limit (%g A).", m.SupplyLimitA)
 	case m.VoltageV < 100 || m.VoltageV > 400:
 		return FieldError("voltageV", "The phase voltage must be between 100 and 400 V.")
+	}
+	if m.ExportPricePerKWh != nil && m.ExportPricePerKWh.Sign() < 0 {
+		return FieldError("exportPricePerKwh", "The export price must not be negative.")
 	}
 	if err := m.Meter.validate(); err != nil {
 		return err
@@ -394,6 +407,10 @@ func (m *LoadManagement) validateEVSEs() error {
 			return FieldError(f+".phases", "An outlet has 1 to %d phases on this supply.", m.Phases)
 		case RotationIndex(e.Rotation) == nil:
 			return FieldError(f+".rotation", "Rotation must be one of RST, RTS, SRT, STR, TRS, TSR.")
+		case !amps(e.MaxDischargeA) || e.MaxDischargeA > e.MaxA:
+			return FieldError(f+".maxDischargeA", "The discharge limit must be between 0 and the outlet's maximum (%g A).", e.MaxA)
+		case e.MaxDischargeA > 0 && e.MaxDischargeA < MinChargeCurrentA:
+			return FieldError(f+".maxDischargeA", "A discharge limit is 0 (none) or at least %d A.", MinChargeCurrentA)
 		}
 		seen[key] = true
 	}

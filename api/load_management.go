@@ -24,6 +24,9 @@ type LoadManagementBody struct {
 	Priorities     []LoadPriorityBody `json:"priorities,omitempty" maxItems:"100" doc:"Sessions of these usergroups' members take this priority (higher first)."`
 	Windows        []LoadWindowBody   `json:"windows,omitempty" maxItems:"50" doc:"Limits on the chargers' total at times of day (peak hours)."`
 	TimeZone       string             `json:"timeZone,omitempty" maxLength:"64" doc:"IANA zone of the windows (default the site's)."`
+	// V2X (issue 15 item 5).
+	AllowExport       bool          `json:"allowExport,omitempty" doc:"Let bidirectional outlets (maxDischargeA, OCPP 2.1) give power back to keep a dynamic site's import under its limit."`
+	ExportPricePerKWh *volt.Decimal `json:"exportPricePerKwh,omitempty" pattern:"^-?[0-9]{1,12}(\\.[0-9]{1,6})?$" patternDescription:"a decimal amount like \"0.15\"" doc:"What the driver is credited per kWh given back (decimal string, incl. VAT)."`
 }
 
 // LoadWindowBody limits the chargers' total at times of day.
@@ -66,6 +69,8 @@ type LoadEVSEBody struct {
 	Phases      int     `json:"phases,omitempty" doc:"1–3 (default the site's)."`
 	Rotation    string  `json:"rotation,omitempty" doc:"OCPP phase rotation: RST (default), RTS, SRT, STR, TRS, TSR."`
 	Priority    int     `json:"priority,omitempty"`
+	// MaxDischargeA: V2X (issue 15 item 5).
+	MaxDischargeA float64 `json:"maxDischargeA,omitempty" doc:"The most a bidirectional (OCPP 2.1) outlet may give back per phase (A); 0: never."`
 }
 
 // LoadPriorityBody ranks a usergroup's sessions.
@@ -92,7 +97,8 @@ type meterReadingInput struct {
 
 func (b *LoadManagementBody) model(siteID string) *volt.LoadManagement {
 	m := &volt.LoadManagement{SiteID: siteID, Mode: b.Mode, SupplyLimitA: b.SupplyLimitA, SupplyLimitKW: b.SupplyLimitKW,
-		Phases: b.Phases, FallbackLimitA: b.FallbackLimitA, VoltageV: b.VoltageV, TimeZone: b.TimeZone}
+		Phases: b.Phases, FallbackLimitA: b.FallbackLimitA, VoltageV: b.VoltageV, TimeZone: b.TimeZone,
+		AllowExport: b.AllowExport, ExportPricePerKWh: b.ExportPricePerKWh}
 	for _, w := range b.Windows {
 		m.Windows = append(m.Windows, volt.LoadWindow(w))
 	}

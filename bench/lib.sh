@@ -10,6 +10,7 @@ PPROF=${PPROF:-127.0.0.1:26060}         # its /debug/pprof (VOLT_DEBUG_PPROF_ADD
 METRICS=${METRICS:-127.0.0.1:29100}     # its /metrics (--metrics)
 DB=${DB:-$WORK/sqlite/volt.db}          # SQLite path or postgres:// URL
 OCPP=ws://$HTTP/ocpp
+OCPP_VERSION=${OCPP_VERSION:-1.6}       # what the simulated chargers speak: 1.6, 2.0.1 or 2.1
 mkdir -p "$WORK"
 
 log() { printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }

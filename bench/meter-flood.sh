@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Goal 3 of issue #3: sustained persisted MeterValues per second through the
 # whole stack (websocket → gateway → store).
-# Usage: bench/meter-flood.sh sqlite|postgres [N=2000] [SECONDS=60]
+# Usage: [OCPP_VERSION=2.0.1] bench/meter-flood.sh sqlite|postgres [N=2000] [SECONDS=60]
+# With 2.x stations the flood is TransactionEvent Updated (same nine sampled
+# values), stored as the same meter_values rows.
 # N chargers each start a transaction, then send MeterValues (9 sampled
 # values: energy, power, 3 × current, 3 × voltage, SoC) back to back, each as
 # soon as the previous one is answered. Rows in meter_values (one per
@@ -15,11 +17,11 @@ fresh_db "$ENGINE"
 provision "$N"
 start_voltd
 trap stop_voltd EXIT
-"$VOLTD" load sim --meter-flood --url "$OCPP" --credentials "$WORK/creds.csv" --chargers "$N" \
+"$VOLTD" load sim --ocpp "$OCPP_VERSION" --meter-flood --url "$OCPP" --credentials "$WORK/creds.csv" --chargers "$N" \
 	--load --report-every 10s --start-spread 10s --duration $((SECS + 120))s --transactions "$WORK/tx.csv" >"$WORK/sim.log" 2>&1 &
 SIM=$!
-for _ in $(seq 1200); do grep -q "MeterValues begin" "$WORK/sim.log" && break; sleep 0.1; done
-grep "MeterValues begin" "$WORK/sim.log" >&2
+for _ in $(seq 1200); do grep -qE "(MeterValues|TransactionEvent Updated) begin" "$WORK/sim.log" && break; sleep 0.1; done
+grep -E "(MeterValues|TransactionEvent Updated) begin" "$WORK/sim.log" >&2
 sleep 5 # past the first answers
 r0=$(sql "SELECT count(*) FROM meter_values"); t0=$(date +%s.%N); d0=$(metric volt_ocpp_frame_log_drops_total)
 c0=$(cpu_s "$VOLTD_PID"); s0=$(cpu_s "$SIM")

@@ -4,7 +4,7 @@
 # reconnect (1-2 s back-off with jitter, queued transaction messages sent
 # after the new boot). Reports the time until every charger has booted
 # again, then checks that no transaction was lost or doubled.
-# Usage: bench/storm.sh [sqlite|postgres] [N=10000]
+# Usage: [OCPP_VERSION=2.0.1] [STORM_SPREAD=60s] [STORM_AFTER=60s] bench/storm.sh [sqlite|postgres] [N=10000]
 . "$(dirname "$0")/lib.sh"
 ENGINE=${1:-sqlite}; N=${2:-10000}
 WORK=$WORK/storm-$ENGINE; mkdir -p "$WORK"
@@ -14,9 +14,9 @@ start_voltd
 trap stop_voltd EXIT
 log "load before: $(loadavg)"
 # Without --duration the run ends once the storm is over; timeout bounds it.
-timeout -s INT 900 "$VOLTD" load sim --steady --url "$OCPP" --credentials "$WORK/creds.csv" --chargers "$N" \
-	--heartbeat 300s --meter-interval 60s --session-rate 0.15 --session-length 20m --start-spread 60s \
-	--reconnect-storm --storm-after 60s --min-backoff 1s --max-backoff 10s \
+timeout -s INT 900 "$VOLTD" load sim --ocpp "$OCPP_VERSION" --steady --url "$OCPP" --credentials "$WORK/creds.csv" --chargers "$N" \
+	--heartbeat 300s --meter-interval 60s --session-rate 0.15 --session-length 20m --start-spread "${STORM_SPREAD:-60s}" \
+	--reconnect-storm --storm-after "${STORM_AFTER:-60s}" --min-backoff 1s --max-backoff 10s \
 	--load --report-every 10s --transactions "$WORK/tx.csv" | tee "$WORK/sim.log"
 log "load after: $(loadavg)"
 DB=$DB bash "$(dirname "$0")/check-transactions.sh" "$WORK/tx.csv"

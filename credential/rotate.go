@@ -28,7 +28,8 @@ type Setter interface {
 
 var (
 	settersMu sync.RWMutex
-	setters   = map[string]Setter{"ocpp1.6": AuthorizationKey16{}}
+	setters   = map[string]Setter{"ocpp1.6": AuthorizationKey16{},
+		"ocpp2.0.1": BasicAuthPassword201{}, "ocpp2.1": BasicAuthPassword201{}}
 )
 
 // Register makes s the Setter of chargers connected with subprotocol

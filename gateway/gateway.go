@@ -89,6 +89,11 @@ type Config struct {
 	// DataTransfer serves charger DataTransfer CALLs by vendorId; others
 	// are answered UnknownVendorId.
 	DataTransfer map[string]DataTransferHandler
+
+	// EndedTimeout: a session of an OCPP 2.x EVSE that reported Available
+	// is closed when no TransactionEvent about it came for this long
+	// (v201_auth.go). Default DefaultEndedTimeout; negative: never.
+	EndedTimeout time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -156,6 +161,7 @@ type Gateway struct {
 	shutdown sync.Once
 
 	stats stats
+	v2    v2State // OCPP 2.x transactions (v201_auth.go)
 }
 
 // slot is the registry entry of one CPID.

@@ -36,7 +36,7 @@ func newV201() *protocol { return newV2x(ocpp.V201, v201.Registry()) }
 func newV21() *protocol { return newV2x(ocpp.V21, v21.Registry()) }
 
 func newV2x(v ocpp.Version, reg *ocpp.Registry) *protocol {
-	return &protocol{
+	p := &protocol{
 		version:    v,
 		registry:   reg,
 		bootAction: v201.ActionBootNotification,
@@ -54,18 +54,21 @@ func newV2x(v ocpp.Version, reg *ocpp.Registry) *protocol {
 			v201.ActionLogStatusNotification:      typed2x(logStatus201),
 			v201.ActionDataTransfer:               typed2x(dataTransfer201),
 			// TODO(issue 13): SignCertificate, Get15118EVCertificate,
-			// GetCertificateStatus (A, M), NotifyChargingLimit,
-			// NotifyEVChargingNeeds, ReportChargingProfiles (K),
+			// GetCertificateStatus (A, M; the security helper's),
 			// ReservationStatusUpdate (H), NotifyMonitoringReport,
 			// NotifyCustomerInformation, NotifyDisplayMessages,
-			// PublishFirmwareStatusNotification, ClearedChargingLimit and
-			// the 2.1 additions are answered NotSupported.
+			// PublishFirmwareStatusNotification and the 2.1 additions are
+			// answered NotSupported. Smart charging: v201_smart.go.
 		},
 		after: map[string]afterFunc{
 			v201.ActionSetVariables: afterSetVariables201,
 			v201.ActionGetVariables: afterGetVariables201,
 		},
 	}
+	for action, h := range smartHandlers2x() { // v201_smart.go
+		p.handlers[action] = h
+	}
+	return p
 }
 
 // typed2x adapts a 2.0.1 handler to the handler table of 2.0.1 and 2.1. A
@@ -151,8 +154,12 @@ func statusNotification201(ctx context.Context, c *conn, req *v201.StatusNotific
 	// boot. Closing on Available would bill a transaction that ended
 	// offline only up to the last reading before the connection was lost.
 	// A session whose Ended never comes is closed when the next transaction
-	// starts on its EVSE (StartTransaction).
-	// TODO(issue 13): close such sessions after a timeout too.
+	// starts on its EVSE (StartTransaction), or after EndedTimeout.
+	if st == volt.StatusAvailable {
+		c.armEndedTimeout(req.EvseID, at)
+	} else {
+		c.g.v2.bump(c.cpid, req.EvseID)
+	}
 	return &v201.StatusNotificationResponse{}, nil
 }
 
@@ -174,9 +181,10 @@ func authorize201(ctx context.Context, c *conn, req *v201.AuthorizeRequest) (*v2
 	return &v201.AuthorizeResponse{IDTokenInfo: info}, nil
 }
 
-// authorizeToken asks the domain about an IdToken. NoAuthorization (the
-// station lets anyone charge) is accepted without a look-up; every other type
-// is looked up by its value, as a 1.6 idTag is.
+// authorizeToken asks the domain about an IdToken and announces the
+// decision (authorization.decided), as Authorize does on 1.6.
+// NoAuthorization (the station lets anyone charge) is accepted without a
+// look-up; every other type is looked up by its value, as a 1.6 idTag is.
 func authorizeToken(ctx context.Context, c *conn, tok v201.IDToken) (v201.IDTokenInfo, error) {
 	if tok.Type == v201.IDTokenEnumNoAuthorization {
 		return v201.IDTokenInfo{Status: v201.AuthorizationStatusEnumAccepted}, nil
@@ -185,6 +193,8 @@ func authorizeToken(ctx context.Context, c *conn, tok v201.IDToken) (v201.IDToke
 	if err != nil {
 		return v201.IDTokenInfo{}, internal(c, "authorize", err)
 	}
+	logRefusal(c, "Authorize", tok.IDToken, res)
+	publishDecision(c, 0, tok.IDToken, "Authorize", res)
 	return idTokenInfo(res), nil
 }
 

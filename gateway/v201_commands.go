@@ -90,9 +90,8 @@ var translations = map[string]translation{
 	v16.ActionUnlockConnector:        {v201.ActionUnlockConnector, unlockTo201},
 	v16.ActionChangeAvailability:     {v201.ActionChangeAvailability, availabilityTo201},
 	v16.ActionTriggerMessage:         {v201.ActionTriggerMessage, triggerTo201},
-	// TODO(issue 13): SetChargingProfile, ClearChargingProfile,
-	// GetCompositeSchedule, ReserveNow, SendLocalList and UpdateFirmware
-	// with 1.6 bodies (the 2.x bodies are accepted under the same names).
+	// Smart charging, reservations, local lists and firmware: see
+	// v201_translate.go.
 }
 
 // versionName spells a version for people: "OCPP 2.0.1".
@@ -117,7 +116,7 @@ func translate(ctx context.Context, c *conn, action string, request any) (string
 	if err != nil {
 		return "", nil, err
 	}
-	if _, err := ocpp.DecodeRequest(c.proto.registry, ocpp.CSMSToCharger, tr.action, payload, ocpp.Strict); err == nil {
+	if v, err := ocpp.DecodeRequest(c.proto.registry, ocpp.CSMSToCharger, tr.action, payload, ocpp.Strict); err == nil && onlyFieldsOf(v, payload) {
 		return tr.action, payload, nil // a 2.x body
 	}
 	req16, err := ocpp.DecodeRequest(v16.Registry(), ocpp.CSMSToCharger, action, payload, ocpp.Strict)

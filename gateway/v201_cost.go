@@ -36,11 +36,12 @@ func majorUnits(c *volt.Cost) (float64, bool) {
 }
 
 // sendRunningCost queues a CostUpdated for the transaction once the answer
-// to the event that priced it has gone out. A station that does not support
+// to the event that priced it has gone out, when the cost is not zero and
+// changed since the last one sent (a free session costs no CALL per event). A station that does not support
 // it answers a CALLERROR, which is only logged.
 func sendRunningCost(c *conn, s *volt.Session) {
 	total, ok := majorUnits(s.LiveCost)
-	if !ok || s.ChargerTransactionID == "" {
+	if !ok || s.ChargerTransactionID == "" || !c.g.v2.costChanged(c.cpid, s.ChargerTransactionID, s.LiveCost.InclVAT) {
 		return
 	}
 	req := &v201.CostUpdatedRequest{TotalCost: total, TransactionID: s.ChargerTransactionID}

@@ -54,9 +54,11 @@ func transactionEvent201(ctx context.Context, c *conn, req *v201.TransactionEven
 			resp.IDTokenInfo = &info
 		}
 	} else if req.IDToken != nil && req.EventType != v201.TransactionEventEnumEnded {
-		// An idToken presented during the transaction (E03 authorised
-		// after plug-in, E07 a stop token) is answered as Authorize.
-		info, err := authorizeToken(ctx, c, *req.IDToken)
+		// An idToken presented during the transaction: the first one of
+		// a transaction started without (E03, authorised after plug-in)
+		// becomes its token; another (E07 a stop token) is answered as
+		// Authorize.
+		info, err := tokenDuringTx(ctx, c, sess, *req.IDToken)
 		if err != nil {
 			return nil, err
 		}
@@ -65,6 +67,8 @@ func transactionEvent201(ctx context.Context, c *conn, req *v201.TransactionEven
 	if sess == nil {
 		return nil, internal(c, "start transaction", errNoSession)
 	}
+	c.g.v2.noteSeqNo(c, txID, req.SeqNo, req.EventType, req.Offline != nil && *req.Offline)
+	c.g.v2.bump(c.cpid, sess.ConnectorID)
 	if req.TransactionInfo.ChargingState != "" && (req.EventType == v201.TransactionEventEnumStarted ||
 		req.TriggerReason == v201.TriggerReasonEnumChargingStateChanged) {
 		if st := chargingStatus(req.TransactionInfo.ChargingState); st != "" {
@@ -94,7 +98,6 @@ func transactionEvent201(ctx context.Context, c *conn, req *v201.TransactionEven
 			sendRunningCost(c, updated)
 		}
 	}
-	// TODO(issue 13): seqNo gaps logged (the CSMS can spot lost events).
 	return resp, nil
 }
 
@@ -119,12 +122,16 @@ func startTx201(ctx context.Context, c *conn, req *v201.TransactionEventRequest,
 	if req.Evse != nil {
 		r.ConnectorID = req.Evse.ID
 	}
-	if req.IDToken != nil && req.IDToken.Type != v201.IDTokenEnumNoAuthorization {
-		r.IDTag = req.IDToken.IDToken
+	// A NoAuthorization token is a free vend station's start (C02.FR.02);
+	// a start without a token waits for one in a later event (E03,
+	// tokenDuringTx) and is flagged idtag_rejected until then.
+	if req.IDToken != nil {
+		if req.IDToken.Type == v201.IDTokenEnumNoAuthorization {
+			r.NoAuthorization = true
+		} else {
+			r.IDTag = req.IDToken.IDToken
+		}
 	}
-	// TODO(issue 13): a NoAuthorization transaction (free vend station) and
-	// one authorised later in an Updated event (E03) keep an empty idTag:
-	// the session is flagged idtag_rejected and priced at the public tariff.
 	if req.ReservationID != nil {
 		id := int64(*req.ReservationID)
 		r.ReservationID = &id
@@ -136,8 +143,18 @@ func startTx201(ctx context.Context, c *conn, req *v201.TransactionEventRequest,
 			"timestamp", r.At, "err", err)
 		return nil, &ocpp.Error{Code: ocpp.InternalError, Reason: "start transaction could not be recorded"}
 	}
+	if !res.Replayed {
+		publishClosed(ctx, c, res.Superseded, r.ReceivedAt) // before the new one: they ended first
+		if r.IDTag != "" {
+			logRefusal(c, "TransactionEvent", r.IDTag, res.Auth)
+			if res.Auth.Status != volt.AuthAccepted {
+				publishDecision(c, r.ConnectorID, r.IDTag, "StartTransaction", res.Auth)
+			}
+		}
+	}
 	if res.Session != nil && !res.Replayed {
 		c.g.publish(volt.Event{Type: volt.EventSessionStarted, CPID: c.cpid, CPOID: res.Session.CPOID, At: r.ReceivedAt, Data: res.Session})
+		showPrice(c, res.Session)
 	}
 	return res, nil
 }

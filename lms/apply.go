@@ -26,9 +26,15 @@ type Limit struct {
 	CPID          string
 	ConnectorID   int
 	TransactionID int64 // PurposeTx only
-	Purpose       Purpose
-	CurrentA      float64 // per phase; 0 pauses
-	Phases        int
+	// ChargerTransactionID is the OCPP 2.x station's own id of the
+	// transaction (PurposeTx on 2.x).
+	ChargerTransactionID string
+	Purpose              Purpose
+	CurrentA             float64 // per phase; 0 pauses
+	Phases               int
+	// DischargeA, when above 0, asks a bidirectional (OCPP 2.1) outlet
+	// to give this much back per phase (V2X); CurrentA is then 0.
+	DischargeA float64
 }
 
 // Applier applies a limit to an outlet: the seam between load management

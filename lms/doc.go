@@ -30,8 +30,16 @@
 // Windows of the model (peak hours) limit the chargers' total at times of
 // day (Input.ChargersA).
 //
-// TODO(issue 15): read back GetCompositeSchedule and clear profiles Volt
-// does not own; V2X (discharge limits with OCPP 2.1), tariff-driven
+// Limits reach a charger through the Applier of its OCPP version
+// (ByVersion: OCPP16, OCPP201), which can read each transaction limit back
+// with GetCompositeSchedule (Verify); a station whose composite schedule
+// is above the limit counts as refusing.
+//
+// V2X (v2x.go): a dynamic site allowed to export shaves its peak by asking
+// paused bidirectional outlets of OCPP 2.1 stations to give power back.
+//
+// TODO(issue 15): clear profiles Volt does not own; V2X crediting (v2x.go)
+// and discharging beyond peak shaving (price-driven), tariff-driven
 // off-peak charging (cheapest hours first), phase switching of 1/3-phase cars, and one
 // leader per site across nodes (today every node with a Manager runs it,
 // and it hears only its own chargers' MeterValues).

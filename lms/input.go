@@ -30,10 +30,12 @@ type Snapshot struct {
 // Control is what the loop remembers of an outlet between allocations:
 // the limit it last got applied and whether the charger refuses profiles.
 type Control struct {
-	SentA    float64
-	SentAt   time.Time
-	TxID     int64
-	Rejected bool
+	SentA float64
+	// SentDischargeA is the discharge last asked (V2X, v2x.go).
+	SentDischargeA float64
+	SentAt         time.Time
+	TxID           int64
+	Rejected       bool
 	// Rejections counts the refusals in a row of the same transaction's
 	// profile: the first ones are retried soon (RetryEarly).
 	Rejections int

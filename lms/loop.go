@@ -293,7 +293,15 @@ func (m *Manager) recompute(ctx context.Context, siteID string) error {
 		st.prev[a.ID] = a.State
 	}
 	st.last, st.outlets, st.fresh, st.at, st.mode = res.EVSEs, outlets, fresh, now, snap.Model.Mode
-	cuts, raises := m.changes(st, in, outlets, res, now)
+	var discharge []float64
+	if snap.Model.AllowExport && snap.Model.Mode != volt.LoadModeStatic {
+		maxD := make([]float64, len(outlets))
+		for i, o := range outlets {
+			maxD[i] = o.Config.MaxDischargeA
+		}
+		discharge = Discharge(in, res, maxD) // v2x.go
+	}
+	cuts, raises := m.changes(st, in, outlets, res, discharge, now)
 	m.mu.Unlock()
 	// A raise may rely on a cut elsewhere: when a cut was not applied, no
 	// raise goes out until the next step counts that outlet as it is.
@@ -309,7 +317,7 @@ func (m *Manager) recompute(ctx context.Context, siteID string) error {
 
 // changes lists the limits to send: cuts at once, raises once per
 // MinInterval per outlet (a held-back raise is sent on a later step).
-func (m *Manager) changes(st *siteState, in *Input, outlets []Outlet, res *Result, now time.Time) (cuts, raises []Limit) {
+func (m *Manager) changes(st *siteState, in *Input, outlets []Outlet, res *Result, discharge []float64, now time.Time) (cuts, raises []Limit) {
 	for i, a := range res.EVSEs {
 		o, e := outlets[i], in.EVSEs[i]
 		if o.Session == nil || e.Fixed {
@@ -320,9 +328,12 @@ func (m *Manager) changes(st *siteState, in *Input, outlets []Outlet, res *Resul
 		// numberPhases is the outlet's, not the car's: a charger that can
 		// switch phases must not take a detected 1-phase car as an order.
 		l := Limit{CPID: o.CPID, ConnectorID: o.ConnectorID, TransactionID: tx, Purpose: PurposeTx,
-			CurrentA: a.CurrentA, Phases: o.Config.Phases}
+			ChargerTransactionID: o.Session.ChargerTransactionID, CurrentA: a.CurrentA, Phases: o.Config.Phases}
+		if i < len(discharge) {
+			l.DischargeA = discharge[i]
+		}
 		switch {
-		case c == nil || c.Rejected || c.TxID != tx || a.CurrentA < c.SentA-Step/2:
+		case c == nil || c.Rejected || c.TxID != tx || a.CurrentA < c.SentA-Step/2 || math.Abs(l.DischargeA-c.SentDischargeA) > Step/2:
 			cuts = append(cuts, l)
 		case a.CurrentA > c.SentA+Step/2 && now.Sub(c.SentAt) >= m.cfg.MinInterval:
 			raises = append(raises, l)
@@ -365,7 +376,7 @@ func (m *Manager) apply(ctx context.Context, siteID string, ls []Limit) int {
 		}
 		switch err := errs[i]; {
 		case err == nil:
-			st.ctl[id] = &Control{SentA: l.CurrentA, SentAt: now, TxID: l.TransactionID}
+			st.ctl[id] = &Control{SentA: l.CurrentA, SentAt: now, TxID: l.TransactionID, SentDischargeA: l.DischargeA}
 		case errors.Is(err, ErrRejected):
 			n := 1
 			if prev := st.ctl[id]; prev != nil && prev.Rejected && prev.TxID == l.TransactionID {

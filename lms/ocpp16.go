@@ -22,10 +22,13 @@ const (
 // TxProfile for a transaction, TxDefaultProfile on connector 0 as the
 // failsafe, ChargePointMaxProfile on connector 0 for a charger that is its
 // own circuit. Limits are in amperes, rounded down to 0.1 A.
-// TODO(issue 15): read back GetCompositeSchedule and clear profiles Volt
-// does not own (LESSONS 29, 30); chargers accepting only W.
+// With Verify, an accepted TxProfile is read back with GetCompositeSchedule
+// as OCPP201 does.
+// TODO(issue 15): clear profiles Volt does not own (LESSONS 30); chargers
+// accepting only W.
 type OCPP16 struct {
 	Commander volt.ChargerCommander
+	Verify    bool
 }
 
 // ApplyLimit sends the limit as a SetChargingProfile request.
@@ -44,7 +47,21 @@ func (o *OCPP16) ApplyLimit(ctx context.Context, l Limit) error {
 	if ans.Status != v16.ChargingProfileStatusAccepted {
 		return fmt.Errorf("%s connector %d answered %s: %w", l.CPID, l.ConnectorID, ans.Status, ErrRejected)
 	}
+	if o.Verify && l.Purpose == PurposeTx {
+		return verifyComposite(ctx, o.Commander, l, &v16.GetCompositeScheduleRequest{ConnectorID: l.ConnectorID, Duration: 60,
+			ChargingRateUnit: v16.ChargingRateUnitTypeA}, composite16)
+	}
 	return nil
+}
+
+// composite16 reads the first period of a 1.6 GetCompositeSchedule answer.
+func composite16(raw json.RawMessage) (float64, string, bool) {
+	var ans v16.GetCompositeScheduleResponse
+	if json.Unmarshal(raw, &ans) != nil || ans.Status != v16.GetCompositeScheduleStatusAccepted || ans.ChargingSchedule == nil ||
+		len(ans.ChargingSchedule.ChargingSchedulePeriod) == 0 {
+		return 0, "", false
+	}
+	return ans.ChargingSchedule.ChargingSchedulePeriod[0].Limit, string(ans.ChargingSchedule.ChargingRateUnit), true
 }
 
 // Profile16 builds the OCPP 1.6 SetChargingProfile request of a limit.

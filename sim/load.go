@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/volt-ev/volt/ocpp"
 )
 
 // Histogram counts durations in logarithmic buckets 4 % wide, from 1µs to
@@ -114,6 +116,11 @@ type LoadOptions struct {
 	Transactions io.Writer
 	DrainTimeout time.Duration
 	Out          io.Writer
+	// Version is the OCPP version the chargers speak: "" or ocpp.V16, or
+	// ocpp.V201 / ocpp.V21 for 2.x stations (load_2x.go). With 2.x the
+	// meter flood sends TransactionEvent Updated instead of MeterValues and
+	// the transactions CSV names the charger's transactionId.
+	Version ocpp.Version
 }
 
 // LoadReport is the outcome of RunLoad.
@@ -137,6 +144,7 @@ func RunLoad(ctx context.Context, o LoadOptions) (LoadReport, error) {
 	// The report loop and the flood driver both print progress.
 	o.Out = &lockedWriter{w: o.Out}
 	r := &loadRun{o: o, ledger: newTxLedger()}
+	r.ledger.v2 = o.Version.Is2x()
 	r.hook()
 	o = r.o
 	// The fleet outlives the measured period so that, at its end, the
@@ -149,6 +157,9 @@ func RunLoad(ctx context.Context, o LoadOptions) (LoadReport, error) {
 		defer cancel()
 	}
 	r.start = time.Now()
+	if o.Version.Is2x() {
+		return r.run2x(ctx, fleetCtx)
+	}
 	f, err := StartFleet(fleetCtx, o.URL, o.Creds, o.Fleet)
 	if err != nil {
 		return LoadReport{}, err
@@ -241,7 +252,7 @@ func (r *loadRun) hook() {
 
 // loop reports every period until ctx ends (or the storm is over, with
 // EndAfterStorm).
-func (r *loadRun) loop(ctx context.Context, f *Fleet) LoadReport {
+func (r *loadRun) loop(ctx context.Context, f loadFleet) LoadReport {
 	o := r.o
 	rep := LoadReport{Chargers: len(o.Creds)}
 	storm := newStorm(o.ReconnectStorm, o.StormAfter)
@@ -272,7 +283,7 @@ func (r *loadRun) loop(ctx context.Context, f *Fleet) LoadReport {
 }
 
 // printPeriod prints the line of the period from *last to now.
-func (r *loadRun) printPeriod(f *Fleet, now time.Time, last *time.Time) {
+func (r *loadRun) printPeriod(f loadFleet, now time.Time, last *time.Time) {
 	h := r.period.Swap()
 	secs := now.Sub(*last).Seconds()
 	*last = now
@@ -282,11 +293,11 @@ func (r *loadRun) printPeriod(f *Fleet, now time.Time, last *time.Time) {
 }
 
 // drain waits until every charger's outbox is empty, at most timeout.
-func drain(f *Fleet, timeout time.Duration) {
+func drain(f loadFleet, timeout time.Duration) {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		busy := false
-		for _, c := range f.chargers {
+		for _, c := range f.stations() {
 			if c.QueueLen() > 0 {
 				busy = true
 				break
@@ -354,7 +365,7 @@ func newStorm(enabled bool, after time.Duration) *storm {
 	return &storm{enabled: enabled, after: after}
 }
 
-func (s *storm) step(now time.Time, f *Fleet, allOnline bool, rep *LoadReport, out io.Writer) {
+func (s *storm) step(now time.Time, f loadFleet, allOnline bool, rep *LoadReport, out io.Writer) {
 	if !s.enabled || s.done || !allOnline {
 		return
 	}
@@ -365,25 +376,27 @@ func (s *storm) step(now time.Time, f *Fleet, allOnline bool, rep *LoadReport, o
 		if now.Sub(s.ready) < s.after {
 			return
 		}
-		s.boots = make([]int, len(f.chargers))
-		for i, c := range f.chargers {
+		all := f.stations()
+		s.boots = make([]int, len(all))
+		for i, c := range all {
 			s.boots[i] = c.Boots()
 		}
 		s.started = time.Now()
-		for _, c := range f.chargers {
+		for _, c := range all {
 			c.Disconnect()
 		}
-		fmt.Fprintf(out, "reconnect storm: dropped %d connections\n", len(f.chargers))
+		fmt.Fprintf(out, "reconnect storm: dropped %d connections\n", len(all))
 		return
 	}
-	for i, c := range f.chargers {
+	all := f.stations()
+	for i, c := range all {
 		if !c.Online() || c.Boots() <= s.boots[i] {
 			return
 		}
 	}
 	s.done = true
 	rep.StormRecovery = time.Since(s.started)
-	fmt.Fprintf(out, "reconnect storm: all %d chargers back after %s\n", len(f.chargers), fmtDur(rep.StormRecovery))
+	fmt.Fprintf(out, "reconnect storm: all %d chargers back after %s\n", len(all), fmtDur(rep.StormRecovery))
 }
 
 // lockedWriter serialises writes from the goroutines that report progress.

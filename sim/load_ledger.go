@@ -21,6 +21,10 @@ type txLedger struct {
 	mu     sync.Mutex
 	byID   map[string]*chargerTxs
 	starts int
+	// v2: the chargers are 2.x stations, whose transactions are named by
+	// the station (events "started ID", "answered Started ID", "stopped
+	// ID", "answered Ended ID"; see Charger2).
+	v2 bool
 }
 
 // chargerTxs are one charger's transactions. A charger's transaction
@@ -32,12 +36,15 @@ type chargerTxs struct {
 	unanswered  []*ledgerTx // starts waiting for a transactionId, oldest first
 	stops       []*ledgerTx // stops queued, oldest first
 	stopsAnswer int         // stops answered so far
+	byTx        map[string]*ledgerTx
 }
 
 // ledgerTx is one transaction seen by a simulated charger.
 type ledgerTx struct {
 	connector    int
-	txID         int // 0 until StartTransaction is answered
+	txID         int    // 0 until StartTransaction is answered
+	chargerTx    string // 2.x: the station's transactionId
+	startAnswer  bool   // 2.x: TransactionEvent Started answered
 	stopQueued   bool
 	stopAnswered bool
 }
@@ -61,6 +68,10 @@ func (l *txLedger) onEvent(ev Event) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	t := l.charger(ev.Identity)
+	if l.v2 {
+		l.onEvent2(t, ev)
+		return
+	}
 	switch {
 	case strings.HasPrefix(ev.Detail, "started"):
 		tx := &ledgerTx{connector: ev.Connector}
@@ -81,6 +92,38 @@ func (l *txLedger) onEvent(ev Event) {
 				t.stops = append(t.stops, tx)
 				return
 			}
+		}
+	}
+}
+
+// onEvent2 follows a 2.x station's transaction events.
+func (l *txLedger) onEvent2(t *chargerTxs, ev Event) {
+	if t.byTx == nil {
+		t.byTx = map[string]*ledgerTx{}
+	}
+	verb, id, _ := strings.Cut(ev.Detail, " ")
+	if verb == "answered" {
+		var what string
+		what, id, _ = strings.Cut(id, " ")
+		if tx := t.byTx[id]; tx != nil {
+			switch what {
+			case "Started":
+				tx.startAnswer = true
+			case "Ended":
+				tx.stopAnswered = true
+			}
+		}
+		return
+	}
+	switch verb {
+	case "started":
+		tx := &ledgerTx{connector: ev.Connector, chargerTx: id}
+		t.all = append(t.all, tx)
+		t.byTx[id] = tx
+		l.starts++
+	case "stopped":
+		if tx := t.byTx[id]; tx != nil {
+			tx.stopQueued = true
 		}
 	}
 }
@@ -111,7 +154,7 @@ func (l *txLedger) counts() ledgerCounts {
 	c := ledgerCounts{Started: l.starts}
 	for _, t := range l.byID {
 		for _, tx := range t.all {
-			if tx.txID != 0 {
+			if tx.txID != 0 || tx.startAnswer {
 				c.Answered++
 			}
 			if tx.stopQueued {
@@ -136,10 +179,29 @@ func (l *txLedger) writeCSV(w io.Writer) error {
 	}
 	sort.Strings(ids)
 	cw := csv.NewWriter(w)
+	if l.v2 {
+		return l.writeCSV2(cw, ids)
+	}
 	_ = cw.Write([]string{"identity", "connector", "transaction_id", "stop_answered"})
 	for _, id := range ids {
 		for _, tx := range l.byID[id].all {
 			_ = cw.Write([]string{id, strconv.Itoa(tx.connector), strconv.Itoa(tx.txID), strconv.FormatBool(tx.stopAnswered)})
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("sim: write transactions: %w", err)
+	}
+	return nil
+}
+
+// writeCSV2 writes identity,evse,charger_tx_id,start_answered,stop_answered
+// lines of 2.x stations (bench/check-transactions.sh reads them).
+func (l *txLedger) writeCSV2(cw *csv.Writer, ids []string) error {
+	_ = cw.Write([]string{"identity", "evse", "charger_tx_id", "start_answered", "stop_answered"})
+	for _, id := range ids {
+		for _, tx := range l.byID[id].all {
+			_ = cw.Write([]string{id, strconv.Itoa(tx.connector), tx.chargerTx, strconv.FormatBool(tx.startAnswer), strconv.FormatBool(tx.stopAnswered)})
 		}
 	}
 	cw.Flush()

@@ -53,7 +53,9 @@ type evse2 struct {
 	operative bool
 	status    v201.ConnectorStatusEnum
 	meterWh   float64
+	exportWh  float64 // energy given back (V2X, 2.1)
 	tx        *tx2
+	profiles  []profile2 // charging profiles the CSMS set (v2_profiles.go)
 }
 
 // tx2 is a transaction as the station sees it.
@@ -61,7 +63,9 @@ type tx2 struct {
 	id            string
 	idToken       string
 	seq           int
-	powerW        float64
+	powerW        float64 // < 0 while discharging
+	carMaxW       float64 // what the car takes (and gives) at most
+	start         time.Time
 	lastSample    time.Time
 	remoteStartID *int
 }
@@ -94,6 +98,8 @@ func New2x(cfg Config, version ocpp.Version) *Charger2 {
 		"DeviceDataCtrlr/ItemsPerMessage":    "20",
 		"AuthCtrlr/AuthorizeRemoteStart":     "false",
 		"SecurityCtrlr/Identity":             cfg.Identity,
+		keyBasicAuthPassword:                 cfg.Password,
+		"DisplayMessageCtrlr/Enabled":        "true",
 	}
 	base := 1_000_000 + rand.Float64()*4_000_000
 	for i := 0; i <= cfg.Connectors; i++ {
@@ -104,6 +110,14 @@ func New2x(cfg Config, version ocpp.Version) *Charger2 {
 
 // Identity returns the station's identity.
 func (c *Charger2) Identity() string { return c.cfg.Identity }
+
+// Password returns the Basic auth password the station connects with: the
+// configured one until the CSMS sets SecurityCtrlr.BasicAuthPassword (A01).
+func (c *Charger2) Password() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.vars[keyBasicAuthPassword]
+}
 
 // Version returns the OCPP version the station speaks.
 func (c *Charger2) Version() ocpp.Version { return c.version }
@@ -130,7 +144,7 @@ func (c *Charger2) Run(ctx context.Context) error {
 	go func() { defer c.wg.Done(); c.meterLoop(ctx) }()
 	backoff := c.cfg.MinBackoff
 	for ctx.Err() == nil {
-		l, err := dialVersion(ctx, dialURL(c.cfg.URL, c.cfg.Identity), c.cfg.Identity, c.cfg.Password, c.cfg.DialTimeout, c.version)
+		l, err := dialVersion(ctx, dialURL(c.cfg.URL, c.cfg.Identity), c.cfg.Identity, c.Password(), c.cfg.DialTimeout, c.version)
 		if err != nil {
 			if ctx.Err() != nil {
 				break
@@ -335,6 +349,9 @@ func (c *Charger2) sendLoop(ctx context.Context, l *link) {
 		if err == nil && it.answer != nil {
 			it.answer(resp)
 		}
+		if err == nil && it.tx {
+			c.emitAnswered(it)
+		}
 		settle2(it, err)
 		if errors.Is(err, errLinkClosed) || ctx.Err() != nil {
 			return
@@ -375,6 +392,20 @@ func (c *Charger2) exchange(ctx context.Context, l *link, action string, payload
 		c.cfg.OnCall(CallStat{Identity: c.cfg.Identity, Action: action, RTT: time.Since(start), Err: err})
 	}
 	return err
+}
+
+// emitAnswered reports that the CSMS answered a transaction's Started or
+// Ended event ("answered Started ID"), for the load run's ledger.
+func (c *Charger2) emitAnswered(it *item2) {
+	ev, ok := it.payload.(*v201.TransactionEventRequest)
+	if !ok || ev.EventType == v201.TransactionEventEnumUpdated {
+		return
+	}
+	n := 0
+	if ev.Evse != nil {
+		n = ev.Evse.ID
+	}
+	c.emit(Event{Kind: EventTransaction, Connector: n, Detail: "answered " + string(ev.EventType) + " " + ev.TransactionInfo.TransactionID})
 }
 
 // Online reports whether the station is connected and booted.

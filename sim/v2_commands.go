@@ -48,6 +48,8 @@ func init() {
 		v201.ActionCostUpdated:             on2((*Charger2).onCostUpdated),
 		v201.ActionSetDisplayMessage:       on2((*Charger2).onSetDisplayMessage),
 		v201.ActionSetChargingProfile:      on2((*Charger2).onSetChargingProfile),
+		v201.ActionClearChargingProfile:    on2((*Charger2).onClearChargingProfile),
+		v201.ActionGetCompositeSchedule:    on2((*Charger2).onGetCompositeSchedule),
 	}
 }
 
@@ -137,7 +139,9 @@ func (c *Charger2) onGetVariables(r *v201.GetVariablesRequest) (any, func(contex
 	out := &v201.GetVariablesResponse{}
 	for _, d := range r.GetVariableData {
 		res := v201.GetVariableResult{Component: d.Component, Variable: d.Variable, AttributeType: d.AttributeType}
-		if val, ok := c.vars[varKey(d.Component, d.Variable)]; ok {
+		if k := varKey(d.Component, d.Variable); writeOnly[k] {
+			res.AttributeStatus = v201.GetVariableStatusEnumRejected
+		} else if val, ok := c.vars[k]; ok {
 			res.AttributeStatus, res.AttributeValue = v201.GetVariableStatusEnumAccepted, val
 		} else {
 			res.AttributeStatus = v201.GetVariableStatusEnumUnknownVariable
@@ -147,15 +151,27 @@ func (c *Charger2) onGetVariables(r *v201.GetVariablesRequest) (any, func(contex
 	return out, nil
 }
 
-// readOnly are the variables SetVariables is refused for.
-var readOnly = map[string]bool{"SecurityCtrlr/Identity": true}
+// readOnly are the variables SetVariables is refused for; writeOnly those
+// GetVariables and reports never show (the Basic auth password, A01).
+var (
+	readOnly  = map[string]bool{"SecurityCtrlr/Identity": true}
+	writeOnly = map[string]bool{keyBasicAuthPassword: true}
+)
+
+const keyBasicAuthPassword = "SecurityCtrlr/BasicAuthPassword"
 
 func (c *Charger2) onSetVariables(r *v201.SetVariablesRequest) (any, func(context.Context)) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out := &v201.SetVariablesResponse{}
+	var then func(context.Context)
 	for _, d := range r.SetVariableData {
 		k := varKey(d.Component, d.Variable)
+		if k == keyBasicAuthPassword && len(d.AttributeValue) >= 16 {
+			// A01: the new password is used from the next connection,
+			// which the station opens at once.
+			then = func(context.Context) { c.Disconnect() }
+		}
 		res := v201.SetVariableResult{Component: d.Component, Variable: d.Variable, AttributeType: d.AttributeType}
 		_, known := c.vars[k]
 		switch {
@@ -173,7 +189,7 @@ func (c *Charger2) onSetVariables(r *v201.SetVariablesRequest) (any, func(contex
 		}
 		out.SetVariableResult = append(out.SetVariableResult, res)
 	}
-	return out, nil
+	return out, then
 }
 
 // onGetBaseReport accepts and then sends the device model in NotifyReport
@@ -189,7 +205,9 @@ func (c *Charger2) onGetBaseReport(r *v201.GetBaseReportRequest) (any, func(cont
 		defer c.mu.Unlock()
 		keys := make([]string, 0, len(c.vars))
 		for k := range c.vars {
-			keys = append(keys, k)
+			if !writeOnly[k] {
+				keys = append(keys, k)
+			}
 		}
 		sort.Strings(keys)
 		now := ocpp.NewDateTime(c.cfg.Clock())
@@ -335,13 +353,6 @@ func (c *Charger2) onSetDisplayMessage(r *v201.SetDisplayMessageRequest) (any, f
 	defer c.mu.Unlock()
 	c.showLocked(r.Message.Message.Content)
 	return &v201.SetDisplayMessageResponse{Status: v201.DisplayMessageStatusEnumAccepted}, nil
-}
-
-// onSetChargingProfile accepts a profile without applying it.
-// TODO(issue 13): limit the simulated power by the 2.x profile, as the 1.6
-// simulator does with its profiles.
-func (c *Charger2) onSetChargingProfile(*v201.SetChargingProfileRequest) (any, func(context.Context)) {
-	return &v201.SetChargingProfileResponse{Status: v201.ChargingProfileStatusEnumAccepted}, nil
 }
 
 // showLocked puts a message on the display, which keeps the last ten.

@@ -92,7 +92,8 @@ func (c *Charger2) start(n int, tok v201.IDToken, trigger v201.TriggerReasonEnum
 	c.nextTx++
 	now := c.cfg.Clock()
 	e.tx = &tx2{id: fmt.Sprintf("%s-%d-%d", c.cfg.Identity, now.UnixMilli(), c.nextTx), idToken: tok.IDToken,
-		powerW: math.Min(float64(c.cfg.MaxPowerW), 7400+rand.Float64()*3600), lastSample: now, remoteStartID: remoteStartID}
+		carMaxW: math.Min(float64(c.cfg.MaxPowerW), 7400+rand.Float64()*3600), start: now, lastSample: now, remoteStartID: remoteStartID}
+	c.setPowerLocked(e, now)
 	ev := c.txEventLocked(e, v201.TransactionEventEnumStarted, trigger, "Transaction.Begin")
 	ev.IDToken = &tok
 	ev.Evse = &v201.EVSE{ID: e.id, ConnectorID: ptr(1)}
@@ -125,6 +126,13 @@ func (c *Charger2) endLocked(e *evse2, reason v201.ReasonEnum, trigger v201.Trig
 	ev.TransactionInfo.ChargingState = v201.ChargingStateEnumEVConnected
 	c.enqueueLocked(&item2{action: v201.ActionTransactionEvent, payload: ev, tx: true})
 	c.emitLocked(Event{Kind: EventTransaction, Connector: e.id, Detail: "stopped " + e.tx.id})
+	kept := e.profiles[:0]
+	for _, p := range e.profiles { // a TxProfile ends with its transaction
+		if p.TransactionID == "" || p.TransactionID != e.tx.id {
+			kept = append(kept, p)
+		}
+	}
+	e.profiles = kept
 	e.tx = nil
 	c.setStatusLocked(e)
 }
@@ -147,9 +155,18 @@ func (c *Charger2) txEventLocked(e *evse2, typ v201.TransactionEventEnum, trigge
 	}
 	sv := []v201.SampledValue{{Value: math.Round(e.meterWh), Context: v201.ReadingContextEnum(ctx),
 		Measurand: v201.MeasurandEnumEnergyActiveImportRegister, UnitOfMeasure: &v201.UnitOfMeasure{Unit: "Wh"}}}
+	if e.exportWh > 0 {
+		sv = append(sv, v201.SampledValue{Value: math.Round(e.exportWh), Context: v201.ReadingContextEnum(ctx),
+			Measurand: v201.MeasurandEnumEnergyActiveExportRegister, UnitOfMeasure: &v201.UnitOfMeasure{Unit: "Wh"}})
+	}
 	if typ == v201.TransactionEventEnumUpdated {
-		sv = append(sv, v201.SampledValue{Value: math.Round(t.powerW), Context: v201.ReadingContextEnum(ctx),
-			Measurand: v201.MeasurandEnumPowerActiveImport, UnitOfMeasure: &v201.UnitOfMeasure{Unit: "W"}})
+		m := v201.MeasurandEnumPowerActiveImport
+		if t.powerW < 0 {
+			m = v201.MeasurandEnumPowerActiveExport
+		}
+		sv = append(sv, v201.SampledValue{Value: math.Round(math.Abs(t.powerW)), Context: v201.ReadingContextEnum(ctx),
+			Measurand: m, UnitOfMeasure: &v201.UnitOfMeasure{Unit: "W"}})
+		sv = append(sv, phaseSamples(t.powerW, c.cfg.Phases, v201.ReadingContextEnum(ctx))...)
 	}
 	ev.MeterValue = []v201.MeterValue{{Timestamp: now, SampledValue: sv}}
 	return ev
@@ -161,7 +178,11 @@ func (c *Charger2) advanceLocked(e *evse2, now time.Time) {
 		return
 	}
 	if dt := now.Sub(e.tx.lastSample); dt > 0 {
-		e.meterWh += e.tx.powerW * dt.Hours()
+		if p := e.tx.powerW; p >= 0 {
+			e.meterWh += p * dt.Hours()
+		} else {
+			e.exportWh -= p * dt.Hours()
+		}
 		e.tx.lastSample = now
 	}
 }
@@ -187,6 +208,7 @@ func (c *Charger2) meterLoop(ctx context.Context) {
 				continue
 			}
 			c.advanceLocked(e, now)
+			c.setPowerLocked(e, now) // a schedule's next period
 			ev := c.txEventLocked(e, v201.TransactionEventEnumUpdated, v201.TriggerReasonEnumMeterValuePeriodic, "Sample.Periodic")
 			c.enqueueLocked(&item2{action: v201.ActionTransactionEvent, payload: ev, tx: true})
 		}

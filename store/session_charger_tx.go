@@ -13,6 +13,18 @@ import (
 // OCPP 2.0.1/2.1 charger calls chargerTxID, if the actor may see it (the rule
 // of FindSessionByID); ENOTFOUND when Volt has none.
 func (s *ChargingService) FindSessionByChargerTransaction(ctx context.Context, cpid, chargerTxID string) (*volt.Session, error) {
+	if a := volt.ActorFromContext(ctx); a != nil && a.System {
+		// The gateway, on every TransactionEvent: one prepared read
+		// rather than an id look-up then a scoped, counted list.
+		r, err := scanSession(s.stmts.queryRowDB(ctx, s.db, `SELECT `+sessionCols+` FROM sessions WHERE origin = 'start' AND cpid = ? AND charger_tx_id = ?`, cpid, chargerTxID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, volt.Errorf(volt.ENOTFOUND, "No session for transaction %s of charger %s.", chargerTxID, cpid)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("find session of transaction %s on %s: %w", chargerTxID, cpid, err)
+		}
+		return r.result(), nil
+	}
 	var id string
 	err := s.db.QueryRow(ctx, `SELECT id FROM sessions WHERE origin = 'start' AND cpid = ? AND charger_tx_id = ?`, cpid, chargerTxID).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {

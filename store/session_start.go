@@ -45,7 +45,7 @@ func (s *ChargingService) StartTransaction(ctx context.Context, r volt.StartRequ
 // start is paid for: only for a start that is not a replay and that the
 // authorisation rule accepts. It returns the refusal, "" to admit.
 func (s *ChargingService) admitStart(ctx context.Context, r volt.StartRequest) (string, error) {
-	if s.Gate == nil {
+	if s.Gate == nil || r.NoAuthorization {
 		return "", nil
 	}
 	var auth volt.AuthResult
@@ -84,9 +84,11 @@ func (s *ChargingService) startTx(ctx context.Context, tx *Tx, r volt.StartReque
 	if prev, err := s.findStartReplay(ctx, tx, r, idTag, at); err != nil || prev != nil {
 		return replayedStart(prev), err
 	}
-	auth, err := s.authorize(ctx, tx, ch, idTag, r.ConnectorID, payRefusal)
-	if err != nil {
-		return nil, err
+	auth := volt.AuthResult{Status: volt.AuthAccepted, FreeVend: true, Reason: "station without authorization (NoAuthorization)"}
+	if !r.NoAuthorization {
+		if auth, err = s.authorize(ctx, tx, ch, idTag, r.ConnectorID, payRefusal); err != nil {
+			return nil, err
+		}
 	}
 	superseded, err := s.closeZombies(ctx, tx, r.CPID, r.ConnectorID, "superseded by a new transaction", at)
 	if err != nil {

@@ -198,6 +198,11 @@ func (p *Pricer) SnapshotTariff(ctx context.Context, s *volt.Session, auth volt.
 		return nil, "", fmt.Errorf("marshal tariff snapshot: %w", err)
 	}
 	method, err := paymentMethod(ctx, db, s, auth)
+	if err == nil && method == MethodCredit && (q.FreeVend || q.Tariff != nil && q.Tariff.FreeVend) {
+		// A free vend tariff costs nothing: the credit guard must not
+		// stop it for an empty wallet (it did: balance 0 − cost 0 ≤ 0).
+		method = MethodFreeVend
+	}
 	return raw, method, err
 }
 

@@ -26,8 +26,11 @@ func (m *Main) startLoadManagement(ctx context.Context, sites volt.LoadManagemen
 		// Groups' off-peak default and randomised delay hold sessions
 		// at 0 A (issue 15 item 6).
 		SmartCharging: store.NewSmartChargingService(m.DB),
-		Applier:       &lms.OCPP16{Commander: cmd},
-		Logger:        m.Logger.With("component", "lms"),
+		// Each charger's version picks the profile's form; every
+		// transaction limit is read back (GetCompositeSchedule).
+		Applier: &lms.ByVersion{Chargers: chargers,
+			V16: &lms.OCPP16{Commander: cmd, Verify: true}, V2x: &lms.OCPP201{Commander: cmd, Verify: true}},
+		Logger: m.Logger.With("component", "lms"),
 	})
 	// Modbus TCP meters of dynamic sites are read every 2 s; their
 	// readings go through sites (which publishes them) to the loop.

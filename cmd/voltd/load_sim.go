@@ -73,7 +73,7 @@ func runLoadSim(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	o := sim.LoadOptions{URL: f.url, Creds: creds, Every: f.every, Duration: f.duration,
 		ReconnectStorm: f.storm, StormAfter: f.stormAfter, EndAfterStorm: f.storm && f.duration == 0,
-		SteadySessions: lf.steady, MeterFlood: lf.flood, FloodStarts: lf.floodStarts, Warmup: lf.warmup, DrainTimeout: lf.drain, Out: stdout,
+		SteadySessions: lf.steady, MeterFlood: lf.flood, Version: f.version(), FloodStarts: lf.floodStarts, Warmup: lf.warmup, DrainTimeout: lf.drain, Out: stdout,
 		Fleet: sim.FleetOptions{
 			Connectors: f.connectors, MeterInterval: f.meterInterval, Heartbeat: f.heartbeat,
 			SessionLength: f.sessionLength, SessionEvery: sim.SessionShareTimes(f.sessionRate, f.sessionLength),

@@ -69,15 +69,14 @@ func parseSimFlags(args []string, stderr io.Writer) (simFlags, error) {
 	default:
 		return f, fmt.Errorf("sim: --ocpp %q is not 1.6, 2.0.1 or 2.1", f.ocppVersion)
 	}
-	if f.load && f.ocppVersion != "1.6" {
-		// TODO(issue 13): load mode with 2.x stations.
-		return f, errors.New("sim: --load runs OCPP 1.6 chargers only")
-	}
 	if f.sessionRate < 0 || f.sessionRate > 1 {
 		return f, fmt.Errorf("sim: --session-rate %v is not between 0 and 1", f.sessionRate)
 	}
 	return f, nil
 }
+
+// version is the OCPP version of --ocpp.
+func (f simFlags) version() ocpp.Version { return ocpp.Version("ocpp" + f.ocppVersion) }
 
 // runSim is `voltd sim`: simulated OCPP 1.6J chargers against --url, or
 // 2.0.1 or 2.1 stations with --ocpp.
@@ -107,7 +106,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	if f.load {
 		_, err := sim.RunLoad(ctx, sim.LoadOptions{URL: f.url, Creds: creds, Fleet: opts, Every: f.every,
-			Duration: f.duration, ReconnectStorm: f.storm, StormAfter: f.stormAfter, Out: stdout})
+			Duration: f.duration, ReconnectStorm: f.storm, StormAfter: f.stormAfter, Out: stdout, Version: f.version()})
 		return err
 	}
 	if level <= slog.LevelDebug {

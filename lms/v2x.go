@@ -1,0 +1,64 @@
+package lms
+
+import "math"
+
+// V2X peak shaving (issue 15 item 5): when a dynamic site's import is over
+// its supply limit on some phase even with every charging session paused
+// (the building alone is above it), bidirectional outlets (OCPP 2.1, a
+// LoadEVSE.MaxDischargeA, the site's AllowExport) whose car is plugged in
+// and allocated nothing give power back, each up to its maximum, until the
+// excess is covered. Discharging only lowers the import, so it never takes
+// the site over a limit; it is asked in whole tenths of an ampere and at
+// least MinChargeA (what a charger can control).
+//
+// TODO(issue 15): the energy given back is stored with the meter values
+// (the station's Energy.Active.Export.Register samples) but not yet summed
+// on the session nor credited to the driver at the site's
+// ExportPricePerKWh (a CDR line and a ledger posting); the app does not
+// show "giving back" yet.
+
+// Discharge returns, per EVSE of in (in order), the current per phase it
+// should give back now; nil when none need to. maxDischargeA holds each
+// EVSE's maximum (0: not bidirectional). Pure: no I/O.
+func Discharge(in *Input, res *Result, maxDischargeA []float64) []float64 {
+	var excess Phases
+	any := false
+	for p := range 3 {
+		if math.IsInf(in.SupplyA[p], 1) || in.SupplyA[p] <= 0 {
+			continue
+		}
+		load := in.BuildingA[p]
+		for _, a := range res.EVSEs {
+			load += a.PhaseA[p]
+		}
+		if load > in.SupplyA[p] {
+			excess[p], any = load-in.SupplyA[p], true
+		}
+	}
+	if !any {
+		return nil
+	}
+	out := make([]float64, len(in.EVSEs))
+	for i, e := range in.EVSEs {
+		if i >= len(maxDischargeA) || maxDischargeA[i] < MinChargeA || !e.Active || e.Fixed || res.EVSEs[i].CurrentA > 0 {
+			continue
+		}
+		// The most any of its grid phases is over decides its share.
+		need := 0.0
+		for k := range max(min(e.Phases, 3), 1) {
+			need = math.Max(need, excess[e.Rotation[k]])
+		}
+		if need <= 0 {
+			continue
+		}
+		d := math.Min(maxDischargeA[i], math.Max(MinChargeA, math.Ceil(need*10-1e-9)/10))
+		out[i] = d
+		for k := range max(min(e.Phases, 3), 1) {
+			excess[e.Rotation[k]] = math.Max(0, excess[e.Rotation[k]]-d)
+		}
+		if excess == (Phases{}) {
+			break
+		}
+	}
+	return out
+}
