@@ -198,6 +198,12 @@ func (p *Pricer) SnapshotTariff(ctx context.Context, s *volt.Session, auth volt.
 		return nil, "", fmt.Errorf("marshal tariff snapshot: %w", err)
 	}
 	method, err := paymentMethod(ctx, db, s, auth)
+	if method == MethodCredit && q.Tariff != nil && q.Tariff.FreeVend {
+		// A free-vend tariff costs nothing: the credit guard must not stop
+		// it for an empty wallet (it stopped every load-test session at its
+		// first reading, issue 12 item 8).
+		method = MethodFreeVend
+	}
 	return raw, method, err
 }
 
