@@ -18,6 +18,9 @@ type holder struct {
 	// Fence is the store's fence of the connection (gateway.FencedConnections):
 	// a claim with a lower fence never overwrites or closes a higher one.
 	Fence int64 `json:"fence,omitempty"`
+	// Proto is the holder's cluster protocol (version.go); 0 from a
+	// version-1 node.
+	Proto int `json:"proto,omitempty"`
 }
 
 // lease is this node's registry entry of one connection: rev is the
@@ -234,7 +237,7 @@ func (n *Node) reclaim(cpid string, l *lease, rev uint64) {
 
 // value is this node's registry entry for l.
 func (n *Node) value(l *lease) []byte {
-	b, _ := json.Marshal(holder{Node: n.cfg.NodeID, At: time.Now().UTC(), Fence: l.fence})
+	b, _ := json.Marshal(holder{Node: n.cfg.NodeID, At: time.Now().UTC(), Fence: l.fence, Proto: ClusterProtocol})
 	return b
 }
 
@@ -318,16 +321,6 @@ func (n *Node) takenOver(cpid string, l *lease) {
 
 // Holder returns the node holding cpid's connection, "" when none.
 func (n *Node) Holder(ctx context.Context, cpid string) (string, error) {
-	e, err := n.chargers.Get(ctx, cpid)
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return "", nil
-	}
-	if err != nil {
-		return "", err
-	}
-	var h holder
-	if err := json.Unmarshal(e.Value(), &h); err != nil {
-		return "", err
-	}
-	return h.Node, nil
+	h, err := n.holderEntry(ctx, cpid)
+	return h.Node, err
 }
