@@ -138,3 +138,70 @@ func TestClusterWithoutNATS(t *testing.T) {
 		return nil
 	})
 }
+
+// TestClusterSurvivesPostgresRestart: every PostgreSQL connection of the
+// nodes is cut at once (as a database restart does; the shared test server
+// itself is not restarted), while a charger charges; the nodes recover
+// without a restart: the charger's stop is recorded once with its CDR, and
+// the other node's API answers (issue 12, faults).
+func TestClusterSurvivesPostgresRestart(t *testing.T) {
+	dsn := clusterPostgres(t)
+	natsAddr := freeAddr(t)
+	ns := startExternalNATS(t, natsAddr, t.TempDir())
+	t.Cleanup(func() { ns.Shutdown() })
+	nodes := startClusterWith(t, dsn, 2, func(_ int, c *Config) { c.NATSURL = "nats://" + natsAddr })
+	c0, c1 := rootClient(t, nodes[0]), rootClient(t, nodes[1])
+	est := newEstate(t, c0, "0.45", "0.30")
+	creds := est.creds
+	c0.header = map[string][]string{"Idempotency-Key": {"pg-restart-topup"}}
+	c0.must("POST", "/api/v1/wallets/"+est.user.ID+"/top-ups", map[string]any{"amount": "20.00", "currency": "GBP", "card": "4242424242424242"}, 201, nil)
+	c0.header = nil
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ch := sim.New(sim.Config{URL: "ws://" + nodes[0].Addr() + "/ocpp", Identity: creds.OCPPIdentity, Password: creds.OCPPPassword,
+		Connectors: 2, MeterInterval: 200 * time.Millisecond, StepDelay: 10 * time.Millisecond, MinBackoff: 200 * time.Millisecond, MaxBackoff: time.Second})
+	done := make(chan struct{})
+	go func() { defer close(done); _ = ch.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	checkFor(t, 15*time.Second, func() error {
+		if !ch.Online() {
+			return fmt.Errorf("charger not on line")
+		}
+		return nil
+	})
+	var ans map[string]any
+	c0.must("POST", "/api/v1/chargers/"+creds.CPID+"/commands/remote-start", map[string]any{"connectorId": 1, "idTag": "04A2B3C4"}, 200, &ans)
+	txID := waitSession(t, c0, creds.CPID, 1)
+
+	// Cut every connection of the nodes to their database, twice, while
+	// meter values flow (every 200 ms) into dead pooled connections.
+	for range 2 {
+		if _, err := nodes[1].DB.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid()`); err != nil {
+			t.Fatal(err)
+		}
+		checkFor(t, 10*time.Second, func() error { return nodes[0].DB.Ping(ctx) })
+	}
+
+	// Both nodes answer again and the stop is recorded once, with its CDR.
+	checkFor(t, 30*time.Second, func() error {
+		code, body := c0.do("POST", "/api/v1/chargers/"+creds.CPID+"/commands/remote-stop", map[string]any{"transactionId": txID}, nil)
+		if code != 200 {
+			return fmt.Errorf("remote-stop after the cut: %d %v", code, body)
+		}
+		return nil
+	})
+
+	checkFor(t, 30*time.Second, func() error {
+		var cdrs struct{ Total int }
+		if code, body := c1.do("GET", "/api/v1/cdrs?cpid="+creds.CPID, nil, &cdrs); code != 200 {
+			return fmt.Errorf("node 1 API after the cut: %d %v", code, body)
+		}
+		sessions := sessionsOf(c1, creds.CPID)
+		if len(sessions) != 1 || sessions[0].Status != "completed" || cdrs.Total != 1 {
+			return fmt.Errorf("sessions %+v and %d CDRs, want one completed session with one CDR", sessions, cdrs.Total)
+		}
+		return nil
+	})
+}
