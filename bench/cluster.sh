@@ -20,19 +20,21 @@
 # (bench/cluster-commands.sh) and reports their p50/p99. FLOOD=1 replaces
 # the steady traffic by a MeterValues flood (every connector charging,
 # MeterValues back to back) and reports persisted MeterValues per second
-# across the cluster; NODES=1 runs the same with one node.
+# across the cluster; NODES=1 runs the same with one node. One HAProxy
+# process holds at most 9,900 chargers under the 20,000-file limit (two
+# sockets each): HAPROXIES=k runs k of them (ports 28080, 28091, 28092,
+# ...), the load generators spread over them.
 # Usage: [KILL=1] [PROXY=0] [SIMS=1] [COMMANDS=0] [FLOOD=1] [NODES=3] bench/cluster.sh [N=300] [SECONDS=60]
 . "$(dirname "$0")/lib.sh"
 N=${1:-300}; SECS=${2:-60}
 export VOLT_ADMIN_EMAIL=${VOLT_ADMIN_EMAIL:-bench@volt.localhost} VOLT_ADMIN_PASSWORD=${VOLT_ADMIN_PASSWORD:-bench-password-123}
-PROXY=${PROXY:-1}; SIMS=${SIMS:-1}; NODES=${NODES:-3}; KILL_AT=${KILL_AT:-$((SECS / 2))}
+HAPROXIES=${HAPROXIES:-1}; PROXY=${PROXY:-1}; SIMS=${SIMS:-1}; NODES=${NODES:-3}; KILL_AT=${KILL_AT:-$((SECS / 2))}
 if [ "$PROXY" = 1 ]; then NODE_CURL=(curl --haproxy-protocol); SEND_PROXY="send-proxy-v2 check-send-proxy"; else NODE_CURL=(curl); SEND_PROXY=; fi
 WORK=$WORK/cluster; mkdir -p "$WORK"; rm -rf "$WORK"/nats*
 command -v haproxy >/dev/null || { apt-get update -qq && apt-get install -y -qq haproxy >/dev/null; }
 [ -x "$VOLTD" ] || go build -o "$VOLTD" ./cmd/voltd
 fresh_db postgres
 "$VOLTD" migrate --db "$DB" --log-level warn
-provision "$N"
 
 PIDS=()
 teardown() {
@@ -42,7 +44,7 @@ teardown() {
 trap teardown EXIT
 ROUTES=$(seq -s, -f 'nats://127.0.0.1:2622%g' 1 "$NODES")
 for i in $(seq "$NODES"); do
-	VOLT_ADMIN_EMAIL=$VOLT_ADMIN_EMAIL VOLT_ADMIN_PASSWORD=$VOLT_ADMIN_PASSWORD \
+	VOLT_ADMIN_EMAIL=$VOLT_ADMIN_EMAIL VOLT_ADMIN_PASSWORD=$VOLT_ADMIN_PASSWORD VOLT_METRICS_TOKEN=cluster-bench-metrics \
 	VOLT_PROXY_PROTOCOL=$([ "$PROXY" = 1 ] && echo true || echo false) VOLT_DB_POOL=${VOLT_DB_POOL:-25} VOLT_SECRET_KEY=cluster-bench-secret-key VOLT_NATS_STORE=$WORK/nats$i "$VOLTD" serve --db "$DB" --http 127.0.0.1:2808$i \
 		--nats embedded --nats-listen 127.0.0.1:2622$i --nats-routes $ROUTES --log-level warn \
 		>"$WORK/node$i.log" 2>&1 </dev/null &
@@ -53,30 +55,34 @@ for i in $(seq "$NODES"); do
 	"${NODE_CURL[@]}" -fsS "http://127.0.0.1:2808$i/healthz" >/dev/null || { log "node $i not healthy"; cat "$WORK/node$i.log" >&2; exit 1; }
 done
 log "$NODES nodes healthy"
-cat >"$WORK/haproxy.cfg" <<CFG
+provision "$N" # after the nodes created the admin (they do only in an empty database)
+lb_port() { if [ "$1" = 0 ]; then echo 28080; else echo $((28090 + $1)); fi; }
+for h in $(seq 0 $((HAPROXIES - 1))); do
+	cat >"$WORK/haproxy$h.cfg" <<CFG
 global
-	maxconn 60000
+	maxconn 9900
 defaults
 	mode tcp
 	timeout connect 2s
 	timeout client 10m
 	timeout server 10m
 frontend volt
-	bind 127.0.0.1:28080
+	bind 127.0.0.1:$(lb_port "$h")
 	default_backend nodes
 backend nodes
 	balance roundrobin
 	option httpchk GET /healthz
 $(for i in $(seq "$NODES"); do echo "	server n$i 127.0.0.1:2808$i check inter 2s $SEND_PROXY"; done)
 CFG
-haproxy -f "$WORK/haproxy.cfg" -db >"$WORK/haproxy.log" 2>&1 &
-PIDS+=($!)
+	haproxy -f "$WORK/haproxy$h.cfg" -db >"$WORK/haproxy$h.log" 2>&1 &
+	PIDS+=($!)
+done
 for _ in $(seq 50); do curl -fsS http://127.0.0.1:28080/healthz >/dev/null 2>&1 && break; sleep 0.1; done
-curl -fsS http://127.0.0.1:28080/healthz >/dev/null || { log "haproxy not serving"; cat "$WORK/haproxy.log" >&2; exit 1; }
+curl -fsS http://127.0.0.1:28080/healthz >/dev/null || { log "haproxy not serving"; cat "$WORK"/haproxy*.log >&2; exit 1; }
 
 node_metrics() {
 	for i in $(seq "$NODES"); do
-		m=$("${NODE_CURL[@]}" -m 5 -fsS "http://127.0.0.1:2808$i/metrics" 2>/dev/null || true)
+		m=$("${NODE_CURL[@]}" -m 5 -fsS -H "Authorization: Bearer cluster-bench-metrics" "http://127.0.0.1:2808$i/metrics" 2>/dev/null || true)
 		conns=$(awk '$1 == "volt_ocpp_connections" {print $2}' <<<"$m")
 		rss=$(rss_kib "${PIDS[$((i - 1))]}" 2>/dev/null || echo 0)
 		log "node $i: chargers connected ${conns:-down}, RSS ${rss} KiB$( [ -n "$conns" ] && [ "${conns%.*}" -gt 0 ] && echo ", $((rss / ${conns%.*})) KiB per charger"), outbox pending $(awk '$1 == "volt_outbox_pending" {print $2}' <<<"$m")"
@@ -98,7 +104,7 @@ fi
 PER=$(((N + SIMS - 1) / SIMS)); SIM_PIDS=()
 for s in $(seq 0 $((SIMS - 1))); do
 	off=$((s * PER)); cnt=$((N - off < PER ? N - off : PER))
-	"$VOLTD" load sim "${MODE[@]}" --url ws://127.0.0.1:28080/ocpp --credentials "$WORK/creds.csv" --offset "$off" --chargers "$cnt" \
+	"$VOLTD" load sim "${MODE[@]}" --url "ws://127.0.0.1:$(lb_port $((s % HAPROXIES)))/ocpp" --credentials "$WORK/creds.csv" --offset "$off" --chargers "$cnt" \
 		--start-spread "${SPREAD:-10s}" --load --report-every 10s --duration "${SECS}s" --transactions "$WORK/tx$s.csv" >"$WORK/sim$s.log" 2>&1 &
 	SIM_PIDS+=($!)
 done
