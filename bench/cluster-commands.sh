@@ -23,5 +23,5 @@ for cpid in "${CPIDS[@]}"; do
 done
 sort -k2 -n "$OUT" | awk '{ok += ($1 == 200); t[NR] = $2} END {
 	if (NR == 0) { print "cluster-commands: none sent"; exit }
-	printf "commands from node 1: %d sent, %d answered 200, p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
-		NR, ok, 1000 * t[int(NR * 0.5 + 0.5)], 1000 * t[int(NR * 0.99 + 0.5) > NR ? NR : int(NR * 0.99 + 0.5)], 1000 * t[NR] }'
+	i50 = int(NR * 0.5 + 0.5); i99 = int(NR * 0.99 + 0.5); if (i99 > NR) i99 = NR; if (i50 < 1) i50 = 1
+	printf "commands from node 1: %d sent, %d answered 200, p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", NR, ok, 1000 * t[i50], 1000 * t[i99], 1000 * t[NR] }'
