@@ -30,7 +30,7 @@ N=${1:-300}; SECS=${2:-60}
 export VOLT_ADMIN_EMAIL=${VOLT_ADMIN_EMAIL:-bench@volt.localhost} VOLT_ADMIN_PASSWORD=${VOLT_ADMIN_PASSWORD:-bench-password-123}
 HAPROXIES=${HAPROXIES:-1}; PROXY=${PROXY:-1}; SIMS=${SIMS:-1}; NODES=${NODES:-3}; KILL_AT=${KILL_AT:-$((SECS / 2))}
 if [ "$PROXY" = 1 ]; then NODE_CURL=(curl --haproxy-protocol); SEND_PROXY="send-proxy-v2 check-send-proxy"; else NODE_CURL=(curl); SEND_PROXY=; fi
-WORK=$WORK/cluster; mkdir -p "$WORK"; rm -rf "$WORK"/nats*
+WORK=$WORK/cluster; mkdir -p "$WORK"; rm -rf "$WORK"/nats* "$WORK"/sim*.log "$WORK"/tx*.csv "$WORK"/commands.txt
 command -v haproxy >/dev/null || { apt-get update -qq && apt-get install -y -qq haproxy >/dev/null; }
 [ -x "$VOLTD" ] || go build -o "$VOLTD" ./cmd/voltd
 fresh_db postgres
