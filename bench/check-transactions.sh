@@ -2,10 +2,16 @@
 # Checks the database against the transactions a load run's chargers saw
 # (voltd load sim --transactions FILE): every transaction the central system
 # answered with a transactionId must have exactly one session row, and every
-# one whose StopTransaction was answered exactly one CDR.
-# Usage: DB=... bench/check-transactions.sh tx.csv
+# one whose StopTransaction was answered exactly one CDR; no meter value
+# is stored twice. Several files (one per load-generator process) are
+# checked together.
+# Usage: DB=... bench/check-transactions.sh tx.csv [tx2.csv ...]
 . "$(dirname "$0")/lib.sh"
 CSV=$1
+if [ $# -gt 1 ]; then
+	CSV=$(mktemp); head -n 1 "$1" >"$CSV"
+	for f in "$@"; do tail -n +2 "$f" >>"$CSV"; done
+fi
 Q="WITH m AS (
   SELECT t.stop_answered AS stopped,
     (SELECT count(*) FROM sessions s WHERE s.cpid = c.cpid AND s.transaction_id = t.transaction_id) AS n,
@@ -46,4 +52,6 @@ postgres://* | postgresql://*)
 		"CREATE TABLE bench_tx ($COLS)" \
 		".import --csv --skip 1 $CSV bench_tx" "$Q" ;;
 esac
+sql "SELECT 'meter_values=' || count(*) || ' meter_doubled=' || COALESCE(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM meter_values
+	GROUP BY cpid, transaction_id, sampled_at, seq) g"
 echo "unanswered_starts=$UNANSWERED (StartTransaction queued by a charger and never answered before the run ended)"

@@ -7,15 +7,34 @@
 # With KILL=1, node 2 is killed (SIGKILL) halfway: its chargers reconnect
 # through HAProxy to the other two, and the check at the end still finds one
 # session per answered start and one CDR per answered stop.
-# Usage: [KILL=1] bench/cluster.sh [N=300] [SECONDS=60]
+# HAProxy passes each charger's address with the PROXY protocol v2
+# (send-proxy-v2; nodes run with VOLT_PROXY_PROTOCOL=true), so the nodes'
+# auth limiter and logs see the chargers; PROXY=0 turns it off. Direct
+# requests to a node then need `curl --haproxy-protocol`.
+# SIMS splits the chargers over that many load-generator processes (each
+# has its own 20,000-file limit: 50,000 chargers need SIMS=3 or more);
+# KILL_AT (default SECONDS/2) is when node 2 dies; the figures then include
+# chargers per node, RSS per charger per node and the time until every
+# charger is back. COMMANDS=N sends N commands from node 1's API to
+# chargers held by nodes 2 and 3 once all are on line
+# (bench/cluster-commands.sh) and reports their p50/p99. FLOOD=1 replaces
+# the steady traffic by a MeterValues flood (every connector charging,
+# MeterValues back to back) and reports persisted MeterValues per second
+# across the cluster; NODES=1 runs the same with one node. One HAProxy
+# process holds at most 9,900 chargers under the 20,000-file limit (two
+# sockets each): HAPROXIES=k runs k of them (ports 28080, 28091, 28092,
+# ...), the load generators spread over them.
+# Usage: [KILL=1] [PROXY=0] [SIMS=1] [COMMANDS=0] [FLOOD=1] [NODES=3] bench/cluster.sh [N=300] [SECONDS=60]
 . "$(dirname "$0")/lib.sh"
 N=${1:-300}; SECS=${2:-60}
-WORK=$WORK/cluster; mkdir -p "$WORK"; rm -rf "$WORK"/nats*
+export VOLT_ADMIN_EMAIL=${VOLT_ADMIN_EMAIL:-bench@volt.localhost} VOLT_ADMIN_PASSWORD=${VOLT_ADMIN_PASSWORD:-bench-password-123}
+HAPROXIES=${HAPROXIES:-1}; PROXY=${PROXY:-1}; SIMS=${SIMS:-1}; NODES=${NODES:-3}; KILL_AT=${KILL_AT:-$((SECS / 2))}
+if [ "$PROXY" = 1 ]; then NODE_CURL=(curl --haproxy-protocol); SEND_PROXY="send-proxy-v2 check-send-proxy"; else NODE_CURL=(curl); SEND_PROXY=; fi
+WORK=$WORK/cluster; mkdir -p "$WORK"; rm -rf "$WORK"/nats* "$WORK"/sim*.log "$WORK"/tx*.csv "$WORK"/commands.txt
 command -v haproxy >/dev/null || { apt-get update -qq && apt-get install -y -qq haproxy >/dev/null; }
 [ -x "$VOLTD" ] || go build -o "$VOLTD" ./cmd/voltd
 fresh_db postgres
 "$VOLTD" migrate --db "$DB" --log-level warn
-provision "$N"
 
 PIDS=()
 teardown() {
@@ -23,53 +42,78 @@ teardown() {
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
 }
 trap teardown EXIT
-ROUTES=nats://127.0.0.1:26221,nats://127.0.0.1:26222,nats://127.0.0.1:26223
-for i in 1 2 3; do
-	VOLT_DB_POOL=${VOLT_DB_POOL:-25} VOLT_SECRET_KEY=cluster-bench-secret-key VOLT_NATS_STORE=$WORK/nats$i "$VOLTD" serve --db "$DB" --http 127.0.0.1:2808$i \
+ROUTES=$(seq -s, -f 'nats://127.0.0.1:2622%g' 1 "$NODES")
+for i in $(seq "$NODES"); do
+	VOLT_ADMIN_EMAIL=$VOLT_ADMIN_EMAIL VOLT_ADMIN_PASSWORD=$VOLT_ADMIN_PASSWORD VOLT_METRICS_TOKEN=cluster-bench-metrics \
+	VOLT_PROXY_PROTOCOL=$([ "$PROXY" = 1 ] && echo true || echo false) VOLT_DB_POOL=${VOLT_DB_POOL:-25} VOLT_SECRET_KEY=cluster-bench-secret-key VOLT_NATS_STORE=$WORK/nats$i "$VOLTD" serve --db "$DB" --http 127.0.0.1:2808$i \
 		--nats embedded --nats-listen 127.0.0.1:2622$i --nats-routes $ROUTES --log-level warn \
 		>"$WORK/node$i.log" 2>&1 </dev/null &
 	PIDS+=($!)
 done
-for i in 1 2 3; do
-	for _ in $(seq 300); do curl -fsS "http://127.0.0.1:2808$i/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
-	curl -fsS "http://127.0.0.1:2808$i/healthz" >/dev/null || { log "node $i not healthy"; cat "$WORK/node$i.log" >&2; exit 1; }
+for i in $(seq "$NODES"); do
+	for _ in $(seq 300); do "${NODE_CURL[@]}" -fsS "http://127.0.0.1:2808$i/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+	"${NODE_CURL[@]}" -fsS "http://127.0.0.1:2808$i/healthz" >/dev/null || { log "node $i not healthy"; cat "$WORK/node$i.log" >&2; exit 1; }
 done
-log "three nodes healthy"
-cat >"$WORK/haproxy.cfg" <<CFG
+log "$NODES nodes healthy"
+provision "$N" # after the nodes created the admin (they do only in an empty database)
+lb_port() { if [ "$1" = 0 ]; then echo 28080; else echo $((28090 + $1)); fi; }
+for h in $(seq 0 $((HAPROXIES - 1))); do
+	cat >"$WORK/haproxy$h.cfg" <<CFG
 global
-	maxconn 4000
+	maxconn 9900
 defaults
 	mode tcp
 	timeout connect 2s
 	timeout client 10m
 	timeout server 10m
 frontend volt
-	bind 127.0.0.1:28080
+	bind 127.0.0.1:$(lb_port "$h")
 	default_backend nodes
 backend nodes
 	balance roundrobin
 	option httpchk GET /healthz
-	server n1 127.0.0.1:28081 check inter 2s
-	server n2 127.0.0.1:28082 check inter 2s
-	server n3 127.0.0.1:28083 check inter 2s
+$(for i in $(seq "$NODES"); do echo "	server n$i 127.0.0.1:2808$i check inter 2s $SEND_PROXY"; done)
 CFG
-haproxy -f "$WORK/haproxy.cfg" -db >"$WORK/haproxy.log" 2>&1 &
-PIDS+=($!)
+	haproxy -f "$WORK/haproxy$h.cfg" -db >"$WORK/haproxy$h.log" 2>&1 &
+	PIDS+=($!)
+done
 for _ in $(seq 50); do curl -fsS http://127.0.0.1:28080/healthz >/dev/null 2>&1 && break; sleep 0.1; done
-curl -fsS http://127.0.0.1:28080/healthz >/dev/null || { log "haproxy not serving"; cat "$WORK/haproxy.log" >&2; exit 1; }
+curl -fsS http://127.0.0.1:28080/healthz >/dev/null || { log "haproxy not serving"; cat "$WORK"/haproxy*.log >&2; exit 1; }
 
 node_metrics() {
-	for i in 1 2 3; do
-		m=$(curl -m 5 -fsS "http://127.0.0.1:2808$i/metrics" 2>/dev/null || true)
-		log "node $i: chargers connected $(awk '$1 == "volt_ocpp_connections" {print $2}' <<<"$m"), outbox pending $(awk '$1 == "volt_outbox_pending" {print $2}' <<<"$m")"
+	for i in $(seq "$NODES"); do
+		m=$("${NODE_CURL[@]}" -m 5 -fsS -H "Authorization: Bearer cluster-bench-metrics" "http://127.0.0.1:2808$i/metrics" 2>/dev/null || true)
+		conns=$(awk '$1 == "volt_ocpp_connections" {print $2}' <<<"$m")
+		rss=$(rss_kib "${PIDS[$((i - 1))]}" 2>/dev/null || echo 0)
+		log "node $i: chargers connected ${conns:-down}, RSS ${rss} KiB$( [ -n "$conns" ] && [ "${conns%.*}" -gt 0 ] && echo ", $((rss / ${conns%.*})) KiB per charger"), outbox pending $(awk '$1 == "volt_outbox_pending" {print $2}' <<<"$m")"
 	done
 }
-( sleep $((SECS / 2)); node_metrics
+meter_rows() { sql "SELECT count(*) FROM meter_values"; }
+( sleep "$KILL_AT"; node_metrics
   if [ "${KILL:-0}" = 1 ]; then log "killing node 2 (SIGKILL)"; kill -KILL "${PIDS[1]}"; sleep 10; node_metrics; fi ) &
+if [ "${COMMANDS:-0}" -gt 0 ]; then
+	( for _ in $(seq 600); do grep -q "all .* chargers on line" "$WORK"/sim*.log 2>/dev/null && [ "$(grep -c "chargers on line" "$WORK"/sim*.log | awk -F: '{s += $2} END {print s}')" -ge "$SIMS" ] && break; sleep 1; done
+	  DB=$DB NODE_CURL="${NODE_CURL[*]}" bash "$(dirname "$0")/cluster-commands.sh" "$COMMANDS" "$WORK/creds.csv" ) &
+fi
 log "load before: $(loadavg)"
-"$VOLTD" load sim --steady --url ws://127.0.0.1:28080/ocpp --credentials "$WORK/creds.csv" --chargers "$N" \
-	--heartbeat 60s --meter-interval 10s --session-rate 0.3 --session-length 30s --start-spread 10s \
-	--load --report-every 10s --duration "${SECS}s" --transactions "$WORK/tx.csv" | tee "$WORK/sim.log"
+if [ "${FLOOD:-0}" = 1 ]; then
+	MODE=(--meter-flood --flood-starts 8); FLOOD_T0=; ( sleep $((SECS / 3)); echo "$(date +%s.%N) $(meter_rows)" >"$WORK/flood0" ) &
+else
+	MODE=(--steady --heartbeat 60s --meter-interval 10s --session-rate 0.3 --session-length 30s)
+fi
+PER=$(((N + SIMS - 1) / SIMS)); SIM_PIDS=()
+for s in $(seq 0 $((SIMS - 1))); do
+	off=$((s * PER)); cnt=$((N - off < PER ? N - off : PER))
+	"$VOLTD" load sim "${MODE[@]}" --url "ws://127.0.0.1:$(lb_port $((s % HAPROXIES)))/ocpp" --credentials "$WORK/creds.csv" --offset "$off" --chargers "$cnt" \
+		--start-spread "${SPREAD:-10s}" --load --report-every 10s --duration "${SECS}s" --transactions "$WORK/tx$s.csv" >"$WORK/sim$s.log" 2>&1 &
+	SIM_PIDS+=($!)
+done
+wait "${SIM_PIDS[@]}"
+if [ "${FLOOD:-0}" = 1 ]; then
+	read -r t0 r0 <"$WORK/flood0"; t1=$(date +%s.%N); r1=$(meter_rows)
+	log "persisted MeterValues/s across $NODES node(s): $(awk -v a="$r0" -v b="$r1" -v t="$t0" -v u="$t1" 'BEGIN {printf "%.0f", (b - a) / (u - t)}') (rows $r0 -> $r1)"
+fi
+grep -h -E "summary|all .* on line|reconnect" "$WORK"/sim*.log
 log "load after: $(loadavg)"
 sleep 2; node_metrics  # the outbox has caught up
-DB=$DB bash "$(dirname "$0")/check-transactions.sh" "$WORK/tx.csv"
+DB=$DB bash "$(dirname "$0")/check-transactions.sh" "$WORK"/tx*.csv

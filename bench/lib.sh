@@ -18,12 +18,13 @@ loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
 # fresh_db sqlite|postgres: an empty database for the run in $DB: a new
 # SQLite file under $WORK, or the PostgreSQL database volt_load on $PGURL,
-# dropped and created.
+# dropped and created ($PGDB overrides the name).
 PGURL=${PGURL:-postgres://postgres:postgres@127.0.0.1:5432}
+PGDB=${PGDB:-volt_load} # a name of its own when several runs share the server
 fresh_db() {
 	if [ "$1" = postgres ]; then
-		psql -q "$PGURL/postgres?sslmode=disable" -c "DROP DATABASE IF EXISTS volt_load" -c "CREATE DATABASE volt_load"
-		DB="$PGURL/volt_load?sslmode=disable"
+		psql -q "$PGURL/postgres?sslmode=disable" -c "DROP DATABASE IF EXISTS $PGDB" -c "CREATE DATABASE $PGDB"
+		DB="$PGURL/$PGDB?sslmode=disable"
 	else
 		rm -f "$WORK"/volt.db*; DB=$WORK/volt.db
 	fi

@@ -1,6 +1,9 @@
 package gateway
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Release closes the charger's connection on this node because a newer one
 // is held by another node (many nodes, natsbus): the charger is not recorded
@@ -8,10 +11,9 @@ import "time"
 // node recorded it online. Calls waiting on the connection fail with
 // ErrConnectionReplaced. It reports whether there was a connection to close.
 //
-// TODO(issue 12): a connection that drops on its own on the old node just
-// after the charger connected to a new one still records it offline there
-// (after the new node recorded it online); a fencing value checked by the
-// store on RecordConnection would settle it (LESSONS 38, 43).
+// A connection that drops on its own on the old node just after the charger
+// connected to a new one does not record it offline there: the store fences
+// connection records (FencedConnections).
 func (g *Gateway) Release(cpid, reason string) bool {
 	g.mu.Lock()
 	s := g.slots[cpid]
@@ -50,3 +52,46 @@ func (g *Gateway) RemoteAuth(identity, remote string, ok bool) {
 	}
 	g.limiter.failed(identity, remote, time.Now())
 }
+
+// FencedConnections is a ChargingService that fences connection records
+// (store.ChargingService is one): every recorded connection gets a fence
+// that grows across nodes, and a disconnection is recorded only with the
+// fence of the newest connection. Without it the gateway records
+// connections with RecordConnection, unfenced (one node).
+type FencedConnections interface {
+	RecordConnected(ctx context.Context, cpid, ocppVersion string, at time.Time) (int64, error)
+	RecordDisconnected(ctx context.Context, cpid string, fence int64, at time.Time) (bool, error)
+}
+
+// recordConnected records c online and keeps its fence.
+func (g *Gateway) recordConnected(c *conn, at time.Time) error {
+	f, ok := g.cfg.Charging.(FencedConnections)
+	if !ok {
+		return g.cfg.Charging.RecordConnection(g.ctx, c.cpid, true, string(c.proto.version), at)
+	}
+	fence, err := f.RecordConnected(g.ctx, c.cpid, string(c.proto.version), at)
+	if err != nil {
+		return err
+	}
+	c.fence = fence
+	return nil
+}
+
+// recordDisconnected records c offline unless a newer connection of the
+// charger was recorded since (on any node): false then, and nothing is
+// published.
+func (g *Gateway) recordDisconnected(ctx context.Context, c *conn, at time.Time) (bool, error) {
+	f, ok := g.cfg.Charging.(FencedConnections)
+	if !ok || c.fence == 0 {
+		return true, g.cfg.Charging.RecordConnection(ctx, c.cpid, false, string(c.proto.version), at)
+	}
+	recorded, err := f.RecordDisconnected(ctx, c.cpid, c.fence, at)
+	if err == nil && !recorded {
+		g.log.Info("gateway: disconnection of a superseded connection not recorded", "cpid", c.cpid, "fence", c.fence)
+	}
+	return recorded, err
+}
+
+// ConnectionFence returns the connection's fence, for the cluster registry
+// (natsbus orders claims by it).
+func (s ConnectionState) ConnectionFence() int64 { return s.Fence }

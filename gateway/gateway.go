@@ -147,6 +147,8 @@ type Gateway struct {
 	shared   atomic.Pointer[func(identity, remote string, ok bool)] // ShareAuth (cluster.go)
 	frames   *frameLogger
 	protos   []*protocol // the versions served, newest first
+	// configSlots bounds post-boot configuration reads (bootconfig.go).
+	configSlots chan struct{}
 
 	// ctx is cancelled by Shutdown; background work derives from it.
 	ctx    context.Context
@@ -207,6 +209,8 @@ func New(cfg Config) *Gateway {
 		cancel: cancel,
 		slots:  make(map[string]*slot),
 		protos: []*protocol{newV21(), newV201(), newV16()},
+
+		configSlots: make(chan struct{}, configFetches),
 		upgrader: websocket.Upgrader{
 			// 0: the library reads through the gateway's own reader
 			// (idleread.go, readBufferSize) instead of one of its own.
@@ -294,12 +298,12 @@ func (g *Gateway) register(c *conn) {
 	s.presence.Lock()
 	defer s.presence.Unlock()
 	at := g.cfg.Now()
-	if err := g.cfg.Charging.RecordConnection(g.ctx, c.cpid, true, string(c.proto.version), at); err != nil {
+	if err := g.recordConnected(c, at); err != nil {
 		g.log.Error("gateway: record connection", "cpid", c.cpid, "err", err)
 		return
 	}
 	g.publish(volt.Event{Type: volt.EventChargerConnected, CPID: c.cpid, CPOID: c.cpoID, At: at,
-		Data: ConnectionState{CPID: c.cpid, Online: true, OCPPVersion: string(c.proto.version), RemoteAddr: c.remote}})
+		Data: ConnectionState{CPID: c.cpid, Online: true, OCPPVersion: string(c.proto.version), RemoteAddr: c.remote, Fence: c.fence}})
 }
 
 // unregister removes c from the registry if it is still the connection of
@@ -321,9 +325,11 @@ func (g *Gateway) unregister(c *conn, reason string) {
 	at := g.cfg.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := g.cfg.Charging.RecordConnection(ctx, c.cpid, false, string(c.proto.version), at); err != nil {
+	if recorded, err := g.recordDisconnected(ctx, c, at); err != nil {
 		g.log.Error("gateway: record disconnection", "cpid", c.cpid, "err", err)
 		return
+	} else if !recorded {
+		return // a newer connection, on another node, owns the charger's state
 	}
 	g.publish(volt.Event{Type: volt.EventChargerDisconnected, CPID: c.cpid, CPOID: c.cpoID, At: at,
 		Data: ConnectionState{CPID: c.cpid, Online: false, OCPPVersion: string(c.proto.version), RemoteAddr: c.remote, Reason: reason}})
@@ -337,6 +343,9 @@ type ConnectionState struct {
 	OCPPVersion string `json:"ocppVersion"`
 	RemoteAddr  string `json:"remoteAddr,omitempty"`
 	Reason      string `json:"reason,omitempty"`
+	// Fence orders the charger's connections across nodes (cluster.go);
+	// 0 when the store does not fence them.
+	Fence int64 `json:"fence,omitempty"`
 }
 
 func (g *Gateway) publish(e volt.Event) {

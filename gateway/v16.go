@@ -92,6 +92,10 @@ func (c *conn) fetchConfiguration() {
 		c.g.log.Warn("gateway: GetConfiguration after boot", "cpid", c.cpid, "err", err)
 		return
 	}
+	if !c.takeConfigSlot() {
+		return
+	}
+	defer c.releaseConfigSlot()
 	c.proto.afterCall(c.ctx, c, v16.ActionGetConfiguration, req, res)
 }
 

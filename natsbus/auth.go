@@ -26,9 +26,9 @@ type authOutcome struct {
 // shareAuth makes the limiter cluster-wide: each node publishes the
 // outcomes it sees (core NATS, at most once: a limiter may forget) and
 // applies the other nodes'. Behind a TCP load balancer the remote address is
-// the balancer's unless it passes the client's on (PROXY protocol is not
-// read yet), so the per-identity and per-pair limits are the ones that bite.
-// TODO(issue 12): read the PROXY protocol for the charger's own address.
+// the charger's own when the nodes run with --proxy-protocol (the balancer
+// sends the PROXY protocol, realip.ProxyListener); without it, it is the
+// balancer's and only the per-identity and per-pair limits bite.
 func (n *Node) shareAuth(s AuthSharer) error {
 	sub, err := n.nc.Subscribe(authSubject, func(m *nats.Msg) {
 		var o authOutcome

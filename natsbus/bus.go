@@ -22,7 +22,7 @@ var _ volt.EventBus = (*Node)(nil)
 func (n *Node) Publish(_ context.Context, e volt.Event) {
 	switch e.Type {
 	case volt.EventChargerConnected:
-		n.claim(e.CPID)
+		n.claim(e.CPID, connectionFence(e.Data))
 	case volt.EventChargerDisconnected:
 		n.unclaim(e.CPID)
 	}
@@ -44,6 +44,15 @@ func (n *Node) Publish(_ context.Context, e volt.Event) {
 	if err := n.nc.PublishMsg(msg); err != nil {
 		n.log.Warn("natsbus: publish", "type", e.Type, "err", err)
 	}
+}
+
+// connectionFence is the fence of a charger.connected event's connection
+// (gateway.ConnectionState), 0 when it carries none.
+func connectionFence(data any) int64 {
+	if f, ok := data.(interface{ ConnectionFence() int64 }); ok {
+		return f.ConnectionFence()
+	}
+	return 0
 }
 
 // Subscribe returns the events of the whole cluster as they arrive, for live

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -56,13 +57,17 @@ func (n *Node) Call(ctx context.Context, cpid, action string, request any) (json
 		return gw.Call(ctx, cpid, action, request)
 	}
 	lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	node, err := n.Holder(lctx, cpid)
+	h, err := n.holderEntry(lctx, cpid)
 	cancel()
 	if err != nil {
 		return nil, volt.Errorf(volt.EUNAVAILABLE, "charger %s is not connected to this node and the cluster registry cannot be read: %v", cpid, err)
 	}
+	node := h.Node
 	if node == "" || node == n.cfg.NodeID {
 		return gw.Call(ctx, cpid, action, request) // offline: the gateway's own answer
+	}
+	if !compatible(h.Proto) {
+		return nil, incompatible(node, h.Proto)
 	}
 	res, err := n.forward(ctx, node, cpid, action, request)
 	if volt.ErrorCode(err) == volt.ECHARGEROFFLINE {
@@ -96,7 +101,8 @@ func (n *Node) forward(ctx context.Context, node, cpid, action string, request a
 		return nil, volt.Errorf(volt.ETIMEOUT, "no time left to send %s to charger %s", action, cpid)
 	}
 	b, _ := json.Marshal(callRequest{CPID: cpid, Action: action, Request: raw, TimeoutMS: remote.Milliseconds()})
-	msg, err := n.nc.RequestWithContext(ctx, callSubject(node), b)
+	out := &nats.Msg{Subject: callSubject(node), Data: b, Header: nats.Header{protocolHeader: []string{strconv.Itoa(ClusterProtocol)}}}
+	msg, err := n.nc.RequestMsgWithContext(ctx, out)
 	switch {
 	case errors.Is(err, nats.ErrNoResponders):
 		return nil, volt.Errorf(volt.ENODEUNREACHABLE, "charger %s is held by node %s, which is not answering (stopped?): try again when the charger reconnects", cpid, node)
@@ -121,6 +127,12 @@ func (n *Node) forward(ctx context.Context, node, cpid, action string, request a
 
 // serveCall runs a command forwarded by another node on the local gateway.
 func (n *Node) serveCall(m *nats.Msg) {
+	if p := requestProtocol(m); !compatible(p) {
+		n.reply(m, callReply{Error: toWireError(volt.Errorf(volt.EUNAVAILABLE,
+			"node %s speaks cluster protocol %d to %d and refuses a command in protocol %d: finish the rolling upgrade",
+			n.cfg.NodeID, MinClusterProtocol, ClusterProtocol, p))})
+		return
+	}
 	var req callRequest
 	if err := json.Unmarshal(m.Data, &req); err != nil {
 		n.reply(m, callReply{Error: &wireError{Code: volt.EINVALID, Message: "bad forwarded command"}})

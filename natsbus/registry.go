@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -14,11 +15,20 @@ import (
 type holder struct {
 	Node string    `json:"node"`
 	At   time.Time `json:"at"`
+	// Fence is the store's fence of the connection (gateway.FencedConnections):
+	// a claim with a lower fence never overwrites or closes a higher one.
+	Fence int64 `json:"fence,omitempty"`
+	// Proto is the holder's cluster protocol (version.go); 0 from a
+	// version-1 node.
+	Proto int `json:"proto,omitempty"`
 }
 
 // lease is this node's registry entry of one connection: rev is the
 // revision it last wrote, 0 while the claim waits in the queue.
-type lease struct{ rev atomic.Uint64 }
+type lease struct {
+	rev   atomic.Uint64
+	fence int64 // the connection's fence; 0 when the store does not fence
+}
 
 func (l *lease) revision() uint64 { return l.rev.Load() }
 
@@ -99,8 +109,8 @@ func (n *Node) Attach(gw Gateway) error {
 // claim records, without blocking, that the charger connected here: a
 // newer connection wins, so the worker overwrites whatever another node
 // holds, and that node's watch releases its connection.
-func (n *Node) claim(cpid string) {
-	l := &lease{}
+func (n *Node) claim(cpid string, fence int64) {
+	l := &lease{fence: fence}
 	n.mu.Lock()
 	n.held[cpid] = l
 	n.mu.Unlock()
@@ -149,13 +159,15 @@ func (n *Node) leaseWorker() {
 			}
 			ctx, cancel := context.WithTimeout(n.ctx, 5*time.Second)
 			if op.claim {
-				b, _ := json.Marshal(holder{Node: n.cfg.NodeID, At: time.Now().UTC()})
-				rev, err := n.chargers.Put(ctx, op.cpid, b)
-				if err != nil {
+				rev, stale, err := n.put(ctx, op.cpid, op.l)
+				switch {
+				case err != nil:
 					// Commands from other nodes cannot reach this charger
 					// until the next renewal puts it.
 					n.log.Warn("natsbus: registry claim failed", "cpid", op.cpid, "err", err)
-				} else {
+				case stale:
+					n.takenOver(op.cpid, op.l)
+				default:
 					op.l.rev.Store(rev)
 				}
 			} else if rev := op.l.revision(); rev != 0 {
@@ -178,8 +190,8 @@ func (n *Node) renew() {
 		held[k] = v
 	}
 	n.mu.Unlock()
-	b, _ := json.Marshal(holder{Node: n.cfg.NodeID, At: time.Now().UTC()})
 	for cpid, l := range held {
+		b := n.value(l)
 		rev := l.revision()
 		ctx, cancel := context.WithTimeout(n.ctx, 5*time.Second)
 		var next uint64
@@ -197,7 +209,7 @@ func (n *Node) renew() {
 			// Someone else wrote the key, or it expired (a lease not
 			// renewed in time: NATS was away): put it back unless another
 			// node holds it now.
-			n.reclaim(cpid, l, rev, b)
+			n.reclaim(cpid, l, rev)
 		default:
 			if n.ctx.Err() == nil {
 				n.log.Warn("natsbus: registry renewal failed", "cpid", cpid, "err", err)
@@ -206,22 +218,56 @@ func (n *Node) renew() {
 	}
 }
 
-// reclaim settles a renewal whose revision moved: another node's claim
-// wins; an expired or missing entry is claimed again.
-func (n *Node) reclaim(cpid string, l *lease, rev uint64, value []byte) {
+// reclaim settles a renewal whose revision moved: a newer connection on
+// another node wins; an expired or missing entry, or an older connection's,
+// is claimed again.
+func (n *Node) reclaim(cpid string, l *lease, rev uint64) {
 	ctx, cancel := context.WithTimeout(n.ctx, 5*time.Second)
 	defer cancel()
-	holder, err := n.Holder(ctx, cpid)
-	if err != nil {
-		return // try again at the next renewal
-	}
-	if holder != "" && holder != n.cfg.NodeID {
+	next, stale, err := n.put(ctx, cpid, l)
+	switch {
+	case err != nil:
+		// try again at the next renewal
+	case stale:
 		n.takenOver(cpid, l)
-		return
-	}
-	if next, err := n.chargers.Put(ctx, cpid, value); err == nil {
+	default:
 		l.rev.CompareAndSwap(rev, next)
 	}
+}
+
+// value is this node's registry entry for l.
+func (n *Node) value(l *lease) []byte {
+	b, _ := json.Marshal(holder{Node: n.cfg.NodeID, At: time.Now().UTC(), Fence: l.fence, Proto: ClusterProtocol})
+	return b
+}
+
+// put writes l's claim by compare-and-set unless the entry holds a newer
+// connection (stale: the caller closes its own). It retries when another
+// write came in between.
+func (n *Node) put(ctx context.Context, cpid string, l *lease) (rev uint64, stale bool, err error) {
+	value := n.value(l)
+	for try := 0; try < 4; try++ {
+		e, err := n.chargers.Get(ctx, cpid)
+		switch {
+		case errors.Is(err, jetstream.ErrKeyNotFound):
+			rev, err = n.chargers.Create(ctx, cpid, value)
+		case err != nil:
+			return 0, false, err
+		default:
+			var h holder
+			if json.Unmarshal(e.Value(), &h) == nil && h.Node != n.cfg.NodeID && h.Fence != 0 && l.fence != 0 && h.Fence > l.fence {
+				return 0, true, nil
+			}
+			rev, err = n.chargers.Update(ctx, cpid, value, e.Revision())
+		}
+		if err == nil {
+			return rev, false, nil
+		}
+		if ctx.Err() != nil {
+			return 0, false, err
+		}
+	}
+	return 0, false, fmt.Errorf("natsbus: claim %s: the entry kept changing", cpid)
 }
 
 // onRegistryEntry releases the connection here when another node claimed
@@ -237,9 +283,23 @@ func (n *Node) onRegistryEntry(e jetstream.KeyValueEntry) {
 	n.mu.Lock()
 	l, ok := n.held[e.Key()]
 	n.mu.Unlock()
+	if !ok {
+		return
+	}
+	if h.Fence != 0 && l.fence != 0 {
+		// Fenced: whichever connection the store recorded last wins, in
+		// whatever order the claims reached the bucket. An older claim
+		// that overwrote this node's is overwritten again at once.
+		if h.Fence > l.fence {
+			n.takenOver(e.Key(), l)
+		} else if h.Fence < l.fence {
+			n.enqueue(leaseOp{cpid: e.Key(), l: l, claim: true}) // put ours back now
+		}
+		return
+	}
 	// A claim still queued here (revision 0) is newer than what the watch
 	// shows: it will overwrite it.
-	if ok && l.revision() != 0 && e.Revision() > l.revision() {
+	if l.revision() != 0 && e.Revision() > l.revision() {
 		n.takenOver(e.Key(), l)
 	}
 }
@@ -261,16 +321,6 @@ func (n *Node) takenOver(cpid string, l *lease) {
 
 // Holder returns the node holding cpid's connection, "" when none.
 func (n *Node) Holder(ctx context.Context, cpid string) (string, error) {
-	e, err := n.chargers.Get(ctx, cpid)
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return "", nil
-	}
-	if err != nil {
-		return "", err
-	}
-	var h holder
-	if err := json.Unmarshal(e.Value(), &h); err != nil {
-		return "", err
-	}
-	return h.Node, nil
+	h, err := n.holderEntry(ctx, cpid)
+	return h.Node, err
 }

@@ -65,8 +65,8 @@ func TestRunLoadSteadySessionsChargeFromTheStart(t *testing.T) {
 	// once instead of after a first idle period.
 	rep, err := RunLoad(context.Background(), LoadOptions{
 		URL: f.url(), Creds: fleetCreds(f, 4), Every: 100 * time.Millisecond, Duration: 700 * time.Millisecond,
-		SteadySessions: true, Transactions: &bytes.Buffer{}, DrainTimeout: 5 * time.Second,
-		Fleet: FleetOptions{Heartbeat: time.Hour, SessionLength: time.Hour, SessionEvery: time.Millisecond},
+		SteadySessions: true, Transactions: &bytes.Buffer{}, DrainTimeout: 5 * time.Second, Window: time.Hour,
+		Fleet: FleetOptions{Heartbeat: time.Hour, SessionLength: time.Hour, SessionEvery: time.Millisecond, MeterInterval: 50 * time.Millisecond},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -76,6 +76,11 @@ func TestRunLoadSteadySessionsChargeFromTheStart(t *testing.T) {
 	}
 	if rep.TxAnswered != 4 || rep.TxStopsAnswered != 0 {
 		t.Errorf("ledger answered=%d stops=%d, want 4 and 0 (sessions still running)", rep.TxAnswered, rep.TxStopsAnswered)
+	}
+	// The window starts when all 4 are on line: it holds the calls after
+	// the boots (StartTransactions, MeterValues), not the boots before it.
+	if rep.WindowCalls == 0 || rep.WindowCalls >= rep.Calls || rep.WindowP99 == 0 {
+		t.Errorf("window calls=%d of %d, p99=%s: want some but not all calls, with percentiles", rep.WindowCalls, rep.Calls, rep.WindowP99)
 	}
 }
 

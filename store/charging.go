@@ -73,8 +73,9 @@ type ChargingService struct {
 	// RecordHeartbeat for one charger (default 30 seconds).
 	HeartbeatEvery time.Duration
 
-	batcher atomic.Pointer[meterBatcher] // set by StartMeterBatching
-	stmts   stmtCache
+	batcher    atomic.Pointer[meterBatcher]     // set by StartMeterBatching
+	heartbeats atomic.Pointer[heartbeatBatcher] // set by StartHeartbeatBatching
+	stmts      stmtCache
 }
 
 var _ volt.ChargingService = (*ChargingService)(nil)
@@ -192,14 +193,15 @@ func (s *ChargingService) RecordConnection(ctx context.Context, cpid string, onl
 // RecordHeartbeat records that the charger is alive. It writes at most once
 // per HeartbeatEvery per charger: the condition is in the UPDATE itself, so a
 // heartbeat inside the window costs no write.
+//
+// With StartHeartbeatBatching it only notes the time, written with the
+// others within the batching period.
 func (s *ChargingService) RecordHeartbeat(ctx context.Context, cpid string, at time.Time) error {
-	t := toMS(at)
-	_, err := s.db.Exec(ctx, `UPDATE chargers SET last_seen_at = ? WHERE cpid = ?
-		AND (last_seen_at IS NULL OR last_seen_at <= ?)`, t, cpid, t-s.HeartbeatEvery.Milliseconds())
-	if err != nil {
-		return fmt.Errorf("record heartbeat of %s: %w", cpid, err)
+	if b := s.heartbeats.Load(); b != nil {
+		b.note(cpid, at)
+		return nil
 	}
-	return nil
+	return s.writeHeartbeat(ctx, s.db, cpid, at)
 }
 
 // RecordBoot records what a charger says about itself at boot, and adds an

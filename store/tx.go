@@ -149,7 +149,7 @@ func (db *DB) runTx(ctx context.Context, fn func(*Tx) error) (err error) {
 	defer release()
 	tx, err := db.BeginTx(ctx)
 	if err != nil {
-		return err
+		return db.retryLost(err)
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -159,7 +159,7 @@ func (db *DB) runTx(ctx context.Context, fn func(*Tx) error) (err error) {
 	}()
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
-		return err
+		return db.retryLost(err) // not committed: safe to run again
 	}
 	if err := tx.Commit(); err != nil {
 		_ = tx.Rollback()

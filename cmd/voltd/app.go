@@ -19,6 +19,7 @@ import (
 	"github.com/volt-ev/volt/audit"
 	"github.com/volt-ev/volt/inmem"
 	"github.com/volt-ev/volt/natsbus"
+	"github.com/volt-ev/volt/realip"
 	"github.com/volt-ev/volt/store"
 )
 
@@ -153,6 +154,11 @@ func (m *Main) Run(ctx context.Context) error {
 	ln, err := net.Listen("tcp", m.Config.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", m.Config.HTTPAddr, err)
+	}
+	if m.Config.ProxyProtocol {
+		// Behind HAProxy's send-proxy: chargers' own addresses for the
+		// auth limiter and logs (issue 12).
+		ln = realip.ProxyListener(ln, 10*time.Second)
 	}
 	m.listener = ln
 	if err := m.serveMetrics(); err != nil {

@@ -105,6 +105,13 @@ func freeAddr(t *testing.T) string {
 // `voltd --nats embedded --nats-listen ... --nats-routes ...` would.
 func startCluster(t *testing.T, dsn string, n int) []*Main {
 	t.Helper()
+	return startClusterWith(t, dsn, n, nil)
+}
+
+// startClusterWith is startCluster with each node's configuration changed
+// by set (nil: none) before it starts.
+func startClusterWith(t *testing.T, dsn string, n int, set func(i int, c *Config)) []*Main {
+	t.Helper()
 	// Migrate and create the first admin once, as an operator would before
 	// starting the nodes.
 	db, err := store.Open(context.Background(), dsn)
@@ -140,6 +147,9 @@ func startCluster(t *testing.T, dsn string, n int) []*Main {
 		cfg.NATSRoutes = strings.Join(routes, ",")
 		cfg.NATSStore = t.TempDir()
 		cfg.SecretKey = "cluster-test-secret"
+		if set != nil {
+			set(i, &cfg)
+		}
 		logs[i] = &bytes.Buffer{}
 		nodes[i] = NewMain(cfg, slog.New(slog.NewTextHandler(&syncWriter{w: logs[i]}, &slog.HandlerOptions{Level: slog.LevelWarn})), io.Discard)
 		wg.Add(1)

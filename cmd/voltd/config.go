@@ -44,6 +44,7 @@ type Config struct {
 	MetricsAddr         string        // --metrics / VOLT_METRICS_ADDR: Prometheus listener; empty: none
 	MetricsToken        string        // VOLT_METRICS_TOKEN(_FILE): also serve /metrics publicly behind this bearer token
 	TrustedProxies      string        // --trusted-proxies / VOLT_TRUSTED_PROXIES: CIDRs whose X-Forwarded-For/Forwarded is believed
+	ProxyProtocol       bool          // --proxy-protocol / VOLT_PROXY_PROTOCOL: every connection starts with a PROXY v1/v2 header (issue 12)
 }
 
 func defaultConfig() Config {
@@ -134,6 +135,13 @@ func parseConfig(name string, args []string, getenv func(string) string) (Config
 	str(&c.MetricsAddr, "VOLT_METRICS_ADDR")
 	secret(&c.MetricsToken, "VOLT_METRICS_TOKEN")
 	str(&c.TrustedProxies, "VOLT_TRUSTED_PROXIES")
+	if v := getenv("VOLT_PROXY_PROTOCOL"); v != "" {
+		b, berr := strconv.ParseBool(v)
+		if berr != nil {
+			err = errors.Join(err, fmt.Errorf("VOLT_PROXY_PROTOCOL: want true or false, got %q", v))
+		}
+		c.ProxyProtocol = b
+	}
 	if err != nil {
 		return c, err
 	}
@@ -147,6 +155,7 @@ func parseConfig(name string, args []string, getenv func(string) string) (Config
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (VOLT_LOG_LEVEL)")
 	fs.StringVar(&c.MetricsAddr, "metrics", c.MetricsAddr, "listen address for Prometheus /metrics, off the public listener; empty: none (VOLT_METRICS_ADDR)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "comma-separated CIDRs of reverse proxies whose X-Forwarded-For/Forwarded is trusted (VOLT_TRUSTED_PROXIES)")
+	fs.BoolVar(&c.ProxyProtocol, "proxy-protocol", c.ProxyProtocol, "the HTTP listener is behind a TCP load balancer sending the PROXY protocol (HAProxy send-proxy/send-proxy-v2): take each client's address from it; connections without it are refused (VOLT_PROXY_PROTOCOL)")
 	fs.IntVar(&c.DemoChargers, "demo-chargers", c.DemoChargers, "simulated chargers started by the demo command")
 	if err := fs.Parse(args); err != nil {
 		return c, err

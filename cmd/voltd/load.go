@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"runtime"
+	"strconv"
 	"time"
 
 	volt "github.com/volt-ev/volt"
@@ -205,12 +207,21 @@ func (p *loadProvisioner) card(ctx context.Context, user *volt.User, identity st
 
 // startPprof serves net/http/pprof on VOLT_DEBUG_PPROF_ADDR when it is set
 // (e.g. 127.0.0.1:6060), for profiling under load. It is off by default and
-// must only ever listen on a loopback address.
+// must only ever listen on a loopback address. With it, block and mutex
+// profiles are recorded too (/debug/pprof/block, /debug/pprof/mutex), one
+// event in VOLT_DEBUG_PROFILE_RATE (default 100): where the answer tail
+// waits (issue 12, item 8).
 func startPprof(getenv func(string) string, stderr io.Writer) {
 	addr := getenv("VOLT_DEBUG_PPROF_ADDR")
 	if addr == "" {
 		return
 	}
+	rate := 100
+	if v, err := strconv.Atoi(getenv("VOLT_DEBUG_PROFILE_RATE")); err == nil && v >= 0 {
+		rate = v
+	}
+	runtime.SetBlockProfileRate(rate * 1000) // nanoseconds blocked per sampled event
+	runtime.SetMutexProfileFraction(rate)
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)

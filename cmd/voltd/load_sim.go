@@ -17,6 +17,7 @@ type loadSimFlags struct {
 	steady, flood bool
 	floodStarts   int
 	warmup, drain time.Duration
+	window        time.Duration
 	transactions  string
 }
 
@@ -30,6 +31,7 @@ func splitLoadSimArgs(args []string, stderr io.Writer) (loadSimFlags, []string, 
 	fs.BoolVar(&f.flood, "meter-flood", false, "every connector starts a transaction and sends MeterValues back to back")
 	fs.IntVar(&f.floodStarts, "flood-starts", 2, "meter flood: StartTransactions in flight while the transactions start")
 	fs.DurationVar(&f.warmup, "warmup", 0, "leave the calls of the first warmup out of the summary's percentiles")
+	fs.DurationVar(&f.window, "window", 0, "also report p50/p99/p999 of the calls in this window after every charger was first on line (e.g. 5m)")
 	fs.DurationVar(&f.drain, "drain", 30*time.Second, "at the end, wait this long at most for the chargers' outboxes to empty")
 	fs.StringVar(&f.transactions, "transactions", "", "write one CSV line per transaction started (identity,connector,transaction_id,stop_answered)")
 	var mine, rest []string
@@ -73,7 +75,7 @@ func runLoadSim(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	o := sim.LoadOptions{URL: f.url, Creds: creds, Every: f.every, Duration: f.duration,
 		ReconnectStorm: f.storm, StormAfter: f.stormAfter, EndAfterStorm: f.storm && f.duration == 0,
-		SteadySessions: lf.steady, MeterFlood: lf.flood, Version: f.version(), FloodStarts: lf.floodStarts, Warmup: lf.warmup, DrainTimeout: lf.drain, Out: stdout,
+		SteadySessions: lf.steady, MeterFlood: lf.flood, Version: f.version(), FloodStarts: lf.floodStarts, Warmup: lf.warmup, Window: lf.window, DrainTimeout: lf.drain, Out: stdout,
 		Fleet: sim.FleetOptions{
 			Connectors: f.connectors, MeterInterval: f.meterInterval, Heartbeat: f.heartbeat,
 			SessionLength: f.sessionLength, SessionEvery: sim.SessionShareTimes(f.sessionRate, f.sessionLength),

@@ -65,6 +65,18 @@ func TestLoadProvisionTwiceReissuesPasswords(t *testing.T) {
 			t.Errorf("card T%s: %+v %v", row[0], res, err)
 		}
 	}
+	// The load group's tariff is free vend: its sessions are never on the
+	// driver's (empty) wallet, which the credit guard would stop at the
+	// first reading (issue 12 item 8: every load-test session was).
+	now := time.Now()
+	res, err := charging.StartTransaction(sys, volt.StartRequest{CPID: mustCPID(t, sdb, sys, second[0][0]), ConnectorID: 1,
+		IDTag: "T" + second[0][0], At: now, ReceivedAt: now})
+	if err != nil || res.Session == nil {
+		t.Fatalf("start on a load charger: %+v %v", res, err)
+	}
+	if res.Session.PaymentMethod != store.MethodFreeVend {
+		t.Errorf("a load session's payment method is %q, want %q", res.Session.PaymentMethod, store.MethodFreeVend)
+	}
 }
 
 func mustCPID(t *testing.T, db *store.DB, ctx context.Context, identity string) string {

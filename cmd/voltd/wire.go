@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	volt "github.com/volt-ev/volt"
 	"github.com/volt-ev/volt/api"
@@ -40,6 +41,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	// own): +56 % MeterValues/s on SQLite under flood (BENCHMARKS.md F2).
 	stopBatching := charging.StartMeterBatching(4, 64)
 	m.onClose(func(context.Context) error { stopBatching(); return nil })
+	stopHeartbeats := charging.StartHeartbeatBatching(time.Second) // issue 12 item 8: heartbeats off the writer queue
+	m.onClose(func(context.Context) error { stopHeartbeats(); return nil })
 	money := store.NewMoneyService(m.DB, m.paymentProvider(secret))
 	charging.Gate = money // starts on credit need the CPO's minimum, else a card hold
 	terminals := store.NewTerminalService(m.DB, money)
