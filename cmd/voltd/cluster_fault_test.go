@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"testing"
@@ -146,6 +147,17 @@ func TestClusterWithoutNATS(t *testing.T) {
 // the other node's API answers (issue 12, faults).
 func TestClusterSurvivesPostgresRestart(t *testing.T) {
 	dsn := clusterPostgres(t)
+	// The test server is shared by every package's tests (one schema
+	// each): name this test's connections so only they are cut.
+	appName := fmt.Sprintf("volt_pgcut_%d", time.Now().UnixNano())
+	if u, err := url.Parse(dsn); err == nil {
+		q := u.Query()
+		q.Set("application_name", appName)
+		u.RawQuery = q.Encode()
+		dsn = u.String()
+	} else {
+		t.Fatal(err)
+	}
 	natsAddr := freeAddr(t)
 	ns := startExternalNATS(t, natsAddr, t.TempDir())
 	t.Cleanup(func() { ns.Shutdown() })
@@ -177,10 +189,15 @@ func TestClusterSurvivesPostgresRestart(t *testing.T) {
 	// Cut every connection of the nodes to their database, twice, while
 	// meter values flow (every 200 ms) into dead pooled connections.
 	for range 2 {
-		if _, err := nodes[1].DB.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-			WHERE datname = current_database() AND pid <> pg_backend_pid()`); err != nil {
+		var cut int
+		if err := nodes[1].DB.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+			WHERE application_name = ? AND pid <> pg_backend_pid()`, appName).Scan(&cut); err != nil {
 			t.Fatal(err)
 		}
+		if cut == 0 {
+			t.Fatalf("no connection named %s was cut: the test would prove nothing", appName)
+		}
+		t.Logf("cut %d connections", cut)
 		checkFor(t, 10*time.Second, func() error { return nodes[0].DB.Ping(ctx) })
 	}
 
