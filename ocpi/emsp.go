@@ -1,0 +1,159 @@
+package ocpi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/volt-ev/volt"
+)
+
+// objectHead is what Volt reads of any object a CPO partner sends.
+type objectHead struct {
+	CountryCode string `json:"country_code"`
+	PartyID     string `json:"party_id"`
+	ID          string `json:"id"`
+	LastUpdated string `json:"last_updated"`
+}
+
+// receive stores an object a CPO partner pushed under module, after
+// checking that URL, body and credentials name the same party and id.
+func (s *Server) receive(r *http.Request, module, idParam string) (created bool, id string, err error) {
+	c := callOf(r)
+	var raw json.RawMessage
+	if err := decode(r, &raw); err != nil {
+		return false, "", err
+	}
+	var h objectHead
+	if err := json.Unmarshal(raw, &h); err != nil {
+		return false, "", badRequest(StatusInvalidParameters, "Not an object: "+err.Error())
+	}
+	if idParam != "" {
+		cc, pid, id := r.PathValue("country_code"), r.PathValue("party_id"), r.PathValue(idParam)
+		if !strings.EqualFold(cc, c.partner.CountryCode) || !strings.EqualFold(pid, c.partner.PartyID) {
+			return false, "", badRequest(StatusInvalidParameters, "The URL names party "+cc+"*"+pid+", not the partner of these credentials.")
+		}
+		if h.ID != id {
+			return false, "", badRequest(StatusInvalidParameters, "The object's id differs from the URL's.")
+		}
+	}
+	if !strings.EqualFold(h.CountryCode, c.partner.CountryCode) || !strings.EqualFold(h.PartyID, c.partner.PartyID) || h.ID == "" {
+		return false, "", badRequest(StatusInvalidParameters, "The object must carry the partner's country_code and party_id and an id.")
+	}
+	at, err := ParseDateTime(h.LastUpdated)
+	if err != nil {
+		return false, "", err
+	}
+	created, err = s.Store.PutPartnerObject(r.Context(), c.partner.ID, module, h.ID, raw, at)
+	return created, h.ID, err
+}
+
+// receiveLocation stores a partner CPO's Location (§8.2.2.2).
+// TODO(issue 14): PUT of one EVSE or connector and PATCH of a status.
+func (s *Server) receiveLocation(w http.ResponseWriter, r *http.Request) error {
+	if _, _, err := s.receive(r, "locations", "location_id"); err != nil {
+		return err
+	}
+	ok(w, nil)
+	return nil
+}
+
+// receiveSession stores a partner CPO's Session (§9.2.2.2): a replay is
+// the same row.
+func (s *Server) receiveSession(w http.ResponseWriter, r *http.Request) error {
+	if _, _, err := s.receive(r, "sessions", "session_id"); err != nil {
+		return err
+	}
+	ok(w, nil)
+	return nil
+}
+
+// receiveCDR stores a partner CPO's CDR once (§10.2.2.2): a repeat is
+// accepted and changes nothing, and the Location header names it.
+// TODO(issue 14): bill the driver at the CDR cost plus the partner's
+// roaming margin, with a receipt.
+func (s *Server) receiveCDR(w http.ResponseWriter, r *http.Request) error {
+	created, id, err := s.receive(r, "cdrs", "")
+	if err != nil {
+		return err
+	}
+	s.logger().Info("ocpi cdr received", "partner", callOf(r).partner.ID, "cdr", id, "new", created)
+	w.Header().Set("Location", s.url("/ocpi/emsp/2.2.1/cdrs/"+url.PathEscape(id)))
+	ok(w, nil)
+	return nil
+}
+
+func (s *Server) getReceivedCDR(w http.ResponseWriter, r *http.Request) error {
+	c := callOf(r)
+	cdrs, err := s.Store.FindPartnerObjects(r.Context(), c.partner.ID, "cdrs")
+	if err != nil {
+		return err
+	}
+	for _, raw := range cdrs {
+		var h objectHead
+		if json.Unmarshal(raw, &h) == nil && h.ID == r.PathValue("cdr_id") {
+			ok(w, raw)
+			return nil
+		}
+	}
+	return notFoundErr(StatusClientError, "Unknown CDR "+r.PathValue("cdr_id"))
+}
+
+// PullLocations reads every Location of a connected CPO partner, page by
+// page following Link (a missed page would lose chargers), and stores
+// them; it returns how many it read.
+func (s *Server) PullLocations(ctx context.Context, partnerID string) (int, error) {
+	p, err := s.Store.FindOCPIPartnerSystem(ctx, partnerID)
+	if err != nil {
+		return 0, err
+	}
+	if p.Status != volt.OCPIConnected || p.Role != volt.OCPIRoleCPO {
+		return 0, volt.Errorf(volt.EUNPROCESSABLE, "Partner %s is not a connected CPO.", p.Name)
+	}
+	next := p.Endpoint("locations", "SENDER")
+	if next == "" {
+		return 0, volt.Errorf(volt.EUNPROCESSABLE, "Partner %s offers no locations sender.", p.Name)
+	}
+	n := 0
+	for pages := 0; next != "" && pages < 10_000; pages++ {
+		var locs []json.RawMessage
+		h, err := s.do(ctx, p, http.MethodGet, next, p.TheirToken, nil, &locs)
+		if err != nil {
+			_ = s.Store.RecordOCPIError(ctx, p.ID, err.Error())
+			return n, fmt.Errorf("pull locations of %s: %w", p.ID, err)
+		}
+		for _, raw := range locs {
+			var hd objectHead
+			if err := json.Unmarshal(raw, &hd); err != nil || hd.ID == "" {
+				continue
+			}
+			at, _ := ParseDateTime(hd.LastUpdated)
+			if _, err := s.Store.PutPartnerObject(ctx, p.ID, "locations", hd.ID, raw, at); err != nil {
+				return n, err
+			}
+			n++
+		}
+		next = nextLink(h)
+	}
+	return n, nil
+}
+
+// PartnerLocations returns the Locations of a partner CPO Volt holds, for
+// the driver app's map and list of roaming chargers.
+func (s *Server) PartnerLocations(ctx context.Context, partnerID string) ([]Location, error) {
+	raws, err := s.Store.FindPartnerObjects(ctx, partnerID, "locations")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Location, 0, len(raws))
+	for _, raw := range raws {
+		var l Location
+		if err := json.Unmarshal(raw, &l); err == nil {
+			out = append(out, l)
+		}
+	}
+	return out, nil
+}
