@@ -35,6 +35,7 @@ var apiAreas = map[string]volt.Area{
 	"tickets":                  volt.AreaSupport,
 	"helpline":                 volt.AreaSupport,
 	"audit-log":                volt.AreaAudit,
+	"ocpi-partners":            volt.AreaEstate, // issue 14
 }
 
 // selfService are the resources a person also has of their own (their

@@ -118,6 +118,7 @@ func (s *server) routes() {
 	s.reimbursementRoutes()
 	s.loadManagementRoutes()
 	s.smartChargingRoutes()
+	s.ocpiRoutes() // issue 14
 	s.supportRoutes()
 }
 

@@ -111,6 +111,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	m.Registry.MustRegister(gw.Collectors()...)
 	m.onClose(gw.Shutdown)
 	mux.Handle("GET /ocpp/{identity}", gw)
+	ocpiStore := store.NewOCPIService(m.DB)
+	ocpiServer := m.wireOCPI(ctx, mux, ocpiStore) // issue 14
 
 	mux.Handle("/api/", audit.Middleware(volt.AuditSourceAPI, false)(api.New(api.Config{
 		Hierarchy: s.Hierarchy,
@@ -140,6 +142,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		LoadStatus:     loadStatus,
 		PublicURL:      m.Config.PublicURL, // QR codes on stickers and posters
 		SmartCharging:  store.NewSmartChargingService(m.DB),
+		OCPIPartners:   ocpiStore,
+		OCPIRegistrar:  ocpiServer,
 		Logger:         m.Logger.With("component", "api"),
 		Version:        Version,
 		ClientAddr:     proxies.ClientAddr,
