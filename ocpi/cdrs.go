@@ -1,0 +1,166 @@
+package ocpi
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/volt-ev/volt"
+)
+
+// CDR is an OCPI CDR (§10.3.1) as Volt sends it for a roaming session on
+// one of its chargers.
+type CDR struct {
+	CountryCode      string           `json:"country_code"`
+	PartyID          string           `json:"party_id"`
+	ID               string           `json:"id"`
+	StartDateTime    string           `json:"start_date_time"`
+	EndDateTime      string           `json:"end_date_time"`
+	SessionID        string           `json:"session_id,omitempty"`
+	CDRToken         CDRToken         `json:"cdr_token"`
+	AuthMethod       string           `json:"auth_method"`
+	CDRLocation      CDRLocation      `json:"cdr_location"`
+	Currency         string           `json:"currency"`
+	ChargingPeriods  []ChargingPeriod `json:"charging_periods"`
+	TotalCost        Price            `json:"total_cost"`
+	TotalFixedCost   *Price           `json:"total_fixed_cost,omitempty"`
+	TotalEnergy      float64          `json:"total_energy"`
+	TotalEnergyCost  *Price           `json:"total_energy_cost,omitempty"`
+	TotalTime        float64          `json:"total_time"`
+	TotalTimeCost    *Price           `json:"total_time_cost,omitempty"`
+	TotalParkingTime float64          `json:"total_parking_time,omitempty"`
+	TotalParkingCost *Price           `json:"total_parking_cost,omitempty"`
+	Credit           bool             `json:"credit,omitempty"`
+	CreditReference  string           `json:"credit_reference_id,omitempty"`
+	LastUpdated      string           `json:"last_updated"`
+}
+
+// CDRToken names the token a CDR was charged with.
+type CDRToken struct {
+	CountryCode string `json:"country_code"`
+	PartyID     string `json:"party_id"`
+	UID         string `json:"uid"`
+	Type        string `json:"type"`
+	ContractID  string `json:"contract_id"`
+}
+
+// CDRLocation is where the session took place.
+type CDRLocation struct {
+	ID                 string      `json:"id"`
+	Name               string      `json:"name,omitempty"`
+	Address            string      `json:"address"`
+	City               string      `json:"city"`
+	PostalCode         string      `json:"postal_code,omitempty"`
+	Country            string      `json:"country"`
+	Coordinates        GeoLocation `json:"coordinates"`
+	EVSEUID            string      `json:"evse_uid"`
+	EVSEID             string      `json:"evse_id"`
+	ConnectorID        string      `json:"connector_id"`
+	ConnectorStandard  string      `json:"connector_standard"`
+	ConnectorFormat    string      `json:"connector_format"`
+	ConnectorPowerType string      `json:"connector_power_type"`
+}
+
+// ChargingPeriod is one period of a CDR with its volumes.
+type ChargingPeriod struct {
+	StartDateTime string         `json:"start_date_time"`
+	Dimensions    []CDRDimension `json:"dimensions"`
+}
+
+// CDRDimension is one volume of a charging period.
+type CDRDimension struct {
+	Type   string  `json:"type"`
+	Volume float64 `json:"volume"`
+}
+
+func minorPrice(excl, incl int64, exp int) *Price {
+	d := 1.0
+	for i := 0; i < exp; i++ {
+		d *= 10
+	}
+	return &Price{ExclVAT: float64(excl) / d, InclVAT: float64(incl) / d}
+}
+
+// CDROf maps a Volt CDR charged with a roaming token to OCPI, with Volt's
+// cost line by line (LESSONS OCPI 5: every breakdown filled).
+// TODO(issue 14): charging periods from the meter values (one period now)
+// and TIME as time charging rather than the session's length.
+func CDROf(e *Estate, site *volt.Site, c *volt.Charger, cdr *volt.CDR, tok *volt.OCPIToken) (*CDR, error) {
+	if cdr.TotalCost == nil {
+		return nil, fmt.Errorf("CDR %s has no cost", cdr.ID)
+	}
+	var conn volt.Connector
+	for _, x := range c.Connectors {
+		if x.ConnectorID == cdr.ConnectorID {
+			conn = x
+		}
+	}
+	exp := volt.CurrencyExponent(cdr.TotalCost.Currency)
+	out := &CDR{CountryCode: e.Party.CountryCode, PartyID: e.Party.PartyID, ID: cdr.ID, StartDateTime: DateTime(cdr.StartedAt),
+		EndDateTime: DateTime(cdr.StoppedAt), SessionID: cdr.SessionID,
+		CDRToken:   CDRToken{CountryCode: tok.CountryCode, PartyID: tok.PartyID, UID: tok.UID, Type: tok.Type, ContractID: tok.ContractID},
+		AuthMethod: "WHITELIST", Currency: cdr.TotalCost.Currency,
+		TotalEnergy: float64(cdr.EnergyWh) / 1000, TotalTime: float64(cdr.DurationSeconds) / 3600,
+		LastUpdated: DateTime(cdr.CreatedAt), CreditReference: cdr.CreditsCDRID, Credit: cdr.CreditsCDRID != ""}
+	out.TotalCost = *minorPrice(cdr.TotalCost.ExclVAT, cdr.TotalCost.InclVAT, exp)
+	var energy, timeC, parking, fixed [2]int64
+	for _, l := range cdr.TotalCost.Components {
+		dst := &fixed
+		switch l.Component {
+		case "energy":
+			dst = &energy
+		case "time":
+			dst = &timeC
+		case "idle":
+			dst = &parking
+		}
+		dst[0] += l.ExclVAT
+		dst[1] += l.InclVAT
+	}
+	out.TotalEnergyCost = minorPrice(energy[0], energy[1], exp)
+	out.TotalTimeCost = minorPrice(timeC[0], timeC[1], exp)
+	out.TotalParkingCost = minorPrice(parking[0], parking[1], exp)
+	out.TotalFixedCost = minorPrice(fixed[0], fixed[1], exp)
+	loc := e.location(site)
+	out.CDRLocation = CDRLocation{ID: site.ID, Name: loc.Name, Address: loc.Address, City: loc.City, PostalCode: loc.PostalCode,
+		Country: loc.Country, Coordinates: loc.Coordinates, EVSEUID: EVSEUID(c.CPID, cdr.ConnectorID),
+		EVSEID: EVSEID(e.Party, c.CPID, cdr.ConnectorID), ConnectorID: "1", ConnectorStandard: conn.Type.Standard(),
+		ConnectorFormat: string(conn.Type.Format()), ConnectorPowerType: string(conn.PowerType)}
+	out.ChargingPeriods = []ChargingPeriod{{StartDateTime: DateTime(cdr.StartedAt), Dimensions: []CDRDimension{
+		{Type: "ENERGY", Volume: out.TotalEnergy}, {Type: "TIME", Volume: out.TotalTime}}}}
+	return out, nil
+}
+
+// OnCDR is called after a CDR is written (the bus's cdr.created): a CDR
+// charged with a token an eMSP partner pushed is queued for that partner
+// (POST to its cdrs receiver, retried until accepted). Other CDRs are not
+// roaming and are left alone. The charger never waits on this.
+func (s *Server) OnCDR(ctx context.Context, cdr *volt.CDR) error {
+	tok, err := s.Store.FindRoamingToken(ctx, cdr.CPOID, cdr.IDTag)
+	if volt.IsCode(err, volt.ENOTFOUND) || cdr.UserID != "" {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	ctx = system(ctx)
+	e, err := s.LoadEstate(ctx, cdr.CPOID, false)
+	if err != nil {
+		return err
+	}
+	site, err := s.Hierarchy.FindSiteByID(ctx, cdr.SiteID)
+	if err != nil {
+		return err
+	}
+	c, err := s.Chargers.FindChargerByCPID(ctx, cdr.CPID)
+	if err != nil {
+		return err
+	}
+	o, err := CDROf(e, site, c, cdr, tok)
+	if err != nil {
+		return err
+	}
+	// TODO(issue 14): third-party income per partner in the owner's income
+	// report (income_lines channel roaming) from this CDR.
+	return s.Enqueue(ctx, tok.PartnerID, "cdrs", cdr.ID, http.MethodPost, "", o)
+}
+
