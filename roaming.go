@@ -265,8 +265,31 @@ type OCPIStore interface {
 	// (module "locations", "sessions", "cdrs", "tariffs"), keyed by the
 	// partner and the object's id. created is false when it was there;
 	// CDRs are never replaced (a CDR once sent does not change).
+	// RoamingCDRsToQueue and QueueRoamingCDR send each roaming CDR to its
+	// partner once and count it as third-party income (issue 14 item 4).
+	RoamingCDRsToQueue(ctx context.Context, since time.Time, limit int) ([]RoamingCDR, error)
+	QueueRoamingCDR(ctx context.Context, r RoamingCDR, push *OCPIPush) error
+
 	PutPartnerObject(ctx context.Context, partnerID, module, id string, data json.RawMessage, lastUpdated time.Time) (created bool, err error)
 	FindPartnerObjects(ctx context.Context, partnerID, module string) ([]json.RawMessage, error)
+}
+
+// RoamingCDR is a CDR of one of Volt's chargers that a partner's token
+// paid for, with the partner.
+type RoamingCDR struct {
+	CDR       *CDR
+	PartnerID string
+}
+
+// ThirdPartyIncome is one partner's roaming income in an income report
+// (minor units, VAT included; VAT stated).
+type ThirdPartyIncome struct {
+	PartnerID   string `json:"partnerId"`
+	PartnerName string `json:"partnerName"`
+	Sessions    int64  `json:"sessions"`
+	EnergyWh    int64  `json:"energyWh"`
+	Income      int64  `json:"income"`
+	VAT         int64  `json:"vat"`
 }
 
 // OCPIPushBackoff is the wait before retry n (1-based) of a push: 30 s

@@ -2,8 +2,10 @@ package ocpi
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/volt-ev/volt"
 )
@@ -131,27 +133,44 @@ func CDROf(e *Estate, site *volt.Site, c *volt.Charger, cdr *volt.CDR, tok *volt
 	return out, nil
 }
 
-// OnCDR is called after a CDR is written (the bus's cdr.created): a CDR
-// charged with a token an eMSP partner pushed is queued for that partner
-// (POST to its cdrs receiver, retried until accepted). Other CDRs are not
-// roaming and are left alone. The charger never waits on this.
-func (s *Server) OnCDR(ctx context.Context, cdr *volt.CDR) error {
+// SyncRoamingCDRs queues every CDR of the last week that a partner's
+// token paid for and that is not queued yet: each goes to its partner
+// (POST to its cdrs receiver, retried until accepted) and counts as the
+// partner's third-party income, once. It reads state, not events, so a
+// CDR written while Volt was down is still sent; the charger never waits
+// on it. It returns how many it queued.
+func (s *Server) SyncRoamingCDRs(ctx context.Context) (int, error) {
+	due, err := s.Store.RoamingCDRsToQueue(ctx, s.now().Add(-7*24*time.Hour), 100)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range due {
+		if err := s.queueCDR(ctx, r); err != nil {
+			s.logger().Warn("ocpi roaming cdr", "cdr", r.CDR.ID, "err", err)
+			continue
+		}
+		n++
+	}
+	return n, nil
+}
+
+func (s *Server) queueCDR(ctx context.Context, r volt.RoamingCDR) error {
+	cdr := r.CDR
 	tok, err := s.Store.FindRoamingToken(ctx, cdr.CPOID, cdr.IDTag)
-	if volt.IsCode(err, volt.ENOTFOUND) || cdr.UserID != "" {
-		return nil
-	} else if err != nil {
-		return err
-	}
-	ctx = system(ctx)
-	e, err := s.LoadEstate(ctx, cdr.CPOID, false)
 	if err != nil {
 		return err
 	}
-	site, err := s.Hierarchy.FindSiteByID(ctx, cdr.SiteID)
+	sctx := system(ctx)
+	e, err := s.LoadEstate(sctx, cdr.CPOID, false)
 	if err != nil {
 		return err
 	}
-	c, err := s.Chargers.FindChargerByCPID(ctx, cdr.CPID)
+	site, err := s.Hierarchy.FindSiteByID(sctx, cdr.SiteID)
+	if err != nil {
+		return err
+	}
+	c, err := s.Chargers.FindChargerByCPID(sctx, cdr.CPID)
 	if err != nil {
 		return err
 	}
@@ -159,8 +178,9 @@ func (s *Server) OnCDR(ctx context.Context, cdr *volt.CDR) error {
 	if err != nil {
 		return err
 	}
-	// TODO(issue 14): third-party income per partner in the owner's income
-	// report (income_lines channel roaming) from this CDR.
-	return s.Enqueue(ctx, tok.PartnerID, "cdrs", cdr.ID, http.MethodPost, "", o)
+	body, err := json.Marshal(o)
+	if err != nil {
+		return err
+	}
+	return s.Store.QueueRoamingCDR(ctx, r, &volt.OCPIPush{PartnerID: r.PartnerID, Module: "cdrs", ObjectID: cdr.ID, Method: http.MethodPost, Body: body})
 }
-

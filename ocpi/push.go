@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/volt-ev/volt"
@@ -73,19 +72,20 @@ func (s *Server) deliver(ctx context.Context, push *volt.OCPIPush) error {
 	return err
 }
 
-// RunPushes delivers due pushes until ctx ends, every tick.
+// RunPushes queues roaming CDRs and delivers due pushes until ctx ends,
+// every tick.
 func (s *Server) RunPushes(ctx context.Context, tick <-chan struct{}) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick:
+			if _, err := s.SyncRoamingCDRs(ctx); err != nil && ctx.Err() == nil {
+				s.logger().Warn("ocpi roaming cdrs", "err", err)
+			}
 			if _, err := s.DeliverDue(ctx, 100); err != nil && ctx.Err() == nil {
 				s.logger().Warn("ocpi pushes", "err", err)
 			}
 		}
 	}
 }
-
-// postCDR is how a CDR is pushed: POST to the receiver's endpoint.
-const postCDR = http.MethodPost

@@ -258,6 +258,8 @@ func roaming(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	if res.Status != volt.AuthAccepted || res.UserID != "" {
 		t.Errorf("roaming token on A's public charger: %+v", res)
 	}
+	roamingSession(t, A, B, pA, pB, cpidsA[0])
+
 	tok.Valid = false
 	if st, _, env := call(t, "PUT", A.http.URL+"/ocpi/cpo/2.2.1/tokens/GB/BBB/04B0B0B0?type=RFID", tokC, tok); st != 200 || code(env) != 1000 {
 		t.Fatalf("token update: %d %v", st, env)
@@ -303,8 +305,8 @@ func roaming(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	}
 	cdrs, err := B.store.FindPartnerObjects(sys(), pA.ID, "cdrs")
 	must(t, err)
-	if len(cdrs) != 1 {
-		t.Errorf("B holds %d CDRs, want exactly 1", len(cdrs))
+	if len(cdrs) != 2 { // the roaming session's and cdr_1, each once
+		t.Errorf("B holds %d CDRs, want exactly 2", len(cdrs))
 	}
 
 	// Rotation from B's side: the old token works until the new one is used.
@@ -325,5 +327,46 @@ func roaming(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	}
 	if A.exchanges < 15 || B.exchanges < 3 {
 		t.Errorf("validated %d exchanges at A and %d at B: the validator is not in the path", A.exchanges, B.exchanges)
+	}
+}
+
+// roamingSession charges B's driver on A's charger as the gateway would
+// record it, and follows the CDR: A queues it once (a second sweep queues
+// nothing), delivers it to B, and counts it as B's third-party income in
+// A's income report.
+func roamingSession(t *testing.T, A, B *volt1, pA, pB *volt.OCPIPartner, cpid string) {
+	t.Helper()
+	start := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+	res, err := A.charging.StartTransaction(sys(), volt.StartRequest{CPID: cpid, ConnectorID: 1, IDTag: "04B0B0B0", MeterStart: 1000, At: start, ReceivedAt: start})
+	must(t, err)
+	if res.Auth.Status != volt.AuthAccepted {
+		t.Fatalf("roaming start: %+v", res.Auth)
+	}
+	stop, err := A.charging.StopTransaction(sys(), volt.StopRequest{CPID: cpid, TransactionID: res.TransactionID, MeterStop: 11000,
+		At: start.Add(30 * time.Minute), Reason: "Local"})
+	must(t, err)
+	if stop.CDR == nil || stop.CDR.TotalCost == nil || stop.CDR.TotalCost.InclVAT != 506 {
+		t.Fatalf("roaming CDR %+v", stop.CDR) // 10 kWh at 0.456 + 0.50 session fee
+	}
+	for i := 0; i < 2; i++ {
+		n, err := A.srv.SyncRoamingCDRs(sys())
+		must(t, err)
+		if want := 1 - i; n != want {
+			t.Errorf("sweep %d queued %d roaming CDRs, want %d", i, n, want)
+		}
+	}
+	if done, err := A.srv.DeliverDue(sys(), 10); err != nil || done != 1 {
+		t.Fatalf("roaming CDR delivery: %d, %v", done, err)
+	}
+	cdrs, err := B.store.FindPartnerObjects(sys(), pA.ID, "cdrs")
+	must(t, err)
+	if len(cdrs) != 1 || !strings.Contains(string(cdrs[0]), `"id":"`+stop.CDR.ID+`"`) || !strings.Contains(string(cdrs[0]), `"incl_vat":5.06`) {
+		t.Fatalf("B received %s", cdrs)
+	}
+	rep, err := store.NewReportService(A.db).IncomeReport(A.admin, volt.IncomeFilter{CPOID: A.cpo, From: start.Add(-time.Hour), To: start.Add(2 * time.Hour)})
+	must(t, err)
+	if rep.ThirdPartyIncome != 506 || len(rep.ThirdPartyByPartner) != 1 || rep.ThirdPartyByPartner[0].PartnerName != "B Drive" ||
+		rep.ThirdPartyByPartner[0].Income != 506 || rep.ThirdPartyByPartner[0].PartnerID != pB.ID {
+		t.Errorf("A's income report: third party %d, by partner %+v", rep.ThirdPartyIncome, rep.ThirdPartyByPartner)
 	}
 }

@@ -51,9 +51,8 @@ func (m *Main) wireOCPI(ctx context.Context, mux *http.ServeMux, ocpiStore *stor
 		}
 	}()
 	m.onClose(func(context.Context) error { cancel(); <-done; return nil })
-	// TODO(issue 14): push sessions and CDRs of roaming tokens on cdr.created
-	// and session events (srv.Enqueue), and pull partner locations on a
-	// schedule (srv.PullLocations).
+	// TODO(issue 14): push sessions as they start and progress, status
+	// changes, and pull partner locations on a schedule (srv.PullLocations).
 	return srv
 }
 
