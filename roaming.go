@@ -86,7 +86,7 @@ type OCPIPartner struct {
 	Role        OCPIRole          `json:"role"`
 	Status      OCPIPartnerStatus `json:"status"`
 	// VersionsURL is the partner's versions endpoint, once known.
-	VersionsURL string         `json:"versionsUrl,omitempty"`
+	VersionsURL string         `json:"partnerVersionsUrl,omitempty"`
 	Version     string         `json:"version,omitempty"`
 	Endpoints   []OCPIEndpoint `json:"endpoints"`
 	// RoamingMarginPercent is added to a partner CPO's CDR cost when Volt

@@ -21,8 +21,8 @@ type OCPIPartnerCreate struct {
 // OCPIPartnerCreated is the answer of POST /api/v1/ocpi-partners.
 type OCPIPartnerCreated struct {
 	*volt.OCPIPartner
-	TokenA         string `json:"tokenA" doc:"The registration token for the partner, shown once: it registers with it at versionsUrl."`
-	OurVersionsURL string `json:"ourVersionsUrl" doc:"Volt's OCPI versions endpoint, for the partner."`
+	TokenA      string `json:"tokenA" doc:"The registration token for the partner, shown once: it registers with it at versionsUrl."`
+	VersionsURL string `json:"versionsUrl" doc:"Volt's OCPI versions endpoint, where the partner registers."`
 }
 
 // OCPIPartnerPatch is the body of PATCH /api/v1/ocpi-partners/{id}.
@@ -91,7 +91,7 @@ func (s *server) createOCPIPartner(ctx context.Context, in *ocpiPartnerCreateInp
 	if err != nil {
 		return nil, s.err(ctx, err)
 	}
-	return out(&OCPIPartnerCreated{OCPIPartner: p, TokenA: token, OurVersionsURL: s.ocpiVersionsURL()}), nil
+	return out(&OCPIPartnerCreated{OCPIPartner: p, TokenA: token, VersionsURL: s.ocpiVersionsURL()}), nil
 }
 
 // ocpiVersionsURL is Volt's versions endpoint under its public URL.

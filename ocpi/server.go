@@ -201,7 +201,9 @@ func (s *Server) authenticate(r *http.Request, tokenA bool, role volt.OCPIRole) 
 		return nil, notFoundErr(StatusClientError, "This module is not offered to a partner in role "+string(c.partner.Role)+".")
 	}
 	party, err := s.Store.OCPIPartyOf(r.Context(), c.partner.CPOID)
-	if err != nil {
+	if volt.IsCode(err, volt.ENOTFOUND) {
+		return nil, &ocpiError{http.StatusServiceUnavailable, StatusServerError, "This party's OCPI country code and party id are not set up yet."}
+	} else if err != nil {
 		return nil, err
 	}
 	c.party = party

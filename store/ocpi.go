@@ -159,7 +159,9 @@ func (s *OCPIService) FindOCPIPartnerSystem(ctx context.Context, id string) (*vo
 }
 
 // CreateOCPIPartner adds a partner in the pending state and returns its
-// Token A. The CPO must have its own party first: partners address it.
+// Token A. The handshake needs the CPO's own party (PUT
+// /api/v1/cpos/{id}/ocpi-party); until it is set the partner's calls are
+// refused with a message saying so.
 func (s *OCPIService) CreateOCPIPartner(ctx context.Context, p *volt.OCPIPartner) (string, error) {
 	a, err := actorOf(ctx)
 	if err != nil {
@@ -172,12 +174,6 @@ func (s *OCPIService) CreateOCPIPartner(ctx context.Context, p *volt.OCPIPartner
 		return "", err
 	}
 	if err := canWrite(a, p.Ref()); err != nil {
-		return "", err
-	}
-	if _, err := s.OCPIPartyOf(ctx, p.CPOID); err != nil {
-		if volt.IsCode(err, volt.ENOTFOUND) {
-			return "", volt.Errorf(volt.EUNPROCESSABLE, "Set the CPO's own OCPI country code and party id first (PUT /api/v1/cpos/%s/ocpi-party).", p.CPOID)
-		}
 		return "", err
 	}
 	tokenA := NewOCPIToken()
