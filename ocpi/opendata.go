@@ -28,6 +28,7 @@ type OpenData struct {
 
 	mu    sync.Mutex
 	at    time.Time
+	stamp time.Time // the newest last_updated of the feed
 	cache []*Location
 }
 
@@ -74,7 +75,12 @@ func (o *OpenData) Locations(r *http.Request) ([]*Location, error) {
 		}
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].ID < all[j].ID })
-	o.cache, o.at = all, now
+	o.cache, o.at, o.stamp = all, now, time.Unix(0, 0).UTC()
+	for _, l := range all {
+		if l.lastUpdated.After(o.stamp) {
+			o.stamp = l.lastUpdated
+		}
+	}
 	return all, nil
 }
 
@@ -115,11 +121,14 @@ func (o *OpenData) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		o.Server.fail(w, r, err)
 		return
 	}
+	o.mu.Lock()
+	stamp := o.stamp
+	o.mu.Unlock()
 	page := pageOf(w, r, o.Server.url("/api/v1/open-data/locations"), p, locs)
 	var buf bytes.Buffer
-	// The timestamp is the computation's, so the page's bytes (and ETag)
-	// change only when the data does.
-	_ = json.NewEncoder(&buf).Encode(Response{Data: page, StatusCode: StatusSuccess, StatusMessage: "Success", Timestamp: DateTime(o.at)})
+	// The timestamp is the newest change of the data, so the page's bytes
+	// (and its ETag) change only when the data does.
+	_ = json.NewEncoder(&buf).Encode(Response{Data: page, StatusCode: StatusSuccess, StatusMessage: "Success", Timestamp: DateTime(stamp)})
 	sum := sha256.Sum256(buf.Bytes())
 	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
 	w.Header().Set("ETag", etag)
