@@ -275,8 +275,9 @@ func (s *OCPIService) OCPIPartnerByToken(ctx context.Context, token string) (*vo
 	sha := tokenSHA(token)
 	var a, c, prev sql.NullString
 	var id string
-	err := s.db.QueryRow(ctx, `SELECT id, token_a_sha, token_c_sha, token_prev_sha FROM ocpi_partners
-		WHERE token_a_sha = ? OR token_c_sha = ? OR token_prev_sha = ?`, sha, sha, sha).Scan(&id, &a, &c, &prev)
+	var rotating bool
+	err := s.db.QueryRow(ctx, `SELECT id, token_a_sha, token_c_sha, token_prev_sha, rotating FROM ocpi_partners
+		WHERE token_a_sha = ? OR token_c_sha = ? OR token_prev_sha = ?`, sha, sha, sha).Scan(&id, &a, &c, &prev, &rotating)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, "", volt.Errorf(volt.EUNAUTHORIZED, "Unknown credentials token.")
 	} else if err != nil {
@@ -292,8 +293,11 @@ func (s *OCPIService) OCPIPartnerByToken(ctx context.Context, token string) (*vo
 	if a.Valid && a.String == sha {
 		return p, volt.OCPITokenA, nil
 	}
-	if prev.Valid && prev.String != sha && c.Valid && c.String == sha {
-		// The partner uses its new token: the rotation is complete.
+	if prev.Valid && !rotating && c.Valid && c.String == sha {
+		// The partner uses its new token after a completed exchange: the
+		// old one is void. (While Volt's own rotation is under way the
+		// partner calls back with the new token before it has stored it:
+		// that use proves nothing.)
 		if _, err := s.db.Exec(ctx, `UPDATE ocpi_partners SET token_prev_sha = NULL WHERE id = ? AND token_c_sha = ?`, p.ID, sha); err != nil {
 			return nil, "", fmt.Errorf("complete OCPI token rotation of %s: %w", p.ID, err)
 		}
@@ -321,7 +325,7 @@ func (s *OCPIService) CompleteOCPIRegistration(ctx context.Context, r volt.OCPIR
 		case cur.String != tokenSHA(r.OurToken):
 			prev = cur // not staged: the token in use now stays valid until the new one is used
 		}
-		res, err := tx.Exec(ctx, `UPDATE ocpi_partners SET token_a_sha = NULL, token_c_sha = ?, token_prev_sha = ?, their_token = ?,
+		res, err := tx.Exec(ctx, `UPDATE ocpi_partners SET token_a_sha = NULL, token_c_sha = ?, token_prev_sha = ?, rotating = FALSE, their_token = ?,
 			versions_url = ?, version = ?, endpoints = ?, country_code = COALESCE(NULLIF(?, ''), country_code),
 			party_id = COALESCE(NULLIF(?, ''), party_id), status = ?, last_error = '', last_error_at = NULL, updated_at = ? WHERE id = ?`,
 			tokenSHA(r.OurToken), prev, r.TheirToken, r.VersionsURL, r.Version, endpoints, strings.ToUpper(r.CountryCode),
@@ -343,7 +347,8 @@ func (s *OCPIService) CompleteOCPIRegistration(ctx context.Context, r volt.OCPIR
 func (s *OCPIService) StageOCPIToken(ctx context.Context, partnerID, token string, keepPrevious bool) error {
 	q := `UPDATE ocpi_partners SET token_c_sha = ?, updated_at = ? WHERE id = ?`
 	if keepPrevious {
-		q = `UPDATE ocpi_partners SET token_prev_sha = token_c_sha, token_c_sha = ?, updated_at = ? WHERE id = ?`
+		q = `UPDATE ocpi_partners SET token_prev_sha = COALESCE(token_prev_sha, token_c_sha), token_c_sha = ?, rotating = TRUE,
+			updated_at = ? WHERE id = ?`
 	}
 	res, err := s.db.Exec(ctx, q, tokenSHA(token), toMS(s.db.Now()), partnerID)
 	if err != nil {

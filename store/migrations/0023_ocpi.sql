@@ -12,7 +12,9 @@ CREATE TABLE ocpi_parties (
 -- A CPO's roaming partners. Tokens the partner calls Volt with are kept
 -- as SHA-256 hex (random 256-bit tokens: looked up, never guessed); the
 -- token Volt calls the partner with must be sent, so it is kept as is.
--- token_prev_sha: the partner's previous token during a rotation.
+-- token_prev_sha: the partner's previous token during a rotation; rotating:
+-- Volt sent a new token and the exchange has not completed, so the old one
+-- stays valid even once the partner has called with the new one.
 CREATE TABLE ocpi_partners (
     id             TEXT PRIMARY KEY,
     cpo_id         TEXT NOT NULL REFERENCES cpos(id) ON DELETE CASCADE,
@@ -24,6 +26,7 @@ CREATE TABLE ocpi_partners (
     token_a_sha    TEXT,
     token_c_sha    TEXT,
     token_prev_sha TEXT,
+    rotating       BOOLEAN NOT NULL DEFAULT FALSE,
     their_token    TEXT NOT NULL DEFAULT '',
     versions_url   TEXT NOT NULL DEFAULT '',
     version        TEXT NOT NULL DEFAULT '',
