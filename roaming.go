@@ -270,6 +270,12 @@ type OCPIStore interface {
 	RoamingCDRsToQueue(ctx context.Context, since time.Time, limit int) ([]RoamingCDR, error)
 	QueueRoamingCDR(ctx context.Context, r RoamingCDR, push *OCPIPush) error
 
+	// BillRoamingCDR charges the driver whose card (of the partner's CPO)
+	// is tokenUID for a partner CPO's CDR: its cost plus the partner's
+	// roaming margin, from the wallet, once per CDR. No such driver:
+	// ENOTFOUND.
+	BillRoamingCDR(ctx context.Context, partnerID, cdrID, tokenUID string, cost int64, currency string) (*RoamingBill, error)
+
 	PutPartnerObject(ctx context.Context, partnerID, module, id string, data json.RawMessage, lastUpdated time.Time) (created bool, err error)
 	FindPartnerObjects(ctx context.Context, partnerID, module string) ([]json.RawMessage, error)
 }
@@ -290,6 +296,44 @@ type ThirdPartyIncome struct {
 	EnergyWh    int64  `json:"energyWh"`
 	Income      int64  `json:"income"`
 	VAT         int64  `json:"vat"`
+}
+
+// Roaming money (issue 14 item 3): what Volt's drivers spend on partner
+// networks is payable to the partner; the CPO keeps its roaming margin.
+const PostRoamingCharge PostingKind = "roaming_charge"
+
+// AccountRoamingPayable is what Volt owes a partner CPO for its drivers'
+// sessions on the partner's network.
+func AccountRoamingPayable(partnerID string) string { return "roaming_payable:" + partnerID }
+
+// AccountRoamingMargin is a CPO's roaming margin earned on its drivers'
+// sessions on partner networks.
+func AccountRoamingMargin(cpoID string) string { return "roaming_margin:" + cpoID }
+
+// RoamingMargin is the margin on a partner's CDR cost (minor units) at
+// percent, rounded half up to the minor unit.
+func RoamingMargin(cost int64, percent Decimal) int64 {
+	if cost <= 0 || percent.Sign() <= 0 {
+		return 0
+	}
+	return (cost*percent.Micro() + 50_000_000) / 100_000_000
+}
+
+// RoamingChargeEntries charge a driver's wallet for a partner's CDR: the
+// partner is owed its cost, the CPO earns the margin.
+func RoamingChargeEntries(userID, partnerID, cpoID string, cost, margin int64, currency string) []Entry {
+	return entries(currency, AccountWallet(userID), cost+margin, AccountRoamingPayable(partnerID), -cost, AccountRoamingMargin(cpoID), -margin)
+}
+
+// RoamingBill is a driver billed for a partner's CDR.
+type RoamingBill struct {
+	PartnerID string `json:"partnerId"`
+	CDRID     string `json:"cdrId"`
+	UserID    string `json:"userId"`
+	Currency  string `json:"currency"`
+	Cost      int64  `json:"cost"`
+	Margin    int64  `json:"margin"`
+	Total     int64  `json:"total"`
 }
 
 // OCPIPushBackoff is the wait before retry n (1-based) of a push: 30 s

@@ -21,40 +21,39 @@ type objectHead struct {
 
 // receive stores an object a CPO partner pushed under module, after
 // checking that URL, body and credentials name the same party and id.
-func (s *Server) receive(r *http.Request, module, idParam string) (created bool, id string, err error) {
+func (s *Server) receive(r *http.Request, module, idParam string) (created bool, id string, raw json.RawMessage, err error) {
 	c := callOf(r)
-	var raw json.RawMessage
 	if err := decode(r, &raw); err != nil {
-		return false, "", err
+		return false, "", nil, err
 	}
 	var h objectHead
 	if err := json.Unmarshal(raw, &h); err != nil {
-		return false, "", badRequest(StatusInvalidParameters, "Not an object: "+err.Error())
+		return false, "", nil, badRequest(StatusInvalidParameters, "Not an object: "+err.Error())
 	}
 	if idParam != "" {
 		cc, pid, id := r.PathValue("country_code"), r.PathValue("party_id"), r.PathValue(idParam)
 		if !strings.EqualFold(cc, c.partner.CountryCode) || !strings.EqualFold(pid, c.partner.PartyID) {
-			return false, "", badRequest(StatusInvalidParameters, "The URL names party "+cc+"*"+pid+", not the partner of these credentials.")
+			return false, "", nil, badRequest(StatusInvalidParameters, "The URL names party "+cc+"*"+pid+", not the partner of these credentials.")
 		}
 		if h.ID != id {
-			return false, "", badRequest(StatusInvalidParameters, "The object's id differs from the URL's.")
+			return false, "", nil, badRequest(StatusInvalidParameters, "The object's id differs from the URL's.")
 		}
 	}
 	if !strings.EqualFold(h.CountryCode, c.partner.CountryCode) || !strings.EqualFold(h.PartyID, c.partner.PartyID) || h.ID == "" {
-		return false, "", badRequest(StatusInvalidParameters, "The object must carry the partner's country_code and party_id and an id.")
+		return false, "", nil, badRequest(StatusInvalidParameters, "The object must carry the partner's country_code and party_id and an id.")
 	}
 	at, err := ParseDateTime(h.LastUpdated)
 	if err != nil {
-		return false, "", err
+		return false, "", nil, err
 	}
 	created, err = s.Store.PutPartnerObject(r.Context(), c.partner.ID, module, h.ID, raw, at)
-	return created, h.ID, err
+	return created, h.ID, raw, err
 }
 
 // receiveLocation stores a partner CPO's Location (§8.2.2.2).
 // TODO(issue 14): PUT of one EVSE or connector and PATCH of a status.
 func (s *Server) receiveLocation(w http.ResponseWriter, r *http.Request) error {
-	if _, _, err := s.receive(r, "locations", "location_id"); err != nil {
+	if _, _, _, err := s.receive(r, "locations", "location_id"); err != nil {
 		return err
 	}
 	ok(w, nil)
@@ -64,7 +63,7 @@ func (s *Server) receiveLocation(w http.ResponseWriter, r *http.Request) error {
 // receiveSession stores a partner CPO's Session (§9.2.2.2): a replay is
 // the same row.
 func (s *Server) receiveSession(w http.ResponseWriter, r *http.Request) error {
-	if _, _, err := s.receive(r, "sessions", "session_id"); err != nil {
+	if _, _, _, err := s.receive(r, "sessions", "session_id"); err != nil {
 		return err
 	}
 	ok(w, nil)
@@ -72,18 +71,50 @@ func (s *Server) receiveSession(w http.ResponseWriter, r *http.Request) error {
 }
 
 // receiveCDR stores a partner CPO's CDR once (§10.2.2.2): a repeat is
-// accepted and changes nothing, and the Location header names it.
-// TODO(issue 14): bill the driver at the CDR cost plus the partner's
-// roaming margin, with a receipt.
+// accepted and changes nothing, and the Location header names it. The
+// driver whose card the token is is billed its cost plus the partner's
+// roaming margin, once; a CDR of a token Volt does not know is kept for
+// reconciliation.
 func (s *Server) receiveCDR(w http.ResponseWriter, r *http.Request) error {
-	created, id, err := s.receive(r, "cdrs", "")
+	created, id, raw, err := s.receive(r, "cdrs", "")
 	if err != nil {
 		return err
 	}
-	s.logger().Info("ocpi cdr received", "partner", callOf(r).partner.ID, "cdr", id, "new", created)
+	c := callOf(r)
+	s.logger().Info("ocpi cdr received", "partner", c.partner.ID, "cdr", id, "new", created)
+	if err := s.bill(r.Context(), c.partner, id, raw); err != nil {
+		s.logger().Warn("ocpi cdr not billed", "partner", c.partner.ID, "cdr", id, "err", err)
+	}
 	w.Header().Set("Location", s.url("/ocpi/emsp/2.2.1/cdrs/"+url.PathEscape(id)))
 	ok(w, nil)
 	return nil
+}
+
+// bill charges Volt's driver for a partner's CDR (idempotent).
+func (s *Server) bill(ctx context.Context, p *volt.OCPIPartner, id string, raw json.RawMessage) error {
+	var cdr struct {
+		Currency  string `json:"currency"`
+		TotalCost struct {
+			InclVAT json.Number `json:"incl_vat"`
+			ExclVAT json.Number `json:"excl_vat"`
+		} `json:"total_cost"`
+		CDRToken struct {
+			UID string `json:"uid"`
+		} `json:"cdr_token"`
+	}
+	if err := json.Unmarshal(raw, &cdr); err != nil {
+		return err
+	}
+	amount := cdr.TotalCost.InclVAT
+	if amount == "" {
+		amount = cdr.TotalCost.ExclVAT // a partner without VAT in its prices
+	}
+	d, err := volt.ParseDecimal(string(amount))
+	if err != nil || !volt.ValidCurrency(cdr.Currency) {
+		return fmt.Errorf("CDR %s: cost %q %q: %v", id, amount, cdr.Currency, err)
+	}
+	_, err = s.Store.BillRoamingCDR(ctx, p.ID, id, cdr.CDRToken.UID, d.RoundMinor(volt.CurrencyExponent(cdr.Currency)), cdr.Currency)
+	return err
 }
 
 func (s *Server) getReceivedCDR(w http.ResponseWriter, r *http.Request) error {

@@ -16,6 +16,7 @@ import (
 	"github.com/volt-ev/volt"
 	"github.com/volt-ev/volt/internal/ocpischema"
 	"github.com/volt-ev/volt/ocpi"
+	"github.com/volt-ev/volt/payment/sandbox"
 	"github.com/volt-ev/volt/store"
 	"github.com/volt-ev/volt/store/storetest"
 )
@@ -44,6 +45,7 @@ type volt1 struct {
 	exchanges int
 	cpo       string
 	admin     context.Context
+	driver    string // a driver of the CPO (eMSP side)
 }
 
 func newVolt(t *testing.T, db *store.DB, spec *ocpischema.Spec, name, cc, pid string) *volt1 {
@@ -167,7 +169,14 @@ func roaming(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	pB := &volt.OCPIPartner{CPOID: A.cpo, Name: "B Drive", CountryCode: "GB", PartyID: "BBB", Role: volt.OCPIRoleEMSP}
 	tokenA, err := A.store.CreateOCPIPartner(A.admin, pB)
 	must(t, err)
-	pA := &volt.OCPIPartner{CPOID: B.cpo, Name: "A Power", CountryCode: "GB", PartyID: "AAA", Role: volt.OCPIRoleCPO}
+	pA := &volt.OCPIPartner{CPOID: B.cpo, Name: "A Power", CountryCode: "GB", PartyID: "AAA", Role: volt.OCPIRoleCPO,
+		RoamingMarginPercent: volt.MustDecimal("10")}
+	// B's driver with the card that roams on A.
+	users := store.NewUserService(dbB)
+	driver := &volt.User{Email: "driver@b.example", Name: "B Driver", CPOID: B.cpo}
+	must(t, users.CreateUser(sys(), driver, ""))
+	must(t, users.CreateRFIDCard(sys(), &volt.RFIDCard{UID: "04B0B0B0", UserID: driver.ID}))
+	B.driver = driver.ID
 	_, err = B.store.CreateOCPIPartner(B.admin, pA)
 	must(t, err)
 
@@ -308,6 +317,10 @@ func roaming(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	if len(cdrs) != 2 { // the roaming session's and cdr_1, each once
 		t.Errorf("B holds %d CDRs, want exactly 2", len(cdrs))
 	}
+	// cdr_1 (4.80 incl. VAT + 10 %) billed once, though it came twice.
+	if w, err := store.NewMoneyService(B.db, sandbox.New("test")).FindWallet(sys(), B.driver, "GBP"); err != nil || w.Balance != -(557+528) {
+		t.Errorf("B's driver's wallet after a repeated CDR: %+v %v, want -1085", w, err)
+	}
 
 	// Rotation from B's side: the old token works until the new one is used.
 	rot, err := B.srv.RotateCredentials(B.admin, pA.ID)
@@ -362,6 +375,13 @@ func roamingSession(t *testing.T, A, B *volt1, pA, pB *volt.OCPIPartner, cpid st
 	must(t, err)
 	if len(cdrs) != 1 || !strings.Contains(string(cdrs[0]), `"id":"`+stop.CDR.ID+`"`) || !strings.Contains(string(cdrs[0]), `"incl_vat":5.06`) {
 		t.Fatalf("B received %s", cdrs)
+	}
+	// B bills its driver the CDR's cost plus its 10 % margin on A, once
+	// (the repeat of a CDR further down changes nothing).
+	w, err := store.NewMoneyService(B.db, sandbox.New("test")).FindWallet(sys(), B.driver, "GBP")
+	must(t, err)
+	if w.Balance != -(506 + 51) {
+		t.Errorf("B's driver's wallet after the roaming CDR: %d, want -557", w.Balance)
 	}
 	rep, err := store.NewReportService(A.db).IncomeReport(A.admin, volt.IncomeFilter{CPOID: A.cpo, From: start.Add(-time.Hour), To: start.Add(2 * time.Hour)})
 	must(t, err)

@@ -108,3 +108,33 @@ type withExtra struct {
 }
 
 func (w withExtra) Scan(dest ...any) error { return w.rowScanner.Scan(append(dest, w.extra)...) }
+
+// BillRoamingCDR charges Volt's driver for a partner CPO's CDR, from the
+// wallet, once per partner and CDR (the posting's idempotency key).
+// TODO(issue 14): the card on file when the wallet is short, and a receipt.
+func (s *OCPIService) BillRoamingCDR(ctx context.Context, partnerID, cdrID, tokenUID string, cost int64, currency string) (*volt.RoamingBill, error) {
+	p, err := s.FindOCPIPartnerSystem(ctx, partnerID)
+	if err != nil {
+		return nil, err
+	}
+	b := &volt.RoamingBill{PartnerID: partnerID, CDRID: cdrID, Currency: currency, Cost: cost, Margin: volt.RoamingMargin(cost, p.RoamingMarginPercent)}
+	b.Total = b.Cost + b.Margin
+	err = s.db.WithTx(ctx, func(tx *Tx) error {
+		err := tx.QueryRow(ctx, `SELECT c.user_id FROM rfid_cards c JOIN users u ON u.id = c.user_id WHERE c.uid_norm = ? AND u.cpo_id = ?`,
+			volt.NormalizeIDTag(tokenUID), p.CPOID).Scan(&b.UserID)
+		if err != nil {
+			return notFound(err, "Driver of token", tokenUID)
+		}
+		if b.Total <= 0 {
+			return nil
+		}
+		_, err = post(ctx, tx, &volt.Posting{IdempotencyKey: "roaming:" + partnerID + ":" + cdrID, Kind: volt.PostRoamingCharge,
+			Currency: currency, Ref: cdrID, Memo: "roaming CDR of " + p.Name,
+			Entries: volt.RoamingChargeEntries(b.UserID, partnerID, p.CPOID, b.Cost, b.Margin, currency)})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bill roaming CDR %s: %w", cdrID, err)
+	}
+	return b, nil
+}
