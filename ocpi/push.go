@@ -26,6 +26,10 @@ func (s *Server) Enqueue(ctx context.Context, partnerID, module, objectID, metho
 // partner suspended or without the module waits the same way, so
 // nothing is dropped.
 func (s *Server) DeliverDue(ctx context.Context, limit int) (int, error) {
+	s.deliverMu.Lock()
+	defer s.deliverMu.Unlock()
+	// TODO(issue 14): on many nodes, claim rows (a lease column) so two
+	// nodes do not send the same push; receivers are idempotent meanwhile.
 	due, err := s.Store.DueOCPIPushes(ctx, s.now(), limit)
 	if err != nil {
 		return 0, err

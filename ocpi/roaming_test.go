@@ -5,10 +5,13 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -46,6 +49,65 @@ type volt1 struct {
 	cpo       string
 	admin     context.Context
 	driver    string // a driver of the CPO (eMSP side)
+	cmd       *fakeCharger
+}
+
+// fakeCharger answers every OCPP command Accepted and records it.
+type fakeCharger struct {
+	mu    sync.Mutex
+	calls []string
+}
+
+func (f *fakeCharger) Call(_ context.Context, cpid, action string, req any) (json.RawMessage, error) {
+	b, _ := json.Marshal(req)
+	f.mu.Lock()
+	f.calls = append(f.calls, cpid+" "+action+" "+string(b))
+	f.mu.Unlock()
+	return json.RawMessage(`{"status":"Accepted"}`), nil
+}
+
+func (f *fakeCharger) Calls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.calls...)
+}
+
+// remoteStart is B's driver starting on A's charger from B's side: B sends
+// START_SESSION, A answers at once, sends RemoteStartTransaction to the
+// charger and posts the charger's outcome to B's response_url.
+func remoteStart(t *testing.T, A, B *volt1, pA *volt.OCPIPartner, siteA, cpid string, tok ocpi.Token) {
+	t.Helper()
+	resp, err := B.srv.StartSession(sys(), pA.ID, siteA, cpid+"-1", tok)
+	must(t, err)
+	if resp.Result != "ACCEPTED" {
+		t.Fatalf("START_SESSION answer %+v", resp)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		results, err := B.store.FindPartnerObjects(sys(), pA.ID, "commands")
+		must(t, err)
+		if len(results) == 1 {
+			if !strings.Contains(string(results[0]), `"result":"ACCEPTED"`) {
+				t.Errorf("command result %s", results[0])
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no command result at B after 10 s")
+		}
+		time.Sleep(10 * time.Millisecond) // polling for the asynchronous result, not a timed assertion
+	}
+	if calls := A.cmd.Calls(); len(calls) != 1 || calls[0] != cpid+` RemoteStartTransaction {"connectorId":1,"idTag":"04B0B0B0"}` {
+		t.Errorf("charger calls %v", calls)
+	}
+	// An unknown session to stop.
+	cur, err := B.store.FindOCPIPartnerSystem(sys(), pA.ID)
+	must(t, err)
+	st, _, env := call(t, "POST", A.http.URL+"/ocpi/cpo/2.2.1/commands/STOP_SESSION", cur.TheirToken,
+		map[string]any{"response_url": B.http.URL + "/ocpi/emsp/2.2.1/commands/STOP_SESSION/x", "session_id": "ses_nope"})
+	if st != 200 || env["data"].(map[string]any)["result"] != "UNKNOWN_SESSION" {
+		t.Errorf("STOP_SESSION of an unknown session: %d %v", st, env)
+	}
 }
 
 func newVolt(t *testing.T, db *store.DB, spec *ocpischema.Spec, name, cc, pid string) *volt1 {
@@ -53,8 +115,9 @@ func newVolt(t *testing.T, db *store.DB, spec *ocpischema.Spec, name, cc, pid st
 	v := &volt1{db: db, store: store.NewOCPIService(db), hierarchy: store.NewHierarchyService(db), chargers: store.NewChargerService(db),
 		tariffs: store.NewTariffService(db), charging: store.NewChargingService(db)}
 	v.charging.Pricer = store.NewPricer(db)
+	v.cmd = &fakeCharger{}
 	v.srv = &ocpi.Server{Store: v.store, Partners: v.store, Hierarchy: v.hierarchy, Chargers: v.chargers, Tariffs: v.tariffs,
-		Relaxations: []string{ocpi.RelaxRawToken}}
+		Charging: v.charging, Commander: v.cmd, Relaxations: []string{ocpi.RelaxRawToken}}
 	mux := http.NewServeMux()
 	mux.Handle("/ocpi/", v.srv.Handler())
 	mux.Handle("GET /api/v1/open-data/locations", &ocpi.OpenData{Server: v.srv})
@@ -267,6 +330,7 @@ func roaming(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	if res.Status != volt.AuthAccepted || res.UserID != "" {
 		t.Errorf("roaming token on A's public charger: %+v", res)
 	}
+	remoteStart(t, A, B, pA, siteA, cpidsA[0], tok)
 	roamingSession(t, A, B, pA, pB, cpidsA[0])
 
 	tok.Valid = false
@@ -303,8 +367,8 @@ func roaming(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 		t.Errorf("a failed push is due again at once: %+v", due)
 	}
 	// A restart: a new server over the same database finds the push.
-	restarted := *A.srv
-	restarted.Now = func() time.Time { return now.Add(time.Minute) }
+	restarted := &ocpi.Server{Store: A.store, Partners: A.store, Hierarchy: A.hierarchy, Chargers: A.chargers, Tariffs: A.tariffs,
+		BaseURL: A.srv.BaseURL, Now: func() time.Time { return now.Add(time.Minute) }}
 	if done, err := restarted.DeliverDue(sys(), 10); err != nil || done != 1 {
 		t.Fatalf("CDR after the back-off: %d delivered, %v", done, err)
 	}
@@ -354,6 +418,20 @@ func roamingSession(t *testing.T, A, B *volt1, pA, pB *volt.OCPIPartner, cpid st
 	must(t, err)
 	if res.Auth.Status != volt.AuthAccepted {
 		t.Fatalf("roaming start: %+v", res.Auth)
+	}
+	// B stops it: A answers at once and sends RemoteStopTransaction.
+	cur, err := B.store.FindOCPIPartnerSystem(sys(), pA.ID)
+	must(t, err)
+	st, _, env := call(t, "POST", A.http.URL+"/ocpi/cpo/2.2.1/commands/STOP_SESSION", cur.TheirToken,
+		map[string]any{"response_url": B.http.URL + "/ocpi/emsp/2.2.1/commands/STOP_SESSION/stop1", "session_id": res.Session.ID})
+	if st != 200 || env["data"].(map[string]any)["result"] != "ACCEPTED" {
+		t.Errorf("STOP_SESSION: %d %v", st, env)
+	}
+	want := fmt.Sprintf(`%s RemoteStopTransaction {"transactionId":%d}`, cpid, res.TransactionID)
+	for deadline := time.Now().Add(10 * time.Second); !slices.Contains(A.cmd.Calls(), want); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s in %v", want, A.cmd.Calls())
+		}
 	}
 	stop, err := A.charging.StopTransaction(sys(), volt.StopRequest{CPID: cpid, TransactionID: res.TransactionID, MeterStop: 11000,
 		At: start.Add(30 * time.Minute), Reason: "Local"})

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/volt-ev/volt"
@@ -28,6 +29,10 @@ type Server struct {
 	Hierarchy volt.HierarchyService   // read as the system
 	Chargers  volt.ChargerService     // read as the system
 	Tariffs   volt.TariffService      // read as the system (optional)
+	// Charging reads sessions (STOP_SESSION) and Commander sends the
+	// commands partners ask for to chargers (optional: NOT_SUPPORTED).
+	Charging  volt.ChargingService
+	Commander volt.ChargerCommander
 	// BaseURL is Volt's public URL (VOLT_PUBLIC_URL); the versions URL is
 	// BaseURL + "/ocpi/versions".
 	BaseURL string
@@ -39,6 +44,8 @@ type Server struct {
 	Relaxations []string
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+
+	deliverMu sync.Mutex // one delivery round at a time in this process
 }
 
 func (s *Server) now() time.Time {
@@ -120,6 +127,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("PUT /ocpi/cpo/2.2.1/tokens/{country_code}/{party_id}/{token_uid}", asCPO(s.putToken))
 	mux.Handle("PATCH /ocpi/cpo/2.2.1/tokens/{country_code}/{party_id}/{token_uid}", asCPO(s.patchToken))
 
+	mux.Handle("POST /ocpi/cpo/2.2.1/commands/{command}", asCPO(s.receiveCommand))
+	mux.Handle("POST /ocpi/emsp/2.2.1/commands/{command}/{uid}", asEMSP(s.receiveCommandResult))
 	mux.Handle("PUT /ocpi/emsp/2.2.1/locations/{country_code}/{party_id}/{location_id}", asEMSP(s.receiveLocation))
 	mux.Handle("PUT /ocpi/emsp/2.2.1/sessions/{country_code}/{party_id}/{session_id}", asEMSP(s.receiveSession))
 	mux.Handle("POST /ocpi/emsp/2.2.1/cdrs", asEMSP(s.receiveCDR))

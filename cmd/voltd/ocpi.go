@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	volt "github.com/volt-ev/volt"
 	"github.com/volt-ev/volt/ocpi"
 	"github.com/volt-ev/volt/store"
 )
@@ -14,13 +15,15 @@ import (
 // feed, and starts the loop that delivers pushes owed to partners (issue
 // 14). The services are the store's own: the OCPI side reads the estate
 // as the system, and partners (not operators) are its callers.
-func (m *Main) wireOCPI(ctx context.Context, mux *http.ServeMux, ocpiStore *store.OCPIService) *ocpi.Server {
+func (m *Main) wireOCPI(ctx context.Context, mux *http.ServeMux, ocpiStore *store.OCPIService, charging volt.ChargingService, commander volt.ChargerCommander) *ocpi.Server {
 	srv := &ocpi.Server{
 		Store:       ocpiStore,
 		Partners:    ocpiStore,
 		Hierarchy:   store.NewHierarchyService(m.DB),
 		Chargers:    store.NewChargerService(m.DB),
 		Tariffs:     store.NewTariffService(m.DB),
+		Charging:    charging,
+		Commander:   commander,
 		BaseURL:     m.publicBase(),
 		Logger:      m.Logger.With("component", "ocpi"),
 		Relaxations: []string{ocpi.RelaxRawToken},

@@ -112,7 +112,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	m.onClose(gw.Shutdown)
 	mux.Handle("GET /ocpp/{identity}", gw)
 	ocpiStore := store.NewOCPIService(m.DB)
-	ocpiServer := m.wireOCPI(ctx, mux, ocpiStore) // issue 14
+	ocpiServer := m.wireOCPI(ctx, mux, ocpiStore, charging, s.Commander) // issue 14
 
 	mux.Handle("/api/", audit.Middleware(volt.AuditSourceAPI, false)(api.New(api.Config{
 		Hierarchy: s.Hierarchy,
