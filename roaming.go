@@ -276,6 +276,12 @@ type OCPIStore interface {
 	// ENOTFOUND.
 	BillRoamingCDR(ctx context.Context, partnerID, cdrID, tokenUID string, cost int64, currency string) (*RoamingBill, error)
 
+	// DriverTokensOf, QueueTokenPush and ConnectedOCPIPartners keep partner
+	// CPOs informed of the CPO's drivers' cards (eMSP side).
+	DriverTokensOf(ctx context.Context, partnerID string) ([]DriverToken, error)
+	QueueTokenPush(ctx context.Context, uid, state string, push *OCPIPush) error
+	ConnectedOCPIPartners(ctx context.Context, role OCPIRole) ([]*OCPIPartner, error)
+
 	PutPartnerObject(ctx context.Context, partnerID, module, id string, data json.RawMessage, lastUpdated time.Time) (created bool, err error)
 	FindPartnerObjects(ctx context.Context, partnerID, module string) ([]json.RawMessage, error)
 }
@@ -334,6 +340,17 @@ type RoamingBill struct {
 	Cost      int64  `json:"cost"`
 	Margin    int64  `json:"margin"`
 	Total     int64  `json:"total"`
+}
+
+// DriverToken is a card of one of a CPO's drivers as Volt (eMSP) keeps a
+// partner CPO informed of it; SentState is what was last pushed ("" never).
+type DriverToken struct {
+	CardID    string
+	UID       string
+	Blocked   bool
+	ExpiresAt *time.Time
+	Deleted   bool
+	SentState string
 }
 
 // OCPIPushBackoff is the wait before retry n (1-based) of a push: 30 s

@@ -330,6 +330,7 @@ func roaming(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	if res.Status != volt.AuthAccepted || res.UserID != "" {
 		t.Errorf("roaming token on A's public charger: %+v", res)
 	}
+	tokenSync(t, A, B, pA, cpidsA[0])
 	remoteStart(t, A, B, pA, siteA, cpidsA[0], tok)
 	roamingSession(t, A, B, pA, pB, cpidsA[0])
 
@@ -467,4 +468,37 @@ func roamingSession(t *testing.T, A, B *volt1, pA, pB *volt.OCPIPartner, cpid st
 		rep.ThirdPartyByPartner[0].Income != 506 || rep.ThirdPartyByPartner[0].PartnerID != pB.ID {
 		t.Errorf("A's income report: third party %d, by partner %+v", rep.ThirdPartyIncome, rep.ThirdPartyByPartner)
 	}
+}
+
+// tokenSync: B pushes its drivers' cards to A on its own (a new card, then
+// blocked, then deleted), each change once; A's OCPP authorisation follows.
+func tokenSync(t *testing.T, A, B *volt1, pA *volt.OCPIPartner, cpid string) {
+	t.Helper()
+	users := store.NewUserService(B.db)
+	card := &volt.RFIDCard{UID: "04C0C0C0", UserID: B.driver}
+	must(t, users.CreateRFIDCard(sys(), card))
+	sync := func(want int) {
+		t.Helper()
+		n, err := B.srv.SyncTokens(sys())
+		must(t, err)
+		if n != want {
+			t.Fatalf("token sync queued %d, want %d", n, want)
+		}
+		if _, err := B.srv.DeliverDue(sys(), 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sync(2) // both of the driver's cards (the one pushed by hand too: never sent by the sync)
+	sync(0)
+	if res, _ := A.charging.AuthorizeIDTag(sys(), cpid, "04C0C0C0"); res.Status != volt.AuthAccepted {
+		t.Errorf("synced card at A: %+v", res)
+	}
+	card.Blocked = true
+	must(t, users.UpdateRFIDCard(sys(), card))
+	sync(1)
+	if res, _ := A.charging.AuthorizeIDTag(sys(), cpid, "04C0C0C0"); res.Status != volt.AuthBlocked {
+		t.Errorf("blocked card at A: %+v", res)
+	}
+	must(t, users.DeleteRFIDCard(sys(), card.ID))
+	sync(0) // deleted after blocked: still not valid, nothing new to say
 }

@@ -98,3 +98,13 @@ CREATE TABLE ocpi_roaming_cdrs (
     queued_at  BIGINT NOT NULL
 );
 CREATE INDEX ocpi_roaming_cdrs_partner ON ocpi_roaming_cdrs (partner_id);
+
+-- Drivers' cards Volt (as eMSP) pushed to partner CPOs, with the state
+-- sent, so only changes are pushed again (blocked, expired, deleted).
+CREATE TABLE ocpi_tokens_sent (
+    partner_id TEXT NOT NULL REFERENCES ocpi_partners(id) ON DELETE CASCADE,
+    uid        TEXT NOT NULL,
+    state      TEXT NOT NULL,
+    sent_at    BIGINT NOT NULL,
+    PRIMARY KEY (partner_id, uid)
+);
