@@ -429,9 +429,16 @@ func roamingSession(t *testing.T, A, B *volt1, pA, pB *volt.OCPIPartner, cpid st
 		t.Errorf("STOP_SESSION: %d %v", st, env)
 	}
 	want := fmt.Sprintf(`%s RemoteStopTransaction {"transactionId":%d}`, cpid, res.TransactionID)
-	for deadline := time.Now().Add(10 * time.Second); !slices.Contains(A.cmd.Calls(), want); time.Sleep(10 * time.Millisecond) {
+	// Wait for the outcome to reach B, so no delivery round of A's runs
+	// beside the ones below.
+	stopped := func() bool {
+		results, err := B.store.FindPartnerObjects(sys(), pA.ID, "commands")
+		must(t, err)
+		return len(results) == 2 && slices.Contains(A.cmd.Calls(), want)
+	}
+	for deadline := time.Now().Add(10 * time.Second); !stopped(); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("no %s in %v", want, A.cmd.Calls())
+			t.Fatalf("no %s in %v, or no result at B", want, A.cmd.Calls())
 		}
 	}
 	stop, err := A.charging.StopTransaction(sys(), volt.StopRequest{CPID: cpid, TransactionID: res.TransactionID, MeterStop: 11000,
