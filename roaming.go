@@ -276,6 +276,11 @@ type OCPIStore interface {
 	// ENOTFOUND.
 	BillRoamingCDR(ctx context.Context, partnerID, cdrID, tokenUID string, cost int64, currency string) (*RoamingBill, error)
 
+	// RoamingSessionsToPush and QueueSessionPush keep eMSP partners
+	// informed of their drivers' sessions on Volt's chargers.
+	RoamingSessionsToPush(ctx context.Context, since time.Time, limit int) ([]RoamingSession, error)
+	QueueSessionPush(ctx context.Context, sessionID, state string, push *OCPIPush) error
+
 	// DriverTokensOf, QueueTokenPush and ConnectedOCPIPartners keep partner
 	// CPOs informed of the CPO's drivers' cards (eMSP side).
 	DriverTokensOf(ctx context.Context, partnerID string) ([]DriverToken, error)
@@ -340,6 +345,15 @@ type RoamingBill struct {
 	Cost      int64  `json:"cost"`
 	Margin    int64  `json:"margin"`
 	Total     int64  `json:"total"`
+}
+
+// RoamingSession is a session on one of Volt's chargers that a partner's
+// token started, with what was last pushed to the partner.
+type RoamingSession struct {
+	Session   *Session
+	PartnerID string
+	SentState string
+	SentAt    *time.Time
 }
 
 // DriverToken is a card of one of a CPO's drivers as Volt (eMSP) keeps a

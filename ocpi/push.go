@@ -76,7 +76,8 @@ func (s *Server) deliver(ctx context.Context, push *volt.OCPIPush) error {
 	return err
 }
 
-// RunPushes queues roaming CDRs and drivers' token changes and delivers
+// RunPushes queues roaming CDRs and sessions and drivers' token changes
+// and delivers
 // due pushes until ctx ends, every tick.
 func (s *Server) RunPushes(ctx context.Context, tick <-chan struct{}) {
 	for {
@@ -86,6 +87,9 @@ func (s *Server) RunPushes(ctx context.Context, tick <-chan struct{}) {
 		case <-tick:
 			if _, err := s.SyncRoamingCDRs(ctx); err != nil && ctx.Err() == nil {
 				s.logger().Warn("ocpi roaming cdrs", "err", err)
+			}
+			if _, err := s.SyncRoamingSessions(ctx); err != nil && ctx.Err() == nil {
+				s.logger().Warn("ocpi roaming sessions", "err", err)
 			}
 			if _, err := s.SyncTokens(ctx); err != nil && ctx.Err() == nil {
 				s.logger().Warn("ocpi tokens", "err", err)

@@ -420,6 +420,38 @@ func roamingSession(t *testing.T, A, B *volt1, pA, pB *volt.OCPIPartner, cpid st
 	if res.Auth.Status != volt.AuthAccepted {
 		t.Fatalf("roaming start: %+v", res.Auth)
 	}
+	// B follows it: A pushes the session at start, progress throttled.
+	syncSessions := func(want int) {
+		t.Helper()
+		n, err := A.srv.SyncRoamingSessions(sys())
+		must(t, err)
+		if n != want {
+			t.Fatalf("session sync queued %d, want %d", n, want)
+		}
+		if done, err := A.srv.DeliverDue(sys(), 10); err != nil || done != want {
+			t.Fatalf("session delivery: %d, %v", done, err)
+		}
+	}
+	syncSessions(1)
+	txID := res.TransactionID
+	_, err = A.charging.RecordMeterValues(sys(), volt.MeterReport{CPID: cpid, ConnectorID: 1, TransactionID: &txID,
+		Samples: []volt.MeterSample{{Timestamp: start.Add(10 * time.Minute), Unit: "Wh", Value: "5000"}}})
+	must(t, err)
+	syncSessions(0) // progress within the minute: throttled
+	sessionAt := func() string {
+		objs, err := B.store.FindPartnerObjects(sys(), pA.ID, "sessions")
+		must(t, err)
+		if len(objs) != 1 {
+			t.Fatalf("B holds %d sessions", len(objs))
+		}
+		var o struct{ Status string }
+		must(t, json.Unmarshal(objs[0], &o))
+		return o.Status
+	}
+	if st := sessionAt(); st != "ACTIVE" {
+		t.Errorf("B's view of the session: %s", st)
+	}
+
 	// B stops it: A answers at once and sends RemoteStopTransaction.
 	cur, err := B.store.FindOCPIPartnerSystem(sys(), pA.ID)
 	must(t, err)
@@ -446,6 +478,10 @@ func roamingSession(t *testing.T, A, B *volt1, pA, pB *volt.OCPIPartner, cpid st
 	must(t, err)
 	if stop.CDR == nil || stop.CDR.TotalCost == nil || stop.CDR.TotalCost.InclVAT != 506 {
 		t.Fatalf("roaming CDR %+v", stop.CDR) // 10 kWh at 0.456 + 0.50 session fee
+	}
+	syncSessions(1) // the end, at once
+	if st := sessionAt(); st != "COMPLETED" {
+		t.Errorf("B's view of the ended session: %s", st)
 	}
 	for i := 0; i < 2; i++ {
 		n, err := A.srv.SyncRoamingCDRs(sys())

@@ -26,7 +26,7 @@ func (s *OCPIService) RoamingCDRsToQueue(ctx context.Context, since time.Time, l
 	var out []volt.RoamingCDR
 	for rows.Next() {
 		var partner string
-		cdr, err := scanCDR(withExtra{rows, &partner})
+		cdr, err := scanCDR(withExtra{rowScanner: rows, extra: &partner})
 		if err != nil {
 			return nil, fmt.Errorf("roaming CDRs: %w", err)
 		}
@@ -105,9 +105,12 @@ func prefixCols(prefix, cols string) string {
 type withExtra struct {
 	rowScanner
 	extra any
+	more  []any
 }
 
-func (w withExtra) Scan(dest ...any) error { return w.rowScanner.Scan(append(dest, w.extra)...) }
+func (w withExtra) Scan(dest ...any) error {
+	return w.rowScanner.Scan(append(append(dest, w.extra), w.more...)...)
+}
 
 // BillRoamingCDR charges Volt's driver for a partner CPO's CDR, from the
 // wallet, once per partner and CDR (the posting's idempotency key).

@@ -54,8 +54,8 @@ func (m *Main) wireOCPI(ctx context.Context, mux *http.ServeMux, ocpiStore *stor
 		}
 	}()
 	m.onClose(func(context.Context) error { cancel(); <-done; return nil })
-	// TODO(issue 14): push sessions as they start and progress, status
-	// changes, and pull partner locations on a schedule (srv.PullLocations).
+	// TODO(issue 14): push status changes (Locations PATCH), and pull partner
+	// locations on a schedule (srv.PullLocations).
 	return srv
 }
 

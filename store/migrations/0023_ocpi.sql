@@ -108,3 +108,12 @@ CREATE TABLE ocpi_tokens_sent (
     sent_at    BIGINT NOT NULL,
     PRIMARY KEY (partner_id, uid)
 );
+
+-- Roaming sessions on Volt's chargers pushed to the partner, with the
+-- state last sent (throttled updates, the final state once).
+CREATE TABLE ocpi_sessions_sent (
+    session_id TEXT PRIMARY KEY,
+    partner_id TEXT NOT NULL,
+    state      TEXT NOT NULL,
+    sent_at    BIGINT NOT NULL
+);
