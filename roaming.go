@@ -356,6 +356,29 @@ type RoamingSession struct {
 	SentAt    *time.Time
 }
 
+// RoamingLocation is a partner CPO's charging location as Volt's drivers
+// see it in the app's list (issue 14 item 3).
+type RoamingLocation struct {
+	PartnerID   string
+	PartnerName string
+	ID          string
+	Name        string
+	Address     string
+	City        string
+	Lat, Lon    float64
+	EVSEs       int
+	Available   int
+	Connectors  []string // OCPI connector standards, de-duplicated
+	// MarginPercent is what Volt adds to the partner's price.
+	MarginPercent Decimal
+}
+
+// RoamingLocations lists the locations of the partner CPOs a CPO roams
+// with ("": every CPO's partners), as last pulled or pushed.
+type RoamingLocations interface {
+	FindRoamingLocations(ctx context.Context, cpoID string) ([]RoamingLocation, error)
+}
+
 // DriverToken is a card of one of a CPO's drivers as Volt (eMSP) keeps a
 // partner CPO informed of it; SentState is what was last pushed ("" never).
 type DriverToken struct {

@@ -321,18 +321,39 @@ func (s *Server) listLocations(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	e, err := s.LoadEstate(r.Context(), callOf(r).partner.CPOID, true)
+	locs, err := s.cpoLocations(r.Context(), callOf(r).partner.CPOID)
 	if err != nil {
 		return err
 	}
 	var in []*Location
-	for _, l := range e.Locations() {
+	for _, l := range locs {
 		if p.Contains(l.lastUpdated) {
 			in = append(in, l)
 		}
 	}
 	ok(w, pageOf(w, r, s.url("/ocpi/cpo/2.2.1/locations"), p, in))
 	return nil
+}
+
+// cpoLocations returns a CPO's Locations, computed at most every
+// LocationsTTL.
+func (s *Server) cpoLocations(ctx context.Context, cpoID string) ([]*Location, error) {
+	s.locMu.Lock()
+	defer s.locMu.Unlock()
+	now := s.now()
+	if c, ok := s.locCache[cpoID]; ok && now.Sub(c.at) < LocationsTTL && !now.Before(c.at) {
+		return c.locs, nil
+	}
+	e, err := s.LoadEstate(ctx, cpoID, true)
+	if err != nil {
+		return nil, err
+	}
+	locs := e.Locations()
+	if s.locCache == nil {
+		s.locCache = map[string]cachedLocations{}
+	}
+	s.locCache[cpoID] = cachedLocations{at: now, locs: locs}
+	return locs, nil
 }
 
 // getLocation answers one Location, EVSE or Connector, only of the CPO

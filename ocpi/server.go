@@ -46,7 +46,20 @@ type Server struct {
 	Now func() time.Time
 
 	deliverMu sync.Mutex // one delivery round at a time in this process
+
+	locMu    sync.Mutex
+	locCache map[string]cachedLocations // by CPO: a pull walks its pages on one computation
 }
+
+// cachedLocations is one computation of a CPO's Locations.
+type cachedLocations struct {
+	at   time.Time
+	locs []*Location
+}
+
+// LocationsTTL is how long one computation of a CPO's Locations serves
+// its partners' list pages: a full pull of 10,000 chargers is ten pages.
+const LocationsTTL = 5 * time.Second
 
 func (s *Server) now() time.Time {
 	if s.Now != nil {

@@ -201,6 +201,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Reimbursements: reimbursements,
 		LoadStatus:     loadStatus, // "limited/queued and why" on the session page
 		SmartCharging:  store.NewSmartChargingService(m.DB),
+		Roaming:        ocpiServer, // partner networks' chargers (issue 14)
 		// Guests' receipts go out from startSettlement once captured.
 		ReceiptsBySettlement: true,
 		Bus:                  m.Bus,
