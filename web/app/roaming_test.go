@@ -12,7 +12,9 @@ import (
 )
 
 // fakeRoaming holds partner locations per CPO and records who asked.
-type fakeRoaming struct{ byCPO map[string][]volt.RoamingLocation }
+type fakeRoaming struct {
+	byCPO map[string][]volt.RoamingLocation
+}
 
 func (f fakeRoaming) FindRoamingLocations(_ context.Context, cpoID string) ([]volt.RoamingLocation, error) {
 	if cpoID == "" { // the platform's own host: every CPO's partners
