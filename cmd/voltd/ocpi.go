@@ -54,8 +54,10 @@ func (m *Main) wireOCPI(ctx context.Context, mux *http.ServeMux, ocpiStore *stor
 		}
 	}()
 	m.onClose(func(context.Context) error { cancel(); <-done; return nil })
-	// TODO(issue 14): push status changes (Locations PATCH), and pull partner
-	// locations on a schedule (srv.PullLocations).
+	// TODO(issue 14): push status changes (Locations PATCH), pull partner
+	// locations and tariffs on a schedule (srv.PullLocations), the portal's
+	// partners page, audit records of partner changes (an audit wrapper of
+	// volt.OCPIPartnerService), and the monthly reconciliation report.
 	return srv
 }
 
