@@ -269,6 +269,8 @@ type OCPIStore interface {
 	// partner once and count it as third-party income (issue 14 item 4).
 	RoamingCDRsToQueue(ctx context.Context, since time.Time, limit int) ([]RoamingCDR, error)
 	QueueRoamingCDR(ctx context.Context, r RoamingCDR, push *OCPIPush) error
+	// RoamingCDRsOf pages the CDRs sent to a partner, as sent (its pull).
+	RoamingCDRsOf(ctx context.Context, partnerID string, from, to time.Time, offset, limit int) ([]json.RawMessage, int, error)
 
 	// BillRoamingCDR charges the driver whose card (of the partner's CPO)
 	// is tokenUID for a partner CPO's CDR: its cost plus the partner's

@@ -184,3 +184,19 @@ func (s *Server) queueCDR(ctx context.Context, r volt.RoamingCDR) error {
 	}
 	return s.Store.QueueRoamingCDR(ctx, r, &volt.OCPIPush{PartnerID: r.PartnerID, Module: "cdrs", ObjectID: cdr.ID, Method: http.MethodPost, Body: body})
 }
+
+// listCDRs is the CDRs sender (§10.2.1.1): the CDRs of the partner's
+// tokens, as they were pushed, paged in the window of when they were made.
+func (s *Server) listCDRs(w http.ResponseWriter, r *http.Request) error {
+	p, err := parsePaging(r)
+	if err != nil {
+		return err
+	}
+	items, total, err := s.Store.RoamingCDRsOf(r.Context(), callOf(r).partner.ID, p.From, p.To, p.Offset, p.Limit)
+	if err != nil {
+		return err
+	}
+	setPagingHeaders(w, r, s.url("/ocpi/cpo/2.2.1/cdrs"), p, total, len(items))
+	ok(w, items)
+	return nil
+}

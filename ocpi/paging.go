@@ -79,6 +79,19 @@ func pageOf[T any](w http.ResponseWriter, r *http.Request, base string, p paging
 	return items[p.Offset:end]
 }
 
+// setPagingHeaders sets the paging headers of a page of n items out of
+// total that the store cut itself.
+func setPagingHeaders(w http.ResponseWriter, r *http.Request, base string, p paging, total, n int) {
+	w.Header().Set("X-Total-Count", strconv.Itoa(total))
+	w.Header().Set("X-Limit", strconv.Itoa(p.Limit))
+	if end := p.Offset + n; n > 0 && end < total {
+		q := r.URL.Query()
+		q.Set("offset", strconv.Itoa(end))
+		q.Set("limit", strconv.Itoa(p.Limit))
+		w.Header().Set("Link", "<"+base+"?"+q.Encode()+`>; rel="next"`)
+	}
+}
+
 // nextLink returns the next page's URL of a Link header, or "".
 func nextLink(h http.Header) string {
 	for _, l := range h.Values("Link") {

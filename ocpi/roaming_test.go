@@ -504,6 +504,11 @@ func roamingSession(t *testing.T, A, B *volt1, pA, pB *volt.OCPIPartner, cpid st
 	if len(cdrs) != 1 || !strings.Contains(string(cdrs[0]), `"id":"`+stop.CDR.ID+`"`) || !strings.Contains(string(cdrs[0]), `"incl_vat":5.06`) {
 		t.Fatalf("B received %s", cdrs)
 	}
+	// The CDR is also pullable by B, as it was sent.
+	if st, h, env := call(t, "GET", A.http.URL+"/ocpi/cpo/2.2.1/cdrs?limit=5", cur.TheirToken, nil); st != 200 ||
+		len(env["data"].([]any)) != 1 || h.Get("X-Total-Count") != "1" {
+		t.Errorf("CDRs pull: %d %v %v", st, h, env)
+	}
 	// B bills its driver the CDR's cost plus its 10 % margin on A, once
 	// (the repeat of a CDR further down changes nothing).
 	w, err := store.NewMoneyService(B.db, sandbox.New("test")).FindWallet(sys(), B.driver, "GBP")

@@ -136,6 +136,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /ocpi/cpo/2.2.1/locations/{location_id}/{evse_uid}", asCPO(s.getLocation))
 	mux.Handle("GET /ocpi/cpo/2.2.1/locations/{location_id}/{evse_uid}/{connector_id}", asCPO(s.getLocation))
 	mux.Handle("GET /ocpi/cpo/2.2.1/tariffs", asCPO(s.listTariffs))
+	mux.Handle("GET /ocpi/cpo/2.2.1/cdrs", asCPO(s.listCDRs))
 	mux.Handle("GET /ocpi/cpo/2.2.1/tokens/{country_code}/{party_id}/{token_uid}", asCPO(s.getToken))
 	mux.Handle("PUT /ocpi/cpo/2.2.1/tokens/{country_code}/{party_id}/{token_uid}", asCPO(s.putToken))
 	mux.Handle("PATCH /ocpi/cpo/2.2.1/tokens/{country_code}/{party_id}/{token_uid}", asCPO(s.patchToken))

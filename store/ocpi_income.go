@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -41,8 +42,8 @@ func (s *OCPIService) RoamingCDRsToQueue(ctx context.Context, since time.Time, l
 // for the same CDR does nothing.
 func (s *OCPIService) QueueRoamingCDR(ctx context.Context, r volt.RoamingCDR, push *volt.OCPIPush) error {
 	return s.db.WithTx(ctx, func(tx *Tx) error {
-		res, err := tx.Exec(ctx, `INSERT INTO ocpi_roaming_cdrs (cdr_id, partner_id, cpo_id, queued_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (cdr_id) DO NOTHING`, r.CDR.ID, r.PartnerID, r.CDR.CPOID, tx.NowMS())
+		res, err := tx.Exec(ctx, `INSERT INTO ocpi_roaming_cdrs (cdr_id, partner_id, cpo_id, queued_at, body) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (cdr_id) DO NOTHING`, r.CDR.ID, r.PartnerID, r.CDR.CPOID, tx.NowMS(), string(push.Body))
 		if err != nil {
 			return fmt.Errorf("queue roaming CDR %s: %w", r.CDR.ID, err)
 		}
@@ -140,4 +141,36 @@ func (s *OCPIService) BillRoamingCDR(ctx context.Context, partnerID, cdrID, toke
 		return nil, fmt.Errorf("bill roaming CDR %s: %w", cdrID, err)
 	}
 	return b, nil
+}
+
+// RoamingCDRsOf returns the CDRs sent to a partner queued in [from, to)
+// (zero ends open), oldest first, as sent, with their total.
+func (s *OCPIService) RoamingCDRsOf(ctx context.Context, partnerID string, from, to time.Time, offset, limit int) ([]json.RawMessage, int, error) {
+	w := &where{}
+	w.add("partner_id = ?", partnerID)
+	if !from.IsZero() {
+		w.add("queued_at >= ?", toMS(from))
+	}
+	if !to.IsZero() {
+		w.add("queued_at < ?", toMS(to))
+	}
+	var total int
+	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM ocpi_roaming_cdrs WHERE `+w.String(), w.args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("roaming CDRs of %s: %w", partnerID, err)
+	}
+	rows, err := s.db.Query(ctx, `SELECT body FROM ocpi_roaming_cdrs WHERE `+w.String()+` ORDER BY queued_at, cdr_id LIMIT ? OFFSET ?`,
+		append(w.args, limit, offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("roaming CDRs of %s: %w", partnerID, err)
+	}
+	defer rows.Close()
+	out := []json.RawMessage{}
+	for rows.Next() {
+		var b string
+		if err := rows.Scan(&b); err != nil {
+			return nil, 0, err
+		}
+		out = append(out, json.RawMessage(b))
+	}
+	return out, total, rows.Err()
 }

@@ -91,11 +91,13 @@ CREATE TABLE ocpi_partner_objects (
 
 -- CDRs of Volt's chargers charged with a partner's token: queued for the
 -- partner and counted as its third-party income, once (issue 14 item 4).
+-- body: the OCPI CDR as sent, for the partner's pull (GET cdrs).
 CREATE TABLE ocpi_roaming_cdrs (
     cdr_id     TEXT PRIMARY KEY,
     partner_id TEXT NOT NULL,
     cpo_id     TEXT NOT NULL,
-    queued_at  BIGINT NOT NULL
+    queued_at  BIGINT NOT NULL,
+    body       TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX ocpi_roaming_cdrs_partner ON ocpi_roaming_cdrs (partner_id);
 
