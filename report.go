@@ -63,6 +63,9 @@ type IncomeReport struct {
 	VAT               int64        `json:"vat"`
 	NetPayment        int64        `json:"netPaymentToYou"`
 	Sites             []IncomeLine `json:"sites"`
+	// ThirdPartyByPartner splits ThirdPartyIncome per roaming partner
+	// (issue 14).
+	ThirdPartyByPartner []ThirdPartyIncome `json:"thirdPartyByPartner"`
 }
 
 // Finish computes the totals from the parts: direct income is app, credit

@@ -107,6 +107,10 @@ type Config struct {
 	// SmartCharging keeps charger groups' off-peak and randomised-delay
 	// settings and drivers' charge-now overrides (optional: 501 without).
 	SmartCharging volt.SmartChargingService
+	// OCPIPartners keeps CPOs' OCPI parties and roaming partners, and
+	// OCPIRegistrar registers Volt with a partner (issue 14; optional: 501).
+	OCPIPartners  volt.OCPIPartnerService
+	OCPIRegistrar volt.OCPIRegistrar
 	// LoadStatus is the load management loop's live allocation (optional).
 	LoadStatus volt.LoadStatus
 	// SocketFees bills and lists socket fee statements, Reliability the

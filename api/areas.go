@@ -39,6 +39,7 @@ var apiAreas = map[string]volt.Area{
 	"socket-fee-statements":  volt.AreaIncome,
 	"reliability-exclusions": volt.AreaOperations,
 	"ticket-breaches":        volt.AreaSupport,
+	"ocpi-partners":          volt.AreaEstate, // issue 14
 }
 
 // selfService are the resources a person also has of their own (their

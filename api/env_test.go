@@ -9,6 +9,7 @@ import (
 	"github.com/volt-ev/volt"
 	"github.com/volt-ev/volt/audit"
 	"github.com/volt-ev/volt/credential"
+	"github.com/volt-ev/volt/ocpi"
 	"github.com/volt-ev/volt/payment/sandbox"
 	"github.com/volt-ev/volt/store"
 	"github.com/volt-ev/volt/store/storetest"
@@ -33,6 +34,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	provider := sandbox.New(webhookSecret)
 	money := store.NewMoneyService(db, provider)
 	hier := store.NewHierarchyService(db)
+	ocpiStore := store.NewOCPIService(db) // issue 14
 	hier.PlatformHosts, hier.Resolver = []string{"volt.test"}, testDNS
 	cfg := Config{
 		Hierarchy:       audit.WrapHierarchy(hier, rec),
@@ -56,6 +58,8 @@ func newEnv(t *testing.T, db *store.DB) *env {
 		SocketFees:      store.NewSocketFeeService(db),
 		Reliability:     store.NewReliabilityService(db),
 		TicketSLA:       store.NewTicketSLAService(db),
+		OCPIPartners:    ocpiStore,
+		OCPIRegistrar:   &ocpi.Server{Store: ocpiStore, Partners: ocpiStore, Hierarchy: hier, Chargers: store.NewChargerService(db)},
 		Commander:       cmd,
 		Commands:        func(n string) (string, bool) { v, ok := testCommands[n]; return v, ok },
 		ValidateCommand: func(string, json.RawMessage) error { return nil },

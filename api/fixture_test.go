@@ -31,6 +31,7 @@ type tenant struct {
 	Terminal, TerminalPayment           string            // a contactless terminal and a tap's hold
 	Agreement, Statement                string            // a home reimbursement agreement and its statement
 	SocketFees, Exclusion               string            // a socket fee statement, a reliability exclusion (issue 17)
+	OCPIPartner                         string            // a roaming partner of the CPO (issue 14)
 	Users                               map[string]string // role name -> user id
 }
 
@@ -38,7 +39,8 @@ type tenant struct {
 func (t *tenant) ids() []string {
 	ids := []string{t.CPO, t.Owner, t.Host, t.Site, t.Group, t.Session, t.CDR, t.Driver,
 		t.AdminGroup, t.DriverGroup, t.PrivateUgr, t.Card, t.Affiliate, t.Tariff, t.Assignment, t.Payment, t.TopUp,
-		t.Ticket, t.Contact, t.Terminal, t.TerminalPayment, t.Agreement, t.Statement, t.SocketFees, t.Exclusion}
+		t.Ticket, t.Contact, t.Terminal, t.TerminalPayment, t.Agreement, t.Statement, t.SocketFees, t.Exclusion,
+		t.OCPIPartner}
 	var out []string
 	for _, id := range ids {
 		if id != "" {
@@ -101,6 +103,7 @@ func buildTenant(t *testing.T, cfg Config, name string) *tenant {
 	cdr := buildSession(t, cfg, tn)
 	settle(t, cfg, tn, pay, cdr)
 	buildTerminalAndReimbursement(t, cfg, tn)
+	buildOCPI(t, cfg, tn)
 	if cfg.HostNames != nil {
 		_, err := cfg.HostNames.ClaimHostName(ctx, tn.CPO, tn.HostName())
 		must(t, err)

@@ -276,6 +276,17 @@ var isoSpecs = map[string]isoSpec{
 	"setTicketServiceLevels":        {body: js(`{"levels":[{"priority":"urgent","responseMinutes":1,"resolutionMinutes":2}]}`)},
 	"listTicketBreaches":            {},
 	"setTicketConnectorInoperative": {body: js(`{"connectorId":1}`)},
+	// OCPI roaming (issue 14): B's partners and party are not found.
+	"listOcpiPartners": {},
+	"getOcpiPartner":   {},
+	"createOcpiPartner": {body: func(x *tenant) string {
+		return fmt.Sprintf(`{"cpoId":%q,"name":"evil","countryCode":"GB","partyId":"EVL","role":"EMSP"}`, x.CPO)
+	}},
+	"updateOcpiPartner":   {body: js(`{"suspended":true}`)},
+	"deleteOcpiPartner":   {},
+	"registerOcpiPartner": {body: js(`{"versionsUrl":"http://127.0.0.1:1/ocpi/versions","token":"evil"}`)},
+	"getCpoOcpiParty":     {},
+	"setCpoOcpiParty":     {body: js(`{"countryCode":"GB","partyId":"EVL"}`)},
 }
 
 // apiOp is one operation of the OpenAPI document.
@@ -302,7 +313,7 @@ func resolve(path string, x *tenant) string {
 		"sessions": x.Session, "cdrs": x.CDR, "tariffs": x.Tariff, "tariff-assignments": x.Assignment,
 		"wallets": x.Driver, "payments": x.Payment, "tickets": x.Ticket, "terminals": x.Terminal,
 		"reimbursement-agreements": x.Agreement, "reimbursement-statements": x.Statement,
-		"socket-fee-statements": x.SocketFees, "reliability-exclusions": x.Exclusion,
+		"socket-fee-statements": x.SocketFees, "reliability-exclusions": x.Exclusion, "ocpi-partners": x.OCPIPartner,
 	}
 	res := strings.Split(strings.TrimPrefix(path, Prefix+"/"), "/")[0]
 	r := strings.NewReplacer("{id}", byResource[res], "{cpid}", x.CPID, "{userId}", x.Driver, "{command}", "reset", "{provider}", "sandbox",

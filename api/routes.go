@@ -118,6 +118,7 @@ func (s *server) routes() {
 	s.reimbursementRoutes()
 	s.loadManagementRoutes()
 	s.smartChargingRoutes()
+	s.ocpiRoutes() // issue 14
 	s.supportRoutes()
 	s.businessRoutes() // issue 17: socket fees, platform income, reliability, ticket service levels
 }

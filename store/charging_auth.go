@@ -86,6 +86,10 @@ func (s *ChargingService) authorize(ctx context.Context, tx *Tx, ch *chargerFact
 		FROM rfid_cards c JOIN users u ON u.id = c.user_id WHERE c.uid_norm = ?`, idTag).
 		Scan(&f.UserID, &blocked, &expires, &disabled, &f.CardGroupID)
 	if errors.Is(err, sql.ErrNoRows) {
+		// Not a card of Volt's: a roaming partner's token? (issue 14)
+		if res, ok, err := s.authorizeRoaming(ctx, tx, ch, idTag); ok || err != nil {
+			return res, err
+		}
 		return volt.DecideAuthorization(f), nil
 	} else if err != nil {
 		return volt.AuthResult{}, fmt.Errorf("find card: %w", err)

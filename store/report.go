@@ -69,6 +69,9 @@ func (s *ReportService) IncomeReport(ctx context.Context, f volt.IncomeFilter) (
 			return nil, fmt.Errorf("socket fees: %w", err)
 		}
 	}
+	if r.ThirdPartyByPartner, err = thirdPartyByPartner(ctx, s.db, col, id, f.From, f.To); err != nil { // issue 14
+		return nil, err
+	}
 	r.Finish()
 	return r, nil
 }

@@ -118,6 +118,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	m.Registry.MustRegister(gw.Collectors()...)
 	m.onClose(gw.Shutdown)
 	mux.Handle("GET /ocpp/{identity}", gw)
+	ocpiStore := store.NewOCPIService(m.DB)
+	ocpiServer := m.wireOCPI(ctx, mux, ocpiStore, charging, s.Commander) // issue 14
 
 	mux.Handle("/api/", audit.Middleware(volt.AuditSourceAPI, false)(api.New(api.Config{
 		Hierarchy: s.Hierarchy,
@@ -150,6 +152,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		SocketFees:     socketFees,
 		Reliability:    reliability,
 		TicketSLA:      ticketSLA,
+		OCPIPartners:   ocpiStore,
+		OCPIRegistrar:  ocpiServer,
 		Logger:         m.Logger.With("component", "api"),
 		Version:        Version,
 		ClientAddr:     proxies.ClientAddr,
@@ -212,6 +216,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		LoadStatus:     loadStatus,  // "limited/queued and why" on the session page
 		Reliability:    reliability, // the site's public figure on the charger page (issue 17)
 		SmartCharging:  store.NewSmartChargingService(m.DB),
+		Roaming:        ocpiServer, // partner networks' chargers (issue 14)
 		// Guests' receipts go out from startSettlement once captured.
 		ReceiptsBySettlement: true,
 		Bus:                  m.Bus,

@@ -76,6 +76,10 @@ type Config struct {
 	// the account page (with their PDFs). Nil: the section is not shown.
 	Reimbursements volt.ReimbursementService
 
+	// Roaming lists partner networks' chargers below the Volt ones (issue
+	// 14; optional).
+	Roaming volt.RoamingLocations
+
 	// Tickets receives "Report a problem" as support tickets. Nil: reports
 	// are logged, e-mailed to the operator and kept in memory (Reports).
 	Tickets volt.TicketService

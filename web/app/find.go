@@ -96,6 +96,7 @@ type findView struct {
 	Query    string
 	Filter   findFilter
 	Hidden   int // chargers the filter left out
+	Roaming  []volt.RoamingLocation
 }
 
 // find lists the chargers of the host's whitelabel (all when the host is no
@@ -111,7 +112,13 @@ func (a *App) find(w http.ResponseWriter, r *http.Request, q *req) {
 	}
 	filter := readFindFilter(r)
 	shown := filter.apply(cards)
-	v := view{Title: "Find a charger", Nav: "find", Data: findView{Chargers: shown, Located: located, Filter: filter, Hidden: len(cards) - len(shown)}}
+	fv := findView{Chargers: shown, Located: located, Filter: filter, Hidden: len(cards) - len(shown)}
+	if a.cfg.Roaming != nil { // partner networks' chargers (issue 14)
+		if fv.Roaming, err = a.cfg.Roaming.FindRoamingLocations(a.sys, q.Theme.CPOID); err != nil {
+			a.cfg.Logger.Warn("app: roaming locations", "err", err)
+		}
+	}
+	v := view{Title: "Find a charger", Nav: "find", Data: fv}
 	if a.cfg.TileURL != "" && a.cfg.LeafletJS != "" {
 		v.Map = &mapAssets{JS: a.cfg.LeafletJS, CSS: a.cfg.LeafletCSS, Tiles: a.cfg.TileURL}
 	}

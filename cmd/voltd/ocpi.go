@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	volt "github.com/volt-ev/volt"
+	"github.com/volt-ev/volt/ocpi"
+	"github.com/volt-ev/volt/store"
+)
+
+// wireOCPI mounts the OCPI 2.2.1 endpoints under /ocpi/ and the open data
+// feed, and starts the loop that delivers pushes owed to partners (issue
+// 14). The services are the store's own: the OCPI side reads the estate
+// as the system, and partners (not operators) are its callers.
+func (m *Main) wireOCPI(ctx context.Context, mux *http.ServeMux, ocpiStore *store.OCPIService, charging volt.ChargingService, commander volt.ChargerCommander) *ocpi.Server {
+	srv := &ocpi.Server{
+		Store:       ocpiStore,
+		Partners:    ocpiStore,
+		Hierarchy:   store.NewHierarchyService(m.DB),
+		Chargers:    store.NewChargerService(m.DB),
+		Tariffs:     store.NewTariffService(m.DB),
+		Charging:    charging,
+		Commander:   commander,
+		BaseURL:     m.publicBase(),
+		Logger:      m.Logger.With("component", "ocpi"),
+		Relaxations: []string{ocpi.RelaxRawToken},
+	}
+	mux.Handle("/ocpi/", srv.Handler())
+	mux.Handle("GET /api/v1/open-data/locations", &ocpi.OpenData{Server: srv})
+
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	tick := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		srv.RunPushes(runCtx, tick)
+	}()
+	go func() {
+		t := time.NewTicker(5 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-runCtx.Done():
+				return
+			case <-t.C:
+				select {
+				case tick <- struct{}{}:
+				default: // a delivery round is still running
+				}
+			}
+		}
+	}()
+	m.onClose(func(context.Context) error { cancel(); <-done; return nil })
+	// TODO(issue 14): push status changes (Locations PATCH), pull partner
+	// locations and tariffs on a schedule (srv.PullLocations), the portal's
+	// partners page, audit records of partner changes (an audit wrapper of
+	// volt.OCPIPartnerService), and the monthly reconciliation report.
+	return srv
+}
+
+// publicBase is the public URL partners reach Volt at: VOLT_PUBLIC_URL,
+// else the HTTP listener.
+func (m *Main) publicBase() string {
+	if u := strings.TrimRight(m.Config.PublicURL, "/"); u != "" {
+		return u
+	}
+	return "http://" + m.Config.HTTPAddr
+}

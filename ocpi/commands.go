@@ -1,0 +1,233 @@
+package ocpi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/volt-ev/volt"
+)
+
+// CommandResponse is the immediate answer to a command (§13.4.2).
+type CommandResponse struct {
+	Result  string `json:"result"`
+	Timeout int    `json:"timeout"`
+	Message []any  `json:"message,omitempty"`
+}
+
+// CommandResult is the charger's outcome, posted to response_url (§13.4.3).
+type CommandResult struct {
+	Result string `json:"result"`
+}
+
+// commandTimeout is how long a charger has to answer a command (s).
+const commandTimeout = 30
+
+type startSession struct {
+	ResponseURL string `json:"response_url"`
+	Token       Token  `json:"token"`
+	LocationID  string `json:"location_id"`
+	EVSEUID     string `json:"evse_uid"`
+	ConnectorID string `json:"connector_id"`
+}
+
+type stopSession struct {
+	ResponseURL string `json:"response_url"`
+	SessionID   string `json:"session_id"`
+}
+
+type unlockConnector struct {
+	ResponseURL string `json:"response_url"`
+	LocationID  string `json:"location_id"`
+	EVSEUID     string `json:"evse_uid"`
+	ConnectorID string `json:"connector_id"`
+}
+
+// receiveCommand answers a command at once and sends the OCPP call to
+// the charger in the background; the charger's outcome (or TIMEOUT) is
+// queued for the partner's response_url, so the partner never waits on
+// the charger and a restart loses no result (§13.2.1).
+// TODO(issue 14): RESERVE_NOW and CANCEL_RESERVATION.
+func (s *Server) receiveCommand(w http.ResponseWriter, r *http.Request) error {
+	c := callOf(r)
+	if s.Commander == nil {
+		ok(w, CommandResponse{Result: "NOT_SUPPORTED", Timeout: 0})
+		return nil
+	}
+	var cpid, action, responseURL string
+	var req any
+	switch r.PathValue("command") {
+	case "START_SESSION":
+		var in startSession
+		if err := decode(r, &in); err != nil {
+			return err
+		}
+		if in.ResponseURL == "" || in.LocationID == "" || in.Token.UID == "" {
+			return badRequest(StatusInvalidParameters, "START_SESSION needs response_url, token and location_id.")
+		}
+		evse, err := s.findEVSE(r.Context(), c, in.LocationID, in.EVSEUID)
+		if err != nil {
+			return err
+		}
+		if in.EVSEUID == "" {
+			return badRequest(StatusInvalidParameters, "START_SESSION needs evse_uid (capability START_SESSION_CONNECTOR_REQUIRED).")
+		}
+		// The token the eMSP starts with is one of its tokens: kept so the
+		// charger's start is authorised like any roaming card.
+		tok := in.Token
+		tok.CountryCode, tok.PartyID = c.partner.CountryCode, c.partner.PartyID
+		if tok.Whitelist == "" || tok.Whitelist == "NEVER" {
+			tok.Whitelist = "ALLOWED"
+		}
+		if tok.LastUpdated == "" {
+			tok.LastUpdated = DateTime(s.now())
+		}
+		if err := s.storeToken(r, c.partner, &tok); err != nil {
+			return err
+		}
+		cpid, action, responseURL = evse.cpid, "RemoteStartTransaction", in.ResponseURL
+		req = map[string]any{"connectorId": evse.connector, "idTag": truncate(tok.UID, 20)}
+	case "STOP_SESSION":
+		var in stopSession
+		if err := decode(r, &in); err != nil {
+			return err
+		}
+		if in.ResponseURL == "" || in.SessionID == "" {
+			return badRequest(StatusInvalidParameters, "STOP_SESSION needs response_url and session_id.")
+		}
+		sess, err := s.Charging.FindSessionByID(system(r.Context()), in.SessionID)
+		if err != nil || sess.CPOID != c.partner.CPOID || sess.Status != volt.SessionActive {
+			ok(w, CommandResponse{Result: "UNKNOWN_SESSION", Timeout: 0})
+			return nil
+		}
+		if tok, err := s.Store.FindRoamingToken(r.Context(), sess.CPOID, sess.IDTag); err != nil || tok.PartnerID != c.partner.ID {
+			ok(w, CommandResponse{Result: "UNKNOWN_SESSION", Timeout: 0})
+			return nil
+		}
+		cpid, action, responseURL = sess.CPID, "RemoteStopTransaction", in.ResponseURL
+		req = map[string]any{"transactionId": sess.TransactionID}
+	case "UNLOCK_CONNECTOR":
+		var in unlockConnector
+		if err := decode(r, &in); err != nil {
+			return err
+		}
+		if in.ResponseURL == "" || in.EVSEUID == "" {
+			return badRequest(StatusInvalidParameters, "UNLOCK_CONNECTOR needs response_url, location_id, evse_uid and connector_id.")
+		}
+		evse, err := s.findEVSE(r.Context(), c, in.LocationID, in.EVSEUID)
+		if err != nil {
+			return err
+		}
+		cpid, action, responseURL = evse.cpid, "UnlockConnector", in.ResponseURL
+		req = map[string]any{"connectorId": evse.connector}
+	default:
+		ok(w, CommandResponse{Result: "NOT_SUPPORTED", Timeout: 0})
+		return nil
+	}
+	if !strings.HasPrefix(responseURL, "http://") && !strings.HasPrefix(responseURL, "https://") {
+		return badRequest(StatusInvalidParameters, "response_url must be http(s).")
+	}
+	go s.runCommand(context.WithoutCancel(r.Context()), c.partner.ID, cpid, action, req, responseURL)
+	ok(w, CommandResponse{Result: "ACCEPTED", Timeout: commandTimeout})
+	return nil
+}
+
+// runCommand calls the charger and queues the result for the partner.
+func (s *Server) runCommand(ctx context.Context, partnerID, cpid, action string, req any, responseURL string) {
+	ctx, cancel := context.WithTimeout(system(ctx), commandTimeout*time.Second)
+	defer cancel()
+	result := "ACCEPTED"
+	raw, err := s.Commander.Call(ctx, cpid, action, req)
+	switch {
+	case volt.IsCode(err, volt.ETIMEOUT) || errors.Is(err, context.DeadlineExceeded):
+		result = "TIMEOUT"
+	case err != nil:
+		result = "FAILED"
+	default:
+		var ans struct{ Status string }
+		_ = json.Unmarshal(raw, &ans)
+		if ans.Status != "Accepted" && ans.Status != "Unlocked" {
+			result = "REJECTED"
+		}
+	}
+	if err := s.Enqueue(context.WithoutCancel(ctx), partnerID, "commands", action+":"+cpid, http.MethodPost, responseURL, CommandResult{Result: result}); err != nil {
+		s.logger().Error("ocpi command result", "partner", partnerID, "cpid", cpid, "err", err)
+		return
+	}
+	if _, err := s.DeliverDue(context.WithoutCancel(ctx), 10); err != nil {
+		s.logger().Warn("ocpi command result delivery", "err", err)
+	}
+}
+
+type evseRef struct {
+	cpid      string
+	connector int
+}
+
+// findEVSE finds an EVSE of the partner's CPO by location and uid.
+func (s *Server) findEVSE(ctx context.Context, c *call, locationID, evseUID string) (evseRef, error) {
+	e, err := s.LoadEstate(ctx, c.partner.CPOID, false)
+	if err != nil {
+		return evseRef{}, err
+	}
+	for _, l := range e.Locations() {
+		if l.ID != locationID {
+			continue
+		}
+		for _, ev := range l.EVSEs {
+			if ev.UID == evseUID || evseUID == "" {
+				cpid, conn, _ := strings.Cut(ev.UID, "-")
+				n, _ := strconv.Atoi(conn)
+				return evseRef{cpid: cpid, connector: n}, nil
+			}
+		}
+	}
+	return evseRef{}, notFoundErr(StatusUnknownLocation, "Unknown location or EVSE "+locationID+" "+evseUID)
+}
+
+// StartSession asks a partner CPO to start a session for a token of
+// Volt's on one of its EVSEs (eMSP side, §13.2.3); the result arrives
+// later at Volt's commands receiver. It returns the partner's immediate
+// answer.
+func (s *Server) StartSession(ctx context.Context, partnerID, locationID, evseUID string, tok Token) (*CommandResponse, error) {
+	p, err := s.Store.FindOCPIPartnerSystem(ctx, partnerID)
+	if err != nil {
+		return nil, err
+	}
+	base := p.Endpoint("commands", "RECEIVER")
+	if p.Status != volt.OCPIConnected || base == "" {
+		return nil, volt.Errorf(volt.EUNPROCESSABLE, "Partner %s takes no commands.", p.Name)
+	}
+	ref := volt.NewID("cmd")
+	body := startSession{ResponseURL: s.url("/ocpi/emsp/2.2.1/commands/START_SESSION/" + url.PathEscape(ref)), Token: tok,
+		LocationID: locationID, EVSEUID: evseUID}
+	var resp CommandResponse
+	if _, err := s.do(ctx, p, http.MethodPost, strings.TrimRight(base, "/")+"/START_SESSION", p.TheirToken, body, &resp); err != nil {
+		_ = s.Store.RecordOCPIError(ctx, p.ID, err.Error())
+		return nil, volt.Errorf(volt.EUNAVAILABLE, "Starting on %s: %s", p.Name, err.Error())
+	}
+	return &resp, nil
+}
+
+// receiveCommandResult stores a partner CPO's result of a command Volt
+// sent (§13.2.2).
+// TODO(issue 14): tell the driver's app (a late session after TIMEOUT is
+// still accepted and billed: LESSONS OCPI 8).
+func (s *Server) receiveCommandResult(w http.ResponseWriter, r *http.Request) error {
+	c := callOf(r)
+	var res CommandResult
+	if err := decode(r, &res); err != nil {
+		return err
+	}
+	raw, _ := json.Marshal(map[string]string{"command": r.PathValue("command"), "uid": r.PathValue("uid"), "result": res.Result})
+	if _, err := s.Store.PutPartnerObject(r.Context(), c.partner.ID, "commands", r.PathValue("uid"), raw, s.now()); err != nil {
+		return err
+	}
+	ok(w, nil)
+	return nil
+}

@@ -1,0 +1,102 @@
+package ocpi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/volt-ev/volt"
+)
+
+// Enqueue queues a request owed to a partner: path is below the partner's
+// module endpoint in the RECEIVER role ("" for the endpoint itself). The
+// row stays until the partner accepts it, so a restart loses nothing; the
+// caller (an OCPP handler's event) never waits on the partner.
+func (s *Server) Enqueue(ctx context.Context, partnerID, module, objectID, method, path string, body any) error {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return fmt.Errorf("encode %s %s: %w", module, objectID, err)
+	}
+	return s.Store.EnqueueOCPIPush(ctx, &volt.OCPIPush{PartnerID: partnerID, Module: module, ObjectID: objectID, Method: method, URL: path, Body: b})
+}
+
+// DeliverDue sends the pushes due now, one at a time, and returns how
+// many were accepted. A failed one is due again after OCPIPushBackoff; a
+// partner suspended or without the module waits the same way, so
+// nothing is dropped.
+func (s *Server) DeliverDue(ctx context.Context, limit int) (int, error) {
+	s.deliverMu.Lock()
+	defer s.deliverMu.Unlock()
+	// TODO(issue 14): on many nodes, claim rows (a lease column) so two
+	// nodes do not send the same push; receivers are idempotent meanwhile.
+	due, err := s.Store.DueOCPIPushes(ctx, s.now(), limit)
+	if err != nil {
+		return 0, err
+	}
+	done := 0
+	for _, p := range due {
+		if err := s.deliver(ctx, p); err != nil {
+			next := s.now().Add(volt.OCPIPushBackoff(p.Attempts + 1))
+			if ferr := s.Store.FinishOCPIPush(ctx, p.ID, err.Error(), next); ferr != nil {
+				return done, ferr
+			}
+			_ = s.Store.RecordOCPIError(ctx, p.PartnerID, err.Error())
+			continue
+		}
+		if err := s.Store.FinishOCPIPush(ctx, p.ID, "", s.now()); err != nil {
+			return done, err
+		}
+		done++
+	}
+	return done, nil
+}
+
+func (s *Server) deliver(ctx context.Context, push *volt.OCPIPush) error {
+	p, err := s.Store.FindOCPIPartnerSystem(ctx, push.PartnerID)
+	if err != nil {
+		return err
+	}
+	if p.Status != volt.OCPIConnected {
+		return fmt.Errorf("partner %s is %s", p.Name, p.Status)
+	}
+	u := push.URL
+	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+		base := p.Endpoint(push.Module, "RECEIVER")
+		if base == "" {
+			return fmt.Errorf("partner %s offers no %s receiver", p.Name, push.Module)
+		}
+		u = strings.TrimRight(base, "/") + u
+	}
+	var body any
+	if len(push.Body) > 0 && string(push.Body) != "null" {
+		body = push.Body
+	}
+	_, err = s.do(ctx, p, push.Method, u, p.TheirToken, body, nil)
+	return err
+}
+
+// RunPushes queues roaming CDRs and sessions and drivers' token changes
+// and delivers
+// due pushes until ctx ends, every tick.
+func (s *Server) RunPushes(ctx context.Context, tick <-chan struct{}) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick:
+			if _, err := s.SyncRoamingCDRs(ctx); err != nil && ctx.Err() == nil {
+				s.logger().Warn("ocpi roaming cdrs", "err", err)
+			}
+			if _, err := s.SyncRoamingSessions(ctx); err != nil && ctx.Err() == nil {
+				s.logger().Warn("ocpi roaming sessions", "err", err)
+			}
+			if _, err := s.SyncTokens(ctx); err != nil && ctx.Err() == nil {
+				s.logger().Warn("ocpi tokens", "err", err)
+			}
+			if _, err := s.DeliverDue(ctx, 100); err != nil && ctx.Err() == nil {
+				s.logger().Warn("ocpi pushes", "err", err)
+			}
+		}
+	}
+}

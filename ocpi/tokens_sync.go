@@ -1,0 +1,61 @@
+package ocpi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/volt-ev/volt"
+)
+
+// SyncTokens keeps every connected partner CPO informed of the cards of
+// the drivers of the CPO it roams with (eMSP side, §12.2.2 PUT): a new
+// card, a blocked or expired one (valid false) and a deleted one (valid
+// false) are queued once per change, compared with the state last sent.
+// It returns how many it queued.
+// TODO(issue 14): app accounts as APP_USER tokens, and NEVER whitelists
+// with real-time authorisation.
+func (s *Server) SyncTokens(ctx context.Context) (int, error) {
+	partners, err := s.Store.ConnectedOCPIPartners(ctx, volt.OCPIRoleCPO)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, p := range partners {
+		party, err := s.Store.OCPIPartyOf(ctx, p.CPOID)
+		if err != nil {
+			continue // no party of its own: nothing to push as
+		}
+		cpo, err := s.Hierarchy.FindCPOByID(system(ctx), p.CPOID)
+		if err != nil {
+			return n, err
+		}
+		toks, err := s.Store.DriverTokensOf(ctx, p.ID)
+		if err != nil {
+			return n, err
+		}
+		for _, d := range toks {
+			valid := !d.Blocked && !d.Deleted && (d.ExpiresAt == nil || d.ExpiresAt.After(s.now()))
+			state := fmt.Sprintf("valid=%v", valid)
+			if state == d.SentState {
+				continue
+			}
+			tok := Token{CountryCode: party.CountryCode, PartyID: party.PartyID, UID: truncate(d.UID, 36), Type: "RFID",
+				ContractID: truncate(party.CountryCode+"-"+party.PartyID+"-C"+d.UID, 36), Issuer: truncate(cpo.Name, 64),
+				Valid: valid, Whitelist: "ALLOWED", LastUpdated: DateTime(s.now())}
+			body, err := json.Marshal(tok)
+			if err != nil {
+				return n, err
+			}
+			path := "/" + party.CountryCode + "/" + party.PartyID + "/" + url.PathEscape(tok.UID) + "?type=RFID"
+			if err := s.Store.QueueTokenPush(ctx, d.UID, state, &volt.OCPIPush{PartnerID: p.ID, Module: "tokens", ObjectID: d.UID,
+				Method: http.MethodPut, URL: path, Body: body}); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, nil
+}
