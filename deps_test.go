@@ -42,6 +42,7 @@ var allowed = map[string][]string{
 	"/remotestart":     {""},
 	"/ops":             {""},
 	"/lms":             {"", "/ocpp", "/ocpp/v16"},
+	"/webhook":         {""}, // issue #17: outgoing webhooks
 }
 
 func TestDependencyRules(t *testing.T) {
