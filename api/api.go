@@ -109,6 +109,10 @@ type Config struct {
 	SmartCharging volt.SmartChargingService
 	// LoadStatus is the load management loop's live allocation (optional).
 	LoadStatus volt.LoadStatus
+	// Webhooks and Alerts serve webhook endpoints with their delivery log,
+	// and alerts with their rules (issue #17; optional: 501 without).
+	Webhooks volt.WebhookService
+	Alerts   volt.AlertService
 	// WebhookProviders names the payment providers whose webhooks
 	// POST /api/v1/webhooks/{provider} accepts ("stripe", "sandbox"); nil
 	// passes every name to Payments.HandleWebhook.

@@ -53,6 +53,8 @@ func newEnv(t *testing.T, db *store.DB) *env {
 		LoadManagement:  store.NewLoadManagementService(db),
 		LoadStatus:      fakeLoadStatus{},
 		SmartCharging:   store.NewSmartChargingService(db),
+		Webhooks:        store.NewWebhookService(db),
+		Alerts:          store.NewAlertService(db),
 		Commander:       cmd,
 		Commands:        func(n string) (string, bool) { v, ok := testCommands[n]; return v, ok },
 		ValidateCommand: func(string, json.RawMessage) error { return nil },
@@ -64,6 +66,8 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	e := &env{db: db, cfg: cfg, cmd: cmd, provider: provider, tokens: map[string]string{}}
 	e.A = buildTenant(t, cfg, "A")
 	e.B = buildTenant(t, cfg, "B")
+	buildWebhooksAndAlerts(t, db, cfg, e.A)
+	buildWebhooksAndAlerts(t, db, cfg, e.B)
 	super := &volt.User{Email: "root@volt.example", Name: "Root", SuperAdmin: true}
 	must(t, cfg.Users.CreateUser(sys(), super, testPassword))
 	e.h = New(cfg)

@@ -30,6 +30,7 @@ type tenant struct {
 	Ticket, Contact                     string            // a support ticket and its helpline contact
 	Terminal, TerminalPayment           string            // a contactless terminal and a tap's hold
 	Agreement, Statement                string            // a home reimbursement agreement and its statement
+	Webhook, Delivery, Alert            string            // a webhook endpoint, one of its deliveries, an alert
 	Users                               map[string]string // role name -> user id
 }
 
@@ -37,7 +38,7 @@ type tenant struct {
 func (t *tenant) ids() []string {
 	ids := []string{t.CPO, t.Owner, t.Host, t.Site, t.Group, t.Session, t.CDR, t.Driver,
 		t.AdminGroup, t.DriverGroup, t.PrivateUgr, t.Card, t.Affiliate, t.Tariff, t.Assignment, t.Payment, t.TopUp,
-		t.Ticket, t.Contact, t.Terminal, t.TerminalPayment, t.Agreement, t.Statement}
+		t.Ticket, t.Contact, t.Terminal, t.TerminalPayment, t.Agreement, t.Statement, t.Webhook, t.Delivery, t.Alert}
 	var out []string
 	for _, id := range ids {
 		if id != "" {

@@ -255,6 +255,24 @@ var isoSpecs = map[string]isoSpec{
 		return fmt.Sprintf(`{"channel":"phone","driverContact":"+44 1","summary":"evil","cpid":%q}`, x.CPID)
 	}},
 	"listAuditLog": {ownAttempts: true},
+
+	// Webhooks and alerts (issue #17).
+	"listWebhookEndpoints": {},
+	"getWebhookEndpoint":   {},
+	"createWebhookEndpoint": {body: func(x *tenant) string {
+		return fmt.Sprintf(`{"cpoId":%q,"url":"https://evil.example.com/","events":["session.started"]}`, x.CPO)
+	}},
+	"updateWebhookEndpoint": {body: js(`{"description":"hacked"}`)},
+	"deleteWebhookEndpoint": {},
+	"rotateWebhookSecret":   {},
+	"listWebhookDeliveries": {},
+	"replayWebhookDelivery": {},
+	"listAlerts":            {},
+	"getAlert":              {},
+	"acknowledgeAlert":      {body: js(`{}`)},
+	"resolveAlert":          {},
+	"getAlertRules":         {},
+	"setAlertRules":         {body: js(`{"faulted":true}`)},
 }
 
 // apiOp is one operation of the OpenAPI document.
@@ -281,6 +299,7 @@ func resolve(path string, x *tenant) string {
 		"sessions": x.Session, "cdrs": x.CDR, "tariffs": x.Tariff, "tariff-assignments": x.Assignment,
 		"wallets": x.Driver, "payments": x.Payment, "tickets": x.Ticket, "terminals": x.Terminal,
 		"reimbursement-agreements": x.Agreement, "reimbursement-statements": x.Statement,
+		"webhook-endpoints": x.Webhook, "webhook-deliveries": x.Delivery, "alerts": x.Alert,
 	}
 	res := strings.Split(strings.TrimPrefix(path, Prefix+"/"), "/")[0]
 	r := strings.NewReplacer("{id}", byResource[res], "{cpid}", x.CPID, "{userId}", x.Driver, "{command}", "reset", "{provider}", "sandbox",

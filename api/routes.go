@@ -118,6 +118,7 @@ func (s *server) routes() {
 	s.reimbursementRoutes()
 	s.loadManagementRoutes()
 	s.smartChargingRoutes()
+	s.webhookRoutes() // issue #17: webhook endpoints and alerts
 	s.supportRoutes()
 }
 
