@@ -344,3 +344,30 @@ func (s *AlertService) AlertDigests(ctx context.Context, since time.Time) ([]Ale
 	}
 	return keep, nil
 }
+
+// alertDigestMark is the event_consumers row that remembers the last day
+// whose digest went out (its position is the day's Unix time).
+const alertDigestMark = "alert-digest"
+
+// ClaimAlertDigest reports whether the digest of day (UTC midnight) is this
+// caller's to send: the first caller for a day moves the mark, every other
+// (a restart, another node) is told false.
+func (s *AlertService) ClaimAlertDigest(ctx context.Context, day time.Time) (bool, error) {
+	claimed := false
+	err := s.db.WithTx(ctx, func(tx *Tx) error {
+		pos, err := lockCursor(ctx, tx, alertDigestMark)
+		if err != nil {
+			return err
+		}
+		if pos >= day.Unix() {
+			claimed = false
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `UPDATE event_consumers SET position = ?, updated_at = ? WHERE name = ?`, day.Unix(), tx.NowMS(), alertDigestMark); err != nil {
+			return fmt.Errorf("claim alert digest: %w", err)
+		}
+		claimed = true
+		return nil
+	})
+	return claimed, err
+}

@@ -44,6 +44,7 @@ type Config struct {
 	MetricsAddr         string        // --metrics / VOLT_METRICS_ADDR: Prometheus listener; empty: none
 	MetricsToken        string        // VOLT_METRICS_TOKEN(_FILE): also serve /metrics publicly behind this bearer token
 	TrustedProxies      string        // --trusted-proxies / VOLT_TRUSTED_PROXIES: CIDRs whose X-Forwarded-For/Forwarded is believed
+	WebhookAllowNets    string        // VOLT_WEBHOOK_ALLOW_NETS: private CIDRs webhooks may reach (tests, internal receivers; issue #17)
 }
 
 func defaultConfig() Config {
@@ -134,6 +135,7 @@ func parseConfig(name string, args []string, getenv func(string) string) (Config
 	str(&c.MetricsAddr, "VOLT_METRICS_ADDR")
 	secret(&c.MetricsToken, "VOLT_METRICS_TOKEN")
 	str(&c.TrustedProxies, "VOLT_TRUSTED_PROXIES")
+	str(&c.WebhookAllowNets, "VOLT_WEBHOOK_ALLOW_NETS")
 	if err != nil {
 		return c, err
 	}

@@ -52,6 +52,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	hierarchy := store.NewHierarchyService(m.DB)
 	hierarchy.PlatformHosts, hierarchy.Resolver = m.platformHosts(), net.DefaultResolver // host names: issue #10 item 2
 	hostNames := audit.WrapHostNames(hierarchy, hierarchy.FindCPOByID, rec)
+	webhooks, alerts := store.NewWebhookService(m.DB), store.NewAlertService(m.DB) // issue #17
 	m.Services = Services{
 		Hierarchy: audit.WrapHierarchy(hierarchy, rec),
 		Chargers:  chargers,
@@ -140,6 +141,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		LoadStatus:     loadStatus,
 		PublicURL:      m.Config.PublicURL, // QR codes on stickers and posters
 		SmartCharging:  store.NewSmartChargingService(m.DB),
+		Webhooks:       webhooks,
+		Alerts:         alerts,
 		Logger:         m.Logger.With("component", "api"),
 		Version:        Version,
 		ClientAddr:     proxies.ClientAddr,
@@ -221,7 +224,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	m.startRetention(ctx, charging)
 	m.startSettlement(ctx, money)
 	m.startReimbursements(ctx, reimbursements)
-	return nil
+	m.startAlerts(ctx, alerts)
+	return m.startWebhooks(ctx, webhooks)
 }
 
 // paymentProvider is Stripe when VOLT_STRIPE_SECRET_KEY is set, else the
