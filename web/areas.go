@@ -43,6 +43,9 @@ var portalAreas = map[string]volt.Area{
 	"audit.csv":          volt.AreaAudit,
 	"jobs":               volt.AreaJobs,
 	"bulk-commands":      volt.AreaOperations,
+	"alerts":             volt.AreaOperations, // issue #17
+	"webhooks":           volt.AreaEstate,     // issue #17: a CPO's integration settings
+	"webhook-deliveries": volt.AreaEstate,
 }
 
 // areaOf returns the area of a portal path; ok is false for paths outside

@@ -184,6 +184,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		// The site energy page: load management model, meter, allocation.
 		LoadManagement: loadMgmt,
 		LoadStatus:     loadStatus,
+		Webhooks:       webhooks, // issue #17: webhooks pages, alerts page and dashboard panel
+		Alerts:         alerts,
 	})))
 	driverApp := app.New(app.Config{
 		Hierarchy: s.Hierarchy,
