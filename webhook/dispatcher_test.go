@@ -198,3 +198,59 @@ func TestDeliveriesSurviveRestartExactlyOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestEndpointDisabledAfterThreeDaysOfFailures: a receiver that fails every
+// attempt gets retried with growing back-off; once the 3-day window is over
+// the delivery fails, the endpoint is disabled and its CPO is mailed once;
+// nothing more is sent to it.
+func TestEndpointDisabledAfterThreeDaysOfFailures(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		clk := &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+		db.Now = clk.Now
+		cpo := newCPO(t, db, "Failing CPO")
+		if _, err := store.NewAlertService(db).SetAlertRules(sysCtx(), &volt.AlertRules{CPOID: cpo, Email: "ops@failing.example"}); err != nil {
+			t.Fatal(err)
+		}
+		rcv := &receiver{t: t, clk: clk, failing: true, tries: map[string]int{}, taken: map[string]int{}}
+		srv := httptest.NewServer(rcv)
+		defer srv.Close()
+		svc := store.NewWebhookService(db)
+		ep := &volt.WebhookEndpoint{CPOID: cpo, URL: srv.URL, Events: []string{volt.EventSessionStarted}}
+		if err := svc.CreateWebhookEndpoint(sysCtx(), ep); err != nil {
+			t.Fatal(err)
+		}
+		rcv.secret = ep.Secret
+		var mails []string
+		d := &webhook.Dispatcher{Outbox: svc, Client: webhook.NewClient(webhook.ClientConfig{Allow: loopback()}), Now: clk.Now,
+			Mail: func(to, subject, body string) error { mails = append(mails, to); return nil }}
+		emit(t, db, cpo, volt.EventSessionStarted, 1)
+		attempts := 0
+		for range 200 {
+			n, err := d.Round(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			attempts += n
+			clk.Add(time.Hour)
+		}
+		got, err := svc.FindWebhookEndpointByID(sysCtx(), ep.ID)
+		if err != nil || got.Enabled || got.DisabledReason == "" {
+			t.Fatalf("endpoint %+v (%v), want disabled with a reason", got, err)
+		}
+		if len(mails) != 1 || mails[0] != "ops@failing.example" {
+			t.Fatalf("mails %v, want one to the CPO's alert address", mails)
+		}
+		// 30 s doubling to 6 h: 10 attempts in the first 3 days' first 8.5 h, then one per 6 h.
+		if attempts < 15 || attempts > 25 {
+			t.Fatalf("%d attempts in 3 days, want about 20", attempts)
+		}
+		if n, _ := svc.WebhookDeliveryLen(ctx, volt.DeliveryFailed); n != 1 {
+			t.Fatalf("%d failed deliveries, want 1", n)
+		}
+		emit(t, db, cpo, volt.EventSessionStarted, 1) // a disabled endpoint gets nothing new
+		if n, err := d.Round(ctx); err != nil || n != 0 {
+			t.Fatalf("round after disabling: %d attempts, %v", n, err)
+		}
+	})
+}
