@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	volt "github.com/volt-ev/volt"
@@ -98,12 +99,15 @@ func (db *DB) journalHighWater(ctx context.Context) (int64, error) {
 // if the transaction is retried, so what it does outside tx must be
 // idempotent. It returns the number of events consumed.
 func (db *DB) ConsumeEvents(ctx context.Context, name string, limit int, handle func(ctx context.Context, tx *Tx, events []LoggedEvent) error) (int, error) {
-	hw, err := db.journalHighWater(ctx)
-	if err != nil {
-		return 0, err
+	hw := int64(math.MaxInt64) // SQLite: ids commit in order
+	if db.Dialect == Postgres {
+		var err error
+		if hw, err = db.journalHighWater(ctx); err != nil {
+			return 0, err
+		}
 	}
 	n := 0
-	err = db.WithTx(ctx, func(tx *Tx) error {
+	err := db.WithTx(ctx, func(tx *Tx) error {
 		n = 0
 		pos, err := lockCursor(ctx, tx, name)
 		if err != nil {
