@@ -167,4 +167,12 @@ func TestBrowserAlertsOnDashboard(t *testing.T) {
 		t.Fatalf("alerts page state %q", row)
 	}
 	b.checkA11y("alerts")
+
+	// The rules form: turn on the offline rule and read it back.
+	b.Run("save rules", chromedp.SetValue(chromedp.CSS(`#offlineMinutes`), "20"),
+		chromedp.Click(chromedp.CSS(`form[action="/admin/alerts/rules"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`.flash`)))
+	rules, err := al.FindAlertRules(sysCtx(), f.cpo.ID)
+	if err != nil || rules.OfflineMinutes != 20 || !rules.Faulted {
+		t.Fatalf("rules after saving %+v, %v; want offline 20 and faulted kept", rules, err)
+	}
 }
