@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/volt-ev/volt"
 	"github.com/volt-ev/volt/payment/sandbox"
@@ -110,6 +112,69 @@ func TestJournalPaymentEvents(t *testing.T) {
 		must(t, json.Unmarshal(refs[0].Data.(json.RawMessage), &r))
 		if c.ID != p.ID || c.Captured <= 0 || r.Refunded != 100 || r.RefundAmount != 100 || refs[0].CPOID != f.cpoA {
 			t.Fatalf("captured %+v, refunded %+v", c, r)
+		}
+	})
+}
+
+// TestJournalConsumerMissesNothingUnderConcurrentWriters: writers commit
+// events side by side (on PostgreSQL their ids commit out of order) while a
+// consumer keeps reading; in the end it has seen every event exactly once.
+func TestJournalConsumerMissesNothingUnderConcurrentWriters(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		const writers, each = 4, 25
+		seen := map[int64]int{}
+		var wg sync.WaitGroup
+		for w := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range each {
+					err := db.WithTx(ctx, func(tx *store.Tx) error {
+						if err := tx.Emit(ctx, volt.Event{Type: volt.EventTicketCreated, CPOID: "cpo_x", Data: []int{w, i}}); err != nil {
+							return err
+						}
+						time.Sleep(time.Duration(i%3) * time.Millisecond) // hold the id a while before committing
+						return nil
+					})
+					if err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		done := make(chan struct{})
+		go func() { wg.Wait(); close(done) }()
+		read := func() {
+			_, err := db.ConsumeEvents(ctx, "race", 7, func(_ context.Context, _ *store.Tx, es []store.LoggedEvent) error {
+				for _, e := range es {
+					seen[e.ID]++
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		for running := true; running; {
+			select {
+			case <-done:
+				running = false
+			default:
+				read()
+			}
+		}
+		for range writers * each {
+			read()
+		}
+		if len(seen) != writers*each {
+			t.Fatalf("consumer saw %d distinct events, want %d", len(seen), writers*each)
+		}
+		for id, n := range seen {
+			if n != 1 {
+				t.Fatalf("event %d seen %d times", id, n)
+			}
 		}
 	})
 }
