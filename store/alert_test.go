@@ -123,3 +123,21 @@ func TestAlertRulesOpenAndResolve(t *testing.T) {
 		}
 	})
 }
+
+// TestAlertDigestOncePerDay: the first claim of a day wins, a repeat (a
+// restart, another node) does not, the next day's does.
+func TestAlertDigestOncePerDay(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		svc := store.NewAlertService(db)
+		day := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+		for i, c := range []struct {
+			day  time.Time
+			want bool
+		}{{day, true}, {day, false}, {day.Add(-24 * time.Hour), false}, {day.Add(24 * time.Hour), true}} {
+			got, err := svc.ClaimAlertDigest(context.Background(), c.day)
+			if err != nil || got != c.want {
+				t.Fatalf("claim %d of %s: %v, %v; want %v", i, c.day.Format("2006-01-02"), got, err, c.want)
+			}
+		}
+	})
+}
