@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync/atomic"
 	"time"
 
 	volt "github.com/volt-ev/volt"
@@ -46,8 +47,46 @@ type LoggedEvent struct {
 	volt.Event
 }
 
+// updatesGate remembers whether any enabled webhook endpoint subscribes to
+// session.updated, the one high-rate event (every meter reading): without
+// such a subscriber it is not journaled (no consumer needs it; it cost a
+// third of the per-message MeterValues rate on SQLite). The answer is read
+// again at most every updatesRecheck, and at once on this node after an
+// endpoint changes; another node's change is seen within updatesRecheck.
+type updatesGate struct {
+	wanted    atomic.Bool
+	checkedAt atomic.Int64 // unix ms; 0: check again
+}
+
+// updatesRecheck is how long the gate's answer is trusted.
+const updatesRecheck = 10 * time.Second
+
+// invalidate makes the next transaction read the answer again.
+func (g *updatesGate) invalidate() { g.checkedAt.Store(0) }
+
+func (tx *Tx) wantsSessionUpdates(ctx context.Context) (bool, error) {
+	g := &tx.db.updates
+	now := time.Now().UnixMilli()
+	if at := g.checkedAt.Load(); at != 0 && now-at < updatesRecheck.Milliseconds() {
+		return g.wanted.Load(), nil
+	}
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM webhook_endpoints WHERE enabled = 1 AND events LIKE ?`,
+		`%"`+volt.EventSessionUpdated+`"%`).Scan(&n); err != nil {
+		return false, fmt.Errorf("session.updated subscribers: %w", err)
+	}
+	g.wanted.Store(n > 0)
+	g.checkedAt.Store(now)
+	return n > 0, nil
+}
+
 // journal writes e to event_log in tx.
 func (tx *Tx) journal(ctx context.Context, e volt.Event) error {
+	if e.Type == volt.EventSessionUpdated {
+		if want, err := tx.wantsSessionUpdates(ctx); err != nil || !want {
+			return err
+		}
+	}
 	if tx.Dialect() == Postgres && !tx.journaled {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared(?)`, int64(journalLock)); err != nil {
 			return fmt.Errorf("journal lock: %w", err)

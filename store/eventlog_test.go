@@ -178,3 +178,35 @@ func TestJournalConsumerMissesNothingUnderConcurrentWriters(t *testing.T) {
 		}
 	})
 }
+
+// TestJournalSessionUpdatesOnlyWithASubscriber: session.updated, the
+// high-rate event, reaches the journal only while an enabled endpoint
+// subscribes to it; the other events always do.
+func TestJournalSessionUpdatesOnlyWithASubscriber(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		f := newChargingFixture(t, db)
+		ctx := context.Background()
+		emit := func() {
+			t.Helper()
+			must(t, db.WithTx(ctx, func(tx *store.Tx) error {
+				if err := tx.Emit(ctx, volt.Event{Type: volt.EventSessionUpdated, CPOID: f.cpoA}); err != nil {
+					return err
+				}
+				return tx.Emit(ctx, volt.Event{Type: volt.EventSessionStopped, CPOID: f.cpoA})
+			}))
+		}
+		emit()
+		wh := store.NewWebhookService(db)
+		ep := &volt.WebhookEndpoint{CPOID: f.cpoA, URL: "https://hooks.example.com/", Events: []string{volt.EventSessionUpdated}}
+		must(t, wh.CreateWebhookEndpoint(sys(), ep))
+		emit()
+		off := false
+		_, err := wh.UpdateWebhookEndpoint(sys(), ep.ID, volt.WebhookEndpointUpdate{Enabled: &off})
+		must(t, err)
+		emit()
+		es := consume(t, db, "test")
+		if u, s := len(ofType(es, volt.EventSessionUpdated)), len(ofType(es, volt.EventSessionStopped)); u != 1 || s != 3 {
+			t.Fatalf("journal: %d session.updated, %d session.stopped; want 1 (while subscribed) and 3", u, s)
+		}
+	})
+}

@@ -69,7 +69,7 @@ func (s *WebhookService) CreateWebhookEndpoint(ctx context.Context, e *volt.Webh
 	if err := e.Validate(); err != nil {
 		return err
 	}
-	return s.db.WithTx(ctx, func(tx *Tx) error {
+	err = s.db.WithTx(ctx, func(tx *Tx) error {
 		if err := cpoWritable(ctx, tx, a, e.CPOID); err != nil {
 			return err
 		}
@@ -85,6 +85,8 @@ func (s *WebhookService) CreateWebhookEndpoint(ctx context.Context, e *volt.Webh
 		}
 		return nil
 	})
+	s.db.updates.invalidate()
+	return err
 }
 
 // cpoWritable is ENOTFOUND for a CPO outside the actor's read scope and
@@ -185,6 +187,7 @@ func (s *WebhookService) UpdateWebhookEndpoint(ctx context.Context, id string, u
 		out = e
 		return nil
 	})
+	s.db.updates.invalidate()
 	return out, err
 }
 
