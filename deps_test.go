@@ -44,6 +44,7 @@ var allowed = map[string][]string{
 	"/lms":                 {"", "/ocpp", "/ocpp/v16"},
 	"/ocpi":                {""},
 	"/internal/ocpischema": {},
+	"/webhook":             {""}, // issue #17: outgoing webhooks
 }
 
 func TestDependencyRules(t *testing.T) {

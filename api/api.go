@@ -119,6 +119,10 @@ type Config struct {
 	SocketFees  volt.SocketFeeService
 	Reliability volt.ReliabilityService
 	TicketSLA   volt.TicketSLAService
+	// Webhooks and Alerts serve webhook endpoints with their delivery log,
+	// and alerts with their rules (issue #17; optional: 501 without).
+	Webhooks volt.WebhookService
+	Alerts   volt.AlertService
 	// WebhookProviders names the payment providers whose webhooks
 	// POST /api/v1/webhooks/{provider} accepts ("stripe", "sandbox"); nil
 	// passes every name to Payments.HandleWebhook.

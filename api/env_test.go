@@ -60,6 +60,8 @@ func newEnv(t *testing.T, db *store.DB) *env {
 		TicketSLA:       store.NewTicketSLAService(db),
 		OCPIPartners:    ocpiStore,
 		OCPIRegistrar:   &ocpi.Server{Store: ocpiStore, Partners: ocpiStore, Hierarchy: hier, Chargers: store.NewChargerService(db)},
+		Webhooks:        store.NewWebhookService(db),
+		Alerts:          store.NewAlertService(db),
 		Commander:       cmd,
 		Commands:        func(n string) (string, bool) { v, ok := testCommands[n]; return v, ok },
 		ValidateCommand: func(string, json.RawMessage) error { return nil },
@@ -74,6 +76,8 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	for _, x := range []*tenant{e.A, e.B} {
 		buildBusiness(t, cfg, db, x)
 	}
+	buildWebhooksAndAlerts(t, db, cfg, e.A)
+	buildWebhooksAndAlerts(t, db, cfg, e.B)
 	super := &volt.User{Email: "root@volt.example", Name: "Root", SuperAdmin: true}
 	must(t, cfg.Users.CreateUser(sys(), super, testPassword))
 	e.h = New(cfg)

@@ -32,6 +32,7 @@ type tenant struct {
 	Agreement, Statement                string            // a home reimbursement agreement and its statement
 	SocketFees, Exclusion               string            // a socket fee statement, a reliability exclusion (issue 17)
 	OCPIPartner                         string            // a roaming partner of the CPO (issue 14)
+	Webhook, Delivery, Alert            string            // a webhook endpoint, one of its deliveries, an alert
 	Users                               map[string]string // role name -> user id
 }
 
@@ -40,7 +41,7 @@ func (t *tenant) ids() []string {
 	ids := []string{t.CPO, t.Owner, t.Host, t.Site, t.Group, t.Session, t.CDR, t.Driver,
 		t.AdminGroup, t.DriverGroup, t.PrivateUgr, t.Card, t.Affiliate, t.Tariff, t.Assignment, t.Payment, t.TopUp,
 		t.Ticket, t.Contact, t.Terminal, t.TerminalPayment, t.Agreement, t.Statement, t.SocketFees, t.Exclusion,
-		t.OCPIPartner}
+		t.OCPIPartner, t.Webhook, t.Delivery, t.Alert}
 	var out []string
 	for _, id := range ids {
 		if id != "" {

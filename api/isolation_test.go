@@ -287,6 +287,23 @@ var isoSpecs = map[string]isoSpec{
 	"registerOcpiPartner": {body: js(`{"versionsUrl":"http://127.0.0.1:1/ocpi/versions","token":"evil"}`)},
 	"getCpoOcpiParty":     {},
 	"setCpoOcpiParty":     {body: js(`{"countryCode":"GB","partyId":"EVL"}`)},
+	// Webhooks and alerts (issue #17).
+	"listWebhookEndpoints": {},
+	"getWebhookEndpoint":   {},
+	"createWebhookEndpoint": {body: func(x *tenant) string {
+		return fmt.Sprintf(`{"cpoId":%q,"url":"https://evil.example.com/","events":["session.started"]}`, x.CPO)
+	}},
+	"updateWebhookEndpoint": {body: js(`{"description":"hacked"}`)},
+	"deleteWebhookEndpoint": {},
+	"rotateWebhookSecret":   {},
+	"listWebhookDeliveries": {},
+	"replayWebhookDelivery": {},
+	"listAlerts":            {},
+	"getAlert":              {},
+	"acknowledgeAlert":      {body: js(`{}`)},
+	"resolveAlert":          {},
+	"getAlertRules":         {},
+	"setAlertRules":         {body: js(`{"faulted":true}`)},
 }
 
 // apiOp is one operation of the OpenAPI document.
@@ -314,6 +331,7 @@ func resolve(path string, x *tenant) string {
 		"wallets": x.Driver, "payments": x.Payment, "tickets": x.Ticket, "terminals": x.Terminal,
 		"reimbursement-agreements": x.Agreement, "reimbursement-statements": x.Statement,
 		"socket-fee-statements": x.SocketFees, "reliability-exclusions": x.Exclusion, "ocpi-partners": x.OCPIPartner,
+		"webhook-endpoints": x.Webhook, "webhook-deliveries": x.Delivery, "alerts": x.Alert,
 	}
 	res := strings.Split(strings.TrimPrefix(path, Prefix+"/"), "/")[0]
 	r := strings.NewReplacer("{id}", byResource[res], "{cpid}", x.CPID, "{userId}", x.Driver, "{command}", "reset", "{provider}", "sandbox",

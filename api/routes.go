@@ -118,7 +118,8 @@ func (s *server) routes() {
 	s.reimbursementRoutes()
 	s.loadManagementRoutes()
 	s.smartChargingRoutes()
-	s.ocpiRoutes() // issue 14
+	s.ocpiRoutes()    // issue 14
+	s.webhookRoutes() // issue #17: webhook endpoints and alerts
 	s.supportRoutes()
 	s.businessRoutes() // issue 17: socket fees, platform income, reliability, ticket service levels
 }

@@ -58,6 +58,9 @@ type DB struct {
 	// outbox, when enabled, makes transactions write their domain events
 	// to the outbox table (outbox.go).
 	outbox outboxState
+	// updates decides whether session.updated goes to the journal
+	// (eventlog.go: only while a webhook endpoint subscribes to it).
+	updates updatesGate
 }
 
 // Open opens the database named by dsn and refuses a schema newer than this

@@ -217,6 +217,9 @@ func (m *MoneyService) applyCapture(amount int64) func(*Tx, *volt.Payment, *volt
 			string(volt.PaymentCaptured), amount, failure, tx.NowMS(), p.ID); err != nil {
 			return fmt.Errorf("capture payment %s: %w", p.ID, err)
 		}
+		if err := emitPayment(ctx, tx, volt.EventPaymentCaptured, p, volt.PaymentCaptured, amount, p.Refunded, 0); err != nil {
+			return err
+		}
 		sc, err := m.split(ctx, tx, f, amount)
 		if err != nil {
 			return err
@@ -288,8 +291,10 @@ func (m *MoneyService) applyRefund(amount int64, key string) func(*Tx, *volt.Pay
 		if err != nil || !posted {
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE payments SET refunded = refunded + ?, updated_at = ? WHERE id = ?`, amount, tx.NowMS(), p.ID)
-		return err
+		if _, err = tx.Exec(ctx, `UPDATE payments SET refunded = refunded + ?, updated_at = ? WHERE id = ?`, amount, tx.NowMS(), p.ID); err != nil {
+			return fmt.Errorf("refund payment %s: %w", p.ID, err)
+		}
+		return emitPayment(ctx, tx, volt.EventPaymentRefunded, p, p.State, p.Captured, p.Refunded+amount, amount)
 	}
 }
 

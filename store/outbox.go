@@ -50,9 +50,12 @@ func (db *DB) EnableOutbox(wake func()) {
 // OutboxEnabled reports whether transactions write events to the outbox.
 func (db *DB) OutboxEnabled() bool { return db.outbox.on.Load() }
 
-// emit writes e to the outbox in tx when the outbox is enabled, and does
-// nothing otherwise. Data is stored as JSON.
+// emit writes e to the event journal in tx (always: eventlog.go) and to the
+// outbox when the outbox is enabled. Data is stored as JSON.
 func (tx *Tx) emit(ctx context.Context, e volt.Event) error {
+	if err := tx.journal(ctx, e); err != nil { // every engine: durable consumers (eventlog.go)
+		return err
+	}
 	if !tx.db.outbox.on.Load() {
 		return nil
 	}

@@ -223,6 +223,9 @@ func (s *TicketService) CreateTicket(ctx context.Context, t *volt.Ticket) error 
 			return fmt.Errorf("create ticket: %w", err)
 		}
 		t.Messages = []volt.TicketMessage{}
+		if err := emitTicket(ctx, tx, volt.EventTicketCreated, t); err != nil {
+			return err
+		}
 		if strings.TrimSpace(t.Body) == "" {
 			return nil
 		}

@@ -31,6 +31,9 @@ func (s *TicketService) UpdateTicket(ctx context.Context, id string, upd volt.Ti
 			return fmt.Errorf("update ticket %s: %w", id, err)
 		}
 		t.UpdatedAt = tx.Now()
+		if err := emitTicket(ctx, tx, volt.EventTicketUpdated, t); err != nil {
+			return err
+		}
 		if err := loadMessages(ctx, tx, t, true); err != nil {
 			return err
 		}

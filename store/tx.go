@@ -18,6 +18,9 @@ type Tx struct {
 	// emitted is set when the transaction wrote to the outbox: its commit
 	// wakes the relay.
 	emitted bool
+	// journaled is set once the transaction took the journal's shared
+	// lock (PostgreSQL, eventlog.go).
+	journaled bool
 }
 
 // BeginTx starts a write transaction. On SQLite it takes the write lock at

@@ -75,6 +75,10 @@ type AdminConfig struct {
 	SocketFees  volt.SocketFeeService
 	Reliability volt.ReliabilityService
 	TicketSLA   volt.TicketSLAService
+	// Webhooks and Alerts serve the webhooks pages (delivery log, replay)
+	// and the alerts page and dashboard panel (issue #17); nil hides them.
+	Webhooks volt.WebhookService
+	Alerts   volt.AlertService
 
 	// Commander sends remote commands to chargers; Commands maps a command's
 	// kebab-case name ("reset") to its OCPP action ("Reset"), false when the

@@ -44,10 +44,13 @@ var portalAreas = map[string]volt.Area{
 	"jobs":               volt.AreaJobs,
 	"bulk-commands":      volt.AreaOperations,
 	// issue 17
-	"reliability":     volt.AreaOperations,
-	"socket-fees":     volt.AreaIncome,
-	"platform-income": volt.AreaIncome,
-	"service-levels":  volt.AreaSupport,
+	"reliability":        volt.AreaOperations,
+	"socket-fees":        volt.AreaIncome,
+	"platform-income":    volt.AreaIncome,
+	"service-levels":     volt.AreaSupport,
+	"alerts":             volt.AreaOperations, // issue #17
+	"webhooks":           volt.AreaEstate,     // issue #17: a CPO's integration settings
+	"webhook-deliveries": volt.AreaEstate,
 }
 
 // areaOf returns the area of a portal path; ok is false for paths outside

@@ -16,6 +16,8 @@ type dashboardView struct {
 	ShowMoney    bool // the actor's role covers income
 	ShowSessions bool // and the sessions area (engineers: not drivers' sessions)
 	Currencies   int
+	Alerts       []*volt.Alert // open and acknowledged alerts (issue #17)
+	AlertsTotal  int
 }
 
 // AttentionHref links an attention item to the page where it is dealt with.
@@ -43,6 +45,13 @@ func (a *Admin) dashboard(w http.ResponseWriter, r *http.Request, s *sess) {
 		Currencies: len(h.Revenue)}
 	if a.cfg.Charging != nil {
 		v.Recent, _, err = a.cfg.Charging.FindSessions(s.ctx, volt.SessionFilter{Status: volt.SessionActive, Page: volt.Page{Limit: 10}})
+		if err != nil {
+			a.fail(w, r, s, err)
+			return
+		}
+	}
+	if a.cfg.Alerts != nil {
+		v.Alerts, v.AlertsTotal, err = a.cfg.Alerts.FindAlerts(s.ctx, volt.AlertFilter{State: "active", Page: volt.Page{Limit: 10}})
 		if err != nil {
 			a.fail(w, r, s, err)
 			return

@@ -42,7 +42,7 @@ func navFor(a *volt.Actor, current string) (out []navSection) {
 	if !write.Empty() {
 		ops.Links = append(ops.Links, link("Onboard a charger", p+"/chargers/new"))
 	}
-	ops.Links = append(ops.Links, link("Sessions", p+"/sessions"), link("CDRs", p+"/cdrs"))
+	ops.Links = append(ops.Links, link("Sessions", p+"/sessions"), link("CDRs", p+"/cdrs"), link("Alerts", p+"/alerts"))
 	if read.All || len(read.CPOIDs) > 0 { // issue 17: a CPO's network
 		ops.Links = append(ops.Links, link("Reliability", p+"/reliability"))
 	}
@@ -55,6 +55,9 @@ func navFor(a *volt.Actor, current string) (out []navSection) {
 		estate.Links = append(estate.Links, link("Owners", p+"/owners"), link("Hosts", p+"/hosts"), link("Sites", p+"/sites"))
 	}
 	estate.Links = append(estate.Links, link("Charger groups", p+"/charger-groups"))
+	if read.All || len(read.CPOIDs) > 0 {
+		estate.Links = append(estate.Links, link("Webhooks", p+"/webhooks")) // issue #17: a CPO's
+	}
 	out = append(out, estate)
 	if tenantLevel {
 		out = append(out, navSection{Title: "People", Links: []navLink{

@@ -55,6 +55,8 @@ func (a *Admin) routes() {
 	a.jobRoutes()
 	a.loadRoutes()
 	a.signageRoutes()
+	a.webhookRoutes() // issue #17: webhooks and alerts
+	a.alertRoutes()
 	m.HandleFunc(p+"/", a.auth(func(w http.ResponseWriter, r *http.Request, s *sess) {
 		a.renderStatus(w, r, s, http.StatusNotFound, "error", "Not found", errorView{Message: "There is no page at this address."})
 	}))

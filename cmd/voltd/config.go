@@ -45,6 +45,7 @@ type Config struct {
 	MetricsToken        string        // VOLT_METRICS_TOKEN(_FILE): also serve /metrics publicly behind this bearer token
 	TrustedProxies      string        // --trusted-proxies / VOLT_TRUSTED_PROXIES: CIDRs whose X-Forwarded-For/Forwarded is believed
 	ProxyProtocol       bool          // --proxy-protocol / VOLT_PROXY_PROTOCOL: every connection starts with a PROXY v1/v2 header (issue 12)
+	WebhookAllowNets    string        // VOLT_WEBHOOK_ALLOW_NETS: private CIDRs webhooks may reach (tests, internal receivers; issue #17)
 }
 
 func defaultConfig() Config {
@@ -142,6 +143,7 @@ func parseConfig(name string, args []string, getenv func(string) string) (Config
 		}
 		c.ProxyProtocol = b
 	}
+	str(&c.WebhookAllowNets, "VOLT_WEBHOOK_ALLOW_NETS")
 	if err != nil {
 		return c, err
 	}

@@ -59,6 +59,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	hierarchy := store.NewHierarchyService(m.DB)
 	hierarchy.PlatformHosts, hierarchy.Resolver = m.platformHosts(), net.DefaultResolver // host names: issue #10 item 2
 	hostNames := audit.WrapHostNames(hierarchy, hierarchy.FindCPOByID, rec)
+	webhooks, alerts := store.NewWebhookService(m.DB), store.NewAlertService(m.DB) // issue #17
 	m.Services = Services{
 		Hierarchy: audit.WrapHierarchy(hierarchy, rec),
 		Chargers:  chargers,
@@ -154,6 +155,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		TicketSLA:      ticketSLA,
 		OCPIPartners:   ocpiStore,
 		OCPIRegistrar:  ocpiServer,
+		Webhooks:       webhooks,
+		Alerts:         alerts,
 		Logger:         m.Logger.With("component", "api"),
 		Version:        Version,
 		ClientAddr:     proxies.ClientAddr,
@@ -199,6 +202,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		SocketFees:  socketFees,
 		Reliability: reliability,
 		TicketSLA:   ticketSLA,
+		Webhooks:    webhooks, // issue #17: webhooks pages, alerts page and dashboard panel
+		Alerts:      alerts,
 	})))
 	driverApp := app.New(app.Config{
 		Hierarchy: s.Hierarchy,
@@ -242,7 +247,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	m.startSettlement(ctx, money)
 	m.startReimbursements(ctx, reimbursements)
 	m.startSocketFees(ctx, socketFees)
-	return nil
+	m.startAlerts(ctx, alerts)
+	return m.startWebhooks(ctx, webhooks)
 }
 
 // paymentProvider is Stripe when VOLT_STRIPE_SECRET_KEY is set, else the
