@@ -22,7 +22,7 @@ var allowed = map[string][]string{
 	"/store/storetest": {"", "/store"},
 	"/inmem":           {""},
 	"/natsbus":         {"", "/inmem"},
-	"/gateway":         {"", "/ocpp", "/ocpp/v16", "/ocpp/v201", "/ocpp/v21"},
+	"/gateway":         {"", "/ocpp", "/ocpp/v16", "/ocpp/v201", "/ocpp/v21", "/pki"},
 	"/api":             {"", "/httperr", "/report", "/audit"},
 	"/audit":           {""},
 	"/payment/stripe":  {""},
@@ -42,6 +42,8 @@ var allowed = map[string][]string{
 	"/remotestart":     {""},
 	"/ops":             {""},
 	"/lms":             {"", "/ocpp", "/ocpp/v16"},
+	"/pki":             {}, // issue 18
+	"/pki/pkitest":     {},
 }
 
 func TestDependencyRules(t *testing.T) {
