@@ -28,6 +28,7 @@ type conn struct {
 	identity string
 	remote   string
 	slot     *slot // set by register before the reader starts
+	profile  int   // OCPP security profile of the connection (security_serve.go)
 
 	// bc and br are the gateway's own reader under the websocket library
 	// (idleread.go); nil when the library reads the socket itself.

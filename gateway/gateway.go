@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	volt "github.com/volt-ev/volt"
+	"github.com/volt-ev/volt/pki"
 )
 
 // Config configures a Gateway. Zero durations and sizes take the defaults
@@ -89,6 +90,12 @@ type Config struct {
 	// DataTransfer serves charger DataTransfer CALLs by vendorId; others
 	// are answered UnknownVendorId.
 	DataTransfer map[string]DataTransferHandler
+
+	// Security keeps security profiles, issued certificates and security
+	// events (issue 18). Nil: profile 1 only, no client certificates.
+	Security volt.ChargerSecurityService
+	// Authority signs chargers' CSRs (SignCertificate). Nil: refused.
+	Authority pki.Authority
 }
 
 func (c *Config) setDefaults() {

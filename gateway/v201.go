@@ -53,6 +53,7 @@ func newV2x(v ocpp.Version, reg *ocpp.Registry) *protocol {
 			v201.ActionFirmwareStatusNotification: typed2x(firmwareStatus201),
 			v201.ActionLogStatusNotification:      typed2x(logStatus201),
 			v201.ActionDataTransfer:               typed2x(dataTransfer201),
+			v201.ActionSignCertificate:            typed2x(signCertificate201), // issue 18
 			// TODO(issue 13): SignCertificate, Get15118EVCertificate,
 			// GetCertificateStatus (A, M), NotifyChargingLimit,
 			// NotifyEVChargingNeeds, ReportChargingProfiles (K),

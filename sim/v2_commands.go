@@ -48,6 +48,7 @@ func init() {
 		v201.ActionCostUpdated:             on2((*Charger2).onCostUpdated),
 		v201.ActionSetDisplayMessage:       on2((*Charger2).onSetDisplayMessage),
 		v201.ActionSetChargingProfile:      on2((*Charger2).onSetChargingProfile),
+		v201.ActionCertificateSigned:       on2((*Charger2).onCertificateSigned),
 	}
 }
 
@@ -308,6 +309,10 @@ func (c *Charger2) onTrigger(r *v201.TriggerMessageRequest) (any, func(context.C
 					payload: c.txEventLocked(e, v201.TransactionEventEnumUpdated, v201.TriggerReasonEnumTrigger, "Trigger")})
 			}
 		}
+	case v201.MessageTriggerEnumSignChargingStationCertificate:
+		c.mu.Unlock()
+		c.triggerSignCertificate()
+		c.mu.Lock()
 	default:
 		return &v201.TriggerMessageResponse{Status: v201.TriggerMessageStatusEnumNotImplemented}, nil
 	}
