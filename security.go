@@ -97,7 +97,8 @@ type ChargerSecurityService interface {
 	// SetSecurityProfile sets the minimum profile (1 to 3) directly.
 	SetSecurityProfile(ctx context.Context, cpid string, profile int) (*ChargerSecurity, error)
 	// StartUpgrade records that the charger was asked to move to profile,
-	// to be confirmed by a connection with it before until.
+	// to be confirmed by a connection with it before until. Profile 0
+	// cancels a pending upgrade.
 	StartUpgrade(ctx context.Context, cpid string, profile int, until time.Time) error
 	// RecordConnectedProfile records the profile a connection used; an
 	// upgrade pending to it (or below) is completed and becomes the minimum.
