@@ -77,7 +77,9 @@ func (s *fakeSecurity) RecordConnectedProfile(_ context.Context, cpid string, p 
 	return nil
 }
 
-func (s *fakeSecurity) RollBackUpgrades(context.Context, time.Time) ([]string, error) { return nil, nil }
+func (s *fakeSecurity) RollBackUpgrades(context.Context, time.Time) ([]string, error) {
+	return nil, nil
+}
 
 func (s *fakeSecurity) RecordCertificate(_ context.Context, c volt.ChargerCertificate) error {
 	s.mu.Lock()
