@@ -109,6 +109,9 @@ type Config struct {
 	SmartCharging volt.SmartChargingService
 	// LoadStatus is the load management loop's live allocation (optional).
 	LoadStatus volt.LoadStatus
+	// Security keeps chargers' security profiles, certificates and security
+	// events (issue 18; optional: 501 without).
+	Security volt.ChargerSecurityService
 	// WebhookProviders names the payment providers whose webhooks
 	// POST /api/v1/webhooks/{provider} accepts ("stripe", "sandbox"); nil
 	// passes every name to Payments.HandleWebhook.

@@ -58,3 +58,27 @@ func (g *Gateway) UpgradeSecurityProfile(ctx context.Context, cpid string, profi
 	}
 	return string(ans.Status), nil
 }
+
+// RenewCertificate asks a charger connected to this node for a new CSR:
+// ExtendedTriggerMessage SignChargePointCertificate on 1.6 (security
+// extension), TriggerMessage SignChargingStationCertificate on 2.x (A02).
+// It returns ENOTFOUND when the charger is not connected here.
+func (g *Gateway) RenewCertificate(ctx context.Context, cpid string) (string, error) {
+	c := g.lookup(cpid)
+	if c == nil {
+		return "", volt.Errorf(volt.ENOTFOUND, "Charger %s is not connected to this node.", cpid)
+	}
+	action, body := "TriggerMessage", `{"requestedMessage":"SignChargingStationCertificate"}`
+	if c.proto.version == ocpp.V16 {
+		action, body = v16.ActionExtendedTriggerMessage, `{"requestedMessage":"SignChargePointCertificate"}`
+	}
+	res, err := c.call(ctx, action, json.RawMessage(body))
+	if err != nil {
+		return "", fmt.Errorf("renew certificate of %s: %w", cpid, err)
+	}
+	var ans struct {
+		Status string `json:"status"`
+	}
+	_ = json.Unmarshal(res, &ans)
+	return ans.Status, nil
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/volt-ev/volt/audit"
 	"github.com/volt-ev/volt/inmem"
 	"github.com/volt-ev/volt/natsbus"
+	"github.com/volt-ev/volt/gateway"
 	"github.com/volt-ev/volt/store"
 )
 
@@ -45,6 +46,9 @@ type Main struct {
 	listener net.Listener
 	server   *http.Server
 	metrics  net.Listener                  // --metrics, when set
+	// gateway and tlsListener serve --https (issue 18, security.go).
+	gateway     *gateway.Gateway
+	tlsListener net.Listener
 	stops    []func(context.Context) error // run in reverse order by Close
 	ready    atomic.Bool
 
@@ -169,6 +173,9 @@ func (m *Main) Run(ctx context.Context) error {
 			m.Logger.Error("http server stopped", "err", err)
 		}
 	}()
+	if err := m.serveTLS(mux); err != nil {
+		return err
+	}
 	m.Logger.Info("volt is ready", "http", m.URL(), "ocpp", "ws://"+m.Addr()+"/ocpp/{identity}", "version", Version)
 	if m.Demo {
 		if err := m.startDemo(ctx); err != nil {

@@ -44,6 +44,13 @@ type Config struct {
 	MetricsAddr         string        // --metrics / VOLT_METRICS_ADDR: Prometheus listener; empty: none
 	MetricsToken        string        // VOLT_METRICS_TOKEN(_FILE): also serve /metrics publicly behind this bearer token
 	TrustedProxies      string        // --trusted-proxies / VOLT_TRUSTED_PROXIES: CIDRs whose X-Forwarded-For/Forwarded is believed
+	// Issue 18: the TLS listener of OCPP security profiles 2 and 3.
+	HTTPSAddr       string // --https / VOLT_HTTPS_ADDR: TLS listener for OCPP (wss), the API and the portal; empty: none
+	TLSCertFile     string // --tls-cert / VOLT_TLS_CERT_FILE: PEM certificate file(s), comma-separated (RSA and ECDSA)
+	TLSKeyFile      string // --tls-key / VOLT_TLS_KEY_FILE: PEM key file(s), in the same order
+	TLSCert         string // VOLT_TLS_CERT: PEM certificates inline
+	TLSKey          string // VOLT_TLS_KEY: PEM keys inline (secret)
+	TLSClientCAFile string // VOLT_TLS_CLIENT_CA_FILE: more roots for chargers' client certificates
 }
 
 func defaultConfig() Config {
@@ -134,6 +141,12 @@ func parseConfig(name string, args []string, getenv func(string) string) (Config
 	str(&c.MetricsAddr, "VOLT_METRICS_ADDR")
 	secret(&c.MetricsToken, "VOLT_METRICS_TOKEN")
 	str(&c.TrustedProxies, "VOLT_TRUSTED_PROXIES")
+	str(&c.HTTPSAddr, "VOLT_HTTPS_ADDR")
+	str(&c.TLSCertFile, "VOLT_TLS_CERT_FILE")
+	str(&c.TLSKeyFile, "VOLT_TLS_KEY_FILE")
+	str(&c.TLSCert, "VOLT_TLS_CERT")
+	str(&c.TLSKey, "VOLT_TLS_KEY")
+	str(&c.TLSClientCAFile, "VOLT_TLS_CLIENT_CA_FILE")
 	if err != nil {
 		return c, err
 	}
@@ -147,6 +160,9 @@ func parseConfig(name string, args []string, getenv func(string) string) (Config
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (VOLT_LOG_LEVEL)")
 	fs.StringVar(&c.MetricsAddr, "metrics", c.MetricsAddr, "listen address for Prometheus /metrics, off the public listener; empty: none (VOLT_METRICS_ADDR)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "comma-separated CIDRs of reverse proxies whose X-Forwarded-For/Forwarded is trusted (VOLT_TRUSTED_PROXIES)")
+	fs.StringVar(&c.HTTPSAddr, "https", c.HTTPSAddr, "TLS listen address for OCPP security profiles 2 and 3 (wss), the API and the portal (VOLT_HTTPS_ADDR)")
+	fs.StringVar(&c.TLSCertFile, "tls-cert", c.TLSCertFile, "PEM certificate file(s) of --https, comma-separated (VOLT_TLS_CERT_FILE)")
+	fs.StringVar(&c.TLSKeyFile, "tls-key", c.TLSKeyFile, "PEM key file(s) of --https, in the same order (VOLT_TLS_KEY_FILE)")
 	fs.IntVar(&c.DemoChargers, "demo-chargers", c.DemoChargers, "simulated chargers started by the demo command")
 	if err := fs.Parse(args); err != nil {
 		return c, err
