@@ -17,9 +17,9 @@ import (
 
 	volt "github.com/volt-ev/volt"
 	"github.com/volt-ev/volt/audit"
+	"github.com/volt-ev/volt/gateway"
 	"github.com/volt-ev/volt/inmem"
 	"github.com/volt-ev/volt/natsbus"
-	"github.com/volt-ev/volt/gateway"
 	"github.com/volt-ev/volt/store"
 )
 
@@ -46,11 +46,12 @@ type Main struct {
 	listener net.Listener
 	server   *http.Server
 	metrics  net.Listener                  // --metrics, when set
+	stops    []func(context.Context) error // run in reverse order by Close
+	ready    atomic.Bool
+
 	// gateway and tlsListener serve --https (issue 18, security.go).
 	gateway     *gateway.Gateway
 	tlsListener net.Listener
-	stops    []func(context.Context) error // run in reverse order by Close
-	ready    atomic.Bool
 
 	// receiptMail writes a guest's receipt e-mail (the driver app's, with
 	// the operator's legal details, the lines and a signed link); nil

@@ -143,7 +143,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		HostNames:      hostNames,
 		LoadManagement: loadMgmt,
 		LoadStatus:     loadStatus,
-		Security:       security, // issue 18
+		Security:       security,           // issue 18
 		PublicURL:      m.Config.PublicURL, // QR codes on stickers and posters
 		SmartCharging:  store.NewSmartChargingService(m.DB),
 		Logger:         m.Logger.With("component", "api"),
