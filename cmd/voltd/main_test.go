@@ -58,7 +58,7 @@ type client struct {
 	t      *testing.T
 	base   string
 	token  string
-	header http.Header // extra headers of the next requests
+	header http.Header  // extra headers of the next requests
 	http   *http.Client // nil: http.DefaultClient
 }
 
