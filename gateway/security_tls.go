@@ -2,10 +2,12 @@ package gateway
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"net/http"
+	"slices"
 	"time"
 
 	volt "github.com/volt-ev/volt"
@@ -52,6 +54,20 @@ func (g *Gateway) TLSConfig(certs []tls.Certificate, extraRoots []*x509.Certific
 			certs[i].Leaf = leaf
 		}
 	}
+	// ECDSA first: a client that takes either gets the cheaper handshake
+	// (4x fewer server cycles than RSA 2048, BENCHMARKS.md S2).
+	certs = slices.Clone(certs)
+	slices.SortStableFunc(certs, func(a, b tls.Certificate) int {
+		_, ea := a.PrivateKey.(*ecdsa.PrivateKey)
+		_, eb := b.PrivateKey.(*ecdsa.PrivateKey)
+		switch {
+		case ea && !eb:
+			return -1
+		case eb && !ea:
+			return 1
+		}
+		return 0
+	})
 	roots := x509.NewCertPool()
 	if a := g.cfg.Authority; a != nil {
 		for _, c := range a.Roots() {
