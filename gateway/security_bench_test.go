@@ -46,6 +46,7 @@ func TestIdleTLSConnectionMemory(t *testing.T) {
 	defer g.Shutdown(context.Background())
 
 	base := heapAndStack()
+	start := time.Now()
 	exe, _ := os.Executable()
 	cmd := exec.Command(exe, "-test.run=^TestHelperIdleTLSClients$")
 	cmd.Env = append(os.Environ(), "VOLT_IDLE_TLS_URL=wss"+strings.TrimPrefix(srv.URL, "https")+"/ocpp/", "VOLT_IDLE_CLIENT_N="+strconv.Itoa(n))
@@ -64,8 +65,11 @@ func TestIdleTLSConnectionMemory(t *testing.T) {
 	for g.Stats().Connections < n && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
+	storm := time.Since(start)
 	time.Sleep(500 * time.Millisecond) // handler and writer goroutines end
 	after := heapAndStack()
+	t.Logf("connect storm: %d chargers connected over TLS (full handshake, Basic auth, one Heartbeat) in %s: %.0f/s",
+		n, storm.Round(time.Millisecond), float64(n)/storm.Seconds())
 	t.Logf("%d idle TLS connections (%d registered, %d goroutines): heap+stack %d KiB → %d KiB, %.1f KiB per connection",
 		n, g.Stats().Connections, runtime.NumGoroutine(), base/1024, after/1024, float64(after-base)/float64(n)/1024)
 }
