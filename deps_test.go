@@ -44,6 +44,8 @@ var allowed = map[string][]string{
 	"/lms":             {"", "/ocpp", "/ocpp/v16"},
 	"/pki":             {}, // issue 18
 	"/pki/pkitest":     {},
+	"/pnc":             {"", "/pki"}, // issue 18
+	"/pnc/pnctest":     {"/pki/pkitest"},
 }
 
 func TestDependencyRules(t *testing.T) {
