@@ -96,6 +96,9 @@ type Config struct {
 	Security volt.ChargerSecurityService
 	// Authority signs chargers' CSRs (SignCertificate). Nil: refused.
 	Authority pki.Authority
+	// Contracts judges Plug & Charge contract certificates and relays the
+	// 15118 certificate messages. Nil: no Plug & Charge.
+	Contracts volt.ContractProvider
 }
 
 func (c *Config) setDefaults() {

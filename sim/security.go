@@ -234,3 +234,26 @@ func (c *Charger2) onCertificateSigned(r *v201.CertificateSignedRequest) (any, f
 	}
 	return &v201.CertificateSignedResponse{Status: v201.CertificateSignedStatusEnumAccepted}, nil
 }
+
+// --- Plug & Charge (OCPP 2.0.1 C07) ---
+
+// ErrContractRefused is returned by PlugAndCharge when the central system
+// does not accept the contract certificate or the eMAID.
+var ErrContractRefused = errors.New("sim: contract refused")
+
+// PlugAndCharge plugs in a vehicle that presents a contract certificate
+// for emaid at EVSE n: Authorize with the chain (certificatePEM) or its OCSP
+// hash data, then, when accepted, the transaction starts with the eMAID
+// token.
+func (c *Charger2) PlugAndCharge(ctx context.Context, n int, emaid, certificatePEM string, hashData []v201.OCSPRequestData) error {
+	tok := v201.IDToken{IDToken: emaid, Type: v201.IDTokenEnumEMAID}
+	req := &v201.AuthorizeRequest{IDToken: tok, Certificate: certificatePEM, Iso15118CertificateHashData: hashData}
+	var ar v201.AuthorizeResponse
+	if err := c.callAndWait(ctx, v201.ActionAuthorize, req, &ar); err != nil {
+		return err
+	}
+	if ar.CertificateStatus != v201.AuthorizeCertificateStatusEnumAccepted || ar.IDTokenInfo.Status != v201.AuthorizationStatusEnumAccepted {
+		return fmt.Errorf("%s: %s/%s: %w", emaid, ar.CertificateStatus, ar.IDTokenInfo.Status, ErrContractRefused)
+	}
+	return c.start(n, tok, v201.TriggerReasonEnumAuthorized, nil)
+}
