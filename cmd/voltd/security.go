@@ -22,6 +22,7 @@ import (
 	volt "github.com/volt-ev/volt"
 	"github.com/volt-ev/volt/gateway"
 	"github.com/volt-ev/volt/pki"
+	"github.com/volt-ev/volt/pnc"
 	"github.com/volt-ev/volt/store"
 )
 
@@ -292,4 +293,27 @@ func (m *Main) startSecurityLoop(sec volt.ChargerSecurityService, gw *gateway.Ga
 	done := make(chan struct{})
 	go func() { defer close(done); m.securityLoop(ctx, sec, gw, time.Hour) }()
 	m.onClose(func(context.Context) error { stop(); <-done; return nil })
+}
+
+// contractProvider returns the Plug & Charge contract provider: Config's,
+// or a pnc.Local over the V2G roots of VOLT_PNC_V2G_ROOTS_FILE (chains
+// verified; hash data only for contracts registered with it), or none.
+func (m *Main) contractProvider() (volt.ContractProvider, error) {
+	if m.Config.Contracts != nil {
+		return m.Config.Contracts, nil
+	}
+	if m.Config.PnCRootsFile == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(m.Config.PnCRootsFile)
+	if err != nil {
+		return nil, fmt.Errorf("VOLT_PNC_V2G_ROOTS_FILE: %w", err)
+	}
+	roots, err := pki.ParseCertificates(b)
+	if err != nil {
+		return nil, fmt.Errorf("VOLT_PNC_V2G_ROOTS_FILE: %w", err)
+	}
+	// TODO(issue 18): an OCSP-backed provider, so hash-only Authorize
+	// works for contracts this node was not told about.
+	return pnc.NewLocal(roots...), nil
 }

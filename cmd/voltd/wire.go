@@ -70,6 +70,10 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	var guarded *guard.Guard // set below: it stops sessions through the gateway
 	var loadStatus *lms.Manager
 	security := store.NewSecurityService(m.DB) // issue 18
+	contracts, err := m.contractProvider()
+	if err != nil {
+		return err
+	}
 	gridMeter := &lms.GridMeter{Sites: loadMgmt, Recorder: loadMgmt, Logger: m.Logger.With("component", "lms-grid-meter")}
 	gw := gateway.New(gateway.Config{
 		Charging:          charging,
@@ -80,6 +84,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		CallTimeout:       m.Config.CallTimeout,
 		Security:          security,
 		Authority:         m.authority(ctx, security),
+		Contracts:         contracts,
 		AfterMeterValues: func(ctx context.Context, sess *volt.Session) {
 			if guarded != nil {
 				guarded.AfterMeterValues(ctx, sess)
