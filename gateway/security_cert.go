@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -112,4 +113,24 @@ func storeSecurityEvent(ctx context.Context, c *conn, typ, techInfo string, at t
 		return
 	}
 	c.g.publishSecurity(e)
+}
+
+// certManagementAllowed refuses, on a connection below profile 2, the CALLs
+// that manage certificates (LESSONS.md item 25; 2.0.1 A00.FR.204): a
+// charger connected with a password over plain websockets must not get
+// certificates installed, deleted, listed or signed.
+func (c *conn) certManagementAllowed(action string, payload []byte) error {
+	if c.profile >= volt.SecurityProfileTLSBasic {
+		return nil
+	}
+	switch action {
+	case "InstallCertificate", "DeleteCertificate", "GetInstalledCertificateIds", "CertificateSigned":
+	case "ExtendedTriggerMessage", "TriggerMessage":
+		if !bytes.Contains(payload, []byte(`"Sign`)) {
+			return nil
+		}
+	default:
+		return nil
+	}
+	return volt.Errorf(volt.EUNPROCESSABLE, "%s needs a TLS connection (security profile 2 or 3); charger %s is connected on profile %d.", action, c.cpid, c.profile)
 }

@@ -312,3 +312,32 @@ func TestSignCertificateRefused(t *testing.T) {
 		t.Fatalf("signed %d", len(certs))
 	}
 }
+
+// TestCertificateManagementNeedsTLS: Volt does not send certificate
+// management on a profile 1 connection (LESSONS.md item 25), and does on
+// profile 2.
+func TestCertificateManagementNeedsTLS(t *testing.T) {
+	h := newTLSHarness(t)
+	plain := sim.New(h.simConfig("CP-1", "secret-1", 1))
+	runSim(t, plain.Run)
+	waitFor(t, "profile 1 online", plain.Online)
+	ctx := context.Background()
+	for action, body := range map[string]map[string]any{
+		"InstallCertificate":         {"certificateType": "CentralSystemRootCertificate", "certificate": "x"},
+		"GetInstalledCertificateIds": {"certificateType": "CentralSystemRootCertificate"},
+		"ExtendedTriggerMessage":     {"requestedMessage": "SignChargePointCertificate"},
+	} {
+		if _, err := h.g.Call(ctx, "000001", action, body); !volt.IsCode(err, volt.EUNPROCESSABLE) {
+			t.Errorf("%s on profile 1: %v, want EUNPROCESSABLE", action, err)
+		}
+	}
+	if _, err := h.g.Call(ctx, "000001", "ExtendedTriggerMessage", map[string]any{"requestedMessage": "Heartbeat"}); err != nil {
+		t.Errorf("other triggers on profile 1: %v", err)
+	}
+	tlsCh := sim.New(h.simConfig("CP-2", "secret-2", 2))
+	runSim(t, tlsCh.Run)
+	waitFor(t, "profile 2 online", tlsCh.Online)
+	if res, err := h.g.Call(ctx, "000002", "GetInstalledCertificateIds", map[string]any{"certificateType": "CentralSystemRootCertificate"}); err != nil {
+		t.Errorf("on profile 2: %s %v", res, err)
+	}
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -234,7 +235,27 @@ func (s *SecurityService) RecordSecurityEvent(ctx context.Context, e volt.Securi
 	if err != nil {
 		return nil, fmt.Errorf("record security event of %s: %w", e.CPID, err)
 	}
+	if e.Critical {
+		if err := s.auditCritical(ctx, &e); err != nil {
+			return nil, err
+		}
+	}
 	return &e, nil
+}
+
+// auditCritical writes a critical security event to the audit log, as the
+// system, on the charger, so an operator's audit view shows it.
+func (s *SecurityService) auditCritical(ctx context.Context, e *volt.SecurityEvent) error {
+	details, _ := json.Marshal(e)
+	entry := &volt.AuditEntry{At: e.ReceivedAt, Source: volt.AuditSourceSystem, Action: "security_event." + e.Type,
+		ResourceType: "charger", ResourceID: e.CPID, CPOID: e.CPOID, Details: details, Outcome: volt.AuditOK}
+	if c, err := findCharger(ctx, s.db, volt.SystemActor, "cpid", e.CPID); err == nil {
+		entry.OwnerID, entry.ChargerGroupID = c.OwnerID, c.ChargerGroupID
+	}
+	if err := NewAuditService(s.db).Record(volt.NewContextWithActor(ctx, volt.SystemActor), entry); err != nil {
+		return fmt.Errorf("audit security event of %s: %w", e.CPID, err)
+	}
+	return nil
 }
 
 // FindSecurityEvents implements volt.ChargerSecurityService: the newest

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -71,6 +72,11 @@ func TestSecurityProfileUpgradeAndCertificates(t *testing.T) {
 			if _, err := s.RecordSecurityEvent(ctx, volt.SecurityEvent{CPID: f.cpidA, Type: typ, Critical: volt.IsCriticalSecurityEvent(typ), At: now, ReceivedAt: now}); err != nil {
 				t.Fatal(err)
 			}
+		}
+		audits, _, err := store.NewAuditService(db).FindAuditEntries(ctx, volt.AuditFilter{ResourceID: f.cpidA})
+		if err != nil || !slices.ContainsFunc(audits, func(a *volt.AuditEntry) bool { return a.Action == "security_event.StartupOfTheDevice" }) ||
+			slices.ContainsFunc(audits, func(a *volt.AuditEntry) bool { return a.Action == "security_event.InvalidMessages" }) {
+			t.Fatalf("audit of critical events only: %v %v", audits, err)
 		}
 		ev, err := s.FindSecurityEvents(ctx, f.cpidA, 10)
 		if err != nil || len(ev) != 2 || ev[0].Type != "InvalidMessages" || !ev[1].Critical {
