@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/volt-ev/volt"
 	"github.com/volt-ev/volt/audit"
@@ -53,6 +54,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 		LoadManagement:  store.NewLoadManagementService(db),
 		LoadStatus:      fakeLoadStatus{},
 		SmartCharging:   store.NewSmartChargingService(db),
+		Security:        store.NewSecurityService(db),
 		Commander:       cmd,
 		Commands:        func(n string) (string, bool) { v, ok := testCommands[n]; return v, ok },
 		ValidateCommand: func(string, json.RawMessage) error { return nil },
@@ -64,6 +66,13 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	e := &env{db: db, cfg: cfg, cmd: cmd, provider: provider, tokens: map[string]string{}}
 	e.A = buildTenant(t, cfg, "A")
 	e.B = buildTenant(t, cfg, "B")
+	for _, x := range []*tenant{e.A, e.B} { // issue 18: a certificate and a security event each
+		now := time.Now()
+		must(t, cfg.Security.RecordCertificate(sys(), volt.ChargerCertificate{Serial: isoSerial(x), CPID: x.CPID, Identity: x.CPID,
+			NotBefore: now, NotAfter: now.AddDate(1, 0, 0), ChainPEM: "pem", IssuedAt: now}))
+		_, err := cfg.Security.RecordSecurityEvent(sys(), volt.SecurityEvent{CPID: x.CPID, Type: "StartupOfTheDevice", At: now, ReceivedAt: now})
+		must(t, err)
+	}
 	super := &volt.User{Email: "root@volt.example", Name: "Root", SuperAdmin: true}
 	must(t, cfg.Users.CreateUser(sys(), super, testPassword))
 	e.h = New(cfg)
