@@ -2,6 +2,9 @@ package volt
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
 	"time"
 )
 
@@ -120,4 +123,54 @@ type ChargerSecurityService interface {
 
 	RecordSecurityEvent(ctx context.Context, e SecurityEvent) (*SecurityEvent, error)
 	FindSecurityEvents(ctx context.Context, cpid string, limit int) ([]SecurityEvent, error)
+}
+
+// SecurityUpgradeWindow is how long a charger asked to move to a higher
+// security profile has to reconnect with it before the upgrade is rolled
+// back (its old minimum kept).
+const SecurityUpgradeWindow = 10 * time.Minute
+
+// UpgradeSecurityProfile moves a charger to profile 2 or 3 through the
+// charger: the upgrade is recorded as pending (as the system), then
+// ChangeConfiguration SecurityProfile is sent (OCPP 1.6 security extension
+// §2.3); anything but Accepted cancels it. The minimum is raised only when
+// the charger reconnects with the new profile, so one that cannot is still
+// let in. The caller checks the actor may command the charger. It returns
+// the charger's answer. TODO(issue 18): 2.0.1 by SetNetworkProfile and
+// OCPPCommCtrlr.NetworkConfigurationPriority.
+func UpgradeSecurityProfile(ctx context.Context, sec ChargerSecurityService, cmd ChargerCommander, c *Charger, profile int, now time.Time) (string, error) {
+	if profile < SecurityProfileTLSBasic || profile > SecurityProfileTLSClient {
+		return "", FieldError("securityProfile", "An upgrade goes to profile 2 or 3.")
+	}
+	if c.OCPPVersion != "" && c.OCPPVersion != "ocpp1.6" {
+		return "", FieldError("securityProfile", "Upgrading the security profile of an OCPP 2.x charger is not supported yet.")
+	}
+	sys := NewContextWithActor(ctx, SystemActor)
+	if err := sec.StartUpgrade(sys, c.CPID, profile, now.Add(SecurityUpgradeWindow)); err != nil {
+		return "", err
+	}
+	res, err := cmd.Call(ctx, c.CPID, "ChangeConfiguration", map[string]string{"key": "SecurityProfile", "value": strconv.Itoa(profile)})
+	var ans struct {
+		Status string `json:"status"`
+	}
+	if err == nil {
+		err = json.Unmarshal(res, &ans)
+	}
+	if err != nil || ans.Status != "Accepted" {
+		if rerr := sec.StartUpgrade(sys, c.CPID, 0, time.Time{}); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+	}
+	return ans.Status, err
+}
+
+// RenewChargerCertificate asks a charger for a new CSR: 1.6
+// ExtendedTriggerMessage SignChargePointCertificate (security extension),
+// 2.x TriggerMessage SignChargingStationCertificate (A02). It returns the
+// charger's answer.
+func RenewChargerCertificate(ctx context.Context, cmd ChargerCommander, c *Charger) (json.RawMessage, error) {
+	if c.OCPPVersion != "" && c.OCPPVersion != "ocpp1.6" {
+		return cmd.Call(ctx, c.CPID, "TriggerMessage", map[string]string{"requestedMessage": "SignChargingStationCertificate"})
+	}
+	return cmd.Call(ctx, c.CPID, "ExtendedTriggerMessage", map[string]string{"requestedMessage": "SignChargePointCertificate"})
 }

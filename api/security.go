@@ -3,9 +3,6 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"strconv"
-	"time"
 
 	"github.com/volt-ev/volt"
 )
@@ -13,10 +10,6 @@ import (
 // Security profiles, certificates and security events of a charger (issue
 // 18). InstallCertificate, DeleteCertificate and GetInstalledCertificateIds
 // go through the command endpoint (install-certificate, ...).
-
-// SecurityUpgradeWindow is how long a charger asked to move to a higher
-// profile has to reconnect with it before the upgrade is rolled back.
-const SecurityUpgradeWindow = 10 * time.Minute
 
 // SecurityProfileInput sets or upgrades a charger's security profile.
 type SecurityProfileInput struct {
@@ -105,36 +98,13 @@ func (s *server) upgradeChargerSecurity(ctx context.Context, in *SecurityProfile
 	if err != nil {
 		return nil, err
 	}
-	if in.Body.SecurityProfile < volt.SecurityProfileTLSBasic {
-		return nil, newError(volt.EINVALID, "An upgrade goes to profile 2 or 3.", "securityProfile")
-	}
-	if c.OCPPVersion != "" && c.OCPPVersion != "ocpp1.6" {
-		// TODO(issue 18): 2.0.1 by SetNetworkProfile and
-		// OCPPCommCtrlr.NetworkConfigurationPriority.
-		return nil, newError(volt.EINVALID, "Upgrading the security profile of an OCPP 2.x charger is not supported yet.", "securityProfile")
-	}
 	if s.Commander == nil {
 		return nil, newError(volt.EUNAVAILABLE, "Charger commands are not available on this node.", "")
 	}
-	sys := volt.NewContextWithActor(ctx, volt.SystemActor)
-	if err := s.Security.StartUpgrade(sys, c.CPID, in.Body.SecurityProfile, s.Now().Add(SecurityUpgradeWindow)); err != nil {
-		return nil, s.err(ctx, err)
-	}
 	cctx, cancel := context.WithTimeout(ctx, DefaultCommandTimeout)
 	defer cancel()
-	req, _ := json.Marshal(map[string]string{"key": "SecurityProfile", "value": strconv.Itoa(in.Body.SecurityProfile)})
-	res, err := s.Commander.Call(cctx, c.CPID, "ChangeConfiguration", json.RawMessage(req))
-	var ans struct {
-		Status string `json:"status"`
-	}
-	if err == nil {
-		err = json.Unmarshal(res, &ans)
-	}
-	if err != nil || ans.Status != "Accepted" {
-		if rerr := s.Security.StartUpgrade(sys, c.CPID, 0, time.Time{}); rerr != nil {
-			err = errors.Join(err, rerr)
-		}
-	}
+	status, err := volt.UpgradeSecurityProfile(cctx, s.Security, s.Commander, c, in.Body.SecurityProfile, s.Now())
+	req, _ := json.Marshal(in.Body)
 	s.audit(ctx, a, c.CPID, "UpgradeSecurityProfile", req, err)
 	if err != nil {
 		return nil, s.err(ctx, err)
@@ -143,7 +113,7 @@ func (s *server) upgradeChargerSecurity(ctx context.Context, in *SecurityProfile
 	if err != nil {
 		return nil, s.err(ctx, err)
 	}
-	return out(SecurityUpgradeBody{Status: ans.Status, Security: sec}), nil
+	return out(SecurityUpgradeBody{Status: status, Security: sec}), nil
 }
 
 func (s *server) listChargerCertificates(ctx context.Context, in *CPIDInput) (*Out[CertificatesBody], error) {
@@ -186,14 +156,10 @@ func (s *server) renewChargerCertificate(ctx context.Context, in *CPIDInput) (*C
 	if s.Commander == nil {
 		return nil, newError(volt.EUNAVAILABLE, "Charger commands are not available on this node.", "")
 	}
-	action, req := "ExtendedTriggerMessage", json.RawMessage(`{"requestedMessage":"SignChargePointCertificate"}`)
-	if c.OCPPVersion != "" && c.OCPPVersion != "ocpp1.6" {
-		action, req = "TriggerMessage", json.RawMessage(`{"requestedMessage":"SignChargingStationCertificate"}`)
-	}
 	cctx, cancel := context.WithTimeout(ctx, DefaultCommandTimeout)
 	defer cancel()
-	res, err := s.Commander.Call(cctx, c.CPID, action, req)
-	s.audit(ctx, a, c.CPID, action, req, err)
+	res, err := volt.RenewChargerCertificate(cctx, s.Commander, c)
+	s.audit(ctx, a, c.CPID, "RenewCertificate", nil, err)
 	if err != nil {
 		return nil, s.err(ctx, err)
 	}
