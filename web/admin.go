@@ -68,6 +68,8 @@ type AdminConfig struct {
 	// management model, meter and live allocation); optional.
 	LoadManagement volt.LoadManagementService
 	LoadStatus     volt.LoadStatus
+	// Security serves a charger's security page (issue 18); optional.
+	Security volt.ChargerSecurityService
 
 	// Commander sends remote commands to chargers; Commands maps a command's
 	// kebab-case name ("reset") to its OCPP action ("Reset"), false when the

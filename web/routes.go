@@ -53,6 +53,7 @@ func (a *Admin) routes() {
 	a.supportRoutes()
 	a.jobRoutes()
 	a.loadRoutes()
+	a.securityRoutes() // issue 18
 	a.signageRoutes()
 	m.HandleFunc(p+"/", a.auth(func(w http.ResponseWriter, r *http.Request, s *sess) {
 		a.renderStatus(w, r, s, http.StatusNotFound, "error", "Not found", errorView{Message: "There is no page at this address."})

@@ -192,6 +192,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		// The site energy page: load management model, meter, allocation.
 		LoadManagement: loadMgmt,
 		LoadStatus:     loadStatus,
+		Security:       security, // a charger's security page (issue 18)
 	})))
 	driverApp := app.New(app.Config{
 		Hierarchy: s.Hierarchy,
