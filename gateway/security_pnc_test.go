@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"testing"
@@ -109,5 +110,38 @@ func TestPlugAndCharge201(t *testing.T) {
 	h.fake.mu.Unlock()
 	if start.IDTag != good.EMAID {
 		t.Fatalf("session started with %q, want the eMAID", start.IDTag)
+	}
+}
+
+// TestPlugAndCharge16: the 1.6 Plug & Charge DataTransfer carries the
+// 2.0.1 Authorize and answers its 2.0.1 response as data.
+func TestPlugAndCharge16(t *testing.T) {
+	v2g := pnctest.New(t)
+	prov := pnc.NewLocal(v2g.Root)
+	h := newHarness(t, func(c *Config) { c.Contracts = prov })
+	good := v2g.Contract(t, "GBVOLC123456789", time.Now().Add(-time.Hour), time.Now().AddDate(1, 0, 0))
+	if err := prov.Register(good.Chain...); err != nil {
+		t.Fatal(err)
+	}
+	c := h.connect("CP-1", "secret-1")
+	data, _ := json.Marshal(map[string]any{"idToken": map[string]any{"idToken": good.EMAID, "type": "eMAID"},
+		"iso15118CertificateHashData": ocspData(t, good)})
+	var ans struct{ Status, Data string }
+	c.callOK("DataTransfer", map[string]any{"vendorId": PnCVendorID, "messageId": "Authorize", "data": string(data)}, &ans)
+	var inner struct {
+		IDTokenInfo       struct{ Status string }
+		CertificateStatus string
+	}
+	if err := json.Unmarshal([]byte(ans.Data), &inner); err != nil || ans.Status != "Accepted" ||
+		inner.CertificateStatus != "Accepted" || inner.IDTokenInfo.Status != "Accepted" {
+		t.Fatalf("1.6 PnC authorize: %+v %+v %v", ans, inner, err)
+	}
+	c.callOK("DataTransfer", map[string]any{"vendorId": PnCVendorID, "messageId": "Authorize", "data": `{"idToken":{}}`}, &ans)
+	if ans.Status != "Rejected" {
+		t.Fatalf("malformed inner payload: %+v", ans)
+	}
+	c.callOK("DataTransfer", map[string]any{"vendorId": PnCVendorID, "messageId": "Nope"}, &ans)
+	if ans.Status != "UnknownMessageId" {
+		t.Fatalf("unknown message: %+v", ans)
 	}
 }

@@ -23,6 +23,9 @@ type ChargerEventRecorder interface {
 }
 
 func dataTransfer16(ctx context.Context, c *conn, req *v16.DataTransferRequest) (*v16.DataTransferResponse, error) {
+	if req.VendorID == PnCVendorID && c.g.cfg.DataTransfer[req.VendorID] == nil { // issue 18
+		return pncDataTransfer16(ctx, c, req)
+	}
 	h := c.g.cfg.DataTransfer[req.VendorID]
 	if h == nil {
 		return &v16.DataTransferResponse{Status: v16.DataTransferStatusUnknownVendorID}, nil
