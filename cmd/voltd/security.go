@@ -110,31 +110,36 @@ func unsealKey(secret, sealed string) ([]byte, error) {
 // new profile and asks chargers connected here whose certificate expires
 // within RenewBefore for a new CSR, every interval.
 func (m *Main) securityLoop(ctx context.Context, sec volt.ChargerSecurityService, gw *gateway.Gateway, interval time.Duration) {
-	ctx = volt.NewContextWithActor(ctx, volt.SystemActor)
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if back, err := sec.RollBackUpgrades(ctx, time.Now()); err != nil {
-			m.Logger.Warn("security: roll back upgrades", "err", err)
-		} else if len(back) > 0 {
-			m.Logger.Warn("security: upgrades rolled back, chargers did not reconnect with the new profile", "cpids", back)
-		}
-		expiring, err := sec.CertificatesExpiring(ctx, time.Now().Add(RenewBefore))
-		if err != nil {
-			m.Logger.Warn("security: expiring certificates", "err", err)
-		}
-		for _, c := range expiring {
-			if !gw.Connected(c.CPID) {
-				continue
-			}
-			st, err := gw.RenewCertificate(ctx, c.CPID)
-			m.Logger.Info("security: certificate renewal asked", "cpid", c.CPID, "serial", c.Serial, "status", st, "err", err)
-		}
+		m.securityPass(ctx, sec, gw)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// securityPass is one round of securityLoop.
+func (m *Main) securityPass(ctx context.Context, sec volt.ChargerSecurityService, gw *gateway.Gateway) {
+	ctx = volt.NewContextWithActor(ctx, volt.SystemActor)
+	if back, err := sec.RollBackUpgrades(ctx, time.Now()); err != nil {
+		m.Logger.Warn("security: roll back upgrades", "err", err)
+	} else if len(back) > 0 {
+		m.Logger.Warn("security: upgrades rolled back, chargers did not reconnect with the new profile", "cpids", back)
+	}
+	expiring, err := sec.CertificatesExpiring(ctx, time.Now().Add(RenewBefore))
+	if err != nil {
+		m.Logger.Warn("security: expiring certificates", "err", err)
+	}
+	for _, c := range expiring {
+		if !gw.Connected(c.CPID) {
+			continue
+		}
+		st, err := gw.RenewCertificate(ctx, c.CPID)
+		m.Logger.Info("security: certificate renewal asked", "cpid", c.CPID, "serial", c.Serial, "status", st, "err", err)
 	}
 }
 

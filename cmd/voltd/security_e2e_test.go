@@ -17,6 +17,7 @@ import (
 	"github.com/volt-ev/volt/ocpp"
 	"github.com/volt-ev/volt/pki/pkitest"
 	"github.com/volt-ev/volt/sim"
+	"github.com/volt-ev/volt/store"
 	"github.com/volt-ev/volt/store/storetest"
 )
 
@@ -194,6 +195,51 @@ func securityEndToEnd(t *testing.T, dsn string) {
 		c.must("GET", "/api/v1/chargers/"+creds2.CPID+"/security", nil, 200, &sec)
 		if sec.ConnectedProfile != 3 || !st.Online() {
 			return fmt.Errorf("2.0.1 security %+v online %v", sec, st.Online())
+		}
+		return nil
+	})
+}
+
+// TestSecurityLoop: one pass rolls back an upgrade whose charger never
+// came back with the new profile, and asks a connected charger whose
+// certificate expires within RenewBefore for a new CSR, which Volt signs.
+func TestSecurityLoop(t *testing.T) {
+	m, tc := tlsMain(t, storetest.Engines(t)[0].DSN(t))
+	c := rootClient(t, m)
+	est := newEstate(t, c, "0.45", "0.30")
+	cpid := est.creds.CPID
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ch := sim.New(sim.Config{URL: "ws://" + m.Addr() + "/ocpp", TLSURL: "wss://" + m.TLSAddr() + "/ocpp", TLS: tc,
+		SecurityProfile: 2, Identity: est.creds.OCPPIdentity, Password: est.creds.OCPPPassword, MinBackoff: 50 * time.Millisecond})
+	done := make(chan struct{})
+	go func() { defer close(done); _ = ch.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	checkFor(t, 15*time.Second, func() error {
+		if !m.gateway.Connected(cpid) {
+			return fmt.Errorf("charger not connected")
+		}
+		return nil
+	})
+	sec := store.NewSecurityService(m.DB)
+	sys := volt.NewContextWithActor(context.Background(), volt.SystemActor)
+	now := time.Now()
+	if err := sec.StartUpgrade(sys, cpid, 3, now.Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := sec.RecordCertificate(sys, volt.ChargerCertificate{Serial: "0e01", CPID: cpid, Identity: est.creds.OCPPIdentity,
+		NotBefore: now.AddDate(-1, 0, 0), NotAfter: now.Add(24 * time.Hour), ChainPEM: "old", IssuedAt: now.AddDate(-1, 0, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	m.securityPass(context.Background(), sec, m.gateway)
+	s, err := sec.FindChargerSecurity(sys, cpid)
+	if err != nil || s.UpgradeStatus != "RolledBack" || s.PendingProfile != 0 || s.SecurityProfile != 1 {
+		t.Fatalf("after the loop %+v %v", s, err)
+	}
+	checkFor(t, 10*time.Second, func() error {
+		certs, err := sec.FindCertificates(sys, cpid)
+		if err != nil || len(certs) != 2 || !ch.HasCertificate() {
+			return fmt.Errorf("certificates %d (%v), charger has one: %v", len(certs), err, ch.HasCertificate())
 		}
 		return nil
 	})
