@@ -22,7 +22,7 @@ var allowed = map[string][]string{
 	"/store/storetest":     {"", "/store"},
 	"/inmem":               {""},
 	"/natsbus":             {"", "/inmem"},
-	"/gateway":             {"", "/ocpp", "/ocpp/v16", "/ocpp/v201", "/ocpp/v21"},
+	"/gateway":             {"", "/ocpp", "/ocpp/v16", "/ocpp/v201", "/ocpp/v21", "/pki"},
 	"/api":                 {"", "/httperr", "/report", "/audit"},
 	"/audit":               {""},
 	"/payment/stripe":      {""},
@@ -45,6 +45,10 @@ var allowed = map[string][]string{
 	"/ocpi":                {""},
 	"/internal/ocpischema": {},
 	"/webhook":             {""}, // issue #17: outgoing webhooks
+	"/pki":                 {},   // issue 18
+	"/pki/pkitest":         {},
+	"/pnc":                 {"", "/pki"}, // issue 18
+	"/pnc/pnctest":         {"/pki/pkitest"},
 }
 
 func TestDependencyRules(t *testing.T) {

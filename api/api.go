@@ -123,6 +123,9 @@ type Config struct {
 	// and alerts with their rules (issue #17; optional: 501 without).
 	Webhooks volt.WebhookService
 	Alerts   volt.AlertService
+	// Security keeps chargers' security profiles, certificates and security
+	// events (issue 18; optional: 501 without).
+	Security volt.ChargerSecurityService
 	// WebhookProviders names the payment providers whose webhooks
 	// POST /api/v1/webhooks/{provider} accepts ("stripe", "sandbox"); nil
 	// passes every name to Payments.HandleWebhook.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/volt-ev/volt"
 	"github.com/volt-ev/volt/audit"
@@ -62,6 +63,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 		OCPIRegistrar:   &ocpi.Server{Store: ocpiStore, Partners: ocpiStore, Hierarchy: hier, Chargers: store.NewChargerService(db)},
 		Webhooks:        store.NewWebhookService(db),
 		Alerts:          store.NewAlertService(db),
+		Security:        store.NewSecurityService(db),
 		Commander:       cmd,
 		Commands:        func(n string) (string, bool) { v, ok := testCommands[n]; return v, ok },
 		ValidateCommand: func(string, json.RawMessage) error { return nil },
@@ -78,6 +80,13 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	}
 	buildWebhooksAndAlerts(t, db, cfg, e.A)
 	buildWebhooksAndAlerts(t, db, cfg, e.B)
+	for _, x := range []*tenant{e.A, e.B} { // issue 18: a certificate and a security event each
+		now := time.Now()
+		must(t, cfg.Security.RecordCertificate(sys(), volt.ChargerCertificate{Serial: isoSerial(x), CPID: x.CPID, Identity: x.CPID,
+			NotBefore: now, NotAfter: now.AddDate(1, 0, 0), ChainPEM: "pem", IssuedAt: now}))
+		_, err := cfg.Security.RecordSecurityEvent(sys(), volt.SecurityEvent{CPID: x.CPID, Type: "StartupOfTheDevice", At: now, ReceivedAt: now})
+		must(t, err)
+	}
 	super := &volt.User{Email: "root@volt.example", Name: "Root", SuperAdmin: true}
 	must(t, cfg.Users.CreateUser(sys(), super, testPassword))
 	e.h = New(cfg)

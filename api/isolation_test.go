@@ -115,7 +115,15 @@ var isoSpecs = map[string]isoSpec{
 	"getChargerConfiguration": {},
 	"getChargerDeviceModel":   {unwired: func(c Config) bool { _, ok := c.Charging.(volt.DeviceModelService); return !ok }},
 	"sendChargerCommand":      {body: js(`{"type":"Soft"}`)},
-	"updateConnector":         {body: js(`{"maxPowerW":7000}`)},
+	// Issue 18: security profiles, certificates, security events.
+	"getChargerSecurity":        {},
+	"setChargerSecurity":        {body: js(`{"securityProfile":1}`)},
+	"upgradeChargerSecurity":    {body: js(`{"securityProfile":2}`)},
+	"listChargerCertificates":   {},
+	"revokeChargerCertificate":  {body: js(`{"reason":"keyCompromise"}`)},
+	"renewChargerCertificate":   {},
+	"listChargerSecurityEvents": {},
+	"updateConnector":           {body: js(`{"maxPowerW":7000}`)},
 
 	"listUsers": {},
 	"getUser":   {},
@@ -335,7 +343,7 @@ func resolve(path string, x *tenant) string {
 	}
 	res := strings.Split(strings.TrimPrefix(path, Prefix+"/"), "/")[0]
 	r := strings.NewReplacer("{id}", byResource[res], "{cpid}", x.CPID, "{userId}", x.Driver, "{command}", "reset", "{provider}", "sandbox",
-		"{paymentId}", x.TerminalPayment, "{hostName}", x.HostName(), "{connectorId}", "1")
+		"{paymentId}", x.TerminalPayment, "{hostName}", x.HostName(), "{connectorId}", "1", "{serial}", isoSerial(x))
 	return r.Replace(path)
 }
 
@@ -776,3 +784,7 @@ func TestThemeHostNamesReserved(t *testing.T) {
 		}
 	})
 }
+
+// isoSerial is the serial of the certificate each tenant's charger holds
+// (issue 18): hex, from its CPID.
+func isoSerial(x *tenant) string { return "c0" + x.CPID }

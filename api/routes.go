@@ -65,6 +65,14 @@ func (s *server) routes() {
 	huma.Register(a, op("importChargers", post, "/chargers/import", "Onboard chargers from a CSV file (identity, password, group, model, connectors), all or nothing", "chargers", 201), s.importChargers)
 	huma.Register(a, op("listChargerMessages", get, "/chargers/{cpid}/messages", "The charger's OCPP message log, newest first", "chargers", 200), s.chargerMessages)
 	huma.Register(a, op("getChargerConfiguration", get, "/chargers/{cpid}/configuration", "The charger's configuration keys as last read", "chargers", 200), s.chargerConfiguration)
+	// Security profiles, certificates, security events (issue 18).
+	huma.Register(a, op("getChargerSecurity", get, "/chargers/{cpid}/security", "The charger's security profile: minimum, last connection, pending upgrade", "chargers", 200), s.getChargerSecurity)
+	huma.Register(a, op("setChargerSecurity", put, "/chargers/{cpid}/security", "Set the minimum security profile the charger may connect with", "chargers", 200), s.putChargerSecurity)
+	huma.Register(a, commandOp(op("upgradeChargerSecurity", post, "/chargers/{cpid}/security/upgrade", "Move the charger to security profile 2 or 3 through the charger, rolled back if it does not reconnect with it", "chargers", 200)), s.upgradeChargerSecurity)
+	huma.Register(a, op("listChargerCertificates", get, "/chargers/{cpid}/certificates", "Client certificates the CSMS CA signed for the charger", "chargers", 200), s.listChargerCertificates)
+	huma.Register(a, op("revokeChargerCertificate", post, "/chargers/{cpid}/certificates/{serial}/revoke", "Revoke a client certificate of the charger", "chargers", 204), s.revokeChargerCertificate)
+	huma.Register(a, commandOp(op("renewChargerCertificate", post, "/chargers/{cpid}/certificates/renew", "Ask the charger for a new certificate signing request", "chargers", 200)), s.renewChargerCertificate)
+	huma.Register(a, op("listChargerSecurityEvents", get, "/chargers/{cpid}/security-events", "The charger's security events, newest first", "chargers", 200), s.listSecurityEvents)
 	huma.Register(a, op("getChargerDeviceModel", get, "/chargers/{cpid}/device-model", "An OCPP 2.x charger's device model: every attribute of every variable it reported", "chargers", 200), s.chargerDeviceModel)
 	huma.Register(a, commandOp(op("sendChargerCommand", post, "/chargers/{cpid}/commands/{command}", "Send an OCPP command and return the charger's answer", "chargers", 200)), s.sendCommand)
 

@@ -54,6 +54,9 @@ func (g *Gateway) Call(ctx context.Context, cpid, action string, request any) (j
 	if err != nil {
 		return nil, err
 	}
+	if err := c.certManagementAllowed(action, payload); err != nil { // issue 18
+		return nil, err
+	}
 	res, err := c.call(ctx, action, payload)
 	if err != nil {
 		return nil, err

@@ -29,6 +29,7 @@ type conn struct {
 	remote   string
 	slot     *slot // set by register before the reader starts
 	fence    int64 // the store's fence of this connection (cluster.go); 0 if not fenced
+	profile  int   // OCPP security profile of the connection (security_serve.go)
 
 	// bc and br are the gateway's own reader under the websocket library
 	// (idleread.go); nil when the library reads the socket itself.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	volt "github.com/volt-ev/volt"
+	"github.com/volt-ev/volt/pki"
 )
 
 // Config configures a Gateway. Zero durations and sizes take the defaults
@@ -94,6 +95,14 @@ type Config struct {
 	// is closed when no TransactionEvent about it came for this long
 	// (v201_auth.go). Default DefaultEndedTimeout; negative: never.
 	EndedTimeout time.Duration
+	// Security keeps security profiles, issued certificates and security
+	// events (issue 18). Nil: profile 1 only, no client certificates.
+	Security volt.ChargerSecurityService
+	// Authority signs chargers' CSRs (SignCertificate). Nil: refused.
+	Authority pki.Authority
+	// Contracts judges Plug & Charge contract certificates and relays the
+	// 15118 certificate messages. Nil: no Plug & Charge.
+	Contracts volt.ContractProvider
 }
 
 func (c *Config) setDefaults() {

@@ -47,7 +47,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "too many failed attempts", http.StatusTooManyRequests)
 		return
 	}
-	charger, ok := g.authenticate(w, r, identity, remote)
+	charger, ok := g.authenticateProfile(w, r, identity, remote)
 	if !ok {
 		return
 	}
@@ -124,6 +124,8 @@ func (g *Gateway) upgrade(w http.ResponseWriter, r *http.Request, ch *volt.Charg
 		return
 	}
 	c := newConn(g, ws, proto, ch, identity, remote, h)
+	c.profile = ProfileOf(r)
+	g.goBackground(c.recordProfile)
 	g.wg.Add(1)
 	go c.run()
 }

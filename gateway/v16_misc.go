@@ -23,6 +23,9 @@ type ChargerEventRecorder interface {
 }
 
 func dataTransfer16(ctx context.Context, c *conn, req *v16.DataTransferRequest) (*v16.DataTransferResponse, error) {
+	if req.VendorID == PnCVendorID && c.g.cfg.DataTransfer[req.VendorID] == nil { // issue 18
+		return pncDataTransfer16(ctx, c, req)
+	}
 	h := c.g.cfg.DataTransfer[req.VendorID]
 	if h == nil {
 		return &v16.DataTransferResponse{Status: v16.DataTransferStatusUnknownVendorID}, nil
@@ -60,6 +63,7 @@ func securityEvent16(ctx context.Context, c *conn, req *v16.SecurityEventNotific
 		detail += ": " + req.TechInfo
 	}
 	chargerEvent(ctx, c, v16.ActionSecurityEventNotification, detail, req.Timestamp.Time)
+	storeSecurityEvent(ctx, c, req.Type, req.TechInfo, req.Timestamp.Time)
 	return &v16.SecurityEventNotificationResponse{}, nil
 }
 
@@ -71,14 +75,6 @@ func signedFirmwareStatus16(ctx context.Context, c *conn, req *v16.SignedFirmwar
 func logStatus16(ctx context.Context, c *conn, req *v16.LogStatusNotificationRequest) (*v16.LogStatusNotificationResponse, error) {
 	chargerEvent(ctx, c, v16.ActionLogStatusNotification, string(req.Status), c.g.cfg.Now())
 	return &v16.LogStatusNotificationResponse{}, nil
-}
-
-// signCertificate16 refuses certificate signing requests.
-// TODO(gateway): security profiles 2 and 3 (TLS, client certificates) will
-// sign the CSR and answer Accepted, then send CertificateSigned.
-func signCertificate16(ctx context.Context, c *conn, _ *v16.SignCertificateRequest) (*v16.SignCertificateResponse, error) {
-	chargerEvent(ctx, c, v16.ActionSignCertificate, "refused: security profile 2/3 not supported yet", c.g.cfg.Now())
-	return &v16.SignCertificateResponse{Status: v16.GenericStatusRejected}, nil
 }
 
 // afterGetConfiguration16 stores the keys a charger reported.

@@ -53,6 +53,9 @@ func newV2x(v ocpp.Version, reg *ocpp.Registry) *protocol {
 			v201.ActionFirmwareStatusNotification: typed2x(firmwareStatus201),
 			v201.ActionLogStatusNotification:      typed2x(logStatus201),
 			v201.ActionDataTransfer:               typed2x(dataTransfer201),
+			v201.ActionSignCertificate:            typed2x(signCertificate201), // issue 18
+			v201.ActionGet15118EVCertificate:      typed2x(get15118EVCertificate201),
+			v201.ActionGetCertificateStatus:       typed2x(getCertificateStatus201),
 			// TODO(issue 13): SignCertificate, Get15118EVCertificate,
 			// GetCertificateStatus (A, M; the security helper's),
 			// ReservationStatusUpdate (H), NotifyMonitoringReport,
@@ -174,6 +177,9 @@ func recordStatus(ctx context.Context, c *conn, connectorID int, st volt.Connect
 }
 
 func authorize201(ctx context.Context, c *conn, req *v201.AuthorizeRequest) (*v201.AuthorizeResponse, error) {
+	if isPnC(req) { // issue 18: security_pnc.go
+		return authorizePnC201(ctx, c, req)
+	}
 	info, err := authorizeToken(ctx, c, req.IDToken)
 	if err != nil {
 		return nil, err

@@ -192,6 +192,7 @@ func securityEvent201(ctx context.Context, c *conn, req *v201.SecurityEventNotif
 		detail += ": " + req.TechInfo
 	}
 	chargerEvent(ctx, c, v201.ActionSecurityEventNotification, detail, req.Timestamp.Time)
+	storeSecurityEvent(ctx, c, req.Type, req.TechInfo, req.Timestamp.Time)
 	return &v201.SecurityEventNotificationResponse{}, nil
 }
 

@@ -43,6 +43,7 @@ type Charger struct {
 	conns       []*connector // index 0 is the charge point itself
 	keys        map[string]*confKey
 	password    string // Basic auth password of the next connection (AuthorizationKey)
+	sec         secState
 	queue       []*outItem
 	wake        chan struct{} // cap 1: the queue grew
 	link        *link
@@ -99,6 +100,7 @@ func New(cfg Config) *Charger {
 	for _, cn := range c.conns {
 		cn.status = c.deriveStatus(cn)
 	}
+	c.sec.init(&c.cfg)
 	return c
 }
 
@@ -137,7 +139,7 @@ func (c *Charger) Run(ctx context.Context) error {
 
 	backoff := c.cfg.MinBackoff
 	for ctx.Err() == nil {
-		l, err := dial(ctx, dialURL(c.cfg.URL, c.cfg.Identity), c.cfg.Identity, c.Password(), c.cfg.DialTimeout)
+		l, err := c.sec.dialSec(ctx, &c.cfg, ocpp.V16, c.Password())
 		if err != nil {
 			if ctx.Err() != nil {
 				break

@@ -232,6 +232,9 @@ func (c *Charger) onGetConfiguration(r any) (any, func(context.Context)) {
 
 func (c *Charger) onChangeConfiguration(r any) (any, func(context.Context)) {
 	req := r.(*v16.ChangeConfigurationRequest)
+	if req.Key == "SecurityProfile" {
+		return c.onSecurityProfile(req.Value)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	st := changeConfiguration(c.keys, req.Key, req.Value)
@@ -312,6 +315,8 @@ func (c *Charger) trigger(msg string, connector *int) (v16.TriggerMessageStatus,
 			c.mu.Unlock()
 			c.send(v16.ActionFirmwareStatusNotification, &v16.FirmwareStatusNotificationRequest{Status: st})
 		}
+	case "SignChargePointCertificate":
+		f = c.triggerSignCertificate
 	case "LogStatusNotification":
 		f = func(context.Context) {
 			c.send(v16.ActionLogStatusNotification, &v16.LogStatusNotificationRequest{Status: v16.UploadLogStatusIdle})

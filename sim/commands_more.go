@@ -159,10 +159,6 @@ func (c *Charger) onGetCompositeSchedule(r any) (any, func(context.Context)) {
 // The security extension's certificate commands: the simulator has no
 // certificate store, so it refuses what needs one.
 
-func (c *Charger) onCertificateSigned(any) (any, func(context.Context)) {
-	return &v16.CertificateSignedResponse{Status: v16.CertificateSignedStatusRejected}, nil
-}
-
 func (c *Charger) onDeleteCertificate(any) (any, func(context.Context)) {
 	return &v16.DeleteCertificateResponse{Status: v16.DeleteCertificateStatusNotFound}, nil
 }

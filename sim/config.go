@@ -8,6 +8,7 @@
 package sim
 
 import (
+	"crypto/tls"
 	"log/slog"
 	"time"
 )
@@ -23,6 +24,14 @@ type Config struct {
 	// Password is the Basic auth password (OCPP security profile 1); empty
 	// sends no Authorization header.
 	Password string
+	// TLSURL is the wss:// endpoint of security profiles 2 and 3 (issue 18).
+	TLSURL string
+	// TLS is the base TLS client configuration (root CAs, cipher suites).
+	TLS *tls.Config
+	// SecurityProfile is the profile of the first connection: 1 (default),
+	// 2 or 3. ClientCert is a client certificate held from the start.
+	SecurityProfile int
+	ClientCert      *tls.Certificate
 	// Connectors is the number of connectors (default 1).
 	Connectors int
 	// MeterInterval is the MeterValueSampleInterval at start (default 60s).

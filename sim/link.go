@@ -59,6 +59,11 @@ func dial(ctx context.Context, rawURL, identity, password string, timeout time.D
 // dialVersion is dial offering subprotocol v (OCPP 2.0.1 Part 4 §3.1.2 for
 // the 2.x versions).
 func dialVersion(ctx context.Context, rawURL, identity, password string, timeout time.Duration, v ocpp.Version) (*link, error) {
+	return dialConfig(ctx, rawURL, identity, password, timeout, v, nil)
+}
+
+// dialConfig is dialVersion with opt applied to the dialer (TLS: security.go).
+func dialConfig(ctx context.Context, rawURL, identity, password string, timeout time.Duration, v ocpp.Version, opt func(*websocket.Dialer)) (*link, error) {
 	// gorilla/websocket bounds the handshake by its deadline only; closing
 	// the socket when ctx ends lets Run return at once during a handshake
 	// the server never answers.
@@ -82,6 +87,9 @@ func dialVersion(ctx context.Context, rawURL, identity, password string, timeout
 			}
 			return c, err
 		},
+	}
+	if opt != nil {
+		opt(&d)
 	}
 	defer func() {
 		mu.Lock()

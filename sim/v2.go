@@ -26,6 +26,7 @@ import (
 // Lock order: Charger2.mu, then link.mu or link.writeMu; no lock is held
 // during network I/O except link.writeMu for one write.
 type Charger2 struct {
+	sec     secState // security profile and certificates (security.go)
 	cfg     Config
 	version ocpp.Version
 	reg     *ocpp.Registry
@@ -92,6 +93,7 @@ func New2x(cfg Config, version ocpp.Version) *Charger2 {
 		version = ocpp.V201
 	}
 	c := &Charger2{cfg: cfg, version: version, reg: reg, wake: make(chan struct{}, 1), changed: make(chan struct{})}
+	c.sec.init(&c.cfg)
 	c.vars = map[string]string{
 		"OCPPCommCtrlr/HeartbeatInterval":    "300",
 		"SampledDataCtrlr/TxUpdatedInterval": strconv.Itoa(int(cfg.MeterInterval / time.Second)),
@@ -144,7 +146,7 @@ func (c *Charger2) Run(ctx context.Context) error {
 	go func() { defer c.wg.Done(); c.meterLoop(ctx) }()
 	backoff := c.cfg.MinBackoff
 	for ctx.Err() == nil {
-		l, err := dialVersion(ctx, dialURL(c.cfg.URL, c.cfg.Identity), c.cfg.Identity, c.Password(), c.cfg.DialTimeout, c.version)
+		l, err := c.sec.dialSec(ctx, &c.cfg, c.version, c.Password())
 		if err != nil {
 			if ctx.Err() != nil {
 				break

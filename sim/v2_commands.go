@@ -50,6 +50,7 @@ func init() {
 		v201.ActionSetChargingProfile:      on2((*Charger2).onSetChargingProfile),
 		v201.ActionClearChargingProfile:    on2((*Charger2).onClearChargingProfile),
 		v201.ActionGetCompositeSchedule:    on2((*Charger2).onGetCompositeSchedule),
+		v201.ActionCertificateSigned:       on2((*Charger2).onCertificateSigned),
 	}
 }
 
@@ -326,6 +327,10 @@ func (c *Charger2) onTrigger(r *v201.TriggerMessageRequest) (any, func(context.C
 					payload: c.txEventLocked(e, v201.TransactionEventEnumUpdated, v201.TriggerReasonEnumTrigger, "Trigger")})
 			}
 		}
+	case v201.MessageTriggerEnumSignChargingStationCertificate:
+		c.mu.Unlock()
+		c.triggerSignCertificate()
+		c.mu.Lock()
 	default:
 		return &v201.TriggerMessageResponse{Status: v201.TriggerMessageStatusEnumNotImplemented}, nil
 	}

@@ -79,6 +79,8 @@ type AdminConfig struct {
 	// and the alerts page and dashboard panel (issue #17); nil hides them.
 	Webhooks volt.WebhookService
 	Alerts   volt.AlertService
+	// Security serves a charger's security page (issue 18); optional.
+	Security volt.ChargerSecurityService
 
 	// Commander sends remote commands to chargers; Commands maps a command's
 	// kebab-case name ("reset") to its OCPP action ("Reset"), false when the

@@ -54,6 +54,7 @@ func (a *Admin) routes() {
 	a.supportRoutes()
 	a.jobRoutes()
 	a.loadRoutes()
+	a.securityRoutes() // issue 18
 	a.signageRoutes()
 	a.webhookRoutes() // issue #17: webhooks and alerts
 	a.alertRoutes()

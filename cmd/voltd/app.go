@@ -17,6 +17,7 @@ import (
 
 	volt "github.com/volt-ev/volt"
 	"github.com/volt-ev/volt/audit"
+	"github.com/volt-ev/volt/gateway"
 	"github.com/volt-ev/volt/inmem"
 	"github.com/volt-ev/volt/natsbus"
 	"github.com/volt-ev/volt/realip"
@@ -48,6 +49,10 @@ type Main struct {
 	metrics  net.Listener                  // --metrics, when set
 	stops    []func(context.Context) error // run in reverse order by Close
 	ready    atomic.Bool
+
+	// gateway and tlsListener serve --https (issue 18, security.go).
+	gateway     *gateway.Gateway
+	tlsListener net.Listener
 
 	// receiptMail writes a guest's receipt e-mail (the driver app's, with
 	// the operator's legal details, the lines and a signed link); nil
@@ -175,6 +180,9 @@ func (m *Main) Run(ctx context.Context) error {
 			m.Logger.Error("http server stopped", "err", err)
 		}
 	}()
+	if err := m.serveTLS(mux); err != nil {
+		return err
+	}
 	m.Logger.Info("volt is ready", "http", m.URL(), "ocpp", "ws://"+m.Addr()+"/ocpp/{identity}", "version", Version)
 	if m.Demo {
 		if err := m.startDemo(ctx); err != nil {

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	volt "github.com/volt-ev/volt"
 )
 
 // Config is everything voltd can be told, from flags, then environment
@@ -46,6 +48,17 @@ type Config struct {
 	TrustedProxies      string        // --trusted-proxies / VOLT_TRUSTED_PROXIES: CIDRs whose X-Forwarded-For/Forwarded is believed
 	ProxyProtocol       bool          // --proxy-protocol / VOLT_PROXY_PROTOCOL: every connection starts with a PROXY v1/v2 header (issue 12)
 	WebhookAllowNets    string        // VOLT_WEBHOOK_ALLOW_NETS: private CIDRs webhooks may reach (tests, internal receivers; issue #17)
+	// Issue 18: the TLS listener of OCPP security profiles 2 and 3.
+	HTTPSAddr       string // --https / VOLT_HTTPS_ADDR: TLS listener for OCPP (wss), the API and the portal; empty: none
+	TLSCertFile     string // --tls-cert / VOLT_TLS_CERT_FILE: PEM certificate file(s), comma-separated (RSA and ECDSA)
+	TLSKeyFile      string // --tls-key / VOLT_TLS_KEY_FILE: PEM key file(s), in the same order
+	TLSCert         string // VOLT_TLS_CERT: PEM certificates inline
+	TLSKey          string // VOLT_TLS_KEY: PEM keys inline (secret)
+	TLSClientCAFile string // VOLT_TLS_CLIENT_CA_FILE: more roots for chargers' client certificates
+	PnCRootsFile    string // VOLT_PNC_V2G_ROOTS_FILE: V2G root certificates (PEM) for Plug & Charge contract checks
+	// Contracts, when set (tests, embedders), is the Plug & Charge
+	// contract provider instead of the one VOLT_PNC_V2G_ROOTS_FILE builds.
+	Contracts volt.ContractProvider
 }
 
 func defaultConfig() Config {
@@ -144,6 +157,13 @@ func parseConfig(name string, args []string, getenv func(string) string) (Config
 		c.ProxyProtocol = b
 	}
 	str(&c.WebhookAllowNets, "VOLT_WEBHOOK_ALLOW_NETS")
+	str(&c.HTTPSAddr, "VOLT_HTTPS_ADDR")
+	str(&c.TLSCertFile, "VOLT_TLS_CERT_FILE")
+	str(&c.TLSKeyFile, "VOLT_TLS_KEY_FILE")
+	str(&c.TLSCert, "VOLT_TLS_CERT")
+	str(&c.TLSKey, "VOLT_TLS_KEY")
+	str(&c.TLSClientCAFile, "VOLT_TLS_CLIENT_CA_FILE")
+	str(&c.PnCRootsFile, "VOLT_PNC_V2G_ROOTS_FILE")
 	if err != nil {
 		return c, err
 	}
@@ -158,6 +178,9 @@ func parseConfig(name string, args []string, getenv func(string) string) (Config
 	fs.StringVar(&c.MetricsAddr, "metrics", c.MetricsAddr, "listen address for Prometheus /metrics, off the public listener; empty: none (VOLT_METRICS_ADDR)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "comma-separated CIDRs of reverse proxies whose X-Forwarded-For/Forwarded is trusted (VOLT_TRUSTED_PROXIES)")
 	fs.BoolVar(&c.ProxyProtocol, "proxy-protocol", c.ProxyProtocol, "the HTTP listener is behind a TCP load balancer sending the PROXY protocol (HAProxy send-proxy/send-proxy-v2): take each client's address from it; connections without it are refused (VOLT_PROXY_PROTOCOL)")
+	fs.StringVar(&c.HTTPSAddr, "https", c.HTTPSAddr, "TLS listen address for OCPP security profiles 2 and 3 (wss), the API and the portal (VOLT_HTTPS_ADDR)")
+	fs.StringVar(&c.TLSCertFile, "tls-cert", c.TLSCertFile, "PEM certificate file(s) of --https, comma-separated (VOLT_TLS_CERT_FILE)")
+	fs.StringVar(&c.TLSKeyFile, "tls-key", c.TLSKeyFile, "PEM key file(s) of --https, in the same order (VOLT_TLS_KEY_FILE)")
 	fs.IntVar(&c.DemoChargers, "demo-chargers", c.DemoChargers, "simulated chargers started by the demo command")
 	if err := fs.Parse(args); err != nil {
 		return c, err

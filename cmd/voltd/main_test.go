@@ -58,7 +58,8 @@ type client struct {
 	t      *testing.T
 	base   string
 	token  string
-	header http.Header // extra headers of the next requests
+	header http.Header  // extra headers of the next requests
+	http   *http.Client // nil: http.DefaultClient
 }
 
 func (c *client) do(method, path string, body any, out any) (int, map[string]any) {
@@ -76,7 +77,11 @@ func (c *client) do(method, path string, body any, out any) (int, map[string]any
 	for k, v := range c.header {
 		req.Header[k] = v
 	}
-	res, err := http.DefaultClient.Do(req)
+	hc := http.DefaultClient
+	if c.http != nil {
+		hc = c.http
+	}
+	res, err := hc.Do(req)
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", method, path, err)
 	}

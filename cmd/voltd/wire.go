@@ -77,6 +77,11 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 
 	var guarded *guard.Guard // set below: it stops sessions through the gateway
 	var loadStatus *lms.Manager
+	security := store.NewSecurityService(m.DB) // issue 18
+	contracts, err := m.contractProvider()
+	if err != nil {
+		return err
+	}
 	gridMeter := &lms.GridMeter{Sites: loadMgmt, Recorder: loadMgmt, Logger: m.Logger.With("component", "lms-grid-meter")}
 	gw := gateway.New(gateway.Config{
 		Charging:          charging,
@@ -85,6 +90,9 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Logger:            m.Logger.With("component", "gateway"),
 		HeartbeatInterval: m.Config.Heartbeat,
 		CallTimeout:       m.Config.CallTimeout,
+		Security:          security,
+		Authority:         m.authority(ctx, security),
+		Contracts:         contracts,
 		AfterMeterValues: func(ctx context.Context, sess *volt.Session) {
 			if guarded != nil {
 				guarded.AfterMeterValues(ctx, sess)
@@ -98,6 +106,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 			}
 		},
 	})
+	m.gateway = gw
+	m.startSecurityLoop(security, gw)
 	var commander volt.ChargerCommander = gw
 	if m.Node != nil { // many nodes: commands reach the charger's node
 		if err := m.Node.Attach(gw); err != nil {
@@ -148,6 +158,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		HostNames:      hostNames,
 		LoadManagement: loadMgmt,
 		LoadStatus:     loadStatus,
+		Security:       security,           // issue 18
 		PublicURL:      m.Config.PublicURL, // QR codes on stickers and posters
 		SmartCharging:  store.NewSmartChargingService(m.DB),
 		SocketFees:     socketFees,
@@ -204,6 +215,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		TicketSLA:   ticketSLA,
 		Webhooks:    webhooks, // issue #17: webhooks pages, alerts page and dashboard panel
 		Alerts:      alerts,
+		Security:    security, // a charger's security page (issue 18)
 	})))
 	driverApp := app.New(app.Config{
 		Hierarchy: s.Hierarchy,

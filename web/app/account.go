@@ -107,7 +107,7 @@ func (a *App) account(w http.ResponseWriter, r *http.Request, q *req) {
 }
 
 var doneMessages = map[string]string{
-	"card": "Card added.", "blocked": "Card blocked: it can no longer start a charge.",
+	"card": "Card added.", "contract": "Contract id added: Plug & Charge sessions are now billed to you.", "blocked": "Card blocked: it can no longer start a charge.",
 	"affiliate": "Code accepted: the prices and chargers of your new group now apply.", "topup": "Top-up received.",
 }
 

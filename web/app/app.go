@@ -243,6 +243,7 @@ func (a *App) routes() {
 
 	m.HandleFunc("GET /app/account", a.page(a.signedIn(a.account)))
 	m.HandleFunc("POST /app/account/cards", a.form(a.signedIn(a.cardAdd)))
+	m.HandleFunc("POST /app/account/contracts", a.form(a.signedIn(a.contractAdd))) // issue 18
 	m.HandleFunc("POST /app/account/cards/{id}/block", a.form(a.signedIn(a.cardBlock)))
 	m.HandleFunc("POST /app/account/affiliate", a.form(a.signedIn(a.affiliate)))
 	m.HandleFunc("POST /app/account/topup", a.form(a.signedIn(a.topUp)))

@@ -1,0 +1,136 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	volt "github.com/volt-ev/volt"
+	"github.com/volt-ev/volt/ocpp/v16"
+	"github.com/volt-ev/volt/ocpp/v201"
+	"github.com/volt-ev/volt/pki"
+)
+
+// signCSR signs a charger's CSR for the connection's identity, or returns
+// why not. Certificate management is refused below profile 2 (LESSONS.md
+// item 25): a client certificate obtained over a plain connection proves
+// nothing.
+func signCSR(ctx context.Context, c *conn, csr string) (*pki.Issued, string) {
+	switch {
+	case c.profile < volt.SecurityProfileTLSBasic:
+		return nil, "certificate signing needs security profile 2 or 3"
+	case c.g.cfg.Authority == nil:
+		return nil, "no certificate authority configured"
+	}
+	iss, err := c.g.cfg.Authority.SignCharger(ctx, c.identity, []byte(csr))
+	if err != nil {
+		var ce *pki.CSRError
+		if errors.As(err, &ce) {
+			return nil, ce.Reason
+		}
+		c.g.log.Error("gateway: sign certificate", "cpid", c.cpid, "err", err)
+		return nil, "certificate authority unavailable"
+	}
+	if c.g.cfg.Security != nil {
+		now := c.g.cfg.Now()
+		if err := c.g.cfg.Security.RecordCertificate(ctx, volt.ChargerCertificate{Serial: iss.Serial, CPID: c.cpid,
+			Identity: c.identity, NotBefore: iss.NotBefore, NotAfter: iss.NotAfter, ChainPEM: iss.ChainPEM, IssuedAt: now}); err != nil {
+			c.g.log.Error("gateway: record certificate", "cpid", c.cpid, "err", err)
+			return nil, "certificate could not be recorded"
+		}
+	}
+	return iss, ""
+}
+
+// sendCertificateSigned sends the signed chain to the charger after the
+// SignCertificate answer (1.6 security extension §3.1.1, 2.0.1 A02/A03),
+// off the handler goroutine: the charger answers it through the reader.
+func sendCertificateSigned(c *conn, iss *pki.Issued, payload any) {
+	c.then(func() {
+		c.g.goBackground(func() {
+			body, _ := json.Marshal(payload)
+			res, err := c.call(c.ctx, v16.ActionCertificateSigned, body)
+			status := "no answer"
+			if err == nil {
+				var ans struct {
+					Status string `json:"status"`
+				}
+				_ = json.Unmarshal(res, &ans)
+				status = ans.Status
+			}
+			chargerEvent(c.g.ctx, c, v16.ActionCertificateSigned, "serial "+iss.Serial+": "+status, c.g.cfg.Now())
+			c.g.log.Info("gateway: certificate signed", "cpid", c.cpid, "serial", iss.Serial, "status", status, "err", err)
+		})
+	})
+}
+
+func signCertificate16(ctx context.Context, c *conn, req *v16.SignCertificateRequest) (*v16.SignCertificateResponse, error) {
+	iss, reason := signCSR(ctx, c, req.CSR)
+	if iss == nil {
+		chargerEvent(ctx, c, v16.ActionSignCertificate, "rejected: "+reason, c.g.cfg.Now())
+		return &v16.SignCertificateResponse{Status: v16.GenericStatusRejected}, nil
+	}
+	chargerEvent(ctx, c, v16.ActionSignCertificate, "signed serial "+iss.Serial, c.g.cfg.Now())
+	sendCertificateSigned(c, iss, &v16.CertificateSignedRequest{CertificateChain: iss.ChainPEM})
+	return &v16.SignCertificateResponse{Status: v16.GenericStatusAccepted}, nil
+}
+
+func signCertificate201(ctx context.Context, c *conn, req *v201.SignCertificateRequest) (*v201.SignCertificateResponse, error) {
+	if req.CertificateType == v201.CertificateSigningUseEnumV2GCertificate {
+		// TODO(issue 18): 15118 V2G (SECC) certificates are signed by a
+		// V2G sub-CA, which Volt does not hold yet.
+		chargerEvent(ctx, c, v201.ActionSignCertificate, "rejected: V2GCertificate not signed by the CSMS CA", c.g.cfg.Now())
+		return &v201.SignCertificateResponse{Status: v201.GenericStatusEnumRejected,
+			StatusInfo: &v201.StatusInfo{ReasonCode: "UnsupportedCertType"}}, nil
+	}
+	iss, reason := signCSR(ctx, c, req.Csr)
+	if iss == nil {
+		chargerEvent(ctx, c, v201.ActionSignCertificate, "rejected: "+reason, c.g.cfg.Now())
+		if len(reason) > 512 {
+			reason = reason[:512]
+		}
+		return &v201.SignCertificateResponse{Status: v201.GenericStatusEnumRejected,
+			StatusInfo: &v201.StatusInfo{ReasonCode: "InvalidCSR", AdditionalInfo: reason}}, nil
+	}
+	chargerEvent(ctx, c, v201.ActionSignCertificate, "signed serial "+iss.Serial, c.g.cfg.Now())
+	sendCertificateSigned(c, iss, &v201.CertificateSignedRequest{CertificateChain: iss.ChainPEM,
+		CertificateType: v201.CertificateSigningUseEnumChargingStationCertificate})
+	return &v201.SignCertificateResponse{Status: v201.GenericStatusEnumAccepted}, nil
+}
+
+// storeSecurityEvent stores a charger's SecurityEventNotification and
+// publishes the critical ones.
+func storeSecurityEvent(ctx context.Context, c *conn, typ, techInfo string, at time.Time) {
+	if c.g.cfg.Security == nil {
+		return
+	}
+	e, err := c.g.cfg.Security.RecordSecurityEvent(ctx, volt.SecurityEvent{CPID: c.cpid, CPOID: c.cpoID, Type: typ,
+		TechInfo: techInfo, Critical: volt.IsCriticalSecurityEvent(typ), At: at, ReceivedAt: c.g.cfg.Now()})
+	if err != nil {
+		c.g.log.Warn("gateway: record security event", "cpid", c.cpid, "type", typ, "err", err)
+		return
+	}
+	c.g.publishSecurity(e)
+}
+
+// certManagementAllowed refuses, on a connection below profile 2, the CALLs
+// that manage certificates (LESSONS.md item 25; 2.0.1 A00.FR.204): a
+// charger connected with a password over plain websockets must not get
+// certificates installed, deleted, listed or signed.
+func (c *conn) certManagementAllowed(action string, payload []byte) error {
+	if c.profile >= volt.SecurityProfileTLSBasic {
+		return nil
+	}
+	switch action {
+	case "InstallCertificate", "DeleteCertificate", "GetInstalledCertificateIds", "CertificateSigned":
+	case "ExtendedTriggerMessage", "TriggerMessage":
+		if !bytes.Contains(payload, []byte(`"Sign`)) {
+			return nil
+		}
+	default:
+		return nil
+	}
+	return volt.Errorf(volt.EUNPROCESSABLE, "%s needs a TLS connection (security profile 2 or 3); charger %s is connected on profile %d.", action, c.cpid, c.profile)
+}
