@@ -22,7 +22,7 @@ const PrefixChargerModel = "cmo"
 var ErrBootPending = errors.New("charger model not certified: boot held pending")
 
 // Limits of a model's test report upload.
-const MaxModelReportBytes = 5 << 20
+const MaxModelReportBytes = 1 << 20
 
 // ModelReportTypes are the content types a test report may have.
 var ModelReportTypes = []string{"application/pdf", "text/plain", "text/csv", "application/zip", "text/html"}
@@ -208,7 +208,7 @@ func CheckReportUpload(fileName, contentType string, size int) error {
 		return FieldError("report", "The report is empty.")
 	}
 	if size > MaxModelReportBytes {
-		return FieldError("report", "The report is larger than 5 MiB.")
+		return FieldError("report", "The report is larger than 1 MiB.")
 	}
 	return nil
 }

@@ -40,6 +40,7 @@ var allowed = map[string][]string{
 	"/realip":          {},
 	"/credential":      {""},
 	"/remotestart":     {""},
+	"/certify":         {""},
 	"/ops":             {""},
 	"/lms":             {"", "/ocpp", "/ocpp/v16"},
 }

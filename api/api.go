@@ -107,6 +107,11 @@ type Config struct {
 	// SmartCharging keeps charger groups' off-peak and randomised-delay
 	// settings and drivers' charge-now overrides (optional: 501 without).
 	SmartCharging volt.SmartChargingService
+	// Certification is the charger model catalogue (issue 16 item 4),
+	// wrapped by certify so certifying wakes pending chargers; Hubs onboards
+	// hubs (item 5). Optional: 501 without.
+	Certification volt.CertificationService
+	Hubs          volt.HubService
 	// LoadStatus is the load management loop's live allocation (optional).
 	LoadStatus volt.LoadStatus
 	// WebhookProviders names the payment providers whose webhooks

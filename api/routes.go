@@ -119,6 +119,8 @@ func (s *server) routes() {
 	s.loadManagementRoutes()
 	s.smartChargingRoutes()
 	s.supportRoutes()
+	s.certificationRoutes() // charger_models.go
+	s.hubRoutes()           // hubs.go
 }
 
 // moneyRoutes are tariffs, prices, wallets, payments and income reports.

@@ -11,6 +11,7 @@ import (
 	volt "github.com/volt-ev/volt"
 	"github.com/volt-ev/volt/api"
 	"github.com/volt-ev/volt/audit"
+	"github.com/volt-ev/volt/certify"
 	"github.com/volt-ev/volt/credential"
 	"github.com/volt-ev/volt/gateway"
 	"github.com/volt-ev/volt/guard"
@@ -70,7 +71,9 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	var guarded *guard.Guard // set below: it stops sessions through the gateway
 	var loadStatus *lms.Manager
 	gridMeter := &lms.GridMeter{Sites: loadMgmt, Recorder: loadMgmt, Logger: m.Logger.With("component", "lms-grid-meter")}
+	hubs := store.NewHubService(m.DB) // issue 16 item 5: the gateway routes hub sockets
 	gw := gateway.New(gateway.Config{
+		Hubs:              hubs,
 		Charging:          charging,
 		Reservations:      charging,
 		Bus:               m.Bus,
@@ -104,6 +107,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	// A remote start that waits for its session (or why none started),
 	// from the bus's events.
 	starter := &remotestart.Starter{Commander: s.Commander, Bus: m.Bus, Configuration: charging.FindConfiguration, CallTimeout: m.Config.CallTimeout}
+	// Certifying a model wakes its chargers held Pending (issue 16 item 4).
+	certification := certify.New(store.NewCertificationService(m.DB), s.Commander, m.Logger.With("component", "certify"))
 	guarded = guard.New(guard.Config{Wallets: money, Limits: charging, Commander: s.Commander,
 		Logger: m.Logger.With("component", "guard"), CallTimeout: m.Config.CallTimeout})
 	m.onClose(func(context.Context) error { return guarded.Close() })
@@ -140,6 +145,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		LoadStatus:     loadStatus,
 		PublicURL:      m.Config.PublicURL, // QR codes on stickers and posters
 		SmartCharging:  store.NewSmartChargingService(m.DB),
+		Certification:  certification,
+		Hubs:           hubs,
 		Logger:         m.Logger.With("component", "api"),
 		Version:        Version,
 		ClientAddr:     proxies.ClientAddr,
