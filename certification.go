@@ -164,6 +164,7 @@ type ModelCharger struct {
 // ChargerCertification is what a charger's page shows of its model's
 // certification.
 type ChargerCertification struct {
+	CPID        string `json:"cpid"`
 	ModelID     string `json:"modelId,omitempty"`
 	Certified   bool   `json:"certified"`
 	BootPending bool   `json:"bootPending"`

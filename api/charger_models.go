@@ -43,7 +43,7 @@ type chargerModelPatchInput struct {
 
 type modelReportInput struct {
 	IDInput
-	FileName    string `query:"fileName" required:"true" maxLength:"200" doc:"The report's file name."`
+	FileName    string `query:"fileName" maxLength:"200" doc:"The report's file name (default test-report)."`
 	ContentType string `header:"Content-Type" doc:"application/pdf, text/plain, text/csv, text/html or application/zip."`
 	RawBody     []byte `contentType:"application/pdf"`
 }
@@ -118,7 +118,11 @@ func (s *server) putModelReport(ctx context.Context, in *modelReportInput) (*Out
 	if s.Certification == nil {
 		return nil, notWired("certification")
 	}
-	r, err := s.Certification.SetModelReport(ctx, in.ID, in.FileName, in.ContentType, in.RawBody)
+	name := in.FileName
+	if name == "" {
+		name = "test-report"
+	}
+	r, err := s.Certification.SetModelReport(ctx, in.ID, name, in.ContentType, in.RawBody)
 	if err != nil {
 		return nil, s.err(ctx, err)
 	}

@@ -30,6 +30,8 @@ type tenant struct {
 	Ticket, Contact                     string            // a support ticket and its helpline contact
 	Terminal, TerminalPayment           string            // a contactless terminal and a tap's hold
 	Agreement, Statement                string            // a home reimbursement agreement and its statement
+	Hub, Model                          string            // a hub (issue 16) and a catalogue model (platform-wide)
+	HubCPIDs                            []string          // the hub's sockets
 	Users                               map[string]string // role name -> user id
 }
 
@@ -37,7 +39,8 @@ type tenant struct {
 func (t *tenant) ids() []string {
 	ids := []string{t.CPO, t.Owner, t.Host, t.Site, t.Group, t.Session, t.CDR, t.Driver,
 		t.AdminGroup, t.DriverGroup, t.PrivateUgr, t.Card, t.Affiliate, t.Tariff, t.Assignment, t.Payment, t.TopUp,
-		t.Ticket, t.Contact, t.Terminal, t.TerminalPayment, t.Agreement, t.Statement}
+		t.Ticket, t.Contact, t.Terminal, t.TerminalPayment, t.Agreement, t.Statement, t.Hub}
+	ids = append(ids, t.HubCPIDs...)
 	var out []string
 	for _, id := range ids {
 		if id != "" {
@@ -100,6 +103,7 @@ func buildTenant(t *testing.T, cfg Config, name string) *tenant {
 	cdr := buildSession(t, cfg, tn)
 	settle(t, cfg, tn, pay, cdr)
 	buildTerminalAndReimbursement(t, cfg, tn)
+	buildCertHub(t, cfg, tn) // certhub_fixture_test.go
 	if cfg.HostNames != nil {
 		_, err := cfg.HostNames.ClaimHostName(ctx, tn.CPO, tn.HostName())
 		must(t, err)

@@ -350,7 +350,7 @@ func (s *CertificationService) ChargerCertification(ctx context.Context, cpid st
 	if err != nil {
 		return nil, err
 	}
-	out := &volt.ChargerCertification{}
+	out := &volt.ChargerCertification{CPID: ch.CPID}
 	var modelID sql.NullString
 	var certified sql.NullBool
 	err = s.db.QueryRow(ctx, `SELECT c.boot_pending, cp.require_certified_chargers, m.id, m.certified
