@@ -68,6 +68,9 @@ type AdminConfig struct {
 	// management model, meter and live allocation); optional.
 	LoadManagement volt.LoadManagementService
 	LoadStatus     volt.LoadStatus
+	// Certification is the charger model catalogue (issue 16 item 4),
+	// wrapped by certify so certifying wakes pending chargers. Optional.
+	Certification volt.CertificationService
 
 	// Commander sends remote commands to chargers; Commands maps a command's
 	// kebab-case name ("reset") to its OCPP action ("Reset"), false when the

@@ -43,6 +43,7 @@ var portalAreas = map[string]volt.Area{
 	"audit.csv":          volt.AreaAudit,
 	"jobs":               volt.AreaJobs,
 	"bulk-commands":      volt.AreaOperations,
+	"charger-models":     volt.AreaOperations, // issue 16: the certification catalogue
 }
 
 // areaOf returns the area of a portal path; ok is false for paths outside

@@ -54,6 +54,7 @@ func (a *Admin) routes() {
 	a.jobRoutes()
 	a.loadRoutes()
 	a.signageRoutes()
+	a.certificationRoutes() // charger_models.go
 	m.HandleFunc(p+"/", a.auth(func(w http.ResponseWriter, r *http.Request, s *sess) {
 		a.renderStatus(w, r, s, http.StatusNotFound, "error", "Not found", errorView{Message: "There is no page at this address."})
 	}))

@@ -187,6 +187,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		ClientAddr:     proxies.ClientAddr,
 		// The site energy page: load management model, meter, allocation.
 		LoadManagement: loadMgmt,
+		Certification:  certification, // charger models, certifying wakes Pending chargers
 		LoadStatus:     loadStatus,
 	})))
 	driverApp := app.New(app.Config{
