@@ -15,6 +15,12 @@ import (
 // catalogue of charger models (issue 16 item 4).
 type CertificationService struct {
 	db *DB
+
+	// CheckRelaxations refuses relaxation names the OCPP codec does not
+	// know (cmd/voltd sets ocpp.ParseRelaxations; the store imports no
+	// codec). Nil: names are kept as given, and the gateway decodes a
+	// model with an unknown one strictly.
+	CheckRelaxations func(names []string) error
 }
 
 var _ volt.CertificationService = (*CertificationService)(nil)
@@ -132,7 +138,7 @@ func (s *CertificationService) CreateModel(ctx context.Context, m *volt.ChargerM
 	if err != nil {
 		return err
 	}
-	if err := m.Normalize(); err != nil {
+	if err := s.normalize(m); err != nil {
 		return err
 	}
 	m.ID = volt.NewID(volt.PrefixChargerModel)
@@ -193,7 +199,7 @@ func (s *CertificationService) UpdateModel(ctx context.Context, id string, u vol
 				m.CertifiedBy, m.CertifiedAt = a.Email, &t
 			}
 		}
-		if err := m.Normalize(); err != nil {
+		if err := s.normalize(m); err != nil {
 			return err
 		}
 		defaults, err := encodeJSON(m.ConnectorDefaults)
@@ -218,6 +224,19 @@ func (s *CertificationService) UpdateModel(ctx context.Context, id string, u vol
 		return nil, err
 	}
 	return m, nil
+}
+
+// normalize checks a model and its relaxation names.
+func (s *CertificationService) normalize(m *volt.ChargerModel) error {
+	if err := m.Normalize(); err != nil {
+		return err
+	}
+	if s.CheckRelaxations != nil {
+		if err := s.CheckRelaxations(m.Relaxations); err != nil {
+			return volt.FieldError("relaxations", "%v", err)
+		}
+	}
+	return nil
 }
 
 func set[T any](dst *T, v *T) {

@@ -67,6 +67,18 @@ func TestCertificationCatalogue(t *testing.T) {
 		if len(ms) != 1 || ms[0].Report == nil || ms[0].Report.FileName != "r.pdf" {
 			t.Errorf("catalogue %+v", ms)
 		}
+		cs.CheckRelaxations = func(names []string) error {
+			for _, n := range names {
+				if n != "LongStrings" {
+					return errors.New("unknown relaxation " + n)
+				}
+			}
+			return nil
+		}
+		bogus := []string{"Bogus"}
+		_, err = cs.UpdateModel(superCtx(), m.ID, volt.ChargerModelUpdate{Relaxations: &bogus})
+		wantField(t, "unknown relaxation", err, volt.EINVALID, "relaxations")
+
 		driver := volt.NewContextWithActor(context.Background(), &volt.Actor{UserID: "usr_driver"})
 		_, err = cs.FindModels(driver)
 		wantCode(t, "driver reads catalogue", err, volt.EFORBIDDEN)

@@ -17,6 +17,7 @@ import (
 	"github.com/volt-ev/volt/guard"
 	"github.com/volt-ev/volt/lms"
 	"github.com/volt-ev/volt/mail"
+	"github.com/volt-ev/volt/ocpp"
 	"github.com/volt-ev/volt/payment/sandbox"
 	"github.com/volt-ev/volt/payment/stripe"
 	"github.com/volt-ev/volt/realip"
@@ -108,7 +109,9 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	// from the bus's events.
 	starter := &remotestart.Starter{Commander: s.Commander, Bus: m.Bus, Configuration: charging.FindConfiguration, CallTimeout: m.Config.CallTimeout}
 	// Certifying a model wakes its chargers held Pending (issue 16 item 4).
-	certification := certify.New(store.NewCertificationService(m.DB), s.Commander, m.Logger.With("component", "certify"))
+	certStore := store.NewCertificationService(m.DB)
+	certStore.CheckRelaxations = func(names []string) error { _, err := ocpp.ParseRelaxations(names); return err }
+	certification := certify.New(certStore, s.Commander, m.Logger.With("component", "certify"))
 	guarded = guard.New(guard.Config{Wallets: money, Limits: charging, Commander: s.Commander,
 		Logger: m.Logger.With("component", "guard"), CallTimeout: m.Config.CallTimeout})
 	m.onClose(func(context.Context) error { return guarded.Close() })
