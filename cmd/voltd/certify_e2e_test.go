@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,6 +87,10 @@ func certificationEndToEnd(t *testing.T, dsn string) {
 		}
 		return nil
 	})
+	_, audit := c.do("GET", "/api/v1/audit-log?limit=200", nil, nil)
+	if raw, _ := json.Marshal(audit); !strings.Contains(string(raw), "charger-model.update") {
+		t.Errorf("certification not audited: %s", raw)
+	}
 	checkFor(t, 5*time.Second, func() error {
 		c.must("GET", "/api/v1/chargers/"+est.creds.CPID+"/certification", nil, 200, &cert)
 		if cert.BootPending || !cert.Certified {

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,6 +46,10 @@ func hubEndToEnd(t *testing.T, dsn string) {
 	c.header = http.Header{"Idempotency-Key": {"hub-topup"}} // an RFID start on credit needs the CPO's minimum
 	c.must("POST", "/api/v1/wallets/"+est.user.ID+"/top-ups", map[string]any{"amount": "20.00", "currency": "GBP", "card": "4242424242424242"}, 201, nil)
 	c.header = nil
+	_, audit := c.do("GET", "/api/v1/audit-log?limit=200", nil, nil)
+	if raw, _ := json.Marshal(audit); !strings.Contains(string(raw), "hub.create") || strings.Contains(string(raw), hub.OCPPPassword) {
+		t.Errorf("hub onboarding not audited, or its password in the log: %s", raw)
+	}
 	code, body := c.do("POST", "/api/v1/hubs", map[string]any{"chargerGroupId": est.group.ID, "sockets": 65}, nil)
 	if code != 400 || errField(body) != "sockets" {
 		t.Errorf("65 sockets: %d %v", code, body)

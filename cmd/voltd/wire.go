@@ -111,7 +111,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	// Certifying a model wakes its chargers held Pending (issue 16 item 4).
 	certStore := store.NewCertificationService(m.DB)
 	certStore.CheckRelaxations = func(names []string) error { _, err := ocpp.ParseRelaxations(names); return err }
-	certification := certify.New(certStore, s.Commander, m.Logger.With("component", "certify"))
+	certification := certify.New(audit.WrapCertification(certStore, rec), s.Commander, m.Logger.With("component", "certify"))
 	guarded = guard.New(guard.Config{Wallets: money, Limits: charging, Commander: s.Commander,
 		Logger: m.Logger.With("component", "guard"), CallTimeout: m.Config.CallTimeout})
 	m.onClose(func(context.Context) error { return guarded.Close() })
@@ -149,7 +149,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		PublicURL:      m.Config.PublicURL, // QR codes on stickers and posters
 		SmartCharging:  store.NewSmartChargingService(m.DB),
 		Certification:  certification,
-		Hubs:           hubs,
+		Hubs:           audit.WrapHubs(hubs, rec),
 		Logger:         m.Logger.With("component", "api"),
 		Version:        Version,
 		ClientAddr:     proxies.ClientAddr,
