@@ -75,7 +75,9 @@ func WrapHubs(next volt.HubService, r *Recorder) volt.HubService {
 func (h *hubs) CreateHub(ctx context.Context, in volt.HubCreate) (*volt.HubCredentials, error) {
 	var creds *volt.HubCredentials
 	t := tracked[*volt.Hub]{typ: volt.ResourceHub, find: h.FindHubByID,
-		place: func(x *volt.Hub) volt.Ref { return volt.Ref{CPOID: x.CPOID, OwnerID: x.OwnerID, ChargerGroupID: x.ChargerGroupID} }}
+		place: func(x *volt.Hub) volt.Ref {
+			return volt.Ref{CPOID: x.CPOID, OwnerID: x.OwnerID, ChargerGroupID: x.ChargerGroupID}
+		}}
 	err := run(ctx, h.r, t, mutation{action: "hub.create", details: map[string]int{"sockets": in.Sockets}, call: func() (string, error) {
 		var err error
 		if creds, err = h.HubService.CreateHub(ctx, in); err != nil {
