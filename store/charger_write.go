@@ -152,6 +152,9 @@ func (s *ChargerService) UpdateCharger(ctx context.Context, c *volt.Charger) err
 		upd := *old
 		upd.Name = c.Name
 		if c.OCPPIdentity != "" && c.OCPPIdentity != old.OCPPIdentity {
+			if old.HubID != "" { // issue 16: the sockets' identities are the hub's (store/hub.go)
+				return &volt.Error{Code: volt.EUNPROCESSABLE, Field: "ocppIdentity", Message: "A hub socket's OCPP identity is its hub's; it cannot be changed on its own."}
+			}
 			if !validIdentity(c.OCPPIdentity) {
 				return volt.FieldError("ocppIdentity", "OCPP identity must be 1 to 48 printable characters without spaces, '/', ':', '?', '#' or '%%'.")
 			}

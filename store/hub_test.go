@@ -78,3 +78,15 @@ func TestHubOnboarding(t *testing.T) {
 		}
 	})
 }
+
+// TestHubSocketIdentityFixed: a socket's identity belongs to its hub.
+func TestHubSocketIdentityFixed(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		f := newCoreFixture(t, db)
+		h, err := store.NewHubService(db).CreateHub(f.adminA(), volt.HubCreate{ChargerGroupID: f.groupA1.ID, OCPPIdentity: "HUB-X", Sockets: 2})
+		must(t, err)
+		err = f.ch.UpdateCharger(f.adminA(), &volt.Charger{CPID: h.Sockets[1].CPID, OCPPIdentity: "FREE-2"})
+		wantField(t, "rename socket 2", err, volt.EUNPROCESSABLE, "ocppIdentity")
+		must(t, f.ch.UpdateCharger(f.adminA(), &volt.Charger{CPID: h.Sockets[1].CPID, Name: "Bay 2"}))
+	})
+}
