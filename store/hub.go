@@ -15,6 +15,9 @@ import (
 // the hub's OCPP identity and password, so the gateway authenticates a hub
 // as it does any charger; the other sockets' chargers get the identity
 // "IDENTITY/N", which no websocket URL can carry (identities have no '/').
+// TODO(issue 16): deleting a hub, or adding sockets to one; deleting one
+// socket's charger leaves its hub_sockets row (the gateway then routes its
+// connector to a deleted charger, whose frames the store refuses).
 type HubService struct {
 	db *DB
 }
