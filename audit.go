@@ -44,6 +44,7 @@ const (
 	ResourceTicket           = "ticket"
 	ResourceHelplineContact  = "helpline-contact"
 	ResourceSession          = "session"
+	ResourceHub              = "hub" // issue 16 item 5
 )
 
 // AuditEntry is one recorded change or command: who did it, when, through

@@ -78,28 +78,41 @@ func (c *Charger) Ref() Ref {
 	return Ref{CPOID: c.CPOID, OwnerID: c.OwnerID, ChargerGroupID: c.ChargerGroupID}
 }
 
-// ChargerModel is a make/model of charger: whether it is certified for the
-// platform, and the named OCPP validation relaxations its firmware needs
-// (never switched on globally).
+// ChargerModel is a make/model of charger in the platform's catalogue:
+// whether it is certified (who certified it, when, on which firmware and OCPP
+// versions, with which test report), and the named OCPP validation
+// relaxations its firmware needs (never switched on globally).
 type ChargerModel struct {
-	Vendor      string    `json:"vendor"`
-	Model       string    `json:"model"`
-	Certified   bool      `json:"certified"`
-	Relaxations []string  `json:"relaxations"`
-	Notes       string    `json:"notes"`
-	UpdatedAt   time.Time `json:"updatedAt"`
+	ID               string     `json:"id"`
+	Vendor           string     `json:"vendor"`
+	Model            string     `json:"model"`
+	Certified        bool       `json:"certified"`
+	FirmwareVersions []string   `json:"firmwareVersions"`
+	OCPPVersions     []string   `json:"ocppVersions"`
+	Relaxations      []string   `json:"relaxations"`
+	Notes            string     `json:"notes"`
+	CertifiedBy      string     `json:"certifiedBy,omitempty"` // the super admin's e-mail
+	CertifiedAt      *time.Time `json:"certifiedAt"`
+	// ConnectorDefaults fill the facts of a booting charger's connectors
+	// that nobody set (issue 16 item 6).
+	ConnectorDefaults ConnectorDefaults `json:"connectorDefaults"`
+	Report            *ModelReport      `json:"report"`
+	UpdatedAt         time.Time         `json:"updatedAt"`
 }
 
 // Hub is one OCPP connection whose connectors appear as several chargers
-// (CPIDs). Its connector N maps to (CPID, connector) through HubSockets.
-// TODO(hubs): routing of hub frames to member chargers lands with the
-// operations wave; the model and storage exist now.
+// (CPIDs): hub connector N is socket N, the charger's connector Sockets[i].
+// The hub's OCPP identity and password are those of its first socket's
+// charger; the gateway routes each connector's frames to its socket's CPID
+// and each CPID's commands to the hub (gateway/hub.go).
 type Hub struct {
-	ID           string      `json:"id"`
-	OCPPIdentity string      `json:"ocppIdentity"`
-	CPOID        string      `json:"cpoId"`
-	OwnerID      string      `json:"ownerId"`
-	Sockets      []HubSocket `json:"sockets"`
+	ID             string      `json:"id"`
+	OCPPIdentity   string      `json:"ocppIdentity"`
+	CPOID          string      `json:"cpoId"`
+	OwnerID        string      `json:"ownerId"`
+	ChargerGroupID string      `json:"chargerGroupId"`
+	Sockets        []HubSocket `json:"sockets"`
+	CreatedAt      time.Time   `json:"createdAt"`
 }
 
 // HubSocket maps a hub connector to a charger's connector.

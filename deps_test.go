@@ -25,6 +25,7 @@ var allowed = map[string][]string{
 	"/gateway":             {"", "/ocpp", "/ocpp/v16", "/ocpp/v201", "/ocpp/v21", "/pki"},
 	"/api":                 {"", "/httperr", "/report", "/audit"},
 	"/audit":               {""},
+	"/certify":             {""}, // issue 16: certification
 	"/payment/stripe":      {""},
 	"/payment/sandbox":     {""},
 	"/report":              {""},

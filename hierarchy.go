@@ -60,6 +60,11 @@ type CPO struct {
 	// chargers: StartTransaction answers ConcurrentTx beyond it; default 1,
 	// more for fleets.
 	MaxConcurrentSessionsPerCard int `json:"maxConcurrentSessionsPerCard"`
+
+	// RequireCertifiedChargers (issue 16 item 4): chargers of an uncertified
+	// model get BootNotification Pending; off (the default), they charge
+	// and are flagged.
+	RequireCertifiedChargers bool `json:"requireCertifiedChargers"`
 }
 
 // Validate checks the CPO's own fields.

@@ -111,6 +111,11 @@ type Config struct {
 	// OCPIRegistrar registers Volt with a partner (issue 14; optional: 501).
 	OCPIPartners  volt.OCPIPartnerService
 	OCPIRegistrar volt.OCPIRegistrar
+	// Certification is the charger model catalogue (issue 16 item 4),
+	// wrapped by certify so certifying wakes pending chargers; Hubs onboards
+	// hubs (item 5). Optional: 501 without.
+	Certification volt.CertificationService
+	Hubs          volt.HubService
 	// LoadStatus is the load management loop's live allocation (optional).
 	LoadStatus volt.LoadStatus
 	// SocketFees bills and lists socket fee statements, Reliability the

@@ -18,6 +18,7 @@ var apiAreas = map[string]volt.Area{
 	"owners":                   volt.AreaEstate,
 	"hosts":                    volt.AreaEstate,
 	"sites":                    volt.AreaEstate,
+	"hubs":                     volt.AreaEstate,
 	"users":                    volt.AreaPeople,
 	"usergroups":               volt.AreaPeople,
 	"rfid-cards":               volt.AreaPeople,

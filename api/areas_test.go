@@ -25,7 +25,7 @@ func areaListPaths(e *env) map[string]string {
 		"audit-log": "/audit-log",
 		// issue 17
 		"socket-fee-statements": "/socket-fee-statements", "reliability-exclusions": "/reliability-exclusions",
-		"ticket-breaches": "/ticket-breaches", "ocpi-partners": "/ocpi-partners",
+		"ticket-breaches": "/ticket-breaches", "ocpi-partners": "/ocpi-partners", "hubs": "/hubs",
 	}
 }
 

@@ -26,6 +26,8 @@ type CPOPatch struct {
 	LegalName    *string `json:"legalName,omitempty" maxLength:"200" doc:"Legal name on receipts."`
 	LegalAddress *string `json:"legalAddress,omitempty" maxLength:"500" doc:"Registered address on receipts (lines separated by newlines)."`
 	VATNumber    *string `json:"vatNumber,omitempty" maxLength:"20" doc:"VAT registration number on receipts, e.g. GB123456789."`
+	// Certification policy (issue 16 item 4).
+	RequireCertifiedChargers *bool `json:"requireCertifiedChargers,omitempty" doc:"Hold chargers of uncertified models at BootNotification Pending (default false: they charge, flagged)."`
 }
 
 // HierarchyListParams filter lists of the estate.
@@ -93,6 +95,7 @@ func (s *server) patchCPO(ctx context.Context, in *cpoPatchInput) (*Out[*volt.CP
 	set(&c.LegalName, b.LegalName)
 	set(&c.LegalAddress, b.LegalAddress)
 	set(&c.VATNumber, b.VATNumber)
+	set(&c.RequireCertifiedChargers, b.RequireCertifiedChargers)
 	if err := s.Hierarchy.UpdateCPO(ctx, c); err != nil {
 		return nil, s.err(ctx, err)
 	}

@@ -64,6 +64,8 @@ func newEnv(t *testing.T, db *store.DB) *env {
 		Webhooks:        store.NewWebhookService(db),
 		Alerts:          store.NewAlertService(db),
 		Security:        store.NewSecurityService(db),
+		Certification:   store.NewCertificationService(db),
+		Hubs:            store.NewHubService(db),
 		Commander:       cmd,
 		Commands:        func(n string) (string, bool) { v, ok := testCommands[n]; return v, ok },
 		ValidateCommand: func(string, json.RawMessage) error { return nil },

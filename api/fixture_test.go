@@ -33,6 +33,8 @@ type tenant struct {
 	SocketFees, Exclusion               string            // a socket fee statement, a reliability exclusion (issue 17)
 	OCPIPartner                         string            // a roaming partner of the CPO (issue 14)
 	Webhook, Delivery, Alert            string            // a webhook endpoint, one of its deliveries, an alert
+	Hub, Model                          string            // a hub (issue 16) and a catalogue model (platform-wide)
+	HubCPIDs                            []string          // the hub's sockets
 	Users                               map[string]string // role name -> user id
 }
 
@@ -41,7 +43,8 @@ func (t *tenant) ids() []string {
 	ids := []string{t.CPO, t.Owner, t.Host, t.Site, t.Group, t.Session, t.CDR, t.Driver,
 		t.AdminGroup, t.DriverGroup, t.PrivateUgr, t.Card, t.Affiliate, t.Tariff, t.Assignment, t.Payment, t.TopUp,
 		t.Ticket, t.Contact, t.Terminal, t.TerminalPayment, t.Agreement, t.Statement, t.SocketFees, t.Exclusion,
-		t.OCPIPartner, t.Webhook, t.Delivery, t.Alert}
+		t.OCPIPartner, t.Webhook, t.Delivery, t.Alert, t.Hub}
+	ids = append(ids, t.HubCPIDs...)
 	var out []string
 	for _, id := range ids {
 		if id != "" {
@@ -105,6 +108,7 @@ func buildTenant(t *testing.T, cfg Config, name string) *tenant {
 	settle(t, cfg, tn, pay, cdr)
 	buildTerminalAndReimbursement(t, cfg, tn)
 	buildOCPI(t, cfg, tn)
+	buildCertHub(t, cfg, tn) // certhub_fixture_test.go
 	if cfg.HostNames != nil {
 		_, err := cfg.HostNames.ClaimHostName(ctx, tn.CPO, tn.HostName())
 		must(t, err)

@@ -312,6 +312,23 @@ var isoSpecs = map[string]isoSpec{
 	"resolveAlert":          {},
 	"getAlertRules":         {},
 	"setAlertRules":         {body: js(`{"faulted":true}`)},
+	// Certification and hubs (issue 16 items 4-5). The model catalogue is
+	// platform-wide (no tenant data): every operator reads it, only super
+	// admins change it.
+	"listChargerModels":        {exempt: "the platform-wide catalogue: no tenant data to leak (TestChargerModelsAPI)"},
+	"getChargerModel":          {exempt: "the platform-wide catalogue, read by every operator; no tenant data (TestChargerModelsAPI)"},
+	"getChargerModelReport":    {exempt: "a catalogue model's test report, platform-wide (TestChargerModelsAPI)"},
+	"listChargerModelChargers": {exempt: "a model's chargers filtered to the caller's scope: tenant A never sees B's (TestChargerModelChargersIsolation)"},
+	"createChargerModel":       {body: func(*tenant) string { return fmt.Sprintf(`{"vendor":"Evil","model":"M%d"}`, n()) }, platform: true},
+	"updateChargerModel":       {body: js(`{"certified":true}`), platform: true},
+	"putChargerModelReport": {body: js(`%%PDF-1.4 evil`), platform: true, header: "Content-Type: application/pdf",
+		query: func(*tenant) string { return "?fileName=evil.pdf" }},
+	"getChargerCertification": {},
+	"listHubs":                {},
+	"getHub":                  {},
+	"createHub": {body: func(x *tenant) string {
+		return fmt.Sprintf(`{"chargerGroupId":%q,"sockets":2}`, x.Group)
+	}},
 }
 
 // apiOp is one operation of the OpenAPI document.
@@ -340,6 +357,7 @@ func resolve(path string, x *tenant) string {
 		"reimbursement-agreements": x.Agreement, "reimbursement-statements": x.Statement,
 		"socket-fee-statements": x.SocketFees, "reliability-exclusions": x.Exclusion, "ocpi-partners": x.OCPIPartner,
 		"webhook-endpoints": x.Webhook, "webhook-deliveries": x.Delivery, "alerts": x.Alert,
+		"hubs": x.Hub, "charger-models": x.Model,
 	}
 	res := strings.Split(strings.TrimPrefix(path, Prefix+"/"), "/")[0]
 	r := strings.NewReplacer("{id}", byResource[res], "{cpid}", x.CPID, "{userId}", x.Driver, "{command}", "reset", "{provider}", "sandbox",

@@ -129,7 +129,9 @@ func (s *server) routes() {
 	s.ocpiRoutes()    // issue 14
 	s.webhookRoutes() // issue #17: webhook endpoints and alerts
 	s.supportRoutes()
-	s.businessRoutes() // issue 17: socket fees, platform income, reliability, ticket service levels
+	s.businessRoutes()      // issue 17: socket fees, platform income, reliability, ticket service levels
+	s.certificationRoutes() // charger_models.go
+	s.hubRoutes()           // hubs.go
 }
 
 // moneyRoutes are tariffs, prices, wallets, payments and income reports.

@@ -46,7 +46,11 @@ func (g *Gateway) Call(ctx context.Context, cpid, action string, request any) (j
 	if c == nil {
 		return nil, offlineError(cpid, nil)
 	}
-	action, request, err := translate(ctx, c, action, request) // 1.6 names and bodies on 2.x (v201_commands.go)
+	c, request, err := routeSocket(c, cpid, action, request) // a hub socket: its view, hub connector ids (hub.go)
+	if err != nil {
+		return nil, err
+	}
+	action, request, err = translate(ctx, c, action, request) // 1.6 names and bodies on 2.x (v201_commands.go)
 	if err != nil {
 		return nil, err
 	}
@@ -67,6 +71,9 @@ func (g *Gateway) Call(ctx context.Context, cpid, action string, request any) (j
 
 // call queues a CALL behind the outstanding one and waits for its answer.
 func (c *conn) call(ctx context.Context, action string, payload json.RawMessage) (json.RawMessage, error) {
+	if c.viewOf != nil { // a hub socket's CALL goes out on the hub (hub.go)
+		return c.viewOf.call(ctx, action, payload)
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.g.cfg.CallTimeout)
 	defer cancel()
 	oc := &outCall{id: ocpp.NewUniqueID(), action: action, done: make(chan callOutcome, 1)}

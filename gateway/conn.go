@@ -61,6 +61,9 @@ type conn struct {
 	boot bootState
 
 	thens []func() // follow-ups of the CALL being handled; handler goroutine only
+
+	hub    *hubConn // a hub's connection: its sockets (hub.go); nil for a charger
+	viewOf *conn    // a hub socket's view: the hub connection its CALLs go out on
 }
 
 type bootState uint8
@@ -84,7 +87,8 @@ func sinceStart() int64 { return int64(time.Since(processStart)) }
 
 func newConn(g *Gateway, ws *websocket.Conn, p *protocol, ch *volt.Charger, identity, remote string, h *hijacker) *conn {
 	ctx, cancel := context.WithCancel(g.ctx)
-	c := &conn{g: g, ws: ws, proto: p, cpoID: ch.CPOID, cpid: ch.CPID, identity: identity, remote: remote, ctx: ctx, cancel: cancel}
+	c := &conn{g: g, ws: ws, proto: p, cpoID: ch.CPOID, cpid: ch.CPID, identity: identity, remote: remote, ctx: ctx, cancel: cancel,
+		hub: newHubConn(ch)}
 	if h != nil && h.bc != nil && ws.NetConn() == net.Conn(h.bc) {
 		c.bc, c.br = h.bc, h.br
 	}
@@ -114,6 +118,7 @@ func (c *conn) run() {
 	c.timer = time.AfterFunc(c.g.cfg.PingInterval, c.checkLiveness)
 	c.mu.Unlock()
 	c.g.register(c)
+	c.g.registerHub(c) // a hub's other sockets (hub.go)
 	c.loadRelaxations()
 	c.g.log.Info("gateway: charger connected", "cpid", c.cpid, "identity", c.identity, "remote", c.remote, "version", c.proto.version)
 	// The store calls above grow this goroutine's stack (to 8-16 KiB with

@@ -20,6 +20,8 @@ import (
 type Config struct {
 	// Charging is the domain the gateway records charger messages in.
 	Charging volt.ChargingService
+	// Hubs lists hubs' sockets (hub.go). Nil: hubs are refused.
+	Hubs HubDirectory
 	// Reservations keeps reservations and local authorisation lists the
 	// chargers accepted. Nil: they are sent but not kept.
 	Reservations volt.ReservationService
@@ -318,6 +320,7 @@ func (g *Gateway) register(c *conn) {
 // unregister removes c from the registry if it is still the connection of
 // its CPID, and then records the charger offline.
 func (g *Gateway) unregister(c *conn, reason string) {
+	g.unregisterHub(c, reason) // its other sockets (hub.go)
 	s := c.slot
 	s.presence.Lock()
 	defer s.presence.Unlock()

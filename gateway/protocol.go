@@ -50,6 +50,7 @@ func (p *protocol) serve(c *conn, call ocpp.Call) (any, error) {
 	if h == nil {
 		return nil, &ocpp.Error{Code: p.version.Code(ocpp.NotSupported), Reason: "action " + call.Action + " not supported"}
 	}
+	h = c.hubHandler(h) // a hub routes by connector (hub.go)
 	// A message that arrived is recorded even if the connection drops
 	// meanwhile: the charger's retry is then recognised as a replay.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.ctx), handlerTimeout)

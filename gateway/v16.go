@@ -65,7 +65,7 @@ func bootNotification16(ctx context.Context, c *conn, req *v16.BootNotificationR
 		Firmware: req.FirmwareVersion, ICCID: req.ICCID, IMSI: req.IMSI, MeterType: req.MeterType,
 		OCPPVersion: string(ocpp.V16), At: now}
 	if err := g.cfg.Charging.RecordBoot(ctx, c.cpid, info); err != nil {
-		g.log.Error("gateway: record boot, answering Pending", "cpid", c.cpid, "err", err)
+		logPendingBoot(c, err) // certification.go
 		c.setBoot(bootRefused)
 		return &v16.BootNotificationResponse{Status: v16.RegistrationStatusPending, CurrentTime: ocpp.NewDateTime(now), Interval: int(bootRetry / time.Second)}, nil
 	}

@@ -103,7 +103,7 @@ func bootNotification201(ctx context.Context, c *conn, req *v201.BootNotificatio
 		info.ICCID, info.IMSI = cs.Modem.Iccid, cs.Modem.Imsi
 	}
 	if err := g.cfg.Charging.RecordBoot(ctx, c.cpid, info); err != nil {
-		g.log.Error("gateway: record boot, answering Pending", "cpid", c.cpid, "err", err)
+		logPendingBoot(c, err) // certification.go
 		c.setBoot(bootRefused)
 		return &v201.BootNotificationResponse{Status: v201.RegistrationStatusEnumPending, CurrentTime: ocpp.NewDateTime(now),
 			Interval: int(bootRetry / time.Second)}, nil

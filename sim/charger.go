@@ -46,6 +46,7 @@ type Charger struct {
 	sec         secState
 	queue       []*outItem
 	wake        chan struct{} // cap 1: the queue grew
+	bootNow     chan struct{} // cap 1: a TriggerMessage BootNotification while not yet accepted
 	link        *link
 	online      bool // BootNotification accepted on the current link
 	running     bool
@@ -82,6 +83,7 @@ func New(cfg Config) *Charger {
 		cfg:        cfg,
 		reg:        v16.Registry(),
 		wake:       make(chan struct{}, 1),
+		bootNow:    make(chan struct{}, 1),
 		changed:    make(chan struct{}),
 		localList:  map[string]v16.IdTagInfo{},
 		cache:      map[string]v16.IdTagInfo{},
@@ -320,6 +322,7 @@ func (c *Charger) boot(ctx context.Context, l *link) bool {
 		}
 		select {
 		case <-time.After(retry):
+		case <-c.bootNow: // triggered while Pending: boot again now
 		case <-l.closed:
 			return false
 		case <-ctx.Done():

@@ -292,6 +292,13 @@ func (c *Charger) trigger(msg string, connector *int) (v16.TriggerMessageStatus,
 		f = func(context.Context) {
 			c.mu.Lock()
 			defer c.mu.Unlock()
+			if !c.online { // still Pending: the boot loop sends it at once (OCPP 1.6 §4.2)
+				select {
+				case c.bootNow <- struct{}{}:
+				default:
+				}
+				return
+			}
 			c.enqueueLocked(&outItem{action: v16.ActionBootNotification, build: func() any { return c.bootRequest() },
 				onAnswer: func(r any) { c.onBootAnswer(r.(*v16.BootNotificationResponse)) }})
 		}

@@ -152,6 +152,9 @@ func (s *ChargerService) UpdateCharger(ctx context.Context, c *volt.Charger) err
 		upd := *old
 		upd.Name = c.Name
 		if c.OCPPIdentity != "" && c.OCPPIdentity != old.OCPPIdentity {
+			if old.HubID != "" { // issue 16: the sockets' identities are the hub's (store/hub.go)
+				return &volt.Error{Code: volt.EUNPROCESSABLE, Field: "ocppIdentity", Message: "A hub socket's OCPP identity is its hub's; it cannot be changed on its own."}
+			}
 			if !validIdentity(c.OCPPIdentity) {
 				return volt.FieldError("ocppIdentity", "OCPP identity must be 1 to 48 printable characters without spaces, '/', ':', '?', '#' or '%%'.")
 			}
@@ -288,11 +291,11 @@ func (s *ChargerService) UpsertChargerModel(ctx context.Context, m *volt.Charger
 	}
 	return s.db.WithTx(ctx, func(tx *Tx) error {
 		m.UpdatedAt = tx.Now()
-		_, err := tx.Exec(ctx, `INSERT INTO charger_models (vendor, model, certified, relaxations, notes, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?)
+		_, err := tx.Exec(ctx, `INSERT INTO charger_models (id, vendor, model, certified, relaxations, notes, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (vendor, model) DO UPDATE SET certified = excluded.certified, relaxations = excluded.relaxations,
 				notes = excluded.notes, updated_at = excluded.updated_at`,
-			m.Vendor, m.Model, m.Certified, encodeStringList(m.Relaxations), m.Notes, tx.NowMS())
+			volt.NewID(volt.PrefixChargerModel), m.Vendor, m.Model, m.Certified, encodeStringList(m.Relaxations), m.Notes, tx.NowMS())
 		if err != nil {
 			return fmt.Errorf("upsert charger model %s %s: %w", m.Vendor, m.Model, err)
 		}

@@ -206,19 +206,24 @@ func (s *ChargingService) RecordHeartbeat(ctx context.Context, cpid string, at t
 
 // RecordBoot records what a charger says about itself at boot, and adds an
 // unknown make/model to charger_models as not certified.
+// The boot is recorded even when it is held Pending (an uncertified model
+// on a CPO that requires certification): the error then wraps
+// volt.ErrBootPending.
 func (s *ChargingService) RecordBoot(ctx context.Context, cpid string, b volt.BootInfo) error {
-	return s.db.WithTx(ctx, func(tx *Tx) error {
+	pending := false
+	err := s.db.WithTx(ctx, func(tx *Tx) error {
 		if err := tx.Lazy(ctx); err != nil {
 			return err
 		}
-		if _, err := lockCharger(ctx, tx, cpid); err != nil {
+		ch, err := lockCharger(ctx, tx, cpid)
+		if err != nil {
 			return err
 		}
 		at := b.At
 		if at.IsZero() {
 			at = tx.Now()
 		}
-		_, err := tx.Exec(ctx, `UPDATE chargers SET vendor = ?, model = ?, serial_number = ?, firmware = ?,
+		_, err = tx.Exec(ctx, `UPDATE chargers SET vendor = ?, model = ?, serial_number = ?, firmware = ?,
 			iccid = ?, imsi = ?, meter_type = ?, booted_at = ?, last_seen_at = ?, updated_at = ? WHERE cpid = ?`,
 			b.Vendor, b.Model, b.SerialNumber, b.Firmware, b.ICCID, b.IMSI, b.MeterType,
 			toMS(at), toMS(at), tx.NowMS(), cpid)
@@ -230,13 +235,13 @@ func (s *ChargingService) RecordBoot(ctx context.Context, cpid string, b volt.Bo
 				return fmt.Errorf("record boot of %s: %w", cpid, err)
 			}
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO charger_models (vendor, model, certified, relaxations, notes, updated_at)
-			VALUES (?, ?, FALSE, '[]', '', ?) ON CONFLICT DO NOTHING`, b.Vendor, b.Model, tx.NowMS())
-		if err != nil {
-			return fmt.Errorf("record model %s/%s: %w", b.Vendor, b.Model, err)
-		}
-		return nil
+		pending, err = recordBootModel(ctx, tx, cpid, ch.CPOID, b.Vendor, b.Model) // store/certification.go
+		return err
 	})
+	if err == nil && pending {
+		return fmt.Errorf("boot of %s (%s %s): %w", cpid, b.Vendor, b.Model, volt.ErrBootPending)
+	}
+	return err
 }
 
 // RecordStatus updates the connector's status (unless the report is older

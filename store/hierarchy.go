@@ -38,13 +38,13 @@ var (
 		GroupVia: "id IN (SELECT owner_id FROM charger_groups WHERE id IN (%s))"}
 )
 
-const cpoCols = `id, name, whitelabel, theme, currency, created_at, updated_at, max_concurrent_sessions_per_card, legal_name, legal_address, vat_number`
+const cpoCols = `id, name, whitelabel, theme, currency, created_at, updated_at, max_concurrent_sessions_per_card, legal_name, legal_address, vat_number, require_certified_chargers`
 
 func scanCPO(s rowScanner) (*volt.CPO, error) {
 	c := &volt.CPO{}
 	var theme string
 	var created, updated int64
-	if err := s.Scan(&c.ID, &c.Name, &c.Whitelabel, &theme, &c.Currency, &created, &updated, &c.MaxConcurrentSessionsPerCard, &c.LegalName, &c.LegalAddress, &c.VATNumber); err != nil {
+	if err := s.Scan(&c.ID, &c.Name, &c.Whitelabel, &theme, &c.Currency, &created, &updated, &c.MaxConcurrentSessionsPerCard, &c.LegalName, &c.LegalAddress, &c.VATNumber, &c.RequireCertifiedChargers); err != nil {
 		return nil, err
 	}
 	if err := decodeJSON(theme, &c.Theme); err != nil {
@@ -182,8 +182,9 @@ func (s *HierarchyService) UpdateCPO(ctx context.Context, c *volt.CPO) error {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE cpos SET name = ?, whitelabel = ?, theme = ?, currency = ?, updated_at = ?, max_concurrent_sessions_per_card = ?,
-			legal_name = ?, legal_address = ?, vat_number = ? WHERE id = ?`,
-			c.Name, c.Whitelabel, theme, c.Currency, tx.NowMS(), c.MaxConcurrentSessionsPerCard, c.LegalName, c.LegalAddress, c.VATNumber, c.ID); err != nil {
+			legal_name = ?, legal_address = ?, vat_number = ?, require_certified_chargers = ? WHERE id = ?`,
+			c.Name, c.Whitelabel, theme, c.Currency, tx.NowMS(), c.MaxConcurrentSessionsPerCard, c.LegalName, c.LegalAddress, c.VATNumber,
+			c.RequireCertifiedChargers, c.ID); err != nil {
 			return fmt.Errorf("update cpo %s: %w", c.ID, err)
 		}
 		c.CreatedAt, c.UpdatedAt = old.CreatedAt, tx.Now()

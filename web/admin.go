@@ -81,6 +81,9 @@ type AdminConfig struct {
 	Alerts   volt.AlertService
 	// Security serves a charger's security page (issue 18); optional.
 	Security volt.ChargerSecurityService
+	// Certification is the charger model catalogue (issue 16 item 4),
+	// wrapped by certify so certifying wakes pending chargers. Optional.
+	Certification volt.CertificationService
 
 	// Commander sends remote commands to chargers; Commands maps a command's
 	// kebab-case name ("reset") to its OCPP action ("Reset"), false when the

@@ -51,6 +51,7 @@ var portalAreas = map[string]volt.Area{
 	"alerts":             volt.AreaOperations, // issue #17
 	"webhooks":           volt.AreaEstate,     // issue #17: a CPO's integration settings
 	"webhook-deliveries": volt.AreaEstate,
+	"charger-models":     volt.AreaOperations, // issue 16: the certification catalogue
 }
 
 // areaOf returns the area of a portal path; ok is false for paths outside

@@ -18,7 +18,7 @@ var auditActionPrefixes = []string{"charger.", "command.", "cpo.", "owner.", "ho
 var auditResourceTypes = []string{volt.ResourceCharger, volt.ResourceCPO, volt.ResourceOwner, volt.ResourceHost,
 	volt.ResourceSite, volt.ResourceChargerGroup, volt.ResourceUser, volt.ResourceUsergroup, volt.ResourceRFIDCard,
 	volt.ResourceAffiliateCode, volt.ResourceTariff, volt.ResourceTariffAssignment, volt.ResourceTicket,
-	volt.ResourceHelplineContact, volt.ResourceSession, volt.ResourceChargerModel}
+	volt.ResourceHelplineContact, volt.ResourceSession, volt.ResourceChargerModel, volt.ResourceHub}
 
 // auditView is the data of the audit log page.
 type auditView struct {

@@ -63,6 +63,8 @@ type chargerView struct {
 
 	// DeviceModel is an OCPP 2.x charger's device model, every attribute.
 	DeviceModel []volt.DeviceVariable
+	// Certification flags a charger of an uncertified model (charger_models.go).
+	Certification *volt.ChargerCertification
 }
 
 func (a *Admin) chargerDetail(w http.ResponseWriter, r *http.Request, s *sess) {
@@ -81,6 +83,7 @@ func (a *Admin) loadCharger(r *http.Request, s *sess) (*chargerView, error) {
 		return nil, err
 	}
 	v := &chargerView{C: c, Active: map[int]*volt.Session{}, OCPPURL: a.ocppURL(r, c.OCPPIdentity)}
+	v.Certification = a.certificationOf(s, c.CPID) // charger_models.go
 	if g, err := a.cfg.Hierarchy.FindChargerGroupByID(s.ctx, c.ChargerGroupID); err == nil {
 		v.Group = g
 	}

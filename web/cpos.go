@@ -60,6 +60,7 @@ func readCPO(r *http.Request, c *volt.CPO) {
 	c.Name = trimForm(r, "name")
 	c.Currency = strings.ToUpper(trimForm(r, "currency"))
 	c.Whitelabel = r.PostFormValue("whitelabel") == "on"
+	c.RequireCertifiedChargers = r.PostFormValue("requireCertifiedChargers") == "on" // issue 16 item 4
 	c.Theme.DisplayName = trimForm(r, "displayName")
 	c.Theme.LogoURL = trimForm(r, "logoUrl")
 	c.Theme.PrimaryColor = strings.ToLower(trimForm(r, "primaryColor"))

@@ -42,6 +42,7 @@ func navFor(a *volt.Actor, current string) (out []navSection) {
 	if !write.Empty() {
 		ops.Links = append(ops.Links, link("Onboard a charger", p+"/chargers/new"))
 	}
+	ops.Links = append(ops.Links, link("Charger models", p+"/charger-models")) // issue 16: certification
 	ops.Links = append(ops.Links, link("Sessions", p+"/sessions"), link("CDRs", p+"/cdrs"), link("Alerts", p+"/alerts"))
 	if read.All || len(read.CPOIDs) > 0 { // issue 17: a CPO's network
 		ops.Links = append(ops.Links, link("Reliability", p+"/reliability"))

@@ -58,6 +58,7 @@ func (a *Admin) routes() {
 	a.signageRoutes()
 	a.webhookRoutes() // issue #17: webhooks and alerts
 	a.alertRoutes()
+	a.certificationRoutes() // charger_models.go
 	m.HandleFunc(p+"/", a.auth(func(w http.ResponseWriter, r *http.Request, s *sess) {
 		a.renderStatus(w, r, s, http.StatusNotFound, "error", "Not found", errorView{Message: "There is no page at this address."})
 	}))

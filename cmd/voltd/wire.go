@@ -12,11 +12,13 @@ import (
 	volt "github.com/volt-ev/volt"
 	"github.com/volt-ev/volt/api"
 	"github.com/volt-ev/volt/audit"
+	"github.com/volt-ev/volt/certify"
 	"github.com/volt-ev/volt/credential"
 	"github.com/volt-ev/volt/gateway"
 	"github.com/volt-ev/volt/guard"
 	"github.com/volt-ev/volt/lms"
 	"github.com/volt-ev/volt/mail"
+	"github.com/volt-ev/volt/ocpp"
 	"github.com/volt-ev/volt/payment/sandbox"
 	"github.com/volt-ev/volt/payment/stripe"
 	"github.com/volt-ev/volt/realip"
@@ -83,7 +85,9 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		return err
 	}
 	gridMeter := &lms.GridMeter{Sites: loadMgmt, Recorder: loadMgmt, Logger: m.Logger.With("component", "lms-grid-meter")}
+	hubs := store.NewHubService(m.DB) // issue 16 item 5: the gateway routes hub sockets
 	gw := gateway.New(gateway.Config{
+		Hubs:              hubs,
 		Charging:          charging,
 		Reservations:      charging,
 		Bus:               m.Bus,
@@ -122,6 +126,10 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	// A remote start that waits for its session (or why none started),
 	// from the bus's events.
 	starter := &remotestart.Starter{Commander: s.Commander, Bus: m.Bus, Configuration: charging.FindConfiguration, CallTimeout: m.Config.CallTimeout}
+	// Certifying a model wakes its chargers held Pending (issue 16 item 4).
+	certStore := store.NewCertificationService(m.DB)
+	certStore.CheckRelaxations = func(names []string) error { _, err := ocpp.ParseRelaxations(names); return err }
+	certification := certify.New(audit.WrapCertification(certStore, rec), s.Commander, m.Logger.With("component", "certify"))
 	guarded = guard.New(guard.Config{Wallets: money, Limits: charging, Commander: s.Commander,
 		Logger: m.Logger.With("component", "guard"), CallTimeout: m.Config.CallTimeout})
 	m.onClose(func(context.Context) error { return guarded.Close() })
@@ -168,6 +176,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		OCPIRegistrar:  ocpiServer,
 		Webhooks:       webhooks,
 		Alerts:         alerts,
+		Certification:  certification,
+		Hubs:           audit.WrapHubs(hubs, rec),
 		Logger:         m.Logger.With("component", "api"),
 		Version:        Version,
 		ClientAddr:     proxies.ClientAddr,
@@ -208,6 +218,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		ClientAddr:     proxies.ClientAddr,
 		// The site energy page: load management model, meter, allocation.
 		LoadManagement: loadMgmt,
+		Certification:  certification, // charger models, certifying wakes Pending chargers
 		LoadStatus:     loadStatus,
 		// Issue 17: socket fees, reliability, ticket service levels.
 		SocketFees:  socketFees,
