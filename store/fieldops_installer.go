@@ -299,5 +299,3 @@ func fieldGrants(ctx context.Context, q querier, userID string, now time.Time) (
 	}
 	return grants, nil
 }
-
-

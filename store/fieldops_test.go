@@ -166,7 +166,10 @@ func TestInvitationRegistrationAndHoldingArea(t *testing.T) {
 		_, err = svc.RevokeInvitation(f.adminA(), gone.ID)
 		must(t, err)
 		clk.Add(2 * time.Hour)
-		for _, c := range []struct{ inv *volt.Invitation; word string }{{late, "expired"}, {gone, "withdrawn"}} {
+		for _, c := range []struct {
+			inv  *volt.Invitation
+			word string
+		}{{late, "expired"}, {gone, "withdrawn"}} {
 			_, err := svc.OpenInvitation(context.Background(), tokenOf(t, c.inv.URL))
 			if volt.ErrorCode(err) != volt.EUNPROCESSABLE || !strings.Contains(volt.ErrorMessage(err), c.word) {
 				t.Errorf("%s link opens: %v", c.word, err)
@@ -207,8 +210,8 @@ func TestInstallJobEngineerRights(t *testing.T) {
 		other := f.charger(t, f.groupA1, "Existing")
 
 		job := &volt.InstallJob{ChargerGroupID: f.groupA1.ID, InstallerID: ins.ID, EngineerIDs: []string{eng.ID},
-			Chargers:  []volt.PlannedCharger{{Vendor: "Acme", Model: "AC22", Connectors: 2, MaxPowerW: 22000, OCPPIdentity: "ACME-SN-1"}},
-			StartsAt:  clk.Now().Add(-time.Hour), EndsAt: clk.Now().Add(8 * time.Hour), ExternalRef: "deal-42"}
+			Chargers: []volt.PlannedCharger{{Vendor: "Acme", Model: "AC22", Connectors: 2, MaxPowerW: 22000, OCPPIdentity: "ACME-SN-1"}},
+			StartsAt: clk.Now().Add(-time.Hour), EndsAt: clk.Now().Add(8 * time.Hour), ExternalRef: "deal-42"}
 		wantCode(t, "B plans a job in A's group", svc.CreateInstallJob(f.adminB(), &volt.InstallJob{ChargerGroupID: f.groupA1.ID,
 			InstallerID: ins.ID, Chargers: job.Chargers, StartsAt: job.StartsAt, EndsAt: job.EndsAt}), volt.ENOTFOUND)
 		must(t, svc.CreateInstallJob(f.ownerAdminA(), job))
