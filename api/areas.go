@@ -35,6 +35,10 @@ var apiAreas = map[string]volt.Area{
 	"tickets":                  volt.AreaSupport,
 	"helpline":                 volt.AreaSupport,
 	"audit-log":                volt.AreaAudit,
+	"invitations":              volt.AreaPeople,
+	"onboardings":              volt.AreaPeople,
+	"installers":               volt.AreaEstate,
+	"install-jobs":             volt.AreaEstate,
 }
 
 // selfService are the resources a person also has of their own (their

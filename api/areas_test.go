@@ -22,7 +22,8 @@ func areaListPaths(e *env) map[string]string {
 		"reports":   "/reports/income?cpoId=" + e.A.CPO + "&from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z",
 		"terminals": "/terminals", "reimbursement-agreements": "/reimbursement-agreements",
 		"reimbursement-statements": "/reimbursement-statements", "tickets": "/tickets", "helpline": "/helpline/contacts",
-		"audit-log": "/audit-log",
+		"audit-log": "/audit-log", "invitations": "/invitations", "onboardings": "/onboardings",
+		"installers": "/installers", "install-jobs": "/install-jobs",
 	}
 }
 

@@ -53,6 +53,8 @@ func newEnv(t *testing.T, db *store.DB) *env {
 		LoadManagement:  store.NewLoadManagementService(db),
 		LoadStatus:      fakeLoadStatus{},
 		SmartCharging:   store.NewSmartChargingService(db),
+		Invitations:     store.NewInvitationService(db),
+		Installs:        store.NewInstallJobService(db),
 		Commander:       cmd,
 		Commands:        func(n string) (string, bool) { v, ok := testCommands[n]; return v, ok },
 		ValidateCommand: func(string, json.RawMessage) error { return nil },

@@ -31,13 +31,17 @@ type tenant struct {
 	Terminal, TerminalPayment           string            // a contactless terminal and a tap's hold
 	Agreement, Statement                string            // a home reimbursement agreement and its statement
 	Users                               map[string]string // role name -> user id
+	// Issue 16: a magic link, the onboarding another one opened, an
+	// installer with an engineer, an install job and its photo.
+	Invitation, Onboarding, Installer, Fitter, Job, Photo string
 }
 
 // ids returns every id of the tenant that must never show to another tenant.
 func (t *tenant) ids() []string {
 	ids := []string{t.CPO, t.Owner, t.Host, t.Site, t.Group, t.Session, t.CDR, t.Driver,
 		t.AdminGroup, t.DriverGroup, t.PrivateUgr, t.Card, t.Affiliate, t.Tariff, t.Assignment, t.Payment, t.TopUp,
-		t.Ticket, t.Contact, t.Terminal, t.TerminalPayment, t.Agreement, t.Statement}
+		t.Ticket, t.Contact, t.Terminal, t.TerminalPayment, t.Agreement, t.Statement,
+		t.Invitation, t.Onboarding, t.Installer, t.Fitter, t.Job, t.Photo}
 	var out []string
 	for _, id := range ids {
 		if id != "" {
@@ -100,6 +104,7 @@ func buildTenant(t *testing.T, cfg Config, name string) *tenant {
 	cdr := buildSession(t, cfg, tn)
 	settle(t, cfg, tn, pay, cdr)
 	buildTerminalAndReimbursement(t, cfg, tn)
+	buildFieldOps(t, cfg, tn)
 	if cfg.HostNames != nil {
 		_, err := cfg.HostNames.ClaimHostName(ctx, tn.CPO, tn.HostName())
 		must(t, err)

@@ -119,6 +119,8 @@ func (s *server) routes() {
 	s.loadManagementRoutes()
 	s.smartChargingRoutes()
 	s.supportRoutes()
+	s.invitationRoutes()
+	s.installRoutes()
 }
 
 // moneyRoutes are tariffs, prices, wallets, payments and income reports.
