@@ -287,3 +287,35 @@ type InstallJobService interface {
 	// commissioned it (the system's event subscriber); false when none.
 	RecordFirstBoot(ctx context.Context, cpid string, at time.Time) (bool, error)
 }
+
+// FollowFirstBoots records each charger.booted event of the bus against
+// the install job that commissioned the charger (RecordFirstBoot keeps the
+// first only), until ctx ends. It subscribes again when the bus drops it
+// for falling behind; a boot missed meanwhile stays unrecorded. Errors go
+// to onError (nil: ignored). Run it in its own goroutine.
+func FollowFirstBoots(ctx context.Context, bus EventBus, jobs InstallJobService, onError func(error)) {
+	sys := NewContextWithActor(context.WithoutCancel(ctx), SystemActor)
+	events, unsubscribe := bus.Subscribe()
+	defer func() { unsubscribe() }()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case e, ok := <-events:
+			if !ok {
+				events, unsubscribe = bus.Subscribe()
+				continue
+			}
+			if e.Type != EventChargerBooted || e.CPID == "" {
+				continue
+			}
+			at := e.At
+			if at.IsZero() {
+				at = time.Now()
+			}
+			if _, err := jobs.RecordFirstBoot(sys, e.CPID, at); err != nil && onError != nil {
+				onError(err)
+			}
+		}
+	}
+}
