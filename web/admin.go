@@ -67,7 +67,11 @@ type AdminConfig struct {
 	// LoadManagement and LoadStatus serve a site's energy page (its load
 	// management model, meter and live allocation); optional.
 	LoadManagement volt.LoadManagementService
-	LoadStatus     volt.LoadStatus
+	// Invitations and Installs serve magic links, the holding area,
+	// installers and install jobs (issue 16; nil: those pages say so).
+	Invitations volt.InvitationService
+	Installs    volt.InstallJobService
+	LoadStatus  volt.LoadStatus
 
 	// Commander sends remote commands to chargers; Commands maps a command's
 	// kebab-case name ("reset") to its OCPP action ("Reset"), false when the

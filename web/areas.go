@@ -43,6 +43,10 @@ var portalAreas = map[string]volt.Area{
 	"audit.csv":          volt.AreaAudit,
 	"jobs":               volt.AreaJobs,
 	"bulk-commands":      volt.AreaOperations,
+	"invitations":        volt.AreaPeople, // issue 16
+	"onboardings":        volt.AreaPeople,
+	"installers":         volt.AreaEstate,
+	"install-jobs":       volt.AreaEstate,
 }
 
 // areaOf returns the area of a portal path; ok is false for paths outside

@@ -54,6 +54,9 @@ func (a *Admin) routes() {
 	a.jobRoutes()
 	a.loadRoutes()
 	a.signageRoutes()
+	a.fieldOpsPublicRoutes() // issue 16: magic links, holding area, installers, install jobs
+	a.invitationRoutes()
+	a.installRoutes()
 	m.HandleFunc(p+"/", a.auth(func(w http.ResponseWriter, r *http.Request, s *sess) {
 		a.renderStatus(w, r, s, http.StatusNotFound, "error", "Not found", errorView{Message: "There is no page at this address."})
 	}))
