@@ -119,7 +119,10 @@ func TestBrowserInstallJobCommissioning(t *testing.T) {
 	jobs := f.admin.cfg.Installs
 	ctx, stop := context.WithCancel(context.Background())
 	followed := make(chan struct{})
-	go func() { defer close(followed); volt.FollowFirstBoots(ctx, f.bus, jobs, func(err error) { t.Error(err) }) }()
+	go func() {
+		defer close(followed)
+		volt.FollowFirstBoots(ctx, f.bus, jobs, func(err error) { t.Error(err) })
+	}()
 	defer func() { stop(); <-followed }()
 
 	fitter := &volt.User{Email: "fitter@sparks.test", Name: "Fran Fitter", CPOID: f.cpo.ID}
