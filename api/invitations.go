@@ -46,14 +46,38 @@ type registrationInput struct{ Body RegistrationBody }
 // OnboardingBody is the body of PUT /api/v1/onboarding: the holding area's
 // form, saved as it is, or submitted for approval when submit is true.
 type OnboardingBody struct {
-	CompanyName   string              `json:"companyName" maxLength:"200"`
-	CompanyNumber string              `json:"companyNumber" maxLength:"50"`
-	VATNumber     string              `json:"vatNumber" maxLength:"50"`
-	Address       volt.Address        `json:"address"`
-	Bank          volt.BankDetails    `json:"bank"`
-	FirstSite     volt.OnboardingSite `json:"firstSite"`
-	TermsAccepted bool                `json:"termsAccepted"`
-	Submit        bool                `json:"submit,omitempty" doc:"Submit the complete form to the inviter for approval."`
+	CompanyName   string        `json:"companyName" maxLength:"200"`
+	CompanyNumber string        `json:"companyNumber" maxLength:"50"`
+	VATNumber     string        `json:"vatNumber" maxLength:"50"`
+	Address       AddressBody   `json:"address,omitempty"`
+	Bank          BankBody      `json:"bank,omitempty" doc:"Where payouts go."`
+	FirstSite     FirstSiteBody `json:"firstSite,omitempty" doc:"Created when the form is submitted."`
+	TermsAccepted bool          `json:"termsAccepted,omitempty"`
+	Submit        bool          `json:"submit,omitempty" doc:"Submit the complete form to the inviter for approval."`
+}
+
+// AddressBody is a postal address in a request.
+type AddressBody struct {
+	Line1    string `json:"line1,omitempty" maxLength:"200"`
+	Line2    string `json:"line2,omitempty" maxLength:"200"`
+	City     string `json:"city,omitempty" maxLength:"100"`
+	Postcode string `json:"postcode,omitempty" maxLength:"20"`
+	Country  string `json:"country,omitempty" maxLength:"2" doc:"ISO 3166-1 alpha-2."`
+}
+
+// BankBody is a UK bank account for payouts.
+type BankBody struct {
+	AccountName   string `json:"accountName,omitempty" maxLength:"100"`
+	SortCode      string `json:"sortCode,omitempty" maxLength:"10"`
+	AccountNumber string `json:"accountNumber,omitempty" maxLength:"12"`
+}
+
+// FirstSiteBody is the organisation's first site.
+type FirstSiteBody struct {
+	Name      string      `json:"name,omitempty" maxLength:"200"`
+	Address   AddressBody `json:"address,omitempty" doc:"Default the company's address."`
+	Latitude  float64     `json:"latitude,omitempty" minimum:"-90" maximum:"90"`
+	Longitude float64     `json:"longitude,omitempty" minimum:"-180" maximum:"180"`
 }
 
 type onboardingInput struct{ Body OnboardingBody }
@@ -184,8 +208,12 @@ func (s *server) saveMyOnboarding(ctx context.Context, in *onboardingInput) (*Ou
 		return nil, notWired("invitation")
 	}
 	b := in.Body
-	o := &volt.Onboarding{CompanyName: b.CompanyName, CompanyNumber: b.CompanyNumber, VATNumber: b.VATNumber, Address: b.Address,
-		Bank: b.Bank, FirstSite: b.FirstSite, TermsAccepted: b.TermsAccepted}
+	o := &volt.Onboarding{CompanyName: b.CompanyName, CompanyNumber: b.CompanyNumber, VATNumber: b.VATNumber, Address: volt.Address(b.Address),
+		Bank: volt.BankDetails(b.Bank), TermsAccepted: b.TermsAccepted,
+		FirstSite: volt.OnboardingSite{Name: b.FirstSite.Name, Address: volt.Address(b.FirstSite.Address), Latitude: b.FirstSite.Latitude, Longitude: b.FirstSite.Longitude}}
+	if o.FirstSite.Address == (volt.Address{}) {
+		o.FirstSite.Address = o.Address
+	}
 	if err := s.Invitations.SaveOnboarding(ctx, o, b.Submit); err != nil {
 		return nil, s.err(ctx, err)
 	}

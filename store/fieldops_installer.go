@@ -280,6 +280,9 @@ func fieldGrants(ctx context.Context, q querier, userID string, now time.Time) (
 	if err != nil {
 		return nil, err
 	}
+	if len(installers) == 0 {
+		return nil, nil // a job's engineers are its installer's: no installer, no job
+	}
 	var grants []volt.Grant
 	for _, id := range installers {
 		grants = append(grants, volt.Grant{Role: volt.RoleEngineer, InstallerID: id})

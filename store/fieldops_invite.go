@@ -21,9 +21,9 @@ type InvitationService struct {
 	db *DB
 	// Mail sends a plain-text e-mail (mail.Sender.Send); nil sends none.
 	Mail func(to, subject, body string) error
-	// LinkBase is the portal's base URL for the links in answers and
-	// e-mails ("https://volt.example"); "" leaves them relative.
-	LinkBase string
+	// LinkBase returns the portal's base URL for the links in answers and
+	// e-mails ("https://volt.example"); nil leaves them relative.
+	LinkBase func() string
 	// Audit records approvals, rejections, invitations and revocations
 	// (audit.Recorder.Record); nil records nothing.
 	Audit  func(ctx context.Context, e *volt.AuditEntry)
@@ -66,7 +66,11 @@ func (s *InvitationService) scanInvitation(r rowScanner) (*volt.Invitation, erro
 }
 
 func (s *InvitationService) link(token string) string {
-	return strings.TrimRight(s.LinkBase, "/") + InvitePath + token
+	base := ""
+	if s.LinkBase != nil {
+		base = strings.TrimRight(s.LinkBase(), "/")
+	}
+	return base + InvitePath + token
 }
 
 func (s *InvitationService) send(ctx context.Context, to, subject, body string) {

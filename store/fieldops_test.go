@@ -66,7 +66,7 @@ func TestInvitationRegistrationAndHoldingArea(t *testing.T) {
 		box := &mailbox{}
 		var audited []string
 		svc := store.NewInvitationService(db)
-		svc.Mail, svc.LinkBase = box.send, "https://volt.example"
+		svc.Mail, svc.LinkBase = box.send, func() string { return "https://volt.example" }
 		svc.Audit = func(_ context.Context, e *volt.AuditEntry) { audited = append(audited, e.Action+":"+e.Outcome) }
 
 		inv := &volt.Invitation{Kind: volt.InviteOwner, CPOID: f.cpoA.ID, Email: "New.Owner@example.com",

@@ -9,14 +9,16 @@ import (
 )
 
 // fieldOps builds issue 16's services: magic links e-mailed with links
-// under VOLT_PUBLIC_URL (else the HTTP listener), approvals audited; install
+// under VOLT_PUBLIC_URL (else the HTTP listener's address), approvals audited; install
 // jobs, whose chargers' first boots are followed on the bus.
 func (m *Main) fieldOps(ctx context.Context, rec *audit.Recorder) (*store.InvitationService, *store.InstallJobService) {
 	inv := store.NewInvitationService(m.DB)
 	inv.Mail, inv.Audit, inv.Logger = m.mailer().Send, rec.Record, m.Logger.With("component", "invitations")
-	inv.LinkBase = m.Config.PublicURL
-	if inv.LinkBase == "" {
-		inv.LinkBase = "http://" + m.Config.HTTPAddr
+	inv.LinkBase = func() string { // the listener is bound after wiring
+		if m.Config.PublicURL != "" {
+			return m.Config.PublicURL
+		}
+		return m.URL()
 	}
 	jobs := store.NewInstallJobService(m.DB)
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
