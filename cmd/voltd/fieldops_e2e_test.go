@@ -39,7 +39,7 @@ func TestFieldOpsEndToEnd(t *testing.T) {
 	var onb struct{ ID string }
 	olu.must("PUT", "/api/v1/onboarding", map[string]any{"companyName": "Olu Parking", "companyNumber": "123", "vatNumber": "GB1",
 		"address": map[string]any{"line1": "1 Road", "city": "Leeds", "postcode": "LS1"}, "termsAccepted": true, "submit": true,
-		"bank": map[string]any{"accountName": "Olu", "sortCode": "112233", "accountNumber": "12345678"},
+		"bank":      map[string]any{"accountName": "Olu", "sortCode": "112233", "accountNumber": "12345678"},
 		"firstSite": map[string]any{"name": "Olu Yard", "latitude": 53.8, "longitude": -1.5}}, 200, &onb)
 	root.must("POST", "/api/v1/onboardings/"+onb.ID+"/approve", nil, 200, nil)
 	olu.must("GET", "/api/v1/chargers", nil, 200, nil)
@@ -51,7 +51,7 @@ func TestFieldOpsEndToEnd(t *testing.T) {
 	var ins, job struct{ ID string }
 	root.must("POST", "/api/v1/installers", map[string]any{"cpoId": e.cpo.ID, "name": "Sparks", "ozevNumber": "OZ-1"}, 201, &ins)
 	job0 := map[string]any{"chargerGroupId": e.group.ID, "installerId": ins.ID, "externalRef": "deal-9",
-		"chargers":  []map[string]any{{"vendor": "Acme", "model": "AC7", "connectors": 1, "ocppIdentity": "E2E-JOB-1"}},
+		"chargers": []map[string]any{{"vendor": "Acme", "model": "AC7", "connectors": 1, "ocppIdentity": "E2E-JOB-1"}},
 		"startsAt": time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), "endsAt": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}
 	root.must("POST", "/api/v1/install-jobs", job0, 201, &job)
 	for _, s := range []string{"scheduled", "inProgress"} {
