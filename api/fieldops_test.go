@@ -166,6 +166,12 @@ func TestInstallJobAPI(t *testing.T) {
 		if st, got := e.do("POST", "/api/v1/chargers/"+e.A.CPID+"/commands/reset", `{"type":"Soft"}`, fitter); st != 404 {
 			t.Errorf("fitter resets another charger: %d %s", st, got)
 		}
+		if st, got := e.do("PATCH", job, `{"externalRef":"moved by the fitter"}`, fitter); st != 403 {
+			t.Errorf("fitter changes the plan: %d %s", st, got)
+		}
+		if st, got := e.do("PATCH", job, `{"checklist":[{"label":"Survey","done":true}]}`, fitter); st != 200 || !strings.Contains(string(got), `"done":true`) {
+			t.Errorf("fitter ticks the checklist: %d %s", st, got)
+		}
 		if st, got := e.do("PUT", job+"/status", `{"status":"signedOff"}`, fitter); st != 403 {
 			t.Errorf("fitter signs off: %d %s", st, got)
 		}

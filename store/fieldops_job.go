@@ -295,7 +295,7 @@ func (s *InstallJobService) UpdateInstallJob(ctx context.Context, in *volt.Insta
 			if err := checkJobParties(ctx, tx, j); err != nil {
 				return err
 			}
-		} else if !in.StartsAt.IsZero() && (!in.StartsAt.Equal(j.StartsAt) || !in.EndsAt.Equal(j.EndsAt)) {
+		} else if engineerChangesPlan(in, j) {
 			return volt.Errorf(volt.EFORBIDDEN, "An engineer changes a job's checklist, status, notes and photos, not its plan.")
 		}
 		if err := s.writeJob(ctx, tx, j, false); err != nil {
@@ -304,6 +304,28 @@ func (s *InstallJobService) UpdateInstallJob(ctx context.Context, in *volt.Insta
 		*in = *j
 		return nil
 	})
+}
+
+// engineerChangesPlan reports whether in changes more of j than an
+// engineer may (fields left zero are not changes).
+func engineerChangesPlan(in, j *volt.InstallJob) bool {
+	switch {
+	case !in.StartsAt.IsZero() && !in.StartsAt.Equal(j.StartsAt), !in.EndsAt.IsZero() && !in.EndsAt.Equal(j.EndsAt):
+		return true
+	case in.ExternalRef != "" && in.ExternalRef != j.ExternalRef:
+		return true
+	case in.EngineerIDs != nil && !slices.Equal(sortedIDs(in.EngineerIDs), j.EngineerIDs):
+		return true
+	case in.Chargers != nil && !slices.Equal(chargerPlan(in.Chargers), chargerPlan(j.Chargers)):
+		return true
+	}
+	return false
+}
+
+func sortedIDs(ids []string) []string {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return out
 }
 
 func chargerPlan(cs []volt.PlannedCharger) []string {
