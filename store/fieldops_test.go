@@ -320,3 +320,62 @@ func TestInstallJobEngineerRights(t *testing.T) {
 		}
 	})
 }
+
+// TestCPOInvitation registers a new CPO by a super admin's link: the CPO,
+// its admin usergroup and first admin come together; submitting creates
+// the CPO's owner and first site and fills its legal facts; only a super
+// admin approves it, not the new CPO's own admin nor another CPO's.
+func TestCPOInvitation(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		f := newCoreFixture(t, db)
+		svc := store.NewInvitationService(db)
+		super := volt.NewContextWithActor(context.Background(), &volt.Actor{UserID: "usr_root", SuperAdmin: true})
+		inv := &volt.Invitation{Kind: volt.InviteCPO, CPOID: f.cpoA.ID, Email: "ceo@newcpo.example"}
+		must(t, svc.CreateInvitation(super, inv, 0))
+		if inv.CPOID != "" {
+			t.Errorf("a CPO invitation names a CPO: %q", inv.CPOID)
+		}
+		if items, _, _ := svc.FindInvitations(f.adminA(), volt.InvitationFilter{}); len(items) != 0 {
+			t.Error("a CPO admin lists the super admin's CPO invitations")
+		}
+		u, err := svc.Register(context.Background(), volt.Registration{Token: tokenOf(t, inv.URL), Name: "Cee", Password: "a long enough password", OrganisationName: "New Volt Ltd"})
+		must(t, err)
+		if u.CPOID == "" || u.CPOID == f.cpoA.ID {
+			t.Fatalf("the new admin's home CPO: %q", u.CPOID)
+		}
+		uctx := userCtx(t, db, u)
+		a := volt.ActorFromContext(uctx)
+		if a.OnboardingID == "" || !a.Can(volt.PermWrite, volt.Ref{CPOID: u.CPOID}) {
+			t.Fatalf("new CPO admin: %+v", a)
+		}
+		cpo, err := f.h.FindCPOByID(sysCtx(), u.CPOID)
+		must(t, err)
+		if cpo.Name != "New Volt Ltd" {
+			t.Errorf("CPO %+v", cpo)
+		}
+		o, err := svc.MyOnboarding(uctx)
+		must(t, err)
+		o.CompanyNumber, o.VATNumber = "NV1", "GB777"
+		o.Address = volt.Address{Line1: "2 Dock Road", City: "Hull", Postcode: "HU1 1AA"}
+		o.Bank = volt.BankDetails{AccountName: "New Volt", SortCode: "112233", AccountNumber: "87654321"}
+		o.FirstSite, o.TermsAccepted = volt.OnboardingSite{Name: "Dock Road"}, true
+		must(t, svc.SaveOnboarding(uctx, o, true))
+		st, err := f.h.FindSiteByID(sysCtx(), o.FirstSiteID)
+		must(t, err)
+		if st.CPOID != u.CPOID || o.OwnerID == "" || st.OwnerID != o.OwnerID {
+			t.Errorf("first site %+v, onboarding owner %q", st, o.OwnerID)
+		}
+		if cpo, _ = f.h.FindCPOByID(sysCtx(), u.CPOID); cpo.VATNumber != "GB777" || cpo.LegalName != "New Volt Ltd" {
+			t.Errorf("CPO legal facts: %+v", cpo)
+		}
+		_, err = svc.DecideOnboarding(uctx, o.ID, true, "")
+		wantCode(t, "self-approval", err, volt.EFORBIDDEN)
+		_, err = svc.DecideOnboarding(f.adminA(), o.ID, true, "")
+		wantCode(t, "another CPO approves", err, volt.ENOTFOUND)
+		_, err = svc.DecideOnboarding(super, o.ID, true, "")
+		must(t, err)
+		if volt.ActorFromContext(userCtx(t, db, u)).OnboardingID != "" {
+			t.Error("still held")
+		}
+	})
+}
