@@ -48,6 +48,14 @@ type Grant struct {
 	OwnerID         string
 	HostID          string
 	ChargerGroupIDs []string
+
+	// Issue 16 item 3: an installer's engineer. InstallerID alone reaches
+	// nothing in the hierarchy (the install job service shows the engineer
+	// its own jobs); JobID with CPIDs is an install job in progress, which
+	// reaches exactly those chargers.
+	InstallerID string
+	JobID       string
+	CPIDs       []string
 }
 
 // Actor is who is doing something: a user with their grants, or the system
@@ -65,6 +73,10 @@ type Actor struct {
 	// password (the first Super Admin's): the portal asks for a new one
 	// before anything else.
 	MustChangePassword bool
+	// OnboardingID is set while the user's organisation is in the holding
+	// area (issue 16 item 2): the surfaces refuse everything else with
+	// EONBOARDING.
+	OnboardingID string
 }
 
 // SystemActor is the actor of the platform's own processes.
@@ -76,6 +88,7 @@ type Ref struct {
 	CPOID          string
 	OwnerID        string
 	ChargerGroupID string
+	CPID           string // a charger's, for install job grants (issue 16)
 }
 
 func (r Role) allows(p Perm) bool {
@@ -111,6 +124,10 @@ func (a *Actor) Can(p Perm, ref Ref) bool {
 
 func (g Grant) covers(ref Ref) bool {
 	switch {
+	case g.JobID != "":
+		return ref.CPID != "" && slices.Contains(g.CPIDs, ref.CPID)
+	case g.InstallerID != "":
+		return false
 	case g.CPOID != "":
 		return ref.CPOID == g.CPOID
 	case g.OwnerID != "":
@@ -128,11 +145,12 @@ type Scope struct {
 	CPOIDs          []string
 	OwnerIDs        []string
 	ChargerGroupIDs []string
+	CPIDs           []string // single chargers: install jobs in progress (issue 16)
 }
 
 // Empty reports whether the scope reaches nothing.
 func (s Scope) Empty() bool {
-	return !s.All && len(s.CPOIDs) == 0 && len(s.OwnerIDs) == 0 && len(s.ChargerGroupIDs) == 0
+	return !s.All && len(s.CPOIDs) == 0 && len(s.OwnerIDs) == 0 && len(s.ChargerGroupIDs) == 0 && len(s.CPIDs) == 0
 }
 
 // ScopeFor returns the union of the actor's grants that allow p.
@@ -149,6 +167,10 @@ func (a *Actor) ScopeFor(p Perm) Scope {
 			continue
 		}
 		switch {
+		case g.JobID != "":
+			s.CPIDs = append(s.CPIDs, g.CPIDs...)
+		case g.InstallerID != "":
+			// Reaches nothing of the hierarchy.
 		case g.CPOID != "":
 			s.CPOIDs = append(s.CPOIDs, g.CPOID)
 		case g.OwnerID != "":

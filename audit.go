@@ -196,6 +196,10 @@ func RolesSummary(a *Actor) string {
 			scope = g.OwnerID
 		case g.HostID != "":
 			scope = g.HostID
+		case g.JobID != "":
+			scope = g.JobID
+		case g.InstallerID != "":
+			scope = g.InstallerID
 		}
 		p := string(g.Role) + "@" + scope
 		if !seen[p] {

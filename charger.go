@@ -75,7 +75,7 @@ type Charger struct {
 
 // Ref returns the charger's place in the hierarchy.
 func (c *Charger) Ref() Ref {
-	return Ref{CPOID: c.CPOID, OwnerID: c.OwnerID, ChargerGroupID: c.ChargerGroupID}
+	return Ref{CPOID: c.CPOID, OwnerID: c.OwnerID, ChargerGroupID: c.ChargerGroupID, CPID: c.CPID}
 }
 
 // ChargerModel is a make/model of charger in the platform's catalogue:

@@ -131,6 +131,10 @@ type Config struct {
 	// Security keeps chargers' security profiles, certificates and security
 	// events (issue 18; optional: 501 without).
 	Security volt.ChargerSecurityService
+	// Invitations and Installs serve magic links and the holding area,
+	// installers and install jobs (issue 16; optional: 501 without).
+	Invitations volt.InvitationService
+	Installs    volt.InstallJobService
 	// WebhookProviders names the payment providers whose webhooks
 	// POST /api/v1/webhooks/{provider} accepts ("stripe", "sandbox"); nil
 	// passes every name to Payments.HandleWebhook.
@@ -227,7 +231,11 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.noRoute(w, r)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 2*MaxBodyBytes)
+	limit := int64(2 * MaxBodyBytes)
+	if pattern == photoUpload {
+		limit = volt.MaxPhotoBytes + MaxBodyBytes // refused by the size check, not cut short
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	defaultJSON(r)
 	if e := checkText(r); e != nil {
 		s.writeError(w, r, e)
@@ -252,6 +260,10 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if volt.IsCode(err, volt.EUNAUTHORIZED) {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="volt", error="invalid_token"`)
 			}
+			s.writeError(w, r, toError(ctx, s.Logger, err))
+			return
+		}
+		if err := holding(actor, pattern); err != nil { // issue 16: the holding area
 			s.writeError(w, r, toError(ctx, s.Logger, err))
 			return
 		}

@@ -41,6 +41,10 @@ var apiAreas = map[string]volt.Area{
 	"reliability-exclusions": volt.AreaOperations,
 	"ticket-breaches":        volt.AreaSupport,
 	"ocpi-partners":          volt.AreaEstate, // issue 14
+	"invitations":            volt.AreaPeople,
+	"onboardings":            volt.AreaPeople,
+	"installers":             volt.AreaEstate,
+	"install-jobs":           volt.AreaEstate,
 }
 
 // selfService are the resources a person also has of their own (their

@@ -26,6 +26,8 @@ func areaListPaths(e *env) map[string]string {
 		// issue 17
 		"socket-fee-statements": "/socket-fee-statements", "reliability-exclusions": "/reliability-exclusions",
 		"ticket-breaches": "/ticket-breaches", "ocpi-partners": "/ocpi-partners", "hubs": "/hubs",
+		"invitations": "/invitations", "onboardings": "/onboardings",
+		"installers": "/installers", "install-jobs": "/install-jobs",
 	}
 }
 

@@ -66,6 +66,8 @@ func newEnv(t *testing.T, db *store.DB) *env {
 		Security:        store.NewSecurityService(db),
 		Certification:   store.NewCertificationService(db),
 		Hubs:            store.NewHubService(db),
+		Invitations:     store.NewInvitationService(db),
+		Installs:        store.NewInstallJobService(db),
 		Commander:       cmd,
 		Commands:        func(n string) (string, bool) { v, ok := testCommands[n]; return v, ok },
 		ValidateCommand: func(string, json.RawMessage) error { return nil },

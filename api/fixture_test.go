@@ -36,6 +36,9 @@ type tenant struct {
 	Hub, Model                          string            // a hub (issue 16) and a catalogue model (platform-wide)
 	HubCPIDs                            []string          // the hub's sockets
 	Users                               map[string]string // role name -> user id
+	// Issue 16: a magic link, the onboarding another one opened, an
+	// installer with an engineer, an install job and its photo.
+	Invitation, Onboarding, Installer, Fitter, Job, Photo string
 }
 
 // ids returns every id of the tenant that must never show to another tenant.
@@ -43,7 +46,8 @@ func (t *tenant) ids() []string {
 	ids := []string{t.CPO, t.Owner, t.Host, t.Site, t.Group, t.Session, t.CDR, t.Driver,
 		t.AdminGroup, t.DriverGroup, t.PrivateUgr, t.Card, t.Affiliate, t.Tariff, t.Assignment, t.Payment, t.TopUp,
 		t.Ticket, t.Contact, t.Terminal, t.TerminalPayment, t.Agreement, t.Statement, t.SocketFees, t.Exclusion,
-		t.OCPIPartner, t.Webhook, t.Delivery, t.Alert, t.Hub}
+		t.OCPIPartner, t.Webhook, t.Delivery, t.Alert, t.Hub,
+		t.Invitation, t.Onboarding, t.Installer, t.Fitter, t.Job, t.Photo}
 	ids = append(ids, t.HubCPIDs...)
 	var out []string
 	for _, id := range ids {
@@ -109,6 +113,7 @@ func buildTenant(t *testing.T, cfg Config, name string) *tenant {
 	buildTerminalAndReimbursement(t, cfg, tn)
 	buildOCPI(t, cfg, tn)
 	buildCertHub(t, cfg, tn) // certhub_fixture_test.go
+	buildFieldOps(t, cfg, tn)
 	if cfg.HostNames != nil {
 		_, err := cfg.HostNames.ClaimHostName(ctx, tn.CPO, tn.HostName())
 		must(t, err)

@@ -132,6 +132,8 @@ func (s *server) routes() {
 	s.businessRoutes()      // issue 17: socket fees, platform income, reliability, ticket service levels
 	s.certificationRoutes() // charger_models.go
 	s.hubRoutes()           // hubs.go
+	s.invitationRoutes()
+	s.installRoutes()
 }
 
 // moneyRoutes are tariffs, prices, wallets, payments and income reports.

@@ -25,6 +25,7 @@ var statuses = map[string]int{
 	volt.EINTERNAL:       http.StatusInternalServerError,
 
 	volt.ENODEUNREACHABLE: http.StatusBadGateway, // many nodes: the charger's node is gone
+	volt.EONBOARDING:      http.StatusForbidden,  // the holding area (issue 16)
 }
 
 // Status returns the HTTP status of a domain error code and whether the code

@@ -194,6 +194,16 @@ func ActorOfUser(ctx context.Context, db *DB, userID, email string, superAdmin b
 		}
 		a.Grants = append(a.Grants, gr)
 	}
+	// Issue 16: installers' engineers and their jobs in progress; an
+	// account in the holding area.
+	field, err := fieldGrants(ctx, db, userID, db.Now())
+	if err != nil {
+		return nil, err
+	}
+	a.Grants = append(a.Grants, field...)
+	if a.OnboardingID, err = heldOnboarding(ctx, db, userID); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 

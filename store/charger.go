@@ -24,7 +24,7 @@ var _ volt.ChargerService = (*ChargerService)(nil)
 // NewChargerService returns the charger service of db.
 func NewChargerService(db *DB) *ChargerService { return &ChargerService{db: db} }
 
-var chargerScope = scopeCols{CPO: "c.cpo_id", Owner: "c.owner_id", Group: "c.charger_group_id"}
+var chargerScope = scopeCols{CPO: "c.cpo_id", Owner: "c.owner_id", Group: "c.charger_group_id", CPID: "c.cpid"}
 
 const chargerCols = `c.cpid, c.ocpp_identity, c.hub_id, c.cpo_id, c.owner_id, c.site_id, c.charger_group_id,
 	c.name, c.vendor, c.model, c.serial_number, c.firmware, c.iccid, c.imsi, c.meter_type, c.ocpp_version,

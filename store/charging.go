@@ -92,7 +92,7 @@ type chargerFacts struct {
 }
 
 func (c *chargerFacts) ref() volt.Ref {
-	return volt.Ref{CPOID: c.CPOID, OwnerID: c.OwnerID, ChargerGroupID: c.ChargerGrp}
+	return volt.Ref{CPOID: c.CPOID, OwnerID: c.OwnerID, ChargerGroupID: c.ChargerGrp, CPID: c.CPID}
 }
 
 // lockCharger reads the charger and, on PostgreSQL, locks its row for the

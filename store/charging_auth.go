@@ -176,5 +176,11 @@ func engineerGrants(ctx context.Context, tx *Tx, userID string) ([]volt.Grant, e
 		}
 		grants[i].ChargerGroupIDs = ids
 	}
-	return grants, nil
+	// An engineer on an install job in progress charges free on its
+	// chargers (issue 16).
+	field, err := fieldGrants(ctx, tx, userID, tx.Now())
+	if err != nil {
+		return nil, err
+	}
+	return append(grants, field...), nil
 }

@@ -18,6 +18,7 @@ type scopeCols struct {
 	Owner    string
 	Group    string
 	GroupVia string
+	CPID     string // a charger's CPID: install job grants (issue 16)
 }
 
 // scopeWhere builds the WHERE fragment restricting a table to what actor
@@ -55,6 +56,9 @@ func scopeWhere(actor *volt.Actor, p volt.Perm, cols scopeCols) (string, []any, 
 		add(cols.Group+" IN (%s)", s.ChargerGroupIDs)
 	} else {
 		add(cols.GroupVia, s.ChargerGroupIDs)
+	}
+	if cols.CPID != "" {
+		add(cols.CPID+" IN (%s)", s.CPIDs)
 	}
 	if len(parts) == 0 {
 		return "1=0", nil, nil

@@ -67,7 +67,6 @@ type AdminConfig struct {
 	// LoadManagement and LoadStatus serve a site's energy page (its load
 	// management model, meter and live allocation); optional.
 	LoadManagement volt.LoadManagementService
-	LoadStatus     volt.LoadStatus
 	// SocketFees, Reliability and TicketSLA back the pages of issue 17
 	// (socket fee statements, reliability with its exclusions, ticket
 	// service levels); nil explains the page. The platform income page
@@ -84,6 +83,11 @@ type AdminConfig struct {
 	// Certification is the charger model catalogue (issue 16 item 4),
 	// wrapped by certify so certifying wakes pending chargers. Optional.
 	Certification volt.CertificationService
+	// Invitations and Installs serve magic links, the holding area,
+	// installers and install jobs (issue 16; nil: those pages say so).
+	Invitations volt.InvitationService
+	Installs    volt.InstallJobService
+	LoadStatus  volt.LoadStatus
 
 	// Commander sends remote commands to chargers; Commands maps a command's
 	// kebab-case name ("reset") to its OCPP action ("Reset"), false when the

@@ -52,6 +52,10 @@ var portalAreas = map[string]volt.Area{
 	"webhooks":           volt.AreaEstate,     // issue #17: a CPO's integration settings
 	"webhook-deliveries": volt.AreaEstate,
 	"charger-models":     volt.AreaOperations, // issue 16: the certification catalogue
+	"invitations":        volt.AreaPeople,     // issue 16
+	"onboardings":        volt.AreaPeople,
+	"installers":         volt.AreaEstate,
+	"install-jobs":       volt.AreaEstate,
 }
 
 // areaOf returns the area of a portal path; ok is false for paths outside

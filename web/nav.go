@@ -36,6 +36,9 @@ func navFor(a *volt.Actor, current string) (out []navSection) {
 	}
 	defer func() { out = onlySeen(a, out) }()
 	p := AdminPrefix
+	if a.OnboardingID != "" { // issue 16: held accounts see the holding area only
+		return []navSection{{Title: "Onboarding", Links: []navLink{link("Holding area", p+"/holding")}}}
+	}
 	ops := navSection{Title: "Operations", Links: []navLink{
 		link("Dashboard", p+"/"), link("Network", p+"/network"), link("Chargers", p+"/chargers"),
 	}}
@@ -59,11 +62,16 @@ func navFor(a *volt.Actor, current string) (out []navSection) {
 	if read.All || len(read.CPOIDs) > 0 {
 		estate.Links = append(estate.Links, link("Webhooks", p+"/webhooks")) // issue #17: a CPO's
 	}
+	if tenantLevel {
+		estate.Links = append(estate.Links, link("Installers", p+"/installers"))
+	}
+	estate.Links = append(estate.Links, link("Install jobs", p+"/install-jobs"))
 	out = append(out, estate)
 	if tenantLevel {
 		out = append(out, navSection{Title: "People", Links: []navLink{
 			link("Users", p+"/users"), link("Usergroups", p+"/usergroups"),
 			link("RFID cards", p+"/rfid-cards"), link("Affiliate codes", p+"/affiliate-codes"),
+			link("Invitations", p+"/invitations"),
 		}})
 		out = append(out, navSection{Title: "Money", Links: []navLink{
 			link("Tariffs", p+"/tariffs"), link("Tariff assignment", p+"/tariff-assignments"), link("Income", p+"/income"),

@@ -58,7 +58,10 @@ func (a *Admin) routes() {
 	a.signageRoutes()
 	a.webhookRoutes() // issue #17: webhooks and alerts
 	a.alertRoutes()
-	a.certificationRoutes() // charger_models.go
+	a.certificationRoutes()  // charger_models.go
+	a.fieldOpsPublicRoutes() // issue 16: magic links, holding area, installers, install jobs
+	a.invitationRoutes()
+	a.installRoutes()
 	m.HandleFunc(p+"/", a.auth(func(w http.ResponseWriter, r *http.Request, s *sess) {
 		a.renderStatus(w, r, s, http.StatusNotFound, "error", "Not found", errorView{Message: "There is no page at this address."})
 	}))

@@ -96,7 +96,7 @@ func (a *Admin) auth(h handler) http.HandlerFunc {
 				return
 			}
 		}
-		if a.mustChangeFirst(w, r, s) || !a.inArea(w, r, s) {
+		if a.mustChangeFirst(w, r, s) || a.holdingGate(w, r, s) || !a.inArea(w, r, s) {
 			return
 		}
 		h(w, r, s)

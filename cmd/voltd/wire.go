@@ -76,6 +76,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Audit:     rec,
 	}
 	s := &m.Services
+	invitations, installs := m.fieldOps(ctx, rec) // issue 16: magic links, holding area, install jobs
 
 	var guarded *guard.Guard // set below: it stops sessions through the gateway
 	var loadStatus *lms.Manager
@@ -178,6 +179,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Alerts:         alerts,
 		Certification:  certification,
 		Hubs:           audit.WrapHubs(hubs, rec),
+		Invitations:    invitations,
+		Installs:       installs,
 		Logger:         m.Logger.With("component", "api"),
 		Version:        Version,
 		ClientAddr:     proxies.ClientAddr,
