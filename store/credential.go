@@ -132,7 +132,13 @@ func (s *ChargerService) FinishPasswordRotation(ctx context.Context, cpid, id st
 				return fmt.Errorf("password of %s: %w", cpid, err)
 			}
 			if current == id && id != "" {
-				return nil // the charger connected with it before its answer came: current already
+				// The charger connected with it before its answer came: it
+				// is current already, and the old one stopped working then.
+				if accepted {
+					t := tx.Now()
+					until = &t
+				}
+				return nil
 			}
 			return volt.Errorf(volt.ECONFLICT, "Another password change of charger %s replaced this one.", cpid)
 		}
