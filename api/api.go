@@ -241,6 +241,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, e)
 		return
 	}
+	r.Body = endReadDeadline(w, r.Body) // issue 12: huma's body deadline ends with the body
 	ctx := context.WithValue(r.Context(), keyClientAddr, s.clientAddr(r))
 	if ac := volt.AuditContextFrom(ctx); ac.Source == "" {
 		// Not mounted behind audit.Middleware: the audit log still names
