@@ -8,20 +8,20 @@ import (
 	"time"
 )
 
-// huma gives every operation with a body a read deadline for that body
-// (BodyReadTimeout, 5 s): it sets the connection's read deadline just
-// before it reads the body, and never clears it (for a JSON body, which
-// checkText has already read into memory, it bounds nothing at all). Once
-// the body has been read, net/http waits on the connection in the
-// background for the client going away, under that same deadline; a handler
-// still running when it passes (a charger that takes 6 s to answer, a
-// cross-node command while NATS is down) makes that wait fail with a
-// timeout, which net/http takes for a lost client: it cancels the
-// connection's context, so the running request's context, and that of
-// every later request on the same keep-alive connection, are canceled
-// ("authenticate: context canceled", issue 12). The deadline is therefore
-// lifted as soon as the handler has read the body to its end or closed it:
-// it bounds the upload it is meant for, and nothing after.
+// huma gives every operation with a Body input a read deadline for that
+// body (BodyReadTimeout, 5 s; RawBody operations get none): it sets the
+// connection's read deadline just before it reads the body, and never
+// clears it. For a JSON body, which checkText has already read into memory,
+// it bounds nothing at all. Once the body has been read, net/http waits on
+// the connection in the background for the client going away, under that
+// same deadline; a handler still running when it passes (a charger that
+// takes 6 s to answer, a cross-node command while NATS is down) makes that
+// wait fail with a timeout, which net/http takes for a lost client: it
+// cancels the connection's context, so the running request's context, and
+// that of every later request on the same keep-alive connection, are
+// canceled ("authenticate: context canceled", issue 12). The deadline is
+// therefore lifted as soon as the handler has read the body to its end or
+// closed it: it bounds the upload it is meant for, and nothing after.
 
 // endReadDeadline wraps a request body so that the connection's read
 // deadline is cleared once the body is read to its end or closed.
