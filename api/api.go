@@ -237,6 +237,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	defaultJSON(r)
+	readJSONWithin(w, r) // issue 12: a stalled body does not hold the request
 	if e := checkText(r); e != nil {
 		s.writeError(w, r, e)
 		return

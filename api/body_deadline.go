@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -60,4 +61,22 @@ func (b *deadlineBody) clear() {
 		// to clear.
 		_ = http.NewResponseController(b.w).SetReadDeadline(time.Time{})
 	})
+}
+
+// jsonBodyTimeout is how long a client has to send a JSON body, as huma's
+// own BodyReadTimeout: checkText reads the body whole before huma sets
+// that deadline, so without this a client that sent its headers and
+// stalled mid-body held its request and connection open for good.
+const jsonBodyTimeout = 5 * time.Second
+
+// readJSONWithin bounds the upload of a JSON body, which checkText reads
+// into memory, and lifts the bound once it has been read.
+func readJSONWithin(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody || !strings.Contains(r.Header.Get("Content-Type"), "json") {
+		return
+	}
+	if err := http.NewResponseController(w).SetReadDeadline(time.Now().Add(jsonBodyTimeout)); err != nil {
+		return // a writer without deadlines (a test recorder)
+	}
+	r.Body = endReadDeadline(w, r.Body)
 }

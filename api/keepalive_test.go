@@ -1,9 +1,11 @@
 package api
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httptrace"
@@ -98,5 +100,44 @@ func TestSlowHandlerKeepsConnectionContext(t *testing.T) {
 	defer mu.Unlock()
 	if len(canceled) > 0 {
 		t.Errorf("the slow command's context was canceled while it ran: %v", canceled)
+	}
+}
+
+// TestStalledJSONBodyAnswered: a client that sends its headers and part of
+// a JSON body, then stalls, gets a 400 naming the body once the body-read
+// timeout passed, instead of holding the request open for good (the API
+// reads JSON bodies before huma sets its deadline, so none applied).
+func TestStalledJSONBodyAnswered(t *testing.T) {
+	t.Parallel()
+	a := &volt.Charger{CPID: "000001", CPOID: "cpo_a", OwnerID: "own_a", ChargerGroupID: "cgr_a"}
+	h := New(Config{
+		Auth:     tokenAuth{actors: map[string]*volt.Actor{"admin": {UserID: "usr_admin", Grants: []volt.Grant{{Role: volt.RoleAdmin, CPOID: "cpo_a"}}}}},
+		Chargers: fakeChargers{chargers: map[string]*volt.Charger{a.CPID: a}},
+		Commander: commanderFunc(func(context.Context, string, string, any) (json.RawMessage, error) {
+			return json.RawMessage(`{"status":"Accepted"}`), nil
+		}),
+		Commands: func(n string) (string, bool) { v, ok := testCommands[n]; return v, ok },
+	})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "POST /api/v1/chargers/000001/commands/reset HTTP/1.1\r\nHost: volt\r\n"+
+		"Authorization: Bearer admin\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"type\""); err != nil {
+		t.Fatal(err)
+	}
+	// A bound for the test only, far past the body-read timeout.
+	_ = conn.SetReadDeadline(time.Now().Add(10 * jsonBodyTimeout))
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer to a stalled body: %v", err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 400 || !strings.Contains(string(raw), `"field":"body"`) {
+		t.Errorf("stalled body: %d %s, want 400 naming the body", res.StatusCode, raw)
 	}
 }
