@@ -237,10 +237,12 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	defaultJSON(r)
+	readJSONWithin(w, r) // issue 12: a stalled body does not hold the request
 	if e := checkText(r); e != nil {
 		s.writeError(w, r, e)
 		return
 	}
+	r.Body = endReadDeadline(w, r.Body) // issue 12: huma's body deadline ends with the body
 	ctx := context.WithValue(r.Context(), keyClientAddr, s.clientAddr(r))
 	if ac := volt.AuditContextFrom(ctx); ac.Source == "" {
 		// Not mounted behind audit.Middleware: the audit log still names

@@ -3,8 +3,10 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"sort"
 	"strings"
@@ -52,6 +54,9 @@ func checkText(r *http.Request) *Error {
 	}
 	b, err := io.ReadAll(r.Body)
 	if err != nil {
+		if ne := net.Error(nil); errors.As(err, &ne) && ne.Timeout() { // issue 12: readJSONWithin
+			return newError(volt.EINVALID, "The request body was not sent in time.", "body")
+		}
 		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(b), errReader{err}))
 		return nil // the handler reports the read error (too large, ...)
 	}

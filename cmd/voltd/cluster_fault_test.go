@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"strconv"
@@ -116,11 +115,6 @@ func TestClusterWithoutNATS(t *testing.T) {
 		t.Fatalf("cross-node command without NATS: %d %v after %s; want 502-504 at once", code, body, time.Since(start))
 	}
 
-	// TODO(issue 12): on the keep-alive connection that carried the 503,
-	// every later request to node 1's API failed with "authenticate:
-	// context canceled" (seen here, not investigated; the API is not this
-	// test's subject): a fresh connection is served.
-	http.DefaultClient.CloseIdleConnections()
 	// NATS is back where it was: the outbox drains, node 1's live view gets
 	// the session, and commands cross again.
 	ns = startExternalNATS(t, natsAddr, natsDir)
