@@ -3,7 +3,6 @@ package volt
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"strconv"
 	"time"
 )
@@ -131,37 +130,47 @@ type ChargerSecurityService interface {
 const SecurityUpgradeWindow = 10 * time.Minute
 
 // UpgradeSecurityProfile moves a charger to profile 2 or 3 through the
-// charger: the upgrade is recorded as pending (as the system), then
-// ChangeConfiguration SecurityProfile is sent (OCPP 1.6 security extension
-// §2.3); anything but Accepted cancels it. The minimum is raised only when
-// the charger reconnects with the new profile, so one that cannot is still
-// let in. The caller checks the actor may command the charger. It returns
-// the charger's answer. TODO(issue 18): 2.0.1 by SetNetworkProfile and
-// OCPPCommCtrlr.NetworkConfigurationPriority.
+// charger: the upgrade is recorded as pending (as the system), then an
+// OCPP 1.6 charger is sent ChangeConfiguration SecurityProfile (security
+// extension §2.3) and an OCPP 2.x station SetNetworkProfile,
+// NetworkConfigurationPriority and Reset (2.0.1 A05, upgradeProfile201,
+// with the wss URL from sec, which must implement SecureOCPPEndpoint);
+// anything but Accepted cancels it. The minimum is raised only when the
+// charger reconnects with the new profile, so one that cannot is still let
+// in, and RollBackUpgrades drops the pending upgrade after
+// SecurityUpgradeWindow. The caller checks the actor may command the
+// charger. It returns the charger's answer.
 func UpgradeSecurityProfile(ctx context.Context, sec ChargerSecurityService, cmd ChargerCommander, c *Charger, profile int, now time.Time) (string, error) {
 	if profile < SecurityProfileTLSBasic || profile > SecurityProfileTLSClient {
 		return "", FieldError("securityProfile", "An upgrade goes to profile 2 or 3.")
 	}
-	if c.OCPPVersion != "" && c.OCPPVersion != "ocpp1.6" {
-		return "", FieldError("securityProfile", "Upgrading the security profile of an OCPP 2.x charger is not supported yet.")
+	v2 := c.OCPPVersion != "" && c.OCPPVersion != "ocpp1.6"
+	url := ""
+	if v2 {
+		if e, ok := sec.(SecureOCPPEndpoint); ok {
+			url = e.SecureOCPPURL()
+		}
+		if url == "" {
+			return "", Errorf(EUNPROCESSABLE, "Upgrading an OCPP 2.x charger needs the TLS listener's wss URL (--https, VOLT_OCPP_TLS_URL).")
+		}
 	}
 	sys := NewContextWithActor(ctx, SystemActor)
 	if err := sec.StartUpgrade(sys, c.CPID, profile, now.Add(SecurityUpgradeWindow)); err != nil {
 		return "", err
 	}
-	res, err := cmd.Call(ctx, c.CPID, "ChangeConfiguration", map[string]string{"key": "SecurityProfile", "value": strconv.Itoa(profile)})
-	var ans struct {
-		Status string `json:"status"`
+	var status string
+	var err error
+	if v2 {
+		status, err = upgradeProfile201(ctx, cmd, c.CPID, url, profile)
+	} else {
+		var res json.RawMessage
+		res, err = cmd.Call(ctx, c.CPID, "ChangeConfiguration", map[string]string{"key": "SecurityProfile", "value": strconv.Itoa(profile)})
+		status, err = callStatus(res, err, "ChangeConfiguration")
 	}
-	if err == nil {
-		err = json.Unmarshal(res, &ans)
+	if err != nil || status != "Accepted" {
+		err = cancelUpgrade(sys, sec, c.CPID, err)
 	}
-	if err != nil || ans.Status != "Accepted" {
-		if rerr := sec.StartUpgrade(sys, c.CPID, 0, time.Time{}); rerr != nil {
-			err = errors.Join(err, rerr)
-		}
-	}
-	return ans.Status, err
+	return status, err
 }
 
 // RenewChargerCertificate asks a charger for a new CSR: 1.6

@@ -2,9 +2,11 @@ package sim
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
@@ -44,11 +46,24 @@ type FleetOptions struct {
 	StartSpread time.Duration
 	// MinBackoff, MaxBackoff, CallTimeout: as in Config.
 	MinBackoff, MaxBackoff, CallTimeout time.Duration
+	// TLS is the client TLS configuration (root CAs) when the URL is
+	// wss://: the chargers then connect on security profile 2 (TLS and
+	// Basic auth), with a full handshake on every connection.
+	TLS *tls.Config
 	// Logger, OnEvent, OnCall, Clock: as in Config, shared by all chargers.
 	Logger  *slog.Logger
 	OnEvent func(Event)
 	OnCall  func(CallStat)
 	Clock   func() time.Time
+}
+
+// fleetSecurity is the TLS URL and security profile of a fleet's chargers:
+// profile 2 on a wss:// URL, else profile 1.
+func fleetSecurity(url string) (tlsURL string, profile int) {
+	if strings.HasPrefix(url, "wss://") {
+		return url, 2
+	}
+	return "", 1
 }
 
 // SessionShareTimes returns the SessionEvery that makes share (0..1) of the
@@ -91,11 +106,13 @@ func StartFleet(ctx context.Context, url string, creds []Credentials, opts Fleet
 	f := &Fleet{cancel: cancel}
 	cards := newCardPool(opts.IDTags) // a card is in one car at a time
 	for i, cr := range creds {
+		tlsURL, profile := fleetSecurity(url)
 		c := New(Config{
 			URL: url, Identity: cr.Identity, Password: cr.Password, Connectors: opts.Connectors,
 			MeterInterval: opts.MeterInterval, Heartbeat: opts.Heartbeat, Logger: opts.Logger,
 			OnEvent: opts.OnEvent, OnCall: opts.OnCall, Clock: opts.Clock,
 			MinBackoff: opts.MinBackoff, MaxBackoff: opts.MaxBackoff, CallTimeout: opts.CallTimeout,
+			TLSURL: tlsURL, TLS: opts.TLS, SecurityProfile: profile,
 		})
 		f.chargers = append(f.chargers, c)
 		var delay time.Duration

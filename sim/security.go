@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -35,11 +36,25 @@ type secState struct {
 	trying   bool
 	pending  *ecdsa.PrivateKey
 	cert     *tls.Certificate
+	// url is the URL of the next connection when a 2.x network profile
+	// set it ("": cfg.URL or cfg.TLSURL by profile); fallbackURL goes with
+	// fallback.
+	url, fallbackURL string
+	// slots are a 2.x station's network connection profiles by
+	// configuration slot (B09); slot 0 is the configured connection.
+	slots map[int]netSlot
+}
+
+// netSlot is a network connection profile of a 2.x station.
+type netSlot struct {
+	profile int
+	url     string
 }
 
 func (s *secState) init(cfg *Config) {
 	s.profile = max(cfg.SecurityProfile, 1)
 	s.cert = cfg.ClientCert
+	s.slots = map[int]netSlot{0: {profile: s.profile}}
 }
 
 // SecurityProfile returns the profile the charger connects with.
@@ -62,7 +77,7 @@ func (s *secState) HasCertificate() bool {
 // profile change that fails falls back to the previous profile.
 func (s *secState) dialSec(ctx context.Context, cfg *Config, v ocpp.Version, password string) (*link, error) {
 	s.mu.Lock()
-	profile, cert := s.profile, s.cert
+	profile, cert, slotURL := s.profile, s.cert, s.url
 	s.mu.Unlock()
 	url, tc := cfg.URL, (*tls.Config)(nil)
 	if profile >= 2 {
@@ -78,11 +93,14 @@ func (s *secState) dialSec(ctx context.Context, cfg *Config, v ocpp.Version, pas
 			}
 		}
 	}
+	if slotURL != "" {
+		url = slotURL
+	}
 	l, err := dialWith(ctx, dialURL(url, cfg.Identity), cfg.Identity, password, cfg.DialTimeout, v, tc)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err != nil && s.trying {
-		s.profile, s.trying = s.fallback, false
+		s.profile, s.url, s.trying = s.fallback, s.fallbackURL, false
 		return nil, fmt.Errorf("profile %d refused, back to %d: %w", profile, s.fallback, err)
 	}
 	if err == nil {
@@ -100,7 +118,7 @@ func (s *secState) changeProfile(cfg *Config, value string) bool {
 	if err != nil || p < s.profile || p > 3 || (p >= 2 && cfg.TLSURL == "") || (p == 3 && s.cert == nil) {
 		return false
 	}
-	s.fallback, s.profile, s.trying = s.profile, p, true
+	s.fallback, s.fallbackURL, s.profile, s.trying = s.profile, s.url, p, true
 	return true
 }
 
@@ -206,15 +224,94 @@ func (c *Charger2) SecurityProfile() int { return c.sec.SecurityProfile() }
 func (c *Charger2) HasCertificate() bool { return c.sec.HasCertificate() }
 
 // UseSecurityProfile moves the station to profile p from its next
-// connection and reconnects (what SetNetworkProfile and a reconnect do on
-// a real station; TODO(issue 18): drive it by SetNetworkProfile and
-// NetworkConfigurationPriority).
+// connection and reconnects, as SetNetworkProfile, NetworkConfigurationPriority
+// and Reset do (A05) when a test wants the station to move on its own.
 func (c *Charger2) UseSecurityProfile(p int) bool {
 	if !c.sec.changeProfile(&c.cfg, strconv.Itoa(p)) {
 		return false
 	}
 	c.Disconnect()
 	return true
+}
+
+// keyNetworkPriority is the order in which the station tries its network
+// connection profile slots.
+const keyNetworkPriority = "OCPPCommCtrlr/NetworkConfigurationPriority"
+
+// onSetNetworkProfile stores a connection profile in a slot (B09, A05):
+// refused for the slot in use, for another OCPP version or transport, for a
+// lower profile than the current one (no downgrade), for profile 2 or 3
+// without a wss URL, and for profile 3 without a client certificate.
+func (c *Charger2) onSetNetworkProfile(r *v201.SetNetworkProfileRequest) (any, func(context.Context)) {
+	c.mu.Lock()
+	active := -1
+	if slots := parseSlotList(c.vars[keyNetworkPriority]); len(slots) > 0 {
+		active = slots[0]
+	}
+	c.mu.Unlock()
+	d := r.ConnectionData
+	s := &c.sec
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	wss := strings.HasPrefix(d.OcppCsmsURL, "wss://")
+	if r.ConfigurationSlot == active || r.ConfigurationSlot < 0 || d.OcppVersion != v201.OCPPVersionEnumOCPP20 ||
+		d.OcppTransport != v201.OCPPTransportEnumJSON || d.SecurityProfile < s.profile || d.SecurityProfile > 3 ||
+		(d.SecurityProfile >= 2) != wss || (d.SecurityProfile == 3 && s.cert == nil) {
+		return &v201.SetNetworkProfileResponse{Status: v201.SetNetworkProfileStatusEnumRejected}, nil
+	}
+	s.slots[r.ConfigurationSlot] = netSlot{profile: d.SecurityProfile, url: d.OcppCsmsURL}
+	return &v201.SetNetworkProfileResponse{Status: v201.SetNetworkProfileStatusEnumAccepted}, nil
+}
+
+// validPriority reports whether a NetworkConfigurationPriority value lists
+// only slots holding a profile, each once.
+func (s *secState) validPriority(v string) bool {
+	slots := parseSlotList(v)
+	if len(slots) == 0 || len(slots) != len(strings.Split(v, ",")) {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	seen := map[int]bool{}
+	for _, n := range slots {
+		if _, ok := s.slots[n]; !ok || seen[n] {
+			return false
+		}
+		seen[n] = true
+	}
+	return true
+}
+
+// applyPriority is what a reboot does with NetworkConfigurationPriority:
+// the station connects with the first slot's profile, falling back to the
+// one it had when that first connection fails (A05.FR.07).
+func (s *secState) applyPriority(v string) {
+	slots := parseSlotList(v)
+	if len(slots) == 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n, ok := s.slots[slots[0]]
+	if !ok || (n.profile == s.profile && n.url == s.url) {
+		return
+	}
+	s.fallback, s.fallbackURL, s.trying = s.profile, s.url, true
+	s.profile, s.url = n.profile, n.url
+}
+
+// parseSlotList reads "1,0" as slot numbers, stopping at the first that
+// is not one.
+func parseSlotList(v string) []int {
+	var out []int
+	for _, f := range strings.Split(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 0 {
+			break
+		}
+		out = append(out, n)
+	}
+	return out
 }
 
 func (c *Charger2) triggerSignCertificate() {

@@ -102,6 +102,7 @@ func New2x(cfg Config, version ocpp.Version) *Charger2 {
 		"SecurityCtrlr/Identity":             cfg.Identity,
 		keyBasicAuthPassword:                 cfg.Password,
 		"DisplayMessageCtrlr/Enabled":        "true",
+		keyNetworkPriority:                   "0",
 	}
 	base := 1_000_000 + rand.Float64()*4_000_000
 	for i := 0; i <= cfg.Connectors; i++ {

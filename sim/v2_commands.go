@@ -51,6 +51,7 @@ func init() {
 		v201.ActionClearChargingProfile:    on2((*Charger2).onClearChargingProfile),
 		v201.ActionGetCompositeSchedule:    on2((*Charger2).onGetCompositeSchedule),
 		v201.ActionCertificateSigned:       on2((*Charger2).onCertificateSigned),
+		v201.ActionSetNetworkProfile:       on2((*Charger2).onSetNetworkProfile),
 	}
 }
 
@@ -180,6 +181,13 @@ func (c *Charger2) onSetVariables(r *v201.SetVariablesRequest) (any, func(contex
 			res.AttributeStatus = v201.SetVariableStatusEnumUnknownVariable
 		case readOnly[k]:
 			res.AttributeStatus = v201.SetVariableStatusEnumRejected
+		case k == keyNetworkPriority:
+			// Used from the next reboot (A05).
+			res.AttributeStatus = v201.SetVariableStatusEnumRejected
+			if c.sec.validPriority(d.AttributeValue) {
+				c.vars[k] = d.AttributeValue
+				res.AttributeStatus = v201.SetVariableStatusEnumRebootRequired
+			}
 		default:
 			if _, err := strconv.Atoi(d.AttributeValue); err != nil && strings.HasSuffix(k, "Interval") {
 				res.AttributeStatus = v201.SetVariableStatusEnumRejected
@@ -260,7 +268,9 @@ func (c *Charger2) onReset(r *v201.ResetRequest) (any, func(context.Context)) {
 		}
 		c.reboot = true
 		l := c.link
+		prio := c.vars[keyNetworkPriority]
 		c.mu.Unlock()
+		c.sec.applyPriority(prio)
 		time.Sleep(c.cfg.StepDelay) // the Ended events go out before the reboot
 		if l != nil {
 			l.close()

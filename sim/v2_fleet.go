@@ -36,8 +36,10 @@ func StartFleet2x(ctx context.Context, url string, version ocpp.Version, creds [
 	ctx, cancel := context.WithCancel(ctx)
 	f := &Fleet2{cancel: cancel}
 	for i, cr := range creds {
+		tlsURL, profile := fleetSecurity(url)
 		c := New2x(Config{
 			URL: url, Identity: cr.Identity, Password: cr.Password, Connectors: opts.Connectors,
+			TLSURL: tlsURL, TLS: opts.TLS, SecurityProfile: profile,
 			MeterInterval: opts.MeterInterval, Heartbeat: opts.Heartbeat, Logger: opts.Logger,
 			OnEvent: opts.OnEvent, OnCall: opts.OnCall, Clock: opts.Clock,
 			MinBackoff: opts.MinBackoff, MaxBackoff: opts.MaxBackoff, CallTimeout: opts.CallTimeout,

@@ -16,6 +16,9 @@ type securityView struct {
 	Certs    []volt.ChargerCertificate
 	Events   []volt.SecurityEvent
 	CanEdit  bool
+	// Installed is the charger's answer to GetInstalledCertificateIds
+	// when the page was opened with ?installed=csms|manufacturer.
+	Installed *installedView
 }
 
 // securityRoutes are the charger security page and its actions.
@@ -26,6 +29,7 @@ func (a *Admin) securityRoutes() {
 	m.HandleFunc("POST "+p+"/chargers/{cpid}/security/upgrade", a.auth(a.chargerSecurityUpgrade))
 	m.HandleFunc("POST "+p+"/chargers/{cpid}/security/renew", a.auth(a.chargerCertificateRenew))
 	m.HandleFunc("POST "+p+"/chargers/{cpid}/certificates/{serial}/revoke", a.auth(a.chargerCertificateRevoke))
+	a.certificateRoutes()
 }
 
 // securityCharger reads the charger (not found outside the actor's scope)
@@ -47,6 +51,12 @@ func (a *Admin) chargerSecurity(w http.ResponseWriter, r *http.Request, s *sess)
 	if v.Security, err = a.cfg.Security.FindChargerSecurity(s.ctx, c.CPID); err == nil {
 		if v.Certs, err = a.cfg.Security.FindCertificates(s.ctx, c.CPID); err == nil {
 			v.Events, err = a.cfg.Security.FindSecurityEvents(s.ctx, c.CPID, 100)
+		}
+	}
+	if t := r.URL.Query().Get("installed"); err == nil && t != "" && v.CanEdit {
+		var lerr error
+		if v.Installed, lerr = a.listInstalled(s.ctx, c, t); lerr != nil {
+			v.Installed = &installedView{Type: t, Error: errText(lerr)}
 		}
 	}
 	if err != nil {

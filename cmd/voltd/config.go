@@ -55,6 +55,7 @@ type Config struct {
 	TLSCert         string // VOLT_TLS_CERT: PEM certificates inline
 	TLSKey          string // VOLT_TLS_KEY: PEM keys inline (secret)
 	TLSClientCAFile string // VOLT_TLS_CLIENT_CA_FILE: more roots for chargers' client certificates
+	OCPPTLSURL      string // VOLT_OCPP_TLS_URL: wss URL a 2.x upgrade gives stations (SetNetworkProfile); default from the listener
 	PnCRootsFile    string // VOLT_PNC_V2G_ROOTS_FILE: V2G root certificates (PEM) for Plug & Charge contract checks
 	// Contracts, when set (tests, embedders), is the Plug & Charge
 	// contract provider instead of the one VOLT_PNC_V2G_ROOTS_FILE builds.
@@ -163,6 +164,7 @@ func parseConfig(name string, args []string, getenv func(string) string) (Config
 	str(&c.TLSCert, "VOLT_TLS_CERT")
 	str(&c.TLSKey, "VOLT_TLS_KEY")
 	str(&c.TLSClientCAFile, "VOLT_TLS_CLIENT_CA_FILE")
+	str(&c.OCPPTLSURL, "VOLT_OCPP_TLS_URL")
 	str(&c.PnCRootsFile, "VOLT_PNC_V2G_ROOTS_FILE")
 	if err != nil {
 		return c, err

@@ -89,6 +89,9 @@ func runLoadSim(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		defer file.Close()
 		o.Transactions = file
 	}
+	if o.Fleet.TLS, err = f.tlsConfig(); err != nil {
+		return err
+	}
 	_, err = sim.RunLoad(ctx, o)
 	return err
 }

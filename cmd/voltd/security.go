@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -321,4 +322,38 @@ func (m *Main) contractProvider() (volt.ContractProvider, error) {
 	// TODO(issue 18): an OCSP-backed provider, so hash-only Authorize
 	// works for contracts this node was not told about.
 	return pnc.NewLocal(roots...), nil
+}
+
+// securityEndpoint is the security service with the wss URL an OCPP 2.x
+// security profile upgrade gives the station (volt.SecureOCPPEndpoint).
+type securityEndpoint struct {
+	*store.SecurityService
+	url func() string
+}
+
+// SecureOCPPURL implements volt.SecureOCPPEndpoint.
+func (s *securityEndpoint) SecureOCPPURL() string { return s.url() }
+
+// secureOCPPURL is VOLT_OCPP_TLS_URL, else wss:// with the --https
+// listener's port and the host of VOLT_PUBLIC_URL (else the listener's
+// address), then /ocpp; "" without a TLS listener or any host a station
+// could reach (a wildcard listen address and no public URL).
+func (m *Main) secureOCPPURL() string {
+	if u := strings.TrimRight(m.Config.OCPPTLSURL, "/"); u != "" {
+		return u
+	}
+	addr := m.TLSAddr()
+	if addr == "" {
+		return ""
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return ""
+	}
+	if pub, err := url.Parse(m.Config.PublicURL); err == nil && pub.Hostname() != "" {
+		host = pub.Hostname()
+	} else if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		return ""
+	}
+	return "wss://" + net.JoinHostPort(host, port) + "/ocpp"
 }

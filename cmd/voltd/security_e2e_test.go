@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -188,16 +189,91 @@ func securityEndToEnd(t *testing.T, dsn string) {
 		}
 		return nil
 	})
-	if !st.UseSecurityProfile(3) {
-		t.Fatal("station refused profile 3")
+	// Volt drives the upgrade (A05): SetNetworkProfile on a new slot,
+	// NetworkConfigurationPriority with it first, Reset; the station
+	// reboots onto the wss URL with its client certificate.
+	tlsC.must("POST", "/api/v1/chargers/"+creds2.CPID+"/security/upgrade", map[string]any{"securityProfile": 3}, 200, &up)
+	if up.Status != "Accepted" || up.Security.PendingProfile != 3 {
+		t.Fatalf("2.0.1 upgrade answer %+v", up)
 	}
 	checkFor(t, 15*time.Second, func() error {
+		sec = volt.ChargerSecurity{} // pendingProfile is omitted when 0
 		c.must("GET", "/api/v1/chargers/"+creds2.CPID+"/security", nil, 200, &sec)
-		if sec.ConnectedProfile != 3 || !st.Online() {
+		if sec.SecurityProfile != 3 || sec.ConnectedProfile != 3 || sec.PendingProfile != 0 || !st.Online() || st.SecurityProfile() != 3 {
 			return fmt.Errorf("2.0.1 security %+v online %v", sec, st.Online())
 		}
 		return nil
 	})
+	if v, _ := st.Variable("OCPPCommCtrlr/NetworkConfigurationPriority"); v != "1,0" {
+		t.Fatalf("NetworkConfigurationPriority %q, want 1,0", v)
+	}
+	// A station asked to go below its profile refuses: nothing pending.
+	var bad map[string]any
+	c.must("POST", "/api/v1/chargers/"+creds2.CPID+"/security/upgrade", map[string]any{"securityProfile": 2}, 200, &bad)
+	sec = volt.ChargerSecurity{}
+	c.must("GET", "/api/v1/chargers/"+creds2.CPID+"/security", nil, 200, &sec)
+	if bad["status"] != "Rejected" || sec.PendingProfile != 0 || sec.SecurityProfile != 3 {
+		t.Fatalf("downgrade through SetNetworkProfile: %v, security %+v", bad, sec)
+	}
+}
+
+// TestSecurityUpgrade201RollBack (issue 18, both engines): a 2.0.1
+// station told by Volt to move to profile 2 at a wss URL that does not
+// answer cannot reconnect with it, falls back to its old slot (profile 1)
+// and is let in; the security loop then drops the pending upgrade, the
+// minimum stays 1.
+func TestSecurityUpgrade201RollBack(t *testing.T) {
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			dead, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			deadURL := "wss://" + dead.Addr().String() + "/ocpp"
+			dead.Close() // nothing listens there any more
+			m := testMainWith(t, e.DSN(t), func(c *Config) { c.OCPPTLSURL = deadURL })
+			c := rootClient(t, m)
+			est := newEstate(t, c, "0.45", "0.30")
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			st := sim.New2x(sim.Config{URL: "ws://" + m.Addr() + "/ocpp", TLSURL: deadURL, Identity: est.creds.OCPPIdentity,
+				Password: est.creds.OCPPPassword, MinBackoff: 50 * time.Millisecond, MaxBackoff: 200 * time.Millisecond}, ocpp.V201)
+			done := make(chan struct{})
+			go func() { defer close(done); _ = st.Run(ctx) }()
+			defer func() { cancel(); <-done }()
+			checkFor(t, 15*time.Second, func() error {
+				if !st.Online() {
+					return fmt.Errorf("station not online")
+				}
+				return nil
+			})
+			var up struct {
+				Status   string
+				Security volt.ChargerSecurity
+			}
+			c.must("POST", "/api/v1/chargers/"+est.creds.CPID+"/security/upgrade", map[string]any{"securityProfile": 2}, 200, &up)
+			if up.Status != "Accepted" || up.Security.PendingProfile != 2 {
+				t.Fatalf("upgrade answer %+v", up)
+			}
+			// It reboots, fails on the new slot, and comes back on profile 1.
+			checkFor(t, 15*time.Second, func() error {
+				if st.SecurityProfile() != 1 || !st.Online() {
+					return fmt.Errorf("station profile %d online %v", st.SecurityProfile(), st.Online())
+				}
+				return nil
+			})
+			sys := volt.NewContextWithActor(ctx, volt.SystemActor)
+			back, err := store.NewSecurityService(m.DB).RollBackUpgrades(sys, time.Now().Add(volt.SecurityUpgradeWindow+time.Minute))
+			if err != nil || !slices.Contains(back, est.creds.CPID) {
+				t.Fatalf("rolled back %v %v", back, err)
+			}
+			var got volt.ChargerSecurity
+			c.must("GET", "/api/v1/chargers/"+est.creds.CPID+"/security", nil, 200, &got)
+			if got.SecurityProfile != 1 || got.PendingProfile != 0 || got.ConnectedProfile != 1 || got.UpgradeStatus != "RolledBack" {
+				t.Fatalf("after the rollback %+v", got)
+			}
+		})
+	}
 }
 
 // TestSecurityLoop: one pass rolls back an upgrade whose charger never

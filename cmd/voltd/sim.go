@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/csv"
 	"errors"
 	"flag"
@@ -20,7 +22,7 @@ import (
 // simFlags are the flags of `voltd sim`.
 type simFlags struct {
 	url, prefix, password, credentials, idTags, logLevel string
-	ocppVersion                                          string
+	ocppVersion, caFile                                  string
 	chargers, connectors, offset                         int
 	meterInterval, heartbeat, sessionLength              time.Duration
 	sessionRate                                          float64
@@ -55,6 +57,7 @@ func parseSimFlags(args []string, stderr io.Writer) (simFlags, error) {
 	fs.DurationVar(&f.maxBackoff, "max-backoff", time.Minute, "longest reconnect delay")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug shows every frame; info, warn, error")
 	fs.StringVar(&f.ocppVersion, "ocpp", "1.6", "OCPP version the chargers speak: 1.6, 2.0.1 or 2.1")
+	fs.StringVar(&f.caFile, "ca-file", "", "with a wss:// --url: PEM root certificates trusted for the server (default: the system's); the chargers use security profile 2")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return f, errUsage
@@ -73,6 +76,23 @@ func parseSimFlags(args []string, stderr io.Writer) (simFlags, error) {
 		return f, fmt.Errorf("sim: --session-rate %v is not between 0 and 1", f.sessionRate)
 	}
 	return f, nil
+}
+
+// tlsConfig is the chargers' TLS client configuration: the roots of
+// --ca-file, or nil (the system's roots).
+func (f simFlags) tlsConfig() (*tls.Config, error) {
+	if f.caFile == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(f.caFile)
+	if err != nil {
+		return nil, fmt.Errorf("sim: --ca-file: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(b) {
+		return nil, fmt.Errorf("sim: --ca-file %s holds no PEM certificate", f.caFile)
+	}
+	return &tls.Config{RootCAs: pool}, nil
 }
 
 // version is the OCPP version of --ocpp.
@@ -100,6 +120,9 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		SessionLength: f.sessionLength, SessionEvery: sim.SessionShareTimes(f.sessionRate, f.sessionLength),
 		NoSessions: f.sessionRate == 0, StartSpread: f.spread,
 		MinBackoff: f.minBackoff, MaxBackoff: f.maxBackoff, Logger: logger,
+	}
+	if opts.TLS, err = f.tlsConfig(); err != nil {
+		return err
 	}
 	if f.idTags != "" {
 		opts.IDTags = strings.Split(f.idTags, ",")

@@ -80,7 +80,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 
 	var guarded *guard.Guard // set below: it stops sessions through the gateway
 	var loadStatus *lms.Manager
-	security := store.NewSecurityService(m.DB) // issue 18
+	security := &securityEndpoint{SecurityService: store.NewSecurityService(m.DB), url: m.secureOCPPURL} // issue 18
 	contracts, err := m.contractProvider()
 	if err != nil {
 		return err
@@ -96,7 +96,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		HeartbeatInterval: m.Config.Heartbeat,
 		CallTimeout:       m.Config.CallTimeout,
 		Security:          security,
-		Authority:         m.authority(ctx, security),
+		Authority:         m.authority(ctx, security.SecurityService),
 		Contracts:         contracts,
 		AfterMeterValues: func(ctx context.Context, sess *volt.Session) {
 			if guarded != nil {
