@@ -264,6 +264,8 @@ type OCPIStore interface {
 	// partner, module and object matters (EVSE statuses): a pending push
 	// of the same object takes the new body, keeping its back-off.
 	QueueCoalescedPushes(ctx context.Context, pushes []*OCPIPush) error
+	// DeleteOCPIPushes removes delivered pushes (in batches).
+	DeleteOCPIPushes(ctx context.Context, ids []string) error
 
 	// PutPartnerObject stores an object a partner pushed or Volt pulled
 	// (module "locations", "sessions", "cdrs", "tariffs"), keyed by the

@@ -3,6 +3,7 @@ package ocpi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -69,24 +70,25 @@ func (s *Server) DeliverDue(ctx context.Context, limit int) (int, error) {
 }
 
 // deliverAll sends one partner's due pushes in order; a failed one is due
-// again after its back-off.
+// again after its back-off. The delivered ones are removed together at
+// the end (a crash in between sends them again: receivers are idempotent).
 func (s *Server) deliverAll(ctx context.Context, pushes []*volt.OCPIPush) (int, error) {
-	done := 0
+	var delivered []string
 	for _, p := range pushes {
 		if err := s.deliver(ctx, p); err != nil {
 			next := s.now().Add(volt.OCPIPushBackoff(p.Attempts + 1))
 			if ferr := s.Store.FinishOCPIPush(ctx, p.ID, err.Error(), next); ferr != nil {
-				return done, ferr
+				return 0, errors.Join(ferr, s.Store.DeleteOCPIPushes(ctx, delivered))
 			}
 			_ = s.Store.RecordOCPIError(ctx, p.PartnerID, err.Error())
 			continue
 		}
-		if err := s.Store.FinishOCPIPush(ctx, p.ID, "", s.now()); err != nil {
-			return done, err
-		}
-		done++
+		delivered = append(delivered, p.ID)
 	}
-	return done, nil
+	if err := s.Store.DeleteOCPIPushes(ctx, delivered); err != nil {
+		return 0, err
+	}
+	return len(delivered), nil
 }
 
 func (s *Server) deliver(ctx context.Context, push *volt.OCPIPush) error {

@@ -4,19 +4,35 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/volt-ev/volt"
 )
+
+// coalesceChunk is how many pushes one transaction of
+// QueueCoalescedPushes writes: short transactions let the OCPP path's
+// writes in between (SQLite has one writer).
+const coalesceChunk = 200
 
 // QueueCoalescedPushes queues pushes that replace any pending push of the
 // same partner, module and object: the pending row takes the new body
 // and a new id (so a delivery of the old body in flight does not delete
 // it), and keeps its attempts and due time (a partner in back-off stays
-// in back-off). One transaction for the batch.
+// in back-off). Transactions of coalesceChunk pushes.
 func (s *OCPIService) QueueCoalescedPushes(ctx context.Context, pushes []*volt.OCPIPush) error {
+	for len(pushes) > coalesceChunk {
+		if err := s.queueCoalesced(ctx, pushes[:coalesceChunk]); err != nil {
+			return err
+		}
+		pushes = pushes[coalesceChunk:]
+	}
 	if len(pushes) == 0 {
 		return nil
 	}
+	return s.queueCoalesced(ctx, pushes)
+}
+
+func (s *OCPIService) queueCoalesced(ctx context.Context, pushes []*volt.OCPIPush) error {
 	return s.db.WithTx(ctx, func(tx *Tx) error {
 		now := tx.NowMS()
 		for _, p := range pushes {
@@ -42,4 +58,20 @@ func (s *OCPIService) FindPartnerObject(ctx context.Context, partnerID, module, 
 		return nil, notFound(err, "Partner object", id)
 	}
 	return json.RawMessage(d), nil
+}
+
+// DeleteOCPIPushes removes delivered pushes, in one statement per 200.
+func (s *OCPIService) DeleteOCPIPushes(ctx context.Context, ids []string) error {
+	for len(ids) > 0 {
+		n := min(len(ids), 200)
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id
+		}
+		if _, err := s.db.Exec(ctx, `DELETE FROM ocpi_pushes WHERE id IN (?`+strings.Repeat(", ?", n-1)+`)`, args...); err != nil {
+			return fmt.Errorf("delete %d delivered OCPI pushes: %w", n, err)
+		}
+		ids = ids[n:]
+	}
+	return nil
 }
