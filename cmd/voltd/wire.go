@@ -175,6 +175,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		TicketSLA:      ticketSLA,
 		OCPIPartners:   ocpiStore,
 		OCPIRegistrar:  ocpiServer,
+		OCPIReconciler: ocpiStore, // issue 14
 		Webhooks:       webhooks,
 		Alerts:         alerts,
 		Certification:  certification,
