@@ -59,10 +59,10 @@ func (m *Main) wireOCPI(ctx context.Context, mux *http.ServeMux, ocpiStore *stor
 		}
 	}()
 	m.onClose(func(context.Context) error { cancel(); <-done; <-statusDone; return nil })
-	// TODO(issue 14): pull partner
-	// locations and tariffs on a schedule (srv.PullLocations), the portal's
-	// partners page, audit records of partner changes (an audit wrapper of
-	// volt.OCPIPartnerService), and the monthly reconciliation report.
+	// TODO(issue 14): pull partner locations and tariffs on a schedule
+	// (srv.PullLocations), audit records of partner changes (an audit
+	// wrapper of volt.OCPIPartnerService), the reconciliation's PDF and a
+	// register form on the portal's partner page.
 	return srv
 }
 
