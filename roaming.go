@@ -260,6 +260,12 @@ type OCPIStore interface {
 	// FinishOCPIPush records an attempt: delivered (errMsg "") removes it,
 	// else it is due again at next.
 	FinishOCPIPush(ctx context.Context, id, errMsg string, next time.Time) error
+	// QueueCoalescedPushes queues pushes of which only the latest per
+	// partner, module and object matters (EVSE statuses): a pending push
+	// of the same object takes the new body, keeping its back-off.
+	QueueCoalescedPushes(ctx context.Context, pushes []*OCPIPush) error
+	// DeleteOCPIPushes removes delivered pushes (in batches).
+	DeleteOCPIPushes(ctx context.Context, ids []string) error
 
 	// PutPartnerObject stores an object a partner pushed or Volt pulled
 	// (module "locations", "sessions", "cdrs", "tariffs"), keyed by the
@@ -291,6 +297,8 @@ type OCPIStore interface {
 
 	PutPartnerObject(ctx context.Context, partnerID, module, id string, data json.RawMessage, lastUpdated time.Time) (created bool, err error)
 	FindPartnerObjects(ctx context.Context, partnerID, module string) ([]json.RawMessage, error)
+	// FindPartnerObject returns one object a partner sent (ENOTFOUND).
+	FindPartnerObject(ctx context.Context, partnerID, module, id string) (json.RawMessage, error)
 }
 
 // RoamingCDR is a CDR of one of Volt's chargers that a partner's token

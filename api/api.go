@@ -111,6 +111,9 @@ type Config struct {
 	// OCPIRegistrar registers Volt with a partner (issue 14; optional: 501).
 	OCPIPartners  volt.OCPIPartnerService
 	OCPIRegistrar volt.OCPIRegistrar
+	// OCPIReconciler answers partners' monthly roaming reconciliation
+	// (issue 14; optional: 501).
+	OCPIReconciler volt.RoamingReconciler
 	// Certification is the charger model catalogue (issue 16 item 4),
 	// wrapped by certify so certifying wakes pending chargers; Hubs onboards
 	// hubs (item 5). Optional: 501 without.

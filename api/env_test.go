@@ -60,6 +60,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 		Reliability:     store.NewReliabilityService(db),
 		TicketSLA:       store.NewTicketSLAService(db),
 		OCPIPartners:    ocpiStore,
+		OCPIReconciler:  ocpiStore,
 		OCPIRegistrar:   &ocpi.Server{Store: ocpiStore, Partners: ocpiStore, Hierarchy: hier, Chargers: store.NewChargerService(db)},
 		Webhooks:        store.NewWebhookService(db),
 		Alerts:          store.NewAlertService(db),

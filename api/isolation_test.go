@@ -295,6 +295,8 @@ var isoSpecs = map[string]isoSpec{
 	"registerOcpiPartner": {body: js(`{"versionsUrl":"http://127.0.0.1:1/ocpi/versions","token":"evil"}`)},
 	"getCpoOcpiParty":     {},
 	"setCpoOcpiParty":     {body: js(`{"countryCode":"GB","partyId":"EVL"}`)},
+	// The month's reconciliation of B's partner.
+	"getOcpiPartnerReconciliation": {query: func(*tenant) string { return "?month=2026-03" }},
 	// Webhooks and alerts (issue #17).
 	"listWebhookEndpoints": {},
 	"getWebhookEndpoint":   {},

@@ -178,6 +178,7 @@ func (s *server) ocpiRoutes() {
 	huma.Register(a, op("updateOcpiPartner", patch, "/ocpi-partners/{id}", "Rename, suspend or resume an OCPI partner, or change its roaming margin", "ocpi-partners", 200), s.patchOCPIPartner)
 	huma.Register(a, op("deleteOcpiPartner", del, "/ocpi-partners/{id}", "Remove an OCPI partner", "ocpi-partners", 204), s.deleteOCPIPartner)
 	huma.Register(a, op("registerOcpiPartner", post, "/ocpi-partners/{id}/register", "Register Volt with the partner: its versions URL and the Token A it gave (OCPI credentials handshake)", "ocpi-partners", 200), s.registerOCPIPartner)
+	s.ocpiReconciliationRoute()
 	huma.Register(a, op("getCpoOcpiParty", get, "/cpos/{id}/ocpi-party", "A CPO's own OCPI country code and party id", "cpos", 200), s.getOCPIParty)
 	huma.Register(a, op("setCpoOcpiParty", put, "/cpos/{id}/ocpi-party", "Set a CPO's own OCPI country code and party id", "cpos", 200), s.putOCPIParty)
 }

@@ -43,6 +43,22 @@ func TestOCPIPartnersAPI(t *testing.T) {
 		if st != 200 || jsonField(t, body, "status") != "suspended" {
 			t.Errorf("suspend: %d %s", st, body)
 		}
+		// The monthly reconciliation (empty here; its lines: store tests):
+		// JSON, CSV, a bad month naming its field, another CPO's partner.
+		if st, body = e.do("GET", "/api/v1/ocpi-partners/"+id+"/reconciliation?month=2026-03", "", staff); st != 200 ||
+			jsonField(t, body, "month") != "2026-03" || jsonField(t, body, "partnerName") != "Roam NL" {
+			t.Errorf("reconciliation: %d %s", st, body)
+		}
+		if st, body = e.do("GET", "/api/v1/ocpi-partners/"+id+"/reconciliation?month=2026-03&format=csv", "", staff); st != 200 ||
+			!strings.HasPrefix(string(body), "partner,partner_id,month") || !strings.Contains(string(body), "Roam NL,"+id+",2026-03") {
+			t.Errorf("reconciliation CSV: %d %s", st, body)
+		}
+		if st, body = e.do("GET", "/api/v1/ocpi-partners/"+id+"/reconciliation?month=2026-13", "", staff); st/100 != 4 || !strings.Contains(string(body), "month") {
+			t.Errorf("bad month: %d %s", st, body)
+		}
+		if st, body = e.do("GET", "/api/v1/ocpi-partners/"+id+"/reconciliation?month=2026-03", "", e.tokens["B/cpo-admin"]); st != 404 {
+			t.Errorf("another CPO's partner's reconciliation: %d %s", st, body)
+		}
 		st, body = e.do("PUT", "/api/v1/cpos/"+e.A.CPO+"/ocpi-party", `{"countryCode":"GB","partyId":"VLA"}`, admin)
 		if st != 200 || jsonField(t, body, "partyId") != "VLA" {
 			t.Errorf("set party: %d %s", st, body)

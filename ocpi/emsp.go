@@ -51,9 +51,79 @@ func (s *Server) receive(r *http.Request, module, idParam string) (created bool,
 }
 
 // receiveLocation stores a partner CPO's Location (§8.2.2.2).
-// TODO(issue 14): PUT of one EVSE or connector and PATCH of a status.
+// TODO(issue 14): PUT of one EVSE or connector, PATCH of a Location or a
+// connector.
 func (s *Server) receiveLocation(w http.ResponseWriter, r *http.Request) error {
 	if _, _, _, err := s.receive(r, "locations", "location_id"); err != nil {
+		return err
+	}
+	ok(w, nil)
+	return nil
+}
+
+// patchEVSE applies a partner CPO's partial update of one EVSE of a
+// Location Volt holds (§8.2.2.3), its status above all, and sets the
+// Location's last_updated as well. An unknown Location or EVSE is 404
+// (2003): the CPO must PUT it first.
+func (s *Server) patchEVSE(w http.ResponseWriter, r *http.Request) error {
+	c := callOf(r)
+	cc, pid, locID, uid := r.PathValue("country_code"), r.PathValue("party_id"), r.PathValue("location_id"), r.PathValue("evse_uid")
+	if !strings.EqualFold(cc, c.partner.CountryCode) || !strings.EqualFold(pid, c.partner.PartyID) {
+		return badRequest(StatusInvalidParameters, "The URL names party "+cc+"*"+pid+", not the partner of these credentials.")
+	}
+	var patch map[string]json.RawMessage
+	if err := decode(r, &patch); err != nil {
+		return err
+	}
+	var lu string
+	if err := json.Unmarshal(patch["last_updated"], &lu); err != nil {
+		return badRequest(StatusInvalidParameters, "A PATCH must carry last_updated.")
+	}
+	at, err := ParseDateTime(lu)
+	if err != nil {
+		return err
+	}
+	for _, f := range []string{"uid", "connectors"} {
+		if _, ok := patch[f]; ok {
+			return badRequest(StatusInvalidParameters, "The EVSE's "+f+" is not patched here.")
+		}
+	}
+	raw, err := s.Store.FindPartnerObject(r.Context(), c.partner.ID, "locations", locID)
+	if err != nil {
+		if volt.ErrorCode(err) == volt.ENOTFOUND {
+			return notFoundErr(StatusUnknownLocation, "Unknown location "+locID+".")
+		}
+		return err
+	}
+	var loc map[string]json.RawMessage
+	var evses []map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &loc); err != nil {
+		return fmt.Errorf("stored location %s: %w", locID, err)
+	}
+	if err := json.Unmarshal(loc["evses"], &evses); err != nil {
+		return notFoundErr(StatusUnknownLocation, "Unknown EVSE "+uid+".")
+	}
+	found := false
+	for _, ev := range evses {
+		var u string
+		if json.Unmarshal(ev["uid"], &u) == nil && u == uid {
+			for k, v := range patch {
+				ev[k] = v
+			}
+			found = true
+		}
+	}
+	if !found {
+		return notFoundErr(StatusUnknownLocation, "Unknown EVSE "+uid+" at location "+locID+".")
+	}
+	if loc["evses"], err = json.Marshal(evses); err != nil {
+		return err
+	}
+	loc["last_updated"] = patch["last_updated"]
+	if raw, err = json.Marshal(loc); err != nil {
+		return err
+	}
+	if _, err := s.Store.PutPartnerObject(r.Context(), c.partner.ID, "locations", locID, raw, at); err != nil {
 		return err
 	}
 	ok(w, nil)

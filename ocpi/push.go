@@ -3,8 +3,10 @@ package ocpi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/volt-ev/volt"
 )
@@ -34,22 +36,59 @@ func (s *Server) DeliverDue(ctx context.Context, limit int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	done := 0
+	// One goroutine per partner, in order within a partner: a partner
+	// answering slowly holds up only its own pushes.
+	byPartner := map[string][]*volt.OCPIPush{}
+	var order []string
 	for _, p := range due {
+		if _, ok := byPartner[p.PartnerID]; !ok {
+			order = append(order, p.PartnerID)
+		}
+		byPartner[p.PartnerID] = append(byPartner[p.PartnerID], p)
+	}
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		done  int
+		first error
+	)
+	for _, id := range order {
+		wg.Add(1)
+		go func(pushes []*volt.OCPIPush) {
+			defer wg.Done()
+			n, err := s.deliverAll(ctx, pushes)
+			mu.Lock()
+			defer mu.Unlock()
+			done += n
+			if err != nil && first == nil {
+				first = err
+			}
+		}(byPartner[id])
+	}
+	wg.Wait()
+	return done, first
+}
+
+// deliverAll sends one partner's due pushes in order; a failed one is due
+// again after its back-off. The delivered ones are removed together at
+// the end (a crash in between sends them again: receivers are idempotent).
+func (s *Server) deliverAll(ctx context.Context, pushes []*volt.OCPIPush) (int, error) {
+	var delivered []string
+	for _, p := range pushes {
 		if err := s.deliver(ctx, p); err != nil {
 			next := s.now().Add(volt.OCPIPushBackoff(p.Attempts + 1))
 			if ferr := s.Store.FinishOCPIPush(ctx, p.ID, err.Error(), next); ferr != nil {
-				return done, ferr
+				return 0, errors.Join(ferr, s.Store.DeleteOCPIPushes(ctx, delivered))
 			}
 			_ = s.Store.RecordOCPIError(ctx, p.PartnerID, err.Error())
 			continue
 		}
-		if err := s.Store.FinishOCPIPush(ctx, p.ID, "", s.now()); err != nil {
-			return done, err
-		}
-		done++
+		delivered = append(delivered, p.ID)
 	}
-	return done, nil
+	if err := s.Store.DeleteOCPIPushes(ctx, delivered); err != nil {
+		return 0, err
+	}
+	return len(delivered), nil
 }
 
 func (s *Server) deliver(ctx context.Context, push *volt.OCPIPush) error {
@@ -76,6 +115,9 @@ func (s *Server) deliver(ctx context.Context, push *volt.OCPIPush) error {
 	return err
 }
 
+// deliverBatch is how many due pushes one delivery round reads.
+const deliverBatch = 500
+
 // RunPushes queues roaming CDRs and sessions and drivers' token changes
 // and delivers
 // due pushes until ctx ends, every tick.
@@ -94,8 +136,16 @@ func (s *Server) RunPushes(ctx context.Context, tick <-chan struct{}) {
 			if _, err := s.SyncTokens(ctx); err != nil && ctx.Err() == nil {
 				s.logger().Warn("ocpi tokens", "err", err)
 			}
-			if _, err := s.DeliverDue(ctx, 100); err != nil && ctx.Err() == nil {
-				s.logger().Warn("ocpi pushes", "err", err)
+			// Rounds back to back while they come full (a burst of
+			// status changes); failed pushes wait out their back-off.
+			for {
+				n, err := s.DeliverDue(ctx, deliverBatch)
+				if err != nil && ctx.Err() == nil {
+					s.logger().Warn("ocpi pushes", "err", err)
+				}
+				if err != nil || n < deliverBatch {
+					break
+				}
 			}
 		}
 	}

@@ -144,6 +144,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /ocpi/cpo/2.2.1/commands/{command}", asCPO(s.receiveCommand))
 	mux.Handle("POST /ocpi/emsp/2.2.1/commands/{command}/{uid}", asEMSP(s.receiveCommandResult))
 	mux.Handle("PUT /ocpi/emsp/2.2.1/locations/{country_code}/{party_id}/{location_id}", asEMSP(s.receiveLocation))
+	mux.Handle("PATCH /ocpi/emsp/2.2.1/locations/{country_code}/{party_id}/{location_id}/{evse_uid}", asEMSP(s.patchEVSE))
 	mux.Handle("PUT /ocpi/emsp/2.2.1/sessions/{country_code}/{party_id}/{session_id}", asEMSP(s.receiveSession))
 	mux.Handle("POST /ocpi/emsp/2.2.1/cdrs", asEMSP(s.receiveCDR))
 	mux.Handle("GET /ocpi/emsp/2.2.1/cdrs/{cdr_id}", asEMSP(s.getReceivedCDR))

@@ -20,6 +20,7 @@ func WriteIncomePDF(w io.Writer, r *volt.IncomeReport, title string) error {
 
 func writeIncomePDF(w io.Writer, r *volt.IncomeReport, h IncomeHeading) error {
 	pdf := fpdf.New("P", "mm", "A4", "")
+	pdf.SetCompression(compressPDF)
 	title := h.Brand
 	if h.Subject != "" {
 		title += " - income of " + h.Subject
@@ -48,10 +49,37 @@ func writeIncomePDF(w io.Writer, r *volt.IncomeReport, h IncomeHeading) error {
 	}
 	pdf.Ln(8)
 	barChart(pdf, r)
+	partnerTable(pdf, r)
 	if err := pdf.Output(w); err != nil {
 		return fmt.Errorf("write income pdf: %w", err)
 	}
 	return nil
+}
+
+// compressPDF is off in tests that read the income PDF's text.
+var compressPDF = true
+
+// partnerTable lists the third-party (roaming) income per partner below
+// the chart (issue 14); nothing when there is none.
+func partnerTable(pdf *fpdf.Fpdf, r *volt.IncomeReport) {
+	if len(r.ThirdPartyByPartner) == 0 {
+		return
+	}
+	pdf.SetY(215)
+	pdf.SetFont("Helvetica", "B", 10)
+	pdf.CellFormat(0, 6, "Third-party income by roaming partner (net of VAT)", "", 1, "L", false, 0, "")
+	for i, h := range []string{"Partner", "Sessions", "kWh", "Income", "VAT"} {
+		pdf.CellFormat([]float64{70, 25, 30, 30, 30}[i], 6, h, "B", 0, "L", false, 0, "")
+	}
+	pdf.Ln(6)
+	pdf.SetFont("Helvetica", "", 9)
+	for _, p := range r.ThirdPartyByPartner {
+		pdf.CellFormat(70, 5, p.PartnerName, "", 0, "L", false, 0, "")
+		pdf.CellFormat(25, 5, strconv.FormatInt(p.Sessions, 10), "", 0, "L", false, 0, "")
+		pdf.CellFormat(30, 5, kWh(p.EnergyWh), "", 0, "L", false, 0, "")
+		pdf.CellFormat(30, 5, Amount(p.Income, r.Currency), "", 0, "L", false, 0, "")
+		pdf.CellFormat(30, 5, Amount(p.VAT, r.Currency), "", 1, "L", false, 0, "")
+	}
 }
 
 // barChart draws one bar per figure, scaled to the largest, with its label

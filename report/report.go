@@ -52,6 +52,14 @@ func WriteIncomeCSV(w io.Writer, r *volt.IncomeReport) error {
 		write(s.SiteID, strconv.FormatInt(s.Sessions, 10), kWh(s.EnergyWh), Amount(s.DirectIncome, r.Currency),
 			Amount(s.VAT, r.Currency), Amount(s.TransactionFees, r.Currency))
 	}
+	if len(r.ThirdPartyByPartner) > 0 { // issue 14: roaming income per partner
+		write()
+		write("roaming_partner", "sessions", "energy_kwh", "third_party_income", "vat", "partner_id")
+		for _, p := range r.ThirdPartyByPartner {
+			write(p.PartnerName, strconv.FormatInt(p.Sessions, 10), kWh(p.EnergyWh), Amount(p.Income, r.Currency),
+				Amount(p.VAT, r.Currency), p.PartnerID)
+		}
+	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
 		return fmt.Errorf("write income csv: %w", err)

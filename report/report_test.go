@@ -54,6 +54,62 @@ func TestIncomeCSV(t *testing.T) {
 	}
 }
 
+// TestIncomeThirdPartyByPartner: the roaming income per partner is in
+// the CSV and the PDF (issue 14), and neither has the section without it.
+func TestIncomeThirdPartyByPartner(t *testing.T) {
+	r := sample()
+	r.ThirdPartyIncome = 880
+	r.ThirdPartyByPartner = []volt.ThirdPartyIncome{{PartnerID: "opp_b", PartnerName: "B Drive", Sessions: 2, EnergyWh: 12_000, Income: 800, VAT: 160},
+		{PartnerID: "opp_c", PartnerName: "C Roam", Sessions: 1, EnergyWh: 500, Income: 80, VAT: 16}}
+	r.Finish()
+	var b bytes.Buffer
+	if err := WriteIncomeCSV(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	cr := csv.NewReader(&b)
+	cr.FieldsPerRecord = -1
+	recs, err := cr.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string][]string{}
+	for _, rec := range recs {
+		rows[rec[0]] = rec
+	}
+	if got := rows["B Drive"]; len(got) != 6 || got[1] != "2" || got[2] != "12.000" || got[3] != "8.00" || got[4] != "1.60" || got[5] != "opp_b" {
+		t.Errorf("B Drive's row %v", got)
+	}
+	if got := rows["C Roam"]; len(got) != 6 || got[3] != "0.80" {
+		t.Errorf("C Roam's row %v", got)
+	}
+	if got := rows["Third-party income"]; got[1] != "8.80" {
+		t.Errorf("total third-party income %v", got)
+	}
+	compressPDF = false
+	defer func() { compressPDF = true }()
+	b.Reset()
+	if err := WriteIncomePDF(&b, r, "Income"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Third-party income by roaming partner", "(B Drive)", "(C Roam)", "(8.00)", "(0.80)"} {
+		if !bytes.Contains(b.Bytes(), []byte(want)) {
+			t.Errorf("the income PDF lacks %q", want)
+		}
+	}
+	b.Reset()
+	if err := WriteIncomePDF(&b, sample(), "Income"); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(b.Bytes(), []byte("roaming partner")) {
+		t.Error("a report without roaming income has the partner table")
+	}
+	b.Reset()
+	_ = WriteIncomeCSV(&b, sample())
+	if bytes.Contains(b.Bytes(), []byte("roaming_partner")) {
+		t.Error("a CSV without roaming income has the partner section")
+	}
+}
+
 func TestPDFs(t *testing.T) {
 	var b bytes.Buffer
 	if err := WriteIncomePDF(&b, sample(), "Income March 2026"); err != nil {

@@ -78,6 +78,9 @@ type AdminConfig struct {
 	// and the alerts page and dashboard panel (issue #17); nil hides them.
 	Webhooks volt.WebhookService
 	Alerts   volt.AlertService
+	// OCPIPartners serves the OCPI roaming partners pages (issue 14); nil
+	// hides them.
+	OCPIPartners volt.OCPIPartnerService
 	// Security serves a charger's security page (issue 18); optional.
 	Security volt.ChargerSecurityService
 	// Certification is the charger model catalogue (issue 16 item 4),

@@ -61,6 +61,8 @@ func navFor(a *volt.Actor, current string) (out []navSection) {
 	estate.Links = append(estate.Links, link("Charger groups", p+"/charger-groups"))
 	if read.All || len(read.CPOIDs) > 0 {
 		estate.Links = append(estate.Links, link("Webhooks", p+"/webhooks")) // issue #17: a CPO's
+		// Issue 14: a CPO's OCPI roaming partners.
+		estate.Links = append(estate.Links, link("OCPI partners", p+"/ocpi-partners"))
 	}
 	if tenantLevel {
 		estate.Links = append(estate.Links, link("Installers", p+"/installers"))

@@ -56,7 +56,8 @@ func (a *Admin) routes() {
 	a.loadRoutes()
 	a.securityRoutes() // issue 18
 	a.signageRoutes()
-	a.webhookRoutes() // issue #17: webhooks and alerts
+	a.webhookRoutes()     // issue #17: webhooks and alerts
+	a.ocpiPartnerRoutes() // issue 14
 	a.alertRoutes()
 	a.certificationRoutes()  // charger_models.go
 	a.fieldOpsPublicRoutes() // issue 16: magic links, holding area, installers, install jobs

@@ -34,12 +34,17 @@ func (m *Main) wireOCPI(ctx context.Context, mux *http.ServeMux, ocpiStore *stor
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	tick := make(chan struct{})
 	done := make(chan struct{})
+	statusDone := make(chan struct{})
 	go func() {
 		defer close(done)
 		srv.RunPushes(runCtx, tick)
 	}()
 	go func() {
-		t := time.NewTicker(5 * time.Second)
+		defer close(statusDone)
+		srv.FollowStatuses(runCtx, m.Bus, statusFlush)
+	}()
+	go func() {
+		t := time.NewTicker(pushTick)
 		defer t.Stop()
 		for {
 			select {
@@ -53,13 +58,21 @@ func (m *Main) wireOCPI(ctx context.Context, mux *http.ServeMux, ocpiStore *stor
 			}
 		}
 	}()
-	m.onClose(func(context.Context) error { cancel(); <-done; return nil })
-	// TODO(issue 14): push status changes (Locations PATCH), pull partner
-	// locations and tariffs on a schedule (srv.PullLocations), the portal's
-	// partners page, audit records of partner changes (an audit wrapper of
-	// volt.OCPIPartnerService), and the monthly reconciliation report.
+	m.onClose(func(context.Context) error { cancel(); <-done; <-statusDone; return nil })
+	// TODO(issue 14): pull partner locations and tariffs on a schedule
+	// (srv.PullLocations), audit records of partner changes (an audit
+	// wrapper of volt.OCPIPartnerService), the reconciliation's PDF and a
+	// register form on the portal's partner page.
 	return srv
 }
+
+// pushTick is how often the OCPI push loop runs (a round still running
+// skips a tick); statusFlush how often gathered EVSE status changes are
+// queued (coalesced per EVSE and partner).
+const (
+	pushTick    = 5 * time.Second
+	statusFlush = 500 * time.Millisecond
+)
 
 // publicBase is the public URL partners reach Volt at: VOLT_PUBLIC_URL,
 // else the HTTP listener.

@@ -175,6 +175,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		TicketSLA:      ticketSLA,
 		OCPIPartners:   ocpiStore,
 		OCPIRegistrar:  ocpiServer,
+		OCPIReconciler: ocpiStore, // issue 14
 		Webhooks:       webhooks,
 		Alerts:         alerts,
 		Certification:  certification,
@@ -230,6 +231,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Webhooks:    webhooks, // issue #17: webhooks pages, alerts page and dashboard panel
 		Alerts:      alerts,
 		Security:    security, // a charger's security page (issue 18)
+
+		OCPIPartners: ocpiStore, // issue 14: OCPI partners pages
 	})))
 	driverApp := app.New(app.Config{
 		Hierarchy: s.Hierarchy,
