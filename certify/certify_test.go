@@ -28,7 +28,9 @@ func (f *fakeCatalogue) UpdateModel(_ context.Context, id string, u volt.Charger
 	return m, nil
 }
 
-func (f *fakeCatalogue) PendingChargers(context.Context, string) ([]string, error) { return f.pending, nil }
+func (f *fakeCatalogue) PendingChargers(context.Context, string) ([]string, error) {
+	return f.pending, nil
+}
 
 type fakeCommander struct {
 	mu    sync.Mutex
