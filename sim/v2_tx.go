@@ -155,7 +155,7 @@ func (c *Charger2) txEventLocked(e *evse2, typ v201.TransactionEventEnum, trigge
 	}
 	sv := []v201.SampledValue{{Value: math.Round(e.meterWh), Context: v201.ReadingContextEnum(ctx),
 		Measurand: v201.MeasurandEnumEnergyActiveImportRegister, UnitOfMeasure: &v201.UnitOfMeasure{Unit: "Wh"}}}
-	if e.exportWh > 0 {
+	if e.exportWh > 0 || c.version == ocpp.V21 { // a bidirectional meter reports both registers, from the start
 		sv = append(sv, v201.SampledValue{Value: math.Round(e.exportWh), Context: v201.ReadingContextEnum(ctx),
 			Measurand: v201.MeasurandEnumEnergyActiveExportRegister, UnitOfMeasure: &v201.UnitOfMeasure{Unit: "Wh"}})
 	}
