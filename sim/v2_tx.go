@@ -272,3 +272,16 @@ func (c *Charger2) MeterWh(n int) int64 {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// ExportWh returns EVSE n's export register in Wh: the energy its car has
+// given back (V2X, 2.1).
+func (c *Charger2) ExportWh(n int) int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, err := c.evseLocked(n)
+	if err != nil {
+		return 0
+	}
+	c.advanceLocked(e, c.cfg.Clock())
+	return int64(math.Round(e.exportWh))
+}
