@@ -223,6 +223,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		LoadManagement: loadMgmt,
 		Certification:  certification, // charger models, certifying wakes Pending chargers
 		LoadStatus:     loadStatus,
+		SmartCharging:  store.NewSmartChargingService(m.DB), // a group's peak windows and random delay
 		// Issue 17: socket fees, reliability, ticket service levels.
 		SocketFees:  socketFees,
 		Reliability: reliability,
