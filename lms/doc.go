@@ -40,9 +40,12 @@
 // The energy given back is credited when the session completes (see
 // volt.PriceSession, "Export credit").
 //
+// Many nodes: a site steps only on the node Config.Leads names (one leader
+// per site, cmd/voltd wires natsbus.Node.Lead).
+//
 // TODO(issue 15): clear profiles Volt does not own; discharging beyond
 // peak shaving (price-driven), tariff-driven
-// off-peak charging (cheapest hours first), phase switching of 1/3-phase cars, and one
-// leader per site across nodes (today every node with a Manager runs it,
-// and it hears only its own chargers' MeterValues).
+// off-peak charging (cheapest hours first), phase switching of 1/3-phase
+// cars; a leader hears only its own chargers' per-phase currents
+// (AfterMeterReport), see cmd/voltd/lms.go.
 package lms
