@@ -20,7 +20,7 @@ type Cost struct {
 
 // CostLine is one tariff component of a Cost.
 type CostLine struct {
-	Component string `json:"component"` // energy, time, idle, session_fee, minimum, maximum
+	Component string `json:"component"` // energy, time, idle, session_fee, minimum, maximum, export_credit
 	Quantity  string `json:"quantity"`  // decimal string in Unit
 	Unit      string `json:"unit"`      // kWh, h, min, session
 	InclVAT   int64  `json:"inclVat"`

@@ -41,6 +41,13 @@ import (
 // TestRoundingPerComponentNotTotal for figures.
 //
 // FreeVend prices every component at zero and applies no minimum.
+//
+// Export credit (V2X, issue 15). Energy the car gave back (Usage.ExportedWh)
+// is credited at the snapshot's ExportPricePerKWh, VAT included, rounded
+// half away from zero to minor units, as a negative "export_credit" line
+// after the minimum and maximum adjustments. A session's charge is never
+// negative (a CDR is a debit of the driver's wallet or card), so the credit
+// is at most the total before it: the total then lies in [0, total].
 
 // MeterReading is one reading of the energy import register.
 type MeterReading struct {
@@ -55,6 +62,8 @@ type Usage struct {
 	Start        time.Time      `json:"start"`
 	MeterStartWh int64          `json:"meterStartWh"`
 	Readings     []MeterReading `json:"readings"`
+	// ExportedWh is the energy given back (V2X), credited.
+	ExportedWh int64 `json:"exportedWh,omitempty"`
 }
 
 // TariffSnapshot is the tariff in force when a session started, frozen with
@@ -124,6 +133,7 @@ func PriceSession(snap *TariffSnapshot, u Usage) Cost {
 	for _, r := range u.Readings {
 		p.Add(r)
 	}
+	p.SetExported(u.ExportedWh)
 	return p.Cost()
 }
 
@@ -148,6 +158,7 @@ type LivePricer struct {
 	segStart time.Time
 	segEnd   time.Time
 	segSlot  int
+	exported int64 // Wh given back (V2X)
 }
 
 // NewLivePricer starts pricing a session that began at start with the
@@ -220,6 +231,10 @@ func (p *LivePricer) Add(r MeterReading) {
 	}
 	p.lastAt = at
 }
+
+// SetExported sets the energy the car has given back so far, in Wh
+// (negative counts as none); Cost credits it.
+func (p *LivePricer) SetExported(wh int64) { p.exported = min(max(wh, 0), maxIntervalWh) }
 
 // segment returns the price slot in force at t and when it ends: the next
 // band boundary or local midnight, whichever comes first.
@@ -297,6 +312,10 @@ func (p *LivePricer) Cost() Cost {
 				add("maximum", "session", NewDecimalInt(1), hi-c.InclVAT)
 			}
 		}
+	}
+	if t.ExportPricePerKWh != nil && p.exported > 0 { // free vend: a zero line
+		credit := mul128(uint64(p.exported), uint64(t.ExportPricePerKWh.micro)).divRound(uint64(pow10(9 - exp)))
+		add("export_credit", "kWh", Decimal{p.exported * 1000}, -min(credit, max(c.InclVAT, 0)))
 	}
 	for _, l := range c.Components {
 		c.ExclVAT += l.ExclVAT

@@ -75,10 +75,14 @@ type Session struct {
 	PowerW               int64         `json:"powerW"` // last reported active power import
 	SoCPercent           *int          `json:"socPercent,omitempty"`
 	EnergyWh             int64         `json:"energyWh"`
-	StopReason           string        `json:"stopReason,omitempty"`
-	Flags                []string      `json:"flags"`
-	ReservationID        *int64        `json:"reservationId,omitempty"`
-	PaymentMethod        string        `json:"paymentMethod,omitempty"`
+	// ExportedWh is the energy the car gave back (V2X, OCPP 2.1): the rise
+	// of the station's Energy.Active.Export.Register over the session,
+	// set when the session completes.
+	ExportedWh    int64    `json:"exportedWh,omitempty"`
+	StopReason    string   `json:"stopReason,omitempty"`
+	Flags         []string `json:"flags"`
+	ReservationID *int64   `json:"reservationId,omitempty"`
+	PaymentMethod string   `json:"paymentMethod,omitempty"`
 	// TariffSnapshot is the tariff in force at start, frozen (see Tariff).
 	TariffSnapshot json.RawMessage `json:"tariffSnapshot,omitempty"`
 	// LiveCost is the cost at the last meter reading, from the same pricing
@@ -123,6 +127,7 @@ type CDR struct {
 	MeterStart      int64     `json:"meterStart"`
 	MeterStop       int64     `json:"meterStop"`
 	EnergyWh        int64     `json:"energyWh"`
+	ExportedWh      int64     `json:"exportedWh,omitempty"` // given back (V2X), credited in TotalCost
 	StopReason      string    `json:"stopReason"`
 	Flags           []string  `json:"flags"`
 	PaymentMethod   string    `json:"paymentMethod,omitempty"`
@@ -150,7 +155,7 @@ func NewCDR(s *Session, cost *Cost) *CDR {
 		SessionID: s.ID, TransactionID: s.TransactionID, CPID: s.CPID, ConnectorID: s.ConnectorID,
 		CPOID: s.CPOID, OwnerID: s.OwnerID, SiteID: s.SiteID, ChargerGroupID: s.ChargerGroupID,
 		IDTag: s.IDTag, UserID: s.UserID, StartedAt: s.StartedAt, StoppedAt: stop,
-		DurationSeconds: dur, MeterStart: s.MeterStart, MeterStop: meterStop, EnergyWh: s.EnergyWh,
+		DurationSeconds: dur, MeterStart: s.MeterStart, MeterStop: meterStop, EnergyWh: s.EnergyWh, ExportedWh: s.ExportedWh,
 		StopReason: s.StopReason, Flags: s.Flags, PaymentMethod: s.PaymentMethod, TotalCost: cost,
 	}
 }

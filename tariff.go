@@ -39,8 +39,13 @@ type Tariff struct {
 	MaxPrice          *Decimal     `json:"maxPrice,omitempty"`
 	Bands             []TariffBand `json:"bands"`
 	FreeVend          bool         `json:"freeVend"`
-	CreatedAt         time.Time    `json:"createdAt"`
-	UpdatedAt         time.Time    `json:"updatedAt"`
+	// ExportPricePerKWh is what a driver is credited per kWh their car
+	// gives back (V2X, OCPP 2.1; issue 15), VAT included like the other
+	// prices; nil takes the site's load management default
+	// (LoadManagement.ExportPricePerKWh) when the session starts.
+	ExportPricePerKWh *Decimal  `json:"exportPricePerKwh,omitempty"`
+	CreatedAt         time.Time `json:"createdAt"`
+	UpdatedAt         time.Time `json:"updatedAt"`
 }
 
 // TariffBand overrides the energy and/or time price of its tariff from
@@ -86,6 +91,11 @@ func (t *Tariff) Validate() error {
 		{"idleFeePerMinute", t.IdleFeePerMinute},
 	} {
 		if err := checkPrice(p.field, p.v); err != nil {
+			return err
+		}
+	}
+	if t.ExportPricePerKWh != nil {
+		if err := checkPrice("exportPricePerKwh", *t.ExportPricePerKWh); err != nil {
 			return err
 		}
 	}

@@ -51,6 +51,7 @@ type TariffCreate struct {
 	MaxPrice          *volt.Decimal     `json:"maxPrice,omitempty" pattern:"^-?[0-9]{1,12}(\\.[0-9]{1,6})?$" patternDescription:"a decimal amount like \"0.45\"" doc:"Most a session costs (default: no cap)."`
 	Bands             []TariffBandInput `json:"bands,omitempty" maxItems:"48" doc:"Time-of-day bands; they must not overlap."`
 	FreeVend          bool              `json:"freeVend,omitempty" doc:"Every session free whatever the prices."`
+	ExportPricePerKWh *volt.Decimal     `json:"exportPricePerKwh,omitempty" pattern:"^-?[0-9]{1,12}(\\.[0-9]{1,6})?$" patternDescription:"a decimal amount like \"0.15\"" doc:"Credited per kWh a car gives back (V2X, OCPP 2.1); absent: the site's load management export price."`
 }
 
 // TariffPatch is the body of PATCH /api/v1/tariffs/{id}; absent fields are
@@ -69,6 +70,8 @@ type TariffPatch struct {
 	NoMaxPrice        bool               `json:"noMaxPrice,omitempty" doc:"Remove the maximum price."`
 	Bands             *[]TariffBandInput `json:"bands,omitempty" maxItems:"48"`
 	FreeVend          *bool              `json:"freeVend,omitempty"`
+	ExportPricePerKWh *volt.Decimal      `json:"exportPricePerKwh,omitempty" pattern:"^-?[0-9]{1,12}(\\.[0-9]{1,6})?$" patternDescription:"a decimal amount like \"0.15\""`
+	NoExportPrice     bool               `json:"noExportPrice,omitempty" doc:"Remove the export price (the site's default applies)."`
 }
 
 type tariffListInput struct {
@@ -113,7 +116,8 @@ func (s *server) createTariff(ctx context.Context, in *tariffCreateInput) (*Out[
 	}
 	b := in.Body
 	t := &volt.Tariff{CPOID: b.CPOID, Name: b.Name, Currency: b.Currency, VATRate: b.VATRate,
-		IdleGraceMinutes: b.IdleGraceMinutes, MaxPrice: b.MaxPrice, Bands: bandsOf(b.Bands), FreeVend: b.FreeVend}
+		IdleGraceMinutes: b.IdleGraceMinutes, MaxPrice: b.MaxPrice, Bands: bandsOf(b.Bands), FreeVend: b.FreeVend,
+		ExportPricePerKWh: b.ExportPricePerKWh}
 	for _, p := range []struct{ dst, src *volt.Decimal }{
 		{&t.EnergyPricePerKWh, b.EnergyPricePerKWh}, {&t.TimePricePerHour, b.TimePricePerHour},
 		{&t.IdleFeePerMinute, b.IdleFeePerMinute}, {&t.SessionFee, b.SessionFee}, {&t.MinPrice, b.MinPrice},
@@ -159,6 +163,12 @@ func (s *server) patchTariff(ctx context.Context, in *tariffPatchInput) (*Out[*v
 	}
 	if b.NoMaxPrice {
 		t.MaxPrice = nil
+	}
+	if b.ExportPricePerKWh != nil {
+		t.ExportPricePerKWh = b.ExportPricePerKWh
+	}
+	if b.NoExportPrice {
+		t.ExportPricePerKWh = nil
 	}
 	if b.Bands != nil {
 		t.Bands = bandsOf(*b.Bands)

@@ -19,6 +19,9 @@ func (m *Manager) boot(ctx context.Context, cpid string) string {
 		return ""
 	}
 	ch := chs[0]
+	if !m.leads(ctx, ch.SiteID) { // the site's leader sends its failsafes
+		return ""
+	}
 	lm, err := m.cfg.Sites.FindLoadManagement(ctx, ch.SiteID)
 	if err != nil || lm.Mode == volt.LoadModeOff {
 		return ""

@@ -37,10 +37,15 @@
 //
 // V2X (v2x.go): a dynamic site allowed to export shaves its peak by asking
 // paused bidirectional outlets of OCPP 2.1 stations to give power back.
+// The energy given back is credited when the session completes (see
+// volt.PriceSession, "Export credit").
 //
-// TODO(issue 15): clear profiles Volt does not own; V2X crediting (v2x.go)
-// and discharging beyond peak shaving (price-driven), tariff-driven
-// off-peak charging (cheapest hours first), phase switching of 1/3-phase cars, and one
-// leader per site across nodes (today every node with a Manager runs it,
-// and it hears only its own chargers' MeterValues).
+// Many nodes: a site steps only on the node Config.Leads names (one leader
+// per site, cmd/voltd wires natsbus.Node.Lead).
+//
+// TODO(issue 15): clear profiles Volt does not own; discharging beyond
+// peak shaving (price-driven), tariff-driven
+// off-peak charging (cheapest hours first), phase switching of 1/3-phase
+// cars; a leader hears only its own chargers' per-phase currents
+// (AfterMeterReport), see cmd/voltd/lms.go.
 package lms

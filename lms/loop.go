@@ -64,6 +64,13 @@ type Config struct {
 	// SmartCharging is optional: without it no session is held for its
 	// group's randomised delay or peak windows.
 	SmartCharging SmartChargers
+	// Leads, when set, says whether this node runs the loop of a site
+	// (many nodes: one leader per site, natsbus.Node.Lead); it is asked
+	// for every site at every step, which also renews the lead. A site
+	// this node does not lead is neither recomputed nor given failsafes,
+	// and its kept state is dropped (a regained lead starts afresh).
+	// Nil: this node runs every site.
+	Leads func(ctx context.Context, siteID string) bool
 	Tuning
 }
 
@@ -243,10 +250,25 @@ func (m *Manager) Step(ctx context.Context, all bool) {
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
+		if !m.leads(ctx, id) {
+			continue
+		}
 		if err := m.recompute(ctx, id); err != nil {
 			m.cfg.Logger.Error("lms: recompute site", "site", id, "err", err)
 		}
 	}
+}
+
+// leads reports whether this node runs site's loop (Config.Leads) and
+// forgets the site's state when it does not.
+func (m *Manager) leads(ctx context.Context, siteID string) bool {
+	if m.cfg.Leads == nil || m.cfg.Leads(ctx, siteID) {
+		return true
+	}
+	m.mu.Lock()
+	delete(m.sites, siteID)
+	m.mu.Unlock()
+	return false
 }
 
 // state returns the kept state of a site.

@@ -11,11 +11,15 @@ import "math"
 // the site over a limit; it is asked in whole tenths of an ampere and at
 // least MinChargeA (what a charger can control).
 //
-// TODO(issue 15): the energy given back is stored with the meter values
-// (the station's Energy.Active.Export.Register samples) but not yet summed
-// on the session nor credited to the driver at the site's
-// ExportPricePerKWh (a CDR line and a ledger posting); the app does not
-// show "giving back" yet.
+// The energy given back (the station's Energy.Active.Export.Register) is
+// summed on the session when it completes (Session.ExportedWh) and
+// credited at the tariff's export price, else the site's
+// ExportPricePerKWh, as a negative export_credit line of the CDR (see
+// volt.PriceSession); the total never goes below zero.
+//
+// TODO(issue 15): the live cost credits nothing until the session ends
+// (ExportedWh is summed at completion), a credit beyond the session's cost
+// is not paid out to the wallet, and the app does not show "giving back".
 
 // Discharge returns, per EVSE of in (in order), the current per phase it
 // should give back now; nil when none need to. maxDischargeA holds each

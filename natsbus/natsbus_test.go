@@ -513,3 +513,69 @@ func TestCloseReleasesTheRegistryEntries(t *testing.T) {
 		}
 	}
 }
+
+// TestOneLeaderPerName: of three nodes asking at once one leads a name,
+// keeps it while it renews, and another takes over when it stops renewing
+// (dies) or resigns; different names may have different leaders.
+func TestOneLeaderPerName(t *testing.T) {
+	srv := startServer(t)
+	nodes := []*Node{startNode(t, srv, "a", nil), startNode(t, srv, "b", nil), startNode(t, srv, "c", nil)}
+	ctx := context.Background()
+	leaders := func(name string, ns []*Node) []*Node {
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		var out []*Node
+		for _, n := range ns {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if n.Lead(ctx, name) {
+					mu.Lock()
+					out = append(out, n)
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		return out
+	}
+	first := leaders("lms.site-1", nodes)
+	if len(first) != 1 {
+		t.Fatalf("%d leaders of site-1, want 1", len(first))
+	}
+	leader := first[0]
+	for range 3 { // renewed: the same node, alone
+		if got := leaders("lms.site-1", nodes); len(got) != 1 || got[0] != leader {
+			t.Fatalf("leaders after a renewal: %v, want only %s", got, leader.cfg.NodeID)
+		}
+	}
+	var others []*Node
+	for _, n := range nodes {
+		if n != leader {
+			others = append(others, n)
+		}
+	}
+	// The leader stops renewing (as if dead): one of the others takes over
+	// once the lease (3 s in tests) has expired, and the old one learns it.
+	var next *Node
+	eventually(t, "a new leader after the lease expired", func() bool {
+		if got := leaders("lms.site-1", others); len(got) == 1 {
+			next = got[0]
+			return true
+		} else if len(got) > 1 {
+			t.Fatalf("%d leaders at once", len(got))
+		}
+		return false
+	})
+	if leader.Lead(ctx, "lms.site-1") {
+		t.Fatal("the old leader still leads after another took over")
+	}
+	// Resigning hands over at once.
+	next.Resign(ctx, "lms.site-1")
+	if got := leaders("lms.site-1", []*Node{leader}); len(got) != 1 {
+		t.Fatal("no takeover after the leader resigned")
+	}
+	if !nodes[0].Lead(ctx, "lms.site-2") && !nodes[1].Lead(ctx, "lms.site-2") && !nodes[2].Lead(ctx, "lms.site-2") {
+		t.Fatal("nobody leads site-2")
+	}
+}

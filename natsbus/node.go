@@ -11,6 +11,7 @@
 //	volt.node.<id>.call       a node's command inbox (request/reply)
 //	KV volt_chargers          CPID → holding node, a lease renewed while connected
 //	KV volt_jobs              job.<name>.<period>: created once per period
+//	KV volt_leaders           lead.<name> → node: a lease renewed by its holder (Lead)
 //
 // PostgreSQL stays the system of record (LESSONS 36-37): JetStream only
 // carries what the outbox can replay, and every consumer is idempotent.
@@ -38,6 +39,7 @@ const (
 	eventPrefix    = "volt.events."
 	ChargersBucket = "volt_chargers"
 	JobsBucket     = "volt_jobs"
+	LeadersBucket  = "volt_leaders"
 )
 
 // Gateway is what a node needs of its own charger gateway.
@@ -83,6 +85,7 @@ type Node struct {
 
 	chargers jetstream.KeyValue
 	jobs     jetstream.KeyValue
+	leaders  jetstream.KeyValue
 
 	mu   sync.Mutex
 	gw   Gateway
@@ -165,6 +168,13 @@ func (n *Node) setup(ctx context.Context) error {
 		})
 		if err != nil {
 			return fmt.Errorf("bucket %s: %w", JobsBucket, err)
+		}
+		n.leaders, err = n.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+			Bucket: LeadersBucket, Description: "name -> node leading it (a site's load management loop)",
+			TTL: n.cfg.LeaseTTL, Replicas: n.cfg.Replicas, Storage: jetstream.FileStorage,
+		})
+		if err != nil {
+			return fmt.Errorf("bucket %s: %w", LeadersBucket, err)
 		}
 		return nil
 	})

@@ -155,7 +155,7 @@ func (c *Charger2) txEventLocked(e *evse2, typ v201.TransactionEventEnum, trigge
 	}
 	sv := []v201.SampledValue{{Value: math.Round(e.meterWh), Context: v201.ReadingContextEnum(ctx),
 		Measurand: v201.MeasurandEnumEnergyActiveImportRegister, UnitOfMeasure: &v201.UnitOfMeasure{Unit: "Wh"}}}
-	if e.exportWh > 0 {
+	if e.exportWh > 0 || c.version == ocpp.V21 { // a bidirectional meter reports both registers, from the start
 		sv = append(sv, v201.SampledValue{Value: math.Round(e.exportWh), Context: v201.ReadingContextEnum(ctx),
 			Measurand: v201.MeasurandEnumEnergyActiveExportRegister, UnitOfMeasure: &v201.UnitOfMeasure{Unit: "Wh"}})
 	}
@@ -272,3 +272,16 @@ func (c *Charger2) MeterWh(n int) int64 {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// ExportWh returns EVSE n's export register in Wh: the energy its car has
+// given back (V2X, 2.1).
+func (c *Charger2) ExportWh(n int) int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, err := c.evseLocked(n)
+	if err != nil {
+		return 0
+	}
+	c.advanceLocked(e, c.cfg.Clock())
+	return int64(math.Round(e.exportWh))
+}

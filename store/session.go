@@ -33,7 +33,7 @@ const sessionCols = `id, transaction_id, origin, cpid, connector_id, cpo_id, own
 	id_tag, user_id, status, started_at, stopped_at, meter_start, meter_stop, last_meter_wh, last_meter_at,
 	power_w, soc_percent, energy_wh, stop_reason, flags, reservation_id, payment_method, tariff_snapshot,
 	live_cost, auth_status, auth_reason, auth_expires_at, auth_parent, free_vend, stop_req_meter, stop_req_at,
-	created_at, updated_at, charger_tx_id`
+	created_at, updated_at, charger_tx_id, exported_wh`
 
 func scanSession(sc rowScanner) (*sessionRow, error) {
 	var r sessionRow
@@ -45,7 +45,7 @@ func scanSession(sc rowScanner) (*sessionRow, error) {
 		&r.ChargerGroupID, &r.IDTag, &r.UserID, &status, &started, &stopped, &r.MeterStart, &meterStop,
 		&r.LastMeterWh, &lastAt, &r.PowerW, &soc, &r.EnergyWh, &r.StopReason, &flags, &resv, &r.PaymentMethod,
 		&snapshot, &liveCost, &r.auth.Status, &r.auth.Reason, &authExp, &r.auth.ParentIDTag, &r.auth.FreeVend,
-		&r.stopReqMeter, &r.stopReqAt, &created, &updated, &r.ChargerTransactionID)
+		&r.stopReqMeter, &r.stopReqAt, &created, &updated, &r.ChargerTransactionID, &r.ExportedWh)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -90,7 +90,7 @@ func sessionArgs(r *sessionRow) ([]any, error) {
 		r.MeterStart, nullInt64(r.MeterStop), r.LastMeterWh, toNullMS(r.LastMeterAt), r.PowerW, soc, r.EnergyWh,
 		r.StopReason, strings.Join(r.Flags, ","), nullInt64(r.ReservationID), r.PaymentMethod, snapshot,
 		liveCost, string(r.auth.Status), r.auth.Reason, toNullMS(r.auth.ExpiresAt), r.auth.ParentIDTag,
-		r.auth.FreeVend, r.stopReqMeter, r.stopReqAt, toMS(r.CreatedAt), toMS(r.UpdatedAt), r.ChargerTransactionID}, nil
+		r.auth.FreeVend, r.stopReqMeter, r.stopReqAt, toMS(r.CreatedAt), toMS(r.UpdatedAt), r.ChargerTransactionID, r.ExportedWh}, nil
 }
 
 // insertSession inserts r unless it conflicts with a unique index; it reports
@@ -266,6 +266,10 @@ func (s *ChargingService) completeSession(ctx context.Context, tx *Tx, r *sessio
 	} else if bad {
 		r.addFlags(volt.FlagEnergyImplausible)
 	}
+	var err error
+	if r.ExportedWh, err = exportedWh(ctx, tx, &r.Session); err != nil {
+		return nil, err
+	}
 	cost, err := s.price(ctx, tx, &r.Session, &volt.MeterReading{At: stoppedAt, Wh: meterStop})
 	if err != nil {
 		return nil, err
@@ -273,6 +277,11 @@ func (s *ChargingService) completeSession(ctx context.Context, tx *Tx, r *sessio
 	r.LiveCost = cost
 	if err := s.updateSession(ctx, tx, r); err != nil {
 		return nil, err
+	}
+	if r.ExportedWh > 0 {
+		if _, err := tx.Exec(ctx, `UPDATE sessions SET exported_wh = ? WHERE id = ?`, r.ExportedWh, r.ID); err != nil {
+			return nil, fmt.Errorf("exported energy of session %s: %w", r.ID, mapError(err))
+		}
 	}
 	cdr := volt.NewCDR(&r.Session, cost)
 	cdr.ID = volt.NewID(volt.PrefixCDR)
@@ -323,7 +332,7 @@ func (s *ChargingService) price(ctx context.Context, tx *Tx, sess *volt.Session,
 	if final != nil {
 		readings = append(readings, *final)
 	}
-	u := volt.Usage{Start: sess.StartedAt, MeterStartWh: sess.MeterStart, Readings: readings}
+	u := volt.Usage{Start: sess.StartedAt, MeterStartWh: sess.MeterStart, Readings: readings, ExportedWh: sess.ExportedWh}
 	c, err := s.Pricer.Price(sess, u)
 	if err != nil {
 		return nil, fmt.Errorf("price session %s: %w", sess.ID, err)

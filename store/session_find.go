@@ -13,7 +13,7 @@ import (
 
 const cdrCols = `id, session_id, transaction_id, cpid, connector_id, cpo_id, owner_id, site_id, charger_group_id,
 	id_tag, user_id, started_at, stopped_at, duration_seconds, meter_start, meter_stop, energy_wh, stop_reason,
-	flags, payment_method, total_cost, credits_cdr_id, created_at`
+	flags, payment_method, total_cost, credits_cdr_id, created_at, exported_wh`
 
 // insertCDR writes a CDR. The unique index on cdrs.session_id makes a second
 // CDR for the same session (other than a correction) an ECONFLICT.
@@ -22,11 +22,11 @@ func insertCDR(ctx context.Context, tx *Tx, c *volt.CDR) error {
 	if err != nil {
 		return fmt.Errorf("cdr %s cost: %w", c.ID, err)
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO cdrs (`+cdrCols+`) VALUES (`+inList(23)+`)`,
+	_, err = tx.Exec(ctx, `INSERT INTO cdrs (`+cdrCols+`) VALUES (`+inList(24)+`)`,
 		c.ID, c.SessionID, c.TransactionID, c.CPID, c.ConnectorID, c.CPOID, c.OwnerID, c.SiteID,
 		c.ChargerGroupID, c.IDTag, c.UserID, toMS(c.StartedAt), toMS(c.StoppedAt), c.DurationSeconds,
 		c.MeterStart, c.MeterStop, c.EnergyWh, c.StopReason, strings.Join(c.Flags, ","), c.PaymentMethod,
-		cost, c.CreditsCDRID, toMS(c.CreatedAt))
+		cost, c.CreditsCDRID, toMS(c.CreatedAt), c.ExportedWh)
 	if err != nil {
 		return fmt.Errorf("insert cdr of session %s: %w", c.SessionID, err)
 	}
@@ -41,7 +41,7 @@ func scanCDR(sc rowScanner) (*volt.CDR, error) {
 	err := sc.Scan(&c.ID, &c.SessionID, &c.TransactionID, &c.CPID, &c.ConnectorID, &c.CPOID, &c.OwnerID,
 		&c.SiteID, &c.ChargerGroupID, &c.IDTag, &c.UserID, &started, &stopped, &c.DurationSeconds,
 		&c.MeterStart, &c.MeterStop, &c.EnergyWh, &c.StopReason, &flags, &c.PaymentMethod, &cost,
-		&c.CreditsCDRID, &created)
+		&c.CreditsCDRID, &created, &c.ExportedWh)
 	if err != nil {
 		return nil, mapError(err)
 	}

@@ -193,6 +193,18 @@ func (p *Pricer) SnapshotTariff(ctx context.Context, s *volt.Session, auth volt.
 	if err != nil {
 		return nil, "", err
 	}
+	if snap.Tariff.ExportPricePerKWh == nil && s.SiteID != "" {
+		// The site's export price is the default of a tariff without
+		// one (V2X, issue 15), frozen with the rest.
+		m, err := loadModel(ctx, db, s.SiteID)
+		if err != nil {
+			return nil, "", err
+		}
+		if m.AllowExport && m.ExportPricePerKWh != nil {
+			p := *m.ExportPricePerKWh
+			snap.Tariff.ExportPricePerKWh = &p
+		}
+	}
 	raw, err := snap.Marshal()
 	if err != nil {
 		return nil, "", fmt.Errorf("marshal tariff snapshot: %w", err)

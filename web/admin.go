@@ -67,6 +67,9 @@ type AdminConfig struct {
 	// LoadManagement and LoadStatus serve a site's energy page (its load
 	// management model, meter and live allocation); optional.
 	LoadManagement volt.LoadManagementService
+	// SmartCharging serves a charger group's smart charging page (peak
+	// windows, randomised delay; issue 15 item 6); optional.
+	SmartCharging volt.SmartChargingService
 	// SocketFees, Reliability and TicketSLA back the pages of issue 17
 	// (socket fee statements, reliability with its exclusions, ticket
 	// service levels); nil explains the page. The platform income page

@@ -29,6 +29,8 @@ func (a *Admin) loadRoutes() {
 	m, p := a.mux, AdminPrefix
 	m.HandleFunc("GET "+p+"/sites/{id}/energy", a.auth(a.siteEnergy))
 	m.HandleFunc("POST "+p+"/sites/{id}/energy", a.auth(a.siteEnergySave))
+	m.HandleFunc("GET "+p+"/charger-groups/{id}/smart-charging", a.auth(a.groupSmart))
+	m.HandleFunc("POST "+p+"/charger-groups/{id}/smart-charging", a.auth(a.groupSmartSave))
 }
 
 // energyOf reads what the page shows; the site read checks the actor's

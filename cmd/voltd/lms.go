@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/volt-ev/volt"
@@ -14,8 +15,16 @@ import (
 // closes, and returns the loop for its live allocations. The loop applies
 // limits through the gateway directly: its profiles are the platform's
 // own, sent every few seconds, not operator commands for the audit log.
-// TODO(issue 15): with many nodes, run the loop of a site on one node only
-// (a lease), and route its calls to the node holding the charger.
+//
+// Many nodes: every node runs a Manager, and each site's loop steps on
+// one node only, the site's leader (natsbus.Node.Lead, a lease renewed at
+// each step and taken over within the lease TTL when its node dies); cmd
+// is then the cluster commander, which routes each call to the node
+// holding the charger. Events reach every node through the bus.
+// TODO(issue 15): the measured per-phase draw of double dynamic sites
+// (AfterMeterReport) is kept only on the node holding the charger, so a
+// leader elsewhere sees the sessions' reported power but not their
+// per-phase currents.
 func (m *Main) startLoadManagement(ctx context.Context, sites volt.LoadManagementService, chargers volt.ChargerService,
 	sessions volt.ChargingService, cmd volt.ChargerCommander) *lms.Manager {
 	mgr := lms.New(lms.Config{
@@ -31,6 +40,7 @@ func (m *Main) startLoadManagement(ctx context.Context, sites volt.LoadManagemen
 		Applier: &lms.ByVersion{Chargers: chargers,
 			V16: &lms.OCPP16{Commander: cmd, Verify: true}, V2x: &lms.OCPP201{Commander: cmd, Verify: true}},
 		Logger: m.Logger.With("component", "lms"),
+		Leads:  m.leadsSite(),
 	})
 	// Modbus TCP meters of dynamic sites are read every 2 s; their
 	// readings go through sites (which publishes them) to the loop.
@@ -51,6 +61,51 @@ func (m *Main) startLoadManagement(ctx context.Context, sites volt.LoadManagemen
 		m.pruneMeterReadings(ctx, store.NewLoadManagementService(m.DB).PruneMeterReadings)
 	}()
 	return mgr
+}
+
+// leadsSite returns the lms leader choice: nil on a single node (it runs
+// every site), else the site's lead on the cluster, asked at most every
+// 2 s per site (a burst of events steps the loop often; the lease lives
+// 30 s and the loop's 5 s tick renews it).
+func (m *Main) leadsSite() func(context.Context, string) bool {
+	if m.Node == nil {
+		return nil
+	}
+	return newLeadCache(func(ctx context.Context, siteID string) bool { return m.Node.Lead(ctx, "lms."+siteID) },
+		2*time.Second, time.Now).leads
+}
+
+// leadCache remembers a lead answer per site for a short time.
+type leadCache struct {
+	ask   func(context.Context, string) bool
+	every time.Duration
+	now   func() time.Time
+	mu    sync.Mutex
+	seen  map[string]leadAnswer
+}
+
+type leadAnswer struct {
+	lead bool
+	at   time.Time
+}
+
+func newLeadCache(ask func(context.Context, string) bool, every time.Duration, now func() time.Time) *leadCache {
+	return &leadCache{ask: ask, every: every, now: now, seen: map[string]leadAnswer{}}
+}
+
+func (c *leadCache) leads(ctx context.Context, siteID string) bool {
+	now := c.now()
+	c.mu.Lock()
+	a, ok := c.seen[siteID]
+	c.mu.Unlock()
+	if ok && now.Sub(a.at) < c.every && !now.Before(a.at) {
+		return a.lead
+	}
+	lead := c.ask(ctx, siteID)
+	c.mu.Lock()
+	c.seen[siteID] = leadAnswer{lead: lead, at: now}
+	c.mu.Unlock()
+	return lead
 }
 
 // pruneMeterReadings keeps 31 days of building-load readings, hourly.

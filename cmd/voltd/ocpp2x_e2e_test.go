@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -204,6 +205,7 @@ func TestV2XPeakShavingEndToEnd(t *testing.T) {
 			if !lm.AllowExport || lm.ExportPricePerKWh != "0.15" {
 				t.Fatalf("load management answer %+v", lm)
 			}
+			c.must("PATCH", "/api/v1/tariffs/"+est.tariff.ID, map[string]any{"exportPricePerKwh": "10.00"}, 200, nil)
 			ch := startStation2x(t, m, est, v, 1)
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
@@ -219,6 +221,80 @@ func TestV2XPeakShavingEndToEnd(t *testing.T) {
 				}
 				if v == ocpp.V201 && p != 0 {
 					return fmt.Errorf("2.0.1 station at %.0f W, want paused", p)
+				}
+				return nil
+			})
+			// The energy given back is recorded on the session and its CDR and
+			// credited at the tariff's export price (£10/kWh here, over the
+			// site's £0.15, so that a few seconds of discharge make pence),
+			// never more than the session costs (the 30p fee).
+			if v == ocpp.V21 {
+				checkFor(t, 15*time.Second, func() error {
+					if wh := ch.ExportWh(1); wh < 12 {
+						return fmt.Errorf("%d Wh given back so far", wh)
+					}
+					return nil
+				})
+			}
+			if err := ch.Stop(ctx, 1); err != nil {
+				t.Fatalf("stop: %v", err)
+			}
+			var cdr struct {
+				SessionID  string `json:"sessionId"`
+				ExportedWh int64  `json:"exportedWh"`
+				TotalCost  *struct {
+					InclVAT    int64 `json:"inclVat"`
+					Components []struct {
+						Component string `json:"component"`
+						Quantity  string `json:"quantity"`
+						InclVAT   int64  `json:"inclVat"`
+					} `json:"components"`
+				} `json:"totalCost"`
+			}
+			checkFor(t, 15*time.Second, func() error {
+				var cdrs struct {
+					Items []json.RawMessage `json:"items"`
+				}
+				c.must("GET", "/api/v1/cdrs?cpid="+est.creds.CPID, nil, 200, &cdrs)
+				if len(cdrs.Items) != 1 {
+					return fmt.Errorf("%d CDRs", len(cdrs.Items))
+				}
+				return json.Unmarshal(cdrs.Items[0], &cdr)
+			})
+			var sess struct {
+				ExportedWh int64 `json:"exportedWh"`
+			}
+			c.must("GET", "/api/v1/sessions/"+cdr.SessionID, nil, 200, &sess)
+			if cdr.TotalCost == nil {
+				t.Fatalf("CDR without cost: %+v", cdr)
+			}
+			var credit, others int64
+			for _, l := range cdr.TotalCost.Components {
+				if l.Component == "export_credit" {
+					credit = l.InclVAT
+				} else {
+					others += l.InclVAT
+				}
+			}
+			if v == ocpp.V201 {
+				if cdr.ExportedWh != 0 || sess.ExportedWh != 0 || credit != 0 {
+					t.Fatalf("2.0.1 session exported %d Wh (session %d), credit %d: want none", cdr.ExportedWh, sess.ExportedWh, credit)
+				}
+			} else {
+				// 10.00 per kWh is 1p per Wh, exactly.
+				if cdr.ExportedWh < 12 || sess.ExportedWh != cdr.ExportedWh || credit != -min(cdr.ExportedWh, others) {
+					t.Fatalf("2.1 session exported %d Wh (session %d), credit %dp of %dp: want ≥ 12 Wh credited 1p/Wh up to the cost",
+						cdr.ExportedWh, sess.ExportedWh, credit, others)
+				}
+			}
+			if cdr.TotalCost.InclVAT != others+credit || cdr.TotalCost.InclVAT < 0 {
+				t.Fatalf("CDR total %dp, lines %dp + credit %dp", cdr.TotalCost.InclVAT, others, credit)
+			}
+			checkFor(t, 15*time.Second, func() error {
+				var w struct{ Balance int64 }
+				c.must("GET", "/api/v1/wallets/"+est.user.ID, nil, 200, &w)
+				if w.Balance != 2000-cdr.TotalCost.InclVAT {
+					return fmt.Errorf("wallet %dp, want 2000 - %d", w.Balance, cdr.TotalCost.InclVAT)
 				}
 				return nil
 			})

@@ -134,7 +134,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	guarded = guard.New(guard.Config{Wallets: money, Limits: charging, Commander: s.Commander,
 		Logger: m.Logger.With("component", "guard"), CallTimeout: m.Config.CallTimeout})
 	m.onClose(func(context.Context) error { return guarded.Close() })
-	loadStatus = m.startLoadManagement(ctx, loadMgmt, store.NewChargerService(m.DB), charging, gw)
+	loadStatus = m.startLoadManagement(ctx, loadMgmt, store.NewChargerService(m.DB), charging, commander) // routed on a cluster
 	m.Registry.MustRegister(gw.Collectors()...)
 	m.onClose(gw.Shutdown)
 	mux.Handle("GET /ocpp/{identity}", gw)
@@ -224,6 +224,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		LoadManagement: loadMgmt,
 		Certification:  certification, // charger models, certifying wakes Pending chargers
 		LoadStatus:     loadStatus,
+		SmartCharging:  store.NewSmartChargingService(m.DB), // a group's peak windows and random delay
 		// Issue 17: socket fees, reliability, ticket service levels.
 		SocketFees:  socketFees,
 		Reliability: reliability,

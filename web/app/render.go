@@ -176,6 +176,8 @@ func componentLabel(c string) string {
 		return "Minimum price adjustment"
 	case "maximum":
 		return "Maximum price cap"
+	case "export_credit":
+		return "Energy given back (credit)"
 	}
 	return c
 }
