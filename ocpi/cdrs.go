@@ -115,9 +115,20 @@ func CDROf(e *Estate, site *volt.Site, c *volt.Charger, cdr *volt.CDR, tok *volt
 			dst = &timeC
 		case "idle":
 			dst = &parking
+		case "export_credit":
+			// V2X energy given back (issue 15): OCPI 2.2.1 has no export
+			// dimension, so the credit lowers the energy cost; any rest
+			// (the credit is capped at the session's cost) the fixed one.
+			dst = &energy
 		}
 		dst[0] += l.ExclVAT
 		dst[1] += l.InclVAT
+	}
+	for i := range energy {
+		if energy[i] < 0 {
+			fixed[i] += energy[i]
+			energy[i] = 0
+		}
 	}
 	out.TotalEnergyCost = minorPrice(energy[0], energy[1], exp)
 	out.TotalTimeCost = minorPrice(timeC[0], timeC[1], exp)
