@@ -203,11 +203,16 @@ func (s *ChargingService) findChargerSecrets(ctx context.Context, identity strin
 }
 
 // promotePending makes the pending password current: the charger connected
-// with it, so it holds it; the old one is not kept.
+// with it, so it holds it; the old one is not kept. The charger's answer may
+// have finished the rotation since its secrets were read (the pending hash
+// is current then, with the old one kept for the grace): the old one goes
+// all the same. A newer rotation's pending password is left alone.
 func (s *ChargingService) promotePending(ctx context.Context, cpid, pending string) error {
-	_, err := s.db.Exec(ctx, `UPDATE chargers SET password_hash = password_pending_hash, password_pending_hash = '',
-		password_pending_until = NULL, password_prev_hash = '', password_prev_until = NULL
-		WHERE cpid = ? AND password_pending_hash = ?`, cpid, pending)
+	_, err := s.db.Exec(ctx, `UPDATE chargers SET password_hash = ?,
+		password_pending_until = CASE WHEN password_pending_hash = ? THEN NULL ELSE password_pending_until END,
+		password_pending_hash = CASE WHEN password_pending_hash = ? THEN '' ELSE password_pending_hash END,
+		password_prev_hash = '', password_prev_until = NULL
+		WHERE cpid = ? AND (password_pending_hash = ? OR password_hash = ?)`, pending, pending, pending, cpid, pending, pending)
 	if err != nil {
 		return fmt.Errorf("promote pending password of %s: %w", cpid, err)
 	}

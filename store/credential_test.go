@@ -274,3 +274,49 @@ func TestSecretsRedacted(t *testing.T) {
 		}
 	})
 }
+
+// TestPendingPromotedAfterTheAnswer: a charger connects with its pending
+// password while its acceptance is being recorded: the answer's commit kept
+// the old password for the grace, then the connection promotes a pending
+// hash that is current already. The old password must go all the same (it
+// kept working for the grace, seen under load in the e2e rotation test).
+func TestPendingPromotedAfterTheAnswer(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		f := newChargingFixture(t, db)
+		cs := store.NewChargerService(db)
+		ctx := context.Background()
+		old := "secret-" + f.cpidA
+		rot, err := cs.BeginPasswordRotation(sys(), f.cpidA, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pending string
+		if err := db.QueryRow(ctx, `SELECT password_pending_hash FROM chargers WHERE cpid = ?`, f.cpidA).Scan(&pending); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cs.FinishPasswordRotation(sys(), f.cpidA, rot.ID, true, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		if !f.authOK(t, f.cpidA, old) {
+			t.Fatal("the old password must work during the grace before the new one is used")
+		}
+		if err := f.svc.PromotePendingLate(ctx, f.cpidA, pending); err != nil {
+			t.Fatal(err)
+		}
+		if f.authOK(t, f.cpidA, old) || !f.authOK(t, f.cpidA, rot.Password) {
+			t.Fatal("after a connection with the new password only it may work")
+		}
+		// A newer rotation's pending password survives a late promotion
+		// of the one before.
+		next, err := cs.BeginPasswordRotation(sys(), f.cpidA, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.PromotePendingLate(ctx, f.cpidA, pending); err != nil {
+			t.Fatal(err)
+		}
+		if !f.authOK(t, f.cpidA, next.Password) {
+			t.Fatal("a newer rotation's pending password must still let the charger in")
+		}
+	})
+}
