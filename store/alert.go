@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/volt-ev/volt"
 )
@@ -15,6 +17,11 @@ import (
 // the rules.
 type AlertService struct {
 	db *DB
+	// reliabilityAt remembers when the sweep last computed each CPO's
+	// reliability on this node (alert_links.go: at most every
+	// reliabilityEvery).
+	reliabilityMu sync.Mutex
+	reliabilityAt map[string]time.Time
 }
 
 var _ volt.AlertService = (*AlertService)(nil)

@@ -203,8 +203,10 @@ func (s *AlertService) SweepAlerts(ctx context.Context, now time.Time) error {
 			if err := sweepPayments(ctx, tx, r, now); err != nil {
 				return err
 			}
-			if err := syncReliabilityAlerts(ctx, tx, r.CPOID, below); err != nil {
-				return err
+			if below != nil { // nil: not computed this sweep
+				if err := syncReliabilityAlerts(ctx, tx, r.CPOID, below); err != nil {
+					return err
+				}
 			}
 			return syncTicketAlerts(ctx, tx, r.CPOID, breaches)
 		})

@@ -23,17 +23,35 @@ type finding struct{ cpid, message string }
 // offline at 00:01 on the 1st is 50 %, not a reliability problem).
 const minReliabilityMS = int64(time.Hour / time.Millisecond)
 
+// reliabilityEvery is how often the sweep recomputes a CPO's reliability:
+// it reads a month of status history of every charger, too much to do
+// every minute for a large network, and a figure of the month so far
+// moves slowly.
+const reliabilityEvery = 10 * time.Minute
+
 // belowTarget computes the CPO's reliability from the start of now's month
 // (UTC) to now, as the reliability report does (UK reg. 7 method: downtime
 // excluded with evidence counts as up), and returns the sites ("site:ID")
-// and EVSEs ("CPID/connector") below the target. Nothing when the rule is
-// off.
+// and EVSEs ("CPID/connector") below the target; nothing when the rule is
+// off (its open alerts resolve), nil when this node computed it less than
+// reliabilityEvery ago (its alerts stay as they are).
 func (s *AlertService) belowTarget(ctx context.Context, r *volt.AlertRules, now time.Time) (map[string]finding, error) {
 	out := map[string]finding{}
 	target := r.ReliabilityTargetPct
 	if target.Sign() <= 0 {
 		return out, nil
 	}
+	s.reliabilityMu.Lock()
+	last, seen := s.reliabilityAt[r.CPOID]
+	if seen && now.After(last) && now.Sub(last) < reliabilityEvery {
+		s.reliabilityMu.Unlock()
+		return nil, nil
+	}
+	if s.reliabilityAt == nil {
+		s.reliabilityAt = map[string]time.Time{}
+	}
+	s.reliabilityAt[r.CPOID] = now
+	s.reliabilityMu.Unlock()
 	now = now.UTC()
 	from := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
 	evses, names, err := (&ReliabilityService{db: s.db}).compute(ctx, "cpo_id", r.CPOID, from, now)

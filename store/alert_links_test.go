@@ -42,8 +42,9 @@ func openedOfKind(t *testing.T, db *store.DB, consumer, kind string) int {
 // TestAlertReliabilityBelowTarget: a connector Faulted 12 of the month's
 // first 60 hours puts it (80 %) and its site (95 %) below a 99 % target:
 // one alert each, not repeated by the next sweep; annotating the downtime
-// with evidence (UK reg. 7) brings both back above and resolves them; the
-// other CPO, without the rule, gets none.
+// with evidence (UK reg. 7) brings both back above and resolves them at the
+// next computation (every 10 minutes); the other CPO, without the rule,
+// gets none.
 func TestAlertReliabilityBelowTarget(t *testing.T) {
 	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
 		f := newChargingFixture(t, db)
@@ -92,6 +93,12 @@ func TestAlertReliabilityBelowTarget(t *testing.T) {
 		admin := volt.NewContextWithActor(context.Background(), &volt.Actor{UserID: "a", Grants: []volt.Grant{{Role: volt.RoleAdmin, CPOID: f.cpoA}}})
 		must(t, store.NewReliabilityService(db).CreateReliabilityExclusion(admin, &volt.ReliabilityExclusion{CPID: f.cpidA, ConnectorID: 1,
 			Reason: volt.DowntimeVandalism, From: day(3, 0), To: day(3, 12), Evidence: "Police ref 55/1234"}))
+		// Recomputed at most every 10 minutes: a sweep 5 minutes later
+		// leaves the alerts as they are (neither resolved nor repeated).
+		must(t, svc.SweepAlerts(context.Background(), day(3, 12).Add(5*time.Minute)))
+		if got := alertsOfKind(t, svc, f.cpoA, volt.AlertReliability, "active"); len(got) != 2 {
+			t.Fatalf("a sweep before the next computation: %+v, want the 2 alerts kept", got)
+		}
 		must(t, svc.SweepAlerts(context.Background(), day(3, 13)))
 		if got := alertsOfKind(t, svc, f.cpoA, volt.AlertReliability, "active"); len(got) != 0 {
 			t.Fatalf("after the exclusion: %+v, want all resolved", got)
