@@ -210,7 +210,7 @@ func TestAlertSecurityEvent(t *testing.T) {
 		}
 		record(f.cpidA, "FailedToAuthenticateAtCsms")
 		record(f.cpidA, "FailedToAuthenticateAtCsms")
-		record(f.cpidA, "SettingSystemTime") // not critical
+		record(f.cpidPrivA, "InvalidMessages") // not critical
 		record(f.cpidB, "FailedToAuthenticateAtCsms")
 		evaluate()
 		got := alertsOfKind(t, svc, f.cpoA, volt.AlertSecurityEvent, "active")
@@ -223,12 +223,16 @@ func TestAlertSecurityEvent(t *testing.T) {
 		_, err = svc.ResolveAlert(sys(), got[0].ID)
 		must(t, err)
 		record(f.cpidA, "FirmwareUpdated")
+		record(f.cpidPrivA, volt.SecurityEventDowngradeRefused) // Volt's own refusal
 		evaluate()
-		if got := alertsOfKind(t, svc, f.cpoA, volt.AlertSecurityEvent, ""); len(got) != 2 {
-			t.Fatalf("after a new event: %d security alerts, want 2", len(got))
+		if got := alertsOfKind(t, svc, f.cpoA, volt.AlertSecurityEvent, ""); len(got) != 3 {
+			t.Fatalf("after new events: %d security alerts, want 3", len(got))
 		}
-		if n := openedOfKind(t, db, "test-sec", volt.AlertSecurityEvent); n != 2 {
-			t.Fatalf("alert.opened journaled %d times, want 2", n)
+		if got := alertsOfKind(t, svc, f.cpoA, volt.AlertSecurityEvent, "active"); len(got) != 2 {
+			t.Fatalf("active security alerts %+v, want one per charger", got)
+		}
+		if n := openedOfKind(t, db, "test-sec", volt.AlertSecurityEvent); n != 3 {
+			t.Fatalf("alert.opened journaled %d times, want 3", n)
 		}
 	})
 }
