@@ -7,14 +7,15 @@ import (
 
 // Alert kinds: what a CPO's rules watch (issue #17 item 5).
 const (
-	AlertChargerOffline  = "charger_offline"   // no connection for longer than OfflineMinutes
-	AlertConnectorFault  = "connector_faulted" // a connector reported Faulted
-	AlertFailedStarts    = "failed_starts"     // FailedStarts refused starts in a row on a charger
-	AlertStuckFinishing  = "stuck_finishing"   // a connector in Finishing longer than FinishingMinutes
-	AlertMeterBackwards  = "meter_backwards"   // a session's meter reading went down
-	AlertPaymentFailures = "payment_failures"  // failed payments above PaymentFailurePct of the last hour
-	// TODO(issue 17): "reliability below target this month" once the
-	// reliability report (business helper) exists.
+	AlertChargerOffline  = "charger_offline"          // no connection for longer than OfflineMinutes
+	AlertConnectorFault  = "connector_faulted"        // a connector reported Faulted
+	AlertFailedStarts    = "failed_starts"            // FailedStarts refused starts in a row on a charger
+	AlertStuckFinishing  = "stuck_finishing"          // a connector in Finishing longer than FinishingMinutes
+	AlertMeterBackwards  = "meter_backwards"          // a session's meter reading went down
+	AlertPaymentFailures = "payment_failures"         // failed payments above PaymentFailurePct of the last hour
+	AlertReliability     = "reliability_below_target" // a site or EVSE below ReliabilityTargetPct this month so far
+	AlertTicketBreach    = "ticket_sla_breached"      // a ticket missed its response or resolution target
+	AlertSecurityEvent   = "security_event"           // a charger reported (or Volt refused) something critical
 )
 
 // Alert states.
@@ -49,15 +50,21 @@ func (a *Alert) Ref() Ref { return Ref{CPOID: a.CPOID} }
 // off. Email receives each opened alert and the daily digest (empty: the
 // CPO's admins are not mailed).
 type AlertRules struct {
-	CPOID             string    `json:"cpoId"`
-	OfflineMinutes    int       `json:"offlineMinutes"`
-	Faulted           bool      `json:"faulted"`
-	FailedStarts      int       `json:"failedStarts"`
-	FinishingMinutes  int       `json:"finishingMinutes"`
-	MeterBackwards    bool      `json:"meterBackwards"`
-	PaymentFailurePct int       `json:"paymentFailurePct"`
-	Email             string    `json:"email"`
-	UpdatedAt         time.Time `json:"updatedAt"`
+	CPOID             string `json:"cpoId"`
+	OfflineMinutes    int    `json:"offlineMinutes"`
+	Faulted           bool   `json:"faulted"`
+	FailedStarts      int    `json:"failedStarts"`
+	FinishingMinutes  int    `json:"finishingMinutes"`
+	MeterBackwards    bool   `json:"meterBackwards"`
+	PaymentFailurePct int    `json:"paymentFailurePct"`
+	// ReliabilityTargetPct is the availability (UK reg. 7 method: excluded
+	// downtime counts as up) every site and EVSE should keep this month;
+	// zero is off.
+	ReliabilityTargetPct Decimal   `json:"reliabilityTargetPct"`
+	TicketBreaches       bool      `json:"ticketBreaches"` // a ticket missed its service level
+	SecurityEvents       bool      `json:"securityEvents"` // a critical security event on a charger
+	Email                string    `json:"email"`
+	UpdatedAt            time.Time `json:"updatedAt"`
 }
 
 // Validate checks the rules' ranges.
@@ -73,6 +80,9 @@ func (r *AlertRules) Validate() error {
 		return FieldError("finishingMinutes", "From 0 (off) to 10080 minutes.")
 	case r.PaymentFailurePct < 0 || r.PaymentFailurePct > 100:
 		return FieldError("paymentFailurePct", "From 0 (off) to 100 percent.")
+	case r.ReliabilityTargetPct.Sign() < 0 || r.ReliabilityTargetPct.Cmp(NewDecimalInt(100)) > 0 ||
+		r.ReliabilityTargetPct.Round(2) != r.ReliabilityTargetPct:
+		return FieldError("reliabilityTargetPct", "From 0 (off) to 100 percent, at most two decimals.")
 	case len(r.Email) > 254:
 		return FieldError("email", "At most 254 characters.")
 	}

@@ -115,7 +115,7 @@ type TicketSLAService interface {
 	SetTicketServiceLevels(ctx context.Context, l *TicketServiceLevels) error
 	// TicketBreaches lists the open (not resolved or closed) tickets in the
 	// actor's scope that missed a target, most overdue first; CPOID narrows
-	// to one CPO. TODO(issue 17): the alert rule "ticket breached its
-	// service level" (the alerts helper's) reads this.
+	// to one CPO. The alert rule "ticket breached its service level" reads
+	// the same list in the alert sweep.
 	TicketBreaches(ctx context.Context, cpoID string) ([]TicketSLA, error)
 }

@@ -72,6 +72,10 @@ type AlertRulesPut struct {
 	MeterBackwards    bool   `json:"meterBackwards,omitempty" doc:"Alert when a session's meter goes backwards."`
 	PaymentFailurePct int    `json:"paymentFailurePct,omitempty" minimum:"0" maximum:"100" doc:"Alert when this percentage of the last hour's payments (at least 5) failed."`
 	Email             string `json:"email,omitempty" maxLength:"254" doc:"Where alerts and the daily digest are mailed."`
+	// The rules linked to reliability, ticket service levels and security.
+	ReliabilityTargetPct *volt.Decimal `json:"reliabilityTargetPct,omitempty" pattern:"^[0-9]{1,3}(\\.[0-9]{1,2})?$" patternDescription:"a percentage like \"99\" or \"99.5\"" doc:"Alert when a site or EVSE is below this availability this month so far (UK reg. 7 method, decimal string)."`
+	TicketBreaches       bool          `json:"ticketBreaches,omitempty" doc:"Alert when a ticket misses its response or resolution target."`
+	SecurityEvents       bool          `json:"securityEvents,omitempty" doc:"Alert on a charger's critical security events."`
 }
 
 type alertRulesInput struct {
@@ -248,9 +252,13 @@ func (s *server) putAlertRules(ctx context.Context, in *alertRulesInput) (*Out[*
 		return nil, notWired("alert")
 	}
 	b := in.Body
-	got, err := s.Alerts.SetAlertRules(ctx, &volt.AlertRules{CPOID: in.ID, OfflineMinutes: b.OfflineMinutes, Faulted: b.Faulted,
+	rules := &volt.AlertRules{CPOID: in.ID, OfflineMinutes: b.OfflineMinutes, Faulted: b.Faulted,
 		FailedStarts: b.FailedStarts, FinishingMinutes: b.FinishingMinutes, MeterBackwards: b.MeterBackwards,
-		PaymentFailurePct: b.PaymentFailurePct, Email: b.Email})
+		PaymentFailurePct: b.PaymentFailurePct, Email: b.Email, TicketBreaches: b.TicketBreaches, SecurityEvents: b.SecurityEvents}
+	if b.ReliabilityTargetPct != nil {
+		rules.ReliabilityTargetPct = *b.ReliabilityTargetPct
+	}
+	got, err := s.Alerts.SetAlertRules(ctx, rules)
 	if err != nil {
 		return nil, s.err(ctx, err)
 	}

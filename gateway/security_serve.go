@@ -106,9 +106,9 @@ func (g *Gateway) recordSecurity(ctx context.Context, cpid, typ, info string) {
 	g.publishSecurity(e)
 }
 
-// publishSecurity publishes a critical security event for alerts.
-// TODO(issue 17): the webhooks helper's alerts subscribe to
-// volt.EventSecurityCritical; this side only publishes it.
+// publishSecurity publishes a critical security event after commit. The
+// store journals it with the event (the alert rule "security event" reads
+// the journal); this copy is for live bus subscribers.
 func (g *Gateway) publishSecurity(e *volt.SecurityEvent) {
 	if e == nil || !e.Critical {
 		return

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/volt-ev/volt"
 )
@@ -15,6 +17,11 @@ import (
 // the rules.
 type AlertService struct {
 	db *DB
+	// reliabilityAt remembers when the sweep last computed each CPO's
+	// reliability on this node (alert_links.go: at most every
+	// reliabilityEvery).
+	reliabilityMu sync.Mutex
+	reliabilityAt map[string]time.Time
 }
 
 var _ volt.AlertService = (*AlertService)(nil)
@@ -158,13 +165,18 @@ func (s *AlertService) FindAlertRules(ctx context.Context, cpoID string) (*volt.
 	return alertRules(ctx, s.db, cpoID)
 }
 
+// bpMicro is a hundredth of a percent in Decimal micro units: the
+// reliability target is stored in hundredths (9900 = 99 %).
+const bpMicro = 10_000
+
 func alertRules(ctx context.Context, q querier, cpoID string) (*volt.AlertRules, error) {
 	r := &volt.AlertRules{CPOID: cpoID}
-	var faulted, backwards int
-	var updated int64
-	err := q.QueryRow(ctx, `SELECT offline_minutes, faulted, failed_starts, finishing_minutes, meter_backwards, payment_failure_pct, email, updated_at
+	var faulted, backwards, tickets, security int
+	var updated, targetBP int64
+	err := q.QueryRow(ctx, `SELECT offline_minutes, faulted, failed_starts, finishing_minutes, meter_backwards, payment_failure_pct, email, updated_at,
+		reliability_target_bp, ticket_breaches, security_events
 		FROM alert_rules WHERE cpo_id = ?`, cpoID).Scan(&r.OfflineMinutes, &faulted, &r.FailedStarts, &r.FinishingMinutes, &backwards,
-		&r.PaymentFailurePct, &r.Email, &updated)
+		&r.PaymentFailurePct, &r.Email, &updated, &targetBP, &tickets, &security)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, nil
 	}
@@ -172,6 +184,8 @@ func alertRules(ctx context.Context, q querier, cpoID string) (*volt.AlertRules,
 		return nil, fmt.Errorf("alert rules of %s: %w", cpoID, err)
 	}
 	r.Faulted, r.MeterBackwards, r.UpdatedAt = faulted == 1, backwards == 1, fromMS(updated)
+	r.ReliabilityTargetPct = volt.NewDecimalMicro(targetBP * bpMicro)
+	r.TicketBreaches, r.SecurityEvents = tickets == 1, security == 1
 	return r, nil
 }
 
@@ -189,11 +203,14 @@ func (s *AlertService) SetAlertRules(ctx context.Context, r *volt.AlertRules) (*
 			return err
 		}
 		r.UpdatedAt = tx.Now()
-		_, err := tx.Exec(ctx, `INSERT INTO alert_rules (cpo_id, offline_minutes, faulted, failed_starts, finishing_minutes, meter_backwards, payment_failure_pct, email, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (cpo_id) DO UPDATE SET offline_minutes = excluded.offline_minutes, faulted = excluded.faulted,
+		_, err := tx.Exec(ctx, `INSERT INTO alert_rules (cpo_id, offline_minutes, faulted, failed_starts, finishing_minutes, meter_backwards, payment_failure_pct, email, updated_at,
+			reliability_target_bp, ticket_breaches, security_events)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (cpo_id) DO UPDATE SET offline_minutes = excluded.offline_minutes, faulted = excluded.faulted,
 			failed_starts = excluded.failed_starts, finishing_minutes = excluded.finishing_minutes, meter_backwards = excluded.meter_backwards,
-			payment_failure_pct = excluded.payment_failure_pct, email = excluded.email, updated_at = excluded.updated_at`,
-			r.CPOID, r.OfflineMinutes, boolInt(r.Faulted), r.FailedStarts, r.FinishingMinutes, boolInt(r.MeterBackwards), r.PaymentFailurePct, r.Email, tx.NowMS())
+			payment_failure_pct = excluded.payment_failure_pct, email = excluded.email, updated_at = excluded.updated_at,
+			reliability_target_bp = excluded.reliability_target_bp, ticket_breaches = excluded.ticket_breaches, security_events = excluded.security_events`,
+			r.CPOID, r.OfflineMinutes, boolInt(r.Faulted), r.FailedStarts, r.FinishingMinutes, boolInt(r.MeterBackwards), r.PaymentFailurePct, r.Email, tx.NowMS(),
+			r.ReliabilityTargetPct.Micro()/bpMicro, boolInt(r.TicketBreaches), boolInt(r.SecurityEvents))
 		if err != nil {
 			return fmt.Errorf("set alert rules of %s: %w", r.CPOID, err)
 		}

@@ -109,6 +109,19 @@ func evaluateEvent(ctx context.Context, tx *Tx, r *volt.AlertRules, e LoggedEven
 		_, err := openAlert(ctx, tx, r.CPOID, volt.AlertMeterBackwards, sess.CPID, sess.CPID,
 			fmt.Sprintf("The meter of charger %s went backwards in session %s (stop %d Wh, start %d Wh).", sess.CPID, sess.ID, stop, sess.MeterStart))
 		return err
+	case volt.EventSecurityCritical:
+		var se volt.SecurityEvent
+		if err := json.Unmarshal(raw, &se); err != nil || !r.SecurityEvents || se.CPID == "" {
+			return nil
+		}
+		msg := fmt.Sprintf("Critical security event %s on charger %s", se.Type, se.CPID)
+		if se.TechInfo != "" {
+			msg += ": " + se.TechInfo
+		}
+		// One alert per charger until someone resolves it: a flood of
+		// refusals is one thing to look at, not hundreds.
+		_, err := openAlert(ctx, tx, r.CPOID, volt.AlertSecurityEvent, se.CPID, se.CPID, msg+".")
+		return err
 	}
 	return nil
 }
@@ -138,11 +151,15 @@ func refusedInARow(ctx context.Context, tx *Tx, cpid string, n int) (int, error)
 // SweepAlerts applies the time-driven rules at now for every CPO with rules:
 // chargers offline longer than OfflineMinutes, connectors in Finishing
 // longer than FinishingMinutes, payment failures of the last hour above
-// PaymentFailurePct; conditions that cleared resolve their alerts. One node
-// runs it at a time (a cluster job); opening is idempotent anyway.
+// PaymentFailurePct, sites and EVSEs below ReliabilityTargetPct this month
+// so far, tickets that missed a service level; conditions that cleared
+// resolve their alerts. One node runs it at a time (a cluster job);
+// opening is idempotent anyway.
 func (s *AlertService) SweepAlerts(ctx context.Context, now time.Time) error {
 	var cpos []*volt.AlertRules
-	rows, err := s.db.Query(ctx, `SELECT cpo_id FROM alert_rules WHERE offline_minutes > 0 OR finishing_minutes > 0 OR payment_failure_pct > 0 ORDER BY cpo_id`)
+	rows, err := s.db.Query(ctx, `SELECT cpo_id FROM alert_rules WHERE offline_minutes > 0 OR finishing_minutes > 0 OR payment_failure_pct > 0
+		OR reliability_target_bp > 0 OR ticket_breaches <> 0 OR EXISTS (SELECT 1 FROM alerts a WHERE a.cpo_id = alert_rules.cpo_id
+		AND a.kind IN (?, ?) AND a.state <> ?) ORDER BY cpo_id`, volt.AlertReliability, volt.AlertTicketBreach, volt.AlertResolved)
 	if err != nil {
 		return fmt.Errorf("alert sweep: %w", err)
 	}
@@ -156,7 +173,23 @@ func (s *AlertService) SweepAlerts(ctx context.Context, now time.Time) error {
 	}
 	rows.Close()
 	for _, c := range cpos {
-		err := s.db.WithTx(ctx, func(tx *Tx) error {
+		// The reliability and the breaches are read before the write
+		// transaction (SQLite has one writer; the computation is long).
+		r, err := alertRules(ctx, s.db, c.CPOID)
+		if err != nil {
+			return fmt.Errorf("alert sweep of %s: %w", c.CPOID, err)
+		}
+		below, err := s.belowTarget(ctx, r, now)
+		if err != nil {
+			return fmt.Errorf("alert sweep of %s: %w", c.CPOID, err)
+		}
+		breaches := map[string]string{}
+		if r.TicketBreaches {
+			if breaches, err = s.breachedTickets(ctx, r.CPOID, now); err != nil {
+				return fmt.Errorf("alert sweep of %s: %w", c.CPOID, err)
+			}
+		}
+		err = s.db.WithTx(ctx, func(tx *Tx) error {
 			r, err := alertRules(ctx, tx, c.CPOID)
 			if err != nil {
 				return err
@@ -167,7 +200,15 @@ func (s *AlertService) SweepAlerts(ctx context.Context, now time.Time) error {
 			if err := sweepFinishing(ctx, tx, r, now); err != nil {
 				return err
 			}
-			return sweepPayments(ctx, tx, r, now)
+			if err := sweepPayments(ctx, tx, r, now); err != nil {
+				return err
+			}
+			if below != nil { // nil: not computed this sweep
+				if err := syncReliabilityAlerts(ctx, tx, r.CPOID, below); err != nil {
+					return err
+				}
+			}
+			return syncTicketAlerts(ctx, tx, r.CPOID, breaches)
 		})
 		if err != nil {
 			return fmt.Errorf("alert sweep of %s: %w", c.CPOID, err)

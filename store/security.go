@@ -230,8 +230,16 @@ func (s *SecurityService) RecordSecurityEvent(ctx context.Context, e volt.Securi
 			e.CPOID = c.CPOID
 		}
 	}
-	err := s.db.QueryRow(ctx, `INSERT INTO security_events (cpid, type, tech_info, critical, at, received_at)
-		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, e.CPID, e.Type, e.TechInfo, e.Critical, toMS(e.At), toMS(e.ReceivedAt)).Scan(&e.ID)
+	// A critical event is journaled with the row (security.critical), so
+	// the alert rule sees each exactly once, whatever restarts.
+	err := s.db.WithTx(ctx, func(tx *Tx) error {
+		err := tx.QueryRow(ctx, `INSERT INTO security_events (cpid, type, tech_info, critical, at, received_at)
+			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, e.CPID, e.Type, e.TechInfo, e.Critical, toMS(e.At), toMS(e.ReceivedAt)).Scan(&e.ID)
+		if err != nil || !e.Critical || e.CPOID == "" {
+			return err
+		}
+		return tx.emit(ctx, volt.Event{Type: volt.EventSecurityCritical, CPID: e.CPID, CPOID: e.CPOID, At: e.At, Data: e})
+	})
 	if err != nil {
 		return nil, fmt.Errorf("record security event of %s: %w", e.CPID, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/volt-ev/volt"
 )
@@ -100,6 +101,12 @@ func (s *TicketSLAService) TicketBreaches(ctx context.Context, cpoID string) ([]
 	if err != nil {
 		return nil, err
 	}
+	return ticketBreaches(ctx, s.db, a, cpoID, s.db.Now())
+}
+
+// ticketBreaches lists the breaches of the open tickets a reads at now
+// (the alert sweep passes its own clock).
+func ticketBreaches(ctx context.Context, db *DB, a *volt.Actor, cpoID string, now time.Time) ([]volt.TicketSLA, error) {
 	frag, args, err := scopeWhere(a, volt.PermRead, scopeCols{CPO: "t.cpo_id", Owner: "t.owner_id", Group: "t.charger_group_id"})
 	if err != nil {
 		return nil, err
@@ -109,7 +116,7 @@ func (s *TicketSLAService) TicketBreaches(ctx context.Context, cpoID string) ([]
 	w.add("t.status IN ('open', 'pending')")
 	w.add("t.cpo_id <> ''")
 	w.eq("t.cpo_id", cpoID)
-	rows, err := s.db.Query(ctx, `SELECT `+ticketCols+`, (SELECT MIN(m.created_at) FROM ticket_messages m WHERE m.ticket_id = t.id
+	rows, err := db.Query(ctx, `SELECT `+ticketCols+`, (SELECT MIN(m.created_at) FROM ticket_messages m WHERE m.ticket_id = t.id
 		AND NOT m.internal AND m.author_id <> '' AND m.author_id <> t.driver_user_id AND m.created_at > t.created_at) FROM tickets t WHERE `+w.String()+
 		` ORDER BY t.created_at LIMIT ?`, append(w.args, maxBreachScan)...)
 	if err != nil {
@@ -132,12 +139,11 @@ func (s *TicketSLAService) TicketBreaches(ctx context.Context, cpoID string) ([]
 	}
 	rows.Close()
 	levels := map[string]*volt.TicketServiceLevels{}
-	now := s.db.Now()
 	out := []volt.TicketSLA{}
 	for _, r := range all {
 		lv := levels[r.t.CPOID]
 		if lv == nil {
-			if lv, err = serviceLevels(ctx, s.db, r.t.CPOID); err != nil {
+			if lv, err = serviceLevels(ctx, db, r.t.CPOID); err != nil {
 				return nil, err
 			}
 			levels[r.t.CPOID] = lv

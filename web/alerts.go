@@ -104,8 +104,15 @@ func (a *Admin) alertRulesSave(w http.ResponseWriter, r *http.Request, s *sess) 
 		return n, nil
 	}
 	rules := &volt.AlertRules{CPOID: cpoID, Faulted: trimForm(r, "faulted") == "on", MeterBackwards: trimForm(r, "meterBackwards") == "on",
+		TicketBreaches: trimForm(r, "ticketBreaches") == "on", SecurityEvents: trimForm(r, "securityEvents") == "on",
 		Email: trimForm(r, "email")}
 	var err error
+	if v := trimForm(r, "reliabilityTargetPct"); v != "" {
+		if rules.ReliabilityTargetPct, err = volt.ParseDecimal(v); err != nil {
+			a.refused(w, r, back, volt.FieldError("reliabilityTargetPct", "A percentage like 99 or 99.5, 0 for off."))
+			return
+		}
+	}
 	for name, dst := range map[string]*int{"offlineMinutes": &rules.OfflineMinutes, "failedStarts": &rules.FailedStarts,
 		"finishingMinutes": &rules.FinishingMinutes, "paymentFailurePct": &rules.PaymentFailurePct} {
 		if *dst, err = num(name); err != nil {
