@@ -61,6 +61,14 @@ type telematicsWebhookInput struct {
 	RawBody   []byte
 }
 
+// VehicleTelematics is a vehicle's readings over a period.
+type VehicleTelematics struct {
+	VehicleID string                   `json:"vehicleId"`
+	From      time.Time                `json:"from"`
+	To        time.Time                `json:"to"`
+	Readings  []volt.TelematicsReading `json:"readings"`
+}
+
 // TelematicsReceived is the answer to an accepted telematics webhook.
 type TelematicsReceived struct {
 	Stored int `json:"stored" doc:"How many readings were new (duplicates are stored once)."`
@@ -112,7 +120,7 @@ func (s *server) deleteVehicle(ctx context.Context, in *IDInput) (*struct{}, err
 	return nil, nil
 }
 
-func (s *server) listVehicleTelematics(ctx context.Context, in *telematicsListInput) (*Out[[]volt.TelematicsReading], error) {
+func (s *server) listVehicleTelematics(ctx context.Context, in *telematicsListInput) (*Out[VehicleTelematics], error) {
 	if s.Fleets == nil {
 		return nil, notWired("fleet")
 	}
@@ -130,7 +138,7 @@ func (s *server) listVehicleTelematics(ctx context.Context, in *telematicsListIn
 	if err != nil {
 		return nil, s.err(ctx, err)
 	}
-	return out(rs), nil
+	return out(VehicleTelematics{VehicleID: in.ID, From: from, To: to, Readings: rs}), nil
 }
 
 func (s *server) listClaims(ctx context.Context, in *claimListInput) (*ListOutput[*volt.ReimbursementClaim], error) {
