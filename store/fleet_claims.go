@@ -294,7 +294,8 @@ func (s *FleetService) DecideClaimSession(ctx context.Context, claimID, cdrID st
 }
 
 // ApproveClaim approves an open claim once none of its sessions is flagged
-// or pending: its amount is fixed from then on.
+// or pending: its amount is fixed from then on and credited to the driver's
+// wallet (one ledger posting per claim).
 func (s *FleetService) ApproveClaim(ctx context.Context, claimID string) (*volt.ReimbursementClaim, error) {
 	a, err := actorOf(ctx)
 	if err != nil {
@@ -316,8 +317,16 @@ func (s *FleetService) ApproveClaim(ctx context.Context, claimID string) (*volt.
 		if err := updateClaimAmount(ctx, tx, c); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE reimbursement_claims SET state = ?, approved_at = ? WHERE id = ? AND state = ?`,
-			volt.ClaimIsApproved, tx.NowMS(), claimID, volt.ClaimOpen)
+		if _, err = tx.Exec(ctx, `UPDATE reimbursement_claims SET state = ?, approved_at = ? WHERE id = ? AND state = ?`,
+			volt.ClaimIsApproved, tx.NowMS(), claimID, volt.ClaimOpen); err != nil || c.Amount == 0 {
+			return err
+		}
+		// Paid to the driver's wallet, once per claim.
+		// TODO(issue 19): a Bacs Standard 18 file or a payroll CSV as the
+		// owner's choice of payout, marked paid with the file's reference.
+		_, err = post(ctx, tx, &volt.Posting{IdempotencyKey: "claim:" + c.ID, Kind: volt.PostReimbursement, Currency: c.Currency, Ref: c.ID,
+			Memo:    fmt.Sprintf("claim %s: %d Wh at %s on %s", c.Month, c.PaidWh, c.Rate, c.CPID),
+			Entries: volt.ReimbursementEntries(c.OwnerID, c.UserID, c.Amount, c.Currency)})
 		return err
 	})
 	if err != nil {

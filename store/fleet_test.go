@@ -172,6 +172,15 @@ func TestFleetHomeReimbursementEndToEnd(t *testing.T) {
 		if _, err := fs.ApproveClaim(mgr, claim.ID); volt.ErrorCode(err) != volt.EUNPROCESSABLE {
 			t.Errorf("approve twice: %v", err)
 		}
+		// Paid once, the matched session only; the blind wallet job leaves
+		// a driver with a company vehicle to the claim.
+		if n, err := store.NewReimbursementService(db).RunReimbursements(sys(), t0); err != nil || n != 0 {
+			t.Errorf("wallet statement job: %d new, %v", n, err)
+		}
+		if w, err := f.money.FindWallet(drv, f.driverB, "GBP"); err != nil || w.Balance != 250 {
+			t.Errorf("driver's wallet %+v, %v; want 250", w, err)
+		}
+		f.audit(t)
 	})
 }
 
