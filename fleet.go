@@ -264,4 +264,8 @@ type FleetService interface {
 	// ApproveClaim approves a claim once none of its sessions is flagged
 	// or pending; its amount is then fixed.
 	ApproveClaim(ctx context.Context, claimID string) (*ReimbursementClaim, error)
+	// PayClaim pays an approved claim once, by method (PayoutWallet, or
+	// PayoutBacs18 from the owner's account from to the driver's to); a
+	// second call answers the first payout.
+	PayClaim(ctx context.Context, claimID, method string, from, to BankAccount) (*ClaimPayout, error)
 }

@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -172,13 +174,37 @@ func TestFleetHomeReimbursementEndToEnd(t *testing.T) {
 		if _, err := fs.ApproveClaim(mgr, claim.ID); volt.ErrorCode(err) != volt.EUNPROCESSABLE {
 			t.Errorf("approve twice: %v", err)
 		}
-		// Paid once, the matched session only; the blind wallet job leaves
-		// a driver with a company vehicle to the claim.
+		// The blind wallet job leaves a driver with a company vehicle to the
+		// claim: the flagged session is never paid.
 		if n, err := store.NewReimbursementService(db).RunReimbursements(sys(), t0); err != nil || n != 0 {
 			t.Errorf("wallet statement job: %d new, %v", n, err)
 		}
-		if w, err := f.money.FindWallet(drv, f.driverB, "GBP"); err != nil || w.Balance != 250 {
-			t.Errorf("driver's wallet %+v, %v; want 250", w, err)
+		// Paid once by a Bacs Standard 18 file of exactly the claim.
+		from := volt.BankAccount{SortCode: "40-11-62", AccountNumber: "12345678", Name: "Acme Fleet Ltd"}
+		to := volt.BankAccount{SortCode: "200000", AccountNumber: "87654321", Name: "J Driver"}
+		if _, err := fs.PayClaim(drv, claim.ID, volt.PayoutBacs18, from, to); volt.ErrorCode(err) != volt.EFORBIDDEN {
+			t.Errorf("the driver pays their own claim: %v", err)
+		}
+		if _, err := fs.PayClaim(mgr, claim.ID, volt.PayoutBacs18, volt.BankAccount{SortCode: "4011", AccountNumber: "12345678", Name: "X"}, to); volt.ErrorCode(err) != volt.EINVALID {
+			t.Errorf("short sort code: %v", err)
+		}
+		pay, err := fs.PayClaim(mgr, claim.ID, volt.PayoutBacs18, from, to)
+		must(t, err)
+		lines := strings.Split(strings.TrimSuffix(pay.File, "\r\n"), "\r\n")
+		if len(lines) != 2 || len(lines[0]) != 100 || len(lines[1]) != 100 {
+			t.Fatalf("Bacs file %q", pay.File)
+		}
+		credit := "2000008765432109940116212345678    00000000250ACME FLEET LTD    " + fmt.Sprintf("%-18s", pay.Reference) + "J DRIVER          "
+		contra := "4011621234567801740116212345678    00000000250CONTRA            " + fmt.Sprintf("%-18s", pay.Reference) + "ACME FLEET LTD    "
+		if lines[0] != credit || lines[1] != contra || pay.Amount != 250 || pay.Method != volt.PayoutBacs18 {
+			t.Errorf("Bacs file:\n%q\nwant\n%q\n%q", pay.File, credit, contra)
+		}
+		again, err := fs.PayClaim(mgr, claim.ID, volt.PayoutWallet, from, to)
+		if err != nil || again.Reference != pay.Reference || again.File != pay.File || again.Method != volt.PayoutBacs18 {
+			t.Errorf("paid twice: %+v, %v", again, err)
+		}
+		if w, err := f.money.FindWallet(drv, f.driverB, "GBP"); err == nil && w.Balance != 0 {
+			t.Errorf("driver's wallet %d after a Bacs payout, want 0", w.Balance)
 		}
 		f.audit(t)
 	})

@@ -71,3 +71,16 @@ CREATE TABLE reimbursement_claim_sessions (
     decided_by TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (claim_id, cdr_id)
 );
+
+-- An approved claim is paid once: by the driver's wallet or by a Bacs
+-- Standard 18 file (kept, with its reference).
+CREATE TABLE reimbursement_payouts (
+    claim_id   TEXT PRIMARY KEY REFERENCES reimbursement_claims (id),
+    month      TEXT NOT NULL,
+    method     TEXT NOT NULL,
+    reference  TEXT NOT NULL,
+    amount     BIGINT NOT NULL,
+    currency   TEXT NOT NULL,
+    file       TEXT NOT NULL DEFAULT '',
+    created_at BIGINT NOT NULL
+);
