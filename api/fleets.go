@@ -55,6 +55,15 @@ type claimDecisionInput struct {
 	}
 }
 
+type claimPayoutInput struct {
+	IDInput
+	Body struct {
+		Method      string           `json:"method" enum:"wallet,bacs18" doc:"wallet credits the driver's wallet; bacs18 answers a Bacs Standard 18 file."`
+		Originator  volt.BankAccount `json:"originator,omitempty" doc:"bacs18: the company's account."`
+		Beneficiary volt.BankAccount `json:"beneficiary,omitempty" doc:"bacs18: the driver's account."`
+	}
+}
+
 type telematicsWebhookInput struct {
 	Provider  string `path:"provider" maxLength:"32" doc:"The telematics provider's name (sandbox)."`
 	Signature string `header:"X-Telematics-Signature" maxLength:"200" doc:"sha256= and the hex HMAC-SHA256 of the raw body under the provider's secret."`
@@ -191,6 +200,17 @@ func (s *server) approveClaim(ctx context.Context, in *IDInput) (*Out[*volt.Reim
 	return out(c), nil
 }
 
+func (s *server) payClaim(ctx context.Context, in *claimPayoutInput) (*Out[*volt.ClaimPayout], error) {
+	if s.Fleets == nil {
+		return nil, notWired("fleet")
+	}
+	p, err := s.Fleets.PayClaim(ctx, in.ID, in.Body.Method, in.Body.Originator, in.Body.Beneficiary)
+	if err != nil {
+		return nil, s.err(ctx, err)
+	}
+	return out(p), nil
+}
+
 // receiveTelematicsWebhook stores a provider's pushed readings: the
 // signature over the raw body under the provider's secret first (a bad one
 // is refused before anything is read), then the vehicle by its id at the
@@ -236,5 +256,6 @@ func (s *server) fleetRoutes() {
 	huma.Register(a, op("getReimbursementClaim", get, "/reimbursement-claims/{id}", "A claim with its matched, flagged, approved and rejected sessions", "fleets", 200), s.getClaim)
 	huma.Register(a, op("decideReimbursementClaimSession", post, "/reimbursement-claims/{id}/sessions/{cdrId}/decision", "Approve or reject a flagged session (fleet managers, owner admins)", "fleets", 200), s.decideClaimSession)
 	huma.Register(a, op("approveReimbursementClaim", post, "/reimbursement-claims/{id}/approve", "Approve a claim without flagged or pending sessions", "fleets", 200), s.approveClaim)
+	huma.Register(a, op("payReimbursementClaim", post, "/reimbursement-claims/{id}/payout", "Pay an approved claim once: wallet, or a Bacs Standard 18 file", "fleets", 200), s.payClaim)
 	huma.Register(a, s.publicOp(op("receiveTelematicsWebhook", post, "/telematics/webhooks/{provider}", "A telematics provider's signed readings (raw body, X-Telematics-Signature)", "fleets", 200)), s.receiveTelematicsWebhook)
 }

@@ -102,5 +102,12 @@ func TestVehiclesAPI(t *testing.T) {
 		if status, got := e.do(http.MethodPost, "/api/v1/reimbursement-claims/"+e.A.Claim+"/approve", "", mgr); status != 200 || !strings.Contains(string(got), `"state":"approved"`) {
 			t.Errorf("the manager approves the empty claim: %d %s", status, got)
 		}
+		status, got = e.do(http.MethodPost, "/api/v1/reimbursement-claims/"+e.A.Claim+"/payout", `{"method":"bacs18","originator":{"sortCode":"12","accountNumber":"12345678","name":"A"}}`, mgr)
+		if status != 400 || errorShape(t, got).Field != "originator.sortCode" {
+			t.Errorf("bad sort code: %d %s", status, got)
+		}
+		if status, got := e.do(http.MethodPost, "/api/v1/reimbursement-claims/"+e.A.Claim+"/payout", `{"method":"wallet"}`, mgr); status != 422 {
+			t.Errorf("pay a claim of nothing: %d %s", status, got)
+		}
 	})
 }

@@ -244,6 +244,7 @@ var isoSpecs = map[string]isoSpec{
 	"getReimbursementClaim":           {},
 	"decideReimbursementClaimSession": {body: js(`{"approve":true}`)},
 	"approveReimbursementClaim":       {},
+	"payReimbursementClaim":           {body: js(`{"method":"wallet"}`)},
 	"receiveTelematicsWebhook": {exempt: "public: authenticated by the provider's HMAC over the raw body; it names " +
 		"a vehicle by its provider id only and answers how many readings were new (TestTelematicsWebhook)"},
 
