@@ -17,12 +17,15 @@ const (
 	RoleSupport  Role = "support"  // read, support actions (tickets, helpline commands)
 	RoleHost     Role = "host"     // read the charger groups granted to the host
 	RoleDriver   Role = "driver"   // charge; private usergroups give access and tariffs
+	// RoleFleetManager (issue 19) manages one fleet: the owner's usergroup
+	// with this role is the fleet. It reaches nothing else of the hierarchy.
+	RoleFleetManager Role = "fleet_manager"
 )
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool {
 	switch r {
-	case RoleAdmin, RoleStaff, RoleEngineer, RoleSupport, RoleHost, RoleDriver:
+	case RoleAdmin, RoleStaff, RoleEngineer, RoleSupport, RoleHost, RoleDriver, RoleFleetManager:
 		return true
 	}
 	return false
@@ -56,6 +59,36 @@ type Grant struct {
 	InstallerID string
 	JobID       string
 	CPIDs       []string
+
+	// FleetID (issue 19) is the fleet a fleet manager manages; the grant
+	// reaches nothing of the hierarchy (the fleet service checks it).
+	FleetID string
+}
+
+// ManagesFleet reports whether the actor is a fleet manager of fleetID.
+func (a *Actor) ManagesFleet(fleetID string) bool {
+	if a == nil || fleetID == "" {
+		return false
+	}
+	for _, g := range a.Grants {
+		if g.Role == RoleFleetManager && g.FleetID == fleetID {
+			return true
+		}
+	}
+	return false
+}
+
+// ManagedFleets lists the fleets the actor manages.
+func (a *Actor) ManagedFleets() []string {
+	var ids []string
+	if a != nil {
+		for _, g := range a.Grants {
+			if g.Role == RoleFleetManager && g.FleetID != "" {
+				ids = append(ids, g.FleetID)
+			}
+		}
+	}
+	return ids
 }
 
 // Actor is who is doing something: a user with their grants, or the system
@@ -124,6 +157,8 @@ func (a *Actor) Can(p Perm, ref Ref) bool {
 
 func (g Grant) covers(ref Ref) bool {
 	switch {
+	case g.Role == RoleFleetManager:
+		return false
 	case g.JobID != "":
 		return ref.CPID != "" && slices.Contains(g.CPIDs, ref.CPID)
 	case g.InstallerID != "":
@@ -167,6 +202,8 @@ func (a *Actor) ScopeFor(p Perm) Scope {
 			continue
 		}
 		switch {
+		case g.Role == RoleFleetManager:
+			// Reaches its fleet only (issue 19).
 		case g.JobID != "":
 			s.CPIDs = append(s.CPIDs, g.CPIDs...)
 		case g.InstallerID != "":

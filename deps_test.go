@@ -23,7 +23,7 @@ var allowed = map[string][]string{
 	"/inmem":               {""},
 	"/natsbus":             {"", "/inmem"},
 	"/gateway":             {"", "/ocpp", "/ocpp/v16", "/ocpp/v201", "/ocpp/v21", "/pki"},
-	"/api":                 {"", "/httperr", "/report", "/audit"},
+	"/api":                 {"", "/httperr", "/report", "/audit", "/telematics"},
 	"/audit":               {""},
 	"/certify":             {""}, // issue 16: certification
 	"/payment/stripe":      {""},
@@ -50,6 +50,7 @@ var allowed = map[string][]string{
 	"/pki/pkitest":         {},
 	"/pnc":                 {"", "/pki"}, // issue 18
 	"/pnc/pnctest":         {"/pki/pkitest"},
+	"/telematics":          {""}, // issue 19
 }
 
 func TestDependencyRules(t *testing.T) {

@@ -85,6 +85,9 @@ func (g *Usergroup) Validate() error {
 	if g.CPOID == "" {
 		return FieldError("cpoId", "Usergroup requires a CPO.")
 	}
+	if g.Role == RoleFleetManager && g.OwnerID == "" {
+		return FieldError("ownerId", "A fleet is an owner's usergroup.")
+	}
 	if g.Role == RoleHost && g.HostID == "" {
 		return FieldError("hostId", "A host usergroup requires a host.")
 	}
@@ -95,6 +98,8 @@ func (g *Usergroup) Validate() error {
 // are filled in by the store).
 func (g *Usergroup) Grant() Grant {
 	switch {
+	case g.Role == RoleFleetManager:
+		return Grant{Role: g.Role, OwnerID: g.OwnerID, FleetID: g.ID}
 	case g.HostID != "":
 		return Grant{Role: g.Role, HostID: g.HostID}
 	case g.OwnerID != "":

@@ -95,6 +95,10 @@ type Config struct {
 	Terminals volt.TerminalService
 	// Reimbursements keeps home reimbursement agreements and statements.
 	Reimbursements volt.ReimbursementService
+	// Fleets keeps vehicles, telematics and reimbursement claims (issue 19);
+	// TelematicsSecrets maps a provider's name to its webhook secret.
+	Fleets            volt.FleetService
+	TelematicsSecrets map[string]string
 	// MoneySettings reads and changes a CPO's money settings
 	// (GET|PUT /api/v1/cpos/{id}/money-settings).
 	MoneySettings volt.MoneySettingsService

@@ -39,6 +39,9 @@ type tenant struct {
 	// Issue 16: a magic link, the onboarding another one opened, an
 	// installer with an engineer, an install job and its photo.
 	Invitation, Onboarding, Installer, Fitter, Job, Photo string
+	// Issue 19: the fleet (the fleet manager's usergroup), its vehicle and
+	// the driver's reimbursement claim.
+	Fleet, Vehicle, Claim string
 }
 
 // ids returns every id of the tenant that must never show to another tenant.
@@ -47,7 +50,7 @@ func (t *tenant) ids() []string {
 		t.AdminGroup, t.DriverGroup, t.PrivateUgr, t.Card, t.Affiliate, t.Tariff, t.Assignment, t.Payment, t.TopUp,
 		t.Ticket, t.Contact, t.Terminal, t.TerminalPayment, t.Agreement, t.Statement, t.SocketFees, t.Exclusion,
 		t.OCPIPartner, t.Webhook, t.Delivery, t.Alert, t.Hub,
-		t.Invitation, t.Onboarding, t.Installer, t.Fitter, t.Job, t.Photo}
+		t.Invitation, t.Onboarding, t.Installer, t.Fitter, t.Job, t.Photo, t.Fleet, t.Vehicle, t.Claim}
 	ids = append(ids, t.HubCPIDs...)
 	var out []string
 	for _, id := range ids {
@@ -111,6 +114,7 @@ func buildTenant(t *testing.T, cfg Config, name string) *tenant {
 	cdr := buildSession(t, cfg, tn)
 	settle(t, cfg, tn, pay, cdr)
 	buildTerminalAndReimbursement(t, cfg, tn)
+	buildFleet(t, cfg, tn) // fleet_fixture_test.go
 	buildOCPI(t, cfg, tn)
 	buildCertHub(t, cfg, tn) // certhub_fixture_test.go
 	buildFieldOps(t, cfg, tn)

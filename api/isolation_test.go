@@ -232,6 +232,21 @@ var isoSpecs = map[string]isoSpec{
 	"listReimbursementStatements":  {},
 	"getReimbursementStatement":    {},
 	"getReimbursementStatementPdf": {binary: true},
+	// Issue 19: fleets.
+	"listVehicles": {},
+	"createVehicle": {body: func(x *tenant) string {
+		return fmt.Sprintf(`{"fleetId":%q,"driverId":%q,"make":"Evil","model":"E","batteryWh":50000,"registration":"EV1L","vin":"WVWZZZ1JZXW%06d"}`, x.Fleet, x.Driver, n())
+	}},
+	"getVehicle":                      {},
+	"deleteVehicle":                   {},
+	"listVehicleTelematics":           {},
+	"listReimbursementClaims":         {},
+	"getReimbursementClaim":           {},
+	"decideReimbursementClaimSession": {body: js(`{"approve":true}`)},
+	"approveReimbursementClaim":       {},
+	"payReimbursementClaim":           {body: js(`{"method":"wallet"}`)},
+	"receiveTelematicsWebhook": {exempt: "public: authenticated by the provider's HMAC over the raw body; it names " +
+		"a vehicle by its provider id only and answers how many readings were new (TestTelematicsWebhook)"},
 
 	"getSiteLoadManagement": {},
 	"getSiteLoad":           {},
@@ -397,10 +412,11 @@ func resolve(path string, x *tenant) string {
 		"webhook-endpoints": x.Webhook, "webhook-deliveries": x.Delivery, "alerts": x.Alert,
 		"hubs": x.Hub, "charger-models": x.Model,
 		"invitations": x.Invitation, "onboardings": x.Onboarding, "installers": x.Installer, "install-jobs": x.Job,
+		"vehicles": x.Vehicle, "reimbursement-claims": x.Claim,
 	}
 	res := strings.Split(strings.TrimPrefix(path, Prefix+"/"), "/")[0]
 	r := strings.NewReplacer("{id}", byResource[res], "{cpid}", x.CPID, "{userId}", x.Driver, "{command}", "reset", "{provider}", "sandbox",
-		"{paymentId}", x.TerminalPayment, "{hostName}", x.HostName(), "{connectorId}", "1", "{serial}", isoSerial(x), "{photoId}", x.Photo)
+		"{paymentId}", x.TerminalPayment, "{hostName}", x.HostName(), "{connectorId}", "1", "{serial}", isoSerial(x), "{photoId}", x.Photo, "{cdrId}", x.CDR)
 	return r.Replace(path)
 }
 

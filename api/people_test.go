@@ -10,7 +10,7 @@ import (
 
 // roles are the people of a tenant, each in one usergroup of that role and
 // scope. "driver" is in the tenant's driver usergroup.
-var roles = []string{"cpo-admin", "cpo-staff", "owner-admin", "owner-staff", "host", "engineer", "support", "driver"}
+var roles = []string{"cpo-admin", "cpo-staff", "owner-admin", "owner-staff", "host", "engineer", "support", "driver", "fleet-manager"}
 
 const testPassword = "correct horse battery"
 
@@ -33,6 +33,8 @@ func roleGroup(tn *tenant, role string) *volt.Usergroup {
 		g.Role = volt.RoleSupport
 	case "driver":
 		g.Role = volt.RoleDriver
+	case "fleet-manager": // issue 19: this usergroup is the tenant's fleet
+		g.Role, g.OwnerID = volt.RoleFleetManager, tn.Owner
 	}
 	return g
 }
@@ -57,6 +59,8 @@ func buildPeople(t *testing.T, cfg Config, tn *tenant) {
 			tn.AdminGroup = g.ID
 		case "driver":
 			tn.DriverGroup, tn.Driver, tn.DriverEmail = g.ID, u.ID, u.Email
+		case "fleet-manager":
+			tn.Fleet = g.ID
 		}
 	}
 	tn.CardUID = "CARD" + strings.ToUpper(tn.Name) + "01"

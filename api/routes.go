@@ -124,6 +124,7 @@ func (s *server) routes() {
 	s.hostNameRoutes()
 	s.terminalRoutes()
 	s.reimbursementRoutes()
+	s.fleetRoutes() // issue 19
 	s.loadManagementRoutes()
 	s.smartChargingRoutes()
 	s.ocpiRoutes()    // issue 14

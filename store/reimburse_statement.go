@@ -23,6 +23,13 @@ func (s *ReimbursementService) reimburse(ctx context.Context, ag *volt.Reimburse
 		if err != nil || n > 0 {
 			return err
 		}
+		// Issue 19: a driver with a company vehicle of the owner is paid
+		// through the telematics-checked claim (FleetService.ApproveClaim),
+		// never blindly for every session here.
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM vehicles WHERE owner_id = ? AND driver_id = ? AND deleted_at IS NULL`,
+			ag.OwnerID, ag.UserID).Scan(&n); err != nil || n > 0 {
+			return err
+		}
 		st := &volt.ReimbursementStatement{ID: volt.NewID("rst"), OwnerID: ag.OwnerID, UserID: ag.UserID, Month: key, Rate: ag.Rate, Currency: ag.Currency}
 		err = tx.QueryRow(ctx, `SELECT count(*), COALESCE(SUM(energy_wh), 0) FROM cdrs WHERE cpid = ? AND user_id = ? AND credits_cdr_id = ''
 			AND stopped_at >= ? AND stopped_at < ?`, ag.CPID, ag.UserID, toMS(start), toMS(end)).Scan(&st.Sessions, &st.EnergyWh)

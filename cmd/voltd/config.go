@@ -48,6 +48,10 @@ type Config struct {
 	TrustedProxies      string        // --trusted-proxies / VOLT_TRUSTED_PROXIES: CIDRs whose X-Forwarded-For/Forwarded is believed
 	ProxyProtocol       bool          // --proxy-protocol / VOLT_PROXY_PROTOCOL: every connection starts with a PROXY v1/v2 header (issue 12)
 	WebhookAllowNets    string        // VOLT_WEBHOOK_ALLOW_NETS: private CIDRs webhooks may reach (tests, internal receivers; issue #17)
+
+	// TelematicsSandboxSecret is VOLT_TELEMATICS_SANDBOX_SECRET(_FILE): the
+	// HMAC secret of the sandbox telematics webhook; empty refuses it (issue 19).
+	TelematicsSandboxSecret string
 	// Issue 18: the TLS listener of OCPP security profiles 2 and 3.
 	HTTPSAddr       string // --https / VOLT_HTTPS_ADDR: TLS listener for OCPP (wss), the API and the portal; empty: none
 	TLSCertFile     string // --tls-cert / VOLT_TLS_CERT_FILE: PEM certificate file(s), comma-separated (RSA and ECDSA)
@@ -147,6 +151,7 @@ func parseConfig(name string, args []string, getenv func(string) string) (Config
 	secret(&c.StripeKey, "VOLT_STRIPE_SECRET_KEY")
 	secret(&c.StripeWebhookSecret, "VOLT_STRIPE_WEBHOOK_SECRET")
 	str(&c.StripeURL, "VOLT_STRIPE_URL")
+	secret(&c.TelematicsSandboxSecret, "VOLT_TELEMATICS_SANDBOX_SECRET")
 	str(&c.MetricsAddr, "VOLT_METRICS_ADDR")
 	secret(&c.MetricsToken, "VOLT_METRICS_TOKEN")
 	str(&c.TrustedProxies, "VOLT_TRUSTED_PROXIES")

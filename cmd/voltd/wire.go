@@ -24,6 +24,7 @@ import (
 	"github.com/volt-ev/volt/realip"
 	"github.com/volt-ev/volt/remotestart"
 	"github.com/volt-ev/volt/store"
+	"github.com/volt-ev/volt/telematics"
 	"github.com/volt-ev/volt/web"
 	"github.com/volt-ev/volt/web/app"
 )
@@ -49,6 +50,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	charging.Gate = money // starts on credit need the CPO's minimum, else a card hold
 	terminals := store.NewTerminalService(m.DB, money)
 	reimbursements := store.NewReimbursementService(m.DB)
+	fleets := store.NewFleetService(m.DB, telematics.NewSandbox()) // issue 19
 	loadMgmt := lms.Notifying(store.NewLoadManagementService(m.DB), m.Bus)
 	rec := audit.NewRecorder(store.NewAuditService(m.DB), m.Logger.With("component", "audit"))
 	// Issue 17: socket fees (item 1), reliability (item 3), ticket service levels (item 7).
@@ -185,6 +187,10 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Logger:         m.Logger.With("component", "api"),
 		Version:        Version,
 		ClientAddr:     proxies.ClientAddr,
+
+		// Issue 19: vehicles, claims, the sandbox provider's signed webhook.
+		Fleets:            fleets,
+		TelematicsSecrets: map[string]string{"sandbox": m.Config.TelematicsSandboxSecret},
 	})))
 
 	mux.Handle("/admin/", audit.Middleware(volt.AuditSourcePortal, false)(web.NewAdmin(web.AdminConfig{
@@ -276,6 +282,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	m.startRetention(ctx, charging)
 	m.startSettlement(ctx, money)
 	m.startReimbursements(ctx, reimbursements)
+	m.startClaims(ctx, fleets) // issue 19
 	m.startSocketFees(ctx, socketFees)
 	m.startAlerts(ctx, alerts)
 	return m.startWebhooks(ctx, webhooks)
