@@ -27,9 +27,8 @@ func (s *ChargerService) CreateCharger(ctx context.Context, c *volt.Charger, con
 	if connectors < 1 || connectors > maxConnectors {
 		return nil, volt.FieldError("connectors", "A charger has 1 to %d connectors.", maxConnectors)
 	}
-	c.OCPPIdentity = strings.TrimSpace(c.OCPPIdentity)
-	if c.OCPPIdentity != "" && !validIdentity(c.OCPPIdentity) {
-		return nil, volt.FieldError("ocppIdentity", "OCPP identity must be 1 to 48 printable characters without spaces, '/', ':', '?', '#' or '%%'.")
+	if c.OCPPIdentity, err = identityField(c.OCPPIdentity); err != nil {
+		return nil, err
 	}
 	password := newChargerPassword()
 	hash, err := HashSecret(password)
@@ -301,4 +300,14 @@ func (s *ChargerService) UpsertChargerModel(ctx context.Context, m *volt.Charger
 		}
 		return nil
 	})
+}
+
+// identityField trims an OCPP identity from API input and checks it; empty
+// stays empty (the caller allocates one).
+func identityField(id string) (string, error) {
+	id = strings.TrimSpace(id)
+	if id != "" && !validIdentity(id) {
+		return "", volt.FieldError("ocppIdentity", "OCPP identity must be 1 to 48 printable characters without spaces, '/', ':', '?', '#' or '%%'.")
+	}
+	return id, nil
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/volt-ev/volt"
 )
@@ -42,9 +41,8 @@ func (s *HubService) CreateHub(ctx context.Context, in volt.HubCreate) (*volt.Hu
 	if in.Sockets < 1 || in.Sockets > volt.MaxHubSockets {
 		return nil, volt.FieldError("sockets", "A hub has 1 to %d sockets, got %d.", volt.MaxHubSockets, in.Sockets)
 	}
-	in.OCPPIdentity = strings.TrimSpace(in.OCPPIdentity)
-	if in.OCPPIdentity != "" && !validIdentity(in.OCPPIdentity) {
-		return nil, volt.FieldError("ocppIdentity", "OCPP identity must be 1 to 48 printable characters without spaces, '/', ':', '?', '#' or '%%'.")
+	if in.OCPPIdentity, err = identityField(in.OCPPIdentity); err != nil {
+		return nil, err
 	}
 	password := newChargerPassword()
 	hash, err := HashSecret(password)
