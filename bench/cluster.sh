@@ -24,11 +24,21 @@
 # process holds at most 9,900 chargers under the 20,000-file limit (two
 # sockets each): HAPROXIES=k runs k of them (ports 28080, 28091, 28092,
 # ...), the load generators spread over them.
+# HEARTBEAT, METER, SESSION_RATE and SESSION_LENGTH (default 60s, 10s, 0.3,
+# 30s: a busy smoke run) set the steady traffic; the 50,000-charger run uses
+# goal 4's realistic traffic (300s, 60s, 0.3, 20m).
 # Usage: [KILL=1] [PROXY=0] [SIMS=1] [COMMANDS=0] [FLOOD=1] [NODES=3] bench/cluster.sh [N=300] [SECONDS=60]
 . "$(dirname "$0")/lib.sh"
 N=${1:-300}; SECS=${2:-60}
 export VOLT_ADMIN_EMAIL=${VOLT_ADMIN_EMAIL:-bench@volt.localhost} VOLT_ADMIN_PASSWORD=${VOLT_ADMIN_PASSWORD:-bench-password-123}
 HAPROXIES=${HAPROXIES:-1}; PROXY=${PROXY:-1}; SIMS=${SIMS:-1}; NODES=${NODES:-3}; KILL_AT=${KILL_AT:-$((SECS / 2))}
+# Each generator goes through one HAProxy (generator s through s % HAPROXIES),
+# and one HAProxy holds at most 9,900 chargers: refuse a split that would cap
+# the run silently (50,000 chargers: SIMS=6 HAPROXIES=6).
+PER=$(((N + SIMS - 1) / SIMS))
+if [ $(((SIMS + HAPROXIES - 1) / HAPROXIES * PER)) -gt 9900 ]; then
+	log "$N chargers over SIMS=$SIMS generators and HAPROXIES=$HAPROXIES put more than 9,900 on one HAProxy: raise both"; exit 1
+fi
 if [ "$PROXY" = 1 ]; then NODE_CURL=(curl --haproxy-protocol); SEND_PROXY="send-proxy-v2 check-send-proxy"; else NODE_CURL=(curl); SEND_PROXY=; fi
 WORK=$WORK/cluster; mkdir -p "$WORK"; rm -rf "$WORK"/nats* "$WORK"/sim*.log "$WORK"/tx*.csv "$WORK"/commands.txt
 command -v haproxy >/dev/null || { apt-get update -qq && apt-get install -y -qq haproxy >/dev/null; }
@@ -99,7 +109,7 @@ log "load before: $(loadavg)"
 if [ "${FLOOD:-0}" = 1 ]; then
 	MODE=(--meter-flood --flood-starts 8); FLOOD_T0=; ( sleep $((SECS / 3)); echo "$(date +%s.%N) $(meter_rows)" >"$WORK/flood0" ) &
 else
-	MODE=(--steady --heartbeat 60s --meter-interval 10s --session-rate 0.3 --session-length 30s)
+	MODE=(--steady --heartbeat "${HEARTBEAT:-60s}" --meter-interval "${METER:-10s}" --session-rate "${SESSION_RATE:-0.3}" --session-length "${SESSION_LENGTH:-30s}")
 fi
 PER=$(((N + SIMS - 1) / SIMS)); SIM_PIDS=()
 for s in $(seq 0 $((SIMS - 1))); do
