@@ -28,6 +28,9 @@ type Local struct {
 	roots *x509.CertPool
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Pool, when set, installs contract certificates in vehicles
+	// (Get15118EVCertificate); set it before use.
+	Pool *Pool
 
 	mu      sync.Mutex
 	known   map[string]*x509.Certificate // by hash key
@@ -150,16 +153,19 @@ func (p *Local) judge(chain []*x509.Certificate, emaid string) volt.ContractCert
 	return volt.ContractAccepted
 }
 
-// Get15118EVCertificate implements volt.ContractProvider. Local issues no
-// EV certificates: installing one needs the contract certificate pool of
-// an eMSP. TODO(issue 18): a provider for a certificate pool service.
-func (p *Local) Get15118EVCertificate(context.Context, string, string, string) (string, string, error) {
+// Get15118EVCertificate implements volt.ContractProvider: the request is
+// answered by Pool, or Failed without one.
+func (p *Local) Get15118EVCertificate(ctx context.Context, schemaVersion, action, exiRequest string) (string, string, error) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.down {
+	down, pool := p.down, p.Pool
+	p.mu.Unlock()
+	if down {
 		return "", "", ErrUnavailable
 	}
-	return "Failed", "", nil
+	if pool == nil {
+		return "Failed", "", nil
+	}
+	return pool.Get15118EVCertificate(ctx, schemaVersion, action, exiRequest)
 }
 
 // CertificateStatus implements volt.ContractProvider: Accepted for a known,

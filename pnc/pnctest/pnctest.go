@@ -79,3 +79,29 @@ func sign(t testing.TB, tmpl, parent *x509.Certificate, parentKey, key *ecdsa.Pr
 	}
 	return c
 }
+
+// OEM is a vehicle maker's provisioning PKI: a root and the provisioning
+// certificates it puts in vehicles (their CN is the PCID).
+type OEM struct {
+	Root    *x509.Certificate
+	rootKey *ecdsa.PrivateKey
+}
+
+// NewOEM makes an OEM provisioning root.
+func NewOEM(t testing.TB) *OEM {
+	t.Helper()
+	o := &OEM{rootKey: pkitest.ECKey(t)}
+	o.Root = sign(t, &x509.Certificate{Subject: pkix.Name{CommonName: "OEM Root CA (test)"}, IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign}, nil, o.rootKey, o.rootKey, time.Now().AddDate(-1, 0, 0), time.Now().AddDate(10, 0, 0))
+	return o
+}
+
+// Provisioning issues a vehicle's OEM provisioning certificate for pcid and
+// returns it with its key.
+func (o *OEM) Provisioning(t testing.TB, pcid string) (*x509.Certificate, *ecdsa.PrivateKey) {
+	t.Helper()
+	k := pkitest.ECKey(t)
+	c := sign(t, &x509.Certificate{Subject: pkix.Name{CommonName: pcid}, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyAgreement},
+		o.Root, o.rootKey, k, time.Now().Add(-time.Hour), time.Now().AddDate(5, 0, 0))
+	return c, k
+}
