@@ -1,8 +1,10 @@
 // Package pnc holds Plug & Charge contract certificate providers (issue
 // 18): Local, which verifies contract chains against the V2G roots it is
 // given and knows the contract certificates an eMSP registered with it (its
-// stand-in for OCSP). A provider reaching a real eMSP or PKI (Hubject,
-// Gireve) implements volt.ContractProvider the same way.
+// stand-in for OCSP); OCSP, which asks the CAs' OCSP responders (RFC 6960);
+// and Pool, a contract certificate pool that installs contracts in
+// vehicles. A provider reaching a real eMSP or PKI (Hubject, Gireve)
+// implements volt.ContractProvider the same way.
 package pnc
 
 import (
@@ -170,7 +172,8 @@ func (p *Local) Get15118EVCertificate(ctx context.Context, schemaVersion, action
 
 // CertificateStatus implements volt.ContractProvider: Accepted for a known,
 // live, unrevoked certificate. The OCSP response it returns is a marker, not
-// DER. TODO(issue 18): sign real OCSP responses (RFC 6960).
+// DER: Local has no responder to ask; the OCSP provider relays real signed
+// responses (RFC 6960).
 func (p *Local) CertificateStatus(_ context.Context, h volt.ContractHashData) (string, string, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

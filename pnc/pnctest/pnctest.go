@@ -15,12 +15,14 @@ import (
 	"time"
 
 	"github.com/volt-ev/volt/pki/pkitest"
+	"golang.org/x/crypto/ocsp"
 )
 
 // PKI is a V2G root and a contract sub-CA.
 type PKI struct {
 	Root, SubCA       *x509.Certificate
 	rootKey, subCAKey *ecdsa.PrivateKey
+	ocsp              *Responder
 }
 
 // Contract is a contract certificate and its chain.
@@ -48,8 +50,15 @@ func New(t testing.TB) *PKI {
 func (p *PKI) Contract(t testing.TB, emaid string, notBefore, notAfter time.Time) *Contract {
 	t.Helper()
 	k := pkitest.ECKey(t)
-	leaf := sign(t, &x509.Certificate{Subject: pkix.Name{CommonName: emaid}, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyAgreement,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}, p.SubCA, p.subCAKey, k, notBefore, notAfter)
+	tmpl := &x509.Certificate{Subject: pkix.Name{CommonName: emaid}, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyAgreement,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	if p.ocsp != nil {
+		tmpl.OCSPServer = []string{p.ocsp.URL}
+	}
+	leaf := sign(t, tmpl, p.SubCA, p.subCAKey, k, notBefore, notAfter)
+	if p.ocsp != nil {
+		p.ocsp.Set(leaf, ocsp.Good)
+	}
 	return &Contract{EMAID: emaid, Leaf: leaf, Key: k, Chain: []*x509.Certificate{leaf, p.SubCA, p.Root}}
 }
 
