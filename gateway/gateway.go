@@ -102,6 +102,9 @@ type Config struct {
 	Security volt.ChargerSecurityService
 	// Authority signs chargers' CSRs (SignCertificate). Nil: refused.
 	Authority pki.Authority
+	// V2G signs chargers' ISO 15118 SECC certificates (SignCertificate
+	// with certificateType V2GCertificate; issue 18). Nil: refused.
+	V2G pki.V2GAuthority
 	// Contracts judges Plug & Charge contract certificates and relays the
 	// 15118 certificate messages. Nil: no Plug & Charge.
 	Contracts volt.ContractProvider

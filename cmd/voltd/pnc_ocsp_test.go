@@ -11,6 +11,7 @@ import (
 
 	"github.com/volt-ev/volt"
 	"github.com/volt-ev/volt/pki"
+	"github.com/volt-ev/volt/pki/pkitest"
 	"github.com/volt-ev/volt/pnc/pnctest"
 	"golang.org/x/crypto/ocsp"
 )
@@ -67,5 +68,37 @@ func TestContractProviderChecksOCSP(t *testing.T) {
 		if err != nil || got != tc.want {
 			t.Errorf("hosts %q, %s: %s %v, want %s", tc.hosts, tc.c.EMAID, got, err, tc.want)
 		}
+	}
+}
+
+// TestV2GAuthorityFromFiles: VOLT_V2G_CA_CERT_FILE and _KEY_FILE load the
+// V2G CPO sub-CA that signs SECC certificates; a key that is not the
+// sub-CA's stops the start; unset, there is none.
+func TestV2GAuthorityFromFiles(t *testing.T) {
+	root := pkitest.NewRoot(t, "V2G Root (test)")
+	sub := root.SubCA(t, "CPO Sub-CA (test)")
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	certFile := write("v2g.pem", append(pkitest.PEM(sub.Cert), pkitest.PEM(root.Cert)...))
+	m := &Main{Config: Config{V2GCACertFile: certFile, V2GCAKeyFile: write("v2g.key", pkitest.KeyPEM(t, sub.Key))}}
+	ca, err := m.v2gAuthority()
+	if err != nil || ca == nil {
+		t.Fatalf("load: %v", err)
+	}
+	if _, err := ca.SignV2G(context.Background(), "CP-1", pkitest.CSR(t, pkitest.ECKey(t), "CP-1")); err != nil {
+		t.Fatal(err)
+	}
+	m.Config.V2GCAKeyFile = write("wrong.key", pkitest.KeyPEM(t, root.Key))
+	if _, err := m.v2gAuthority(); err == nil {
+		t.Fatal("a key that is not the sub-CA's was loaded")
+	}
+	if ca, err := (&Main{}).v2gAuthority(); ca != nil || err != nil {
+		t.Fatalf("unset: %v %v", ca, err)
 	}
 }

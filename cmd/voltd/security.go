@@ -333,6 +333,28 @@ func (m *Main) contractProvider() (volt.ContractProvider, error) {
 	return p, nil
 }
 
+// v2gAuthority loads the V2G CPO sub-CA that signs chargers' ISO 15118
+// SECC certificates from VOLT_V2G_CA_CERT_FILE (the sub-CA, then its
+// issuers) and VOLT_V2G_CA_KEY_FILE; none when unset.
+func (m *Main) v2gAuthority() (pki.V2GAuthority, error) {
+	if m.Config.V2GCACertFile == "" && m.Config.V2GCAKeyFile == "" {
+		return nil, nil
+	}
+	c, err := os.ReadFile(m.Config.V2GCACertFile)
+	if err != nil {
+		return nil, fmt.Errorf("VOLT_V2G_CA_CERT_FILE: %w", err)
+	}
+	k, err := os.ReadFile(m.Config.V2GCAKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("VOLT_V2G_CA_KEY_FILE: %w", err)
+	}
+	ca, err := pki.LoadV2GCA(c, k)
+	if err != nil {
+		return nil, fmt.Errorf("VOLT_V2G_CA_CERT_FILE: %w", err)
+	}
+	return ca, nil
+}
+
 // securityEndpoint is the security service with the wss URL an OCPP 2.x
 // security profile upgrade gives the station (volt.SecureOCPPEndpoint).
 type securityEndpoint struct {

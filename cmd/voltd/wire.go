@@ -87,6 +87,10 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	if err != nil {
 		return err
 	}
+	v2gCA, err := m.v2gAuthority()
+	if err != nil {
+		return err
+	}
 	gridMeter := &lms.GridMeter{Sites: loadMgmt, Recorder: loadMgmt, Logger: m.Logger.With("component", "lms-grid-meter")}
 	hubs := store.NewHubService(m.DB) // issue 16 item 5: the gateway routes hub sockets
 	gw := gateway.New(gateway.Config{
@@ -100,6 +104,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Security:          security,
 		Authority:         m.authority(ctx, security.SecurityService),
 		Contracts:         contracts,
+		V2G:               v2gCA,
 		AfterMeterValues: func(ctx context.Context, sess *volt.Session) {
 			if guarded != nil {
 				guarded.AfterMeterValues(ctx, sess)
