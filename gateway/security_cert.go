@@ -18,13 +18,18 @@ import (
 // item 25): a client certificate obtained over a plain connection proves
 // nothing.
 func signCSR(ctx context.Context, c *conn, csr string) (*pki.Issued, string) {
-	switch {
-	case c.profile < volt.SecurityProfileTLSBasic:
+	if c.profile < volt.SecurityProfileTLSBasic {
 		return nil, "certificate signing needs security profile 2 or 3"
-	case c.g.cfg.Authority == nil:
+	}
+	authority, err := c.g.authorityFor(ctx, c.cpoID)
+	if err != nil {
+		c.g.log.Error("gateway: CPO certificate authority", "cpid", c.cpid, "cpo", c.cpoID, "err", err)
+		return nil, "certificate authority unavailable"
+	}
+	if authority == nil {
 		return nil, "no certificate authority configured"
 	}
-	iss, err := c.g.cfg.Authority.SignCharger(ctx, c.identity, []byte(csr))
+	iss, err := authority.SignCharger(ctx, c.identity, []byte(csr))
 	if err != nil {
 		var ce *pki.CSRError
 		if errors.As(err, &ce) {
