@@ -113,7 +113,9 @@ func signCertificate201(ctx context.Context, c *conn, req *v201.SignCertificateR
 
 // signV2GCSR signs a charger's ISO 15118 SECC CSR with the V2G CPO sub-CA
 // (never the CSMS CA: a vehicle trusts V2G roots), or returns why not. The
-// CSR checks of signCSR apply, and the V2G key rules.
+// CSR checks of signCSR apply, and the V2G key rules. TODO(issue 18): SECC
+// certificates are not recorded (charger_certificates holds client
+// certificates), so Volt neither lists, revokes nor renews them.
 func signV2GCSR(ctx context.Context, c *conn, csr string) (*pki.Issued, string) {
 	switch {
 	case c.profile < volt.SecurityProfileTLSBasic:
