@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto"
-	_ "crypto/sha256" // OCSP CertID hashes
-	_ "crypto/sha512"
+	"crypto/sha256"
+	_ "crypto/sha512" // SHA-384 and SHA-512 OCSP CertID hashes
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/base64"
@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/volt-ev/volt"
@@ -58,6 +59,14 @@ type OCSP struct {
 	// host:port) Volt sends OCSP requests to: hash data names its
 	// responder, and a charger should not choose where the CSMS connects.
 	ResponderHosts []string
+	// CacheFor, when positive, keeps each verified response for reuse up
+	// to this long and never past its nextUpdate (a response without one
+	// is not kept): an Authorize then costs no round trip, and a
+	// revocation is seen once the kept answer lapses. Set before use.
+	CacheFor time.Duration
+
+	mu    sync.Mutex
+	cache map[string]cachedOCSP
 
 	roots *x509.CertPool
 	cas   []*x509.Certificate
@@ -150,9 +159,50 @@ func (p *OCSP) issuerOf(h crypto.Hash, nameHash, keyHash []byte) *x509.Certifica
 // errNoIssuer: the hash data names an issuer that is not a configured CA.
 var errNoIssuer = errors.New("pnc: the certificate's issuer is not a known V2G CA")
 
-// query is one OCSP exchange: the request for serial under issuer, sent to
-// responder, and the verified response (its DER too).
+// cachedOCSP is a verified response kept until until.
+type cachedOCSP struct {
+	r     *ocsp.Response
+	der   []byte
+	until time.Time
+}
+
+// maxCachedOCSP bounds the cache; past it the cache starts over.
+const maxCachedOCSP = 10000
+
+// query is fetch through the cache (CacheFor).
 func (p *OCSP) query(ctx context.Context, responder string, h crypto.Hash, issuer *x509.Certificate, serial *big.Int) (*ocsp.Response, []byte, error) {
+	if p.CacheFor <= 0 {
+		return p.fetch(ctx, responder, h, issuer, serial)
+	}
+	sum := sha256.Sum256(issuer.Raw)
+	key := hex.EncodeToString(sum[:]) + "/" + serial.String()
+	now := p.now()
+	p.mu.Lock()
+	c, ok := p.cache[key]
+	p.mu.Unlock()
+	if ok && now.Before(c.until) {
+		return c.r, c.der, nil
+	}
+	r, der, err := p.fetch(ctx, responder, h, issuer, serial)
+	if err != nil || r.NextUpdate.IsZero() {
+		return r, der, err
+	}
+	until := now.Add(p.CacheFor)
+	if r.NextUpdate.Before(until) {
+		until = r.NextUpdate
+	}
+	p.mu.Lock()
+	if p.cache == nil || len(p.cache) >= maxCachedOCSP {
+		p.cache = map[string]cachedOCSP{}
+	}
+	p.cache[key] = cachedOCSP{r: r, der: der, until: until}
+	p.mu.Unlock()
+	return r, der, nil
+}
+
+// fetch is one OCSP exchange: the request for serial under issuer, sent to
+// responder, and the verified response (its DER too).
+func (p *OCSP) fetch(ctx context.Context, responder string, h crypto.Hash, issuer *x509.Certificate, serial *big.Int) (*ocsp.Response, []byte, error) {
 	u, err := url.Parse(responder)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, nil, fmt.Errorf("pnc: OCSP responder URL %q", responder)

@@ -135,3 +135,35 @@ func TestOCSPProvider(t *testing.T) {
 		t.Fatal("a stale OCSP response was believed")
 	}
 }
+
+// TestOCSPCache: with CacheFor, a verified answer is reused without a round
+// trip (even while the responder is down) until CacheFor or its nextUpdate
+// passes; then the responder is asked again and a revocation is seen.
+func TestOCSPCache(t *testing.T) {
+	v2g := pnctest.New(t)
+	resp := v2g.StartOCSP(t)
+	c := v2g.Contract(t, "GBVOLC123456789", time.Now().Add(-time.Hour), time.Now().AddDate(1, 0, 0))
+	p, err := pnc.NewOCSP(v2g.Root, v2g.SubCA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var offset time.Duration
+	p.Now = func() time.Time { return time.Now().Add(offset) }
+	p.CacheFor = 10 * time.Minute
+	ctx := context.Background()
+	check := volt.ContractCheck{EMAID: c.EMAID, HashData: withResponder(hashes(t, c), resp.URL)}
+	if got, err := p.CheckContract(ctx, check); got != volt.ContractAccepted || err != nil {
+		t.Fatalf("first: %s %v", got, err)
+	}
+	asked := resp.Requests()
+	resp.SetDown(true)
+	resp.Set(c.Leaf, ocsp.Revoked)
+	if got, err := p.CheckContract(ctx, check); got != volt.ContractAccepted || err != nil || resp.Requests() != asked {
+		t.Fatalf("cached: %s %v, %d requests after %d", got, err, resp.Requests(), asked)
+	}
+	resp.SetDown(false)
+	offset = 11 * time.Minute
+	if got, err := p.CheckContract(ctx, check); got != volt.ContractRevoked || err != nil {
+		t.Fatalf("after CacheFor: %s %v", got, err)
+	}
+}

@@ -301,6 +301,10 @@ func (m *Main) startSecurityLoop(sec volt.ChargerSecurityService, gw *gateway.Ga
 	m.onClose(func(context.Context) error { stop(); <-done; return nil })
 }
 
+// PnCOCSPCacheFor is how long a verified OCSP answer about a contract
+// certificate is reused (never past its nextUpdate).
+const PnCOCSPCacheFor = 5 * time.Minute
+
 // contractProvider returns the Plug & Charge contract provider: Config's,
 // or a pnc.OCSP over the V2G roots and sub-CAs of VOLT_PNC_V2G_ROOTS_FILE
 // (chains verified and checked at the responders their AIA names; hash
@@ -325,6 +329,7 @@ func (m *Main) contractProvider() (volt.ContractProvider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("VOLT_PNC_V2G_ROOTS_FILE: %w", err)
 	}
+	p.CacheFor = PnCOCSPCacheFor
 	for _, h := range strings.Split(m.Config.PnCOCSPHosts, ",") {
 		if h = strings.TrimSpace(h); h != "" {
 			p.ResponderHosts = append(p.ResponderHosts, h)
