@@ -138,6 +138,9 @@ type Config struct {
 	// Security keeps chargers' security profiles, certificates and security
 	// events (issue 18; optional: 501 without).
 	Security volt.ChargerSecurityService
+	// CPOAuthorities keeps CPOs' own issuing CAs (issue 18; optional: 501
+	// without).
+	CPOAuthorities volt.CPOAuthorityService
 	// Invitations and Installs serve magic links and the holding area,
 	// installers and install jobs (issue 16; optional: 501 without).
 	Invitations volt.InvitationService

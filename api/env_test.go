@@ -68,6 +68,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 		Webhooks:          store.NewWebhookService(db),
 		Alerts:            store.NewAlertService(db),
 		Security:          store.NewSecurityService(db),
+		CPOAuthorities:    testCPOCAs{store.NewCPOAuthorityStore(db)}, // issue 18
 		Certification:     store.NewCertificationService(db),
 		Hubs:              store.NewHubService(db),
 		Invitations:       store.NewInvitationService(db),
@@ -93,6 +94,10 @@ func newEnv(t *testing.T, db *store.DB) *env {
 		must(t, cfg.Security.RecordCertificate(sys(), volt.ChargerCertificate{Serial: isoSerial(x), CPID: x.CPID, Identity: x.CPID,
 			NotBefore: now, NotAfter: now.AddDate(1, 0, 0), ChainPEM: "pem", IssuedAt: now}))
 		_, err := cfg.Security.RecordSecurityEvent(sys(), volt.SecurityEvent{CPID: x.CPID, Type: "StartupOfTheDevice", At: now, ReceivedAt: now})
+		must(t, err)
+	}
+	for _, x := range []*tenant{e.A, e.B} { // issue 18: a CA per CPO
+		_, err := cfg.CPOAuthorities.CreateCPOAuthority(sys(), x.CPO, "", "")
 		must(t, err)
 	}
 	super := &volt.User{Email: "root@volt.example", Name: "Root", SuperAdmin: true}

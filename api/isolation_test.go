@@ -125,6 +125,10 @@ var isoSpecs = map[string]isoSpec{
 	"listChargerSecurityEvents": {},
 	"updateConnector":           {body: js(`{"maxPowerW":7000}`)},
 
+	// Issue 18: a CPO's own CA (both tenants have one).
+	"getCpoCertificateAuthority":    {},
+	"createCpoCertificateAuthority": {},
+
 	"listUsers": {},
 	"getUser":   {},
 	"createUser": {body: func(x *tenant) string {

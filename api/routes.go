@@ -27,6 +27,8 @@ func (s *server) routes() {
 	huma.Register(a, op("getCpo", get, "/cpos/{id}", "Get a CPO", "cpos", 200), s.getCPO)
 	huma.Register(a, op("updateCpo", patch, "/cpos/{id}", "Update a CPO", "cpos", 200), s.patchCPO)
 	huma.Register(a, op("deleteCpo", del, "/cpos/{id}", "Delete a CPO", "cpos", 204), s.deleteCPO)
+	huma.Register(a, op("getCpoCertificateAuthority", get, "/cpos/{id}/certificate-authority", "The CPO's own issuing CA for its chargers' certificates (issue 18)", "cpos", 200), s.getCPOAuthority)
+	huma.Register(a, op("createCpoCertificateAuthority", post, "/cpos/{id}/certificate-authority", "Generate or import the CPO's own issuing CA (once)", "cpos", 201), s.createCPOAuthority)
 
 	huma.Register(a, op("listOwners", get, "/owners", "List owners", "owners", 200), s.listOwners)
 	huma.Register(a, op("createOwner", post, "/owners", "Create an owner", "owners", 201), s.createOwner)

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -102,6 +103,13 @@ type Config struct {
 	Security volt.ChargerSecurityService
 	// Authority signs chargers' CSRs (SignCertificate). Nil: refused.
 	Authority pki.Authority
+	// CPOAuthorities, when set, gives the CAs of CPOs that have their own:
+	// they sign their chargers' CSRs and a charger's client certificate
+	// must chain to its CPO's CA or the platform's roots (issue 18).
+	CPOAuthorities pki.CPOAuthorities
+	// V2G signs chargers' ISO 15118 SECC certificates (SignCertificate
+	// with certificateType V2GCertificate; issue 18). Nil: refused.
+	V2G pki.V2GAuthority
 	// Contracts judges Plug & Charge contract certificates and relays the
 	// 15118 certificate messages. Nil: no Plug & Charge.
 	Contracts volt.ContractProvider
@@ -160,6 +168,9 @@ type Gateway struct {
 	protos   []*protocol // the versions served, newest first
 	// configSlots bounds post-boot configuration reads (bootconfig.go).
 	configSlots chan struct{}
+	// clientRoots are the platform's roots for client certificates, set by
+	// TLSConfig (security_cpoca.go).
+	clientRoots atomic.Pointer[x509.CertPool]
 
 	// ctx is cancelled by Shutdown; background work derives from it.
 	ctx    context.Context

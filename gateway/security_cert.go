@@ -18,13 +18,18 @@ import (
 // item 25): a client certificate obtained over a plain connection proves
 // nothing.
 func signCSR(ctx context.Context, c *conn, csr string) (*pki.Issued, string) {
-	switch {
-	case c.profile < volt.SecurityProfileTLSBasic:
+	if c.profile < volt.SecurityProfileTLSBasic {
 		return nil, "certificate signing needs security profile 2 or 3"
-	case c.g.cfg.Authority == nil:
+	}
+	authority, err := c.g.authorityFor(ctx, c.cpoID)
+	if err != nil {
+		c.g.log.Error("gateway: CPO certificate authority", "cpid", c.cpid, "cpo", c.cpoID, "err", err)
+		return nil, "certificate authority unavailable"
+	}
+	if authority == nil {
 		return nil, "no certificate authority configured"
 	}
-	iss, err := c.g.cfg.Authority.SignCharger(ctx, c.identity, []byte(csr))
+	iss, err := authority.SignCharger(ctx, c.identity, []byte(csr))
 	if err != nil {
 		var ce *pki.CSRError
 		if errors.As(err, &ce) {
@@ -48,20 +53,28 @@ func signCSR(ctx context.Context, c *conn, csr string) (*pki.Issued, string) {
 // SignCertificate answer (1.6 security extension §3.1.1, 2.0.1 A02/A03),
 // off the handler goroutine: the charger answers it through the reader.
 func sendCertificateSigned(c *conn, iss *pki.Issued, payload any) {
+	sendSigned(c, iss, v16.ActionCertificateSigned, payload, func(res []byte) string {
+		var ans struct {
+			Status string `json:"status"`
+		}
+		_ = json.Unmarshal(res, &ans)
+		return ans.Status
+	})
+}
+
+// sendSigned sends action with payload after the current answer and
+// records the charger's status, read from its answer by status.
+func sendSigned(c *conn, iss *pki.Issued, action string, payload any, status func([]byte) string) {
 	c.then(func() {
 		c.g.goBackground(func() {
 			body, _ := json.Marshal(payload)
-			res, err := c.call(c.ctx, v16.ActionCertificateSigned, body)
-			status := "no answer"
+			res, err := c.call(c.ctx, action, body)
+			st := "no answer"
 			if err == nil {
-				var ans struct {
-					Status string `json:"status"`
-				}
-				_ = json.Unmarshal(res, &ans)
-				status = ans.Status
+				st = status(res)
 			}
-			chargerEvent(c.g.ctx, c, v16.ActionCertificateSigned, "serial "+iss.Serial+": "+status, c.g.cfg.Now())
-			c.g.log.Info("gateway: certificate signed", "cpid", c.cpid, "serial", iss.Serial, "status", status, "err", err)
+			chargerEvent(c.g.ctx, c, v16.ActionCertificateSigned, "serial "+iss.Serial+": "+st, c.g.cfg.Now())
+			c.g.log.Info("gateway: certificate signed", "cpid", c.cpid, "serial", iss.Serial, "status", st, "err", err)
 		})
 	})
 }
@@ -79,25 +92,57 @@ func signCertificate16(ctx context.Context, c *conn, req *v16.SignCertificateReq
 
 func signCertificate201(ctx context.Context, c *conn, req *v201.SignCertificateRequest) (*v201.SignCertificateResponse, error) {
 	if req.CertificateType == v201.CertificateSigningUseEnumV2GCertificate {
-		// TODO(issue 18): 15118 V2G (SECC) certificates are signed by a
-		// V2G sub-CA, which Volt does not hold yet.
-		chargerEvent(ctx, c, v201.ActionSignCertificate, "rejected: V2GCertificate not signed by the CSMS CA", c.g.cfg.Now())
-		return &v201.SignCertificateResponse{Status: v201.GenericStatusEnumRejected,
-			StatusInfo: &v201.StatusInfo{ReasonCode: "UnsupportedCertType"}}, nil
+		iss, reason := signV2GCSR(ctx, c, req.Csr)
+		if iss == nil {
+			return rejectSign201(ctx, c, reason), nil
+		}
+		chargerEvent(ctx, c, v201.ActionSignCertificate, "signed V2G serial "+iss.Serial, c.g.cfg.Now())
+		sendCertificateSigned(c, iss, &v201.CertificateSignedRequest{CertificateChain: iss.ChainPEM,
+			CertificateType: v201.CertificateSigningUseEnumV2GCertificate})
+		return &v201.SignCertificateResponse{Status: v201.GenericStatusEnumAccepted}, nil
 	}
 	iss, reason := signCSR(ctx, c, req.Csr)
 	if iss == nil {
-		chargerEvent(ctx, c, v201.ActionSignCertificate, "rejected: "+reason, c.g.cfg.Now())
-		if len(reason) > 512 {
-			reason = reason[:512]
-		}
-		return &v201.SignCertificateResponse{Status: v201.GenericStatusEnumRejected,
-			StatusInfo: &v201.StatusInfo{ReasonCode: "InvalidCSR", AdditionalInfo: reason}}, nil
+		return rejectSign201(ctx, c, reason), nil
 	}
 	chargerEvent(ctx, c, v201.ActionSignCertificate, "signed serial "+iss.Serial, c.g.cfg.Now())
 	sendCertificateSigned(c, iss, &v201.CertificateSignedRequest{CertificateChain: iss.ChainPEM,
 		CertificateType: v201.CertificateSigningUseEnumChargingStationCertificate})
 	return &v201.SignCertificateResponse{Status: v201.GenericStatusEnumAccepted}, nil
+}
+
+// signV2GCSR signs a charger's ISO 15118 SECC CSR with the V2G CPO sub-CA
+// (never the CSMS CA: a vehicle trusts V2G roots), or returns why not. The
+// CSR checks of signCSR apply, and the V2G key rules. TODO(issue 18): SECC
+// certificates are not recorded (charger_certificates holds client
+// certificates), so Volt neither lists, revokes nor renews them.
+func signV2GCSR(ctx context.Context, c *conn, csr string) (*pki.Issued, string) {
+	switch {
+	case c.profile < volt.SecurityProfileTLSBasic:
+		return nil, "certificate signing needs security profile 2 or 3"
+	case c.g.cfg.V2G == nil:
+		return nil, "no V2G certificate authority configured"
+	}
+	iss, err := c.g.cfg.V2G.SignV2G(ctx, c.identity, []byte(csr))
+	if err != nil {
+		var ce *pki.CSRError
+		if errors.As(err, &ce) {
+			return nil, ce.Reason
+		}
+		c.g.log.Error("gateway: sign V2G certificate", "cpid", c.cpid, "err", err)
+		return nil, "V2G certificate authority unavailable"
+	}
+	return iss, ""
+}
+
+// rejectSign201 is a SignCertificate refusal naming reason.
+func rejectSign201(ctx context.Context, c *conn, reason string) *v201.SignCertificateResponse {
+	chargerEvent(ctx, c, v201.ActionSignCertificate, "rejected: "+reason, c.g.cfg.Now())
+	if len(reason) > 512 {
+		reason = reason[:512]
+	}
+	return &v201.SignCertificateResponse{Status: v201.GenericStatusEnumRejected,
+		StatusInfo: &v201.StatusInfo{ReasonCode: "InvalidCSR", AdditionalInfo: reason}}
 }
 
 // storeSecurityEvent stores a charger's SecurityEventNotification and

@@ -17,6 +17,7 @@ type fakeSecurity struct {
 	certs   []volt.ChargerCertificate
 	revoked map[string]bool
 	events  []volt.SecurityEvent
+	cpoOf   map[string]string // identity → CPO (default cpo-1), under f.mu
 }
 
 func newFakeSecurity(f *fakeCharging) *fakeSecurity {
@@ -30,7 +31,11 @@ func (s *fakeSecurity) FindChargerByIdentity(_ context.Context, identity string)
 	if !ok {
 		return nil, volt.Errorf(volt.ENOTFOUND, "no charger")
 	}
-	return &volt.Charger{CPID: c.cpid, OCPPIdentity: identity, CPOID: "cpo-1"}, nil
+	cpo := "cpo-1"
+	if s.cpoOf[identity] != "" {
+		cpo = s.cpoOf[identity]
+	}
+	return &volt.Charger{CPID: c.cpid, OCPPIdentity: identity, CPOID: cpo}, nil
 }
 
 func (s *fakeSecurity) get(cpid string) *volt.ChargerSecurity {

@@ -76,6 +76,16 @@ func (g *Gateway) authenticateCert(w http.ResponseWriter, r *http.Request, ident
 	ctx, cancel := context.WithTimeout(volt.NewContextWithActor(r.Context(), volt.SystemActor), 10*time.Second)
 	defer cancel()
 	ch, err := g.cfg.Security.FindChargerByIdentity(ctx, identity)
+	if err == nil {
+		err = g.certIssuedForCPO(ctx, r.TLS.PeerCertificates, ch.CPOID)
+		if err != nil && pki.ClientReason(err) != "" {
+			g.authFailed(identity, remote)
+			g.log.Warn("gateway: client certificate of another CPO's CA refused", "identity", identity, "cpo", ch.CPOID, "remote", remote, "err", err)
+			g.recordSecurity(ctx, ch.CPID, volt.SecurityEventClientCertRefused, "certificate not issued by the CA of CPO "+ch.CPOID+": "+err.Error())
+			http.Error(w, "client certificate not issued for this charger's operator", http.StatusForbidden)
+			return nil, false
+		}
+	}
 	switch {
 	case err == nil:
 		g.limiter.succeeded(identity, remote)

@@ -35,7 +35,7 @@ type tlsHarness struct {
 // newTLSHarness starts a gateway with the CSMS CA on a plain listener and a
 // TLS listener configured by Gateway.TLSConfig with an RSA and an ECDSA
 // server certificate.
-func newTLSHarness(t *testing.T) *tlsHarness {
+func newTLSHarness(t *testing.T, opts ...func(*Config)) *tlsHarness {
 	t.Helper()
 	ca, err := pki.NewCA("Volt test CSMS CA", time.Now())
 	if err != nil {
@@ -45,6 +45,9 @@ func newTLSHarness(t *testing.T) *tlsHarness {
 	h := newHarness(t, func(c *Config) {
 		sec = newFakeSecurity(c.Charging.(*fakeCharging))
 		c.Security, c.Authority = sec, ca
+		for _, o := range opts {
+			o(c)
+		}
 	})
 	web := pkitest.NewRoot(t, "Volt test web root")
 	cfg, err := h.g.TLSConfig([]tls.Certificate{web.Server(t, pkitest.RSAKey(t, 2048)), web.Server(t, pkitest.ECKey(t))}, nil)

@@ -77,6 +77,7 @@ func (g *Gateway) TLSConfig(certs []tls.Certificate, extraRoots []*x509.Certific
 	for _, c := range extraRoots {
 		roots.AddCert(c)
 	}
+	g.clientRoots.Store(roots)
 	base := &tls.Config{
 		MinVersion:   tls.VersionTLS12,
 		CipherSuites: OCPPCipherSuites,
@@ -102,7 +103,7 @@ func (g *Gateway) TLSConfig(certs []tls.Certificate, extraRoots []*x509.Certific
 			if len(cs.PeerCertificates) == 0 {
 				return nil // profile 2, or a browser
 			}
-			err := pki.VerifyClientChain(cs.PeerCertificates, roots, time.Now(), g.revoked)
+			err := g.verifyClientChain(cs.PeerCertificates, roots)
 			if err != nil {
 				g.clientCertRefused(cs.PeerCertificates[0], remote, err)
 			}

@@ -1,8 +1,10 @@
 // Package pnc holds Plug & Charge contract certificate providers (issue
 // 18): Local, which verifies contract chains against the V2G roots it is
 // given and knows the contract certificates an eMSP registered with it (its
-// stand-in for OCSP). A provider reaching a real eMSP or PKI (Hubject,
-// Gireve) implements volt.ContractProvider the same way.
+// stand-in for OCSP); OCSP, which asks the CAs' OCSP responders (RFC 6960);
+// and Pool, a contract certificate pool that installs contracts in
+// vehicles. A provider reaching a real eMSP or PKI (Hubject, Gireve)
+// implements volt.ContractProvider the same way.
 package pnc
 
 import (
@@ -28,6 +30,9 @@ type Local struct {
 	roots *x509.CertPool
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Pool, when set, installs contract certificates in vehicles
+	// (Get15118EVCertificate); set it before use.
+	Pool *Pool
 
 	mu      sync.Mutex
 	known   map[string]*x509.Certificate // by hash key
@@ -150,21 +155,25 @@ func (p *Local) judge(chain []*x509.Certificate, emaid string) volt.ContractCert
 	return volt.ContractAccepted
 }
 
-// Get15118EVCertificate implements volt.ContractProvider. Local issues no
-// EV certificates: installing one needs the contract certificate pool of
-// an eMSP. TODO(issue 18): a provider for a certificate pool service.
-func (p *Local) Get15118EVCertificate(context.Context, string, string, string) (string, string, error) {
+// Get15118EVCertificate implements volt.ContractProvider: the request is
+// answered by Pool, or Failed without one.
+func (p *Local) Get15118EVCertificate(ctx context.Context, schemaVersion, action, exiRequest string) (string, string, error) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.down {
+	down, pool := p.down, p.Pool
+	p.mu.Unlock()
+	if down {
 		return "", "", ErrUnavailable
 	}
-	return "Failed", "", nil
+	if pool == nil {
+		return "Failed", "", nil
+	}
+	return pool.Get15118EVCertificate(ctx, schemaVersion, action, exiRequest)
 }
 
 // CertificateStatus implements volt.ContractProvider: Accepted for a known,
 // live, unrevoked certificate. The OCSP response it returns is a marker, not
-// DER. TODO(issue 18): sign real OCSP responses (RFC 6960).
+// DER: Local has no responder to ask; the OCSP provider relays real signed
+// responses (RFC 6960).
 func (p *Local) CertificateStatus(_ context.Context, h volt.ContractHashData) (string, string, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

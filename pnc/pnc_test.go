@@ -11,7 +11,7 @@ import (
 	"github.com/volt-ev/volt/pnc/pnctest"
 )
 
-func hashes(t *testing.T, c *pnctest.Contract) []volt.ContractHashData {
+func hashes(t testing.TB, c *pnctest.Contract) []volt.ContractHashData {
 	t.Helper()
 	var out []volt.ContractHashData
 	for i := range 2 {

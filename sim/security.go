@@ -354,3 +354,16 @@ func (c *Charger2) PlugAndCharge(ctx context.Context, n int, emaid, certificateP
 	}
 	return c.start(n, tok, v201.TriggerReasonEnumAuthorized, nil)
 }
+
+// Get15118EVCertificate relays a vehicle's contract certificate
+// installation or update request (EXI, base64) as the station does (OCPP
+// 2.0.1 M01/M02) and returns the central system's status and EXI answer.
+func (c *Charger2) Get15118EVCertificate(ctx context.Context, schemaVersion, action, exiRequest string) (status, exiResponse string, err error) {
+	req := &v201.Get15118EVCertificateRequest{Iso15118SchemaVersion: schemaVersion,
+		Action: v201.CertificateActionEnum(action), ExiRequest: exiRequest}
+	var res v201.Get15118EVCertificateResponse
+	if err := c.callAndWait(ctx, v201.ActionGet15118EVCertificate, req, &res); err != nil {
+		return "", "", err
+	}
+	return string(res.Status), res.ExiResponse, nil
+}

@@ -61,6 +61,9 @@ type Config struct {
 	TLSClientCAFile string // VOLT_TLS_CLIENT_CA_FILE: more roots for chargers' client certificates
 	OCPPTLSURL      string // VOLT_OCPP_TLS_URL: wss URL a 2.x upgrade gives stations (SetNetworkProfile); default from the listener
 	PnCRootsFile    string // VOLT_PNC_V2G_ROOTS_FILE: V2G root certificates (PEM) for Plug & Charge contract checks
+	PnCOCSPHosts    string // VOLT_PNC_OCSP_HOSTS: comma-separated OCSP responder hosts Plug & Charge checks may ask; empty: any
+	V2GCACertFile   string // VOLT_V2G_CA_CERT_FILE: the V2G CPO sub-CA (PEM, then its issuers) signing SECC certificates
+	V2GCAKeyFile    string // VOLT_V2G_CA_KEY_FILE: its key (PEM)
 	// Contracts, when set (tests, embedders), is the Plug & Charge
 	// contract provider instead of the one VOLT_PNC_V2G_ROOTS_FILE builds.
 	Contracts volt.ContractProvider
@@ -171,6 +174,9 @@ func parseConfig(name string, args []string, getenv func(string) string) (Config
 	str(&c.TLSClientCAFile, "VOLT_TLS_CLIENT_CA_FILE")
 	str(&c.OCPPTLSURL, "VOLT_OCPP_TLS_URL")
 	str(&c.PnCRootsFile, "VOLT_PNC_V2G_ROOTS_FILE")
+	str(&c.PnCOCSPHosts, "VOLT_PNC_OCSP_HOSTS")
+	str(&c.V2GCACertFile, "VOLT_V2G_CA_CERT_FILE")
+	str(&c.V2GCAKeyFile, "VOLT_V2G_CA_KEY_FILE")
 	if err != nil {
 		return c, err
 	}

@@ -301,9 +301,15 @@ func (m *Main) startSecurityLoop(sec volt.ChargerSecurityService, gw *gateway.Ga
 	m.onClose(func(context.Context) error { stop(); <-done; return nil })
 }
 
+// PnCOCSPCacheFor is how long a verified OCSP answer about a contract
+// certificate is reused (never past its nextUpdate).
+const PnCOCSPCacheFor = 5 * time.Minute
+
 // contractProvider returns the Plug & Charge contract provider: Config's,
-// or a pnc.Local over the V2G roots of VOLT_PNC_V2G_ROOTS_FILE (chains
-// verified; hash data only for contracts registered with it), or none.
+// or a pnc.OCSP over the V2G roots and sub-CAs of VOLT_PNC_V2G_ROOTS_FILE
+// (chains verified and checked at the responders their AIA names; hash
+// data checked at its responder when it names one of those CAs, only at
+// the VOLT_PNC_OCSP_HOSTS when set), or none.
 func (m *Main) contractProvider() (volt.ContractProvider, error) {
 	if m.Config.Contracts != nil {
 		return m.Config.Contracts, nil
@@ -315,13 +321,43 @@ func (m *Main) contractProvider() (volt.ContractProvider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("VOLT_PNC_V2G_ROOTS_FILE: %w", err)
 	}
-	roots, err := pki.ParseCertificates(b)
+	cas, err := pki.ParseCertificates(b)
 	if err != nil {
 		return nil, fmt.Errorf("VOLT_PNC_V2G_ROOTS_FILE: %w", err)
 	}
-	// TODO(issue 18): an OCSP-backed provider, so hash-only Authorize
-	// works for contracts this node was not told about.
-	return pnc.NewLocal(roots...), nil
+	p, err := pnc.NewOCSP(cas...)
+	if err != nil {
+		return nil, fmt.Errorf("VOLT_PNC_V2G_ROOTS_FILE: %w", err)
+	}
+	p.CacheFor = PnCOCSPCacheFor
+	for _, h := range strings.Split(m.Config.PnCOCSPHosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			p.ResponderHosts = append(p.ResponderHosts, h)
+		}
+	}
+	return p, nil
+}
+
+// v2gAuthority loads the V2G CPO sub-CA that signs chargers' ISO 15118
+// SECC certificates from VOLT_V2G_CA_CERT_FILE (the sub-CA, then its
+// issuers) and VOLT_V2G_CA_KEY_FILE; none when unset.
+func (m *Main) v2gAuthority() (pki.V2GAuthority, error) {
+	if m.Config.V2GCACertFile == "" && m.Config.V2GCAKeyFile == "" {
+		return nil, nil
+	}
+	c, err := os.ReadFile(m.Config.V2GCACertFile)
+	if err != nil {
+		return nil, fmt.Errorf("VOLT_V2G_CA_CERT_FILE: %w", err)
+	}
+	k, err := os.ReadFile(m.Config.V2GCAKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("VOLT_V2G_CA_KEY_FILE: %w", err)
+	}
+	ca, err := pki.LoadV2GCA(c, k)
+	if err != nil {
+		return nil, fmt.Errorf("VOLT_V2G_CA_CERT_FILE: %w", err)
+	}
+	return ca, nil
 }
 
 // securityEndpoint is the security service with the wss URL an OCPP 2.x

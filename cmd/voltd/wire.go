@@ -87,6 +87,11 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	if err != nil {
 		return err
 	}
+	v2gCA, err := m.v2gAuthority()
+	if err != nil {
+		return err
+	}
+	cpoCAs := newCPOCAs(m.DB, security.SecurityService, m.Config.SecretKey) // issue 18: a CA per CPO
 	gridMeter := &lms.GridMeter{Sites: loadMgmt, Recorder: loadMgmt, Logger: m.Logger.With("component", "lms-grid-meter")}
 	hubs := store.NewHubService(m.DB) // issue 16 item 5: the gateway routes hub sockets
 	gw := gateway.New(gateway.Config{
@@ -100,6 +105,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Security:          security,
 		Authority:         m.authority(ctx, security.SecurityService),
 		Contracts:         contracts,
+		V2G:               v2gCA,
+		CPOAuthorities:    cpoCAs,
 		AfterMeterValues: func(ctx context.Context, sess *volt.Session) {
 			if guarded != nil {
 				guarded.AfterMeterValues(ctx, sess)
@@ -170,6 +177,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		LoadManagement: loadMgmt,
 		LoadStatus:     loadStatus,
 		Security:       security,           // issue 18
+		CPOAuthorities: cpoCAs,             // issue 18
 		PublicURL:      m.Config.PublicURL, // QR codes on stickers and posters
 		SmartCharging:  store.NewSmartChargingService(m.DB),
 		SocketFees:     socketFees,

@@ -139,3 +139,19 @@ func CSRFrom(t testing.TB, key crypto.Signer, tmpl *x509.CertificateRequest) []b
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der})
 }
+
+// SubCA issues an intermediate CA named name under r and returns it as a
+// Root that can sign in turn.
+func (r *Root) SubCA(t testing.TB, name string) *Root {
+	t.Helper()
+	key := ECKey(t)
+	tmpl := &x509.Certificate{SerialNumber: serial(t), Subject: pkix.Name{CommonName: name},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(4, 0, 0),
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign, BasicConstraintsValid: true, IsCA: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, r.Cert, key.Public(), r.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := x509.ParseCertificate(der)
+	return &Root{Cert: c, Key: key}
+}

@@ -15,12 +15,14 @@ import (
 	"time"
 
 	"github.com/volt-ev/volt/pki/pkitest"
+	"golang.org/x/crypto/ocsp"
 )
 
 // PKI is a V2G root and a contract sub-CA.
 type PKI struct {
 	Root, SubCA       *x509.Certificate
 	rootKey, subCAKey *ecdsa.PrivateKey
+	ocsp              *Responder
 }
 
 // Contract is a contract certificate and its chain.
@@ -48,8 +50,15 @@ func New(t testing.TB) *PKI {
 func (p *PKI) Contract(t testing.TB, emaid string, notBefore, notAfter time.Time) *Contract {
 	t.Helper()
 	k := pkitest.ECKey(t)
-	leaf := sign(t, &x509.Certificate{Subject: pkix.Name{CommonName: emaid}, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyAgreement,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}, p.SubCA, p.subCAKey, k, notBefore, notAfter)
+	tmpl := &x509.Certificate{Subject: pkix.Name{CommonName: emaid}, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyAgreement,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	if p.ocsp != nil {
+		tmpl.OCSPServer = []string{p.ocsp.URL}
+	}
+	leaf := sign(t, tmpl, p.SubCA, p.subCAKey, k, notBefore, notAfter)
+	if p.ocsp != nil {
+		p.ocsp.Set(leaf, ocsp.Good)
+	}
 	return &Contract{EMAID: emaid, Leaf: leaf, Key: k, Chain: []*x509.Certificate{leaf, p.SubCA, p.Root}}
 }
 
@@ -78,4 +87,30 @@ func sign(t testing.TB, tmpl, parent *x509.Certificate, parentKey, key *ecdsa.Pr
 		t.Fatal(err)
 	}
 	return c
+}
+
+// OEM is a vehicle maker's provisioning PKI: a root and the provisioning
+// certificates it puts in vehicles (their CN is the PCID).
+type OEM struct {
+	Root    *x509.Certificate
+	rootKey *ecdsa.PrivateKey
+}
+
+// NewOEM makes an OEM provisioning root.
+func NewOEM(t testing.TB) *OEM {
+	t.Helper()
+	o := &OEM{rootKey: pkitest.ECKey(t)}
+	o.Root = sign(t, &x509.Certificate{Subject: pkix.Name{CommonName: "OEM Root CA (test)"}, IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign}, nil, o.rootKey, o.rootKey, time.Now().AddDate(-1, 0, 0), time.Now().AddDate(10, 0, 0))
+	return o
+}
+
+// Provisioning issues a vehicle's OEM provisioning certificate for pcid and
+// returns it with its key.
+func (o *OEM) Provisioning(t testing.TB, pcid string) (*x509.Certificate, *ecdsa.PrivateKey) {
+	t.Helper()
+	k := pkitest.ECKey(t)
+	c := sign(t, &x509.Certificate{Subject: pkix.Name{CommonName: pcid}, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyAgreement},
+		o.Root, o.rootKey, k, time.Now().Add(-time.Hour), time.Now().AddDate(5, 0, 0))
+	return c, k
 }
