@@ -7,13 +7,25 @@ import (
 )
 
 // Kinds of ChargingReport: the smart-charging messages an OCPP 2.0.1/2.1
-// station sends (issue #13; OCPP 2.0.1 K11, K12, K09, K17).
+// station sends (issue #13; OCPP 2.0.1 K11, K12, K09, K17), and its other
+// reports.
 const (
 	ReportChargingLimit   = "NotifyChargingLimit"    // an external limit (a grid operator, an EMS) applies
 	ReportLimitCleared    = "ClearedChargingLimit"   // that external limit ended
 	ReportChargingProfile = "ReportChargingProfiles" // the answer to GetChargingProfiles, in parts
 	ReportEVChargingNeeds = "NotifyEVChargingNeeds"  // what the car needs (ISO 15118): energy, departure, limits
+
+	// The other reports a 2.x station sends, kept the same way (issue #13).
+	ReportEVChargingSchedule  = "NotifyEVChargingSchedule"          // the schedule the car chose (K15)
+	ReportMonitoring          = "NotifyMonitoringReport"            // the monitors a GetMonitoringReport asked for (N02)
+	ReportCustomerInformation = "NotifyCustomerInformation"         // what a CustomerInformation request found (N09)
+	ReportDisplayMessages     = "NotifyDisplayMessages"             // the messages a GetDisplayMessages asked for (O04)
+	ReportFirmwarePublication = "PublishFirmwareStatusNotification" // the local firmware publication (L03)
 )
+
+// ChargingReportKinds are the kinds of ChargingReport, for filters.
+var ChargingReportKinds = []string{ReportChargingLimit, ReportLimitCleared, ReportChargingProfile, ReportEVChargingNeeds,
+	ReportEVChargingSchedule, ReportMonitoring, ReportCustomerInformation, ReportDisplayMessages, ReportFirmwarePublication}
 
 // ChargingReport is one smart-charging message a station sent, kept as sent
 // (Payload, the OCPP JSON of that version) for load management and the

@@ -56,12 +56,13 @@ func newV2x(v ocpp.Version, reg *ocpp.Registry) *protocol {
 			v201.ActionSignCertificate:            typed2x(signCertificate201), // issue 18
 			v201.ActionGet15118EVCertificate:      typed2x(get15118EVCertificate201),
 			v201.ActionGetCertificateStatus:       typed2x(getCertificateStatus201),
-			// TODO(issue 13): SignCertificate, Get15118EVCertificate,
-			// GetCertificateStatus (A, M; the security helper's),
-			// ReservationStatusUpdate (H), NotifyMonitoringReport,
-			// NotifyCustomerInformation, NotifyDisplayMessages,
-			// PublishFirmwareStatusNotification and the 2.1 additions are
-			// answered NotSupported. Smart charging: v201_smart.go.
+			// Smart charging: v201_smart.go; reservations, monitoring,
+			// customer information, display messages, firmware
+			// publication: v201_notify.go.
+			// TODO(issue 13): the 2.1 additions (BatterySwap, the DER
+			// messages, NotifyPriorityCharging, NotifySettlement,
+			// PullDynamicScheduleUpdate, VatNumberValidation; the security
+			// helper's GetCertificateChainStatus) are answered NotImplemented.
 		},
 		after: map[string]afterFunc{
 			v201.ActionSetVariables: afterSetVariables201,
@@ -70,6 +71,12 @@ func newV2x(v ocpp.Version, reg *ocpp.Registry) *protocol {
 	}
 	for action, h := range smartHandlers2x() { // v201_smart.go
 		p.handlers[action] = h
+	}
+	for action, h := range notifyHandlers2x() { // v201_notify.go
+		p.handlers[action] = h
+	}
+	for action, f := range keepAfter2x() {
+		p.after[action] = f
 	}
 	return p
 }
