@@ -50,3 +50,11 @@ type ChargingReportService interface {
 	RecordChargingReport(ctx context.Context, r *ChargingReport) error
 	FindChargingReports(ctx context.Context, cpid, kind string, limit int) ([]*ChargingReport, error)
 }
+
+// ChargingReportLister pages a charger's reports for the API and the portal
+// (store.ChargingService implements it): newest first, of one kind when kind
+// is not "", with the total before paging; ENOTFOUND for a charger outside
+// the actor's read scope.
+type ChargingReportLister interface {
+	ListChargingReports(ctx context.Context, cpid, kind string, p Page) ([]*ChargingReport, int, error)
+}
