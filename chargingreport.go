@@ -21,11 +21,22 @@ const (
 	ReportCustomerInformation = "NotifyCustomerInformation"         // what a CustomerInformation request found (N09)
 	ReportDisplayMessages     = "NotifyDisplayMessages"             // the messages a GetDisplayMessages asked for (O04)
 	ReportFirmwarePublication = "PublishFirmwareStatusNotification" // the local firmware publication (L03)
+
+	// OCPP 2.1's periodic event streams: opened, data (a SEND; RequestID is
+	// the stream id), closed.
+	ReportEventStreamOpened = "OpenPeriodicEventStream"
+	ReportEventStream       = "NotifyPeriodicEventStream"
+	ReportEventStreamClosed = "ClosePeriodicEventStream"
+	// ReportCostDetails is a 2.1 TransactionEvent's costDetails (the
+	// station's own cost) beside Volt's, flagged when they differ; Volt's
+	// price stands.
+	ReportCostDetails = "CostDetails"
 )
 
 // ChargingReportKinds are the kinds of ChargingReport, for filters.
 var ChargingReportKinds = []string{ReportChargingLimit, ReportLimitCleared, ReportChargingProfile, ReportEVChargingNeeds,
-	ReportEVChargingSchedule, ReportMonitoring, ReportCustomerInformation, ReportDisplayMessages, ReportFirmwarePublication}
+	ReportEVChargingSchedule, ReportMonitoring, ReportCustomerInformation, ReportDisplayMessages, ReportFirmwarePublication,
+	ReportEventStreamOpened, ReportEventStream, ReportEventStreamClosed, ReportCostDetails}
 
 // ChargingReport is one smart-charging message a station sent, kept as sent
 // (Payload, the OCPP JSON of that version) for load management and the

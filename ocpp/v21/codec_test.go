@@ -23,8 +23,8 @@ func TestRegistryCoversSchemas(t *testing.T) {
 		have[n] = true
 	}
 	reg := Registry()
-	// NotifyPeriodicEventStream is a SEND (no response), not an action.
-	// TODO(issue 13): decode SEND frames.
+	// NotifyPeriodicEventStream is a SEND (no response), not an action:
+	// DecodeSend reads it (TestGoldenFrames21).
 	names = slices.DeleteFunc(names, func(n string) bool { return n == "NotifyPeriodicEventStream" })
 	for _, n := range names {
 		action := strings.TrimSuffix(strings.TrimSuffix(n, "Request"), "Response")
