@@ -1,11 +1,21 @@
 package e2e
 
 import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	ocpp201 "github.com/lorenzodonini/ocpp-go/ocpp2.0.1"
+	"github.com/lorenzodonini/ocpp-go/ocpp2.0.1/provisioning"
+	"github.com/lorenzodonini/ocpp-go/ws"
 	"github.com/volt-ev/volt/gateway"
+	"github.com/volt-ev/volt/pki/pkitest"
 )
 
 // command201 is one REST command sent to the ocpp-go 2.0.1 station: the API
@@ -29,8 +39,6 @@ func stationInfo(action string) string { return `"additionalInfo":"` + action + 
 func interopCommands201(t *testing.T, c *rest, h *csHandler, cpid, txID string) {
 	t.Helper()
 	later := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
-	cert := "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n"
-	hashData := map[string]any{"hashAlgorithm": "SHA256", "issuerNameHash": "a1b2c3", "issuerKeyHash": "d4e5f6", "serialNumber": "0a"}
 	idToken := map[string]any{"idToken": "04A2B3C4", "type": "ISO14443"}
 	cv := func(comp, variable string) (map[string]any, map[string]any) {
 		return map[string]any{"name": comp}, map[string]any{"name": variable}
@@ -109,16 +117,6 @@ func interopCommands201(t *testing.T, c *rest, h *csHandler, cpid, txID string) 
 		{"unpublish-firmware", "UnpublishFirmware", map[string]any{"checksum": "0123456789abcdef0123456789abcdef"}, []string{`"NoFirmware"`}},
 	}
 
-	// Certificate management needs a TLS connection (security profile 2 or
-	// 3, 2.0.1 A00.FR.204): on this profile 1 connection Volt refuses them
-	// with 422 before the station sees them.
-	certCmds := []command201{
-		{"certificate-signed", "CertificateSigned", map[string]any{"certificateChain": cert, "certificateType": "ChargingStationCertificate"}, []string{`"Rejected"`, stationInfo("CertificateSigned")}},
-		{"delete-certificate", "DeleteCertificate", map[string]any{"certificateHashData": hashData}, []string{`"NotFound"`, stationInfo("DeleteCertificate")}},
-		{"get-installed-certificate-ids", "GetInstalledCertificateIds", map[string]any{"certificateType": []string{"V2GRootCertificate"}}, []string{`"NotFound"`, stationInfo("GetInstalledCertificateIds")}},
-		{"install-certificate", "InstallCertificate", map[string]any{"certificateType": "V2GRootCertificate", "certificate": cert}, []string{`"Rejected"`, stationInfo("InstallCertificate")}},
-	}
-
 	// remote-stop takes Volt's transaction id, looked up as the station's.
 	var sessions struct {
 		Items []struct {
@@ -154,7 +152,7 @@ func interopCommands201(t *testing.T, c *rest, h *csHandler, cpid, txID string) 
 			}
 		})
 	}
-	for _, cmd := range certCmds {
+	for _, cmd := range certCommands201() {
 		sent[cmd.name] = true
 		t.Run(cmd.name+"/"+cmd.action+"/profile1", func(t *testing.T) {
 			h.record(cmd.action, nil)
@@ -165,13 +163,6 @@ func interopCommands201(t *testing.T, c *rest, h *csHandler, cpid, txID string) 
 			if h.got(cmd.action) != nil {
 				t.Fatalf("%s reached the station on profile 1", cmd.name)
 			}
-		})
-		t.Run(cmd.name+"/"+cmd.action+"/tls", func(t *testing.T) {
-			// TODO(issue 13): run the ocpp-go station over wss (voltd --https,
-			// ws.NewTLSClient) so these reach it and cmd.want is asserted;
-			// cmd/voltd's TestSecurityProfilesEndToEnd covers CertificateSigned
-			// on profile 2 with Volt's own simulator.
-			t.Skip("needs the station on a TLS connection (security profile 2), which this test does not set up")
 		})
 	}
 	// Every command with a 2.0.1 meaning was sent: a new one must be added
@@ -190,5 +181,91 @@ func interopCommands201(t *testing.T, c *rest, h *csHandler, cpid, txID string) 
 		if code != 422 || !strings.Contains(string(raw), "OCPP 2.0.1") {
 			t.Errorf("%s on 2.0.1: %d %s, want 422 naming the version", name, code, raw)
 		}
+	}
+}
+
+// certCommands201 are the certificate-management commands: they need a TLS
+// connection (security profile 2 or 3, 2.0.1 A00.FR.204), so on profile 1
+// Volt refuses them with 422 before the station sees them, and over wss
+// the station answers them (interopCertCommands201).
+func certCommands201() []command201 {
+	cert := "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n"
+	hashData := map[string]any{"hashAlgorithm": "SHA256", "issuerNameHash": "a1b2c3", "issuerKeyHash": "d4e5f6", "serialNumber": "0a"}
+	return []command201{
+		{"certificate-signed", "CertificateSigned", map[string]any{"certificateChain": cert, "certificateType": "ChargingStationCertificate"}, []string{`"Rejected"`, stationInfo("CertificateSigned")}},
+		{"delete-certificate", "DeleteCertificate", map[string]any{"certificateHashData": hashData}, []string{`"NotFound"`, stationInfo("DeleteCertificate")}},
+		{"get-installed-certificate-ids", "GetInstalledCertificateIds", map[string]any{"certificateType": []string{"V2GRootCertificate"}}, []string{`"NotFound"`, stationInfo("GetInstalledCertificateIds")}},
+		{"install-certificate", "InstallCertificate", map[string]any{"certificateType": "V2GRootCertificate", "certificate": cert}, []string{`"Rejected"`, stationInfo("InstallCertificate")}},
+	}
+}
+
+// voltdTLS has the next voltd of this test serve wss (security profile 2)
+// with a server certificate of a test root: it returns the address and the
+// client configuration that trusts it.
+func voltdTLS(t *testing.T) (string, *tls.Config) {
+	t.Helper()
+	root := pkitest.NewRoot(t, "interop root")
+	key := pkitest.ECKey(t)
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key")
+	if err := os.WriteFile(certFile, pkitest.PEM(root.Server(t, key).Leaf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pkitest.KeyPEM(t, key), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0") // a free port for --https
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	t.Setenv("VOLT_HTTPS_ADDR", addr)
+	t.Setenv("VOLT_TLS_CERT_FILE", certFile)
+	t.Setenv("VOLT_TLS_KEY_FILE", keyFile)
+	pool := x509.NewCertPool()
+	pool.AddCert(root.Cert)
+	return addr, &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+}
+
+// interopCertCommands201 connects the station again over wss with its
+// password (security profile 2) and sends the certificate commands: each
+// reaches the station and the REST answer is the station's.
+func interopCertCommands201(t *testing.T, c *rest, h *csHandler, creds interopCharger, addr string, tc *tls.Config) {
+	t.Helper()
+	wsc := ws.NewTLSClient(tc)
+	wsc.SetBasicAuth(creds.OCPPIdentity, creds.OCPPPassword)
+	cs := ocpp201.NewChargingStation(creds.OCPPIdentity, nil, wsc)
+	cs.SetSecurityHandler(h)
+	cs.SetISO15118Handler(h)
+	cs.SetProvisioningHandler(h)
+	checkFor(t, 20*time.Second, func() error { return cs.Start("wss://" + addr + "/ocpp") })
+	defer cs.Stop()
+	if boot, err := cs.BootNotification(provisioning.BootReasonPowerUp, "Interop 201", "ocpp-go"); err != nil || boot.Status != provisioning.RegistrationStatusAccepted {
+		t.Fatalf("boot over wss: %+v %v", boot, err)
+	}
+	for _, cmd := range certCommands201() {
+		t.Run(cmd.name+"/"+cmd.action+"/profile2", func(t *testing.T) {
+			h.record(cmd.action, nil)
+			var code int
+			var raw []byte
+			// The API may still see the profile 1 connection closing: wait
+			// for the wss one.
+			checkFor(t, 10*time.Second, func() error {
+				code, raw = c.do("POST", "/api/v1/chargers/"+creds.CPID+"/commands/"+cmd.name, cmd.body)
+				if code != 200 {
+					return fmt.Errorf("%s: %d %s", cmd.name, code, raw)
+				}
+				return nil
+			})
+			for _, w := range cmd.want {
+				if !strings.Contains(string(raw), w) {
+					t.Errorf("%s: answer %s lacks the station's %s", cmd.name, raw, w)
+				}
+			}
+			if h.got(cmd.action) == nil {
+				t.Fatalf("%s: station never received %s", cmd.name, cmd.action)
+			}
+		})
 	}
 }

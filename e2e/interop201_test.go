@@ -115,6 +115,7 @@ func TestInteropOCPPGo201(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs voltd")
 	}
+	tlsAddr, tlsConf := voltdTLS(t)
 	n, c, creds := interopNetwork(t)
 
 	h := &csHandler{seen: map[string]any{}}
@@ -139,7 +140,8 @@ func TestInteropOCPPGo201(t *testing.T) {
 	if err := cs.Start("ws://" + n.Addr + "/ocpp"); err != nil {
 		t.Fatalf("ocpp-go connect: %v", err)
 	}
-	defer cs.Stop()
+	var stop sync.Once // ocpp-go's Stop panics when called twice
+	defer stop.Do(cs.Stop)
 
 	boot, err := cs.BootNotification(provisioning.BootReasonPowerUp, "Interop 201", "ocpp-go")
 	if err != nil || boot.Status != provisioning.RegistrationStatusAccepted || boot.Interval <= 0 {
@@ -225,4 +227,6 @@ func TestInteropOCPPGo201(t *testing.T) {
 	}
 
 	interopCommands201(t, c, h, creds.CPID, txID)
+	stop.Do(cs.Stop)
+	interopCertCommands201(t, c, h, creds, tlsAddr, tlsConf)
 }
