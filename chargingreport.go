@@ -31,12 +31,22 @@ const (
 	// station's own cost) beside Volt's, flagged when they differ; Volt's
 	// price stands.
 	ReportCostDetails = "CostDetails"
+
+	// Other 2.1 reports: DER control (R), priority charging, a payment
+	// terminal's settlement, battery swaps (S).
+	ReportDERAlarm         = "NotifyDERAlarm"
+	ReportDERStartStop     = "NotifyDERStartStop"
+	ReportDERControl       = "ReportDERControl"
+	ReportPriorityCharging = "NotifyPriorityCharging"
+	ReportSettlement       = "NotifySettlement"
+	ReportBatterySwap      = "BatterySwap"
 )
 
 // ChargingReportKinds are the kinds of ChargingReport, for filters.
 var ChargingReportKinds = []string{ReportChargingLimit, ReportLimitCleared, ReportChargingProfile, ReportEVChargingNeeds,
 	ReportEVChargingSchedule, ReportMonitoring, ReportCustomerInformation, ReportDisplayMessages, ReportFirmwarePublication,
-	ReportEventStreamOpened, ReportEventStream, ReportEventStreamClosed, ReportCostDetails}
+	ReportEventStreamOpened, ReportEventStream, ReportEventStreamClosed, ReportCostDetails,
+	ReportDERAlarm, ReportDERStartStop, ReportDERControl, ReportPriorityCharging, ReportSettlement, ReportBatterySwap}
 
 // ChargingReport is one smart-charging message a station sent, kept as sent
 // (Payload, the OCPP JSON of that version) for load management and the

@@ -10,7 +10,7 @@ import (
 type chargingReportsInput struct {
 	CPIDInput
 	PageParams
-	Kind string `query:"kind" enum:"NotifyChargingLimit,ClearedChargingLimit,ReportChargingProfiles,NotifyEVChargingNeeds,NotifyEVChargingSchedule,NotifyMonitoringReport,NotifyCustomerInformation,NotifyDisplayMessages,PublishFirmwareStatusNotification,OpenPeriodicEventStream,NotifyPeriodicEventStream,ClosePeriodicEventStream,CostDetails" doc:"Only reports of this kind (the OCPP action that sent them)."`
+	Kind string `query:"kind" enum:"NotifyChargingLimit,ClearedChargingLimit,ReportChargingProfiles,NotifyEVChargingNeeds,NotifyEVChargingSchedule,NotifyMonitoringReport,NotifyCustomerInformation,NotifyDisplayMessages,PublishFirmwareStatusNotification,OpenPeriodicEventStream,NotifyPeriodicEventStream,ClosePeriodicEventStream,CostDetails,NotifyDERAlarm,NotifyDERStartStop,ReportDERControl,NotifyPriorityCharging,NotifySettlement,BatterySwap" doc:"Only reports of this kind (the OCPP action that sent them)."`
 }
 
 // chargingReports answers GET /chargers/{cpid}/charging-reports (issue

@@ -56,6 +56,9 @@ func TestChargingReportsAPI(t *testing.T) {
 			t.Fatalf("second page of EV needs: %+v", page)
 		}
 		get("?kind=Sneeze", http.StatusBadRequest)
+		for _, kind := range volt.ChargingReportKinds { // the enum knows every kind
+			get("?kind="+kind, http.StatusOK)
+		}
 		if status, body := e.do("GET", "/api/v1/chargers/"+e.B.CPID+"/charging-reports", "", tok); status != http.StatusNotFound {
 			t.Fatalf("tenant B's charger as A: %d %s", status, body)
 		}

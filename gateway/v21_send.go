@@ -27,6 +27,21 @@ func handlers21() map[string]handler {
 		v21.ActionClosePeriodicEventStream: reportHandler(volt.ReportEventStreamClosed, func() any {
 			return &v21.ClosePeriodicEventStreamResponse{}
 		}),
+		// What 2.1 stations report of DER control, priority charging,
+		// payment settlement and battery swaps is kept as sent for load
+		// management and the operator; the answers carry nothing.
+		// TODO(issue 13): nothing acts on them yet (settlements are not
+		// reconciled with Volt's payments).
+		v21.ActionNotifyDERAlarm: reportHandler(volt.ReportDERAlarm, func() any { return &v21.NotifyDERAlarmResponse{} }),
+		v21.ActionNotifyDERStartStop: reportHandler(volt.ReportDERStartStop, func() any {
+			return &v21.NotifyDERStartStopResponse{}
+		}),
+		v21.ActionReportDERControl: reportHandler(volt.ReportDERControl, func() any { return &v21.ReportDERControlResponse{} }),
+		v21.ActionNotifyPriorityCharging: reportHandler(volt.ReportPriorityCharging, func() any {
+			return &v21.NotifyPriorityChargingResponse{}
+		}),
+		v21.ActionNotifySettlement: reportHandler(volt.ReportSettlement, func() any { return &v21.NotifySettlementResponse{} }),
+		v21.ActionBatterySwap:      reportHandler(volt.ReportBatterySwap, func() any { return &v21.BatterySwapResponse{} }),
 	}
 }
 

@@ -193,3 +193,43 @@ func deref64(p *float64) any {
 func costTotal(currency string, inclTax *float64) v21.TotalCost {
 	return v21.TotalCost{Currency: currency, TypeOfCost: v21.TariffCostEnumNormalCost, Total: v21.TotalPrice{InclTax: inclTax}}
 }
+
+// TestV21ReportsStored (issue #13): what a 2.1 station reports of DER
+// control, priority charging, settlements and battery swaps is answered per
+// schema and kept as sent.
+func TestV21ReportsStored(t *testing.T) {
+	schemas := schematest.Load(t, "2.1")
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		ctx := volt.NewContextWithActor(context.Background(), volt.SystemActor)
+		creds := onboard(t, ctx, db)
+		svc := store.NewChargingService(db)
+		h := newHarness(t, func(c *Config) { c.Charging = svc })
+		c := h.connectAs(creds.OCPPIdentity, creds.OCPPPassword, "ocpp2.1", "ocpp2.1")
+		c.sendChecked(schemas, "BootNotification", map[string]any{"reason": "PowerUp", "chargingStation": map[string]any{"model": "m", "vendorName": "v"}}, nil)
+		if gbr := c.read(); gbr.typ() == 2 {
+			c.sendRaw(`[3,` + string(gbr[1]) + `,{"status":"Accepted"}]`)
+		}
+		now := time.Now().UTC().Format(time.RFC3339)
+		for _, m := range []struct {
+			action, kind string
+			payload      map[string]any
+		}{
+			{"NotifyDERAlarm", volt.ReportDERAlarm, map[string]any{"controlType": "HVMustTrip", "timestamp": now, "alarmEnded": false}},
+			{"NotifyDERStartStop", volt.ReportDERStartStop, map[string]any{"controlId": "der-1", "started": true, "timestamp": now}},
+			{"ReportDERControl", volt.ReportDERControl, map[string]any{"requestId": 21}},
+			{"NotifyPriorityCharging", volt.ReportPriorityCharging, map[string]any{"transactionId": "tx-p", "activated": true}},
+			{"NotifySettlement", volt.ReportSettlement, map[string]any{"pspRef": "psp-1", "status": "Settled", "settlementAmount": 12.5, "settlementTime": now}},
+			{"BatterySwap", volt.ReportBatterySwap, map[string]any{"eventType": "BatteryIn", "requestId": 22, "idToken": map[string]any{"idToken": "04A2B3C4", "type": "ISO14443"},
+				"batteryData": []any{map[string]any{"evseId": 1, "serialNumber": "B-1", "soC": 80, "soH": 97}}}},
+		} {
+			c.sendChecked(schemas, m.action, m.payload, nil)
+			got, err := svc.FindChargingReports(ctx, creds.CPID, m.kind, 0)
+			if err != nil || len(got) != 1 {
+				t.Fatalf("%s reports %+v %v", m.kind, got, err)
+			}
+			if err := schemas.Validate(t, m.action+"Request", got[0].Payload); err != nil {
+				t.Errorf("stored %s %s: %v", m.action, got[0].Payload, err)
+			}
+		}
+	})
+}
