@@ -75,7 +75,7 @@ func recordCostDetails(ctx context.Context, c *conn, r *v21.TransactionEventRequ
 		return
 	}
 	f, ok := c.g.cfg.Charging.(chargingReportStore)
-	if !ok {
+	if !ok || costDetailsKept(ctx, c, rep) {
 		return
 	}
 	evse := 0
@@ -113,4 +113,26 @@ func costsDiffer(t v21.TotalCost, volts *float64, voltCurrency string) bool {
 	}
 	scale := math.Pow10(exp)
 	return math.Round(*st*scale) != math.Round(*volts*scale)
+}
+
+// costDetailsKept reports whether the event's cost details are kept
+// already: a replayed event (same transaction and seqNo) is kept once.
+func costDetailsKept(ctx context.Context, c *conn, rep costDetailsReport) bool {
+	f, ok := c.g.cfg.Charging.(interface {
+		FindChargingReports(ctx context.Context, cpid, kind string, limit int) ([]*volt.ChargingReport, error)
+	})
+	if !ok {
+		return false
+	}
+	kept, err := f.FindChargingReports(ctx, c.cpid, volt.ReportCostDetails, 100)
+	if err != nil {
+		return false
+	}
+	for _, k := range kept {
+		var old costDetailsReport
+		if json.Unmarshal(k.Payload, &old) == nil && old.TransactionID == rep.TransactionID && old.SeqNo == rep.SeqNo && old.EventType == rep.EventType {
+			return true
+		}
+	}
+	return false
 }

@@ -87,6 +87,18 @@ func (r *reportingFake) RecordChargingReport(_ context.Context, rep *volt.Chargi
 	return nil
 }
 
+func (r *reportingFake) FindChargingReports(_ context.Context, cpid, kind string, _ int) ([]*volt.ChargingReport, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []*volt.ChargingReport
+	for _, rep := range r.reports {
+		if rep.CPID == cpid && (kind == "" || rep.Kind == kind) {
+			out = append(out, rep)
+		}
+	}
+	return out, nil
+}
+
 func (r *reportingFake) costDetails(t *testing.T) []costDetailsReport {
 	t.Helper()
 	r.mu.Lock()
@@ -108,7 +120,8 @@ func (r *reportingFake) costDetails(t *testing.T) []costDetailsReport {
 // TestV21CostDetails (issue #13): a 2.1 TransactionEvent's costDetails (the
 // station's own cost) are kept beside Volt's; the answer to Ended still
 // carries Volt's total; a station total that differs from Volt's by a cent
-// or more is flagged, one that agrees is not. On 2.0.1 costDetails is not
+// or more is flagged, one that agrees is not; a replayed event is kept
+// once. On 2.0.1 costDetails is not
 // a member (the schema refuses it).
 func TestV21CostDetails(t *testing.T) {
 	schemas := schematest.Load(t, "2.1")
@@ -128,8 +141,8 @@ func TestV21CostDetails(t *testing.T) {
 	}
 	now := time.Now().UTC().Format(time.RFC3339)
 	mv := []any{map[string]any{"timestamp": now, "sampledValue": []any{map[string]any{"value": 1500}}}}
-	for i, station := range []float64{4.56, 4.99} {
-		tx := "tx-" + string(rune('a'+i))
+	for i, station := range []float64{4.56, 4.99, 4.99} { // the last a replay of the second
+		tx := "tx-" + string(rune('a'+min(i, 1)))
 		var ended struct{ TotalCost *float64 }
 		c.sendChecked(schemas, "TransactionEvent", map[string]any{"eventType": "Ended", "timestamp": now, "triggerReason": "StopAuthorized",
 			"seqNo": 2, "transactionInfo": map[string]any{"transactionId": tx}, "evse": map[string]any{"id": 1}, "meterValue": mv,
@@ -140,7 +153,7 @@ func TestV21CostDetails(t *testing.T) {
 	}
 	got := fake.costDetails(t)
 	if len(got) != 2 {
-		t.Fatalf("%d cost details reports, want 2: %+v", len(got), got)
+		t.Fatalf("%d cost details reports, want 2 (the replay kept once): %+v", len(got), got)
 	}
 	for i, want := range []struct {
 		station  float64
