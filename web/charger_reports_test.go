@@ -12,7 +12,8 @@ import (
 )
 
 // TestChargerPageShowsReports (issue #13): the page of an OCPP 2.x charger
-// shows the reports it sent, newest first, with their content; a 1.6
+// shows the reports it sent, newest first, with their content, a 2.1
+// station's cost that differs from Volt's flagged; a 1.6
 // charger's page has no such section.
 func TestChargerPageShowsReports(t *testing.T) {
 	f := newFixture(t, storetest.SQLite(t))
@@ -36,8 +37,12 @@ func TestChargerPageShowsReports(t *testing.T) {
 		Payload: json.RawMessage(`{"requestId":12,"monitor":[{"component":{"name":"EVSE"},"variable":{"name":"Power"}}]}`), ReceivedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
+	if err := f.charging.RecordChargingReport(sys, &volt.ChargingReport{CPID: creds.CPID, Kind: volt.ReportCostDetails,
+		Payload: json.RawMessage(`{"transactionId":"t1","costDetails":{},"voltTotalCost":4.56,"mismatch":true}`), ReceivedAt: time.Now().Add(-2 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
 	page = c.get("/admin/chargers/" + creds.CPID)
-	wantContains(t, "charger page", page.body, "Reports from the charger", "The latest 2 of 2 reports", "NotifyMonitoringReport",
+	wantContains(t, "charger page", page.body, "Reports from the charger", "The latest 3 of 3 reports", "The station&#39;s cost differs from Volt&#39;s; Volt&#39;s stands.", "NotifyMonitoringReport",
 		"NotifyEVChargingNeeds", "<td>12</td>", "AC_three_phase", "/api/v1/chargers/"+creds.CPID+"/charging-reports")
 	if strings.Index(page.body, "NotifyMonitoringReport") > strings.Index(page.body, "NotifyEVChargingNeeds") {
 		t.Error("reports are not newest first")

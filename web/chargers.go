@@ -66,7 +66,7 @@ type chargerView struct {
 	// Certification flags a charger of an uncertified model (charger_models.go).
 	Certification *volt.ChargerCertification
 	// Reports are a 2.x charger's latest reports, of ReportsTotal (charger_reports.go).
-	Reports      []*volt.ChargingReport
+	Reports      []chargerReportRow
 	ReportsTotal int
 }
 
