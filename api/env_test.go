@@ -95,6 +95,9 @@ func newEnv(t *testing.T, db *store.DB) *env {
 			NotBefore: now, NotAfter: now.AddDate(1, 0, 0), ChainPEM: "pem", IssuedAt: now}))
 		_, err := cfg.Security.RecordSecurityEvent(sys(), volt.SecurityEvent{CPID: x.CPID, Type: "StartupOfTheDevice", At: now, ReceivedAt: now})
 		must(t, err)
+		// issue 13: a charging report each.
+		must(t, charging.RecordChargingReport(sys(), &volt.ChargingReport{CPID: x.CPID, EVSEID: 1, Kind: volt.ReportChargingLimit,
+			Payload: json.RawMessage(`{"evseId":1,"chargingLimit":{"chargingLimitSource":"SO"}}`), ReceivedAt: now}))
 	}
 	for _, x := range []*tenant{e.A, e.B} { // issue 18: a CA per CPO
 		_, err := cfg.CPOAuthorities.CreateCPOAuthority(sys(), x.CPO, "", "")

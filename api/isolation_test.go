@@ -115,6 +115,8 @@ var isoSpecs = map[string]isoSpec{
 	"getChargerConfiguration": {},
 	"getChargerDeviceModel":   {unwired: func(c Config) bool { _, ok := c.Charging.(volt.DeviceModelService); return !ok }},
 	"sendChargerCommand":      {body: js(`{"type":"Soft"}`)},
+	// Issue 13: the reports of 2.x chargers.
+	"listChargerChargingReports": {unwired: func(c Config) bool { _, ok := c.Charging.(volt.ChargingReportLister); return !ok }},
 	// Issue 18: security profiles, certificates, security events.
 	"getChargerSecurity":        {},
 	"setChargerSecurity":        {body: js(`{"securityProfile":1}`)},

@@ -75,6 +75,7 @@ func (s *server) routes() {
 	huma.Register(a, op("revokeChargerCertificate", post, "/chargers/{cpid}/certificates/{serial}/revoke", "Revoke a client certificate of the charger", "chargers", 204), s.revokeChargerCertificate)
 	huma.Register(a, commandOp(op("renewChargerCertificate", post, "/chargers/{cpid}/certificates/renew", "Ask the charger for a new certificate signing request", "chargers", 200)), s.renewChargerCertificate)
 	huma.Register(a, op("listChargerSecurityEvents", get, "/chargers/{cpid}/security-events", "The charger's security events, newest first", "chargers", 200), s.listSecurityEvents)
+	huma.Register(a, op("listChargerChargingReports", get, "/chargers/{cpid}/charging-reports", "The reports an OCPP 2.x charger sent (smart charging, EV needs, monitoring, customer information, display messages, firmware publication), as sent, newest first", "chargers", 200), s.chargingReports)
 	huma.Register(a, op("getChargerDeviceModel", get, "/chargers/{cpid}/device-model", "An OCPP 2.x charger's device model: every attribute of every variable it reported", "chargers", 200), s.chargerDeviceModel)
 	huma.Register(a, commandOp(op("sendChargerCommand", post, "/chargers/{cpid}/commands/{command}", "Send an OCPP command and return the charger's answer", "chargers", 200)), s.sendCommand)
 

@@ -39,7 +39,7 @@ func (h *csHandler) got(action string) any {
 
 func (h *csHandler) OnGetBaseReport(r *provisioning.GetBaseReportRequest) (*provisioning.GetBaseReportResponse, error) {
 	h.record("GetBaseReport", r)
-	return provisioning.NewGetBaseReportResponse(types.GenericDeviceModelStatusAccepted), nil
+	return stamped(provisioning.NewGetBaseReportResponse(types.GenericDeviceModelStatusAccepted), "GetBaseReport"), nil
 }
 
 func (h *csHandler) OnGetReport(r *provisioning.GetReportRequest) (*provisioning.GetReportResponse, error) {
@@ -59,12 +59,12 @@ func (h *csHandler) OnGetVariables(r *provisioning.GetVariablesRequest) (*provis
 
 func (h *csHandler) OnReset(r *provisioning.ResetRequest) (*provisioning.ResetResponse, error) {
 	h.record("Reset", r)
-	return provisioning.NewResetResponse(provisioning.ResetStatus("Accepted")), nil
+	return stamped(provisioning.NewResetResponse(provisioning.ResetStatus("Accepted")), "Reset"), nil
 }
 
 func (h *csHandler) OnSetNetworkProfile(r *provisioning.SetNetworkProfileRequest) (*provisioning.SetNetworkProfileResponse, error) {
 	h.record("SetNetworkProfile", r)
-	return provisioning.NewSetNetworkProfileResponse(provisioning.SetNetworkProfileStatus("Rejected")), nil
+	return stamped(provisioning.NewSetNetworkProfileResponse(provisioning.SetNetworkProfileStatus("Rejected")), "SetNetworkProfile"), nil
 }
 
 func (h *csHandler) OnSetVariables(r *provisioning.SetVariablesRequest) (*provisioning.SetVariablesResponse, error) {
@@ -78,32 +78,32 @@ func (h *csHandler) OnSetVariables(r *provisioning.SetVariablesRequest) (*provis
 
 func (h *csHandler) OnRequestStartTransaction(r *remotecontrol.RequestStartTransactionRequest) (*remotecontrol.RequestStartTransactionResponse, error) {
 	h.record("RequestStartTransaction", r)
-	return remotecontrol.NewRequestStartTransactionResponse(remotecontrol.RequestStartStopStatus("Accepted")), nil
+	return stamped(remotecontrol.NewRequestStartTransactionResponse(remotecontrol.RequestStartStopStatus("Accepted")), "RequestStartTransaction"), nil
 }
 
 func (h *csHandler) OnRequestStopTransaction(r *remotecontrol.RequestStopTransactionRequest) (*remotecontrol.RequestStopTransactionResponse, error) {
 	h.record("RequestStopTransaction", r)
-	return remotecontrol.NewRequestStopTransactionResponse(remotecontrol.RequestStartStopStatus("Accepted")), nil
+	return stamped(remotecontrol.NewRequestStopTransactionResponse(remotecontrol.RequestStartStopStatus("Accepted")), "RequestStopTransaction"), nil
 }
 
 func (h *csHandler) OnTriggerMessage(r *remotecontrol.TriggerMessageRequest) (*remotecontrol.TriggerMessageResponse, error) {
 	h.record("TriggerMessage", r)
-	return remotecontrol.NewTriggerMessageResponse(remotecontrol.TriggerMessageStatus("Accepted")), nil
+	return stamped(remotecontrol.NewTriggerMessageResponse(remotecontrol.TriggerMessageStatus("Accepted")), "TriggerMessage"), nil
 }
 
 func (h *csHandler) OnUnlockConnector(r *remotecontrol.UnlockConnectorRequest) (*remotecontrol.UnlockConnectorResponse, error) {
 	h.record("UnlockConnector", r)
-	return remotecontrol.NewUnlockConnectorResponse(remotecontrol.UnlockStatus("Unlocked")), nil
+	return stamped(remotecontrol.NewUnlockConnectorResponse(remotecontrol.UnlockStatus("Unlocked")), "UnlockConnector"), nil
 }
 
 func (h *csHandler) OnChangeAvailability(r *availability.ChangeAvailabilityRequest) (*availability.ChangeAvailabilityResponse, error) {
 	h.record("ChangeAvailability", r)
-	return availability.NewChangeAvailabilityResponse(availability.ChangeAvailabilityStatusAccepted), nil
+	return stamped(availability.NewChangeAvailabilityResponse(availability.ChangeAvailabilityStatusAccepted), "ChangeAvailability"), nil
 }
 
 func (h *csHandler) OnClearCache(r *authorization.ClearCacheRequest) (*authorization.ClearCacheResponse, error) {
 	h.record("ClearCache", r)
-	return authorization.NewClearCacheResponse(authorization.ClearCacheStatusAccepted), nil
+	return stamped(authorization.NewClearCacheResponse(authorization.ClearCacheStatusAccepted), "ClearCache"), nil
 }
 
 // TestInteropOCPPGo201 drives Volt with ocpp-go's OCPP 2.0.1 charging
@@ -115,6 +115,7 @@ func TestInteropOCPPGo201(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs voltd")
 	}
+	tlsAddr, tlsConf := voltdTLS(t)
 	n, c, creds := interopNetwork(t)
 
 	h := &csHandler{seen: map[string]any{}}
@@ -125,10 +126,22 @@ func TestInteropOCPPGo201(t *testing.T) {
 	cs.SetRemoteControlHandler(h)
 	cs.SetAvailabilityHandler(h)
 	cs.SetAuthorizationHandler(h)
+	cs.SetReservationHandler(h)
+	cs.SetSecurityHandler(h)
+	cs.SetSmartChargingHandler(h)
+	cs.SetDisplayHandler(h)
+	cs.SetDiagnosticsHandler(h)
+	cs.SetTariffCostHandler(h)
+	cs.SetDataHandler(h)
+	cs.SetISO15118Handler(h)
+	cs.SetLocalAuthListHandler(h)
+	cs.SetFirmwareHandler(h)
+	cs.SetTransactionsHandler(h)
 	if err := cs.Start("ws://" + n.Addr + "/ocpp"); err != nil {
 		t.Fatalf("ocpp-go connect: %v", err)
 	}
-	defer cs.Stop()
+	var stop sync.Once // ocpp-go's Stop panics when called twice
+	defer stop.Do(cs.Stop)
 
 	boot, err := cs.BootNotification(provisioning.BootReasonPowerUp, "Interop 201", "ocpp-go")
 	if err != nil || boot.Status != provisioning.RegistrationStatusAccepted || boot.Interval <= 0 {
@@ -213,38 +226,7 @@ func TestInteropOCPPGo201(t *testing.T) {
 		t.Fatalf("%d CDRs, want 1", len(cdrs.Items))
 	}
 
-	for _, cmd := range []struct {
-		name, action string
-		body         any
-		want         string
-	}{
-		{"remote-start", "RequestStartTransaction", map[string]any{"connectorId": 1, "idTag": "04A2B3C4"}, "Accepted"},
-		{"remote-start", "RequestStartTransaction", map[string]any{"idToken": map[string]any{"idToken": "04A2B3C4", "type": "Central"}, "evseId": 1, "remoteStartId": 7}, "Accepted"},
-		{"reset", "Reset", map[string]any{"type": "Soft"}, "Accepted"},
-		{"reset", "Reset", map[string]any{"type": "Immediate"}, "Accepted"},
-		{"unlock-connector", "UnlockConnector", map[string]any{"connectorId": 1}, "Unlocked"},
-		{"change-availability", "ChangeAvailability", map[string]any{"connectorId": 1, "type": "Inoperative"}, "Accepted"},
-		{"get-configuration", "GetVariables", map[string]any{"key": []string{"HeartbeatInterval"}}, "300"},
-		{"change-configuration", "SetVariables", map[string]any{"key": "HeartbeatInterval", "value": "120"}, "Accepted"},
-		{"get-variables", "GetVariables", map[string]any{"getVariableData": []any{map[string]any{"component": map[string]any{"name": "OCPPCommCtrlr"}, "variable": map[string]any{"name": "HeartbeatInterval"}}}}, "300"},
-		{"set-variables", "SetVariables", map[string]any{"setVariableData": []any{map[string]any{"component": map[string]any{"name": "OCPPCommCtrlr"}, "variable": map[string]any{"name": "HeartbeatInterval"}, "attributeValue": "60"}}}, "Accepted"},
-		{"get-base-report", "GetBaseReport", map[string]any{"requestId": 5, "reportBase": "ConfigurationInventory"}, "Accepted"},
-		{"trigger-message", "TriggerMessage", map[string]any{"requestedMessage": "StatusNotification", "connectorId": 1}, "Accepted"},
-		{"clear-cache", "ClearCache", map[string]any{}, "Accepted"},
-	} {
-		t.Run(cmd.name+"/"+cmd.action, func(t *testing.T) {
-			h.record(cmd.action, nil)
-			code, raw := c.do("POST", "/api/v1/chargers/"+creds.CPID+"/commands/"+cmd.name, cmd.body)
-			if code != 200 || !strings.Contains(string(raw), cmd.want) {
-				t.Fatalf("%s: %d %s", cmd.name, code, raw)
-			}
-			if h.got(cmd.action) == nil {
-				t.Fatalf("%s: station never received %s", cmd.name, cmd.action)
-			}
-		})
-	}
-	code, raw = c.do("POST", "/api/v1/chargers/"+creds.CPID+"/commands/get-diagnostics", map[string]any{"location": "ftp://x/"})
-	if code != 422 || !strings.Contains(string(raw), "OCPP 2.0.1") {
-		t.Fatalf("get-diagnostics on 2.0.1: %d %s, want 422 naming the version", code, raw)
-	}
+	interopCommands201(t, c, h, creds.CPID, txID)
+	stop.Do(cs.Stop)
+	interopCertCommands201(t, c, h, creds, tlsAddr, tlsConf)
 }

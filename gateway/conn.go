@@ -52,8 +52,8 @@ type conn struct {
 	outbox  []outFrame // waiting for the writer; nil when empty
 	writing bool       // a writer goroutine is running
 
-	inbox    []ocpp.Call // charger CALLs waiting for the handler
-	handling bool        // a handler goroutine is running
+	inbox    []inbound // charger CALLs (and 2.1 SENDs) waiting for the handler
+	handling bool      // a handler goroutine is running
 
 	inflight *outCall   // our outstanding CALL
 	queue    []*outCall // our CALLs waiting for the slot

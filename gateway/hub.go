@@ -25,9 +25,11 @@ import (
 // connector 0). A command to a socket's CPID is sent on the hub with the
 // hub's connector id. A connector id outside the hub is refused both ways.
 //
-// TODO(issue 16): hubs on OCPP 2.x (EVSE ids) are refused for now; the
-// message log records a hub's frames under its first socket's CPID; the
-// after-hooks of ReserveNow/SendLocalList see hub connector ids.
+// Hubs on OCPP 2.x use EVSE ids instead (hub_v2.go).
+//
+// TODO(issue 16): the message log records a hub's frames under its first
+// socket's CPID; the after-hooks of ReserveNow/SendLocalList see hub
+// connector ids.
 
 // HubDirectory is what the gateway reads of hubs: the sockets of a hub and
 // which socket holds a transaction.
@@ -57,9 +59,9 @@ func (g *Gateway) registerHub(c *conn) {
 	if c.hub == nil {
 		return
 	}
-	if g.cfg.Hubs == nil || c.proto.version != ocpp.V16 {
-		g.log.Warn("gateway: hub refused: hubs need OCPP 1.6 and a hub directory", "cpid", c.cpid, "version", c.proto.version)
-		c.closeWith(websocket.ClosePolicyViolation, "hubs are served on OCPP 1.6 only", nil)
+	if g.cfg.Hubs == nil {
+		g.log.Warn("gateway: hub refused: no hub directory", "cpid", c.cpid, "version", c.proto.version)
+		c.closeWith(websocket.ClosePolicyViolation, "hubs are not served here", nil)
 		return
 	}
 	h, err := g.cfg.Hubs.FindHubByID(g.ctx, c.hub.id)
@@ -161,6 +163,9 @@ func (c *conn) hubHandler(h handler) handler {
 			v.thens = nil
 		}
 		return res, err
+	}
+	if c.proto.version.Is2x() {
+		return c.hubHandler2x(run) // EVSE ids (hub_v2.go)
 	}
 	one := func(ctx context.Context, n *int, req any) (any, error) {
 		v, sk, err := hc.socket(*n)
@@ -265,6 +270,14 @@ func routeSocket(c *conn, cpid, action string, request any) (*conn, any, error) 
 	}
 	if err := json.Unmarshal(raw, &body); err != nil || body == nil {
 		return v, request, nil // validateRequest names what is wrong
+	}
+	if c.proto.version.Is2x() { // EVSE ids (hub_v2.go)
+		if out, handled, err := routeSocket2x(cpid, action, sk, body); handled {
+			if err != nil {
+				return nil, nil, err
+			}
+			return v, out, nil
+		}
 	}
 	n := -1 // absent
 	if rawN, ok := body["connectorId"]; ok {

@@ -34,7 +34,10 @@ func (c *conn) onMessage(data []byte) {
 	case ocpp.Call:
 		c.g.stats.callsIn.Add(1)
 		c.g.frames.add(c, "in", f.Action, f.UniqueID, data)
-		c.enqueueInbound(f)
+		c.enqueueInbound(inbound{call: f})
+	case ocpp.Send: // OCPP 2.1, never answered (v21_send.go)
+		c.g.frames.add(c, "in", f.Action, f.UniqueID, data)
+		c.enqueueInbound(inbound{call: ocpp.Call(f), send: true})
 	case ocpp.CallResult:
 		action := c.resolve(f.UniqueID, callOutcome{payload: f.Payload})
 		c.g.frames.add(c, "in", action, f.UniqueID, data)
@@ -58,10 +61,16 @@ func (c *conn) sendFrame(f interface {
 	c.enqueue(outFrame{data: b, action: action, id: f.ID()})
 }
 
+// inbound is a charger CALL, or an OCPP 2.1 SEND (same shape, no answer).
+type inbound struct {
+	call ocpp.Call
+	send bool
+}
+
 // enqueueInbound queues a charger CALL for the handler goroutine, starting it
 // if needed. A charger with InboxSize CALLs unanswered is closed: OCPP allows
 // one (a second one is tolerated; dozens are abuse).
-func (c *conn) enqueueInbound(call ocpp.Call) {
+func (c *conn) enqueueInbound(call inbound) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -92,11 +101,15 @@ func (c *conn) handleLoop() {
 			c.mu.Unlock()
 			return
 		}
-		call := c.inbox[0]
-		c.inbox[0] = ocpp.Call{}
+		m := c.inbox[0]
+		c.inbox[0] = inbound{}
 		c.inbox = c.inbox[1:]
 		c.mu.Unlock()
-		c.dispatch(call)
+		if m.send {
+			c.dispatchSend(m.call)
+		} else {
+			c.dispatch(m.call)
+		}
 	}
 }
 

@@ -26,14 +26,21 @@ import (
 //
 // 2.1 handlers are the 2.0.1 ones: a 2.1 request type that is an alias of the
 // 2.0.1 type is handed over as is; one that 2.1 extended is re-read into the
-// 2.0.1 type (its 2.1 additions are then ignored; TODO(issue 13): use them,
-// e.g. TransactionEvent's costDetails).
+// 2.0.1 type (its 2.1 additions are then ignored, except TransactionEvent's
+// costDetails, kept by v21_cost.go).
 
 // newV201 returns the OCPP 2.0.1 protocol.
 func newV201() *protocol { return newV2x(ocpp.V201, v201.Registry()) }
 
 // newV21 returns the OCPP 2.1 protocol.
-func newV21() *protocol { return newV2x(ocpp.V21, v21.Registry()) }
+func newV21() *protocol {
+	p := newV2x(ocpp.V21, v21.Registry())
+	for action, h := range handlers21() { // v21_send.go
+		p.handlers[action] = h
+	}
+	p.handlers[v201.ActionTransactionEvent] = withCostDetails21(p.handlers[v201.ActionTransactionEvent]) // v21_cost.go
+	return p
+}
 
 func newV2x(v ocpp.Version, reg *ocpp.Registry) *protocol {
 	p := &protocol{
@@ -56,12 +63,13 @@ func newV2x(v ocpp.Version, reg *ocpp.Registry) *protocol {
 			v201.ActionSignCertificate:            typed2x(signCertificate201), // issue 18
 			v201.ActionGet15118EVCertificate:      typed2x(get15118EVCertificate201),
 			v201.ActionGetCertificateStatus:       typed2x(getCertificateStatus201),
-			// TODO(issue 13): SignCertificate, Get15118EVCertificate,
-			// GetCertificateStatus (A, M; the security helper's),
-			// ReservationStatusUpdate (H), NotifyMonitoringReport,
-			// NotifyCustomerInformation, NotifyDisplayMessages,
-			// PublishFirmwareStatusNotification and the 2.1 additions are
-			// answered NotSupported. Smart charging: v201_smart.go.
+			// Smart charging: v201_smart.go; reservations, monitoring,
+			// customer information, display messages, firmware
+			// publication: v201_notify.go.
+			// 2.1's own: v21_send.go. TODO(issue 13):
+			// PullDynamicScheduleUpdate and VatNumberValidation (and the
+			// security helper's GetCertificateChainStatus) are answered
+			// NotImplemented.
 		},
 		after: map[string]afterFunc{
 			v201.ActionSetVariables: afterSetVariables201,
@@ -70,6 +78,12 @@ func newV2x(v ocpp.Version, reg *ocpp.Registry) *protocol {
 	}
 	for action, h := range smartHandlers2x() { // v201_smart.go
 		p.handlers[action] = h
+	}
+	for action, h := range notifyHandlers2x() { // v201_notify.go
+		p.handlers[action] = h
+	}
+	for action, f := range keepAfter2x() {
+		p.after[action] = f
 	}
 	return p
 }

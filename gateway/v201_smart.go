@@ -14,10 +14,10 @@ import (
 // request's own type is encoded, so 2.1's additions (discharge limits,
 // V2X charging needs) are kept.
 //
-// TODO(issue 13): an API read of the reports (GET
-// /api/v1/chargers/{cpid}/charging-reports) and the portal's view; the load
-// management loop does not use NotifyEVChargingNeeds yet (departure time,
-// energy amount, discharge power).
+// They are read through GET /api/v1/chargers/{cpid}/charging-reports and on
+// the portal's charger page. TODO(issue 13): the load management loop does
+// not use NotifyEVChargingNeeds yet (departure time, energy amount,
+// discharge power; the load-management helper's).
 
 // chargingReportStore is implemented by a ChargingService that keeps the
 // reports (store.ChargingService does). Without it they are answered and

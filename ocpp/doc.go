@@ -58,6 +58,8 @@ func (t MessageType) String() string {
 		return "CALLRESULT"
 	case TypeCallError:
 		return "CALLERROR"
+	case TypeSend:
+		return "SEND"
 	}
 	return "unknown"
 }

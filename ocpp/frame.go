@@ -9,7 +9,8 @@ import (
 	"fmt"
 )
 
-// Frame is a parsed OCPP-J message: a Call, a CallResult or a CallError.
+// Frame is a parsed OCPP-J message: a Call, a CallResult, a CallError or
+// (OCPP 2.1) a Send.
 type Frame interface {
 	// MessageType returns the frame's message type.
 	MessageType() MessageType
@@ -38,6 +39,33 @@ type CallError struct {
 	Code        ErrorCode
 	Description string
 	Details     json.RawMessage
+}
+
+// Send is OCPP 2.1's unanswered message, [6, "<id>", "<action>",
+// {payload}] (OCPP 2.1 Part 4 §4.3): NotifyPeriodicEventStream. The
+// receiver never answers it.
+type Send struct {
+	UniqueID string
+	Action   string
+	Payload  json.RawMessage
+}
+
+// MessageType implements Frame.
+func (Send) MessageType() MessageType { return TypeSend }
+
+// ID implements Frame.
+func (s Send) ID() string { return s.UniqueID }
+
+// MarshalJSON writes the SEND array. An empty payload is written as {}.
+func (s Send) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 24+len(s.UniqueID)+len(s.Action)+len(s.Payload))
+	b = append(b, "[6,"...)
+	b = appendString(b, s.UniqueID)
+	b = append(b, ',')
+	b = appendString(b, s.Action)
+	b = append(b, ',')
+	b = appendObject(b, s.Payload)
+	return append(b, ']'), nil
 }
 
 // MessageType implements Frame.
@@ -165,15 +193,15 @@ const MaxUniqueIDLen = 36
 const unreadableID = "-1"
 
 var (
-	errNotArray    = errors.New("message is not a JSON array")
-	errNoType      = errors.New("message type is not an integer")
-	errBadID       = errors.New("unique id is not a string of 1 to 36 characters")
-	errArity       = errors.New("wrong number of elements for the message type")
-	errBadAction   = errors.New("action is not a string")
-	errBadPayload  = errors.New("payload is not a JSON object")
-	errBadErrCode  = errors.New("error code or description is not a string")
-	errUnknownTyp  = errors.New("unknown message type")
-	errSendNotRead = errors.New("OCPP 2.1 SEND frame not read")
+	errNotArray   = errors.New("message is not a JSON array")
+	errNoType     = errors.New("message type is not an integer")
+	errBadID      = errors.New("unique id is not a string of 1 to 36 characters")
+	errArity      = errors.New("wrong number of elements for the message type")
+	errBadAction  = errors.New("action is not a string")
+	errBadPayload = errors.New("payload is not a JSON object")
+	errBadErrCode = errors.New("error code or description is not a string")
+	errUnknownTyp = errors.New("unknown message type")
+	errSendShape  = errors.New("malformed SEND")
 )
 
 // ParseFrame decodes one OCPP-J message for protocol version v. The input is
@@ -213,15 +241,34 @@ func ParseFrame(v Version, data []byte) (Frame, error) {
 	}
 	err := fmt.Errorf("%w %d", errUnknownTyp, mt)
 	if v == V21 && mt == TypeSend {
-		// A SEND is never answered, not even with a CALLERROR (OCPP 2.1
-		// Part 4): it is dropped and logged.
-		// TODO(issue 13): read NotifyPeriodicEventStream.
-		return nil, &FrameError{UniqueID: id, Err: errSendNotRead}
+		return parseSend(elems, id, idOK)
 	}
 	if v.Is2x() {
 		return nil, reply(v, replyID, MessageTypeNotSupported, "message type not supported", err)
 	}
 	return nil, &FrameError{UniqueID: id, Err: err}
+}
+
+// parseSend reads OCPP 2.1's SEND, [6, "<id>", "<action>", {payload}]. A
+// SEND is never answered, not even with a CALLERROR (OCPP 2.1 Part 4 §4.3):
+// a malformed one is a FrameError without Reply, dropped and logged.
+func parseSend(elems []json.RawMessage, id string, idOK bool) (Frame, error) {
+	drop := func(err error) error { return &FrameError{UniqueID: id, Err: fmt.Errorf("%w: %w", errSendShape, err)} }
+	if !idOK {
+		return nil, drop(errBadID)
+	}
+	if len(elems) != 4 {
+		return nil, drop(errArity)
+	}
+	var action string
+	if err := json.Unmarshal(elems[2], &action); err != nil || action == "" {
+		return nil, drop(errBadAction)
+	}
+	p := bytes.TrimSpace(elems[3])
+	if len(p) == 0 || p[0] != '{' {
+		return nil, drop(errBadPayload)
+	}
+	return Send{UniqueID: id, Action: action, Payload: p}, nil
 }
 
 func parseCall(v Version, elems []json.RawMessage, id string, idOK bool) (Frame, error) {

@@ -35,7 +35,10 @@ func TestParseFrameBadInput(t *testing.T) {
 		{"unknown type 1.6", V16, `[9,"x","y",{}]`, true, "", ""},
 		{"unknown type 2.0.1", V201, `[9,"x","y",{}]`, false, MessageTypeNotSupported, "x"},
 		{"type 5 on 2.0.1", V201, `[5,"x","y",{}]`, false, MessageTypeNotSupported, "x"},
-		{"SEND on 2.1 is never answered", V21, `[6,"x","NotifyPeriodicEventStream",{}]`, true, "", ""},
+		{"SEND without payload is never answered", V21, `[6,"x","NotifyPeriodicEventStream"]`, true, "", ""},
+		{"SEND with numeric action", V21, `[6,"x",7,{}]`, true, "", ""},
+		{"SEND with numeric id", V21, `[6,5,"NotifyPeriodicEventStream",{}]`, true, "", ""},
+		{"SEND with array payload", V21, `[6,"x","NotifyPeriodicEventStream",[]]`, true, "", ""},
 		{"type 6 on 2.0.1", V201, `[6,"x","NotifyPeriodicEventStream",{}]`, false, MessageTypeNotSupported, "x"},
 		{"unknown type 2.1", V21, `[9,"x","y",{}]`, false, MessageTypeNotSupported, "x"},
 		{"type as string", V16, `["2","id","Heartbeat",{}]`, false, ProtocolError, "id"},
@@ -256,6 +259,67 @@ func FuzzParseFrame(f *testing.F) {
 			checkCallErrorJSON(t, ce)
 		}
 		again, err := ParseFrame(v, b)
+		if err != nil || again.ID() != fr.ID() || again.MessageType() != fr.MessageType() {
+			t.Fatalf("re-parse of %s: %v", b, err)
+		}
+	})
+}
+
+// TestParseSend (issue #13): OCPP 2.1's SEND is read as a Send frame and
+// written back as the same array; on 2.0.1 message type 6 stays unknown
+// (see TestParseFrameBadInput).
+func TestParseSend(t *testing.T) {
+	in := `[6,"s-1","NotifyPeriodicEventStream",{"id":3,"pending":0,"basetime":"2025-01-01T00:00:00Z","data":[{"t":0,"v":"7.5"}]}]`
+	f, err := ParseFrame(V21, []byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, ok := f.(Send)
+	if !ok || s.ID() != "s-1" || s.Action != "NotifyPeriodicEventStream" || s.MessageType() != TypeSend || s.MessageType().String() != "SEND" {
+		t.Fatalf("frame %#v", f)
+	}
+	out, err := s.MarshalJSON()
+	if err != nil || string(out) != in {
+		t.Fatalf("marshal: %s %v, want %s", out, err, in)
+	}
+}
+
+// FuzzParseFrame21 is FuzzParseFrame on OCPP 2.1, seeded with SEND frames
+// too: never a panic, an answer only as a valid CALLERROR, never an answer
+// to a SEND (OCPP 2.1 Part 4 §4.3), and a frame that reads back the same.
+func FuzzParseFrame21(f *testing.F) {
+	seeds, _ := filepath.Glob(filepath.Join("v201", "testdata", "*.json"))
+	for _, p := range seeds {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
+	for _, s := range []string{`[6,"s","NotifyPeriodicEventStream",{"id":1,"pending":0,"basetime":"2025-01-01T00:00:00Z","data":[{"t":0,"v":"1"}]}]`,
+		`[6,"s","X",{}]`, `[6,"s"]`, `[6]`, `[6,5,"X",{}]`, `[6,"s","X",[]]`, `[9,"x","y",{}]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fr, err := ParseFrame(V21, data)
+		if err != nil {
+			var fe *FrameError
+			if !errors.As(err, &fe) {
+				t.Fatalf("error %T is not a *FrameError", err)
+			}
+			if fe.Reply != nil {
+				checkCallErrorJSON(t, *fe.Reply)
+				if elems, ok := splitArray(data); ok && len(elems) > 0 {
+					if mt, ok := readType(elems[0]); ok && mt == TypeSend {
+						t.Fatalf("a SEND was answered: %+v", *fe.Reply)
+					}
+				}
+			}
+			return
+		}
+		b, err := json.Marshal(fr)
+		if err != nil || !json.Valid(b) {
+			t.Fatalf("re-marshal %s: %v", b, err)
+		}
+		again, err := ParseFrame(V21, b)
 		if err != nil || again.ID() != fr.ID() || again.MessageType() != fr.MessageType() {
 			t.Fatalf("re-parse of %s: %v", b, err)
 		}

@@ -65,6 +65,9 @@ type chargerView struct {
 	DeviceModel []volt.DeviceVariable
 	// Certification flags a charger of an uncertified model (charger_models.go).
 	Certification *volt.ChargerCertification
+	// Reports are a 2.x charger's latest reports, of ReportsTotal (charger_reports.go).
+	Reports      []chargerReportRow
+	ReportsTotal int
 }
 
 func (a *Admin) chargerDetail(w http.ResponseWriter, r *http.Request, s *sess) {
@@ -121,6 +124,9 @@ func (a *Admin) loadCharger(r *http.Request, s *sess) (*chargerView, error) {
 		}
 	}
 	if v.Frames, err = a.cfg.Charging.FindFrames(s.ctx, c.CPID, 0, 30); err != nil && !volt.IsCode(err, volt.ENOTFOUND) {
+		return nil, err
+	}
+	if v.Reports, v.ReportsTotal, err = a.chargerReports(s, c); err != nil {
 		return nil, err
 	}
 	return v, nil

@@ -11,6 +11,7 @@ import (
 
 	"github.com/volt-ev/volt/internal/schematest"
 	"github.com/volt-ev/volt/ocpp"
+	base "github.com/volt-ev/volt/ocpp/v201"
 )
 
 // TestRegistryCoversSchemas holds that every 2.1 schema has its action and
@@ -23,8 +24,8 @@ func TestRegistryCoversSchemas(t *testing.T) {
 		have[n] = true
 	}
 	reg := Registry()
-	// NotifyPeriodicEventStream is a SEND (no response), not an action.
-	// TODO(issue 13): decode SEND frames.
+	// NotifyPeriodicEventStream is a SEND (no response), not an action:
+	// DecodeSend reads it (TestGoldenFrames21).
 	names = slices.DeleteFunc(names, func(n string) bool { return n == "NotifyPeriodicEventStream" })
 	for _, n := range names {
 		action := strings.TrimSuffix(strings.TrimSuffix(n, "Request"), "Response")
@@ -110,5 +111,31 @@ func TestV201FramesIn21(t *testing.T) {
 	}
 	if n < 15 {
 		t.Fatalf("only %d frames checked", n)
+	}
+}
+
+// TestFunctionalBlocks21 (issue #13): every 2.1 action names its functional
+// block; 2.0.1's keep theirs, the new ones are in 2.1's blocks.
+func TestFunctionalBlocks21(t *testing.T) {
+	names := map[string]bool{}
+	for _, n := range blocks21 {
+		names[n] = true
+	}
+	for _, a := range base.Registry().Actions() {
+		names[a.Profile] = true
+	}
+	for _, a := range Registry().Actions() {
+		if a.Profile == "" || !names[a.Profile] {
+			t.Errorf("%s: block %q", a.Name, a.Profile)
+		}
+	}
+	for action, want := range map[string]string{
+		ActionTransactionEvent: "Transactions", ActionNotifyEVChargingNeeds: "SmartCharging", ActionAFRRSignal: "BidirectionalPowerTransfer",
+		ActionSetDERControl: "DERControl", ActionNotifyDERAlarm: "DERControl", ActionBatterySwap: "BatterySwapping",
+		ActionOpenPeriodicEventStream: "Diagnostics", ActionSetDefaultTariff: "TariffAndCost", ActionGetCertificateChainStatus: "ISO15118CertificateManagement",
+	} {
+		if spec, _ := Registry().Lookup(action); spec.Profile != want {
+			t.Errorf("%s in block %q, want %q", action, spec.Profile, want)
+		}
 	}
 }

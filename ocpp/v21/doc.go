@@ -6,8 +6,9 @@
 // for 2.0.1 handles it as is; the others (TransactionEvent, for one, which
 // 2.1 extends) are types of their own.
 //
-// TODO(issue 13): OCPP 2.1's SEND frames (NotifyPeriodicEventStream) are
-// dropped unanswered by ocpp.ParseFrame, not read.
+// OCPP 2.1's SEND (NotifyPeriodicEventStream) is not a registry action: it
+// is read by ocpp.ParseFrame as an ocpp.Send and decoded by DecodeSend
+// (send.go).
 package v21
 
 //go:generate go run ../internal/gen -schemas ../../../shared/ocpp-schemas/2.1 -version 2.1 -pkg v21 -out . -base ../../../shared/ocpp-schemas/2.0.1 -baseimport github.com/volt-ev/volt/ocpp/v201
