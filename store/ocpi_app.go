@@ -1,0 +1,73 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/volt-ev/volt"
+)
+
+var _ volt.RoamingAppStore = (*OCPIService)(nil)
+
+// OCPIAppToken returns the driver's APP_USER token uid (issue 14, eMSP
+// side), made on first use: "APP" and 16 random hex digits, 19
+// characters, so the CPO's charger gets it whole as an OCPP 1.6 idTag.
+func (s *OCPIService) OCPIAppToken(ctx context.Context, userID, cpoID string) (string, error) {
+	var uid string
+	err := s.db.QueryRow(ctx, `SELECT uid FROM ocpi_app_tokens WHERE user_id = ?`, userID).Scan(&uid)
+	if err == nil {
+		return uid, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("app token of %s: %w", userID, err)
+	}
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	uid = "APP" + strings.ToUpper(hex.EncodeToString(b[:]))
+	if _, err := s.db.Exec(ctx, `INSERT INTO ocpi_app_tokens (user_id, cpo_id, uid, uid_norm, created_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (user_id) DO NOTHING`, userID, cpoID, uid, volt.NormalizeIDTag(uid), toMS(time.Now())); err != nil {
+		return "", fmt.Errorf("app token of %s: %w", userID, err)
+	}
+	// A concurrent first use may have won: read back what is stored.
+	if err := s.db.QueryRow(ctx, `SELECT uid FROM ocpi_app_tokens WHERE user_id = ?`, userID).Scan(&uid); err != nil {
+		return "", fmt.Errorf("app token of %s: %w", userID, err)
+	}
+	return uid, nil
+}
+
+// CreateRoamingStart records a driver's start on a partner's EVSE.
+func (s *OCPIService) CreateRoamingStart(ctx context.Context, r *volt.RoamingStart) error {
+	if r.ID == "" {
+		r.ID = volt.NewID("rst")
+	}
+	if r.CreatedAt.IsZero() {
+		r.CreatedAt = time.Now().UTC()
+	}
+	_, err := s.db.Exec(ctx, `INSERT INTO ocpi_app_starts (id, user_id, partner_id, location_id, evse_uid, token_uid, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, r.ID, r.UserID, r.PartnerID, r.LocationID, r.EVSEUID, r.TokenUID, toMS(r.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("roaming start: %w", err)
+	}
+	return nil
+}
+
+// FindRoamingStart reads a driver's start on a partner's EVSE.
+func (s *OCPIService) FindRoamingStart(ctx context.Context, id string) (*volt.RoamingStart, error) {
+	var r volt.RoamingStart
+	var at int64
+	err := s.db.QueryRow(ctx, `SELECT id, user_id, partner_id, location_id, evse_uid, token_uid, created_at FROM ocpi_app_starts WHERE id = ?`, id).
+		Scan(&r.ID, &r.UserID, &r.PartnerID, &r.LocationID, &r.EVSEUID, &r.TokenUID, &at)
+	if err != nil {
+		return nil, notFound(err, "Roaming start", id)
+	}
+	r.CreatedAt = fromMS(at)
+	return &r, nil
+}
