@@ -392,8 +392,11 @@ type RoamingLocations interface {
 // DriverToken is a card of one of a CPO's drivers as Volt (eMSP) keeps a
 // partner CPO informed of it; SentState is what was last pushed ("" never).
 type DriverToken struct {
-	CardID    string
-	UID       string
+	CardID string
+	UID    string
+	// Type is the OCPI token type: RFID (a card) or APP_USER (an app
+	// account's token, made on its first start on a partner network).
+	Type      string
 	Blocked   bool
 	ExpiresAt *time.Time
 	Deleted   bool

@@ -159,4 +159,37 @@ func appRoamingCharge(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	if v.Status != "COMPLETED" || v.CDRID != "cdr_1" || v.Billed != 264 || v.Currency != "GBP" {
 		t.Errorf("charge after the CDR: %+v", v)
 	}
+
+	// The app account's token is pushed to A and kept in sync (issue 14
+	// item 2): valid, then not valid once the account is disabled, and a
+	// deleted account says nothing new.
+	sync := func(want int) {
+		t.Helper()
+		n, err := B.srv.SyncTokens(sys())
+		must(t, err)
+		if n != want {
+			t.Fatalf("token sync queued %d, want %d", n, want)
+		}
+		if _, err := B.srv.DeliverDue(sys(), 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sync(1)
+	sync(0)
+	at, err := A.store.FindRoamingToken(sys(), A.cpo, st.TokenUID)
+	must(t, err)
+	if at.Type != "APP_USER" || !at.Valid || at.Whitelist != "ALLOWED" || at.ContractID != "GB-BBB-"+st.TokenUID {
+		t.Errorf("A's copy of the app token: %+v", at)
+	}
+	if res, _ := A.charging.AuthorizeIDTag(sys(), cpidsA[0], st.TokenUID); res.Status != volt.AuthAccepted {
+		t.Errorf("the app token at A's charger: %+v", res)
+	}
+	driver.Disabled = true
+	must(t, users.UpdateUser(sys(), driver))
+	sync(1)
+	if res, _ := A.charging.AuthorizeIDTag(sys(), cpidsA[0], st.TokenUID); res.Status != volt.AuthBlocked {
+		t.Errorf("the disabled account's token at A's charger: %+v", res)
+	}
+	must(t, users.DeleteUser(sys(), driver.ID))
+	sync(0) // deleted after disabled: still not valid
 }
