@@ -30,6 +30,9 @@ type RoamingAppStore interface {
 	CreateRoamingStart(ctx context.Context, s *RoamingStart) error
 	// FindRoamingStart reads a start (ENOTFOUND).
 	FindRoamingStart(ctx context.Context, id string) (*RoamingStart, error)
+	// FindDriverToken finds a card (RFID) or app token (APP_USER) of one
+	// of the CPO's drivers (ENOTFOUND), for real-time authorisation.
+	FindDriverToken(ctx context.Context, cpoID, uid, tokenType string) (*DriverToken, error)
 }
 
 // RoamingEVSE is one EVSE of a partner's location as the app shows it.
@@ -68,4 +71,13 @@ type RoamingCharging interface {
 	StartRoaming(ctx context.Context, partnerID, locationID, evseUID string) (*RoamingStart, error)
 	FindRoamingCharge(ctx context.Context, startID string) (*RoamingChargeView, error)
 	StopRoaming(ctx context.Context, startID string) error
+}
+
+// RoamingAuthorizer asks an eMSP partner in real time whether one of its
+// tokens may charge at a location (OCPI 2.2.1 §12.2.1 POST
+// tokens/{uid}/authorize), for whitelist NEVER and ALLOWED tokens. It
+// answers within its own short deadline (an OCPP answer never waits
+// longer): an error means no answer.
+type RoamingAuthorizer interface {
+	AuthorizeRealTime(ctx context.Context, partnerID, uid, tokenType, locationID string) (allowed string, err error)
 }

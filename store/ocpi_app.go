@@ -71,3 +71,28 @@ func (s *OCPIService) FindRoamingStart(ctx context.Context, id string) (*volt.Ro
 	r.CreatedAt = fromMS(at)
 	return &r, nil
 }
+
+// FindDriverToken finds a card or app token (APP_USER) of one of a CPO's
+// drivers by its uid (case-insensitive), for an eMSP's real-time
+// authorisation: Blocked when the card is blocked or the account
+// disabled. None: ENOTFOUND.
+func (s *OCPIService) FindDriverToken(ctx context.Context, cpoID, uid, tokenType string) (*volt.DriverToken, error) {
+	d := volt.DriverToken{Type: tokenType}
+	var expires sql.NullInt64
+	var disabled bool
+	var err error
+	norm := volt.NormalizeIDTag(uid)
+	if tokenType == "APP_USER" {
+		err = s.db.QueryRow(ctx, `SELECT a.user_id, a.uid, FALSE, NULL, u.disabled FROM ocpi_app_tokens a JOIN users u ON u.id = a.user_id
+			WHERE a.uid_norm = ? AND u.cpo_id = ?`, norm, cpoID).Scan(&d.CardID, &d.UID, &d.Blocked, &expires, &disabled)
+	} else {
+		err = s.db.QueryRow(ctx, `SELECT c.id, c.uid, c.blocked, c.expires_at, u.disabled FROM rfid_cards c JOIN users u ON u.id = c.user_id
+			WHERE c.uid_norm = ? AND u.cpo_id = ?`, norm, cpoID).Scan(&d.CardID, &d.UID, &d.Blocked, &expires, &disabled)
+	}
+	if err != nil {
+		return nil, notFound(err, "Token", uid)
+	}
+	d.Blocked = d.Blocked || disabled
+	d.ExpiresAt = fromNullMS(expires)
+	return &d, nil
+}
