@@ -143,7 +143,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	mux.Handle("GET /ocpp/{identity}", gw)
 	ocpiStore := store.NewOCPIService(m.DB)
 	ocpiServer := m.wireOCPI(ctx, mux, ocpiStore, charging, s.Commander) // issue 14
-	charging.RealTime = &ocpi.RealTimeAuth{Server: ocpiServer} // eMSPs asked about NEVER/ALLOWED tokens, before serving
+	// eMSPs are asked about their NEVER/ALLOWED tokens (set before serving).
+	charging.RealTime = &ocpi.RealTimeAuth{Server: ocpiServer}
 
 	mux.Handle("/api/", audit.Middleware(volt.AuditSourceAPI, false)(api.New(api.Config{
 		Hierarchy: s.Hierarchy,
