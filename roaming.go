@@ -381,6 +381,20 @@ type RoamingLocation struct {
 	Connectors  []string // OCPI connector standards, de-duplicated
 	// MarginPercent is what Volt adds to the partner's price.
 	MarginPercent Decimal
+	// Price is the partner's tariff of the location with the margin
+	// added, VAT included (nil until its tariffs were pulled).
+	Price *RoamingPrice
+}
+
+// RoamingPrice is a partner tariff as Volt's driver pays it: VAT and the
+// roaming margin included; zero parts are not charged.
+type RoamingPrice struct {
+	TariffID       string
+	Currency       string
+	PerKWh         Decimal
+	PerSession     Decimal
+	PerHour        Decimal
+	ParkingPerHour Decimal
 }
 
 // RoamingLocations lists the locations of the partner CPOs a CPO roams

@@ -162,6 +162,10 @@ func TestRoamingBetweenTwoVoltdBinaries(t *testing.T) {
 		if !strings.Contains(body, "Mayfair Hub") || !strings.Contains(body, "A Power · 1 Mayfair Road, London") || !strings.Contains(body, "1 of 1 available") {
 			return fmt.Errorf("B's app does not list A's charger available yet")
 		}
+		// A's price (£0.50/kWh and £1.00 per session incl. VAT) + B's 10 %.
+		if !strings.Contains(body, "£0.55/kWh · £1.10 per session incl. VAT and 10 % roaming margin") {
+			return fmt.Errorf("B's app does not show A's price with the margin yet: %s", snippet(body, `id="roaming"`))
+		}
 		return nil
 	})
 	if code, body := app.get("/app/roam/" + pA + "/" + siteA.ID); code != 200 || !strings.Contains(body, "Log in") {

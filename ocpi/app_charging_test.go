@@ -72,8 +72,18 @@ func appRoamingCharge(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	}
 	loc, evses, err := app.FindRoamingLocation(as(driver), pA.ID, siteA)
 	must(t, err)
-	if loc.PartnerName != "A Power" || len(evses) != 1 || evses[0].UID != evse || evses[0].Status != "AVAILABLE" {
+	if loc.PartnerName != "A Power" || len(evses) != 1 || evses[0].UID != evse || evses[0].Status != "AVAILABLE" || loc.Price != nil {
 		t.Fatalf("partner location %+v %+v", loc, evses)
+	}
+	// A's tariffs pulled: its price (£0.456/kWh, £0.50 per session, VAT
+	// included) plus B's 10 % margin.
+	if n, err := B.srv.PullTariffs(sys(), pA.ID); err != nil || n != 1 {
+		t.Fatalf("tariffs pulled: %d %v", n, err)
+	}
+	loc, _, err = app.FindRoamingLocation(as(driver), pA.ID, siteA)
+	must(t, err)
+	if p := loc.Price; p == nil || p.Currency != "GBP" || p.PerKWh.String() != "0.5016" || p.PerSession.String() != "0.55" || !p.PerHour.IsZero() {
+		t.Errorf("partner price with the margin: %+v", loc.Price)
 	}
 
 	st, err := app.StartRoaming(as(driver), pA.ID, siteA, evse)

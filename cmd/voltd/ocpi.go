@@ -70,13 +70,11 @@ func (m *Main) wireOCPI(ctx context.Context, mux *http.ServeMux, ocpiStore *stor
 	return srv
 }
 
-// runOCPIPulls pulls every connected partner CPO's locations each
-// Config.OCPIPullInterval (0: never), on one node of a cluster per period
-// (m.once: the leader lease; a single node always). A partner that fails
+// runOCPIPulls pulls every connected partner CPO's locations and tariffs
+// each Config.OCPIPullInterval (0: never), on one node of a cluster per
+// period (m.once: the leader lease; a single node always). A partner that fails
 // keeps its last error and the others are still pulled; the first round
 // runs at start, so a restarted node is current at once.
-// TODO(issue 14): pull partner tariffs too (PullTariffs) once the app
-// shows them.
 func (m *Main) runOCPIPulls(ctx context.Context, srv *ocpi.Server) {
 	every := m.Config.OCPIPullInterval
 	if every <= 0 {
@@ -99,6 +97,12 @@ func (m *Main) runOCPIPulls(ctx context.Context, srv *ocpi.Server) {
 					m.Logger.Warn("ocpi pull: locations", "partner", p.ID, "err", err)
 				} else if err == nil {
 					m.Logger.Debug("ocpi pull: locations", "partner", p.ID, "locations", n)
+				}
+				if p.Endpoint("tariffs", "SENDER") == "" {
+					continue
+				}
+				if _, err := srv.PullTariffs(sys, p.ID); err != nil && ctx.Err() == nil {
+					m.Logger.Warn("ocpi pull: tariffs", "partner", p.ID, "err", err)
 				}
 			}
 		}
