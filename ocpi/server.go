@@ -145,6 +145,10 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /ocpi/emsp/2.2.1/commands/{command}/{uid}", asEMSP(s.receiveCommandResult))
 	mux.Handle("PUT /ocpi/emsp/2.2.1/locations/{country_code}/{party_id}/{location_id}", asEMSP(s.receiveLocation))
 	mux.Handle("PATCH /ocpi/emsp/2.2.1/locations/{country_code}/{party_id}/{location_id}/{evse_uid}", asEMSP(s.patchEVSE))
+	mux.Handle("PATCH /ocpi/emsp/2.2.1/locations/{country_code}/{party_id}/{location_id}", asEMSP(s.patchLocation)) // emsp_locations.go
+	mux.Handle("PUT /ocpi/emsp/2.2.1/locations/{country_code}/{party_id}/{location_id}/{evse_uid}", asEMSP(s.putEVSE))
+	mux.Handle("PUT /ocpi/emsp/2.2.1/locations/{country_code}/{party_id}/{location_id}/{evse_uid}/{connector_id}", asEMSP(s.putConnector))
+	mux.Handle("PATCH /ocpi/emsp/2.2.1/locations/{country_code}/{party_id}/{location_id}/{evse_uid}/{connector_id}", asEMSP(s.patchConnector))
 	mux.Handle("PUT /ocpi/emsp/2.2.1/sessions/{country_code}/{party_id}/{session_id}", asEMSP(s.receiveSession))
 	mux.Handle("POST /ocpi/emsp/2.2.1/tokens/{token_uid}/authorize", asEMSP(s.authorizeToken)) // realtime.go
 	mux.Handle("POST /ocpi/emsp/2.2.1/cdrs", asEMSP(s.receiveCDR))
