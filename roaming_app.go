@@ -19,6 +19,8 @@ type RoamingStart struct {
 	EVSEUID    string    `json:"evseUid"`
 	TokenUID   string    `json:"tokenUid"`
 	CreatedAt  time.Time `json:"createdAt"`
+	// SessionID is the partner's session the start led to, once seen.
+	SessionID string `json:"sessionId,omitempty"`
 }
 
 // RoamingAppStore keeps drivers' APP_USER tokens and their starts on
@@ -30,6 +32,9 @@ type RoamingAppStore interface {
 	CreateRoamingStart(ctx context.Context, s *RoamingStart) error
 	// FindRoamingStart reads a start (ENOTFOUND).
 	FindRoamingStart(ctx context.Context, id string) (*RoamingStart, error)
+	// ClaimRoamingSession binds a partner's session to a start that has
+	// none; false when another start of the partner has it.
+	ClaimRoamingSession(ctx context.Context, startID, sessionID string) (bool, error)
 	// FindDriverToken finds a card (RFID) or app token (APP_USER) of one
 	// of the CPO's drivers (ENOTFOUND), for real-time authorisation.
 	FindDriverToken(ctx context.Context, cpoID, uid, tokenType string) (*DriverToken, error)

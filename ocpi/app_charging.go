@@ -3,8 +3,10 @@ package ocpi
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -240,30 +242,55 @@ func (a *AppRoaming) result(ctx context.Context, partnerID, uid string) string {
 	return r.Result
 }
 
-// sessionOf finds the session the partner pushed for a start: the driver's
-// token on that EVSE, begun after the start was asked for (a late session
-// after a TIMEOUT still counts: LESSONS OCPI 8).
+// sessionOf finds the session the partner pushed for a start: the one it
+// claimed, else the earliest of the driver's token on that EVSE begun since
+// the start was asked for (to the second) that no other start claimed,
+// which it claims. A late session after a TIMEOUT still counts (LESSONS
+// OCPI 8).
 func (a *AppRoaming) sessionOf(ctx context.Context, st *volt.RoamingStart) (*Session, error) {
+	if st.SessionID != "" {
+		raw, err := a.Server.Store.FindPartnerObject(ctx, st.PartnerID, "sessions", st.SessionID)
+		if err != nil {
+			return nil, err
+		}
+		var s Session
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, fmt.Errorf("stored session %s: %w", st.SessionID, err)
+		}
+		return &s, nil
+	}
 	raws, err := a.Server.Store.FindPartnerObjects(ctx, st.PartnerID, "sessions")
 	if err != nil {
 		return nil, err
 	}
-	var best *Session
-	var bestAt time.Time
+	type candidate struct {
+		s  Session
+		at time.Time
+	}
+	var cands []candidate
+	since := st.CreatedAt.Truncate(time.Second)
 	for _, raw := range raws {
 		var s Session
 		if json.Unmarshal(raw, &s) != nil || !strings.EqualFold(s.CDRToken.UID, st.TokenUID) || s.LocationID != st.LocationID || s.EVSEUID != st.EVSEUID {
 			continue
 		}
 		at, err := ParseDateTime(s.StartDateTime)
-		if err != nil || at.Before(st.CreatedAt.Add(-time.Minute)) {
+		if err != nil || at.Before(since) {
 			continue
 		}
-		if best == nil || at.After(bestAt) {
-			best, bestAt = &s, at
+		cands = append(cands, candidate{s, at})
+	}
+	sort.Slice(cands, func(i, j int) bool { return cands[i].at.Before(cands[j].at) })
+	for _, c := range cands {
+		claimed, err := a.Apps.ClaimRoamingSession(ctx, st.ID, c.s.ID)
+		if err != nil {
+			return nil, err
+		}
+		if claimed {
+			return &c.s, nil
 		}
 	}
-	return best, nil
+	return nil, nil
 }
 
 // StopRoaming asks the partner to stop the driver's session.

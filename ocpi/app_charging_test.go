@@ -170,6 +170,34 @@ func appRoamingCharge(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 		t.Errorf("charge after the CDR: %+v", v)
 	}
 
+	// A late session after a TIMEOUT (LESSONS OCPI 8): the driver's next
+	// start times out at A, the charger starts anyway, and the charge
+	// shows the session (to be billed as usual), never drops it.
+	st2, err := app.StartRoaming(as(driver), pA.ID, siteA, evse)
+	must(t, err)
+	waitFor(t, "the second START_SESSION result at B", func() bool {
+		v, err = app.FindRoamingCharge(as(driver), st2.ID)
+		must(t, err)
+		return v.StartResult != ""
+	})
+	if st, _, env := call(t, "POST", B.http.URL+"/ocpi/emsp/2.2.1/commands/START_SESSION/"+st2.ID, tok, map[string]any{"result": "TIMEOUT"}); st != 200 {
+		t.Fatalf("TIMEOUT result: %d %v", st, env)
+	}
+	late := ocpi.DateTime(time.Now().Add(time.Second))
+	sess["id"], sess["start_date_time"], sess["last_updated"], sess["status"], sess["kwh"] = "ses_2", late, late, "ACTIVE", 0.5
+	delete(sess, "end_date_time")
+	if st, _, env := call(t, "PUT", B.http.URL+"/ocpi/emsp/2.2.1/sessions/GB/AAA/ses_2", tok, sess); st != 200 {
+		t.Fatalf("late session PUT: %d %v", st, env)
+	}
+	v, err = app.FindRoamingCharge(as(driver), st2.ID)
+	must(t, err)
+	if v.StartResult != "TIMEOUT" || v.SessionID != "ses_2" || v.Status != "ACTIVE" || v.EnergyWh != 500 {
+		t.Errorf("a late session after TIMEOUT: %+v", v)
+	}
+	if v, err := app.FindRoamingCharge(as(driver), st.ID); err != nil || v.SessionID != "ses_1" || v.CDRID != "cdr_1" {
+		t.Errorf("the first charge after the second session arrived: %+v %v", v, err)
+	}
+
 	// The app account's token is pushed to A and kept in sync (issue 14
 	// item 2): valid, then not valid once the account is disabled, and a
 	// deleted account says nothing new.

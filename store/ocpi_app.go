@@ -63,13 +63,29 @@ func (s *OCPIService) CreateRoamingStart(ctx context.Context, r *volt.RoamingSta
 func (s *OCPIService) FindRoamingStart(ctx context.Context, id string) (*volt.RoamingStart, error) {
 	var r volt.RoamingStart
 	var at int64
-	err := s.db.QueryRow(ctx, `SELECT id, user_id, partner_id, location_id, evse_uid, token_uid, created_at FROM ocpi_app_starts WHERE id = ?`, id).
-		Scan(&r.ID, &r.UserID, &r.PartnerID, &r.LocationID, &r.EVSEUID, &r.TokenUID, &at)
+	err := s.db.QueryRow(ctx, `SELECT id, user_id, partner_id, location_id, evse_uid, token_uid, created_at, session_id FROM ocpi_app_starts WHERE id = ?`, id).
+		Scan(&r.ID, &r.UserID, &r.PartnerID, &r.LocationID, &r.EVSEUID, &r.TokenUID, &at, &r.SessionID)
 	if err != nil {
 		return nil, notFound(err, "Roaming start", id)
 	}
 	r.CreatedAt = fromMS(at)
 	return &r, nil
+}
+
+// ClaimRoamingSession binds the partner's session to the start, once: a
+// start that has a session keeps it, and a session another start of the
+// partner has is refused (false).
+func (s *OCPIService) ClaimRoamingSession(ctx context.Context, startID, sessionID string) (bool, error) {
+	res, err := s.db.Exec(ctx, `UPDATE ocpi_app_starts SET session_id = ? WHERE id = ? AND session_id = ''
+		AND NOT EXISTS (SELECT 1 FROM ocpi_app_starts o WHERE o.partner_id = ocpi_app_starts.partner_id AND o.session_id = ?)`,
+		sessionID, startID, sessionID)
+	if volt.IsCode(mapError(err), volt.ECONFLICT) {
+		return false, nil // a concurrent claim of the same session won
+	} else if err != nil {
+		return false, fmt.Errorf("claim session %s for %s: %w", sessionID, startID, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }
 
 // FindDriverToken finds a card or app token (APP_USER) of one of a CPO's
