@@ -415,6 +415,9 @@ type DriverToken struct {
 	ExpiresAt *time.Time
 	Deleted   bool
 	SentState string
+	// UpdatedAt is the last change of the card or its driver's account
+	// (FindDriverTokens only).
+	UpdatedAt time.Time
 }
 
 // OCPIPushBackoff is the wait before retry n (1-based) of a push: 30 s

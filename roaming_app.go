@@ -38,6 +38,9 @@ type RoamingAppStore interface {
 	// FindDriverToken finds a card (RFID) or app token (APP_USER) of one
 	// of the CPO's drivers (ENOTFOUND), for real-time authorisation.
 	FindDriverToken(ctx context.Context, cpoID, uid, tokenType string) (*DriverToken, error)
+	// FindDriverTokens lists every card and app token of the CPO's
+	// drivers with its last change, for a partner CPO's pull.
+	FindDriverTokens(ctx context.Context, cpoID string) ([]DriverToken, error)
 }
 
 // RoamingEVSE is one EVSE of a partner's location as the app shows it.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -148,16 +149,61 @@ func (s *Server) authorizeToken(w http.ResponseWriter, r *http.Request) error {
 		allowed = "EXPIRED"
 	}
 	valid := allowed == "ALLOWED"
-	tok := Token{CountryCode: c.party.CountryCode, PartyID: c.party.PartyID, UID: truncate(d.UID, 36), Type: "RFID",
-		ContractID: truncate(c.party.CountryCode+"-"+c.party.PartyID+"-C"+d.UID, 36), Issuer: truncate(cpo.Name, 64),
-		Valid: valid, Whitelist: "ALLOWED", LastUpdated: DateTime(s.now())}
-	if d.Type == "APP_USER" {
-		tok = appToken(c.party, cpo.Name, d.UID, valid, s.now())
-	}
-	info := AuthorizationInfo{Allowed: allowed, Token: tok}
+	info := AuthorizationInfo{Allowed: allowed, Token: driverToken(c.party, cpo.Name, *d, valid, s.now())}
 	if valid {
 		info.Location = &loc
 	}
 	ok(w, info)
+	return nil
+}
+
+// driverToken is a driver's card (RFID) or app token (APP_USER) as Volt,
+// eMSP, sends it to partner CPOs.
+func driverToken(party *volt.OCPIParty, issuer string, d volt.DriverToken, valid bool, at time.Time) Token {
+	if d.Type == "APP_USER" {
+		return appToken(party, issuer, d.UID, valid, at)
+	}
+	return Token{CountryCode: party.CountryCode, PartyID: party.PartyID, UID: truncate(d.UID, 36), Type: "RFID",
+		ContractID: truncate(party.CountryCode+"-"+party.PartyID+"-C"+d.UID, 36), Issuer: truncate(issuer, 64),
+		Valid: valid, Whitelist: "ALLOWED", LastUpdated: DateTime(at)}
+}
+
+// listTokens serves a partner CPO's pull of Volt's drivers' tokens (eMSP
+// side, §12.2.1 GET): cards and app tokens, valid unless blocked,
+// disabled or expired, by last change in [date_from, date_to), paged.
+func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
+	c := callOf(r)
+	p, err := parsePaging(r)
+	if err != nil {
+		return err
+	}
+	apps, isApps := s.Store.(volt.RoamingAppStore)
+	if !isApps {
+		ok(w, pageOf(w, r, s.url("/ocpi/emsp/2.2.1/tokens"), p, []Token{}))
+		return nil
+	}
+	list, err := apps.FindDriverTokens(r.Context(), c.partner.CPOID)
+	if err != nil {
+		return err
+	}
+	cpo, err := s.Hierarchy.FindCPOByID(system(r.Context()), c.partner.CPOID)
+	if err != nil {
+		return err
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if !list[i].UpdatedAt.Equal(list[j].UpdatedAt) {
+			return list[i].UpdatedAt.Before(list[j].UpdatedAt)
+		}
+		return list[i].UID < list[j].UID
+	})
+	out := make([]Token, 0, len(list))
+	for _, d := range list {
+		if !p.Contains(d.UpdatedAt) {
+			continue
+		}
+		valid := !d.Blocked && (d.ExpiresAt == nil || d.ExpiresAt.After(s.now()))
+		out = append(out, driverToken(c.party, cpo.Name, d, valid, d.UpdatedAt))
+	}
+	ok(w, pageOf(w, r, s.url("/ocpi/emsp/2.2.1/tokens"), p, out))
 	return nil
 }

@@ -1,6 +1,7 @@
 package ocpi_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -62,6 +63,17 @@ func realTimeAuth(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 		}
 	}
 
+	// B's tokens sender: A pulls the driver's card, by last change.
+	var list []map[string]any
+	st, hdr, env := call(t, "GET", B.http.URL+"/ocpi/emsp/2.2.1/tokens?limit=10", aOf(t, A, pB.ID), nil)
+	if raw, _ := json.Marshal(env["data"]); st != 200 || json.Unmarshal(raw, &list) != nil || len(list) != 1 ||
+		list[0]["uid"] != "04D0D0D0" || list[0]["valid"] != true || hdr.Get("X-Total-Count") != "1" {
+		t.Errorf("B's tokens: %d %v", st, env)
+	}
+	if st, _, env := call(t, "GET", B.http.URL+"/ocpi/emsp/2.2.1/tokens?date_from="+ocpi.DateTime(time.Now().Add(time.Hour)), aOf(t, A, pB.ID), nil); st != 200 || len(env["data"].([]any)) != 0 {
+		t.Errorf("B's tokens changed from an hour ahead: %d %v", st, env)
+	}
+
 	push("04D0D0D0", "NEVER")
 	authorize("04D0D0D0", volt.AuthInvalid, "needs real-time authorisation") // no RealTime: refused, as before
 	fresh()
@@ -92,4 +104,12 @@ func realTimeAuth(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	push("04F0F0F0", "ALLOWED")
 	authorize("04F0F0F0", volt.AuthAccepted, "roaming token of B Drive")
 	B.down.Store(false)
+}
+
+// aOf is the token A calls its eMSP partner with.
+func aOf(t *testing.T, A *volt1, partnerID string) string {
+	t.Helper()
+	p, err := A.store.FindOCPIPartnerByID(A.admin, partnerID)
+	must(t, err)
+	return p.TheirToken
 }

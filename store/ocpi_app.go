@@ -112,3 +112,32 @@ func (s *OCPIService) FindDriverToken(ctx context.Context, cpoID, uid, tokenType
 	d.ExpiresAt = fromNullMS(expires)
 	return &d, nil
 }
+
+// FindDriverTokens lists the cards and app tokens of a CPO's drivers, each
+// with its last change (the card's or the account's, the later), for a
+// partner CPO's pull of the tokens (eMSP side).
+func (s *OCPIService) FindDriverTokens(ctx context.Context, cpoID string) ([]volt.DriverToken, error) {
+	rows, err := s.db.Query(ctx, `SELECT c.id, c.uid, 'RFID', c.blocked, c.expires_at, u.disabled, c.updated_at, u.updated_at
+		FROM rfid_cards c JOIN users u ON u.id = c.user_id WHERE u.cpo_id = ?
+		UNION ALL SELECT a.user_id, a.uid, 'APP_USER', FALSE, NULL, u.disabled, a.created_at, u.updated_at
+		FROM ocpi_app_tokens a JOIN users u ON u.id = a.user_id WHERE u.cpo_id = ?`, cpoID, cpoID)
+	if err != nil {
+		return nil, fmt.Errorf("driver tokens of %s: %w", cpoID, err)
+	}
+	defer rows.Close()
+	var out []volt.DriverToken
+	for rows.Next() {
+		var d volt.DriverToken
+		var expires sql.NullInt64
+		var disabled bool
+		var tokenAt, userAt int64
+		if err := rows.Scan(&d.CardID, &d.UID, &d.Type, &d.Blocked, &expires, &disabled, &tokenAt, &userAt); err != nil {
+			return nil, fmt.Errorf("driver tokens of %s: %w", cpoID, err)
+		}
+		d.Blocked = d.Blocked || disabled
+		d.ExpiresAt = fromNullMS(expires)
+		d.UpdatedAt = fromMS(max(tokenAt, userAt))
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
