@@ -381,6 +381,20 @@ type RoamingLocation struct {
 	Connectors  []string // OCPI connector standards, de-duplicated
 	// MarginPercent is what Volt adds to the partner's price.
 	MarginPercent Decimal
+	// Price is the partner's tariff of the location with the margin
+	// added, VAT included (nil until its tariffs were pulled).
+	Price *RoamingPrice
+}
+
+// RoamingPrice is a partner tariff as Volt's driver pays it: VAT and the
+// roaming margin included; zero parts are not charged.
+type RoamingPrice struct {
+	TariffID       string
+	Currency       string
+	PerKWh         Decimal
+	PerSession     Decimal
+	PerHour        Decimal
+	ParkingPerHour Decimal
 }
 
 // RoamingLocations lists the locations of the partner CPOs a CPO roams
@@ -392,12 +406,18 @@ type RoamingLocations interface {
 // DriverToken is a card of one of a CPO's drivers as Volt (eMSP) keeps a
 // partner CPO informed of it; SentState is what was last pushed ("" never).
 type DriverToken struct {
-	CardID    string
-	UID       string
+	CardID string
+	UID    string
+	// Type is the OCPI token type: RFID (a card) or APP_USER (an app
+	// account's token, made on its first start on a partner network).
+	Type      string
 	Blocked   bool
 	ExpiresAt *time.Time
 	Deleted   bool
 	SentState string
+	// UpdatedAt is the last change of the card or its driver's account
+	// (FindDriverTokens only).
+	UpdatedAt time.Time
 }
 
 // OCPIPushBackoff is the wait before retry n (1-based) of a push: 30 s

@@ -77,13 +77,15 @@ func (s *syncBuffer) String() string {
 var readyLine = regexp.MustCompile(`msg="volt is ready" http=http://(\S+)`)
 
 // startVoltd runs `voltd serve` on port 0 with a fresh SQLite database and
-// a first Super Admin, waits until it is ready and stops it at cleanup.
-func startVoltd(t *testing.T, adminEmail, adminPassword string) *node {
+// a first Super Admin (env: more VAR=value settings), waits until it is
+// ready and stops it at cleanup.
+func startVoltd(t *testing.T, adminEmail, adminPassword string, env ...string) *node {
 	t.Helper()
 	bin := voltdBinary(t)
 	dir := t.TempDir()
 	cmd := exec.Command(bin, "serve", "--http", "127.0.0.1:0", "--db", filepath.Join(dir, "volt.db"), "--log-level", "info")
 	cmd.Env = append(os.Environ(), "VOLT_ADMIN_EMAIL="+adminEmail, "VOLT_ADMIN_PASSWORD="+adminPassword, "VOLT_LOG_FORMAT=text")
+	cmd.Env = append(cmd.Env, env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

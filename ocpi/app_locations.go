@@ -11,9 +11,10 @@ import (
 var _ volt.RoamingLocations = (*Server)(nil)
 
 // FindRoamingLocations lists the Locations Volt holds of the connected
-// partner CPOs of cpoID ("": of every CPO), for the driver app's list.
-// TODO(issue 14): the partner's tariffs pulled and shown with the margin;
-// pins on the app's map.
+// partner CPOs of cpoID ("": of every CPO), for the driver app's list,
+// each with the partner's price (the tariff of its first priced
+// connector, as pulled) plus the roaming margin.
+// TODO(issue 14): pins on the app's map.
 func (s *Server) FindRoamingLocations(ctx context.Context, cpoID string) ([]volt.RoamingLocation, error) {
 	partners, err := s.Store.ConnectedOCPIPartners(ctx, volt.OCPIRoleCPO)
 	if err != nil {
@@ -25,6 +26,10 @@ func (s *Server) FindRoamingLocations(ctx context.Context, cpoID string) ([]volt
 			continue
 		}
 		locs, err := s.PartnerLocations(ctx, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		tariffs, err := s.partnerTariffs(ctx, p.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -42,6 +47,11 @@ func (s *Server) FindRoamingLocations(ctx context.Context, cpoID string) ([]volt
 					rl.Available++
 				}
 				for _, c := range e.Connectors {
+					for _, id := range c.TariffIDs {
+						if t, ok := tariffs[id]; ok && rl.Price == nil {
+							rl.Price = roamingPrice(t, p.RoamingMarginPercent)
+						}
+					}
 					if !seen[c.Standard] {
 						seen[c.Standard] = true
 						rl.Connectors = append(rl.Connectors, c.Standard)

@@ -62,7 +62,8 @@ func (s *Server) endpointsFor(p *volt.OCPIPartner) []volt.OCPIEndpoint {
 			e("cdrs", "SENDER", "/ocpi/cpo/2.2.1/cdrs"))
 	}
 	return append(out, e("locations", "RECEIVER", "/ocpi/emsp/2.2.1/locations"), e("sessions", "RECEIVER", "/ocpi/emsp/2.2.1/sessions"),
-		e("cdrs", "RECEIVER", "/ocpi/emsp/2.2.1/cdrs"), e("commands", "SENDER", "/ocpi/emsp/2.2.1/commands"))
+		e("cdrs", "RECEIVER", "/ocpi/emsp/2.2.1/cdrs"), e("commands", "SENDER", "/ocpi/emsp/2.2.1/commands"),
+		e("tokens", "SENDER", "/ocpi/emsp/2.2.1/tokens"))
 }
 
 func (s *Server) versionDetails(w http.ResponseWriter, r *http.Request) error {

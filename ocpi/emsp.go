@@ -50,9 +50,8 @@ func (s *Server) receive(r *http.Request, module, idParam string) (created bool,
 	return created, h.ID, raw, err
 }
 
-// receiveLocation stores a partner CPO's Location (§8.2.2.2).
-// TODO(issue 14): PUT of one EVSE or connector, PATCH of a Location or a
-// connector.
+// receiveLocation stores a partner CPO's Location (§8.2.2.2); its parts
+// are changed in emsp_locations.go.
 func (s *Server) receiveLocation(w http.ResponseWriter, r *http.Request) error {
 	if _, _, _, err := s.receive(r, "locations", "location_id"); err != nil {
 		return err

@@ -145,7 +145,14 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /ocpi/emsp/2.2.1/commands/{command}/{uid}", asEMSP(s.receiveCommandResult))
 	mux.Handle("PUT /ocpi/emsp/2.2.1/locations/{country_code}/{party_id}/{location_id}", asEMSP(s.receiveLocation))
 	mux.Handle("PATCH /ocpi/emsp/2.2.1/locations/{country_code}/{party_id}/{location_id}/{evse_uid}", asEMSP(s.patchEVSE))
+	mux.Handle("PATCH /ocpi/emsp/2.2.1/locations/{country_code}/{party_id}/{location_id}", asEMSP(s.patchLocation)) // emsp_locations.go
+	mux.Handle("PUT /ocpi/emsp/2.2.1/locations/{country_code}/{party_id}/{location_id}/{evse_uid}", asEMSP(s.putEVSE))
+	mux.Handle("PUT /ocpi/emsp/2.2.1/locations/{country_code}/{party_id}/{location_id}/{evse_uid}/{connector_id}", asEMSP(s.putConnector))
+	mux.Handle("PATCH /ocpi/emsp/2.2.1/locations/{country_code}/{party_id}/{location_id}/{evse_uid}/{connector_id}", asEMSP(s.patchConnector))
 	mux.Handle("PUT /ocpi/emsp/2.2.1/sessions/{country_code}/{party_id}/{session_id}", asEMSP(s.receiveSession))
+	// realtime.go: the tokens sender (pull, real-time authorisation).
+	mux.Handle("GET /ocpi/emsp/2.2.1/tokens", asEMSP(s.listTokens))
+	mux.Handle("POST /ocpi/emsp/2.2.1/tokens/{token_uid}/authorize", asEMSP(s.authorizeToken))
 	mux.Handle("POST /ocpi/emsp/2.2.1/cdrs", asEMSP(s.receiveCDR))
 	mux.Handle("GET /ocpi/emsp/2.2.1/cdrs/{cdr_id}", asEMSP(s.getReceivedCDR))
 	mux.Handle("/ocpi/", anyToken(func(w http.ResponseWriter, r *http.Request) error {

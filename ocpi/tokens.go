@@ -152,12 +152,10 @@ type RoamingDecision struct {
 }
 
 // AuthorizeRoaming decides on an idTag a charger of the CPO sent that is
-// no card of Volt's: a token an eMSP partner pushed. Whitelist ALWAYS,
-// ALLOWED and ALLOWED_OFFLINE are decided from the stored token at once,
-// so an OCPP answer never waits on a partner.
-// TODO(issue 14): NEVER (and ALLOWED when online) asks the eMSP's real-time
-// authorisation (POST tokens/{uid}/authorize) with a short deadline and a
-// cache.
+// no card of Volt's from the stored token alone: a token an eMSP partner
+// pushed, whitelist NEVER refused. Volt's OCPP authorisation asks the
+// eMSP in real time first for NEVER and ALLOWED (RealTimeAuth, the
+// store's askRealTime); this is the offline view.
 func (s *Server) AuthorizeRoaming(ctx context.Context, cpoID, idTag string) (RoamingDecision, error) {
 	t, err := s.Store.FindRoamingToken(ctx, cpoID, idTag)
 	if volt.IsCode(err, volt.ENOTFOUND) {

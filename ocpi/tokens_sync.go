@@ -10,13 +10,15 @@ import (
 	"github.com/volt-ev/volt"
 )
 
-// SyncTokens keeps every connected partner CPO informed of the cards of
-// the drivers of the CPO it roams with (eMSP side, §12.2.2 PUT): a new
-// card, a blocked or expired one (valid false) and a deleted one (valid
-// false) are queued once per change, compared with the state last sent.
-// It returns how many it queued.
-// TODO(issue 14): app accounts as APP_USER tokens, and NEVER whitelists
-// with real-time authorisation.
+// SyncTokens keeps every connected partner CPO informed of the cards and
+// app accounts (APP_USER tokens, made on a driver's first start on a
+// partner network) of the drivers of the CPO it roams with (eMSP side,
+// §12.2.2 PUT): a new token, a blocked or expired card or a disabled
+// account (valid false) and a deleted one (valid false) are queued once
+// per change, compared with the state last sent. Every token goes out
+// with whitelist ALLOWED. It returns how many it queued.
+// TODO(issue 14): a NEVER whitelist per driver (real-time authorisation
+// of every start) once an operator can set it.
 func (s *Server) SyncTokens(ctx context.Context) (int, error) {
 	partners, err := s.Store.ConnectedOCPIPartners(ctx, volt.OCPIRoleCPO)
 	if err != nil {
@@ -45,11 +47,14 @@ func (s *Server) SyncTokens(ctx context.Context) (int, error) {
 			tok := Token{CountryCode: party.CountryCode, PartyID: party.PartyID, UID: truncate(d.UID, 36), Type: "RFID",
 				ContractID: truncate(party.CountryCode+"-"+party.PartyID+"-C"+d.UID, 36), Issuer: truncate(cpo.Name, 64),
 				Valid: valid, Whitelist: "ALLOWED", LastUpdated: DateTime(s.now())}
+			if d.Type == "APP_USER" {
+				tok = appToken(party, cpo.Name, d.UID, valid, s.now())
+			}
 			body, err := json.Marshal(tok)
 			if err != nil {
 				return n, err
 			}
-			path := "/" + party.CountryCode + "/" + party.PartyID + "/" + url.PathEscape(tok.UID) + "?type=RFID"
+			path := "/" + party.CountryCode + "/" + party.PartyID + "/" + url.PathEscape(tok.UID) + "?type=" + tok.Type
 			if err := s.Store.QueueTokenPush(ctx, d.UID, state, &volt.OCPIPush{PartnerID: p.ID, Module: "tokens", ObjectID: d.UID,
 				Method: http.MethodPut, URL: path, Body: body}); err != nil {
 				return n, err

@@ -72,6 +72,10 @@ type ChargingService struct {
 	// HeartbeatEvery is the least time between two writes of lastSeenAt by
 	// RecordHeartbeat for one charger (default 30 seconds).
 	HeartbeatEvery time.Duration
+	// RealTime asks eMSP partners about their NEVER and ALLOWED tokens
+	// before an authorisation's transaction (issue 14); nil decides from
+	// the stored token (NEVER refused).
+	RealTime volt.RoamingAuthorizer
 
 	batcher    atomic.Pointer[meterBatcher]     // set by StartMeterBatching
 	heartbeats atomic.Pointer[heartbeatBatcher] // set by StartHeartbeatBatching

@@ -20,6 +20,7 @@ func (s *ChargingService) AuthorizeIDTag(ctx context.Context, cpid, idTag string
 	var res volt.AuthResult
 	var ch *chargerFacts
 	tag := volt.NormalizeIDTag(idTag)
+	ctx = s.askRealTime(ctx, cpid, tag) // a roaming token's eMSP, before the transaction (issue 14)
 	err := s.db.WithTx(ctx, func(tx *Tx) error {
 		var err error
 		if ch, err = chargerOf(ctx, tx, cpid); err != nil {

@@ -124,8 +124,11 @@ func (s *OCPIService) BillRoamingCDR(ctx context.Context, partnerID, cdrID, toke
 	b := &volt.RoamingBill{PartnerID: partnerID, CDRID: cdrID, Currency: currency, Cost: cost, Margin: volt.RoamingMargin(cost, p.RoamingMarginPercent)}
 	b.Total = b.Cost + b.Margin
 	err = s.db.WithTx(ctx, func(tx *Tx) error {
-		err := tx.QueryRow(ctx, `SELECT c.user_id FROM rfid_cards c JOIN users u ON u.id = c.user_id WHERE c.uid_norm = ? AND u.cpo_id = ?`,
-			volt.NormalizeIDTag(tokenUID), p.CPOID).Scan(&b.UserID)
+		// The token is a driver's card or the APP_USER token of a driver's
+		// app account (a start from the app).
+		err := tx.QueryRow(ctx, `SELECT c.user_id FROM rfid_cards c JOIN users u ON u.id = c.user_id WHERE c.uid_norm = ? AND u.cpo_id = ?
+			UNION ALL SELECT a.user_id FROM ocpi_app_tokens a JOIN users u ON u.id = a.user_id WHERE a.uid_norm = ? AND u.cpo_id = ?`,
+			volt.NormalizeIDTag(tokenUID), p.CPOID, volt.NormalizeIDTag(tokenUID), p.CPOID).Scan(&b.UserID)
 		if err != nil {
 			return notFound(err, "Driver of token", tokenUID)
 		}

@@ -8,14 +8,19 @@ import (
 	"github.com/volt-ev/volt"
 )
 
-// DriverTokensOf returns the cards of the drivers of a partner's CPO (as
-// eMSP, Volt pushes them to the partner CPO) with the state last sent;
-// a card deleted since it was sent comes back with Deleted set.
+// DriverTokensOf returns the cards and app tokens (APP_USER) of the
+// drivers of a partner's CPO (as eMSP, Volt pushes them to the partner
+// CPO) with the state last sent; a token deleted since it was sent (a
+// card removed, an account closed) comes back with Deleted set.
 func (s *OCPIService) DriverTokensOf(ctx context.Context, partnerID string) ([]volt.DriverToken, error) {
-	rows, err := s.db.Query(ctx, `SELECT c.id, c.uid, c.blocked, c.expires_at, u.disabled, COALESCE(t.state, '')
+	rows, err := s.db.Query(ctx, `SELECT c.id, c.uid, 'RFID', c.blocked, c.expires_at, u.disabled, COALESCE(t.state, '')
 		FROM ocpi_partners p JOIN users u ON u.cpo_id = p.cpo_id JOIN rfid_cards c ON c.user_id = u.id
 		LEFT JOIN ocpi_tokens_sent t ON t.partner_id = p.id AND t.uid = c.uid
-		WHERE p.id = ? ORDER BY c.uid`, partnerID)
+		WHERE p.id = ?
+		UNION ALL SELECT a.user_id, a.uid, 'APP_USER', FALSE, NULL, u.disabled, COALESCE(t.state, '')
+		FROM ocpi_partners p JOIN users u ON u.cpo_id = p.cpo_id JOIN ocpi_app_tokens a ON a.user_id = u.id
+		LEFT JOIN ocpi_tokens_sent t ON t.partner_id = p.id AND t.uid = a.uid
+		WHERE p.id = ? ORDER BY 2`, partnerID, partnerID)
 	if err != nil {
 		return nil, fmt.Errorf("driver tokens for %s: %w", partnerID, err)
 	}
@@ -26,7 +31,7 @@ func (s *OCPIService) DriverTokensOf(ctx context.Context, partnerID string) ([]v
 		var d volt.DriverToken
 		var expires sql.NullInt64
 		var disabled bool
-		if err := rows.Scan(&d.CardID, &d.UID, &d.Blocked, &expires, &disabled, &d.SentState); err != nil {
+		if err := rows.Scan(&d.CardID, &d.UID, &d.Type, &d.Blocked, &expires, &disabled, &d.SentState); err != nil {
 			return nil, fmt.Errorf("driver tokens for %s: %w", partnerID, err)
 		}
 		d.Blocked = d.Blocked || disabled
@@ -37,14 +42,15 @@ func (s *OCPIService) DriverTokensOf(ctx context.Context, partnerID string) ([]v
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	gone, err := s.db.Query(ctx, `SELECT uid, state FROM ocpi_tokens_sent WHERE partner_id = ?`, partnerID)
+	gone, err := s.db.Query(ctx, `SELECT t.uid, t.state, CASE WHEN a.uid IS NULL THEN 'RFID' ELSE 'APP_USER' END
+		FROM ocpi_tokens_sent t LEFT JOIN ocpi_app_tokens a ON a.uid = t.uid WHERE t.partner_id = ?`, partnerID)
 	if err != nil {
 		return nil, fmt.Errorf("tokens sent to %s: %w", partnerID, err)
 	}
 	defer gone.Close()
 	for gone.Next() {
 		var d volt.DriverToken
-		if err := gone.Scan(&d.UID, &d.SentState); err != nil {
+		if err := gone.Scan(&d.UID, &d.SentState, &d.Type); err != nil {
 			return nil, err
 		}
 		if !seen[d.UID] {

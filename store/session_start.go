@@ -25,6 +25,9 @@ const maxTxIDAttempts = 16
 // flagged offline_start. An active session on the same connector is closed
 // first as a zombie: the charger is authoritative about its connector.
 func (s *ChargingService) StartTransaction(ctx context.Context, r volt.StartRequest) (*volt.StartResult, error) {
+	if !r.NoAuthorization {
+		ctx = s.askRealTime(ctx, r.CPID, volt.NormalizeIDTag(r.IDTag)) // issue 14, before the transaction
+	}
 	refusal, err := s.admitStart(ctx, r)
 	if err != nil {
 		return nil, fmt.Errorf("start transaction on %s/%d: %w", r.CPID, r.ConnectorID, err)

@@ -49,6 +49,12 @@ type Config struct {
 	ProxyProtocol       bool          // --proxy-protocol / VOLT_PROXY_PROTOCOL: every connection starts with a PROXY v1/v2 header (issue 12)
 	WebhookAllowNets    string        // VOLT_WEBHOOK_ALLOW_NETS: private CIDRs webhooks may reach (tests, internal receivers; issue #17)
 
+	// Issue 14: OCPI rounds. OCPIPushInterval (VOLT_OCPI_PUSH_INTERVAL)
+	// is how often pushes owed to partners are queued and delivered;
+	// OCPIPullInterval (VOLT_OCPI_PULL_INTERVAL) how often partner CPOs'
+	// locations and tariffs are pulled, by one node of a cluster (0: never).
+	OCPIPushInterval, OCPIPullInterval time.Duration
+
 	// TelematicsSandboxSecret is VOLT_TELEMATICS_SANDBOX_SECRET(_FILE): the
 	// HMAC secret of the sandbox telematics webhook; empty refuses it (issue 19).
 	TelematicsSandboxSecret string
@@ -83,6 +89,9 @@ func defaultConfig() Config {
 		NATSListen:     "127.0.0.1:6222",
 		NATSStore:      defaultNATSStore,
 		DemoChargers:   6,
+
+		OCPIPushInterval: 5 * time.Second,
+		OCPIPullInterval: 15 * time.Minute,
 	}
 }
 
@@ -146,6 +155,8 @@ func parseConfig(name string, args []string, getenv func(string) string) (Config
 	dur(&c.Heartbeat, "VOLT_OCPP_HEARTBEAT")
 	dur(&c.CallTimeout, "VOLT_OCPP_CALL_TIMEOUT")
 	dur(&c.FrameRetention, "VOLT_OCPP_FRAME_RETENTION")
+	dur(&c.OCPIPushInterval, "VOLT_OCPI_PUSH_INTERVAL")
+	dur(&c.OCPIPullInterval, "VOLT_OCPI_PULL_INTERVAL")
 	str(&c.TileURL, "VOLT_TILE_URL")
 	str(&c.SMTPAddr, "VOLT_SMTP_ADDR")
 	str(&c.SMTPFrom, "VOLT_SMTP_FROM")
@@ -206,6 +217,9 @@ func parseConfig(name string, args []string, getenv func(string) string) (Config
 	}
 	if c.Heartbeat < 10*time.Second {
 		return c, fmt.Errorf("VOLT_OCPP_HEARTBEAT %s is below 10s", c.Heartbeat)
+	}
+	if c.OCPIPushInterval < 100*time.Millisecond || c.OCPIPullInterval < 0 {
+		return c, fmt.Errorf("VOLT_OCPI_PUSH_INTERVAL %s must be at least 100ms and VOLT_OCPI_PULL_INTERVAL %s not negative", c.OCPIPushInterval, c.OCPIPullInterval)
 	}
 	return c, nil
 }

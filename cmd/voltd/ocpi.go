@@ -44,7 +44,7 @@ func (m *Main) wireOCPI(ctx context.Context, mux *http.ServeMux, ocpiStore *stor
 		srv.FollowStatuses(runCtx, m.Bus, statusFlush)
 	}()
 	go func() {
-		t := time.NewTicker(pushTick)
+		t := time.NewTicker(m.Config.OCPIPushInterval)
 		defer t.Stop()
 		for {
 			select {
@@ -58,21 +58,66 @@ func (m *Main) wireOCPI(ctx context.Context, mux *http.ServeMux, ocpiStore *stor
 			}
 		}
 	}()
-	m.onClose(func(context.Context) error { cancel(); <-done; <-statusDone; return nil })
-	// TODO(issue 14): pull partner locations and tariffs on a schedule
-	// (srv.PullLocations), audit records of partner changes (an audit
-	// wrapper of volt.OCPIPartnerService), the reconciliation's PDF and a
-	// register form on the portal's partner page.
+	pullDone := make(chan struct{})
+	go func() {
+		defer close(pullDone)
+		m.runOCPIPulls(runCtx, srv)
+	}()
+	m.onClose(func(context.Context) error { cancel(); <-done; <-statusDone; <-pullDone; return nil })
+	// TODO(issue 14): audit records of partner changes (an audit wrapper
+	// of volt.OCPIPartnerService), the reconciliation's PDF and a register
+	// form on the portal's partner page.
 	return srv
 }
 
-// pushTick is how often the OCPI push loop runs (a round still running
-// skips a tick); statusFlush how often gathered EVSE status changes are
-// queued (coalesced per EVSE and partner).
-const (
-	pushTick    = 5 * time.Second
-	statusFlush = 500 * time.Millisecond
-)
+// runOCPIPulls pulls every connected partner CPO's locations and tariffs
+// each Config.OCPIPullInterval (0: never), on one node of a cluster per
+// period (m.once: the leader lease; a single node always). A partner that fails
+// keeps its last error and the others are still pulled; the first round
+// runs at start, so a restarted node is current at once.
+func (m *Main) runOCPIPulls(ctx context.Context, srv *ocpi.Server) {
+	every := m.Config.OCPIPullInterval
+	if every <= 0 {
+		return
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if m.once(ctx, "ocpi-pull", every) {
+			sys := volt.NewContextWithActor(ctx, volt.SystemActor)
+			partners, err := srv.Store.ConnectedOCPIPartners(sys, volt.OCPIRoleCPO)
+			if err != nil && ctx.Err() == nil {
+				m.Logger.Warn("ocpi pull: partners", "err", err)
+			}
+			for _, p := range partners {
+				if p.Endpoint("locations", "SENDER") == "" {
+					continue
+				}
+				if n, err := srv.PullLocations(sys, p.ID); err != nil && ctx.Err() == nil {
+					m.Logger.Warn("ocpi pull: locations", "partner", p.ID, "err", err)
+				} else if err == nil {
+					m.Logger.Debug("ocpi pull: locations", "partner", p.ID, "locations", n)
+				}
+				if p.Endpoint("tariffs", "SENDER") == "" {
+					continue
+				}
+				if _, err := srv.PullTariffs(sys, p.ID); err != nil && ctx.Err() == nil {
+					m.Logger.Warn("ocpi pull: tariffs", "partner", p.ID, "err", err)
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// statusFlush is how often gathered EVSE status changes are queued
+// (coalesced per EVSE and partner); the push loop runs every
+// Config.OCPIPushInterval (a round still running skips a tick).
+const statusFlush = 500 * time.Millisecond
 
 // publicBase is the public URL partners reach Volt at: VOLT_PUBLIC_URL,
 // else the HTTP listener.

@@ -18,6 +18,7 @@ import (
 	"github.com/volt-ev/volt/guard"
 	"github.com/volt-ev/volt/lms"
 	"github.com/volt-ev/volt/mail"
+	"github.com/volt-ev/volt/ocpi"
 	"github.com/volt-ev/volt/ocpp"
 	"github.com/volt-ev/volt/payment/sandbox"
 	"github.com/volt-ev/volt/payment/stripe"
@@ -149,6 +150,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	mux.Handle("GET /ocpp/{identity}", gw)
 	ocpiStore := store.NewOCPIService(m.DB)
 	ocpiServer := m.wireOCPI(ctx, mux, ocpiStore, charging, s.Commander) // issue 14
+	// eMSPs are asked about their NEVER/ALLOWED tokens (set before serving).
+	charging.RealTime = &ocpi.RealTimeAuth{Server: ocpiServer}
 
 	mux.Handle("/api/", audit.Middleware(volt.AuditSourceAPI, false)(api.New(api.Config{
 		Hierarchy: s.Hierarchy,
@@ -266,6 +269,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Reliability:    reliability, // the site's public figure on the charger page (issue 17)
 		SmartCharging:  store.NewSmartChargingService(m.DB),
 		Roaming:        ocpiServer, // partner networks' chargers (issue 14)
+
+		RoamingCharging: &ocpi.AppRoaming{Server: ocpiServer, Apps: ocpiStore, Users: store.NewUserService(m.DB)}, // start and stop there
 		// Guests' receipts go out from startSettlement once captured.
 		ReceiptsBySettlement: true,
 		Bus:                  m.Bus,

@@ -79,6 +79,9 @@ type Config struct {
 	// Roaming lists partner networks' chargers below the Volt ones (issue
 	// 14; optional).
 	Roaming volt.RoamingLocations
+	// RoamingCharging starts, follows and stops a driver's charge on a
+	// partner network (issue 14; optional: no start button).
+	RoamingCharging volt.RoamingCharging
 
 	// Tickets receives "Report a problem" as support tickets. Nil: reports
 	// are logged, e-mailed to the operator and kept in memory (Reports).
@@ -226,6 +229,10 @@ func (a *App) routes() {
 	m.HandleFunc("POST /app/s/{id}/charge-now", a.form(a.chargeNow))
 	m.HandleFunc("GET /app/s/{id}/receipt", a.page(a.receipt))
 	m.HandleFunc("GET /app/s/{id}/receipt.pdf", a.page(a.receiptPDF))
+	m.HandleFunc("GET /app/roam/{partner}/{location}", a.page(a.roamingLocation)) // issue 14: partner networks
+	m.HandleFunc("POST /app/roam/{partner}/{location}/start", a.form(a.signedIn(a.roamingStart)))
+	m.HandleFunc("GET /app/roam/charge/{id}", a.page(a.signedIn(a.roamingCharge)))
+	m.HandleFunc("POST /app/roam/charge/{id}/stop", a.form(a.signedIn(a.roamingStop)))
 	m.HandleFunc("GET /app/receipts", a.page(a.receiptsForm))
 	m.HandleFunc("POST /app/receipts", a.form(a.receiptsFind))
 	m.HandleFunc("GET /app/report", a.page(a.reportForm))
