@@ -247,6 +247,10 @@ var isoSpecs = map[string]isoSpec{
 	"payReimbursementClaim":           {body: js(`{"method":"wallet"}`)},
 	"receiveTelematicsWebhook": {exempt: "public: authenticated by the provider's HMAC over the raw body; it names " +
 		"a vehicle by its provider id only and answers how many readings were new (TestTelematicsWebhook)"},
+	// Issue 19: the owner's payout choice and the claim statement.
+	"getOwnerPayoutSettings":            {},
+	"setOwnerPayoutSettings":            {body: js(`{"method":"wallet"}`)},
+	"getReimbursementClaimStatementPdf": {binary: true},
 
 	"getSiteLoadManagement": {},
 	"getSiteLoad":           {},

@@ -1,0 +1,24 @@
+-- 0040 (issue 19): how an owner pays its drivers' approved home
+-- reimbursement claims (wallet, Bacs Standard 18 or payroll CSV), and the
+-- claim marked paid with its payout's reference.
+
+CREATE TABLE owner_payout_settings (
+    owner_id            TEXT PRIMARY KEY REFERENCES owners (id),
+    cpo_id              TEXT NOT NULL,
+    method              TEXT NOT NULL,
+    originator_sort     TEXT NOT NULL DEFAULT '',
+    originator_account  TEXT NOT NULL DEFAULT '',
+    originator_name     TEXT NOT NULL DEFAULT '',
+    service_user_number TEXT NOT NULL DEFAULT '',
+    updated_at          BIGINT NOT NULL
+);
+
+ALTER TABLE reimbursement_claims ADD COLUMN payout_method TEXT NOT NULL DEFAULT '';
+ALTER TABLE reimbursement_claims ADD COLUMN payout_reference TEXT NOT NULL DEFAULT '';
+ALTER TABLE reimbursement_claims ADD COLUMN paid_at BIGINT;
+
+-- A Bacs file's serial number is unique per owner (its service user
+-- number); wallet and payroll payouts have none (0).
+ALTER TABLE reimbursement_payouts ADD COLUMN owner_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE reimbursement_payouts ADD COLUMN serial INTEGER NOT NULL DEFAULT 0;
+CREATE UNIQUE INDEX reimbursement_payouts_serial ON reimbursement_payouts (owner_id, serial) WHERE serial > 0;
