@@ -125,7 +125,7 @@ func (s *server) routes() {
 	s.terminalRoutes()
 	s.reimbursementRoutes()
 	s.fleetRoutes() // issue 19
-	s.fleetPayoutRoutes() // issue 19: payouts
+	s.fleetPayoutRoutes()
 	s.loadManagementRoutes()
 	s.smartChargingRoutes()
 	s.ocpiRoutes()    // issue 14
