@@ -1,6 +1,7 @@
 -- 0040 (issue 19): how an owner pays its drivers' approved home
 -- reimbursement claims (wallet, Bacs Standard 18 or payroll CSV), and the
--- claim marked paid with its payout's reference.
+-- claim marked paid with its payout's reference; the vehicles' OAuth
+-- tokens at vehicle-data APIs (telematics_tokens).
 
 CREATE TABLE owner_payout_settings (
     owner_id            TEXT PRIMARY KEY REFERENCES owners (id),
@@ -22,3 +23,15 @@ ALTER TABLE reimbursement_claims ADD COLUMN paid_at BIGINT;
 ALTER TABLE reimbursement_payouts ADD COLUMN owner_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE reimbursement_payouts ADD COLUMN serial INTEGER NOT NULL DEFAULT 0;
 CREATE UNIQUE INDEX reimbursement_payouts_serial ON reimbursement_payouts (owner_id, serial) WHERE serial > 0;
+
+-- Each vehicle's OAuth grant at a vehicle-data API (the driver authorised
+-- Volt to read that vehicle); refreshed tokens replace the row.
+CREATE TABLE telematics_tokens (
+    provider            TEXT NOT NULL,
+    provider_vehicle_id TEXT NOT NULL,
+    access_token        TEXT NOT NULL,
+    refresh_token       TEXT NOT NULL DEFAULT '',
+    expires_at          BIGINT,
+    updated_at          BIGINT NOT NULL,
+    PRIMARY KEY (provider, provider_vehicle_id)
+);
