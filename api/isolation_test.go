@@ -251,6 +251,9 @@ var isoSpecs = map[string]isoSpec{
 	"getOwnerPayoutSettings":            {},
 	"setOwnerPayoutSettings":            {body: js(`{"method":"wallet"}`)},
 	"getReimbursementClaimStatementPdf": {binary: true},
+	"authorizeVehicleTelematics":        {},
+	"telematicsOAuthCallback": {exempt: "public: the provider's redirect, authenticated by the HMAC-signed state naming " +
+		"one vehicle for an hour (TestTelematicsOAuthAPI)"},
 
 	"getSiteLoadManagement": {},
 	"getSiteLoad":           {},

@@ -126,6 +126,7 @@ func (s *server) routes() {
 	s.reimbursementRoutes()
 	s.fleetRoutes() // issue 19
 	s.fleetPayoutRoutes()
+	s.fleetTelematicsRoutes()
 	s.loadManagementRoutes()
 	s.smartChargingRoutes()
 	s.ocpiRoutes()    // issue 14

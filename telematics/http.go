@@ -2,12 +2,16 @@ package telematics
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -266,4 +270,36 @@ func (h *HTTP) Readings(ctx context.Context, providerVehicleID string, from, to 
 		return nil, err
 	}
 	return nil, nil
+}
+
+// SignState is the OAuth state tying a consent to one vehicle (Volt's id)
+// until exp: "vehicleID.unix.hmac" under the client secret, so a callback
+// cannot be replayed onto another vehicle or after an hour.
+func (h *HTTP) SignState(vehicleID string, exp time.Time) string {
+	msg := vehicleID + "." + strconv.FormatInt(exp.Unix(), 10)
+	m := hmac.New(sha256.New, []byte("telematics-oauth-state:"+h.OAuth.ClientSecret))
+	m.Write([]byte(msg))
+	return msg + "." + hex.EncodeToString(m.Sum(nil))
+}
+
+// VerifyState answers the vehicle a state names when it is genuine and
+// not expired.
+func (h *HTTP) VerifyState(state string) (string, bool) {
+	i := strings.LastIndexByte(state, '.')
+	if i < 0 || h.OAuth.ClientSecret == "" {
+		return "", false
+	}
+	j := strings.LastIndexByte(state[:i], '.')
+	if j < 0 {
+		return "", false
+	}
+	unix, err := strconv.ParseInt(state[j+1:i], 10, 64)
+	if err != nil || !h.now().Before(time.Unix(unix, 0)) {
+		return "", false
+	}
+	vehicleID := state[:j]
+	if !hmac.Equal([]byte(h.SignState(vehicleID, time.Unix(unix, 0))), []byte(state)) {
+		return "", false
+	}
+	return vehicleID, true
 }

@@ -50,7 +50,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	charging.Gate = money // starts on credit need the CPO's minimum, else a card hold
 	terminals := store.NewTerminalService(m.DB, money)
 	reimbursements := store.NewReimbursementService(m.DB)
-	fleets := store.NewFleetService(m.DB, telematics.NewSandbox()) // issue 19
+	telematicsHTTP := m.Config.TelematicsHTTP.provider(m.Config.PublicURL, store.NewTelematicsTokens(m.DB))
+	fleets := store.NewFleetService(m.DB, telematicsProviders(telematics.NewSandbox(), telematicsHTTP)...) // issue 19
 	loadMgmt := lms.Notifying(store.NewLoadManagementService(m.DB), m.Bus)
 	rec := audit.NewRecorder(store.NewAuditService(m.DB), m.Logger.With("component", "audit"))
 	// Issue 17: socket fees (item 1), reliability (item 3), ticket service levels (item 7).
@@ -190,7 +191,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 
 		// Issue 19: vehicles, claims, the sandbox provider's signed webhook.
 		Fleets:            fleets,
-		TelematicsSecrets: map[string]string{"sandbox": m.Config.TelematicsSandboxSecret},
+		TelematicsSecrets: m.telematicsSecrets(),
+		TelematicsOAuth:   telematicsOAuth(telematicsHTTP),
 	})))
 
 	mux.Handle("/admin/", audit.Middleware(volt.AuditSourcePortal, false)(web.NewAdmin(web.AdminConfig{
@@ -283,6 +285,9 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	m.startSettlement(ctx, money)
 	m.startReimbursements(ctx, reimbursements)
 	m.startClaims(ctx, fleets) // issue 19
+	if telematicsHTTP != nil {
+		m.startTelematicsPoll(ctx, &telematics.Poller{Provider: telematicsHTTP, Fleet: fleets, Interval: m.Config.TelematicsHTTP.PollInterval})
+	}
 	m.startSocketFees(ctx, socketFees)
 	m.startAlerts(ctx, alerts)
 	return m.startWebhooks(ctx, webhooks)
