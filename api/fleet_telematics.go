@@ -97,5 +97,55 @@ func (s *server) telematicsCallback(ctx context.Context, in *telematicsCallbackI
 func (s *server) fleetTelematicsRoutes() {
 	a := s.api
 	huma.Register(a, op("authorizeVehicleTelematics", http.MethodPost, "/vehicles/{id}/telematics/authorize", "The consent URL to authorise Volt at the vehicle's data API (OAuth 2.0)", "fleets", 200), s.authorizeTelematics)
+	s.chargeTargetRoutes()
 	huma.Register(a, s.publicOp(op("telematicsOAuthCallback", http.MethodGet, "/telematics/oauth/{provider}/callback", "The vehicle-data API's OAuth redirect: stores the vehicle's tokens", "fleets", 200)), s.telematicsCallback)
+}
+
+// ChargeTargetUpdate is the body of PUT /users/{id}/charge-target.
+type ChargeTargetUpdate struct {
+	Percent int `json:"percent" minimum:"20" maximum:"100" doc:"The state of charge (%) the driver's sessions stop at; 100 charges to full."`
+}
+
+type chargeTargetInput struct {
+	IDInput
+	Body ChargeTargetUpdate
+}
+
+func (s *server) chargeTargets() (volt.ChargeTargets, error) {
+	ct, ok := s.Fleets.(volt.ChargeTargets)
+	if !ok {
+		return nil, notWired("charge target")
+	}
+	return ct, nil
+}
+
+func (s *server) getChargeTarget(ctx context.Context, in *IDInput) (*Out[*volt.ChargeTarget], error) {
+	ct, err := s.chargeTargets()
+	if err != nil {
+		return nil, err
+	}
+	c, err := ct.FindChargeTarget(ctx, in.ID)
+	if err != nil {
+		return nil, s.err(ctx, err)
+	}
+	return out(c), nil
+}
+
+func (s *server) setChargeTarget(ctx context.Context, in *chargeTargetInput) (*Out[*volt.ChargeTarget], error) {
+	ct, err := s.chargeTargets()
+	if err != nil {
+		return nil, err
+	}
+	c := &volt.ChargeTarget{UserID: in.ID, Percent: in.Body.Percent}
+	if err := ct.SetChargeTarget(ctx, c); err != nil {
+		return nil, s.err(ctx, err)
+	}
+	return out(c), nil
+}
+
+// chargeTargetRoutes are the driver's charge target (issue 19).
+func (s *server) chargeTargetRoutes() {
+	a := s.api
+	huma.Register(a, op("getChargeTarget", http.MethodGet, "/users/{id}/charge-target", "The driver's charge target in % (their own; 100 when none)", "fleets", 200), s.getChargeTarget)
+	huma.Register(a, op("setChargeTarget", http.MethodPut, "/users/{id}/charge-target", "Set the driver's charge target: sessions stop when the car reaches it (their own)", "fleets", 200), s.setChargeTarget)
 }

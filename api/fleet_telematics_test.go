@@ -92,3 +92,29 @@ func TestTelematicsOAuthAPI(t *testing.T) {
 		}
 	})
 }
+
+// TestChargeTargetAPI (issue 19): a driver reads (100 % by default) and
+// sets their own charge target; out of range names the field; nobody else
+// sees it.
+func TestChargeTargetAPI(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, e *env) {
+		path := "/api/v1/users/" + e.A.Driver + "/charge-target"
+		if status, got := e.do(http.MethodGet, path, "", e.tokens["A/driver"]); status != 200 || !strings.Contains(string(got), `"percent":100`) {
+			t.Errorf("default target: %d %s", status, got)
+		}
+		if status, got := e.do(http.MethodPut, path, `{"percent":10}`, e.tokens["A/driver"]); status != 400 && status != 422 || errorShape(t, got).Field != "percent" {
+			t.Errorf("10 %%: %d %s", status, got)
+		}
+		if status, got := e.do(http.MethodPut, path, `{"percent":80}`, e.tokens["A/driver"]); status != 200 || !strings.Contains(string(got), `"percent":80`) {
+			t.Errorf("set 80 %%: %d %s", status, got)
+		}
+		if status, got := e.do(http.MethodGet, path, "", e.tokens["A/driver"]); status != 200 || !strings.Contains(string(got), `"percent":80`) {
+			t.Errorf("read back: %d %s", status, got)
+		}
+		for _, who := range []string{"A/cpo-admin", "A/fleet-manager", "B/driver"} {
+			if status, got := e.do(http.MethodGet, path, "", e.tokens[who]); status != 404 {
+				t.Errorf("%s reads the driver's target: %d %s", who, status, got)
+			}
+		}
+	})
+}

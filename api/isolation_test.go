@@ -252,6 +252,8 @@ var isoSpecs = map[string]isoSpec{
 	"setOwnerPayoutSettings":            {body: js(`{"method":"wallet"}`)},
 	"getReimbursementClaimStatementPdf": {binary: true},
 	"authorizeVehicleTelematics":        {},
+	"getChargeTarget":                   {},
+	"setChargeTarget":                   {body: js(`{"percent":50}`)},
 	"telematicsOAuthCallback": {exempt: "public: the provider's redirect, authenticated by the HMAC-signed state naming " +
 		"one vehicle for an hour (TestTelematicsOAuthAPI)"},
 

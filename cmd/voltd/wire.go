@@ -134,7 +134,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	certStore := store.NewCertificationService(m.DB)
 	certStore.CheckRelaxations = func(names []string) error { _, err := ocpp.ParseRelaxations(names); return err }
 	certification := certify.New(audit.WrapCertification(certStore, rec), s.Commander, m.Logger.With("component", "certify"))
-	guarded = guard.New(guard.Config{Wallets: money, Limits: charging, Commander: s.Commander,
+	guarded = guard.New(guard.Config{Wallets: money, Limits: store.NewFleetLimits(m.DB, charging), Commander: s.Commander, // issue 19: charge targets
 		Logger: m.Logger.With("component", "guard"), CallTimeout: m.Config.CallTimeout})
 	m.onClose(func(context.Context) error { return guarded.Close() })
 	loadStatus = m.startLoadManagement(ctx, loadMgmt, store.NewChargerService(m.DB), charging, commander) // routed on a cluster

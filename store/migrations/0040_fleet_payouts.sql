@@ -35,3 +35,19 @@ CREATE TABLE telematics_tokens (
     updated_at          BIGINT NOT NULL,
     PRIMARY KEY (provider, provider_vehicle_id)
 );
+
+-- The state of charge a session took from the company car (the charger
+-- sent none): kept to tell it from a later charger value, which wins.
+CREATE TABLE session_car_soc (
+    session_id  TEXT PRIMARY KEY,
+    vehicle_id  TEXT NOT NULL,
+    soc_percent INTEGER NOT NULL,
+    at          BIGINT NOT NULL
+);
+
+-- A driver's charge target: sessions stop when the car reaches it.
+CREATE TABLE charge_targets (
+    user_id        TEXT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    target_percent INTEGER NOT NULL,
+    updated_at     BIGINT NOT NULL
+);
