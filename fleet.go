@@ -15,10 +15,7 @@ import (
 // driver. Telematics readings of the vehicles check home reimbursement.
 //
 // TODO(issue 19): not built yet: the portal and app pages (vehicles,
-// readings, claims for fleet managers and drivers); the HTTP adapter for
-// vehicle-data APIs (OAuth per vehicle, polling); a session's SoC from the
-// car and the driver's charge target in %; the payroll CSV payout, the
-// owner's payout choice and the statement PDF naming the payout; the fleet
+// readings, claims for fleet managers and drivers); the fleet
 // wallet (fleet-paid charging, OCPI group id, monthly fleet invoice,
 // per-driver limits); a driver leaving the fleet keeping only their own
 // history.
