@@ -17,8 +17,7 @@ import (
 // TODO(issue 19): not built yet: the portal and app pages (vehicles,
 // readings, claims for fleet managers and drivers); the fleet
 // wallet (fleet-paid charging, OCPI group id, monthly fleet invoice,
-// per-driver limits); a driver leaving the fleet keeping only their own
-// history.
+// per-driver limits).
 
 // Vehicle is a company vehicle of a fleet, driven by one driver.
 type Vehicle struct {

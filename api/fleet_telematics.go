@@ -98,6 +98,7 @@ func (s *server) fleetTelematicsRoutes() {
 	a := s.api
 	huma.Register(a, op("authorizeVehicleTelematics", http.MethodPost, "/vehicles/{id}/telematics/authorize", "The consent URL to authorise Volt at the vehicle's data API (OAuth 2.0)", "fleets", 200), s.authorizeTelematics)
 	s.chargeTargetRoutes()
+	huma.Register(a, op("removeFleetDriver", http.MethodDelete, "/fleets/{id}/drivers/{userId}", "A driver leaves the fleet: vehicles unlinked, home reimbursement ended; past claims stay (managers, owner admins, the driver)", "fleets", 200), s.removeFleetDriver)
 	huma.Register(a, s.publicOp(op("telematicsOAuthCallback", http.MethodGet, "/telematics/oauth/{provider}/callback", "The vehicle-data API's OAuth redirect: stores the vehicle's tokens", "fleets", 200)), s.telematicsCallback)
 }
 
@@ -148,4 +149,31 @@ func (s *server) chargeTargetRoutes() {
 	a := s.api
 	huma.Register(a, op("getChargeTarget", http.MethodGet, "/users/{id}/charge-target", "The driver's charge target in % (their own; 100 when none)", "fleets", 200), s.getChargeTarget)
 	huma.Register(a, op("setChargeTarget", http.MethodPut, "/users/{id}/charge-target", "Set the driver's charge target: sessions stop when the car reaches it (their own)", "fleets", 200), s.setChargeTarget)
+}
+
+type fleetDriverInput struct {
+	IDInput
+	UserID string `path:"userId" maxLength:"64" doc:"The driver leaving the fleet."`
+}
+
+// FleetLeft answers a driver's removal from a fleet.
+type FleetLeft struct {
+	FleetID          string `json:"fleetId"`
+	UserID           string `json:"userId"`
+	VehiclesUnlinked int    `json:"vehiclesUnlinked"`
+}
+
+// removeFleetDriver takes a driver out of a fleet (issue 19): their
+// vehicles are unlinked and the company's home reimbursement ends; their
+// own history and the fleet's past claims stay.
+func (s *server) removeFleetDriver(ctx context.Context, in *fleetDriverInput) (*Out[FleetLeft], error) {
+	fl, ok := s.Fleets.(volt.FleetLeaver)
+	if !ok {
+		return nil, notWired("fleet")
+	}
+	n, err := fl.LeaveFleet(ctx, in.ID, in.UserID)
+	if err != nil {
+		return nil, s.err(ctx, err)
+	}
+	return out(FleetLeft{FleetID: in.ID, UserID: in.UserID, VehiclesUnlinked: n}), nil
 }

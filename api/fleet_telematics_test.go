@@ -118,3 +118,30 @@ func TestChargeTargetAPI(t *testing.T) {
 		}
 	})
 }
+
+// TestRemoveFleetDriverAPI (issue 19): the fleet's manager takes the
+// driver out of the fleet: the vehicle is unlinked, the driver's past
+// claim stays readable by both; B's manager cannot.
+func TestRemoveFleetDriverAPI(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, e *env) {
+		path := "/api/v1/fleets/" + e.A.Fleet + "/drivers/" + e.A.Driver
+		if status, got := e.do(http.MethodDelete, path, "", e.tokens["B/fleet-manager"]); status != 404 {
+			t.Errorf("B's manager removes A's driver: %d %s", status, got)
+		}
+		status, got := e.do(http.MethodDelete, path, "", e.tokens["A/fleet-manager"])
+		if status != 200 || !strings.Contains(string(got), `"vehiclesUnlinked":1`) {
+			t.Fatalf("remove the driver: %d %s", status, got)
+		}
+		if status, got := e.do(http.MethodGet, "/api/v1/vehicles/"+e.A.Vehicle, "", e.tokens["A/driver"]); status != 404 {
+			t.Errorf("the driver reads the unlinked vehicle: %d %s", status, got)
+		}
+		for _, who := range []string{"A/driver", "A/fleet-manager"} {
+			if status, got := e.do(http.MethodGet, "/api/v1/reimbursement-claims/"+e.A.Claim, "", e.tokens[who]); status != 200 {
+				t.Errorf("%s reads the past claim: %d %s", who, status, got)
+			}
+		}
+		if status, _ := e.do(http.MethodDelete, path, "", e.tokens["A/fleet-manager"]); status != 404 {
+			t.Errorf("remove twice: %d", status)
+		}
+	})
+}

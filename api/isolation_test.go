@@ -254,6 +254,7 @@ var isoSpecs = map[string]isoSpec{
 	"authorizeVehicleTelematics":        {},
 	"getChargeTarget":                   {},
 	"setChargeTarget":                   {body: js(`{"percent":50}`)},
+	"removeFleetDriver":                 {},
 	"telematicsOAuthCallback": {exempt: "public: the provider's redirect, authenticated by the HMAC-signed state naming " +
 		"one vehicle for an hour (TestTelematicsOAuthAPI)"},
 
@@ -421,7 +422,7 @@ func resolve(path string, x *tenant) string {
 		"webhook-endpoints": x.Webhook, "webhook-deliveries": x.Delivery, "alerts": x.Alert,
 		"hubs": x.Hub, "charger-models": x.Model,
 		"invitations": x.Invitation, "onboardings": x.Onboarding, "installers": x.Installer, "install-jobs": x.Job,
-		"vehicles": x.Vehicle, "reimbursement-claims": x.Claim,
+		"vehicles": x.Vehicle, "reimbursement-claims": x.Claim, "fleets": x.Fleet,
 	}
 	res := strings.Split(strings.TrimPrefix(path, Prefix+"/"), "/")[0]
 	r := strings.NewReplacer("{id}", byResource[res], "{cpid}", x.CPID, "{userId}", x.Driver, "{command}", "reset", "{provider}", "sandbox",
