@@ -2,8 +2,14 @@ package volt
 
 import (
 	"context"
+	"errors"
 	"time"
 )
+
+// ErrTelematicsNotAuthorized: the vehicle's driver has not authorised Volt
+// at its vehicle-data API (or withdrew it); its sessions wait for the
+// consent.
+var ErrTelematicsNotAuthorized = errors.New("telematics: vehicle not authorised at the provider")
 
 // TelematicsToken is a vehicle's OAuth 2.0 grant at a vehicle-data API
 // (issue 19): the driver authorised Volt to read that one vehicle.

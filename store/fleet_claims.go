@@ -172,6 +172,9 @@ func (s *FleetService) buildClaim(ctx context.Context, ag *volt.ReimbursementAgr
 				continue
 			}
 			m := volt.HomeMatch{State: volt.ClaimPending, Reason: "The telematics provider did not answer; the session waits for it."}
+			if errors.Is(polled[h.id], volt.ErrTelematicsNotAuthorized) {
+				m.Reason = "The company vehicle is not authorised at its telematics provider; the session waits for the driver's consent."
+			}
 			if polled[h.id] == nil {
 				rs, err := readingsBetween(ctx, tx, v.ID, h.start.Add(-s.Tolerance.Slack), h.stop.Add(s.Tolerance.Slack))
 				if err != nil {

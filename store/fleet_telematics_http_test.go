@@ -45,7 +45,8 @@ func (c *carAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // API, its token in the database (the platform only), is polled at the
 // start and the end of a home session: the claim matches it from the
 // stored polls. With the provider down, the next session waits and says
-// so in the claim; once it answers again, the session is checked.
+// so in the claim, as it does without the driver's consent; once both are
+// back, the session is checked.
 func TestHTTPTelematicsClaim(t *testing.T) {
 	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
 		f := newMoneyFixture(t, db)
@@ -115,9 +116,20 @@ func TestHTTPTelematicsClaim(t *testing.T) {
 		if len(c.Sessions) != 1 || c.Sessions[0].State != volt.ClaimPending || !strings.Contains(c.Sessions[0].Reason, "did not answer") {
 			t.Fatalf("claim while the provider is down: %+v", c.Sessions)
 		}
+		// Back up, but the driver withdrew the consent: it waits for that.
 		api.mu.Lock()
 		api.down = false
 		api.mu.Unlock()
+		f.exec(t, `DELETE FROM telematics_tokens WHERE provider_vehicle_id = 'car-9'`)
+		if _, err := fs.BuildClaims(sys(), t0); err != nil {
+			t.Fatal(err)
+		}
+		c, err = fs.FindClaimByID(drv, c.ID)
+		must(t, err)
+		if s := c.Sessions[0]; s.State != volt.ClaimPending || !strings.Contains(s.Reason, "not authorised") {
+			t.Errorf("claim without the driver's consent: %+v", s)
+		}
+		must(t, tokens.SaveTelematicsToken(sys(), "acme", "car-9", &volt.TelematicsToken{AccessToken: "tok-9"}))
 		if _, err := fs.BuildClaims(sys(), t0); err != nil {
 			t.Fatal(err)
 		}

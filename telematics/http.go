@@ -45,7 +45,7 @@ type OAuthConfig struct {
 
 // ErrNotAuthorized: the vehicle's driver has not authorised Volt at the
 // provider (or revoked it): readings wait for the authorisation.
-var ErrNotAuthorized = errors.New("telematics: vehicle not authorised at the provider")
+var ErrNotAuthorized = volt.ErrTelematicsNotAuthorized
 
 // ErrUnavailable wraps a provider that did not answer (network, 5xx,
 // 429): sessions wait for it.
