@@ -140,10 +140,17 @@ func (s *FleetService) PayClaim(ctx context.Context, claimID, method string, fro
 		}
 	}
 	var p *volt.ClaimPayout
-	err = s.db.WithTx(ctx, func(tx *Tx) error {
-		p, err = payClaim(ctx, tx, a, claimID, method, from, to)
-		return err
-	})
+	// Two files of one owner made at once may take the same serial number:
+	// the loser takes the next one.
+	for attempt := 0; attempt < 8; attempt++ {
+		err = s.db.WithTx(ctx, func(tx *Tx) error {
+			p, err = payClaim(ctx, tx, a, claimID, method, from, to)
+			return err
+		})
+		if !volt.IsCode(err, volt.ECONFLICT) {
+			break
+		}
+	}
 	if errors.Is(err, errPaidMeanwhile) {
 		return findPayout(ctx, s.db, claimID)
 	}

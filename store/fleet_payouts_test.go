@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -167,6 +168,29 @@ func TestClaimPayoutMethods(t *testing.T) {
 		must(t, err)
 		if !strings.HasPrefix(p2.File, "VOL1000002 ") || !strings.Contains(p2.File, "00000000100") {
 			t.Errorf("second file's serial: %.80q", p2.File)
+		}
+
+		// Four files of the owner made at once: four serial numbers.
+		serials := map[string]bool{}
+		var smu sync.Mutex
+		for i := range 4 {
+			id := f.claim(t, driver2, fmt.Sprintf("2025-%02d", i+1), 1_000, 25)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				p, err := f.fs.PayClaim(f.mgr, id, volt.PayoutBacs18, volt.BankAccount{}, to)
+				if err != nil {
+					t.Errorf("concurrent files: %v", err)
+					return
+				}
+				smu.Lock()
+				serials[p.File[4:10]] = true
+				smu.Unlock()
+			}()
+		}
+		wg.Wait()
+		if len(serials) != 4 || serials["000001"] || serials["000002"] {
+			t.Errorf("serials of concurrent files: %v", serials)
 		}
 
 		// The wallet: credited once.
