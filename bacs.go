@@ -76,9 +76,7 @@ const (
 // records, CRLF): one credit (transaction code 99) per payment from the
 // originator's account, and the balancing contra debit (code 17) of the
 // total on the originator's account. Amounts are pence, 11 digits.
-//
-// TODO(issue 19): the VOL1/HDR1/HDR2/UHL1 and EOF/UTL1 labels with the
-// service user number and processing day, for direct submission.
+// WriteBacs18File wraps them in the labels for direct submission.
 func WriteBacs18(w io.Writer, from BankAccount, credits []Bacs18Credit) error {
 	if len(credits) == 0 {
 		return Errorf(EUNPROCESSABLE, "A payment file has at least one credit.")
@@ -103,14 +101,15 @@ func WriteBacs18(w io.Writer, from BankAccount, credits []Bacs18Credit) error {
 }
 
 // ClaimPayout is how an approved claim was paid, once: by the driver's
-// wallet, or by a Bacs Standard 18 file whose reference the claim carries.
+// wallet, by a Bacs Standard 18 file or by a payroll CSV line, whose
+// reference the claim carries.
 type ClaimPayout struct {
 	ClaimID   string `json:"claimId"`
-	Method    string `json:"method"` // wallet, bacs18
+	Method    string `json:"method"` // wallet, bacs18, payroll_csv
 	Reference string `json:"reference"`
 	Amount    int64  `json:"amount"`
 	Currency  string `json:"currency"`
-	// File is the Bacs file (bacs18 only).
+	// File is the Bacs file or the payroll CSV (not for the wallet).
 	File      string    `json:"file,omitempty"`
 	CreatedAt time.Time `json:"createdAt"`
 }

@@ -15,13 +15,9 @@ import (
 // driver. Telematics readings of the vehicles check home reimbursement.
 //
 // TODO(issue 19): not built yet: the portal and app pages (vehicles,
-// readings, claims for fleet managers and drivers); the HTTP adapter for
-// vehicle-data APIs (OAuth per vehicle, polling); a session's SoC from the
-// car and the driver's charge target in %; the payroll CSV payout, the
-// owner's payout choice and the statement PDF naming the payout; the fleet
+// readings, claims for fleet managers and drivers); the fleet
 // wallet (fleet-paid charging, OCPI group id, monthly fleet invoice,
-// per-driver limits); a driver leaving the fleet keeping only their own
-// history.
+// per-driver limits).
 
 // Vehicle is a company vehicle of a fleet, driven by one driver.
 type Vehicle struct {
@@ -209,7 +205,7 @@ type ReimbursementClaim struct {
 	AgreementID string          `json:"agreementId"`
 	CPID        string          `json:"homeChargerCpid"`
 	Month       string          `json:"month"`
-	State       string          `json:"state"` // open, approved
+	State       string          `json:"state"` // open, approved, paid
 	Rate        Decimal         `json:"ratePerKwh"`
 	Currency    string          `json:"currency"`
 	PaidWh      int64           `json:"paidWh"`
@@ -217,12 +213,18 @@ type ReimbursementClaim struct {
 	Sessions    []*ClaimSession `json:"sessions"`
 	CreatedAt   time.Time       `json:"createdAt"`
 	ApprovedAt  *time.Time      `json:"approvedAt,omitempty"`
+	// PayoutMethod and PaymentReference say how a paid claim was paid
+	// (the Bacs or payroll reference, or the wallet posting's key).
+	PayoutMethod     string     `json:"payoutMethod,omitempty"`
+	PaymentReference string     `json:"paymentReference,omitempty"`
+	PaidAt           *time.Time `json:"paidAt,omitempty"`
 }
 
 // Claim states.
 const (
 	ClaimOpen       = "open"
 	ClaimIsApproved = "approved"
+	ClaimIsPaid     = "paid"
 )
 
 // ClaimSession is one home session in a claim.
@@ -273,8 +275,9 @@ type FleetService interface {
 	// ApproveClaim approves a claim once none of its sessions is flagged
 	// or pending; its amount is then fixed.
 	ApproveClaim(ctx context.Context, claimID string) (*ReimbursementClaim, error)
-	// PayClaim pays an approved claim once, by method (PayoutWallet, or
-	// PayoutBacs18 from the owner's account from to the driver's to); a
-	// second call answers the first payout.
+	// PayClaim pays an approved claim once, by method (PayoutWallet,
+	// PayoutPayrollCSV, or PayoutBacs18 from the owner's account from to
+	// the driver's to; empty method and from: the owner's PayoutSettings)
+	// and marks it paid; a second call answers the first payout.
 	PayClaim(ctx context.Context, claimID, method string, from, to BankAccount) (*ClaimPayout, error)
 }

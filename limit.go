@@ -10,6 +10,9 @@ type SessionLimit struct {
 	EnergyWh  int64  `json:"energyWh,omitempty"`
 	Amount    int64  `json:"amount,omitempty"`
 	Currency  string `json:"currency,omitempty"`
+	// SoCPercent is the driver's charge target (issue 19): not stored with
+	// the session; the guard's limits add it (store.FleetLimits).
+	SoCPercent int `json:"socPercent,omitempty"`
 }
 
 // Validate checks a limit: exactly one of energy and amount, positive; an
@@ -35,6 +38,9 @@ func (l *SessionLimit) Reached(s *Session) bool {
 		return false
 	}
 	if l.EnergyWh > 0 && s.EnergyWh >= l.EnergyWh {
+		return true
+	}
+	if l.SoCPercent > 0 && l.SoCPercent < 100 && s.SoCPercent != nil && *s.SoCPercent >= l.SoCPercent {
 		return true
 	}
 	return l.Amount > 0 && s.LiveCost != nil && s.LiveCost.Currency == l.Currency && s.LiveCost.InclVAT >= l.Amount

@@ -99,6 +99,9 @@ type Config struct {
 	// TelematicsSecrets maps a provider's name to its webhook secret.
 	Fleets            volt.FleetService
 	TelematicsSecrets map[string]string
+	// TelematicsOAuth are the vehicle-data APIs drivers authorise per
+	// vehicle, by provider name (issue 19).
+	TelematicsOAuth map[string]TelematicsAuthorizer
 	// MoneySettings reads and changes a CPO's money settings
 	// (GET|PUT /api/v1/cpos/{id}/money-settings).
 	MoneySettings volt.MoneySettingsService

@@ -58,8 +58,8 @@ type claimDecisionInput struct {
 type claimPayoutInput struct {
 	IDInput
 	Body struct {
-		Method      string           `json:"method" enum:"wallet,bacs18" doc:"wallet credits the driver's wallet; bacs18 answers a Bacs Standard 18 file."`
-		Originator  volt.BankAccount `json:"originator,omitempty" doc:"bacs18: the company's account."`
+		Method      string           `json:"method,omitempty" enum:"wallet,bacs18,payroll_csv" doc:"wallet credits the driver's wallet; bacs18 answers a Bacs Standard 18 file; payroll_csv a payroll CSV line. Default: the owner's payout settings."`
+		Originator  volt.BankAccount `json:"originator,omitempty" doc:"bacs18: the company's account (default: the owner's payout settings)."`
 		Beneficiary volt.BankAccount `json:"beneficiary,omitempty" doc:"bacs18: the driver's account."`
 	}
 }
@@ -256,6 +256,6 @@ func (s *server) fleetRoutes() {
 	huma.Register(a, op("getReimbursementClaim", get, "/reimbursement-claims/{id}", "A claim with its matched, flagged, approved and rejected sessions", "fleets", 200), s.getClaim)
 	huma.Register(a, op("decideReimbursementClaimSession", post, "/reimbursement-claims/{id}/sessions/{cdrId}/decision", "Approve or reject a flagged session (fleet managers, owner admins)", "fleets", 200), s.decideClaimSession)
 	huma.Register(a, op("approveReimbursementClaim", post, "/reimbursement-claims/{id}/approve", "Approve a claim without flagged or pending sessions", "fleets", 200), s.approveClaim)
-	huma.Register(a, op("payReimbursementClaim", post, "/reimbursement-claims/{id}/payout", "Pay an approved claim once: wallet, or a Bacs Standard 18 file", "fleets", 200), s.payClaim)
+	huma.Register(a, op("payReimbursementClaim", post, "/reimbursement-claims/{id}/payout", "Pay an approved claim once (wallet, Bacs Standard 18 file or payroll CSV); again: the same payout", "fleets", 200), s.payClaim)
 	huma.Register(a, s.publicOp(op("receiveTelematicsWebhook", post, "/telematics/webhooks/{provider}", "A telematics provider's signed readings (raw body, X-Telematics-Signature)", "fleets", 200)), s.receiveTelematicsWebhook)
 }

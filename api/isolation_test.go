@@ -253,6 +253,16 @@ var isoSpecs = map[string]isoSpec{
 	"payReimbursementClaim":           {body: js(`{"method":"wallet"}`)},
 	"receiveTelematicsWebhook": {exempt: "public: authenticated by the provider's HMAC over the raw body; it names " +
 		"a vehicle by its provider id only and answers how many readings were new (TestTelematicsWebhook)"},
+	// Issue 19: the owner's payout choice and the claim statement.
+	"getOwnerPayoutSettings":            {},
+	"setOwnerPayoutSettings":            {body: js(`{"method":"wallet"}`)},
+	"getReimbursementClaimStatementPdf": {binary: true},
+	"authorizeVehicleTelematics":        {},
+	"getChargeTarget":                   {},
+	"setChargeTarget":                   {body: js(`{"percent":50}`)},
+	"removeFleetDriver":                 {},
+	"telematicsOAuthCallback": {exempt: "public: the provider's redirect, authenticated by the HMAC-signed state naming " +
+		"one vehicle for an hour (TestTelematicsOAuthAPI)"},
 
 	"getSiteLoadManagement": {},
 	"getSiteLoad":           {},
@@ -418,7 +428,7 @@ func resolve(path string, x *tenant) string {
 		"webhook-endpoints": x.Webhook, "webhook-deliveries": x.Delivery, "alerts": x.Alert,
 		"hubs": x.Hub, "charger-models": x.Model,
 		"invitations": x.Invitation, "onboardings": x.Onboarding, "installers": x.Installer, "install-jobs": x.Job,
-		"vehicles": x.Vehicle, "reimbursement-claims": x.Claim,
+		"vehicles": x.Vehicle, "reimbursement-claims": x.Claim, "fleets": x.Fleet,
 	}
 	res := strings.Split(strings.TrimPrefix(path, Prefix+"/"), "/")[0]
 	r := strings.NewReplacer("{id}", byResource[res], "{cpid}", x.CPID, "{userId}", x.Driver, "{command}", "reset", "{provider}", "sandbox",

@@ -128,6 +128,8 @@ func (s *server) routes() {
 	s.terminalRoutes()
 	s.reimbursementRoutes()
 	s.fleetRoutes() // issue 19
+	s.fleetPayoutRoutes()
+	s.fleetTelematicsRoutes()
 	s.loadManagementRoutes()
 	s.smartChargingRoutes()
 	s.ocpiRoutes()    // issue 14

@@ -188,8 +188,10 @@ func (s *FleetService) RecordTelematics(ctx context.Context, provider, providerV
 	}
 	n := 0
 	err = s.db.WithTx(ctx, func(tx *Tx) error {
-		n, err = storeReadings(ctx, tx, vehicleID, readings)
-		return err
+		if n, err = storeReadings(ctx, tx, vehicleID, readings); err != nil {
+			return err
+		}
+		return s.applyCarSoC(ctx, tx, vehicleID, readings) // fleet_soc.go
 	})
 	return n, err
 }

@@ -5,21 +5,21 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/volt-ev/volt"
 )
 
-const rclaimCols = `id, cpo_id, owner_id, fleet_id, user_id, vehicle_id, agreement_id, cpid, month, state, rate, currency, paid_wh, amount, created_at, approved_at`
+const rclaimCols = `id, cpo_id, owner_id, fleet_id, user_id, vehicle_id, agreement_id, cpid, month, state, rate, currency, paid_wh, amount, created_at, approved_at,
+	payout_method, payout_reference, paid_at`
 
 func scanRClaim(s rowScanner) (*volt.ReimbursementClaim, error) {
 	c := &volt.ReimbursementClaim{}
 	var rate string
 	var created int64
-	var approved sql.NullInt64
+	var approved, paid sql.NullInt64
 	err := s.Scan(&c.ID, &c.CPOID, &c.OwnerID, &c.FleetID, &c.UserID, &c.VehicleID, &c.AgreementID, &c.CPID, &c.Month, &c.State,
-		&rate, &c.Currency, &c.PaidWh, &c.Amount, &created, &approved)
+		&rate, &c.Currency, &c.PaidWh, &c.Amount, &created, &approved, &c.PayoutMethod, &c.PaymentReference, &paid)
 	if err != nil {
 		return nil, err
 	}
@@ -30,6 +30,10 @@ func scanRClaim(s rowScanner) (*volt.ReimbursementClaim, error) {
 	if approved.Valid {
 		t := fromMS(approved.Int64)
 		c.ApprovedAt = &t
+	}
+	if paid.Valid {
+		t := fromMS(paid.Int64)
+		c.PaidAt = &t
 	}
 	return c, nil
 }
@@ -148,7 +152,7 @@ func (s *FleetService) buildClaim(ctx context.Context, ag *volt.ReimbursementAgr
 		if errors.Is(err, sql.ErrNoRows) {
 			c = &volt.ReimbursementClaim{ID: volt.NewID("rcl"), CPOID: ag.CPOID, OwnerID: ag.OwnerID, FleetID: v.FleetID, UserID: ag.UserID,
 				VehicleID: v.ID, AgreementID: ag.ID, CPID: ag.CPID, Month: key, State: volt.ClaimOpen, Rate: ag.Rate, Currency: ag.Currency}
-			_, err = tx.Exec(ctx, `INSERT INTO reimbursement_claims (`+rclaimCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, NULL)`,
+			_, err = tx.Exec(ctx, `INSERT INTO reimbursement_claims (`+rclaimCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, NULL, '', '', NULL)`,
 				c.ID, c.CPOID, c.OwnerID, c.FleetID, c.UserID, c.VehicleID, c.AgreementID, c.CPID, c.Month, c.State, c.Rate.String(), c.Currency, tx.NowMS())
 			created = true
 		}
@@ -168,6 +172,9 @@ func (s *FleetService) buildClaim(ctx context.Context, ag *volt.ReimbursementAgr
 				continue
 			}
 			m := volt.HomeMatch{State: volt.ClaimPending, Reason: "The telematics provider did not answer; the session waits for it."}
+			if errors.Is(polled[h.id], volt.ErrTelematicsNotAuthorized) {
+				m.Reason = "The company vehicle is not authorised at its telematics provider; the session waits for the driver's consent."
+			}
 			if polled[h.id] == nil {
 				rs, err := readingsBetween(ctx, tx, v.ID, h.start.Add(-s.Tolerance.Slack), h.stop.Add(s.Tolerance.Slack))
 				if err != nil {
@@ -325,97 +332,4 @@ func (s *FleetService) ApproveClaim(ctx context.Context, claimID string) (*volt.
 		return nil, err
 	}
 	return s.FindClaimByID(ctx, claimID)
-}
-
-// PayClaim pays an approved claim once (the owner's admins and the
-// fleet's managers, never the claiming driver): to the driver's wallet (a
-// ledger posting) or by a Bacs Standard 18 file of exactly the claim's
-// amount, kept with its reference. A claim already paid answers its payout
-// whatever the method asked.
-//
-// TODO(issue 19): a payroll CSV export, the owner's default method, and
-// the statement PDF naming the payout.
-func (s *FleetService) PayClaim(ctx context.Context, claimID, method string, from, to volt.BankAccount) (*volt.ClaimPayout, error) {
-	a, err := actorOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if method != volt.PayoutWallet && method != volt.PayoutBacs18 {
-		return nil, volt.FieldError("method", "Payout method must be wallet or bacs18, got %q.", method)
-	}
-	if method == volt.PayoutBacs18 {
-		from.Normalize()
-		to.Normalize()
-		if err := from.Validate("originator"); err != nil {
-			return nil, err
-		}
-		if err := to.Validate("beneficiary"); err != nil {
-			return nil, err
-		}
-	}
-	var p *volt.ClaimPayout
-	err = s.db.WithTx(ctx, func(tx *Tx) error {
-		c, err := scanRClaim(tx.QueryRow(ctx, `SELECT `+rclaimCols+` FROM reimbursement_claims WHERE id = ?`, claimID))
-		if err != nil || !canReadFleet(a, c.CPOID, c.OwnerID, c.FleetID, c.UserID) {
-			return notFound(errors.Join(err, sql.ErrNoRows), "Reimbursement claim", claimID)
-		}
-		if !canManageFleet(a, c.CPOID, c.OwnerID, c.FleetID) || (a.UserID == c.UserID && !a.SuperAdmin) {
-			return forbidden("fleet's claims")
-		}
-		if p, err = findPayout(ctx, tx, claimID); err == nil {
-			return nil // paid once
-		} else if !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("payout of %s: %w", claimID, err)
-		}
-		if c.State != volt.ClaimIsApproved {
-			return volt.Errorf(volt.EUNPROCESSABLE, "Claim %s is %s: only an approved claim is paid.", claimID, c.State)
-		}
-		if c.Amount == 0 {
-			return volt.Errorf(volt.EUNPROCESSABLE, "Claim %s pays nothing.", claimID)
-		}
-		p = &volt.ClaimPayout{ClaimID: c.ID, Method: method, Amount: c.Amount, Currency: c.Currency, CreatedAt: tx.Now()}
-		switch method {
-		case volt.PayoutWallet:
-			p.Reference = "claim:" + c.ID // the ledger posting's idempotency key
-			_, err = post(ctx, tx, &volt.Posting{IdempotencyKey: p.Reference, Kind: volt.PostReimbursement, Currency: c.Currency, Ref: c.ID,
-				Memo:    fmt.Sprintf("claim %s: %d Wh at %s on %s", c.Month, c.PaidWh, c.Rate, c.CPID),
-				Entries: volt.ReimbursementEntries(c.OwnerID, c.UserID, c.Amount, c.Currency)})
-			if err != nil {
-				return err
-			}
-		case volt.PayoutBacs18:
-			if c.Currency != "GBP" {
-				return volt.Errorf(volt.EUNPROCESSABLE, "Bacs pays sterling; claim %s is in %s.", claimID, c.Currency)
-			}
-			// The reference: EV, the month and the claim, within 18 characters.
-			p.Reference = "EV" + strings.ReplaceAll(c.Month, "-", "") + strings.ToUpper(strings.TrimPrefix(c.ID, "rcl_"))
-			if len(p.Reference) > 18 {
-				p.Reference = p.Reference[:18]
-			}
-			var b strings.Builder
-			if err := volt.WriteBacs18(&b, from, []volt.Bacs18Credit{{To: to, Amount: c.Amount, Reference: p.Reference}}); err != nil {
-				return err
-			}
-			p.File = b.String()
-		}
-		_, err = tx.Exec(ctx, `INSERT INTO reimbursement_payouts (claim_id, month, method, reference, amount, currency, file, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.Month, p.Method, p.Reference, p.Amount, p.Currency, p.File, tx.NowMS())
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
-}
-
-func findPayout(ctx context.Context, q querier, claimID string) (*volt.ClaimPayout, error) {
-	p := &volt.ClaimPayout{ClaimID: claimID}
-	var created int64
-	err := q.QueryRow(ctx, `SELECT method, reference, amount, currency, file, created_at FROM reimbursement_payouts WHERE claim_id = ?`, claimID).
-		Scan(&p.Method, &p.Reference, &p.Amount, &p.Currency, &p.File, &created)
-	if err != nil {
-		return nil, err
-	}
-	p.CreatedAt = fromMS(created)
-	return p, nil
 }

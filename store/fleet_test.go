@@ -188,16 +188,25 @@ func TestFleetHomeReimbursementEndToEnd(t *testing.T) {
 		if _, err := fs.PayClaim(mgr, claim.ID, volt.PayoutBacs18, volt.BankAccount{SortCode: "4011", AccountNumber: "12345678", Name: "X"}, to); volt.ErrorCode(err) != volt.EINVALID {
 			t.Errorf("short sort code: %v", err)
 		}
+		if _, err := fs.PayClaim(mgr, claim.ID, volt.PayoutBacs18, from, to); volt.ErrorCode(err) != volt.EINVALID || err.(*volt.Error).Field != "serviceUserNumber" {
+			t.Errorf("Bacs before the owner set its service user number: %v", err)
+		}
+		ownerAdmin := volt.NewContextWithActor(ctx, &volt.Actor{UserID: "u-adm", Grants: []volt.Grant{{Role: volt.RoleAdmin, CPOID: f.cpoA, OwnerID: owner}}})
+		must(t, fs.SetPayoutSettings(ownerAdmin, &volt.PayoutSettings{OwnerID: owner, Method: volt.PayoutBacs18, Originator: from, ServiceUserNumber: "123456"}))
 		pay, err := fs.PayClaim(mgr, claim.ID, volt.PayoutBacs18, from, to)
 		must(t, err)
 		lines := strings.Split(strings.TrimSuffix(pay.File, "\r\n"), "\r\n")
-		if len(lines) != 2 || len(lines[0]) != 100 || len(lines[1]) != 100 {
+		if len(lines) != 9 || len(lines[4]) != 100 || len(lines[5]) != 100 || !strings.HasPrefix(lines[0], "VOL1") || !strings.HasPrefix(lines[8], "UTL1") {
 			t.Fatalf("Bacs file %q", pay.File)
 		}
+		lines = lines[4:6]
 		credit := "2000008765432109940116212345678    00000000250ACME FLEET LTD    " + fmt.Sprintf("%-18s", pay.Reference) + "J DRIVER          "
 		contra := "4011621234567801740116212345678    00000000250CONTRA            " + fmt.Sprintf("%-18s", pay.Reference) + "ACME FLEET LTD    "
 		if lines[0] != credit || lines[1] != contra || pay.Amount != 250 || pay.Method != volt.PayoutBacs18 {
 			t.Errorf("Bacs file:\n%q\nwant\n%q\n%q", pay.File, credit, contra)
+		}
+		if c, err := fs.FindClaimByID(drv, claim.ID); err != nil || c.State != volt.ClaimIsPaid || c.PaymentReference != pay.Reference {
+			t.Errorf("claim after the payout: %+v, %v", c, err)
 		}
 		again, err := fs.PayClaim(mgr, claim.ID, volt.PayoutWallet, from, to)
 		if err != nil || again.Reference != pay.Reference || again.File != pay.File || again.Method != volt.PayoutBacs18 {

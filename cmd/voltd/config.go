@@ -58,6 +58,9 @@ type Config struct {
 	// TelematicsSandboxSecret is VOLT_TELEMATICS_SANDBOX_SECRET(_FILE): the
 	// HMAC secret of the sandbox telematics webhook; empty refuses it (issue 19).
 	TelematicsSandboxSecret string
+	// TelematicsHTTP is a vehicle-data API (VOLT_TELEMATICS_HTTP_*, issue
+	// 19): none when its name is empty.
+	TelematicsHTTP telematicsHTTPConfig
 	// Issue 18: the TLS listener of OCPP security profiles 2 and 3.
 	HTTPSAddr       string // --https / VOLT_HTTPS_ADDR: TLS listener for OCPP (wss), the API and the portal; empty: none
 	TLSCertFile     string // --tls-cert / VOLT_TLS_CERT_FILE: PEM certificate file(s), comma-separated (RSA and ECDSA)
@@ -166,6 +169,7 @@ func parseConfig(name string, args []string, getenv func(string) string) (Config
 	secret(&c.StripeWebhookSecret, "VOLT_STRIPE_WEBHOOK_SECRET")
 	str(&c.StripeURL, "VOLT_STRIPE_URL")
 	secret(&c.TelematicsSandboxSecret, "VOLT_TELEMATICS_SANDBOX_SECRET")
+	c.TelematicsHTTP.parse(str, secret, dur)
 	str(&c.MetricsAddr, "VOLT_METRICS_ADDR")
 	secret(&c.MetricsToken, "VOLT_METRICS_TOKEN")
 	str(&c.TrustedProxies, "VOLT_TRUSTED_PROXIES")

@@ -51,7 +51,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	charging.Gate = money // starts on credit need the CPO's minimum, else a card hold
 	terminals := store.NewTerminalService(m.DB, money)
 	reimbursements := store.NewReimbursementService(m.DB)
-	fleets := store.NewFleetService(m.DB, telematics.NewSandbox()) // issue 19
+	telematicsHTTP := m.Config.TelematicsHTTP.provider(m.Config.PublicURL, store.NewTelematicsTokens(m.DB))
+	fleets := store.NewFleetService(m.DB, telematicsProviders(telematics.NewSandbox(), telematicsHTTP)...) // issue 19
 	loadMgmt := lms.Notifying(store.NewLoadManagementService(m.DB), m.Bus)
 	rec := audit.NewRecorder(store.NewAuditService(m.DB), m.Logger.With("component", "audit"))
 	// Issue 17: socket fees (item 1), reliability (item 3), ticket service levels (item 7).
@@ -141,7 +142,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	certStore := store.NewCertificationService(m.DB)
 	certStore.CheckRelaxations = func(names []string) error { _, err := ocpp.ParseRelaxations(names); return err }
 	certification := certify.New(audit.WrapCertification(certStore, rec), s.Commander, m.Logger.With("component", "certify"))
-	guarded = guard.New(guard.Config{Wallets: money, Limits: charging, Commander: s.Commander,
+	guarded = guard.New(guard.Config{Wallets: money, Limits: store.NewFleetLimits(m.DB, charging), Commander: s.Commander, // issue 19: charge targets
 		Logger: m.Logger.With("component", "guard"), CallTimeout: m.Config.CallTimeout})
 	m.onClose(func(context.Context) error { return guarded.Close() })
 	loadStatus = m.startLoadManagement(ctx, loadMgmt, store.NewChargerService(m.DB), charging, commander) // routed on a cluster
@@ -201,7 +202,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 
 		// Issue 19: vehicles, claims, the sandbox provider's signed webhook.
 		Fleets:            fleets,
-		TelematicsSecrets: map[string]string{"sandbox": m.Config.TelematicsSandboxSecret},
+		TelematicsSecrets: m.telematicsSecrets(),
+		TelematicsOAuth:   telematicsOAuth(telematicsHTTP),
 	})))
 
 	mux.Handle("/admin/", audit.Middleware(volt.AuditSourcePortal, false)(web.NewAdmin(web.AdminConfig{
@@ -264,13 +266,14 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Limits:    charging,
 		Commander: s.Commander,
 		// The account page lists home reimbursement statements.
-		Reimbursements: reimbursements,
-		LoadStatus:     loadStatus,  // "limited/queued and why" on the session page
-		Reliability:    reliability, // the site's public figure on the charger page (issue 17)
-		SmartCharging:  store.NewSmartChargingService(m.DB),
-		Roaming:        ocpiServer, // partner networks' chargers (issue 14)
-
+		Reimbursements:  reimbursements,
+		LoadStatus:      loadStatus,  // "limited/queued and why" on the session page
+		Reliability:     reliability, // the site's public figure on the charger page (issue 17)
+		SmartCharging:   store.NewSmartChargingService(m.DB),
+		Roaming:         ocpiServer,                                                                               // partner networks' chargers (issue 14)
 		RoamingCharging: &ocpi.AppRoaming{Server: ocpiServer, Apps: ocpiStore, Users: store.NewUserService(m.DB)}, // start and stop there
+		// Issue 19: the driver's charge target control.
+		ChargeTargets: fleets,
 		// Guests' receipts go out from startSettlement once captured.
 		ReceiptsBySettlement: true,
 		Bus:                  m.Bus,
@@ -296,6 +299,9 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	m.startSettlement(ctx, money)
 	m.startReimbursements(ctx, reimbursements)
 	m.startClaims(ctx, fleets) // issue 19
+	if telematicsHTTP != nil {
+		m.startTelematicsPoll(ctx, &telematics.Poller{Provider: telematicsHTTP, Fleet: fleets, Interval: m.Config.TelematicsHTTP.PollInterval})
+	}
 	m.startSocketFees(ctx, socketFees)
 	m.startAlerts(ctx, alerts)
 	return m.startWebhooks(ctx, webhooks)

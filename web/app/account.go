@@ -99,6 +99,8 @@ type accountView struct {
 	// Statements are the driver's home reimbursement statements, newest
 	// month first (none: the section is not shown).
 	Statements []*volt.ReimbursementStatement
+	// ChargeTarget links the charge target control (issue 19).
+	ChargeTarget bool
 }
 
 // account shows the driver's cards, wallet and settings.
@@ -132,6 +134,7 @@ func (a *App) renderAccount(w http.ResponseWriter, r *http.Request, q *req, stat
 		v.MaxTopUp = a.maxTopUp(q)
 	}
 	v.Statements = a.statements(q)
+	v.ChargeTarget = a.cfg.ChargeTargets != nil
 	a.render(w, q, status, "account", view{Title: "Account", Nav: "account", Message: doneMessages[done], Error: errMsg, Data: v})
 }
 

@@ -75,6 +75,9 @@ type Config struct {
 	// Reimbursements lists the driver's home reimbursement statements on
 	// the account page (with their PDFs). Nil: the section is not shown.
 	Reimbursements volt.ReimbursementService
+	// ChargeTargets keeps the driver's charge target in % (issue 19): the
+	// account links to its control. Nil: not shown.
+	ChargeTargets volt.ChargeTargets
 
 	// Roaming lists partner networks' chargers below the Volt ones (issue
 	// 14; optional).
@@ -257,6 +260,8 @@ func (a *App) routes() {
 	m.HandleFunc("POST /app/account/delete", a.form(a.signedIn(a.deleteAccount)))
 	m.HandleFunc("GET /app/history", a.page(a.signedIn(a.history)))
 	m.HandleFunc("GET /app/account/statements/{id}", a.page(a.signedIn(a.statementPDF)))
+	m.HandleFunc("GET /app/account/charge-target", a.page(a.signedIn(a.chargeTargetPage))) // issue 19
+	m.HandleFunc("POST /app/account/charge-target", a.form(a.signedIn(a.chargeTargetSet)))
 
 	m.HandleFunc("GET /app/manifest.webmanifest", a.manifest)
 	m.HandleFunc("GET "+FaviconPath, a.favicon)
