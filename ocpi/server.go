@@ -33,6 +33,12 @@ type Server struct {
 	// commands partners ask for to chargers (optional: NOT_SUPPORTED).
 	Charging  volt.ChargingService
 	Commander volt.ChargerCommander
+	// Reservations keeps the reservations chargers accepted from
+	// RESERVE_NOW (as the gateway does for operators'; optional).
+	Reservations volt.ReservationService
+	// CommandTimeout is how long a charger has to answer a command before
+	// the partner is told TIMEOUT (default 30 s).
+	CommandTimeout time.Duration
 	// BaseURL is Volt's public URL (VOLT_PUBLIC_URL); the versions URL is
 	// BaseURL + "/ocpi/versions".
 	BaseURL string
