@@ -210,6 +210,11 @@ type ChargerGroup struct {
 	Private   bool      `json:"private"`
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
+
+	// OCPIExcluded keeps a public group's chargers out of OCPI: no
+	// roaming partner and not the open data feed (a private group is never
+	// published).
+	OCPIExcluded bool `json:"ocpiExcluded"`
 }
 
 // Validate checks the group's own fields.

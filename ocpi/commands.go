@@ -228,7 +228,7 @@ func (s *Server) findEVSE(ctx context.Context, c *call, locationID, evseUID stri
 	if err != nil {
 		return evseRef{}, err
 	}
-	for _, l := range e.Locations() {
+	for _, l := range e.LocationsFor(c.partner) {
 		if l.ID != locationID {
 			continue
 		}

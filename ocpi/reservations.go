@@ -217,7 +217,7 @@ func (s *Server) reservableEVSE(ctx context.Context, c *call, locationID, evseUI
 	if err != nil {
 		return evseRef{}, err
 	}
-	for _, l := range e.Locations() {
+	for _, l := range e.LocationsFor(c.partner) {
 		if l.ID != locationID || len(l.EVSEs) == 0 {
 			continue
 		}

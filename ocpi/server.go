@@ -54,7 +54,7 @@ type Server struct {
 	deliverMu sync.Mutex // one delivery round at a time in this process
 
 	locMu    sync.Mutex
-	locCache map[string]cachedLocations // by CPO: a pull walks its pages on one computation
+	locCache map[string]cachedLocations // by CPO and partner: a pull walks its pages on one computation
 }
 
 // cachedLocations is one computation of a CPO's Locations.

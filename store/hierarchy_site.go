@@ -164,12 +164,12 @@ func (s *HierarchyService) DeleteSite(ctx context.Context, id string) error {
 	})
 }
 
-const groupCols = `id, cpo_id, owner_id, site_id, name, private, created_at, updated_at`
+const groupCols = `id, cpo_id, owner_id, site_id, name, private, created_at, updated_at, ocpi_excluded`
 
 func scanGroup(s rowScanner) (*volt.ChargerGroup, error) {
 	g := &volt.ChargerGroup{}
 	var created, updated int64
-	if err := s.Scan(&g.ID, &g.CPOID, &g.OwnerID, &g.SiteID, &g.Name, &g.Private, &created, &updated); err != nil {
+	if err := s.Scan(&g.ID, &g.CPOID, &g.OwnerID, &g.SiteID, &g.Name, &g.Private, &created, &updated, &g.OCPIExcluded); err != nil {
 		return nil, err
 	}
 	g.CreatedAt, g.UpdatedAt = fromMS(created), fromMS(updated)
@@ -226,8 +226,8 @@ func (s *HierarchyService) CreateChargerGroup(ctx context.Context, g *volt.Charg
 		}
 		g.ID, g.CPOID, g.OwnerID = volt.NewID(volt.PrefixChargerGroup), st.CPOID, st.OwnerID
 		g.CreatedAt, g.UpdatedAt = tx.Now(), tx.Now()
-		_, err = tx.Exec(ctx, `INSERT INTO charger_groups (`+groupCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			g.ID, g.CPOID, g.OwnerID, g.SiteID, g.Name, g.Private, tx.NowMS(), tx.NowMS())
+		_, err = tx.Exec(ctx, `INSERT INTO charger_groups (`+groupCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			g.ID, g.CPOID, g.OwnerID, g.SiteID, g.Name, g.Private, tx.NowMS(), tx.NowMS(), g.OCPIExcluded)
 		if err != nil {
 			return fmt.Errorf("create charger group: %w", err)
 		}
@@ -235,8 +235,8 @@ func (s *HierarchyService) CreateChargerGroup(ctx context.Context, g *volt.Charg
 	})
 }
 
-// UpdateChargerGroup changes a group's name and privacy; its site never
-// changes.
+// UpdateChargerGroup changes a group's name, privacy and OCPI switch;
+// its site never changes.
 func (s *HierarchyService) UpdateChargerGroup(ctx context.Context, g *volt.ChargerGroup) error {
 	a, err := actorOf(ctx)
 	if err != nil {
@@ -254,8 +254,8 @@ func (s *HierarchyService) UpdateChargerGroup(ctx context.Context, g *volt.Charg
 		if err := g.Validate(); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE charger_groups SET name = ?, private = ?, updated_at = ? WHERE id = ?`,
-			g.Name, g.Private, tx.NowMS(), g.ID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE charger_groups SET name = ?, private = ?, ocpi_excluded = ?, updated_at = ? WHERE id = ?`,
+			g.Name, g.Private, g.OCPIExcluded, tx.NowMS(), g.ID); err != nil {
 			return fmt.Errorf("update charger group %s: %w", g.ID, err)
 		}
 		g.CreatedAt, g.UpdatedAt = old.CreatedAt, tx.Now()

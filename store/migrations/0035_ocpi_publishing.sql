@@ -1,0 +1,9 @@
+-- Issue 14: what is published over OCPI, and to whom.
+-- ocpi_excluded: a public charger group kept out of OCPI (partners and the
+-- open data feed); private groups are never published anyway.
+ALTER TABLE charger_groups ADD COLUMN ocpi_excluded BOOLEAN NOT NULL DEFAULT FALSE;
+-- charger_group_ids: the JSON list of groups an eMSP partner is limited to
+-- ('[]': every published group); tariff_id: the partner's roaming tariff
+-- ('': each group's Public tariff).
+ALTER TABLE ocpi_partners ADD COLUMN charger_group_ids TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE ocpi_partners ADD COLUMN tariff_id TEXT NOT NULL DEFAULT '';
