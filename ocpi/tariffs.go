@@ -71,7 +71,7 @@ func hhmm(minute int) string { return fmt.Sprintf("%02d:%02d", minute/60%24, min
 // per hour of charging (step 60 s), idle time as PARKING_TIME after the
 // grace, the session fee as FLAT; each band an element restricted to its
 // window, before the default element (OCPI takes the first that applies).
-// TODO(issue 14): a roaming tariff per partner instead of the Public one.
+// A partner with a roaming tariff is shown that one instead (tariffsOf).
 func TariffOf(party *volt.OCPIParty, t *volt.Tariff) *Tariff {
 	vat := toFloat(t.VATRate) * 100
 	comp := func(typ string, incl volt.Decimal, step int) PriceComponent {
