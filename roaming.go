@@ -311,6 +311,9 @@ type OCPIStore interface {
 	// RoamingSessionsToPush and QueueSessionPush keep eMSP partners
 	// informed of their drivers' sessions on Volt's chargers.
 	RoamingSessionsToPush(ctx context.Context, since time.Time, limit int) ([]RoamingSession, error)
+	// RoamingSessionsOf pages a partner's tokens' sessions updated in
+	// [from, to) (its Sessions pull), with their total.
+	RoamingSessionsOf(ctx context.Context, partnerID string, from, to time.Time, offset, limit int) ([]RoamingSession, int, error)
 	QueueSessionPush(ctx context.Context, sessionID, state string, push *OCPIPush) error
 
 	// DriverTokensOf, QueueTokenPush and ConnectedOCPIPartners keep partner
