@@ -51,3 +51,26 @@ func TestOCPIPublishingAPI(t *testing.T) {
 		}
 	})
 }
+
+// TestSiteOpeningHoursAPI sets a site's opening hours (published over
+// OCPI): PATCH with openingHours, read back, [] for 24/7, a bad period
+// named by its field.
+func TestSiteOpeningHoursAPI(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, e *env) {
+		admin := e.tokens["A/cpo-admin"]
+		st, body := e.do("PATCH", "/api/v1/sites/"+e.A.Site, `{"openingHours":[{"weekday":1,"begin":"08:00","end":"18:00"}]}`, admin)
+		if st != 200 || !strings.Contains(string(body), `"openingHours":[{"weekday":1,"begin":"08:00","end":"18:00"}]`) {
+			t.Fatalf("set hours: %d %s", st, body)
+		}
+		if st, body = e.do("GET", "/api/v1/sites/"+e.A.Site, "", admin); st != 200 || !strings.Contains(string(body), `"begin":"08:00"`) {
+			t.Errorf("read back: %d %s", st, body)
+		}
+		st, body = e.do("PATCH", "/api/v1/sites/"+e.A.Site, `{"openingHours":[{"weekday":8,"begin":"08:00","end":"18:00"}]}`, admin)
+		if st/100 != 4 || jsonField(t, errorOf(t, body), "field") != "openingHours" {
+			t.Errorf("bad weekday: %d %s", st, body)
+		}
+		if st, body = e.do("PATCH", "/api/v1/sites/"+e.A.Site, `{"openingHours":[]}`, admin); st != 200 || !strings.Contains(string(body), `"openingHours":[]`) {
+			t.Errorf("24/7 again: %d %s", st, body)
+		}
+	})
+}

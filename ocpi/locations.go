@@ -40,9 +40,29 @@ type GeoLocation struct {
 	Longitude string `json:"longitude"`
 }
 
-// Hours is a Location's opening times.
+// Hours is a Location's opening times (§8.4.14).
 type Hours struct {
-	TwentyFourSeven bool `json:"twentyfourseven"`
+	TwentyFourSeven bool           `json:"twentyfourseven"`
+	RegularHours    []RegularHours `json:"regular_hours,omitempty"`
+}
+
+// RegularHours is one weekday's opening span (§8.4.21).
+type RegularHours struct {
+	Weekday     int    `json:"weekday"`
+	PeriodBegin string `json:"period_begin"`
+	PeriodEnd   string `json:"period_end"`
+}
+
+// openingTimes maps a site's opening hours: none is 24/7.
+func openingTimes(ps []volt.OpeningPeriod) *Hours {
+	if len(ps) == 0 {
+		return &Hours{TwentyFourSeven: true}
+	}
+	h := &Hours{RegularHours: make([]RegularHours, 0, len(ps))}
+	for _, p := range ps {
+		h.RegularHours = append(h.RegularHours, RegularHours{Weekday: p.Weekday, PeriodBegin: p.Begin, PeriodEnd: p.End})
+	}
+	return h
 }
 
 // EVSE is an OCPI EVSE (§8.3.2): one connector of a Volt charger.
@@ -225,8 +245,7 @@ func (e *Estate) location(site *volt.Site) *Location {
 		Coordinates: GeoLocation{Latitude: strconv.FormatFloat(site.Latitude, 'f', 6, 64), Longitude: strconv.FormatFloat(site.Longitude, 'f', 6, 64)},
 		Operator:    &BusinessDetails{Name: truncate(e.CPO.Name, 100)},
 		Facilities:  facilities(site.Amenities), TimeZone: site.TimeZone,
-		// TODO(issue 14): sites have no opening hours in Volt yet.
-		OpeningTimes: &Hours{TwentyFourSeven: true},
+		OpeningTimes: openingTimes(site.OpeningHours),
 		EVSEs:        []EVSE{}, lastUpdated: site.UpdatedAt,
 	}
 }

@@ -14,15 +14,21 @@ var (
 	hostScope  = scopeCols{CPO: "cpo_id", Owner: "owner_id"}
 )
 
-const siteCols = `id, cpo_id, owner_id, name, address, latitude, longitude, amenities, time_zone, created_at, updated_at`
+const siteCols = `id, cpo_id, owner_id, name, address, latitude, longitude, amenities, time_zone, created_at, updated_at, opening_hours`
 
 func scanSite(s rowScanner) (*volt.Site, error) {
 	st := &volt.Site{}
-	var addr, amenities string
+	var addr, amenities, hours string
 	var created, updated int64
 	if err := s.Scan(&st.ID, &st.CPOID, &st.OwnerID, &st.Name, &addr, &st.Latitude, &st.Longitude,
-		&amenities, &st.TimeZone, &created, &updated); err != nil {
+		&amenities, &st.TimeZone, &created, &updated, &hours); err != nil {
 		return nil, err
+	}
+	if err := decodeJSON(hours, &st.OpeningHours); err != nil {
+		return nil, fmt.Errorf("site %s opening hours: %w", st.ID, err)
+	}
+	if st.OpeningHours == nil {
+		st.OpeningHours = []volt.OpeningPeriod{}
 	}
 	if err := decodeJSON(addr, &st.Address); err != nil {
 		return nil, fmt.Errorf("site %s address: %w", st.ID, err)
@@ -95,9 +101,9 @@ func (s *HierarchyService) CreateSite(ctx context.Context, st *volt.Site) error 
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO sites (`+siteCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err = tx.Exec(ctx, `INSERT INTO sites (`+siteCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			st.ID, st.CPOID, st.OwnerID, st.Name, addr, st.Latitude, st.Longitude,
-			encodeStringList(st.Amenities), st.TimeZone, tx.NowMS(), tx.NowMS())
+			encodeStringList(st.Amenities), st.TimeZone, tx.NowMS(), tx.NowMS(), openingHoursJSON(st.OpeningHours))
 		if err != nil {
 			return fmt.Errorf("create site: %w", err)
 		}
@@ -130,8 +136,9 @@ func (s *HierarchyService) UpdateSite(ctx context.Context, st *volt.Site) error 
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE sites SET name = ?, address = ?, latitude = ?, longitude = ?, amenities = ?, time_zone = ?, updated_at = ? WHERE id = ?`,
-			st.Name, addr, st.Latitude, st.Longitude, encodeStringList(st.Amenities), st.TimeZone, tx.NowMS(), st.ID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE sites SET name = ?, address = ?, latitude = ?, longitude = ?, amenities = ?, time_zone = ?,
+			opening_hours = ?, updated_at = ? WHERE id = ?`,
+			st.Name, addr, st.Latitude, st.Longitude, encodeStringList(st.Amenities), st.TimeZone, openingHoursJSON(st.OpeningHours), tx.NowMS(), st.ID); err != nil {
 			return fmt.Errorf("update site %s: %w", st.ID, err)
 		}
 		st.CreatedAt, st.UpdatedAt = old.CreatedAt, tx.Now()

@@ -7,3 +7,6 @@ ALTER TABLE charger_groups ADD COLUMN ocpi_excluded BOOLEAN NOT NULL DEFAULT FAL
 -- ('': each group's Public tariff).
 ALTER TABLE ocpi_partners ADD COLUMN charger_group_ids TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE ocpi_partners ADD COLUMN tariff_id TEXT NOT NULL DEFAULT '';
+-- opening_hours: a site's regular opening hours, the JSON list of
+-- {"weekday" 1-7, "begin", "end"} ('[]': open 24/7), published in OCPI.
+ALTER TABLE sites ADD COLUMN opening_hours TEXT NOT NULL DEFAULT '[]';
