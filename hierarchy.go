@@ -173,6 +173,9 @@ type Site struct {
 	TimeZone  string    `json:"timeZone"` // IANA, for time-of-day tariffs and reports
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
+
+	// OpeningHours are the site's regular hours (none: open 24/7).
+	OpeningHours []OpeningPeriod `json:"openingHours"`
 }
 
 // Validate checks the site's own fields.
@@ -192,6 +195,9 @@ func (s *Site) Validate() error {
 	if s.TimeZone == "" {
 		s.TimeZone = "Europe/London"
 	}
+	if err := ValidateOpeningHours(s.OpeningHours); err != nil {
+		return err
+	}
 	if _, err := time.LoadLocation(s.TimeZone); err != nil {
 		return FieldError("timeZone", "Unknown time zone %q.", s.TimeZone)
 	}
@@ -210,6 +216,11 @@ type ChargerGroup struct {
 	Private   bool      `json:"private"`
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
+
+	// OCPIExcluded keeps a public group's chargers out of OCPI: no
+	// roaming partner and not the open data feed (a private group is never
+	// published).
+	OCPIExcluded bool `json:"ocpiExcluded"`
 }
 
 // Validate checks the group's own fields.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -97,6 +98,14 @@ type OCPIPartner struct {
 	CreatedAt            time.Time  `json:"createdAt"`
 	UpdatedAt            time.Time  `json:"updatedAt"`
 
+	// ChargerGroupIDs limits what an eMSP partner sees of the CPO's
+	// published charger groups (Locations, pushes, commands); empty: all.
+	ChargerGroupIDs []string `json:"chargerGroupIds"`
+	// TariffID is the partner's roaming tariff: what an eMSP partner's
+	// drivers pay on the CPO's chargers and what its Locations and Tariffs
+	// show, instead of each group's Public tariff ("": the Public ones).
+	TariffID string `json:"tariffId,omitempty"`
+
 	// TheirToken is the token Volt sends to the partner (their Token B
 	// or C); empty until the handshake.
 	TheirToken string `json:"-"`
@@ -114,6 +123,17 @@ func (p *OCPIPartner) Endpoint(module, role string) string {
 		}
 	}
 	return ""
+}
+
+// Publishes says whether the charger group's chargers are published to
+// the partner over OCPI: a public group not excluded from OCPI, and one of
+// the partner's groups when it is limited to some. A nil partner is the
+// open data feed (every published group).
+func (p *OCPIPartner) Publishes(g *ChargerGroup) bool {
+	if g == nil || g.Private || g.OCPIExcluded {
+		return false
+	}
+	return p == nil || len(p.ChargerGroupIDs) == 0 || slices.Contains(p.ChargerGroupIDs, g.ID)
 }
 
 // Validate checks the partner's own fields.
@@ -149,6 +169,10 @@ type OCPIPartnerUpdate struct {
 	Name                 *string
 	Suspended            *bool
 	RoamingMarginPercent *Decimal
+	// ChargerGroupIDs replaces the partner's groups (empty: all).
+	ChargerGroupIDs *[]string
+	// TariffID sets the roaming tariff ("": none, the Public tariffs).
+	TariffID *string
 }
 
 // OCPIPartnerService manages a CPO's roaming partners for operators; every
@@ -287,6 +311,9 @@ type OCPIStore interface {
 	// RoamingSessionsToPush and QueueSessionPush keep eMSP partners
 	// informed of their drivers' sessions on Volt's chargers.
 	RoamingSessionsToPush(ctx context.Context, since time.Time, limit int) ([]RoamingSession, error)
+	// RoamingSessionsOf pages a partner's tokens' sessions updated in
+	// [from, to) (its Sessions pull), with their total.
+	RoamingSessionsOf(ctx context.Context, partnerID string, from, to time.Time, offset, limit int) ([]RoamingSession, int, error)
 	QueueSessionPush(ctx context.Context, sessionID, state string, push *OCPIPush) error
 
 	// DriverTokensOf, QueueTokenPush and ConnectedOCPIPartners keep partner

@@ -11,12 +11,16 @@ type ChargerGroupCreate struct {
 	SiteID  string `json:"siteId" minLength:"1" doc:"The site the group is at."`
 	Name    string `json:"name" minLength:"1" maxLength:"200"`
 	Private bool   `json:"private,omitempty" doc:"A private group admits only its usergroups."`
+	// OCPIExcluded keeps the group out of OCPI roaming and open data.
+	OCPIExcluded bool `json:"ocpiExcluded,omitempty" doc:"Not published over OCPI: no roaming partner sees it, nor the open data feed."`
 }
 
 // ChargerGroupPatch is the body of PATCH /api/v1/charger-groups/{id}.
 type ChargerGroupPatch struct {
 	Name    *string `json:"name,omitempty" minLength:"1" maxLength:"200"`
 	Private *bool   `json:"private,omitempty"`
+	// OCPIExcluded switches OCPI publishing of the group off (true) or on.
+	OCPIExcluded *bool `json:"ocpiExcluded,omitempty" doc:"Not published over OCPI (roaming partners, open data feed)."`
 }
 
 type chargerGroupListInput struct {
@@ -51,7 +55,7 @@ func (s *server) getChargerGroup(ctx context.Context, in *IDInput) (*Out[*volt.C
 }
 
 func (s *server) createChargerGroup(ctx context.Context, in *chargerGroupCreateInput) (*Out[*volt.ChargerGroup], error) {
-	g := &volt.ChargerGroup{SiteID: in.Body.SiteID, Name: in.Body.Name, Private: in.Body.Private}
+	g := &volt.ChargerGroup{SiteID: in.Body.SiteID, Name: in.Body.Name, Private: in.Body.Private, OCPIExcluded: in.Body.OCPIExcluded}
 	if err := s.Hierarchy.CreateChargerGroup(ctx, g); err != nil {
 		return nil, s.err(ctx, err)
 	}
@@ -65,6 +69,7 @@ func (s *server) patchChargerGroup(ctx context.Context, in *chargerGroupPatchInp
 	}
 	set(&g.Name, in.Body.Name)
 	set(&g.Private, in.Body.Private)
+	set(&g.OCPIExcluded, in.Body.OCPIExcluded)
 	if err := s.Hierarchy.UpdateChargerGroup(ctx, g); err != nil {
 		return nil, s.err(ctx, err)
 	}

@@ -669,6 +669,9 @@ func TestCrossTenantReferences(t *testing.T) {
 			{"code for B's group", "POST", "/api/v1/affiliate-codes", `{"code":"XREF0001","usergroupId":"{B.privateGroup}"}`, "{B.privateGroup}"},
 			{"reimbursement agreement for B's driver", "POST", "/api/v1/reimbursement-agreements",
 				`{"ownerId":"{A.owner}","userId":"{B.driver}","homeChargerCpid":"{A.cpid}","ratePerKwh":"0.10"}`, "{B.driver}"},
+			// OCPI (issue 14): A's roaming partner limited to B's group, or priced by B's tariff.
+			{"A's OCPI partner on B's charger group", "PATCH", "/api/v1/ocpi-partners/{A.ocpiPartner}", `{"chargerGroupIds":["{B.group}"]}`, "{B.group}"},
+			{"A's OCPI partner with B's tariff", "PATCH", "/api/v1/ocpi-partners/{A.ocpiPartner}", `{"tariffId":"{B.tariff}"}`, "{B.tariff}"},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {

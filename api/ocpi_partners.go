@@ -16,6 +16,8 @@ type OCPIPartnerCreate struct {
 	PartyID              string        `json:"partyId" minLength:"3" maxLength:"3" doc:"The partner's OCPI party id."`
 	Role                 volt.OCPIRole `json:"role" enum:"CPO,EMSP" doc:"The partner's role: CPO (Volt is its eMSP) or EMSP (Volt is its CPO)."`
 	RoamingMarginPercent *volt.Decimal `json:"roamingMarginPercent,omitempty" doc:"Added to a partner CPO's CDR cost when Volt bills its own driver (percent)."`
+	ChargerGroupIDs      []string      `json:"chargerGroupIds,omitempty" maxItems:"1000" doc:"Only these of the CPO's published charger groups are published to the partner (empty: all)."`
+	TariffID             string        `json:"tariffId,omitempty" maxLength:"64" doc:"The partner's roaming tariff, shown to it and charged to its drivers instead of the Public tariffs."`
 }
 
 // OCPIPartnerCreated is the answer of POST /api/v1/ocpi-partners.
@@ -30,6 +32,8 @@ type OCPIPartnerPatch struct {
 	Name                 *string       `json:"name,omitempty" maxLength:"100"`
 	Suspended            *bool         `json:"suspended,omitempty" doc:"Suspend (every token refused, nothing pushed) or resume."`
 	RoamingMarginPercent *volt.Decimal `json:"roamingMarginPercent,omitempty"`
+	ChargerGroupIDs      *[]string     `json:"chargerGroupIds,omitempty" maxItems:"1000" doc:"Replaces the partner's charger groups ([]: every published group)."`
+	TariffID             *string       `json:"tariffId,omitempty" maxLength:"64" doc:"The roaming tariff (\"\": none, the Public tariffs)."`
 }
 
 // OCPIRegisterBody is the body of POST /api/v1/ocpi-partners/{id}/register.
@@ -83,7 +87,8 @@ func (s *server) createOCPIPartner(ctx context.Context, in *ocpiPartnerCreateInp
 		return nil, notWired("OCPI")
 	}
 	b := in.Body
-	p := &volt.OCPIPartner{CPOID: b.CPOID, Name: b.Name, CountryCode: b.CountryCode, PartyID: b.PartyID, Role: b.Role}
+	p := &volt.OCPIPartner{CPOID: b.CPOID, Name: b.Name, CountryCode: b.CountryCode, PartyID: b.PartyID, Role: b.Role,
+		ChargerGroupIDs: b.ChargerGroupIDs, TariffID: b.TariffID}
 	if b.RoamingMarginPercent != nil {
 		p.RoamingMarginPercent = *b.RoamingMarginPercent
 	}
@@ -119,7 +124,8 @@ func (s *server) patchOCPIPartner(ctx context.Context, in *ocpiPartnerPatchInput
 		return nil, notWired("OCPI")
 	}
 	b := in.Body
-	p, err := s.OCPIPartners.UpdateOCPIPartner(ctx, in.ID, volt.OCPIPartnerUpdate{Name: b.Name, Suspended: b.Suspended, RoamingMarginPercent: b.RoamingMarginPercent})
+	p, err := s.OCPIPartners.UpdateOCPIPartner(ctx, in.ID, volt.OCPIPartnerUpdate{Name: b.Name, Suspended: b.Suspended, RoamingMarginPercent: b.RoamingMarginPercent,
+		ChargerGroupIDs: b.ChargerGroupIDs, TariffID: b.TariffID})
 	if err != nil {
 		return nil, s.err(ctx, err)
 	}

@@ -15,6 +15,8 @@ type SiteCreate struct {
 	Longitude float64       `json:"longitude,omitempty" minimum:"-180" maximum:"180"`
 	Amenities []string      `json:"amenities,omitempty" maxItems:"100"`
 	TimeZone  string        `json:"timeZone,omitempty" doc:"IANA time zone (default Europe/London)."`
+	// OpeningHours are published over OCPI; none: open 24/7.
+	OpeningHours []volt.OpeningPeriod `json:"openingHours,omitempty" maxItems:"50" doc:"Regular opening hours: weekday 1 (Monday) to 7, begin and end HH:MM local time. None: open 24/7."`
 }
 
 // SitePatch is the body of PATCH /api/v1/sites/{id}.
@@ -25,6 +27,8 @@ type SitePatch struct {
 	Longitude *float64      `json:"longitude,omitempty" minimum:"-180" maximum:"180"`
 	Amenities *[]string     `json:"amenities,omitempty" maxItems:"100"`
 	TimeZone  *string       `json:"timeZone,omitempty"`
+	// OpeningHours replaces the hours ([]: open 24/7).
+	OpeningHours *[]volt.OpeningPeriod `json:"openingHours,omitempty" maxItems:"50" doc:"Replaces the regular opening hours ([]: open 24/7)."`
 }
 
 type siteListInput struct{ HierarchyListParams }
@@ -56,7 +60,7 @@ func (s *server) getSite(ctx context.Context, in *IDInput) (*Out[*volt.Site], er
 func (s *server) createSite(ctx context.Context, in *siteCreateInput) (*Out[*volt.Site], error) {
 	b := in.Body
 	v := &volt.Site{OwnerID: b.OwnerID, Name: b.Name, Latitude: b.Latitude, Longitude: b.Longitude,
-		Amenities: b.Amenities, TimeZone: b.TimeZone}
+		Amenities: b.Amenities, TimeZone: b.TimeZone, OpeningHours: b.OpeningHours}
 	if a := b.Address.address(); a != nil {
 		v.Address = *a
 	}
@@ -81,6 +85,7 @@ func (s *server) patchSite(ctx context.Context, in *sitePatchInput) (*Out[*volt.
 	set(&v.Longitude, b.Longitude)
 	set(&v.Amenities, b.Amenities)
 	set(&v.TimeZone, b.TimeZone)
+	set(&v.OpeningHours, b.OpeningHours)
 	if err := s.Hierarchy.UpdateSite(ctx, v); err != nil {
 		return nil, s.err(ctx, err)
 	}

@@ -67,6 +67,7 @@ type CDRLocation struct {
 type ChargingPeriod struct {
 	StartDateTime string         `json:"start_date_time"`
 	Dimensions    []CDRDimension `json:"dimensions"`
+	TariffID      string         `json:"tariff_id,omitempty"`
 }
 
 // CDRDimension is one volume of a charging period.
@@ -84,9 +85,9 @@ func minorPrice(excl, incl int64, exp int) *Price {
 }
 
 // CDROf maps a Volt CDR charged with a roaming token to OCPI, with Volt's
-// cost line by line (LESSONS OCPI 5: every breakdown filled).
-// TODO(issue 14): charging periods from the meter values (one period now)
-// and TIME as time charging rather than the session's length.
+// cost line by line (LESSONS OCPI 5: every breakdown filled). It has one
+// charging period over the whole session; SetPeriods replaces it with the
+// periods of the meter values.
 func CDROf(e *Estate, site *volt.Site, c *volt.Charger, cdr *volt.CDR, tok *volt.OCPIToken) (*CDR, error) {
 	if cdr.TotalCost == nil {
 		return nil, fmt.Errorf("CDR %s has no cost", cdr.ID)
@@ -189,6 +190,15 @@ func (s *Server) queueCDR(ctx context.Context, r volt.RoamingCDR) error {
 	if err != nil {
 		return err
 	}
+	if ur, ok := s.Charging.(SessionUsageReader); ok && cdr.SessionID != "" {
+		snap, u, err := ur.SessionUsage(sctx, cdr.SessionID)
+		if err != nil {
+			return fmt.Errorf("usage of CDR %s: %w", cdr.ID, err)
+		}
+		if snap != nil {
+			o.SetPeriods(snap.Tariff.ID, volt.ChargePeriods(snap, u))
+		}
+	}
 	body, err := json.Marshal(o)
 	if err != nil {
 		return err
@@ -210,4 +220,36 @@ func (s *Server) listCDRs(w http.ResponseWriter, r *http.Request) error {
 	setPagingHeaders(w, r, s.url("/ocpi/cpo/2.2.1/cdrs"), p, total, len(items))
 	ok(w, items)
 	return nil
+}
+
+// SessionUsageReader reads what a session was priced on: its tariff
+// snapshot and meter readings (store.ChargingService). When the Server's
+// Charging is one, CDRs carry charging periods from the meter values.
+type SessionUsageReader interface {
+	SessionUsage(ctx context.Context, sessionID string) (*volt.TariffSnapshot, volt.Usage, error)
+}
+
+// SetPeriods sets the CDR's charging periods from the session's periods
+// (volt.ChargePeriods): one per price slot of the tariff, with its energy
+// (kWh), time charging and time parked (hours), and the total parking
+// time. An empty list keeps the one period CDROf made.
+func (o *CDR) SetPeriods(tariffID string, periods []volt.ChargePeriod) {
+	if len(periods) == 0 {
+		return
+	}
+	o.ChargingPeriods = make([]ChargingPeriod, 0, len(periods))
+	var parking time.Duration
+	for _, p := range periods {
+		cp := ChargingPeriod{StartDateTime: DateTime(p.Start), TariffID: tariffID,
+			Dimensions: []CDRDimension{{Type: "ENERGY", Volume: float64(p.EnergyMWh) / 1_000_000}}}
+		if p.Charging > 0 {
+			cp.Dimensions = append(cp.Dimensions, CDRDimension{Type: "TIME", Volume: p.Charging.Hours()})
+		}
+		if p.Idle > 0 {
+			cp.Dimensions = append(cp.Dimensions, CDRDimension{Type: "PARKING_TIME", Volume: p.Idle.Hours()})
+			parking += p.Idle
+		}
+		o.ChargingPeriods = append(o.ChargingPeriods, cp)
+	}
+	o.TotalParkingTime = parking.Hours()
 }

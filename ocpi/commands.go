@@ -25,8 +25,34 @@ type CommandResult struct {
 	Result string `json:"result"`
 }
 
-// commandTimeout is how long a charger has to answer a command (s).
-const commandTimeout = 30
+// defaultCommandTimeout is how long a charger has to answer a command,
+// unless Server.CommandTimeout says otherwise.
+const defaultCommandTimeout = 30 * time.Second
+
+// commandTimeout is how long the charger has to answer a command.
+func (s *Server) commandTimeout() time.Duration {
+	if s.CommandTimeout > 0 {
+		return s.CommandTimeout
+	}
+	return defaultCommandTimeout
+}
+
+// timeoutSeconds is the CommandResponse timeout: the charger's time plus
+// the delivery of the result, in whole seconds.
+func (s *Server) timeoutSeconds() int {
+	return int(s.commandTimeout().Round(time.Second)/time.Second) + 1
+}
+
+// command is one OCPP call a partner's command becomes.
+type command struct {
+	cpid, action, responseURL string
+	req                       any
+	// result maps the charger's answer status to the CommandResult
+	// (nil: Accepted or Unlocked is ACCEPTED, anything else REJECTED).
+	result func(status string) string
+	// accepted runs once the charger has accepted (nil: nothing).
+	accepted func(ctx context.Context) error
+}
 
 type startSession struct {
 	ResponseURL string `json:"response_url"`
@@ -52,7 +78,8 @@ type unlockConnector struct {
 // the charger in the background; the charger's outcome (or TIMEOUT) is
 // queued for the partner's response_url, so the partner never waits on
 // the charger and a restart loses no result (§13.2.1).
-// TODO(issue 14): RESERVE_NOW and CANCEL_RESERVATION.
+// RESERVE_NOW and CANCEL_RESERVATION go through Volt's reservations
+// (reservations.go).
 func (s *Server) receiveCommand(w http.ResponseWriter, r *http.Request) error {
 	c := callOf(r)
 	if s.Commander == nil {
@@ -61,6 +88,7 @@ func (s *Server) receiveCommand(w http.ResponseWriter, r *http.Request) error {
 	}
 	var cpid, action, responseURL string
 	var req any
+	var cmd *command
 	switch r.PathValue("command") {
 	case "START_SESSION":
 		var in startSession
@@ -80,14 +108,7 @@ func (s *Server) receiveCommand(w http.ResponseWriter, r *http.Request) error {
 		// The token the eMSP starts with is one of its tokens: kept so the
 		// charger's start is authorised like any roaming card.
 		tok := in.Token
-		tok.CountryCode, tok.PartyID = c.partner.CountryCode, c.partner.PartyID
-		if tok.Whitelist == "" || tok.Whitelist == "NEVER" {
-			tok.Whitelist = "ALLOWED"
-		}
-		if tok.LastUpdated == "" {
-			tok.LastUpdated = DateTime(s.now())
-		}
-		if err := s.storeToken(r, c.partner, &tok); err != nil {
+		if err := s.keepCommandToken(r, c, &tok); err != nil {
 			return err
 		}
 		cpid, action, responseURL = evse.cpid, "RemoteStartTransaction", in.ResponseURL
@@ -125,24 +146,48 @@ func (s *Server) receiveCommand(w http.ResponseWriter, r *http.Request) error {
 		}
 		cpid, action, responseURL = evse.cpid, "UnlockConnector", in.ResponseURL
 		req = map[string]any{"connectorId": evse.connector}
+	case "RESERVE_NOW", "CANCEL_RESERVATION":
+		var answer *CommandResponse
+		var err error
+		if r.PathValue("command") == "RESERVE_NOW" {
+			cmd, answer, err = s.reserveNow(r, c)
+		} else {
+			cmd, answer, err = s.cancelReservation(r, c)
+		}
+		if err != nil {
+			return err
+		}
+		if answer != nil {
+			ok(w, *answer)
+			return nil
+		}
 	default:
 		ok(w, CommandResponse{Result: "NOT_SUPPORTED", Timeout: 0})
 		return nil
 	}
-	if !strings.HasPrefix(responseURL, "http://") && !strings.HasPrefix(responseURL, "https://") {
+	if cmd == nil {
+		cmd = &command{cpid: cpid, action: action, responseURL: responseURL, req: req}
+	}
+	if !validURL(cmd.responseURL) {
 		return badRequest(StatusInvalidParameters, "response_url must be http(s).")
 	}
-	go s.runCommand(context.WithoutCancel(r.Context()), c.partner.ID, cpid, action, req, responseURL)
-	ok(w, CommandResponse{Result: "ACCEPTED", Timeout: commandTimeout})
+	go s.runCommand(context.WithoutCancel(r.Context()), c.partner.ID, cmd)
+	ok(w, CommandResponse{Result: "ACCEPTED", Timeout: s.timeoutSeconds()})
 	return nil
 }
 
+// validURL says whether a response_url is one Volt posts to.
+func validURL(u string) bool {
+	return strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://")
+}
+
 // runCommand calls the charger and queues the result for the partner.
-func (s *Server) runCommand(ctx context.Context, partnerID, cpid, action string, req any, responseURL string) {
-	ctx, cancel := context.WithTimeout(system(ctx), commandTimeout*time.Second)
+func (s *Server) runCommand(ctx context.Context, partnerID string, cmd *command) {
+	cpid, action, responseURL := cmd.cpid, cmd.action, cmd.responseURL
+	ctx, cancel := context.WithTimeout(system(ctx), s.commandTimeout())
 	defer cancel()
 	result := "ACCEPTED"
-	raw, err := s.Commander.Call(ctx, cpid, action, req)
+	raw, err := s.Commander.Call(ctx, cpid, action, cmd.req)
 	switch {
 	case volt.IsCode(err, volt.ETIMEOUT) || errors.Is(err, context.DeadlineExceeded):
 		result = "TIMEOUT"
@@ -151,8 +196,16 @@ func (s *Server) runCommand(ctx context.Context, partnerID, cpid, action string,
 	default:
 		var ans struct{ Status string }
 		_ = json.Unmarshal(raw, &ans)
-		if ans.Status != "Accepted" && ans.Status != "Unlocked" {
+		switch {
+		case cmd.result != nil:
+			result = cmd.result(ans.Status)
+		case ans.Status != "Accepted" && ans.Status != "Unlocked":
 			result = "REJECTED"
+		}
+		if result == "ACCEPTED" && cmd.accepted != nil {
+			if err := cmd.accepted(context.WithoutCancel(ctx)); err != nil {
+				s.logger().Error("ocpi command kept", "partner", partnerID, "cpid", cpid, "action", action, "err", err)
+			}
 		}
 	}
 	if err := s.Enqueue(context.WithoutCancel(ctx), partnerID, "commands", action+":"+cpid, http.MethodPost, responseURL, CommandResult{Result: result}); err != nil {
@@ -175,7 +228,7 @@ func (s *Server) findEVSE(ctx context.Context, c *call, locationID, evseUID stri
 	if err != nil {
 		return evseRef{}, err
 	}
-	for _, l := range e.Locations() {
+	for _, l := range e.LocationsFor(c.partner) {
 		if l.ID != locationID {
 			continue
 		}

@@ -55,11 +55,11 @@ func (s *Server) endpointsFor(p *volt.OCPIPartner) []volt.OCPIEndpoint {
 	}
 	out := []volt.OCPIEndpoint{e("credentials", "SENDER", "/ocpi/2.2.1/credentials"), e("credentials", "RECEIVER", "/ocpi/2.2.1/credentials")}
 	if p.Role == volt.OCPIRoleEMSP {
-		// TODO(issue 14): sessions SENDER (pull), hubclientinfo and
-		// chargingprofiles.
+		// TODO(issue 14): chargingprofiles.
 		return append(out, e("locations", "SENDER", "/ocpi/cpo/2.2.1/locations"), e("tariffs", "SENDER", "/ocpi/cpo/2.2.1/tariffs"),
 			e("tokens", "RECEIVER", "/ocpi/cpo/2.2.1/tokens"), e("commands", "RECEIVER", "/ocpi/cpo/2.2.1/commands"),
-			e("cdrs", "SENDER", "/ocpi/cpo/2.2.1/cdrs"))
+			e("cdrs", "SENDER", "/ocpi/cpo/2.2.1/cdrs"), e("sessions", "SENDER", "/ocpi/cpo/2.2.1/sessions"),
+			e("hubclientinfo", "RECEIVER", "/ocpi/cpo/2.2.1/hubclientinfo"), e("hubclientinfo", "SENDER", "/ocpi/cpo/2.2.1/hubclientinfo"))
 	}
 	return append(out, e("locations", "RECEIVER", "/ocpi/emsp/2.2.1/locations"), e("sessions", "RECEIVER", "/ocpi/emsp/2.2.1/sessions"),
 		e("cdrs", "RECEIVER", "/ocpi/emsp/2.2.1/cdrs"), e("commands", "SENDER", "/ocpi/emsp/2.2.1/commands"),

@@ -40,9 +40,29 @@ type GeoLocation struct {
 	Longitude string `json:"longitude"`
 }
 
-// Hours is a Location's opening times.
+// Hours is a Location's opening times (§8.4.14).
 type Hours struct {
-	TwentyFourSeven bool `json:"twentyfourseven"`
+	TwentyFourSeven bool           `json:"twentyfourseven"`
+	RegularHours    []RegularHours `json:"regular_hours,omitempty"`
+}
+
+// RegularHours is one weekday's opening span (§8.4.21).
+type RegularHours struct {
+	Weekday     int    `json:"weekday"`
+	PeriodBegin string `json:"period_begin"`
+	PeriodEnd   string `json:"period_end"`
+}
+
+// openingTimes maps a site's opening hours: none is 24/7.
+func openingTimes(ps []volt.OpeningPeriod) *Hours {
+	if len(ps) == 0 {
+		return &Hours{TwentyFourSeven: true}
+	}
+	h := &Hours{RegularHours: make([]RegularHours, 0, len(ps))}
+	for _, p := range ps {
+		h.RegularHours = append(h.RegularHours, RegularHours{Weekday: p.Weekday, PeriodBegin: p.Begin, PeriodEnd: p.End})
+	}
+	return h
 }
 
 // EVSE is an OCPI EVSE (§8.3.2): one connector of a Volt charger.
@@ -88,9 +108,9 @@ type Estate struct {
 	PublicTariffs map[string]*volt.Tariff
 }
 
-// LoadEstate reads a CPO's published estate.
-// TODO(issue 14): a publishing switch per charger group and per partner,
-// and a store query made for 10,000 chargers (BENCHMARKS.md).
+// LoadEstate reads a CPO's estate; LocationsFor maps what of it is
+// published to a partner.
+// TODO(issue 14): a store query made for 10,000 chargers (BENCHMARKS.md).
 func (s *Server) LoadEstate(ctx context.Context, cpoID string, withTariffs bool) (*Estate, error) {
 	ctx = system(ctx)
 	e := &Estate{Groups: map[string]*volt.ChargerGroup{}, PublicTariffs: map[string]*volt.Tariff{}}
@@ -135,7 +155,7 @@ func (s *Server) LoadEstate(ctx context.Context, cpoID string, withTariffs bool)
 	}
 	if withTariffs && s.Tariffs != nil {
 		for id, g := range e.Groups {
-			if g.Private {
+			if !(*volt.OCPIPartner)(nil).Publishes(g) {
 				continue
 			}
 			as, _, err := s.Tariffs.FindTariffAssignments(ctx, volt.TariffAssignmentFilter{ChargerGroupID: id, UsergroupID: volt.PublicUsergroupID})
@@ -154,14 +174,22 @@ func (s *Server) LoadEstate(ctx context.Context, cpoID string, withTariffs bool)
 	return e, nil
 }
 
-// Locations maps the estate to OCPI Locations: a site with at least one
-// published EVSE is a Location; chargers of private groups never appear,
-// nor connectors whose type the operator has not set (OCPI requires the
-// standard). Sorted by last_updated, then id, for stable paging.
-func (e *Estate) Locations() []*Location {
+// Locations maps the estate to the OCPI Locations of the open data feed:
+// every published charger group (LocationsFor).
+func (e *Estate) Locations() []*Location { return e.LocationsFor(nil) }
+
+// LocationsFor maps the estate to the OCPI Locations published to partner
+// p (nil: every published group): a site with at least one published EVSE
+// is a Location; chargers of private groups, of groups excluded from OCPI
+// and, for a partner limited to some groups, of the others never appear
+// (volt.OCPIPartner.Publishes), nor connectors whose type the operator has
+// not set (OCPI requires the standard). A partner with a roaming tariff
+// sees it on every connector. Sorted by last_updated, then id, for stable
+// paging.
+func (e *Estate) LocationsFor(p *volt.OCPIPartner) []*Location {
 	bySite := map[string][]*volt.Charger{}
 	for _, c := range e.Chargers {
-		if g := e.Groups[c.ChargerGroupID]; g == nil || g.Private {
+		if !p.Publishes(e.Groups[c.ChargerGroupID]) {
 			continue
 		}
 		bySite[c.SiteID] = append(bySite[c.SiteID], c)
@@ -179,7 +207,7 @@ func (e *Estate) Locations() []*Location {
 				if conn.ConnectorID < 1 || !conn.Type.Valid() {
 					continue
 				}
-				evse, at := e.evse(c, conn)
+				evse, at := e.evse(c, conn, p)
 				loc.EVSEs = append(loc.EVSEs, evse)
 				if at.After(loc.lastUpdated) {
 					loc.lastUpdated = at
@@ -217,8 +245,7 @@ func (e *Estate) location(site *volt.Site) *Location {
 		Coordinates: GeoLocation{Latitude: strconv.FormatFloat(site.Latitude, 'f', 6, 64), Longitude: strconv.FormatFloat(site.Longitude, 'f', 6, 64)},
 		Operator:    &BusinessDetails{Name: truncate(e.CPO.Name, 100)},
 		Facilities:  facilities(site.Amenities), TimeZone: site.TimeZone,
-		// TODO(issue 14): sites have no opening hours in Volt yet.
-		OpeningTimes: &Hours{TwentyFourSeven: true},
+		OpeningTimes: openingTimes(site.OpeningHours),
 		EVSEs:        []EVSE{}, lastUpdated: site.UpdatedAt,
 	}
 }
@@ -232,7 +259,7 @@ func EVSEID(party *volt.OCPIParty, cpid string, connectorID int) string {
 	return party.CountryCode + "*" + party.PartyID + "*E" + cpid + "*" + strconv.Itoa(connectorID)
 }
 
-func (e *Estate) evse(c *volt.Charger, conn volt.Connector) (EVSE, time.Time) {
+func (e *Estate) evse(c *volt.Charger, conn volt.Connector, p *volt.OCPIPartner) (EVSE, time.Time) {
 	at := c.UpdatedAt
 	if conn.StatusAt.After(at) {
 		at = conn.StatusAt
@@ -247,6 +274,9 @@ func (e *Estate) evse(c *volt.Charger, conn volt.Connector) (EVSE, time.Time) {
 	}
 	if t := e.PublicTariffs[c.ChargerGroupID]; t != nil {
 		ct.TariffIDs = []string{t.ID}
+	}
+	if p != nil && p.TariffID != "" {
+		ct.TariffIDs = []string{p.TariffID}
 	}
 	return EVSE{UID: EVSEUID(c.CPID, conn.ConnectorID), EVSEID: EVSEID(e.Party, c.CPID, conn.ConnectorID),
 		Status: EVSEStatus(c.Online, conn.Status), Capabilities: []string{"REMOTE_START_STOP_CAPABLE", "RFID_READER", "UNLOCK_CAPABLE"},
@@ -321,7 +351,7 @@ func (s *Server) listLocations(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	locs, err := s.cpoLocations(r.Context(), callOf(r).partner.CPOID)
+	locs, err := s.partnerLocations(r.Context(), callOf(r).partner)
 	if err != nil {
 		return err
 	}
@@ -335,24 +365,26 @@ func (s *Server) listLocations(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// cpoLocations returns a CPO's Locations, computed at most every
-// LocationsTTL.
-func (s *Server) cpoLocations(ctx context.Context, cpoID string) ([]*Location, error) {
+// partnerLocations returns the Locations published to a partner,
+// computed at most every LocationsTTL (per partner: its groups and tariff
+// are its own).
+func (s *Server) partnerLocations(ctx context.Context, p *volt.OCPIPartner) ([]*Location, error) {
 	s.locMu.Lock()
 	defer s.locMu.Unlock()
 	now := s.now()
-	if c, ok := s.locCache[cpoID]; ok && now.Sub(c.at) < LocationsTTL && !now.Before(c.at) {
+	key := p.CPOID + "/" + p.ID
+	if c, ok := s.locCache[key]; ok && now.Sub(c.at) < LocationsTTL && !now.Before(c.at) {
 		return c.locs, nil
 	}
-	e, err := s.LoadEstate(ctx, cpoID, true)
+	e, err := s.LoadEstate(ctx, p.CPOID, true)
 	if err != nil {
 		return nil, err
 	}
-	locs := e.Locations()
+	locs := e.LocationsFor(p)
 	if s.locCache == nil {
 		s.locCache = map[string]cachedLocations{}
 	}
-	s.locCache[cpoID] = cachedLocations{at: now, locs: locs}
+	s.locCache[key] = cachedLocations{at: now, locs: locs}
 	return locs, nil
 }
 
@@ -364,7 +396,7 @@ func (s *Server) getLocation(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	locID, evseUID, connID := r.PathValue("location_id"), r.PathValue("evse_uid"), r.PathValue("connector_id")
-	for _, l := range e.Locations() {
+	for _, l := range e.LocationsFor(callOf(r).partner) {
 		if l.ID != locID {
 			continue
 		}

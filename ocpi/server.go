@@ -33,6 +33,12 @@ type Server struct {
 	// commands partners ask for to chargers (optional: NOT_SUPPORTED).
 	Charging  volt.ChargingService
 	Commander volt.ChargerCommander
+	// Reservations keeps the reservations chargers accepted from
+	// RESERVE_NOW (as the gateway does for operators'; optional).
+	Reservations volt.ReservationService
+	// CommandTimeout is how long a charger has to answer a command before
+	// the partner is told TIMEOUT (default 30 s).
+	CommandTimeout time.Duration
 	// BaseURL is Volt's public URL (VOLT_PUBLIC_URL); the versions URL is
 	// BaseURL + "/ocpi/versions".
 	BaseURL string
@@ -48,7 +54,7 @@ type Server struct {
 	deliverMu sync.Mutex // one delivery round at a time in this process
 
 	locMu    sync.Mutex
-	locCache map[string]cachedLocations // by CPO: a pull walks its pages on one computation
+	locCache map[string]cachedLocations // by CPO and partner: a pull walks its pages on one computation
 }
 
 // cachedLocations is one computation of a CPO's Locations.
@@ -137,6 +143,10 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /ocpi/cpo/2.2.1/locations/{location_id}/{evse_uid}/{connector_id}", asCPO(s.getLocation))
 	mux.Handle("GET /ocpi/cpo/2.2.1/tariffs", asCPO(s.listTariffs))
 	mux.Handle("GET /ocpi/cpo/2.2.1/cdrs", asCPO(s.listCDRs))
+	mux.Handle("GET /ocpi/cpo/2.2.1/sessions", asCPO(s.listSessions))
+	mux.Handle("GET /ocpi/cpo/2.2.1/hubclientinfo", asCPO(s.listClientInfo))
+	mux.Handle("GET /ocpi/cpo/2.2.1/hubclientinfo/{country_code}/{party_id}", asCPO(s.getClientInfo))
+	mux.Handle("PUT /ocpi/cpo/2.2.1/hubclientinfo/{country_code}/{party_id}", asCPO(s.putClientInfo))
 	mux.Handle("GET /ocpi/cpo/2.2.1/tokens/{country_code}/{party_id}/{token_uid}", asCPO(s.getToken))
 	mux.Handle("PUT /ocpi/cpo/2.2.1/tokens/{country_code}/{party_id}/{token_uid}", asCPO(s.putToken))
 	mux.Handle("PATCH /ocpi/cpo/2.2.1/tokens/{country_code}/{party_id}/{token_uid}", asCPO(s.patchToken))
@@ -238,17 +248,26 @@ func (s *Server) authenticate(r *http.Request, tokenA bool, role volt.OCPIRole) 
 		return nil, err
 	}
 	c.party = party
-	// Routing headers (§4.1.3): when sent, they must name this partner
-	// and the CPO it roams with; Volt is no hub.
-	// TODO(issue 14): hub routing (messages for parties behind a hub).
-	for _, h := range []struct{ cc, pid, wantCC, wantPID string }{
+	// Routing headers (§4.1.3): when sent, the to-party must be the CPO
+	// the partner roams with (Volt is no hub), and the from-party the
+	// partner itself or, on a module, a party behind it that the partner
+	// (a hub) announced in hubclientinfo: the request is then that party's
+	// (hubclientinfo.go). HubClientInfo itself takes no routing.
+	for i, h := range []struct{ cc, pid, wantCC, wantPID string }{
 		{r.Header.Get("OCPI-to-country-code"), r.Header.Get("OCPI-to-party-id"), party.CountryCode, party.PartyID},
 		{r.Header.Get("OCPI-from-country-code"), r.Header.Get("OCPI-from-party-id"), c.partner.CountryCode, c.partner.PartyID},
 	} {
-		if (h.cc != "" || h.pid != "") && c.kind == volt.OCPITokenC &&
-			(!strings.EqualFold(h.cc, h.wantCC) || !strings.EqualFold(h.pid, h.wantPID)) {
+		if (h.cc == "" && h.pid == "") || c.kind != volt.OCPITokenC || (strings.EqualFold(h.cc, h.wantCC) && strings.EqualFold(h.pid, h.wantPID)) {
+			continue
+		}
+		if i == 0 || role == "" || strings.Contains(r.URL.Path, "/"+hubModule) {
 			return nil, badRequest(StatusInvalidParameters, "Routing headers name "+h.cc+"*"+h.pid+", not a party of these credentials.")
 		}
+		routed, err := s.routedParty(r.Context(), c.partner, h.cc, h.pid)
+		if err != nil {
+			return nil, err
+		}
+		c.partner = routed
 	}
 	return c, nil
 }

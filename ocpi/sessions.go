@@ -105,3 +105,28 @@ func (s *Server) sessionOf(ctx context.Context, rs volt.RoamingSession) (*Sessio
 	}
 	return o, nil
 }
+
+// listSessions is the Sessions sender (§9.2.1.1): the sessions of the
+// partner's tokens on the CPO's chargers, as they would be pushed now,
+// paged in the window of their last update.
+func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) error {
+	p, err := parsePaging(r)
+	if err != nil {
+		return err
+	}
+	list, total, err := s.Store.RoamingSessionsOf(r.Context(), callOf(r).partner.ID, p.From, p.To, p.Offset, p.Limit)
+	if err != nil {
+		return err
+	}
+	out := make([]*Session, 0, len(list))
+	for _, rs := range list {
+		o, err := s.sessionOf(r.Context(), rs)
+		if err != nil {
+			return err
+		}
+		out = append(out, o)
+	}
+	setPagingHeaders(w, r, s.url("/ocpi/cpo/2.2.1/sessions"), p, total, len(out))
+	ok(w, out)
+	return nil
+}

@@ -124,7 +124,9 @@ func statusPushes(party *volt.OCPIParty, partners []*volt.OCPIPartner, locationI
 // QueueStatuses queues the current status of the given EVSEs for every
 // eMSP partner of their CPO that the EVSE is published to, coalesced per
 // EVSE and partner, and returns how many pushes it queued. Chargers of
-// private groups and connectors without a type are not published.
+// private groups, of groups excluded from OCPI or not among a partner's
+// groups (volt.OCPIPartner.Publishes), and connectors without a type are
+// not published.
 func (s *Server) QueueStatuses(ctx context.Context, keys []EVSEKey) (int, error) {
 	ctx = system(ctx)
 	partners, err := s.statusPartners(ctx)
@@ -162,7 +164,13 @@ func (s *Server) QueueStatuses(ctx context.Context, keys []EVSEKey) (int, error)
 			}
 			groups[c.ChargerGroupID] = g
 		}
-		if g == nil || g.Private {
+		var to []*volt.OCPIPartner
+		for _, p := range ps {
+			if p.Publishes(g) {
+				to = append(to, p)
+			}
+		}
+		if len(to) == 0 {
 			continue
 		}
 		party, seen := parties[c.CPOID]
@@ -183,7 +191,7 @@ func (s *Server) QueueStatuses(ctx context.Context, keys []EVSEKey) (int, error)
 			if at.IsZero() || (!c.Online && c.UpdatedAt.After(at)) {
 				at = c.UpdatedAt
 			}
-			more, err := statusPushes(party, ps, c.SiteID, EVSEUID(c.CPID, conn.ConnectorID), EVSEStatus(c.Online, conn.Status), at)
+			more, err := statusPushes(party, to, c.SiteID, EVSEUID(c.CPID, conn.ConnectorID), EVSEStatus(c.Online, conn.Status), at)
 			if err != nil {
 				return 0, err
 			}
@@ -215,14 +223,16 @@ func (s *Server) QueueAllStatuses(ctx context.Context) (int, error) {
 			return n, err
 		}
 		var pushes []*volt.OCPIPush
-		for _, loc := range e.Locations() {
-			for _, ev := range loc.EVSEs {
-				at, _ := ParseDateTime(ev.LastUpdated)
-				more, err := statusPushes(e.Party, ps, loc.ID, ev.UID, ev.Status, at)
-				if err != nil {
-					return n, err
+		for _, p := range ps {
+			for _, loc := range e.LocationsFor(p) {
+				for _, ev := range loc.EVSEs {
+					at, _ := ParseDateTime(ev.LastUpdated)
+					more, err := statusPushes(e.Party, []*volt.OCPIPartner{p}, loc.ID, ev.UID, ev.Status, at)
+					if err != nil {
+						return n, err
+					}
+					pushes = append(pushes, more...)
 				}
-				pushes = append(pushes, more...)
 			}
 		}
 		if err := s.Store.QueueCoalescedPushes(ctx, pushes); err != nil {

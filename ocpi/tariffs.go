@@ -1,6 +1,7 @@
 package ocpi
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"sort"
@@ -70,7 +71,7 @@ func hhmm(minute int) string { return fmt.Sprintf("%02d:%02d", minute/60%24, min
 // per hour of charging (step 60 s), idle time as PARKING_TIME after the
 // grace, the session fee as FLAT; each band an element restricted to its
 // window, before the default element (OCPI takes the first that applies).
-// TODO(issue 14): a roaming tariff per partner instead of the Public one.
+// A partner with a roaming tariff is shown that one instead (tariffsOf).
 func TariffOf(party *volt.OCPIParty, t *volt.Tariff) *Tariff {
 	vat := toFloat(t.VATRate) * 100
 	comp := func(typ string, incl volt.Decimal, step int) PriceComponent {
@@ -131,21 +132,23 @@ func TariffOf(party *volt.OCPIParty, t *volt.Tariff) *Tariff {
 	return out
 }
 
-// listTariffs is the Tariffs sender (§11.2.1): the Public tariffs of the
-// CPO's published charger groups, paged in the window.
+// listTariffs is the Tariffs sender (§11.2.1): the partner's roaming
+// tariff when it has one, else the Public tariffs of the charger groups
+// published to it, paged in the window.
 func (s *Server) listTariffs(w http.ResponseWriter, r *http.Request) error {
 	p, err := parsePaging(r)
 	if err != nil {
 		return err
 	}
-	e, err := s.LoadEstate(r.Context(), callOf(r).partner.CPOID, true)
+	partner := callOf(r).partner
+	e, err := s.LoadEstate(r.Context(), partner.CPOID, true)
 	if err != nil {
 		return err
 	}
 	seen := map[string]bool{}
 	var in []*Tariff
-	for _, t := range e.PublicTariffs {
-		if seen[t.ID] {
+	for gid, t := range s.tariffsOf(r.Context(), e, partner) {
+		if seen[t.ID] || (gid != "" && !partner.Publishes(e.Groups[gid])) {
 			continue
 		}
 		seen[t.ID] = true
@@ -161,4 +164,18 @@ func (s *Server) listTariffs(w http.ResponseWriter, r *http.Request) error {
 	})
 	ok(w, pageOf(w, r, s.url("/ocpi/cpo/2.2.1/tariffs"), p, in))
 	return nil
+}
+
+// tariffsOf returns the tariffs a partner is shown, by charger group: its
+// roaming tariff (under "": every group) when it has one, else each
+// published group's Public tariff.
+func (s *Server) tariffsOf(ctx context.Context, e *Estate, p *volt.OCPIPartner) map[string]*volt.Tariff {
+	if p.TariffID != "" && s.Tariffs != nil {
+		t, err := s.Tariffs.FindTariffByID(system(ctx), p.TariffID)
+		if err == nil {
+			return map[string]*volt.Tariff{"": t}
+		}
+		s.logger().Warn("ocpi roaming tariff", "partner", p.ID, "tariff", p.TariffID, "err", err)
+	}
+	return e.PublicTariffs
 }

@@ -288,8 +288,8 @@ func (s *InvitationService) submit(ctx context.Context, tx *Tx, o *volt.Onboardi
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO sites (`+siteCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			st.ID, st.CPOID, st.OwnerID, st.Name, saddr, st.Latitude, st.Longitude, "[]", st.TimeZone, tx.NowMS(), tx.NowMS()); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO sites (`+siteCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			st.ID, st.CPOID, st.OwnerID, st.Name, saddr, st.Latitude, st.Longitude, "[]", st.TimeZone, tx.NowMS(), tx.NowMS(), "[]"); err != nil {
 			return fmt.Errorf("first site: %w", err)
 		}
 		o.FirstSiteID = st.ID

@@ -14,15 +14,21 @@ var (
 	hostScope  = scopeCols{CPO: "cpo_id", Owner: "owner_id"}
 )
 
-const siteCols = `id, cpo_id, owner_id, name, address, latitude, longitude, amenities, time_zone, created_at, updated_at`
+const siteCols = `id, cpo_id, owner_id, name, address, latitude, longitude, amenities, time_zone, created_at, updated_at, opening_hours`
 
 func scanSite(s rowScanner) (*volt.Site, error) {
 	st := &volt.Site{}
-	var addr, amenities string
+	var addr, amenities, hours string
 	var created, updated int64
 	if err := s.Scan(&st.ID, &st.CPOID, &st.OwnerID, &st.Name, &addr, &st.Latitude, &st.Longitude,
-		&amenities, &st.TimeZone, &created, &updated); err != nil {
+		&amenities, &st.TimeZone, &created, &updated, &hours); err != nil {
 		return nil, err
+	}
+	if err := decodeJSON(hours, &st.OpeningHours); err != nil {
+		return nil, fmt.Errorf("site %s opening hours: %w", st.ID, err)
+	}
+	if st.OpeningHours == nil {
+		st.OpeningHours = []volt.OpeningPeriod{}
 	}
 	if err := decodeJSON(addr, &st.Address); err != nil {
 		return nil, fmt.Errorf("site %s address: %w", st.ID, err)
@@ -95,9 +101,9 @@ func (s *HierarchyService) CreateSite(ctx context.Context, st *volt.Site) error 
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO sites (`+siteCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err = tx.Exec(ctx, `INSERT INTO sites (`+siteCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			st.ID, st.CPOID, st.OwnerID, st.Name, addr, st.Latitude, st.Longitude,
-			encodeStringList(st.Amenities), st.TimeZone, tx.NowMS(), tx.NowMS())
+			encodeStringList(st.Amenities), st.TimeZone, tx.NowMS(), tx.NowMS(), openingHoursJSON(st.OpeningHours))
 		if err != nil {
 			return fmt.Errorf("create site: %w", err)
 		}
@@ -130,8 +136,9 @@ func (s *HierarchyService) UpdateSite(ctx context.Context, st *volt.Site) error 
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE sites SET name = ?, address = ?, latitude = ?, longitude = ?, amenities = ?, time_zone = ?, updated_at = ? WHERE id = ?`,
-			st.Name, addr, st.Latitude, st.Longitude, encodeStringList(st.Amenities), st.TimeZone, tx.NowMS(), st.ID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE sites SET name = ?, address = ?, latitude = ?, longitude = ?, amenities = ?, time_zone = ?,
+			opening_hours = ?, updated_at = ? WHERE id = ?`,
+			st.Name, addr, st.Latitude, st.Longitude, encodeStringList(st.Amenities), st.TimeZone, openingHoursJSON(st.OpeningHours), tx.NowMS(), st.ID); err != nil {
 			return fmt.Errorf("update site %s: %w", st.ID, err)
 		}
 		st.CreatedAt, st.UpdatedAt = old.CreatedAt, tx.Now()
@@ -164,12 +171,12 @@ func (s *HierarchyService) DeleteSite(ctx context.Context, id string) error {
 	})
 }
 
-const groupCols = `id, cpo_id, owner_id, site_id, name, private, created_at, updated_at`
+const groupCols = `id, cpo_id, owner_id, site_id, name, private, created_at, updated_at, ocpi_excluded`
 
 func scanGroup(s rowScanner) (*volt.ChargerGroup, error) {
 	g := &volt.ChargerGroup{}
 	var created, updated int64
-	if err := s.Scan(&g.ID, &g.CPOID, &g.OwnerID, &g.SiteID, &g.Name, &g.Private, &created, &updated); err != nil {
+	if err := s.Scan(&g.ID, &g.CPOID, &g.OwnerID, &g.SiteID, &g.Name, &g.Private, &created, &updated, &g.OCPIExcluded); err != nil {
 		return nil, err
 	}
 	g.CreatedAt, g.UpdatedAt = fromMS(created), fromMS(updated)
@@ -226,8 +233,8 @@ func (s *HierarchyService) CreateChargerGroup(ctx context.Context, g *volt.Charg
 		}
 		g.ID, g.CPOID, g.OwnerID = volt.NewID(volt.PrefixChargerGroup), st.CPOID, st.OwnerID
 		g.CreatedAt, g.UpdatedAt = tx.Now(), tx.Now()
-		_, err = tx.Exec(ctx, `INSERT INTO charger_groups (`+groupCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			g.ID, g.CPOID, g.OwnerID, g.SiteID, g.Name, g.Private, tx.NowMS(), tx.NowMS())
+		_, err = tx.Exec(ctx, `INSERT INTO charger_groups (`+groupCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			g.ID, g.CPOID, g.OwnerID, g.SiteID, g.Name, g.Private, tx.NowMS(), tx.NowMS(), g.OCPIExcluded)
 		if err != nil {
 			return fmt.Errorf("create charger group: %w", err)
 		}
@@ -235,8 +242,8 @@ func (s *HierarchyService) CreateChargerGroup(ctx context.Context, g *volt.Charg
 	})
 }
 
-// UpdateChargerGroup changes a group's name and privacy; its site never
-// changes.
+// UpdateChargerGroup changes a group's name, privacy and OCPI switch;
+// its site never changes.
 func (s *HierarchyService) UpdateChargerGroup(ctx context.Context, g *volt.ChargerGroup) error {
 	a, err := actorOf(ctx)
 	if err != nil {
@@ -254,8 +261,8 @@ func (s *HierarchyService) UpdateChargerGroup(ctx context.Context, g *volt.Charg
 		if err := g.Validate(); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE charger_groups SET name = ?, private = ?, updated_at = ? WHERE id = ?`,
-			g.Name, g.Private, tx.NowMS(), g.ID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE charger_groups SET name = ?, private = ?, ocpi_excluded = ?, updated_at = ? WHERE id = ?`,
+			g.Name, g.Private, g.OCPIExcluded, tx.NowMS(), g.ID); err != nil {
 			return fmt.Errorf("update charger group %s: %w", g.ID, err)
 		}
 		g.CreatedAt, g.UpdatedAt = old.CreatedAt, tx.Now()

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,18 +34,24 @@ var (
 func NewOCPIService(db *DB) *OCPIService { return &OCPIService{db: db} }
 
 const partnerCols = `id, cpo_id, name, country_code, party_id, role, status, their_token, versions_url, version, endpoints,
-	margin_micro, last_error, last_error_at, created_at, updated_at`
+	margin_micro, last_error, last_error_at, created_at, updated_at, charger_group_ids, tariff_id`
 
 var partnerScope = scopeCols{CPO: "cpo_id"}
 
 func scanPartner(s rowScanner) (*volt.OCPIPartner, error) {
 	p := &volt.OCPIPartner{}
-	var endpoints string
+	var endpoints, groups string
 	var margin, created, updated int64
 	var errAt sql.NullInt64
 	if err := s.Scan(&p.ID, &p.CPOID, &p.Name, &p.CountryCode, &p.PartyID, &p.Role, &p.Status, &p.TheirToken, &p.VersionsURL,
-		&p.Version, &endpoints, &margin, &p.LastError, &errAt, &created, &updated); err != nil {
+		&p.Version, &endpoints, &margin, &p.LastError, &errAt, &created, &updated, &groups, &p.TariffID); err != nil {
 		return nil, err
+	}
+	if err := decodeJSON(groups, &p.ChargerGroupIDs); err != nil {
+		return nil, fmt.Errorf("charger groups of partner %s: %w", p.ID, err)
+	}
+	if p.ChargerGroupIDs == nil {
+		p.ChargerGroupIDs = []string{}
 	}
 	if err := decodeJSON(endpoints, &p.Endpoints); err != nil {
 		return nil, fmt.Errorf("endpoints of partner %s: %w", p.ID, err)
@@ -176,6 +183,10 @@ func (s *OCPIService) CreateOCPIPartner(ctx context.Context, p *volt.OCPIPartner
 	if err := canWrite(a, p.Ref()); err != nil {
 		return "", err
 	}
+	groups, err := s.checkPublishing(ctx, p)
+	if err != nil {
+		return "", err
+	}
 	tokenA := NewOCPIToken()
 	now := s.db.Now()
 	p.ID, p.Status, p.CreatedAt, p.UpdatedAt = volt.NewID("ocp"), volt.OCPIPending, now, now
@@ -183,9 +194,9 @@ func (s *OCPIService) CreateOCPIPartner(ctx context.Context, p *volt.OCPIPartner
 		p.Endpoints = []volt.OCPIEndpoint{}
 	}
 	_, err = s.db.Exec(ctx, `INSERT INTO ocpi_partners (id, cpo_id, name, country_code, party_id, role, status, token_a_sha,
-		margin_micro, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		margin_micro, created_at, updated_at, charger_group_ids, tariff_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.ID, p.CPOID, p.Name, p.CountryCode, p.PartyID, string(p.Role), string(p.Status), tokenSHA(tokenA),
-		p.RoamingMarginPercent.Micro(), toMS(now), toMS(now))
+		p.RoamingMarginPercent.Micro(), toMS(now), toMS(now), groups, p.TariffID)
 	if err != nil {
 		if volt.IsCode(mapError(err), volt.ECONFLICT) {
 			return "", &volt.Error{Code: volt.ECONFLICT, Field: "partyId", Message: fmt.Sprintf("The CPO already has partner %s*%s as %s.", p.CountryCode, p.PartyID, p.Role)}
@@ -215,6 +226,12 @@ func (s *OCPIService) UpdateOCPIPartner(ctx context.Context, id string, u volt.O
 	if u.RoamingMarginPercent != nil {
 		p.RoamingMarginPercent = *u.RoamingMarginPercent
 	}
+	if u.ChargerGroupIDs != nil {
+		p.ChargerGroupIDs = *u.ChargerGroupIDs
+	}
+	if u.TariffID != nil {
+		p.TariffID = *u.TariffID
+	}
 	if u.Suspended != nil {
 		switch {
 		case *u.Suspended && p.Status != volt.OCPIUnregistered:
@@ -229,9 +246,14 @@ func (s *OCPIService) UpdateOCPIPartner(ctx context.Context, id string, u volt.O
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
+	groups, err := s.checkPublishing(ctx, p)
+	if err != nil {
+		return nil, err
+	}
 	p.UpdatedAt = s.db.Now()
-	_, err = s.db.Exec(ctx, `UPDATE ocpi_partners SET name = ?, status = ?, margin_micro = ?, updated_at = ? WHERE id = ?`,
-		p.Name, string(p.Status), p.RoamingMarginPercent.Micro(), toMS(p.UpdatedAt), p.ID)
+	_, err = s.db.Exec(ctx, `UPDATE ocpi_partners SET name = ?, status = ?, margin_micro = ?, charger_group_ids = ?, tariff_id = ?,
+		updated_at = ? WHERE id = ?`,
+		p.Name, string(p.Status), p.RoamingMarginPercent.Micro(), groups, p.TariffID, toMS(p.UpdatedAt), p.ID)
 	if err != nil {
 		return nil, fmt.Errorf("update OCPI partner %s: %w", id, mapError(err))
 	}
@@ -534,4 +556,38 @@ func (s *OCPIService) FindPartnerObjects(ctx context.Context, partnerID, module 
 		out = append(out, json.RawMessage(d))
 	}
 	return out, rows.Err()
+}
+
+// checkPublishing checks a partner's charger groups and roaming tariff:
+// each must be the partner's CPO's (another CPO's is unknown, never
+// forbidden), the groups sorted without repeats. It returns the groups as
+// stored.
+func (s *OCPIService) checkPublishing(ctx context.Context, p *volt.OCPIPartner) (string, error) {
+	ids := slices.Clone(p.ChargerGroupIDs)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	for _, id := range ids {
+		var n int
+		if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM charger_groups WHERE id = ? AND cpo_id = ?`, id, p.CPOID).Scan(&n); err != nil {
+			return "", fmt.Errorf("charger group %s of partner: %w", id, err)
+		}
+		if n == 0 {
+			return "", &volt.Error{Code: volt.EINVALID, Field: "chargerGroupIds", Message: fmt.Sprintf("Charger group %q not found.", id)}
+		}
+	}
+	if p.TariffID != "" {
+		var n int
+		if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM tariffs WHERE id = ? AND cpo_id = ?`, p.TariffID, p.CPOID).Scan(&n); err != nil {
+			return "", fmt.Errorf("roaming tariff %s: %w", p.TariffID, err)
+		}
+		if n == 0 {
+			return "", &volt.Error{Code: volt.EINVALID, Field: "tariffId", Message: fmt.Sprintf("Tariff %q not found.", p.TariffID)}
+		}
+	}
+	if ids == nil {
+		ids = []string{}
+	}
+	p.ChargerGroupIDs = ids
+	raw, err := json.Marshal(ids)
+	return string(raw), err
 }

@@ -183,11 +183,15 @@ func (p *Pricer) SnapshotTariff(ctx context.Context, s *volt.Session, auth volt.
 	if auth.FreeVend {
 		q = &volt.PriceQuote{ChargerGroupID: s.ChargerGroupID, UserID: s.UserID, FreeVend: true,
 			Tariff: volt.FreeVendTariff(in.Currency), Reason: "Free vend: " + auth.Reason}
-	} else if q, err = volt.SelectTariff(*in); err != nil {
-		if volt.IsCode(err, volt.EFORBIDDEN) {
-			return nil, "", nil
-		}
+	} else if q, err = roamingQuote(ctx, db, s); err != nil {
 		return nil, "", err
+	} else if q == nil {
+		if q, err = volt.SelectTariff(*in); err != nil {
+			if volt.IsCode(err, volt.EFORBIDDEN) {
+				return nil, "", nil
+			}
+			return nil, "", err
+		}
 	}
 	snap, err := volt.NewTariffSnapshot(q, in.TimeZone, s.StartedAt)
 	if err != nil {

@@ -17,6 +17,7 @@ func (a *Admin) ocpiPartnerRoutes() {
 	m.HandleFunc("POST "+p+"/ocpi-partners", a.auth(a.ocpiPartnerCreate))
 	m.HandleFunc("GET "+p+"/ocpi-partners/{id}", a.auth(a.ocpiPartnerDetail))
 	m.HandleFunc("POST "+p+"/ocpi-partners/{id}/suspended", a.auth(a.ocpiPartnerSuspend))
+	m.HandleFunc("POST "+p+"/ocpi-partners/{id}/publishing", a.auth(a.ocpiPartnerPublishing))
 }
 
 // ocpiPartnersView is the partner list with the form that adds one.
@@ -36,6 +37,7 @@ type ocpiPartnerView struct {
 	Partner     *volt.OCPIPartner
 	TokenA      string
 	VersionsURL string
+	Publishing  *ocpiPublishing // eMSP partners: what is published to them
 }
 
 func (a *Admin) ocpiPartnerList(w http.ResponseWriter, r *http.Request, s *sess) {
@@ -104,6 +106,10 @@ func (a *Admin) renderOCPIPartner(w http.ResponseWriter, r *http.Request, s *ses
 		return
 	}
 	v := &ocpiPartnerView{Partner: p, TokenA: tokenA}
+	if v.Publishing, err = a.ocpiPublishingOf(s, p); err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
 	if tokenA != "" {
 		base := strings.TrimRight(a.cfg.BaseURL, "/")
 		if base == "" {

@@ -28,6 +28,9 @@ func (m *Main) wireOCPI(ctx context.Context, mux *http.ServeMux, ocpiStore *stor
 		Logger:      m.Logger.With("component", "ocpi"),
 		Relaxations: []string{ocpi.RelaxRawToken},
 	}
+	if rs, ok := charging.(volt.ReservationService); ok {
+		srv.Reservations = rs // RESERVE_NOW keeps what the charger accepted
+	}
 	mux.Handle("/ocpi/", srv.Handler())
 	mux.Handle("GET /api/v1/open-data/locations", &ocpi.OpenData{Server: srv})
 

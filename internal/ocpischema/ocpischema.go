@@ -78,6 +78,11 @@ func load() (*Spec, string, error) {
 			return nil, sd, fmt.Errorf("ocpi %s document: %w", role, err)
 		}
 		doc = normalize(doc).(map[string]any)
+		if role == "cpo" {
+			if err := mergeModule(doc, sd, "hubclientinfo"); err != nil {
+				return nil, sd, err
+			}
+		}
 		s.docs[role] = doc
 		// Round-trip through JSON so the compiler sees JSON types.
 		jb, _ := json.Marshal(doc)
@@ -311,4 +316,70 @@ func (s *Spec) Handler(t testing.TB, h http.Handler, n *int) http.Handler {
 		w.WriteHeader(rec.Code)
 		_, _ = w.Write(rec.Body.Bytes())
 	})
+}
+
+// mergeModule adds a module the bundled documents leave out (hubclientinfo)
+// to doc: its receiver and sender paths and its schemas, every reference to
+// another file made local to doc (the shared components are in it).
+func mergeModule(doc map[string]any, sd, module string) error {
+	dir := filepath.Join(sd, "2.2.1", "modules", module)
+	read := func(name string) (map[string]any, error) {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			return nil, err
+		}
+		var m map[string]any
+		if err := yaml.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("ocpi %s %s: %w", module, name, err)
+		}
+		return localRefs(normalize(m)).(map[string]any), nil
+	}
+	comps, _ := doc["components"].(map[string]any)
+	schemas, _ := comps["schemas"].(map[string]any)
+	paths, _ := doc["paths"].(map[string]any)
+	if schemas == nil || paths == nil {
+		return fmt.Errorf("ocpi cpo document without paths or schemas")
+	}
+	sch, err := read("schema.yaml")
+	if err != nil {
+		return err
+	}
+	for k, v := range sch["components"].(map[string]any)["schemas"].(map[string]any) {
+		if _, ok := schemas[k]; !ok {
+			schemas[k] = v
+		}
+	}
+	for _, f := range []string{"receiver-interface.yaml", "sender-interface.yaml"} {
+		m, err := read(f)
+		if err != nil {
+			return err
+		}
+		for k, v := range m["paths"].(map[string]any) {
+			if _, ok := paths[k]; !ok {
+				paths[k] = v
+			}
+		}
+	}
+	return nil
+}
+
+// localRefs turns "file.yaml#/pointer" references into "#/pointer".
+func localRefs(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if ref, ok := e.(string); ok && k == "$ref" {
+				if i := strings.IndexByte(ref, '#'); i > 0 {
+					x[k] = ref[i:]
+				}
+				continue
+			}
+			x[k] = localRefs(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = localRefs(e)
+		}
+	}
+	return v
 }
