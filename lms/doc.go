@@ -37,8 +37,8 @@
 //
 // V2X (v2x.go): a dynamic site allowed to export shaves its peak by asking
 // paused bidirectional outlets of OCPP 2.1 stations to give power back.
-// The energy given back is credited when the session completes (see
-// volt.PriceSession, "Export credit").
+// The energy given back is credited in the live cost at every reading and
+// in the CDR (see volt.PriceSession, "Export credit").
 //
 // Many nodes: a site steps only on the node Config.Leads names (one leader
 // per site, cmd/voltd wires natsbus.Node.Lead).

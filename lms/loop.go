@@ -101,6 +101,9 @@ type siteState struct {
 	fresh   bool
 	mode    volt.LoadMode
 	at      time.Time
+	// discharge is what each outlet of last is asked to give back (V2X),
+	// nil when none.
+	discharge []float64
 }
 
 // New returns a Manager.
@@ -323,6 +326,7 @@ func (m *Manager) recompute(ctx context.Context, siteID string) error {
 		}
 		discharge = Discharge(in, res, maxD) // v2x.go
 	}
+	st.discharge = discharge
 	cuts, raises := m.changes(st, in, outlets, res, discharge, now)
 	m.mu.Unlock()
 	// A raise may rely on a cut elsewhere: when a cut was not applied, no
