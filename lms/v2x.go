@@ -18,10 +18,10 @@ import "math"
 // cost and the CDR alike (see volt.PriceSession), so the cost the driver
 // sees (app, API, CostUpdated) at each reading is the CDR a stop there
 // would give. The total never goes below zero. The app says when the car
-// is giving back (volt.LoadAllocation.DischargeA) and what it earned.
-//
-// TODO(issue 15): a credit beyond the session's cost is not paid out to
-// the wallet.
+// is giving back (volt.LoadAllocation.DischargeA) and what it earned. A
+// credit beyond the session's cost (volt.Cost.ExportPayout) is paid into
+// the driver's wallet by the site's owner when the CDR settles, once
+// (store.MoneyService.OnCDR), and shown on the receipt.
 
 // Discharge returns, per EVSE of in (in order), the current per phase it
 // should give back now; nil when none need to. maxDischargeA holds each

@@ -114,3 +114,96 @@ func TestV2XLiveCostEqualsCDR(t *testing.T) {
 		}
 	})
 }
+
+// TestV2XCreditBeyondCostPaidToWallet (issue 15): when the export credit
+// exceeds what a session cost, the CDR charges nothing and the difference
+// is paid into the driver's wallet by the site's owner, in one posting
+// keyed by the CDR: settling again (a replayed StopTransaction, OnCDR
+// twice, the sweep) pays nothing more. A session whose credit stays within
+// its cost pays nothing out.
+func TestV2XCreditBeyondCostPaidToWallet(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		f := v2xFixture(t, db)
+		ctx := context.Background()
+		drv := volt.NewContextWithActor(ctx, &volt.Actor{UserID: f.driverB})
+		var owner string
+		if err := db.QueryRow(ctx, `SELECT owner_id FROM chargers WHERE cpid = ?`, f.cpidA).Scan(&owner); err != nil {
+			t.Fatal(err)
+		}
+		run := func(base time.Time, steps []v2xStep) *volt.CDR {
+			t.Helper()
+			st := f.start(t, f.cpidA, 1, "CARD-B", steps[0].importWh, base)
+			txID := st.TransactionID
+			for _, s := range steps[:len(steps)-1] {
+				if _, err := f.svc.RecordMeterValues(sys(), volt.MeterReport{CPID: f.cpidA, ConnectorID: 1, TransactionID: &txID,
+					Samples: v2xSamples(base.Add(time.Duration(s.min)*time.Minute), s)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			last := steps[len(steps)-1]
+			at := base.Add(time.Duration(last.min) * time.Minute)
+			stop := volt.StopRequest{CPID: f.cpidA, TransactionID: txID, MeterStop: last.importWh, At: at, Reason: "EVDisconnected",
+				Samples: v2xSamples(at, last)}
+			res, err := f.svc.StopTransaction(sys(), stop)
+			if err != nil || res.CDR == nil {
+				t.Fatalf("stop: %+v, %v", res, err)
+			}
+			for range 2 {
+				if err := f.money.OnCDR(sys(), res.CDR); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// The charger sends the StopTransaction again (its answer was lost).
+			again, err := f.svc.StopTransaction(sys(), stop)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if again.CDR != nil {
+				if again.CDR.ID != res.CDR.ID {
+					t.Fatalf("replayed stop made a second CDR %s", again.CDR.ID)
+				}
+				if err := f.money.OnCDR(sys(), again.CDR); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return res.CDR
+		}
+		balance := func() int64 {
+			t.Helper()
+			w, err := f.money.FindWallet(drv, f.driverB, "GBP")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return w.Balance
+		}
+		// Within the cost: 4 kWh × 0.45 + 0.30 = 2.10 − 0.35 = 1.75 paid.
+		cdr := run(f.now.Add(24*time.Hour), v2xSteps[:5])
+		if cdr.TotalCost.InclVAT != 175 || cdr.TotalCost.ExportPayout != 0 || balance() != 5000-175 {
+			t.Fatalf("within the cost: CDR %+v, wallet %d; want 1.75 paid, 48.25 left", cdr.TotalCost, balance())
+		}
+		// Beyond it: 2.93 credit against 2.10: 0 paid, 0.83 into the wallet.
+		cdr = run(f.now.Add(8*24*time.Hour), v2xSteps)
+		if cdr.TotalCost.InclVAT != 0 || cdr.TotalCost.ExportPayout != 83 {
+			t.Fatalf("beyond the cost: CDR %+v; want 0 to pay and 0.83 out", cdr.TotalCost)
+		}
+		if got := balance(); got != 5000-175+83 {
+			t.Fatalf("wallet %d, want %d", got, 5000-175+83)
+		}
+		if n := f.count(t, `SELECT count(*) FROM ledger_postings WHERE kind = 'export_credit'`); n != 1 {
+			t.Fatalf("%d export_credit postings, want 1", n)
+		}
+		var ownerSum, walletSum int64
+		if err := db.QueryRow(ctx, `SELECT
+			COALESCE(SUM(CASE WHEN e.account = ? THEN e.amount ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN e.account = ? THEN e.amount ELSE 0 END), 0)
+			FROM ledger_entries e JOIN ledger_postings p ON p.id = e.posting_id
+			WHERE p.kind = 'export_credit' AND p.idempotency_key = ? AND p.ref = ?`,
+			volt.AccountOwner(owner), volt.AccountWallet(f.driverB), "export:"+cdr.ID, cdr.SessionID).Scan(&ownerSum, &walletSum); err != nil {
+			t.Fatal(err)
+		}
+		if ownerSum != 83 || walletSum != -83 {
+			t.Fatalf("export credit entries: owner %d, wallet %d; want 83, -83", ownerSum, walletSum)
+		}
+		f.audit(t)
+	})
+}

@@ -48,4 +48,19 @@ func TestSessionShowsGivingBack(t *testing.T) {
 	if !strings.Contains(body, `id="cost">£1.10<`) {
 		t.Errorf("live cost is not net of the credit:\n%s", body)
 	}
+	// 20 kWh given back in all: 3.00 against 1.40; 1.60 into the wallet,
+	// shown on the receipt and in its e-mail.
+	at := s.StartedAt.Add(3 * time.Minute)
+	res, err := f.charging.StopTransaction(sysCtx(), volt.StopRequest{CPID: f.charger, TransactionID: txID, MeterStop: 3000, At: at,
+		Reason: "EVDisconnected", Samples: []volt.MeterSample{{Timestamp: at, Measurand: "Energy.Active.Export.Register", Unit: "Wh", Value: "20400"}}})
+	must(t, err)
+	if res.CDR == nil || res.CDR.TotalCost == nil || res.CDR.TotalCost.InclVAT != 0 || res.CDR.TotalCost.ExportPayout != 160 {
+		t.Fatalf("CDR %+v", res.CDR)
+	}
+	if body := c.get("/app/s/" + s.ID + "/receipt").body; !strings.Contains(body, `id="export-payout">£1.60<`) {
+		t.Errorf("receipt lacks the payout:\n%s", body)
+	}
+	if _, mail := f.app.ReceiptMail(res.CDR, -1); !strings.Contains(mail, "beyond the cost: £1.60") {
+		t.Errorf("receipt mail lacks the payout:\n%s", mail)
+	}
 }
