@@ -43,7 +43,11 @@
 // Many nodes: a site steps only on the node Config.Leads names (one leader
 // per site, cmd/voltd wires natsbus.Node.Lead).
 //
-// TODO(issue 15): clear profiles Volt does not own; discharging beyond
+// Profiles Volt does not own (foreign.go, LESSONS 30): a charger that
+// boots has them found and cleared before its failsafe is sent
+// (ForeignClearer: GetChargingProfiles on 2.x, a clear of all on 1.6).
+//
+// TODO(issue 15): discharging beyond
 // peak shaving (price-driven), tariff-driven
 // off-peak charging (cheapest hours first), phase switching of 1/3-phase
 // cars; a leader hears only its own chargers' per-phase currents

@@ -219,6 +219,10 @@ func (m *Manager) Step(ctx context.Context, all bool) {
 	dirty, boots, remodel := m.dirty, m.boots, m.remodel
 	m.dirty, m.boots, m.remodel = map[string]bool{}, map[string]bool{}, map[string]bool{}
 	m.mu.Unlock()
+	booted := make(map[string]bool, len(boots)) // real boots, before the model changes' additions
+	for cpid := range boots {
+		booted[cpid] = true
+	}
 	// A changed model changes the failsafes (fallback share, a charger's
 	// own circuit): every charger of the site gets them again.
 	for site := range remodel {
@@ -243,7 +247,7 @@ func (m *Manager) Step(ctx context.Context, all bool) {
 		}
 	}
 	for cpid := range boots {
-		if site := m.boot(ctx, cpid); site != "" {
+		if site := m.boot(ctx, cpid, booted[cpid]); site != "" {
 			dirty[site] = true
 		}
 	}

@@ -36,9 +36,11 @@ func (m *Main) startLoadManagement(ctx context.Context, sites volt.LoadManagemen
 		// at 0 A (issue 15 item 6).
 		SmartCharging: store.NewSmartChargingService(m.DB),
 		// Each charger's version picks the profile's form; every
-		// transaction limit is read back (GetCompositeSchedule).
+		// transaction limit is read back (GetCompositeSchedule); a
+		// charger that boots has the profiles Volt does not own cleared
+		// (a 2.x station's are listed from its stored reports).
 		Applier: &lms.ByVersion{Chargers: chargers,
-			V16: &lms.OCPP16{Commander: cmd, Verify: true}, V2x: &lms.OCPP201{Commander: cmd, Verify: true}},
+			V16: &lms.OCPP16{Commander: cmd, Verify: true}, V2x: &lms.OCPP201{Commander: cmd, Verify: true, Reports: reportsOf(sessions)}},
 		Logger: m.Logger.With("component", "lms"),
 		Leads:  m.leadsSite(),
 	})
@@ -125,4 +127,13 @@ func (m *Main) pruneMeterReadings(ctx context.Context, prune func(context.Contex
 		case <-t.C:
 		}
 	}
+}
+
+// reportsOf is the store of the stations' smart-charging reports when the
+// charging service keeps them (store.ChargingService does), else nil.
+func reportsOf(sessions volt.ChargingService) volt.ChargingReportService {
+	if r, ok := sessions.(volt.ChargingReportService); ok {
+		return r
+	}
+	return nil
 }
