@@ -14,10 +14,11 @@ import (
 // request's own type is encoded, so 2.1's additions (discharge limits,
 // V2X charging needs) are kept.
 //
+// The load management loop reads NotifyEVChargingNeeds back (lms/needs.go:
+// departure time and energy give urgency, a discharge limit bounds V2X).
+//
 // TODO(issue 13): an API read of the reports (GET
-// /api/v1/chargers/{cpid}/charging-reports) and the portal's view; the load
-// management loop does not use NotifyEVChargingNeeds yet (departure time,
-// energy amount, discharge power).
+// /api/v1/chargers/{cpid}/charging-reports) and the portal's view.
 
 // chargingReportStore is implemented by a ChargingService that keeps the
 // reports (store.ChargingService does). Without it they are answered and

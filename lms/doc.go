@@ -40,6 +40,10 @@
 // The energy given back is credited in the live cost at every reading and
 // in the CDR (see volt.PriceSession, "Export credit").
 //
+// Charging needs (needs.go): what 2.x cars report in NotifyEVChargingNeeds
+// (departure, energy, discharge limit) makes a car that must charge now to
+// leave on time go first within its priority, and bounds its discharge.
+//
 // Many nodes: a site steps only on the node Config.Leads names (one leader
 // per site, cmd/voltd wires natsbus.Node.Lead).
 //

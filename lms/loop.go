@@ -71,6 +71,9 @@ type Config struct {
 	// and its kept state is dropped (a regained lead starts afresh).
 	// Nil: this node runs every site.
 	Leads func(ctx context.Context, siteID string) bool
+	// Reports, when set, gives the loop the charging needs 2.x cars
+	// report (NotifyEVChargingNeeds, needs.go); nil: none are used.
+	Reports volt.ChargingReportService
 	Tuning
 }
 
@@ -89,7 +92,9 @@ type Manager struct {
 	where   map[string]string // CPID → site
 	// measured holds outlets' newest per-phase currents (AfterMeterReport).
 	measured map[string]Measured
-	wake     chan struct{}
+	// needs caches sessions' charging needs (needs.go), by session ID.
+	needs map[string]cachedNeeds
+	wake  chan struct{}
 }
 
 // siteState is what the loop keeps of a site between steps.
@@ -136,7 +141,7 @@ func New(cfg Config) *Manager {
 		cfg.HeadroomA = 2
 	}
 	return &Manager{cfg: cfg, sites: map[string]*siteState{}, dirty: map[string]bool{}, boots: map[string]bool{}, remodel: map[string]bool{},
-		where: map[string]string{}, measured: map[string]Measured{}, wake: make(chan struct{}, 1)}
+		where: map[string]string{}, measured: map[string]Measured{}, needs: map[string]cachedNeeds{}, wake: make(chan struct{}, 1)}
 }
 
 // Run follows the bus and the ticker until ctx ends.
@@ -327,6 +332,11 @@ func (m *Manager) recompute(ctx context.Context, siteID string) error {
 		maxD := make([]float64, len(outlets))
 		for i, o := range outlets {
 			maxD[i] = o.Config.MaxDischargeA
+			if o.Session != nil {
+				if n, ok := snap.Needs[o.Session.ID]; ok { // the car's own limit bounds it
+					maxD[i] = math.Min(maxD[i], n.DischargeA(in.VoltageV, in.EVSEs[i].Phases))
+				}
+			}
 		}
 		discharge = Discharge(in, res, maxD) // v2x.go
 	}
@@ -471,6 +481,9 @@ func (m *Manager) snapshot(ctx context.Context, siteID string, now time.Time) (*
 	}
 	if len(lm.Priorities) > 0 && m.cfg.Usergroups != nil {
 		m.userPriorities(ctx, lm, s)
+	}
+	if m.cfg.Reports != nil && len(s.Sessions) > 0 {
+		m.chargingNeeds(ctx, s)
 	}
 	return s, nil
 }

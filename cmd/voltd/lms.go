@@ -43,6 +43,8 @@ func (m *Main) startLoadManagement(ctx context.Context, sites volt.LoadManagemen
 			V16: &lms.OCPP16{Commander: cmd, Verify: true}, V2x: &lms.OCPP201{Commander: cmd, Verify: true, Reports: reportsOf(sessions)}},
 		Logger: m.Logger.With("component", "lms"),
 		Leads:  m.leadsSite(),
+		// Cars' departure, energy and discharge limits (2.x).
+		Reports: reportsOf(sessions),
 	})
 	// Modbus TCP meters of dynamic sites are read every 2 s; their
 	// readings go through sites (which publishes them) to the loop.
