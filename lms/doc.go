@@ -51,9 +51,11 @@
 // boots has them found and cleared before its failsafe is sent
 // (ForeignClearer: GetChargingProfiles on 2.x, a clear of all on 1.6).
 //
+// The per-phase currents a node measures reach the other nodes' loops on
+// the bus (EventOutletCurrents, measure.go).
+//
 // TODO(issue 15): discharging beyond
 // peak shaving (price-driven), tariff-driven
 // off-peak charging (cheapest hours first), phase switching of 1/3-phase
-// cars; a leader hears only its own chargers' per-phase currents
-// (AfterMeterReport), see cmd/voltd/lms.go.
+// cars.
 package lms

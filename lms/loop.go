@@ -71,6 +71,9 @@ type Config struct {
 	// and its kept state is dropped (a regained lead starts afresh).
 	// Nil: this node runs every site.
 	Leads func(ctx context.Context, siteID string) bool
+	// Bus, when set, carries the per-phase currents this node measures
+	// (AfterMeterReport) to the other nodes' loops (EventOutletCurrents).
+	Bus volt.EventBus
 	// Reports, when set, gives the loop the charging needs 2.x cars
 	// report (NotifyEVChargingNeeds, needs.go); nil: none are used.
 	Reports volt.ChargingReportService
@@ -197,6 +200,9 @@ func (m *Manager) Observe(e volt.Event) {
 		}
 	case volt.EventChargerBooted:
 		m.boots[e.CPID] = true
+	case EventOutletCurrents:
+		m.observeCurrents(e.Data)
+		return // used on the next step
 	case volt.EventMeterReading:
 		if r, ok := e.Data.(*volt.SiteMeterReading); ok {
 			m.dirty[r.SiteID] = true

@@ -20,11 +20,9 @@ import (
 // one node only, the site's leader (natsbus.Node.Lead, a lease renewed at
 // each step and taken over within the lease TTL when its node dies); cmd
 // is then the cluster commander, which routes each call to the node
-// holding the charger. Events reach every node through the bus.
-// TODO(issue 15): the measured per-phase draw of double dynamic sites
-// (AfterMeterReport) is kept only on the node holding the charger, so a
-// leader elsewhere sees the sessions' reported power but not their
-// per-phase currents.
+// holding the charger. Events reach every node through the bus, the
+// per-phase currents a node measures on its chargers too
+// (lms.EventOutletCurrents), so a leader elsewhere sees them.
 func (m *Main) startLoadManagement(ctx context.Context, sites volt.LoadManagementService, chargers volt.ChargerService,
 	sessions volt.ChargingService, cmd volt.ChargerCommander) *lms.Manager {
 	mgr := lms.New(lms.Config{
@@ -45,6 +43,7 @@ func (m *Main) startLoadManagement(ctx context.Context, sites volt.LoadManagemen
 		Leads:  m.leadsSite(),
 		// Cars' departure, energy and discharge limits (2.x).
 		Reports: reportsOf(sessions),
+		Bus:     m.Bus,
 	})
 	// Modbus TCP meters of dynamic sites are read every 2 s; their
 	// readings go through sites (which publishes them) to the loop.
