@@ -63,6 +63,7 @@ const (
 	PostSocketFee     PostingKind = "socket_fee"
 	PostPayout        PostingKind = "payout"
 	PostReimbursement PostingKind = "reimbursement"
+	PostExportCredit  PostingKind = "export_credit" // V2X credit beyond a session's cost, to the wallet
 )
 
 // maxEntryAmount bounds one entry (10^13 minor units) so sums never overflow.
@@ -229,6 +230,15 @@ func SocketFeeEntries(cpoID string, amount int64, currency string) []Entry {
 // PayoutEntries pay an owner's income out through a provider.
 func PayoutEntries(provider, ownerID string, amount int64, currency string) []Entry {
 	return entries(currency, AccountOwner(ownerID), amount, AccountProvider(provider), -amount)
+}
+
+// ExportCreditEntries pay a driver's wallet the export credit (V2X) a
+// session earned beyond its cost (Cost.ExportPayout): the site's owner,
+// whose site the car helped keep within its grid connection, pays it from
+// its income. VAT included as priced; nothing of it is VAT the platform
+// collects, so no VAT account moves.
+func ExportCreditEntries(ownerID, userID string, amount int64, currency string) []Entry {
+	return entries(currency, AccountOwner(ownerID), amount, AccountWallet(userID), -amount)
 }
 
 // ReimbursementEntries credit a driver's wallet with home reimbursement owed

@@ -500,6 +500,7 @@ type LoadAllocation struct {
 	Phases      int       `json:"phases"`
 	Reason      string    `json:"reason"`
 	At          time.Time `json:"at"`
+	DischargeA  float64   `json:"dischargeA,omitempty"` // given back per phase (V2X peak shaving), 0 when not
 }
 
 // SiteLoad is a site's live allocation: per outlet, the shared supply and

@@ -16,6 +16,10 @@ type Cost struct {
 	InclVAT    int64      `json:"inclVat"` // minor units
 	VATRate    string     `json:"vatRate"` // decimal string, "0.20"
 	Components []CostLine `json:"components"`
+	// ExportPayout is the export credit (V2X) beyond what the session
+	// cost, VAT included, in minor units: paid into the driver's wallet
+	// when the CDR settles, outside the total (which is never negative).
+	ExportPayout int64 `json:"exportPayout,omitempty"`
 }
 
 // CostLine is one tariff component of a Cost.

@@ -47,7 +47,10 @@ import (
 // half away from zero to minor units, as a negative "export_credit" line
 // after the minimum and maximum adjustments. A session's charge is never
 // negative (a CDR is a debit of the driver's wallet or card), so the credit
-// is at most the total before it: the total then lies in [0, total].
+// is at most the total before it: the total then lies in [0, total]. What
+// the credit has beyond that is Cost.ExportPayout, paid into the driver's
+// wallet when the CDR settles (not part of the total, so a receipt still
+// adds up).
 
 // MeterReading is one reading of the energy import register.
 type MeterReading struct {
@@ -315,7 +318,11 @@ func (p *LivePricer) Cost() Cost {
 	}
 	if t.ExportPricePerKWh != nil && p.exported > 0 { // free vend: a zero line
 		credit := mul128(uint64(p.exported), uint64(t.ExportPricePerKWh.micro)).divRound(uint64(pow10(9 - exp)))
-		add("export_credit", "kWh", Decimal{p.exported * 1000}, -min(credit, max(c.InclVAT, 0)))
+		capped := min(credit, max(c.InclVAT, 0))
+		add("export_credit", "kWh", Decimal{p.exported * 1000}, -capped)
+		if !free {
+			c.ExportPayout = credit - capped
+		}
 	}
 	for _, l := range c.Components {
 		c.ExclVAT += l.ExclVAT

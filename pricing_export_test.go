@@ -97,3 +97,30 @@ func TestTariffExportPriceValidated(t *testing.T) {
 		t.Fatalf("Validate = %v, want an invalid exportPricePerKwh", e)
 	}
 }
+
+// TestExportPayout (issue 15): the export credit beyond a session's cost
+// is Cost.ExportPayout, outside the total; within the cost, and on a free
+// vend, there is none.
+func TestExportPayout(t *testing.T) {
+	start := time.Date(2026, 1, 14, 10, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name           string
+		free           bool
+		importWh, expo int64
+		incl, payout   int64
+	}{
+		{"beyond the cost", false, 1_000, 9_000, 0, 90}, // 1.35 credit − 0.45 cost
+		{"within the cost", false, 10_000, 3_000, 405, 0},
+		{"exactly the cost", false, 3_000, 9_000, 0, 0},
+		{"free vend", true, 1_000, 9_000, 0, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := snap(Tariff{EnergyPricePerKWh: MustDecimal("0.45"), ExportPricePerKWh: dp("0.15"), FreeVend: c.free})
+			s.TimeZone = "UTC"
+			got := PriceSession(s, Usage{Start: start, Readings: []MeterReading{{At: start.Add(time.Hour), Wh: c.importWh}}, ExportedWh: c.expo})
+			if got.InclVAT != c.incl || got.ExportPayout != c.payout {
+				t.Fatalf("total %d, payout %d; want %d, %d (%+v)", got.InclVAT, got.ExportPayout, c.incl, c.payout, got)
+			}
+		})
+	}
+}

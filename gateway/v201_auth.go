@@ -69,18 +69,17 @@ type v2State struct {
 }
 
 // costChanged reports whether cost (minor units) is worth a CostUpdated
-// for the transaction: not zero and not the one sent last.
+// for the transaction: not the one sent last, and not zero unless a cost
+// was sent before (a V2X credit can bring the running cost down to zero,
+// issue 15; a free session sends nothing).
 func (s *v2State) costChanged(cpid, txID string, cost int64) bool {
-	if cost == 0 {
-		return false
-	}
 	key := cpid + "\x00" + txID
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.cost == nil || len(s.cost) >= maxTracked {
 		s.cost = map[string]int64{}
 	}
-	if last, ok := s.cost[key]; ok && last == cost {
+	if last, ok := s.cost[key]; (ok && last == cost) || (!ok && cost == 0) {
 		return false
 	}
 	s.cost[key] = cost

@@ -15,9 +15,9 @@ import (
 // V2X charging needs) are kept.
 //
 // They are read through GET /api/v1/chargers/{cpid}/charging-reports and on
-// the portal's charger page. TODO(issue 13): the load management loop does
-// not use NotifyEVChargingNeeds yet (departure time, energy amount,
-// discharge power; the load-management helper's).
+// the portal's charger page, and the load management loop reads
+// NotifyEVChargingNeeds back (lms/needs.go: departure time and energy give
+// urgency, a discharge limit bounds V2X).
 
 // chargingReportStore is implemented by a ChargingService that keeps the
 // reports (store.ChargingService does). Without it they are answered and

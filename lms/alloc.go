@@ -1,6 +1,7 @@
 package lms
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"time"
@@ -88,6 +89,11 @@ type EVSE struct {
 	Active bool
 	// Priority: a higher priority is served first.
 	Priority int
+	// NeedA is the current per phase the car must average to get the
+	// energy it asked for by its departure (Needs.NeedA; 0: not said).
+	// Within a priority, a car that needs at least MinChargeA is admitted
+	// before the others, the neediest first.
+	NeedA float64
 	// DemandA is what the car is measured to take (double dynamic); 0 is
 	// unknown. An EVSE is never given more than max(DemandA, min) when set.
 	DemandA float64
@@ -272,12 +278,15 @@ func gridPhases(e *EVSE) []int {
 
 // ordered returns the active, controllable EVSEs in admission order: higher
 // priority first; within a priority, sessions that started charging less
-// than MinRun ago, then queued sessions longest waiting first, then the
+// than MinRun ago, then cars that must charge now to make their departure
+// (NeedA at least MinChargeA), the neediest first, then queued sessions
+// longest waiting first, then the
 // other running ones, most recently started first (so that the longest
 // running yield their place in turn).
 func ordered(in *Input) []int {
 	type key struct {
 		i, prio, class int
+		need           float64 // NeedA when urgent (≥ MinChargeA), else 0
 		since          time.Time
 	}
 	keys := make([]key, 0, len(in.EVSEs))
@@ -287,6 +296,9 @@ func ordered(in *Input) []int {
 			continue
 		}
 		k := key{i: i, prio: e.Priority, class: 1, since: e.Since}
+		if e.NeedA >= MinChargeA {
+			k.need = e.NeedA
+		}
 		if st, ok := in.Prev[e.ID]; ok {
 			k.since = st.Since
 			if st.AllocatedA > 0 {
@@ -301,6 +313,12 @@ func ordered(in *Input) []int {
 	slices.SortStableFunc(keys, func(a, b key) int {
 		if a.prio != b.prio {
 			return b.prio - a.prio
+		}
+		if (a.class == 0) != (b.class == 0) { // just started: kept running
+			return a.class - b.class
+		}
+		if a.need != b.need { // urgent cars, the neediest first
+			return cmp.Compare(b.need, a.need)
 		}
 		if a.class != b.class {
 			return a.class - b.class

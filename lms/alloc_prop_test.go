@@ -74,6 +74,9 @@ func randomSite(r *rand.Rand) *Input {
 		if r.IntN(10) == 0 {
 			e.Fixed, e.FixedA = true, r.Float64()*32
 		}
+		if r.IntN(3) == 0 { // a car that said when it leaves and what it needs
+			e.NeedA = r.Float64() * 20
+		}
 		in.EVSEs = append(in.EVSEs, e)
 	}
 	return in
@@ -211,7 +214,8 @@ func checkAllocation(t *testing.T, in *Input, r *Result, strict bool) {
 		}
 		if a.CurrentA == 0 {
 			// Queued: it would not fit at its minimum beside the outlets of
-			// its priority or higher at their minimum.
+			// its priority or higher at their minimum; from a fresh start
+			// (strict), beside those of its priority at least as urgent.
 			fits := true
 			for _, l := range lim {
 				c, ok := l.coef[i]
@@ -221,7 +225,8 @@ func checkAllocation(t *testing.T, in *Input, r *Result, strict bool) {
 				use := l.fixed
 				for j, cj := range l.coef {
 					ej := in.EVSEs[j]
-					if j != i && !ej.Fixed && r.EVSEs[j].CurrentA > 0 && ej.Priority >= e.Priority {
+					ahead := ej.Priority > e.Priority || (ej.Priority == e.Priority && (!strict || urgency(&ej) >= urgency(&e)))
+					if j != i && !ej.Fixed && r.EVSEs[j].CurrentA > 0 && ahead {
 						loj, _ := bounds(&ej)
 						use += cj * loj
 					}
@@ -231,7 +236,7 @@ func checkAllocation(t *testing.T, in *Input, r *Result, strict bool) {
 				}
 			}
 			if fits {
-				t.Fatalf("%s queued though it fits at %.1f A beside its priority and higher", e.ID, lo)
+				t.Fatalf("%s (need %.1f A) queued though it fits at %.1f A beside its priority (as urgent) and higher", e.ID, e.NeedA, lo)
 			}
 			continue
 		}
@@ -292,4 +297,13 @@ func TestAllocateProperties(t *testing.T) {
 			checkAllocation(t, in, Allocate(in), false)
 		})
 	}
+}
+
+// urgency is how an EVSE's need ranks it within its priority: its NeedA
+// when it must charge now to make its departure, else 0.
+func urgency(e *EVSE) float64 {
+	if e.NeedA >= MinChargeA {
+		return e.NeedA
+	}
+	return 0
 }

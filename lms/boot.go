@@ -12,8 +12,10 @@ import (
 // that starts before the loop reacts, or while Volt is unreachable, stays
 // within the fallback; and a ChargePointMaxProfile with its circuit's limit
 // where the charger is alone on a circuit. The charger's outlets lose
-// what Volt last applied (sent again on the step). It returns the site.
-func (m *Manager) boot(ctx context.Context, cpid string) string {
+// what Volt last applied (sent again on the step). Profiles Volt does not
+// own are cleared first (ForeignClearer; booted: a real boot, not a
+// failsafe re-sent after a model change). It returns the site.
+func (m *Manager) boot(ctx context.Context, cpid string, booted bool) string {
 	chs, _, err := m.cfg.Chargers.FindChargers(ctx, volt.ChargerFilter{CPID: cpid, Page: volt.Page{Limit: 1}})
 	if err != nil || len(chs) == 0 {
 		return ""
@@ -39,6 +41,17 @@ func (m *Manager) boot(ctx context.Context, cpid string) string {
 		}
 	}
 	m.mu.Unlock()
+	if fc, ok := m.cfg.Applier.(ForeignClearer); ok {
+		// Profiles another party set would override Volt's (LESSONS 30).
+		cctx, cancel := context.WithTimeout(ctx, m.cfg.CallTimeout)
+		n, err := fc.ClearForeign(cctx, cpid, booted)
+		cancel()
+		if err != nil {
+			m.cfg.Logger.Warn("lms: profiles Volt does not own not cleared", "cpid", cpid, "err", err)
+		} else if n > 0 {
+			m.cfg.Logger.Info("lms: cleared charging profiles Volt does not own", "cpid", cpid, "count", n)
+		}
+	}
 	var ls []Limit
 	share := FailsafeShare(lm.FallbackLimitA, len(outlets))
 	maxA, phases := 0.0, 1

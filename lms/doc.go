@@ -37,15 +37,25 @@
 //
 // V2X (v2x.go): a dynamic site allowed to export shaves its peak by asking
 // paused bidirectional outlets of OCPP 2.1 stations to give power back.
-// The energy given back is credited when the session completes (see
-// volt.PriceSession, "Export credit").
+// The energy given back is credited in the live cost at every reading and
+// in the CDR (see volt.PriceSession, "Export credit").
+//
+// Charging needs (needs.go): what 2.x cars report in NotifyEVChargingNeeds
+// (departure, energy, discharge limit) makes a car that must charge now to
+// leave on time go first within its priority, and bounds its discharge.
 //
 // Many nodes: a site steps only on the node Config.Leads names (one leader
 // per site, cmd/voltd wires natsbus.Node.Lead).
 //
-// TODO(issue 15): clear profiles Volt does not own; discharging beyond
+// Profiles Volt does not own (foreign.go, LESSONS 30): a charger that
+// boots has them found and cleared before its failsafe is sent
+// (ForeignClearer: GetChargingProfiles on 2.x, a clear of all on 1.6).
+//
+// The per-phase currents a node measures reach the other nodes' loops on
+// the bus (EventOutletCurrents, measure.go).
+//
+// TODO(issue 15): discharging beyond
 // peak shaving (price-driven), tariff-driven
 // off-peak charging (cheapest hours first), phase switching of 1/3-phase
-// cars; a leader hears only its own chargers' per-phase currents
-// (AfterMeterReport), see cmd/voltd/lms.go.
+// cars.
 package lms

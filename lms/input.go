@@ -24,6 +24,8 @@ type Snapshot struct {
 	// Holds are the sessions held by their group's smart charging (by
 	// session ID; SmartHold).
 	Holds map[string]Hold
+	// Needs are what 2.x cars said they need (by session ID; needs.go).
+	Needs map[string]Needs
 	Now   time.Time
 }
 
@@ -207,6 +209,9 @@ func evseOf(s *Snapshot, o Outlet, c *Control, v float64, tu Tuning) (EVSE, floa
 	e.Active, e.Since = true, x.StartedAt
 	if p, ok := s.UserPriority[x.ID]; ok && p > e.Priority {
 		e.Priority = p
+	}
+	if n, ok := s.Needs[x.ID]; ok {
+		e.NeedA = n.NeedA(s.Now, v, e.Phases)
 	}
 	draw := math.Max(float64(x.PowerW), 0) / (v * float64(max(e.Phases, 1)))
 	var drawAt time.Time

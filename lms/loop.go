@@ -71,6 +71,12 @@ type Config struct {
 	// and its kept state is dropped (a regained lead starts afresh).
 	// Nil: this node runs every site.
 	Leads func(ctx context.Context, siteID string) bool
+	// Bus, when set, carries the per-phase currents this node measures
+	// (AfterMeterReport) to the other nodes' loops (EventOutletCurrents).
+	Bus volt.EventBus
+	// Reports, when set, gives the loop the charging needs 2.x cars
+	// report (NotifyEVChargingNeeds, needs.go); nil: none are used.
+	Reports volt.ChargingReportService
 	Tuning
 }
 
@@ -89,7 +95,9 @@ type Manager struct {
 	where   map[string]string // CPID → site
 	// measured holds outlets' newest per-phase currents (AfterMeterReport).
 	measured map[string]Measured
-	wake     chan struct{}
+	// needs caches sessions' charging needs (needs.go), by session ID.
+	needs map[string]cachedNeeds
+	wake  chan struct{}
 }
 
 // siteState is what the loop keeps of a site between steps.
@@ -101,6 +109,9 @@ type siteState struct {
 	fresh   bool
 	mode    volt.LoadMode
 	at      time.Time
+	// discharge is what each outlet of last is asked to give back (V2X),
+	// nil when none.
+	discharge []float64
 }
 
 // New returns a Manager.
@@ -133,7 +144,7 @@ func New(cfg Config) *Manager {
 		cfg.HeadroomA = 2
 	}
 	return &Manager{cfg: cfg, sites: map[string]*siteState{}, dirty: map[string]bool{}, boots: map[string]bool{}, remodel: map[string]bool{},
-		where: map[string]string{}, measured: map[string]Measured{}, wake: make(chan struct{}, 1)}
+		where: map[string]string{}, measured: map[string]Measured{}, needs: map[string]cachedNeeds{}, wake: make(chan struct{}, 1)}
 }
 
 // Run follows the bus and the ticker until ctx ends.
@@ -189,6 +200,9 @@ func (m *Manager) Observe(e volt.Event) {
 		}
 	case volt.EventChargerBooted:
 		m.boots[e.CPID] = true
+	case EventOutletCurrents:
+		m.observeCurrents(e.Data)
+		return // used on the next step
 	case volt.EventMeterReading:
 		if r, ok := e.Data.(*volt.SiteMeterReading); ok {
 			m.dirty[r.SiteID] = true
@@ -216,6 +230,10 @@ func (m *Manager) Step(ctx context.Context, all bool) {
 	dirty, boots, remodel := m.dirty, m.boots, m.remodel
 	m.dirty, m.boots, m.remodel = map[string]bool{}, map[string]bool{}, map[string]bool{}
 	m.mu.Unlock()
+	booted := make(map[string]bool, len(boots)) // real boots, before the model changes' additions
+	for cpid := range boots {
+		booted[cpid] = true
+	}
 	// A changed model changes the failsafes (fallback share, a charger's
 	// own circuit): every charger of the site gets them again.
 	for site := range remodel {
@@ -240,7 +258,7 @@ func (m *Manager) Step(ctx context.Context, all bool) {
 		}
 	}
 	for cpid := range boots {
-		if site := m.boot(ctx, cpid); site != "" {
+		if site := m.boot(ctx, cpid, booted[cpid]); site != "" {
 			dirty[site] = true
 		}
 	}
@@ -320,9 +338,15 @@ func (m *Manager) recompute(ctx context.Context, siteID string) error {
 		maxD := make([]float64, len(outlets))
 		for i, o := range outlets {
 			maxD[i] = o.Config.MaxDischargeA
+			if o.Session != nil {
+				if n, ok := snap.Needs[o.Session.ID]; ok { // the car's own limit bounds it
+					maxD[i] = math.Min(maxD[i], n.DischargeA(in.VoltageV, in.EVSEs[i].Phases))
+				}
+			}
 		}
 		discharge = Discharge(in, res, maxD) // v2x.go
 	}
+	st.discharge = discharge
 	cuts, raises := m.changes(st, in, outlets, res, discharge, now)
 	m.mu.Unlock()
 	// A raise may rely on a cut elsewhere: when a cut was not applied, no
@@ -463,6 +487,9 @@ func (m *Manager) snapshot(ctx context.Context, siteID string, now time.Time) (*
 	}
 	if len(lm.Priorities) > 0 && m.cfg.Usergroups != nil {
 		m.userPriorities(ctx, lm, s)
+	}
+	if m.cfg.Reports != nil && len(s.Sessions) > 0 {
+		m.chargingNeeds(ctx, s)
 	}
 	return s, nil
 }

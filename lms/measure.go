@@ -2,6 +2,7 @@ package lms
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/volt-ev/volt"
@@ -29,9 +30,26 @@ const (
 	measureFresh   = 2 * time.Minute
 )
 
+// EventOutletCurrents carries an outlet's measured per-phase currents
+// (OutletCurrents) from the node holding the charger to every node's loop,
+// so a site's leader elsewhere sees them too (double dynamic, phase
+// detection).
+const EventOutletCurrents = "lms.outlet_currents"
+
+// OutletCurrents is the data of EventOutletCurrents.
+type OutletCurrents struct {
+	CPID          string     `json:"cpid"`
+	ConnectorID   int        `json:"connectorId"`
+	TransactionID int64      `json:"transactionId"`
+	CurrentA      [3]float64 `json:"currentA"`
+	Has           [3]bool    `json:"has"`
+	At            time.Time  `json:"at"`
+}
+
 // AfterMeterReport is the gateway hook: it keeps the newest per-phase
-// currents of an outlet with a transaction (in memory, at once).
-func (m *Manager) AfterMeterReport(_ context.Context, r volt.MeterReport) {
+// currents of an outlet with a transaction (in memory, at once) and, with
+// Config.Bus, publishes them for the other nodes' loops.
+func (m *Manager) AfterMeterReport(ctx context.Context, r volt.MeterReport) {
 	if r.ConnectorID < 1 || r.TransactionID == nil {
 		return
 	}
@@ -54,10 +72,50 @@ func (m *Manager) AfterMeterReport(_ context.Context, r volt.MeterReport) {
 		return
 	}
 	got.TxID, got.At = *r.TransactionID, newest
-	id := EVSEID(r.CPID, r.ConnectorID)
+	m.measure(r.CPID, r.ConnectorID, got)
+	if m.cfg.Bus != nil {
+		m.cfg.Bus.Publish(ctx, volt.Event{Type: EventOutletCurrents, CPID: r.CPID, At: newest,
+			Data: &OutletCurrents{CPID: r.CPID, ConnectorID: r.ConnectorID, TransactionID: got.TxID, CurrentA: got.A, Has: got.Has, At: newest}})
+	}
+}
+
+// observeCurrents keeps the currents another node measured (or this one's
+// own, back from the bus: not newer, so ignored). Called with m.mu held.
+func (m *Manager) observeCurrents(data any) {
+	var oc OutletCurrents
+	switch d := data.(type) {
+	case *OutletCurrents:
+		oc = *d
+	case json.RawMessage: // from another node (natsbus)
+		if json.Unmarshal(d, &oc) != nil {
+			return
+		}
+	default:
+		return
+	}
+	if oc.ConnectorID < 1 || !oc.Has[0] {
+		return
+	}
+	m.measureLocked(oc.CPID, oc.ConnectorID, Measured{TxID: oc.TransactionID, A: oc.CurrentA, Has: oc.Has, At: oc.At})
+}
+
+// measure keeps an outlet's newest measurement.
+func (m *Manager) measure(cpid string, connectorID int, got Measured) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.measureLocked(cpid, connectorID, got)
+}
+
+// measureLocked keeps got unless the same transaction's kept measurement
+// is newer or the same one (this node's own, back from the bus), tracks a
+// single-phase car and wakes the loop when a car counted on one phase
+// draws on another. Called with m.mu held.
+func (m *Manager) measureLocked(cpid string, connectorID int, got Measured) {
+	id := EVSEID(cpid, connectorID)
 	prev, ok := m.measured[id]
+	if ok && prev.TxID == got.TxID && (got.At.Before(prev.At) || (got.At.Equal(prev.At) && got.A == prev.A && got.Has == prev.Has)) {
+		return
+	}
 	if got.Has[1] && got.Has[2] && got.A[0] > drawA && got.A[1] < idleA && got.A[2] < idleA {
 		got.OnePhaseSince = got.At
 		if ok && prev.TxID == got.TxID && !prev.OnePhaseSince.IsZero() {
@@ -68,7 +126,7 @@ func (m *Manager) AfterMeterReport(_ context.Context, r volt.MeterReport) {
 	// A car counted on one phase now drawing on another: recompute at once.
 	if ok && prev.TxID == got.TxID && !prev.OnePhaseSince.IsZero() && prev.At.Sub(prev.OnePhaseSince) >= onePhaseStable &&
 		got.OnePhaseSince.IsZero() {
-		if site, known := m.where[r.CPID]; known {
+		if site, known := m.where[cpid]; known {
 			m.dirty[site] = true
 			select {
 			case m.wake <- struct{}{}:

@@ -23,9 +23,9 @@ const (
 // failsafe, ChargePointMaxProfile on connector 0 for a charger that is its
 // own circuit. Limits are in amperes, rounded down to 0.1 A.
 // With Verify, an accepted TxProfile is read back with GetCompositeSchedule
-// as OCPP201 does.
-// TODO(issue 15): clear profiles Volt does not own (LESSONS 30); chargers
-// accepting only W.
+// as OCPP201 does. A charger that boots has every profile cleared first
+// (ClearForeign, foreign.go: 1.6 cannot list them).
+// TODO(issue 15): chargers accepting only W.
 type OCPP16 struct {
 	Commander volt.ChargerCommander
 	Verify    bool

@@ -28,9 +28,17 @@ import (
 // sent (an older profile of a higher stack level, LESSONS 29) counts as
 // refusing (ErrRejected), so the loop holds it at its maximum and limits the
 // others. A station that cannot answer GetCompositeSchedule is trusted.
+//
+// With Reports, a station that boots has the profiles Volt does not own
+// found and cleared (ClearForeign, foreign.go).
 type OCPP201 struct {
 	Commander volt.ChargerCommander
 	Verify    bool
+	// Reports is where the gateway keeps the stations' ReportChargingProfiles
+	// (nil: foreign profiles are not looked for); ReportWait bounds the wait
+	// for them (default 5 s).
+	Reports    volt.ChargingReportService
+	ReportWait time.Duration
 }
 
 // ApplyLimit sends the limit as a SetChargingProfile request.

@@ -72,11 +72,12 @@ func SmartHold(s *volt.SmartCharging, start time.Time, seed uint64, override boo
 
 // smartHolds computes the hold of each of the snapshot's sessions from its
 // group's setting and its driver's override.
-// TODO(issue 15): a site whose load management is off is not stepped, so
-// its groups' smart charging does not apply (the store refuses turning it
-// on there, but not turning load management off later); hold those
-// sessions too (a loop over sites with a setting, or the charger's own
-// TxDefaultProfile schedule).
+// Only a site whose load management is on is stepped, so the store keeps
+// smart charging to those sites: it refuses setting smart charging where
+// load management is off, and turning load management off under a group
+// that uses it (store.smartChargingInUse).
+// TODO(issue 15): smart charging without load management (a loop over
+// sites with a setting, or the charger's own TxDefaultProfile schedule).
 func (m *Manager) smartHolds(ctx context.Context, s *Snapshot) error {
 	groups, err := m.cfg.SmartCharging.SmartChargingOfSite(ctx, s.Model.SiteID)
 	if err != nil {

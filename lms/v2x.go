@@ -12,14 +12,16 @@ import "math"
 // least MinChargeA (what a charger can control).
 //
 // The energy given back (the station's Energy.Active.Export.Register) is
-// summed on the session when it completes (Session.ExportedWh) and
-// credited at the tariff's export price, else the site's
-// ExportPricePerKWh, as a negative export_credit line of the CDR (see
-// volt.PriceSession); the total never goes below zero.
-//
-// TODO(issue 15): the live cost credits nothing until the session ends
-// (ExportedWh is summed at completion), a credit beyond the session's cost
-// is not paid out to the wallet, and the app does not show "giving back".
+// kept on the session at every meter reading that carries it
+// (Session.ExportedWh) and credited at the tariff's export price, else the
+// site's ExportPricePerKWh, as a negative export_credit line of the live
+// cost and the CDR alike (see volt.PriceSession), so the cost the driver
+// sees (app, API, CostUpdated) at each reading is the CDR a stop there
+// would give. The total never goes below zero. The app says when the car
+// is giving back (volt.LoadAllocation.DischargeA) and what it earned. A
+// credit beyond the session's cost (volt.Cost.ExportPayout) is paid into
+// the driver's wallet by the site's owner when the CDR settles, once
+// (store.MoneyService.OnCDR), and shown on the receipt.
 
 // Discharge returns, per EVSE of in (in order), the current per phase it
 // should give back now; nil when none need to. maxDischargeA holds each

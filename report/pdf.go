@@ -171,6 +171,10 @@ func WriteReceiptPDF(w io.Writer, rc Receipt) error {
 	vat := c.TotalCost.InclVAT - c.TotalCost.ExclVAT
 	pdf.CellFormat(0, 6, fmt.Sprintf("Total %s %s (of which VAT at %s: %s)", cur, Amount(c.TotalCost.InclVAT, cur),
 		c.TotalCost.VATRate, Amount(vat, cur)), "T", 1, "L", false, 0, "")
+	if p := c.TotalCost.ExportPayout; p > 0 {
+		pdf.SetFont("Helvetica", "", 9)
+		pdf.CellFormat(0, 6, fmt.Sprintf("Paid into your wallet, energy given back beyond the cost: %s %s", cur, Amount(p, cur)), "", 1, "L", false, 0, "")
+	}
 	paid := "Paid by: " + c.PaymentMethod
 	if rc.Payment != nil {
 		paid = fmt.Sprintf("Paid by %s card: %s %s captured (payment %s)", rc.Payment.Kind, cur, Amount(rc.Payment.Captured, cur), rc.Payment.ID)

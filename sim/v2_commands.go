@@ -50,6 +50,7 @@ func init() {
 		v201.ActionSetChargingProfile:      on2((*Charger2).onSetChargingProfile),
 		v201.ActionClearChargingProfile:    on2((*Charger2).onClearChargingProfile),
 		v201.ActionGetCompositeSchedule:    on2((*Charger2).onGetCompositeSchedule),
+		v201.ActionGetChargingProfiles:     on2((*Charger2).onGetChargingProfiles),
 		v201.ActionCertificateSigned:       on2((*Charger2).onCertificateSigned),
 		v201.ActionSetNetworkProfile:       on2((*Charger2).onSetNetworkProfile),
 	}

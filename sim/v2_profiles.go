@@ -27,6 +27,7 @@ type profile2 struct {
 	ValidTo                *ocpp.DateTime `json:"validTo,omitempty"`
 	TransactionID          string         `json:"transactionId,omitempty"`
 	ChargingSchedule       []struct {
+		ID                     int            `json:"id"`
 		StartSchedule          *ocpp.DateTime `json:"startSchedule,omitempty"`
 		Duration               *int           `json:"duration,omitempty"`
 		ChargingRateUnit       string         `json:"chargingRateUnit"`

@@ -85,6 +85,13 @@ func (s *LoadManagementService) SetLoadManagement(ctx context.Context, m *volt.L
 		if err := checkModelRefs(ctx, tx, st, m); err != nil {
 			return err
 		}
+		if m.Mode == volt.LoadModeOff {
+			if g, err := smartChargingInUse(ctx, tx, m.SiteID); err != nil {
+				return err
+			} else if g != "" {
+				return volt.FieldError("mode", "Charger group %q of this site uses smart charging (off-peak hours or a random start delay), which load management applies: turn that off first, or keep load management on (static mode with the supply limit is enough).", g)
+			}
+		}
 		m.UpdatedAt = tx.Now()
 		model, err := encodeJSON(m)
 		if err != nil {

@@ -62,6 +62,9 @@ func (m *MoneyService) OnCDR(ctx context.Context, cdr *volt.CDR) error {
 		if p, err = boundPayment(ctx, tx, cdr); err != nil {
 			return err
 		}
+		if err := payExportCredit(ctx, tx, f); err != nil {
+			return err
+		}
 		if p == nil {
 			if err := m.chargeCredit(ctx, tx, f); err != nil {
 				return err
@@ -100,6 +103,23 @@ func (m *MoneyService) OnCDR(ctx context.Context, cdr *volt.CDR) error {
 		}
 	}
 	return perr
+}
+
+// payExportCredit pays the export credit a session earned beyond its cost
+// (V2X, issue 15) into its driver's wallet, once: the posting is keyed by
+// the CDR, so settling again (a replayed event, the sweep) posts nothing.
+// However the session was paid (wallet or card), the credit goes to the
+// wallet.
+//
+// TODO(issue 15): a guest session (no user, no wallet) earns no payout
+// beyond its cost; refunding it to the card is not built.
+func payExportCredit(ctx context.Context, tx *Tx, f *cdrFacts) error {
+	if f.UserID == "" || f.Cost.ExportPayout <= 0 || !volt.ValidCurrency(f.Cost.Currency) {
+		return nil
+	}
+	_, err := post(ctx, tx, &volt.Posting{IdempotencyKey: "export:" + f.ID, Kind: volt.PostExportCredit, Currency: f.Cost.Currency,
+		Ref: f.SessionID, Entries: volt.ExportCreditEntries(f.OwnerID, f.UserID, f.Cost.ExportPayout, f.Cost.Currency)})
+	return err
 }
 
 // markSettled records that a CDR's settlement ran, so the sweep skips it.

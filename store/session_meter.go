@@ -125,7 +125,15 @@ func (s *ChargingService) recordMeter(ctx context.Context, tx *Tx, r volt.MeterR
 	if sess == nil {
 		return nil, nil
 	}
-	if !fresh || sess.Status != volt.SessionActive || !s.applyReadings(sess, r.Samples) {
+	if !fresh || sess.Status != volt.SessionActive {
+		return sess.result(), nil
+	}
+	moved := s.applyReadings(sess, r.Samples)
+	exported, err := s.liveExport(ctx, tx, sess, r.Samples)
+	if err != nil {
+		return nil, err
+	}
+	if !moved && !exported {
 		return sess.result(), nil
 	}
 	cost, err := s.price(ctx, tx, &sess.Session, nil)

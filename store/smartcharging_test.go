@@ -41,6 +41,10 @@ func TestSmartChargingSettingsAndChargeNow(t *testing.T) {
 			got.PeakWindows[0].From != "08:00" || got.PeakWindows[1].To != "22:00" {
 			t.Errorf("read back %+v", got)
 		}
+		// Load management cannot be turned off under it (issue 15): the
+		// holds would silently not apply.
+		wantField(t, "load management off under smart charging", store.NewLoadManagementService(db).SetLoadManagement(adminA,
+			&volt.LoadManagement{SiteID: site, Mode: volt.LoadModeOff}), volt.EINVALID, "mode")
 		wantField(t, "delay too long", svc.SetSmartCharging(adminA, &volt.SmartCharging{ChargerGroupID: group, RandomDelayMaxS: 601}),
 			volt.EINVALID, "randomDelayMaxS")
 		wantCode(t, "staff write", svc.SetSmartCharging(staffA, sc), volt.EFORBIDDEN)
@@ -74,5 +78,8 @@ func TestSmartChargingSettingsAndChargeNow(t *testing.T) {
 		}
 		f.stop(t, f.cpidA, started.TransactionID, 1000, f.now)
 		wantCode(t, "ended session", svc.ChargeNow(as(f.driver), x.ID), volt.EUNPROCESSABLE)
+		// Smart charging off: load management may be turned off too.
+		must(t, svc.SetSmartCharging(adminA, &volt.SmartCharging{ChargerGroupID: group}))
+		must(t, store.NewLoadManagementService(db).SetLoadManagement(adminA, &volt.LoadManagement{SiteID: site, Mode: volt.LoadModeOff}))
 	})
 }

@@ -84,6 +84,7 @@ var walletKinds = map[volt.PostingKind]string{
 	volt.PostTopUp: "Top-up", volt.PostCreditCharge: "Charging session", volt.PostRefund: "Refund",
 	volt.PostReimbursement: "Home reimbursement", volt.PostCapture: "Card payment", volt.PostHold: "Card hold",
 	volt.PostRelease: "Hold released", volt.PostPayout: "Payout", volt.PostSocketFee: "Socket fee",
+	volt.PostExportCredit: "Energy given back",
 }
 
 // Kind names a movement for people.

@@ -20,11 +20,9 @@ import (
 // one node only, the site's leader (natsbus.Node.Lead, a lease renewed at
 // each step and taken over within the lease TTL when its node dies); cmd
 // is then the cluster commander, which routes each call to the node
-// holding the charger. Events reach every node through the bus.
-// TODO(issue 15): the measured per-phase draw of double dynamic sites
-// (AfterMeterReport) is kept only on the node holding the charger, so a
-// leader elsewhere sees the sessions' reported power but not their
-// per-phase currents.
+// holding the charger. Events reach every node through the bus, the
+// per-phase currents a node measures on its chargers too
+// (lms.EventOutletCurrents), so a leader elsewhere sees them.
 func (m *Main) startLoadManagement(ctx context.Context, sites volt.LoadManagementService, chargers volt.ChargerService,
 	sessions volt.ChargingService, cmd volt.ChargerCommander) *lms.Manager {
 	mgr := lms.New(lms.Config{
@@ -36,11 +34,16 @@ func (m *Main) startLoadManagement(ctx context.Context, sites volt.LoadManagemen
 		// at 0 A (issue 15 item 6).
 		SmartCharging: store.NewSmartChargingService(m.DB),
 		// Each charger's version picks the profile's form; every
-		// transaction limit is read back (GetCompositeSchedule).
+		// transaction limit is read back (GetCompositeSchedule); a
+		// charger that boots has the profiles Volt does not own cleared
+		// (a 2.x station's are listed from its stored reports).
 		Applier: &lms.ByVersion{Chargers: chargers,
-			V16: &lms.OCPP16{Commander: cmd, Verify: true}, V2x: &lms.OCPP201{Commander: cmd, Verify: true}},
+			V16: &lms.OCPP16{Commander: cmd, Verify: true}, V2x: &lms.OCPP201{Commander: cmd, Verify: true, Reports: reportsOf(sessions)}},
 		Logger: m.Logger.With("component", "lms"),
 		Leads:  m.leadsSite(),
+		// Cars' departure, energy and discharge limits (2.x).
+		Reports: reportsOf(sessions),
+		Bus:     m.Bus,
 	})
 	// Modbus TCP meters of dynamic sites are read every 2 s; their
 	// readings go through sites (which publishes them) to the loop.
@@ -125,4 +128,13 @@ func (m *Main) pruneMeterReadings(ctx context.Context, prune func(context.Contex
 		case <-t.C:
 		}
 	}
+}
+
+// reportsOf is the store of the stations' smart-charging reports when the
+// charging service keeps them (store.ChargingService does), else nil.
+func reportsOf(sessions volt.ChargingService) volt.ChargingReportService {
+	if r, ok := sessions.(volt.ChargingReportService); ok {
+		return r
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"net/http"
+	"strings"
 
 	volt "github.com/volt-ev/volt"
 )
@@ -56,4 +57,45 @@ func (a *App) chargeNow(w http.ResponseWriter, r *http.Request, q *req) {
 		}
 	}
 	http.Redirect(w, r, "/app/s/"+s.ID+"?chargenow=1", http.StatusSeeOther)
+}
+
+// giveBackNote says what a V2X session gives back (issue 15): "giving
+// back" while the site's load management asks the car to discharge, and
+// the energy given back so far with what it earned (the export credit of
+// the live cost, with what it has beyond the cost, paid into the wallet).
+// "" for a session that has given nothing back.
+func (a *App) giveBackNote(s *volt.Session, cost *volt.Cost) string {
+	discharging := false
+	if a.cfg.LoadStatus != nil && s.Status == volt.SessionActive {
+		la, ok := a.cfg.LoadStatus.OutletLoad(s.CPID, s.ConnectorID)
+		discharging = ok && la.SessionID == s.ID && la.DischargeA > 0
+	}
+	if s.ExportedWh <= 0 && !discharging {
+		return ""
+	}
+	var b strings.Builder
+	if discharging {
+		b.WriteString("Giving back: your car is powering this site now, to keep it within its grid connection. ")
+	}
+	fmt.Fprintf(&b, "Given back %s", formatKWh(s.ExportedWh))
+	if earned := exportEarned(cost); earned > 0 {
+		fmt.Fprintf(&b, ", earned %s", formatMoney(earned, cost.Currency))
+	}
+	b.WriteString(".")
+	return b.String()
+}
+
+// exportEarned is what a cost credits for energy given back: its
+// export_credit line and the payout beyond the cost, in minor units.
+func exportEarned(c *volt.Cost) int64 {
+	if c == nil {
+		return 0
+	}
+	earned := c.ExportPayout
+	for _, l := range c.Components {
+		if l.Component == "export_credit" {
+			earned -= l.InclVAT
+		}
+	}
+	return earned
 }

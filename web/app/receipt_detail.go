@@ -119,6 +119,9 @@ func (a *App) ReceiptMail(c *volt.CDR, captured int64) (subject, body string) {
 		cur := c.TotalCost.Currency
 		fmt.Fprintf(&b, "\nTotal excl. VAT: %s\nVAT at %s: %s\nTotal incl. VAT: %s\n", formatMoney(c.TotalCost.ExclVAT, cur),
 			rateWords(c.TotalCost.VATRate), formatMoney(costVAT(c.TotalCost), cur), formatMoney(c.TotalCost.InclVAT, cur))
+		if c.TotalCost.ExportPayout > 0 {
+			fmt.Fprintf(&b, "Paid into your wallet, energy given back beyond the cost: %s\n", formatMoney(c.TotalCost.ExportPayout, cur))
+		}
 		if card := a.paidWith(c.SessionID); card != "" {
 			fmt.Fprintf(&b, "Paid by %s", card)
 			if captured >= 0 {

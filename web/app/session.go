@@ -34,6 +34,9 @@ type liveState struct {
 	Load string `json:"load,omitempty"`
 	// Held: smart charging holds the session; "Charge now" is offered.
 	Held bool `json:"held,omitempty"`
+	// GiveBack says what a V2X session gives back and earned ("" when
+	// nothing).
+	GiveBack string `json:"giveBack,omitempty"`
 }
 
 // idleTracker remembers when the session's connector stopped charging.
@@ -57,6 +60,7 @@ func (a *App) state(s *volt.Session, idle *idleTracker) liveState {
 		st.Cost = formatMoney(cost.InclVAT, cost.Currency)
 	}
 	a.honest(&st, s, cost, limit)
+	st.GiveBack = a.giveBackNote(s, cost)
 	end := a.now()
 	if s.StoppedAt != nil {
 		end = *s.StoppedAt

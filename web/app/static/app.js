@@ -127,6 +127,8 @@
     $("#idle").hidden = !st.idle;
     var load = $("#load");
     if (load) { load.textContent = st.load || ""; load.hidden = !st.load; }
+    var give = $("#giveback");
+    if (give) { give.textContent = st.giveBack || ""; give.hidden = !st.giveBack; }
     var now = $("#charge-now");
     if (now) { now.hidden = !st.held; }
     $("#live-status").textContent = "Energy " + st.energy + ", cost " + st.cost + ".";
