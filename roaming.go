@@ -398,6 +398,8 @@ type DriverToken struct {
 	ExpiresAt *time.Time
 	Deleted   bool
 	SentState string
+	// GroupID is the driver's fleet (issue 19), sent as the token's group_id.
+	GroupID string
 }
 
 // OCPIPushBackoff is the wait before retry n (1-based) of a push: 30 s

@@ -12,7 +12,9 @@ import (
 // eMSP, Volt pushes them to the partner CPO) with the state last sent;
 // a card deleted since it was sent comes back with Deleted set.
 func (s *OCPIService) DriverTokensOf(ctx context.Context, partnerID string) ([]volt.DriverToken, error) {
-	rows, err := s.db.Query(ctx, `SELECT c.id, c.uid, c.blocked, c.expires_at, u.disabled, COALESCE(t.state, '')
+	rows, err := s.db.Query(ctx, `SELECT c.id, c.uid, c.blocked, c.expires_at, u.disabled, COALESCE(t.state, ''),
+		COALESCE((SELECT v.fleet_id FROM vehicles v WHERE v.driver_id = u.id AND v.cpo_id = p.cpo_id AND v.deleted_at IS NULL
+			ORDER BY v.created_at, v.id LIMIT 1), '')
 		FROM ocpi_partners p JOIN users u ON u.cpo_id = p.cpo_id JOIN rfid_cards c ON c.user_id = u.id
 		LEFT JOIN ocpi_tokens_sent t ON t.partner_id = p.id AND t.uid = c.uid
 		WHERE p.id = ? ORDER BY c.uid`, partnerID)
@@ -26,7 +28,7 @@ func (s *OCPIService) DriverTokensOf(ctx context.Context, partnerID string) ([]v
 		var d volt.DriverToken
 		var expires sql.NullInt64
 		var disabled bool
-		if err := rows.Scan(&d.CardID, &d.UID, &d.Blocked, &expires, &disabled, &d.SentState); err != nil {
+		if err := rows.Scan(&d.CardID, &d.UID, &d.Blocked, &expires, &disabled, &d.SentState, &d.GroupID); err != nil {
 			return nil, fmt.Errorf("driver tokens for %s: %w", partnerID, err)
 		}
 		d.Blocked = d.Blocked || disabled
