@@ -124,4 +124,8 @@ type FleetBillingService interface {
 	// UpdateVehicle edits a vehicle (its driver, details and telematics
 	// id): the owner's admins and the fleet's managers.
 	UpdateVehicle(ctx context.Context, v *Vehicle) error
+	// FleetDriverByEmail finds the user a manager of the fleet links a
+	// vehicle to: a driver of the fleet's CPO with that e-mail
+	// (ENOTFOUND naming the field driverEmail otherwise).
+	FleetDriverByEmail(ctx context.Context, fleetID, email string) (string, error)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/volt-ev/volt"
@@ -429,4 +430,32 @@ func (m *MoneyService) chargeFleet(ctx context.Context, tx *Tx, f *cdrFacts, p *
 		return fmt.Errorf("fleet charge of CDR %s: %w", f.ID, err)
 	}
 	return insertIncome(ctx, tx, f, "credit", sc)
+}
+
+// FleetDriverByEmail returns the id of the driver of the fleet's CPO with
+// that e-mail, for a manager of the fleet (or the owner's admin) linking a
+// vehicle; anyone else finds no fleet.
+func (s *FleetService) FleetDriverByEmail(ctx context.Context, fleetID, email string) (string, error) {
+	a, err := actorOf(ctx)
+	if err != nil {
+		return "", err
+	}
+	f, err := readFleet(ctx, s.db, a, fleetID)
+	if err != nil {
+		return "", err
+	}
+	if !canManageFleet(a, f.CPOID, f.OwnerID, f.ID) {
+		return "", forbidden("fleet's vehicles")
+	}
+	var id string
+	err = s.db.QueryRow(ctx, `SELECT id FROM users WHERE lower(email) = lower(?) AND cpo_id = ? AND NOT guest AND NOT disabled`,
+		strings.TrimSpace(email), f.CPOID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		e := volt.Errorf(volt.ENOTFOUND, "No driver with the e-mail %q signed up with this network.", email)
+		e.Field = "driverEmail"
+		return "", e
+	} else if err != nil {
+		return "", fmt.Errorf("driver by e-mail: %w", err)
+	}
+	return id, nil
 }

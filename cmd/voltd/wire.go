@@ -239,6 +239,10 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Alerts:      alerts,
 		Security:    security, // a charger's security page (issue 18)
 
+		// Issue 19: the fleet pages (vehicles, readings, claims, wallet, invoices).
+		Fleets:       fleets,
+		FleetBilling: fleets,
+
 		OCPIPartners: ocpiStore, // issue 14: OCPI partners pages
 	})))
 	driverApp := app.New(app.Config{
