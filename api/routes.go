@@ -125,6 +125,7 @@ func (s *server) routes() {
 	s.terminalRoutes()
 	s.reimbursementRoutes()
 	s.fleetRoutes() // issue 19
+	s.fleetWalletRoutes()
 	s.loadManagementRoutes()
 	s.smartChargingRoutes()
 	s.ocpiRoutes()    // issue 14

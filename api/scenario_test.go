@@ -24,7 +24,8 @@ func (e *env) replacer() *strings.Replacer {
 			p+"driver}", x.Driver, p+"driverEmail}", x.DriverEmail, p+"driverGroup}", x.DriverGroup,
 			p+"privateGroup}", x.PrivateUgr, p+"card}", x.Card, p+"cardUid}", x.CardUID,
 			p+"affiliate}", x.Affiliate, p+"affCode}", x.AffCode, p+"tariff}", x.Tariff, p+"assignment}", x.Assignment,
-			p+"payment}", x.Payment, p+"topUp}", x.TopUp, p+"ticket}", x.Ticket, p+"contact}", x.Contact)
+			p+"payment}", x.Payment, p+"topUp}", x.TopUp, p+"ticket}", x.Ticket, p+"contact}", x.Contact,
+			p+"fleet}", x.Fleet, p+"vehicle}", x.Vehicle) // issue 19
 	}
 	return strings.NewReplacer(kv...)
 }

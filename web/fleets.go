@@ -28,6 +28,7 @@ func (a *Admin) fleetRoutes() {
 	m.HandleFunc("GET "+p+"/fleets/{id}/claims/{cid}", a.auth(a.fleetClaim))
 	m.HandleFunc("POST "+p+"/fleets/{id}/claims/{cid}/sessions/{cdr}", a.auth(a.fleetClaimDecide))
 	m.HandleFunc("POST "+p+"/fleets/{id}/claims/{cid}/approve", a.auth(a.fleetClaimApprove))
+	a.fleetInvoiceRoutes()
 }
 
 // fleetActor narrows the actor for the fleet pages: fleet manager grants,

@@ -9,6 +9,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	volt "github.com/volt-ev/volt"
+	"github.com/volt-ev/volt/internal/pdfqr"
 	"github.com/volt-ev/volt/store"
 	"github.com/volt-ev/volt/store/storetest"
 	"github.com/volt-ev/volt/web/webtest"
@@ -202,6 +203,23 @@ func TestFleetPagesScope(t *testing.T) {
 	mgr.post("/admin/fleets/"+p.sales.ID+"/wallet", url.Values{"enabled": {"false"}})
 	if w, _ := p.fs.FindFleetWallet(sysCtx(), p.sales.ID); !w.Enabled {
 		t.Errorf("the fleet manager switched the wallet off")
+	}
+	// The month's invoice from the fleet page, CSV and PDF.
+	month := time.Now().UTC().Format("2006-01")
+	_, err := p.db.Exec(context.Background(), `INSERT INTO fleet_charges (cdr_id, fleet_id, cpo_id, owner_id, user_id, vehicle_id, cpid, month,
+		started_at, stopped_at, energy_wh, currency, net, vat, gross) VALUES ('cdr_f1', ?, ?, ?, ?, ?, 'CP-1', ?, ?, ?, 2500, 'GBP', 94, 19, 113)`,
+		p.sales.ID, p.cpo.ID, p.owner.ID, p.carla.ID, p.vanVehicle.ID, month, time.Now().UnixMilli(), time.Now().UnixMilli())
+	must(t, err)
+	if a := mgr.get("/admin/fleets/" + p.sales.ID + "/invoices/" + month + ".csv"); a.status != 200 || !strings.Contains(a.body, "carla@spark.test,VAN 1,CP-1,cdr_f1") ||
+		!strings.Contains(a.body, "2.500,0.94,0.19,1.13,GBP") {
+		t.Errorf("invoice CSV: %d %s", a.status, a.body)
+	}
+	if a := mgr.get("/admin/fleets/" + p.sales.ID + "/invoices/" + month + ".pdf"); a.status != 200 ||
+		!strings.Contains(pdfqr.Text(t, []byte(a.body)), "Total: net 0.94 GBP, VAT 0.19 GBP, gross 1.13 GBP") {
+		t.Errorf("invoice PDF: %d", a.status)
+	}
+	if a := mgr.get("/admin/fleets/" + p.vans.ID + "/invoices/" + month + ".csv"); a.status != 404 {
+		t.Errorf("manager reads another fleet's invoice: %d", a.status)
 	}
 	if a := mgr.get("/admin/fleets/" + p.vans.ID); a.status != 404 {
 		t.Errorf("manager opens another fleet: %d", a.status)
