@@ -14,13 +14,11 @@ import (
 // role (its members manage it); its vehicles are linked to it and to their
 // driver. Telematics readings of the vehicles check home reimbursement.
 //
-// TODO(issue 19): not built yet: the portal and app pages (vehicles,
-// readings, claims for fleet managers and drivers); the HTTP adapter for
+// TODO(issue 19): not built yet: the HTTP adapter for
 // vehicle-data APIs (OAuth per vehicle, polling); a session's SoC from the
 // car and the driver's charge target in %; the payroll CSV payout, the
 // owner's payout choice and the statement PDF naming the payout; the fleet
-// wallet (fleet-paid charging, OCPI group id, monthly fleet invoice,
-// per-driver limits); a driver leaving the fleet keeping only their own
+// wallet on roaming networks (fleet_wallet.go); a driver leaving the fleet keeping only their own
 // history.
 
 // Vehicle is a company vehicle of a fleet, driven by one driver.

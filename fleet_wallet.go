@@ -129,3 +129,8 @@ type FleetBillingService interface {
 	// (ENOTFOUND naming the field driverEmail otherwise).
 	FleetDriverByEmail(ctx context.Context, fleetID, email string) (string, error)
 }
+
+// TODO(issue 19): sessions of fleet drivers on roaming networks (Volt as
+// eMSP: a partner CPO's CDR for a token carrying the fleet's group_id) are
+// not billed to the fleet yet, and what a fleet owes (AccountFleet) is
+// invoiced but not yet settled (no payment of the invoice is recorded).

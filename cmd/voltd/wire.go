@@ -262,6 +262,9 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Reliability:    reliability, // the site's public figure on the charger page (issue 17)
 		SmartCharging:  store.NewSmartChargingService(m.DB),
 		Roaming:        ocpiServer, // partner networks' chargers (issue 14)
+
+		// Issue 19: the driver's company car and home charging claims.
+		Fleets: fleets,
 		// Guests' receipts go out from startSettlement once captured.
 		ReceiptsBySettlement: true,
 		Bus:                  m.Bus,

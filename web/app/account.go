@@ -99,6 +99,9 @@ type accountView struct {
 	// Statements are the driver's home reimbursement statements, newest
 	// month first (none: the section is not shown).
 	Statements []*volt.ReimbursementStatement
+	// CompanyCar links the company car page (issue 19): the driver has a
+	// fleet vehicle or a claim.
+	CompanyCar bool
 }
 
 // account shows the driver's cards, wallet and settings.
@@ -132,6 +135,7 @@ func (a *App) renderAccount(w http.ResponseWriter, r *http.Request, q *req, stat
 		v.MaxTopUp = a.maxTopUp(q)
 	}
 	v.Statements = a.statements(q)
+	v.CompanyCar = a.hasCompanyCar(q)
 	a.render(w, q, status, "account", view{Title: "Account", Nav: "account", Message: doneMessages[done], Error: errMsg, Data: v})
 }
 

@@ -75,6 +75,9 @@ type Config struct {
 	// Reimbursements lists the driver's home reimbursement statements on
 	// the account page (with their PDFs). Nil: the section is not shown.
 	Reimbursements volt.ReimbursementService
+	// Fleets shows a fleet driver their company car, its readings and
+	// their home reimbursement claims (issue 19). Nil: not shown.
+	Fleets volt.FleetService
 
 	// Roaming lists partner networks' chargers below the Volt ones (issue
 	// 14; optional).
@@ -250,6 +253,7 @@ func (a *App) routes() {
 	m.HandleFunc("POST /app/account/delete", a.form(a.signedIn(a.deleteAccount)))
 	m.HandleFunc("GET /app/history", a.page(a.signedIn(a.history)))
 	m.HandleFunc("GET /app/account/statements/{id}", a.page(a.signedIn(a.statementPDF)))
+	a.fleetRoutes(m) // issue 19: the company car and claims
 
 	m.HandleFunc("GET /app/manifest.webmanifest", a.manifest)
 	m.HandleFunc("GET "+FaviconPath, a.favicon)
