@@ -142,6 +142,18 @@ func TestFleetWalletPaysDriversCharging(t *testing.T) {
 			t.Errorf("wallet: %+v, %v", w, err)
 		}
 		f.audit(t)
+		// The credit guard stops a fleet session at the limit (10.00, 5.40
+		// paid), not at the driver's empty wallet.
+		live := &volt.Session{UserID: f.driverB, CPOID: f.cpoA, PaymentMethod: store.MethodCredit}
+		for _, c := range []struct {
+			cost, interval int64
+			stop           bool
+		}{{100, 50, false}, {400, 100, true}, {460, 0, true}} {
+			live.LiveCost = &volt.Cost{Currency: "GBP", InclVAT: c.cost}
+			if stop, err := f.money.GuardSession(sys(), live, c.interval); err != nil || stop != c.stop {
+				t.Errorf("guard at live cost %d, interval %d: stop %v (%v), want %v", c.cost, c.interval, stop, err, c.stop)
+			}
+		}
 
 		// Wallet off again: the driver's own wallet is asked again.
 		_, err = f.fs.SetFleetWallet(f.admin, f.fleet, false)
