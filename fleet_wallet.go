@@ -92,6 +92,25 @@ type FleetInvoice struct {
 	Gross     int64          `json:"gross"`
 }
 
+// ForFleets narrows the actor for the fleet pages and endpoints (drivers'
+// names and e-mails, what they charged): fleet manager grants, driver
+// grants and the grants whose role sees drivers' personal data
+// (AreaPeople), so an engineer or a host reaches no fleet. Super admins and
+// the system keep everything.
+func (a *Actor) ForFleets() *Actor {
+	if a == nil || a.SuperAdmin || a.System {
+		return a
+	}
+	n := *a
+	n.Grants = nil
+	for _, g := range a.Grants {
+		if g.Role == RoleFleetManager || g.Role == RoleDriver || g.Role.Sees(AreaPeople) {
+			n.Grants = append(n.Grants, g)
+		}
+	}
+	return &n
+}
+
 // FleetMonthlyLimitReached is the refusal of a start once the fleet paid a
 // driver's monthly limit.
 func FleetMonthlyLimitReached(spent, limit int64, currency string) string {

@@ -15,6 +15,15 @@ import (
 // service (Config.Fleets) serves them when it is a
 // volt.FleetBillingService.
 
+// fleetCtx acts with the actor narrowed to the fleets (volt.Actor.ForFleets):
+// an engineer or host of the CPO reaches no fleet's drivers or charges.
+func fleetCtx(ctx context.Context) context.Context {
+	if a := volt.ActorFromContext(ctx); a != nil {
+		return volt.NewContextWithActor(ctx, a.ForFleets())
+	}
+	return ctx
+}
+
 func (s *server) fleetBilling() (volt.FleetBillingService, error) {
 	b, ok := s.Fleets.(volt.FleetBillingService)
 	if !ok {
@@ -103,6 +112,7 @@ func (s *server) updateVehicle(ctx context.Context, in *vehicleUpdateInput) (*Ou
 	if err != nil {
 		return nil, err
 	}
+	ctx = fleetCtx(ctx)
 	b := in.Body
 	v := &volt.Vehicle{ID: in.ID, DriverID: b.DriverID, Make: b.Make, Model: b.Model, BatteryWh: b.BatteryWh,
 		Registration: b.Registration, VIN: b.VIN, Provider: b.TelematicsProvider, ProviderVehicleID: b.TelematicsVehicleID}
@@ -117,6 +127,7 @@ func (s *server) listFleets(ctx context.Context, _ *struct{}) (*Out[FleetList], 
 	if err != nil {
 		return nil, err
 	}
+	ctx = fleetCtx(ctx)
 	items, err := fb.FindFleets(ctx)
 	if err != nil {
 		return nil, s.err(ctx, err)
@@ -129,6 +140,7 @@ func (s *server) getFleetWallet(ctx context.Context, in *FleetIDInput) (*Out[*vo
 	if err != nil {
 		return nil, err
 	}
+	ctx = fleetCtx(ctx)
 	w, err := fb.FindFleetWallet(ctx, in.ID)
 	if err != nil {
 		return nil, s.err(ctx, err)
@@ -141,6 +153,7 @@ func (s *server) setFleetWallet(ctx context.Context, in *fleetWalletInput) (*Out
 	if err != nil {
 		return nil, err
 	}
+	ctx = fleetCtx(ctx)
 	w, err := fb.SetFleetWallet(ctx, in.ID, in.Body.Enabled)
 	if err != nil {
 		return nil, s.err(ctx, err)
@@ -153,6 +166,7 @@ func (s *server) listFleetDrivers(ctx context.Context, in *fleetMonthInput) (*Ou
 	if err != nil {
 		return nil, err
 	}
+	ctx = fleetCtx(ctx)
 	month := in.Month
 	if month == "" {
 		month = s.Now().UTC().Format("2006-01")
@@ -169,6 +183,7 @@ func (s *server) setFleetDriverLimit(ctx context.Context, in *fleetLimitInput) (
 	if err != nil {
 		return nil, err
 	}
+	ctx = fleetCtx(ctx)
 	if err := fb.SetDriverLimit(ctx, in.ID, in.UserID, in.Body.MonthlyLimit); err != nil {
 		return nil, s.err(ctx, err)
 	}
@@ -180,6 +195,7 @@ func (s *server) listFleetCharges(ctx context.Context, in *fleetChargesInput) (*
 	if err != nil {
 		return nil, err
 	}
+	ctx = fleetCtx(ctx)
 	f := volt.FleetFilter{FleetID: in.ID, Month: in.Month, UserID: in.UserID, Page: in.page()}
 	items, total, err := fb.FindFleetCharges(ctx, f)
 	if err != nil {
@@ -193,6 +209,7 @@ func (s *server) getFleetInvoice(ctx context.Context, in *fleetInvoiceInput) (*F
 	if err != nil {
 		return nil, err
 	}
+	ctx = fleetCtx(ctx)
 	inv, err := fb.FleetInvoice(ctx, in.ID, in.Month)
 	if err != nil {
 		return nil, s.err(ctx, err)

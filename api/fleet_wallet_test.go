@@ -59,6 +59,17 @@ func TestFleetWalletAndInvoiceAPI(t *testing.T) {
 		if status, _ := e.do(http.MethodGet, inv+"?format=pdf", "", e.tokens["B/fleet-manager"]); status != 404 {
 			t.Errorf("B's manager reads A's invoice: %d", status)
 		}
+		// Drivers' e-mails and charging are people's data: the CPO's admin
+		// reads them, its engineer and host find no fleet.
+		drivers := "/api/v1/fleets/" + e.A.Fleet + "/drivers?month=2020-01"
+		if status, got := e.do(http.MethodGet, drivers, "", e.tokens["A/cpo-admin"]); status != 200 || !strings.Contains(string(got), e.A.Driver) {
+			t.Errorf("CPO admin reads the fleet's drivers: %d %s", status, got)
+		}
+		for _, role := range []string{"engineer", "host"} {
+			if status, got := e.do(http.MethodGet, drivers, "", e.tokens["A/"+role]); status != 404 {
+				t.Errorf("A's %s reads the fleet's drivers: %d %s", role, status, got)
+			}
+		}
 		if status, got := e.do(http.MethodGet, "/api/v1/fleets/"+e.A.Fleet+"/invoices/2020-13", "", mgr); status != 400 || !strings.Contains(string(got), `"field":"month"`) {
 			t.Errorf("bad month: %d %s", status, got)
 		}

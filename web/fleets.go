@@ -31,23 +31,11 @@ func (a *Admin) fleetRoutes() {
 	a.fleetInvoiceRoutes()
 }
 
-// fleetActor narrows the actor for the fleet pages: fleet manager grants,
-// driver grants and the grants whose role sees drivers' personal data
-// (volt.AreaPeople); an engineer or host reaches no fleet.
+// fleetActor narrows the actor for the fleet pages (volt.Actor.ForFleets).
 func fleetActor(s *sess) *sess {
-	a := s.actor
-	if a.SuperAdmin || a.System {
-		return s
-	}
-	n := *a
-	n.Grants = nil
-	for _, g := range a.Grants {
-		if g.Role == volt.RoleFleetManager || g.Role == volt.RoleDriver || g.Role.Sees(volt.AreaPeople) {
-			n.Grants = append(n.Grants, g)
-		}
-	}
 	c := *s
-	c.ctx = volt.NewContextWithActor(s.ctx, &n)
+	c.actor = s.actor.ForFleets()
+	c.ctx = volt.NewContextWithActor(s.ctx, c.actor)
 	return &c
 }
 
