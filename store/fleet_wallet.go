@@ -66,7 +66,7 @@ func (s *FleetService) FindFleets(ctx context.Context) ([]*volt.FleetWallet, err
 	if err != nil {
 		return nil, err
 	}
-	frag, args, err := scopeWhere(a, volt.PermRead, scopeCols{CPO: "g.cpo_id", Owner: "g.owner_id"})
+	frag, args, err := scopeWhere(a.ForFleets(), volt.PermRead, scopeCols{CPO: "g.cpo_id", Owner: "g.owner_id"})
 	if err != nil {
 		return nil, err
 	}

@@ -197,3 +197,32 @@ func TestFleetVehicleUpdate(t *testing.T) {
 		}
 	})
 }
+
+// TestFleetEngineerSeesNoFleet: a CPO engineer or host reads no fleet, its
+// vehicles, drivers or claims (drivers' personal data); the CPO's admin
+// does.
+func TestFleetEngineerSeesNoFleet(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		f := newFleetWalletFixture(t, db)
+		for _, role := range []volt.Role{volt.RoleEngineer, volt.RoleHost, volt.RoleAdmin} {
+			ctx := volt.NewContextWithActor(context.Background(), &volt.Actor{UserID: "u-" + string(role), Grants: []volt.Grant{{Role: role, CPOID: f.cpoA}}})
+			want := 0
+			if role == volt.RoleAdmin {
+				want = 1
+			}
+			if _, n, err := f.fs.FindVehicles(ctx, volt.FleetFilter{}); err != nil || n != want {
+				t.Errorf("%s sees %d vehicles (%v), want %d", role, n, err, want)
+			}
+			if fl, err := f.fs.FindFleets(ctx); err != nil || len(fl) != 2*want {
+				t.Errorf("%s sees %d fleets (%v), want %d", role, len(fl), err, 2*want)
+			}
+			_, err := f.fs.FindFleetDrivers(ctx, f.fleet, "2026-03")
+			if (err == nil) != (want == 1) || (err != nil && volt.ErrorCode(err) != volt.ENOTFOUND) {
+				t.Errorf("%s reads the fleet's drivers: %v", role, err)
+			}
+			if _, err := f.fs.FindVehicleByID(ctx, f.car.ID); (err == nil) != (want == 1) {
+				t.Errorf("%s reads the vehicle: %v", role, err)
+			}
+		}
+	})
+}
