@@ -14,10 +14,9 @@ import (
 // role (its members manage it); its vehicles are linked to it and to their
 // driver. Telematics readings of the vehicles check home reimbursement.
 //
-// TODO(issue 19): not built yet: the portal and app pages (vehicles,
-// readings, claims for fleet managers and drivers); the fleet
-// wallet (fleet-paid charging, OCPI group id, monthly fleet invoice,
-// per-driver limits).
+// TODO(issue 19): not built yet: the fleet wallet paying for its drivers'
+// charging on roaming networks (fleet_wallet.go), and recording the payment
+// of a fleet invoice.
 
 // Vehicle is a company vehicle of a fleet, driven by one driver.
 type Vehicle struct {

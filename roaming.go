@@ -445,6 +445,8 @@ type DriverToken struct {
 	// UpdatedAt is the last change of the card or its driver's account
 	// (FindDriverTokens only).
 	UpdatedAt time.Time
+	// GroupID is the driver's fleet (issue 19), sent as the token's group_id.
+	GroupID string
 }
 
 // OCPIPushBackoff is the wait before retry n (1-based) of a push: 30 s

@@ -86,6 +86,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	e.B = buildTenant(t, cfg, "B")
 	for _, x := range []*tenant{e.A, e.B} {
 		buildBusiness(t, cfg, db, x)
+		buildFleetCharge(t, db, x) // issue 19
 	}
 	buildWebhooksAndAlerts(t, db, cfg, e.A)
 	buildWebhooksAndAlerts(t, db, cfg, e.B)

@@ -1,10 +1,12 @@
 package api
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	"github.com/volt-ev/volt"
+	"github.com/volt-ev/volt/store"
 )
 
 // buildFleet gives the tenant's fleet (the fleet manager's usergroup) a
@@ -28,4 +30,20 @@ func buildFleet(t *testing.T, cfg Config, tn *tenant) {
 		t.Fatalf("%d claims for %s, want 1", len(cs), tn.Name)
 	}
 	tn.Claim = cs[0].ID
+}
+
+// buildFleetCharge records a session the tenant's fleet paid, so the
+// fleet's charges, drivers and invoice of 2020-01 have something to leak
+// (the charge row only: the money of a fleet charge is covered by
+// store.TestFleetWalletPaysDriversCharging).
+func buildFleetCharge(t *testing.T, db *store.DB, tn *tenant) {
+	t.Helper()
+	if tn.Vehicle == "" {
+		return
+	}
+	at := time.Date(2020, 1, 10, 18, 0, 0, 0, time.UTC)
+	_, err := db.Exec(context.Background(), `INSERT INTO fleet_charges (cdr_id, fleet_id, cpo_id, owner_id, user_id, vehicle_id, cpid, month,
+		started_at, stopped_at, energy_wh, currency, net, vat, gross) VALUES (?, ?, ?, ?, ?, ?, ?, '2020-01', ?, ?, 10000, 'GBP', 375, 75, 450)`,
+		tn.CDR, tn.Fleet, tn.CPO, tn.Owner, tn.Driver, tn.Vehicle, tn.CPID, at.UnixMilli(), at.Add(time.Hour).UnixMilli())
+	must(t, err)
 }

@@ -251,6 +251,17 @@ var isoSpecs = map[string]isoSpec{
 	"decideReimbursementClaimSession": {body: js(`{"approve":true}`)},
 	"approveReimbursementClaim":       {},
 	"payReimbursementClaim":           {body: js(`{"method":"wallet"}`)},
+	// Issue 19: vehicle edits, the fleet wallet and the monthly invoice.
+	"updateVehicle": {body: func(x *tenant) string {
+		return fmt.Sprintf(`{"driverId":%q,"make":"Evil","model":"E","batteryWh":50000,"registration":"EV1L","vin":"WVWZZZ1JZXW%06d"}`, x.Driver, n())
+	}},
+	"listFleets":          {},
+	"getFleetWallet":      {},
+	"setFleetWallet":      {body: js(`{"enabled":true}`)},
+	"listFleetDrivers":    {},
+	"setFleetDriverLimit": {body: js(`{"monthlyLimit":0}`)},
+	"listFleetCharges":    {},
+	"getFleetInvoice":     {},
 	"receiveTelematicsWebhook": {exempt: "public: authenticated by the provider's HMAC over the raw body; it names " +
 		"a vehicle by its provider id only and answers how many readings were new (TestTelematicsWebhook)"},
 	// Issue 19: the owner's payout choice and the claim statement.
@@ -432,7 +443,7 @@ func resolve(path string, x *tenant) string {
 	}
 	res := strings.Split(strings.TrimPrefix(path, Prefix+"/"), "/")[0]
 	r := strings.NewReplacer("{id}", byResource[res], "{cpid}", x.CPID, "{userId}", x.Driver, "{command}", "reset", "{provider}", "sandbox",
-		"{paymentId}", x.TerminalPayment, "{hostName}", x.HostName(), "{connectorId}", "1", "{serial}", isoSerial(x), "{photoId}", x.Photo, "{cdrId}", x.CDR)
+		"{paymentId}", x.TerminalPayment, "{hostName}", x.HostName(), "{connectorId}", "1", "{serial}", isoSerial(x), "{photoId}", x.Photo, "{cdrId}", x.CDR, "{month}", "2020-01")
 	return r.Replace(path)
 }
 
@@ -672,6 +683,10 @@ func TestCrossTenantReferences(t *testing.T) {
 			// OCPI (issue 14): A's roaming partner limited to B's group, or priced by B's tariff.
 			{"A's OCPI partner on B's charger group", "PATCH", "/api/v1/ocpi-partners/{A.ocpiPartner}", `{"chargerGroupIds":["{B.group}"]}`, "{B.group}"},
 			{"A's OCPI partner with B's tariff", "PATCH", "/api/v1/ocpi-partners/{A.ocpiPartner}", `{"tariffId":"{B.tariff}"}`, "{B.tariff}"},
+			// Issue 19: A's vehicle linked to B's driver; a limit for B's driver in A's fleet.
+			{"A's vehicle for B's driver", "PUT", "/api/v1/vehicles/{A.vehicle}",
+				`{"driverId":"{B.driver}","make":"Kia","model":"EV6","batteryWh":60000,"registration":"XREF 1","vin":"KNAE1234567890999"}`, "{B.driver}"},
+			{"limit of B's driver in A's fleet", "PUT", "/api/v1/fleets/{A.fleet}/drivers/{B.driver}/limit", `{"monthlyLimit":100}`, "{B.driver}"},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {

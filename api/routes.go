@@ -130,6 +130,7 @@ func (s *server) routes() {
 	s.fleetRoutes() // issue 19
 	s.fleetPayoutRoutes()
 	s.fleetTelematicsRoutes()
+	s.fleetWalletRoutes()
 	s.loadManagementRoutes()
 	s.smartChargingRoutes()
 	s.ocpiRoutes()    // issue 14

@@ -25,7 +25,7 @@ func (e *env) replacer() *strings.Replacer {
 			p+"privateGroup}", x.PrivateUgr, p+"card}", x.Card, p+"cardUid}", x.CardUID,
 			p+"affiliate}", x.Affiliate, p+"affCode}", x.AffCode, p+"tariff}", x.Tariff, p+"assignment}", x.Assignment,
 			p+"payment}", x.Payment, p+"topUp}", x.TopUp, p+"ticket}", x.Ticket, p+"contact}", x.Contact,
-			p+"ocpiPartner}", x.OCPIPartner)
+			p+"ocpiPartner}", x.OCPIPartner, p+"fleet}", x.Fleet, p+"vehicle}", x.Vehicle) // issue 19
 	}
 	return strings.NewReplacer(kv...)
 }

@@ -547,6 +547,23 @@ func tokenSync(t *testing.T, A, B *volt1, pA *volt.OCPIPartner, cpid string) {
 	if res, _ := A.charging.AuthorizeIDTag(sys(), cpid, "04C0C0C0"); res.Status != volt.AuthAccepted {
 		t.Errorf("synced card at A: %+v", res)
 	}
+	// Issue 19: the driver gets a company car of a fleet: the cards are
+	// sent again, carrying the fleet as group_id.
+	own := &volt.Owner{CPOID: B.cpo, Name: "Fleet owner"}
+	must(t, B.hierarchy.CreateOwner(sys(), own))
+	fleet := "ugr_fleet" + own.ID
+	ctx := context.Background()
+	_, err := B.db.Exec(ctx, `INSERT INTO usergroups (id, name, role, cpo_id, owner_id, created_at, updated_at) VALUES (?, 'Fleet', 'fleet_manager', ?, ?, 0, 0)`, fleet, B.cpo, own.ID)
+	must(t, err)
+	_, err = B.db.Exec(ctx, `INSERT INTO vehicles (id, cpo_id, owner_id, fleet_id, driver_id, make, model, battery_wh, registration, vin, created_at)
+		VALUES ('veh_fleet', ?, ?, ?, ?, 'Kia', 'EV6', 60000, 'AB12 CDE', 'KNAE1234567890123', 0)`, B.cpo, own.ID, fleet, B.driver)
+	must(t, err)
+	sync(2)
+	var data string
+	must(t, A.db.QueryRow(ctx, `SELECT data FROM ocpi_tokens WHERE uid = '04C0C0C0'`).Scan(&data))
+	if !strings.Contains(data, `"group_id":"`+fleet+`"`) {
+		t.Errorf("fleet driver's token at A: %s", data)
+	}
 	card.Blocked = true
 	must(t, users.UpdateRFIDCard(sys(), card))
 	sync(1)

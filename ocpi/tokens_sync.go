@@ -41,14 +41,18 @@ func (s *Server) SyncTokens(ctx context.Context) (int, error) {
 		for _, d := range toks {
 			valid := !d.Blocked && !d.Deleted && (d.ExpiresAt == nil || d.ExpiresAt.After(s.now()))
 			state := fmt.Sprintf("valid=%v", valid)
+			if valid && d.GroupID != "" { // issue 19: the driver's fleet; a change is sent again
+				state += " group=" + d.GroupID
+			}
 			if state == d.SentState {
 				continue
 			}
 			tok := Token{CountryCode: party.CountryCode, PartyID: party.PartyID, UID: truncate(d.UID, 36), Type: "RFID",
 				ContractID: truncate(party.CountryCode+"-"+party.PartyID+"-C"+d.UID, 36), Issuer: truncate(cpo.Name, 64),
-				Valid: valid, Whitelist: "ALLOWED", LastUpdated: DateTime(s.now())}
+				Valid: valid, Whitelist: "ALLOWED", LastUpdated: DateTime(s.now()), GroupID: truncate(d.GroupID, 36)}
 			if d.Type == "APP_USER" {
 				tok = appToken(party, cpo.Name, d.UID, valid, s.now())
+				tok.GroupID = truncate(d.GroupID, 36)
 			}
 			body, err := json.Marshal(tok)
 			if err != nil {

@@ -48,6 +48,7 @@ func scanVehicle(s rowScanner) (*volt.Vehicle, error) {
 
 // canReadFleet: the owner's readers, the fleet's managers, and the driver.
 func canReadFleet(a *volt.Actor, cpoID, ownerID, fleetID, driverID string) bool {
+	a = a.ForFleets() // drivers' data: no engineer or host
 	return a.Can(volt.PermRead, volt.Ref{CPOID: cpoID, OwnerID: ownerID}) || a.ManagesFleet(fleetID) || (a.UserID != "" && a.UserID == driverID)
 }
 
@@ -59,6 +60,7 @@ func canManageFleet(a *volt.Actor, cpoID, ownerID, fleetID string) bool {
 // fleetWhere scopes vehicles or claims: the actor's owners, fleets, and
 // their own as a driver (driverCol).
 func fleetWhere(a *volt.Actor, driverCol string, f volt.FleetFilter) (*where, error) {
+	a = a.ForFleets()
 	frag, args, err := scopeWhere(a, volt.PermRead, scopeCols{CPO: "cpo_id", Owner: "owner_id"})
 	if err != nil {
 		return nil, err

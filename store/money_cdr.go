@@ -173,6 +173,12 @@ func (m *MoneyService) chargeCredit(ctx context.Context, tx *Tx, f *cdrFacts) er
 		// not billable; it should be flagged for review.
 		return nil
 	}
+	if fp, err := fleetPayerOf(ctx, tx, f.UserID, f.CPOID); err != nil || fp != nil { // issue 19: the fleet pays
+		if err != nil {
+			return err
+		}
+		return m.chargeFleet(ctx, tx, f, fp)
+	}
 	sc, err := m.split(ctx, tx, f, f.Cost.InclVAT)
 	if err != nil {
 		return err

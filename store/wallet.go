@@ -168,6 +168,12 @@ func applyTopUp(tx *Tx, p *volt.Payment, r *volt.ProviderResult) error {
 // user's wallet, in the CPO's currency, is below the CPO's minimum balance.
 // The charging side calls it before accepting a start on credit.
 func (m *MoneyService) CheckCreditStart(ctx context.Context, userID, cpoID string) error {
+	if fp, err := fleetPayerOf(ctx, m.db, userID, cpoID); err != nil || fp != nil { // issue 19: the fleet pays, up to the limit
+		if err != nil {
+			return err
+		}
+		return fp.admit(ctx, m.db, userID, m.db.Now())
+	}
 	set, err := moneySettings(ctx, m.db, cpoID)
 	if err != nil {
 		return err
@@ -188,6 +194,13 @@ func (m *MoneyService) CheckCreditStart(ctx context.Context, userID, cpoID strin
 func (m *MoneyService) GuardSession(ctx context.Context, s *volt.Session, lastInterval int64) (bool, error) {
 	if s.PaymentMethod != MethodCredit || s.UserID == "" || s.LiveCost == nil {
 		return false, nil
+	}
+	if fp, err := fleetPayerOf(ctx, m.db, s.UserID, s.CPOID); err != nil || fp != nil { // issue 19
+		if err != nil || fp.Limit == nil {
+			return false, err
+		}
+		spent, err := fp.spent(ctx, m.db, s.UserID, m.db.Now())
+		return err == nil && volt.CreditGuard(*fp.Limit-spent, s.LiveCost.InclVAT, lastInterval), err
 	}
 	sum, err := accountSum(ctx, m.db, volt.AccountWallet(s.UserID), s.LiveCost.Currency)
 	if err != nil {

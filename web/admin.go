@@ -94,6 +94,10 @@ type AdminConfig struct {
 	Invitations volt.InvitationService
 	Installs    volt.InstallJobService
 	LoadStatus  volt.LoadStatus
+	// Fleets and FleetBilling serve the fleet pages (issue 19: vehicles,
+	// telematics, claims, the fleet wallet and invoice); nil explains them.
+	Fleets       volt.FleetService
+	FleetBilling volt.FleetBillingService
 
 	// Commander sends remote commands to chargers; Commands maps a command's
 	// kebab-case name ("reset") to its OCPP action ("Reset"), false when the

@@ -78,6 +78,10 @@ func (a *Admin) inArea(w http.ResponseWriter, r *http.Request, s *sess) bool {
 		return true
 	}
 	narrow, ok := s.actor.ForArea(area)
+	if !ok && r.URL.Path == AdminPrefix+"/" && len(s.actor.ManagedFleets()) > 0 {
+		http.Redirect(w, r, AdminPrefix+"/fleets", http.StatusSeeOther) // issue 19: a fleet manager's home
+		return false
+	}
 	if !ok {
 		a.renderStatus(w, r, s, http.StatusForbidden, "error", "Not for your role", errorView{
 			Message: "Your role does not cover this part of the portal. Ask an administrator if you need it."})

@@ -85,6 +85,9 @@ func navFor(a *volt.Actor, current string) (out []navSection) {
 			out[len(out)-1].Links = append(out[len(out)-1].Links, link("Platform income", p+"/platform-income"))
 		}
 	}
+	if seesFleets(a) { // issue 19: owners' fleets, and all a fleet manager sees
+		out = append(out, navSection{Title: "Fleets", Links: []navLink{link("Fleets", p+"/fleets")}})
+	}
 	support := navSection{Title: "Support"}
 	if !a.ScopeFor(volt.PermSupport).Empty() || tenantLevel {
 		support.Links = append(support.Links, link("Helpline", p+"/helpline"), link("Tickets", p+"/tickets"),

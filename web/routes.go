@@ -63,6 +63,7 @@ func (a *Admin) routes() {
 	a.fieldOpsPublicRoutes() // issue 16: magic links, holding area, installers, install jobs
 	a.invitationRoutes()
 	a.installRoutes()
+	a.fleetRoutes() // issue 19
 	m.HandleFunc(p+"/", a.auth(func(w http.ResponseWriter, r *http.Request, s *sess) {
 		a.renderStatus(w, r, s, http.StatusNotFound, "error", "Not found", errorView{Message: "There is no page at this address."})
 	}))

@@ -252,6 +252,10 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Alerts:      alerts,
 		Security:    security, // a charger's security page (issue 18)
 
+		// Issue 19: the fleet pages (vehicles, readings, claims, wallet, invoices).
+		Fleets:       fleets,
+		FleetBilling: fleets,
+
 		OCPIPartners: ocpiStore, // issue 14: OCPI partners pages
 	})))
 	driverApp := app.New(app.Config{
@@ -274,6 +278,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		RoamingCharging: &ocpi.AppRoaming{Server: ocpiServer, Apps: ocpiStore, Users: store.NewUserService(m.DB)}, // start and stop there
 		// Issue 19: the driver's charge target control.
 		ChargeTargets: fleets,
+		// Issue 19: the driver's company car and home charging claims.
+		Fleets: fleets,
 		// Guests' receipts go out from startSettlement once captured.
 		ReceiptsBySettlement: true,
 		Bus:                  m.Bus,

@@ -101,6 +101,9 @@ type accountView struct {
 	Statements []*volt.ReimbursementStatement
 	// ChargeTarget links the charge target control (issue 19).
 	ChargeTarget bool
+	// CompanyCar links the company car page (issue 19): the driver has a
+	// fleet vehicle or a claim.
+	CompanyCar bool
 }
 
 // account shows the driver's cards, wallet and settings.
@@ -135,6 +138,7 @@ func (a *App) renderAccount(w http.ResponseWriter, r *http.Request, q *req, stat
 	}
 	v.Statements = a.statements(q)
 	v.ChargeTarget = a.cfg.ChargeTargets != nil
+	v.CompanyCar = a.hasCompanyCar(q)
 	a.render(w, q, status, "account", view{Title: "Account", Nav: "account", Message: doneMessages[done], Error: errMsg, Data: v})
 }
 

@@ -78,6 +78,9 @@ type Config struct {
 	// ChargeTargets keeps the driver's charge target in % (issue 19): the
 	// account links to its control. Nil: not shown.
 	ChargeTargets volt.ChargeTargets
+	// Fleets shows a fleet driver their company car, its readings and
+	// their home reimbursement claims (issue 19). Nil: not shown.
+	Fleets volt.FleetService
 
 	// Roaming lists partner networks' chargers below the Volt ones (issue
 	// 14; optional).
@@ -262,6 +265,7 @@ func (a *App) routes() {
 	m.HandleFunc("GET /app/account/statements/{id}", a.page(a.signedIn(a.statementPDF)))
 	m.HandleFunc("GET /app/account/charge-target", a.page(a.signedIn(a.chargeTargetPage))) // issue 19
 	m.HandleFunc("POST /app/account/charge-target", a.form(a.signedIn(a.chargeTargetSet)))
+	a.fleetRoutes(m) // issue 19: the company car and claims
 
 	m.HandleFunc("GET /app/manifest.webmanifest", a.manifest)
 	m.HandleFunc("GET "+FaviconPath, a.favicon)
