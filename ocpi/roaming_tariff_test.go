@@ -136,6 +136,30 @@ func roamingTariff(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	if totals[pB.ID] != 3.12 || totals[pC.ID] != 5.06 {
 		t.Errorf("CDR totals sent: B %v, C %v; want 3.12 and 5.06", totals[pB.ID], totals[pC.ID])
 	}
+
+	// A group with no Public tariff: B's token charges there at B's roaming
+	// tariff; C's, with nothing to price it, is refused.
+	own := &volt.Owner{CPOID: A.cpo, Name: "Owner Bare"}
+	must(t, A.hierarchy.CreateOwner(sys(), own))
+	bare := &volt.Site{OwnerID: own.ID, Name: "Bare", Latitude: 51.5, Longitude: -0.14,
+		Address: volt.Address{Line1: "2 Bare Road", City: "London", Postcode: "SW1A 1AA", Country: "GB"}}
+	must(t, A.hierarchy.CreateSite(sys(), bare))
+	g := &volt.ChargerGroup{SiteID: bare.ID, Name: "Group Bare"}
+	must(t, A.hierarchy.CreateChargerGroup(sys(), g))
+	cred, err := A.chargers.CreateCharger(sys(), &volt.Charger{ChargerGroupID: g.ID, Name: "Bare"}, 2)
+	must(t, err)
+	must(t, A.charging.RecordConnection(sys(), cred.CPID, true, "ocpp1.6", time.Now()))
+	for conn, x := range []struct {
+		uid  string
+		want volt.AuthStatus
+	}{{"04B0B0B0", volt.AuthAccepted}, {"04C0C0C0", volt.AuthBlocked}} {
+		res, err := A.charging.StartTransaction(sys(), volt.StartRequest{CPID: cred.CPID, ConnectorID: conn + 1, IDTag: x.uid, MeterStart: 0,
+			At: time.Now(), ReceivedAt: time.Now()})
+		must(t, err)
+		if res.Auth.Status != x.want {
+			t.Errorf("%s on a group without a Public tariff: %+v, want %s", x.uid, res.Auth, x.want)
+		}
+	}
 }
 
 func ocpiNow() string { return time.Now().UTC().Format("2006-01-02T15:04:05Z") }

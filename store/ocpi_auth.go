@@ -47,18 +47,18 @@ func (s *ChargingService) askRealTime(ctx context.Context, cpid, tag string) con
 // authorizeRoaming answers an idTag that is no card of Volt's but may be a
 // token an eMSP partner of the charger's CPO pushed (issue 14): a valid
 // token in whitelist ALWAYS or ALLOWED_OFFLINE is Accepted at once from
-// the stored token, on a public charger group with a Public tariff,
-// without a user (the partner pays). NEVER and ALLOWED follow the eMSP's
+// the stored token, on a public charger group with a Public tariff (or
+// the partner's own roaming tariff), without a user (the partner pays). NEVER and ALLOWED follow the eMSP's
 // real-time answer (askRealTime) when there is one: ALLOWED admits, any
 // other refuses; without an answer NEVER is refused and ALLOWED decided
 // from the stored token. ok is false when no partner token has the
 // idTag, so the answer stays the card rule's.
 func (s *ChargingService) authorizeRoaming(ctx context.Context, tx *Tx, ch *chargerFacts, idTag string) (volt.AuthResult, bool, error) {
 	var valid bool
-	var whitelist, partner string
-	err := tx.QueryRow(ctx, `SELECT t.valid, t.whitelist, p.name FROM ocpi_tokens t JOIN ocpi_partners p ON p.id = t.partner_id
+	var whitelist, partner, roamingTariff string
+	err := tx.QueryRow(ctx, `SELECT t.valid, t.whitelist, p.name, p.tariff_id FROM ocpi_tokens t JOIN ocpi_partners p ON p.id = t.partner_id
 		WHERE t.cpo_id = ? AND t.uid_norm = ? AND p.status = ? ORDER BY t.last_updated DESC LIMIT 1`,
-		ch.CPOID, idTag, string(volt.OCPIConnected)).Scan(&valid, &whitelist, &partner)
+		ch.CPOID, idTag, string(volt.OCPIConnected)).Scan(&valid, &whitelist, &partner, &roamingTariff)
 	if errors.Is(err, sql.ErrNoRows) {
 		return volt.AuthResult{}, false, nil
 	} else if err != nil {
@@ -85,7 +85,9 @@ func (s *ChargingService) authorizeRoaming(ctx context.Context, tx *Tx, ch *char
 	if private {
 		return volt.AuthResult{Status: volt.AuthBlocked, Reason: "roaming: private charger group"}, true, nil
 	}
-	if s.Pricer != nil {
+	// A partner with a roaming tariff of its own is priced by it
+	// (roamingQuote), whatever the group's Public tariff.
+	if s.Pricer != nil && roamingTariff == "" {
 		refusal, err := s.Pricer.TariffRefusal(withTx(ctx, tx), ch.ChargerGrp, "", tx.Now())
 		if err != nil {
 			return volt.AuthResult{}, false, fmt.Errorf("roaming tariff: %w", err)

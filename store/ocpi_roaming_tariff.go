@@ -15,9 +15,6 @@ import (
 // tariff is priced by that tariff, frozen in the snapshot like any other,
 // so its live cost and CDR come from it. nil when there is none (the
 // Public tariff applies, as for any roaming token).
-// TODO(issue 14): authorizeRoaming still asks for a Public tariff on the
-// group, so a partner with a roaming tariff cannot charge on a group that
-// has none.
 func roamingQuote(ctx context.Context, q querier, s *volt.Session) (*volt.PriceQuote, error) {
 	if s.UserID != "" || s.IDTag == "" {
 		return nil, nil
