@@ -101,6 +101,12 @@ func (n *Node) forward(ctx context.Context, node, cpid, action string, request a
 	if remote <= 0 {
 		return nil, volt.Errorf(volt.ETIMEOUT, "no time left to send %s to charger %s", action, cpid)
 	}
+	if !n.nc.IsConnected() {
+		// The client would buffer the request until NATS returns or the
+		// deadline passes: say so now instead (the holder came from the
+		// local copy of the registry, which needs no round trip).
+		return nil, volt.Errorf(volt.EUNAVAILABLE, "charger %s is held by node %s, and this node is cut off from NATS: try again shortly", cpid, node)
+	}
 	b, _ := json.Marshal(callRequest{CPID: cpid, Action: action, Request: raw, TimeoutMS: remote.Milliseconds()})
 	out := &nats.Msg{Subject: callSubject(node), Data: b, Header: nats.Header{protocolHeader: []string{strconv.Itoa(ClusterProtocol)}}}
 	msg, err := n.nc.RequestMsgWithContext(ctx, out)
