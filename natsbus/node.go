@@ -111,9 +111,11 @@ type Node struct {
 
 	// OnNodeDead, when set before Attach, is called on the one node that
 	// sweeps the registry (the leader of "registry.sweep") when another
-	// node's lease has expired, with the time of its last renewal, before
-	// its entries are removed (issue 17: close its connection records).
-	OnNodeDead func(ctx context.Context, node string, lastRenewal time.Time) error
+	// node's lease has expired, with the time of its last renewal and the
+	// connections its entries still name (CPID → fence), before the entries
+	// are removed: the store records those chargers offline (issue 17). An
+	// error leaves the entries for the next sweep, so it is called again.
+	OnNodeDead func(ctx context.Context, node string, lastRenewal time.Time, chargers map[string]int64) error
 
 	ctx    context.Context
 	cancel context.CancelFunc

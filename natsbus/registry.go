@@ -499,7 +499,11 @@ func (n *Node) sweepNode(ctx context.Context, node string) {
 			}
 		}
 		if n.OnNodeDead != nil {
-			if err := n.OnNodeDead(ctx, node, last); err != nil {
+			conns := make(map[string]int64, len(entries))
+			for cpid, ce := range entries {
+				conns[cpid] = ce.h.Fence
+			}
+			if err := n.OnNodeDead(ctx, node, last, conns); err != nil {
 				n.log.Warn("natsbus: recording a dead node's chargers offline failed; retried at the next sweep", "node", node, "err", err)
 				return
 			}

@@ -118,11 +118,12 @@ func TestDeadNodesChargersGoOfflineAndAreSwept(t *testing.T) {
 	var mu sync.Mutex
 	var dead []string
 	var lastRenewal time.Time
-	b.OnNodeDead = func(_ context.Context, node string, last time.Time) error {
+	var lost map[string]int64
+	b.OnNodeDead = func(_ context.Context, node string, last time.Time, chargers map[string]int64) error {
 		mu.Lock()
 		defer mu.Unlock()
 		dead = append(dead, node)
-		lastRenewal = last
+		lastRenewal, lost = last, chargers
 		return nil
 	}
 	gwB := newFakeGateway()
@@ -179,6 +180,9 @@ func TestDeadNodesChargersGoOfflineAndAreSwept(t *testing.T) {
 	defer mu.Unlock()
 	if len(dead) != 1 || dead[0] != "a" {
 		t.Fatalf("OnNodeDead heard %v, want a once", dead)
+	}
+	if len(lost) != 2 || lost["CP1"] != 1 || lost["CP2"] != 2 {
+		t.Fatalf("OnNodeDead was given %v, want CP1 (fence 1) and CP2 (fence 2), not CP3 (on b now)", lost)
 	}
 	if lastRenewal.After(killedAt) || killedAt.Sub(lastRenewal) > 3*time.Second {
 		t.Fatalf("a's last renewal %v, killed at %v: want the renewal before the kill, within a lease", lastRenewal, killedAt)
