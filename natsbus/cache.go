@@ -10,10 +10,13 @@ import (
 // JetStream round trip (Node.lookup).
 type registryCache struct {
 	mu      sync.RWMutex
-	entries map[string]cachedEntry         // CPID → entry
-	byNode  map[string]map[string]struct{} // node → its CPIDs
-	leases  map[string]seenLease           // node → its lease
+	entries map[string]cachedEntry          // CPID → entry
+	byRun   map[nodeRun]map[string]struct{} // a node's run → its CPIDs
+	leases  map[string]seenLease            // node → its lease
 }
+
+// nodeRun is one run of a node: its name and boot.
+type nodeRun struct{ node, boot string }
 
 type cachedEntry struct {
 	h   holder
@@ -26,7 +29,7 @@ type seenLease struct {
 }
 
 func newRegistryCache() *registryCache {
-	return &registryCache{entries: map[string]cachedEntry{}, byNode: map[string]map[string]struct{}{}, leases: map[string]seenLease{}}
+	return &registryCache{entries: map[string]cachedEntry{}, byRun: map[nodeRun]map[string]struct{}{}, leases: map[string]seenLease{}}
 }
 
 func (c *registryCache) put(cpid string, h holder, rev uint64) {
@@ -34,10 +37,11 @@ func (c *registryCache) put(cpid string, h holder, rev uint64) {
 	defer c.mu.Unlock()
 	c.unindex(cpid)
 	c.entries[cpid] = cachedEntry{h: h, rev: rev}
-	m := c.byNode[h.Node]
+	r := nodeRun{h.Node, h.Boot}
+	m := c.byRun[r]
 	if m == nil {
 		m = map[string]struct{}{}
-		c.byNode[h.Node] = m
+		c.byRun[r] = m
 	}
 	m[cpid] = struct{}{}
 }
@@ -54,10 +58,11 @@ func (c *registryCache) unindex(cpid string) {
 	if !ok {
 		return
 	}
-	if m := c.byNode[old.h.Node]; m != nil {
+	r := nodeRun{old.h.Node, old.h.Boot}
+	if m := c.byRun[r]; m != nil {
 		delete(m, cpid)
 		if len(m) == 0 {
-			delete(c.byNode, old.h.Node)
+			delete(c.byRun, r)
 		}
 	}
 }
@@ -69,23 +74,23 @@ func (c *registryCache) get(cpid string) (cachedEntry, bool) {
 	return e, ok
 }
 
-// nodesHolding lists the nodes named by at least one entry.
-func (c *registryCache) nodesHolding() []string {
+// runsHolding lists the node runs named by at least one entry.
+func (c *registryCache) runsHolding() []nodeRun {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	out := make([]string, 0, len(c.byNode))
-	for n := range c.byNode {
-		out = append(out, n)
+	out := make([]nodeRun, 0, len(c.byRun))
+	for r := range c.byRun {
+		out = append(out, r)
 	}
 	return out
 }
 
-// entriesOf copies the entries naming node.
-func (c *registryCache) entriesOf(node string) map[string]cachedEntry {
+// entriesOf copies the entries naming the run r.
+func (c *registryCache) entriesOf(r nodeRun) map[string]cachedEntry {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	out := make(map[string]cachedEntry, len(c.byNode[node]))
-	for cpid := range c.byNode[node] {
+	out := make(map[string]cachedEntry, len(c.byRun[r]))
+	for cpid := range c.byRun[r] {
 		out[cpid] = c.entries[cpid]
 	}
 	return out

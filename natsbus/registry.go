@@ -450,36 +450,39 @@ func (n *Node) leaseAlive(ctx context.Context, node, boot string) (bool, error) 
 	return l.Boot == boot, nil
 }
 
-// sweep removes the registry entries of nodes whose lease expired (after
-// telling OnNodeDead) and of earlier runs of live nodes. Run by one node at
-// a time (the leader of "registry.sweep"); deletes are by revision, so a
-// charger claimed again meanwhile keeps its new entry.
+// sweep removes the registry entries of node runs whose lease expired
+// (nodes that died, and earlier runs of nodes restarted under the same
+// name), after telling OnNodeDead. Run by one node at a time (the leader of
+// "registry.sweep"); a live run costs a map lookup, and deletes are by
+// revision, so a charger claimed again meanwhile keeps its new entry.
 func (n *Node) sweep() {
-	for _, node := range n.cache.nodesHolding() {
+	for _, r := range n.cache.runsHolding() {
 		if n.ctx.Err() != nil {
 			return
 		}
 		ctx, cancel := context.WithTimeout(n.ctx, 30*time.Second)
-		n.sweepNode(ctx, node)
+		n.sweepRun(ctx, r)
 		cancel()
 	}
 }
 
-func (n *Node) sweepNode(ctx context.Context, node string) {
-	entries := n.cache.entriesOf(node)
-	var live string // the boot whose entries stay; "" when the node is dead
+func (n *Node) sweepRun(ctx context.Context, r nodeRun) {
+	if r.boot == "" {
+		return // not a protocol-3 entry
+	}
 	last := time.Time{}
-	if node == n.cfg.NodeID {
-		live = n.boot
-	} else if sl, ok := n.cache.lease(node); ok && time.Since(sl.seen) < n.cfg.LeaseTTL {
-		live = sl.l.Boot
+	if r.node == n.cfg.NodeID {
+		if r.boot == n.boot {
+			return
+		}
 	} else {
-		e, err := n.nodes.Get(ctx, node)
+		sl, cached := n.cache.lease(r.node)
+		if cached && sl.l.Boot == r.boot && time.Since(sl.seen) < n.cfg.LeaseTTL {
+			return
+		}
+		e, err := n.nodes.Get(ctx, r.node)
 		switch {
 		case errors.Is(err, jetstream.ErrKeyNotFound):
-			if ok {
-				last = sl.l.At
-			}
 		case err != nil:
 			return // unknown: leave it to the next sweep
 		default:
@@ -487,36 +490,37 @@ func (n *Node) sweepNode(ctx context.Context, node string) {
 			if json.Unmarshal(e.Value(), &l) != nil {
 				return
 			}
-			live = l.Boot
+			if l.Boot == r.boot {
+				return // alive; this node's watch lags
+			}
+		}
+		if cached && sl.l.Boot == r.boot {
+			last = sl.l.At
 		}
 	}
-	if live == "" {
-		if last.IsZero() { // never saw its lease: its newest claim
-			for _, ce := range entries {
-				if ce.h.At.After(last) {
-					last = ce.h.At
-				}
+	entries := n.cache.entriesOf(r)
+	if last.IsZero() { // never saw its lease: its newest claim
+		for _, ce := range entries {
+			if ce.h.At.After(last) {
+				last = ce.h.At
 			}
 		}
-		if n.OnNodeDead != nil {
-			conns := make(map[string]int64, len(entries))
-			for cpid, ce := range entries {
-				conns[cpid] = ce.h.Fence
-			}
-			if err := n.OnNodeDead(ctx, node, last, conns); err != nil {
-				n.log.Warn("natsbus: recording a dead node's chargers offline failed; retried at the next sweep", "node", node, "err", err)
-				return
-			}
-		}
-		n.log.Info("natsbus: node's lease expired; removing its registry entries", "node", node, "chargers", len(entries), "last_renewal", last)
 	}
+	if n.OnNodeDead != nil {
+		conns := make(map[string]int64, len(entries))
+		for cpid, ce := range entries {
+			conns[cpid] = ce.h.Fence
+		}
+		if err := n.OnNodeDead(ctx, r.node, last, conns); err != nil {
+			n.log.Warn("natsbus: recording a dead node's chargers offline failed; retried at the next sweep", "node", r.node, "err", err)
+			return
+		}
+	}
+	n.log.Info("natsbus: node's lease expired; removing its registry entries", "node", r.node, "boot", r.boot, "chargers", len(entries), "last_renewal", last)
 	for cpid, ce := range entries {
-		if ce.h.Boot == "" || ce.h.Boot == live {
-			continue
-		}
-		if err := n.chargers.Delete(ctx, cpid, jetstream.LastRevision(ce.rev)); err == nil {
-			n.cache.del(cpid) // the watch confirms it
-		}
+		// The watch removes it from the cache; a revision that moved (the
+		// charger connected again) keeps its entry.
+		_ = n.chargers.Delete(ctx, cpid, jetstream.LastRevision(ce.rev))
 	}
 }
 
