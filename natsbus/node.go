@@ -102,6 +102,7 @@ type Node struct {
 	// same name does not vouch for its previous run's entries.
 	boot     string
 	leaseRev atomic.Uint64 // revision of this node's lease, 0 before the first write
+	sweeping atomic.Bool   // a sweep of dead nodes' entries is running
 	cache    *registryCache
 
 	mu   sync.Mutex

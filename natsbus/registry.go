@@ -177,8 +177,16 @@ func (n *Node) tick() {
 	for _, op := range retry {
 		n.enqueue(op)
 	}
-	if n.Lead(n.ctx, "registry.sweep") {
-		n.sweep()
+	// The sweep runs beside the renewals: removing a dead node's 16,000
+	// entries must not let this node's own lease lapse.
+	if !n.sweeping.Load() && n.Lead(n.ctx, "registry.sweep") {
+		n.sweeping.Store(true)
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			defer n.sweeping.Store(false)
+			n.sweep()
+		}()
 	}
 }
 
@@ -282,11 +290,11 @@ func (n *Node) leaseWorker() {
 			}
 			ctx, cancel := context.WithTimeout(n.ctx, 5*time.Second)
 			if op.claim {
-				op.l.pending.Store(false)
 				n.mu.Lock()
 				current := n.held[op.cpid] == op.l
 				n.mu.Unlock()
 				if !current { // released or taken over meanwhile
+					op.l.pending.Store(false)
 					cancel()
 					continue
 				}
@@ -302,6 +310,9 @@ func (n *Node) leaseWorker() {
 					op.l.rev.Store(rev)
 					n.markLegacy(ctx, op.cpid, op.l)
 				}
+				// Not pending any more once the outcome is recorded, so the
+				// renewal tick does not queue the claim a second time.
+				op.l.pending.Store(false)
 			} else if rev := op.l.revision(); rev != 0 {
 				// Only the revision this node wrote: a newer claim by
 				// another node stays.
@@ -319,7 +330,7 @@ func (n *Node) value(l *lease) []byte {
 }
 
 // put writes l's claim by compare-and-set unless the entry holds a newer
-// connection of a live node (stale: the caller closes its own). It retries
+// connection (stale: the caller closes its own). It retries
 // when another write came in between.
 func (n *Node) put(ctx context.Context, cpid string, l *lease) (rev uint64, stale bool, err error) {
 	value := n.value(l)
@@ -333,9 +344,9 @@ func (n *Node) put(ctx context.Context, cpid string, l *lease) (rev uint64, stal
 		default:
 			var h holder
 			if json.Unmarshal(e.Value(), &h) == nil && h.Node != n.cfg.NodeID && h.Fence != 0 && l.fence != 0 && h.Fence > l.fence {
-				if alive, aerr := n.leaseAlive(ctx, h.Node, h.Boot); aerr != nil || alive {
-					return 0, true, nil
-				}
+				// The charger connected elsewhere after it connected here
+				// (even if that node has died since): ours is the stale one.
+				return 0, true, nil
 			}
 			rev, err = n.chargers.Update(ctx, cpid, value, e.Revision())
 		}

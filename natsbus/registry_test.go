@@ -56,16 +56,16 @@ func TestRegistryWritesDoNotGrowWithChargers(t *testing.T) {
 		for _, b := range buckets {
 			before[b] = kvWrites(t, a, b)
 		}
-		const periods = 4
-		eventually(t, "four lease renewals", func() bool { return kvWrites(t, a, NodesBucket) >= before[NodesBucket]+periods })
-		// Let the tick that renewed the lease last finish its lead renewal.
-		renewals := kvWrites(t, a, NodesBucket) - before[NodesBucket]
-		eventually(t, "the lead renewed with the lease", func() bool {
-			return kvWrites(t, a, LeadersBucket)-before[LeadersBucket] >= renewals
-		})
+		const periods = 6
+		eventually(t, "six lease renewals", func() bool { return kvWrites(t, a, NodesBucket) >= before[NodesBucket]+periods })
+		after := map[string]uint64{}
+		for _, b := range buckets {
+			after[b] = kvWrites(t, a, b)
+		}
+		renewals := after[NodesBucket] - before[NodesBucket]
 		var total uint64
 		for _, b := range buckets {
-			d := kvWrites(t, a, b) - before[b]
+			d := after[b] - before[b]
 			total += d
 			if (b == ChargersBucket || b == LegacyChargersBucket) && d != 0 {
 				t.Errorf("%d chargers: %d writes to %s over %d renewals, want none", chargers, d, b, renewals)
@@ -80,7 +80,9 @@ func TestRegistryWritesDoNotGrowWithChargers(t *testing.T) {
 			}
 		}
 	}
-	if perPeriod[300] > perPeriod[10]+0.5 || perPeriod[300] > 3 {
+	// The lease and the sweep's lead: 2 a period (a snapshot taken between
+	// the two writes of a tick counts one less).
+	if perPeriod[300] > perPeriod[10]+0.5 || perPeriod[300] > 2.5 {
 		t.Fatalf("KV writes a period: %.1f with 10 chargers, %.1f with 300: they grow with the chargers", perPeriod[10], perPeriod[300])
 	}
 }
