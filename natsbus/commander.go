@@ -41,8 +41,9 @@ type wireError struct {
 
 // Call sends a command to a charger connected to any node of the cluster
 // and returns the charger's answer (volt.ChargerCommander). A charger
-// connected here is called directly; otherwise the registry names its node
-// and the command goes there by NATS request/reply. A charger no node holds
+// connected here is called directly; otherwise the registry (this node's
+// watched copy, the bucket on a miss) names its node and the command goes
+// there by NATS request/reply. A charger no node holds
 // is ECHARGEROFFLINE at once; a holding node that does not answer (stopped,
 // unreachable) is ENODEUNREACHABLE, or ETIMEOUT once the deadline passed:
 // never a hang.
@@ -57,7 +58,7 @@ func (n *Node) Call(ctx context.Context, cpid, action string, request any) (json
 		return gw.Call(ctx, cpid, action, request)
 	}
 	lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	h, err := n.holderEntry(lctx, cpid)
+	h, err := n.lookup(lctx, cpid)
 	cancel()
 	if err != nil {
 		return nil, volt.Errorf(volt.EUNAVAILABLE, "charger %s is not connected to this node and the cluster registry cannot be read: %v", cpid, err)
@@ -70,14 +71,14 @@ func (n *Node) Call(ctx context.Context, cpid, action string, request any) (json
 		return nil, incompatible(node, h.Proto)
 	}
 	res, err := n.forward(ctx, node, cpid, action, request)
-	if volt.ErrorCode(err) == volt.ECHARGEROFFLINE {
-		// The registry may have been read stale (LESSONS 40), or the
-		// charger moved meanwhile: one more look.
+	if code := volt.ErrorCode(err); code == volt.ECHARGEROFFLINE || code == volt.ENODEUNREACHABLE {
+		// The cache or the bucket may have been read stale (LESSONS 40),
+		// or the charger moved meanwhile: one more look, in the bucket.
 		lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		again, lerr := n.Holder(lctx, cpid)
+		again, lerr := n.holderEntry(lctx, cpid)
 		cancel()
-		if lerr == nil && again != "" && again != node && again != n.cfg.NodeID {
-			return n.forward(ctx, again, cpid, action, request)
+		if lerr == nil && again.Node != "" && again.Node != node && again.Node != n.cfg.NodeID && compatible(again.Proto) {
+			return n.forward(ctx, again.Node, cpid, action, request)
 		}
 	}
 	return res, err
@@ -99,6 +100,12 @@ func (n *Node) forward(ctx context.Context, node, cpid, action string, request a
 	remote := time.Until(dl) - 500*time.Millisecond
 	if remote <= 0 {
 		return nil, volt.Errorf(volt.ETIMEOUT, "no time left to send %s to charger %s", action, cpid)
+	}
+	if !n.nc.IsConnected() {
+		// The client would buffer the request until NATS returns or the
+		// deadline passes: say so now instead (the holder came from the
+		// local copy of the registry, which needs no round trip).
+		return nil, volt.Errorf(volt.EUNAVAILABLE, "charger %s is held by node %s, and this node is cut off from NATS: try again shortly", cpid, node)
 	}
 	b, _ := json.Marshal(callRequest{CPID: cpid, Action: action, Request: raw, TimeoutMS: remote.Milliseconds()})
 	out := &nats.Msg{Subject: callSubject(node), Data: b, Header: nats.Header{protocolHeader: []string{strconv.Itoa(ClusterProtocol)}}}

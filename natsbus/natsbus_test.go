@@ -83,7 +83,7 @@ func freeAddr(t testing.TB) string {
 }
 
 // startServer runs one embedded NATS server with JetStream for a test.
-func startServer(t *testing.T) *server.Server {
+func startServer(t testing.TB) *server.Server {
 	t.Helper()
 	srv, err := StartEmbedded(EmbeddedConfig{Listen: freeAddr(t), StoreDir: t.TempDir()})
 	if err != nil {
@@ -94,7 +94,7 @@ func startServer(t *testing.T) *server.Server {
 }
 
 // startNode starts a node named id on srv with its own connection.
-func startNode(t *testing.T, srv *server.Server, id string, gw Gateway) *Node {
+func startNode(t testing.TB, srv *server.Server, id string, gw Gateway) *Node {
 	t.Helper()
 	nc, err := Connect("", srv, id)
 	if err != nil {

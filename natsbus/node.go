@@ -9,7 +9,9 @@
 //
 //	volt.events.<type>        stream VOLT_EVENTS (24 h): every domain event
 //	volt.node.<id>.call       a node's command inbox (request/reply)
-//	KV volt_chargers          CPID → holding node, a lease renewed while connected
+//	KV volt_registry          CPID → holding node and its boot, written on connect, deleted on close
+//	KV volt_nodes             node → boot: the node's one lease, renewed every LeaseTTL/3
+//	KV volt_chargers          protocol 2's registry (per-charger leases), kept for rolling upgrades
 //	KV volt_jobs              job.<name>.<period>: created once per period
 //	KV volt_leaders           lead.<name> → node: a lease renewed by its holder (Lead)
 //
@@ -24,6 +26,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -37,9 +40,13 @@ import (
 const (
 	EventStream    = "VOLT_EVENTS"
 	eventPrefix    = "volt.events."
-	ChargersBucket = "volt_chargers"
-	JobsBucket     = "volt_jobs"
-	LeadersBucket  = "volt_leaders"
+	ChargersBucket = "volt_registry"
+	NodesBucket    = "volt_nodes"
+	// LegacyChargersBucket is cluster protocol 2's registry, whose entries
+	// are leases of their own (version.go: what a mixed cluster does).
+	LegacyChargersBucket = "volt_chargers"
+	JobsBucket           = "volt_jobs"
+	LeadersBucket        = "volt_leaders"
 )
 
 // Gateway is what a node needs of its own charger gateway.
@@ -65,8 +72,9 @@ type Config struct {
 	// directly (and the stream drops the relay's copy, or the other way
 	// round: eventID).
 	Direct func(eventType string) bool
-	// LeaseTTL is how long a charger's registry entry lives without
-	// renewal (a node that dies loses its chargers after it). Default 30 s.
+	// LeaseTTL is how long a node's lease lives without renewal: a node
+	// that dies loses its chargers (their registry entries stop being
+	// valid) after it. Default 30 s.
 	LeaseTTL time.Duration
 	// CallTimeout bounds a command forwarded to another node when the
 	// caller's context has no deadline. Default 35 s.
@@ -83,14 +91,32 @@ type Node struct {
 	local *inmem.Bus
 	log   *slog.Logger
 
-	chargers jetstream.KeyValue
+	chargers jetstream.KeyValue // the registry: CPID → holder
+	nodes    jetstream.KeyValue // node → its lease (TTL LeaseTTL)
+	legacy   jetstream.KeyValue // protocol 2's registry (rolling upgrades)
 	jobs     jetstream.KeyValue
 	leaders  jetstream.KeyValue
+
+	// boot names this run of the node: an entry is valid only while its
+	// node's lease carries the same boot, so a node restarted under the
+	// same name does not vouch for its previous run's entries.
+	boot     string
+	leaseRev atomic.Uint64 // revision of this node's lease, 0 before the first write
+	sweeping atomic.Bool   // a sweep of dead nodes' entries is running
+	cache    *registryCache
 
 	mu   sync.Mutex
 	gw   Gateway
 	held map[string]*lease // CPIDs connected here → their registry lease
 	ops  chan leaseOp      // claims and releases, applied in order by one goroutine
+
+	// OnNodeDead, when set before Attach, is called on the one node that
+	// sweeps the registry (the leader of "registry.sweep") when another
+	// node's lease has expired, with the time of its last renewal and the
+	// connections its entries still name (CPID → fence), before the entries
+	// are removed: the store records those chargers offline (issue 17). An
+	// error leaves the entries for the next sweep, so it is called again.
+	OnNodeDead func(ctx context.Context, node string, lastRenewal time.Time, chargers map[string]int64) error
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -126,7 +152,8 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("natsbus: jetstream: %w", err)
 	}
 	n := &Node{cfg: cfg, nc: cfg.Conn, js: js, local: inmem.NewBus(), log: log,
-		held: map[string]*lease{}, ops: make(chan leaseOp, leaseQueue)}
+		held: map[string]*lease{}, ops: make(chan leaseOp, leaseQueue),
+		boot: randomBoot(), cache: newRegistryCache()}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	if err := n.setup(ctx); err != nil {
 		n.cancel()
@@ -156,11 +183,25 @@ func (n *Node) setup(ctx context.Context) error {
 			return fmt.Errorf("stream %s: %w", EventStream, err)
 		}
 		n.chargers, err = n.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-			Bucket: ChargersBucket, Description: "CPID -> node holding its connection",
-			TTL: n.cfg.LeaseTTL, Replicas: n.cfg.Replicas, Storage: jetstream.FileStorage,
+			Bucket: ChargersBucket, Description: "CPID -> node holding its connection, valid while the node's lease lives",
+			Replicas: n.cfg.Replicas, Storage: jetstream.FileStorage,
 		})
 		if err != nil {
 			return fmt.Errorf("bucket %s: %w", ChargersBucket, err)
+		}
+		n.nodes, err = n.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+			Bucket: NodesBucket, Description: "node -> its boot, a lease renewed while the node runs",
+			TTL: n.cfg.LeaseTTL, Replicas: n.cfg.Replicas, Storage: jetstream.FileStorage,
+		})
+		if err != nil {
+			return fmt.Errorf("bucket %s: %w", NodesBucket, err)
+		}
+		n.legacy, err = n.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+			Bucket: LegacyChargersBucket, Description: "CPID -> node holding its connection (cluster protocol 2)",
+			TTL: n.cfg.LeaseTTL, Replicas: n.cfg.Replicas, Storage: jetstream.FileStorage,
+		})
+		if err != nil {
+			return fmt.Errorf("bucket %s: %w", LegacyChargersBucket, err)
 		}
 		n.jobs, err = n.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 			Bucket: JobsBucket, Description: "scheduled job runs, one key per job and period",
@@ -239,6 +280,9 @@ func (n *Node) Close() error {
 		if rev := l.revision(); rev != 0 {
 			_ = n.chargers.Delete(ctx, cpid, jetstream.LastRevision(rev))
 		}
+	}
+	if rev := n.leaseRev.Load(); rev != 0 { // the others see this node gone at once
+		_ = n.nodes.Delete(ctx, n.cfg.NodeID, jetstream.LastRevision(rev))
 	}
 	return nil
 }

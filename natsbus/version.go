@@ -23,9 +23,25 @@ import (
 //   - 2: registry entries carry the connection fence and the protocol;
 //     forwarded commands carry the protocol header. Additive: 1 and 2 work
 //     together, a version-1 node's entries are simply unfenced.
+//   - 3: the registry moves to volt_registry, entries written once and
+//     valid while their node's one lease in volt_nodes lives (registry.go),
+//     instead of per-charger leases in volt_chargers. Protocol-2 nodes
+//     cannot read it, so the version is raised; protocol-3 nodes still
+//     speak 2 (MinClusterProtocol stays 2 for one release). In a mixed
+//     cluster during a rolling upgrade:
+//     a protocol-3 node routes commands for chargers held by protocol-2
+//     nodes (a registry miss reads their lease in volt_chargers) and
+//     serves commands they forward; a newer connection wins in both
+//     directions (a protocol-3 claim is also written once into
+//     volt_chargers, where protocol-2 nodes watch, and protocol-3 nodes
+//     watch volt_chargers for protocol-2 claims). What an old binary cannot
+//     learn: a protocol-2 node asked for a charger on a protocol-3 node
+//     answers 503 naming protocol 3 while that one-off mark lives
+//     (LeaseTTL), 409 offline after it. So upgrade the nodes serving the
+//     API and portal first, or drain quickly.
 const (
-	ClusterProtocol    = 2
-	MinClusterProtocol = 1
+	ClusterProtocol    = 3
+	MinClusterProtocol = 2
 )
 
 // protocolHeader carries the sender's cluster protocol on forwarded commands.
@@ -60,9 +76,37 @@ func requestProtocol(m *nats.Msg) int {
 	return p
 }
 
-// holderEntry reads cpid's registry entry ("" node when none).
-func (n *Node) holderEntry(ctx context.Context, cpid string) (holder, error) {
-	e, err := n.chargers.Get(ctx, cpid)
+// markLegacy writes this node's claim into protocol 2's registry too, once
+// (not renewed: it expires there after LeaseTTL), so that a protocol-2 node
+// still holding the charger's older connection sees it on its watch and
+// closes it, and refuses commands for it as held by a newer protocol
+// rather than sending them to a connection that is gone. Dropped when
+// MinClusterProtocol becomes 3.
+func (n *Node) markLegacy(ctx context.Context, cpid string, l *lease) {
+	if _, err := n.legacy.Put(ctx, cpid, n.value(l)); err != nil && n.ctx.Err() == nil {
+		n.log.Debug("natsbus: legacy registry mark", "cpid", cpid, "err", err)
+	}
+}
+
+// onLegacyEntry settles a claim a protocol-2 (or 1) node wrote into its
+// registry for a charger connected here: newest connection wins across
+// versions too. Protocol-3 marks are ignored (the registry has them).
+func (n *Node) onLegacyEntry(e jetstream.KeyValueEntry) {
+	if e.Operation() != jetstream.KeyValuePut {
+		return
+	}
+	var h holder
+	if json.Unmarshal(e.Value(), &h) != nil || h.Node == n.cfg.NodeID || h.Proto >= 3 {
+		return
+	}
+	n.contested(e.Key(), h, false, 0)
+}
+
+// legacyHolder reads a protocol-2 node's per-charger lease of cpid (valid
+// while it exists: its TTL is the lease); "" node when none. Protocol-3
+// marks in that bucket are not holders (the registry is).
+func (n *Node) legacyHolder(ctx context.Context, cpid string) (holder, error) {
+	e, err := n.legacy.Get(ctx, cpid)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return holder{}, nil
 	}
@@ -71,7 +115,10 @@ func (n *Node) holderEntry(ctx context.Context, cpid string) (holder, error) {
 	}
 	var h holder
 	if err := json.Unmarshal(e.Value(), &h); err != nil {
-		return holder{}, fmt.Errorf("registry entry of %s: %w", cpid, err)
+		return holder{}, fmt.Errorf("legacy registry entry of %s: %w", cpid, err)
+	}
+	if h.Proto >= 3 {
+		return holder{}, nil
 	}
 	return h, nil
 }

@@ -2,11 +2,14 @@ package ocpi
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/volt-ev/volt"
 )
@@ -23,6 +26,32 @@ func (s *Server) Enqueue(ctx context.Context, partnerID, module, objectID, metho
 	return s.Store.EnqueueOCPIPush(ctx, &volt.OCPIPush{PartnerID: partnerID, Module: module, ObjectID: objectID, Method: method, URL: path, Body: b})
 }
 
+// PushClaim is how long a node's claim of the pushes it is sending lasts
+// (ClaimOCPIPushes): a node that dies mid-round leaves them to the others
+// after it.
+const PushClaim = 2 * time.Minute
+
+// pushClaimer is a store that claims pushes for one sender at a time
+// (store.OCPIService); without it every due push is read (one node).
+type pushClaimer interface {
+	ClaimOCPIPushes(ctx context.Context, holder string, now time.Time, lease time.Duration, limit int) ([]*volt.OCPIPush, error)
+	ReleaseOCPIPushes(ctx context.Context, holder string) error
+}
+
+// pushHolders names each Server's claims: one per process in production
+// (one Server), distinct for servers sharing a process (tests).
+var pushHolders sync.Map // *Server → string
+
+func (s *Server) pushHolder() string {
+	if h, ok := pushHolders.Load(s); ok {
+		return h.(string)
+	}
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	h, _ := pushHolders.LoadOrStore(s, "ocpi-"+hex.EncodeToString(b))
+	return h.(string)
+}
+
 // DeliverDue sends the pushes due now, one at a time, and returns how
 // many were accepted. A failed one is due again after OCPIPushBackoff; a
 // partner suspended or without the module waits the same way, so
@@ -30,9 +59,26 @@ func (s *Server) Enqueue(ctx context.Context, partnerID, module, objectID, metho
 func (s *Server) DeliverDue(ctx context.Context, limit int) (int, error) {
 	s.deliverMu.Lock()
 	defer s.deliverMu.Unlock()
-	// TODO(issue 14): on many nodes, claim rows (a lease column) so two
-	// nodes do not send the same push; receivers are idempotent meanwhile.
-	due, err := s.Store.DueOCPIPushes(ctx, s.now(), limit)
+	// On many nodes each claims what it sends (a lease on the rows, whole
+	// partners at a time), so two nodes never send the same push at once.
+	var due []*volt.OCPIPush
+	var err error
+	var stopAt time.Time
+	if c, ok := s.Store.(pushClaimer); ok {
+		holder := s.pushHolder()
+		claimedAt := s.now()
+		due, err = c.ClaimOCPIPushes(ctx, holder, claimedAt, PushClaim, limit)
+		// Nothing is started past half the claim: a send in flight (bounded
+		// by the client's timeout) ends before another node may take over.
+		stopAt = claimedAt.Add(PushClaim / 2)
+		defer func() {
+			if err := c.ReleaseOCPIPushes(context.WithoutCancel(ctx), holder); err != nil {
+				s.logger().Warn("ocpi: release claimed pushes", "err", err)
+			}
+		}()
+	} else {
+		due, err = s.Store.DueOCPIPushes(ctx, s.now(), limit)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -56,7 +102,7 @@ func (s *Server) DeliverDue(ctx context.Context, limit int) (int, error) {
 		wg.Add(1)
 		go func(pushes []*volt.OCPIPush) {
 			defer wg.Done()
-			n, err := s.deliverAll(ctx, pushes)
+			n, err := s.deliverAll(ctx, pushes, stopAt)
 			mu.Lock()
 			defer mu.Unlock()
 			done += n
@@ -69,12 +115,16 @@ func (s *Server) DeliverDue(ctx context.Context, limit int) (int, error) {
 	return done, first
 }
 
-// deliverAll sends one partner's due pushes in order; a failed one is due
-// again after its back-off. The delivered ones are removed together at
-// the end (a crash in between sends them again: receivers are idempotent).
-func (s *Server) deliverAll(ctx context.Context, pushes []*volt.OCPIPush) (int, error) {
+// deliverAll sends one partner's due pushes in order, starting none after
+// stopAt (unless zero); a failed one is due again after its back-off. The
+// delivered ones are removed together at the end (a crash in between sends
+// them again: receivers are idempotent).
+func (s *Server) deliverAll(ctx context.Context, pushes []*volt.OCPIPush, stopAt time.Time) (int, error) {
 	var delivered []string
 	for _, p := range pushes {
+		if !stopAt.IsZero() && s.now().After(stopAt) {
+			break // left to the next round, claimed again
+		}
 		if err := s.deliver(ctx, p); err != nil {
 			next := s.now().Add(volt.OCPIPushBackoff(p.Attempts + 1))
 			if ferr := s.Store.FinishOCPIPush(ctx, p.ID, err.Error(), next); ferr != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 )
 
@@ -28,9 +29,18 @@ func (s *ChargingService) RecordConnected(ctx context.Context, cpid, ocppVersion
 		if err := tx.QueryRow(ctx, q, args...).Scan(&fence); err != nil {
 			return fmt.Errorf("record connection of %s: %w", cpid, mapError(err))
 		}
-		return nil
+		return connectionHistory(ctx, tx, cpid, true, at)
 	})
 	return fence, err
+}
+
+// connectionHistory appends to the history reliability counts offline time
+// from (issue 17 item 3), as RecordConnection does.
+func connectionHistory(ctx context.Context, tx *Tx, cpid string, online bool, at time.Time) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO connection_history (cpid, online, at) VALUES (?, ?, ?)`, cpid, online, toMS(at)); err != nil {
+		return fmt.Errorf("record connection history of %s: %w", cpid, err)
+	}
+	return nil
 }
 
 // RecordDisconnected records the charger offline if fence is still its
@@ -50,9 +60,57 @@ func (s *ChargingService) RecordDisconnected(ctx context.Context, cpid string, f
 		}
 		n, err := res.RowsAffected()
 		current = err == nil && n == 1
-		return err
+		if err != nil || !current {
+			return err
+		}
+		return connectionHistory(ctx, tx, cpid, false, at)
 	})
 	return current, err
+}
+
+// RecordNodeLost records offline, at the given time (the dead node's last
+// lease renewal), the connections a node that died held: cpid → the fence
+// of its connection there. A charger that connected again since (a newer
+// fence, on any node) is left alone, so the call is idempotent and safe to
+// run after the chargers came back. It returns the CPIDs recorded offline.
+// Run by one node of the cluster (natsbus.Node.OnNodeDead).
+func (s *ChargingService) RecordNodeLost(ctx context.Context, conns map[string]int64, at time.Time) ([]string, error) {
+	cpids := make([]string, 0, len(conns))
+	for cpid := range conns {
+		cpids = append(cpids, cpid)
+	}
+	sort.Strings(cpids) // one lock order across callers
+	var lost []string
+	const batch = 500
+	for len(cpids) > 0 {
+		k := min(batch, len(cpids))
+		chunk := cpids[:k]
+		cpids = cpids[k:]
+		var done []string
+		err := s.db.WithTx(ctx, func(tx *Tx) error {
+			done = done[:0]
+			for _, cpid := range chunk {
+				res, err := tx.Exec(ctx, `UPDATE chargers SET online = ?, updated_at = ? WHERE cpid = ? AND conn_fence = ? AND online = ?`,
+					false, tx.NowMS(), cpid, conns[cpid], true)
+				if err != nil {
+					return fmt.Errorf("record %s offline: %w", cpid, err)
+				}
+				if n, err := res.RowsAffected(); err != nil || n != 1 {
+					continue
+				}
+				if err := connectionHistory(ctx, tx, cpid, false, at); err != nil {
+					return err
+				}
+				done = append(done, cpid)
+			}
+			return nil
+		})
+		if err != nil {
+			return lost, err
+		}
+		lost = append(lost, done...)
+	}
+	return lost, nil
 }
 
 // ConnectionFence returns the fence of the charger's newest recorded

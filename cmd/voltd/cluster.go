@@ -100,6 +100,22 @@ func (m *Main) startCluster(ctx context.Context) error {
 	return nil
 }
 
+// nodeLost records offline, at the dead node's last lease renewal, the
+// chargers a node that died still held (natsbus.Node.OnNodeDead, run on
+// one node): reliability and the portal stop counting them online. A
+// charger that reconnected elsewhere meanwhile has a newer fence and is
+// left alone.
+func (m *Main) nodeLost(charging *store.ChargingService) func(context.Context, string, time.Time, map[string]int64) error {
+	return func(ctx context.Context, node string, last time.Time, conns map[string]int64) error {
+		lost, err := charging.RecordNodeLost(ctx, conns, last)
+		if len(lost) > 0 {
+			m.Logger.Warn("a node died: its chargers recorded offline at its last lease renewal",
+				"node", node, "at", last, "chargers", len(lost), "of", len(conns))
+		}
+		return err
+	}
+}
+
 // once reports whether this node runs the scheduled job name for the
 // current period: always on a single node; on a cluster, one node per period.
 func (m *Main) once(ctx context.Context, name string, period time.Duration) bool {

@@ -76,6 +76,11 @@ type Config struct {
 	// Contracts, when set (tests, embedders), is the Plug & Charge
 	// contract provider instead of the one VOLT_PNC_V2G_ROOTS_FILE builds.
 	Contracts volt.ContractProvider
+
+	// MeterDownsampleAfter (VOLT_METER_DOWNSAMPLE_AFTER): meter values of
+	// sessions ended longer ago are thinned to one per 15 minutes, keeping
+	// the first and last; 0 (the default) keeps them all.
+	MeterDownsampleAfter time.Duration
 }
 
 func defaultConfig() Config {
@@ -160,6 +165,7 @@ func parseConfig(name string, args []string, getenv func(string) string) (Config
 	dur(&c.FrameRetention, "VOLT_OCPP_FRAME_RETENTION")
 	dur(&c.OCPIPushInterval, "VOLT_OCPI_PUSH_INTERVAL")
 	dur(&c.OCPIPullInterval, "VOLT_OCPI_PULL_INTERVAL")
+	dur(&c.MeterDownsampleAfter, "VOLT_METER_DOWNSAMPLE_AFTER")
 	str(&c.TileURL, "VOLT_TILE_URL")
 	str(&c.SMTPAddr, "VOLT_SMTP_ADDR")
 	str(&c.SMTPFrom, "VOLT_SMTP_FROM")

@@ -32,6 +32,7 @@ func (m *Main) startRetention(ctx context.Context, charging *store.ChargingServi
 				} else if n > 0 {
 					m.Logger.Info("pruned message log", "frames", n)
 				}
+				m.downsampleMeterValues(ctx, charging)
 			}
 			select {
 			case <-ctx.Done():
@@ -40,6 +41,40 @@ func (m *Main) startRetention(ctx context.Context, charging *store.ChargingServi
 			}
 		}
 	}()
+}
+
+// meterThinPeriod is what VOLT_METER_DOWNSAMPLE_AFTER thins meter values
+// to: one reading per period per session, besides the first and last.
+const meterThinPeriod = 15 * time.Minute
+
+// downsampleMeterValues thins the meter values of sessions that ended
+// more than Config.MeterDownsampleAfter ago (off when 0), a batch of
+// sessions at a time, for at most ten minutes per run (the rest waits for
+// the next hour). Part of the retention job: once per hour on a cluster.
+func (m *Main) downsampleMeterValues(ctx context.Context, charging *store.ChargingService) {
+	if m.Config.MeterDownsampleAfter <= 0 {
+		return
+	}
+	ctx = volt.NewContextWithActor(ctx, volt.SystemActor)
+	until := time.Now().Add(10 * time.Minute)
+	var sessions int
+	var rows int64
+	for time.Now().Before(until) && ctx.Err() == nil {
+		n, d, err := charging.DownsampleMeterValues(ctx, time.Now().Add(-m.Config.MeterDownsampleAfter), meterThinPeriod, 500)
+		sessions, rows = sessions+n, rows+d
+		if err != nil {
+			if ctx.Err() == nil {
+				m.Logger.Error("downsample meter values", "err", err)
+			}
+			break
+		}
+		if n < 500 {
+			break
+		}
+	}
+	if sessions > 0 {
+		m.Logger.Info("downsampled meter values of ended sessions", "sessions", sessions, "rows_deleted", rows)
+	}
 }
 
 // startDemo seeds the demo network and starts simulated chargers against this

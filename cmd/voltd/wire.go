@@ -126,6 +126,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	m.startSecurityLoop(security, gw)
 	var commander volt.ChargerCommander = gw
 	if m.Node != nil { // many nodes: commands reach the charger's node
+		m.Node.OnNodeDead = m.nodeLost(charging)
 		if err := m.Node.Attach(gw); err != nil {
 			return fmt.Errorf("cluster commands: %w", err)
 		}

@@ -1,0 +1,82 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/volt-ev/volt"
+)
+
+// ocpiPushClaimLock serialises claims of the push queue on PostgreSQL, so
+// that a partner's pushes are claimed by one node at a time.
+const ocpiPushClaimLock = 0x6f637069 // "ocpi"
+
+// ClaimOCPIPushes claims up to limit pushes due at now for holder until
+// now+lease, oldest first, and returns them: no other holder gets them
+// while the claim lasts, and an expired claim (its node died) is taken
+// over. A partner whose pushes another holder has claimed is skipped
+// altogether, so each partner's pushes keep their order across nodes. One
+// statement in a transaction serialised by an advisory lock on PostgreSQL
+// (SQLite has one writer anyway); the same code on both engines.
+func (s *OCPIService) ClaimOCPIPushes(ctx context.Context, holder string, now time.Time, lease time.Duration, limit int) ([]*volt.OCPIPush, error) {
+	var out []*volt.OCPIPush
+	err := s.db.WithTx(ctx, func(tx *Tx) error {
+		out = out[:0]
+		if tx.Dialect() == Postgres {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(ocpiPushClaimLock)); err != nil {
+				return fmt.Errorf("lock the OCPI push queue: %w", err)
+			}
+		}
+		at := toMS(now)
+		rows, err := tx.Query(ctx, `UPDATE ocpi_pushes SET claimed_by = ?, claimed_until = ?
+			WHERE id IN (SELECT id FROM ocpi_pushes
+				WHERE next_at <= ? AND (claimed_until <= ? OR claimed_by = ?)
+				AND partner_id NOT IN (SELECT partner_id FROM ocpi_pushes WHERE claimed_by <> '' AND claimed_by <> ? AND claimed_until > ?)
+				ORDER BY next_at, created_at LIMIT ?)
+			RETURNING id, partner_id, module, object_id, method, url, body, attempts, next_at, last_error, created_at`,
+			holder, toMS(now.Add(lease)), at, at, holder, holder, at, limit)
+		if err != nil {
+			return fmt.Errorf("claim OCPI pushes: %w", err)
+		}
+		defer rows.Close()
+		created := map[*volt.OCPIPush]int64{}
+		for rows.Next() {
+			p := &volt.OCPIPush{}
+			var body string
+			var next, c int64
+			if err := rows.Scan(&p.ID, &p.PartnerID, &p.Module, &p.ObjectID, &p.Method, &p.URL, &body, &p.Attempts, &next, &p.LastError, &c); err != nil {
+				return fmt.Errorf("claim OCPI pushes: %w", err)
+			}
+			p.Body, p.NextAt = json.RawMessage(body), fromMS(next)
+			created[p] = c
+			out = append(out, p)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("claim OCPI pushes: %w", err)
+		}
+		sort.SliceStable(out, func(i, j int) bool { // RETURNING keeps no order
+			if !out[i].NextAt.Equal(out[j].NextAt) {
+				return out[i].NextAt.Before(out[j].NextAt)
+			}
+			if created[out[i]] != created[out[j]] {
+				return created[out[i]] < created[out[j]]
+			}
+			return out[i].ID < out[j].ID
+		})
+		return nil
+	})
+	return out, err
+}
+
+// ReleaseOCPIPushes ends holder's claims of the pushes still queued (a
+// failed one waits for its back-off, not for the claim; a coalesced one
+// that took a new body meanwhile is due at once).
+func (s *OCPIService) ReleaseOCPIPushes(ctx context.Context, holder string) error {
+	if _, err := s.db.Exec(ctx, `UPDATE ocpi_pushes SET claimed_by = '', claimed_until = 0 WHERE claimed_by = ?`, holder); err != nil {
+		return fmt.Errorf("release OCPI pushes: %w", err)
+	}
+	return nil
+}
