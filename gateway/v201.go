@@ -66,10 +66,10 @@ func newV2x(v ocpp.Version, reg *ocpp.Registry) *protocol {
 			// Smart charging: v201_smart.go; reservations, monitoring,
 			// customer information, display messages, firmware
 			// publication: v201_notify.go.
-			// 2.1's own: v21_send.go. TODO(issue 13):
-			// PullDynamicScheduleUpdate and VatNumberValidation (and the
-			// security helper's GetCertificateChainStatus) are answered
-			// NotImplemented.
+			// 2.1's own: v21_send.go. TODO(issue 13): VatNumberValidation
+			// needs a VAT registry lookup (VIES, HMRC) Volt does not have,
+			// and GetCertificateChainStatus (issue 18) an OCSP relay of
+			// whole chains: both are answered NotImplemented.
 		},
 		after: map[string]afterFunc{
 			v201.ActionSetVariables: afterSetVariables201,

@@ -40,8 +40,9 @@ func handlers21() map[string]handler {
 		v21.ActionNotifyPriorityCharging: reportHandler(volt.ReportPriorityCharging, func() any {
 			return &v21.NotifyPriorityChargingResponse{}
 		}),
-		v21.ActionNotifySettlement: reportHandler(volt.ReportSettlement, func() any { return &v21.NotifySettlementResponse{} }),
-		v21.ActionBatterySwap:      reportHandler(volt.ReportBatterySwap, func() any { return &v21.BatterySwapResponse{} }),
+		v21.ActionNotifySettlement:          reportHandler(volt.ReportSettlement, func() any { return &v21.NotifySettlementResponse{} }),
+		v21.ActionBatterySwap:               reportHandler(volt.ReportBatterySwap, func() any { return &v21.BatterySwapResponse{} }),
+		v21.ActionPullDynamicScheduleUpdate: typed2x(pullDynamicScheduleUpdate21), // v21_dynamic.go
 	}
 }
 

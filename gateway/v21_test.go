@@ -246,3 +246,31 @@ func TestV21ReportsStored(t *testing.T) {
 		}
 	})
 }
+
+// TestV21PullDynamicScheduleUpdate: Volt sets no Dynamic charging profiles,
+// so a 2.1 station asking for the update of one is answered Rejected with
+// the reason, per schema, not NotImplemented.
+func TestV21PullDynamicScheduleUpdate(t *testing.T) {
+	schemas := schematest.Load(t, "2.1")
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		ctx := volt.NewContextWithActor(context.Background(), volt.SystemActor)
+		creds := onboard(t, ctx, db)
+		h := newHarness(t, func(c *Config) { c.Charging = store.NewChargingService(db) })
+		c := h.connectAs(creds.OCPPIdentity, creds.OCPPPassword, "ocpp2.1", "ocpp2.1")
+		c.sendChecked(schemas, "BootNotification", map[string]any{"reason": "PowerUp", "chargingStation": map[string]any{"model": "m", "vendorName": "v"}}, nil)
+		if gbr := c.read(); gbr.typ() == 2 {
+			c.sendRaw(`[3,` + string(gbr[1]) + `,{"status":"Accepted"}]`)
+		}
+		var got struct {
+			Status     string `json:"status"`
+			StatusInfo struct {
+				ReasonCode     string `json:"reasonCode"`
+				AdditionalInfo string `json:"additionalInfo"`
+			} `json:"statusInfo"`
+		}
+		c.sendChecked(schemas, "PullDynamicScheduleUpdate", map[string]any{"chargingProfileId": 77}, &got)
+		if got.Status != "Rejected" || got.StatusInfo.ReasonCode != "UnknownProfile" || !strings.Contains(got.StatusInfo.AdditionalInfo, "77") {
+			t.Errorf("PullDynamicScheduleUpdate answered %+v, want Rejected naming profile 77", got)
+		}
+	})
+}
