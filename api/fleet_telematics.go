@@ -45,9 +45,9 @@ type telematicsCallbackInput struct {
 	Error    string `query:"error" maxLength:"200" doc:"Set by the provider when the driver refused."`
 }
 
-// authorizeTelematics answers the consent URL of a vehicle the caller may
-// read (its driver, its fleet's managers, the owner's staff), valid an
-// hour.
+// authorizeTelematics answers the consent URL of a vehicle, valid an
+// hour, to its driver, its fleet's managers and the owner's admins (staff
+// who read it get 403).
 func (s *server) authorizeTelematics(ctx context.Context, in *IDInput) (*Out[TelematicsAuthorization], error) {
 	if s.Fleets == nil {
 		return nil, notWired("fleet")
@@ -55,6 +55,12 @@ func (s *server) authorizeTelematics(ctx context.Context, in *IDInput) (*Out[Tel
 	v, err := s.Fleets.FindVehicleByID(ctx, in.ID)
 	if err != nil {
 		return nil, s.err(ctx, err)
+	}
+	// The consent leads to tokens stored for the vehicle: its driver, its
+	// fleet's managers or the owner's admins give it; staff only read.
+	if a := volt.ActorFromContext(ctx); a == nil || !(a.SuperAdmin || (a.UserID != "" && a.UserID == v.DriverID) ||
+		a.ManagesFleet(v.FleetID) || a.Can(volt.PermWrite, volt.Ref{CPOID: v.CPOID, OwnerID: v.OwnerID})) {
+		return nil, newError(volt.EFORBIDDEN, "Only the vehicle's driver, its fleet's managers or the owner's admins authorise its telematics.", "")
 	}
 	p := s.TelematicsOAuth[v.Provider]
 	if p == nil {

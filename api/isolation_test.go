@@ -270,7 +270,7 @@ var isoSpecs = map[string]isoSpec{
 	"getReimbursementClaimStatementPdf": {binary: true},
 	"authorizeVehicleTelematics":        {},
 	"getChargeTarget":                   {},
-	"setChargeTarget":                   {body: js(`{"percent":50}`)},
+	"setChargeTarget":                   {body: js(`{"percent":50}`), selfService: true}, // the driver's own only
 	"removeFleetDriver":                 {},
 	"telematicsOAuthCallback": {exempt: "public: the provider's redirect, authenticated by the HMAC-signed state naming " +
 		"one vehicle for an hour (TestTelematicsOAuthAPI)"},
