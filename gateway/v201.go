@@ -69,7 +69,7 @@ func newV2x(v ocpp.Version, reg *ocpp.Registry) *protocol {
 			// 2.1's own: v21_send.go. TODO(issue 13): VatNumberValidation
 			// needs a VAT registry lookup (VIES, HMRC) Volt does not have,
 			// and GetCertificateChainStatus (issue 18) an OCSP relay of
-			// whole chains: both are answered NotImplemented.
+			// whole chains: both are answered NotSupported.
 		},
 		after: map[string]afterFunc{
 			v201.ActionSetVariables: afterSetVariables201,
