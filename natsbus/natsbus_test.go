@@ -284,9 +284,12 @@ func TestCommandToADeadNodeFailsClearly(t *testing.T) {
 	eventually(t, "registry names a", func() bool { h, _ := b.Holder(context.Background(), "CP1"); return h == "a" })
 	ncA.Close() // node a dies: its registry entry outlives it until the lease ends
 
+	// A request that reaches the server before it has dropped a's
+	// subscription waits out the call's deadline (504); after, NATS has no
+	// responder at once (502). Either is a clear answer, never a hang.
 	_, err = b.Call(context.Background(), "CP1", "Reset", nil)
-	if code := volt.ErrorCode(err); code != volt.ENODEUNREACHABLE {
-		t.Fatalf("command to a dead node: %v, want %s", err, volt.ENODEUNREACHABLE)
+	if code := volt.ErrorCode(err); code != volt.ENODEUNREACHABLE && code != volt.ETIMEOUT {
+		t.Fatalf("command to a dead node: %v, want %s or %s", err, volt.ENODEUNREACHABLE, volt.ETIMEOUT)
 	}
 	var ve *volt.Error
 	if !errors.As(err, &ve) || ve.Message == "" {

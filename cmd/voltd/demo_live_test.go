@@ -84,9 +84,14 @@ func TestDemoShowsLiveChargingAndPaidSessions(t *testing.T) {
 		}
 	}
 	poll(10*time.Second, "charging", func(h *ops.Home) bool { return h.SessionsToday > 0 })
-	poll(30*time.Second, "paid sessions", func(h *ops.Home) bool { return h.PaidSessionsToday > 0 && len(h.Revenue) > 0 })
-	if rv := h.Revenue[0]; rv.Currency != "GBP" || rv.InclVAT < 30 || rv.VAT <= 0 || rv.ExclVAT+rv.VAT != rv.InclVAT {
-		t.Errorf("revenue %+v, want GBP with VAT", h.Revenue)
+	// The first paid session may be the 2.1 charger's, whose export
+	// credit can leave a few pence (no VAT at that size): wait for revenue
+	// that shows VAT.
+	poll(30*time.Second, "paid sessions with VAT", func(h *ops.Home) bool {
+		return h.PaidSessionsToday > 0 && len(h.Revenue) > 0 && h.Revenue[0].InclVAT >= 30 && h.Revenue[0].VAT > 0
+	})
+	if rv := h.Revenue[0]; rv.Currency != "GBP" || rv.ExclVAT+rv.VAT != rv.InclVAT {
+		t.Errorf("revenue %+v, want GBP, excl. VAT plus VAT equal to the total", h.Revenue)
 	}
 	users, _, err := m.Services.Users.FindUsers(sys, volt.UserFilter{Email: "admin@volt.localhost"})
 	if err != nil || len(users) != 1 {
