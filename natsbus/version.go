@@ -14,7 +14,7 @@ import (
 )
 
 // The cluster protocol: what nodes of different builds must agree on to
-// work together during a rolling upgrade (policy in ARCHITECTURE.md,
+// work together during a rolling upgrade (policy in docs/architecture/cluster.md,
 // "Rolling upgrades"). A node advertises ClusterProtocol in its registry
 // entries and in the header of every command it forwards, and accepts
 // MinClusterProtocol..ClusterProtocol from the others.

@@ -69,7 +69,7 @@ func (s *ChargerService) CreateCharger(ctx context.Context, c *volt.Charger, con
 // to letter case (ECONFLICT on ocppIdentity, naming the one that exists).
 // Identities stay case-sensitive on the wire (the websocket URL is matched
 // exactly), but two that differ only in case are a typo waiting to connect
-// as the wrong charger, so they are refused when created (ARCHITECTURE.md,
+// as the wrong charger, so they are refused when created (docs/architecture/rules.md,
 // "Rules that hold everywhere"). The existing charger's CPID is named only to
 // an actor who reads it. except is the CPID being renamed.
 func identityFree(ctx context.Context, tx *Tx, a *volt.Actor, identity, except string) error {
