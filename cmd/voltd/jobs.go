@@ -16,31 +16,16 @@ import (
 // startRetention prunes the OCPP message log hourly, keeping
 // Config.FrameRetention of it.
 func (m *Main) startRetention(ctx context.Context, charging *store.ChargingService) {
-	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan struct{})
-	m.onClose(func(context.Context) error { cancel(); <-done; return nil })
-	go func() {
-		defer close(done)
-		t := time.NewTicker(time.Hour)
-		defer t.Stop()
-		for {
-			if m.once(ctx, "retention", time.Hour) { // one node per hour on a cluster
-				m.maintainPartitions(ctx)
-				n, err := charging.PruneFrames(volt.NewContextWithActor(ctx, volt.SystemActor), time.Now().Add(-m.Config.FrameRetention))
-				if err != nil && ctx.Err() == nil {
-					m.Logger.Error("prune message log", "err", err)
-				} else if n > 0 {
-					m.Logger.Info("pruned message log", "frames", n)
-				}
-				m.downsampleMeterValues(ctx, charging)
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
+	m.periodic(ctx, "retention", time.Hour, func(ctx context.Context) {
+		m.maintainPartitions(ctx)
+		n, err := charging.PruneFrames(volt.NewContextWithActor(ctx, volt.SystemActor), time.Now().Add(-m.Config.FrameRetention))
+		if err != nil && ctx.Err() == nil {
+			m.Logger.Error("prune message log", "err", err)
+		} else if n > 0 {
+			m.Logger.Info("pruned message log", "frames", n)
 		}
-	}()
+		m.downsampleMeterValues(ctx, charging)
+	})
 }
 
 // meterThinPeriod is what VOLT_METER_DOWNSAMPLE_AFTER thins meter values

@@ -13,25 +13,9 @@ import (
 // (one statement, one ledger posting), so running it often only catches a
 // node that was down at the turn of the month.
 func (m *Main) startReimbursements(ctx context.Context, rs volt.ReimbursementService) {
-	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan struct{})
-	m.onClose(func(context.Context) error { cancel(); <-done; return nil })
-	sys := volt.NewContextWithActor(ctx, volt.SystemActor)
-	go func() {
-		defer close(done)
-		t := time.NewTicker(6 * time.Hour)
-		defer t.Stop()
-		for {
-			if m.once(ctx, "reimbursements", 6*time.Hour) {
-				m.reimburseLastMonth(sys, rs, time.Now())
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
+	m.periodic(ctx, "reimbursements", 6*time.Hour, func(ctx context.Context) {
+		m.reimburseLastMonth(volt.NewContextWithActor(ctx, volt.SystemActor), rs, time.Now())
+	})
 }
 
 // reimburseLastMonth runs the job for the month before now.

@@ -14,28 +14,12 @@ import (
 // statement row before billing, so even two runs at once bill a period
 // once. A super admin re-runs a period with POST /api/v1/socket-fee-statements.
 func (m *Main) startSocketFees(ctx context.Context, fees volt.SocketFeeService) {
-	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan struct{})
-	m.onClose(func(context.Context) error { cancel(); <-done; return nil })
-	sys := volt.NewContextWithActor(ctx, volt.SystemActor)
-	go func() {
-		defer close(done)
-		t := time.NewTicker(time.Hour)
-		defer t.Stop()
-		for {
-			if m.once(ctx, "socket-fees", time.Hour) {
-				n, err := fees.RunSocketFees(sys, time.Now())
-				if err != nil && ctx.Err() == nil {
-					m.Logger.Error("socket fee job", "statements", n, "err", err)
-				} else if n > 0 {
-					m.Logger.Info("socket fee statements written", "count", n)
-				}
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
+	m.periodic(ctx, "socket-fees", time.Hour, func(ctx context.Context) {
+		n, err := fees.RunSocketFees(volt.NewContextWithActor(ctx, volt.SystemActor), time.Now())
+		if err != nil && ctx.Err() == nil {
+			m.Logger.Error("socket fee job", "statements", n, "err", err)
+		} else if n > 0 {
+			m.Logger.Info("socket fee statements written", "count", n)
 		}
-	}()
+	})
 }

@@ -54,26 +54,11 @@ func (m *Main) startTelematicsPoll(ctx context.Context, p *telematics.Poller) {
 	if every <= 0 {
 		every = 5 * time.Minute
 	}
-	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan struct{})
-	m.onClose(func(context.Context) error { cancel(); <-done; return nil })
-	go func() {
-		defer close(done)
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			if m.once(ctx, "telematics-poll-"+p.Provider.Name(), every) {
-				if n, err := p.PollOnce(ctx); err != nil && ctx.Err() == nil {
-					m.Logger.Warn("telematics poll", "provider", p.Provider.Name(), "stored", n, "err", err)
-				}
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
+	m.periodic(ctx, "telematics-poll-"+p.Provider.Name(), every, func(ctx context.Context) {
+		if n, err := p.PollOnce(ctx); err != nil && ctx.Err() == nil {
+			m.Logger.Warn("telematics poll", "provider", p.Provider.Name(), "stored", n, "err", err)
 		}
-	}()
+	})
 }
 
 // telematicsProviders lists the sandbox and the HTTP provider when one is
