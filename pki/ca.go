@@ -141,18 +141,35 @@ func (ca *CA) SignCharger(_ context.Context, identity string, csr []byte) (*Issu
 	if err != nil {
 		return nil, err
 	}
-	validity := ca.Validity
-	if validity <= 0 {
-		validity = 365 * 24 * time.Hour
+	der, tmpl, err := issue(req, ca.cert, ca.key, ca.now(), ca.Validity, 365*24*time.Hour, x509.ExtKeyUsageClientAuth)
+	if err != nil {
+		return nil, fmt.Errorf("sign certificate for %q: %w", identity, err)
 	}
-	now := ca.now()
+	var chain bytes.Buffer
+	_ = pem.Encode(&chain, &pem.Block{Type: "CERTIFICATE", Bytes: der})
+	_ = pem.Encode(&chain, &pem.Block{Type: "CERTIFICATE", Bytes: ca.cert.Raw})
+	return &Issued{Identity: identity, Serial: SerialHex(tmpl.SerialNumber), NotBefore: tmpl.NotBefore,
+		NotAfter: tmpl.NotAfter, ChainPEM: chain.String()}, nil
+}
+
+// issue signs req's subject and key as issuer (key) for validity (def when
+// 0) from now, cut at the issuer's own expiry, for digital signature and
+// key agreement and the extended key usages given. An expired issuer signs
+// nothing: its certificates would be dead on arrival.
+func issue(req *x509.CertificateRequest, issuer *x509.Certificate, key crypto.Signer, now time.Time, validity, def time.Duration, ext ...x509.ExtKeyUsage) ([]byte, *x509.Certificate, error) {
+	if validity <= 0 {
+		validity = def
+	}
+	if now.After(issuer.NotAfter) {
+		return nil, nil, errors.New("the issuing CA certificate has expired")
+	}
 	serial, err := randomSerial()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	notAfter := now.Add(validity)
-	if notAfter.After(ca.cert.NotAfter) {
-		notAfter = ca.cert.NotAfter
+	if notAfter.After(issuer.NotAfter) {
+		notAfter = issuer.NotAfter
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber: serial,
@@ -160,17 +177,13 @@ func (ca *CA) SignCharger(_ context.Context, identity string, csr []byte) (*Issu
 		NotBefore:    now.Add(-5 * time.Minute),
 		NotAfter:     notAfter,
 		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyAgreement,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+		ExtKeyUsage:  ext,
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, req.PublicKey, ca.key)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, issuer, req.PublicKey, key)
 	if err != nil {
-		return nil, fmt.Errorf("sign certificate for %q: %w", identity, err)
+		return nil, nil, err
 	}
-	var chain bytes.Buffer
-	_ = pem.Encode(&chain, &pem.Block{Type: "CERTIFICATE", Bytes: der})
-	_ = pem.Encode(&chain, &pem.Block{Type: "CERTIFICATE", Bytes: ca.cert.Raw})
-	return &Issued{Identity: identity, Serial: SerialHex(serial), NotBefore: tmpl.NotBefore,
-		NotAfter: notAfter, ChainPEM: chain.String()}, nil
+	return der, tmpl, nil
 }
 
 // SerialHex is a serial number as Volt stores it: lower-case hex.

@@ -162,3 +162,18 @@ func FuzzParseCertificates(f *testing.F) {
 		}
 	})
 }
+
+// An expired CSMS CA signs nothing: the certificate would have expired
+// before the charger installed it (its validity is cut at the CA's).
+func TestExpiredCASignsNothing(t *testing.T) {
+	ca := newCA(t)
+	ca.Now = func() time.Time { return ca.Certificate().NotAfter.Add(time.Hour) }
+	key := pkitest.ECKey(t)
+	if iss, err := ca.SignCharger(context.Background(), "CP-1", pkitest.CSR(t, key, "CP-1")); err == nil {
+		t.Fatalf("an expired CA signed serial %s valid until %s", iss.Serial, iss.NotAfter)
+	}
+	ca.Now = nil
+	if _, err := ca.SignCharger(context.Background(), "CP-1", pkitest.CSR(t, key, "CP-1")); err != nil {
+		t.Fatalf("a current CA refused: %v", err)
+	}
+}

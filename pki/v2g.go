@@ -6,7 +6,6 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -109,30 +108,7 @@ func (ca *V2GCA) SignV2G(_ context.Context, identity string, csr []byte) (*Issue
 	if req.SignatureAlgorithm != x509.ECDSAWithSHA256 {
 		return nil, refuse("a V2G CSR must be signed with ECDSA-SHA256, not %s", req.SignatureAlgorithm)
 	}
-	validity := ca.Validity
-	if validity <= 0 {
-		validity = 90 * 24 * time.Hour
-	}
-	now := ca.now()
-	if now.After(ca.cert.NotAfter) {
-		return nil, errors.New("the V2G CA certificate has expired")
-	}
-	serial, err := randomSerial()
-	if err != nil {
-		return nil, err
-	}
-	notAfter := now.Add(validity)
-	if notAfter.After(ca.cert.NotAfter) {
-		notAfter = ca.cert.NotAfter
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      req.Subject,
-		NotBefore:    now.Add(-5 * time.Minute),
-		NotAfter:     notAfter,
-		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyAgreement,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, req.PublicKey, ca.key)
+	der, tmpl, err := issue(req, ca.cert, ca.key, ca.now(), ca.Validity, 90*24*time.Hour)
 	if err != nil {
 		return nil, fmt.Errorf("sign V2G certificate for %q: %w", identity, err)
 	}
@@ -144,5 +120,5 @@ func (ca *V2GCA) SignV2G(_ context.Context, identity string, csr []byte) (*Issue
 		}
 		_ = pem.Encode(&chain, &pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
 	}
-	return &Issued{Identity: identity, Serial: SerialHex(serial), NotBefore: tmpl.NotBefore, NotAfter: notAfter, ChainPEM: chain.String()}, nil
+	return &Issued{Identity: identity, Serial: SerialHex(tmpl.SerialNumber), NotBefore: tmpl.NotBefore, NotAfter: tmpl.NotAfter, ChainPEM: chain.String()}, nil
 }
