@@ -83,11 +83,11 @@ func TestDemoShowsLiveChargingAndPaidSessions(t *testing.T) {
 			time.Sleep(250 * time.Millisecond)
 		}
 	}
-	poll(10*time.Second, "charging", func(h *ops.Home) bool { return h.SessionsToday > 0 })
+	poll(60*time.Second, "charging", func(h *ops.Home) bool { return h.SessionsToday > 0 })
 	// The first paid session may be the 2.1 charger's, whose export
 	// credit can leave a few pence (no VAT at that size): wait for revenue
 	// that shows VAT.
-	poll(30*time.Second, "paid sessions with VAT", func(h *ops.Home) bool {
+	poll(90*time.Second, "paid sessions with VAT", func(h *ops.Home) bool {
 		return h.PaidSessionsToday > 0 && len(h.Revenue) > 0 && h.Revenue[0].InclVAT >= 30 && h.Revenue[0].VAT > 0
 	})
 	if rv := h.Revenue[0]; rv.Currency != "GBP" || rv.ExclVAT+rv.VAT != rv.InclVAT {
