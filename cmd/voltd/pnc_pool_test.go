@@ -30,6 +30,7 @@ type poolStub struct {
 	token, exiResponse string
 	mu                 sync.Mutex
 	got                []map[string]string
+	down               bool // answer 503
 }
 
 func (p *poolStub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -44,7 +45,12 @@ func (p *poolStub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	p.mu.Lock()
 	p.got = append(p.got, req)
+	down := p.down
 	p.mu.Unlock()
+	if down {
+		http.Error(w, "upstream PKI unavailable", http.StatusServiceUnavailable)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]string{"status": "Accepted", "exiResponse": p.exiResponse})
 }
@@ -58,7 +64,8 @@ func (p *poolStub) requests() []map[string]string {
 // TestPnCPoolFromEnv (issue 18): voltd started with VOLT_PNC_POOL_URL,
 // _TOKEN_FILE and _CA_FILE relays a 2.0.1 station's Get15118EVCertificate,
 // over security profile 2, to the pool with the exiRequest untouched and
-// answers Accepted with exactly the pool's exiResponse; a 1.6 charger's
+// answers Accepted with exactly the pool's exiResponse (Failed while the
+// pool answers 503); a 1.6 charger's
 // DataTransfer (the OCA Plug & Charge extension) goes the same way. Every
 // frame is checked against the OCA schemas.
 func TestPnCPoolFromEnv(t *testing.T) {
@@ -159,8 +166,18 @@ func pncPoolFromEnv(t *testing.T, dsn string) {
 	if len(got) != 1 || got[0]["exiRequest"] != exiRequest || got[0]["action"] != "Install" || got[0]["xsdMsgDefNamespace"] != "urn:iso:15118:2:2013:MsgDef" {
 		t.Fatalf("the pool got %v", got)
 	}
+	// The pool down: Failed at once (never Accepted, never a hang).
+	stub.mu.Lock()
+	stub.down = true
+	stub.mu.Unlock()
+	if status, exi, err := st.Get15118EVCertificate(ctx, "urn:iso:15118:2:2013:MsgDef", "Install", exiRequest); err != nil || status != "Failed" || exi != "" {
+		t.Fatalf("pool down: %q %q %v, want Failed", status, exi, err)
+	}
+	stub.mu.Lock()
+	stub.down, stub.got = false, nil
+	stub.mu.Unlock()
 	mu.Lock()
-	if checked != 2 || len(bad) > 0 {
+	if checked != 4 || len(bad) > 0 {
 		t.Errorf("%d frames checked against the schemas, problems: %v", checked, bad)
 	}
 	mu.Unlock()
@@ -222,7 +239,7 @@ func pncPoolFromEnv(t *testing.T, dsn string) {
 	if err := json.Unmarshal([]byte(dt.Data), &evRes); err != nil || evRes.Status != "Accepted" || evRes.ExiResponse != stub.exiResponse {
 		t.Fatalf("1.6 Get15118EVCertificate answer %s, want Accepted with the pool's exiResponse", dt.Data)
 	}
-	if got := stub.requests(); len(got) != 2 || got[1]["action"] != "Update" || got[1]["exiRequest"] != exiRequest {
+	if got := stub.requests(); len(got) != 1 || got[0]["action"] != "Update" || got[0]["exiRequest"] != exiRequest {
 		t.Fatalf("the pool got %v", got)
 	}
 }
