@@ -22,6 +22,7 @@ import (
 	"github.com/volt-ev/volt"
 	"github.com/volt-ev/volt/pki/pkitest"
 	"github.com/volt-ev/volt/pnc"
+	"github.com/volt-ev/volt/pnc/pnctest"
 )
 
 // fakePool plays a contract certificate pool's installation API: it wants
@@ -365,5 +366,57 @@ func TestComposite(t *testing.T) {
 	}
 	if st, _, _ := (pnc.Composite{Contracts: stubContracts{}}).Get15118EVCertificate(ctx, pnc.Namespace15118_2, "Install", exiReq); st != "Failed" {
 		t.Fatalf("install without a pool: %s", st)
+	}
+}
+
+// TestPoolHandlerServesPool: the in-process Pool (test EXI) behind
+// PoolHandler, reached by HTTPPool: the vehicle gets its contract and can
+// decrypt the key; a vehicle without one gets the 15118 failure (Failed);
+// a caller without the token and a request that is not one are refused.
+func TestPoolHandlerServesPool(t *testing.T) {
+	v2g := pnctest.New(t)
+	oem := pnctest.NewOEM(t)
+	contract := v2g.Contract(t, "GBVOLC123456789", time.Now().Add(-time.Hour), time.Now().AddDate(1, 0, 0))
+	pool := pnc.NewPool(pnc.TestEXI{})
+	if err := pool.Add("PCID-LAB-1", pnc.PoolContract{Chain: contract.Chain[:2], Key: contract.Key}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewTLSServer(&pnc.PoolHandler{Installer: pool, Token: "lab-token"})
+	defer srv.Close()
+	p := &pnc.HTTPPool{URL: srv.URL, Client: srv.Client(), Auth: pnc.StaticToken("lab-token")}
+	ctx := context.Background()
+
+	vehicle, vehicleKey := oem.Provisioning(t, "PCID-LAB-1")
+	st, exi, err := p.Get15118EVCertificate(ctx, pnc.Namespace15118_2, "Install", evRequest(t, &pnc.EVCertificateRequest{Provisioning: vehicle}))
+	if err != nil || st != "Accepted" {
+		t.Fatalf("install: %s %v", st, err)
+	}
+	res := evResponse(t, exi)
+	key, err := pnc.DecryptContractKey(vehicleKey, res.DHPublicKey, res.EncryptedPrivateKey)
+	if err != nil || !key.Equal(contract.Key) || res.EMAID != "GBVOLC123456789" {
+		t.Fatalf("the vehicle got %s with key %v (%v)", res.EMAID, key != nil, err)
+	}
+
+	other, _ := oem.Provisioning(t, "PCID-NONE")
+	st, exi, err = p.Get15118EVCertificate(ctx, pnc.Namespace15118_2, "Install", evRequest(t, &pnc.EVCertificateRequest{Provisioning: other}))
+	if err != nil || st != "Failed" || evResponse(t, exi).ResponseCode != pnc.ResponseNoCertificateAvailable {
+		t.Fatalf("no contract: %s %q %v", st, exi, err)
+	}
+
+	p.Auth = pnc.StaticToken("guess")
+	if _, _, err := p.Get15118EVCertificate(ctx, pnc.Namespace15118_2, "Install", exiReq); !errors.Is(err, pnc.ErrPool) || !strings.Contains(err.Error(), "401") {
+		t.Fatalf("wrong token: %v", err)
+	}
+	for _, body := range []string{`{"action":"Install"}`, `{"exiRequest":"AAAA","action":"Delete"}`, `not json`} {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer lab-token")
+		res, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s: %d, want 400", body, res.StatusCode)
+		}
 	}
 }
