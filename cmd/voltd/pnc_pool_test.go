@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/ecdsa"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,9 +20,13 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/volt-ev/volt"
 	"github.com/volt-ev/volt/internal/schematest"
 	"github.com/volt-ev/volt/ocpp"
+	"github.com/volt-ev/volt/pki"
 	"github.com/volt-ev/volt/pki/pkitest"
+	"github.com/volt-ev/volt/pnc"
+	"github.com/volt-ev/volt/pnc/pnctest"
 	"github.com/volt-ev/volt/sim"
 	"github.com/volt-ev/volt/store/storetest"
 )
@@ -281,5 +288,90 @@ func TestPnCPoolConfig(t *testing.T) {
 	}
 	if p, err := (pncPoolConfig{}).pool(); p != nil || err != nil {
 		t.Errorf("no URL: %v %v, want no pool", p, err)
+	}
+}
+
+// TestPnCLabPool: `voltd pnc-pool` serves a TEST pool whose contracts a
+// vehicle (the test EXI) installs through the HTTP relay voltd uses, with
+// the token; the root it writes verifies the contract; a vehicle it has no
+// contract for gets the 15118 failure; plain HTTP off loopback is refused.
+func TestPnCLabPool(t *testing.T) {
+	dir := t.TempDir()
+	var out bytes.Buffer
+	stdout := &syncWriter{w: &out}
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() {
+		errc <- run(ctx, []string{"pnc-pool", "--addr", "127.0.0.1:0", "--token", "lab", "--out", dir,
+			"--contract", "PCID-LAB-1=GB-VOL-C12345678-9"}, func(string) string { return "" }, stdout, io.Discard)
+	}()
+	defer func() {
+		cancel()
+		if err := <-errc; err != nil {
+			t.Errorf("pnc-pool: %v", err)
+		}
+	}()
+	var url string
+	checkFor(t, 10*time.Second, func() error {
+		stdout.mu.Lock()
+		s := out.String()
+		stdout.mu.Unlock()
+		i := strings.Index(s, "http://")
+		if i < 0 {
+			return fmt.Errorf("no address printed yet: %q", s)
+		}
+		url = strings.Fields(s[i:])[0]
+		return nil
+	})
+	p := &pnc.HTTPPool{URL: url, Auth: pnc.StaticToken("lab")}
+	if err := pnc.CheckPoolURL(url); err != nil {
+		t.Fatal(err)
+	}
+	oem := pnctest.NewOEM(t)
+	install := func(pcid string) (string, *pnc.EVCertificateResponse, *ecdsa.PrivateKey) {
+		t.Helper()
+		prov, key := oem.Provisioning(t, pcid)
+		b, err := pnc.TestEXI{}.EncodeRequest(&pnc.EVCertificateRequest{Provisioning: prov})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, exi, err := p.Get15118EVCertificate(context.Background(), pnc.Namespace15118_2, "Install", base64.StdEncoding.EncodeToString(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := base64.StdEncoding.DecodeString(exi)
+		res, err := pnc.TestEXI{}.DecodeResponse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st, res, key
+	}
+	st, res, key := install("PCID-LAB-1")
+	if st != "Accepted" || res.EMAID != "GBVOLC123456789" || len(res.ContractChain) != 2 {
+		t.Fatalf("install: %s %+v", st, res)
+	}
+	if _, err := pnc.DecryptContractKey(key, res.DHPublicKey, res.EncryptedPrivateKey); err != nil {
+		t.Fatalf("the vehicle cannot decrypt its key: %v", err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "v2g-root.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots, _ := pki.ParseCertificates(b)
+	lp := pnc.NewLocal(roots...)
+	if got, err := lp.CheckContract(context.Background(), volt.ContractCheck{EMAID: res.EMAID,
+		Certificate: string(pkitest.PEM(res.ContractChain[0])) + string(pkitest.PEM(res.ContractChain[1]))}); err != nil || got != volt.ContractAccepted {
+		t.Fatalf("the installed contract against the written root: %s %v", got, err)
+	}
+	if st, res, _ := install("PCID-OTHER"); st != "Failed" || res.ResponseCode != pnc.ResponseNoCertificateAvailable {
+		t.Fatalf("unknown vehicle: %s %+v", st, res)
+	}
+	p.Auth = pnc.StaticToken("nope")
+	if _, _, err := p.Get15118EVCertificate(context.Background(), pnc.Namespace15118_2, "Install", "AAAA"); err == nil || !strings.Contains(err.Error(), "401") {
+		t.Fatalf("wrong token: %v", err)
+	}
+	if err := run(context.Background(), []string{"pnc-pool", "--addr", "0.0.0.0:0"}, func(string) string { return "" }, io.Discard, io.Discard); err == nil ||
+		!strings.Contains(err.Error(), "loopback") {
+		t.Fatalf("plain HTTP on every address: %v", err)
 	}
 }
