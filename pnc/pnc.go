@@ -3,7 +3,9 @@
 // given and knows the contract certificates an eMSP registered with it (its
 // stand-in for OCSP); OCSP, which asks the CAs' OCSP responders (RFC 6960);
 // and Pool, a contract certificate pool that installs contracts in
-// vehicles. A provider reaching a real eMSP or PKI (Hubject, Gireve)
+// vehicles. HTTPPool relays installations, EXI untouched, to a real pool
+// over HTTPS, and Composite puts it behind a provider that checks
+// contracts. A provider reaching a real eMSP or PKI (Hubject, Gireve)
 // implements volt.ContractProvider the same way.
 package pnc
 

@@ -73,6 +73,9 @@ type Config struct {
 	PnCOCSPHosts    string // VOLT_PNC_OCSP_HOSTS: comma-separated OCSP responder hosts Plug & Charge checks may ask; empty: any
 	V2GCACertFile   string // VOLT_V2G_CA_CERT_FILE: the V2G CPO sub-CA (PEM, then its issuers) signing SECC certificates
 	V2GCAKeyFile    string // VOLT_V2G_CA_KEY_FILE: its key (PEM)
+	// PnCPool is the contract certificate pool Get15118EVCertificate is
+	// relayed to over HTTPS (VOLT_PNC_POOL_*, pnc_pool.go); none without a URL.
+	PnCPool pncPoolConfig
 	// Contracts, when set (tests, embedders), is the Plug & Charge
 	// contract provider instead of the one VOLT_PNC_V2G_ROOTS_FILE builds.
 	Contracts volt.ContractProvider
@@ -198,6 +201,7 @@ func parseConfig(name string, args []string, getenv func(string) string) (Config
 	str(&c.PnCOCSPHosts, "VOLT_PNC_OCSP_HOSTS")
 	str(&c.V2GCACertFile, "VOLT_V2G_CA_CERT_FILE")
 	str(&c.V2GCAKeyFile, "VOLT_V2G_CA_KEY_FILE")
+	c.PnCPool.parse(str, secret, dur)
 	if err != nil {
 		return c, err
 	}

@@ -6,6 +6,7 @@
 //	voltd migrate [flags]   apply database migrations and exit
 //	voltd sim [flags]       play simulated chargers against an OCPP URL
 //	voltd load provision    create load-test chargers and their credentials (BENCHMARKS.md)
+//	voltd pnc-pool [flags]  a TEST contract certificate pool (pnc.TestEXI) for labs and demos
 //	voltd version           print the version
 package main
 
@@ -49,9 +50,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runSim(ctx, args, stdout, stderr)
 	case "load":
 		return runLoadCmd(ctx, args, getenv, stdout, stderr)
+	case "pnc-pool": // issue 18: pnc_labpool.go
+		return runPnCPool(ctx, args, getenv, stdout, stderr)
 	case "serve", "demo", "migrate":
 	default:
-		fmt.Fprintf(stderr, "voltd: unknown command %q\ncommands: serve (default), demo, migrate, sim, version\n", cmd)
+		fmt.Fprintf(stderr, "voltd: unknown command %q\ncommands: serve (default), demo, migrate, sim, pnc-pool, version\n", cmd)
 		return errUsage
 	}
 	cfg, err := parseConfig("voltd "+cmd, args, getenv)

@@ -86,6 +86,9 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	var loadStatus *lms.Manager
 	security := &securityEndpoint{SecurityService: store.NewSecurityService(m.DB), url: m.secureOCPPURL} // issue 18
 	contracts, err := m.contractProvider()
+	if err == nil {
+		contracts, err = m.withPnCPool(contracts) // issue 18: installations to the pool over HTTPS
+	}
 	if err != nil {
 		return err
 	}
