@@ -77,7 +77,17 @@ type Config struct {
 	// Reports, when set, gives the loop the charging needs 2.x cars
 	// report (NotifyEVChargingNeeds, needs.go); nil: none are used.
 	Reports volt.ChargingReportService
+	// Profiles, when set, gives the loop the caps roaming eMSPs set on
+	// sessions (OCPI ChargingProfiles): a session gets the lower of its
+	// share and its profile's limit, so the site's limits always win.
+	Profiles SessionProfiles
 	Tuning
+}
+
+// SessionProfiles reads the profiles roaming eMSPs set on sessions
+// (volt.SessionProfileStore).
+type SessionProfiles interface {
+	SessionProfiles(ctx context.Context, sessionIDs []string) (map[string]*volt.SessionProfile, error)
 }
 
 // Manager is the loop that applies allocations: it recomputes a site when
@@ -490,6 +500,15 @@ func (m *Manager) snapshot(ctx context.Context, siteID string, now time.Time) (*
 	}
 	if m.cfg.Reports != nil && len(s.Sessions) > 0 {
 		m.chargingNeeds(ctx, s)
+	}
+	if m.cfg.Profiles != nil && len(s.Sessions) > 0 {
+		ids := make([]string, len(s.Sessions))
+		for i, x := range s.Sessions {
+			ids[i] = x.ID
+		}
+		if s.Profiles, err = m.cfg.Profiles.SessionProfiles(ctx, ids); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }
