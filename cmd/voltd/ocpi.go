@@ -27,6 +27,9 @@ func (m *Main) wireOCPI(ctx context.Context, mux *http.ServeMux, ocpiStore *stor
 		BaseURL:     m.publicBase(),
 		Logger:      m.Logger.With("component", "ocpi"),
 		Relaxations: []string{ocpi.RelaxRawToken},
+		// An eMSP's charging profile on a load-managed site is a cap the
+		// loop applies (startLoadManagement's Profiles).
+		Sites: store.NewLoadManagementService(m.DB),
 	}
 	if rs, ok := charging.(volt.ReservationService); ok {
 		srv.Reservations = rs // RESERVE_NOW keeps what the charger accepted
