@@ -161,7 +161,10 @@ func (s *Server) deliver(ctx context.Context, push *volt.OCPIPush) error {
 	if len(push.Body) > 0 && string(push.Body) != "null" {
 		body = push.Body
 	}
-	_, err = s.do(ctx, p, push.Method, u, p.TheirToken, body, nil)
+	// A session or CDR of a token behind a hub is addressed to its party.
+	cc, pid := pushAddressee(push)
+	to := addressedTo(p, cc, pid)
+	_, err = s.do(ctx, to, push.Method, u, p.TheirToken, body, nil)
 	return err
 }
 
