@@ -231,7 +231,7 @@ func (s *Server) putChargingProfile(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	managed := s.loadManaged(r.Context(), sess.SiteID)
-	go s.runProfile(context.WithoutCancel(r.Context()), c.partner.ID, in.ResponseURL, "set:"+sess.ID, func(ctx context.Context) ChargingProfileResult {
+	go s.runProfile(context.WithoutCancel(r.Context()), c.partner.ID, partyOf(c.partner), in.ResponseURL, "set:"+sess.ID, func(ctx context.Context) ChargingProfileResult {
 		if managed {
 			return s.awaitCap(ctx, sess, prof)
 		}
@@ -262,7 +262,7 @@ func (s *Server) getActiveChargingProfile(w http.ResponseWriter, r *http.Request
 		ok(w, ChargingProfileResponse{Result: "UNKNOWN_SESSION"})
 		return nil
 	}
-	go s.runProfile(context.WithoutCancel(r.Context()), c.partner.ID, respURL, "get:"+sess.ID, func(ctx context.Context) ChargingProfileResult {
+	go s.runProfile(context.WithoutCancel(r.Context()), c.partner.ID, partyOf(c.partner), respURL, "get:"+sess.ID, func(ctx context.Context) ChargingProfileResult {
 		res, _ := s.composite(ctx, sess, duration)
 		return res
 	})
@@ -291,7 +291,7 @@ func (s *Server) deleteChargingProfile(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	managed := s.loadManaged(r.Context(), sess.SiteID)
-	go s.runProfile(context.WithoutCancel(r.Context()), c.partner.ID, respURL, "clear:"+sess.ID, func(ctx context.Context) ChargingProfileResult {
+	go s.runProfile(context.WithoutCancel(r.Context()), c.partner.ID, partyOf(c.partner), respURL, "clear:"+sess.ID, func(ctx context.Context) ChargingProfileResult {
 		switch {
 		case !had:
 			return ChargingProfileResult{Result: ProfileUnknown}
@@ -317,12 +317,13 @@ func (s *Server) deleteChargingProfile(w http.ResponseWriter, r *http.Request) e
 }
 
 // runProfile works out a request's result within the command timeout and
-// queues it for the partner's response_url.
-func (s *Server) runProfile(ctx context.Context, partnerID, responseURL, key string, work func(ctx context.Context) ChargingProfileResult) {
+// queues it for the partner's response_url, addressed to the party to
+// (partyOf).
+func (s *Server) runProfile(ctx context.Context, partnerID, to, responseURL, key string, work func(ctx context.Context) ChargingProfileResult) {
 	wctx, cancel := context.WithTimeout(system(ctx), s.commandTimeout())
 	res := work(wctx)
 	cancel()
-	if err := s.Enqueue(ctx, partnerID, profileModule, key, http.MethodPost, responseURL, res); err != nil {
+	if err := s.enqueueTo(ctx, partnerID, to, profileModule, key, http.MethodPost, responseURL, res); err != nil {
 		s.logger().Error("ocpi charging profile result", "partner", partnerID, "request", key, "err", err)
 		return
 	}

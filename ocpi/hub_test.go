@@ -33,7 +33,7 @@ func hub(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	A := newVolt(t, dbA, spec, "A Power", "GB", "AAA")
 	H := newVolt(t, dbB, spec, "Hub", "GB", "HUB")
 	C := newVolt(t, dbB, spec, "C Drive", "GB", "CCC")
-	_, cpids := A.site(t, A.cpo, "Mayfair", false, 2)
+	siteA, cpids := A.site(t, A.cpo, "Mayfair", false, 2)
 	pH, _, tokH := connect(t, A, H, "GB", "HUB")
 	pC, _, tokC := connect(t, A, C, "GB", "CCC")
 	base := A.http.URL + "/ocpi/cpo/2.2.1/"
@@ -180,6 +180,21 @@ func hub(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	_, _ = (&ocpi.RealTimeAuth{Server: A.srv}).AuthorizeRealTime(sys(), pH.ID, "04E0E0E0", "RFID", "loc")
 	if got := rec.to("POST", "/ocpi/emsp/2.2.1/tokens/04E0E0E0/authorize"); len(got) != 1 || got[0] != "NL*EMX" {
 		t.Errorf("real-time authorisation of the routed token addressed to %v, want NL*EMX", got)
+	}
+	// The result of a command the hub routed from NL*EMX is addressed to
+	// NL*EMX too (queued with its addressee).
+	if st, _, env := call(t, "POST", base+"commands/START_SESSION", tokH, map[string]any{
+		"response_url": H.http.URL + "/ocpi/emsp/2.2.1/commands/START_SESSION/h1", "token": tok("NL", "EMX", "04E0E0E0"),
+		"location_id": siteA, "evse_uid": cpids[0] + "-1"}, routed("NL", "EMX")...); st != 200 || env["data"].(map[string]any)["result"] != "ACCEPTED" {
+		t.Fatalf("routed START_SESSION: %d %v", st, env)
+	}
+	for deadline := time.Now().Add(10 * time.Second); len(rec.to("POST", "/ocpi/emsp/2.2.1/commands/START_SESSION/h1")) == 0; time.Sleep(10 * time.Millisecond) { // the asynchronous result
+		if time.Now().After(deadline) {
+			t.Fatal("no START_SESSION result sent to the hub after 10 s")
+		}
+	}
+	if got := rec.to("POST", "/ocpi/emsp/2.2.1/commands/START_SESSION/h1"); got[0] != "NL*EMX" {
+		t.Errorf("the routed command's result addressed to %v, want NL*EMX", got)
 	}
 	if A.exchanges < 20 {
 		t.Errorf("%d validated exchanges: the validator is not in the path", A.exchanges)

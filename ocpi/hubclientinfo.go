@@ -19,9 +19,8 @@ import (
 // the CPO's own. What Volt sends for a token of a party behind the hub
 // (its sessions and CDRs, real-time authorisation) names that party in
 // OCPI-to, not the hub (addressedTo), so the hub can route it.
-// TODO(issue 14): results posted to a response_url (commands, charging
-// profiles) of a request a hub routed still name the hub in OCPI-to:
-// the push queue keeps no addressee.
+// The result of a request a hub routed (commands, charging profiles) is
+// queued for the party it came from (volt.OCPIPush.To).
 
 // ClientInfo is a party's connection status (§16.3.1).
 type ClientInfo struct {
@@ -157,3 +156,7 @@ func pushAddressee(push *volt.OCPIPush) (cc, pid string) {
 	}
 	return b.CDRToken.CountryCode, b.CDRToken.PartyID
 }
+
+// partyOf names the party of a request's partner, "CC*PID": the party
+// behind a hub when the hub routed the request (routedParty).
+func partyOf(p *volt.OCPIPartner) string { return p.CountryCode + "*" + p.PartyID }

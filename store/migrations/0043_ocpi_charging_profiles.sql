@@ -13,3 +13,8 @@ CREATE TABLE ocpi_charging_profiles (
     periods    TEXT NOT NULL,
     set_at     BIGINT NOT NULL
 );
+
+-- Issue 14, hubs: the party behind a hub a queued push is for ("CC*PID"
+-- in its OCPI-to headers; '': the partner itself), e.g. the result of a
+-- command the hub routed from that party.
+ALTER TABLE ocpi_pushes ADD COLUMN to_party TEXT NOT NULL DEFAULT '';
