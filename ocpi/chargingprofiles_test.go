@@ -390,6 +390,20 @@ func chargingProfiles(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	if st, _, _ := call(t, "PUT", bURL+sPlain.ID, tokC, active); st != 401 {
 		t.Errorf("a stranger's push at B: %d", st)
 	}
+	// A session that ended is unknown; its profile is pruned when the
+	// next one is set.
+	_, err = A.charging.StopTransaction(sys(), volt.StopRequest{CPID: plain[0], TransactionID: sPlain.TransactionID, MeterStop: 1000, At: time.Now(), Reason: "Local"})
+	must(t, err)
+	set(sPlain.ID, profile("A", 10), "UNKNOWN_SESSION")
+	if r := result(set(sManaged.ID, profile("A", 40), "ACCEPTED")); r.Result != "ACCEPTED" {
+		t.Errorf("40 A profile's result %+v", r)
+	}
+	if p := stored(sPlain.ID); p != nil {
+		t.Errorf("the ended session's profile is kept: %+v", p)
+	}
+	if p := stored(sManaged.ID); p == nil || p.Periods[0].Limit != 40 {
+		t.Errorf("the active session's profile %+v", p)
+	}
 	if A.exchanges < 20 || B.exchanges < 10 {
 		t.Errorf("validated exchanges: A %d, B %d", A.exchanges, B.exchanges)
 	}

@@ -35,6 +35,12 @@ func (s *OCPIService) PutSessionProfile(ctx context.Context, p *volt.SessionProf
 		p.SessionID, p.PartnerID, p.CPOID, p.Unit, start, p.DurationS, string(periods), toMS(p.SetAt)); err != nil {
 		return fmt.Errorf("put profile of session %s: %w", p.SessionID, mapError(err))
 	}
+	// The profiles of the CPO's sessions that have ended are of no more
+	// use (the loop reads active sessions'): pruned as new ones come.
+	if _, err := s.db.Exec(ctx, `DELETE FROM ocpi_charging_profiles WHERE cpo_id = ? AND session_id IN
+		(SELECT id FROM sessions WHERE cpo_id = ? AND status <> 'active')`, p.CPOID, p.CPOID); err != nil {
+		return fmt.Errorf("prune profiles of ended sessions: %w", err)
+	}
 	return nil
 }
 
