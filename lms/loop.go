@@ -108,6 +108,18 @@ type Manager struct {
 	// needs caches sessions' charging needs (needs.go), by session ID.
 	needs map[string]cachedNeeds
 	wake  chan struct{}
+	// applied is called with each transaction limit a charger accepted
+	// (OnApplied).
+	applied func(ctx context.Context, l Limit)
+}
+
+// OnApplied sets f to be called, on the step's goroutine, with each
+// transaction limit a charger accepted (the OCPI side tells a roaming
+// eMSP its session's new active profile); nil: none.
+func (m *Manager) OnApplied(f func(ctx context.Context, l Limit)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.applied = f
 }
 
 // siteState is what the loop keeps of a site between steps.
@@ -383,7 +395,7 @@ func (m *Manager) changes(st *siteState, in *Input, outlets []Outlet, res *Resul
 		tx := o.Session.TransactionID
 		// numberPhases is the outlet's, not the car's: a charger that can
 		// switch phases must not take a detected 1-phase car as an order.
-		l := Limit{CPID: o.CPID, ConnectorID: o.ConnectorID, TransactionID: tx, Purpose: PurposeTx,
+		l := Limit{CPID: o.CPID, ConnectorID: o.ConnectorID, TransactionID: tx, Purpose: PurposeTx, SessionID: o.Session.ID,
 			ChargerTransactionID: o.Session.ChargerTransactionID, CurrentA: a.CurrentA, Phases: o.Config.Phases}
 		if i < len(discharge) {
 			l.DischargeA = discharge[i]
@@ -420,6 +432,16 @@ func (m *Manager) apply(ctx context.Context, siteID string, ls []Limit) int {
 		}()
 	}
 	wg.Wait()
+	m.mu.Lock()
+	hook := m.applied
+	m.mu.Unlock()
+	if hook != nil {
+		for i, l := range ls {
+			if errs[i] == nil && l.Purpose == PurposeTx {
+				hook(ctx, l)
+			}
+		}
+	}
 	now := m.cfg.Now()
 	m.mu.Lock()
 	defer m.mu.Unlock()

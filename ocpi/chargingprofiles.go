@@ -43,9 +43,12 @@ import (
 // kept as partner objects, read with ChargingProfileResultOf and
 // ActiveChargingProfileOf.
 //
-// TODO(issue 14): as CPO, push the ActiveChargingProfile to the eMSP when
-// the loop changes a profiled session's limit (§14.2.2.2); the eMSP's
-// results are not yet shown in the portal or the API.
+// When the loop applies a new limit to a session an eMSP set a profile on,
+// the session's ActiveChargingProfile (that limit, from now) is queued for
+// the eMSP's sender interface (LimitApplied, §14.2.2.2), the pending one
+// replaced by the newer.
+// TODO(issue 14): the eMSP's results are not yet shown in the portal or
+// the API; sessions without load management push no ActiveChargingProfile.
 
 // ChargingProfilePeriod is one period of a ChargingProfile (§14.4.6).
 type ChargingProfilePeriod struct {
@@ -622,4 +625,42 @@ func (s *Server) ActiveChargingProfileOf(ctx context.Context, partnerID, session
 		return nil, errors.Join(volt.Errorf(volt.EINTERNAL, "stored active charging profile of %s", sessionID), err)
 	}
 	return &out, nil
+}
+
+// LimitApplied is the load management loop's news of a limit a charger
+// accepted for a session (lms.Manager.OnApplied): when a roaming eMSP set
+// a profile on the session, its ActiveChargingProfile, the limit in A per
+// phase from now, is queued for the eMSP (PUT on its chargingprofiles
+// sender interface; only the newest pending one is sent).
+func (s *Server) LimitApplied(ctx context.Context, sessionID string, currentA float64) {
+	ps := s.profileStore()
+	if ps == nil || sessionID == "" {
+		return
+	}
+	ctx = system(ctx)
+	prof, err := ps.FindSessionProfile(ctx, sessionID)
+	if err != nil {
+		if !volt.IsCode(err, volt.ENOTFOUND) {
+			s.logger().Warn("ocpi active charging profile", "session", sessionID, "err", err)
+		}
+		return
+	}
+	p, err := s.Store.FindOCPIPartnerSystem(ctx, prof.PartnerID)
+	if err != nil {
+		s.logger().Warn("ocpi active charging profile", "session", sessionID, "err", err)
+		return
+	}
+	base := p.Endpoint(profileModule, "SENDER")
+	if base == "" {
+		return // the eMSP takes no pushed ActiveChargingProfiles
+	}
+	body, err := json.Marshal(ActiveChargingProfile{StartDateTime: DateTime(s.now()), ChargingProfile: ChargingProfile{ChargingRateUnit: "A",
+		ChargingProfilePeriod: []ChargingProfilePeriod{{StartPeriod: 0, Limit: math.Floor(math.Max(currentA, 0)*10+1e-6) / 10}}}})
+	if err != nil {
+		return
+	}
+	if err := s.Store.QueueCoalescedPushes(ctx, []*volt.OCPIPush{{PartnerID: p.ID, Module: profileModule, ObjectID: "active:" + sessionID,
+		Method: http.MethodPut, URL: strings.TrimRight(base, "/") + "/" + url.PathEscape(sessionID), Body: body}}); err != nil {
+		s.logger().Warn("ocpi active charging profile", "session", sessionID, "err", err)
+	}
 }

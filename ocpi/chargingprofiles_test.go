@@ -271,8 +271,23 @@ func chargingProfiles(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 		_ = json.Unmarshal([]byte(call[strings.Index(call, "{"):]), &r)
 		return fmt.Sprintf("%d %g", r.CsChargingProfiles.ChargingProfileID, r.CsChargingProfiles.ChargingSchedule.ChargingSchedulePeriod[0].Limit)
 	}
+	mgr.OnApplied(func(ctx context.Context, l lms.Limit) { A.srv.LimitApplied(ctx, l.SessionID, l.CurrentA) })
+	activeAtB := func() string {
+		t.Helper()
+		_, err := A.srv.DeliverDue(sys(), 10)
+		must(t, err)
+		a, err := B.srv.ActiveChargingProfileOf(sys(), pA.ID, sManaged.ID)
+		if volt.IsCode(err, volt.ENOTFOUND) {
+			return "none"
+		}
+		must(t, err)
+		return fmt.Sprintf("%s %g", a.ChargingProfile.ChargingRateUnit, a.ChargingProfile.ChargingProfilePeriod[0].Limit)
+	}
 	if got := lmsLimit(); got != "150001 32" {
 		t.Fatalf("the loop's limit before any profile: %s", got)
+	}
+	if got := activeAtB(); got != "none" { // no profile set by B: nothing pushed
+		t.Errorf("B's active profile of a session it set none on: %s", got)
 	}
 	uid = set(sManaged.ID, profile("A", 10), "ACCEPTED")
 	if got := lmsLimit(); got != "150001 10" { // the loop's own profile, capped
@@ -280,6 +295,10 @@ func chargingProfiles(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	}
 	if r := result(uid); r.Result != "ACCEPTED" {
 		t.Errorf("capped result %+v", r)
+	}
+	// The loop's new limit reaches B as the session's ActiveChargingProfile.
+	if got := activeAtB(); got != "A 10" {
+		t.Errorf("B's active profile of the capped session: %s", got)
 	}
 	if strings.Contains(charger.last("SetChargingProfile"), "170001") {
 		t.Error("the eMSP's profile went to a load-managed charger as its own profile")
@@ -290,6 +309,9 @@ func chargingProfiles(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	}
 	if got := lmsLimit(); got != "150001 32" {
 		t.Errorf("the loop's limit under a 44 kW profile on a 32 A site: %s", got)
+	}
+	if got := activeAtB(); got != "A 32" {
+		t.Errorf("B's active profile under the site's limit: %s", got)
 	}
 	// Cleared (under a 12 A profile): the loop gives the session its share again.
 	uid = set(sManaged.ID, profile("A", 12), "ACCEPTED")

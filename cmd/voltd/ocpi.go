@@ -7,6 +7,7 @@ import (
 	"time"
 
 	volt "github.com/volt-ev/volt"
+	"github.com/volt-ev/volt/lms"
 	"github.com/volt-ev/volt/ocpi"
 	"github.com/volt-ev/volt/store"
 )
@@ -132,4 +133,14 @@ func (m *Main) publicBase() string {
 		return u
 	}
 	return "http://" + m.Config.HTTPAddr
+}
+
+// followLimits tells the OCPI side each transaction limit the load
+// management loop got applied: a roaming eMSP that set a profile on the
+// session is sent its new ActiveChargingProfile (issue 14).
+func followLimits(mgr *lms.Manager, srv *ocpi.Server) {
+	if mgr == nil || srv == nil {
+		return
+	}
+	mgr.OnApplied(func(ctx context.Context, l lms.Limit) { srv.LimitApplied(ctx, l.SessionID, l.CurrentA) })
 }
