@@ -48,7 +48,9 @@ import (
 // the eMSP's sender interface (LimitApplied, §14.2.2.2), the pending one
 // replaced by the newer.
 // TODO(issue 14): the eMSP's results are not yet shown in the portal or
-// the API; sessions without load management push no ActiveChargingProfile.
+// the API; sessions without load management push no ActiveChargingProfile;
+// the ActiveChargingProfile of a profile a hub routed names the hub, not
+// the party behind it, in OCPI-to (the profile keeps no party).
 
 // ChargingProfilePeriod is one period of a ChargingProfile (§14.4.6).
 type ChargingProfilePeriod struct {
