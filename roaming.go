@@ -248,6 +248,9 @@ type OCPIPush struct {
 	Method    string
 	URL       string // absolute, or a path below the partner's module endpoint
 	Body      json.RawMessage
+	// To is the party behind the partner (a hub) the push is for,
+	// "CC*PID" in its OCPI-to headers ("": the partner itself).
+	To        string
 	Attempts  int
 	NextAt    time.Time
 	LastError string

@@ -35,6 +35,8 @@ type Limit struct {
 	// DischargeA, when above 0, asks a bidirectional (OCPP 2.1) outlet
 	// to give this much back per phase (V2X); CurrentA is then 0.
 	DischargeA float64
+	// SessionID is Volt's session the limit is for (PurposeTx).
+	SessionID string
 }
 
 // Applier applies a limit to an outlet: the seam between load management

@@ -54,6 +54,11 @@
 // The per-phase currents a node measures reach the other nodes' loops on
 // the bus (EventOutletCurrents, measure.go).
 //
+// Roaming eMSPs' charging profiles (OCPI ChargingProfiles, Config.Profiles)
+// cap their sessions as a smart-charging hold does: a session gets the
+// lower of its share and its profile's limit now, a limit below the
+// minimum pauses it, so the site's limits always win.
+//
 // TODO(issue 15): discharging beyond
 // peak shaving (price-driven), tariff-driven
 // off-peak charging (cheapest hours first), phase switching of 1/3-phase

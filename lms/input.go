@@ -26,7 +26,10 @@ type Snapshot struct {
 	Holds map[string]Hold
 	// Needs are what 2.x cars said they need (by session ID; needs.go).
 	Needs map[string]Needs
-	Now   time.Time
+	// Profiles are the caps roaming eMSPs set on sessions (by session
+	// ID; OCPI ChargingProfiles).
+	Profiles map[string]*volt.SessionProfile
+	Now      time.Time
 }
 
 // Control is what the loop remembers of an outlet between allocations:
@@ -256,6 +259,18 @@ func evseOf(s *Snapshot, o Outlet, c *Control, v float64, tu Tuning) (EVSE, floa
 		} else {
 			e.MaxA = math.Min(e.MaxA, h.LimitA)
 			e.MinA = math.Min(e.MinA, e.MaxA)
+		}
+	}
+	if p := s.Profiles[x.ID]; p != nil && !e.Fixed {
+		// A roaming eMSP's profile caps the session as a hold does: the
+		// allocation stays within the site's limits and within the cap.
+		if a, ok := p.LimitA(x.StartedAt, s.Now, v, e.Phases); ok {
+			if a < MinChargeA {
+				e.Active = false
+			} else {
+				e.MaxA = math.Min(e.MaxA, a)
+				e.MinA = math.Min(e.MinA, e.MaxA)
+			}
 		}
 	}
 	return e, draw

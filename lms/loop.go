@@ -77,7 +77,17 @@ type Config struct {
 	// Reports, when set, gives the loop the charging needs 2.x cars
 	// report (NotifyEVChargingNeeds, needs.go); nil: none are used.
 	Reports volt.ChargingReportService
+	// Profiles, when set, gives the loop the caps roaming eMSPs set on
+	// sessions (OCPI ChargingProfiles): a session gets the lower of its
+	// share and its profile's limit, so the site's limits always win.
+	Profiles SessionProfiles
 	Tuning
+}
+
+// SessionProfiles reads the profiles roaming eMSPs set on sessions
+// (volt.SessionProfileStore).
+type SessionProfiles interface {
+	SessionProfiles(ctx context.Context, sessionIDs []string) (map[string]*volt.SessionProfile, error)
 }
 
 // Manager is the loop that applies allocations: it recomputes a site when
@@ -98,6 +108,18 @@ type Manager struct {
 	// needs caches sessions' charging needs (needs.go), by session ID.
 	needs map[string]cachedNeeds
 	wake  chan struct{}
+	// applied is called with each transaction limit a charger accepted
+	// (OnApplied).
+	applied func(ctx context.Context, l Limit)
+}
+
+// OnApplied sets f to be called, on the step's goroutine, with each
+// transaction limit a charger accepted (the OCPI side tells a roaming
+// eMSP its session's new active profile); nil: none.
+func (m *Manager) OnApplied(f func(ctx context.Context, l Limit)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.applied = f
 }
 
 // siteState is what the loop keeps of a site between steps.
@@ -373,7 +395,7 @@ func (m *Manager) changes(st *siteState, in *Input, outlets []Outlet, res *Resul
 		tx := o.Session.TransactionID
 		// numberPhases is the outlet's, not the car's: a charger that can
 		// switch phases must not take a detected 1-phase car as an order.
-		l := Limit{CPID: o.CPID, ConnectorID: o.ConnectorID, TransactionID: tx, Purpose: PurposeTx,
+		l := Limit{CPID: o.CPID, ConnectorID: o.ConnectorID, TransactionID: tx, Purpose: PurposeTx, SessionID: o.Session.ID,
 			ChargerTransactionID: o.Session.ChargerTransactionID, CurrentA: a.CurrentA, Phases: o.Config.Phases}
 		if i < len(discharge) {
 			l.DischargeA = discharge[i]
@@ -410,6 +432,16 @@ func (m *Manager) apply(ctx context.Context, siteID string, ls []Limit) int {
 		}()
 	}
 	wg.Wait()
+	m.mu.Lock()
+	hook := m.applied
+	m.mu.Unlock()
+	if hook != nil {
+		for i, l := range ls {
+			if errs[i] == nil && l.Purpose == PurposeTx {
+				hook(ctx, l)
+			}
+		}
+	}
 	now := m.cfg.Now()
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -490,6 +522,15 @@ func (m *Manager) snapshot(ctx context.Context, siteID string, now time.Time) (*
 	}
 	if m.cfg.Reports != nil && len(s.Sessions) > 0 {
 		m.chargingNeeds(ctx, s)
+	}
+	if m.cfg.Profiles != nil && len(s.Sessions) > 0 {
+		ids := make([]string, len(s.Sessions))
+		for i, x := range s.Sessions {
+			ids[i] = x.ID
+		}
+		if s.Profiles, err = m.cfg.Profiles.SessionProfiles(ctx, ids); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }

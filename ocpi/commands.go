@@ -171,7 +171,7 @@ func (s *Server) receiveCommand(w http.ResponseWriter, r *http.Request) error {
 	if !validURL(cmd.responseURL) {
 		return badRequest(StatusInvalidParameters, "response_url must be http(s).")
 	}
-	go s.runCommand(context.WithoutCancel(r.Context()), c.partner.ID, cmd)
+	go s.runCommand(context.WithoutCancel(r.Context()), c.partner.ID, partyOf(c.partner), cmd)
 	ok(w, CommandResponse{Result: "ACCEPTED", Timeout: s.timeoutSeconds()})
 	return nil
 }
@@ -181,8 +181,10 @@ func validURL(u string) bool {
 	return strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://")
 }
 
-// runCommand calls the charger and queues the result for the partner.
-func (s *Server) runCommand(ctx context.Context, partnerID string, cmd *command) {
+// runCommand calls the charger and queues the result for the partner,
+// addressed to the party to (partyOf: a party behind a hub that routed
+// the command).
+func (s *Server) runCommand(ctx context.Context, partnerID, to string, cmd *command) {
 	cpid, action, responseURL := cmd.cpid, cmd.action, cmd.responseURL
 	ctx, cancel := context.WithTimeout(system(ctx), s.commandTimeout())
 	defer cancel()
@@ -208,7 +210,7 @@ func (s *Server) runCommand(ctx context.Context, partnerID string, cmd *command)
 			}
 		}
 	}
-	if err := s.Enqueue(context.WithoutCancel(ctx), partnerID, "commands", action+":"+cpid, http.MethodPost, responseURL, CommandResult{Result: result}); err != nil {
+	if err := s.enqueueTo(context.WithoutCancel(ctx), partnerID, to, "commands", action+":"+cpid, http.MethodPost, responseURL, CommandResult{Result: result}); err != nil {
 		s.logger().Error("ocpi command result", "partner", partnerID, "cpid", cpid, "err", err)
 		return
 	}

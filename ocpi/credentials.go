@@ -55,15 +55,14 @@ func (s *Server) endpointsFor(p *volt.OCPIPartner) []volt.OCPIEndpoint {
 	}
 	out := []volt.OCPIEndpoint{e("credentials", "SENDER", "/ocpi/2.2.1/credentials"), e("credentials", "RECEIVER", "/ocpi/2.2.1/credentials")}
 	if p.Role == volt.OCPIRoleEMSP {
-		// TODO(issue 14): chargingprofiles.
-		return append(out, e("locations", "SENDER", "/ocpi/cpo/2.2.1/locations"), e("tariffs", "SENDER", "/ocpi/cpo/2.2.1/tariffs"),
+		return append(out, e("chargingprofiles", "RECEIVER", "/ocpi/cpo/2.2.1/chargingprofiles"), e("locations", "SENDER", "/ocpi/cpo/2.2.1/locations"), e("tariffs", "SENDER", "/ocpi/cpo/2.2.1/tariffs"),
 			e("tokens", "RECEIVER", "/ocpi/cpo/2.2.1/tokens"), e("commands", "RECEIVER", "/ocpi/cpo/2.2.1/commands"),
 			e("cdrs", "SENDER", "/ocpi/cpo/2.2.1/cdrs"), e("sessions", "SENDER", "/ocpi/cpo/2.2.1/sessions"),
 			e("hubclientinfo", "RECEIVER", "/ocpi/cpo/2.2.1/hubclientinfo"), e("hubclientinfo", "SENDER", "/ocpi/cpo/2.2.1/hubclientinfo"))
 	}
 	return append(out, e("locations", "RECEIVER", "/ocpi/emsp/2.2.1/locations"), e("sessions", "RECEIVER", "/ocpi/emsp/2.2.1/sessions"),
 		e("cdrs", "RECEIVER", "/ocpi/emsp/2.2.1/cdrs"), e("commands", "SENDER", "/ocpi/emsp/2.2.1/commands"),
-		e("tokens", "SENDER", "/ocpi/emsp/2.2.1/tokens"))
+		e("tokens", "SENDER", "/ocpi/emsp/2.2.1/tokens"), e("chargingprofiles", "SENDER", "/ocpi/emsp/2.2.1/chargingprofiles"))
 }
 
 func (s *Server) versionDetails(w http.ResponseWriter, r *http.Request) error {

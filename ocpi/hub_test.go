@@ -1,12 +1,15 @@
 package ocpi_test
 
 import (
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/volt-ev/volt"
 	"github.com/volt-ev/volt/internal/ocpischema"
+	"github.com/volt-ev/volt/ocpi"
 	"github.com/volt-ev/volt/store"
 	"github.com/volt-ev/volt/store/storetest"
 )
@@ -30,7 +33,7 @@ func hub(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	A := newVolt(t, dbA, spec, "A Power", "GB", "AAA")
 	H := newVolt(t, dbB, spec, "Hub", "GB", "HUB")
 	C := newVolt(t, dbB, spec, "C Drive", "GB", "CCC")
-	_, cpids := A.site(t, A.cpo, "Mayfair", false, 2)
+	siteA, cpids := A.site(t, A.cpo, "Mayfair", false, 2)
 	pH, _, tokH := connect(t, A, H, "GB", "HUB")
 	pC, _, tokC := connect(t, A, C, "GB", "CCC")
 	base := A.http.URL + "/ocpi/cpo/2.2.1/"
@@ -114,11 +117,15 @@ func hub(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 		t.Fatalf("C's token: %d %v", st, env)
 	}
 	start := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+	var hubTx int64
 	for i, uid := range []string{"04E0E0E0", "04C0C0C0"} {
 		res, err := A.charging.StartTransaction(sys(), volt.StartRequest{CPID: cpids[i], ConnectorID: 1, IDTag: uid, MeterStart: 0, At: start, ReceivedAt: start})
 		must(t, err)
 		if res.Auth.Status != volt.AuthAccepted {
 			t.Fatalf("start with %s: %+v", uid, res.Auth)
+		}
+		if i == 0 {
+			hubTx = res.TransactionID
 		}
 	}
 	pull := func(token, query string) (int, []any, string) {
@@ -140,7 +147,102 @@ func hub(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 		t.Errorf("sessions after the window: %s %v", total, data)
 	}
 	_ = pC
+
+	// What A sends for the hub's routed token names its party behind the
+	// hub in OCPI-to, not the hub; C's names C. (rec plays the hub's
+	// forwarding: it records the headers, then delivers to H as the party.)
+	rec := &toRecorder{hubURL: H.http.URL}
+	A.srv.Client = &http.Client{Transport: rec, Timeout: 10 * time.Second}
+	n, err := A.srv.SyncRoamingSessions(sys())
+	must(t, err)
+	if done, err := A.srv.DeliverDue(sys(), 10); n != 2 || err != nil || done != 2 {
+		t.Fatalf("session pushes: %d queued, %d delivered, %v", n, done, err)
+	}
+	if got := rec.to("PUT", "/ocpi/emsp/2.2.1/sessions/"); len(got) != 1 || got[0] != "NL*EMX" {
+		t.Errorf("the routed token's session push addressed to %v, want NL*EMX", got)
+	}
+	if got := rec.toC("PUT", "/ocpi/emsp/2.2.1/sessions/"); len(got) != 1 || got[0] != "GB*CCC" {
+		t.Errorf("C's session push addressed to %v", got)
+	}
+	stop, err := A.charging.StopTransaction(sys(), volt.StopRequest{CPID: cpids[0], TransactionID: hubTx, MeterStop: 5000, At: start.Add(30 * time.Minute), Reason: "Local"})
+	must(t, err)
+	if stop.CDR == nil {
+		t.Fatal("no CDR for the routed token's session")
+	}
+	if n, err := A.srv.SyncRoamingCDRs(sys()); err != nil || n != 1 {
+		t.Fatalf("CDR sweep: %d, %v", n, err)
+	}
+	_, _ = A.srv.DeliverDue(sys(), 10)
+	if got := rec.to("POST", "/ocpi/emsp/2.2.1/cdrs"); len(got) != 1 || got[0] != "NL*EMX" {
+		t.Errorf("the routed token's CDR addressed to %v, want NL*EMX", got)
+	}
+	// Real-time authorisation of the routed token is asked of its party.
+	_, _ = (&ocpi.RealTimeAuth{Server: A.srv}).AuthorizeRealTime(sys(), pH.ID, "04E0E0E0", "RFID", "loc")
+	if got := rec.to("POST", "/ocpi/emsp/2.2.1/tokens/04E0E0E0/authorize"); len(got) != 1 || got[0] != "NL*EMX" {
+		t.Errorf("real-time authorisation of the routed token addressed to %v, want NL*EMX", got)
+	}
+	// The result of a command the hub routed from NL*EMX is addressed to
+	// NL*EMX too (queued with its addressee).
+	if st, _, env := call(t, "POST", base+"commands/START_SESSION", tokH, map[string]any{
+		"response_url": H.http.URL + "/ocpi/emsp/2.2.1/commands/START_SESSION/h1", "token": tok("NL", "EMX", "04E0E0E0"),
+		"location_id": siteA, "evse_uid": cpids[0] + "-1"}, routed("NL", "EMX")...); st != 200 || env["data"].(map[string]any)["result"] != "ACCEPTED" {
+		t.Fatalf("routed START_SESSION: %d %v", st, env)
+	}
+	for deadline := time.Now().Add(10 * time.Second); len(rec.to("POST", "/ocpi/emsp/2.2.1/commands/START_SESSION/h1")) == 0; time.Sleep(10 * time.Millisecond) { // the asynchronous result
+		if time.Now().After(deadline) {
+			t.Fatal("no START_SESSION result sent to the hub after 10 s")
+		}
+	}
+	if got := rec.to("POST", "/ocpi/emsp/2.2.1/commands/START_SESSION/h1"); got[0] != "NL*EMX" {
+		t.Errorf("the routed command's result addressed to %v, want NL*EMX", got)
+	}
 	if A.exchanges < 20 {
 		t.Errorf("%d validated exchanges: the validator is not in the path", A.exchanges)
 	}
+}
+
+// toRecorder records the OCPI-to party of every request Volt sends, by
+// method and path; a request to the hub (hubURL) addressed to a party
+// behind it is then delivered to the hub's own Volt as its own, as a hub
+// forwards it to that party.
+type toRecorder struct {
+	hubURL string
+	mu     sync.Mutex
+	seen   []string // "METHOD path hub|other CC*PID"
+}
+
+func (r *toRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	hub := strings.HasPrefix(req.URL.String(), r.hubURL)
+	where := "other"
+	if hub {
+		where = "hub"
+	}
+	r.mu.Lock()
+	r.seen = append(r.seen, req.Method+" "+req.URL.Path+" "+where+" "+req.Header.Get("OCPI-to-country-code")+"*"+req.Header.Get("OCPI-to-party-id"))
+	r.mu.Unlock()
+	if hub {
+		req = req.Clone(req.Context())
+		req.Header.Set("OCPI-to-country-code", "GB")
+		req.Header.Set("OCPI-to-party-id", "HUB")
+	}
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// to lists the parties requests to the hub with method and a path
+// starting with prefix were addressed to; toC the same of the others.
+func (r *toRecorder) to(method, prefix string) []string { return r.match(method, prefix, "hub") }
+
+func (r *toRecorder) toC(method, prefix string) []string { return r.match(method, prefix, "other") }
+
+func (r *toRecorder) match(method, prefix, where string) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, s := range r.seen {
+		f := strings.Fields(s)
+		if f[0] == method && strings.HasPrefix(f[1], prefix) && f[2] == where {
+			out = append(out, f[3])
+		}
+	}
+	return out
 }

@@ -16,9 +16,11 @@ import (
 // that party's (its tokens, its commands) under the hub's credentials. A
 // party the hub never announced, or announced SUSPENDED, is unknown: 2003.
 // Volt's sender interface lists the parties reachable over the connection:
-// the CPO's own.
-// TODO(issue 14): pushes and CDRs for a token of a party behind a hub still
-// name the hub itself in OCPI-to (client.go).
+// the CPO's own. What Volt sends for a token of a party behind the hub
+// (its sessions and CDRs, real-time authorisation) names that party in
+// OCPI-to, not the hub (addressedTo), so the hub can route it.
+// The result of a request a hub routed (commands, charging profiles) is
+// queued for the party it came from (volt.OCPIPush.To).
 
 // ClientInfo is a party's connection status (§16.3.1).
 type ClientInfo struct {
@@ -121,3 +123,40 @@ func (s *Server) routedParty(ctx context.Context, p *volt.OCPIPartner, cc, pid s
 	routed.CountryCode, routed.PartyID = strings.ToUpper(cc), strings.ToUpper(pid)
 	return &routed, nil
 }
+
+// addressedTo returns the partner as the party (cc, pid) behind it when
+// that is another party than the partner itself (a copy whose OCPI-to
+// headers name it, client.go), else the partner. A token's party differs
+// from its partner's only when a hub routed it (authenticate refuses
+// another party's token otherwise).
+func addressedTo(p *volt.OCPIPartner, cc, pid string) *volt.OCPIPartner {
+	if len(cc) != 2 || len(pid) != 3 || (strings.EqualFold(cc, p.CountryCode) && strings.EqualFold(pid, p.PartyID)) {
+		return p
+	}
+	to := *p
+	to.CountryCode, to.PartyID = strings.ToUpper(cc), strings.ToUpper(pid)
+	return &to
+}
+
+// pushAddressee reads the party a queued push is for from its body: a
+// Session's or CDR's cdr_token names the eMSP party whose token it is
+// ("" for other modules, which are for the partner itself).
+func pushAddressee(push *volt.OCPIPush) (cc, pid string) {
+	if push.Module != "sessions" && push.Module != "cdrs" {
+		return "", ""
+	}
+	var b struct {
+		CDRToken struct {
+			CountryCode string `json:"country_code"`
+			PartyID     string `json:"party_id"`
+		} `json:"cdr_token"`
+	}
+	if json.Unmarshal(push.Body, &b) != nil {
+		return "", ""
+	}
+	return b.CDRToken.CountryCode, b.CDRToken.PartyID
+}
+
+// partyOf names the party of a request's partner, "CC*PID": the party
+// behind a hub when the hub routed the request (routedParty).
+func partyOf(p *volt.OCPIPartner) string { return p.CountryCode + "*" + p.PartyID }

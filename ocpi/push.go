@@ -19,11 +19,18 @@ import (
 // row stays until the partner accepts it, so a restart loses nothing; the
 // caller (an OCPP handler's event) never waits on the partner.
 func (s *Server) Enqueue(ctx context.Context, partnerID, module, objectID, method, path string, body any) error {
+	return s.enqueueTo(ctx, partnerID, "", module, objectID, method, path, body)
+}
+
+// enqueueTo is Enqueue for the party to ("CC*PID") behind the partner (a
+// hub routed the request the push answers); "" or the partner's own
+// party: the partner.
+func (s *Server) enqueueTo(ctx context.Context, partnerID, to, module, objectID, method, path string, body any) error {
 	b, err := json.Marshal(body)
 	if err != nil {
 		return fmt.Errorf("encode %s %s: %w", module, objectID, err)
 	}
-	return s.Store.EnqueueOCPIPush(ctx, &volt.OCPIPush{PartnerID: partnerID, Module: module, ObjectID: objectID, Method: method, URL: path, Body: b})
+	return s.Store.EnqueueOCPIPush(ctx, &volt.OCPIPush{PartnerID: partnerID, Module: module, ObjectID: objectID, Method: method, URL: path, Body: b, To: to})
 }
 
 // PushClaim is how long a node's claim of the pushes it is sending lasts
@@ -161,7 +168,13 @@ func (s *Server) deliver(ctx context.Context, push *volt.OCPIPush) error {
 	if len(push.Body) > 0 && string(push.Body) != "null" {
 		body = push.Body
 	}
-	_, err = s.do(ctx, p, push.Method, u, p.TheirToken, body, nil)
+	// A session or CDR of a token behind a hub is addressed to its party.
+	cc, pid := pushAddressee(push)
+	if push.To != "" {
+		cc, pid, _ = strings.Cut(push.To, "*")
+	}
+	to := addressedTo(p, cc, pid)
+	_, err = s.do(ctx, to, push.Method, u, p.TheirToken, body, nil)
 	return err
 }
 

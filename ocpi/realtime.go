@@ -87,7 +87,11 @@ func (a *RealTimeAuth) AuthorizeRealTime(ctx context.Context, partnerID, uid, to
 	defer cancel()
 	var info AuthorizationInfo
 	u := strings.TrimRight(base, "/") + "/" + url.PathEscape(uid) + "/authorize?type=" + url.QueryEscape(tokenType)
-	if _, err := a.Server.do(ctx, p, http.MethodPost, u, p.TheirToken, LocationReferences{LocationID: locationID}, &info); err != nil {
+	to := p // a token of a party behind a hub: asked of that party
+	if tok, err := a.Server.Store.FindOCPIToken(ctx, p.ID, uid, tokenType); err == nil {
+		to = addressedTo(p, tok.CountryCode, tok.PartyID)
+	}
+	if _, err := a.Server.do(ctx, to, http.MethodPost, u, p.TheirToken, LocationReferences{LocationID: locationID}, &info); err != nil {
 		a.Server.logger().Warn("ocpi real-time authorisation: no answer", "partner", partnerID, "err", err)
 		return "", err
 	}

@@ -36,6 +36,10 @@ type Server struct {
 	// Reservations keeps the reservations chargers accepted from
 	// RESERVE_NOW (as the gateway does for operators'; optional).
 	Reservations volt.ReservationService
+	// Sites says which sites run load management: an eMSP's charging
+	// profile is then a cap the loop applies (chargingprofiles.go);
+	// optional: without it every profile goes to the charger.
+	Sites LoadManagedSites
 	// CommandTimeout is how long a charger has to answer a command before
 	// the partner is told TIMEOUT (default 30 s).
 	CommandTimeout time.Duration
@@ -152,6 +156,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("PATCH /ocpi/cpo/2.2.1/tokens/{country_code}/{party_id}/{token_uid}", asCPO(s.patchToken))
 
 	mux.Handle("POST /ocpi/cpo/2.2.1/commands/{command}", asCPO(s.receiveCommand))
+	s.chargingProfileRoutes(mux, asCPO, asEMSP)
 	mux.Handle("POST /ocpi/emsp/2.2.1/commands/{command}/{uid}", asEMSP(s.receiveCommandResult))
 	mux.Handle("PUT /ocpi/emsp/2.2.1/locations/{country_code}/{party_id}/{location_id}", asEMSP(s.receiveLocation))
 	mux.Handle("PATCH /ocpi/emsp/2.2.1/locations/{country_code}/{party_id}/{location_id}/{evse_uid}", asEMSP(s.patchEVSE))

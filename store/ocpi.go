@@ -469,8 +469,8 @@ func (s *OCPIService) EnqueueOCPIPush(ctx context.Context, p *volt.OCPIPush) err
 	if p.NextAt.IsZero() {
 		p.NextAt = now
 	}
-	_, err := s.db.Exec(ctx, `INSERT INTO ocpi_pushes (id, partner_id, module, object_id, method, url, body, attempts, next_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`, p.ID, p.PartnerID, p.Module, p.ObjectID, p.Method, p.URL, string(p.Body), toMS(p.NextAt), toMS(now))
+	_, err := s.db.Exec(ctx, `INSERT INTO ocpi_pushes (id, partner_id, module, object_id, method, url, body, attempts, next_at, created_at, to_party)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`, p.ID, p.PartnerID, p.Module, p.ObjectID, p.Method, p.URL, string(p.Body), toMS(p.NextAt), toMS(now), p.To)
 	if err != nil {
 		return fmt.Errorf("enqueue OCPI push %s %s: %w", p.Module, p.ObjectID, mapError(err))
 	}
@@ -479,7 +479,7 @@ func (s *OCPIService) EnqueueOCPIPush(ctx context.Context, p *volt.OCPIPush) err
 
 // DueOCPIPushes returns the pushes due at now, oldest first.
 func (s *OCPIService) DueOCPIPushes(ctx context.Context, now time.Time, limit int) ([]*volt.OCPIPush, error) {
-	rows, err := s.db.Query(ctx, `SELECT id, partner_id, module, object_id, method, url, body, attempts, next_at, last_error
+	rows, err := s.db.Query(ctx, `SELECT id, partner_id, module, object_id, method, url, body, attempts, next_at, last_error, to_party
 		FROM ocpi_pushes WHERE next_at <= ? ORDER BY next_at, created_at LIMIT ?`, toMS(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("due OCPI pushes: %w", err)
@@ -490,7 +490,7 @@ func (s *OCPIService) DueOCPIPushes(ctx context.Context, now time.Time, limit in
 		p := &volt.OCPIPush{}
 		var body string
 		var next int64
-		if err := rows.Scan(&p.ID, &p.PartnerID, &p.Module, &p.ObjectID, &p.Method, &p.URL, &body, &p.Attempts, &next, &p.LastError); err != nil {
+		if err := rows.Scan(&p.ID, &p.PartnerID, &p.Module, &p.ObjectID, &p.Method, &p.URL, &body, &p.Attempts, &next, &p.LastError, &p.To); err != nil {
 			return nil, fmt.Errorf("due OCPI pushes: %w", err)
 		}
 		p.Body, p.NextAt = json.RawMessage(body), fromMS(next)

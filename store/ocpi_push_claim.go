@@ -36,7 +36,7 @@ func (s *OCPIService) ClaimOCPIPushes(ctx context.Context, holder string, now ti
 				WHERE next_at <= ? AND (claimed_until <= ? OR claimed_by = ?)
 				AND partner_id NOT IN (SELECT partner_id FROM ocpi_pushes WHERE claimed_by <> '' AND claimed_by <> ? AND claimed_until > ?)
 				ORDER BY next_at, created_at LIMIT ?)
-			RETURNING id, partner_id, module, object_id, method, url, body, attempts, next_at, last_error, created_at`,
+			RETURNING id, partner_id, module, object_id, method, url, body, attempts, next_at, last_error, created_at, to_party`,
 			holder, toMS(now.Add(lease)), at, at, holder, holder, at, limit)
 		if err != nil {
 			return fmt.Errorf("claim OCPI pushes: %w", err)
@@ -47,7 +47,7 @@ func (s *OCPIService) ClaimOCPIPushes(ctx context.Context, holder string, now ti
 			p := &volt.OCPIPush{}
 			var body string
 			var next, c int64
-			if err := rows.Scan(&p.ID, &p.PartnerID, &p.Module, &p.ObjectID, &p.Method, &p.URL, &body, &p.Attempts, &next, &p.LastError, &c); err != nil {
+			if err := rows.Scan(&p.ID, &p.PartnerID, &p.Module, &p.ObjectID, &p.Method, &p.URL, &body, &p.Attempts, &next, &p.LastError, &c, &p.To); err != nil {
 				return fmt.Errorf("claim OCPI pushes: %w", err)
 			}
 			p.Body, p.NextAt = json.RawMessage(body), fromMS(next)

@@ -44,6 +44,8 @@ func (m *Main) startLoadManagement(ctx context.Context, sites volt.LoadManagemen
 		// Cars' departure, energy and discharge limits (2.x).
 		Reports: reportsOf(sessions),
 		Bus:     m.Bus,
+		// Roaming eMSPs' charging profiles cap their sessions (issue 14).
+		Profiles: store.NewOCPIService(m.DB),
 	})
 	// Modbus TCP meters of dynamic sites are read every 2 s; their
 	// readings go through sites (which publishes them) to the loop.

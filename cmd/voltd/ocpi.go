@@ -7,6 +7,7 @@ import (
 	"time"
 
 	volt "github.com/volt-ev/volt"
+	"github.com/volt-ev/volt/lms"
 	"github.com/volt-ev/volt/ocpi"
 	"github.com/volt-ev/volt/store"
 )
@@ -27,6 +28,9 @@ func (m *Main) wireOCPI(ctx context.Context, mux *http.ServeMux, ocpiStore *stor
 		BaseURL:     m.publicBase(),
 		Logger:      m.Logger.With("component", "ocpi"),
 		Relaxations: []string{ocpi.RelaxRawToken},
+		// An eMSP's charging profile on a load-managed site is a cap the
+		// loop applies (startLoadManagement's Profiles).
+		Sites: store.NewLoadManagementService(m.DB),
 	}
 	if rs, ok := charging.(volt.ReservationService); ok {
 		srv.Reservations = rs // RESERVE_NOW keeps what the charger accepted
@@ -129,4 +133,14 @@ func (m *Main) publicBase() string {
 		return u
 	}
 	return "http://" + m.Config.HTTPAddr
+}
+
+// followLimits tells the OCPI side each transaction limit the load
+// management loop got applied: a roaming eMSP that set a profile on the
+// session is sent its new ActiveChargingProfile (issue 14).
+func followLimits(mgr *lms.Manager, srv *ocpi.Server) {
+	if mgr == nil || srv == nil {
+		return
+	}
+	mgr.OnApplied(func(ctx context.Context, l lms.Limit) { srv.LimitApplied(ctx, l.SessionID, l.CurrentA) })
 }

@@ -155,6 +155,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	mux.Handle("GET /ocpp/{identity}", gw)
 	ocpiStore := store.NewOCPIService(m.DB)
 	ocpiServer := m.wireOCPI(ctx, mux, ocpiStore, charging, s.Commander) // issue 14
+	followLimits(loadStatus, ocpiServer)                                 // issue 14: eMSPs' active charging profiles
 	// eMSPs are asked about their NEVER/ALLOWED tokens (set before serving).
 	charging.RealTime = &ocpi.RealTimeAuth{Server: ocpiServer}
 

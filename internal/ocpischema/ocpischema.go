@@ -83,6 +83,9 @@ func load() (*Spec, string, error) {
 				return nil, sd, err
 			}
 		}
+		if role == "msp" {
+			oneOfResults(doc)
+		}
 		s.docs[role] = doc
 		// Round-trip through JSON so the compiler sees JSON types.
 		jb, _ := json.Marshal(doc)
@@ -382,4 +385,24 @@ func localRefs(v any) any {
 		}
 	}
 	return v
+}
+
+// oneOfResults reads the body of the charging profile result callback as
+// anyOf rather than the document's oneOf: its ChargingProfileResult and
+// ClearProfileResult are the same schema (a required result), and
+// ActiveChargingProfileResult only adds an optional profile, so every
+// valid body matches more than one and oneOf would refuse them all.
+func oneOfResults(doc map[string]any) {
+	var cur any = doc
+	for _, k := range []string{"paths", "/chargingprofiles/result/{uid}", "post", "requestBody", "content", "application/json", "schema"} {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return
+		}
+		cur = m[k]
+	}
+	if sc, ok := cur.(map[string]any); ok && sc["oneOf"] != nil {
+		sc["anyOf"] = sc["oneOf"]
+		delete(sc, "oneOf")
+	}
 }
