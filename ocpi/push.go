@@ -162,13 +162,19 @@ func (s *Server) deliverAll(ctx context.Context, pushes []*volt.OCPIPush, stopAt
 		return r
 	}
 	p, perr := s.Store.FindOCPIPartnerSystem(ctx, pushes[0].PartnerID)
+	var party *volt.OCPIParty
+	if perr == nil {
+		if party, perr = s.Store.OCPIPartyOf(ctx, p.CPOID); perr != nil {
+			party, perr = nil, nil // sent without the routing headers, as do does
+		}
+	}
 	for _, push := range pushes {
 		if !stopAt.IsZero() && s.now().After(stopAt) {
 			break // left to the next round, claimed again
 		}
 		err := perr
 		if err == nil {
-			err = s.deliver(ctx, p, push)
+			err = s.deliver(ctx, party, p, push)
 		}
 		if err != nil {
 			r.failed = append(r.failed, failedPush{push: push, err: err.Error()})
@@ -179,7 +185,7 @@ func (s *Server) deliverAll(ctx context.Context, pushes []*volt.OCPIPush, stopAt
 	return r
 }
 
-func (s *Server) deliver(ctx context.Context, p *volt.OCPIPartner, push *volt.OCPIPush) error {
+func (s *Server) deliver(ctx context.Context, party *volt.OCPIParty, p *volt.OCPIPartner, push *volt.OCPIPush) error {
 	if p.Status != volt.OCPIConnected {
 		return fmt.Errorf("partner %s is %s", p.Name, p.Status)
 	}
@@ -195,7 +201,7 @@ func (s *Server) deliver(ctx context.Context, p *volt.OCPIPartner, push *volt.OC
 	if len(push.Body) > 0 && string(push.Body) != "null" {
 		body = push.Body
 	}
-	_, err := s.do(ctx, p, push.Method, u, p.TheirToken, body, nil)
+	_, err := s.doAs(ctx, party, p, push.Method, u, p.TheirToken, body, nil)
 	return err
 }
 
