@@ -16,9 +16,14 @@ import (
 // of a CPO with VOLT_BENCH_CHARGERS chargers (default 1,000; issue 14 asks
 // for 10,000), 10 per site, over real HTTP in pages of 100, following
 // Link, on SQLite. Setup (onboarding the chargers) is not timed.
+// VOLT_BENCH_ESTATE=paged reads the estate through the services, as
+// before the store's estate query.
 func BenchmarkLocationsPull(b *testing.B) {
 	n := benchChargers()
 	v := benchEstate(b, n)
+	if os.Getenv("VOLT_BENCH_ESTATE") == "paged" { // as before the store's estate query
+		v.srv.Store = pagedStore{v.store}
+	}
 	p := &volt.OCPIPartner{CPOID: v.cpo, Name: "Bench", CountryCode: "NL", PartyID: "BEN", Role: volt.OCPIRoleEMSP}
 	_, err := v.store.CreateOCPIPartner(v.admin, p)
 	must(b, err)

@@ -97,7 +97,9 @@ type Connector struct {
 
 // Estate is what the Locations mapping reads of one CPO: its sites,
 // charger groups and chargers (with connectors), and the public tariff of
-// each group. LoadEstate fills it as the system.
+// each group. LoadEstate fills it as the system; from the store's estate
+// query a charger carries only what the mapping reads (CPID, CPO, site,
+// group, Online, UpdatedAt and its connectors: store.OCPIService.OCPIEstate).
 type Estate struct {
 	Party    *volt.OCPIParty
 	CPO      *volt.CPO
