@@ -31,8 +31,21 @@ const maxAnswer = 16 << 20
 // the envelope's data into out and fails on any status other than 1000.
 // It returns the answer's headers (paging).
 func (s *Server) do(ctx context.Context, p *volt.OCPIPartner, method, url, token string, body, out any) (http.Header, error) {
+	party, err := s.Store.OCPIPartyOf(ctx, p.CPOID)
+	if err != nil {
+		party = nil // sent without the routing headers
+	}
+	return s.doAs(ctx, party, p, method, url, token, body, out)
+}
+
+// doAs is do with the CPO's party already read (nil: no routing
+// headers), for a delivery round that sends many requests as one party.
+// A json.RawMessage body is sent as it is.
+func (s *Server) doAs(ctx context.Context, party *volt.OCPIParty, p *volt.OCPIPartner, method, url, token string, body, out any) (http.Header, error) {
 	var rd io.Reader
-	if body != nil {
+	if raw, ok := body.(json.RawMessage); ok {
+		rd = bytes.NewReader(raw)
+	} else if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
 			return nil, fmt.Errorf("encode %s %s: %w", method, url, err)
@@ -50,7 +63,7 @@ func (s *Server) do(ctx context.Context, p *volt.OCPIPartner, method, url, token
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if party, err := s.Store.OCPIPartyOf(ctx, p.CPOID); err == nil {
+	if party != nil {
 		req.Header.Set("OCPI-from-country-code", party.CountryCode)
 		req.Header.Set("OCPI-from-party-id", party.PartyID)
 		req.Header.Set("OCPI-to-country-code", p.CountryCode)

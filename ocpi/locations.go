@@ -97,7 +97,9 @@ type Connector struct {
 
 // Estate is what the Locations mapping reads of one CPO: its sites,
 // charger groups and chargers (with connectors), and the public tariff of
-// each group. LoadEstate fills it as the system.
+// each group. LoadEstate fills it as the system; from the store's estate
+// query a charger carries only what the mapping reads (CPID, CPO, site,
+// group, Online, UpdatedAt and its connectors: store.OCPIService.OCPIEstate).
 type Estate struct {
 	Party    *volt.OCPIParty
 	CPO      *volt.CPO
@@ -108,9 +110,15 @@ type Estate struct {
 	PublicTariffs map[string]*volt.Tariff
 }
 
+// estateReader is a store that reads a CPO's estate in one query per
+// table (store.OCPIService.OCPIEstate); without it LoadEstate pages
+// through the services.
+type estateReader interface {
+	OCPIEstate(ctx context.Context, cpoID string) ([]*volt.Site, []*volt.ChargerGroup, []*volt.Charger, map[string]string, error)
+}
+
 // LoadEstate reads a CPO's estate; LocationsFor maps what of it is
 // published to a partner.
-// TODO(issue 14): a store query made for 10,000 chargers (BENCHMARKS.md).
 func (s *Server) LoadEstate(ctx context.Context, cpoID string, withTariffs bool) (*Estate, error) {
 	ctx = system(ctx)
 	e := &Estate{Groups: map[string]*volt.ChargerGroup{}, PublicTariffs: map[string]*volt.Tariff{}}
@@ -120,6 +128,33 @@ func (s *Server) LoadEstate(ctx context.Context, cpoID string, withTariffs bool)
 	}
 	if e.Party, err = s.Store.OCPIPartyOf(ctx, cpoID); err != nil {
 		return nil, err
+	}
+	if r, ok := s.Store.(estateReader); ok {
+		sites, groups, chargers, public, err := r.OCPIEstate(ctx, cpoID)
+		if err != nil {
+			return nil, err
+		}
+		e.Sites, e.Chargers = sites, chargers
+		for _, g := range groups {
+			e.Groups[g.ID] = g
+		}
+		if withTariffs && s.Tariffs != nil {
+			tariffs := map[string]*volt.Tariff{} // a tariff read once, however many groups use it
+			for id, tid := range public {
+				if !(*volt.OCPIPartner)(nil).Publishes(e.Groups[id]) {
+					continue
+				}
+				t, seen := tariffs[tid]
+				if !seen {
+					if t, err = s.Tariffs.FindTariffByID(ctx, tid); err != nil {
+						return nil, fmt.Errorf("tariff %s: %w", tid, err)
+					}
+					tariffs[tid] = t
+				}
+				e.PublicTariffs[id] = t
+			}
+		}
+		return e, nil
 	}
 	for off := 0; ; off += 500 {
 		sites, total, err := s.Hierarchy.FindSites(ctx, volt.Filter{CPOID: cpoID, Page: volt.Page{Offset: off, Limit: 500}})

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -99,60 +98,101 @@ func (s *Server) DeliverDue(ctx context.Context, limit int) (int, error) {
 		}
 		byPartner[p.PartnerID] = append(byPartner[p.PartnerID], p)
 	}
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		done  int
-		first error
-	)
-	for _, id := range order {
+	// The sends run side by side; the queue's writes (delivered rows
+	// removed, failed ones backed off) wait until all are back and go one
+	// short statement after another from here, so that ten partners'
+	// writes never queue up together ahead of an OCPP handler's write for
+	// SQLite's one writer (issue 14: the OCPP p99 with pushes).
+	results := make([]deliveryResult, len(order))
+	var wg sync.WaitGroup
+	for i, id := range order {
 		wg.Add(1)
-		go func(pushes []*volt.OCPIPush) {
+		go func(r *deliveryResult, pushes []*volt.OCPIPush) {
 			defer wg.Done()
-			n, err := s.deliverAll(ctx, pushes, stopAt)
-			mu.Lock()
-			defer mu.Unlock()
-			done += n
-			if err != nil && first == nil {
-				first = err
-			}
-		}(byPartner[id])
+			*r = s.deliverAll(ctx, pushes, stopAt)
+		}(&results[i], byPartner[id])
 	}
 	wg.Wait()
-	return done, first
-}
-
-// deliverAll sends one partner's due pushes in order, starting none after
-// stopAt (unless zero); a failed one is due again after its back-off. The
-// delivered ones are removed together at the end (a crash in between sends
-// them again: receivers are idempotent).
-func (s *Server) deliverAll(ctx context.Context, pushes []*volt.OCPIPush, stopAt time.Time) (int, error) {
 	var delivered []string
-	for _, p := range pushes {
-		if !stopAt.IsZero() && s.now().After(stopAt) {
-			break // left to the next round, claimed again
-		}
-		if err := s.deliver(ctx, p); err != nil {
-			next := s.now().Add(volt.OCPIPushBackoff(p.Attempts + 1))
-			if ferr := s.Store.FinishOCPIPush(ctx, p.ID, err.Error(), next); ferr != nil {
-				return 0, errors.Join(ferr, s.Store.DeleteOCPIPushes(ctx, delivered))
-			}
-			_ = s.Store.RecordOCPIError(ctx, p.PartnerID, err.Error())
-			continue
-		}
-		delivered = append(delivered, p.ID)
+	for _, r := range results {
+		delivered = append(delivered, r.delivered...)
 	}
+	// A crash before this sends them again: receivers are idempotent.
 	if err := s.Store.DeleteOCPIPushes(ctx, delivered); err != nil {
 		return 0, err
+	}
+	backoff, _ := s.Store.(pushBackoffer)
+	for _, r := range results {
+		for _, f := range r.failed {
+			next := s.now().Add(volt.OCPIPushBackoff(f.push.Attempts + 1))
+			var err error
+			if backoff != nil {
+				err = backoff.BackOffOCPIPush(ctx, f.push, f.err, next)
+			} else {
+				err = s.Store.FinishOCPIPush(ctx, f.push.ID, f.err, next)
+			}
+			if err != nil {
+				return len(delivered), err
+			}
+		}
+		if n := len(r.failed); n > 0 { // the partner's last error, once a round
+			_ = s.Store.RecordOCPIError(ctx, r.failed[n-1].push.PartnerID, r.failed[n-1].err)
+		}
 	}
 	return len(delivered), nil
 }
 
-func (s *Server) deliver(ctx context.Context, push *volt.OCPIPush) error {
-	p, err := s.Store.FindOCPIPartnerSystem(ctx, push.PartnerID)
-	if err != nil {
-		return err
+// pushBackoffer is a store that backs off a failed push together with the
+// coalesced push that replaced it in flight (store.OCPIService); without
+// it the failed row alone is backed off.
+type pushBackoffer interface {
+	BackOffOCPIPush(ctx context.Context, p *volt.OCPIPush, errMsg string, next time.Time) error
+}
+
+// deliveryResult is what one partner's sends of a round came to.
+type deliveryResult struct {
+	delivered []string // ids
+	failed    []failedPush
+}
+
+type failedPush struct {
+	push *volt.OCPIPush
+	err  string
+}
+
+// deliverAll sends one partner's due pushes in order, starting none after
+// stopAt (unless zero), and says which were accepted and which failed; it
+// writes nothing (DeliverDue does). The partner is read once.
+func (s *Server) deliverAll(ctx context.Context, pushes []*volt.OCPIPush, stopAt time.Time) deliveryResult {
+	var r deliveryResult
+	if len(pushes) == 0 {
+		return r
 	}
+	p, perr := s.Store.FindOCPIPartnerSystem(ctx, pushes[0].PartnerID)
+	var party *volt.OCPIParty
+	if perr == nil {
+		if party, perr = s.Store.OCPIPartyOf(ctx, p.CPOID); perr != nil {
+			party, perr = nil, nil // sent without the routing headers, as do does
+		}
+	}
+	for _, push := range pushes {
+		if !stopAt.IsZero() && s.now().After(stopAt) {
+			break // left to the next round, claimed again
+		}
+		err := perr
+		if err == nil {
+			err = s.deliver(ctx, party, p, push)
+		}
+		if err != nil {
+			r.failed = append(r.failed, failedPush{push: push, err: err.Error()})
+			continue
+		}
+		r.delivered = append(r.delivered, push.ID)
+	}
+	return r
+}
+
+func (s *Server) deliver(ctx context.Context, party *volt.OCPIParty, p *volt.OCPIPartner, push *volt.OCPIPush) error {
 	if p.Status != volt.OCPIConnected {
 		return fmt.Errorf("partner %s is %s", p.Name, p.Status)
 	}
@@ -173,8 +213,7 @@ func (s *Server) deliver(ctx context.Context, push *volt.OCPIPush) error {
 	if push.To != "" {
 		cc, pid, _ = strings.Cut(push.To, "*")
 	}
-	to := addressedTo(p, cc, pid)
-	_, err = s.do(ctx, to, push.Method, u, p.TheirToken, body, nil)
+	_, err := s.doAs(ctx, party, addressedTo(p, cc, pid), push.Method, u, p.TheirToken, body, nil)
 	return err
 }
 

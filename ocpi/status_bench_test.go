@@ -1,11 +1,16 @@
 package ocpi_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,19 +21,22 @@ import (
 	"github.com/volt-ev/volt"
 	"github.com/volt-ev/volt/inmem"
 	"github.com/volt-ev/volt/ocpi"
+	"github.com/volt-ev/volt/store"
 	"github.com/volt-ev/volt/store/storetest"
 )
 
 // BenchmarkStatusPushes measures issue 14's "1,000 status changes/s pushed
 // to 10 partners without moving the OCPP p99": VOLT_BENCH_RATE changes a
 // second (default 1,000) for VOLT_BENCH_SECONDS (default 2) over
-// VOLT_BENCH_CHARGERS chargers (default 200) on SQLite, each change as
-// the gateway records it (RecordStatus, then the bus), while
-// FollowStatuses queues and RunPushes delivers PATCHes to 10 partner
-// eMSPs over real HTTP. "baseline" records the same changes with no
-// partner; "pushing" with 10. Reported: the p99 of the OCPP-side record,
-// and the seconds from the last change until every partner holds the
-// latest status of every EVSE.
+// VOLT_BENCH_CHARGERS chargers (default 200) on SQLite (VOLT_BENCH_ENGINE=
+// postgres: PostgreSQL), each change as the gateway records it
+// (RecordStatus, then the bus), while FollowStatuses queues and RunPushes
+// delivers PATCHes to 10 partner eMSPs over real HTTP, in a process of
+// their own (VOLT_BENCH_PARTNERS=inprocess: in this one). "baseline"
+// records the same changes with no partner; "pushing" with 10, once the
+// start's resync has reached every partner (steady state). Reported: the
+// p99 of the OCPP-side record, and the seconds from the last change until
+// every partner holds the latest status of every EVSE.
 func BenchmarkStatusPushes(b *testing.B) {
 	rate, secs, n := envInt("VOLT_BENCH_RATE", 1000), envInt("VOLT_BENCH_SECONDS", 2), envInt("VOLT_BENCH_CHARGERS", 200)
 	for _, partners := range []int{0, 10} {
@@ -44,6 +52,22 @@ func BenchmarkStatusPushes(b *testing.B) {
 	}
 }
 
+// benchDB is a fresh database of the engine VOLT_BENCH_ENGINE names:
+// sqlite (default) or postgres (VOLT_TEST_POSTGRES_URL must be set).
+func benchDB(b *testing.B) *store.DB {
+	want := os.Getenv("VOLT_BENCH_ENGINE")
+	if want == "" || want == "sqlite" {
+		return storetest.SQLite(b)
+	}
+	for _, e := range storetest.Engines(b) {
+		if e.Name == want {
+			return e.Open(b)
+		}
+	}
+	b.Fatalf("VOLT_BENCH_ENGINE=%s: no such engine configured (postgres needs %s)", want, storetest.PostgresEnv)
+	return nil
+}
+
 func envInt(name string, def int) int {
 	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
 		return v
@@ -53,32 +77,111 @@ func envInt(name string, def int) int {
 
 // benchPartner is an eMSP that keeps the last status PATCHed per EVSE.
 type benchPartner struct {
-	mu     sync.Mutex
-	status map[string]string
-	srv    *httptest.Server
+	url   string                            // its locations RECEIVER endpoint's root
+	state func() (map[string]string, error) // EVSE UID → status
 }
 
-func newBenchPartner(b *testing.B) *benchPartner {
-	p := &benchPartner{status: map[string]string{}}
-	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// partnerHandler keeps the last status PATCHed per EVSE UID in status.
+func partnerHandler(mu *sync.Mutex, status map[string]string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			mu.Lock()
+			b, _ := json.Marshal(status)
+			mu.Unlock()
+			_, _ = w.Write(b)
+			return
+		}
 		var body struct {
 			Status string `json:"status"`
 		}
 		_ = json.NewDecoder(r.Body).Decode(&body)
 		parts := strings.Split(r.URL.Path, "/")
-		p.mu.Lock()
-		p.status[parts[len(parts)-1]] = body.Status
-		p.mu.Unlock()
+		mu.Lock()
+		status[parts[len(parts)-1]] = body.Status
+		mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"status_code":1000,"timestamp":"2026-01-01T00:00:00Z"}`))
-	}))
-	b.Cleanup(p.srv.Close)
-	return p
+	})
+}
+
+// newBenchPartners starts n partner eMSPs: in this process with
+// VOLT_BENCH_PARTNERS=inprocess, otherwise in a process of their own
+// (TestHelperPartners), as partners are in production, so that their
+// HTTP servers' work is not counted in Volt's process.
+func newBenchPartners(b *testing.B, n int) []*benchPartner {
+	if n == 0 {
+		return nil
+	}
+	var out []*benchPartner
+	if os.Getenv("VOLT_BENCH_PARTNERS") == "inprocess" {
+		for i := 0; i < n; i++ {
+			var mu sync.Mutex
+			status := map[string]string{}
+			srv := httptest.NewServer(partnerHandler(&mu, status))
+			b.Cleanup(srv.Close)
+			out = append(out, &benchPartner{url: srv.URL, state: func() (map[string]string, error) {
+				mu.Lock()
+				defer mu.Unlock()
+				return maps.Clone(status), nil
+			}})
+		}
+		return out
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperPartners$")
+	cmd.Env = append(os.Environ(), partnersEnv+"="+strconv.Itoa(n))
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	must(b, err)
+	stdout, err := cmd.StdoutPipe()
+	must(b, err)
+	must(b, cmd.Start())
+	b.Cleanup(func() { _ = stdin.Close(); _ = cmd.Wait() })
+	lines := bufio.NewScanner(stdout)
+	for len(out) < n && lines.Scan() {
+		u, ok := strings.CutPrefix(lines.Text(), "partner ")
+		if !ok {
+			continue
+		}
+		out = append(out, &benchPartner{url: u, state: func() (map[string]string, error) {
+			resp, err := http.Get(u + "/state")
+			if err != nil {
+				return nil, err
+			}
+			defer resp.Body.Close()
+			m := map[string]string{}
+			return m, json.NewDecoder(resp.Body).Decode(&m)
+		}})
+	}
+	if len(out) < n {
+		b.Fatalf("the partner process started %d of %d partners", len(out), n)
+	}
+	return out
+}
+
+// partnersEnv names how many partner eMSPs TestHelperPartners serves.
+const partnersEnv = "VOLT_BENCH_PARTNER_PROCESS"
+
+// TestHelperPartners is not a test: BenchmarkStatusPushes runs the test
+// binary again with partnersEnv set to serve its partner eMSPs in a
+// process of their own (one HTTP server each, their URLs on stdout) until
+// stdin closes. Without partnersEnv it skips.
+func TestHelperPartners(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv(partnersEnv))
+	if n == 0 {
+		t.Skip("run by BenchmarkStatusPushes in its own process")
+	}
+	for i := 0; i < n; i++ {
+		var mu sync.Mutex
+		srv := httptest.NewServer(partnerHandler(&mu, map[string]string{}))
+		defer srv.Close()
+		fmt.Println("partner " + srv.URL)
+	}
+	_, _ = io.Copy(io.Discard, os.Stdin)
 }
 
 func statusBench(b *testing.B, rate, secs, n, partners int) {
 	b.StopTimer()
-	db := storetest.SQLite(b)
+	db := benchDB(b)
 	v := newVolt(b, db, nil, "Bench", "GB", "BEN")
 	own := &volt.Owner{CPOID: v.cpo, Name: "O"}
 	must(b, v.hierarchy.CreateOwner(sys(), own))
@@ -96,15 +199,13 @@ func statusBench(b *testing.B, rate, secs, n, partners int) {
 		must(b, v.charging.RecordConnection(sys(), cred.CPID, true, "ocpp1.6", time.Now()))
 		cpids[j] = cred.CPID
 	}
-	var eMSPs []*benchPartner
-	for i := 0; i < partners; i++ {
-		bp := newBenchPartner(b)
-		eMSPs = append(eMSPs, bp)
+	eMSPs := newBenchPartners(b, partners)
+	for i, bp := range eMSPs {
 		p := &volt.OCPIPartner{CPOID: v.cpo, Name: "P" + strconv.Itoa(i), CountryCode: "NL", PartyID: "P" + strconv.Itoa(10+i), Role: volt.OCPIRoleEMSP}
 		_, err := v.store.CreateOCPIPartner(v.admin, p)
 		must(b, err)
 		_, err = v.store.CompleteOCPIRegistration(sys(), volt.OCPIRegistration{PartnerID: p.ID, TheirToken: "t" + strconv.Itoa(i), OurToken: "bench-" + strconv.Itoa(i),
-			Endpoints: []volt.OCPIEndpoint{{Identifier: "locations", Role: "RECEIVER", URL: bp.srv.URL + "/ocpi/emsp/2.2.1/locations"}}})
+			Endpoints: []volt.OCPIEndpoint{{Identifier: "locations", Role: "RECEIVER", URL: bp.url + "/ocpi/emsp/2.2.1/locations"}}})
 		must(b, err)
 	}
 	bus := inmem.NewBus()
@@ -131,6 +232,20 @@ func statusBench(b *testing.B, rate, secs, n, partners int) {
 		}
 	}()
 	defer func() { cancel(); wg.Wait() }()
+	// Steady state: the start's resync (every EVSE to every partner, once
+	// a process starts) is delivered before the changes begin.
+	for _, p := range eMSPs {
+		for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			status, err := p.state()
+			must(b, err)
+			if len(status) == n {
+				break
+			}
+			if time.Now().After(deadline) {
+				b.Fatalf("a partner did not get the start's resync in 60 s")
+			}
+		}
+	}
 
 	statuses := []volt.ConnectorStatus{volt.StatusAvailable, volt.StatusPreparing, volt.StatusCharging, volt.StatusFaulted, volt.StatusUnavailable}
 	want := map[string]string{}
@@ -156,12 +271,12 @@ func statusBench(b *testing.B, rate, secs, n, partners int) {
 	last := time.Now()
 	for _, p := range eMSPs {
 		for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-			p.mu.Lock()
-			same := len(p.status) == len(want)
+			status, err := p.state()
+			must(b, err)
+			same := len(status) == len(want)
 			for k, st := range want {
-				same = same && p.status[k] == st
+				same = same && status[k] == st
 			}
-			p.mu.Unlock()
 			if same {
 				break
 			}

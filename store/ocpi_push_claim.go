@@ -18,10 +18,46 @@ const ocpiPushClaimLock = 0x6f637069 // "ocpi"
 // now+lease, oldest first, and returns them: no other holder gets them
 // while the claim lasts, and an expired claim (its node died) is taken
 // over. A partner whose pushes another holder has claimed is skipped
-// altogether, so each partner's pushes keep their order across nodes. One
-// statement in a transaction serialised by an advisory lock on PostgreSQL
-// (SQLite has one writer anyway); the same code on both engines.
+// altogether, so each partner's pushes keep their order across nodes.
+// Statements of claimRows, each in a transaction serialised by an
+// advisory lock on PostgreSQL (SQLite has one writer anyway); the same
+// code on both engines.
 func (s *OCPIService) ClaimOCPIPushes(ctx context.Context, holder string, now time.Time, lease time.Duration, limit int) ([]*volt.OCPIPush, error) {
+	// In statements of claimRows: short ones, so an OCPP handler's write
+	// waits for at most one of them for SQLite's one writer (issue 14: the
+	// OCPP p99 with status pushes). The rows this call claims all end at
+	// until, which is how a later statement tells them from older claims
+	// of the same holder (taken again, as before).
+	until := toMS(now.Add(lease))
+	var out []*volt.OCPIPush
+	created := map[*volt.OCPIPush]int64{}
+	for len(out) < limit {
+		n := min(limit-len(out), claimRows)
+		got, err := s.claimPushes(ctx, holder, now, until, n, created)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, got...)
+		if len(got) < n {
+			break
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { // RETURNING keeps no order
+		if !out[i].NextAt.Equal(out[j].NextAt) {
+			return out[i].NextAt.Before(out[j].NextAt)
+		}
+		if created[out[i]] != created[out[j]] {
+			return created[out[i]] < created[out[j]]
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
+// claimRows is how many pushes one statement of ClaimOCPIPushes claims.
+const claimRows = 100
+
+func (s *OCPIService) claimPushes(ctx context.Context, holder string, now time.Time, until int64, limit int, created map[*volt.OCPIPush]int64) ([]*volt.OCPIPush, error) {
 	var out []*volt.OCPIPush
 	err := s.db.WithTx(ctx, func(tx *Tx) error {
 		out = out[:0]
@@ -33,16 +69,15 @@ func (s *OCPIService) ClaimOCPIPushes(ctx context.Context, holder string, now ti
 		at := toMS(now)
 		rows, err := tx.Query(ctx, `UPDATE ocpi_pushes SET claimed_by = ?, claimed_until = ?
 			WHERE id IN (SELECT id FROM ocpi_pushes
-				WHERE next_at <= ? AND (claimed_until <= ? OR claimed_by = ?)
+				WHERE next_at <= ? AND (claimed_until <= ? OR (claimed_by = ? AND claimed_until <> ?))
 				AND partner_id NOT IN (SELECT partner_id FROM ocpi_pushes WHERE claimed_by <> '' AND claimed_by <> ? AND claimed_until > ?)
 				ORDER BY next_at, created_at LIMIT ?)
 			RETURNING id, partner_id, module, object_id, method, url, body, attempts, next_at, last_error, created_at, to_party`,
-			holder, toMS(now.Add(lease)), at, at, holder, holder, at, limit)
+			holder, until, at, at, holder, until, holder, at, limit)
 		if err != nil {
 			return fmt.Errorf("claim OCPI pushes: %w", err)
 		}
 		defer rows.Close()
-		created := map[*volt.OCPIPush]int64{}
 		for rows.Next() {
 			p := &volt.OCPIPush{}
 			var body string
@@ -57,15 +92,6 @@ func (s *OCPIService) ClaimOCPIPushes(ctx context.Context, holder string, now ti
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("claim OCPI pushes: %w", err)
 		}
-		sort.SliceStable(out, func(i, j int) bool { // RETURNING keeps no order
-			if !out[i].NextAt.Equal(out[j].NextAt) {
-				return out[i].NextAt.Before(out[j].NextAt)
-			}
-			if created[out[i]] != created[out[j]] {
-				return created[out[i]] < created[out[j]]
-			}
-			return out[i].ID < out[j].ID
-		})
 		return nil
 	})
 	return out, err

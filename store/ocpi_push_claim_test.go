@@ -168,3 +168,38 @@ func objectIDs(ps []*volt.OCPIPush) []string {
 	}
 	return out
 }
+
+// TestOCPIPushClaimsInStatements: a claim larger than one statement's
+// rows (claimRows) returns each due push once, oldest first, up to the
+// limit (issue 14: short statements for the OCPP p99).
+func TestOCPIPushClaimsInStatements(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		h := store.NewHierarchyService(db)
+		svc := store.NewOCPIService(db)
+		cpo := &volt.CPO{Name: "Claims"}
+		must(t, h.CreateCPO(sys(), cpo))
+		id := volt.NewID("ocp")
+		if _, err := db.Exec(sys(), `INSERT INTO ocpi_partners (id, cpo_id, name, country_code, party_id, role, status, created_at, updated_at)
+			VALUES (?, ?, 'P', 'NL', 'P01', 'EMSP', 'connected', 0, 0)`, id, cpo.ID); err != nil {
+			t.Fatal(err)
+		}
+		base := time.Now().Add(-time.Hour)
+		for i := range 260 {
+			must(t, svc.EnqueueOCPIPush(sys(), &volt.OCPIPush{PartnerID: id, Module: "cdrs", ObjectID: fmt.Sprintf("cdr_%03d", i),
+				Method: "POST", Body: json.RawMessage(`{}`), NextAt: base.Add(time.Duration(i) * time.Millisecond)}))
+		}
+		due, err := svc.ClaimOCPIPushes(sys(), "node-a", time.Now(), time.Minute, 250)
+		must(t, err)
+		if len(due) != 250 {
+			t.Fatalf("claimed %d, want 250", len(due))
+		}
+		for i, p := range due {
+			if want := fmt.Sprintf("cdr_%03d", i); p.ObjectID != want {
+				t.Fatalf("claim %d is %s, want %s (each once, oldest first)", i, p.ObjectID, want)
+			}
+		}
+		if other, err := svc.ClaimOCPIPushes(sys(), "node-b", time.Now(), time.Minute, 250); err != nil || len(other) != 0 {
+			t.Errorf("another node claimed %d of a partner node-a holds, %v", len(other), err)
+		}
+	})
+}
