@@ -408,7 +408,10 @@ type firstLimit struct {
 // the other unit converted at 230 V per phase.
 func (l firstLimit) within(want float64, unit string) bool {
 	v := l.value
-	ph := float64(max(l.phases, 3))
+	ph := 3.0
+	if l.phases > 0 {
+		ph = float64(l.phases)
+	}
 	switch {
 	case l.unit == unit:
 	case l.unit == "A" && unit == "W":
