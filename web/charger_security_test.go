@@ -26,7 +26,7 @@ func securityFixture(t *testing.T) (*fixture, *volt.ChargerCredentials, *store.S
 		NotBefore: now, NotAfter: now.AddDate(1, 0, 0), ChainPEM: "pem", IssuedAt: now}))
 	must(t, sec.RecordCertificate(sysCtx(), volt.ChargerCertificate{Serial: "0def", CPID: creds.CPID, Identity: creds.OCPPIdentity,
 		Kind: volt.CertificateKindV2G, Subject: "CN=" + creds.OCPPIdentity, Issuer: "CN=CPO Sub-CA (test)",
-		HashData: &volt.CertificateHashData{HashAlgorithm: "SHA256", IssuerNameHash: "aa", IssuerKeyHash: "bb", SerialNumber: "def"},
+		HashData:  &volt.CertificateHashData{HashAlgorithm: "SHA256", IssuerNameHash: "aa", IssuerKeyHash: "bb", SerialNumber: "def"},
 		NotBefore: now, NotAfter: now.AddDate(0, 3, 0), ChainPEM: "pem", IssuedAt: now}))
 	_, err := sec.RecordSecurityEvent(sysCtx(), volt.SecurityEvent{CPID: creds.CPID, Type: "TamperDetectionActivated", TechInfo: "lid opened",
 		Critical: true, At: now, ReceivedAt: now})
