@@ -255,6 +255,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Webhooks:    webhooks, // issue #17: webhooks pages, alerts page and dashboard panel
 		Alerts:      alerts,
 		Security:    auditedSecurity, // a charger's security page (issue 18)
+		// A CPO's certificate authority page (issue 18).
+		CPOAuthorities: auditedCPOCAs,
 
 		// Issue 19: the fleet pages (vehicles, readings, claims, wallet, invoices).
 		Fleets:       fleets,
