@@ -32,18 +32,29 @@ type ChargerSecurity struct {
 	UpgradeStatus  string     `json:"upgradeStatus,omitempty"` // "", Pending, Done, RolledBack
 }
 
-// ChargerCertificate is a client certificate the CSMS CA signed for a
-// charger.
+// ChargerCertificate is a certificate Volt signed for a charger: its client
+// certificate (the CSMS CA's, Kind ChargingStationCertificate) or its ISO
+// 15118 SECC certificate (the V2G CPO sub-CA's, Kind V2GCertificate).
 type ChargerCertificate struct {
-	Serial    string     `json:"serial"` // lower-case hex
-	CPID      string     `json:"cpid"`
-	Identity  string     `json:"identity"`
-	NotBefore time.Time  `json:"notBefore"`
-	NotAfter  time.Time  `json:"notAfter"`
-	ChainPEM  string     `json:"chainPem"`
-	IssuedAt  time.Time  `json:"issuedAt"`
-	RevokedAt *time.Time `json:"revokedAt,omitempty"`
-	Reason    string     `json:"revocationReason,omitempty"`
+	Serial   string `json:"serial"` // lower-case hex
+	CPID     string `json:"cpid"`
+	Identity string `json:"identity"`
+	// Kind is the OCPP CertificateSigningUse; empty is recorded as
+	// ChargingStationCertificate.
+	Kind string `json:"kind" enum:"ChargingStationCertificate,V2GCertificate"`
+	// Subject and Issuer are the certificate's subject and its CA's, as
+	// RFC 2253 strings.
+	Subject string `json:"subject,omitempty"`
+	Issuer  string `json:"issuer,omitempty"`
+	// HashData names the certificate in DeleteCertificate (OCPP 2.0.1
+	// CertificateHashDataType); set on SECC certificates.
+	HashData  *CertificateHashData `json:"hashData,omitempty"`
+	NotBefore time.Time            `json:"notBefore"`
+	NotAfter  time.Time            `json:"notAfter"`
+	ChainPEM  string               `json:"chainPem"`
+	IssuedAt  time.Time            `json:"issuedAt"`
+	RevokedAt *time.Time           `json:"revokedAt,omitempty"`
+	Reason    string               `json:"revocationReason,omitempty"`
 }
 
 // SecurityEvent is a SecurityEventNotification a charger sent, or a
@@ -117,7 +128,7 @@ type ChargerSecurityService interface {
 	// during TLS handshakes).
 	IsRevoked(ctx context.Context, serial string) (bool, error)
 	// CertificatesExpiring returns live certificates expiring before t,
-	// the latest one per charger (renewal).
+	// the latest one per charger and kind (renewal).
 	CertificatesExpiring(ctx context.Context, before time.Time) ([]ChargerCertificate, error)
 
 	RecordSecurityEvent(ctx context.Context, e SecurityEvent) (*SecurityEvent, error)

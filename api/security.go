@@ -142,13 +142,50 @@ func (s *server) revokeChargerCertificate(ctx context.Context, in *RevokeInput) 
 	if err != nil {
 		return nil, s.err(ctx, err)
 	}
+	s.deleteRevokedSECC(ctx, a, c, in.Serial)
 	return nil, nil
+}
+
+// deleteRevokedSECC tells the charger to delete a revoked SECC certificate
+// (volt.DeleteV2GCertificate), audited with its answer. The revocation
+// stands whatever the charger answers, or when it is offline: the
+// certificate is no longer renewed and the portal shows it revoked.
+func (s *server) deleteRevokedSECC(ctx context.Context, a *volt.Actor, c *volt.Charger, serial string) {
+	if s.Commander == nil {
+		return
+	}
+	certs, err := s.Security.FindCertificates(ctx, c.CPID)
+	if err != nil {
+		return
+	}
+	for i := range certs {
+		if certs[i].Serial != serial || certs[i].Kind != volt.CertificateKindV2G {
+			continue
+		}
+		cctx, cancel := context.WithTimeout(ctx, DefaultCommandTimeout)
+		st, err := volt.DeleteV2GCertificate(cctx, s.Commander, c, &certs[i])
+		cancel()
+		body, _ := json.Marshal(map[string]string{"serial": serial, "status": st})
+		s.audit(ctx, a, c.CPID, "DeleteV2GCertificate", body, err)
+		break
+	}
+}
+
+// RenewInput asks a charger for a new CSR, for its client certificate
+// (the default) or its SECC certificate.
+type RenewInput struct {
+	CPID string `path:"cpid" maxLength:"32"`
+	Body *struct {
+		CertificateType string `json:"certificateType,omitempty" enum:"ChargingStationCertificate,V2GCertificate" doc:"Which certificate to renew: the client certificate (default) or the ISO 15118 SECC certificate."`
+	}
 }
 
 // renewChargerCertificate asks the charger for a new CSR (1.6
 // ExtendedTriggerMessage SignChargePointCertificate, 2.x TriggerMessage
-// SignChargingStationCertificate) and returns its answer.
-func (s *server) renewChargerCertificate(ctx context.Context, in *CPIDInput) (*CommandOutput, error) {
+// SignChargingStationCertificate; for the SECC certificate 2.x
+// TriggerMessage SignV2GCertificate, 1.6 the Plug & Charge DataTransfer
+// TriggerMessage) and returns its answer.
+func (s *server) renewChargerCertificate(ctx context.Context, in *RenewInput) (*CommandOutput, error) {
 	c, a, err := s.commandCharger(ctx, in.CPID)
 	if err != nil {
 		return nil, err
@@ -158,6 +195,15 @@ func (s *server) renewChargerCertificate(ctx context.Context, in *CPIDInput) (*C
 	}
 	cctx, cancel := context.WithTimeout(ctx, DefaultCommandTimeout)
 	defer cancel()
+	if in.Body != nil && in.Body.CertificateType == volt.CertificateKindV2G {
+		st, err := volt.RenewV2GCertificate(cctx, s.Commander, c)
+		s.audit(ctx, a, c.CPID, "RenewV2GCertificate", nil, err)
+		if err != nil {
+			return nil, s.err(ctx, err)
+		}
+		res, _ := json.Marshal(map[string]string{"status": st})
+		return &CommandOutput{Body: res}, nil
+	}
 	res, err := volt.RenewChargerCertificate(cctx, s.Commander, c)
 	s.audit(ctx, a, c.CPID, "RenewCertificate", nil, err)
 	if err != nil {

@@ -38,15 +38,39 @@ func signCSR(ctx context.Context, c *conn, csr string) (*pki.Issued, string) {
 		c.g.log.Error("gateway: sign certificate", "cpid", c.cpid, "err", err)
 		return nil, "certificate authority unavailable"
 	}
-	if c.g.cfg.Security != nil {
-		now := c.g.cfg.Now()
-		if err := c.g.cfg.Security.RecordCertificate(ctx, volt.ChargerCertificate{Serial: iss.Serial, CPID: c.cpid,
-			Identity: c.identity, NotBefore: iss.NotBefore, NotAfter: iss.NotAfter, ChainPEM: iss.ChainPEM, IssuedAt: now}); err != nil {
-			c.g.log.Error("gateway: record certificate", "cpid", c.cpid, "err", err)
-			return nil, "certificate could not be recorded"
-		}
+	if reason := recordIssued(ctx, c, iss, volt.CertificateKindChargingStation); reason != "" {
+		return nil, reason
 	}
 	return iss, ""
+}
+
+// recordIssued records a certificate Volt signed for the charger, with its
+// subject, its CA's and, for an SECC certificate, the hash data a
+// DeleteCertificate names it by; it returns why not ("" when recorded or
+// when no security service is wired). A certificate not recorded is not
+// sent: it could be neither listed nor revoked.
+func recordIssued(ctx context.Context, c *conn, iss *pki.Issued, kind string) string {
+	if c.g.cfg.Security == nil {
+		return ""
+	}
+	rec := volt.ChargerCertificate{Serial: iss.Serial, CPID: c.cpid, Identity: c.identity, Kind: kind,
+		NotBefore: iss.NotBefore, NotAfter: iss.NotAfter, ChainPEM: iss.ChainPEM, IssuedAt: c.g.cfg.Now()}
+	if chain, err := pki.ParseCertificates([]byte(iss.ChainPEM)); err == nil && len(chain) > 0 {
+		rec.Subject, rec.Issuer = chain[0].Subject.String(), chain[0].Issuer.String()
+		if kind == volt.CertificateKindV2G && len(chain) > 1 {
+			if h, err := pki.HashOf(chain[0], chain[1]); err == nil {
+				// serialNumber is hex "without leading zeroes" (2.0.1
+				// CertificateHashDataType).
+				rec.HashData = &volt.CertificateHashData{HashAlgorithm: h.HashAlgorithm, IssuerNameHash: h.IssuerNameHash,
+					IssuerKeyHash: h.IssuerKeyHash, SerialNumber: chain[0].SerialNumber.Text(16)}
+			}
+		}
+	}
+	if err := c.g.cfg.Security.RecordCertificate(ctx, rec); err != nil {
+		c.g.log.Error("gateway: record certificate", "cpid", c.cpid, "kind", kind, "err", err)
+		return "certificate could not be recorded"
+	}
+	return ""
 }
 
 // sendCertificateSigned sends the signed chain to the charger after the
@@ -113,9 +137,9 @@ func signCertificate201(ctx context.Context, c *conn, req *v201.SignCertificateR
 
 // signV2GCSR signs a charger's ISO 15118 SECC CSR with the V2G CPO sub-CA
 // (never the CSMS CA: a vehicle trusts V2G roots), or returns why not. The
-// CSR checks of signCSR apply, and the V2G key rules. TODO(issue 18): SECC
-// certificates are not recorded (charger_certificates holds client
-// certificates), so Volt neither lists, revokes nor renews them.
+// CSR checks of signCSR apply, and the V2G key rules. The certificate is
+// recorded with kind V2GCertificate, so it is listed, revoked and renewed
+// beside the client certificate.
 func signV2GCSR(ctx context.Context, c *conn, csr string) (*pki.Issued, string) {
 	switch {
 	case c.profile < volt.SecurityProfileTLSBasic:
@@ -131,6 +155,9 @@ func signV2GCSR(ctx context.Context, c *conn, csr string) (*pki.Issued, string) 
 		}
 		c.g.log.Error("gateway: sign V2G certificate", "cpid", c.cpid, "err", err)
 		return nil, "V2G certificate authority unavailable"
+	}
+	if reason := recordIssued(ctx, c, iss, volt.CertificateKindV2G); reason != "" {
+		return nil, reason
 	}
 	return iss, ""
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 
+	volt "github.com/volt-ev/volt"
 	"github.com/volt-ev/volt/ocpp"
 	"github.com/volt-ev/volt/ocpp/v16"
 	"github.com/volt-ev/volt/ocpp/v201"
@@ -12,7 +13,7 @@ import (
 // PnCVendorID is the DataTransfer vendorId of Plug & Charge on OCPP 1.6
 // (OCA whitepaper "Using ISO 15118 Plug & Charge with OCPP 1.6"): the
 // messageId names the OCPP 2.0.1 message and data carries its JSON payload.
-const PnCVendorID = "org.openchargealliance.iso15118pnc"
+const PnCVendorID = volt.PnCVendorID
 
 // pncDataTransfer16 serves the 1.6 Plug & Charge messages with the 2.0.1
 // handlers: Authorize, Get15118EVCertificate, GetCertificateStatus. The

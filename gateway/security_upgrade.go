@@ -39,3 +39,18 @@ func (g *Gateway) RenewCertificate(ctx context.Context, cpid string) (string, er
 	_ = json.Unmarshal(res, &ans)
 	return ans.Status, nil
 }
+
+// RenewV2GCertificate is volt.RenewV2GCertificate for a charger connected
+// to this node (ENOTFOUND otherwise): it asks for a new SECC CSR and
+// returns the charger's status.
+func (g *Gateway) RenewV2GCertificate(ctx context.Context, cpid string) (string, error) {
+	c := g.lookup(cpid)
+	if c == nil {
+		return "", volt.Errorf(volt.ENOTFOUND, "Charger %s is not connected to this node.", cpid)
+	}
+	st, err := volt.RenewV2GCertificate(ctx, g, &volt.Charger{CPID: cpid, OCPPVersion: string(c.proto.version)})
+	if err != nil {
+		return "", fmt.Errorf("renew SECC certificate of %s: %w", cpid, err)
+	}
+	return st, nil
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	volt "github.com/volt-ev/volt"
 	"github.com/volt-ev/volt/pki"
 	"github.com/volt-ev/volt/pki/pkitest"
 )
@@ -102,9 +103,7 @@ func TestSignV2GCertificate201(t *testing.T) {
 	}
 	checkV2GChain(t, signed.CertificateChain, "CP-1", v2gRoot, h.ca)
 	c.sendRaw(`[3,` + string(f[1]) + `,{"status":"Accepted"}]`)
-	if certs, _ := h.sec.FindCertificates(context.Background(), "000001"); len(certs) != 0 {
-		t.Fatalf("the SECC certificate was recorded as the charger's client certificate: %d", len(certs))
-	}
+	checkV2GRecorded(t, h, signed.CertificateChain)
 
 	// Without a V2G CA nothing is signed, and never by the CSMS CA.
 	h2 := newTLSHarness(t)
@@ -159,6 +158,34 @@ func TestSignV2GCertificate16(t *testing.T) {
 	}
 	checkV2GChain(t, signed.CertificateChain, "CP-1", v2gRoot, h.ca)
 	c.sendRaw(`[3,` + string(f[1]) + `,{"status":"Accepted","data":"{\"status\":\"Accepted\"}"}]`)
+	checkV2GRecorded(t, h, signed.CertificateChain)
+}
+
+// checkV2GRecorded: the SECC certificate sent is recorded as the charger's
+// one V2GCertificate, with its subject, its CA and the hash data that
+// names it in DeleteCertificate; it is never taken for a client
+// certificate (a profile 3 handshake's revocation check).
+func checkV2GRecorded(t *testing.T, h *tlsHarness, chainPEM string) {
+	t.Helper()
+	chain, err := pki.ParseCertificates([]byte(chainPEM))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := pki.HashOf(chain[0], chain[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	certs, _ := h.sec.FindCertificates(context.Background(), "000001")
+	if len(certs) != 1 {
+		t.Fatalf("recorded certificates %+v", certs)
+	}
+	got := certs[0]
+	if got.Kind != volt.CertificateKindV2G || got.Serial != want.SerialNumber || got.Subject != chain[0].Subject.String() ||
+		got.Issuer != chain[1].Subject.String() || got.HashData == nil || got.HashData.IssuerKeyHash != want.IssuerKeyHash ||
+		got.HashData.IssuerNameHash != want.IssuerNameHash || got.HashData.SerialNumber != chain[0].SerialNumber.Text(16) ||
+		got.ChainPEM != chainPEM {
+		t.Fatalf("recorded %+v, want hash data %+v", got, want)
+	}
 }
 
 func basicAuth(identity, password string) string {

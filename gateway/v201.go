@@ -67,9 +67,8 @@ func newV2x(v ocpp.Version, reg *ocpp.Registry) *protocol {
 			// customer information, display messages, firmware
 			// publication: v201_notify.go.
 			// 2.1's own: v21_send.go. TODO(issue 13): VatNumberValidation
-			// needs a VAT registry lookup (VIES, HMRC) Volt does not have,
-			// and GetCertificateChainStatus (issue 18) an OCSP relay of
-			// whole chains: both are answered NotSupported.
+			// needs a VAT registry lookup (VIES, HMRC) Volt does not have:
+			// it is answered NotSupported.
 		},
 		after: map[string]afterFunc{
 			v201.ActionSetVariables: afterSetVariables201,

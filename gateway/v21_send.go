@@ -43,6 +43,7 @@ func handlers21() map[string]handler {
 		v21.ActionNotifySettlement:          reportHandler(volt.ReportSettlement, func() any { return &v21.NotifySettlementResponse{} }),
 		v21.ActionBatterySwap:               reportHandler(volt.ReportBatterySwap, func() any { return &v21.BatterySwapResponse{} }),
 		v21.ActionPullDynamicScheduleUpdate: typed2x(pullDynamicScheduleUpdate21), // v21_dynamic.go
+		v21.ActionGetCertificateChainStatus: typed2x(getCertificateChainStatus21), // security_chain21.go, issue 18
 	}
 }
 

@@ -346,25 +346,30 @@ func (p *OCSP) checkChain(ctx context.Context, c volt.ContractCheck) (volt.Contr
 
 // status asks the responder of h about the certificate it names.
 func (p *OCSP) status(ctx context.Context, h volt.ContractHashData) (int, []byte, error) {
+	r, der, err := p.response(ctx, h)
+	if err != nil {
+		return 0, nil, err
+	}
+	return r.Status, der, nil
+}
+
+// response is status's verified OCSP response, whole (its nextUpdate too).
+func (p *OCSP) response(ctx context.Context, h volt.ContractHashData) (*ocsp.Response, []byte, error) {
 	alg, ok := ocspHash(h.HashAlgorithm)
 	if !ok {
-		return 0, nil, fmt.Errorf("pnc: hash algorithm %q: %w", h.HashAlgorithm, errNoIssuer)
+		return nil, nil, fmt.Errorf("pnc: hash algorithm %q: %w", h.HashAlgorithm, errNoIssuer)
 	}
 	nameHash, err1 := hex.DecodeString(h.IssuerNameHash)
 	keyHash, err2 := hex.DecodeString(h.IssuerKeyHash)
 	serial, ok := new(big.Int).SetString(strings.TrimSpace(h.SerialNumber), 16)
 	if err1 != nil || err2 != nil || !ok {
-		return 0, nil, fmt.Errorf("pnc: malformed hash data: %w", errNoIssuer)
+		return nil, nil, fmt.Errorf("pnc: malformed hash data: %w", errNoIssuer)
 	}
 	issuer := p.issuerOf(alg, nameHash, keyHash)
 	if issuer == nil {
-		return 0, nil, errNoIssuer
+		return nil, nil, errNoIssuer
 	}
-	r, der, err := p.query(ctx, h.ResponderURL, alg, issuer, serial)
-	if err != nil {
-		return 0, nil, err
-	}
-	return r.Status, der, nil
+	return p.query(ctx, h.ResponderURL, alg, issuer, serial)
 }
 
 // Get15118EVCertificate implements volt.ContractProvider through Pool.

@@ -365,6 +365,9 @@ func (c *Charger) triggerMeterValues(connector *int) {
 // echoes their data; any other vendor is unknown (OCPP 1.6 §5.6).
 func (c *Charger) onDataTransfer(r any) (any, func(context.Context)) {
 	req := r.(*v16.DataTransferRequest)
+	if req.VendorID == PnCVendorID {
+		return c.onPnCDataTransfer(req)
+	}
 	if req.VendorID != c.cfg.Vendor {
 		return &v16.DataTransferResponse{Status: v16.DataTransferStatusUnknownVendorID}, nil
 	}

@@ -36,6 +36,10 @@ type secState struct {
 	trying   bool
 	pending  *ecdsa.PrivateKey
 	cert     *tls.Certificate
+	// seccPending and secc are the ISO 15118 SECC key waiting for its
+	// certificate and the SECC certificate with its issuer (security_secc.go).
+	seccPending *ecdsa.PrivateKey
+	secc        []*x509.Certificate
 	// url is the URL of the next connection when a 2.x network profile
 	// set it ("": cfg.URL or cfg.TLSURL by profile); fallbackURL goes with
 	// fallback.
@@ -326,7 +330,11 @@ func (c *Charger2) triggerSignCertificate() {
 }
 
 func (c *Charger2) onCertificateSigned(r *v201.CertificateSignedRequest) (any, func(context.Context)) {
-	if err := c.sec.installSigned(r.CertificateChain); err != nil {
+	install := c.sec.installSigned
+	if r.CertificateType == v201.CertificateSigningUseEnumV2GCertificate {
+		install = c.sec.installSECC
+	}
+	if err := install(r.CertificateChain); err != nil {
 		return &v201.CertificateSignedResponse{Status: v201.CertificateSignedStatusEnumRejected}, nil
 	}
 	return &v201.CertificateSignedResponse{Status: v201.CertificateSignedStatusEnumAccepted}, nil

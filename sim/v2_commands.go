@@ -53,6 +53,7 @@ func init() {
 		v201.ActionGetChargingProfiles:     on2((*Charger2).onGetChargingProfiles),
 		v201.ActionCertificateSigned:       on2((*Charger2).onCertificateSigned),
 		v201.ActionSetNetworkProfile:       on2((*Charger2).onSetNetworkProfile),
+		v201.ActionDeleteCertificate:       on2((*Charger2).onDeleteCertificate),
 	}
 }
 
@@ -342,6 +343,10 @@ func (c *Charger2) onTrigger(r *v201.TriggerMessageRequest) (any, func(context.C
 		c.mu.Unlock()
 		c.triggerSignCertificate()
 		c.mu.Lock()
+	case v201.MessageTriggerEnumSignV2GCertificate:
+		if !c.enqueueSECCCSRLocked() {
+			return &v201.TriggerMessageResponse{Status: v201.TriggerMessageStatusEnumRejected}, nil
+		}
 	default:
 		return &v201.TriggerMessageResponse{Status: v201.TriggerMessageStatusEnumNotImplemented}, nil
 	}

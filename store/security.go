@@ -147,15 +147,25 @@ func (s *SecurityService) RollBackUpgrades(ctx context.Context, now time.Time) (
 
 // RecordCertificate implements volt.ChargerSecurityService.
 func (s *SecurityService) RecordCertificate(ctx context.Context, c volt.ChargerCertificate) error {
-	_, err := s.db.Exec(ctx, `INSERT INTO charger_certificates (serial, cpid, identity, not_before, not_after, chain_pem, issued_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, c.Serial, c.CPID, c.Identity, toMS(c.NotBefore), toMS(c.NotAfter), c.ChainPEM, toMS(c.IssuedAt))
+	if c.Kind == "" {
+		c.Kind = volt.CertificateKindChargingStation
+	}
+	hash := ""
+	if c.HashData != nil {
+		b, _ := json.Marshal(c.HashData)
+		hash = string(b)
+	}
+	_, err := s.db.Exec(ctx, `INSERT INTO charger_certificates (serial, cpid, identity, not_before, not_after, chain_pem, issued_at,
+		kind, subject, issuer, hash_data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.Serial, c.CPID, c.Identity, toMS(c.NotBefore),
+		toMS(c.NotAfter), c.ChainPEM, toMS(c.IssuedAt), c.Kind, c.Subject, c.Issuer, hash)
 	if err != nil {
 		return fmt.Errorf("record certificate %s of %s: %w", c.Serial, c.CPID, err)
 	}
 	return nil
 }
 
-const certCols = `serial, cpid, identity, not_before, not_after, chain_pem, issued_at, revoked_at, revocation_reason`
+const certCols = `serial, cpid, identity, not_before, not_after, chain_pem, issued_at, revoked_at, revocation_reason,
+	kind, subject, issuer, hash_data`
 
 func (s *SecurityService) certs(ctx context.Context, where string, args ...any) ([]volt.ChargerCertificate, error) {
 	rows, err := s.db.Query(ctx, `SELECT `+certCols+` FROM charger_certificates WHERE `+where, args...)
@@ -169,9 +179,17 @@ func (s *SecurityService) certs(ctx context.Context, where string, args ...any) 
 			c              volt.ChargerCertificate
 			nb, na, issued int64
 			revoked        sql.NullInt64
+			hash           string
 		)
-		if err := rows.Scan(&c.Serial, &c.CPID, &c.Identity, &nb, &na, &c.ChainPEM, &issued, &revoked, &c.Reason); err != nil {
+		if err := rows.Scan(&c.Serial, &c.CPID, &c.Identity, &nb, &na, &c.ChainPEM, &issued, &revoked, &c.Reason,
+			&c.Kind, &c.Subject, &c.Issuer, &hash); err != nil {
 			return nil, err
+		}
+		if hash != "" {
+			c.HashData = &volt.CertificateHashData{}
+			if err := json.Unmarshal([]byte(hash), c.HashData); err != nil {
+				return nil, fmt.Errorf("certificate %s hash data: %w", c.Serial, err)
+			}
 		}
 		c.NotBefore, c.NotAfter, c.IssuedAt = fromMS(nb), fromMS(na), fromMS(issued)
 		if revoked.Valid {
@@ -210,7 +228,10 @@ func (s *SecurityService) RevokeCertificate(ctx context.Context, cpid, serial, r
 // IsRevoked implements volt.ChargerSecurityService.
 func (s *SecurityService) IsRevoked(ctx context.Context, serial string) (bool, error) {
 	var n int
-	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM charger_certificates WHERE serial = ? AND revoked_at IS NOT NULL`, serial).Scan(&n); err != nil {
+	// Only client certificates authenticate a connection; an SECC
+	// certificate's serial comes from another CA.
+	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM charger_certificates WHERE serial = ? AND revoked_at IS NOT NULL
+		AND kind = ?`, serial, volt.CertificateKindChargingStation).Scan(&n); err != nil {
 		return false, fmt.Errorf("revocation of %s: %w", serial, err)
 	}
 	return n > 0, nil
@@ -219,8 +240,8 @@ func (s *SecurityService) IsRevoked(ctx context.Context, serial string) (bool, e
 // CertificatesExpiring implements volt.ChargerSecurityService.
 func (s *SecurityService) CertificatesExpiring(ctx context.Context, before time.Time) ([]volt.ChargerCertificate, error) {
 	return s.certs(ctx, `revoked_at IS NULL AND not_after < ? AND issued_at = (SELECT max(c2.issued_at)
-		FROM charger_certificates c2 WHERE c2.cpid = charger_certificates.cpid AND c2.revoked_at IS NULL)
-		ORDER BY not_after`, toMS(before))
+		FROM charger_certificates c2 WHERE c2.cpid = charger_certificates.cpid AND c2.kind = charger_certificates.kind
+		AND c2.revoked_at IS NULL) ORDER BY not_after`, toMS(before))
 }
 
 // RecordSecurityEvent implements volt.ChargerSecurityService.

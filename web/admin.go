@@ -86,6 +86,9 @@ type AdminConfig struct {
 	OCPIPartners volt.OCPIPartnerService
 	// Security serves a charger's security page (issue 18); optional.
 	Security volt.ChargerSecurityService
+	// CPOAuthorities serves a CPO's certificate authority page (issue 18);
+	// optional.
+	CPOAuthorities volt.CPOAuthorityService
 	// Certification is the charger model catalogue (issue 16 item 4),
 	// wrapped by certify so certifying wakes pending chargers. Optional.
 	Certification volt.CertificationService

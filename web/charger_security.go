@@ -119,6 +119,13 @@ func (a *Admin) chargerCertificateRenew(w http.ResponseWriter, r *http.Request, 
 		if a.cfg.Commander == nil {
 			return "", volt.Errorf(volt.EUNAVAILABLE, "Charger commands are not available on this server.")
 		}
+		if r.PostFormValue("certificateType") == volt.CertificateKindV2G {
+			st, err := volt.RenewV2GCertificate(s.ctx, a.cfg.Commander, c)
+			if err != nil {
+				return "", err
+			}
+			return "Asked the charger for a new SECC certificate signing request: the charger answered " + st + ".", nil
+		}
 		res, err := volt.RenewChargerCertificate(s.ctx, a.cfg.Commander, c)
 		if err != nil {
 			return "", err
@@ -130,8 +137,15 @@ func (a *Admin) chargerCertificateRenew(w http.ResponseWriter, r *http.Request, 
 func (a *Admin) chargerCertificateRevoke(w http.ResponseWriter, r *http.Request, s *sess) {
 	a.securityAction(w, r, s, func(c *volt.Charger) (string, error) {
 		serial := r.PathValue("serial")
+		cert, err := a.findCertificate(s, c, serial)
+		if err != nil {
+			return "", err
+		}
 		if err := a.cfg.Security.RevokeCertificate(s.ctx, c.CPID, serial, r.PostFormValue("reason")); err != nil {
 			return "", err
+		}
+		if cert.Kind == volt.CertificateKindV2G {
+			return "SECC certificate " + serial + " revoked: " + a.deleteRevokedSECC(s, c, cert), nil
 		}
 		return "Certificate " + serial + " revoked: the charger can no longer connect with it.", nil
 	})

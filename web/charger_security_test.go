@@ -24,6 +24,10 @@ func securityFixture(t *testing.T) (*fixture, *volt.ChargerCredentials, *store.S
 	now := time.Now()
 	must(t, sec.RecordCertificate(sysCtx(), volt.ChargerCertificate{Serial: "0abc", CPID: creds.CPID, Identity: creds.OCPPIdentity,
 		NotBefore: now, NotAfter: now.AddDate(1, 0, 0), ChainPEM: "pem", IssuedAt: now}))
+	must(t, sec.RecordCertificate(sysCtx(), volt.ChargerCertificate{Serial: "0def", CPID: creds.CPID, Identity: creds.OCPPIdentity,
+		Kind: volt.CertificateKindV2G, Subject: "CN=" + creds.OCPPIdentity, Issuer: "CN=CPO Sub-CA (test)",
+		HashData:  &volt.CertificateHashData{HashAlgorithm: "SHA256", IssuerNameHash: "aa", IssuerKeyHash: "bb", SerialNumber: "def"},
+		NotBefore: now, NotAfter: now.AddDate(0, 3, 0), ChainPEM: "pem", IssuedAt: now}))
 	_, err := sec.RecordSecurityEvent(sysCtx(), volt.SecurityEvent{CPID: creds.CPID, Type: "TamperDetectionActivated", TechInfo: "lid opened",
 		Critical: true, At: now, ReceivedAt: now})
 	must(t, err)
@@ -88,4 +92,44 @@ func TestBrowserChargerSecurityPage(t *testing.T) {
 	b.login("admin@spark.test")
 	b.Run("open security page", b.open("/admin/chargers/"+creds.CPID+"/security"), chromedp.WaitVisible(chromedp.CSS(`#sec-events`)))
 	b.checkA11y("charger security")
+}
+
+// TestChargerSecurityPageSECC (issue 18): the charger's SECC certificate
+// is listed beside its client certificate with its subject and CA; the
+// admin asks the charger for a new SECC CSR (1.6: the Plug & Charge
+// DataTransfer TriggerMessage SignV2GCertificate) and revokes it, which
+// tells the charger to delete it by its hash data.
+func TestChargerSecurityPageSECC(t *testing.T) {
+	f, creds, sec := securityFixture(t)
+	c := f.client()
+	c.login("admin@spark.test")
+	page := "/admin/chargers/" + creds.CPID + "/security"
+	res := c.get(page)
+	for _, want := range []string{`data-kind="V2GCertificate"`, "SECC (ISO 15118)", "0def", "CN=CPO Sub-CA (test)", `id="renew-secc"`} {
+		if res.status != http.StatusOK || !strings.Contains(res.body, want) {
+			t.Fatalf("security page %d lacks %q", res.status, want)
+		}
+	}
+	f.cmd.Answer = []byte(`{"status":"Accepted","data":"{\"status\":\"Accepted\"}"}`)
+	if res = c.post(page+"/renew", url.Values{"certificateType": {"V2GCertificate"}}); res.status != http.StatusSeeOther {
+		t.Fatalf("renew SECC: %d %s", res.status, res.body)
+	}
+	if last := f.cmd.Last(); !strings.Contains(last, "DataTransfer") || !strings.Contains(last, "SignV2GCertificate") ||
+		!strings.Contains(last, volt.PnCVendorID) {
+		t.Fatalf("SECC renewal sent %q", last)
+	}
+	res = c.post("/admin/chargers/"+creds.CPID+"/certificates/0def/revoke", url.Values{"reason": {"test"}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("revoke SECC: %d %s", res.status, res.body)
+	}
+	if last := f.cmd.Last(); !strings.Contains(last, "DeleteCertificate") || !strings.Contains(last, `\"serialNumber\":\"def\"`) {
+		t.Fatalf("SECC revocation sent %q", last)
+	}
+	certs, err := sec.FindCertificates(sysCtx(), creds.CPID)
+	must(t, err)
+	for _, x := range certs {
+		if (x.Serial == "0def") != (x.RevokedAt != nil) {
+			t.Fatalf("after revoking 0def: %+v", x)
+		}
+	}
 }

@@ -55,6 +55,7 @@ func (a *Admin) routes() {
 	a.jobRoutes()
 	a.loadRoutes()
 	a.securityRoutes() // issue 18
+	a.cpoCARoutes()    // issue 18
 	a.signageRoutes()
 	a.webhookRoutes()     // issue #17: webhooks and alerts
 	a.ocpiPartnerRoutes() // issue 14

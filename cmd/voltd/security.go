@@ -108,8 +108,8 @@ func unsealKey(secret, sealed string) ([]byte, error) {
 }
 
 // securityLoop rolls back upgrades whose charger never came back with the
-// new profile and asks chargers connected here whose certificate expires
-// within RenewBefore for a new CSR, every interval.
+// new profile and asks chargers connected here whose certificate (client
+// or SECC) expires within RenewBefore for a new CSR, every interval.
 func (m *Main) securityLoop(ctx context.Context, sec volt.ChargerSecurityService, gw *gateway.Gateway, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -139,8 +139,12 @@ func (m *Main) securityPass(ctx context.Context, sec volt.ChargerSecurityService
 		if !gw.Connected(c.CPID) {
 			continue
 		}
-		st, err := gw.RenewCertificate(ctx, c.CPID)
-		m.Logger.Info("security: certificate renewal asked", "cpid", c.CPID, "serial", c.Serial, "status", st, "err", err)
+		renew := gw.RenewCertificate
+		if c.Kind == volt.CertificateKindV2G {
+			renew = gw.RenewV2GCertificate
+		}
+		st, err := renew(ctx, c.CPID)
+		m.Logger.Info("security: certificate renewal asked", "cpid", c.CPID, "serial", c.Serial, "kind", c.Kind, "status", st, "err", err)
 	}
 }
 

@@ -25,7 +25,7 @@ import (
 // tlsMain starts voltd with --https serving an RSA and an ECDSA server
 // certificate from files, and returns it with a client TLS configuration
 // that trusts them.
-func tlsMain(t *testing.T, dsn string) (*Main, *tls.Config) {
+func tlsMain(t *testing.T, dsn string, more ...func(*Config)) (*Main, *tls.Config) {
 	t.Helper()
 	root := pkitest.NewRoot(t, "e2e web root")
 	dir := t.TempDir()
@@ -48,6 +48,9 @@ func tlsMain(t *testing.T, dsn string) (*Main, *tls.Config) {
 		c.HTTPSAddr = "127.0.0.1:0"
 		c.TLSCertFile, c.TLSKeyFile = strings.Join(certs, ","), strings.Join(keys, ",")
 		c.SecretKey = "e2e-secret-of-32-bytes-or-so-0123"
+		for _, f := range more {
+			f(c)
+		}
 	})
 	pool := x509.NewCertPool()
 	pool.AddCert(root.Cert)

@@ -127,6 +127,9 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	})
 	m.gateway = gw
 	m.startSecurityLoop(security, gw)
+	// Revocations and CPO CAs made through the API and the portal are audited.
+	auditedSecurity := audit.WrapSecurity(security, chargers, rec)
+	auditedCPOCAs := audit.WrapCPOAuthorities(cpoCAs, rec)
 	var commander volt.ChargerCommander = gw
 	if m.Node != nil { // many nodes: commands reach the charger's node
 		m.Node.OnNodeDead = m.nodeLost(charging)
@@ -185,8 +188,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		HostNames:      hostNames,
 		LoadManagement: loadMgmt,
 		LoadStatus:     loadStatus,
-		Security:       security,           // issue 18
-		CPOAuthorities: cpoCAs,             // issue 18
+		Security:       auditedSecurity,    // issue 18
+		CPOAuthorities: auditedCPOCAs,      // issue 18
 		PublicURL:      m.Config.PublicURL, // QR codes on stickers and posters
 		SmartCharging:  store.NewSmartChargingService(m.DB),
 		SocketFees:     socketFees,
@@ -255,7 +258,9 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		TicketSLA:   ticketSLA,
 		Webhooks:    webhooks, // issue #17: webhooks pages, alerts page and dashboard panel
 		Alerts:      alerts,
-		Security:    security, // a charger's security page (issue 18)
+		Security:    auditedSecurity, // a charger's security page (issue 18)
+		// A CPO's certificate authority page (issue 18).
+		CPOAuthorities: auditedCPOCAs,
 
 		// Issue 19: the fleet pages (vehicles, readings, claims, wallet, invoices).
 		Fleets:       fleets,
