@@ -53,6 +53,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	reimbursements := store.NewReimbursementService(m.DB)
 	telematicsHTTP := m.Config.TelematicsHTTP.provider(m.Config.PublicURL, store.NewTelematicsTokens(m.DB))
 	fleets := store.NewFleetService(m.DB, telematicsProviders(telematics.NewSandbox(), telematicsHTTP)...) // issue 19
+	fleets.Bacs = m.Config.BacsCalendar
 	loadMgmt := lms.Notifying(store.NewLoadManagementService(m.DB), m.Bus)
 	rec := audit.NewRecorder(store.NewAuditService(m.DB), m.Logger.With("component", "audit"))
 	// Issue 17: socket fees (item 1), reliability (item 3), ticket service levels (item 7).
