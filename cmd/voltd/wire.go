@@ -126,8 +126,14 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	m.gateway = gw
 	m.startSecurityLoop(security, gw)
 	var commander volt.ChargerCommander = gw
+	if m.Node == nil { // issue 12: a lone node's predecessor recorded no disconnections
+		if err := m.closeLostConnections(ctx, charging); err != nil {
+			return fmt.Errorf("close lost connections: %w", err)
+		}
+	}
 	if m.Node != nil { // many nodes: commands reach the charger's node
 		m.Node.OnNodeDead = m.nodeLost(charging)
+		m.startLostConnectionSweep(ctx, charging)
 		if err := m.Node.Attach(gw); err != nil {
 			return fmt.Errorf("cluster commands: %w", err)
 		}
