@@ -35,18 +35,12 @@ func ValidateSUN(field, sun string) error {
 	return nil
 }
 
-// BacsProcessingDay is the first weekday after created (UTC): a file sent
-// on input day is processed the next working day. Bank holidays are not
-// known here.
-//
-// TODO(issue 19): skip the English bank holidays (the platform has no
-// holiday calendar yet).
+// BacsProcessingDay is the processing day of a file made at created on
+// the built-in calendar (BacsCalendar.ProcessingDay): the working day after
+// its input day, skipping weekends and the bank holidays of England and
+// Wales.
 func BacsProcessingDay(created time.Time) time.Time {
-	d := created.UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)
-	for d.Weekday() == time.Saturday || d.Weekday() == time.Sunday {
-		d = d.AddDate(0, 0, 1)
-	}
-	return d
+	return BacsCalendar{}.ProcessingDay(created)
 }
 
 // bacsDate is a label date: a space, the year's last two digits and the

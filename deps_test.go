@@ -18,8 +18,8 @@ var allowed = map[string][]string{
 	"/ocpp/v16":            {"/ocpp"},
 	"/ocpp/v201":           {"/ocpp"},
 	"/ocpp/v21":            {"/ocpp", "/ocpp/v201"},
-	"/store":               {""},
-	"/store/storetest":     {"", "/store"},
+	"/store":               {"", "/internal/seal"},
+	"/store/storetest":     {"", "/store", "/internal/seal"},
 	"/inmem":               {""},
 	"/natsbus":             {"", "/inmem"},
 	"/gateway":             {"", "/ocpp", "/ocpp/v16", "/ocpp/v201", "/ocpp/v21", "/pki"},
@@ -30,6 +30,7 @@ var allowed = map[string][]string{
 	"/payment/sandbox":     {""},
 	"/report":              {""},
 	"/internal/pdfqr":      {},
+	"/internal/seal":       {}, // issue 19: secrets at rest
 	"/mail":                {},
 	"/httperr":             {""},
 	"/web":                 {"", "/httperr", "/audit", "/report", "/web/asset", "/ops"},

@@ -79,13 +79,14 @@ func TestWriteBacs18File(t *testing.T) {
 	}
 }
 
-// TestBacsProcessingDay: the next weekday after the file is made.
+// TestBacsProcessingDay: the working day after the file's input day (the
+// day it is made, or the next working day when made on a weekend).
 func TestBacsProcessingDay(t *testing.T) {
 	for created, want := range map[string]string{
 		"2026-03-02T09:00:00Z": "2026-03-03", // Monday → Tuesday
 		"2026-03-06T23:59:00Z": "2026-03-09", // Friday → Monday
-		"2026-03-07T10:00:00Z": "2026-03-09", // Saturday → Monday
-		"2026-03-08T10:00:00Z": "2026-03-09", // Sunday → Monday
+		"2026-03-07T10:00:00Z": "2026-03-10", // Saturday: input Monday → Tuesday
+		"2026-03-08T10:00:00Z": "2026-03-10", // Sunday: input Monday → Tuesday
 	} {
 		at, _ := time.Parse(time.RFC3339, created)
 		if got := volt.BacsProcessingDay(at).Format("2006-01-02"); got != want {

@@ -21,11 +21,9 @@ type TelematicsToken struct {
 }
 
 // TelematicsTokenStore keeps each vehicle's tokens by provider and the
-// vehicle's id there (the platform only). LoadTelematicsToken answers
-// ENOTFOUND when the vehicle has not been authorised.
-//
-// TODO(issue 19): tokens are stored as given; seal them at rest once the
-// platform has a key for secrets in the database.
+// vehicle's id there (the platform only), sealed at rest with the
+// platform's secret key. LoadTelematicsToken answers ENOTFOUND when the
+// vehicle has not been authorised.
 type TelematicsTokenStore interface {
 	LoadTelematicsToken(ctx context.Context, provider, providerVehicleID string) (*TelematicsToken, error)
 	SaveTelematicsToken(ctx context.Context, provider, providerVehicleID string, t *TelematicsToken) error

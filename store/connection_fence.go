@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"sort"
 	"time"
 )
 
@@ -70,47 +69,17 @@ func (s *ChargingService) RecordDisconnected(ctx context.Context, cpid string, f
 
 // RecordNodeLost records offline, at the given time (the dead node's last
 // lease renewal), the connections a node that died held: cpid → the fence
-// of its connection there. A charger that connected again since (a newer
+// of its connection there, with their charger.disconnected events
+// (RecordConnectionsLost). A charger that connected again since (a newer
 // fence, on any node) is left alone, so the call is idempotent and safe to
 // run after the chargers came back. It returns the CPIDs recorded offline.
 // Run by one node of the cluster (natsbus.Node.OnNodeDead).
 func (s *ChargingService) RecordNodeLost(ctx context.Context, conns map[string]int64, at time.Time) ([]string, error) {
-	cpids := make([]string, 0, len(conns))
-	for cpid := range conns {
-		cpids = append(cpids, cpid)
+	lost := make([]LostConnection, 0, len(conns))
+	for cpid, fence := range conns {
+		lost = append(lost, LostConnection{CPID: cpid, Fence: fence, At: at})
 	}
-	sort.Strings(cpids) // one lock order across callers
-	var lost []string
-	const batch = 500
-	for len(cpids) > 0 {
-		k := min(batch, len(cpids))
-		chunk := cpids[:k]
-		cpids = cpids[k:]
-		var done []string
-		err := s.db.WithTx(ctx, func(tx *Tx) error {
-			done = done[:0]
-			for _, cpid := range chunk {
-				res, err := tx.Exec(ctx, `UPDATE chargers SET online = ?, updated_at = ? WHERE cpid = ? AND conn_fence = ? AND online = ?`,
-					false, tx.NowMS(), cpid, conns[cpid], true)
-				if err != nil {
-					return fmt.Errorf("record %s offline: %w", cpid, err)
-				}
-				if n, err := res.RowsAffected(); err != nil || n != 1 {
-					continue
-				}
-				if err := connectionHistory(ctx, tx, cpid, false, at); err != nil {
-					return err
-				}
-				done = append(done, cpid)
-			}
-			return nil
-		})
-		if err != nil {
-			return lost, err
-		}
-		lost = append(lost, done...)
-	}
-	return lost, nil
+	return s.RecordConnectionsLost(ctx, lost)
 }
 
 // ConnectionFence returns the fence of the charger's newest recorded

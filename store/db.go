@@ -31,6 +31,8 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "github.com/ncruces/go-sqlite3/driver"
 	_ "github.com/ncruces/go-sqlite3/vfs/memdb"
+
+	"github.com/volt-ev/volt/internal/seal"
 )
 
 // Dialect names the SQL engine behind a DB.
@@ -61,6 +63,8 @@ type DB struct {
 	// updates decides whether session.updated goes to the journal
 	// (eventlog.go: only while a webhook endpoint subscribes to it).
 	updates updatesGate
+	// secrets seals stored secrets (secrets.go; issue 19).
+	secrets *seal.Sealer
 }
 
 // Open opens the database named by dsn and refuses a schema newer than this

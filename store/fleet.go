@@ -18,6 +18,8 @@ type FleetService struct {
 	providers map[string]volt.TelematicsProvider
 	// Tolerance is how BuildClaims matches sessions to telematics.
 	Tolerance volt.HomeMatchTolerance
+	// Bacs is the calendar of Bacs payout files' processing days.
+	Bacs volt.BacsCalendar
 }
 
 var _ volt.FleetService = (*FleetService)(nil)

@@ -144,7 +144,7 @@ func (s *FleetService) PayClaim(ctx context.Context, claimID, method string, fro
 	// the loser takes the next one.
 	for attempt := 0; attempt < 8; attempt++ {
 		err = s.db.WithTx(ctx, func(tx *Tx) error {
-			p, err = payClaim(ctx, tx, a, claimID, method, from, to)
+			p, err = payClaim(ctx, tx, a, s.Bacs, claimID, method, from, to)
 			return err
 		})
 		if !volt.IsCode(err, volt.ECONFLICT) {
@@ -160,7 +160,7 @@ func (s *FleetService) PayClaim(ctx context.Context, claimID, method string, fro
 	return p, nil
 }
 
-func payClaim(ctx context.Context, tx *Tx, a *volt.Actor, claimID, method string, from, to volt.BankAccount) (*volt.ClaimPayout, error) {
+func payClaim(ctx context.Context, tx *Tx, a *volt.Actor, cal volt.BacsCalendar, claimID, method string, from, to volt.BankAccount) (*volt.ClaimPayout, error) {
 	c, err := scanRClaim(tx.QueryRow(ctx, `SELECT `+rclaimCols+` FROM reimbursement_claims WHERE id = ?`, claimID))
 	if err != nil || !canReadFleet(a, c.CPOID, c.OwnerID, c.FleetID, c.UserID) {
 		return nil, notFound(errors.Join(err, sql.ErrNoRows), "Reimbursement claim", claimID)
@@ -225,7 +225,7 @@ func payClaim(ctx context.Context, tx *Tx, a *volt.Actor, claimID, method string
 		p.Reference = bankRef
 		var b strings.Builder
 		sub := volt.Bacs18Submission{ServiceUserNumber: set.ServiceUserNumber, Serial: serial % 1_000_000, Created: p.CreatedAt,
-			ProcessingDay: volt.BacsProcessingDay(p.CreatedAt)}
+			ProcessingDay: cal.ProcessingDay(p.CreatedAt)}
 		if sub.Serial == 0 {
 			sub.Serial = 1
 		}

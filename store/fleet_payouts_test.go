@@ -159,7 +159,7 @@ func TestClaimPayoutMethods(t *testing.T) {
 		}
 		lines := strings.Split(strings.TrimSuffix(pays[0].File, "\r\n"), "\r\n")
 		if len(lines) != 9 || !strings.HasPrefix(lines[0], "VOL1000001 ") || lines[0][41:47] != "654321" ||
-			!strings.HasPrefix(lines[1], "HDR1A654321S  1654321000001") || !strings.HasPrefix(lines[3], "UHL1 26061") ||
+			!strings.HasPrefix(lines[1], "HDR1A654321S  1654321000001") || !strings.HasPrefix(lines[3], "UHL1 26062") /* made on Sunday 1 March: input Monday, processed Tuesday */ ||
 			lines[4][:17] != "20000087654321099" || lines[4][35:46] != "00000000309" || !strings.Contains(lines[4], pays[0].Reference) ||
 			lines[5][15:17] != "17" || lines[8][4:30] != "00000000003090000000000309" {
 			t.Errorf("Bacs file of %s:\n%s", first, pays[0].File)

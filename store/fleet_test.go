@@ -193,9 +193,19 @@ func TestFleetHomeReimbursementEndToEnd(t *testing.T) {
 		}
 		ownerAdmin := volt.NewContextWithActor(ctx, &volt.Actor{UserID: "u-adm", Grants: []volt.Grant{{Role: volt.RoleAdmin, CPOID: f.cpoA, OwnerID: owner}}})
 		must(t, fs.SetPayoutSettings(ownerAdmin, &volt.PayoutSettings{OwnerID: owner, Method: volt.PayoutBacs18, Originator: from, ServiceUserNumber: "123456"}))
+		// The operator closed the next two weeks: the file's processing day
+		// comes after them.
+		today := db.Now().UTC().Truncate(24 * time.Hour)
+		for i := range 15 {
+			fs.Bacs.Closed = append(fs.Bacs.Closed, today.AddDate(0, 0, i))
+		}
 		pay, err := fs.PayClaim(mgr, claim.ID, volt.PayoutBacs18, from, to)
 		must(t, err)
 		lines := strings.Split(strings.TrimSuffix(pay.File, "\r\n"), "\r\n")
+		if day := fs.Bacs.ProcessingDay(pay.CreatedAt); len(lines) < 4 || day.Before(today.AddDate(0, 0, 15)) ||
+			!strings.HasPrefix(lines[3], fmt.Sprintf("UHL1 %02d%03d", day.Year()%100, day.YearDay())) {
+			t.Errorf("processing day %s after the operator's closures, UHL1 %q", day, lines[min(3, len(lines)-1)])
+		}
 		if len(lines) != 9 || len(lines[4]) != 100 || len(lines[5]) != 100 || !strings.HasPrefix(lines[0], "VOL1") || !strings.HasPrefix(lines[8], "UTL1") {
 			t.Fatalf("Bacs file %q", pay.File)
 		}

@@ -119,11 +119,12 @@ func (s *ReliabilityService) compute(ctx context.Context, col, id string, from, 
 // history in [from, to) led by the last entries before from, and its
 // exclusions overlapping the period.
 //
-// On a cluster a node that died records no disconnect itself: the survivor
+// A node that died records no disconnect itself: on a cluster the survivor
 // sweeping the registry does, at the dead node's last lease renewal
-// (ChargingService.RecordNodeLost). TODO(issue 17): a single node that
-// crashed records none either, so its chargers count as online until they
-// reconnect; heartbeat gaps (last_seen_at) could close that interval.
+// (ChargingService.RecordNodeLost); a single node that crashed, or chargers
+// no live node holds, are recorded offline at their last sign of life
+// (last_seen_at) by the next node to start or the cluster's sweep
+// (RecordConnectionsLost, connection_lost.go).
 func loadHistory(ctx context.Context, tx *Tx, h *volt.ChargerHistory, from, to time.Time) error {
 	rows, err := tx.Query(ctx, `SELECT connector_id, max_power_w FROM connectors WHERE cpid = ? AND connector_id > 0 ORDER BY connector_id`, h.CPID)
 	if err != nil {

@@ -9,8 +9,8 @@ import (
 )
 
 // TelematicsTokens keeps vehicles' OAuth tokens at vehicle-data APIs
-// (issue 19; volt.TelematicsTokenStore). Only the platform (the poller and
-// the OAuth callback) uses it.
+// (issue 19; volt.TelematicsTokenStore), sealed at rest (secrets.go). Only
+// the platform (the poller and the OAuth callback) uses it.
 type TelematicsTokens struct{ db *DB }
 
 var _ volt.TelematicsTokenStore = (*TelematicsTokens)(nil)
@@ -42,6 +42,12 @@ func (s *TelematicsTokens) LoadTelematicsToken(ctx context.Context, provider, pr
 	if err != nil {
 		return nil, notFound(err, "Telematics token of vehicle", providerVehicleID)
 	}
+	if t.AccessToken, err = s.db.openText(t.AccessToken, telematicsTokenAAD("access_token", provider, providerVehicleID)); err != nil {
+		return nil, err
+	}
+	if t.RefreshToken, err = s.db.openText(t.RefreshToken, telematicsTokenAAD("refresh_token", provider, providerVehicleID)); err != nil {
+		return nil, err
+	}
 	if exp.Valid {
 		t.Expiry = fromMS(exp.Int64)
 	}
@@ -60,7 +66,8 @@ func (s *TelematicsTokens) SaveTelematicsToken(ctx context.Context, provider, pr
 	_, err := s.db.Exec(ctx, `INSERT INTO telematics_tokens (provider, provider_vehicle_id, access_token, refresh_token, expires_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (provider, provider_vehicle_id) DO UPDATE SET access_token = excluded.access_token,
 		refresh_token = excluded.refresh_token, expires_at = excluded.expires_at, updated_at = excluded.updated_at`,
-		provider, providerVehicleID, t.AccessToken, t.RefreshToken, exp, toMS(s.db.Now()))
+		provider, providerVehicleID, s.db.sealText(t.AccessToken, telematicsTokenAAD("access_token", provider, providerVehicleID)),
+		s.db.sealText(t.RefreshToken, telematicsTokenAAD("refresh_token", provider, providerVehicleID)), exp, toMS(s.db.Now()))
 	if err != nil {
 		return fmt.Errorf("save telematics token of %s: %w", providerVehicleID, err)
 	}

@@ -80,7 +80,7 @@ func (s *WebhookService) CreateWebhookEndpoint(ctx context.Context, e *volt.Webh
 		e.ID, e.Secret, e.Enabled, e.DisabledReason = volt.NewID("whe"), newWebhookSecret(), true, ""
 		e.CreatedAt, e.UpdatedAt = tx.Now(), tx.Now()
 		if _, err := tx.Exec(ctx, `INSERT INTO webhook_endpoints (id, cpo_id, url, events, secret, description, enabled, disabled_reason, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, 1, '', ?, ?)`, e.ID, e.CPOID, e.URL, events, e.Secret, e.Description, tx.NowMS(), tx.NowMS()); err != nil {
+			VALUES (?, ?, ?, ?, ?, ?, 1, '', ?, ?)`, e.ID, e.CPOID, e.URL, events, s.db.sealText(e.Secret, webhookSecretAAD(e.ID)), e.Description, tx.NowMS(), tx.NowMS()); err != nil {
 			return fmt.Errorf("create webhook endpoint: %w", err)
 		}
 		return nil
@@ -229,7 +229,7 @@ func (s *WebhookService) RotateWebhookSecret(ctx context.Context, id string) (*v
 			return err
 		}
 		e.Secret, e.UpdatedAt = newWebhookSecret(), tx.Now()
-		if _, err := tx.Exec(ctx, `UPDATE webhook_endpoints SET secret = ?, updated_at = ? WHERE id = ?`, e.Secret, tx.NowMS(), id); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE webhook_endpoints SET secret = ?, updated_at = ? WHERE id = ?`, s.db.sealText(e.Secret, webhookSecretAAD(id)), tx.NowMS(), id); err != nil {
 			return fmt.Errorf("rotate webhook secret %s: %w", id, err)
 		}
 		out = e

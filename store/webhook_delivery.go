@@ -102,11 +102,19 @@ func (s *WebhookService) ClaimWebhookDeliveries(ctx context.Context, limit int, 
 			return fmt.Errorf("due webhook deliveries: %w", err)
 		}
 		defer rows.Close()
+		var leased []string
 		for rows.Next() {
 			var url, secret string
 			d, err := scanDelivery(scanMore{rows, []any{&url, &secret}})
 			if err != nil {
 				return fmt.Errorf("due webhook deliveries: %w", err)
+			}
+			leased = append(leased, d.ID)
+			// A secret that does not open (VOLT_SECRET_KEY changed) signs
+			// nothing: the delivery waits, leased, until the key is back
+			// or the CPO rotates the secret.
+			if secret, err = s.db.openText(secret, webhookSecretAAD(d.EndpointID)); err != nil {
+				continue
 			}
 			out = append(out, volt.DueWebhookDelivery{WebhookDelivery: d, URL: url, Secret: secret})
 		}
@@ -114,9 +122,9 @@ func (s *WebhookService) ClaimWebhookDeliveries(ctx context.Context, limit int, 
 			return fmt.Errorf("due webhook deliveries: %w", err)
 		}
 		rows.Close()
-		for _, d := range out {
-			if _, err := tx.Exec(ctx, `UPDATE webhook_deliveries SET next_at = ? WHERE id = ?`, toMS(tx.Now().Add(lease)), d.ID); err != nil {
-				return fmt.Errorf("lease webhook delivery %s: %w", d.ID, err)
+		for _, id := range leased {
+			if _, err := tx.Exec(ctx, `UPDATE webhook_deliveries SET next_at = ? WHERE id = ?`, toMS(tx.Now().Add(lease)), id); err != nil {
+				return fmt.Errorf("lease webhook delivery %s: %w", id, err)
 			}
 		}
 		return nil

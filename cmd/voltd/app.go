@@ -125,6 +125,12 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := db.Migrate(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
+	db.SetSecretKey(m.Config.SecretKey) // issue 19: webhook secrets and telematics tokens sealed at rest
+	if n, err := db.SealStoredSecrets(ctx); err != nil {
+		return fmt.Errorf("seal stored secrets: %w", err)
+	} else if n > 0 {
+		m.Logger.Info("sealed secrets stored as plain text", "count", n)
+	}
 	if m.Config.DBPool > 0 && db.Dialect == store.Postgres {
 		db.SQL().SetMaxOpenConns(m.Config.DBPool)
 		db.SQL().SetMaxIdleConns(m.Config.DBPool)

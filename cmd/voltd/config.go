@@ -61,6 +61,9 @@ type Config struct {
 	// TelematicsHTTP is a vehicle-data API (VOLT_TELEMATICS_HTTP_*, issue
 	// 19): none when its name is empty.
 	TelematicsHTTP telematicsHTTPConfig
+	// BacsCalendar corrects the bank holidays Bacs payout files skip
+	// (VOLT_BACS_CLOSED_DAYS, VOLT_BACS_OPEN_DAYS; issue 19).
+	BacsCalendar volt.BacsCalendar
 	// Issue 18: the TLS listener of OCPP security profiles 2 and 3.
 	HTTPSAddr       string // --https / VOLT_HTTPS_ADDR: TLS listener for OCPP (wss), the API and the portal; empty: none
 	TLSCertFile     string // --tls-cert / VOLT_TLS_CERT_FILE: PEM certificate file(s), comma-separated (RSA and ECDSA)
@@ -179,6 +182,13 @@ func parseConfig(name string, args []string, getenv func(string) string) (Config
 	str(&c.StripeURL, "VOLT_STRIPE_URL")
 	secret(&c.TelematicsSandboxSecret, "VOLT_TELEMATICS_SANDBOX_SECRET")
 	c.TelematicsHTTP.parse(str, secret, dur)
+	for env, dst := range map[string]*[]time.Time{"VOLT_BACS_CLOSED_DAYS": &c.BacsCalendar.Closed, "VOLT_BACS_OPEN_DAYS": &c.BacsCalendar.Open} {
+		days, derr := volt.ParseBacsDays(env, getenv(env))
+		if derr != nil {
+			err = errors.Join(err, fmt.Errorf("%s: %w", env, derr))
+		}
+		*dst = days
+	}
 	str(&c.MetricsAddr, "VOLT_METRICS_ADDR")
 	secret(&c.MetricsToken, "VOLT_METRICS_TOKEN")
 	str(&c.TrustedProxies, "VOLT_TRUSTED_PROXIES")

@@ -3,13 +3,8 @@ package main
 import (
 	"context"
 	"crypto"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -22,6 +17,7 @@ import (
 
 	volt "github.com/volt-ev/volt"
 	"github.com/volt-ev/volt/gateway"
+	"github.com/volt-ev/volt/internal/seal"
 	"github.com/volt-ev/volt/pki"
 	"github.com/volt-ev/volt/pnc"
 	"github.com/volt-ev/volt/store"
@@ -76,35 +72,18 @@ func (m *Main) authority(ctx context.Context, sec *store.SecurityService) pki.Au
 	return ca
 }
 
-func sealer(secret string) (cipher.AEAD, error) {
-	k := sha256.Sum256([]byte("volt csms ca key\x00" + secret))
-	b, err := aes.NewCipher(k[:])
-	if err != nil {
-		return nil, err
-	}
-	return cipher.NewGCM(b)
-}
+// caKeyPurpose is the seal purpose of CA keys; with no aad, as sealed
+// since issue 18.
+const caKeyPurpose = "volt csms ca key"
 
+// sealKey seals a CA's private key with VOLT_SECRET_KEY (internal/seal).
 func sealKey(secret string, key []byte) (string, error) {
-	g, err := sealer(secret)
-	if err != nil {
-		return "", err
-	}
-	nonce := make([]byte, g.NonceSize())
-	_, _ = rand.Read(nonce)
-	return base64.StdEncoding.EncodeToString(g.Seal(nonce, nonce, key, nil)), nil
+	return seal.New(secret, caKeyPurpose).Seal(key, nil), nil
 }
 
+// unsealKey opens what sealKey sealed.
 func unsealKey(secret, sealed string) ([]byte, error) {
-	g, err := sealer(secret)
-	if err != nil {
-		return nil, err
-	}
-	b, err := base64.StdEncoding.DecodeString(sealed)
-	if err != nil || len(b) < g.NonceSize() {
-		return nil, errors.New("sealed key is malformed")
-	}
-	return g.Open(nil, b[:g.NonceSize()], b[g.NonceSize():], nil)
+	return seal.New(secret, caKeyPurpose).Open(sealed, nil)
 }
 
 // securityLoop rolls back upgrades whose charger never came back with the

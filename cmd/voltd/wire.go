@@ -53,6 +53,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	reimbursements := store.NewReimbursementService(m.DB)
 	telematicsHTTP := m.Config.TelematicsHTTP.provider(m.Config.PublicURL, store.NewTelematicsTokens(m.DB))
 	fleets := store.NewFleetService(m.DB, telematicsProviders(telematics.NewSandbox(), telematicsHTTP)...) // issue 19
+	fleets.Bacs = m.Config.BacsCalendar
 	loadMgmt := lms.Notifying(store.NewLoadManagementService(m.DB), m.Bus)
 	rec := audit.NewRecorder(store.NewAuditService(m.DB), m.Logger.With("component", "audit"))
 	// Issue 17: socket fees (item 1), reliability (item 3), ticket service levels (item 7).
@@ -131,8 +132,14 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	auditedSecurity := audit.WrapSecurity(security, chargers, rec)
 	auditedCPOCAs := audit.WrapCPOAuthorities(cpoCAs, rec)
 	var commander volt.ChargerCommander = gw
+	if m.Node == nil { // issue 12: a lone node's predecessor recorded no disconnections
+		if err := m.closeLostConnections(ctx, charging); err != nil {
+			return fmt.Errorf("close lost connections: %w", err)
+		}
+	}
 	if m.Node != nil { // many nodes: commands reach the charger's node
 		m.Node.OnNodeDead = m.nodeLost(charging)
+		m.startLostConnectionSweep(ctx, charging)
 		if err := m.Node.Attach(gw); err != nil {
 			return fmt.Errorf("cluster commands: %w", err)
 		}
