@@ -128,6 +128,13 @@ type FleetInvoice struct {
 	Gross     int64          `json:"gross"`
 	// OverLimit sums the lines' parts beyond their driver's limit.
 	OverLimit int64 `json:"overLimit"`
+	// Payments received for the invoice (fleet_payment.go), oldest first;
+	// Paid sums them, Outstanding is Gross less Paid (never below 0), State
+	// is FleetInvoiceState.
+	Payments    []*FleetInvoicePayment `json:"payments"`
+	Paid        int64                  `json:"paid"`
+	Outstanding int64                  `json:"outstanding"`
+	State       string                 `json:"state"`
 }
 
 // ForFleets narrows the actor for the fleet pages and endpoints (drivers'
@@ -186,6 +193,3 @@ type FleetBillingService interface {
 	// (ENOTFOUND naming the field driverEmail otherwise).
 	FleetDriverByEmail(ctx context.Context, fleetID, email string) (string, error)
 }
-
-// TODO(issue 19): what a fleet owes (AccountFleet) is invoiced but not yet
-// settled (no payment of the invoice is recorded).

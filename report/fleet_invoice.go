@@ -54,6 +54,15 @@ func WriteFleetInvoiceCSV(w io.Writer, inv *volt.FleetInvoice) error {
 	}
 	write(inv.Month, "Total", "", "", strconv.Itoa(len(inv.Lines))+" sessions", "", "", kWh(inv.EnergyWh),
 		Amount(inv.Net, cur), Amount(inv.VAT, cur), Amount(inv.Gross, cur), cur, "", "", over)
+	// Issue 19: the payments received (the method in the vehicle column,
+	// the reference in the cdr column, the day in started_at, the amount
+	// in gross), then what is outstanding and the invoice's state.
+	for _, p := range inv.Payments {
+		write(inv.Month, "Payment", p.Method, "", csvText(p.Reference), p.PaidOn, "", "", "", "", Amount(p.Amount, cur), cur, "", "", "")
+	}
+	if inv.State != "" {
+		write(inv.Month, "Outstanding", inv.State, "", "", "", "", "", "", "", Amount(inv.Outstanding, cur), cur, "", "", "")
+	}
 	return csvDone(cw, "fleet invoice")
 }
 
@@ -157,6 +166,19 @@ func WriteFleetInvoicePDF(w io.Writer, inv *volt.FleetInvoice, h FleetInvoiceHea
 		pdf.SetFont("Helvetica", "", 9)
 		pdf.CellFormat(0, 6, fmt.Sprintf("Of which beyond drivers' monthly limits (roaming sessions billed after the fact): %s %s",
 			Amount(inv.OverLimit, cur), cur), "", 1, "L", false, 0, "")
+	}
+	if inv.State != "" {
+		pdf.Ln(2)
+		pdf.SetFont("Helvetica", "B", 10)
+		pdf.CellFormat(0, 6, "Payments", "", 1, "L", false, 0, "")
+		pdf.SetFont("Helvetica", "", 9)
+		for _, p := range inv.Payments {
+			pdf.CellFormat(0, 5, tr(fmt.Sprintf("%s %s %s %s %s", p.PaidOn, strings.ReplaceAll(p.Method, "_", " "), p.Reference,
+				Amount(p.Amount, cur), cur)), "", 1, "L", false, 0, "")
+		}
+		pdf.SetFont("Helvetica", "B", 10)
+		pdf.CellFormat(0, 6, fmt.Sprintf("Paid %s %s, outstanding %s %s (%s)", Amount(inv.Paid, cur), cur, Amount(inv.Outstanding, cur), cur,
+			strings.ReplaceAll(inv.State, "_", " ")), "", 1, "L", false, 0, "")
 	}
 	pdf.SetFont("Helvetica", "", 8)
 	pdf.MultiCell(0, 4, "Each session's VAT is the VAT of its tariff (of a roaming session: the partner's VAT rate, on its cost and the roaming margin); amounts are exact to the minor unit and sum to the totals.", "", "L", false)

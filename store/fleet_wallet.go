@@ -300,6 +300,10 @@ func (s *FleetService) FleetInvoice(ctx context.Context, fleetID, month string) 
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("fleet invoice: %w", err)
 	}
+	rows.Close()
+	if err := fleetInvoicePayments(ctx, s.db, inv); err != nil { // issue 19: paid and outstanding
+		return nil, err
+	}
 	sort.SliceStable(inv.Lines, func(i, j int) bool {
 		x, y := inv.Lines[i], inv.Lines[j]
 		if x.DriverEmail != y.DriverEmail {
