@@ -58,7 +58,7 @@ func TestFleetDriverRoamingCDR(t *testing.T) {
 			cdr := func(id, uid, incl, excl string) map[string]any {
 				return map[string]any{"country_code": "GB", "party_id": "AAA", "id": id, "last_updated": end.Format(time.RFC3339),
 					"start_date_time": end.Add(-time.Hour).Format(time.RFC3339), "end_date_time": end.Format(time.RFC3339), "currency": "GBP",
-					"cdr_token": map[string]any{"uid": uid, "type": "RFID", "contract_id": "GB-BBB-C" + uid},
+					"cdr_token":    map[string]any{"uid": uid, "type": "RFID", "contract_id": "GB-BBB-C" + uid},
 					"cdr_location": map[string]any{"id": "LOC1", "name": "Quay Street", "city": "Bristol"}, "total_energy": 12.5,
 					"total_cost": map[string]any{"excl_vat": excl, "incl_vat": incl}}
 			}
