@@ -20,6 +20,11 @@ import (
 // partner's cost plus the roaming margin is posted to the fleet's account
 // under the same idempotency key as a wallet charge (a CDR is billed once,
 // to one of them), and kept as a fleet charge for the monthly invoice.
+//
+// TODO(issue 19): a partner CPO's real-time authorisation of a fleet
+// driver's token (ocpi/realtime.go) does not yet answer NOT_ALLOWED once the
+// fleet paid the driver's monthly limit, and the token is whitelisted
+// ALLOWED; the limit is enforced after the fact (over_limit, flagged).
 
 // partnerCDRFacts is what a fleet invoice needs of a partner's CDR.
 type partnerCDRFacts struct {

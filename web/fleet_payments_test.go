@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	volt "github.com/volt-ev/volt"
+	"github.com/volt-ev/volt/web/webtest"
 )
 
 // TestFleetInvoicePaymentPage (issue 19, paying the fleet invoice): the
@@ -80,5 +82,41 @@ func TestFleetInvoicePaymentPage(t *testing.T) {
 	oc.login("admin@other.test")
 	if a := oc.post(payURL, form("0.01", "EVIL", "card")); a.status != 404 {
 		t.Errorf("other CPO's admin records a payment: %d", a.status)
+	}
+}
+
+// TestBrowserFleetInvoicePayment (issue 19): the owner's admin opens the
+// fleet page, sees the month's invoice unpaid with the form prefilled with
+// what is outstanding (the page passes axe), records a bank transfer and
+// sees the invoice paid with the payment listed.
+func TestBrowserFleetInvoicePayment(t *testing.T) {
+	webtest.Chromium(t)
+	p := newFleetPortal(t)
+	now := time.Now().UTC()
+	month := now.Format("2006-01")
+	_, err := p.db.Exec(context.Background(), `INSERT INTO fleet_charges (cdr_id, fleet_id, cpo_id, owner_id, user_id, vehicle_id, cpid, month,
+		started_at, stopped_at, energy_wh, currency, net, vat, gross) VALUES ('cdr_b1', ?, ?, ?, ?, ?, 'CP-1', ?, ?, ?, 2500, 'GBP', 94, 19, 113)`,
+		p.sales.ID, p.cpo.ID, p.owner.ID, p.carla.ID, p.vanVehicle.ID, month, now.UnixMilli(), now.UnixMilli())
+	must(t, err)
+	b := newBrowser(t, p.srv.URL)
+	b.login("admin@spark.test")
+	b.Run("open fleet", b.open("/admin/fleets/"+p.sales.ID+"?month="+month), chromedp.WaitVisible(chromedp.CSS(`#pay-ref`)))
+	if s := value(b, "invoice state", chromedp.Text(chromedp.CSS(`#invoice-state`))); !strings.Contains(s, "Unpaid") || !strings.Contains(s, "outstanding 1.13") {
+		t.Errorf("invoice state before: %q", s)
+	}
+	b.checkA11y("fleet with the payment form")
+	b.Run("record payment",
+		chromedp.SendKeys(chromedp.CSS(`#pay-ref`), "BACS 123"),
+		chromedp.Click(chromedp.CSS(`form[action$="/payments"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash`)))
+	if s := value(b, "invoice state", chromedp.Text(chromedp.CSS(`#invoice-state`))); !strings.Contains(s, "Paid") || !strings.Contains(s, "outstanding 0.00") {
+		t.Errorf("invoice state after: %q", s)
+	}
+	if s := value(b, "payments", chromedp.Text(chromedp.CSS(`table[aria-label^="Payments"] tbody`))); !strings.Contains(s, "BACS 123") || !strings.Contains(s, "1.13") {
+		t.Errorf("payments listed: %q", s)
+	}
+	inv, err := p.fs.FleetInvoice(sysCtx(), p.sales.ID, month)
+	if err != nil || inv.State != volt.FleetInvoicePaid || len(inv.Payments) != 1 || inv.Payments[0].Method != volt.FleetPaidByBankTransfer {
+		t.Errorf("invoice after the form: %+v, %v", inv, err)
 	}
 }
