@@ -114,14 +114,21 @@ func billFleetRoaming(ctx context.Context, tx *Tx, p *volt.OCPIPartner, b *volt.
 	if err != nil || fp == nil || fp.Currency != b.Currency {
 		return false, err
 	}
-	b.FleetID = fp.FleetID
 	key := "roaming:" + p.ID + ":" + b.CDRID
 	created, err := post(ctx, tx, &volt.Posting{IdempotencyKey: key, Kind: volt.PostRoamingCharge, Currency: b.Currency, Ref: b.CDRID,
 		Memo:    "roaming CDR of " + p.Name + " for fleet " + fp.FleetID,
 		Entries: volt.FleetRoamingChargeEntries(fp.FleetID, p.ID, p.CPOID, b.Cost, b.Margin, b.Currency)})
-	if err != nil || !created {
-		return true, err // billed before (to the fleet or the wallet): once
+	if err != nil {
+		return true, err
 	}
+	if !created { // billed before (to the fleet or, its wallet off then, the driver): once
+		err := tx.QueryRow(ctx, `SELECT fleet_id FROM fleet_charges WHERE cdr_id = ?`, key).Scan(&b.FleetID)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return true, fmt.Errorf("fleet charge of roaming CDR %s: %w", b.CDRID, err)
+		}
+		return true, nil
+	}
+	b.FleetID = fp.FleetID
 	facts, err := partnerCDROf(ctx, tx, p.ID, b.CDRID)
 	if err != nil {
 		return true, err

@@ -123,6 +123,15 @@ func TestFleetWalletPaysRoamingCDRs(t *testing.T) {
 		if w := balance(volt.AccountWallet(f.driverB)); w != 110 {
 			t.Errorf("driver's wallet moved %d, want 110", w)
 		}
+		// Replayed once the wallet is on again: still the driver's, once.
+		_, err = f.fs.SetFleetWallet(f.admin, f.fleet, true)
+		must(t, err)
+		if b, err := ocpi.BillRoamingCDR(sys(), partner, "NGR-4", "CARD-B", 100, "GBP"); err != nil || b.FleetID != "" {
+			t.Errorf("replayed with the wallet on: %+v, %v", b, err)
+		}
+		if w, fl := balance(volt.AccountWallet(f.driverB)), balance(volt.AccountFleet(f.fleet)); w != 110 || fl != 978+264 {
+			t.Errorf("after the replay: driver's wallet %d (want 110), fleet %d (want 1242)", w, fl)
+		}
 		f.audit(t)
 	})
 }
