@@ -14,9 +14,9 @@ import (
 // role (its members manage it); its vehicles are linked to it and to their
 // driver. Telematics readings of the vehicles check home reimbursement.
 //
-// TODO(issue 19): not built yet: the fleet wallet paying for its drivers'
-// charging on roaming networks (fleet_wallet.go), and recording the payment
-// of a fleet invoice.
+// The fleet wallet (fleet_wallet.go) pays the drivers' charging on the
+// CPO's and partners' networks; the fleet pays its monthly invoice
+// (fleet_payment.go).
 
 // Vehicle is a company vehicle of a fleet, driven by one driver.
 type Vehicle struct {

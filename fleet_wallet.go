@@ -6,7 +6,9 @@ import (
 )
 
 // Issue 19: the fleet wallet. A fleet whose wallet is on pays for its
-// drivers' charging on its CPO's network: a session on credit by a driver
+// drivers' charging on its CPO's network and on partner CPOs' networks
+// (Volt as eMSP: the partner's CDR of the driver's token, whose group_id
+// is the fleet, with the roaming margin): a session on credit by a driver
 // of one of the fleet's vehicles is billed to the fleet (the ledger account
 // fleet:FLEET, what the fleet owes), not to the driver's wallet, up to the
 // driver's monthly limit, and invoiced to the fleet each month.
@@ -27,6 +29,14 @@ func FleetChargeEntries(fleetID string, sc SessionCharge) []Entry {
 		AccountVAT(sc.CPOID), -sc.VAT,
 		AccountFees, -sc.TransactionFee,
 		AccountOwner(sc.OwnerID), -(sc.InclVAT - sc.VAT - sc.TransactionFee))
+}
+
+// FleetRoamingChargeEntries bill a fleet for its driver's session on a
+// partner CPO's network: the fleet owes the partner's cost plus the
+// roaming margin, the partner is owed its cost and the CPO earns the
+// margin (as RoamingChargeEntries, with the fleet in the wallet's place).
+func FleetRoamingChargeEntries(fleetID, partnerID, cpoID string, cost, margin int64, currency string) []Entry {
+	return entries(currency, AccountFleet(fleetID), cost+margin, AccountRoamingPayable(partnerID), -cost, AccountRoamingMargin(cpoID), -margin)
 }
 
 // FleetWallet is a fleet's billing: whether it pays its drivers' charging,
@@ -75,6 +85,32 @@ type FleetCharge struct {
 	VAT          int64     `json:"vat"`
 	Gross        int64     `json:"gross"`
 	Currency     string    `json:"currency"`
+	// PartnerID, PartnerName and Location name where a roaming session
+	// was (a partner CPO's network: CPID is empty); CDRID is then
+	// "roaming:PARTNER:CDR".
+	PartnerID   string `json:"partnerId,omitempty"`
+	PartnerName string `json:"partnerName,omitempty"`
+	Location    string `json:"location,omitempty"`
+	// OverLimit is the part of Gross beyond the driver's monthly limit: a
+	// roaming CDR arrives after the session, so the fleet still owes it
+	// (flagged for the fleet manager), it is never dropped.
+	OverLimit int64 `json:"overLimit,omitempty"`
+}
+
+// Where is where the session was: the charger on the CPO's network, or
+// the partner's network and location of a roaming session.
+func (c *FleetCharge) Where() string {
+	if c.PartnerID == "" {
+		return c.CPID
+	}
+	w := c.PartnerName
+	if w == "" {
+		w = c.PartnerID
+	}
+	if c.Location != "" {
+		w += ", " + c.Location
+	}
+	return w
 }
 
 // FleetInvoice is a fleet's monthly invoice: its charges per driver and
@@ -90,6 +126,15 @@ type FleetInvoice struct {
 	Net       int64          `json:"net"`
 	VAT       int64          `json:"vat"`
 	Gross     int64          `json:"gross"`
+	// OverLimit sums the lines' parts beyond their driver's limit.
+	OverLimit int64 `json:"overLimit"`
+	// Payments received for the invoice (fleet_payment.go), oldest first;
+	// Paid sums them, Outstanding is Gross less Paid (never below 0), State
+	// is FleetInvoiceState.
+	Payments    []*FleetInvoicePayment `json:"payments"`
+	Paid        int64                  `json:"paid"`
+	Outstanding int64                  `json:"outstanding"`
+	State       string                 `json:"state"`
 }
 
 // ForFleets narrows the actor for the fleet pages and endpoints (drivers'
@@ -148,8 +193,3 @@ type FleetBillingService interface {
 	// (ENOTFOUND naming the field driverEmail otherwise).
 	FleetDriverByEmail(ctx context.Context, fleetID, email string) (string, error)
 }
-
-// TODO(issue 19): sessions of fleet drivers on roaming networks (Volt as
-// eMSP: a partner CPO's CDR for a token carrying the fleet's group_id) are
-// not billed to the fleet yet, and what a fleet owes (AccountFleet) is
-// invoiced but not yet settled (no payment of the invoice is recorded).

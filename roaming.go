@@ -308,7 +308,8 @@ type OCPIStore interface {
 	// BillRoamingCDR charges the driver whose card (of the partner's CPO)
 	// is tokenUID for a partner CPO's CDR: its cost plus the partner's
 	// roaming margin, from the wallet, once per CDR. No such driver:
-	// ENOTFOUND.
+	// ENOTFOUND. A driver of a fleet whose wallet is on (issue 19) is
+	// billed to the fleet instead (RoamingBill.FleetID).
 	BillRoamingCDR(ctx context.Context, partnerID, cdrID, tokenUID string, cost int64, currency string) (*RoamingBill, error)
 
 	// RoamingSessionsToPush and QueueSessionPush keep eMSP partners
@@ -385,6 +386,8 @@ type RoamingBill struct {
 	Cost      int64  `json:"cost"`
 	Margin    int64  `json:"margin"`
 	Total     int64  `json:"total"`
+	// FleetID is the fleet billed instead of the driver (issue 19).
+	FleetID string `json:"fleetId,omitempty"`
 }
 
 // RoamingSession is a session on one of Volt's chargers that a partner's

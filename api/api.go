@@ -99,6 +99,8 @@ type Config struct {
 	// TelematicsSecrets maps a provider's name to its webhook secret.
 	Fleets            volt.FleetService
 	TelematicsSecrets map[string]string
+	// FleetPayments records the payment of fleet invoices (issue 19).
+	FleetPayments volt.FleetPaymentService
 	// TelematicsOAuth are the vehicle-data APIs drivers authorise per
 	// vehicle, by provider name (issue 19).
 	TelematicsOAuth map[string]TelematicsAuthorizer

@@ -54,6 +54,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 		Terminals:         store.NewTerminalService(db, money),
 		Reimbursements:    store.NewReimbursementService(db),
 		Fleets:            store.NewFleetService(db, telematics.NewSandbox()),
+		FleetPayments:     audit.WrapFleetPayments(store.NewFleetService(db), rec),
 		TelematicsSecrets: map[string]string{"sandbox": testTelematicsSecret},
 		MoneySettings:     money,
 		LoadManagement:    store.NewLoadManagementService(db),

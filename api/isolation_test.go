@@ -262,6 +262,8 @@ var isoSpecs = map[string]isoSpec{
 	"setFleetDriverLimit": {body: js(`{"monthlyLimit":0}`)},
 	"listFleetCharges":    {},
 	"getFleetInvoice":     {},
+	// Issue 19: the payment of a fleet invoice (B's fleet: not found).
+	"recordFleetInvoicePayment": {body: js(`{"amount":100,"paidOn":"2020-02-01","reference":"ISO-1","method":"bank_transfer"}`)},
 	"receiveTelematicsWebhook": {exempt: "public: authenticated by the provider's HMAC over the raw body; it names " +
 		"a vehicle by its provider id only and answers how many readings were new (TestTelematicsWebhook)"},
 	// Issue 19: the owner's payout choice and the claim statement.

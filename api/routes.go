@@ -131,6 +131,7 @@ func (s *server) routes() {
 	s.fleetPayoutRoutes()
 	s.fleetTelematicsRoutes()
 	s.fleetWalletRoutes()
+	s.fleetPaymentRoutes() // issue 19
 	s.loadManagementRoutes()
 	s.smartChargingRoutes()
 	s.ocpiRoutes()    // issue 14

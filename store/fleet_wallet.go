@@ -227,13 +227,13 @@ func (s *FleetService) FindFleetDrivers(ctx context.Context, fleetID, month stri
 
 const fleetChargeCols = `cdr_id, fleet_id, user_id, COALESCE((SELECT u.email FROM users u WHERE u.id = fleet_charges.user_id), ''),
 	vehicle_id, COALESCE((SELECT v.registration FROM vehicles v WHERE v.id = fleet_charges.vehicle_id), ''), cpid, month,
-	started_at, stopped_at, energy_wh, net, vat, gross, currency`
+	started_at, stopped_at, energy_wh, net, vat, gross, currency, partner_id, partner_name, location, over_limit`
 
 func scanFleetCharge(s rowScanner) (*volt.FleetCharge, error) {
 	c := &volt.FleetCharge{}
 	var start, stop int64
 	err := s.Scan(&c.CDRID, &c.FleetID, &c.UserID, &c.DriverEmail, &c.VehicleID, &c.Registration, &c.CPID, &c.Month,
-		&start, &stop, &c.EnergyWh, &c.Net, &c.VAT, &c.Gross, &c.Currency)
+		&start, &stop, &c.EnergyWh, &c.Net, &c.VAT, &c.Gross, &c.Currency, &c.PartnerID, &c.PartnerName, &c.Location, &c.OverLimit)
 	if err != nil {
 		return nil, err
 	}
@@ -295,9 +295,14 @@ func (s *FleetService) FleetInvoice(ctx context.Context, fleetID, month string) 
 		inv.Net += c.Net
 		inv.VAT += c.VAT
 		inv.Gross += c.Gross
+		inv.OverLimit += c.OverLimit
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("fleet invoice: %w", err)
+	}
+	rows.Close()
+	if err := fleetInvoicePayments(ctx, s.db, inv); err != nil { // issue 19: paid and outstanding
+		return nil, err
 	}
 	sort.SliceStable(inv.Lines, func(i, j int) bool {
 		x, y := inv.Lines[i], inv.Lines[j]

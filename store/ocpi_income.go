@@ -114,7 +114,8 @@ func (w withExtra) Scan(dest ...any) error {
 }
 
 // BillRoamingCDR charges Volt's driver for a partner CPO's CDR, from the
-// wallet, once per partner and CDR (the posting's idempotency key).
+// wallet (or the driver's fleet's account: billFleetRoaming), once per
+// partner and CDR (the posting's idempotency key).
 // TODO(issue 14): the card on file when the wallet is short, and a receipt.
 func (s *OCPIService) BillRoamingCDR(ctx context.Context, partnerID, cdrID, tokenUID string, cost int64, currency string) (*volt.RoamingBill, error) {
 	p, err := s.FindOCPIPartnerSystem(ctx, partnerID)
@@ -134,6 +135,9 @@ func (s *OCPIService) BillRoamingCDR(ctx context.Context, partnerID, cdrID, toke
 		}
 		if b.Total <= 0 {
 			return nil
+		}
+		if fleet, err := billFleetRoaming(ctx, tx, p, b); err != nil || fleet { // issue 19: the driver's fleet pays
+			return err
 		}
 		_, err = post(ctx, tx, &volt.Posting{IdempotencyKey: "roaming:" + partnerID + ":" + cdrID, Kind: volt.PostRoamingCharge,
 			Currency: currency, Ref: cdrID, Memo: "roaming CDR of " + p.Name,

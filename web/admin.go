@@ -101,6 +101,8 @@ type AdminConfig struct {
 	// telematics, claims, the fleet wallet and invoice); nil explains them.
 	Fleets       volt.FleetService
 	FleetBilling volt.FleetBillingService
+	// FleetPayments records the payment of fleet invoices (issue 19).
+	FleetPayments volt.FleetPaymentService
 
 	// Commander sends remote commands to chargers; Commands maps a command's
 	// kebab-case name ("reset") to its OCPP action ("Reset"), false when the

@@ -29,6 +29,7 @@ func (a *Admin) fleetRoutes() {
 	m.HandleFunc("POST "+p+"/fleets/{id}/claims/{cid}/sessions/{cdr}", a.auth(a.fleetClaimDecide))
 	m.HandleFunc("POST "+p+"/fleets/{id}/claims/{cid}/approve", a.auth(a.fleetClaimApprove))
 	a.fleetInvoiceRoutes()
+	a.fleetPaymentRoutes()
 }
 
 // fleetActor narrows the actor for the fleet pages (volt.Actor.ForFleets).
@@ -119,6 +120,10 @@ type fleetView struct {
 	Form         vehicleForm
 	Error        string
 	Field        string
+	// Invoice is the month's invoice with its payments (fleet_payments.go).
+	Invoice          *volt.FleetInvoice
+	CanRecordPayment bool
+	Today            string
 }
 
 // Money formats minor units of the fleet's currency.
@@ -179,6 +184,10 @@ func (a *Admin) renderFleet(w http.ResponseWriter, r *http.Request, s *sess, sta
 		return
 	}
 	v.Charges, v.Pager = charges, newPager(r, page, total)
+	if err := a.fleetInvoiceOf(s, &v); err != nil {
+		a.fail(w, r, s, err)
+		return
+	}
 	if v.Claims, _, err = a.cfg.Fleets.FindClaims(s.ctx, volt.FleetFilter{FleetID: id, Page: volt.Page{Limit: 100}}); err != nil {
 		a.fail(w, r, s, err)
 		return

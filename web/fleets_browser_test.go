@@ -30,7 +30,7 @@ type fleetPortal struct {
 func newFleetPortal(t *testing.T) *fleetPortal {
 	db := storetest.SQLite(t)
 	fs := store.NewFleetService(db)
-	p := &fleetPortal{fs: fs, fixture: newFixture(t, db, func(c *AdminConfig) { c.Fleets, c.FleetBilling = fs, fs })}
+	p := &fleetPortal{fs: fs, fixture: newFixture(t, db, func(c *AdminConfig) { c.Fleets, c.FleetBilling, c.FleetPayments = fs, fs, fs })}
 	ctx := sysCtx()
 	p.sales = &volt.Usergroup{Name: "Sales cars", Role: volt.RoleFleetManager, CPOID: p.cpo.ID, OwnerID: p.owner.ID}
 	must(t, p.users.CreateUsergroup(ctx, p.sales))

@@ -56,6 +56,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	fleets.Bacs = m.Config.BacsCalendar
 	loadMgmt := lms.Notifying(store.NewLoadManagementService(m.DB), m.Bus)
 	rec := audit.NewRecorder(store.NewAuditService(m.DB), m.Logger.With("component", "audit"))
+	fleetPayments := audit.WrapFleetPayments(fleets, rec) // issue 19
 	// Issue 17: socket fees (item 1), reliability (item 3), ticket service levels (item 7).
 	socketFees := audit.WrapSocketFees(store.NewSocketFeeService(m.DB), rec)
 	reliability := audit.WrapReliability(store.NewReliabilityService(m.DB), rec)
@@ -219,6 +220,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Fleets:            fleets,
 		TelematicsSecrets: m.telematicsSecrets(),
 		TelematicsOAuth:   telematicsOAuth(telematicsHTTP),
+		FleetPayments:     fleetPayments, // issue 19: paying the fleet invoice, audited
 	})))
 
 	mux.Handle("/admin/", audit.Middleware(volt.AuditSourcePortal, false)(web.NewAdmin(web.AdminConfig{
@@ -270,8 +272,9 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		CPOAuthorities: auditedCPOCAs,
 
 		// Issue 19: the fleet pages (vehicles, readings, claims, wallet, invoices).
-		Fleets:       fleets,
-		FleetBilling: fleets,
+		Fleets:        fleets,
+		FleetBilling:  fleets,
+		FleetPayments: fleetPayments,
 
 		OCPIPartners: ocpiStore, // issue 14: OCPI partners pages
 	})))
