@@ -89,6 +89,9 @@ type AuthorizeRequest struct {
 	Amount         Money
 	Card           string // a card or payment-method token from the client
 	Capture        bool   // charge now (top-up) rather than hold
+	// OffSession says the cardholder is not present: a card on file
+	// charged later (a partner network's CDR).
+	OffSession bool
 	Description    string
 	IdempotencyKey string
 	Metadata       map[string]string

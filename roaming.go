@@ -382,6 +382,14 @@ type RoamingBill struct {
 	Cost      int64  `json:"cost"`
 	Margin    int64  `json:"margin"`
 	Total     int64  `json:"total"`
+	// How it was paid (issue 14 item 3, roaming_bill.go): PaidBy
+	// "wallet" or "card", State "paid", "pending" or "debt".
+	PaidBy    string    `json:"paidBy,omitempty"`
+	State     string    `json:"state,omitempty"`
+	PaymentID string    `json:"paymentId,omitempty"`
+	Failure   string    `json:"failure,omitempty"`
+	CPOID     string    `json:"cpoId,omitempty"`
+	CreatedAt time.Time `json:"createdAt,omitzero"`
 }
 
 // RoamingSession is a session on one of Volt's chargers that a partner's

@@ -113,9 +113,9 @@ func (w withExtra) Scan(dest ...any) error {
 	return w.rowScanner.Scan(append(append(dest, w.extra), w.more...)...)
 }
 
-// BillRoamingCDR charges Volt's driver for a partner CPO's CDR, from the
-// wallet, once per partner and CDR (the posting's idempotency key).
-// TODO(issue 14): the card on file when the wallet is short, and a receipt.
+// BillRoamingCDR charges Volt's driver for a partner CPO's CDR, once per
+// partner and CDR (the posting's idempotency key): from the wallet when it
+// covers it, else the card on file, else a debt (ocpi_card.go).
 func (s *OCPIService) BillRoamingCDR(ctx context.Context, partnerID, cdrID, tokenUID string, cost int64, currency string) (*volt.RoamingBill, error) {
 	p, err := s.FindOCPIPartnerSystem(ctx, partnerID)
 	if err != nil {
@@ -135,13 +135,13 @@ func (s *OCPIService) BillRoamingCDR(ctx context.Context, partnerID, cdrID, toke
 		if b.Total <= 0 {
 			return nil
 		}
-		_, err = post(ctx, tx, &volt.Posting{IdempotencyKey: "roaming:" + partnerID + ":" + cdrID, Kind: volt.PostRoamingCharge,
-			Currency: currency, Ref: cdrID, Memo: "roaming CDR of " + p.Name,
-			Entries: volt.RoamingChargeEntries(b.UserID, partnerID, p.CPOID, b.Cost, b.Margin, currency)})
-		return err
+		return s.payRoamingBill(ctx, tx, p, b)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bill roaming CDR %s: %w", cdrID, err)
+	}
+	if b.State == volt.RoamingBillPending && s.Cards != nil {
+		return s.Cards.chargeRoamingCard(ctx, b)
 	}
 	return b, nil
 }

@@ -1,0 +1,47 @@
+package volt
+
+import "context"
+
+// Billing Volt's driver for a partner CPO's CDR (issue 14, eMSP side):
+// the wallet pays when it covers the partner's cost plus the roaming
+// margin; otherwise the card on file is charged the whole amount at once,
+// as a session on Volt's own network that the wallet cannot cover is paid
+// whole by the card (never split between the two). A card refused, or no
+// card, leaves a debt: the wallet is charged below zero (the next top-up
+// pays it, and credit starts are refused meanwhile) and the bill says so,
+// for the operator to follow up.
+
+// PaymentRoaming is a card on file charged at once for a partner's CDR.
+const PaymentRoaming PaymentKind = "roaming"
+
+// States and payers of a RoamingBill.
+const (
+	RoamingBillPaid    = "paid"
+	RoamingBillPending = "pending" // the card call is in flight or to be retried
+	RoamingBillDebt    = "debt"    // the card was refused or there was none
+	RoamingPaidWallet  = "wallet"
+	RoamingPaidCard    = "card"
+)
+
+// RoamingCardEntries charge a partner's CDR to a card: the provider
+// receives the total, the partner is owed its cost, the CPO earns the
+// margin.
+func RoamingCardEntries(provider, partnerID, cpoID string, cost, margin int64, currency string) []Entry {
+	return entries(currency, AccountProvider(provider), cost+margin, AccountRoamingPayable(partnerID), -cost, AccountRoamingMargin(cpoID), -margin)
+}
+
+// RoamingBillFilter selects roaming bills; zero fields do not filter.
+type RoamingBillFilter struct {
+	CPOID  string
+	UserID string
+	State  string
+	Page   Page
+}
+
+// RoamingBills reads what drivers were billed for partners' CDRs.
+// FindRoamingBills authorises the actor in ctx (the CPO's support staff;
+// another CPO's bills are not there); FindRoamingBill is system level.
+type RoamingBills interface {
+	FindRoamingBills(ctx context.Context, f RoamingBillFilter) ([]RoamingBill, int, error)
+	FindRoamingBill(ctx context.Context, partnerID, cdrID string) (*RoamingBill, error)
+}
