@@ -89,12 +89,10 @@ type AuthorizeRequest struct {
 	Amount         Money
 	Card           string // a card or payment-method token from the client
 	Capture        bool   // charge now (top-up) rather than hold
-	// OffSession says the cardholder is not present: a card on file
-	// charged later (a partner network's CDR).
-	OffSession bool
 	Description    string
 	IdempotencyKey string
 	Metadata       map[string]string
+	OffSession     bool // the cardholder is not present: a card on file charged later (issue 14)
 }
 
 // WebhookEvent is a verified provider event.
