@@ -1,6 +1,9 @@
 package volt
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Billing Volt's driver for a partner CPO's CDR (issue 14, eMSP side):
 // the wallet pays when it covers the partner's cost plus the roaming
@@ -44,4 +47,24 @@ type RoamingBillFilter struct {
 type RoamingBills interface {
 	FindRoamingBills(ctx context.Context, f RoamingBillFilter) ([]RoamingBill, int, error)
 	FindRoamingBill(ctx context.Context, partnerID, cdrID string) (*RoamingBill, error)
+}
+
+// RoamingReceipt is the driver's receipt of a session on a partner's
+// network: where, how much energy, the partner's cost with its VAT, the
+// roaming margin, and how it was paid (Bill). Amounts in minor units.
+type RoamingReceipt struct {
+	Bill          RoamingBill
+	PartnerName   string
+	LocationName  string
+	Address       string // street, city
+	EVSEID        string
+	StartedAt     time.Time
+	StoppedAt     time.Time
+	EnergyWh      int64
+	CostExclVAT   int64 // the partner's cost before VAT
+	CostVAT       int64 // the VAT in the partner's cost
+	MarginPercent Decimal
+	// Card is the card on file charged ("Visa ending 4242"), when the
+	// provider said.
+	Card string
 }

@@ -169,6 +169,12 @@ func appRoamingCharge(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	if v.Status != "COMPLETED" || v.CDRID != "cdr_1" || v.Billed != 264 || v.Currency != "GBP" {
 		t.Errorf("charge after the CDR: %+v", v)
 	}
+	// Its receipt: an empty wallet and no card on file, so a debt.
+	if r := v.Receipt; r == nil || r.Bill.Total != 264 || r.Bill.Margin != 24 || r.Bill.PaidBy != volt.RoamingPaidWallet ||
+		r.Bill.State != volt.RoamingBillDebt || r.EnergyWh != 3250 || r.CostExclVAT != 200 || r.CostVAT != 40 || r.PartnerName != "A Power" ||
+		r.EVSEID != "GB*AAA*E1" || r.Address != "1 Mayfair Road, London" || r.StoppedAt.IsZero() {
+		t.Errorf("receipt after the CDR: %+v", v.Receipt)
+	}
 
 	// A late session after a TIMEOUT (LESSONS OCPI 8): the driver's next
 	// start times out at A, the charger starts anyway, and the charge
@@ -193,6 +199,22 @@ func appRoamingCharge(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	must(t, err)
 	if v.StartResult != "TIMEOUT" || v.SessionID != "ses_2" || v.Status != "ACTIVE" || v.EnergyWh != 500 {
 		t.Errorf("a late session after TIMEOUT: %+v", v)
+	}
+	// ... and its CDR is billed as usual (£1.00 + 10 %), on its charge.
+	cdr["id"], cdr["session_id"], cdr["start_date_time"], cdr["end_date_time"], cdr["last_updated"] = "cdr_2", "ses_2", late,
+		ocpi.DateTime(time.Now().Add(2*time.Second)), ocpi.DateTime(time.Now())
+	cdr["total_cost"], cdr["total_energy"] = map[string]any{"excl_vat": 0.8333, "incl_vat": 1.0}, 0.5
+	cdr["charging_periods"] = []any{map[string]any{"start_date_time": late, "dimensions": []any{map[string]any{"type": "ENERGY", "volume": 0.5}}}}
+	if st, _, env := call(t, "POST", B.http.URL+"/ocpi/emsp/2.2.1/cdrs", tok, cdr); st != 200 {
+		t.Fatalf("late CDR POST: %d %v", st, env)
+	}
+	if w, err := money.FindWallet(sys(), driver.ID, "GBP"); err != nil || w.Balance != was-264-110 {
+		t.Errorf("wallet after the late session's CDR: %+v %v, want %d", w, err, was-264-110)
+	}
+	v, err = app.FindRoamingCharge(as(driver), st2.ID)
+	must(t, err)
+	if v.StartResult != "TIMEOUT" || v.CDRID != "cdr_2" || v.Billed != 110 || v.Receipt == nil || v.Receipt.Bill.Total != 110 {
+		t.Errorf("the late session's charge after its CDR: %+v", v)
 	}
 	if v, err := app.FindRoamingCharge(as(driver), st.ID); err != nil || v.SessionID != "ses_1" || v.CDRID != "cdr_1" {
 		t.Errorf("the first charge after the second session arrived: %+v %v", v, err)
