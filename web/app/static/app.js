@@ -68,6 +68,20 @@
         var icon = L.divIcon({ className: "pin pin-" + el.dataset.avail, iconSize: [22, 22] });
         L.marker([lat, lon], { title: title, alt: title, icon: icon }).addTo(lm).bindPopup('<a href="/app/c/' + el.dataset.cpid + '">' + title + "</a>");
       });
+      // Partner networks' locations (issue 14): a square pin of their own,
+      // titled with the partner's name and its price with the margin.
+      document.querySelectorAll("#roaming [data-location]").forEach(function (el) {
+        var lat = parseFloat(el.dataset.lat), lon = parseFloat(el.dataset.lon);
+        if (!lat && !lon) return;
+        pts.push([lat, lon]);
+        var price = el.querySelector(".price");
+        var title = el.dataset.partner + ": " + el.dataset.name + " · " + el.dataset.availLabel + (price ? " · " + price.textContent.trim() : "");
+        var icon = L.divIcon({ className: "pin pin-roaming", iconSize: [22, 22] });
+        var a = document.createElement("a");
+        a.href = el.dataset.href;
+        a.textContent = title;
+        L.marker([lat, lon], { title: title, alt: title, icon: icon }).addTo(lm).bindPopup(a);
+      });
       if (pts.length) lm.fitBounds(pts, { maxZoom: 15 }); else lm.setView([51.5, -0.12], 10);
     };
     document.head.appendChild(s);
