@@ -189,6 +189,9 @@ func appRoamingCharge(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	if st, _, env := call(t, "POST", B.http.URL+"/ocpi/emsp/2.2.1/commands/START_SESSION/"+st2.ID, tok, map[string]any{"result": "TIMEOUT"}); st != 200 {
 		t.Fatalf("TIMEOUT result: %d %v", st, env)
 	}
+	if st, _, env := call(t, "POST", B.http.URL+"/ocpi/emsp/2.2.1/commands/START_SESSION/"+st2.ID, tok, map[string]any{"result": "MAYBE"}); st != 400 || code(env) != 2001 {
+		t.Errorf("an unknown command result: %d %v", st, env)
+	}
 	late := ocpi.DateTime(time.Now().Add(time.Second))
 	sess["id"], sess["start_date_time"], sess["last_updated"], sess["status"], sess["kwh"] = "ses_2", late, late, "ACTIVE", 0.5
 	delete(sess, "end_date_time")

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	volt "github.com/volt-ev/volt"
 	"github.com/volt-ev/volt/report"
@@ -65,7 +66,63 @@ func (a *App) roamingCharge(w http.ResponseWriter, r *http.Request, q *req) {
 		a.failErr(w, r, q, err)
 		return
 	}
-	a.render(w, q, http.StatusOK, "roaming_charge", view{Title: "Charging with " + v.PartnerName, Nav: "find", Data: v})
+	a.render(w, q, http.StatusOK, "roaming_charge", view{Title: "Charging with " + v.PartnerName, Nav: "find", Data: roamingChargePageOf(v, a.now())})
+}
+
+// roamingChargePage is the charge page: the partner's answers in the
+// driver's words, and whether the page keeps following it (app.js polls
+// #roam-live while Poll).
+type roamingChargePage struct {
+	*volt.RoamingChargeView
+	StartLabel, StopLabel, Message string
+	Poll                           bool
+}
+
+// commandResultLabels are OCPI 2.2.1 CommandResultType values in words.
+var commandResultLabels = map[string]string{
+	"ACCEPTED":             "accepted",
+	"CANCELED_RESERVATION": "your reservation was cancelled",
+	"EVSE_OCCUPIED":        "the charge point is in use",
+	"EVSE_INOPERATIVE":     "the charge point is out of order",
+	"FAILED":               "it failed",
+	"NOT_SUPPORTED":        "the charge point cannot do this",
+	"REJECTED":             "refused",
+	"TIMEOUT":              "the charge point did not answer in time",
+	"UNKNOWN_RESERVATION":  "the reservation is unknown",
+}
+
+func resultLabel(r string) string {
+	if l, ok := commandResultLabels[r]; ok {
+		return l
+	}
+	return strings.ToLower(r)
+}
+
+// noAnswerAfter is how long the page waits for the partner's result of a
+// start before saying it has none yet.
+const noAnswerAfter = 2 * time.Minute
+
+func roamingChargePageOf(v *volt.RoamingChargeView, now time.Time) roamingChargePage {
+	p := roamingChargePage{RoamingChargeView: v, StartLabel: resultLabel(v.StartResult), StopLabel: resultLabel(v.StopResult), Poll: v.CDRID == ""}
+	failed := v.StartResult != "" && v.StartResult != "ACCEPTED" && v.StartResult != "TIMEOUT"
+	switch {
+	case v.SessionID == "" && failed:
+		// Nothing started: the page is done following it.
+		p.Message, p.Poll = v.PartnerName+" could not start charging: "+p.StartLabel+". Nothing was charged; choose another charge point.", false
+	case v.SessionID == "" && v.StartResult == "TIMEOUT":
+		p.Message = v.PartnerName + "'s charger did not answer in time. If it starts anyway, the session shows here and is billed as usual."
+	case v.SessionID == "" && v.StartResult == "ACCEPTED":
+		p.Message = "Plug in your car: charging begins as soon as it is connected."
+	case v.SessionID == "" && now.Sub(v.Start.CreatedAt) > noAnswerAfter:
+		p.Message = v.PartnerName + " has not answered yet. If charging starts, it shows here."
+	case v.Status == "ACTIVE" && v.StopResult != "" && v.StopResult != "ACCEPTED":
+		p.Message = v.PartnerName + " could not stop the session: " + p.StopLabel + ". Try again, or stop it at the charger."
+	case v.Status == "ACTIVE" && v.StopResult == "ACCEPTED":
+		p.Message = "Stopping: " + v.PartnerName + " is ending the session."
+	case v.SessionID != "" && v.Status != "ACTIVE" && v.CDRID == "":
+		p.Message = "Charging has ended. The bill follows when " + v.PartnerName + " sends the session's record."
+	}
+	return p
 }
 
 func (a *App) roamingStop(w http.ResponseWriter, r *http.Request, q *req) {

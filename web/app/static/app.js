@@ -87,6 +87,24 @@
     document.head.appendChild(s);
   }
 
+  // Charge on a partner network (issue 14): the partner's answers to the
+  // start and stop, and its session, arrive later; the page fetches itself
+  // every 2 s and swaps the part that changes, until it is over.
+  var roam = $("#roam-live");
+  if (roam && roam.dataset.poll && window.fetch && window.DOMParser) {
+    var roamTimer = setInterval(function () {
+      fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } }).then(function (r) {
+        return r.ok ? r.text() : "";
+      }).then(function (html) {
+        var next = html && new DOMParser().parseFromString(html, "text/html").getElementById("roam-live");
+        if (!next) return;
+        roam.replaceWith(next);
+        roam = next;
+        if (!next.dataset.poll) clearInterval(roamTimer);
+      }).catch(function () { /* offline a moment: the next tick tries again */ });
+    }, +roam.dataset.poll || 2000);
+  }
+
   document.querySelectorAll("[data-print]").forEach(function (b) { b.hidden = false; b.addEventListener("click", function () { window.print(); }); });
 
   function banner(msg) {
