@@ -108,7 +108,9 @@ func TestBrowserRoamingCommandResults(t *testing.T) {
 	b.waitText("the ACCEPTED result", "#start-result", func(s string) bool { return s == "accepted" })
 	b.waitText("plug in", "#roam-message", func(s string) bool { return strings.Contains(s, "Plug in your car") })
 
-	live.set(func(v *volt.RoamingChargeView) { v.SessionID, v.Status, v.EnergyWh, v.Currency = "ses_1", "ACTIVE", 1500, "GBP" })
+	live.set(func(v *volt.RoamingChargeView) {
+		v.SessionID, v.Status, v.EnergyWh, v.Currency = "ses_1", "ACTIVE", 1500, "GBP"
+	})
 	b.waitText("the session", "#session-status", func(s string) bool { return s == "ACTIVE" })
 	b.waitJS("the stop button", `!!document.getElementById("stop")`)
 	live.set(func(v *volt.RoamingChargeView) { v.StopResult = "REJECTED" })
