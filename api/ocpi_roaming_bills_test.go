@@ -33,3 +33,16 @@ func TestRoamingBillsAPI(t *testing.T) {
 		}
 	})
 }
+
+// seedRoamingBills gives each tenant's driver a roaming bill (issue 14),
+// written straight to the table so no wallet moves, for the isolation
+// test's lists to have something of B's to hide.
+func (e *env) seedRoamingBills(t *testing.T) {
+	t.Helper()
+	for _, x := range []*tenant{e.A, e.B} {
+		_, err := e.db.Exec(context.Background(), `INSERT INTO ocpi_roaming_bills (partner_id, cdr_id, cpo_id, user_id, currency, cost, margin, total,
+			paid_by, state, created_at, updated_at) VALUES (?, ?, ?, ?, 'GBP', 100, 10, 110, 'wallet', 'paid', 0, 0)`,
+			x.OCPIPartner, "cdr_roam_"+x.Name, x.CPO, x.Driver)
+		must(t, err)
+	}
+}
