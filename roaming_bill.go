@@ -68,3 +68,35 @@ type RoamingReceipt struct {
 	// provider said.
 	Card string
 }
+
+// RoamingReceiptDue is a roaming bill whose receipt is still to be
+// e-mailed to its driver.
+type RoamingReceiptDue struct {
+	Bill  RoamingBill
+	Email string
+}
+
+// RoamingReceiptOutbox keeps which roaming receipts were e-mailed, so each
+// goes out once (at least once: a crash between the mail and its mark
+// sends it again).
+type RoamingReceiptOutbox interface {
+	PendingRoamingReceipts(ctx context.Context, limit int) ([]RoamingReceiptDue, error)
+	MarkRoamingReceiptSent(ctx context.Context, partnerID, cdrID string) error
+}
+
+// RoamingPaidBy says how a roaming bill was paid, in the driver's words.
+func RoamingPaidBy(b *RoamingBill, card string) string {
+	switch {
+	case b.State == RoamingBillDebt && b.PaidBy == RoamingPaidCard:
+		return "Not paid: your card was refused. The amount is owed from your wallet."
+	case b.State == RoamingBillDebt:
+		return "Not paid: no card on file. The amount is owed from your wallet."
+	case b.State == RoamingBillPending:
+		return "Being charged to your card on file"
+	case b.PaidBy == RoamingPaidCard && card != "":
+		return "Paid by " + card
+	case b.PaidBy == RoamingPaidCard:
+		return "Paid by your card on file"
+	}
+	return "Paid from your wallet"
+}

@@ -325,13 +325,35 @@ func (a *AppRoaming) receipt(ctx context.Context, p *volt.OCPIPartner, c *CDR) *
 	if err != nil {
 		return nil
 	}
+	return a.Server.receiptOf(ctx, p, c, b)
+}
+
+// RoamingReceipt is the receipt of a roaming bill, from the partner's CDR
+// as received (for its e-mail).
+func (s *Server) RoamingReceipt(ctx context.Context, b *volt.RoamingBill) (*volt.RoamingReceipt, error) {
+	p, err := s.Store.FindOCPIPartnerSystem(ctx, b.PartnerID)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := s.Store.FindPartnerObject(ctx, p.ID, "cdrs", b.CDRID)
+	if err != nil {
+		return nil, err
+	}
+	var c CDR
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, fmt.Errorf("stored CDR %s: %w", b.CDRID, err)
+	}
+	return s.receiptOf(ctx, p, &c, b), nil
+}
+
+func (s *Server) receiptOf(ctx context.Context, p *volt.OCPIPartner, c *CDR, b *volt.RoamingBill) *volt.RoamingReceipt {
 	exp := volt.CurrencyExponent(c.Currency)
 	excl := decimalOf(c.TotalCost.ExclVAT).RoundMinor(exp)
 	r := &volt.RoamingReceipt{Bill: *b, PartnerName: p.Name, LocationName: c.CDRLocation.Name, EVSEID: c.CDRLocation.EVSEID,
 		EnergyWh: int64(c.TotalEnergy*1000 + 0.5), CostExclVAT: excl, CostVAT: max(b.Cost-excl, 0), MarginPercent: p.RoamingMarginPercent}
 	r.Address = strings.Trim(c.CDRLocation.Address+", "+c.CDRLocation.City, ", ")
 	if r.LocationName == "" {
-		if raw, err := a.Server.Store.FindPartnerObject(ctx, p.ID, "locations", c.CDRLocation.ID); err == nil {
+		if raw, err := s.Store.FindPartnerObject(ctx, p.ID, "locations", c.CDRLocation.ID); err == nil {
 			var l Location
 			if json.Unmarshal(raw, &l) == nil {
 				r.LocationName = l.Name

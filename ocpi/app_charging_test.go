@@ -223,6 +223,27 @@ func appRoamingCharge(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 		t.Errorf("the first charge after the second session arrived: %+v %v", v, err)
 	}
 
+	// Each billed CDR's receipt is e-mailed to the driver once.
+	var mails []string
+	send := func(to, subject, body string) error { mails = append(mails, to+"\n"+subject+"\n"+body); return nil }
+	if n, err := B.srv.SendRoamingReceipts(sys(), send); err != nil || n != 2 {
+		t.Fatalf("roaming receipts sent: %d %v, want 2", n, err)
+	}
+	first := mails[0]
+	if !strings.Contains(mails[1], "cdr_2") {
+		first = mails[1]
+	}
+	for _, want := range []string{"bea@b.example\nB Drive: your charging receipt (A Power)", "receipt cdr_", "Charged on the A Power network",
+		"Charge point: GB*AAA*E1", "Energy: 3.250 kWh", "VAT in A Power's price: GBP 0.40", "A Power's price incl. VAT: GBP 2.40",
+		"Roaming margin (10 %): GBP 0.24", "Total: GBP 2.64", "Not paid: no card on file"} {
+		if !strings.Contains(first, want) {
+			t.Errorf("the receipt e-mail of cdr_1 lacks %q:\n%s", want, first)
+		}
+	}
+	if n, err := B.srv.SendRoamingReceipts(sys(), send); err != nil || n != 0 {
+		t.Errorf("roaming receipts sent again: %d %v", n, err)
+	}
+
 	// The app account's token is pushed to A and kept in sync (issue 14
 	// item 2): valid, then not valid once the account is disabled, and a
 	// deleted account says nothing new.

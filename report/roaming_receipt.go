@@ -10,23 +10,6 @@ import (
 	"github.com/volt-ev/volt"
 )
 
-// RoamingPaidBy says how a roaming bill was paid, in the driver's words.
-func RoamingPaidBy(b *volt.RoamingBill, card string) string {
-	switch {
-	case b.State == volt.RoamingBillDebt && b.PaidBy == volt.RoamingPaidCard:
-		return "Not paid: your card was refused. The amount is owed from your wallet."
-	case b.State == volt.RoamingBillDebt:
-		return "Not paid: no card on file. The amount is owed from your wallet."
-	case b.State == volt.RoamingBillPending:
-		return "Being charged to your card on file"
-	case b.PaidBy == volt.RoamingPaidCard && card != "":
-		return "Paid by " + card
-	case b.PaidBy == volt.RoamingPaidCard:
-		return "Paid by your card on file"
-	}
-	return "Paid from your wallet"
-}
-
 // WriteRoamingReceiptPDF writes a driver's receipt of a session on a
 // partner's network (issue 14), in the layout of WriteReceiptPDF: the
 // operator, the partner network and location, times, energy, the
@@ -63,7 +46,7 @@ func WriteRoamingReceiptPDF(w io.Writer, operator string, issuer []string, r *vo
 	pdf.SetFont("Helvetica", "B", 9)
 	pdf.CellFormat(0, 6, fmt.Sprintf("Total %s %s", cur, Amount(b.Total, cur)), "T", 1, "L", false, 0, "")
 	pdf.SetFont("Helvetica", "", 9)
-	pdf.CellFormat(0, 6, RoamingPaidBy(b, r.Card), "", 1, "L", false, 0, "")
+	pdf.CellFormat(0, 6, volt.RoamingPaidBy(b, r.Card), "", 1, "L", false, 0, "")
 	if err := pdf.Output(w); err != nil {
 		return fmt.Errorf("write roaming receipt pdf: %w", err)
 	}

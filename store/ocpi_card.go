@@ -205,3 +205,40 @@ func (s *OCPIService) FindRoamingBills(ctx context.Context, f volt.RoamingBillFi
 	return list(ctx, s.db, listQuery{cols: roamingBillCols, from: "ocpi_roaming_bills", where: w, order: "created_at DESC, cdr_id",
 		page: f.Page}, scanRoamingBill)
 }
+
+var _ volt.RoamingReceiptOutbox = (*OCPIService)(nil)
+
+// PendingRoamingReceipts returns up to limit (0: 100) settled roaming
+// bills (paid or a debt, not a card still being charged) whose receipt was
+// not e-mailed yet, oldest first.
+func (s *OCPIService) PendingRoamingReceipts(ctx context.Context, limit int) ([]volt.RoamingReceiptDue, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, err := s.db.Query(ctx, `SELECT `+prefixCols("b.", roamingBillCols)+`, u.email FROM ocpi_roaming_bills b JOIN users u ON u.id = b.user_id
+		WHERE b.receipt_sent_at IS NULL AND b.state <> ? AND u.email <> '' ORDER BY b.created_at, b.cdr_id LIMIT ?`, volt.RoamingBillPending, limit)
+	if err != nil {
+		return nil, fmt.Errorf("pending roaming receipts: %w", err)
+	}
+	defer rows.Close()
+	var out []volt.RoamingReceiptDue
+	for rows.Next() {
+		var d volt.RoamingReceiptDue
+		if d.Bill, err = scanRoamingBill(withExtra{rowScanner: rows, extra: &d.Email}); err != nil {
+			return nil, fmt.Errorf("pending roaming receipts: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// MarkRoamingReceiptSent records that a roaming bill's receipt e-mail went
+// out.
+func (s *OCPIService) MarkRoamingReceiptSent(ctx context.Context, partnerID, cdrID string) error {
+	_, err := s.db.Exec(ctx, `UPDATE ocpi_roaming_bills SET receipt_sent_at = ? WHERE partner_id = ? AND cdr_id = ? AND receipt_sent_at IS NULL`,
+		toMS(s.db.Now()), partnerID, cdrID)
+	if err != nil {
+		return fmt.Errorf("roaming receipt of %s sent: %w", cdrID, err)
+	}
+	return nil
+}

@@ -20,6 +20,8 @@ CREATE TABLE ocpi_roaming_bills (
     state      TEXT NOT NULL,
     payment_id TEXT NOT NULL DEFAULT '',
     failure    TEXT NOT NULL DEFAULT '',
+    -- When the driver's receipt e-mail went out (NULL: not yet).
+    receipt_sent_at BIGINT,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL,
     PRIMARY KEY (partner_id, cdr_id)

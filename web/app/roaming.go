@@ -168,7 +168,7 @@ func (a *App) roamingReceiptOf(w http.ResponseWriter, r *http.Request, q *req) (
 			rc.Card = strings.TrimSpace(volt.CardBrandLabel(p.CardBrand) + " ending " + p.CardLast4)
 		}
 	}
-	return &roamingReceiptView{Charge: v, R: rc, Issuer: a.issuerOf(rc.Bill.CPOID), PaidBy: report.RoamingPaidBy(&rc.Bill, rc.Card),
+	return &roamingReceiptView{Charge: v, R: rc, Issuer: a.issuerOf(rc.Bill.CPOID), PaidBy: volt.RoamingPaidBy(&rc.Bill, rc.Card),
 		PDF: "/app/roam/charge/" + url.PathEscape(v.Start.ID) + "/receipt.pdf", Percent: rc.MarginPercent.String()}, true
 }
 
