@@ -71,7 +71,14 @@ func (m *Main) wireOCPI(ctx context.Context, mux *http.ServeMux, ocpiStore *stor
 		defer close(receiptsDone)
 		m.runRoamingReceipts(runCtx, srv) // ocpi_receipts.go
 	}()
-	m.onClose(func(context.Context) error { cancel(); <-done; <-statusDone; <-pullDone; <-receiptsDone; return nil })
+	m.onClose(func(context.Context) error {
+		cancel()
+		<-done
+		<-statusDone
+		<-pullDone
+		<-receiptsDone
+		return nil
+	})
 	// TODO(issue 14): audit records of partner changes (an audit wrapper
 	// of volt.OCPIPartnerService), the reconciliation's PDF and a register
 	// form on the portal's partner page.
