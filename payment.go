@@ -92,6 +92,7 @@ type AuthorizeRequest struct {
 	Description    string
 	IdempotencyKey string
 	Metadata       map[string]string
+	OffSession     bool // the cardholder is not present: a card on file charged later (issue 14)
 }
 
 // WebhookEvent is a verified provider event.

@@ -388,6 +388,14 @@ type RoamingBill struct {
 	Total     int64  `json:"total"`
 	// FleetID is the fleet billed instead of the driver (issue 19).
 	FleetID string `json:"fleetId,omitempty"`
+	// How it was paid (issue 14 item 3, roaming_bill.go): PaidBy
+	// "wallet" or "card", State "paid", "pending" or "debt".
+	PaidBy    string    `json:"paidBy,omitempty"`
+	State     string    `json:"state,omitempty"`
+	PaymentID string    `json:"paymentId,omitempty"`
+	Failure   string    `json:"failure,omitempty"`
+	CPOID     string    `json:"cpoId,omitempty"`
+	CreatedAt time.Time `json:"createdAt,omitzero"`
 }
 
 // RoamingSession is a session on one of Volt's chargers that a partner's

@@ -69,6 +69,8 @@ type RoamingChargeView struct {
 	// margin included; 0 before).
 	Billed int64
 	CDRID  string
+	// Receipt is the session's receipt once the CDR was billed.
+	Receipt *RoamingReceipt
 }
 
 // RoamingCharging is the driver app's charging on partner networks; every

@@ -341,6 +341,8 @@ var isoSpecs = map[string]isoSpec{
 	"setCpoOcpiParty":     {body: js(`{"countryCode":"GB","partyId":"EVL"}`)},
 	// The month's reconciliation of B's partner.
 	"getOcpiPartnerReconciliation": {query: func(*tenant) string { return "?month=2026-03" }},
+	// What B's drivers were billed on partner networks (issue 14).
+	"listRoamingBills": {},
 	// Webhooks and alerts (issue #17).
 	"listWebhookEndpoints": {},
 	"getWebhookEndpoint":   {},
@@ -470,6 +472,7 @@ func isList(o apiOp) bool { return o.Method == http.MethodGet && !strings.Contai
 // the same reads succeed for it, so the 404s are not from wrong ids.
 func TestTenantIsolation(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, e *env) {
+		e.seedRoamingBills(t) // issue 14
 		ops := e.operations()
 		for _, o := range ops {
 			if _, ok := isoSpecs[o.ID]; !ok {

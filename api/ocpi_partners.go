@@ -185,6 +185,7 @@ func (s *server) ocpiRoutes() {
 	huma.Register(a, op("deleteOcpiPartner", del, "/ocpi-partners/{id}", "Remove an OCPI partner", "ocpi-partners", 204), s.deleteOCPIPartner)
 	huma.Register(a, op("registerOcpiPartner", post, "/ocpi-partners/{id}/register", "Register Volt with the partner: its versions URL and the Token A it gave (OCPI credentials handshake)", "ocpi-partners", 200), s.registerOCPIPartner)
 	s.ocpiReconciliationRoute()
+	s.roamingBillsRoute() // a roaming CDR's card refused: the operator sees the debt
 	huma.Register(a, op("getCpoOcpiParty", get, "/cpos/{id}/ocpi-party", "A CPO's own OCPI country code and party id", "cpos", 200), s.getOCPIParty)
 	huma.Register(a, op("setCpoOcpiParty", put, "/cpos/{id}/ocpi-party", "Set a CPO's own OCPI country code and party id", "cpos", 200), s.putOCPIParty)
 }

@@ -281,6 +281,27 @@ func TestRoamingBetweenTwoVoltdBinaries(t *testing.T) {
 	if wallet.Balance != 2000-want {
 		t.Errorf("B's driver's wallet %d, want 2000 - %d", wallet.Balance, want)
 	}
+	// The driver's receipt: partner, energy, cost, margin, paid from the
+	// wallet; B's roaming bills hold the one CDR, paid.
+	if code, body := app.get(chargePage + "/receipt"); code != 200 || !strings.Contains(body, `data-state="paid" data-paid-by="wallet"`) ||
+		!strings.Contains(body, "Paid from your wallet") || !strings.Contains(body, "Roaming margin (10 %)") ||
+		!strings.Contains(body, `id="energy">`) {
+		t.Errorf("the roaming receipt: %d %s", code, snippet(body, `id="roaming-receipt"`))
+	}
+	if code, body := app.get(chargePage + "/receipt.pdf"); code != 200 || !strings.HasPrefix(body, "%PDF") {
+		t.Errorf("the roaming receipt PDF: %d", code)
+	}
+	var bills struct {
+		Total int
+		Items []struct {
+			Total         int64
+			State, PaidBy string
+		}
+	}
+	b.must("GET", "/api/v1/roaming-bills", nil, 200, &bills)
+	if bills.Total != 1 || bills.Items[0].Total != want || bills.Items[0].State != "paid" || bills.Items[0].PaidBy != "wallet" {
+		t.Errorf("B's roaming bills: %+v, want one of %d paid from the wallet", bills, want)
+	}
 	if pxA.count() == 0 || pxB.count() == 0 {
 		t.Errorf("OCPI exchanges validated: A %d, B %d", pxA.count(), pxB.count())
 	}

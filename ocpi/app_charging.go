@@ -215,6 +215,10 @@ func (a *AppRoaming) FindRoamingCharge(ctx context.Context, startID string) (*vo
 				v.CDRID, v.Currency = c.ID, c.Currency
 				cost := decimalOf(c.TotalCost.InclVAT).RoundMinor(volt.CurrencyExponent(c.Currency))
 				v.Billed = cost + volt.RoamingMargin(cost, p.RoamingMarginPercent)
+				v.Receipt = a.receipt(ctx, p, &c)
+				if v.Receipt != nil {
+					v.Billed = v.Receipt.Bill.Total
+				}
 			}
 		}
 	}
@@ -308,4 +312,55 @@ func (a *AppRoaming) StopRoaming(ctx context.Context, startID string) error {
 	}
 	body := stopSession{ResponseURL: a.Server.url("/ocpi/emsp/2.2.1/commands/STOP_SESSION/" + url.PathEscape(startID+"-stop")), SessionID: v.SessionID}
 	return a.command(ctx, p, "STOP_SESSION", body)
+}
+
+// receipt is the driver's receipt of a partner's CDR once it was billed
+// (nil before, or when the store keeps no bills).
+func (a *AppRoaming) receipt(ctx context.Context, p *volt.OCPIPartner, c *CDR) *volt.RoamingReceipt {
+	bills, ok := a.Server.Store.(volt.RoamingBills)
+	if !ok {
+		return nil
+	}
+	b, err := bills.FindRoamingBill(ctx, p.ID, c.ID)
+	if err != nil {
+		return nil
+	}
+	return a.Server.receiptOf(ctx, p, c, b)
+}
+
+// RoamingReceipt is the receipt of a roaming bill, from the partner's CDR
+// as received (for its e-mail).
+func (s *Server) RoamingReceipt(ctx context.Context, b *volt.RoamingBill) (*volt.RoamingReceipt, error) {
+	p, err := s.Store.FindOCPIPartnerSystem(ctx, b.PartnerID)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := s.Store.FindPartnerObject(ctx, p.ID, "cdrs", b.CDRID)
+	if err != nil {
+		return nil, err
+	}
+	var c CDR
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, fmt.Errorf("stored CDR %s: %w", b.CDRID, err)
+	}
+	return s.receiptOf(ctx, p, &c, b), nil
+}
+
+func (s *Server) receiptOf(ctx context.Context, p *volt.OCPIPartner, c *CDR, b *volt.RoamingBill) *volt.RoamingReceipt {
+	exp := volt.CurrencyExponent(c.Currency)
+	excl := decimalOf(c.TotalCost.ExclVAT).RoundMinor(exp)
+	r := &volt.RoamingReceipt{Bill: *b, PartnerName: p.Name, LocationName: c.CDRLocation.Name, EVSEID: c.CDRLocation.EVSEID,
+		EnergyWh: int64(c.TotalEnergy*1000 + 0.5), CostExclVAT: excl, CostVAT: max(b.Cost-excl, 0), MarginPercent: p.RoamingMarginPercent}
+	r.Address = strings.Trim(c.CDRLocation.Address+", "+c.CDRLocation.City, ", ")
+	if r.LocationName == "" {
+		if raw, err := s.Store.FindPartnerObject(ctx, p.ID, "locations", c.CDRLocation.ID); err == nil {
+			var l Location
+			if json.Unmarshal(raw, &l) == nil {
+				r.LocationName = l.Name
+			}
+		}
+	}
+	r.StartedAt, _ = ParseDateTime(c.StartDateTime)
+	r.StoppedAt, _ = ParseDateTime(c.EndDateTime)
+	return r
 }

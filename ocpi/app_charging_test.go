@@ -169,6 +169,12 @@ func appRoamingCharge(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	if v.Status != "COMPLETED" || v.CDRID != "cdr_1" || v.Billed != 264 || v.Currency != "GBP" {
 		t.Errorf("charge after the CDR: %+v", v)
 	}
+	// Its receipt: an empty wallet and no card on file, so a debt.
+	if r := v.Receipt; r == nil || r.Bill.Total != 264 || r.Bill.Margin != 24 || r.Bill.PaidBy != volt.RoamingPaidWallet ||
+		r.Bill.State != volt.RoamingBillDebt || r.EnergyWh != 3250 || r.CostExclVAT != 200 || r.CostVAT != 40 || r.PartnerName != "A Power" ||
+		r.EVSEID != "GB*AAA*E1" || r.Address != "1 Mayfair Road, London" || r.StoppedAt.IsZero() {
+		t.Errorf("receipt after the CDR: %+v", v.Receipt)
+	}
 
 	// A late session after a TIMEOUT (LESSONS OCPI 8): the driver's next
 	// start times out at A, the charger starts anyway, and the charge
@@ -183,6 +189,9 @@ func appRoamingCharge(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	if st, _, env := call(t, "POST", B.http.URL+"/ocpi/emsp/2.2.1/commands/START_SESSION/"+st2.ID, tok, map[string]any{"result": "TIMEOUT"}); st != 200 {
 		t.Fatalf("TIMEOUT result: %d %v", st, env)
 	}
+	if st, _, env := call(t, "POST", B.http.URL+"/ocpi/emsp/2.2.1/commands/START_SESSION/"+st2.ID, tok, map[string]any{"result": "MAYBE"}); st != 400 || code(env) != 2001 {
+		t.Errorf("an unknown command result: %d %v", st, env)
+	}
 	late := ocpi.DateTime(time.Now().Add(time.Second))
 	sess["id"], sess["start_date_time"], sess["last_updated"], sess["status"], sess["kwh"] = "ses_2", late, late, "ACTIVE", 0.5
 	delete(sess, "end_date_time")
@@ -194,8 +203,45 @@ func appRoamingCharge(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	if v.StartResult != "TIMEOUT" || v.SessionID != "ses_2" || v.Status != "ACTIVE" || v.EnergyWh != 500 {
 		t.Errorf("a late session after TIMEOUT: %+v", v)
 	}
+	// ... and its CDR is billed as usual (£1.00 + 10 %), on its charge.
+	cdr["id"], cdr["session_id"], cdr["start_date_time"], cdr["end_date_time"], cdr["last_updated"] = "cdr_2", "ses_2", late,
+		ocpi.DateTime(time.Now().Add(2*time.Second)), ocpi.DateTime(time.Now())
+	cdr["total_cost"], cdr["total_energy"] = map[string]any{"excl_vat": 0.8333, "incl_vat": 1.0}, 0.5
+	cdr["charging_periods"] = []any{map[string]any{"start_date_time": late, "dimensions": []any{map[string]any{"type": "ENERGY", "volume": 0.5}}}}
+	if st, _, env := call(t, "POST", B.http.URL+"/ocpi/emsp/2.2.1/cdrs", tok, cdr); st != 200 {
+		t.Fatalf("late CDR POST: %d %v", st, env)
+	}
+	if w, err := money.FindWallet(sys(), driver.ID, "GBP"); err != nil || w.Balance != was-264-110 {
+		t.Errorf("wallet after the late session's CDR: %+v %v, want %d", w, err, was-264-110)
+	}
+	v, err = app.FindRoamingCharge(as(driver), st2.ID)
+	must(t, err)
+	if v.StartResult != "TIMEOUT" || v.CDRID != "cdr_2" || v.Billed != 110 || v.Receipt == nil || v.Receipt.Bill.Total != 110 {
+		t.Errorf("the late session's charge after its CDR: %+v", v)
+	}
 	if v, err := app.FindRoamingCharge(as(driver), st.ID); err != nil || v.SessionID != "ses_1" || v.CDRID != "cdr_1" {
 		t.Errorf("the first charge after the second session arrived: %+v %v", v, err)
+	}
+
+	// Each billed CDR's receipt is e-mailed to the driver once.
+	var mails []string
+	send := func(to, subject, body string) error { mails = append(mails, to+"\n"+subject+"\n"+body); return nil }
+	if n, err := B.srv.SendRoamingReceipts(sys(), send); err != nil || n != 2 {
+		t.Fatalf("roaming receipts sent: %d %v, want 2", n, err)
+	}
+	first := mails[0]
+	if !strings.Contains(mails[1], "cdr_2") {
+		first = mails[1]
+	}
+	for _, want := range []string{"bea@b.example\nB Drive: your charging receipt (A Power)", "receipt cdr_", "Charged on the A Power network",
+		"Charge point: GB*AAA*E1", "Energy: 3.250 kWh", "VAT in A Power's price: GBP 0.40", "A Power's price incl. VAT: GBP 2.40",
+		"Roaming margin (10 %): GBP 0.24", "Total: GBP 2.64", "Not paid: no card on file"} {
+		if !strings.Contains(first, want) {
+			t.Errorf("the receipt e-mail of cdr_1 lacks %q:\n%s", want, first)
+		}
+	}
+	if n, err := B.srv.SendRoamingReceipts(sys(), send); err != nil || n != 0 {
+		t.Errorf("roaming receipts sent again: %d %v", n, err)
 	}
 
 	// The app account's token is pushed to A and kept in sync (issue 14

@@ -13,8 +13,8 @@ var _ volt.RoamingLocations = (*Server)(nil)
 // FindRoamingLocations lists the Locations Volt holds of the connected
 // partner CPOs of cpoID ("": of every CPO), for the driver app's list,
 // each with the partner's price (the tariff of its first priced
-// connector, as pulled) plus the roaming margin.
-// TODO(issue 14): pins on the app's map.
+// connector, as pulled) plus the roaming margin. The app's map draws each
+// as a pin of its own (web/app/static/app.js, TestBrowserRoamingPins).
 func (s *Server) FindRoamingLocations(ctx context.Context, cpoID string) ([]volt.RoamingLocation, error) {
 	partners, err := s.Store.ConnectedOCPIPartners(ctx, volt.OCPIRoleCPO)
 	if err != nil {

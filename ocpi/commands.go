@@ -269,15 +269,24 @@ func (s *Server) StartSession(ctx context.Context, partnerID, locationID, evseUI
 	return &resp, nil
 }
 
+// commandResults are OCPI 2.2.1's CommandResultType values (§13.4.3).
+var commandResults = map[string]bool{"ACCEPTED": true, "CANCELED_RESERVATION": true, "EVSE_OCCUPIED": true, "EVSE_INOPERATIVE": true,
+	"FAILED": true, "NOT_SUPPORTED": true, "REJECTED": true, "TIMEOUT": true, "UNKNOWN_RESERVATION": true}
+
 // receiveCommandResult stores a partner CPO's result of a command Volt
-// sent (§13.2.2).
-// TODO(issue 14): tell the driver's app (a late session after TIMEOUT is
-// still accepted and billed: LESSONS OCPI 8).
+// sent (§13.2.2); an unknown result is refused (2001). The driver's app
+// reads it on the charge page, which polls until the charge is over
+// (AppRoaming.FindRoamingCharge, web/app roamingChargePageOf). A TIMEOUT
+// does not end the charge: a session the partner starts late still
+// shows and its CDR is billed as usual (LESSONS OCPI 8; TestAppRoamingCharge).
 func (s *Server) receiveCommandResult(w http.ResponseWriter, r *http.Request) error {
 	c := callOf(r)
 	var res CommandResult
 	if err := decode(r, &res); err != nil {
 		return err
+	}
+	if !commandResults[res.Result] {
+		return badRequest(StatusInvalidParameters, "Unknown command result "+strconv.Quote(res.Result)+".")
 	}
 	raw, _ := json.Marshal(map[string]string{"command": r.PathValue("command"), "uid": r.PathValue("uid"), "result": res.Result})
 	if _, err := s.Store.PutPartnerObject(r.Context(), c.partner.ID, "commands", r.PathValue("uid"), raw, s.now()); err != nil {

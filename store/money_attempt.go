@@ -88,7 +88,10 @@ func (m *MoneyService) call(ctx context.Context, at *attempt, p *volt.Payment,
 			return fmt.Errorf("record attempt %s: %w", at.ID, err)
 		}
 		if perr != nil {
-			return m.recordFailure(ctx, tx, p, at, msg, perr)
+			if err := m.recordFailure(ctx, tx, p, at, msg, perr); err != nil || state != attemptRefused || p.Kind != volt.PaymentRoaming {
+				return err
+			}
+			return roamingCardRefused(ctx, tx, p, msg) // issue 14: the card failed, a debt
 		}
 		cur, err := paymentWhere(ctx, tx, `id = ?`, p.ID)
 		if err != nil || cur == nil {

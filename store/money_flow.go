@@ -166,6 +166,9 @@ func authRequest(p *volt.Payment, card, key string) volt.AuthorizeRequest {
 	if p.Kind == volt.PaymentTopUp {
 		r.Capture, r.Description, r.Metadata = true, "Wallet top-up", map[string]string{"payment": p.ID}
 	}
+	if p.Kind == volt.PaymentRoaming { // issue 14: charged at once, the driver not present
+		r.Capture, r.OffSession, r.Description, r.Metadata = true, true, "Charging on a partner network", map[string]string{"payment": p.ID}
+	}
 	return r
 }
 
@@ -183,6 +186,8 @@ func (m *MoneyService) retryAuthorize(ctx context.Context, at *attempt, p *volt.
 		switch {
 		case cur.Kind == volt.PaymentTopUp:
 			return applyTopUp(tx, cur, r)
+		case cur.Kind == volt.PaymentRoaming: // issue 14: a partner's CDR on the card on file
+			return applyRoamingCard(tx, cur, r)
 		case cur.State == volt.PaymentPending:
 			return applyAuthorize(tx, cur, r)
 		}

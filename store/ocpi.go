@@ -23,6 +23,9 @@ import (
 // the objects they sent (issue 14).
 type OCPIService struct {
 	db *DB
+	// Cards charges a roaming CDR the wallet cannot cover to the card on
+	// file (issue 14); nil leaves the charge to its RetryFailed.
+	Cards *MoneyService
 }
 
 var (

@@ -113,10 +113,11 @@ func (w withExtra) Scan(dest ...any) error {
 	return w.rowScanner.Scan(append(append(dest, w.extra), w.more...)...)
 }
 
-// BillRoamingCDR charges Volt's driver for a partner CPO's CDR, from the
-// wallet (or the driver's fleet's account: billFleetRoaming), once per
-// partner and CDR (the posting's idempotency key).
-// TODO(issue 14): the card on file when the wallet is short, and a receipt.
+// BillRoamingCDR charges Volt's driver for a partner CPO's CDR, once per
+// partner and CDR (the posting's idempotency key): the driver's fleet's
+// account when the fleet pays (billFleetRoaming, issue 19), else from the
+// wallet when it covers it, else the card on file, else a debt
+// (ocpi_card.go).
 func (s *OCPIService) BillRoamingCDR(ctx context.Context, partnerID, cdrID, tokenUID string, cost int64, currency string) (*volt.RoamingBill, error) {
 	p, err := s.FindOCPIPartnerSystem(ctx, partnerID)
 	if err != nil {
@@ -139,13 +140,21 @@ func (s *OCPIService) BillRoamingCDR(ctx context.Context, partnerID, cdrID, toke
 		if fleet, err := billFleetRoaming(ctx, tx, p, b); err != nil || fleet { // issue 19: the driver's fleet pays
 			return err
 		}
-		_, err = post(ctx, tx, &volt.Posting{IdempotencyKey: "roaming:" + partnerID + ":" + cdrID, Kind: volt.PostRoamingCharge,
-			Currency: currency, Ref: cdrID, Memo: "roaming CDR of " + p.Name,
-			Entries: volt.RoamingChargeEntries(b.UserID, partnerID, p.CPOID, b.Cost, b.Margin, currency)})
-		return err
+		if _, err := findRoamingBill(ctx, tx, partnerID, cdrID); volt.ErrorCode(err) == volt.ENOTFOUND {
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM ledger_postings WHERE idempotency_key = ?`, roamingKey(partnerID, cdrID)).Scan(&n); err != nil || n > 0 {
+				// Paid by the fleet when it first came (its wallet is
+				// off now): never again, and never by the driver's card.
+				return err
+			}
+		}
+		return s.payRoamingBill(ctx, tx, p, b)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bill roaming CDR %s: %w", cdrID, err)
+	}
+	if b.State == volt.RoamingBillPending && s.Cards != nil {
+		return s.Cards.chargeRoamingCard(ctx, b)
 	}
 	return b, nil
 }

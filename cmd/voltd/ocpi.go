@@ -70,7 +70,19 @@ func (m *Main) wireOCPI(ctx context.Context, mux *http.ServeMux, ocpiStore *stor
 		defer close(pullDone)
 		m.runOCPIPulls(runCtx, srv)
 	}()
-	m.onClose(func(context.Context) error { cancel(); <-done; <-statusDone; <-pullDone; return nil })
+	receiptsDone := make(chan struct{})
+	go func() {
+		defer close(receiptsDone)
+		m.runRoamingReceipts(runCtx, srv) // ocpi_receipts.go
+	}()
+	m.onClose(func(context.Context) error {
+		cancel()
+		<-done
+		<-statusDone
+		<-pullDone
+		<-receiptsDone
+		return nil
+	})
 	// TODO(issue 14): audit records of partner changes (an audit wrapper
 	// of volt.OCPIPartnerService), the reconciliation's PDF and a register
 	// form on the portal's partner page.

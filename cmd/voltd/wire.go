@@ -165,6 +165,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	m.onClose(gw.Shutdown)
 	mux.Handle("GET /ocpp/{identity}", gw)
 	ocpiStore := store.NewOCPIService(m.DB)
+	// issue 14: a roaming CDR the wallet cannot cover goes on the card on file
+	ocpiStore.Cards = money
 	ocpiServer := m.wireOCPI(ctx, mux, ocpiStore, charging, s.Commander) // issue 14
 	followLimits(loadStatus, ocpiServer)                                 // issue 14: eMSPs' active charging profiles
 	// eMSPs are asked about their NEVER/ALLOWED tokens (set before serving).

@@ -94,6 +94,9 @@ func (p *Provider) Authorize(ctx context.Context, r volt.AuthorizeRequest) (*vol
 		CaptureMethod: stripe.String(method), PaymentMethod: stripe.String(r.Card), Confirm: stripe.Bool(true),
 		PaymentMethodTypes: []*string{stripe.String("card")}, Description: stripe.String(r.Description),
 	}
+	if r.OffSession {
+		params.OffSession = stripe.Bool(true)
+	}
 	for k, v := range r.Metadata {
 		params.AddMetadata(k, v)
 	}

@@ -239,6 +239,8 @@ func (a *App) routes() {
 	m.HandleFunc("POST /app/roam/{partner}/{location}/start", a.form(a.signedIn(a.roamingStart)))
 	m.HandleFunc("GET /app/roam/charge/{id}", a.page(a.signedIn(a.roamingCharge)))
 	m.HandleFunc("POST /app/roam/charge/{id}/stop", a.form(a.signedIn(a.roamingStop)))
+	m.HandleFunc("GET /app/roam/charge/{id}/receipt", a.page(a.signedIn(a.roamingReceipt)))
+	m.HandleFunc("GET /app/roam/charge/{id}/receipt.pdf", a.page(a.signedIn(a.roamingReceiptPDF)))
 	m.HandleFunc("GET /app/receipts", a.page(a.receiptsForm))
 	m.HandleFunc("POST /app/receipts", a.form(a.receiptsFind))
 	m.HandleFunc("GET /app/report", a.page(a.reportForm))

@@ -32,8 +32,8 @@ type stack struct {
 	sim  *sim.Charger
 }
 
-func newStack(t *testing.T) *stack {
-	f := newFixture(t, storetest.SQLite(t))
+func newStack(t *testing.T, mutate ...func(*Config)) *stack {
+	f := newFixture(t, storetest.SQLite(t), mutate...)
 	_, _, _ = f.estate("Volta Grid", "Volta Grid", "app.volta.test", "+44 161 496 0000")
 	gw := gateway.New(gateway.Config{Charging: f.charging, Bus: f.bus, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	t.Cleanup(func() {

@@ -130,7 +130,7 @@ func TestRoamingChargePages(t *testing.T) {
 			t.Fatalf("start: %d → %q", res.status, res.loc)
 		}
 		res = c.get(res.loc)
-		for _, want := range []string{`data-status="ACTIVE"`, "3.25 kWh", "2.40 GBP", `http-equiv="refresh"`, `id="stop"`} {
+		for _, want := range []string{`data-status="ACTIVE"`, "3.25 kWh", "2.40 GBP", `data-poll="2000"`, `id="stop"`} {
 			if !strings.Contains(res.body, want) {
 				t.Errorf("charge page lacks %q", want)
 			}

@@ -68,9 +68,41 @@
         var icon = L.divIcon({ className: "pin pin-" + el.dataset.avail, iconSize: [22, 22] });
         L.marker([lat, lon], { title: title, alt: title, icon: icon }).addTo(lm).bindPopup('<a href="/app/c/' + el.dataset.cpid + '">' + title + "</a>");
       });
+      // Partner networks' locations (issue 14): a square pin of their own,
+      // titled with the partner's name and its price with the margin.
+      document.querySelectorAll("#roaming [data-location]").forEach(function (el) {
+        var lat = parseFloat(el.dataset.lat), lon = parseFloat(el.dataset.lon);
+        if (!lat && !lon) return;
+        pts.push([lat, lon]);
+        var price = el.querySelector(".price");
+        var title = el.dataset.partner + ": " + el.dataset.name + " · " + el.dataset.availLabel + (price ? " · " + price.textContent.trim() : "");
+        var icon = L.divIcon({ className: "pin pin-roaming", iconSize: [22, 22] });
+        var a = document.createElement("a");
+        a.href = el.dataset.href;
+        a.textContent = title;
+        L.marker([lat, lon], { title: title, alt: title, icon: icon }).addTo(lm).bindPopup(a);
+      });
       if (pts.length) lm.fitBounds(pts, { maxZoom: 15 }); else lm.setView([51.5, -0.12], 10);
     };
     document.head.appendChild(s);
+  }
+
+  // Charge on a partner network (issue 14): the partner's answers to the
+  // start and stop, and its session, arrive later; the page fetches itself
+  // every 2 s and swaps the part that changes, until it is over.
+  var roam = $("#roam-live");
+  if (roam && roam.dataset.poll && window.fetch && window.DOMParser) {
+    var roamTimer = setInterval(function () {
+      fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } }).then(function (r) {
+        return r.ok ? r.text() : "";
+      }).then(function (html) {
+        var next = html && new DOMParser().parseFromString(html, "text/html").getElementById("roam-live");
+        if (!next) return;
+        roam.replaceWith(next);
+        roam = next;
+        if (!next.dataset.poll) clearInterval(roamTimer);
+      }).catch(function () { /* offline a moment: the next tick tries again */ });
+    }, +roam.dataset.poll || 2000);
   }
 
   document.querySelectorAll("[data-print]").forEach(function (b) { b.hidden = false; b.addEventListener("click", function () { window.print(); }); });
