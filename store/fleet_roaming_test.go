@@ -123,6 +123,17 @@ func TestFleetWalletPaysRoamingCDRs(t *testing.T) {
 		if w := balance(volt.AccountWallet(f.driverB)); w != 110 {
 			t.Errorf("driver's wallet moved %d, want 110", w)
 		}
+		// NGR-1, which the fleet paid, replayed with the fleet wallet off:
+		// neither the driver's wallet nor their card is asked for it.
+		if _, err := ocpi.BillRoamingCDR(sys(), partner, "NGR-1", "CARD-B", 480, "GBP"); err != nil {
+			t.Errorf("replay of a CDR the fleet paid: %v", err)
+		}
+		if b, err := ocpi.FindRoamingBill(sys(), partner, "NGR-1"); volt.ErrorCode(err) != volt.ENOTFOUND {
+			t.Errorf("a CDR the fleet paid got a driver's bill on replay: %+v, %v", b, err)
+		}
+		if w, fl := balance(volt.AccountWallet(f.driverB)), balance(volt.AccountFleet(f.fleet)); w != 110 || fl != 978+264 {
+			t.Errorf("after replaying NGR-1: driver's wallet %d (want 110), fleet %d (want 1242)", w, fl)
+		}
 		// Replayed once the wallet is on again: still the driver's, once.
 		_, err = f.fs.SetFleetWallet(f.admin, f.fleet, true)
 		must(t, err)
