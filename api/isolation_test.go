@@ -339,6 +339,8 @@ var isoSpecs = map[string]isoSpec{
 	"setCpoOcpiParty":     {body: js(`{"countryCode":"GB","partyId":"EVL"}`)},
 	// The month's reconciliation of B's partner.
 	"getOcpiPartnerReconciliation": {query: func(*tenant) string { return "?month=2026-03" }},
+
+	"rotateOcpiPartnerCredentials": {}, // B's partner's tokens are not rotated
 	// Webhooks and alerts (issue #17).
 	"listWebhookEndpoints": {},
 	"getWebhookEndpoint":   {},

@@ -84,6 +84,9 @@ type AdminConfig struct {
 	// OCPIPartners serves the OCPI roaming partners pages (issue 14); nil
 	// hides them.
 	OCPIPartners volt.OCPIPartnerService
+	// OCPIRegistrar starts the credentials handshake with a partner and
+	// rotates tokens from the partner page (issue 14); nil hides the form.
+	OCPIRegistrar volt.OCPIRegistrar
 	// Security serves a charger's security page (issue 18); optional.
 	Security volt.ChargerSecurityService
 	// Certification is the charger model catalogue (issue 16 item 4),

@@ -152,6 +152,9 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	mux.Handle("GET /ocpp/{identity}", gw)
 	ocpiStore := store.NewOCPIService(m.DB)
 	ocpiServer := m.wireOCPI(ctx, mux, ocpiStore, charging, s.Commander) // issue 14
+	ocpiServer.Audit = rec                                               // a partner's own handshakes, rotations, unregistering
+	ocpiPartners := audit.WrapOCPIPartners(ocpiStore, rec)
+	ocpiRegistrar := audit.WrapOCPIRegistrar(ocpiServer, ocpiStore.FindOCPIPartnerByID, rec)
 	// eMSPs are asked about their NEVER/ALLOWED tokens (set before serving).
 	charging.RealTime = &ocpi.RealTimeAuth{Server: ocpiServer}
 
@@ -188,8 +191,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		SocketFees:     socketFees,
 		Reliability:    reliability,
 		TicketSLA:      ticketSLA,
-		OCPIPartners:   ocpiStore,
-		OCPIRegistrar:  ocpiServer,
+		OCPIPartners:   ocpiPartners,
+		OCPIRegistrar:  ocpiRegistrar,
 		OCPIReconciler: ocpiStore, // issue 14
 		Webhooks:       webhooks,
 		Alerts:         alerts,
@@ -257,7 +260,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Fleets:       fleets,
 		FleetBilling: fleets,
 
-		OCPIPartners: ocpiStore, // issue 14: OCPI partners pages
+		OCPIPartners:  ocpiPartners, // issue 14: OCPI partners pages
+		OCPIRegistrar: ocpiRegistrar,
 	})))
 	driverApp := app.New(app.Config{
 		Hierarchy: s.Hierarchy,
