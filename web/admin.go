@@ -87,6 +87,9 @@ type AdminConfig struct {
 	// OCPIRegistrar starts the credentials handshake with a partner and
 	// rotates tokens from the partner page (issue 14); nil hides the form.
 	OCPIRegistrar volt.OCPIRegistrar
+	// OCPIReconciler serves a partner CPO's monthly reconciliation (PDF,
+	// CSV) from its page (issue 14); nil hides the form.
+	OCPIReconciler volt.RoamingReconciler
 	// Security serves a charger's security page (issue 18); optional.
 	Security volt.ChargerSecurityService
 	// Certification is the charger model catalogue (issue 16 item 4),

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	volt "github.com/volt-ev/volt"
 )
@@ -18,6 +19,7 @@ func (a *Admin) ocpiPartnerRoutes() {
 	m.HandleFunc("GET "+p+"/ocpi-partners/{id}", a.auth(a.ocpiPartnerDetail))
 	m.HandleFunc("POST "+p+"/ocpi-partners/{id}/suspended", a.auth(a.ocpiPartnerSuspend))
 	m.HandleFunc("POST "+p+"/ocpi-partners/{id}/publishing", a.auth(a.ocpiPartnerPublishing))
+	a.ocpiReconciliationRoutes()
 }
 
 // ocpiPartnersView is the partner list with the form that adds one.
@@ -38,6 +40,9 @@ type ocpiPartnerView struct {
 	TokenA      string
 	VersionsURL string
 	Publishing  *ocpiPublishing // eMSP partners: what is published to them
+	// ReconMonth is the month the reconciliation form offers (partner
+	// CPOs, when the reconciliation is wired; "" hides the form).
+	ReconMonth string
 }
 
 func (a *Admin) ocpiPartnerList(w http.ResponseWriter, r *http.Request, s *sess) {
@@ -109,6 +114,9 @@ func (a *Admin) renderOCPIPartner(w http.ResponseWriter, r *http.Request, s *ses
 	if v.Publishing, err = a.ocpiPublishingOf(s, p); err != nil {
 		a.fail(w, r, s, err)
 		return
+	}
+	if p.Role == volt.OCPIRoleCPO && a.cfg.OCPIReconciler != nil {
+		v.ReconMonth = lastMonth(time.Now())
 	}
 	if tokenA != "" {
 		base := strings.TrimRight(a.cfg.BaseURL, "/")

@@ -260,8 +260,9 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Fleets:       fleets,
 		FleetBilling: fleets,
 
-		OCPIPartners:  ocpiPartners, // issue 14: OCPI partners pages
-		OCPIRegistrar: ocpiRegistrar,
+		OCPIPartners:   ocpiPartners, // issue 14: OCPI partners pages
+		OCPIRegistrar:  ocpiRegistrar,
+		OCPIReconciler: ocpiStore,
 	})))
 	driverApp := app.New(app.Config{
 		Hierarchy: s.Hierarchy,
