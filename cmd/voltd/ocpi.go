@@ -67,7 +67,6 @@ func (m *Main) wireOCPI(ctx context.Context, mux *http.ServeMux, ocpiStore *stor
 		m.runOCPIPulls(runCtx, srv)
 	}()
 	m.onClose(func(context.Context) error { cancel(); <-done; <-statusDone; <-pullDone; return nil })
-	// TODO(issue 14): a register form on the portal's partner page.
 	return srv
 }
 
