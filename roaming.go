@@ -449,6 +449,9 @@ type DriverToken struct {
 	UpdatedAt time.Time
 	// GroupID is the driver's fleet (issue 19), sent as the token's group_id.
 	GroupID string
+	// Whitelist is the mode sent with the token (EffectiveWhitelist of the
+	// card's and the driver's settings; "" read as ALLOWED).
+	Whitelist string
 }
 
 // OCPIPushBackoff is the wait before retry n (1-based) of a push: 30 s
