@@ -341,6 +341,8 @@ var isoSpecs = map[string]isoSpec{
 	"getOcpiPartnerReconciliation": {query: func(*tenant) string { return "?month=2026-03" }},
 
 	"rotateOcpiPartnerCredentials": {}, // B's partner's tokens are not rotated
+	"getRoamingWhitelist":          {}, // B's driver's roaming whitelist
+	"setRoamingWhitelist":          {body: js(`{"whitelist":"NEVER"}`)},
 	// Webhooks and alerts (issue #17).
 	"listWebhookEndpoints": {},
 	"getWebhookEndpoint":   {},

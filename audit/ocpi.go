@@ -140,3 +140,28 @@ func (o *ocpiRegistrar) RotateCredentials(ctx context.Context, partnerID string)
 		}})
 	return p, err
 }
+
+// roamingWhitelists audits the roaming whitelists of drivers.
+type roamingWhitelists struct {
+	volt.RoamingWhitelistService
+	r *Recorder
+}
+
+// WrapRoamingWhitelists returns next with every change of a driver's (or
+// a card's) roaming whitelist recorded as "user.roaming-whitelist" on the
+// user, the card and mode in the details.
+func WrapRoamingWhitelists(next volt.RoamingWhitelistService, r *Recorder) volt.RoamingWhitelistService {
+	return &roamingWhitelists{RoamingWhitelistService: next, r: r}
+}
+
+// SetRoamingWhitelist sets the mode and records it.
+func (w *roamingWhitelists) SetRoamingWhitelist(ctx context.Context, userID, cardID, whitelist string) (out *volt.RoamingWhitelist, err error) {
+	t := tracked[*volt.RoamingWhitelist]{typ: volt.ResourceUser, find: w.FindRoamingWhitelist,
+		place: func(*volt.RoamingWhitelist) volt.Ref { return volt.Ref{} }}
+	err = run(ctx, w.r, t, mutation{action: "user.roaming-whitelist", id: userID,
+		details: map[string]string{"cardId": cardID, "whitelist": whitelist}, call: func() (string, error) {
+			out, err = w.RoamingWhitelistService.SetRoamingWhitelist(ctx, userID, cardID, whitelist)
+			return idIf(userID, err)
+		}})
+	return out, err
+}

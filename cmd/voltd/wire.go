@@ -194,6 +194,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		OCPIPartners:   ocpiPartners,
 		OCPIRegistrar:  ocpiRegistrar,
 		OCPIReconciler: ocpiStore, // issue 14
+		// Issue 14: drivers' roaming whitelists, audited.
+		RoamingWhitelists: audit.WrapRoamingWhitelists(ocpiStore, rec),
 		Webhooks:       webhooks,
 		Alerts:         alerts,
 		Certification:  certification,
