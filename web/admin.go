@@ -90,6 +90,9 @@ type AdminConfig struct {
 	// OCPIReconciler serves a partner CPO's monthly reconciliation (PDF,
 	// CSV) from its page (issue 14); nil hides the form.
 	OCPIReconciler volt.RoamingReconciler
+	// RoamingWhitelists sets drivers' roaming whitelists from the user's
+	// page (issue 14); nil: not offered.
+	RoamingWhitelists volt.RoamingWhitelistService
 	// Security serves a charger's security page (issue 18); optional.
 	Security volt.ChargerSecurityService
 	// Certification is the charger model catalogue (issue 16 item 4),

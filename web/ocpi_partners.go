@@ -21,6 +21,7 @@ func (a *Admin) ocpiPartnerRoutes() {
 	m.HandleFunc("POST "+p+"/ocpi-partners/{id}/publishing", a.auth(a.ocpiPartnerPublishing))
 	a.ocpiReconciliationRoutes()
 	a.ocpiRegisterRoutes()
+	a.roamingWhitelistRoutes()
 }
 
 // ocpiPartnersView is the partner list with the form that adds one.

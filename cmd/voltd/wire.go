@@ -155,6 +155,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	ocpiServer.Audit = rec                                               // a partner's own handshakes, rotations, unregistering
 	ocpiPartners := audit.WrapOCPIPartners(ocpiStore, rec)
 	ocpiRegistrar := audit.WrapOCPIRegistrar(ocpiServer, ocpiStore.FindOCPIPartnerByID, rec)
+	roamingWhitelists := audit.WrapRoamingWhitelists(ocpiStore, rec)
 	// eMSPs are asked about their NEVER/ALLOWED tokens (set before serving).
 	charging.RealTime = &ocpi.RealTimeAuth{Server: ocpiServer}
 
@@ -194,8 +195,6 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		OCPIPartners:   ocpiPartners,
 		OCPIRegistrar:  ocpiRegistrar,
 		OCPIReconciler: ocpiStore, // issue 14
-		// Issue 14: drivers' roaming whitelists, audited.
-		RoamingWhitelists: audit.WrapRoamingWhitelists(ocpiStore, rec),
 		Webhooks:       webhooks,
 		Alerts:         alerts,
 		Certification:  certification,
@@ -210,6 +209,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Fleets:            fleets,
 		TelematicsSecrets: m.telematicsSecrets(),
 		TelematicsOAuth:   telematicsOAuth(telematicsHTTP),
+
+		RoamingWhitelists: roamingWhitelists, // issue 14: drivers' roaming whitelists, audited
 	})))
 
 	mux.Handle("/admin/", audit.Middleware(volt.AuditSourcePortal, false)(web.NewAdmin(web.AdminConfig{
@@ -262,9 +263,10 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Fleets:       fleets,
 		FleetBilling: fleets,
 
-		OCPIPartners:   ocpiPartners, // issue 14: OCPI partners pages
-		OCPIRegistrar:  ocpiRegistrar,
-		OCPIReconciler: ocpiStore,
+		OCPIPartners:      ocpiPartners, // issue 14: OCPI partners pages
+		OCPIRegistrar:     ocpiRegistrar,
+		OCPIReconciler:    ocpiStore,
+		RoamingWhitelists: roamingWhitelists,
 	})))
 	driverApp := app.New(app.Config{
 		Hierarchy: s.Hierarchy,
