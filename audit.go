@@ -17,6 +17,8 @@ const (
 	AuditSourcePortal AuditSource = "portal"
 	AuditSourceApp    AuditSource = "app" // the Driver Web App
 	AuditSourceSystem AuditSource = "system"
+	// AuditSourceOCPI is a roaming partner's own call over OCPI (issue 14).
+	AuditSourceOCPI AuditSource = "ocpi"
 )
 
 // Audit outcomes: an attempt that the service refused or that failed is
@@ -44,7 +46,9 @@ const (
 	ResourceTicket           = "ticket"
 	ResourceHelplineContact  = "helpline-contact"
 	ResourceSession          = "session"
-	ResourceHub              = "hub" // issue 16 item 5
+	ResourceHub              = "hub"          // issue 16 item 5
+	ResourceOCPIPartner      = "ocpi-partner" // issue 14
+	ResourceOCPIParty        = "ocpi-party"   // issue 14: a CPO's own party (id: the CPO's)
 )
 
 // AuditEntry is one recorded change or command: who did it, when, through

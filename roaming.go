@@ -192,9 +192,11 @@ type OCPIPartnerService interface {
 
 // OCPIRegistrar runs the credentials handshake from Volt's side: Volt
 // registers at a partner's versions URL with the Token A the partner gave
-// (OCPI 2.2.1 §7.1.1), for a partner the actor may write.
+// (OCPI 2.2.1 §7.1.1), for a partner the actor may write, and rotates
+// the tokens with a connected partner (PUT credentials, §7.2.3).
 type OCPIRegistrar interface {
 	RegisterWithPartner(ctx context.Context, partnerID, versionsURL, tokenA string) (*OCPIPartner, error)
+	RotateCredentials(ctx context.Context, partnerID string) (*OCPIPartner, error)
 }
 
 // OCPITokenKind says which of a partner's tokens authenticated a request.
@@ -461,6 +463,9 @@ type DriverToken struct {
 	UpdatedAt time.Time
 	// GroupID is the driver's fleet (issue 19), sent as the token's group_id.
 	GroupID string
+	// Whitelist is the mode sent with the token (EffectiveWhitelist of the
+	// card's and the driver's settings; "" read as ALLOWED).
+	Whitelist string
 }
 
 // OCPIPushBackoff is the wait before retry n (1-based) of a push: 30 s

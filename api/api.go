@@ -123,6 +123,9 @@ type Config struct {
 	// OCPIReconciler answers partners' monthly roaming reconciliation
 	// (issue 14; optional: 501).
 	OCPIReconciler volt.RoamingReconciler
+	// RoamingWhitelists sets drivers' roaming whitelists (issue 14;
+	// optional: 501).
+	RoamingWhitelists volt.RoamingWhitelistService
 	// Certification is the charger model catalogue (issue 16 item 4),
 	// wrapped by certify so certifying wakes pending chargers; Hubs onboards
 	// hubs (item 5). Optional: 501 without.

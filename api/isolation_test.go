@@ -343,6 +343,10 @@ var isoSpecs = map[string]isoSpec{
 	"getOcpiPartnerReconciliation": {query: func(*tenant) string { return "?month=2026-03" }},
 	// What B's drivers were billed on partner networks (issue 14).
 	"listRoamingBills": {},
+
+	"rotateOcpiPartnerCredentials": {}, // B's partner's tokens are not rotated
+	"getRoamingWhitelist":          {}, // B's driver's roaming whitelist
+	"setRoamingWhitelist":          {body: js(`{"whitelist":"NEVER"}`)},
 	// Webhooks and alerts (issue #17).
 	"listWebhookEndpoints": {},
 	"getWebhookEndpoint":   {},

@@ -153,6 +153,17 @@ func (s *server) registerOCPIPartner(ctx context.Context, in *ocpiRegisterInput)
 	return out(p), nil
 }
 
+func (s *server) rotateOCPIPartner(ctx context.Context, in *IDInput) (*Out[*volt.OCPIPartner], error) {
+	if s.OCPIRegistrar == nil {
+		return nil, notWired("OCPI registration")
+	}
+	p, err := s.OCPIRegistrar.RotateCredentials(ctx, in.ID)
+	if err != nil {
+		return nil, s.err(ctx, err)
+	}
+	return out(p), nil
+}
+
 func (s *server) getOCPIParty(ctx context.Context, in *IDInput) (*Out[*volt.OCPIParty], error) {
 	if s.OCPIPartners == nil {
 		return nil, notWired("OCPI")
@@ -184,8 +195,10 @@ func (s *server) ocpiRoutes() {
 	huma.Register(a, op("updateOcpiPartner", patch, "/ocpi-partners/{id}", "Rename, suspend or resume an OCPI partner, or change its roaming margin", "ocpi-partners", 200), s.patchOCPIPartner)
 	huma.Register(a, op("deleteOcpiPartner", del, "/ocpi-partners/{id}", "Remove an OCPI partner", "ocpi-partners", 204), s.deleteOCPIPartner)
 	huma.Register(a, op("registerOcpiPartner", post, "/ocpi-partners/{id}/register", "Register Volt with the partner: its versions URL and the Token A it gave (OCPI credentials handshake)", "ocpi-partners", 200), s.registerOCPIPartner)
+	huma.Register(a, op("rotateOcpiPartnerCredentials", post, "/ocpi-partners/{id}/rotate-credentials", "Rotate the tokens with a connected partner: a new token for each side (OCPI credentials PUT)", "ocpi-partners", 200), s.rotateOCPIPartner)
 	s.ocpiReconciliationRoute()
 	s.roamingBillsRoute() // a roaming CDR's card refused: the operator sees the debt
+	s.roamingWhitelistRoutes()
 	huma.Register(a, op("getCpoOcpiParty", get, "/cpos/{id}/ocpi-party", "A CPO's own OCPI country code and party id", "cpos", 200), s.getOCPIParty)
 	huma.Register(a, op("setCpoOcpiParty", put, "/cpos/{id}/ocpi-party", "Set a CPO's own OCPI country code and party id", "cpos", 200), s.putOCPIParty)
 }

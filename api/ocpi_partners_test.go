@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/volt-ev/volt/internal/pdfqr"
 )
 
 // TestOCPIPartnersAPI adds a roaming partner as PRODUCT.md shapes it: 201
@@ -52,6 +54,23 @@ func TestOCPIPartnersAPI(t *testing.T) {
 		if st, body = e.do("GET", "/api/v1/ocpi-partners/"+id+"/reconciliation?month=2026-03&format=csv", "", staff); st != 200 ||
 			!strings.HasPrefix(string(body), "partner,partner_id,month") || !strings.Contains(string(body), "Roam NL,"+id+",2026-03") {
 			t.Errorf("reconciliation CSV: %d %s", st, body)
+		}
+		// The PDF (issue 14 item 2), by ?format=pdf or by the Accept header.
+		for _, how := range []struct{ query, accept string }{{"&format=pdf", ""}, {"", "Accept: application/pdf"}} {
+			st, body = e.doH("GET", "/api/v1/ocpi-partners/"+id+"/reconciliation?month=2026-03"+how.query, "", staff, how.accept)
+			if st != 200 || !strings.HasPrefix(string(body), "%PDF-") {
+				t.Fatalf("reconciliation PDF %+v: %d %.80s", how, st, body)
+			}
+			text := strings.Join(strings.Fields(pdfqr.Text(t, body)), " ")
+			for _, want := range []string{"Roaming reconciliation - 2026-03", "Partner CPO Roam NL (" + id + ")", "Their CDRs 0", "Our payable 0.00", "Matched 0"} {
+				if !strings.Contains(text, want) {
+					t.Errorf("reconciliation PDF %+v lacks %q:\n%s", how, want, text)
+				}
+			}
+		}
+		if st, body = e.doH("GET", "/api/v1/ocpi-partners/"+id+"/reconciliation?month=2026-03", "", staff, "Accept: text/csv"); st != 200 ||
+			!strings.HasPrefix(string(body), "partner,partner_id,month") {
+			t.Errorf("reconciliation CSV by Accept: %d %.80s", st, body)
 		}
 		if st, body = e.do("GET", "/api/v1/ocpi-partners/"+id+"/reconciliation?month=2026-13", "", staff); st/100 != 4 || !strings.Contains(string(body), "month") {
 			t.Errorf("bad month: %d %s", st, body)

@@ -121,38 +121,50 @@ func (s *Server) putCredentials(w http.ResponseWriter, r *http.Request) error {
 	return s.exchange(w, r, true)
 }
 
+// exchange serves the partner's POST or PUT and records it in the audit
+// log ("ocpi-partner.register" or ".rotate-token", failed ones too).
 func (s *Server) exchange(w http.ResponseWriter, r *http.Request, update bool) error {
+	action := "ocpi-partner.register"
+	if update {
+		action = "ocpi-partner.rotate-token"
+	}
+	p, err := s.exchangeCredentials(w, r, update)
+	s.auditPartner(r, action, callOf(r).partner, p, err)
+	return err
+}
+
+func (s *Server) exchangeCredentials(w http.ResponseWriter, r *http.Request, update bool) (*volt.OCPIPartner, error) {
 	c := callOf(r)
 	var in Credentials
 	if err := decode(r, &in); err != nil {
-		return err
+		return nil, err
 	}
 	if !printable(in.Token) || in.URL == "" {
-		return badRequest(StatusInvalidParameters, "Credentials need a token (printable ASCII, at most 64) and a url.")
+		return nil, badRequest(StatusInvalidParameters, "Credentials need a token (printable ASCII, at most 64) and a url.")
 	}
 	role, err := matchRole(c.partner, in.Roles)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	versionsURL, details, err := s.discover(r.Context(), c.partner, in.URL, in.Token)
 	if err != nil {
 		_ = s.Store.RecordOCPIError(r.Context(), c.partner.ID, err.Error())
-		return err
+		return nil, err
 	}
 	ourToken := newToken()
 	p, err := s.Store.CompleteOCPIRegistration(r.Context(), volt.OCPIRegistration{PartnerID: c.partner.ID, TheirToken: in.Token,
 		OurToken: ourToken, VersionsURL: versionsURL, Version: details.Version, Endpoints: details.Endpoints,
 		CountryCode: role.CountryCode, PartyID: role.PartyID, KeepPrevious: update})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	creds, err := s.ourCredentials(r.Context(), p, c.party, ourToken)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s.logger().Info("ocpi credentials exchanged", "partner", p.ID, "update", update)
 	ok(w, creds)
-	return nil
+	return p, nil
 }
 
 // matchRole finds the partner's role among the credentials' roles: the
@@ -172,7 +184,13 @@ func (s *Server) deleteCredentials(w http.ResponseWriter, r *http.Request) error
 	if c.kind != volt.OCPITokenC {
 		return &ocpiError{http.StatusMethodNotAllowed, StatusClientError, "Not registered."}
 	}
-	if err := s.Store.UnregisterOCPIPartner(r.Context(), c.partner.ID); err != nil {
+	err := s.Store.UnregisterOCPIPartner(r.Context(), c.partner.ID)
+	var after *volt.OCPIPartner
+	if err == nil {
+		after, _ = s.Store.FindOCPIPartnerSystem(r.Context(), c.partner.ID)
+	}
+	s.auditPartner(r, "ocpi-partner.unregister", c.partner, after, err)
+	if err != nil {
 		return err
 	}
 	ok(w, nil)

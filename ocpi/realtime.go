@@ -165,11 +165,13 @@ func (s *Server) authorizeToken(w http.ResponseWriter, r *http.Request) error {
 // eMSP, sends it to partner CPOs.
 func driverToken(party *volt.OCPIParty, issuer string, d volt.DriverToken, valid bool, at time.Time) Token {
 	if d.Type == "APP_USER" {
-		return appToken(party, issuer, d.UID, valid, at)
+		t := appToken(party, issuer, d.UID, valid, at)
+		t.Whitelist = volt.EffectiveWhitelist(d.Whitelist, "")
+		return t
 	}
 	return Token{CountryCode: party.CountryCode, PartyID: party.PartyID, UID: truncate(d.UID, 36), Type: "RFID",
 		ContractID: truncate(party.CountryCode+"-"+party.PartyID+"-C"+d.UID, 36), Issuer: truncate(issuer, 64),
-		Valid: valid, Whitelist: "ALLOWED", LastUpdated: DateTime(at)}
+		Valid: valid, Whitelist: volt.EffectiveWhitelist(d.Whitelist, ""), LastUpdated: DateTime(at)}
 }
 
 // listTokens serves a partner CPO's pull of Volt's drivers' tokens (eMSP

@@ -54,6 +54,8 @@ type Server struct {
 	Relaxations []string
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Audit records a partner's own credentials changes (optional).
+	Audit AuditRecorder
 
 	deliverMu sync.Mutex // one delivery round at a time in this process
 

@@ -16,9 +16,10 @@ import (
 // §12.2.2 PUT): a new token, a blocked or expired card or a disabled
 // account (valid false) and a deleted one (valid false) are queued once
 // per change, compared with the state last sent. Every token goes out
-// with whitelist ALLOWED. It returns how many it queued.
-// TODO(issue 14): a NEVER whitelist per driver (real-time authorisation
-// of every start) once an operator can set it.
+// with the whitelist its operator set for the card or the driver
+// (volt.EffectiveWhitelist: ALLOWED unless set; NEVER makes the partner
+// ask Volt in real time before every start), and a change of it is sent
+// again. It returns how many it queued.
 func (s *Server) SyncTokens(ctx context.Context) (int, error) {
 	partners, err := s.Store.ConnectedOCPIPartners(ctx, volt.OCPIRoleCPO)
 	if err != nil {
@@ -44,6 +45,10 @@ func (s *Server) SyncTokens(ctx context.Context) (int, error) {
 			if valid && d.GroupID != "" { // issue 19: the driver's fleet; a change is sent again
 				state += " group=" + d.GroupID
 			}
+			whitelist := volt.EffectiveWhitelist(d.Whitelist, "")
+			if whitelist != volt.WhitelistAllowed { // the default adds nothing: states sent before stay equal
+				state += " whitelist=" + whitelist
+			}
 			if state == d.SentState {
 				continue
 			}
@@ -54,6 +59,7 @@ func (s *Server) SyncTokens(ctx context.Context) (int, error) {
 				tok = appToken(party, cpo.Name, d.UID, valid, s.now())
 				tok.GroupID = truncate(d.GroupID, 36)
 			}
+			tok.Whitelist = whitelist
 			body, err := json.Marshal(tok)
 			if err != nil {
 				return n, err

@@ -99,11 +99,13 @@ func (s *OCPIService) FindDriverToken(ctx context.Context, cpoID, uid, tokenType
 	var err error
 	norm := volt.NormalizeIDTag(uid)
 	if tokenType == "APP_USER" {
-		err = s.db.QueryRow(ctx, `SELECT a.user_id, a.uid, FALSE, NULL, u.disabled FROM ocpi_app_tokens a JOIN users u ON u.id = a.user_id
-			WHERE a.uid_norm = ? AND u.cpo_id = ?`, norm, cpoID).Scan(&d.CardID, &d.UID, &d.Blocked, &expires, &disabled)
+		err = s.db.QueryRow(ctx, `SELECT a.user_id, a.uid, FALSE, NULL, u.disabled, u.roaming_whitelist FROM ocpi_app_tokens a JOIN users u ON u.id = a.user_id
+			WHERE a.uid_norm = ? AND u.cpo_id = ?`, norm, cpoID).Scan(&d.CardID, &d.UID, &d.Blocked, &expires, &disabled, &d.Whitelist)
 	} else {
-		err = s.db.QueryRow(ctx, `SELECT c.id, c.uid, c.blocked, c.expires_at, u.disabled FROM rfid_cards c JOIN users u ON u.id = c.user_id
-			WHERE c.uid_norm = ? AND u.cpo_id = ?`, norm, cpoID).Scan(&d.CardID, &d.UID, &d.Blocked, &expires, &disabled)
+		err = s.db.QueryRow(ctx, `SELECT c.id, c.uid, c.blocked, c.expires_at, u.disabled,
+			CASE WHEN c.roaming_whitelist <> '' THEN c.roaming_whitelist ELSE u.roaming_whitelist END
+			FROM rfid_cards c JOIN users u ON u.id = c.user_id
+			WHERE c.uid_norm = ? AND u.cpo_id = ?`, norm, cpoID).Scan(&d.CardID, &d.UID, &d.Blocked, &expires, &disabled, &d.Whitelist)
 	}
 	if err != nil {
 		return nil, notFound(err, "Token", uid)
@@ -117,9 +119,10 @@ func (s *OCPIService) FindDriverToken(ctx context.Context, cpoID, uid, tokenType
 // with its last change (the card's or the account's, the later), for a
 // partner CPO's pull of the tokens (eMSP side).
 func (s *OCPIService) FindDriverTokens(ctx context.Context, cpoID string) ([]volt.DriverToken, error) {
-	rows, err := s.db.Query(ctx, `SELECT c.id, c.uid, 'RFID', c.blocked, c.expires_at, u.disabled, c.updated_at, u.updated_at
+	rows, err := s.db.Query(ctx, `SELECT c.id, c.uid, 'RFID', c.blocked, c.expires_at, u.disabled, c.updated_at, u.updated_at,
+		CASE WHEN c.roaming_whitelist <> '' THEN c.roaming_whitelist ELSE u.roaming_whitelist END
 		FROM rfid_cards c JOIN users u ON u.id = c.user_id WHERE u.cpo_id = ?
-		UNION ALL SELECT a.user_id, a.uid, 'APP_USER', FALSE, NULL, u.disabled, a.created_at, u.updated_at
+		UNION ALL SELECT a.user_id, a.uid, 'APP_USER', FALSE, NULL, u.disabled, a.created_at, u.updated_at, u.roaming_whitelist
 		FROM ocpi_app_tokens a JOIN users u ON u.id = a.user_id WHERE u.cpo_id = ?`, cpoID, cpoID)
 	if err != nil {
 		return nil, fmt.Errorf("driver tokens of %s: %w", cpoID, err)
@@ -131,7 +134,7 @@ func (s *OCPIService) FindDriverTokens(ctx context.Context, cpoID string) ([]vol
 		var expires sql.NullInt64
 		var disabled bool
 		var tokenAt, userAt int64
-		if err := rows.Scan(&d.CardID, &d.UID, &d.Type, &d.Blocked, &expires, &disabled, &tokenAt, &userAt); err != nil {
+		if err := rows.Scan(&d.CardID, &d.UID, &d.Type, &d.Blocked, &expires, &disabled, &tokenAt, &userAt, &d.Whitelist); err != nil {
 			return nil, fmt.Errorf("driver tokens of %s: %w", cpoID, err)
 		}
 		d.Blocked = d.Blocked || disabled

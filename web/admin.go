@@ -84,6 +84,15 @@ type AdminConfig struct {
 	// OCPIPartners serves the OCPI roaming partners pages (issue 14); nil
 	// hides them.
 	OCPIPartners volt.OCPIPartnerService
+	// OCPIRegistrar starts the credentials handshake with a partner and
+	// rotates tokens from the partner page (issue 14); nil hides the form.
+	OCPIRegistrar volt.OCPIRegistrar
+	// OCPIReconciler serves a partner CPO's monthly reconciliation (PDF,
+	// CSV) from its page (issue 14); nil hides the form.
+	OCPIReconciler volt.RoamingReconciler
+	// RoamingWhitelists sets drivers' roaming whitelists from the user's
+	// page (issue 14); nil: not offered.
+	RoamingWhitelists volt.RoamingWhitelistService
 	// Security serves a charger's security page (issue 18); optional.
 	Security volt.ChargerSecurityService
 	// CPOAuthorities serves a CPO's certificate authority page (issue 18);

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	volt "github.com/volt-ev/volt"
 )
@@ -18,6 +19,9 @@ func (a *Admin) ocpiPartnerRoutes() {
 	m.HandleFunc("GET "+p+"/ocpi-partners/{id}", a.auth(a.ocpiPartnerDetail))
 	m.HandleFunc("POST "+p+"/ocpi-partners/{id}/suspended", a.auth(a.ocpiPartnerSuspend))
 	m.HandleFunc("POST "+p+"/ocpi-partners/{id}/publishing", a.auth(a.ocpiPartnerPublishing))
+	a.ocpiReconciliationRoutes()
+	a.ocpiRegisterRoutes()
+	a.roamingWhitelistRoutes()
 }
 
 // ocpiPartnersView is the partner list with the form that adds one.
@@ -27,8 +31,14 @@ type ocpiPartnersView struct {
 	CPOs     []*volt.CPO
 	Form     *volt.OCPIPartner
 	Editable bool
-	Error    string
-	Field    string
+	// Register offers registering with the partner's versions URL and
+	// token right away (a registrar is wired); Connect and VersionsURL are
+	// the form's choice and URL (the token is never sent back).
+	Register    bool
+	Connect     string
+	VersionsURL string
+	Error       string
+	Field       string
 }
 
 // ocpiPartnerView is one partner; TokenA and VersionsURL are set on the
@@ -38,6 +48,12 @@ type ocpiPartnerView struct {
 	TokenA      string
 	VersionsURL string
 	Publishing  *ocpiPublishing // eMSP partners: what is published to them
+	// Register offers the handshake form (not connected) or the token
+	// rotation (connected): a registrar is wired.
+	Register bool
+	// ReconMonth is the month the reconciliation form offers (partner
+	// CPOs, when the reconciliation is wired; "" hides the form).
+	ReconMonth string
 }
 
 func (a *Admin) ocpiPartnerList(w http.ResponseWriter, r *http.Request, s *sess) {
@@ -66,7 +82,11 @@ func (a *Admin) renderOCPIPartners(w http.ResponseWriter, r *http.Request, s *se
 			writable = append(writable, c)
 		}
 	}
-	v := &ocpiPartnersView{Partners: list, Pager: newPager(r, page, total), CPOs: writable, Form: form, Editable: len(writable) > 0}
+	v := &ocpiPartnersView{Partners: list, Pager: newPager(r, page, total), CPOs: writable, Form: form, Editable: len(writable) > 0,
+		Register: a.cfg.OCPIRegistrar != nil, Connect: "tokenA"}
+	if r.Method == http.MethodPost {
+		v.Connect, v.VersionsURL = connectChoice(r), trimForm(r, "versionsUrl")
+	}
 	status := http.StatusOK
 	if ferr != nil {
 		v.Error, v.Field, status = errText(ferr), fieldOf(ferr), httpStatus(ferr)
@@ -82,9 +102,21 @@ func (a *Admin) ocpiPartnerCreate(w http.ResponseWriter, r *http.Request, s *ses
 	_ = r.ParseForm()
 	p := &volt.OCPIPartner{CPOID: trimForm(r, "cpoId"), Name: trimForm(r, "name"), CountryCode: trimForm(r, "countryCode"),
 		PartyID: trimForm(r, "partyId"), Role: volt.OCPIRole(trimForm(r, "role"))}
+	theirs := connectChoice(r) == "theirs" && a.cfg.OCPIRegistrar != nil
+	versionsURL, token := trimForm(r, "versionsUrl"), strings.TrimSpace(r.PostFormValue("token"))
+	if theirs {
+		if err := theirCredentials(versionsURL, token); err != nil {
+			a.renderOCPIPartners(w, r, s, p, err)
+			return
+		}
+	}
 	tokenA, err := a.cfg.OCPIPartners.CreateOCPIPartner(s.ctx, p)
 	if err != nil {
 		a.renderOCPIPartners(w, r, s, p, err)
+		return
+	}
+	if theirs { // the handshake now; a failure leaves the partner pending with its error
+		a.registerWith(w, r, s, p.ID, versionsURL, token)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -105,10 +137,13 @@ func (a *Admin) renderOCPIPartner(w http.ResponseWriter, r *http.Request, s *ses
 		a.fail(w, r, s, err)
 		return
 	}
-	v := &ocpiPartnerView{Partner: p, TokenA: tokenA}
+	v := &ocpiPartnerView{Partner: p, TokenA: tokenA, Register: a.cfg.OCPIRegistrar != nil}
 	if v.Publishing, err = a.ocpiPublishingOf(s, p); err != nil {
 		a.fail(w, r, s, err)
 		return
+	}
+	if p.Role == volt.OCPIRoleCPO && a.cfg.OCPIReconciler != nil {
+		v.ReconMonth = lastMonth(time.Now())
 	}
 	if tokenA != "" {
 		base := strings.TrimRight(a.cfg.BaseURL, "/")

@@ -83,9 +83,6 @@ func (m *Main) wireOCPI(ctx context.Context, mux *http.ServeMux, ocpiStore *stor
 		<-receiptsDone
 		return nil
 	})
-	// TODO(issue 14): audit records of partner changes (an audit wrapper
-	// of volt.OCPIPartnerService), the reconciliation's PDF and a register
-	// form on the portal's partner page.
 	return srv
 }
 

@@ -169,6 +169,10 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 	ocpiStore.Cards = money
 	ocpiServer := m.wireOCPI(ctx, mux, ocpiStore, charging, s.Commander) // issue 14
 	followLimits(loadStatus, ocpiServer)                                 // issue 14: eMSPs' active charging profiles
+	ocpiServer.Audit = rec                                               // a partner's own handshakes, rotations, unregistering
+	ocpiPartners := audit.WrapOCPIPartners(ocpiStore, rec)
+	ocpiRegistrar := audit.WrapOCPIRegistrar(ocpiServer, ocpiStore.FindOCPIPartnerByID, rec)
+	roamingWhitelists := audit.WrapRoamingWhitelists(ocpiStore, rec)
 	// eMSPs are asked about their NEVER/ALLOWED tokens (set before serving).
 	charging.RealTime = &ocpi.RealTimeAuth{Server: ocpiServer}
 
@@ -205,8 +209,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		SocketFees:     socketFees,
 		Reliability:    reliability,
 		TicketSLA:      ticketSLA,
-		OCPIPartners:   ocpiStore,
-		OCPIRegistrar:  ocpiServer,
+		OCPIPartners:   ocpiPartners,
+		OCPIRegistrar:  ocpiRegistrar,
 		OCPIReconciler: ocpiStore, // issue 14
 		Webhooks:       webhooks,
 		Alerts:         alerts,
@@ -223,6 +227,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		TelematicsSecrets: m.telematicsSecrets(),
 		TelematicsOAuth:   telematicsOAuth(telematicsHTTP),
 		FleetPayments:     fleetPayments, // issue 19: paying the fleet invoice, audited
+
+		RoamingWhitelists: roamingWhitelists, // issue 14: drivers' roaming whitelists, audited
 	})))
 
 	mux.Handle("/admin/", audit.Middleware(volt.AuditSourcePortal, false)(web.NewAdmin(web.AdminConfig{
@@ -278,7 +284,10 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		FleetBilling:  fleets,
 		FleetPayments: fleetPayments,
 
-		OCPIPartners: ocpiStore, // issue 14: OCPI partners pages
+		OCPIPartners:      ocpiPartners, // issue 14: OCPI partners pages
+		OCPIRegistrar:     ocpiRegistrar,
+		OCPIReconciler:    ocpiStore,
+		RoamingWhitelists: roamingWhitelists,
 	})))
 	driverApp := app.New(app.Config{
 		Hierarchy: s.Hierarchy,
