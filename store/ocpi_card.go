@@ -24,8 +24,9 @@ func roamingKey(partnerID, cdrID string) string { return "roaming:" + partnerID 
 // payRoamingBill decides and records how b (its user, cost and margin
 // set) is paid, within BillRoamingCDR's transaction. A card charge is
 // only recorded here (payment and attempt); the caller makes the provider
-// call after the commit. A bill recorded before is read back into b.
-func (s *OCPIService) payRoamingBill(ctx context.Context, tx *Tx, p *volt.OCPIPartner, b *volt.RoamingBill) error {
+// call after the commit. A bill recorded before is read back into b;
+// fresh says whether this call recorded it.
+func (s *OCPIService) payRoamingBill(ctx context.Context, tx *Tx, p *volt.OCPIPartner, b *volt.RoamingBill, fresh *bool) error {
 	key := roamingKey(b.PartnerID, b.CDRID)
 	b.CPOID = p.CPOID
 	b.CreatedAt = tx.Now()
@@ -53,6 +54,7 @@ func (s *OCPIService) payRoamingBill(ctx context.Context, tx *Tx, p *volt.OCPIPa
 	if err != nil {
 		return fmt.Errorf("record roaming bill %s: %w", b.CDRID, err)
 	}
+	*fresh = false
 	if n, _ := res.RowsAffected(); n == 0 { // billed before: as it was
 		prev, err := findRoamingBill(ctx, tx, b.PartnerID, b.CDRID)
 		if err != nil {
@@ -61,6 +63,7 @@ func (s *OCPIService) payRoamingBill(ctx context.Context, tx *Tx, p *volt.OCPIPa
 		*b = *prev
 		return nil
 	}
+	*fresh = true
 	if b.PaidBy == volt.RoamingPaidWallet { // the wallet pays, or owes it (a debt)
 		_, err = post(ctx, tx, &volt.Posting{IdempotencyKey: key, Kind: volt.PostRoamingCharge, Currency: b.Currency, Ref: b.CDRID,
 			Memo: "roaming CDR of " + p.Name, Entries: volt.RoamingChargeEntries(b.UserID, b.PartnerID, p.CPOID, b.Cost, b.Margin, b.Currency)})

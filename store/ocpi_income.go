@@ -125,6 +125,7 @@ func (s *OCPIService) BillRoamingCDR(ctx context.Context, partnerID, cdrID, toke
 	}
 	b := &volt.RoamingBill{PartnerID: partnerID, CDRID: cdrID, Currency: currency, Cost: cost, Margin: volt.RoamingMargin(cost, p.RoamingMarginPercent)}
 	b.Total = b.Cost + b.Margin
+	var fresh bool // billed by this call (a replay leaves a pending card to its first call or RetryFailed)
 	err = s.db.WithTx(ctx, func(tx *Tx) error {
 		// The token is a driver's card or the APP_USER token of a driver's
 		// app account (a start from the app).
@@ -148,12 +149,12 @@ func (s *OCPIService) BillRoamingCDR(ctx context.Context, partnerID, cdrID, toke
 				return err
 			}
 		}
-		return s.payRoamingBill(ctx, tx, p, b)
+		return s.payRoamingBill(ctx, tx, p, b, &fresh)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bill roaming CDR %s: %w", cdrID, err)
 	}
-	if b.State == volt.RoamingBillPending && s.Cards != nil {
+	if fresh && b.State == volt.RoamingBillPending && s.Cards != nil {
 		return s.Cards.chargeRoamingCard(ctx, b)
 	}
 	return b, nil
