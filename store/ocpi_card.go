@@ -17,6 +17,10 @@ import (
 // "roaming:PARTNER:CDR" towards the provider, and every variant posts
 // under that one ledger key.
 
+// TODO(issue 14): a debt does not yet block the driver's tokens at partner
+// CPOs (they stay valid until the wallet is topped up by hand), and
+// nothing retries a refused card later or settles the debt from it.
+
 // roamingKey is the idempotency key of a partner's CDR: its bill, its card
 // payment and its ledger posting.
 func roamingKey(partnerID, cdrID string) string { return "roaming:" + partnerID + ":" + cdrID }
