@@ -464,8 +464,13 @@ type DriverToken struct {
 	// GroupID is the driver's fleet (issue 19), sent as the token's group_id.
 	GroupID string
 	// Whitelist is the mode sent with the token (EffectiveWhitelist of the
-	// card's and the driver's settings; "" read as ALLOWED).
+	// card's and the driver's settings; "" read as ALLOWED; at most
+	// ALLOWED_OFFLINE for a driver whose fleet sets a monthly limit:
+	// FleetCappedWhitelist).
 	Whitelist string
+	// NoCredit, when set, says why the driver may not charge now: their
+	// fleet paid their monthly limit (FindDriverToken only, issue 19).
+	NoCredit string
 }
 
 // OCPIPushBackoff is the wait before retry n (1-based) of a push: 30 s

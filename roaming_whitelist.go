@@ -36,6 +36,19 @@ func EffectiveWhitelist(card, driver string) string {
 	return WhitelistAllowed
 }
 
+// FleetCappedWhitelist is the mode sent for a token of a driver whose
+// fleet pays with a monthly limit (issue 19): a partner CPO must ask Volt
+// before each start while it can reach Volt, so the limit holds on its
+// network too; ALWAYS and ALLOWED become ALLOWED_OFFLINE, NEVER and
+// ALLOWED_OFFLINE stay.
+func FleetCappedWhitelist(w string) string {
+	switch w {
+	case "", WhitelistAllowed, WhitelistAlways:
+		return WhitelistAllowedOffline
+	}
+	return w
+}
+
 // RoamingWhitelist is a driver's roaming whitelist and each card's.
 type RoamingWhitelist struct {
 	UserID string `json:"userId"`

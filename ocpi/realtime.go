@@ -114,7 +114,8 @@ func (a *RealTimeAuth) AuthorizeRealTime(ctx context.Context, partnerID, uid, to
 
 // authorizeToken answers a partner CPO's real-time authorisation of one
 // of Volt's drivers' tokens (eMSP side, §12.2.1): ALLOWED, BLOCKED (a
-// blocked card or a disabled account) or EXPIRED; a token Volt does not
+// blocked card or a disabled account), EXPIRED or NO_CREDIT (the driver's
+// fleet paid their monthly limit); a token Volt does not
 // know is 404 (2004); no location is 2002.
 func (s *Server) authorizeToken(w http.ResponseWriter, r *http.Request) error {
 	c := callOf(r)
@@ -151,6 +152,8 @@ func (s *Server) authorizeToken(w http.ResponseWriter, r *http.Request) error {
 		allowed = "BLOCKED"
 	case d.ExpiresAt != nil && !d.ExpiresAt.After(s.now()):
 		allowed = "EXPIRED"
+	case d.NoCredit != "": // the driver's fleet paid their monthly limit (issue 19)
+		allowed = "NO_CREDIT"
 	}
 	valid := allowed == "ALLOWED"
 	info := AuthorizationInfo{Allowed: allowed, Token: driverToken(c.party, cpo.Name, *d, valid, s.now())}

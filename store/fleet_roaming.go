@@ -21,10 +21,11 @@ import (
 // under the same idempotency key as a wallet charge (a CDR is billed once,
 // to one of them), and kept as a fleet charge for the monthly invoice.
 //
-// TODO(issue 19): a partner CPO's real-time authorisation of a fleet
-// driver's token (ocpi/realtime.go) does not yet answer NOT_ALLOWED once the
-// fleet paid the driver's monthly limit, and the token is whitelisted
-// ALLOWED; the limit is enforced after the fact (over_limit, flagged).
+// On the partner's network the limit holds before the start too: a fleet
+// driver with a limit is sent ALLOWED_OFFLINE (volt.FleetCappedWhitelist),
+// and the real-time answer is NO_CREDIT once the fleet paid the limit
+// (FindDriverToken); a CDR arriving over it anyway (a session started
+// offline) is still owed, its excess flagged as over_limit.
 
 // partnerCDRFacts is what a fleet invoice needs of a partner's CDR.
 type partnerCDRFacts struct {

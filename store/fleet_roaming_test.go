@@ -44,6 +44,9 @@ func TestFleetWalletPaysRoamingCDRs(t *testing.T) {
 		_, err := f.fs.SetFleetWallet(f.admin, f.fleet, true)
 		must(t, err)
 		own := f.charge(t, 10_000) // own network: 4.50 (net 3.75, VAT 0.75), March 2026
+		if d, err := ocpi.FindDriverToken(sys(), f.cpoA, "CARD-B", "RFID"); err != nil || d.NoCredit != "" || d.Whitelist != "" {
+			t.Errorf("no limit set, the token reads %+v, %v; want it as set", d, err)
+		}
 
 		end := time.Date(2026, 3, 20, 18, 0, 0, 0, time.UTC)
 		roamingCDR(t, ocpi, partner, "NGR-1", "CARD-B", "4.80", "4.00", "12.5", end)
@@ -92,6 +95,20 @@ func TestFleetWalletPaysRoamingCDRs(t *testing.T) {
 		roamingCDR(t, ocpi, partner, "NGR-2", "CARD-B", "2.40", "2.00", "5", end.Add(time.Hour))
 		if _, err := ocpi.BillRoamingCDR(sys(), partner, "NGR-2", "CARD-B", 240, "GBP"); err != nil {
 			t.Fatal(err)
+		}
+		// Over the limit, a partner CPO asking in real time is told
+		// NO_CREDIT, and the driver's tokens go out ALLOWED_OFFLINE so it
+		// asks while it can reach Volt (before the limit: as set).
+		d, err := ocpi.FindDriverToken(sys(), f.cpoA, "CARD-B", "RFID")
+		if err != nil || d.NoCredit == "" || d.Whitelist != volt.WhitelistAllowedOffline {
+			t.Errorf("over the fleet's limit, the token reads %+v, %v; want NoCredit and ALLOWED_OFFLINE", d, err)
+		}
+		toks, err := ocpi.DriverTokensOf(sys(), partner)
+		must(t, err)
+		for _, tk := range toks {
+			if want := map[bool]string{true: volt.WhitelistAllowedOffline, false: ""}[tk.UID == "CARD-B"]; tk.Whitelist != want {
+				t.Errorf("token %s sent with whitelist %q, want %q", tk.UID, tk.Whitelist, want)
+			}
 		}
 		inv, err = f.fs.FleetInvoice(f.mgr, f.fleet, "2026-03")
 		if err != nil || len(inv.Lines) != 3 || inv.Gross != 978+264 || inv.OverLimit != 242 {

@@ -97,22 +97,46 @@ func (s *OCPIService) FindDriverToken(ctx context.Context, cpoID, uid, tokenType
 	var expires sql.NullInt64
 	var disabled bool
 	var err error
+	var userID string
 	norm := volt.NormalizeIDTag(uid)
 	if tokenType == "APP_USER" {
-		err = s.db.QueryRow(ctx, `SELECT a.user_id, a.uid, FALSE, NULL, u.disabled, u.roaming_whitelist FROM ocpi_app_tokens a JOIN users u ON u.id = a.user_id
-			WHERE a.uid_norm = ? AND u.cpo_id = ?`, norm, cpoID).Scan(&d.CardID, &d.UID, &d.Blocked, &expires, &disabled, &d.Whitelist)
+		err = s.db.QueryRow(ctx, `SELECT a.user_id, a.uid, FALSE, NULL, u.disabled, u.roaming_whitelist, u.id FROM ocpi_app_tokens a JOIN users u ON u.id = a.user_id
+			WHERE a.uid_norm = ? AND u.cpo_id = ?`, norm, cpoID).Scan(&d.CardID, &d.UID, &d.Blocked, &expires, &disabled, &d.Whitelist, &userID)
 	} else {
 		err = s.db.QueryRow(ctx, `SELECT c.id, c.uid, c.blocked, c.expires_at, u.disabled,
-			CASE WHEN c.roaming_whitelist <> '' THEN c.roaming_whitelist ELSE u.roaming_whitelist END
+			CASE WHEN c.roaming_whitelist <> '' THEN c.roaming_whitelist ELSE u.roaming_whitelist END, u.id
 			FROM rfid_cards c JOIN users u ON u.id = c.user_id
-			WHERE c.uid_norm = ? AND u.cpo_id = ?`, norm, cpoID).Scan(&d.CardID, &d.UID, &d.Blocked, &expires, &disabled, &d.Whitelist)
+			WHERE c.uid_norm = ? AND u.cpo_id = ?`, norm, cpoID).Scan(&d.CardID, &d.UID, &d.Blocked, &expires, &disabled, &d.Whitelist, &userID)
 	}
 	if err != nil {
 		return nil, notFound(err, "Token", uid)
 	}
 	d.Blocked = d.Blocked || disabled
 	d.ExpiresAt = fromNullMS(expires)
+	// A fleet that pays with a monthly limit: the limit holds on partner
+	// networks too (issue 19).
+	fp, err := fleetPayerOf(ctx, s.db, userID, cpoID)
+	if err != nil {
+		return nil, err
+	}
+	if fp != nil && fp.Limit != nil {
+		d.Whitelist = volt.FleetCappedWhitelist(d.Whitelist)
+		if err := fp.admit(ctx, s.db, userID, s.db.Now()); volt.IsCode(err, volt.EUNPROCESSABLE) {
+			d.NoCredit = volt.ErrorMessage(err)
+		} else if err != nil {
+			return nil, err
+		}
+	}
 	return &d, nil
+}
+
+// fleetLimited is an SQL expression, true for a driver (u) whose fleet
+// pays for them with a monthly limit on the CPO cpo (a column or "?"):
+// their tokens go out with FleetCappedWhitelist (issue 19).
+func fleetLimited(cpo string) string {
+	return `EXISTS (SELECT 1 FROM vehicles v JOIN fleet_wallets w ON w.fleet_id = v.fleet_id AND w.enabled
+		JOIN fleet_driver_limits l ON l.fleet_id = v.fleet_id AND l.user_id = u.id
+		WHERE v.driver_id = u.id AND v.cpo_id = ` + cpo + ` AND v.deleted_at IS NULL)`
 }
 
 // FindDriverTokens lists the cards and app tokens of a CPO's drivers, each
@@ -120,10 +144,10 @@ func (s *OCPIService) FindDriverToken(ctx context.Context, cpoID, uid, tokenType
 // partner CPO's pull of the tokens (eMSP side).
 func (s *OCPIService) FindDriverTokens(ctx context.Context, cpoID string) ([]volt.DriverToken, error) {
 	rows, err := s.db.Query(ctx, `SELECT c.id, c.uid, 'RFID', c.blocked, c.expires_at, u.disabled, c.updated_at, u.updated_at,
-		CASE WHEN c.roaming_whitelist <> '' THEN c.roaming_whitelist ELSE u.roaming_whitelist END
+		CASE WHEN c.roaming_whitelist <> '' THEN c.roaming_whitelist ELSE u.roaming_whitelist END, `+fleetLimited("?")+`
 		FROM rfid_cards c JOIN users u ON u.id = c.user_id WHERE u.cpo_id = ?
-		UNION ALL SELECT a.user_id, a.uid, 'APP_USER', FALSE, NULL, u.disabled, a.created_at, u.updated_at, u.roaming_whitelist
-		FROM ocpi_app_tokens a JOIN users u ON u.id = a.user_id WHERE u.cpo_id = ?`, cpoID, cpoID)
+		UNION ALL SELECT a.user_id, a.uid, 'APP_USER', FALSE, NULL, u.disabled, a.created_at, u.updated_at, u.roaming_whitelist, `+fleetLimited("?")+`
+		FROM ocpi_app_tokens a JOIN users u ON u.id = a.user_id WHERE u.cpo_id = ?`, cpoID, cpoID, cpoID, cpoID)
 	if err != nil {
 		return nil, fmt.Errorf("driver tokens of %s: %w", cpoID, err)
 	}
@@ -134,8 +158,12 @@ func (s *OCPIService) FindDriverTokens(ctx context.Context, cpoID string) ([]vol
 		var expires sql.NullInt64
 		var disabled bool
 		var tokenAt, userAt int64
-		if err := rows.Scan(&d.CardID, &d.UID, &d.Type, &d.Blocked, &expires, &disabled, &tokenAt, &userAt, &d.Whitelist); err != nil {
+		var limited bool
+		if err := rows.Scan(&d.CardID, &d.UID, &d.Type, &d.Blocked, &expires, &disabled, &tokenAt, &userAt, &d.Whitelist, &limited); err != nil {
 			return nil, fmt.Errorf("driver tokens of %s: %w", cpoID, err)
+		}
+		if limited {
+			d.Whitelist = volt.FleetCappedWhitelist(d.Whitelist)
 		}
 		d.Blocked = d.Blocked || disabled
 		d.ExpiresAt = fromNullMS(expires)

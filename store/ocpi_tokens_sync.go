@@ -16,14 +16,16 @@ func (s *OCPIService) DriverTokensOf(ctx context.Context, partnerID string) ([]v
 	rows, err := s.db.Query(ctx, `SELECT c.id, c.uid, 'RFID', c.blocked, c.expires_at, u.disabled, COALESCE(t.state, ''),
 		COALESCE((SELECT v.fleet_id FROM vehicles v WHERE v.driver_id = u.id AND v.cpo_id = p.cpo_id AND v.deleted_at IS NULL
 			ORDER BY v.created_at, v.id LIMIT 1), ''),
-		CASE WHEN c.roaming_whitelist <> '' THEN c.roaming_whitelist ELSE u.roaming_whitelist END
+		CASE WHEN c.roaming_whitelist <> '' THEN c.roaming_whitelist ELSE u.roaming_whitelist END,
+		`+fleetLimited("p.cpo_id")+`
 		FROM ocpi_partners p JOIN users u ON u.cpo_id = p.cpo_id JOIN rfid_cards c ON c.user_id = u.id
 		LEFT JOIN ocpi_tokens_sent t ON t.partner_id = p.id AND t.uid = c.uid
 		WHERE p.id = ?
 		UNION ALL SELECT a.user_id, a.uid, 'APP_USER', FALSE, NULL, u.disabled, COALESCE(t.state, ''),
 		COALESCE((SELECT v.fleet_id FROM vehicles v WHERE v.driver_id = u.id AND v.cpo_id = p.cpo_id AND v.deleted_at IS NULL
 			ORDER BY v.created_at, v.id LIMIT 1), ''),
-		u.roaming_whitelist
+		u.roaming_whitelist,
+		`+fleetLimited("p.cpo_id")+`
 		FROM ocpi_partners p JOIN users u ON u.cpo_id = p.cpo_id JOIN ocpi_app_tokens a ON a.user_id = u.id
 		LEFT JOIN ocpi_tokens_sent t ON t.partner_id = p.id AND t.uid = a.uid
 		WHERE p.id = ? ORDER BY 2`, partnerID, partnerID)
@@ -37,8 +39,12 @@ func (s *OCPIService) DriverTokensOf(ctx context.Context, partnerID string) ([]v
 		var d volt.DriverToken
 		var expires sql.NullInt64
 		var disabled bool
-		if err := rows.Scan(&d.CardID, &d.UID, &d.Type, &d.Blocked, &expires, &disabled, &d.SentState, &d.GroupID, &d.Whitelist); err != nil {
+		var limited bool
+		if err := rows.Scan(&d.CardID, &d.UID, &d.Type, &d.Blocked, &expires, &disabled, &d.SentState, &d.GroupID, &d.Whitelist, &limited); err != nil {
 			return nil, fmt.Errorf("driver tokens for %s: %w", partnerID, err)
+		}
+		if limited { // the fleet pays with a monthly limit: asked before each start (issue 19)
+			d.Whitelist = volt.FleetCappedWhitelist(d.Whitelist)
 		}
 		d.Blocked = d.Blocked || disabled
 		d.ExpiresAt = fromNullMS(expires)
