@@ -61,26 +61,11 @@ func (m *Main) lostStaleAfter() time.Duration {
 // no live node holds in the registry: they are recorded offline at their
 // last sign of life.
 func (m *Main) startLostConnectionSweep(ctx context.Context, charging *store.ChargingService) {
-	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan struct{})
-	m.onClose(func(context.Context) error { cancel(); <-done; return nil })
-	go func() {
-		defer close(done)
-		t := time.NewTicker(time.Minute)
-		defer t.Stop()
-		for {
-			if m.once(ctx, "connections.lost", time.Minute) {
-				if err := m.sweepLostConnections(ctx, charging); err != nil && ctx.Err() == nil {
-					m.Logger.Warn("sweep of lost connections", "err", err)
-				}
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
+	m.periodic(ctx, "connections.lost", time.Minute, func(ctx context.Context) {
+		if err := m.sweepLostConnections(ctx, charging); err != nil && ctx.Err() == nil {
+			m.Logger.Warn("sweep of lost connections", "err", err)
 		}
-	}()
+	})
 }
 
 // sweepLostConnections is one pass of startLostConnectionSweep.
