@@ -129,19 +129,28 @@ func (s *secState) changeProfile(cfg *Config, value string) bool {
 // newCSR makes a key and a CSR naming identity, keeping the key until its
 // certificate arrives.
 func (s *secState) newCSR(identity string) (string, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return "", err
-	}
-	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
-		Subject: pkix.Name{CommonName: identity, Organization: []string{"Volt simulator"}}}, key)
+	key, csr, err := p256CSR(identity)
 	if err != nil {
 		return "", err
 	}
 	s.mu.Lock()
 	s.pending = key
 	s.mu.Unlock()
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der})), nil
+	return csr, nil
+}
+
+// p256CSR makes a P-256 key and a PEM CSR naming identity.
+func p256CSR(identity string) (*ecdsa.PrivateKey, string, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, "", err
+	}
+	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
+		Subject: pkix.Name{CommonName: identity, Organization: []string{"Volt simulator"}}}, key)
+	if err != nil {
+		return nil, "", err
+	}
+	return key, string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der})), nil
 }
 
 // installSigned takes a CertificateSigned chain: accepted when its leaf is

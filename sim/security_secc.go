@@ -3,11 +3,8 @@ package sim
 import (
 	"context"
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/hex"
 	"encoding/json"
@@ -32,19 +29,14 @@ const PnCVendorID = "org.openchargealliance.iso15118pnc"
 // newSECCCSR makes a P-256 key and a CSR naming identity, keeping the key
 // until its SECC certificate arrives.
 func (s *secState) newSECCCSR(identity string) (string, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return "", err
-	}
-	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
-		Subject: pkix.Name{CommonName: identity, Organization: []string{"Volt simulator"}}}, key)
+	key, csr, err := p256CSR(identity)
 	if err != nil {
 		return "", err
 	}
 	s.mu.Lock()
 	s.seccPending = key
 	s.mu.Unlock()
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der})), nil
+	return csr, nil
 }
 
 // installSECC takes a V2G CertificateSigned chain: accepted when its leaf
