@@ -208,6 +208,22 @@ func sessionProfileOf(cp ChargingProfile) (*volt.SessionProfile, error) {
 	return p, nil
 }
 
+// profileTarget is the session a request of the module is about, or nil
+// once it answered: NOT_SUPPORTED when Volt cannot apply profiles here,
+// UNKNOWN_SESSION unless it is an active session of the partner's own
+// token on its CPO.
+func (s *Server) profileTarget(w http.ResponseWriter, r *http.Request, c *call) *volt.Session {
+	if !s.profilesSupported() {
+		ok(w, ChargingProfileResponse{Result: "NOT_SUPPORTED"})
+		return nil
+	}
+	sess := s.profiledSession(r.Context(), c, r.PathValue("session_id"))
+	if sess == nil {
+		ok(w, ChargingProfileResponse{Result: "UNKNOWN_SESSION"})
+	}
+	return sess
+}
+
 // putChargingProfile is SetChargingProfile (§14.2.1.2 PUT).
 func (s *Server) putChargingProfile(w http.ResponseWriter, r *http.Request) error {
 	c := callOf(r)
@@ -222,14 +238,9 @@ func (s *Server) putChargingProfile(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	if !s.profilesSupported() {
-		ok(w, ChargingProfileResponse{Result: "NOT_SUPPORTED"})
-		return nil
-	}
-	sess := s.profiledSession(r.Context(), c, r.PathValue("session_id"))
+	sess := s.profileTarget(w, r, c)
 	if sess == nil {
-		ok(w, ChargingProfileResponse{Result: "UNKNOWN_SESSION"})
-		return nil
+		return nil // answered NOT_SUPPORTED or UNKNOWN_SESSION
 	}
 	prof.SessionID, prof.PartnerID, prof.CPOID, prof.SetAt = sess.ID, c.partner.ID, sess.CPOID, s.now()
 	if err := s.profileStore().PutSessionProfile(r.Context(), prof); err != nil {
@@ -258,14 +269,9 @@ func (s *Server) getActiveChargingProfile(w http.ResponseWriter, r *http.Request
 	if !validURL(respURL) {
 		return badRequest(StatusInvalidParameters, "response_url must be http(s).")
 	}
-	if !s.profilesSupported() {
-		ok(w, ChargingProfileResponse{Result: "NOT_SUPPORTED"})
-		return nil
-	}
-	sess := s.profiledSession(r.Context(), c, r.PathValue("session_id"))
+	sess := s.profileTarget(w, r, c)
 	if sess == nil {
-		ok(w, ChargingProfileResponse{Result: "UNKNOWN_SESSION"})
-		return nil
+		return nil // answered NOT_SUPPORTED or UNKNOWN_SESSION
 	}
 	go s.runProfile(context.WithoutCancel(r.Context()), c.partner.ID, partyOf(c.partner), respURL, "get:"+sess.ID, func(ctx context.Context) ChargingProfileResult {
 		res, _ := s.composite(ctx, sess, duration)
@@ -282,14 +288,9 @@ func (s *Server) deleteChargingProfile(w http.ResponseWriter, r *http.Request) e
 	if !validURL(respURL) {
 		return badRequest(StatusInvalidParameters, "response_url must be http(s).")
 	}
-	if !s.profilesSupported() {
-		ok(w, ChargingProfileResponse{Result: "NOT_SUPPORTED"})
-		return nil
-	}
-	sess := s.profiledSession(r.Context(), c, r.PathValue("session_id"))
+	sess := s.profileTarget(w, r, c)
 	if sess == nil {
-		ok(w, ChargingProfileResponse{Result: "UNKNOWN_SESSION"})
-		return nil
+		return nil // answered NOT_SUPPORTED or UNKNOWN_SESSION
 	}
 	had, err := s.profileStore().DeleteSessionProfile(r.Context(), sess.ID)
 	if err != nil {
