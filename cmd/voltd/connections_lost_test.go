@@ -36,14 +36,7 @@ func TestLoneNodeRestartClosesLostConnections(t *testing.T) {
 					t.Fatalf("%s: %v", q, err)
 				}
 			}
-			cpo, own, site, grp := volt.NewID("cpo"), volt.NewID("own"), volt.NewID("sit"), volt.NewID("cgr")
-			cpid := volt.FormatCPID(time.Now().UnixNano() % 1_000_000)
-			exec(`INSERT INTO cpos (id, name, currency, created_at, updated_at) VALUES (?, 'CPO', 'GBP', 0, 0)`, cpo)
-			exec(`INSERT INTO owners (id, cpo_id, name, created_at, updated_at) VALUES (?, ?, 'o', 0, 0)`, own, cpo)
-			exec(`INSERT INTO sites (id, cpo_id, owner_id, name, time_zone, created_at, updated_at) VALUES (?, ?, ?, 's', 'Europe/London', 0, 0)`, site, cpo, own)
-			exec(`INSERT INTO charger_groups (id, cpo_id, owner_id, site_id, name, private, created_at, updated_at) VALUES (?, ?, ?, ?, 'g', FALSE, 0, 0)`, grp, cpo, own, site)
-			exec(`INSERT INTO chargers (cpid, ocpp_identity, cpo_id, owner_id, site_id, charger_group_id, password_hash, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, 'x', 0, 0)`, cpid, "id-"+cpid, cpo, own, site, grp)
+			cpo, cpid := seedOneCharger(t, exec)
 			connectedAt := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
 			if _, err := store.NewChargingService(db).RecordConnected(ctx, cpid, "ocpp1.6", connectedAt); err != nil {
 				t.Fatal(err)

@@ -58,14 +58,7 @@ func TestDeadNodesChargersRecordedOffline(t *testing.T) {
 				t.Fatalf("%s: %v", q, err)
 			}
 		}
-		cpo, own, site, grp := volt.NewID("cpo"), volt.NewID("own"), volt.NewID("sit"), volt.NewID("cgr")
-		cpid := volt.FormatCPID(time.Now().UnixNano() % 1_000_000)
-		exec(`INSERT INTO cpos (id, name, currency, created_at, updated_at) VALUES (?, 'CPO', 'GBP', 0, 0)`, cpo)
-		exec(`INSERT INTO owners (id, cpo_id, name, created_at, updated_at) VALUES (?, ?, 'o', 0, 0)`, own, cpo)
-		exec(`INSERT INTO sites (id, cpo_id, owner_id, name, time_zone, created_at, updated_at) VALUES (?, ?, ?, 's', 'Europe/London', 0, 0)`, site, cpo, own)
-		exec(`INSERT INTO charger_groups (id, cpo_id, owner_id, site_id, name, private, created_at, updated_at) VALUES (?, ?, ?, ?, 'g', FALSE, 0, 0)`, grp, cpo, own, site)
-		exec(`INSERT INTO chargers (cpid, ocpp_identity, cpo_id, owner_id, site_id, charger_group_id, password_hash, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, 'x', 0, 0)`, cpid, "id-"+cpid, cpo, own, site, grp)
+		_, cpid := seedOneCharger(t, exec)
 		charging := store.NewChargingService(db)
 
 		srv, err := natsbus.StartEmbedded(natsbus.EmbeddedConfig{Listen: freeAddr(t), StoreDir: t.TempDir()})
@@ -134,3 +127,18 @@ func TestDeadNodesChargersRecordedOffline(t *testing.T) {
 type errString string
 
 func (e errString) Error() string { return string(e) }
+
+// seedOneCharger inserts a CPO with an owner, a site, a public group and
+// one charger through exec, and returns the CPO and the charger's CPID.
+func seedOneCharger(t *testing.T, exec func(q string, args ...any)) (cpo, cpid string) {
+	t.Helper()
+	cpo, own, site, grp := volt.NewID("cpo"), volt.NewID("own"), volt.NewID("sit"), volt.NewID("cgr")
+	cpid = volt.FormatCPID(time.Now().UnixNano() % 1_000_000)
+	exec(`INSERT INTO cpos (id, name, currency, created_at, updated_at) VALUES (?, 'CPO', 'GBP', 0, 0)`, cpo)
+	exec(`INSERT INTO owners (id, cpo_id, name, created_at, updated_at) VALUES (?, ?, 'o', 0, 0)`, own, cpo)
+	exec(`INSERT INTO sites (id, cpo_id, owner_id, name, time_zone, created_at, updated_at) VALUES (?, ?, ?, 's', 'Europe/London', 0, 0)`, site, cpo, own)
+	exec(`INSERT INTO charger_groups (id, cpo_id, owner_id, site_id, name, private, created_at, updated_at) VALUES (?, ?, ?, ?, 'g', FALSE, 0, 0)`, grp, cpo, own, site)
+	exec(`INSERT INTO chargers (cpid, ocpp_identity, cpo_id, owner_id, site_id, charger_group_id, password_hash, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, 'x', 0, 0)`, cpid, "id-"+cpid, cpo, own, site, grp)
+	return cpo, cpid
+}
