@@ -15,10 +15,9 @@ func build(in *Input) *problem {
 	}
 	p := &problem{uses: make([][]coef, len(in.EVSEs))}
 	type node struct {
-		parent  int // index in circuits, -1 for the site
-		phase   [3]int
-		power   int
-		unknown bool
+		parent int // index in circuits, -1 for the site
+		phase  [3]int
+		power  int
 	}
 	add := func(c float64) int {
 		if math.IsInf(c, 1) {

@@ -49,20 +49,10 @@ func dialURL(base, identity string) string {
 	return strings.TrimRight(base, "/") + "/" + id
 }
 
-// dial opens the websocket with subprotocol ocpp1.6 and HTTP Basic auth
-// (OCPP 1.6 security profile 1) and checks that the server agreed on the
-// subprotocol (OCPP-J §3.1.2).
-func dial(ctx context.Context, rawURL, identity, password string, timeout time.Duration) (*link, error) {
-	return dialVersion(ctx, rawURL, identity, password, timeout, ocpp.V16)
-}
-
-// dialVersion is dial offering subprotocol v (OCPP 2.0.1 Part 4 §3.1.2 for
-// the 2.x versions).
-func dialVersion(ctx context.Context, rawURL, identity, password string, timeout time.Duration, v ocpp.Version) (*link, error) {
-	return dialConfig(ctx, rawURL, identity, password, timeout, v, nil)
-}
-
-// dialConfig is dialVersion with opt applied to the dialer (TLS: security.go).
+// dialConfig opens the websocket offering subprotocol v (OCPP 2.0.1 Part 4
+// §3.1.2 for the 2.x versions) with HTTP Basic auth (security profile 1)
+// and checks that the server agreed on it (OCPP-J §3.1.2), with opt applied
+// to the dialer (TLS: security.go).
 func dialConfig(ctx context.Context, rawURL, identity, password string, timeout time.Duration, v ocpp.Version, opt func(*websocket.Dialer)) (*link, error) {
 	// gorilla/websocket bounds the handshake by its deadline only; closing
 	// the socket when ctx ends lets Run return at once during a handshake

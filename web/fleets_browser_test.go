@@ -20,11 +20,10 @@ import (
 // and a driver, carla@spark.test.
 type fleetPortal struct {
 	*fixture
-	fs               *store.FleetService
-	sales, vans      *volt.Usergroup
-	carla            *volt.User
-	vanVehicle       *volt.Vehicle
-	mgrCtx, adminCtx context.Context
+	fs          *store.FleetService
+	sales, vans *volt.Usergroup
+	carla       *volt.User
+	vanVehicle  *volt.Vehicle
 }
 
 func newFleetPortal(t *testing.T) *fleetPortal {

@@ -78,13 +78,6 @@ func (j *job) step(n int, line string) {
 	}
 }
 
-// setTotal changes the number of steps once it is known.
-func (j *job) setTotal(n int) {
-	j.mu.Lock()
-	j.total = n
-	j.mu.Unlock()
-}
-
 // jobResult is what a finished job offers for download.
 type jobResult struct {
 	Data       []byte
