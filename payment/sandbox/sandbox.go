@@ -40,7 +40,6 @@ const Tolerance = 5 * time.Minute
 type intent struct {
 	amount, captured, refunded int64
 	currency, status           string
-	down                       bool // created with CardDown: later calls fail too
 }
 
 // Provider is the sandbox provider. Safe for concurrent use.
