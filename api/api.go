@@ -123,6 +123,10 @@ type Config struct {
 	// OCPIReconciler answers partners' monthly roaming reconciliation
 	// (issue 14; optional: 501).
 	OCPIReconciler volt.RoamingReconciler
+	// RoamingBills lists what drivers were billed for partner networks'
+	// CDRs (issue 14). It is the store itself, not the audited partner
+	// service, which is a wrapper that does not carry it.
+	RoamingBills volt.RoamingBills
 	// RoamingWhitelists sets drivers' roaming whitelists (issue 14;
 	// optional: 501).
 	RoamingWhitelists volt.RoamingWhitelistService

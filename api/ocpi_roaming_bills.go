@@ -21,12 +21,11 @@ type roamingBillListInput struct {
 // card, or none, left unpaid. Support staff of the CPO; another CPO's
 // bills are not there.
 func (s *server) listRoamingBills(ctx context.Context, in *roamingBillListInput) (*ListOutput[volt.RoamingBill], error) {
-	bills, ok := s.OCPIPartners.(volt.RoamingBills)
-	if !ok {
+	if s.RoamingBills == nil {
 		return nil, notWired("roaming bills")
 	}
 	f := volt.RoamingBillFilter{CPOID: in.CPOID, UserID: in.UserID, State: in.State, Page: in.page()}
-	items, total, err := bills.FindRoamingBills(ctx, f)
+	items, total, err := s.RoamingBills.FindRoamingBills(ctx, f)
 	if err != nil {
 		return nil, s.err(ctx, err)
 	}

@@ -152,12 +152,10 @@ func TestHTTPPoolRefusals(t *testing.T) {
 	})
 	t.Run("slow pool", func(t *testing.T) {
 		release := make(chan struct{})
-		f := &fakePool{answer: func(w http.ResponseWriter, r *http.Request, _ map[string]string) {
-			select {
-			case <-release:
-			case <-r.Context().Done():
-			}
-		}}
+		// The pool answers nothing until the test ends: only the caller's
+		// deadline can end the call (a server that gave up on its own
+		// would answer an empty 200, which is another test's failure).
+		f := &fakePool{answer: func(http.ResponseWriter, *http.Request, map[string]string) { <-release }}
 		srv, p := startPool(t, f)
 		t.Cleanup(func() { close(release); srv.Close() })
 		p.Timeout = 150 * time.Millisecond

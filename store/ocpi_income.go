@@ -143,10 +143,23 @@ func (s *OCPIService) BillRoamingCDR(ctx context.Context, partnerID, cdrID, toke
 		}
 		if _, err := findRoamingBill(ctx, tx, partnerID, cdrID); volt.ErrorCode(err) == volt.ENOTFOUND {
 			var n int
-			if err := tx.QueryRow(ctx, `SELECT count(*) FROM ledger_postings WHERE idempotency_key = ?`, roamingKey(partnerID, cdrID)).Scan(&n); err != nil || n > 0 {
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM ledger_postings WHERE idempotency_key = ?`, roamingKey(partnerID, cdrID)).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
 				// Paid by the fleet when it first came (its wallet is
 				// off now): never again, and never by the driver's card.
-				return err
+				// Or a concurrent first call billed it and its card
+				// charge posted between the two reads (PostgreSQL reads
+				// each statement afresh): the bill is there now.
+				prev, err := findRoamingBill(ctx, tx, partnerID, cdrID)
+				switch {
+				case err == nil:
+					*b = *prev
+				case volt.ErrorCode(err) != volt.ENOTFOUND:
+					return err
+				}
+				return nil
 			}
 		}
 		return s.payRoamingBill(ctx, tx, p, b, &fresh)

@@ -212,6 +212,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		OCPIPartners:   ocpiPartners,
 		OCPIRegistrar:  ocpiRegistrar,
 		OCPIReconciler: ocpiStore, // issue 14
+		RoamingBills:   ocpiStore, // issue 14
 		Webhooks:       webhooks,
 		Alerts:         alerts,
 		Certification:  certification,
