@@ -27,6 +27,7 @@
 # HEARTBEAT, METER, SESSION_RATE and SESSION_LENGTH (default 60s, 10s, 0.3,
 # 30s: a busy smoke run) set the steady traffic; the 50,000-charger run uses
 # goal 4's realistic traffic (300s, 60s, 0.3, 20m).
+# NODE_PPROF=1 serves node i's pprof on 127.0.0.1:2606i (VOLT_DEBUG_PPROF_ADDR).
 # Usage: [KILL=1] [PROXY=0] [SIMS=1] [COMMANDS=0] [FLOOD=1] [NODES=3] bench/cluster.sh [N=300] [SECONDS=60]
 . "$(dirname "$0")/lib.sh"
 N=${1:-300}; SECS=${2:-60}
@@ -55,7 +56,7 @@ trap teardown EXIT
 ROUTES=$(seq -s, -f 'nats://127.0.0.1:2622%g' 1 "$NODES")
 for i in $(seq "$NODES"); do
 	VOLT_ADMIN_EMAIL=$VOLT_ADMIN_EMAIL VOLT_ADMIN_PASSWORD=$VOLT_ADMIN_PASSWORD VOLT_METRICS_TOKEN=cluster-bench-metrics \
-	VOLT_PROXY_PROTOCOL=$([ "$PROXY" = 1 ] && echo true || echo false) VOLT_DB_POOL=${VOLT_DB_POOL:-25} VOLT_SECRET_KEY=cluster-bench-secret-key VOLT_NATS_STORE=$WORK/nats$i "$VOLTD" serve --db "$DB" --http 127.0.0.1:2808$i \
+	VOLT_PROXY_PROTOCOL=$([ "$PROXY" = 1 ] && echo true || echo false) VOLT_DB_POOL=${VOLT_DB_POOL:-25} VOLT_SECRET_KEY=cluster-bench-secret-key VOLT_DEBUG_PPROF_ADDR=$([ "${NODE_PPROF:-0}" = 1 ] && echo 127.0.0.1:2606$i) VOLT_NATS_STORE=$WORK/nats$i "$VOLTD" serve --db "$DB" --http 127.0.0.1:2808$i \
 		--nats embedded --nats-listen 127.0.0.1:2622$i --nats-routes $ROUTES --log-level warn \
 		>"$WORK/node$i.log" 2>&1 </dev/null &
 	PIDS+=($!)

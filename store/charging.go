@@ -157,9 +157,12 @@ func (s *ChargingService) AuthenticateCharger(ctx context.Context, identity, pas
 // charger's make and model (none for a model not in charger_models).
 func (s *ChargingService) ChargerRelaxations(ctx context.Context, cpid string) ([]string, error) {
 	var raw sql.NullString
-	err := s.db.QueryRow(ctx, `SELECT m.relaxations FROM chargers c
-		JOIN charger_models m ON m.vendor = c.vendor AND m.model = c.model
-		WHERE c.cpid = ?`, cpid).Scan(&raw)
+	// The charger by its key first, then its model by the model's key: a
+	// join would let PostgreSQL's planner start from the model's chargers
+	// (ix_chargers_model) whenever its statistics are stale, and read every
+	// charger of the model at each connect.
+	err := s.db.QueryRow(ctx, `SELECT m.relaxations FROM charger_models m
+		WHERE (m.vendor, m.model) = (SELECT c.vendor, c.model FROM chargers c WHERE c.cpid = ?)`, cpid).Scan(&raw)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	} else if err != nil {

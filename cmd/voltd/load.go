@@ -80,6 +80,12 @@ func runLoadCmd(ctx context.Context, args []string, getenv func(string) string, 
 	if err := p.run(volt.NewContextWithActor(ctx, volt.SystemActor), *prefix, *n, csv.NewWriter(w)); err != nil {
 		return err
 	}
+	// Fresh statistics, as after any bulk import: without them the
+	// planner costs the new tables as empty until autovacuum catches up,
+	// in the middle of the boot storm the run is about to measure.
+	if _, err := db.Exec(ctx, "ANALYZE"); err != nil {
+		return fmt.Errorf("load provision: analyze: %w", err)
+	}
 	fmt.Fprintf(stderr, "voltd load: %d chargers provisioned in %s\n", *n, time.Since(start).Round(time.Millisecond))
 	return nil
 }
