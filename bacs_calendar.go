@@ -189,14 +189,34 @@ func (c BacsCalendar) NextWorkingDay(t time.Time) time.Time {
 	return d
 }
 
-// ProcessingDay is the Bacs processing day of a file made at created
-// (UTC): the input day is the day it is made, or the next working day
-// when made on a weekend or holiday, and the file is processed on the
-// working day after its input day (day 2 of the 3-day cycle).
+// ProcessingDay is the Bacs processing day of a file made at created:
+// the input day is the day it is made in the UK (ukDate), or the next
+// working day when made on a weekend or holiday, and the file is processed
+// on the working day after its input day (day 2 of the 3-day cycle).
 func (c BacsCalendar) ProcessingDay(created time.Time) time.Time {
-	input := created.UTC().Truncate(24 * time.Hour)
+	input := ukDate(created)
 	if !c.IsWorkingDay(input) {
 		input = c.NextWorkingDay(input)
 	}
 	return c.NextWorkingDay(input)
+}
+
+// ukDate is the calendar day of t in the UK, as midnight UTC of that day:
+// British Summer Time (UTC+1) runs from 01:00 UTC on the last Sunday of
+// March to 01:00 UTC on the last Sunday of October (the rule since 1998),
+// so a file made at 23:30 UTC in July is made the next day in London. The
+// rule is built in rather than read from the system's time zone database,
+// which a minimal container may not have.
+func ukDate(t time.Time) time.Time {
+	u := t.UTC()
+	if y := u.Year(); !u.Before(lastSunday(y, time.March).Add(time.Hour)) && u.Before(lastSunday(y, time.October).Add(time.Hour)) {
+		u = u.Add(time.Hour)
+	}
+	return u.Truncate(24 * time.Hour)
+}
+
+// lastSunday is midnight UTC of the last Sunday of month in year.
+func lastSunday(year int, month time.Month) time.Time {
+	d := time.Date(year, month+1, 0, 0, 0, 0, 0, time.UTC) // the month's last day
+	return d.AddDate(0, 0, -int(d.Weekday()))
 }

@@ -85,6 +85,11 @@ func TestBacsCalendar(t *testing.T) {
 		{volt.BacsCalendar{}, "2026-05-25T12:00:00Z", "2026-05-27"}, // made on a holiday: input Tuesday
 		{op, "2030-06-06T12:00:00Z", "2030-06-10"},                  // the operator's closure
 		{op, "2030-05-24T12:00:00Z", "2030-05-27"},                  // the operator's opening of a moved holiday
+		{volt.BacsCalendar{}, "2026-07-01T23:30:00Z", "2026-07-03"}, // 00:30 BST on Thursday 2 July: input Thursday
+		{volt.BacsCalendar{}, "2026-01-07T23:30:00Z", "2026-01-08"}, // 23:30 GMT on Wednesday 7 January: input Wednesday
+		{volt.BacsCalendar{}, "2026-03-29T00:30:00Z", "2026-03-31"}, // Sunday 29 March, 00:30 GMT, before BST begins
+		{volt.BacsCalendar{}, "2026-10-23T23:30:00Z", "2026-10-27"}, // 00:30 BST on Saturday 24 October: input Monday
+		{volt.BacsCalendar{}, "2026-10-25T00:59:00Z", "2026-10-27"}, // 01:59 BST on Sunday 25 October, the last minute of BST
 	} {
 		at, _ := time.Parse(time.RFC3339, c.created)
 		if got := c.cal.ProcessingDay(at).Format(time.DateOnly); got != c.want {
