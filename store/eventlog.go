@@ -152,6 +152,7 @@ func (db *DB) journalHighWater(ctx context.Context) (int64, error) {
 // holding journalLock now; among those of among when it is not nil.
 func (db *DB) journalWriters(ctx context.Context, among []string) ([]string, error) {
 	q := `SELECT virtualtransaction FROM pg_locks WHERE locktype = 'advisory' AND granted
+		AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
 		AND objsubid = 1 AND (classid::bigint << 32 | objid::bigint) = ?`
 	args := []any{int64(journalLock)}
 	if among != nil {
