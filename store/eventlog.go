@@ -198,7 +198,10 @@ func (db *DB) ConsumeEvents(ctx context.Context, name string, limit int, handle 
 	n := 0
 	err := db.WithTx(ctx, func(tx *Tx) error {
 		n = 0
-		pos, err := lockCursor(ctx, tx, name)
+		pos, err := lockCursorUnlessBusy(ctx, tx, name)
+		if errors.Is(err, errCursorBusy) {
+			return nil // another node is consuming name: its turn
+		}
 		if err != nil {
 			return err
 		}
@@ -220,6 +223,41 @@ func (db *DB) ConsumeEvents(ctx context.Context, name string, limit int, handle 
 		return nil
 	})
 	return n, err
+}
+
+// errCursorBusy says another transaction holds the consumer's cursor.
+var errCursorBusy = errors.New("consumer cursor held by another node")
+
+// lockCursorUnlessBusy is lockCursor for a consumer poll: on PostgreSQL,
+// when another node holds the cursor it answers errCursorBusy at once
+// instead of waiting (a waiting poll holds one of the node's pooled
+// connections for nothing: a quarter of the busy backends in a 3-node
+// benchmark were such waits).
+func lockCursorUnlessBusy(ctx context.Context, tx *Tx, name string) (int64, error) {
+	if tx.Dialect() != Postgres {
+		return lockCursor(ctx, tx, name)
+	}
+	const q = `SELECT position FROM event_consumers WHERE name = ? FOR UPDATE SKIP LOCKED`
+	var pos int64
+	err := tx.QueryRow(ctx, q, name).Scan(&pos)
+	if !errors.Is(err, sql.ErrNoRows) {
+		if err != nil {
+			return 0, fmt.Errorf("consumer %s: %w", name, err)
+		}
+		return pos, nil
+	}
+	// Missing, or locked: a missing row is created (a locked one is left
+	// alone; DO NOTHING does not wait for a row lock) and read again.
+	if _, err := tx.Exec(ctx, `INSERT INTO event_consumers (name, position, updated_at) VALUES (?, 0, ?) ON CONFLICT (name) DO NOTHING`, name, tx.NowMS()); err != nil {
+		return 0, fmt.Errorf("create consumer %s: %w", name, err)
+	}
+	switch err := tx.QueryRow(ctx, q, name).Scan(&pos); {
+	case errors.Is(err, sql.ErrNoRows):
+		return 0, errCursorBusy
+	case err != nil:
+		return 0, fmt.Errorf("consumer %s: %w", name, err)
+	}
+	return pos, nil
 }
 
 // lockCursor returns consumer name's position, creating it at 0, with its

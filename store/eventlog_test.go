@@ -210,3 +210,56 @@ func TestJournalSessionUpdatesOnlyWithASubscriber(t *testing.T) {
 		}
 	})
 }
+
+// TestJournalConsumerLeavesABusyCursorAlone: on PostgreSQL, a poll of a
+// consumer whose cursor another node holds answers "nothing for you"
+// at once instead of holding a connection until the other commits; once
+// the other is done, the next poll reads on from the cursor.
+func TestJournalConsumerLeavesABusyCursorAlone(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		if db.Dialect != store.Postgres {
+			t.Skip("SQLite has one writer: a second consumer waits its turn")
+		}
+		ctx := context.Background()
+		if err := db.WithTx(ctx, func(tx *store.Tx) error {
+			return tx.Emit(ctx, volt.Event{Type: volt.EventTicketCreated, CPOID: "cpo_x", Data: 1})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		consume(t, db, "busy") // the cursor row exists, after the first event
+		if err := db.WithTx(ctx, func(tx *store.Tx) error {
+			return tx.Emit(ctx, volt.Event{Type: volt.EventTicketCreated, CPOID: "cpo_x", Data: 2})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		held := make(chan struct{})
+		release := make(chan struct{})
+		done := make(chan error)
+		go func() {
+			done <- db.WithTx(ctx, func(tx *store.Tx) error {
+				if _, err := tx.Exec(ctx, `SELECT position FROM event_consumers WHERE name = ? FOR UPDATE`, "busy"); err != nil {
+					return err
+				}
+				close(held)
+				<-release
+				return nil
+			})
+		}()
+		<-held
+		// Bounded so that a poll waiting for the other node fails instead
+		// of hanging the test.
+		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		n, err := db.ConsumeEvents(pctx, "busy", 10, func(context.Context, *store.Tx, []store.LoggedEvent) error { return nil })
+		cancel()
+		if err != nil || n != 0 {
+			t.Errorf("poll beside a held cursor: %d events, %v; want none at once", n, err)
+		}
+		close(release)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if es := consume(t, db, "busy"); len(es) != 1 || string(es[0].Data.(json.RawMessage)) != "2" {
+			t.Fatalf("after the other node: %+v, want the second event", es)
+		}
+	})
+}
