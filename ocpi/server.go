@@ -59,6 +59,10 @@ type Server struct {
 
 	deliverMu sync.Mutex // one delivery round at a time in this process
 
+	statusMu    sync.Mutex                                                                                       // one status round at a time (DeliverStatuses)
+	statusFeeds map[string]*statusFeed                                                                           // by partner: the feeds this process holds
+	statusSend  func(ctx context.Context, party *volt.OCPIParty, p *volt.OCPIPartner, push *volt.OCPIPush) error // tests: instead of deliver
+
 	locMu    sync.Mutex
 	locCache map[string]cachedLocations // by CPO and partner: a pull walks its pages on one computation
 }
