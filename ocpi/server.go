@@ -88,8 +88,17 @@ func (s *Server) client() *http.Client {
 	if s.Client != nil {
 		return s.Client
 	}
-	return &http.Client{Timeout: 10 * time.Second}
+	return defaultClient
 }
+
+// defaultClient calls partners when Server.Client is unset: one client
+// for every call (no allocation per push), keeping connections alive per
+// partner host for the status pushes' rounds (issue 14).
+var defaultClient = func() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 4 // a partner's sends are sequential; other modules' calls beside them
+	return &http.Client{Timeout: 10 * time.Second, Transport: t}
+}()
 
 func (s *Server) logger() *slog.Logger {
 	if s.Logger != nil {
