@@ -290,8 +290,9 @@ func (s *Server) DeliverStatuses(ctx context.Context) (int, error) {
 }
 
 // sendStatuses sends partner p what it is owed from the round, in order,
-// and says how many it accepted and whether that was all of them; the
-// first failure ends it (a partner down costs one request per round).
+// and says how many it accepted and whether it went through them all; the
+// first failure ends it (a partner down costs one request per round),
+// except an EVSE the partner refuses (refusedObject), which is skipped.
 func (s *Server) sendStatuses(ctx context.Context, p *volt.OCPIPartner, st *statusFeed, round *statusRound, f volt.OCPIStatusFeed) (int, bool, error) {
 	owed, err := round.owed(p, f.Position, st.sent)
 	if err != nil {
@@ -302,20 +303,29 @@ func (s *Server) sendStatuses(ctx context.Context, p *volt.OCPIPartner, st *stat
 	}
 	party := round.parties[p.CPOID]
 	stopAt := f.Until.Add(-StatusFeedLease / 4)
-	for i, o := range owed {
+	sent := 0
+	for _, o := range owed {
 		if s.now().After(stopAt) {
-			return i, false, nil // the rest next round, if the claim is renewed
+			return sent, false, nil // the rest next round, if the claim is renewed
 		}
 		send := s.deliver
 		if s.statusSend != nil {
 			send = s.statusSend
 		}
 		if err := send(ctx, party, p, o.push); err != nil {
-			return i, false, err
+			if !refusedObject(err) {
+				return sent, false, err
+			}
+			// The partner refused this EVSE (one it does not hold: it has
+			// not pulled the location yet): not sent again until its status
+			// changes or a resync, and not a reason to hold the others up.
+			_ = s.Store.RecordOCPIError(ctx, p.ID, err.Error())
+		} else {
+			sent++
 		}
 		st.sent[o.key] = o.status
 	}
-	return len(owed), true, nil
+	return sent, true, nil
 }
 
 // ResyncStatuses sends every published EVSE's status again to every

@@ -1,6 +1,7 @@
 package ocpi_test
 
 import (
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -293,6 +294,43 @@ func TestStatusFeedOneNode(t *testing.T) {
 			A.change(t, cpids[1], volt.StatusAvailable)
 			if n, err := node1.DeliverStatuses(sys()); err != nil || n != 0 {
 				t.Errorf("node 1, back, delivered %d (%v) to a partner node 2 holds", n, err)
+			}
+		})
+	}
+}
+
+// TestStatusFeedRefusedEVSE: a partner refusing one EVSE (a location it
+// has not pulled yet: OCPI 2003) does not hold up the others nor put the
+// partner in back-off; the refused EVSE is not sent again until its status
+// changes. Before, a refused status would have stopped the partner's
+// feed at its position for good.
+func TestStatusFeedRefusedEVSE(t *testing.T) {
+	spec := ocpischema.Load(t)
+	for _, eng := range storetest.Engines(t) {
+		t.Run(eng.Name, func(t *testing.T) {
+			A := newVolt(t, eng.Open(t), spec, "A Power", "GB", "AAA")
+			B := newVolt(t, eng.Open(t), spec, "B Drive", "GB", "BBB")
+			_, known := A.site(t, A.cpo, "Mayfair", false, 1)
+			pB, pA := pair(t, A, B)
+			if _, err := B.srv.PullLocations(sys(), pA.ID); err != nil {
+				t.Fatal(err)
+			}
+			_, unknown := A.site(t, A.cpo, "Soho", false, 1) // after B's pull
+			if n, err := A.srv.DeliverStatuses(sys()); err != nil || n != 1 {
+				t.Fatalf("first round: %d, %v; want 1 (Soho refused)", n, err)
+			}
+			if p, err := A.store.FindOCPIPartnerSystem(sys(), pB.ID); err != nil || !strings.Contains(p.LastError, "2003") {
+				t.Errorf("the refusal is not B's last error: %+v %v", p, err)
+			}
+			A.change(t, known[0], volt.StatusCharging)
+			if n, err := A.srv.DeliverStatuses(sys()); err != nil || n != 1 {
+				t.Fatalf("the next change: %d, %v; want 1 (no back-off)", n, err)
+			}
+			if st := statusAt(t, B, pA.ID, known[0]+"-1"); st != "CHARGING" {
+				t.Errorf("B sees %q, want CHARGING", st)
+			}
+			if n := B.patchesAt(unknown[0] + "-1"); n != 1 {
+				t.Errorf("the refused EVSE was sent %d times, want 1", n)
 			}
 		})
 	}
