@@ -42,6 +42,7 @@ type statusFeed struct {
 	sent     map[string]string // "location/EVSE uid" → the status the partner holds
 	attempts int               // failed rounds in a row
 	nextAt   time.Time         // no round before (back-off)
+	latency  time.Duration     // the partner's answers, a moving average
 }
 
 // statusPush is one PATCH owed to a partner.
@@ -289,10 +290,23 @@ func (s *Server) DeliverStatuses(ctx context.Context) (int, error) {
 	return total, nil
 }
 
-// sendStatuses sends partner p what it is owed from the round, in order,
-// and says how many it accepted and whether it went through them all; the
-// first failure ends it (a partner down costs one request per round),
-// except an EVSE the partner refuses (refusedObject), which is skipped.
+// statusSendsMax bounds a partner's status PATCHes in flight at once.
+const statusSendsMax = 8
+
+// statusRoundBudget is how long a partner's sends of a round should take:
+// when its answers are slow (a partner across the internet) enough sends
+// run side by side (up to statusSendsMax) for its owed PATCHes to fit;
+// when they are quick (the same data centre) one at a time, which keeps
+// the round's CPU from coming in one burst beside the OCPP handlers. Each
+// EVSE is at most once in a round and rounds follow one another, so an
+// EVSE's statuses still reach the partner in order.
+const statusRoundBudget = 250 * time.Millisecond
+
+// sendStatuses sends partner p what it is owed from the round and says
+// how many it accepted and whether it went through them all. A failure
+// ends it (a partner down costs the requests in flight, one when it
+// answers quickly), except an EVSE the partner refuses (refusedObject),
+// which is skipped and recorded as the partner's last error.
 func (s *Server) sendStatuses(ctx context.Context, p *volt.OCPIPartner, st *statusFeed, round *statusRound, f volt.OCPIStatusFeed) (int, bool, error) {
 	owed, err := round.owed(p, f.Position, st.sent)
 	if err != nil {
@@ -303,29 +317,76 @@ func (s *Server) sendStatuses(ctx context.Context, p *volt.OCPIPartner, st *stat
 	}
 	party := round.parties[p.CPOID]
 	stopAt := f.Until.Add(-StatusFeedLease / 4)
-	sent := 0
-	for _, o := range owed {
-		if s.now().After(stopAt) {
-			return sent, false, nil // the rest next round, if the claim is renewed
-		}
-		send := s.deliver
-		if s.statusSend != nil {
-			send = s.statusSend
-		}
-		if err := send(ctx, party, p, o.push); err != nil {
-			if !refusedObject(err) {
-				return sent, false, err
-			}
-			// The partner refused this EVSE (one it does not hold: it has
-			// not pulled the location yet): not sent again until its status
-			// changes or a resync, and not a reason to hold the others up.
-			_ = s.Store.RecordOCPIError(ctx, p.ID, err.Error())
-		} else {
-			sent++
-		}
-		st.sent[o.key] = o.status
+	send := s.deliver
+	if s.statusSend != nil {
+		send = s.statusSend
 	}
-	return sent, true, nil
+	workers := 1
+	if st.latency > 0 {
+		workers = int(time.Duration(len(owed))*st.latency/statusRoundBudget) + 1
+	}
+	workers = min(workers, statusSendsMax, len(owed))
+	var (
+		mu      sync.Mutex
+		next    int
+		sent    int
+		stopped bool
+		failed  error
+		refused error
+		wg      sync.WaitGroup
+	)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				if failed != nil || stopped || next == len(owed) {
+					mu.Unlock()
+					return
+				}
+				if s.now().After(stopAt) {
+					stopped = true // the rest next round, if the claim is renewed
+					mu.Unlock()
+					return
+				}
+				o := owed[next]
+				next++
+				mu.Unlock()
+				t0 := time.Now()
+				err := send(ctx, party, p, o.push)
+				d := time.Since(t0)
+				mu.Lock()
+				if st.latency == 0 {
+					st.latency = d
+				} else {
+					st.latency += (d - st.latency) / 8
+				}
+				switch {
+				case err == nil:
+					sent++
+					st.sent[o.key] = o.status
+				case refusedObject(err):
+					// One the partner does not hold (it has not pulled the
+					// location yet): not sent again until its status changes
+					// or a resync, and no reason to hold the others up.
+					refused = err
+					st.sent[o.key] = o.status
+				case failed == nil:
+					failed = err
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if refused != nil && failed == nil {
+		_ = s.Store.RecordOCPIError(ctx, p.ID, refused.Error())
+	}
+	if failed != nil {
+		return sent, false, failed
+	}
+	return sent, !stopped, nil
 }
 
 // ResyncStatuses sends every published EVSE's status again to every

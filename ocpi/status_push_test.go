@@ -1,6 +1,8 @@
 package ocpi_test
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -331,6 +333,60 @@ func TestStatusFeedRefusedEVSE(t *testing.T) {
 			}
 			if n := B.patchesAt(unknown[0] + "-1"); n != 1 {
 				t.Errorf("the refused EVSE was sent %d times, want 1", n)
+			}
+		})
+	}
+}
+
+// TestStatusFeedSlowPartner: a partner whose answers are slow (one across
+// the internet) gets its PATCHes several at a time once its latency is
+// known, so that its round keeps up; each EVSE still once a round, with
+// its latest status.
+func TestStatusFeedSlowPartner(t *testing.T) {
+	for _, eng := range storetest.Engines(t) {
+		t.Run(eng.Name, func(t *testing.T) {
+			A := newVolt(t, eng.Open(t), nil, "A Power", "GB", "AAA")
+			_, cpids := A.site(t, A.cpo, "Mayfair", false, 20)
+			var mu sync.Mutex
+			held := map[string]string{}
+			var inFlight, most atomic.Int32
+			inner := partnerHandler(&mu, held)
+			slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				n := inFlight.Add(1)
+				defer inFlight.Add(-1)
+				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+				}
+				time.Sleep(30 * time.Millisecond) // the partner's latency, not a wait of the test's
+				inner.ServeHTTP(w, r)
+			}))
+			defer slow.Close()
+			p := &volt.OCPIPartner{CPOID: A.cpo, Name: "Far", CountryCode: "NL", PartyID: "FAR", Role: volt.OCPIRoleEMSP}
+			_, err := A.store.CreateOCPIPartner(A.admin, p)
+			must(t, err)
+			_, err = A.store.CompleteOCPIRegistration(sys(), volt.OCPIRegistration{PartnerID: p.ID, TheirToken: "theirs", OurToken: "ours",
+				Endpoints: []volt.OCPIEndpoint{{Identifier: "locations", Role: "RECEIVER", URL: slow.URL + "/ocpi/emsp/2.2.1/locations"}}})
+			must(t, err)
+			if n, err := A.srv.DeliverStatuses(sys()); err != nil || n != 20 {
+				t.Fatalf("first round: %d, %v; want 20", n, err)
+			}
+			if m := most.Load(); m != 1 {
+				t.Errorf("first round (latency unknown): %d in flight, want 1", m)
+			}
+			for _, c := range cpids {
+				A.change(t, c, volt.StatusCharging)
+			}
+			if n, err := A.srv.DeliverStatuses(sys()); err != nil || n != 20 {
+				t.Fatalf("second round: %d, %v; want 20", n, err)
+			}
+			if m := most.Load(); m < 2 {
+				t.Errorf("a slow partner got its PATCHes %d at a time, want several", m)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, c := range cpids {
+				if held[c+"-1"] != "CHARGING" {
+					t.Errorf("%s: the partner holds %q, want CHARGING", c, held[c+"-1"])
+				}
 			}
 		})
 	}
