@@ -251,14 +251,30 @@ func (s *Server) DeliverStatuses(ctx context.Context) (int, error) {
 		feed  volt.OCPIStatusFeed
 	}
 	results := make([]result, len(due))
-	var wg sync.WaitGroup
+	// A partner answering slowly (or not yet measured) has a goroutine of
+	// its own, so it holds up only itself; the quick ones (statusQuick)
+	// share one, in turn: their sends are CPU, not waiting, and ten of
+	// them at once only made a burst beside the OCPP handlers (issue 14:
+	// the OCPP p99 with pushes).
+	lanes := [][]int{nil} // lanes[0]: the quick partners
 	for i, f := range due {
+		if l := s.statusFeeds[f.PartnerID].latency; l > 0 && l < statusQuick {
+			lanes[0] = append(lanes[0], i)
+		} else {
+			lanes = append(lanes, []int{i})
+		}
+	}
+	var wg sync.WaitGroup
+	for _, lane := range lanes {
 		wg.Add(1)
-		go func(r *result, f volt.OCPIStatusFeed) {
+		go func(lane []int) {
 			defer wg.Done()
-			r.feed = f
-			r.sent, r.whole, r.err = s.sendStatuses(ctx, byID[f.PartnerID], s.statusFeeds[f.PartnerID], round, f)
-		}(&results[i], f)
+			for _, i := range lane {
+				r, f := &results[i], due[i]
+				r.feed = f
+				r.sent, r.whole, r.err = s.sendStatuses(ctx, byID[f.PartnerID], s.statusFeeds[f.PartnerID], round, f)
+			}
+		}(lane)
 	}
 	wg.Wait()
 	total := 0
@@ -289,6 +305,13 @@ func (s *Server) DeliverStatuses(ctx context.Context) (int, error) {
 	}
 	return total, nil
 }
+
+// statusQuick is the answer time (moving average) under which a partner
+// is quick: its sends share one goroutine with the other quick partners'.
+// One that turns slow holds the others up for that round at most (its
+// send ends at the client's timeout); its average then moves it to a
+// goroutine of its own.
+const statusQuick = 2 * time.Millisecond
 
 // statusSendsMax bounds a partner's status PATCHes in flight at once.
 const statusSendsMax = 8
