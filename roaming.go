@@ -290,7 +290,8 @@ type OCPIStore interface {
 	// else it is due again at next.
 	FinishOCPIPush(ctx context.Context, id, errMsg string, next time.Time) error
 	// QueueCoalescedPushes queues pushes of which only the latest per
-	// partner, module and object matters (EVSE statuses): a pending push
+	// partner, module and object matters (active charging profiles; EVSE
+	// statuses use OCPIStatusFeedStore instead): a pending push
 	// of the same object takes the new body, keeping its back-off.
 	QueueCoalescedPushes(ctx context.Context, pushes []*OCPIPush) error
 	// DeleteOCPIPushes removes delivered pushes (in batches).

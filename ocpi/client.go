@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -83,7 +84,7 @@ func (s *Server) doAs(ctx context.Context, party *volt.OCPIParty, p *volt.OCPIPa
 		return resp.Header, fmt.Errorf("%s %s: HTTP %d, not an OCPI answer", method, url, resp.StatusCode)
 	}
 	if resp.StatusCode/100 != 2 || env.StatusCode != StatusSuccess {
-		return resp.Header, fmt.Errorf("%s %s: HTTP %d, OCPI %d %s", method, url, resp.StatusCode, env.StatusCode, env.StatusMessage)
+		return resp.Header, &answerError{method: method, url: url, httpStatus: resp.StatusCode, ocpiStatus: env.StatusCode, message: env.StatusMessage}
 	}
 	if out != nil && len(env.Data) > 0 && string(env.Data) != "null" {
 		if err := json.Unmarshal(env.Data, out); err != nil {
@@ -91,4 +92,28 @@ func (s *Server) doAs(ctx context.Context, party *volt.OCPIParty, p *volt.OCPIPa
 		}
 	}
 	return resp.Header, nil
+}
+
+// answerError is a partner's OCPI answer other than success.
+type answerError struct {
+	method, url string
+	httpStatus  int
+	ocpiStatus  int
+	message     string
+}
+
+func (e *answerError) Error() string {
+	return fmt.Sprintf("%s %s: HTTP %d, OCPI %d %s", e.method, e.url, e.httpStatus, e.ocpiStatus, e.message)
+}
+
+// refusedObject says whether err is a partner refusing the object it was
+// sent (OCPI 2001 invalid or missing parameters, 2003 unknown location),
+// as opposed to the partner failing or refusing Volt altogether (no
+// answer, a server error, 401/403): the next objects may still go.
+func refusedObject(err error) bool {
+	var a *answerError
+	if !errors.As(err, &a) || a.httpStatus == 401 || a.httpStatus == 403 || a.httpStatus >= 500 {
+		return false
+	}
+	return a.ocpiStatus == 2001 || a.ocpiStatus == 2003
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/volt-ev/volt"
 	"github.com/volt-ev/volt/internal/ocpischema"
-	"github.com/volt-ev/volt/ocpi"
 	"github.com/volt-ev/volt/store"
 	"github.com/volt-ev/volt/store/storetest"
 )
@@ -129,42 +128,29 @@ func publishing(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 		}
 	}
 
-	// Status pushes: the whole estate after a restart, then one change.
+	// Status pushes: the whole estate to a new partner, then one change.
 	pushesTo := func() map[string][]string {
-		due, err := A.store.DueOCPIPushes(sys(), time.Now().Add(time.Hour), 100)
+		sent, err := A.srv.SendStatusesForTest(sys())
 		must(t, err)
 		out := map[string][]string{}
-		for _, p := range due {
-			if p.Module == "locations" {
-				loc, _, _ := strings.Cut(p.ObjectID, "/")
-				out[p.PartnerID] = append(out[p.PartnerID], loc)
+		for id, objs := range sent {
+			for _, o := range objs {
+				loc, _, _ := strings.Cut(o, "/")
+				out[id] = append(out[id], loc)
 			}
 		}
 		return out
 	}
-	if _, err := A.srv.QueueAllStatuses(sys()); err != nil {
-		t.Fatal(err)
-	}
 	got := pushesTo()
 	if b := got[pB.ID]; len(b) != 1 || b[0] != mayfair {
-		t.Errorf("status pushes owed to B: %v", b)
+		t.Errorf("status pushes sent to B: %v", b)
 	}
 	if c := got[pC.ID]; len(c) != 2 || slices.Contains(c, depot) {
-		t.Errorf("status pushes owed to C: %v", c)
+		t.Errorf("status pushes sent to C: %v", c)
 	}
-	due, err := A.store.DueOCPIPushes(sys(), time.Now().Add(time.Hour), 100) // forget them: only the next change counts
-	must(t, err)
-	var ids []string
-	for _, p := range due {
-		ids = append(ids, p.ID)
-	}
-	must(t, A.store.DeleteOCPIPushes(sys(), ids))
 	must(t, A.charging.RecordStatus(sys(), volt.StatusReport{CPID: sohoCPIDs[0], ConnectorID: 1, Status: volt.StatusCharging, ErrorCode: "NoError", At: time.Now()}))
-	if n, err := A.srv.QueueStatuses(sys(), []ocpi.EVSEKey{{CPID: sohoCPIDs[0], ConnectorID: 1}}); err != nil || n != 1 {
-		t.Errorf("Soho's change queued %d pushes (%v), want 1 (C's)", n, err)
-	}
 	if got := pushesTo(); len(got[pB.ID]) != 0 || len(got[pC.ID]) != 1 {
-		t.Errorf("Soho's change owed %v", got)
+		t.Errorf("Soho's change sent %v, want one to C", got)
 	}
 	_ = mayfairCPIDs
 

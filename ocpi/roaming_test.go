@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path"
 	"slices"
 	"strings"
 	"sync"
@@ -45,6 +46,7 @@ type volt1 struct {
 	srv       *ocpi.Server
 	http      *httptest.Server
 	down      atomic.Bool // answer 503 to everything (a partner down)
+	patches   sync.Map    // last path segment (an EVSE uid) → *atomic.Int64: PATCHes received, down or not
 	exchanges int
 	cpo       string
 	admin     context.Context
@@ -129,6 +131,10 @@ func newVolt(t testing.TB, db *store.DB, spec *ocpischema.Spec, name, cc, pid st
 		validated = spec.Handler(t, mux, &v.exchanges)
 	}
 	v.http = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPatch {
+			n, _ := v.patches.LoadOrStore(path.Base(r.URL.Path), new(atomic.Int64))
+			n.(*atomic.Int64).Add(1)
+		}
 		if v.down.Load() {
 			http.Error(w, "down", http.StatusServiceUnavailable)
 			return

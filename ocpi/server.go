@@ -59,6 +59,10 @@ type Server struct {
 
 	deliverMu sync.Mutex // one delivery round at a time in this process
 
+	statusMu    sync.Mutex                                                                                       // one status round at a time (DeliverStatuses)
+	statusFeeds map[string]*statusFeed                                                                           // by partner: the feeds this process holds
+	statusSend  func(ctx context.Context, party *volt.OCPIParty, p *volt.OCPIPartner, push *volt.OCPIPush) error // tests: instead of deliver
+
 	locMu    sync.Mutex
 	locCache map[string]cachedLocations // by CPO and partner: a pull walks its pages on one computation
 }
@@ -84,8 +88,17 @@ func (s *Server) client() *http.Client {
 	if s.Client != nil {
 		return s.Client
 	}
-	return &http.Client{Timeout: 10 * time.Second}
+	return defaultClient
 }
+
+// defaultClient calls partners when Server.Client is unset: one client
+// for every call (no allocation per push), keeping connections alive per
+// partner host for the status pushes' rounds (issue 14).
+var defaultClient = func() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 4 // a partner's sends are sequential; other modules' calls beside them
+	return &http.Client{Timeout: 10 * time.Second, Transport: t}
+}()
 
 func (s *Server) logger() *slog.Logger {
 	if s.Logger != nil {

@@ -213,7 +213,7 @@ func statusBench(b *testing.B, rate, secs, n, partners int) {
 	var wg sync.WaitGroup
 	tick := make(chan struct{})
 	wg.Add(3)
-	go func() { defer wg.Done(); v.srv.FollowStatuses(ctx, bus, 500*time.Millisecond) }()
+	go func() { defer wg.Done(); v.srv.FollowStatuses(ctx, 500*time.Millisecond) }()
 	go func() { defer wg.Done(); v.srv.RunPushes(ctx, tick) }()
 	go func() {
 		defer wg.Done()

@@ -1,16 +1,15 @@
 package ocpi_test
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/volt-ev/volt"
-	"github.com/volt-ev/volt/inmem"
 	"github.com/volt-ev/volt/internal/ocpischema"
 	"github.com/volt-ev/volt/ocpi"
 	"github.com/volt-ev/volt/store"
@@ -44,13 +43,51 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// TestStatusPushes follows EVSE status changes from the bus to a partner
-// eMSP (issue 14): a burst of changes of one EVSE leaves one pending PATCH
-// per EVSE with the latest status; private chargers are never pushed; a
-// partner down keeps the one row (with its back-off) while further
-// changes replace its body, and a restarted server delivers the latest;
-// a charger going offline pushes UNKNOWN. Every PATCH is validated at B
-// against the OCPI 2.2.1 eMSP document.
+// patchesAt counts the status PATCHes of an EVSE that reached v (down or
+// not).
+func (v *volt1) patchesAt(uid string) int64 {
+	if n, ok := v.patches.Load(uid); ok {
+		return n.(*atomic.Int64).Load()
+	}
+	return 0
+}
+
+// statusAt is the status B holds of one of A's EVSEs.
+func statusAt(t *testing.T, B *volt1, partnerID, uid string) string {
+	t.Helper()
+	locs, err := B.srv.PartnerLocations(sys(), partnerID)
+	must(t, err)
+	for _, l := range locs {
+		for _, e := range l.EVSEs {
+			if e.UID == uid {
+				return e.Status
+			}
+		}
+	}
+	return ""
+}
+
+// change records a status as the OCPP gateway does.
+func (v *volt1) change(t *testing.T, cpid string, st volt.ConnectorStatus) {
+	t.Helper()
+	must(t, v.charging.RecordStatus(sys(), volt.StatusReport{CPID: cpid, ConnectorID: 1, Status: st, ErrorCode: "NoError", At: time.Now()}))
+}
+
+// restarted is a new process on A's database (a new holder of feeds) whose
+// clock is at.
+func restarted(A *volt1, at time.Time) *ocpi.Server {
+	return &ocpi.Server{Store: A.store, Partners: A.store, Hierarchy: A.hierarchy, Chargers: A.chargers, Tariffs: A.tariffs,
+		BaseURL: A.srv.BaseURL, Now: func() time.Time { return at }}
+}
+
+// TestStatusPushes delivers EVSE status changes to a partner eMSP (issue
+// 14) from the status feed, with no row per change: the first round sends
+// every published EVSE (never the private charger); a burst of changes of
+// one EVSE is one PATCH of the latest status; an unchanged status is not
+// sent again; a partner down is tried once, then backs off while changes
+// go on, and after a restart (a new process) gets the latest status of
+// the changed EVSE exactly once; a charger going offline pushes UNKNOWN.
+// Every PATCH is validated at B against the OCPI 2.2.1 eMSP document.
 func TestStatusPushes(t *testing.T) {
 	spec := ocpischema.Load(t)
 	for _, eng := range storetest.Engines(t) {
@@ -61,120 +98,89 @@ func TestStatusPushes(t *testing.T) {
 func statusPushes(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	A := newVolt(t, dbA, spec, "A Power", "GB", "AAA")
 	B := newVolt(t, dbB, spec, "B Drive", "GB", "BBB")
-	siteA, cpids := A.site(t, A.cpo, "Mayfair", false, 2)
+	_, cpids := A.site(t, A.cpo, "Mayfair", false, 2)
 	_, private := A.site(t, A.cpo, "Depot", true, 1)
 	pB, pA := pair(t, A, B)
 	if _, err := B.srv.PullLocations(sys(), pA.ID); err != nil {
 		t.Fatal(err)
 	}
-
-	bus := inmem.NewBus()
-	ctx, cancel := context.WithCancel(sys())
-	stopped := make(chan struct{})
-	go func() { defer close(stopped); A.srv.FollowStatuses(ctx, bus, 10*time.Millisecond) }()
-	defer func() { cancel(); <-stopped }()
-
-	pending := func() map[string]string { // object id → body
-		due, err := A.store.DueOCPIPushes(sys(), time.Now().Add(24*time.Hour), 100)
-		must(t, err)
-		out := map[string]string{}
-		for _, p := range due {
-			if p.PartnerID != pB.ID || p.Module != "locations" || p.Method != "PATCH" {
-				t.Errorf("unexpected push %+v", p)
-			}
-			if _, twice := out[p.ObjectID]; twice {
-				t.Errorf("two pending pushes of %s: not coalesced", p.ObjectID)
-			}
-			out[p.ObjectID] = string(p.Body)
+	uid0, uid1 := cpids[0]+"-1", cpids[1]+"-1"
+	deliver := func(srv *ocpi.Server, want int) {
+		t.Helper()
+		if n, err := srv.DeliverStatuses(sys()); err != nil || n != want {
+			t.Fatalf("delivered %d, %v; want %d", n, err, want)
 		}
-		return out
 	}
-	evse := func(cpid string) string { return siteA + "/" + cpid + "-1" }
-	// On start every published EVSE's status is queued (a restart loses nothing).
-	waitFor(t, "the start's resync", func() bool { return len(pending()) == 2 })
+	// The first round: every published EVSE (the partner is new).
+	deliver(A.srv, 2)
+	if B.patchesAt(private[0]+"-1") != 0 {
+		t.Errorf("the private charger was pushed")
+	}
 
-	change := func(cpid string, st volt.ConnectorStatus) {
-		at := time.Now()
-		must(t, A.charging.RecordStatus(sys(), volt.StatusReport{CPID: cpid, ConnectorID: 1, Status: st, ErrorCode: "NoError", At: at}))
-		bus.Publish(sys(), volt.Event{Type: volt.EventConnectorStatus, CPID: cpid, CPOID: A.cpo, At: at,
-			Data: volt.Connector{CPID: cpid, ConnectorID: 1, Status: st, StatusAt: at}})
-	}
 	for _, st := range []volt.ConnectorStatus{volt.StatusPreparing, volt.StatusCharging, volt.StatusSuspendedEV, volt.StatusFinishing,
 		volt.StatusAvailable, volt.StatusPreparing, volt.StatusCharging, volt.StatusFaulted} {
-		change(cpids[0], st)
-		change(private[0], st)
+		A.change(t, cpids[0], st)
+		A.change(t, private[0], st)
 	}
-	waitFor(t, "the burst coalesced to the latest status", func() bool {
-		p := pending()
-		return len(p) == 2 && strings.Contains(p[evse(cpids[0])], `"status":"OUTOFORDER"`)
-	})
-	if p := pending(); len(p) != 2 || !strings.Contains(p[evse(cpids[1])], `"status":"AVAILABLE"`) {
-		t.Errorf("pending pushes %v: want one per public EVSE, none for the private charger", p)
+	before := B.patchesAt(uid0)
+	deliver(A.srv, 1) // the burst, coalesced
+	if n := B.patchesAt(uid0) - before; n != 1 {
+		t.Errorf("the burst reached B as %d PATCHes, want 1", n)
 	}
-	if n, err := A.srv.DeliverDue(sys(), 100); err != nil || n != 2 {
-		t.Fatalf("delivered %d, %v; want 2", n, err)
+	if st := statusAt(t, B, pA.ID, uid0); st != "OUTOFORDER" {
+		t.Errorf("B sees %s as %q, want OUTOFORDER", uid0, st)
 	}
-	statusAtB := func(uid string) string {
-		locs, err := B.srv.PartnerLocations(sys(), pA.ID)
-		must(t, err)
-		for _, l := range locs {
-			for _, e := range l.EVSEs {
-				if e.UID == uid {
-					return e.Status
-				}
-			}
-		}
-		return ""
+	if B.patchesAt(private[0]+"-1") != 0 || B.patchesAt(uid1) != 1 {
+		t.Errorf("PATCHes: private %d, %s %d; want 0 and 1", B.patchesAt(private[0]+"-1"), uid1, B.patchesAt(uid1))
 	}
-	if st := statusAtB(cpids[0] + "-1"); st != "OUTOFORDER" {
-		t.Errorf("B sees %s as %q, want OUTOFORDER", cpids[0], st)
+	A.change(t, cpids[0], volt.StatusFaulted) // the same status again
+	deliver(A.srv, 0)
+
+	// B down: one attempt, then back-off while the EVSE keeps changing.
+	B.down.Store(true)
+	A.change(t, cpids[0], volt.StatusUnavailable)
+	before = B.patchesAt(uid0)
+	deliver(A.srv, 0)
+	if n := B.patchesAt(uid0) - before; n != 1 {
+		t.Fatalf("%d attempts at a partner down, want 1", n)
+	}
+	A.change(t, cpids[0], volt.StatusCharging)
+	A.change(t, cpids[0], volt.StatusAvailable)
+	deliver(A.srv, 0)
+	if n := B.patchesAt(uid0) - before; n != 1 {
+		t.Errorf("a change skipped the back-off: %d attempts", n)
+	}
+	if p, err := A.store.FindOCPIPartnerSystem(sys(), pB.ID); err != nil || p.LastError == "" {
+		t.Errorf("B's last error not recorded: %+v %v", p, err)
 	}
 
-	// B down: the push fails and backs off; later changes replace its body
-	// in the same row, keeping the back-off.
-	B.down.Store(true)
-	change(cpids[0], volt.StatusUnavailable)
-	waitFor(t, "INOPERATIVE queued", func() bool { return strings.Contains(pending()[evse(cpids[0])], "INOPERATIVE") })
-	if n, _ := A.srv.DeliverDue(sys(), 100); n != 0 {
-		t.Fatalf("delivered %d to a partner down", n)
-	}
-	change(cpids[0], volt.StatusAvailable)
-	waitFor(t, "AVAILABLE queued", func() bool { return strings.Contains(pending()[evse(cpids[0])], "AVAILABLE") })
-	if p := pending(); len(p) != 1 {
-		t.Errorf("pending while B is down: %v, want one row", p)
-	}
-	if due, _ := A.store.DueOCPIPushes(sys(), time.Now(), 100); len(due) != 0 {
-		t.Errorf("a coalesced push skipped its back-off: %+v", due)
-	}
+	// B up, A restarted (a new process, after the back-off and A's claim):
+	// the latest status, once.
 	B.down.Store(false)
-	cancel()
-	<-stopped
-	later := time.Now().Add(time.Minute)
-	restarted := &ocpi.Server{Store: A.store, Partners: A.store, Hierarchy: A.hierarchy, Chargers: A.chargers, Tariffs: A.tariffs,
-		BaseURL: A.srv.BaseURL, Now: func() time.Time { return later }}
-	if n, err := restarted.DeliverDue(sys(), 100); err != nil || n != 1 {
-		t.Fatalf("after the back-off: delivered %d, %v", n, err)
+	later := restarted(A, time.Now().Add(3*time.Minute))
+	before = B.patchesAt(uid0)
+	if _, err := later.DeliverStatuses(sys()); err != nil {
+		t.Fatal(err)
 	}
-	if st := statusAtB(cpids[0] + "-1"); st != "AVAILABLE" {
-		t.Errorf("B sees %s as %q after the outage, want AVAILABLE", cpids[0], st)
+	if n := B.patchesAt(uid0) - before; n != 1 {
+		t.Errorf("after the outage B got %d PATCHes of %s, want 1", n, uid0)
 	}
+	if st := statusAt(t, B, pA.ID, uid0); st != "AVAILABLE" {
+		t.Errorf("B sees %s as %q after the outage, want AVAILABLE", uid0, st)
+	}
+	deliver(later, 0) // nothing left
 
 	// Offline: every EVSE of the charger is UNKNOWN.
 	must(t, A.charging.RecordConnection(sys(), cpids[1], false, "ocpp1.6", time.Now()))
-	if n, err := restarted.QueueStatuses(sys(), []ocpi.EVSEKey{{CPID: cpids[1]}}); err != nil || n != 1 {
-		t.Fatalf("queued %d for an offline charger, %v", n, err)
-	}
-	if n, err := restarted.DeliverDue(sys(), 100); err != nil || n != 1 {
-		t.Fatalf("delivered %d, %v", n, err)
-	}
-	if st := statusAtB(cpids[1] + "-1"); st != "UNKNOWN" {
-		t.Errorf("B sees the offline %s as %q, want UNKNOWN", cpids[1], st)
+	deliver(later, 1)
+	if st := statusAt(t, B, pA.ID, uid1); st != "UNKNOWN" {
+		t.Errorf("B sees the offline %s as %q, want UNKNOWN", uid1, st)
 	}
 
 	// B refuses a PATCH of an EVSE it does not hold.
 	cur, err := A.store.FindOCPIPartnerSystem(sys(), pB.ID)
 	must(t, err)
-	if st, _, env := call(t, "PATCH", B.http.URL+"/ocpi/emsp/2.2.1/locations/GB/AAA/"+siteA+"/nope-1", cur.TheirToken,
+	if st, _, env := call(t, "PATCH", B.http.URL+"/ocpi/emsp/2.2.1/locations/GB/AAA/nope/nope-1", cur.TheirToken,
 		map[string]any{"status": "AVAILABLE", "last_updated": "2026-01-01T00:00:00Z"}); st != 404 || code(env) != 2003 {
 		t.Errorf("PATCH of an unknown EVSE: %d %v", st, env)
 	}
@@ -183,79 +189,204 @@ func statusPushes(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	}
 }
 
-// TestCoalescedPushInFlight: a status queued while the previous one of the
-// same EVSE is being delivered survives that delivery's success.
-func TestCoalescedPushInFlight(t *testing.T) {
+// TestStatusFeedResumes: a restarted process resumes a partner's feed
+// from its stored position: what was delivered before it is not sent
+// again (only what lies within StatusOverlap of it, which the new process
+// cannot know was delivered), what changed since is. The database's clock
+// is moved so that the changes are far enough apart.
+func TestStatusFeedResumes(t *testing.T) {
 	for _, eng := range storetest.Engines(t) {
 		t.Run(eng.Name, func(t *testing.T) {
-			A := newVolt(t, eng.Open(t), nil, "A Power", "GB", "AAA")
-			p := &volt.OCPIPartner{CPOID: A.cpo, Name: "B", CountryCode: "GB", PartyID: "BBB", Role: volt.OCPIRoleEMSP}
-			_, err := A.store.CreateOCPIPartner(A.admin, p)
-			must(t, err)
-			push := func(body string) {
-				must(t, A.store.QueueCoalescedPushes(sys(), []*volt.OCPIPush{{PartnerID: p.ID, Module: "locations",
-					ObjectID: "loc/evse-1", Method: "PATCH", URL: "/GB/AAA/loc/evse-1", Body: []byte(body)}}))
+			dbA := eng.Open(t)
+			var clock atomic.Int64 // the DB clock's offset from now
+			clock.Store(int64(-time.Hour))
+			dbA.Now = func() time.Time { return time.Now().Add(time.Duration(clock.Load())) }
+			A := newVolt(t, dbA, nil, "A Power", "GB", "AAA")
+			B := newVolt(t, eng.Open(t), nil, "B Drive", "GB", "BBB")
+			_, cpids := A.site(t, A.cpo, "Mayfair", false, 3)
+			_, pA := pair(t, A, B)
+			if _, err := B.srv.PullLocations(sys(), pA.ID); err != nil {
+				t.Fatal(err)
 			}
-			push(`{"status":"CHARGING"}`)
-			due, err := A.store.DueOCPIPushes(sys(), time.Now().Add(time.Hour), 10)
-			must(t, err)
-			if len(due) != 1 {
-				t.Fatalf("due %d, want 1", len(due))
+			if n, err := A.srv.DeliverStatuses(sys()); err != nil || n != 3 {
+				t.Fatalf("first round: %d, %v; want 3", n, err)
 			}
-			push(`{"status":"AVAILABLE"}`) // while CHARGING is on the wire
-			must(t, A.store.FinishOCPIPush(sys(), due[0].ID, "", time.Now()))
-			left, err := A.store.DueOCPIPushes(sys(), time.Now().Add(time.Hour), 10)
-			must(t, err)
-			if len(left) != 1 || string(left[0].Body) != `{"status":"AVAILABLE"}` {
-				t.Errorf("after the delivery of the older status: %+v, want the AVAILABLE push", left)
+			clock.Store(int64(-30 * time.Minute))
+			A.change(t, cpids[0], volt.StatusPreparing)
+			if n, err := A.srv.DeliverStatuses(sys()); err != nil || n != 1 {
+				t.Fatalf("second round: %d, %v; want 1", n, err)
+			}
+			clock.Store(0)
+			A.change(t, cpids[2], volt.StatusCharging)
+			// A dies (no release); a new process takes the feed once A's claim
+			// ends: cpids[0] again (at the position, within the overlap) and
+			// cpids[2]; never cpids[1], delivered long before the position.
+			next := restarted(A, time.Now().Add(2*ocpi.StatusFeedLease))
+			if n, err := next.DeliverStatuses(sys()); err != nil || n != 2 {
+				t.Fatalf("after the restart: %d, %v; want 2", n, err)
+			}
+			for i, want := range []int64{3, 1, 2} {
+				if got := B.patchesAt(cpids[i] + "-1"); got != want {
+					t.Errorf("%s: %d PATCHes, want %d", cpids[i], got, want)
+				}
+			}
+			if st := statusAt(t, B, pA.ID, cpids[2]+"-1"); st != "CHARGING" {
+				t.Errorf("B sees %q, want CHARGING", st)
+			}
+			// A resync sends the whole estate again.
+			must(t, next.ResyncStatuses(sys()))
+			if n, err := next.DeliverStatuses(sys()); err != nil || n != 3 {
+				t.Fatalf("after a resync: %d, %v; want 3", n, err)
 			}
 		})
 	}
 }
 
-// TestCoalescedPushFailsInFlight: a status queued while the previous one
-// of the same EVSE is on the wire to a partner that then fails takes the
-// back-off too. Before, the failure was recorded against the replaced row's
-// old id, which no longer existed, so the newer status was due at once and
-// skipped the back-off (the cause of TestStatusPushes' "a coalesced push
-// skipped its back-off" under load: FollowStatuses re-queued the EVSE while
-// the test's DeliverDue was sending it).
-func TestCoalescedPushFailsInFlight(t *testing.T) {
+// TestStatusFeedOneNode: two nodes on one database never both deliver to
+// a partner: while one holds its feed the other sends nothing; when the
+// holder's claim ends (it died) the other takes the feed over and the old
+// holder, back, sends nothing. Rounds of both nodes side by side send
+// each change once.
+func TestStatusFeedOneNode(t *testing.T) {
 	for _, eng := range storetest.Engines(t) {
 		t.Run(eng.Name, func(t *testing.T) {
 			A := newVolt(t, eng.Open(t), nil, "A Power", "GB", "AAA")
-			p := &volt.OCPIPartner{CPOID: A.cpo, Name: "B", CountryCode: "GB", PartyID: "BBB", Role: volt.OCPIRoleEMSP}
+			B := newVolt(t, eng.Open(t), nil, "B Drive", "GB", "BBB")
+			_, cpids := A.site(t, A.cpo, "Mayfair", false, 2)
+			_, pA := pair(t, A, B)
+			if _, err := B.srv.PullLocations(sys(), pA.ID); err != nil {
+				t.Fatal(err)
+			}
+			now := time.Now()
+			node1, node2 := restarted(A, now), restarted(A, now)
+			if n, err := node1.DeliverStatuses(sys()); err != nil || n != 2 {
+				t.Fatalf("node 1: %d, %v; want 2", n, err)
+			}
+			A.change(t, cpids[0], volt.StatusCharging)
+			if n, err := node2.DeliverStatuses(sys()); err != nil || n != 0 {
+				t.Fatalf("node 2 delivered %d (%v) to a partner node 1 holds", n, err)
+			}
+			// Side by side: each change once.
+			var wg sync.WaitGroup
+			var total atomic.Int64
+			for _, n := range []*ocpi.Server{node1, node2, node1, node2} {
+				wg.Add(1)
+				go func(srv *ocpi.Server) {
+					defer wg.Done()
+					d, err := srv.DeliverStatuses(sys())
+					if err != nil {
+						t.Error(err)
+					}
+					total.Add(int64(d))
+				}(n)
+			}
+			wg.Wait()
+			if total.Load() != 1 || B.patchesAt(cpids[0]+"-1") != 2 {
+				t.Errorf("side by side: %d delivered, %d PATCHes of %s; want 1 and 2", total.Load(), B.patchesAt(cpids[0]+"-1"), cpids[0])
+			}
+			// Node 1 dies; node 2, after its claim, takes over.
+			node2.Now = func() time.Time { return now.Add(2 * ocpi.StatusFeedLease) }
+			A.change(t, cpids[1], volt.StatusFaulted)
+			if n, err := node2.DeliverStatuses(sys()); err != nil || n < 1 {
+				t.Fatalf("node 2 after node 1's claim: %d, %v", n, err)
+			}
+			if st := statusAt(t, B, pA.ID, cpids[1]+"-1"); st != "OUTOFORDER" {
+				t.Errorf("B sees %q, want OUTOFORDER", st)
+			}
+			A.change(t, cpids[1], volt.StatusAvailable)
+			if n, err := node1.DeliverStatuses(sys()); err != nil || n != 0 {
+				t.Errorf("node 1, back, delivered %d (%v) to a partner node 2 holds", n, err)
+			}
+		})
+	}
+}
+
+// TestStatusFeedRefusedEVSE: a partner refusing one EVSE (a location it
+// has not pulled yet: OCPI 2003) does not hold up the others nor put the
+// partner in back-off; the refused EVSE is not sent again until its status
+// changes. Before, a refused status would have stopped the partner's
+// feed at its position for good.
+func TestStatusFeedRefusedEVSE(t *testing.T) {
+	spec := ocpischema.Load(t)
+	for _, eng := range storetest.Engines(t) {
+		t.Run(eng.Name, func(t *testing.T) {
+			A := newVolt(t, eng.Open(t), spec, "A Power", "GB", "AAA")
+			B := newVolt(t, eng.Open(t), spec, "B Drive", "GB", "BBB")
+			_, known := A.site(t, A.cpo, "Mayfair", false, 1)
+			pB, pA := pair(t, A, B)
+			if _, err := B.srv.PullLocations(sys(), pA.ID); err != nil {
+				t.Fatal(err)
+			}
+			_, unknown := A.site(t, A.cpo, "Soho", false, 1) // after B's pull
+			if n, err := A.srv.DeliverStatuses(sys()); err != nil || n != 1 {
+				t.Fatalf("first round: %d, %v; want 1 (Soho refused)", n, err)
+			}
+			if p, err := A.store.FindOCPIPartnerSystem(sys(), pB.ID); err != nil || !strings.Contains(p.LastError, "2003") {
+				t.Errorf("the refusal is not B's last error: %+v %v", p, err)
+			}
+			A.change(t, known[0], volt.StatusCharging)
+			if n, err := A.srv.DeliverStatuses(sys()); err != nil || n != 1 {
+				t.Fatalf("the next change: %d, %v; want 1 (no back-off)", n, err)
+			}
+			if st := statusAt(t, B, pA.ID, known[0]+"-1"); st != "CHARGING" {
+				t.Errorf("B sees %q, want CHARGING", st)
+			}
+			if n := B.patchesAt(unknown[0] + "-1"); n != 1 {
+				t.Errorf("the refused EVSE was sent %d times, want 1", n)
+			}
+		})
+	}
+}
+
+// TestStatusFeedSlowPartner: a partner whose answers are slow (one across
+// the internet) gets its PATCHes several at a time once its latency is
+// known, so that its round keeps up; each EVSE still once a round, with
+// its latest status.
+func TestStatusFeedSlowPartner(t *testing.T) {
+	for _, eng := range storetest.Engines(t) {
+		t.Run(eng.Name, func(t *testing.T) {
+			A := newVolt(t, eng.Open(t), nil, "A Power", "GB", "AAA")
+			_, cpids := A.site(t, A.cpo, "Mayfair", false, 20)
+			var mu sync.Mutex
+			held := map[string]string{}
+			var inFlight, most atomic.Int32
+			inner := partnerHandler(&mu, held)
+			slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				n := inFlight.Add(1)
+				defer inFlight.Add(-1)
+				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+				}
+				time.Sleep(30 * time.Millisecond) // the partner's latency, not a wait of the test's
+				inner.ServeHTTP(w, r)
+			}))
+			defer slow.Close()
+			p := &volt.OCPIPartner{CPOID: A.cpo, Name: "Far", CountryCode: "NL", PartyID: "FAR", Role: volt.OCPIRoleEMSP}
 			_, err := A.store.CreateOCPIPartner(A.admin, p)
 			must(t, err)
-			push := func(body string) {
-				must(t, A.store.QueueCoalescedPushes(sys(), []*volt.OCPIPush{{PartnerID: p.ID, Module: "locations",
-					ObjectID: "loc/evse-1", Method: "PATCH", URL: "/GB/AAA/loc/evse-1", Body: []byte(body)}}))
-			}
-			var calls atomic.Int32
-			down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if calls.Add(1) == 1 {
-					push(`{"status":"AVAILABLE"}`) // queued while CHARGING is on the wire
-				}
-				http.Error(w, "down", http.StatusServiceUnavailable)
-			}))
-			defer down.Close()
 			_, err = A.store.CompleteOCPIRegistration(sys(), volt.OCPIRegistration{PartnerID: p.ID, TheirToken: "theirs", OurToken: "ours",
-				Endpoints: []volt.OCPIEndpoint{{Identifier: "locations", Role: "RECEIVER", URL: down.URL + "/ocpi/emsp/2.2.1/locations"}}})
+				Endpoints: []volt.OCPIEndpoint{{Identifier: "locations", Role: "RECEIVER", URL: slow.URL + "/ocpi/emsp/2.2.1/locations"}}})
 			must(t, err)
-			push(`{"status":"CHARGING"}`)
-			if n, _ := A.srv.DeliverDue(sys(), 10); n != 0 {
-				t.Fatalf("delivered %d to a partner down", n)
+			if n, err := A.srv.DeliverStatuses(sys()); err != nil || n != 20 {
+				t.Fatalf("first round: %d, %v; want 20", n, err)
 			}
-			if calls.Load() != 1 {
-				t.Fatalf("%d sends, want 1", calls.Load())
+			if m := most.Load(); m != 1 {
+				t.Errorf("first round (latency unknown): %d in flight, want 1", m)
 			}
-			if due, _ := A.store.DueOCPIPushes(sys(), time.Now(), 10); len(due) != 0 {
-				t.Errorf("the status queued in flight skipped the back-off: %+v", due)
+			for _, c := range cpids {
+				A.change(t, c, volt.StatusCharging)
 			}
-			left, err := A.store.DueOCPIPushes(sys(), time.Now().Add(time.Hour), 10)
-			must(t, err)
-			if len(left) != 1 || string(left[0].Body) != `{"status":"AVAILABLE"}` || left[0].Attempts != 1 {
-				t.Errorf("pending %+v, want the AVAILABLE push after one failed attempt", left)
+			if n, err := A.srv.DeliverStatuses(sys()); err != nil || n != 20 {
+				t.Fatalf("second round: %d, %v; want 20", n, err)
+			}
+			if m := most.Load(); m < 2 {
+				t.Errorf("a slow partner got its PATCHes %d at a time, want several", m)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, c := range cpids {
+				if held[c+"-1"] != "CHARGING" {
+					t.Errorf("%s: the partner holds %q, want CHARGING", c, held[c+"-1"])
+				}
 			}
 		})
 	}

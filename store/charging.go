@@ -280,9 +280,11 @@ func (s *ChargingService) RecordStatus(ctx context.Context, r volt.StatusReport)
 		if r.ConnectorID <= 0 {
 			return nil
 		}
-		res, err := tx.Exec(ctx, `UPDATE connectors SET status = ?, error_code = ?, info = ?, vendor_error = ?, status_at = ?
+		// status_changed_at (the server's clock) is where OCPI status pushes
+		// find the change (ChangedConnectors): no other write for them.
+		res, err := tx.Exec(ctx, `UPDATE connectors SET status = ?, error_code = ?, info = ?, vendor_error = ?, status_at = ?, status_changed_at = ?
 			WHERE cpid = ? AND connector_id = ? AND (status_at IS NULL OR status_at <= ?)`,
-			string(r.Status), r.ErrorCode, r.Info, r.VendorError, toMS(at), r.CPID, r.ConnectorID, toMS(at))
+			string(r.Status), r.ErrorCode, r.Info, r.VendorError, toMS(at), tx.NowMS(), r.CPID, r.ConnectorID, toMS(at))
 		if err != nil {
 			return fmt.Errorf("record status of %s/%d: %w", r.CPID, r.ConnectorID, err)
 		}
@@ -290,9 +292,9 @@ func (s *ChargingService) RecordStatus(ctx context.Context, r volt.StatusReport)
 			return nil
 		}
 		// A connector the charger has but Volt did not know of: add it.
-		_, err = tx.Exec(ctx, `INSERT INTO connectors (cpid, connector_id, type, max_power_w, status, error_code, info, vendor_error, status_at)
-			VALUES (?, ?, '', 0, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-			r.CPID, r.ConnectorID, string(r.Status), r.ErrorCode, r.Info, r.VendorError, toMS(at))
+		_, err = tx.Exec(ctx, `INSERT INTO connectors (cpid, connector_id, type, max_power_w, status, error_code, info, vendor_error, status_at, status_changed_at)
+			VALUES (?, ?, '', 0, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			r.CPID, r.ConnectorID, string(r.Status), r.ErrorCode, r.Info, r.VendorError, toMS(at), tx.NowMS())
 		if err != nil {
 			return fmt.Errorf("add connector %s/%d: %w", r.CPID, r.ConnectorID, err)
 		}

@@ -277,7 +277,7 @@ func (s *OCPIService) DeleteOCPIPartner(ctx context.Context, id string) error {
 		return err
 	}
 	return s.db.WithTx(ctx, func(tx *Tx) error {
-		for _, t := range []string{"ocpi_tokens", "ocpi_pushes", "ocpi_partner_objects"} {
+		for _, t := range []string{"ocpi_tokens", "ocpi_pushes", "ocpi_partner_objects", "ocpi_status_feeds"} {
 			if _, err := tx.Exec(ctx, `DELETE FROM `+t+` WHERE partner_id = ?`, id); err != nil {
 				return fmt.Errorf("delete OCPI partner %s: %w", id, err)
 			}

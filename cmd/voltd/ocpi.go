@@ -48,7 +48,7 @@ func (m *Main) wireOCPI(ctx context.Context, mux *http.ServeMux, ocpiStore *stor
 	}()
 	go func() {
 		defer close(statusDone)
-		srv.FollowStatuses(runCtx, m.Bus, statusFlush)
+		srv.FollowStatuses(runCtx, statusFlush)
 	}()
 	go func() {
 		t := time.NewTicker(m.Config.OCPIPushInterval)
@@ -130,9 +130,10 @@ func (m *Main) runOCPIPulls(ctx context.Context, srv *ocpi.Server) {
 	}
 }
 
-// statusFlush is how often gathered EVSE status changes are queued
-// (coalesced per EVSE and partner); the push loop runs every
-// Config.OCPIPushInterval (a round still running skips a tick).
+// statusFlush is how often a round of EVSE status pushes runs (the
+// changes of a round coalesced per EVSE and partner, ocpi.DeliverStatuses);
+// the other pushes' loop runs every Config.OCPIPushInterval (a round still
+// running skips a tick).
 const statusFlush = 500 * time.Millisecond
 
 // publicBase is the public URL partners reach Volt at: VOLT_PUBLIC_URL,
