@@ -49,6 +49,15 @@ type RoamingBills interface {
 	FindRoamingBill(ctx context.Context, partnerID, cdrID string) (*RoamingBill, error)
 }
 
+// RoamingDebtPayer settles what a driver owes for partner networks' CDRs
+// (a roaming debt): PayRoamingDebts charges the card on file the wallet's
+// shortfall, once however often it is called (nil, nil when nothing is
+// owed; EUNPROCESSABLE when the card is refused or there is none). The
+// actor in ctx is the driver (or a super admin).
+type RoamingDebtPayer interface {
+	PayRoamingDebts(ctx context.Context, userID string) (*Payment, error)
+}
+
 // RoamingReceipt is the driver's receipt of a session on a partner's
 // network: where, how much energy, the partner's cost with its VAT, the
 // roaming margin, and how it was paid (Bill). Amounts in minor units.
