@@ -51,11 +51,12 @@ type RoamingBills interface {
 
 // RoamingDebtPayer settles what a driver owes for partner networks' CDRs
 // (a roaming debt): PayRoamingDebts charges the card on file the wallet's
-// shortfall, once however often it is called (nil, nil when nothing is
-// owed; EUNPROCESSABLE when the card is refused or there is none). The
-// actor in ctx is the driver (or a super admin).
+// shortfall, once per idempotency key (the app's request key; "" when a
+// card is saved: once per card), nil, nil when nothing is owed,
+// EUNPROCESSABLE when the card is refused or there is none. The actor in
+// ctx is the driver (or a super admin).
 type RoamingDebtPayer interface {
-	PayRoamingDebts(ctx context.Context, userID string) (*Payment, error)
+	PayRoamingDebts(ctx context.Context, userID, key string) (*Payment, error)
 }
 
 // RoamingReceipt is the driver's receipt of a session on a partner's

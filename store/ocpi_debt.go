@@ -67,12 +67,13 @@ var _ volt.RoamingDebtPayer = (*MoneyService)(nil)
 // PayRoamingDebts charges the driver's card on file what they owe for
 // partner networks' CDRs (the wallet's shortfall while a roaming debt is
 // open), as a top-up that settles the debts: the driver's "Pay what you
-// owe", and the retry when they save a card. The provider's idempotency
-// key is made of the newest debt's key, the amount and the card, so a
-// replay or a concurrent call charges once and a card refused is not
-// charged again until another card is saved. Nothing owed: nil, nil. A
-// refused card is EUNPROCESSABLE and the debt stays.
-func (m *MoneyService) PayRoamingDebts(ctx context.Context, userID string) (*volt.Payment, error) {
+// owe" (key: the app's idempotency key of the request), and the retry
+// when they save a card (key ""). The payment's idempotency key is made of
+// the newest debt's key, the amount and the request's key or else the
+// card, so a replay or a concurrent call charges once and a card refused
+// on saving is not charged again until another card is saved. Nothing
+// owed: nil, nil. A refused card is EUNPROCESSABLE and the debt stays.
+func (m *MoneyService) PayRoamingDebts(ctx context.Context, userID, key string) (*volt.Payment, error) {
 	a, err := actorOf(ctx)
 	if err != nil {
 		return nil, err
@@ -115,7 +116,11 @@ func (m *MoneyService) PayRoamingDebts(ctx context.Context, userID string) (*vol
 	if err != nil || currency == "" || short <= 0 {
 		return nil, err
 	}
-	sum := sha256.Sum256([]byte(prov + ":" + card))
-	key := "roaming-debt:" + userID + ":" + newest + ":" + strconv.FormatInt(short, 10) + ":" + hex.EncodeToString(sum[:8])
-	return m.topUp(ctx, userID, volt.Money{Amount: short, Currency: currency}, card, key)
+	by := "app:" + key
+	if key == "" {
+		sum := sha256.Sum256([]byte(prov + ":" + card))
+		by = "card:" + hex.EncodeToString(sum[:8])
+	}
+	return m.topUp(ctx, userID, volt.Money{Amount: short, Currency: currency}, card,
+		"roaming-debt:"+userID+":"+newest+":"+strconv.FormatInt(short, 10)+":"+by)
 }
