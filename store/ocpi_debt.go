@@ -62,7 +62,35 @@ func settleRoamingDebts(ctx context.Context, tx *Tx, userID, currency string) er
 	return nil
 }
 
-var _ volt.RoamingDebtPayer = (*MoneyService)(nil)
+var _ volt.RoamingDebts = (*MoneyService)(nil)
+
+// RoamingDebtsOf lists the roaming bills the driver owes, oldest first,
+// with the partner's name.
+func (m *MoneyService) RoamingDebtsOf(ctx context.Context, userID string) ([]volt.RoamingDebt, error) {
+	a, err := actorOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := canSeeWallet(a, userID); err != nil {
+		return nil, err
+	}
+	rows, err := m.db.Query(ctx, `SELECT `+prefixCols("b.", roamingBillCols)+`, p.name FROM ocpi_roaming_bills b
+		JOIN ocpi_partners p ON p.id = b.partner_id WHERE b.user_id = ? AND b.state = ? ORDER BY b.created_at, b.cdr_id`,
+		userID, volt.RoamingBillDebt)
+	if err != nil {
+		return nil, fmt.Errorf("roaming debts of %s: %w", userID, err)
+	}
+	defer rows.Close()
+	out := []volt.RoamingDebt{}
+	for rows.Next() {
+		var d volt.RoamingDebt
+		if d.Bill, err = scanRoamingBill(withExtra{rowScanner: rows, extra: &d.PartnerName}); err != nil {
+			return nil, fmt.Errorf("roaming debts of %s: %w", userID, err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
 
 // PayRoamingDebts charges the driver's card on file what they owe for
 // partner networks' CDRs (the wallet's shortfall while a roaming debt is

@@ -77,6 +77,10 @@ func TestRoamingDebtSettledByCard(t *testing.T) {
 		if b := d.bill(t, "cdr_owed", 1000); b.State != volt.RoamingBillDebt {
 			t.Fatalf("bill without a card: %+v", b)
 		}
+		if debts, err := d.money.RoamingDebtsOf(d.self, d.driver); err != nil || len(debts) != 1 || debts[0].PartnerName != "Roam CPO" ||
+			debts[0].Bill.Total != 1000 {
+			t.Errorf("what the driver owes: %+v %v", debts, err)
+		}
 		if _, err := d.money.PayRoamingDebts(d.self, d.driver, ""); volt.ErrorCode(err) != volt.EUNPROCESSABLE {
 			t.Errorf("pay what you owe without a card: %v, want unprocessable", err)
 		}
@@ -130,6 +134,9 @@ func TestRoamingDebtSettledByCard(t *testing.T) {
 		}
 		if w := d.wallet(t); w != 0 {
 			t.Errorf("wallet after the debt paid: %d, want 0", w)
+		}
+		if debts, err := d.money.RoamingDebtsOf(d.self, d.driver); err != nil || len(debts) != 0 {
+			t.Errorf("owed after paying: %+v %v", debts, err)
 		}
 		if p, err := d.money.PayRoamingDebts(d.self, d.driver, ""); err != nil || p != nil {
 			t.Errorf("pay with nothing owed: %+v %v, want nothing", p, err)
