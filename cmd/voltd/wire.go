@@ -289,6 +289,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		OCPIRegistrar:     ocpiRegistrar,
 		OCPIReconciler:    ocpiStore,
 		RoamingWhitelists: roamingWhitelists,
+		RoamingBills:      ocpiStore, // issue 14: drivers' roaming bills and debts
 	})))
 	driverApp := app.New(app.Config{
 		Hierarchy: s.Hierarchy,
