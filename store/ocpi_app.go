@@ -196,3 +196,15 @@ func (s *OCPIService) FindDriverTokens(ctx context.Context, cpoID string) ([]vol
 	}
 	return out, rows.Err()
 }
+
+// FindRoamingStartBySession finds the driver's start in the app that led
+// to a partner's session (the receipt e-mail links its page); none:
+// ENOTFOUND.
+func (s *OCPIService) FindRoamingStartBySession(ctx context.Context, partnerID, sessionID string) (*volt.RoamingStart, error) {
+	var id string
+	err := s.db.QueryRow(ctx, `SELECT id FROM ocpi_app_starts WHERE partner_id = ? AND session_id = ? AND session_id <> ''`, partnerID, sessionID).Scan(&id)
+	if err != nil {
+		return nil, notFound(err, "Roaming start of session", sessionID)
+	}
+	return s.FindRoamingStart(ctx, id)
+}
