@@ -470,8 +470,12 @@ type DriverToken struct {
 	// FleetCappedWhitelist).
 	Whitelist string
 	// NoCredit, when set, says why the driver may not charge now: their
-	// fleet paid their monthly limit (FindDriverToken only, issue 19).
+	// fleet paid their monthly limit (FindDriverToken only, issue 19), or
+	// they owe a roaming debt.
 	NoCredit string
+	// Debt is set while the driver owes a roaming bill (RoamingBillDebt):
+	// the token goes out to partner CPOs as not valid until it is settled.
+	Debt bool
 }
 
 // OCPIPushBackoff is the wait before retry n (1-based) of a push: 30 s

@@ -49,6 +49,25 @@ type RoamingBills interface {
 	FindRoamingBill(ctx context.Context, partnerID, cdrID string) (*RoamingBill, error)
 }
 
+// RoamingDebt is a roaming bill the driver owes (RoamingBillDebt), with
+// the partner network's name.
+type RoamingDebt struct {
+	Bill        RoamingBill
+	PartnerName string
+}
+
+// RoamingDebts is what a driver owes for partner networks' CDRs (a
+// roaming debt) and how they settle it; the actor in ctx is the driver
+// (or a super admin), anyone else ENOTFOUND. RoamingDebtsOf lists the
+// open debts, oldest first. PayRoamingDebts charges the card on file the
+// wallet's shortfall, once per idempotency key (the app's request key;
+// "" when a card is saved: once per card), nil, nil when nothing is owed,
+// EUNPROCESSABLE when the card is refused or there is none.
+type RoamingDebts interface {
+	RoamingDebtsOf(ctx context.Context, userID string) ([]RoamingDebt, error)
+	PayRoamingDebts(ctx context.Context, userID, key string) (*Payment, error)
+}
+
 // RoamingReceipt is the driver's receipt of a session on a partner's
 // network: where, how much energy, the partner's cost with its VAT, the
 // roaming margin, and how it was paid (Bill). Amounts in minor units.

@@ -229,13 +229,17 @@ func appRoamingCharge(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	if n, err := B.srv.SendRoamingReceipts(sys(), send); err != nil || n != 2 {
 		t.Fatalf("roaming receipts sent: %d %v, want 2", n, err)
 	}
-	first := mails[0]
+	first, second := mails[0], mails[1]
 	if !strings.Contains(mails[1], "cdr_2") {
-		first = mails[1]
+		first, second = mails[1], mails[0]
+	}
+	if !strings.Contains(second, "Your receipt: "+B.http.URL+"/app/roam/charge/"+st2.ID+"/receipt") {
+		t.Errorf("the receipt e-mail of cdr_2 does not link its page:\n%s", second)
 	}
 	for _, want := range []string{"bea@b.example\nB Drive: your charging receipt (A Power)", "receipt cdr_", "Charged on the A Power network",
 		"Charge point: GB*AAA*E1", "Energy: 3.250 kWh", "VAT in A Power's price: GBP 0.40", "A Power's price incl. VAT: GBP 2.40",
-		"Roaming margin (10 %): GBP 0.24", "Total: GBP 2.64", "Not paid: no card on file"} {
+		"Roaming margin (10 %): GBP 0.24", "Total: GBP 2.64", "Not paid: no card on file",
+		"Your receipt: " + B.http.URL + "/app/roam/charge/" + st.ID + "/receipt", "Pay what you owe: " + B.http.URL + "/app/account"} {
 		if !strings.Contains(first, want) {
 			t.Errorf("the receipt e-mail of cdr_1 lacks %q:\n%s", want, first)
 		}
@@ -258,6 +262,19 @@ func appRoamingCharge(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 			t.Fatal(err)
 		}
 	}
+	// The driver owes cdr_1 (no card on file): the app token goes out not
+	// valid until a top-up covers the debt (TestRoamingDebtBlocksTokens).
+	sync(1)
+	if at, err := A.store.FindRoamingToken(sys(), A.cpo, st.TokenUID); err != nil || at.Valid {
+		t.Errorf("A's copy of the app token of a driver in debt: %+v %v", at, err)
+	}
+	w, err := money.FindWallet(sys(), driver.ID, "GBP")
+	must(t, err)
+	if w.Balance >= 0 {
+		t.Fatalf("wallet %d: no debt to settle", w.Balance)
+	}
+	_, err = money.TopUp(as(driver), driver.ID, volt.Money{Amount: -w.Balance, Currency: "GBP"}, sandbox.CardOK, "settle-debt")
+	must(t, err)
 	sync(1)
 	sync(0)
 	at, err := A.store.FindRoamingToken(sys(), A.cpo, st.TokenUID)

@@ -115,7 +115,7 @@ func (a *RealTimeAuth) AuthorizeRealTime(ctx context.Context, partnerID, uid, to
 // authorizeToken answers a partner CPO's real-time authorisation of one
 // of Volt's drivers' tokens (eMSP side, §12.2.1): ALLOWED, BLOCKED (a
 // blocked card or a disabled account), EXPIRED or NO_CREDIT (the driver's
-// fleet paid their monthly limit); a token Volt does not
+// fleet paid their monthly limit, or the driver owes a roaming debt); a token Volt does not
 // know is 404 (2004); no location is 2002.
 func (s *Server) authorizeToken(w http.ResponseWriter, r *http.Request) error {
 	c := callOf(r)
@@ -179,7 +179,7 @@ func driverToken(party *volt.OCPIParty, issuer string, d volt.DriverToken, valid
 
 // listTokens serves a partner CPO's pull of Volt's drivers' tokens (eMSP
 // side, §12.2.1 GET): cards and app tokens, valid unless blocked,
-// disabled or expired, by last change in [date_from, date_to), paged.
+// disabled, expired or their driver owes a roaming debt, by last change in [date_from, date_to), paged.
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
 	c := callOf(r)
 	p, err := parsePaging(r)
@@ -210,7 +210,7 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
 		if !p.Contains(d.UpdatedAt) {
 			continue
 		}
-		valid := !d.Blocked && (d.ExpiresAt == nil || d.ExpiresAt.After(s.now()))
+		valid := !d.Blocked && !d.Debt && (d.ExpiresAt == nil || d.ExpiresAt.After(s.now()))
 		out = append(out, driverToken(c.party, cpo.Name, d, valid, d.UpdatedAt))
 	}
 	ok(w, pageOf(w, r, s.url("/ocpi/emsp/2.2.1/tokens"), p, out))

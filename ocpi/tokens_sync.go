@@ -14,7 +14,9 @@ import (
 // app accounts (APP_USER tokens, made on a driver's first start on a
 // partner network) of the drivers of the CPO it roams with (eMSP side,
 // §12.2.2 PUT): a new token, a blocked or expired card or a disabled
-// account (valid false) and a deleted one (valid false) are queued once
+// account (valid false), a driver who owes a roaming debt (valid false
+// until it is settled, then valid again) and a deleted one (valid false)
+// are queued once
 // per change, compared with the state last sent. Every token goes out
 // with the whitelist its operator set for the card or the driver
 // (volt.EffectiveWhitelist: ALLOWED unless set; NEVER makes the partner
@@ -40,7 +42,8 @@ func (s *Server) SyncTokens(ctx context.Context) (int, error) {
 			return n, err
 		}
 		for _, d := range toks {
-			valid := !d.Blocked && !d.Deleted && (d.ExpiresAt == nil || d.ExpiresAt.After(s.now()))
+			// A roaming debt blocks the driver's tokens until settled.
+			valid := !d.Blocked && !d.Deleted && !d.Debt && (d.ExpiresAt == nil || d.ExpiresAt.After(s.now()))
 			state := fmt.Sprintf("valid=%v", valid)
 			if valid && d.GroupID != "" { // issue 19: the driver's fleet; a change is sent again
 				state += " group=" + d.GroupID

@@ -15,7 +15,8 @@ import (
 const HoldTTL = 30 * time.Minute
 
 // SaveCard stores the user's card on file (a provider payment-method token)
-// for RFID starts against the account.
+// for RFID starts against the account, and charges it once what the user
+// owes for partner networks' CDRs (PayRoamingDebts).
 func (m *MoneyService) SaveCard(ctx context.Context, userID, token, label string) error {
 	a, err := actorOf(ctx)
 	if err != nil {
@@ -32,6 +33,11 @@ func (m *MoneyService) SaveCard(ctx context.Context, userID, token, label string
 		userID, m.def, token, label, toMS(m.db.Now()))
 	if err != nil {
 		return fmt.Errorf("save card of %s: %w", userID, err)
+	}
+	// Issue 14: a roaming debt is charged to the new card once; a refusal
+	// (or an outage, retried later) leaves the card saved and the debt.
+	if _, err := m.PayRoamingDebts(ctx, userID, ""); err != nil && !volt.IsCode(err, volt.EUNPROCESSABLE) && !volt.IsCode(err, volt.EUNAVAILABLE) {
+		return fmt.Errorf("card of %s saved; paying its roaming debt: %w", userID, err)
 	}
 	return nil
 }

@@ -113,6 +113,12 @@ func (s *OCPIService) FindDriverToken(ctx context.Context, cpoID, uid, tokenType
 	}
 	d.Blocked = d.Blocked || disabled
 	d.ExpiresAt = fromNullMS(expires)
+	if err := s.db.QueryRow(ctx, `SELECT `+roamingDebtOf("?"), userID).Scan(&d.Debt); err != nil {
+		return nil, fmt.Errorf("roaming debt of %s: %w", userID, err)
+	}
+	if d.Debt {
+		d.NoCredit = "The driver owes a roaming bill."
+	}
 	// A fleet that pays with a monthly limit: the limit holds on partner
 	// networks too (issue 19).
 	fp, err := fleetPayerOf(ctx, s.db, userID, cpoID)
@@ -130,6 +136,21 @@ func (s *OCPIService) FindDriverToken(ctx context.Context, cpoID, uid, tokenType
 	return &d, nil
 }
 
+// roamingDebtOf is an SQL expression, true while the driver user (a
+// column or "?") owes a roaming bill (state debt): their tokens go out to
+// partner CPOs as not valid and real-time authorisation answers NO_CREDIT
+// until it is settled (issue 14).
+func roamingDebtOf(user string) string {
+	return `EXISTS (SELECT 1 FROM ocpi_roaming_bills rb WHERE rb.user_id = ` + user + ` AND rb.state = 'debt')`
+}
+
+// roamingBillsChanged is an SQL expression: the last change (ms, 0 for
+// none) of the roaming bills of the driver user, so a token pull by
+// date_from sees a debt owed or settled.
+func roamingBillsChanged(user string) string {
+	return `COALESCE((SELECT MAX(rb.updated_at) FROM ocpi_roaming_bills rb WHERE rb.user_id = ` + user + `), 0)`
+}
+
 // fleetLimited is an SQL expression, true for a driver (u) whose fleet
 // pays for them with a monthly limit on the CPO cpo (a column or "?"):
 // their tokens go out with FleetCappedWhitelist (issue 19).
@@ -144,9 +165,11 @@ func fleetLimited(cpo string) string {
 // partner CPO's pull of the tokens (eMSP side).
 func (s *OCPIService) FindDriverTokens(ctx context.Context, cpoID string) ([]volt.DriverToken, error) {
 	rows, err := s.db.Query(ctx, `SELECT c.id, c.uid, 'RFID', c.blocked, c.expires_at, u.disabled, c.updated_at, u.updated_at,
-		CASE WHEN c.roaming_whitelist <> '' THEN c.roaming_whitelist ELSE u.roaming_whitelist END, `+fleetLimited("?")+`
+		CASE WHEN c.roaming_whitelist <> '' THEN c.roaming_whitelist ELSE u.roaming_whitelist END, `+fleetLimited("?")+`,
+		`+roamingDebtOf("u.id")+`, `+roamingBillsChanged("u.id")+`
 		FROM rfid_cards c JOIN users u ON u.id = c.user_id WHERE u.cpo_id = ?
-		UNION ALL SELECT a.user_id, a.uid, 'APP_USER', FALSE, NULL, u.disabled, a.created_at, u.updated_at, u.roaming_whitelist, `+fleetLimited("?")+`
+		UNION ALL SELECT a.user_id, a.uid, 'APP_USER', FALSE, NULL, u.disabled, a.created_at, u.updated_at, u.roaming_whitelist, `+fleetLimited("?")+`,
+		`+roamingDebtOf("u.id")+`, `+roamingBillsChanged("u.id")+`
 		FROM ocpi_app_tokens a JOIN users u ON u.id = a.user_id WHERE u.cpo_id = ?`, cpoID, cpoID, cpoID, cpoID)
 	if err != nil {
 		return nil, fmt.Errorf("driver tokens of %s: %w", cpoID, err)
@@ -157,9 +180,10 @@ func (s *OCPIService) FindDriverTokens(ctx context.Context, cpoID string) ([]vol
 		var d volt.DriverToken
 		var expires sql.NullInt64
 		var disabled bool
-		var tokenAt, userAt int64
+		var tokenAt, userAt, billAt int64
 		var limited bool
-		if err := rows.Scan(&d.CardID, &d.UID, &d.Type, &d.Blocked, &expires, &disabled, &tokenAt, &userAt, &d.Whitelist, &limited); err != nil {
+		if err := rows.Scan(&d.CardID, &d.UID, &d.Type, &d.Blocked, &expires, &disabled, &tokenAt, &userAt, &d.Whitelist, &limited,
+			&d.Debt, &billAt); err != nil {
 			return nil, fmt.Errorf("driver tokens of %s: %w", cpoID, err)
 		}
 		if limited {
@@ -167,8 +191,20 @@ func (s *OCPIService) FindDriverTokens(ctx context.Context, cpoID string) ([]vol
 		}
 		d.Blocked = d.Blocked || disabled
 		d.ExpiresAt = fromNullMS(expires)
-		d.UpdatedAt = fromMS(max(tokenAt, userAt))
+		d.UpdatedAt = fromMS(max(tokenAt, userAt, billAt)) // a debt owed or settled changes the token
 		out = append(out, d)
 	}
 	return out, rows.Err()
+}
+
+// FindRoamingStartBySession finds the driver's start in the app that led
+// to a partner's session (the receipt e-mail links its page); none:
+// ENOTFOUND.
+func (s *OCPIService) FindRoamingStartBySession(ctx context.Context, partnerID, sessionID string) (*volt.RoamingStart, error) {
+	var id string
+	err := s.db.QueryRow(ctx, `SELECT id FROM ocpi_app_starts WHERE partner_id = ? AND session_id = ? AND session_id <> ''`, partnerID, sessionID).Scan(&id)
+	if err != nil {
+		return nil, notFound(err, "Roaming start of session", sessionID)
+	}
+	return s.FindRoamingStart(ctx, id)
 }

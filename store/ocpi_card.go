@@ -17,9 +17,9 @@ import (
 // "roaming:PARTNER:CDR" towards the provider, and every variant posts
 // under that one ledger key.
 
-// TODO(issue 14): a debt does not yet block the driver's tokens at partner
-// CPOs (they stay valid until the wallet is topped up by hand), and
-// nothing retries a refused card later or settles the debt from it.
+// A debt blocks the driver's tokens at partner CPOs until it is settled:
+// a top-up that covers it, a card saved (charged once) or "Pay what you
+// owe" in the app (ocpi_debt.go).
 
 // roamingKey is the idempotency key of a partner's CDR: its bill, its card
 // payment and its ledger posting.

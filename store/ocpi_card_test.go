@@ -73,9 +73,13 @@ func TestBillRoamingCDRCardOnFile(t *testing.T) {
 		}
 
 		// A card on file pays the whole 22.00, once, however often the
-		// partner replays the CDR (concurrently too).
+		// partner replays the CDR (concurrently too). Saving it first pays
+		// the debt (TestRoamingDebtSettledByCard).
 		if err := f.money.SaveCard(sys(), f.driver, sandbox.CardOK, "Visa"); err != nil {
 			t.Fatal(err)
+		}
+		if w := wallet(); w != 0 {
+			t.Errorf("wallet after the card paid the debt: %d, want 0", w)
 		}
 		calls := f.sbx.Calls()
 		var wg sync.WaitGroup
@@ -111,7 +115,7 @@ func TestBillRoamingCDRCardOnFile(t *testing.T) {
 		if n := f.sbx.Calls() - calls; n != 1 {
 			t.Errorf("%d provider calls for one CDR billed 5 times, want 1", n)
 		}
-		if w := wallet(); w != 472-1100 {
+		if w := wallet(); w != 0 {
 			t.Errorf("the card-paid CDR moved the wallet: %d", w)
 		}
 		if n := f.count(t, `SELECT count(*) FROM payments WHERE kind = 'roaming'`); n != 1 {
@@ -131,8 +135,8 @@ func TestBillRoamingCDRCardOnFile(t *testing.T) {
 		if pay, _ := f.money.FindPaymentByID(sys(), b.PaymentID); pay == nil || pay.State != volt.PaymentFailed {
 			t.Errorf("declined payment: %+v", pay)
 		}
-		if w := wallet(); w != 472-1100-550 {
-			t.Errorf("wallet after the declined card: %d, want %d", w, 472-1100-550)
+		if w := wallet(); w != -550 {
+			t.Errorf("wallet after the declined card: %d, want %d", w, -550)
 		}
 
 		// An outage: pending, nothing posted, until the retry charges it.
@@ -151,7 +155,7 @@ func TestBillRoamingCDRCardOnFile(t *testing.T) {
 		if got, err := svc.FindRoamingBill(sys(), p.ID, "cdr_outage"); err != nil || got.State != volt.RoamingBillPaid {
 			t.Errorf("bill after the retry: %+v %v", got, err)
 		}
-		if w := wallet(); w != 472-1100-550 {
+		if w := wallet(); w != 0 { // the good card saved paid the declined debt
 			t.Errorf("the retried card moved the wallet: %d", w)
 		}
 		if n := f.count(t, `SELECT count(*) FROM ledger_postings WHERE kind = 'roaming_charge'`); n != 5 {
@@ -163,10 +167,18 @@ func TestBillRoamingCDRCardOnFile(t *testing.T) {
 		}
 		f.audit(t)
 
+		// A declined card and a new CDR: a debt again.
+		if err := f.money.SaveCard(sys(), f.driver, sandbox.CardDeclined, "Visa"); err != nil {
+			t.Fatal(err)
+		}
+		if b = bill("cdr_late", 300); b.State != volt.RoamingBillDebt {
+			t.Errorf("late bill: %+v", b)
+		}
+
 		// The operator sees the debts; another CPO's staff do not.
 		support := volt.NewContextWithActor(ctx, &volt.Actor{UserID: "usr_sup", Grants: []volt.Grant{{Role: volt.RoleSupport, CPOID: f.cpoA}}})
 		debts, total, err := svc.FindRoamingBills(support, volt.RoamingBillFilter{State: volt.RoamingBillDebt})
-		if err != nil || total != 2 || len(debts) != 2 {
+		if err != nil || total != 1 || len(debts) != 1 || debts[0].CDRID != "cdr_late" {
 			t.Fatalf("debts: %d %+v %v", total, debts, err)
 		}
 		other := volt.NewContextWithActor(ctx, &volt.Actor{UserID: "usr_b", Grants: []volt.Grant{{Role: volt.RoleAdmin, CPOID: f.cpoB}}})

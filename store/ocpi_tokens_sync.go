@@ -10,14 +10,15 @@ import (
 
 // DriverTokensOf returns the cards and app tokens (APP_USER) of the
 // drivers of a partner's CPO (as eMSP, Volt pushes them to the partner
-// CPO) with the state last sent; a token deleted since it was sent (a
+// CPO) with the state last sent and whether the driver owes a roaming
+// debt; a token deleted since it was sent (a
 // card removed, an account closed) comes back with Deleted set.
 func (s *OCPIService) DriverTokensOf(ctx context.Context, partnerID string) ([]volt.DriverToken, error) {
 	rows, err := s.db.Query(ctx, `SELECT c.id, c.uid, 'RFID', c.blocked, c.expires_at, u.disabled, COALESCE(t.state, ''),
 		COALESCE((SELECT v.fleet_id FROM vehicles v WHERE v.driver_id = u.id AND v.cpo_id = p.cpo_id AND v.deleted_at IS NULL
 			ORDER BY v.created_at, v.id LIMIT 1), ''),
 		CASE WHEN c.roaming_whitelist <> '' THEN c.roaming_whitelist ELSE u.roaming_whitelist END,
-		`+fleetLimited("p.cpo_id")+`
+		`+fleetLimited("p.cpo_id")+`, `+roamingDebtOf("u.id")+`
 		FROM ocpi_partners p JOIN users u ON u.cpo_id = p.cpo_id JOIN rfid_cards c ON c.user_id = u.id
 		LEFT JOIN ocpi_tokens_sent t ON t.partner_id = p.id AND t.uid = c.uid
 		WHERE p.id = ?
@@ -25,7 +26,7 @@ func (s *OCPIService) DriverTokensOf(ctx context.Context, partnerID string) ([]v
 		COALESCE((SELECT v.fleet_id FROM vehicles v WHERE v.driver_id = u.id AND v.cpo_id = p.cpo_id AND v.deleted_at IS NULL
 			ORDER BY v.created_at, v.id LIMIT 1), ''),
 		u.roaming_whitelist,
-		`+fleetLimited("p.cpo_id")+`
+		`+fleetLimited("p.cpo_id")+`, `+roamingDebtOf("u.id")+`
 		FROM ocpi_partners p JOIN users u ON u.cpo_id = p.cpo_id JOIN ocpi_app_tokens a ON a.user_id = u.id
 		LEFT JOIN ocpi_tokens_sent t ON t.partner_id = p.id AND t.uid = a.uid
 		WHERE p.id = ? ORDER BY 2`, partnerID, partnerID)
@@ -40,7 +41,7 @@ func (s *OCPIService) DriverTokensOf(ctx context.Context, partnerID string) ([]v
 		var expires sql.NullInt64
 		var disabled bool
 		var limited bool
-		if err := rows.Scan(&d.CardID, &d.UID, &d.Type, &d.Blocked, &expires, &disabled, &d.SentState, &d.GroupID, &d.Whitelist, &limited); err != nil {
+		if err := rows.Scan(&d.CardID, &d.UID, &d.Type, &d.Blocked, &expires, &disabled, &d.SentState, &d.GroupID, &d.Whitelist, &limited, &d.Debt); err != nil {
 			return nil, fmt.Errorf("driver tokens for %s: %w", partnerID, err)
 		}
 		if limited { // the fleet pays with a monthly limit: asked before each start (issue 19)

@@ -115,14 +115,21 @@ func (m *MoneyService) TopUp(ctx context.Context, userID string, amount volt.Mon
 	if err := volt.CheckTopUp(amount, limit); err != nil {
 		return nil, err
 	}
+	return m.topUp(ctx, userID, amount, card, "topup:"+userID+":"+key)
+}
+
+// topUp charges the card amount at once under the payment's idempotency
+// key and credits the wallet (TopUp, and a roaming debt paid by card).
+func (m *MoneyService) topUp(ctx context.Context, userID string, amount volt.Money, card, key string) (*volt.Payment, error) {
 	var p *volt.Payment
 	var at *attempt
-	err = m.db.WithTx(ctx, func(tx *Tx) error {
-		if p, err = paymentWhere(ctx, tx, `idempotency_key = ?`, "topup:"+userID+":"+key); err != nil || p != nil {
+	err := m.db.WithTx(ctx, func(tx *Tx) error {
+		var err error
+		if p, err = paymentWhere(ctx, tx, `idempotency_key = ?`, key); err != nil || p != nil {
 			return err
 		}
 		p = &volt.Payment{ID: volt.NewID("pay"), Kind: volt.PaymentTopUp, State: volt.PaymentPending, Provider: m.def,
-			UserID: userID, Currency: amount.Currency, Amount: amount.Amount, IdempotencyKey: "topup:" + userID + ":" + key,
+			UserID: userID, Currency: amount.Currency, Amount: amount.Amount, IdempotencyKey: key,
 			CreatedAt: tx.Now(), UpdatedAt: tx.Now()}
 		if replay, err := insertPayment(ctx, tx, p, card); err != nil || replay {
 			return err
@@ -159,9 +166,11 @@ func applyTopUp(tx *Tx, p *volt.Payment, r *volt.ProviderResult) error {
 		string(volt.PaymentSucceeded), r.Ref, tx.NowMS(), p.ID); err != nil {
 		return fmt.Errorf("top-up %s: %w", p.ID, err)
 	}
-	_, err := post(ctx, tx, &volt.Posting{IdempotencyKey: "topup:" + p.ID, Kind: volt.PostTopUp, Currency: p.Currency,
-		Ref: p.ID, Entries: volt.TopUpEntries(p.Provider, p.UserID, p.Amount, p.Currency)})
-	return err
+	if _, err := post(ctx, tx, &volt.Posting{IdempotencyKey: "topup:" + p.ID, Kind: volt.PostTopUp, Currency: p.Currency,
+		Ref: p.ID, Entries: volt.TopUpEntries(p.Provider, p.UserID, p.Amount, p.Currency)}); err != nil {
+		return err
+	}
+	return settleRoamingDebts(ctx, tx, p.UserID, p.Currency) // issue 14: the wallet now covers what was owed
 }
 
 // CheckCreditStart refuses (EUNPROCESSABLE) a start on credit when the

@@ -93,6 +93,9 @@ type AdminConfig struct {
 	// RoamingWhitelists sets drivers' roaming whitelists from the user's
 	// page (issue 14); nil: not offered.
 	RoamingWhitelists volt.RoamingWhitelistService
+	// RoamingBills lists what drivers were billed for partner networks'
+	// CDRs, debts first to follow up (issue 14); nil: not offered.
+	RoamingBills volt.RoamingBills
 	// Security serves a charger's security page (issue 18); optional.
 	Security volt.ChargerSecurityService
 	// CPOAuthorities serves a CPO's certificate authority page (issue 18);

@@ -22,6 +22,7 @@ func (a *Admin) ocpiPartnerRoutes() {
 	a.ocpiReconciliationRoutes()
 	a.ocpiRegisterRoutes()
 	a.roamingWhitelistRoutes()
+	a.roamingBillRoutes()
 }
 
 // ocpiPartnersView is the partner list with the form that adds one.

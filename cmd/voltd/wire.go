@@ -289,6 +289,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		OCPIRegistrar:     ocpiRegistrar,
 		OCPIReconciler:    ocpiStore,
 		RoamingWhitelists: roamingWhitelists,
+		RoamingBills:      ocpiStore, // issue 14: drivers' roaming bills and debts
 	})))
 	driverApp := app.New(app.Config{
 		Hierarchy: s.Hierarchy,
@@ -308,6 +309,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		SmartCharging:   store.NewSmartChargingService(m.DB),
 		Roaming:         ocpiServer,                                                                               // partner networks' chargers (issue 14)
 		RoamingCharging: &ocpi.AppRoaming{Server: ocpiServer, Apps: ocpiStore, Users: store.NewUserService(m.DB)}, // start and stop there
+		// Issue 14: what the driver owes partner networks, "Pay what you owe".
+		RoamingDebts: money,
 		// Issue 19: the driver's charge target control.
 		ChargeTargets: fleets,
 		// Issue 19: the driver's company car and home charging claims.

@@ -104,6 +104,9 @@ type accountView struct {
 	// CompanyCar links the company car page (issue 19): the driver has a
 	// fleet vehicle or a claim.
 	CompanyCar bool
+	// Debts is what the driver owes for partner networks' CDRs (issue 14);
+	// none: the section is not shown.
+	Debts []volt.RoamingDebt
 }
 
 // account shows the driver's cards, wallet and settings.
@@ -114,6 +117,7 @@ func (a *App) account(w http.ResponseWriter, r *http.Request, q *req) {
 var doneMessages = map[string]string{
 	"card": "Card added.", "contract": "Contract id added: Plug & Charge sessions are now billed to you.", "blocked": "Card blocked: it can no longer start a charge.",
 	"affiliate": "Code accepted: the prices and chargers of your new group now apply.", "topup": "Top-up received.",
+	"debts": "Paid: you owe nothing on partner networks now.",
 }
 
 func (a *App) renderAccount(w http.ResponseWriter, r *http.Request, q *req, status int, done, errMsg string) {
@@ -139,6 +143,7 @@ func (a *App) renderAccount(w http.ResponseWriter, r *http.Request, q *req, stat
 	v.Statements = a.statements(q)
 	v.ChargeTarget = a.cfg.ChargeTargets != nil
 	v.CompanyCar = a.hasCompanyCar(q)
+	v.Debts = a.roamingDebts(q)
 	a.render(w, q, status, "account", view{Title: "Account", Nav: "account", Message: doneMessages[done], Error: errMsg, Data: v})
 }
 

@@ -88,6 +88,10 @@ type Config struct {
 	// RoamingCharging starts, follows and stops a driver's charge on a
 	// partner network (issue 14; optional: no start button).
 	RoamingCharging volt.RoamingCharging
+	// RoamingDebts shows what the driver owes for partner networks' CDRs
+	// on the account page and a debt's receipt, with "Pay what you owe"
+	// (issue 14; optional).
+	RoamingDebts volt.RoamingDebts
 
 	// Tickets receives "Report a problem" as support tickets. Nil: reports
 	// are logged, e-mailed to the operator and kept in memory (Reports).
@@ -262,6 +266,7 @@ func (a *App) routes() {
 	m.HandleFunc("POST /app/account/cards/{id}/block", a.form(a.signedIn(a.cardBlock)))
 	m.HandleFunc("POST /app/account/affiliate", a.form(a.signedIn(a.affiliate)))
 	m.HandleFunc("POST /app/account/topup", a.form(a.signedIn(a.topUp)))
+	m.HandleFunc("POST /app/account/roaming-debts/pay", a.form(a.signedIn(a.payRoamingDebts))) // issue 14
 	m.HandleFunc("POST /app/account/delete", a.form(a.signedIn(a.deleteAccount)))
 	m.HandleFunc("GET /app/history", a.page(a.signedIn(a.history)))
 	m.HandleFunc("GET /app/account/statements/{id}", a.page(a.signedIn(a.statementPDF)))

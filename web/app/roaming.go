@@ -144,6 +144,8 @@ type roamingReceiptView struct {
 	PaidBy  string
 	PDF     string
 	Percent string
+	// PayDebts shows "Pay what you owe" on a debt's receipt (issue 14).
+	PayDebts bool
 }
 
 // roamingReceiptOf returns the driver's charge with its receipt, or a
@@ -169,7 +171,8 @@ func (a *App) roamingReceiptOf(w http.ResponseWriter, r *http.Request, q *req) (
 		}
 	}
 	return &roamingReceiptView{Charge: v, R: rc, Issuer: a.issuerOf(rc.Bill.CPOID), PaidBy: volt.RoamingPaidBy(&rc.Bill, rc.Card),
-		PDF: "/app/roam/charge/" + url.PathEscape(v.Start.ID) + "/receipt.pdf", Percent: rc.MarginPercent.String()}, true
+		PDF: "/app/roam/charge/" + url.PathEscape(v.Start.ID) + "/receipt.pdf", Percent: rc.MarginPercent.String(),
+		PayDebts: a.cfg.RoamingDebts != nil}, true
 }
 
 // roamingReceipt shows the receipt of a session on a partner's network:
@@ -205,4 +208,39 @@ func (a *App) roamingReceiptPDF(w http.ResponseWriter, r *http.Request, q *req) 
 	w.Header().Set("Content-Type", "application/pdf")
 	w.Header().Set("Content-Disposition", `inline; filename="receipt-`+v.R.Bill.CDRID+`.pdf"`)
 	_, _ = w.Write(b.Bytes())
+}
+
+// roamingDebts is what the driver owes for partner networks' CDRs (none
+// when not wired or unreadable: the account page still shows).
+func (a *App) roamingDebts(q *req) []volt.RoamingDebt {
+	if a.cfg.RoamingDebts == nil {
+		return nil
+	}
+	debts, err := a.cfg.RoamingDebts.RoamingDebtsOf(q.ctx, q.User.ID)
+	if err != nil {
+		return nil
+	}
+	return debts
+}
+
+// payRoamingDebts is "Pay what you owe": the card on file is charged what
+// the driver owes on partner networks, once per form (its key).
+func (a *App) payRoamingDebts(w http.ResponseWriter, r *http.Request, q *req) {
+	if a.cfg.RoamingDebts == nil {
+		a.fail(w, r, q, http.StatusNotFound, "Partner networks are not offered here.")
+		return
+	}
+	key := strings.TrimSpace(r.PostFormValue("key")) // one key per form: a double submit charges once
+	if len(key) < 16 {
+		key = randomHex(16)
+	}
+	if _, err := a.cfg.RoamingDebts.PayRoamingDebts(q.ctx, q.User.ID, "app-"+key); err != nil {
+		msg, status := "Payment declined: "+volt.ErrorMessage(err)+" Add another card, or top up your credit to cover it.", http.StatusPaymentRequired
+		if volt.IsCode(err, volt.EUNAVAILABLE) {
+			msg, status = "Card payments are not working right now. Nothing was charged: try again in a few minutes.", http.StatusServiceUnavailable
+		}
+		a.renderAccount(w, r, q, status, "", msg)
+		return
+	}
+	http.Redirect(w, r, "/app/account?done=debts", http.StatusSeeOther)
 }

@@ -39,7 +39,7 @@ func (f *billedRoaming) FindRoamingCharge(ctx context.Context, id string) (*volt
 func TestRoamingReceipt(t *testing.T) {
 	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
 		fake := &billedRoaming{fakeRoamingCharging: &fakeRoamingCharging{starts: map[string]*volt.RoamingStart{}}}
-		f := newFixture(t, db, func(c *Config) { c.RoamingCharging = fake })
+		f := newFixture(t, db, func(c *Config) { c.RoamingCharging, c.RoamingDebts = fake, c.Wallets.(volt.RoamingDebts) })
 		f.driver("bea@b.test")
 		f.driver("otto@b.test")
 		c := f.client()
@@ -64,13 +64,17 @@ func TestRoamingReceipt(t *testing.T) {
 				t.Errorf("receipt lacks %q", want)
 			}
 		}
+		if strings.Contains(res.body, "roaming-debts/pay") {
+			t.Error("a paid receipt offers to pay what is owed")
+		}
 		pdf := c.get("/app/roam/charge/rst_000001-1/receipt.pdf")
 		if pdf.status != http.StatusOK || pdf.header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(pdf.body, "%PDF") {
 			t.Errorf("receipt PDF: %d %q", pdf.status, pdf.header.Get("Content-Type"))
 		}
 		fake.bill.PaidBy, fake.bill.State = volt.RoamingPaidCard, volt.RoamingBillDebt
-		if res := c.get("/app/roam/charge/rst_000001-1/receipt"); !strings.Contains(res.body, "Not paid: your card was refused") {
-			t.Errorf("a debt's receipt does not say it is unpaid")
+		if res := c.get("/app/roam/charge/rst_000001-1/receipt"); !strings.Contains(res.body, "Not paid: your card was refused") ||
+			!strings.Contains(res.body, `action="/app/account/roaming-debts/pay"`) {
+			t.Errorf("a debt's receipt does not say it is unpaid, with Pay what you owe")
 		}
 		other := f.client()
 		other.login("otto@b.test")
