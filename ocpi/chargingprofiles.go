@@ -581,6 +581,7 @@ func (s *Server) profileRequest(ctx context.Context, partnerID, sessionID, metho
 		_ = s.Store.RecordOCPIError(ctx, p.ID, err.Error())
 		return nil, "", volt.Errorf(volt.EUNAVAILABLE, "Charging profile on %s: %s", p.Name, err.Error())
 	}
+	s.recordProfileRequest(ctx, p.ID, sessionID, uid, method, b, &resp)
 	return &resp, uid, nil
 }
 
