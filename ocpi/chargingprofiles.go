@@ -41,14 +41,15 @@ import (
 // ClearChargingProfile call a partner CPO with a response_url of Volt's;
 // the results it posts there and the ActiveChargingProfiles it pushes are
 // kept as partner objects, read with ChargingProfileResultOf and
-// ActiveChargingProfileOf.
+// ActiveChargingProfileOf; the last request per session is kept with the
+// CPO's answer and shown, with its result and the active profile, in the
+// API and on the partner's portal page (chargingprofiles_status.go).
 //
 // When the loop applies a new limit to a session an eMSP set a profile on,
 // the session's ActiveChargingProfile (that limit, from now) is queued for
 // the eMSP's sender interface (LimitApplied, §14.2.2.2), the pending one
 // replaced by the newer.
-// TODO(issue 14): the eMSP's results are not yet shown in the portal or
-// the API; sessions without load management push no ActiveChargingProfile;
+// TODO(issue 14): sessions without load management push no ActiveChargingProfile;
 // the ActiveChargingProfile of a profile a hub routed names the hub, not
 // the party behind it, in OCPI-to (the profile keeps no party).
 

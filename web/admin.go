@@ -93,6 +93,9 @@ type AdminConfig struct {
 	// RoamingWhitelists sets drivers' roaming whitelists from the user's
 	// page (issue 14); nil: not offered.
 	RoamingWhitelists volt.RoamingWhitelistService
+	// RoamingProfiles shows, on a partner CPO's page, the charging profiles
+	// of our drivers' sessions on its chargers (issue 14); nil hides them.
+	RoamingProfiles volt.RoamingProfileReader
 	// Security serves a charger's security page (issue 18); optional.
 	Security volt.ChargerSecurityService
 	// CPOAuthorities serves a CPO's certificate authority page (issue 18);
