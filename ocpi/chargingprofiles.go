@@ -48,9 +48,11 @@ import (
 // When the loop applies a new limit to a session an eMSP set a profile on,
 // the session's ActiveChargingProfile (that limit, from now) is queued for
 // the eMSP's sender interface (LimitApplied, §14.2.2.2), the pending one
-// replaced by the newer.
-// TODO(issue 14): sessions without load management push no ActiveChargingProfile;
-// the ActiveChargingProfile of a profile a hub routed names the hub, not
+// replaced by the newer. Without load management, a profile the charger
+// accepted is the session's ActiveChargingProfile from now, as sent
+// (activeFromNow), and once a profile is cleared the charger's own
+// composite schedule is.
+// TODO(issue 14): the ActiveChargingProfile of a profile a hub routed names the hub, not
 // the party behind it, in OCPI-to (the profile keeps no party).
 
 // ChargingProfilePeriod is one period of a ChargingProfile (§14.4.6).
@@ -252,7 +254,13 @@ func (s *Server) putChargingProfile(w http.ResponseWriter, r *http.Request) erro
 		if managed {
 			return s.awaitCap(ctx, sess, prof)
 		}
-		return s.sendProfile(ctx, sess, in.ChargingProfile)
+		res := s.sendProfile(ctx, sess, in.ChargingProfile)
+		if res.Result == ProfileAccepted { // the charger applies it from now (no loop will say so)
+			if active, ok := activeFromNow(in.ChargingProfile, s.now()); ok {
+				s.queueActiveProfile(ctx, c.partner.ID, sess.ID, active)
+			}
+		}
+		return res
 	})
 	ok(w, ChargingProfileResponse{Result: "ACCEPTED", Timeout: s.timeoutSeconds()})
 	return nil
@@ -313,6 +321,10 @@ func (s *Server) deleteChargingProfile(w http.ResponseWriter, r *http.Request) e
 		case json.Unmarshal(raw, &ans) != nil:
 			return ChargingProfileResult{Result: ProfileRejected}
 		case ans.Status == "Accepted":
+			// What the charger does now without the profile: its own view.
+			if res, _ := s.composite(ctx, sess, clearedProfileHorizon); res.Result == ProfileAccepted && res.Profile != nil {
+				s.queueActiveProfile(ctx, c.partner.ID, sess.ID, *res.Profile)
+			}
 			return ChargingProfileResult{Result: ProfileAccepted}
 		case ans.Status == "Unknown":
 			return ChargingProfileResult{Result: ProfileUnknown}
@@ -653,7 +665,21 @@ func (s *Server) LimitApplied(ctx context.Context, sessionID string, currentA fl
 		}
 		return
 	}
-	p, err := s.Store.FindOCPIPartnerSystem(ctx, prof.PartnerID)
+	s.queueActiveProfile(ctx, prof.PartnerID, sessionID, ActiveChargingProfile{StartDateTime: DateTime(s.now()), ChargingProfile: ChargingProfile{ChargingRateUnit: "A",
+		ChargingProfilePeriod: []ChargingProfilePeriod{{StartPeriod: 0, Limit: math.Floor(math.Max(currentA, 0)*10+1e-6) / 10}}}})
+}
+
+// clearedProfileHorizon is how far ahead the charger's composite schedule
+// is read once an eMSP's profile is cleared on a site without load
+// management (the ActiveChargingProfile pushed then).
+const clearedProfileHorizon = 3600
+
+// queueActiveProfile queues a session's ActiveChargingProfile for the
+// eMSP's sender interface (PUT, §14.2.2.2; only the newest pending one
+// is sent); nothing when the eMSP takes none.
+func (s *Server) queueActiveProfile(ctx context.Context, partnerID, sessionID string, active ActiveChargingProfile) {
+	ctx = system(ctx)
+	p, err := s.Store.FindOCPIPartnerSystem(ctx, partnerID)
 	if err != nil {
 		s.logger().Warn("ocpi active charging profile", "session", sessionID, "err", err)
 		return
@@ -662,8 +688,7 @@ func (s *Server) LimitApplied(ctx context.Context, sessionID string, currentA fl
 	if base == "" {
 		return // the eMSP takes no pushed ActiveChargingProfiles
 	}
-	body, err := json.Marshal(ActiveChargingProfile{StartDateTime: DateTime(s.now()), ChargingProfile: ChargingProfile{ChargingRateUnit: "A",
-		ChargingProfilePeriod: []ChargingProfilePeriod{{StartPeriod: 0, Limit: math.Floor(math.Max(currentA, 0)*10+1e-6) / 10}}}})
+	body, err := json.Marshal(active)
 	if err != nil {
 		return
 	}
@@ -671,4 +696,49 @@ func (s *Server) LimitApplied(ctx context.Context, sessionID string, currentA fl
 		Method: http.MethodPut, URL: strings.TrimRight(base, "/") + "/" + url.PathEscape(sessionID), Body: body}}); err != nil {
 		s.logger().Warn("ocpi active charging profile", "session", sessionID, "err", err)
 	}
+}
+
+// activeFromNow is the ActiveChargingProfile of a profile a charger
+// accepted just now, as sent to it: from now (a relative profile starts
+// now; an absolute one is taken from the period in force now on, its
+// duration shortened by what has passed). False when it has ended.
+func activeFromNow(cp ChargingProfile, now time.Time) (ActiveChargingProfile, bool) {
+	start := now
+	if cp.StartDateTime != "" {
+		if t, err := ParseDateTime(cp.StartDateTime); err == nil {
+			start = t
+		}
+	}
+	floor := func(v float64) float64 { return math.Floor(v*10+1e-6) / 10 }
+	out := ChargingProfile{ChargingRateUnit: cp.ChargingRateUnit}
+	if cp.MinChargingRate != nil {
+		m := floor(*cp.MinChargingRate)
+		out.MinChargingRate = &m
+	}
+	el := 0
+	if now.After(start) {
+		el = int(now.Sub(start) / time.Second)
+		start = now
+	}
+	if cp.Duration != nil && *cp.Duration > 0 {
+		if *cp.Duration <= el {
+			return ActiveChargingProfile{}, false
+		}
+		d := *cp.Duration - el
+		out.Duration = &d
+	}
+	for _, p := range cp.ChargingProfilePeriod {
+		switch {
+		case p.StartPeriod <= el && len(out.ChargingProfilePeriod) > 0 && out.ChargingProfilePeriod[0].StartPeriod == 0:
+			out.ChargingProfilePeriod[0].Limit = floor(p.Limit) // a later period already in force
+		case p.StartPeriod <= el:
+			out.ChargingProfilePeriod = append(out.ChargingProfilePeriod, ChargingProfilePeriod{StartPeriod: 0, Limit: floor(p.Limit)})
+		default:
+			out.ChargingProfilePeriod = append(out.ChargingProfilePeriod, ChargingProfilePeriod{StartPeriod: p.StartPeriod - el, Limit: floor(p.Limit)})
+		}
+	}
+	if len(out.ChargingProfilePeriod) == 0 {
+		return ActiveChargingProfile{}, false
+	}
+	return ActiveChargingProfile{StartDateTime: DateTime(start), ChargingProfile: out}, true
 }

@@ -194,8 +194,35 @@ func chargingProfiles(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 		return p
 	}
 
+	// activeOf waits for the ActiveChargingProfile A pushed to B for a
+	// session to be want ("A 16@0 8@900"; "none": none arrived).
+	activeOf := func(sessionID, want string) {
+		t.Helper()
+		got := ""
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) { // polling the push queue
+			_, err := A.srv.DeliverDue(sys(), 10)
+			must(t, err)
+			a, err := B.srv.ActiveChargingProfileOf(sys(), pA.ID, sessionID)
+			got = "none"
+			if err == nil {
+				got = a.ChargingProfile.ChargingRateUnit
+				for _, p := range a.ChargingProfile.ChargingProfilePeriod {
+					got += fmt.Sprintf(" %g@%d", p.Limit, p.StartPeriod)
+				}
+				if at, _ := ocpi.ParseDateTime(a.StartDateTime); time.Since(at) > time.Minute || time.Until(at) > time.Minute {
+					got += " at " + a.StartDateTime
+				}
+			}
+			if got == want {
+				return
+			}
+		}
+		t.Errorf("B's active profile of %s: %s, want %s", sessionID, got, want)
+	}
+
 	// No load management: a transaction profile of Volt's own id over the
 	// session's transaction, the charger's answer as the result.
+	activeOf(sPlain.ID, "none")
 	uid := set(sPlain.ID, profile("A", 16, 8), "ACCEPTED")
 	if r := result(uid); r.Result != "ACCEPTED" {
 		t.Errorf("set result %+v", r)
@@ -209,12 +236,15 @@ func chargingProfiles(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	if p := stored(sPlain.ID); p == nil || p.PartnerID != pBofA.ID || p.Unit != "A" || len(p.Periods) != 2 || p.Periods[1].Limit != 8 {
 		t.Errorf("stored profile %+v", p)
 	}
+	// The charger took it: the profile as sent, from now, is the session's
+	// ActiveChargingProfile at B (no load management to say so).
+	activeOf(sPlain.ID, "A 16@0 8@900")
 	// B keeps its last request with A's answer and result (its API and
 	// portal read it); another CPO's staff at B find nothing.
 	ps, err := B.srv.RoamingProfileStatus(B.admin, pA.ID, sPlain.ID)
 	must(t, err)
 	if q := ps.LastRequest; q == nil || q.ID != uid || q.Kind != "set" || q.Answer != "ACCEPTED" || q.Result != "ACCEPTED" || q.ResultDueBy == nil ||
-		q.Profile == nil || q.Profile.Unit != "A" || len(q.Profile.Periods) != 2 || q.Profile.Periods[1].Limit != 8 || q.Profile.Periods[1].StartS != 900 || ps.Active != nil {
+		q.Profile == nil || q.Profile.Unit != "A" || len(q.Profile.Periods) != 2 || q.Profile.Periods[1].Limit != 8 || q.Profile.Periods[1].StartS != 900 || ps.Active == nil || ps.Active.Source != "pushed" {
 		t.Errorf("B's status of the profile it set: %+v %+v", ps, ps.LastRequest)
 	}
 	if _, err := B.srv.RoamingProfileStatus(C.admin, pA.ID, sPlain.ID); !volt.IsCode(err, volt.ENOTFOUND) {
@@ -223,11 +253,12 @@ func chargingProfiles(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	if _, err := B.srv.RoamingProfileStatus(B.admin, pA.ID, "ses_never"); !volt.IsCode(err, volt.ENOTFOUND) {
 		t.Errorf("a session B sent nothing for: %v", err)
 	}
-	// The charger refuses: REJECTED reaches B.
+	// The charger refuses: REJECTED reaches B, and no new active profile.
 	charger.set("SetChargingProfile", "Rejected")
 	if r := result(set(sPlain.ID, profile("W", 7400), "ACCEPTED")); r.Result != "REJECTED" {
 		t.Errorf("refused profile's result %+v", r)
 	}
+	activeOf(sPlain.ID, "A 16@0 8@900")
 	charger.set("SetChargingProfile", "")
 
 	// The active profile is the charger's composite schedule.
@@ -244,9 +275,10 @@ func chargingProfiles(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	if got := charger.last("GetCompositeSchedule"); got != plain[0]+` GetCompositeSchedule {"connectorId":1,"duration":900}` {
 		t.Errorf("charger call %s", got)
 	}
-	// The GET's result is the active profile B shows while A pushed none.
+	// B shows the GET as its last request; the active profile is still the
+	// one A pushed (the GET's own result is shown only while none was).
 	if st, err := B.srv.RoamingProfileStatus(B.admin, pA.ID, sPlain.ID); err != nil || st.LastRequest.Kind != "get" || st.LastRequest.Result != "ACCEPTED" ||
-		st.Active == nil || st.Active.Source != "requested" || st.Active.Profile.Periods[0].Limit != 16 || st.Active.StartAt.Format(time.RFC3339) != "2026-01-01T10:00:00Z" {
+		st.Active == nil || st.Active.Source != "pushed" || len(st.Active.Profile.Periods) != 2 {
 		t.Errorf("B's status after the GET: %+v %v", st, err)
 	}
 
@@ -266,6 +298,8 @@ func chargingProfiles(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	if p := stored(sPlain.ID); p != nil {
 		t.Errorf("profile kept after the clear: %+v", p)
 	}
+	// Cleared: the charger's own schedule (its 32 A) is the active profile.
+	activeOf(sPlain.ID, "A 32@0 at 2026-01-01T10:00:00Z")
 	_, uid, err = B.srv.ClearChargingProfile(sys(), pA.ID, sPlain.ID)
 	must(t, err)
 	if r := result(uid); r.Result != "UNKNOWN" {

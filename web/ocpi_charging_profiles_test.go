@@ -50,6 +50,10 @@ func TestOCPIPartnerChargingProfiles(t *testing.T) {
 		put(cpo.ID, "chargingprofilerequests", "SES-3", `{"session_id":"SES-3","uid":"cpr_3","kind":"clear","sent_at":"`+at(-time.Hour)+`","answer":"ACCEPTED","timeout":30}`)
 		put(cpo.ID, "chargingprofilerequests", "SES-4", `{"session_id":"SES-4","uid":"cpr_4","kind":"set","sent_at":"`+at(-time.Second)+`","answer":"ACCEPTED","timeout":600,
 			"profile":{"charging_rate_unit":"W","charging_profile_period":[{"start_period":0,"limit":7400}]}}`)
+		// SES-5: a read whose result carried the active profile (none pushed).
+		put(cpo.ID, "chargingprofilerequests", "SES-5", `{"session_id":"SES-5","uid":"cpr_5","kind":"get","sent_at":"`+at(-3*time.Hour)+`","answer":"ACCEPTED","timeout":30}`)
+		put(cpo.ID, "chargingprofiles", "cpr_5", `{"result":"ACCEPTED","profile":{"start_date_time":"2026-01-02T08:00:00Z",
+			"charging_profile":{"charging_rate_unit":"W","charging_profile_period":[{"start_period":0,"limit":11000}]}}}`)
 
 		c := f.client()
 		c.login("admin@spark.test")
@@ -63,7 +67,7 @@ func TestOCPIPartnerChargingProfiles(t *testing.T) {
 			text := strings.Join(strings.Fields(html.UnescapeString(regexp.MustCompile(`<[^>]+>`).ReplaceAllString(m[2], " "))), " ")
 			rows[m[1]], raw[m[1]], order = text, m[2], append(order, m[1])
 		}
-		if strings.Join(order, " ") != "SES-4 SES-1 SES-2 SES-3" {
+		if strings.Join(order, " ") != "SES-4 SES-1 SES-2 SES-3 SES-5" {
 			t.Errorf("sessions on the page, newest request first: %v", order)
 		}
 		for id, want := range map[string][]string{
@@ -71,6 +75,7 @@ func TestOCPIPartnerChargingProfiles(t *testing.T) {
 			"SES-2": {"Read the active profile", "UNKNOWN_SESSION —"},
 			"SES-3": {"Clear", "ACCEPTED None by " + fmtTime(now.Add(-time.Hour+30*time.Second).Truncate(time.Second))},
 			"SES-4": {"Set 7400 W", "ACCEPTED Awaited"},
+			"SES-5": {"Read the active profile", "ACCEPTED ACCEPTED", "11000 W from 2026-01-02 08:00:00 UTC (requested)"},
 		} {
 			for _, w := range want {
 				if !strings.Contains(rows[id], w) {
@@ -78,7 +83,7 @@ func TestOCPIPartnerChargingProfiles(t *testing.T) {
 				}
 			}
 		}
-		for id, class := range map[string]string{"SES-1": "st-ok", "SES-2": "st-bad", "SES-3": "st-bad", "SES-4": "st-busy"} {
+		for id, class := range map[string]string{"SES-1": "st-ok", "SES-2": "st-bad", "SES-3": "st-bad", "SES-4": "st-busy", "SES-5": "st-ok"} {
 			if !strings.Contains(raw[id], `<span class="badge `+class+`">`) {
 				t.Errorf("row %s's result is not marked %s: %s", id, class, raw[id])
 			}
