@@ -52,8 +52,9 @@ import (
 // accepted is the session's ActiveChargingProfile from now, as sent
 // (activeFromNow), and once a profile is cleared the charger's own
 // composite schedule is.
-// TODO(issue 14): the ActiveChargingProfile of a profile a hub routed names the hub, not
-// the party behind it, in OCPI-to (the profile keeps no party).
+// A profile a hub routed keeps the party behind the hub that set it
+// (SessionProfile.Party): its result and the session's
+// ActiveChargingProfiles name that party in OCPI-to, not the hub.
 
 // ChargingProfilePeriod is one period of a ChargingProfile (§14.4.6).
 type ChargingProfilePeriod struct {
@@ -245,7 +246,7 @@ func (s *Server) putChargingProfile(w http.ResponseWriter, r *http.Request) erro
 	if sess == nil {
 		return nil // answered NOT_SUPPORTED or UNKNOWN_SESSION
 	}
-	prof.SessionID, prof.PartnerID, prof.CPOID, prof.SetAt = sess.ID, c.partner.ID, sess.CPOID, s.now()
+	prof.SessionID, prof.PartnerID, prof.CPOID, prof.SetAt, prof.Party = sess.ID, c.partner.ID, sess.CPOID, s.now(), partyOf(c.partner)
 	if err := s.profileStore().PutSessionProfile(r.Context(), prof); err != nil {
 		return err
 	}
@@ -257,7 +258,7 @@ func (s *Server) putChargingProfile(w http.ResponseWriter, r *http.Request) erro
 		res := s.sendProfile(ctx, sess, in.ChargingProfile)
 		if res.Result == ProfileAccepted { // the charger applies it from now (no loop will say so)
 			if active, ok := activeFromNow(in.ChargingProfile, s.now()); ok {
-				s.queueActiveProfile(ctx, c.partner.ID, sess.ID, active)
+				s.queueActiveProfile(ctx, c.partner.ID, prof.Party, sess.ID, active)
 			}
 		}
 		return res
@@ -323,7 +324,7 @@ func (s *Server) deleteChargingProfile(w http.ResponseWriter, r *http.Request) e
 		case ans.Status == "Accepted":
 			// What the charger does now without the profile: its own view.
 			if res, _ := s.composite(ctx, sess, clearedProfileHorizon); res.Result == ProfileAccepted && res.Profile != nil {
-				s.queueActiveProfile(ctx, c.partner.ID, sess.ID, *res.Profile)
+				s.queueActiveProfile(ctx, c.partner.ID, partyOf(c.partner), sess.ID, *res.Profile)
 			}
 			return ChargingProfileResult{Result: ProfileAccepted}
 		case ans.Status == "Unknown":
@@ -665,7 +666,7 @@ func (s *Server) LimitApplied(ctx context.Context, sessionID string, currentA fl
 		}
 		return
 	}
-	s.queueActiveProfile(ctx, prof.PartnerID, sessionID, ActiveChargingProfile{StartDateTime: DateTime(s.now()), ChargingProfile: ChargingProfile{ChargingRateUnit: "A",
+	s.queueActiveProfile(ctx, prof.PartnerID, prof.Party, sessionID, ActiveChargingProfile{StartDateTime: DateTime(s.now()), ChargingProfile: ChargingProfile{ChargingRateUnit: "A",
 		ChargingProfilePeriod: []ChargingProfilePeriod{{StartPeriod: 0, Limit: math.Floor(math.Max(currentA, 0)*10+1e-6) / 10}}}})
 }
 
@@ -674,10 +675,18 @@ func (s *Server) LimitApplied(ctx context.Context, sessionID string, currentA fl
 // management (the ActiveChargingProfile pushed then).
 const clearedProfileHorizon = 3600
 
+// coalescedQueuer queues a coalesced push for a party behind the partner
+// (store.OCPIService).
+type coalescedQueuer interface {
+	QueueCoalescedPushTo(ctx context.Context, p *volt.OCPIPush) error
+}
+
 // queueActiveProfile queues a session's ActiveChargingProfile for the
 // eMSP's sender interface (PUT, §14.2.2.2; only the newest pending one
-// is sent); nothing when the eMSP takes none.
-func (s *Server) queueActiveProfile(ctx context.Context, partnerID, sessionID string, active ActiveChargingProfile) {
+// is sent), addressed to the party to ("CC*PID": the one that set the
+// profile, behind a hub; "": the partner); nothing when the eMSP takes
+// none.
+func (s *Server) queueActiveProfile(ctx context.Context, partnerID, to, sessionID string, active ActiveChargingProfile) {
 	ctx = system(ctx)
 	p, err := s.Store.FindOCPIPartnerSystem(ctx, partnerID)
 	if err != nil {
@@ -692,8 +701,19 @@ func (s *Server) queueActiveProfile(ctx context.Context, partnerID, sessionID st
 	if err != nil {
 		return
 	}
-	if err := s.Store.QueueCoalescedPushes(ctx, []*volt.OCPIPush{{PartnerID: p.ID, Module: profileModule, ObjectID: "active:" + sessionID,
-		Method: http.MethodPut, URL: strings.TrimRight(base, "/") + "/" + url.PathEscape(sessionID), Body: body}}); err != nil {
+	if to == partyOf(p) {
+		to = "" // the partner itself
+	}
+	push := &volt.OCPIPush{PartnerID: p.ID, Module: profileModule, ObjectID: "active:" + sessionID,
+		Method: http.MethodPut, URL: strings.TrimRight(base, "/") + "/" + url.PathEscape(sessionID), Body: body, To: to}
+	if q, ok := s.Store.(coalescedQueuer); ok {
+		err = q.QueueCoalescedPushTo(ctx, push)
+	} else if to == "" {
+		err = s.Store.QueueCoalescedPushes(ctx, []*volt.OCPIPush{push})
+	} else {
+		err = s.Store.EnqueueOCPIPush(ctx, push) // not coalesced, but addressed
+	}
+	if err != nil {
 		s.logger().Warn("ocpi active charging profile", "session", sessionID, "err", err)
 	}
 }
