@@ -17,6 +17,8 @@ import (
 // profileRequestModule, by session id) with the CPO's immediate answer;
 // the result posted to the response_url and the ActiveChargingProfile the
 // CPO pushes are kept as they arrive (chargingprofiles.go).
+// TODO(issue 14): the driver app's roaming charge page (web/app,
+// FindRoamingCharge) does not show the session's active profile yet.
 
 var _ volt.RoamingProfileReader = (*Server)(nil)
 
