@@ -24,6 +24,10 @@ type SessionProfile struct {
 	// Periods are in the order of their starts, the first at 0.
 	Periods []ProfilePeriod
 	SetAt   time.Time
+	// Party is the party that set it ("CC*PID"): one behind a hub when
+	// the hub routed the request, whom the session's ActiveChargingProfile
+	// is addressed to ("": the partner itself).
+	Party string
 }
 
 // ProfilePeriod is one period of a SessionProfile: its limit from StartS

@@ -130,6 +130,9 @@ type Config struct {
 	// RoamingWhitelists sets drivers' roaming whitelists (issue 14;
 	// optional: 501).
 	RoamingWhitelists volt.RoamingWhitelistService
+	// RoamingProfiles reads, as eMSP, the charging profiles of drivers'
+	// sessions on partner CPOs (issue 14; optional: 501).
+	RoamingProfiles volt.RoamingProfileReader
 	// Certification is the charger model catalogue (issue 16 item 4),
 	// wrapped by certify so certifying wakes pending chargers; Hubs onboards
 	// hubs (item 5). Optional: 501 without.

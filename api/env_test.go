@@ -37,6 +37,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	money := store.NewMoneyService(db, provider)
 	hier := store.NewHierarchyService(db)
 	ocpiStore := store.NewOCPIService(db) // issue 14
+	ocpiServer := &ocpi.Server{Store: ocpiStore, Partners: ocpiStore, Hierarchy: hier, Chargers: store.NewChargerService(db)}
 	hier.PlatformHosts, hier.Resolver = []string{"volt.test"}, testDNS
 	cfg := Config{
 		Hierarchy:         audit.WrapHierarchy(hier, rec),
@@ -67,7 +68,8 @@ func newEnv(t *testing.T, db *store.DB) *env {
 		OCPIReconciler:    ocpiStore,
 		RoamingBills:      ocpiStore,
 		RoamingWhitelists: ocpiStore, // issue 14 item 4
-		OCPIRegistrar:     &ocpi.Server{Store: ocpiStore, Partners: ocpiStore, Hierarchy: hier, Chargers: store.NewChargerService(db)},
+		OCPIRegistrar:     ocpiServer,
+		RoamingProfiles:   ocpiServer, // issue 14: charging profiles of roaming sessions
 		Webhooks:          store.NewWebhookService(db),
 		Alerts:            store.NewAlertService(db),
 		Security:          store.NewSecurityService(db),

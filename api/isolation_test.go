@@ -343,6 +343,9 @@ var isoSpecs = map[string]isoSpec{
 	"getOcpiPartnerReconciliation": {query: func(*tenant) string { return "?month=2026-03" }},
 	// What B's drivers were billed on partner networks (issue 14).
 	"listRoamingBills": {},
+	// The charging profiles of B's partner's roaming sessions (issue 14).
+	"listOcpiPartnerChargingProfiles":      {},
+	"getOcpiPartnerSessionChargingProfile": {},
 
 	"rotateOcpiPartnerCredentials": {}, // B's partner's tokens are not rotated
 	"getRoamingWhitelist":          {}, // B's driver's roaming whitelist
@@ -451,7 +454,8 @@ func resolve(path string, x *tenant) string {
 	}
 	res := strings.Split(strings.TrimPrefix(path, Prefix+"/"), "/")[0]
 	r := strings.NewReplacer("{id}", byResource[res], "{cpid}", x.CPID, "{userId}", x.Driver, "{command}", "reset", "{provider}", "sandbox",
-		"{paymentId}", x.TerminalPayment, "{hostName}", x.HostName(), "{connectorId}", "1", "{serial}", isoSerial(x), "{photoId}", x.Photo, "{cdrId}", x.CDR, "{month}", "2020-01")
+		"{paymentId}", x.TerminalPayment, "{hostName}", x.HostName(), "{connectorId}", "1", "{serial}", isoSerial(x), "{photoId}", x.Photo, "{cdrId}", x.CDR, "{month}", "2020-01",
+		"{sessionId}", x.Session)
 	return r.Replace(path)
 }
 
@@ -476,7 +480,8 @@ func isList(o apiOp) bool { return o.Method == http.MethodGet && !strings.Contai
 // the same reads succeed for it, so the 404s are not from wrong ids.
 func TestTenantIsolation(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, e *env) {
-		e.seedRoamingBills(t) // issue 14
+		e.seedRoamingBills(t)    // issue 14
+		e.seedRoamingProfiles(t) // issue 14
 		ops := e.operations()
 		for _, o := range ops {
 			if _, ok := isoSpecs[o.ID]; !ok {

@@ -199,6 +199,7 @@ func (s *server) ocpiRoutes() {
 	s.ocpiReconciliationRoute()
 	s.roamingBillsRoute() // a roaming CDR's card refused: the operator sees the debt
 	s.roamingWhitelistRoutes()
+	s.roamingProfileRoutes() // issue 14: charging profiles of roaming sessions
 	huma.Register(a, op("getCpoOcpiParty", get, "/cpos/{id}/ocpi-party", "A CPO's own OCPI country code and party id", "cpos", 200), s.getOCPIParty)
 	huma.Register(a, op("setCpoOcpiParty", put, "/cpos/{id}/ocpi-party", "Set a CPO's own OCPI country code and party id", "cpos", 200), s.putOCPIParty)
 }

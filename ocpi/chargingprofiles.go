@@ -41,16 +41,20 @@ import (
 // ClearChargingProfile call a partner CPO with a response_url of Volt's;
 // the results it posts there and the ActiveChargingProfiles it pushes are
 // kept as partner objects, read with ChargingProfileResultOf and
-// ActiveChargingProfileOf.
+// ActiveChargingProfileOf; the last request per session is kept with the
+// CPO's answer and shown, with its result and the active profile, in the
+// API and on the partner's portal page (chargingprofiles_status.go).
 //
 // When the loop applies a new limit to a session an eMSP set a profile on,
 // the session's ActiveChargingProfile (that limit, from now) is queued for
 // the eMSP's sender interface (LimitApplied, §14.2.2.2), the pending one
-// replaced by the newer.
-// TODO(issue 14): the eMSP's results are not yet shown in the portal or
-// the API; sessions without load management push no ActiveChargingProfile;
-// the ActiveChargingProfile of a profile a hub routed names the hub, not
-// the party behind it, in OCPI-to (the profile keeps no party).
+// replaced by the newer. Without load management, a profile the charger
+// accepted is the session's ActiveChargingProfile from now, as sent
+// (activeFromNow), and once a profile is cleared the charger's own
+// composite schedule is.
+// A profile a hub routed keeps the party behind the hub that set it
+// (SessionProfile.Party): its result and the session's
+// ActiveChargingProfiles name that party in OCPI-to, not the hub.
 
 // ChargingProfilePeriod is one period of a ChargingProfile (§14.4.6).
 type ChargingProfilePeriod struct {
@@ -242,7 +246,7 @@ func (s *Server) putChargingProfile(w http.ResponseWriter, r *http.Request) erro
 	if sess == nil {
 		return nil // answered NOT_SUPPORTED or UNKNOWN_SESSION
 	}
-	prof.SessionID, prof.PartnerID, prof.CPOID, prof.SetAt = sess.ID, c.partner.ID, sess.CPOID, s.now()
+	prof.SessionID, prof.PartnerID, prof.CPOID, prof.SetAt, prof.Party = sess.ID, c.partner.ID, sess.CPOID, s.now(), partyOf(c.partner)
 	if err := s.profileStore().PutSessionProfile(r.Context(), prof); err != nil {
 		return err
 	}
@@ -251,7 +255,13 @@ func (s *Server) putChargingProfile(w http.ResponseWriter, r *http.Request) erro
 		if managed {
 			return s.awaitCap(ctx, sess, prof)
 		}
-		return s.sendProfile(ctx, sess, in.ChargingProfile)
+		res := s.sendProfile(ctx, sess, in.ChargingProfile)
+		if res.Result == ProfileAccepted { // the charger applies it from now (no loop will say so)
+			if active, ok := activeFromNow(in.ChargingProfile, s.now()); ok {
+				s.queueActiveProfile(ctx, c.partner.ID, prof.Party, sess.ID, active)
+			}
+		}
+		return res
 	})
 	ok(w, ChargingProfileResponse{Result: "ACCEPTED", Timeout: s.timeoutSeconds()})
 	return nil
@@ -312,6 +322,10 @@ func (s *Server) deleteChargingProfile(w http.ResponseWriter, r *http.Request) e
 		case json.Unmarshal(raw, &ans) != nil:
 			return ChargingProfileResult{Result: ProfileRejected}
 		case ans.Status == "Accepted":
+			// What the charger does now without the profile: its own view.
+			if res, _ := s.composite(ctx, sess, clearedProfileHorizon); res.Result == ProfileAccepted && res.Profile != nil {
+				s.queueActiveProfile(ctx, c.partner.ID, partyOf(c.partner), sess.ID, *res.Profile)
+			}
 			return ChargingProfileResult{Result: ProfileAccepted}
 		case ans.Status == "Unknown":
 			return ChargingProfileResult{Result: ProfileUnknown}
@@ -581,6 +595,7 @@ func (s *Server) profileRequest(ctx context.Context, partnerID, sessionID, metho
 		_ = s.Store.RecordOCPIError(ctx, p.ID, err.Error())
 		return nil, "", volt.Errorf(volt.EUNAVAILABLE, "Charging profile on %s: %s", p.Name, err.Error())
 	}
+	s.recordProfileRequest(ctx, p.ID, sessionID, uid, method, b, &resp)
 	return &resp, uid, nil
 }
 
@@ -651,7 +666,29 @@ func (s *Server) LimitApplied(ctx context.Context, sessionID string, currentA fl
 		}
 		return
 	}
-	p, err := s.Store.FindOCPIPartnerSystem(ctx, prof.PartnerID)
+	s.queueActiveProfile(ctx, prof.PartnerID, prof.Party, sessionID, ActiveChargingProfile{StartDateTime: DateTime(s.now()), ChargingProfile: ChargingProfile{ChargingRateUnit: "A",
+		ChargingProfilePeriod: []ChargingProfilePeriod{{StartPeriod: 0, Limit: math.Floor(math.Max(currentA, 0)*10+1e-6) / 10}}}})
+}
+
+// clearedProfileHorizon is how far ahead the charger's composite schedule
+// is read once an eMSP's profile is cleared on a site without load
+// management (the ActiveChargingProfile pushed then).
+const clearedProfileHorizon = 3600
+
+// coalescedQueuer queues a coalesced push for a party behind the partner
+// (store.OCPIService).
+type coalescedQueuer interface {
+	QueueCoalescedPushTo(ctx context.Context, p *volt.OCPIPush) error
+}
+
+// queueActiveProfile queues a session's ActiveChargingProfile for the
+// eMSP's sender interface (PUT, §14.2.2.2; only the newest pending one
+// is sent), addressed to the party to ("CC*PID": the one that set the
+// profile, behind a hub; "": the partner); nothing when the eMSP takes
+// none.
+func (s *Server) queueActiveProfile(ctx context.Context, partnerID, to, sessionID string, active ActiveChargingProfile) {
+	ctx = system(ctx)
+	p, err := s.Store.FindOCPIPartnerSystem(ctx, partnerID)
 	if err != nil {
 		s.logger().Warn("ocpi active charging profile", "session", sessionID, "err", err)
 		return
@@ -660,13 +697,68 @@ func (s *Server) LimitApplied(ctx context.Context, sessionID string, currentA fl
 	if base == "" {
 		return // the eMSP takes no pushed ActiveChargingProfiles
 	}
-	body, err := json.Marshal(ActiveChargingProfile{StartDateTime: DateTime(s.now()), ChargingProfile: ChargingProfile{ChargingRateUnit: "A",
-		ChargingProfilePeriod: []ChargingProfilePeriod{{StartPeriod: 0, Limit: math.Floor(math.Max(currentA, 0)*10+1e-6) / 10}}}})
+	body, err := json.Marshal(active)
 	if err != nil {
 		return
 	}
-	if err := s.Store.QueueCoalescedPushes(ctx, []*volt.OCPIPush{{PartnerID: p.ID, Module: profileModule, ObjectID: "active:" + sessionID,
-		Method: http.MethodPut, URL: strings.TrimRight(base, "/") + "/" + url.PathEscape(sessionID), Body: body}}); err != nil {
+	if to == partyOf(p) {
+		to = "" // the partner itself
+	}
+	push := &volt.OCPIPush{PartnerID: p.ID, Module: profileModule, ObjectID: "active:" + sessionID,
+		Method: http.MethodPut, URL: strings.TrimRight(base, "/") + "/" + url.PathEscape(sessionID), Body: body, To: to}
+	if q, ok := s.Store.(coalescedQueuer); ok {
+		err = q.QueueCoalescedPushTo(ctx, push)
+	} else if to == "" {
+		err = s.Store.QueueCoalescedPushes(ctx, []*volt.OCPIPush{push})
+	} else {
+		err = s.Store.EnqueueOCPIPush(ctx, push) // not coalesced, but addressed
+	}
+	if err != nil {
 		s.logger().Warn("ocpi active charging profile", "session", sessionID, "err", err)
 	}
+}
+
+// activeFromNow is the ActiveChargingProfile of a profile a charger
+// accepted just now, as sent to it: from now (a relative profile starts
+// now; an absolute one is taken from the period in force now on, its
+// duration shortened by what has passed). False when it has ended.
+func activeFromNow(cp ChargingProfile, now time.Time) (ActiveChargingProfile, bool) {
+	start := now
+	if cp.StartDateTime != "" {
+		if t, err := ParseDateTime(cp.StartDateTime); err == nil {
+			start = t
+		}
+	}
+	floor := func(v float64) float64 { return math.Floor(v*10+1e-6) / 10 }
+	out := ChargingProfile{ChargingRateUnit: cp.ChargingRateUnit}
+	if cp.MinChargingRate != nil {
+		m := floor(*cp.MinChargingRate)
+		out.MinChargingRate = &m
+	}
+	el := 0
+	if now.After(start) {
+		el = int(now.Sub(start) / time.Second)
+		start = now
+	}
+	if cp.Duration != nil && *cp.Duration > 0 {
+		if *cp.Duration <= el {
+			return ActiveChargingProfile{}, false
+		}
+		d := *cp.Duration - el
+		out.Duration = &d
+	}
+	for _, p := range cp.ChargingProfilePeriod {
+		switch {
+		case p.StartPeriod <= el && len(out.ChargingProfilePeriod) > 0 && out.ChargingProfilePeriod[0].StartPeriod == 0:
+			out.ChargingProfilePeriod[0].Limit = floor(p.Limit) // a later period already in force
+		case p.StartPeriod <= el:
+			out.ChargingProfilePeriod = append(out.ChargingProfilePeriod, ChargingProfilePeriod{StartPeriod: 0, Limit: floor(p.Limit)})
+		default:
+			out.ChargingProfilePeriod = append(out.ChargingProfilePeriod, ChargingProfilePeriod{StartPeriod: p.StartPeriod - el, Limit: floor(p.Limit)})
+		}
+	}
+	if len(out.ChargingProfilePeriod) == 0 {
+		return ActiveChargingProfile{}, false
+	}
+	return ActiveChargingProfile{StartDateTime: DateTime(start), ChargingProfile: out}, true
 }

@@ -194,8 +194,35 @@ func chargingProfiles(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 		return p
 	}
 
+	// activeOf waits for the ActiveChargingProfile A pushed to B for a
+	// session to be want ("A 16@0 8@900"; "none": none arrived).
+	activeOf := func(sessionID, want string) {
+		t.Helper()
+		got := ""
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) { // polling the push queue
+			_, err := A.srv.DeliverDue(sys(), 10)
+			must(t, err)
+			a, err := B.srv.ActiveChargingProfileOf(sys(), pA.ID, sessionID)
+			got = "none"
+			if err == nil {
+				got = a.ChargingProfile.ChargingRateUnit
+				for _, p := range a.ChargingProfile.ChargingProfilePeriod {
+					got += fmt.Sprintf(" %g@%d", p.Limit, p.StartPeriod)
+				}
+				if at, _ := ocpi.ParseDateTime(a.StartDateTime); time.Since(at) > time.Minute || time.Until(at) > time.Minute {
+					got += " at " + a.StartDateTime
+				}
+			}
+			if got == want {
+				return
+			}
+		}
+		t.Errorf("B's active profile of %s: %s, want %s", sessionID, got, want)
+	}
+
 	// No load management: a transaction profile of Volt's own id over the
 	// session's transaction, the charger's answer as the result.
+	activeOf(sPlain.ID, "none")
 	uid := set(sPlain.ID, profile("A", 16, 8), "ACCEPTED")
 	if r := result(uid); r.Result != "ACCEPTED" {
 		t.Errorf("set result %+v", r)
@@ -209,11 +236,29 @@ func chargingProfiles(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	if p := stored(sPlain.ID); p == nil || p.PartnerID != pBofA.ID || p.Unit != "A" || len(p.Periods) != 2 || p.Periods[1].Limit != 8 {
 		t.Errorf("stored profile %+v", p)
 	}
-	// The charger refuses: REJECTED reaches B.
+	// The charger took it: the profile as sent, from now, is the session's
+	// ActiveChargingProfile at B (no load management to say so).
+	activeOf(sPlain.ID, "A 16@0 8@900")
+	// B keeps its last request with A's answer and result (its API and
+	// portal read it); another CPO's staff at B find nothing.
+	ps, err := B.srv.RoamingProfileStatus(B.admin, pA.ID, sPlain.ID)
+	must(t, err)
+	if q := ps.LastRequest; q == nil || q.ID != uid || q.Kind != "set" || q.Answer != "ACCEPTED" || q.Result != "ACCEPTED" || q.ResultDueBy == nil ||
+		q.Profile == nil || q.Profile.Unit != "A" || len(q.Profile.Periods) != 2 || q.Profile.Periods[1].Limit != 8 || q.Profile.Periods[1].StartS != 900 || ps.Active == nil || ps.Active.Source != "pushed" {
+		t.Errorf("B's status of the profile it set: %+v %+v", ps, ps.LastRequest)
+	}
+	if _, err := B.srv.RoamingProfileStatus(C.admin, pA.ID, sPlain.ID); !volt.IsCode(err, volt.ENOTFOUND) {
+		t.Errorf("another CPO's staff read B's roaming profile: %v", err)
+	}
+	if _, err := B.srv.RoamingProfileStatus(B.admin, pA.ID, "ses_never"); !volt.IsCode(err, volt.ENOTFOUND) {
+		t.Errorf("a session B sent nothing for: %v", err)
+	}
+	// The charger refuses: REJECTED reaches B, and no new active profile.
 	charger.set("SetChargingProfile", "Rejected")
 	if r := result(set(sPlain.ID, profile("W", 7400), "ACCEPTED")); r.Result != "REJECTED" {
 		t.Errorf("refused profile's result %+v", r)
 	}
+	activeOf(sPlain.ID, "A 16@0 8@900")
 	charger.set("SetChargingProfile", "")
 
 	// The active profile is the charger's composite schedule.
@@ -229,6 +274,12 @@ func chargingProfiles(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	}
 	if got := charger.last("GetCompositeSchedule"); got != plain[0]+` GetCompositeSchedule {"connectorId":1,"duration":900}` {
 		t.Errorf("charger call %s", got)
+	}
+	// B shows the GET as its last request; the active profile is still the
+	// one A pushed (the GET's own result is shown only while none was).
+	if st, err := B.srv.RoamingProfileStatus(B.admin, pA.ID, sPlain.ID); err != nil || st.LastRequest.Kind != "get" || st.LastRequest.Result != "ACCEPTED" ||
+		st.Active == nil || st.Active.Source != "pushed" || len(st.Active.Profile.Periods) != 2 {
+		t.Errorf("B's status after the GET: %+v %v", st, err)
 	}
 
 	// Clear: ClearChargingProfile of Volt's id; a second clear has no
@@ -247,6 +298,8 @@ func chargingProfiles(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	if p := stored(sPlain.ID); p != nil {
 		t.Errorf("profile kept after the clear: %+v", p)
 	}
+	// Cleared: the charger's own schedule (its 32 A) is the active profile.
+	activeOf(sPlain.ID, "A 32@0 at 2026-01-01T10:00:00Z")
 	_, uid, err = B.srv.ClearChargingProfile(sys(), pA.ID, sPlain.ID)
 	must(t, err)
 	if r := result(uid); r.Result != "UNKNOWN" {
@@ -400,6 +453,32 @@ func chargingProfiles(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	must(t, err)
 	if got.StartDateTime != active.StartDateTime || len(got.ChargingProfile.ChargingProfilePeriod) != 2 || got.ChargingProfile.ChargingProfilePeriod[1].Limit != 10 {
 		t.Errorf("B's active profile %+v", got)
+	}
+	if st, err := B.srv.RoamingProfileStatus(B.admin, pA.ID, sPlain.ID); err != nil || st.Active == nil || st.Active.Source != "pushed" ||
+		len(st.Active.Profile.Periods) != 2 || st.Active.Profile.Periods[1].Limit != 10 {
+		t.Errorf("B's status after A's push: %+v %v", st, err)
+	}
+	list, err := B.srv.RoamingProfileStatuses(B.admin, pA.ID, 10)
+	must(t, err)
+	// Four sessions: the two of B's driver, the unknown one and Z's (both
+	// answered UNKNOWN_SESSION); the newest request first.
+	if len(list) != 4 || list[0].SessionID != sPlain.ID || list[0].LastRequest.Kind != "set" || list[0].LastRequest.Answer != "ACCEPTED" {
+		t.Errorf("B's sessions with a profile request: %d %+v", len(list), list[0])
+	}
+	for i := 1; i < len(list); i++ {
+		if list[i].LastRequest.SentAt.After(list[i-1].LastRequest.SentAt) {
+			t.Errorf("B's sessions with a profile request not newest first: %v after %v", list[i].LastRequest.SentAt, list[i-1].LastRequest.SentAt)
+		}
+	}
+	answers := map[string]string{}
+	for _, x := range list {
+		answers[x.SessionID] = x.LastRequest.Answer
+	}
+	if answers["ses_nope"] != "UNKNOWN_SESSION" || answers[sZ.ID] != "UNKNOWN_SESSION" || answers[sManaged.ID] != "ACCEPTED" {
+		t.Errorf("answers kept: %v", answers)
+	}
+	if _, err := B.srv.RoamingProfileStatuses(C.admin, pA.ID, 10); !volt.IsCode(err, volt.ENOTFOUND) {
+		t.Errorf("another CPO's staff list B's roaming profiles: %v", err)
 	}
 	if st, _, env := call(t, "PUT", bURL+sPlain.ID, ofB.TheirToken, map[string]any{"start_date_time": "2026-01-01T10:00:00Z",
 		"charging_profile": map[string]any{"charging_rate_unit": "kW"}}); st != 400 || code(env) != 2001 {

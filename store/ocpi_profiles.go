@@ -29,10 +29,11 @@ func (s *OCPIService) PutSessionProfile(ctx context.Context, p *volt.SessionProf
 	if p.SetAt.IsZero() {
 		p.SetAt = s.db.Now()
 	}
-	if _, err := s.db.Exec(ctx, `INSERT INTO ocpi_charging_profiles (session_id, partner_id, cpo_id, unit, start_at, duration_s, periods, set_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET partner_id = excluded.partner_id, cpo_id = excluded.cpo_id,
-		unit = excluded.unit, start_at = excluded.start_at, duration_s = excluded.duration_s, periods = excluded.periods, set_at = excluded.set_at`,
-		p.SessionID, p.PartnerID, p.CPOID, p.Unit, start, p.DurationS, string(periods), toMS(p.SetAt)); err != nil {
+	if _, err := s.db.Exec(ctx, `INSERT INTO ocpi_charging_profiles (session_id, partner_id, cpo_id, unit, start_at, duration_s, periods, set_at, to_party)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET partner_id = excluded.partner_id, cpo_id = excluded.cpo_id,
+		unit = excluded.unit, start_at = excluded.start_at, duration_s = excluded.duration_s, periods = excluded.periods, set_at = excluded.set_at,
+		to_party = excluded.to_party`,
+		p.SessionID, p.PartnerID, p.CPOID, p.Unit, start, p.DurationS, string(periods), toMS(p.SetAt), p.Party); err != nil {
 		return fmt.Errorf("put profile of session %s: %w", p.SessionID, mapError(err))
 	}
 	// The profiles of the CPO's sessions that have ended are of no more
@@ -44,13 +45,13 @@ func (s *OCPIService) PutSessionProfile(ctx context.Context, p *volt.SessionProf
 	return nil
 }
 
-const sessionProfileCols = `session_id, partner_id, cpo_id, unit, start_at, duration_s, periods, set_at`
+const sessionProfileCols = `session_id, partner_id, cpo_id, unit, start_at, duration_s, periods, set_at, to_party`
 
 func scanSessionProfile(sc interface{ Scan(...any) error }) (*volt.SessionProfile, error) {
 	var p volt.SessionProfile
 	var start, setAt int64
 	var periods string
-	if err := sc.Scan(&p.SessionID, &p.PartnerID, &p.CPOID, &p.Unit, &start, &p.DurationS, &periods, &setAt); err != nil {
+	if err := sc.Scan(&p.SessionID, &p.PartnerID, &p.CPOID, &p.Unit, &start, &p.DurationS, &periods, &setAt, &p.Party); err != nil {
 		return nil, err
 	}
 	if start != 0 {
@@ -120,4 +121,25 @@ func (s *OCPIService) SessionProfiles(ctx context.Context, sessionIDs []string) 
 		}
 	}
 	return out, nil
+}
+
+// QueueCoalescedPushTo queues one push as QueueCoalescedPushes does (it
+// replaces the pending one of the same partner, module and object) for
+// the party p.To behind the partner: a session's ActiveChargingProfile
+// for the party a hub routed its profile from.
+func (s *OCPIService) QueueCoalescedPushTo(ctx context.Context, p *volt.OCPIPush) error {
+	p.ID = volt.NewID("opu")
+	now := toMS(s.db.Now())
+	if err := s.db.WithTx(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO ocpi_pushes (id, partner_id, module, object_id, method, url, body, attempts, next_at, created_at, coalesce_key, to_party)
+			VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) ON CONFLICT (coalesce_key) WHERE coalesce_key <> '' DO UPDATE SET id = excluded.id,
+			method = excluded.method, url = excluded.url, body = excluded.body, to_party = excluded.to_party
+			WHERE ocpi_pushes.body <> excluded.body OR ocpi_pushes.url <> excluded.url OR ocpi_pushes.method <> excluded.method
+			OR ocpi_pushes.to_party <> excluded.to_party`,
+			p.ID, p.PartnerID, p.Module, p.ObjectID, p.Method, p.URL, string(p.Body), now, now, coalesceKey(p), p.To)
+		return err
+	}); err != nil {
+		return fmt.Errorf("queue %s %s for %s: %w", p.Module, p.ObjectID, p.PartnerID, mapError(err))
+	}
+	return nil
 }

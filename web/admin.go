@@ -96,6 +96,9 @@ type AdminConfig struct {
 	// RoamingBills lists what drivers were billed for partner networks'
 	// CDRs, debts first to follow up (issue 14); nil: not offered.
 	RoamingBills volt.RoamingBills
+	// RoamingProfiles shows, on a partner CPO's page, the charging profiles
+	// of our drivers' sessions on its chargers (issue 14); nil hides them.
+	RoamingProfiles volt.RoamingProfileReader
 	// Security serves a charger's security page (issue 18); optional.
 	Security volt.ChargerSecurityService
 	// CPOAuthorities serves a CPO's certificate authority page (issue 18);

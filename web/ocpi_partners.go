@@ -55,6 +55,9 @@ type ocpiPartnerView struct {
 	// ReconMonth is the month the reconciliation form offers (partner
 	// CPOs, when the reconciliation is wired; "" hides the form).
 	ReconMonth string
+	// Profiles are the charging profiles of our drivers' sessions on a
+	// partner CPO's chargers (nil: not wired or not a CPO).
+	Profiles []roamingProfileRow
 }
 
 func (a *Admin) ocpiPartnerList(w http.ResponseWriter, r *http.Request, s *sess) {
@@ -145,6 +148,10 @@ func (a *Admin) renderOCPIPartner(w http.ResponseWriter, r *http.Request, s *ses
 	}
 	if p.Role == volt.OCPIRoleCPO && a.cfg.OCPIReconciler != nil {
 		v.ReconMonth = lastMonth(time.Now())
+	}
+	if v.Profiles, err = a.roamingProfileRows(s, p); err != nil { // ocpi_charging_profiles.go
+		a.fail(w, r, s, err)
+		return
 	}
 	if tokenA != "" {
 		base := strings.TrimRight(a.cfg.BaseURL, "/")

@@ -230,6 +230,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		FleetPayments:     fleetPayments, // issue 19: paying the fleet invoice, audited
 
 		RoamingWhitelists: roamingWhitelists, // issue 14: drivers' roaming whitelists, audited
+		RoamingProfiles:   ocpiServer,        // issue 14: charging profiles of roaming sessions
 	})))
 
 	mux.Handle("/admin/", audit.Middleware(volt.AuditSourcePortal, false)(web.NewAdmin(web.AdminConfig{
@@ -289,7 +290,8 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		OCPIRegistrar:     ocpiRegistrar,
 		OCPIReconciler:    ocpiStore,
 		RoamingWhitelists: roamingWhitelists,
-		RoamingBills:      ocpiStore, // issue 14: drivers' roaming bills and debts
+		RoamingBills:      ocpiStore,  // issue 14: drivers' roaming bills and debts
+		RoamingProfiles:   ocpiServer, // issue 14: charging profiles of roaming sessions
 	})))
 	driverApp := app.New(app.Config{
 		Hierarchy: s.Hierarchy,
