@@ -71,6 +71,9 @@ type RoamingChargeView struct {
 	CDRID  string
 	// Receipt is the session's receipt once the CDR was billed.
 	Receipt *RoamingReceipt
+	// ChargeLimit is the partner's charging limit on the active session
+	// now, from its active charging profile ("16 A"; "": none known).
+	ChargeLimit string
 }
 
 // RoamingCharging is the driver app's charging on partner networks; every

@@ -205,6 +205,9 @@ func (a *AppRoaming) FindRoamingCharge(ctx context.Context, startID string) (*vo
 		if sess.TotalCost != nil {
 			v.CostInclVAT = decimalOf(sess.TotalCost.InclVAT).StringFixed(volt.CurrencyExponent(sess.Currency))
 		}
+		if sess.Status == "ACTIVE" {
+			v.ChargeLimit = a.Server.chargeLimitNow(ctx, p.ID, sess.ID) // chargingprofiles_status.go
+		}
 		cdrs, err := a.Server.Store.FindPartnerObjects(ctx, p.ID, "cdrs")
 		if err != nil {
 			return nil, err

@@ -128,8 +128,18 @@ func appRoamingCharge(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	}
 	v, err = app.FindRoamingCharge(as(driver), st.ID)
 	must(t, err)
-	if v.SessionID != "ses_1" || v.Status != "ACTIVE" || v.EnergyWh != 3250 || v.CostInclVAT != "2.40" || v.Billed != 0 {
+	if v.SessionID != "ses_1" || v.Status != "ACTIVE" || v.EnergyWh != 3250 || v.CostInclVAT != "2.40" || v.Billed != 0 || v.ChargeLimit != "" {
 		t.Fatalf("charge while active: %+v", v)
+	}
+	// A pushes the session's active charging profile (11 A since 30 s in):
+	// the driver sees the limit in force now.
+	if st, _, env := call(t, "PUT", B.http.URL+"/ocpi/emsp/2.2.1/chargingprofiles/ses_1", tok, map[string]any{"start_date_time": ocpi.DateTime(time.Now().Add(-time.Minute)),
+		"charging_profile": map[string]any{"charging_rate_unit": "A", "charging_profile_period": []any{map[string]any{"start_period": 0, "limit": 16},
+			map[string]any{"start_period": 30, "limit": 11}, map[string]any{"start_period": 7200, "limit": 6}}}}); st != 200 {
+		t.Fatalf("active charging profile PUT: %d %v", st, env)
+	}
+	if v, err = app.FindRoamingCharge(as(driver), st.ID); err != nil || v.ChargeLimit != "11 A" {
+		t.Errorf("charge limit while active: %+v %v", v, err)
 	}
 	// A does not know ses_1: its answer reaches the driver.
 	if err := app.StopRoaming(as(driver), st.ID); volt.ErrorCode(err) != volt.EUNPROCESSABLE || !strings.Contains(volt.ErrorMessage(err), "UNKNOWN_SESSION") {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/volt-ev/volt"
@@ -17,8 +18,8 @@ import (
 // profileRequestModule, by session id) with the CPO's immediate answer;
 // the result posted to the response_url and the ActiveChargingProfile the
 // CPO pushes are kept as they arrive (chargingprofiles.go).
-// TODO(issue 14): the driver app's roaming charge page (web/app,
-// FindRoamingCharge) does not show the session's active profile yet.
+// The driver app's roaming charge page shows the limit in force now
+// (chargeLimitNow, AppRoaming.FindRoamingCharge).
 
 var _ volt.RoamingProfileReader = (*Server)(nil)
 
@@ -192,4 +193,37 @@ func roamingProfileOf(cp ChargingProfile) volt.RoamingProfile {
 		out.Periods = append(out.Periods, volt.RoamingProfilePeriod{StartS: p.StartPeriod, Limit: p.Limit})
 	}
 	return out
+}
+
+// chargeLimitNow is the limit in force now of the active profile the
+// partner CPO pushed for a session ("16 A", "7.4 kW"; "": none known,
+// or not in force now).
+func (s *Server) chargeLimitNow(ctx context.Context, partnerID, sessionID string) string {
+	a, err := s.ActiveChargingProfileOf(system(ctx), partnerID, sessionID)
+	if err != nil {
+		return ""
+	}
+	start, err := ParseDateTime(a.StartDateTime)
+	if err != nil {
+		return ""
+	}
+	el := int(s.now().Sub(start) / time.Second)
+	cp := a.ChargingProfile
+	if el < 0 || (cp.Duration != nil && *cp.Duration > 0 && el >= *cp.Duration) {
+		return ""
+	}
+	limit, found := 0.0, false
+	for _, p := range cp.ChargingProfilePeriod {
+		if p.StartPeriod > el {
+			break
+		}
+		limit, found = p.Limit, true
+	}
+	switch {
+	case !found:
+		return ""
+	case cp.ChargingRateUnit == "W":
+		return strconv.FormatFloat(limit/1000, 'f', -1, 64) + " kW"
+	}
+	return strconv.FormatFloat(limit, 'f', -1, 64) + " A"
 }

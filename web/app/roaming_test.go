@@ -86,7 +86,7 @@ func (f *fakeRoamingCharging) FindRoamingCharge(ctx context.Context, id string) 
 		return nil, volt.Errorf(volt.ENOTFOUND, "Charge %q not found.", id)
 	}
 	return &volt.RoamingChargeView{Start: *st, PartnerName: "A Power", LocationName: "Mayfair Hub", StartResult: "ACCEPTED",
-		SessionID: "ses_1", Status: "ACTIVE", EnergyWh: 3250, Currency: "GBP", CostInclVAT: "2.40"}, nil
+		SessionID: "ses_1", Status: "ACTIVE", EnergyWh: 3250, Currency: "GBP", CostInclVAT: "2.40", ChargeLimit: "11 A"}, nil
 }
 
 func (f *fakeRoamingCharging) StopRoaming(ctx context.Context, id string) error {
@@ -130,7 +130,7 @@ func TestRoamingChargePages(t *testing.T) {
 			t.Fatalf("start: %d → %q", res.status, res.loc)
 		}
 		res = c.get(res.loc)
-		for _, want := range []string{`data-status="ACTIVE"`, "3.25 kWh", "2.40 GBP", `data-poll="2000"`, `id="stop"`} {
+		for _, want := range []string{`data-status="ACTIVE"`, "3.25 kWh", "2.40 GBP", `data-poll="2000"`, `id="stop"`, `<dd id="charge-limit">11 A</dd>`} {
 			if !strings.Contains(res.body, want) {
 				t.Errorf("charge page lacks %q", want)
 			}
