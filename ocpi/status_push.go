@@ -179,9 +179,9 @@ var errNoStatusFeeds = errors.New("ocpi: the store keeps no status feeds (volt.O
 // DeliverStatuses runs one round of status pushes and returns how many
 // PATCHes partners accepted. For every partner whose feed this process
 // holds (claimed for StatusFeedLease) and that is not backing off, it
-// reads the connectors changed since the feed's position, sends in order
-// those whose status differs from what the partner last got (one
-// goroutine per partner: a slow partner holds up only itself), and once
+// reads the connectors changed since the feed's position, sends those
+// whose status differs from what the partner last got (a slow partner
+// holds up only itself: see sendStatuses and the lanes below), and once
 // all are accepted moves the feed's position: one short write per
 // partner and round, and only when something changed. A partner that
 // fails stops its round and backs off (volt.OCPIPushBackoff); its
