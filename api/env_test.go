@@ -66,6 +66,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 		OCPIPartners:      ocpiStore,
 		OCPIReconciler:    ocpiStore,
 		RoamingBills:      ocpiStore,
+		RoamingDebts:      money,
 		RoamingWhitelists: ocpiStore, // issue 14 item 4
 		OCPIRegistrar:     &ocpi.Server{Store: ocpiStore, Partners: ocpiStore, Hierarchy: hier, Chargers: store.NewChargerService(db)},
 		Webhooks:          store.NewWebhookService(db),

@@ -343,6 +343,8 @@ var isoSpecs = map[string]isoSpec{
 	"getOcpiPartnerReconciliation": {query: func(*tenant) string { return "?month=2026-03" }},
 	// What B's drivers were billed on partner networks (issue 14).
 	"listRoamingBills": {},
+	"listRoamingDebts": {}, // B's driver's debts
+	"payRoamingDebts":  {header: "Idempotency-Key: iso-debt", selfService: true},
 
 	"rotateOcpiPartnerCredentials": {}, // B's partner's tokens are not rotated
 	"getRoamingWhitelist":          {}, // B's driver's roaming whitelist
