@@ -52,8 +52,8 @@ type RoamingBills interface {
 // RoamingDebt is a roaming bill the driver owes (RoamingBillDebt), with
 // the partner network's name.
 type RoamingDebt struct {
-	Bill        RoamingBill
-	PartnerName string
+	Bill        RoamingBill `json:"bill"`
+	PartnerName string      `json:"partnerName"`
 }
 
 // RoamingDebts is what a driver owes for partner networks' CDRs (a

@@ -127,6 +127,9 @@ type Config struct {
 	// CDRs (issue 14). It is the store itself, not the audited partner
 	// service, which is a wrapper that does not carry it.
 	RoamingBills volt.RoamingBills
+	// RoamingDebts shows and pays what a driver owes partner networks
+	// (issue 14; optional: 501).
+	RoamingDebts volt.RoamingDebts
 	// RoamingWhitelists sets drivers' roaming whitelists (issue 14;
 	// optional: 501).
 	RoamingWhitelists volt.RoamingWhitelistService

@@ -67,6 +67,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 		OCPIPartners:      ocpiStore,
 		OCPIReconciler:    ocpiStore,
 		RoamingBills:      ocpiStore,
+		RoamingDebts:      money,
 		RoamingWhitelists: ocpiStore, // issue 14 item 4
 		OCPIRegistrar:     ocpiServer,
 		RoamingProfiles:   ocpiServer, // issue 14: charging profiles of roaming sessions

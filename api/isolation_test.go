@@ -346,6 +346,8 @@ var isoSpecs = map[string]isoSpec{
 	// The charging profiles of B's partner's roaming sessions (issue 14).
 	"listOcpiPartnerChargingProfiles":      {},
 	"getOcpiPartnerSessionChargingProfile": {},
+	"listRoamingDebts":                     {}, // B's driver's debts
+	"payRoamingDebts":                      {header: "Idempotency-Key: iso-debt", selfService: true},
 
 	"rotateOcpiPartnerCredentials": {}, // B's partner's tokens are not rotated
 	"getRoamingWhitelist":          {}, // B's driver's roaming whitelist

@@ -198,6 +198,7 @@ func (s *server) ocpiRoutes() {
 	huma.Register(a, op("rotateOcpiPartnerCredentials", post, "/ocpi-partners/{id}/rotate-credentials", "Rotate the tokens with a connected partner: a new token for each side (OCPI credentials PUT)", "ocpi-partners", 200), s.rotateOCPIPartner)
 	s.ocpiReconciliationRoute()
 	s.roamingBillsRoute() // a roaming CDR's card refused: the operator sees the debt
+	s.roamingDebtsRoutes()
 	s.roamingWhitelistRoutes()
 	s.roamingProfileRoutes() // issue 14: charging profiles of roaming sessions
 	huma.Register(a, op("getCpoOcpiParty", get, "/cpos/{id}/ocpi-party", "A CPO's own OCPI country code and party id", "cpos", 200), s.getOCPIParty)

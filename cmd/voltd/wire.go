@@ -213,6 +213,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		OCPIRegistrar:  ocpiRegistrar,
 		OCPIReconciler: ocpiStore, // issue 14
 		RoamingBills:   ocpiStore, // issue 14
+		RoamingDebts:   money,     // issue 14: a driver's roaming debts, "pay what you owe"
 		Webhooks:       webhooks,
 		Alerts:         alerts,
 		Certification:  certification,
