@@ -25,17 +25,8 @@ func TestRoamingDebtBlocksTokens(t *testing.T) {
 }
 
 func debtBlocksTokens(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
-	A := newVolt(t, dbA, spec, "A Power", "GB", "AAA")
-	B := newVolt(t, dbB, spec, "B Drive", "GB", "BBB")
-	_, cpids := A.site(t, A.cpo, "Mayfair", false, 1)
-	pB := &volt.OCPIPartner{CPOID: A.cpo, Name: "B Drive", CountryCode: "GB", PartyID: "BBB", Role: volt.OCPIRoleEMSP}
-	tokenA, err := A.store.CreateOCPIPartner(A.admin, pB)
-	must(t, err)
-	pA := &volt.OCPIPartner{CPOID: B.cpo, Name: "A Power", CountryCode: "GB", PartyID: "AAA", Role: volt.OCPIRoleCPO}
-	_, err = B.store.CreateOCPIPartner(B.admin, pA)
-	must(t, err)
-	_, err = B.srv.RegisterWithPartner(B.admin, pA.ID, A.http.URL+"/ocpi/versions", tokenA)
-	must(t, err)
+	rp := newRoamingPair(t, spec, dbA, dbB)
+	A, B, pA, pB, cpids := rp.A, rp.B, rp.pA, rp.pB, rp.cpids
 	users := store.NewUserService(dbB)
 	driver := &volt.User{Email: "owe@b.example", Name: "Owen", CPOID: B.cpo}
 	must(t, users.CreateUser(sys(), driver, ""))

@@ -27,18 +27,10 @@ func TestRealTimeAuthorization(t *testing.T) {
 }
 
 func realTimeAuth(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
-	A := newVolt(t, dbA, spec, "A Power", "GB", "AAA")
-	B := newVolt(t, dbB, spec, "B Drive", "GB", "BBB")
-	_, cpids := A.site(t, A.cpo, "Mayfair", false, 1)
+	rp := newRoamingPair(t, spec, dbA, dbB)
+	A, B, pB, cpids := rp.A, rp.B, rp.pB, rp.cpids
 	cpid := cpids[0]
-	pB := &volt.OCPIPartner{CPOID: A.cpo, Name: "B Drive", CountryCode: "GB", PartyID: "BBB", Role: volt.OCPIRoleEMSP}
-	tokenA, err := A.store.CreateOCPIPartner(A.admin, pB)
-	must(t, err)
-	pA := &volt.OCPIPartner{CPOID: B.cpo, Name: "A Power", CountryCode: "GB", PartyID: "AAA", Role: volt.OCPIRoleCPO}
-	_, err = B.store.CreateOCPIPartner(B.admin, pA)
-	must(t, err)
-	reg, err := B.srv.RegisterWithPartner(B.admin, pA.ID, A.http.URL+"/ocpi/versions", tokenA)
-	must(t, err)
+	reg := rp.reg
 	users := store.NewUserService(dbB)
 	driver := &volt.User{Email: "bea@b.example", Name: "Bea", CPOID: B.cpo}
 	must(t, users.CreateUser(sys(), driver, ""))

@@ -579,3 +579,28 @@ func tokenSync(t *testing.T, A, B *volt1, pA *volt.OCPIPartner, cpid string) {
 	must(t, users.DeleteRFIDCard(sys(), card.ID))
 	sync(0) // deleted after blocked: still not valid, nothing new to say
 }
+
+// roamingPair is the set-up several two-Volt tests share: A, a CPO with a
+// site of one charger (cpids), and B, an eMSP registered with A through
+// the credentials handshake. pB is B as A's partner, pA is A as B's, and
+// reg is pA after the handshake (with the token B uses at A).
+type roamingPair struct {
+	A, B        *volt1
+	pA, pB, reg *volt.OCPIPartner
+	cpids       []string
+}
+
+func newRoamingPair(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) *roamingPair {
+	t.Helper()
+	r := &roamingPair{A: newVolt(t, dbA, spec, "A Power", "GB", "AAA"), B: newVolt(t, dbB, spec, "B Drive", "GB", "BBB")}
+	_, r.cpids = r.A.site(t, r.A.cpo, "Mayfair", false, 1)
+	r.pB = &volt.OCPIPartner{CPOID: r.A.cpo, Name: "B Drive", CountryCode: "GB", PartyID: "BBB", Role: volt.OCPIRoleEMSP}
+	tokenA, err := r.A.store.CreateOCPIPartner(r.A.admin, r.pB)
+	must(t, err)
+	r.pA = &volt.OCPIPartner{CPOID: r.B.cpo, Name: "A Power", CountryCode: "GB", PartyID: "AAA", Role: volt.OCPIRoleCPO}
+	_, err = r.B.store.CreateOCPIPartner(r.B.admin, r.pA)
+	must(t, err)
+	r.reg, err = r.B.srv.RegisterWithPartner(r.B.admin, r.pA.ID, r.A.http.URL+"/ocpi/versions", tokenA)
+	must(t, err)
+	return r
+}

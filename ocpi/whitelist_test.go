@@ -27,17 +27,8 @@ func TestRoamingWhitelistPerDriver(t *testing.T) {
 }
 
 func whitelistPerDriver(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
-	A := newVolt(t, dbA, spec, "A Power", "GB", "AAA")
-	B := newVolt(t, dbB, spec, "B Drive", "GB", "BBB")
-	_, cpids := A.site(t, A.cpo, "Mayfair", false, 1)
-	pB := &volt.OCPIPartner{CPOID: A.cpo, Name: "B Drive", CountryCode: "GB", PartyID: "BBB", Role: volt.OCPIRoleEMSP}
-	tokenA, err := A.store.CreateOCPIPartner(A.admin, pB)
-	must(t, err)
-	pA := &volt.OCPIPartner{CPOID: B.cpo, Name: "A Power", CountryCode: "GB", PartyID: "AAA", Role: volt.OCPIRoleCPO}
-	_, err = B.store.CreateOCPIPartner(B.admin, pA)
-	must(t, err)
-	_, err = B.srv.RegisterWithPartner(B.admin, pA.ID, A.http.URL+"/ocpi/versions", tokenA)
-	must(t, err)
+	rp := newRoamingPair(t, spec, dbA, dbB)
+	A, B, pB, cpids := rp.A, rp.B, rp.pB, rp.cpids
 	users := store.NewUserService(dbB)
 	driver := &volt.User{Email: "nev@b.example", Name: "Nev", CPOID: B.cpo}
 	must(t, users.CreateUser(sys(), driver, ""))
