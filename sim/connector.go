@@ -339,7 +339,7 @@ func (c *Charger) startSession(ctx context.Context, n int, idTag string, profile
 		onAnswer: func(r any) { c.onStartAnswer(n, s, r.(*v16.StartTransactionResponse)) }}
 	online := c.online
 	c.enqueueLocked(it)
-	c.emitLocked(Event{Kind: EventTransaction, Connector: n, Detail: "started idTag=" + idTag})
+	c.emitLocked(Event{Kind: EventTransaction, Connector: n, Detail: fmt.Sprintf("started idTag=%s at=%d", idTag, s.start.UnixNano())})
 	c.refreshLocked(n)
 	c.mu.Unlock()
 	if !online {
@@ -370,7 +370,7 @@ func (c *Charger) onStartAnswer(n int, s *session, resp *v16.StartTransactionRes
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s.txID = resp.TransactionID
-	c.emitLocked(Event{Kind: EventTransaction, Connector: n, Detail: fmt.Sprintf("transactionId=%d %s", s.txID, resp.IdTagInfo.Status)})
+	c.emitLocked(Event{Kind: EventTransaction, Connector: n, Detail: fmt.Sprintf("transactionId=%d %s at=%d", s.txID, resp.IdTagInfo.Status, s.start.UnixNano())})
 	cn := c.conns[n]
 	if resp.IdTagInfo.Status != v16.AuthorizationStatusAccepted && cn.sess == s && keyBool(c.keys, keyStopTransactionOnInvalidID) {
 		c.stopLocked(cn, v16.ReasonDeAuthorized, "")
@@ -431,9 +431,13 @@ func (c *Charger) stopLocked(cn *connector, reason v16.Reason, idTag string) *ou
 			id = -1 // StartTransaction was never answered
 		}
 		return &v16.StopTransactionRequest{IdTag: idTag, MeterStop: meterStop, Timestamp: ts, TransactionID: id, Reason: reason, TransactionData: data}
+	}, onAnswer: func(any) {
+		c.mu.Lock()
+		c.emitLocked(Event{Kind: EventTransaction, Connector: cn.id, Detail: fmt.Sprintf("stop answered at=%d", s.start.UnixNano())})
+		c.mu.Unlock()
 	}}
 	c.enqueueLocked(it)
-	c.emitLocked(Event{Kind: EventTransaction, Connector: cn.id, Detail: fmt.Sprintf("stopped reason=%s energyWh=%d", reason, meterStop-s.meterStart)})
+	c.emitLocked(Event{Kind: EventTransaction, Connector: cn.id, Detail: fmt.Sprintf("stopped reason=%s energyWh=%d at=%d", reason, meterStop-s.meterStart, s.start.UnixNano())})
 	return it
 }
 

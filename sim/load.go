@@ -237,7 +237,6 @@ type loadRun struct {
 func (r *loadRun) hook() {
 	onCall, onEvent := r.o.Fleet.OnCall, r.o.Fleet.OnEvent
 	r.o.Fleet.OnCall = func(s CallStat) {
-		r.ledger.onCall(s)
 		if onCall != nil {
 			onCall(s)
 		}

@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-
-	"github.com/volt-ev/volt/ocpp/v16"
 )
 
 // txLedger follows every transaction the chargers of a load run start, from
@@ -27,21 +25,46 @@ type txLedger struct {
 	v2 bool
 }
 
-// chargerTxs are one charger's transactions. A charger's transaction
-// messages share one FIFO outbox, so StartTransaction answers arrive in the
-// order the starts were queued, and StopTransaction answers in the order the
-// stops were.
+// chargerTxs are one charger's transactions. A 1.6 charger's transaction
+// events carry the session's start ("at=", Unix nanoseconds), so that an
+// answer is matched to its own session: a transaction message the charger
+// gave up after its attempts (OCPP 1.6 §4.10) is never answered, and
+// matching answers in order would hand the next session's transactionId, or
+// its stop, to the one given up.
 type chargerTxs struct {
-	all         []*ledgerTx
-	unanswered  []*ledgerTx // starts waiting for a transactionId, oldest first
-	stops       []*ledgerTx // stops queued, oldest first
-	stopsAnswer int         // stops answered so far
-	byTx        map[string]*ledgerTx
+	all  []*ledgerTx
+	byTx map[string]*ledgerTx
+}
+
+// find returns the connector's transaction started at key (the latest one
+// for which ok holds when key is empty: events without a key).
+func (t *chargerTxs) find(connector int, key string, ok func(*ledgerTx) bool) *ledgerTx {
+	for i := len(t.all) - 1; i >= 0; i-- {
+		tx := t.all[i]
+		if tx.connector != connector {
+			continue
+		}
+		if key != "" && tx.key == key || key == "" && ok(tx) {
+			return tx
+		}
+	}
+	return nil
+}
+
+// detailField returns the value of "name=" in an event's detail.
+func detailField(detail, name string) string {
+	for _, f := range strings.Fields(detail) {
+		if v, ok := strings.CutPrefix(f, name+"="); ok {
+			return v
+		}
+	}
+	return ""
 }
 
 // ledgerTx is one transaction seen by a simulated charger.
 type ledgerTx struct {
 	connector    int
+	key          string // 1.6: the session's start (the events' "at=")
 	txID         int    // 0 until StartTransaction is answered
 	chargerTx    string // 2.x: the station's transactionId
 	startAnswer  bool   // 2.x: TransactionEvent Started answered
@@ -72,26 +95,25 @@ func (l *txLedger) onEvent(ev Event) {
 		l.onEvent2(t, ev)
 		return
 	}
+	key := detailField(ev.Detail, "at")
 	switch {
 	case strings.HasPrefix(ev.Detail, "started"):
-		tx := &ledgerTx{connector: ev.Connector}
-		t.all = append(t.all, tx)
-		t.unanswered = append(t.unanswered, tx)
+		t.all = append(t.all, &ledgerTx{connector: ev.Connector, key: key})
 		l.starts++
 	case strings.HasPrefix(ev.Detail, "transactionId="):
-		if len(t.unanswered) == 0 {
+		tx := t.find(ev.Connector, key, func(tx *ledgerTx) bool { return tx.txID == 0 })
+		if tx == nil {
 			return
 		}
 		idStr, _, _ := strings.Cut(strings.TrimPrefix(ev.Detail, "transactionId="), " ")
-		t.unanswered[0].txID, _ = strconv.Atoi(idStr)
-		t.unanswered = t.unanswered[1:]
+		tx.txID, _ = strconv.Atoi(idStr)
 	case strings.HasPrefix(ev.Detail, "stopped"):
-		for i := len(t.all) - 1; i >= 0; i-- {
-			if tx := t.all[i]; tx.connector == ev.Connector && !tx.stopQueued {
-				tx.stopQueued = true
-				t.stops = append(t.stops, tx)
-				return
-			}
+		if tx := t.find(ev.Connector, key, func(tx *ledgerTx) bool { return !tx.stopQueued }); tx != nil {
+			tx.stopQueued = true
+		}
+	case strings.HasPrefix(ev.Detail, "stop answered"):
+		if tx := t.find(ev.Connector, key, func(tx *ledgerTx) bool { return tx.stopQueued && !tx.stopAnswered }); tx != nil {
+			tx.stopAnswered = true
 		}
 	}
 }
@@ -125,21 +147,6 @@ func (l *txLedger) onEvent2(t *chargerTxs, ev Event) {
 		if tx := t.byTx[id]; tx != nil {
 			tx.stopQueued = true
 		}
-	}
-}
-
-// onCall is called for every CALL outcome: an answered StopTransaction
-// confirms the oldest unconfirmed stop of its charger.
-func (l *txLedger) onCall(s CallStat) {
-	if s.Action != v16.ActionStopTransaction || s.Err != nil {
-		return
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	t := l.charger(s.Identity)
-	if t.stopsAnswer < len(t.stops) {
-		t.stops[t.stopsAnswer].stopAnswered = true
-		t.stopsAnswer++
 	}
 }
 

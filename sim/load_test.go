@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"errors"
 	"strconv"
 	"strings"
 	"testing"
@@ -84,30 +83,41 @@ func TestRunLoadSteadySessionsChargeFromTheStart(t *testing.T) {
 	}
 }
 
-func TestTxLedgerMatchesAnswersInOrder(t *testing.T) {
+// TestTxLedgerMatchesAnswersToTheirSessions: answers are matched to the
+// session they belong to, not to the oldest one waiting. In the 50,000-
+// charger run a StartTransaction given up after its attempts (never
+// answered; its stop went with transactionId -1) took the next session's
+// transactionId and that session's answered stop, so the check reported a
+// session stopped without a CDR that the charger had never stopped.
+func TestTxLedgerMatchesAnswersToTheirSessions(t *testing.T) {
 	l := newTxLedger()
 	ev := func(detail string, n int) {
 		l.onEvent(Event{Identity: "CP1", Kind: EventTransaction, Connector: n, Detail: detail})
 	}
-	// Off line: a session starts and stops before its StartTransaction is
-	// answered; a second one starts on connector 2.
-	ev("started idTag=A", 1)
-	ev("stopped reason=Local energyWh=5", 1)
-	ev("started idTag=B", 2)
+	// A's start is never answered (given up); A is stopped and its stop
+	// (transactionId -1) answered. B then starts on the same connector, is
+	// answered 7 and stopped, its stop given up too. C on connector 2 is
+	// answered 8 and its stop answered.
+	ev("started idTag=A at=100", 1)
+	ev("stopped reason=Local energyWh=5 at=100", 1)
+	ev("stop answered at=100", 1)
+	ev("started idTag=B at=200", 1)
+	ev("started idTag=C at=300", 2)
 	l.onEvent(Event{Identity: "CP1", Kind: EventStatus, Detail: "Charging"}) // ignored
-	ev("transactionId=7 Accepted", 1)
-	l.onCall(CallStat{Identity: "CP1", Action: v16.ActionStopTransaction, Err: errors.New("timeout")}) // retried later
-	ev("transactionId=8 Accepted", 2)
-	l.onCall(CallStat{Identity: "CP1", Action: v16.ActionStopTransaction})
-	l.onCall(CallStat{Identity: "CP1", Action: v16.ActionStopTransaction}) // no second stop: ignored
-	if c := l.counts(); c != (ledgerCounts{Started: 2, Answered: 2, StopsQueued: 1, StopsAnswered: 1}) {
+	ev("transactionId=7 Accepted at=200", 1)
+	ev("stopped reason=EVDisconnected energyWh=9 at=200", 1)
+	ev("transactionId=8 Accepted at=300", 2)
+	ev("stopped reason=Local energyWh=3 at=300", 2)
+	ev("stop answered at=300", 2)
+	ev("stop answered at=999", 1) // no such session: ignored
+	if c := l.counts(); c != (ledgerCounts{Started: 3, Answered: 2, StopsQueued: 3, StopsAnswered: 2}) {
 		t.Fatalf("counts %+v", c)
 	}
 	var b bytes.Buffer
 	if err := l.writeCSV(&b); err != nil {
 		t.Fatal(err)
 	}
-	want := "identity,connector,transaction_id,stop_answered\nCP1,1,7,true\nCP1,2,8,false\n"
+	want := "identity,connector,transaction_id,stop_answered\nCP1,1,0,true\nCP1,1,7,false\nCP1,2,8,true\n"
 	if b.String() != want {
 		t.Fatalf("CSV\n%s\nwant\n%s", b.String(), want)
 	}
