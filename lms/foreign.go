@@ -83,8 +83,11 @@ type reportedProfiles struct {
 // ClearForeign lists a 2.x station's profiles and clears those Volt does
 // not own. Without Reports (where the station's answers are kept) it
 // clears nothing. It waits for the last report (tbc false) up to
-// ReportWait (default 5 s) or ctx's deadline; profiles of reports not
-// received by then are left.
+// ReportWait (default 15 s, a charger call's default bound) or ctx's
+// deadline; it clears what was reported by then and, when the last report
+// had not come, says so in its error (profiles of later reports are left
+// until the next boot). A 5-s wait, the earlier default, ran out on a
+// loaded machine before the station's reports were stored.
 func (o *OCPP201) ClearForeign(ctx context.Context, cpid string, _ bool) (int, error) {
 	if o.Reports == nil {
 		return 0, nil
@@ -103,12 +106,15 @@ func (o *OCPP201) ClearForeign(ctx context.Context, cpid string, _ bool) (int, e
 	if ans.Status != "Accepted" {
 		return 0, nil // NoProfiles
 	}
-	foreign, err := o.awaitReports(ctx, cpid, reqID)
+	foreign, complete, err := o.awaitReports(ctx, cpid, reqID)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
 	var errs []error
+	if !complete {
+		errs = append(errs, fmt.Errorf("%s: the last ReportChargingProfiles of request %d did not come in time; later profiles are left", cpid, reqID))
+	}
 	for _, id := range foreign {
 		raw, err := o.Commander.Call(ctx, cpid, "ClearChargingProfile", map[string]any{"chargingProfileId": id})
 		if err != nil {
@@ -126,11 +132,12 @@ func (o *OCPP201) ClearForeign(ctx context.Context, cpid string, _ bool) (int, e
 }
 
 // awaitReports collects the ids of the foreign profiles the station
-// reports for request reqID, until its last report or the wait ends.
-func (o *OCPP201) awaitReports(ctx context.Context, cpid string, reqID int) ([]int, error) {
+// reports for request reqID, until its last report (complete) or the wait
+// ends.
+func (o *OCPP201) awaitReports(ctx context.Context, cpid string, reqID int) (ids []int, complete bool, err error) {
 	wait := o.ReportWait
 	if wait <= 0 {
-		wait = 5 * time.Second
+		wait = 15 * time.Second
 	}
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
@@ -140,9 +147,9 @@ func (o *OCPP201) awaitReports(ctx context.Context, cpid string, reqID int) ([]i
 	for {
 		reports, err := o.Reports.FindChargingReports(sys, cpid, volt.ReportChargingProfile, 200)
 		if err != nil {
-			return nil, fmt.Errorf("charging profiles reported by %s: %w", cpid, err)
+			return nil, false, fmt.Errorf("charging profiles reported by %s: %w", cpid, err)
 		}
-		var ids []int
+		ids = nil
 		seen, last := map[int]bool{}, false
 		for _, r := range reports {
 			if r.RequestID == nil || *r.RequestID != reqID {
@@ -162,13 +169,13 @@ func (o *OCPP201) awaitReports(ctx context.Context, cpid string, reqID int) ([]i
 			}
 		}
 		if last {
-			return ids, nil
+			return ids, true, nil
 		}
 		select {
 		case <-ctx.Done():
-			return ids, nil
+			return ids, false, nil
 		case <-deadline.C:
-			return ids, nil
+			return ids, false, nil
 		case <-tick.C:
 		}
 	}

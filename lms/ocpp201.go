@@ -36,7 +36,7 @@ type OCPP201 struct {
 	Verify    bool
 	// Reports is where the gateway keeps the stations' ReportChargingProfiles
 	// (nil: foreign profiles are not looked for); ReportWait bounds the wait
-	// for them (default 5 s).
+	// for them (default 15 s).
 	Reports    volt.ChargingReportService
 	ReportWait time.Duration
 }
