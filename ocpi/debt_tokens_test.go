@@ -33,17 +33,7 @@ func debtBlocksTokens(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) {
 	must(t, users.CreateRFIDCard(sys(), &volt.RFIDCard{UID: "04D1D1D1", UserID: driver.ID}))
 	app, err := B.store.OCPIAppToken(sys(), driver.ID, B.cpo)
 	must(t, err)
-	sync := func(want int) {
-		t.Helper()
-		n, err := B.srv.SyncTokens(sys())
-		must(t, err)
-		if n != want {
-			t.Fatalf("token sync queued %d, want %d", n, want)
-		}
-		if _, err := B.srv.DeliverDue(sys(), 10); err != nil {
-			t.Fatal(err)
-		}
-	}
+	sync := func(want int) { t.Helper(); B.syncTokens(t, want) }
 	validAtA := func(uid, typ string) bool { // the token A stored for B's driver
 		t.Helper()
 		tok, err := A.store.FindOCPIToken(sys(), pB.ID, uid, typ)

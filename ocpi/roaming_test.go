@@ -537,17 +537,7 @@ func tokenSync(t *testing.T, A, B *volt1, pA *volt.OCPIPartner, cpid string) {
 	users := store.NewUserService(B.db)
 	card := &volt.RFIDCard{UID: "04C0C0C0", UserID: B.driver}
 	must(t, users.CreateRFIDCard(sys(), card))
-	sync := func(want int) {
-		t.Helper()
-		n, err := B.srv.SyncTokens(sys())
-		must(t, err)
-		if n != want {
-			t.Fatalf("token sync queued %d, want %d", n, want)
-		}
-		if _, err := B.srv.DeliverDue(sys(), 10); err != nil {
-			t.Fatal(err)
-		}
-	}
+	sync := func(want int) { t.Helper(); B.syncTokens(t, want) }
 	sync(2) // both of the driver's cards (the one pushed by hand too: never sent by the sync)
 	sync(0)
 	if res, _ := A.charging.AuthorizeIDTag(sys(), cpid, "04C0C0C0"); res.Status != volt.AuthAccepted {
@@ -603,4 +593,18 @@ func newRoamingPair(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB) *ro
 	r.reg, err = r.B.srv.RegisterWithPartner(r.B.admin, r.pA.ID, r.A.http.URL+"/ocpi/versions", tokenA)
 	must(t, err)
 	return r
+}
+
+// syncTokens runs v's token sync, which must queue want pushes, and
+// delivers them.
+func (v *volt1) syncTokens(t *testing.T, want int) {
+	t.Helper()
+	n, err := v.srv.SyncTokens(sys())
+	must(t, err)
+	if n != want {
+		t.Fatalf("token sync queued %d, want %d", n, want)
+	}
+	if _, err := v.srv.DeliverDue(sys(), 10); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -35,17 +35,7 @@ func whitelistPerDriver(t *testing.T, spec *ocpischema.Spec, dbA, dbB *store.DB)
 	card1, card2 := &volt.RFIDCard{UID: "04A1A1A1", UserID: driver.ID}, &volt.RFIDCard{UID: "04A2A2A2", UserID: driver.ID}
 	must(t, users.CreateRFIDCard(sys(), card1))
 	must(t, users.CreateRFIDCard(sys(), card2))
-	sync := func(want int) {
-		t.Helper()
-		n, err := B.srv.SyncTokens(sys())
-		must(t, err)
-		if n != want {
-			t.Fatalf("token sync queued %d, want %d", n, want)
-		}
-		if _, err := B.srv.DeliverDue(sys(), 10); err != nil {
-			t.Fatal(err)
-		}
-	}
+	sync := func(want int) { t.Helper(); B.syncTokens(t, want) }
 	atA := func(uid string) string { // the whitelist A stored for B's token
 		t.Helper()
 		tok, err := A.store.FindOCPIToken(sys(), pB.ID, uid, "RFID")
