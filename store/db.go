@@ -26,6 +26,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -65,6 +66,9 @@ type DB struct {
 	updates updatesGate
 	// secrets seals stored secrets (secrets.go; issue 19).
 	secrets *seal.Sealer
+	// maxIdle is the pool's idle connection limit (SetPool), restored
+	// after dropIdle.
+	maxIdle atomic.Int64
 }
 
 // Open opens the database named by dsn and refuses a schema newer than this
@@ -79,8 +83,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
-		db.sql.SetMaxOpenConns(50)
-		db.sql.SetMaxIdleConns(25)
+		db.SetPool(50, 25)
 		db.sql.SetConnMaxIdleTime(5 * time.Minute)
 	} else {
 		db.Dialect = SQLite
@@ -123,6 +126,25 @@ func (db *DB) Ping(ctx context.Context) error {
 		return fmt.Errorf("ping %s: %w", db.Dialect, err)
 	}
 	return nil
+}
+
+// SetPool sets how many connections the database may open and keep idle
+// (PostgreSQL; VOLT_DB_POOL).
+func (db *DB) SetPool(open, idle int) {
+	db.sql.SetMaxOpenConns(open)
+	db.sql.SetMaxIdleConns(idle)
+	db.maxIdle.Store(int64(idle))
+}
+
+// dropIdle closes the pool's idle connections once a statement met one that
+// PostgreSQL had closed: after a restart or pg_terminate_backend every idle
+// connection is dead, and database/sql hands out one used in the last
+// second without a ping, so without this each would fail a statement in
+// turn. The healthy ones it closes are reopened on demand.
+func (db *DB) dropIdle() {
+	idle := int(db.maxIdle.Load())
+	db.sql.SetMaxIdleConns(0)
+	db.sql.SetMaxIdleConns(idle)
 }
 
 // SQL returns the underlying *sql.DB for tools (bulk loaders, benchmarks).
@@ -205,27 +227,69 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 		return nil, err
 	}
 	defer release()
-	res, err := db.sql.ExecContext(ctx, db.rebind(query), args...)
-	return res, mapError(err)
+	q := db.rebind(query)
+	for attempt := 1; ; attempt++ {
+		res, err := db.sql.ExecContext(ctx, q, args...)
+		if attempt < lostConnAttempts && db.Dialect == Postgres && notExecuted(err) {
+			db.dropIdle()
+			continue
+		}
+		return res, mapError(err)
+	}
 }
 
 // Query runs a read outside a transaction. Placeholders are ?.
 func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	rows, err := db.sql.QueryContext(ctx, db.rebind(query), args...)
-	return rows, mapError(err)
+	q := db.rebind(query)
+	for attempt := 1; ; attempt++ {
+		rows, err := db.sql.QueryContext(ctx, q, args...)
+		if attempt < lostConnAttempts && db.Dialect == Postgres && lostConnection(err) {
+			db.dropIdle()
+			continue
+		}
+		return rows, mapError(err)
+	}
 }
 
 // QueryRow runs a single-row read outside a transaction. Placeholders are ?.
+// The query runs when Scan is called, so that a read that met a pooled
+// connection PostgreSQL had closed can run again on another.
 func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *Row {
-	return &Row{row: db.sql.QueryRowContext(ctx, db.rebind(query), args...)}
+	return &Row{db: db, ctx: ctx, query: db.rebind(query), args: args}
 }
 
 // Row is a single-row result whose Scan maps driver errors to volt codes.
 // sql.ErrNoRows is returned as is, for the caller to phrase as ENOTFOUND.
-type Row struct{ row *sql.Row }
+type Row struct {
+	// row is a prepared statement's row (charging_stmt.go), scanned as is.
+	row *sql.Row
+	// db, ctx, query and args describe a read run by Scan (DB.QueryRow).
+	db    *DB
+	ctx   context.Context
+	query string
+	args  []any
+}
 
 // Scan copies the row's columns into dest.
-func (r *Row) Scan(dest ...any) error { return mapError(r.row.Scan(dest...)) }
+func (r *Row) Scan(dest ...any) error {
+	if r.db == nil {
+		return mapError(r.row.Scan(dest...))
+	}
+	for attempt := 1; ; attempt++ {
+		err := r.db.sql.QueryRowContext(r.ctx, r.query, r.args...).Scan(dest...)
+		if attempt < lostConnAttempts && r.db.Dialect == Postgres && lostConnection(err) {
+			r.db.dropIdle()
+			continue
+		}
+		return mapError(err)
+	}
+}
+
+// lostConnAttempts bounds how often a statement outside a transaction is
+// run when it keeps meeting connections PostgreSQL closed (a restart or
+// pg_terminate_backend). Each retry follows dropIdle, so a second dead
+// connection comes only from one that was busy meanwhile.
+const lostConnAttempts = 4
 
 func (db *DB) rebind(query string) string {
 	if db.Dialect != Postgres {

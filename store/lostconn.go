@@ -18,15 +18,15 @@ import (
 // so that a node rides out a database restart without failing the
 // chargers' messages in flight (issue 12, faults).
 func lostConnection(err error) bool {
-	if err == nil {
-		return false
+	if notExecuted(err) {
+		return true
 	}
 	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+	if err == nil || errors.As(err, &pe) {
+		return false
 	}
-	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
-		errors.Is(err, net.ErrClosed) || pgconn.SafeToRetry(err) || strings.Contains(err.Error(), "conn closed")
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		errors.Is(err, net.ErrClosed) || strings.Contains(err.Error(), "conn closed")
 }
 
 // retryLost marks an error of a transaction that did not commit as worth
@@ -36,5 +36,22 @@ func (db *DB) retryLost(err error) error {
 	if db.Dialect != Postgres || !lostConnection(err) || isRetryable(err) {
 		return err
 	}
+	db.dropIdle()
 	return fmt.Errorf("%w (%w)", err, errRetry)
+}
+
+// notExecuted reports whether a statement outside a transaction certainly
+// did not take effect, so that running it again cannot apply it twice: the
+// server said the backend was ending (which aborts what it ran), or pgx
+// knows the statement was never sent. A socket that broke after sending is
+// not such a case: the statement may have committed.
+func notExecuted(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+	}
+	return errors.Is(err, driver.ErrBadConn) || pgconn.SafeToRetry(err)
 }

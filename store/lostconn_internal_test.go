@@ -1,6 +1,7 @@
 package store
 
 import (
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -25,7 +26,13 @@ func TestLostConnectionIsRetriedOnPostgres(t *testing.T) {
 			t.Errorf("lostConnection(%v) = %v, want %v", c.err, got, c.want)
 		}
 	}
-	pg, lite := &DB{Dialect: Postgres}, &DB{Dialect: SQLite}
+	// sql.Open connects to nothing: retryLost only empties its idle pool.
+	pool, err := sql.Open("pgx", "postgres://127.0.0.1:1/none")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	pg, lite := &DB{Dialect: Postgres, sql: pool}, &DB{Dialect: SQLite}
 	if !isRetryable(pg.retryLost(&pgconn.PgError{Code: "57P01"})) {
 		t.Error("a terminated backend on PostgreSQL: want retried")
 	}

@@ -132,8 +132,7 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Logger.Info("sealed secrets stored as plain text", "count", n)
 	}
 	if m.Config.DBPool > 0 && db.Dialect == store.Postgres {
-		db.SQL().SetMaxOpenConns(m.Config.DBPool)
-		db.SQL().SetMaxIdleConns(m.Config.DBPool)
+		db.SetPool(m.Config.DBPool, m.Config.DBPool)
 	}
 	m.Bus = inmem.NewBus()
 	if err := m.startCluster(ctx); err != nil {

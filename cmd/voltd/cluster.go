@@ -217,7 +217,7 @@ func (m *Main) reportsDB(ctx context.Context) *store.DB {
 		return m.DB
 	}
 	if m.Config.DBPool > 0 {
-		db.SQL().SetMaxOpenConns(m.Config.DBPool)
+		db.SetPool(m.Config.DBPool, m.Config.DBPool)
 	}
 	m.onClose(func(context.Context) error { return db.Close() })
 	return db
