@@ -33,18 +33,30 @@ const StatusFeedLease = 60 * time.Second
 // clock) but committed up to this late, or on a node whose clock is up
 // to this far behind, is still found. What is read again and was already
 // delivered is not sent again (statusFeed.sent).
-//
-// TODO(issue 14): a status whose transaction commits later than this after
-// its stamp (a database stalled that long: the 50,000-charger cluster runs
-// saw commits wait longer) is not pushed until the EVSE changes again;
-// nothing resyncs a feed periodically to bound that.
 const StatusOverlap = 3 * time.Second
+
+// StatusLateWindow and StatusLateEvery bound what StatusOverlap misses: a
+// status whose transaction committed later than the overlap after its
+// stamp (a database stalled that long; the 50,000-charger cluster runs saw
+// commits wait seconds). Every StatusLateEvery a feed's round reads this
+// far behind its position instead, back to when this process took the
+// feed (what came before is the previous holder's), and sends what differs
+// from what the partner holds. A commit later than the window after its
+// stamp is still missed until the EVSE changes again or a resync: no
+// transaction of Volt's lives that long (charger calls end in seconds).
+const (
+	StatusLateWindow = 10 * time.Minute
+	StatusLateEvery  = time.Minute
+)
 
 // statusFeed is what this process delivered to one partner while it
 // holds the partner's feed.
 type statusFeed struct {
 	resync   int64             // the feed's resync generation this memory is of
 	sent     map[string]string // "location/EVSE uid" → the status the partner holds
+	first    int64             // the feed's position when this memory began
+	lateAt   time.Time         // the last round that read StatusLateWindow behind
+	from     int64             // the position this round reads after
 	attempts int               // failed rounds in a row
 	nextAt   time.Time         // no round before (back-off)
 	latency  time.Duration     // the partner's answers, a moving average
@@ -142,12 +154,11 @@ func (s *Server) readStatusRound(ctx context.Context, fs volt.OCPIStatusFeedStor
 }
 
 // owed lists the PATCHes partner p is owed from the round: the connectors
-// of its CPO changed after its position (less the overlap), typed, of a
-// group published to it, whose status differs from what it holds.
+// of its CPO changed after from (its position less the overlap), typed,
+// of a group published to it, whose status differs from what it holds.
 // Private groups, groups excluded from OCPI and groups not among the
 // partner's (volt.OCPIPartner.Publishes) give nothing.
-func (r *statusRound) owed(p *volt.OCPIPartner, position int64, sent map[string]string) ([]statusPush, error) {
-	from := position - StatusOverlap.Milliseconds()
+func (r *statusRound) owed(p *volt.OCPIPartner, from int64, sent map[string]string) ([]statusPush, error) {
 	var out []statusPush
 	for _, c := range r.rows {
 		if c.Position <= from || c.CPOID != p.CPOID || c.ConnectorID < 1 || !c.Type.Valid() || !p.Publishes(r.groups[c.ChargerGroupID]) {
@@ -227,14 +238,19 @@ func (s *Server) DeliverStatuses(ctx context.Context) (int, error) {
 		held[f.PartnerID] = true
 		st := s.statusFeeds[f.PartnerID]
 		if st == nil || st.resync != f.Resync { // new to this process, or resynced
-			st = &statusFeed{resync: f.Resync, sent: map[string]string{}}
+			st = &statusFeed{resync: f.Resync, sent: map[string]string{}, first: f.Position, lateAt: now}
 			s.statusFeeds[f.PartnerID] = st
 		}
 		if now.Before(st.nextAt) {
 			continue
 		}
 		due = append(due, f)
-		since = min(since, f.Position-StatusOverlap.Milliseconds())
+		st.from = f.Position - StatusOverlap.Milliseconds()
+		if now.Sub(st.lateAt) >= StatusLateEvery {
+			st.lateAt = now
+			st.from = min(st.from, max(f.Position-StatusLateWindow.Milliseconds(), st.first-StatusOverlap.Milliseconds()))
+		}
+		since = min(since, st.from)
 		cpos[byID[f.PartnerID].CPOID] = true
 	}
 	for id := range s.statusFeeds {
@@ -336,7 +352,7 @@ const statusRoundBudget = 250 * time.Millisecond
 // answers quickly), except an EVSE the partner refuses (refusedObject),
 // which is skipped and recorded as the partner's last error.
 func (s *Server) sendStatuses(ctx context.Context, p *volt.OCPIPartner, st *statusFeed, round *statusRound, f volt.OCPIStatusFeed) (int, bool, error) {
-	owed, err := round.owed(p, f.Position, st.sent)
+	owed, err := round.owed(p, st.from, st.sent)
 	if err != nil {
 		return 0, false, err
 	}

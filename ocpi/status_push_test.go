@@ -242,6 +242,62 @@ func TestStatusFeedResumes(t *testing.T) {
 	}
 }
 
+// TestStatusFeedLateCommit: a status whose transaction commits later than
+// StatusOverlap after its stamp (a stalled database) is missed by the
+// ordinary rounds, but the round every StatusLateEvery reads
+// StatusLateWindow back and sends it, once; a later ordinary round sends
+// nothing more. The database's clock stamps the late change (and the
+// estate) in the past.
+func TestStatusFeedLateCommit(t *testing.T) {
+	for _, eng := range storetest.Engines(t) {
+		t.Run(eng.Name, func(t *testing.T) {
+			dbA := eng.Open(t)
+			var dbClock, srvClock atomic.Int64 // offsets from now
+			dbClock.Store(int64(-time.Hour))   // the estate is an hour old
+			dbA.Now = func() time.Time { return time.Now().Add(time.Duration(dbClock.Load())) }
+			A := newVolt(t, dbA, nil, "A Power", "GB", "AAA")
+			A.srv.Now = func() time.Time { return time.Now().Add(time.Duration(srvClock.Load())) }
+			B := newVolt(t, eng.Open(t), nil, "B Drive", "GB", "BBB")
+			_, cpids := A.site(t, A.cpo, "Mayfair", false, 2)
+			_, pA := pair(t, A, B)
+			if _, err := B.srv.PullLocations(sys(), pA.ID); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := A.srv.DeliverStatuses(sys()); err != nil || n != 2 {
+				t.Fatalf("first round: %d, %v; want 2", n, err)
+			}
+			dbClock.Store(0)
+			A.change(t, cpids[1], volt.StatusPreparing)
+			if n, err := A.srv.DeliverStatuses(sys()); err != nil || n != 1 {
+				t.Fatalf("second round: %d, %v; want 1", n, err)
+			}
+			// Stamped 30 s ago, visible only now: behind the overlap.
+			dbClock.Store(int64(-30 * time.Second))
+			A.change(t, cpids[0], volt.StatusCharging)
+			dbClock.Store(0)
+			if n, err := A.srv.DeliverStatuses(sys()); err != nil || n != 0 {
+				t.Fatalf("an ordinary round: %d, %v; want 0 (the late commit lies behind the overlap)", n, err)
+			}
+			srvClock.Store(int64(ocpi.StatusLateEvery))
+			if n, err := A.srv.DeliverStatuses(sys()); err != nil || n != 1 {
+				t.Fatalf("the late round: %d, %v; want 1", n, err)
+			}
+			if st := statusAt(t, B, pA.ID, cpids[0]+"-1"); st != "CHARGING" {
+				t.Errorf("B sees %q, want CHARGING", st)
+			}
+			srvClock.Store(int64(2 * ocpi.StatusLateEvery))
+			if n, err := A.srv.DeliverStatuses(sys()); err != nil || n != 0 {
+				t.Fatalf("the next late round: %d, %v; want 0 (nothing changed)", n, err)
+			}
+			for i, want := range []int64{2, 2} {
+				if got := B.patchesAt(cpids[i] + "-1"); got != want {
+					t.Errorf("%s: %d PATCHes, want %d", cpids[i], got, want)
+				}
+			}
+		})
+	}
+}
+
 // TestStatusFeedOneNode: two nodes on one database never both deliver to
 // a partner: while one holds its feed the other sends nothing; when the
 // holder's claim ends (it died) the other takes the feed over and the old
