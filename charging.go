@@ -122,6 +122,8 @@ type ChargingService interface {
 	// CloseZombieSessions closes sessions open on a connector (0: all of
 	// the charger) that the charger says are over (Available, or a reboot).
 	CloseZombieSessions(ctx context.Context, cpid string, connectorID int, reason string, at time.Time) ([]*CDR, error)
+	// LogFrames stores frames in the message log, all or none. A frame
+	// without an ID gets one, kept if the same batch is given again.
 	LogFrames(ctx context.Context, frames []FrameLog) error
 
 	FindSessionByID(ctx context.Context, id string) (*Session, error)

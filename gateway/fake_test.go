@@ -11,24 +11,26 @@ import (
 
 // fakeCharging is a volt.ChargingService that records every call.
 type fakeCharging struct {
-	mu        sync.Mutex
-	chargers  map[string]fakeCharger // by identity
-	calls     []string               // method names in order
-	status    []volt.StatusReport
-	boots     []volt.BootInfo
-	online    []bool
-	starts    []volt.StartRequest
-	meters    []volt.MeterReport
-	stops     []volt.StopRequest
-	zombies   []string // "connector:reason"
-	config    [][]volt.ConfigKey
-	frames    []volt.FrameLog
-	nextTx    int64
-	startErr  error
-	bootErr   error
-	statusErr error
-	relax     []string
-	block     chan struct{} // when set, RecordHeartbeat waits on it
+	mu sync.Mutex
+	// frameFailures is how many LogFrames calls fail before they store.
+	frameFailures int
+	chargers      map[string]fakeCharger // by identity
+	calls         []string               // method names in order
+	status        []volt.StatusReport
+	boots         []volt.BootInfo
+	online        []bool
+	starts        []volt.StartRequest
+	meters        []volt.MeterReport
+	stops         []volt.StopRequest
+	zombies       []string // "connector:reason"
+	config        [][]volt.ConfigKey
+	frames        []volt.FrameLog
+	nextTx        int64
+	startErr      error
+	bootErr       error
+	statusErr     error
+	relax         []string
+	block         chan struct{} // when set, RecordHeartbeat waits on it
 }
 
 type fakeCharger struct{ cpid, password string }
@@ -171,8 +173,12 @@ func (f *fakeCharging) CloseZombieSessions(_ context.Context, _ string, connecto
 
 func (f *fakeCharging) LogFrames(_ context.Context, frames []volt.FrameLog) error {
 	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.frameFailures > 0 {
+		f.frameFailures--
+		return volt.Errorf(volt.EUNAVAILABLE, "no database connection in time")
+	}
 	f.frames = append(f.frames, frames...)
-	f.mu.Unlock()
 	return nil
 }
 

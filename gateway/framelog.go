@@ -9,7 +9,8 @@ import (
 
 // frameLogger passes every frame in and out to Charging.LogFrames in batches,
 // from one background goroutine. add never blocks: when the buffer is full
-// the frame is dropped and counted (Stats.FrameLogDrops).
+// the frame is dropped and counted (Stats.FrameLogDrops), and so is a batch
+// the store still refuses after frameLogAttempts.
 type frameLogger struct {
 	g  *Gateway
 	ch chan volt.FrameLog
@@ -32,6 +33,40 @@ func (l *frameLogger) add(c *conn, direction, action, id string, data []byte) {
 	}
 }
 
+// frameLogAttempts is how often a batch is written before its frames are
+// dropped: a database that failed a batch (a pool that gave no connection
+// in time, a restart) usually takes it a moment later, and meanwhile new
+// frames wait in the buffer. Once the gateway is shutting down, once.
+const frameLogAttempts = 4
+
+// write stores batch, trying again after a failure with growing pauses
+// (0.25, 0.5, 1 s); what still fails is dropped and counted.
+func (l *frameLogger) write(batch []volt.FrameLog) {
+	var err error
+	for attempt := 1; ; attempt++ {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(l.g.ctx), 10*time.Second)
+		err = l.g.cfg.Charging.LogFrames(ctx, batch)
+		cancel()
+		if err == nil || (attempt > 1 && volt.ErrorCode(err) == volt.ECONFLICT) {
+			// A conflict on a later attempt: the earlier one committed
+			// though its answer was lost (the frames' ids are fixed).
+			return
+		}
+		if attempt == frameLogAttempts || l.g.ctx.Err() != nil {
+			break
+		}
+		l.g.log.Warn("gateway: message log write failed, trying again", "frames", len(batch), "attempt", attempt, "err", err)
+		t := time.NewTimer(time.Duration(1<<(attempt-1)) * 250 * time.Millisecond)
+		select {
+		case <-t.C:
+		case <-l.g.ctx.Done():
+			t.Stop()
+		}
+	}
+	l.g.stats.frameLogDrops.Add(uint64(len(batch)))
+	l.g.log.Warn("gateway: message log write failed, frames dropped", "frames", len(batch), "err", err)
+}
+
 // run batches frames until the gateway is shut down, then flushes what is
 // buffered.
 func (l *frameLogger) run() {
@@ -44,12 +79,7 @@ func (l *frameLogger) run() {
 		if len(batch) == 0 {
 			return
 		}
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(l.g.ctx), 10*time.Second)
-		if err := l.g.cfg.Charging.LogFrames(ctx, batch); err != nil {
-			l.g.stats.frameLogDrops.Add(uint64(len(batch)))
-			l.g.log.Warn("gateway: message log write failed, frames dropped", "frames", len(batch), "err", err)
-		}
-		cancel()
+		l.write(batch)
 		batch = make([]volt.FrameLog, 0, max) // LogFrames may keep the slice
 	}
 	for {

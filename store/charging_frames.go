@@ -56,8 +56,11 @@ func (g *frameIDs) next(now time.Time) int64 {
 // maxFramesPerInsert keeps a multi-row INSERT under the parameter limits.
 const maxFramesPerInsert = 500
 
-// LogFrames stores OCPP frames in multi-row INSERTs in one transaction. The
-// ids of frames are set.
+// LogFrames stores OCPP frames in one transaction: multi-row INSERTs on
+// SQLite, COPY through the message log's own connection on PostgreSQL
+// (frames_copy.go). Frames without an id get one; a batch given again
+// after a failure keeps its ids, so one that did commit is refused as a
+// conflict rather than stored twice.
 func (s *ChargingService) LogFrames(ctx context.Context, frames []volt.FrameLog) error {
 	if len(frames) == 0 {
 		return nil
@@ -75,8 +78,16 @@ func (s *ChargingService) LogFrames(ctx context.Context, frames []volt.FrameLog)
 		if frames[i].At.IsZero() {
 			frames[i].At = s.db.Now()
 		}
-		frames[i].ID = frameIDGen.next(time.Now())          // insertion order, whatever the clock of DB.Now
+		if frames[i].ID == 0 { // kept on a retry, which a committed batch then refuses
+			frames[i].ID = frameIDGen.next(time.Now()) // insertion order, whatever the clock of DB.Now
+		}
 		frames[i].Frame = volt.RedactFrame(frames[i].Frame) // secrets never reach the log
+	}
+	if s.db.Dialect == Postgres {
+		if err := s.db.copyFrames(ctx, frames); err != nil {
+			return fmt.Errorf("log %d frames: %w", len(frames), mapError(err))
+		}
+		return nil
 	}
 	err := s.db.WithTx(ctx, func(tx *Tx) error {
 		if err := tx.Lazy(ctx); err != nil {

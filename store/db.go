@@ -69,6 +69,10 @@ type DB struct {
 	// maxIdle is the pool's idle connection limit (SetPool), restored
 	// after dropIdle.
 	maxIdle atomic.Int64
+	// maxOpen is the pool's open connection limit (SetPool; 0: none).
+	maxOpen atomic.Int64
+	// frames is the message log's own connection (frames_copy.go).
+	frames frameWriter
 }
 
 // Open opens the database named by dsn and refuses a schema newer than this
@@ -117,6 +121,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 // Close closes the database.
 func (db *DB) Close() error {
 	db.stopCheckpointer()
+	db.closeFrames()
 	return db.sql.Close()
 }
 
@@ -130,10 +135,13 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // SetPool sets how many connections the database may open and keep idle
 // (PostgreSQL; VOLT_DB_POOL).
+// On PostgreSQL the message log keeps one of them for itself when there
+// are at least frameConnMinPool.
 func (db *DB) SetPool(open, idle int) {
 	db.sql.SetMaxOpenConns(open)
 	db.sql.SetMaxIdleConns(idle)
 	db.maxIdle.Store(int64(idle))
+	db.maxOpen.Store(int64(open))
 }
 
 // dropIdle closes the pool's idle connections once a statement met one that
