@@ -3,6 +3,7 @@ package ocpi_test
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,7 +19,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/volt-ev/volt"
+	"github.com/volt-ev/volt/gateway"
 	"github.com/volt-ev/volt/inmem"
 	"github.com/volt-ev/volt/ocpi"
 	"github.com/volt-ev/volt/store"
@@ -46,9 +50,76 @@ func BenchmarkStatusPushes(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				statusBench(b, rate, secs, n, partners)
+				statusBench(b, rate, secs, n, partners, false)
 			}
 		})
+	}
+}
+
+// BenchmarkStatusPushesOCPP is BenchmarkStatusPushes measured as a charger
+// sees it: each change is a StatusNotification over a real OCPP 1.6
+// websocket to Volt's gateway (on the same database), and the figure is
+// the p99 from sending the CALL to reading its CALLRESULT (ocpp-rtt-p99-ms),
+// one charger connection each, the same rates and partners:
+//
+//	go test -run XXX -bench BenchmarkStatusPushesOCPP -benchtime 1x -count 3 ./ocpi/
+func BenchmarkStatusPushesOCPP(b *testing.B) {
+	rate, secs, n := envInt("VOLT_BENCH_RATE", 1000), envInt("VOLT_BENCH_SECONDS", 2), envInt("VOLT_BENCH_CHARGERS", 200)
+	for _, partners := range []int{0, 10} {
+		name := "baseline"
+		if partners > 0 {
+			name = "pushing"
+		}
+		b.Run(name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				statusBench(b, rate, secs, n, partners, true)
+			}
+		})
+	}
+}
+
+// ocppStation is one charger's websocket to the gateway, used one CALL at a
+// time.
+type ocppStation struct {
+	ws  *websocket.Conn
+	seq int
+}
+
+// dialStations connects a charger per credential to the gateway at url.
+func dialStations(b *testing.B, url string, creds []*volt.ChargerCredentials) []*ocppStation {
+	out := make([]*ocppStation, len(creds))
+	for i, c := range creds {
+		h := http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte(c.OCPPIdentity+":"+c.OCPPPassword))}}
+		d := websocket.Dialer{Subprotocols: []string{"ocpp1.6"}}
+		ws, _, err := d.Dial(url+"/"+c.OCPPIdentity, h)
+		must(b, err)
+		b.Cleanup(func() { ws.Close() })
+		out[i] = &ocppStation{ws: ws}
+	}
+	return out
+}
+
+// status sends a StatusNotification and waits for its answer.
+func (s *ocppStation) status(st volt.ConnectorStatus, at time.Time) error {
+	s.seq++
+	id := strconv.Itoa(s.seq)
+	frame := `[2,"` + id + `","StatusNotification",{"connectorId":1,"errorCode":"NoError","status":"` + string(st) + `","timestamp":"` + at.UTC().Format(time.RFC3339Nano) + `"}]`
+	if err := s.ws.WriteMessage(websocket.TextMessage, []byte(frame)); err != nil {
+		return err
+	}
+	for {
+		_, msg, err := s.ws.ReadMessage()
+		if err != nil {
+			return err
+		}
+		var f []json.RawMessage
+		if json.Unmarshal(msg, &f) == nil && len(f) >= 3 && string(f[0]) == "3" && string(f[1]) == `"`+id+`"` {
+			return nil
+		}
+		if len(f) >= 2 && string(f[0]) == "4" && string(f[1]) == `"`+id+`"` {
+			return fmt.Errorf("CALLERROR %s", msg)
+		}
+		// A CALL of the gateway's (none is expected without a boot): ignored.
 	}
 }
 
@@ -179,7 +250,7 @@ func TestHelperPartners(t *testing.T) {
 	_, _ = io.Copy(io.Discard, os.Stdin)
 }
 
-func statusBench(b *testing.B, rate, secs, n, partners int) {
+func statusBench(b *testing.B, rate, secs, n, partners int, overOCPP bool) {
 	b.StopTimer()
 	db := benchDB(b)
 	v := newVolt(b, db, nil, "Bench", "GB", "BEN")
@@ -191,13 +262,30 @@ func statusBench(b *testing.B, rate, secs, n, partners int) {
 	must(b, v.hierarchy.CreateChargerGroup(sys(), g))
 	ccs := volt.ConnectorCCS2
 	cpids := make([]string, n)
+	creds := make([]*volt.ChargerCredentials, n)
 	for j := range cpids {
 		cred, err := v.chargers.CreateCharger(sys(), &volt.Charger{ChargerGroupID: g.ID}, 1)
 		must(b, err)
 		_, err = v.chargers.UpdateConnector(sys(), cred.CPID, 1, volt.ConnectorUpdate{Type: &ccs})
 		must(b, err)
-		must(b, v.charging.RecordConnection(sys(), cred.CPID, true, "ocpp1.6", time.Now()))
-		cpids[j] = cred.CPID
+		if !overOCPP {
+			must(b, v.charging.RecordConnection(sys(), cred.CPID, true, "ocpp1.6", time.Now()))
+		}
+		cpids[j], creds[j] = cred.CPID, cred
+	}
+	var stations []*ocppStation
+	if overOCPP {
+		gw := gateway.New(gateway.Config{Charging: v.charging, CallTimeout: 5 * time.Second})
+		mux := http.NewServeMux()
+		mux.Handle("GET /ocpp/{identity}", gw)
+		srv := httptest.NewServer(mux)
+		b.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = gw.Shutdown(ctx)
+			srv.Close()
+		})
+		stations = dialStations(b, "ws"+strings.TrimPrefix(srv.URL, "http")+"/ocpp", creds)
 	}
 	eMSPs := newBenchPartners(b, partners)
 	for i, bp := range eMSPs {
@@ -261,9 +349,13 @@ func statusBench(b *testing.B, rate, secs, n, partners int) {
 		cpid := cpids[k%n]
 		st := statuses[(k/n+k)%len(statuses)]
 		t0 := time.Now()
-		must(b, v.charging.RecordStatus(sys(), volt.StatusReport{CPID: cpid, ConnectorID: 1, Status: st, ErrorCode: "NoError", At: t0}))
-		bus.Publish(sys(), volt.Event{Type: volt.EventConnectorStatus, CPID: cpid, CPOID: v.cpo, At: t0,
-			Data: volt.Connector{CPID: cpid, ConnectorID: 1, Status: st, StatusAt: t0}})
+		if overOCPP {
+			must(b, stations[k%n].status(st, t0))
+		} else {
+			must(b, v.charging.RecordStatus(sys(), volt.StatusReport{CPID: cpid, ConnectorID: 1, Status: st, ErrorCode: "NoError", At: t0}))
+			bus.Publish(sys(), volt.Event{Type: volt.EventConnectorStatus, CPID: cpid, CPOID: v.cpo, At: t0,
+				Data: volt.Connector{CPID: cpid, ConnectorID: 1, Status: st, StatusAt: t0}})
+		}
 		lat = append(lat, time.Since(t0))
 		want[cpid+"-1"] = ocpi.EVSEStatus(true, st)
 	}
@@ -288,7 +380,11 @@ func statusBench(b *testing.B, rate, secs, n, partners int) {
 	converge := time.Since(last)
 	b.StopTimer()
 	slices.Sort(lat)
-	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "ocpp-p99-ms")
+	metric := "ocpp-p99-ms"
+	if overOCPP {
+		metric = "ocpp-rtt-p99-ms"
+	}
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, metric)
 	b.ReportMetric(float64(total)/sent.Seconds(), "changes/s")
 	if partners > 0 {
 		b.ReportMetric(converge.Seconds(), "s-to-converge")
