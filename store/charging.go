@@ -230,20 +230,24 @@ func (s *ChargingService) RecordBoot(ctx context.Context, cpid string, b volt.Bo
 		if at.IsZero() {
 			at = tx.Now()
 		}
-		_, err = tx.Exec(ctx, `UPDATE chargers SET vendor = ?, model = ?, serial_number = ?, firmware = ?,
-			iccid = ?, imsi = ?, meter_type = ?, booted_at = ?, last_seen_at = ?, updated_at = ? WHERE cpid = ?`,
-			b.Vendor, b.Model, b.SerialNumber, b.Firmware, b.ICCID, b.IMSI, b.MeterType,
-			toMS(at), toMS(at), tx.NowMS(), cpid)
+		pending, err = recordBootModel(ctx, tx, cpid, ch.CPOID, b.Vendor, b.Model) // store/certification.go
 		if err != nil {
+			return err
+		}
+		// One UPDATE of the charger's row per boot (issue 12: it was three,
+		// each a new row version in the WAL).
+		q := `UPDATE chargers SET vendor = ?, model = ?, serial_number = ?, firmware = ?,
+			iccid = ?, imsi = ?, meter_type = ?, booted_at = ?, last_seen_at = ?, updated_at = ?, boot_pending = ?`
+		args := []any{b.Vendor, b.Model, b.SerialNumber, b.Firmware, b.ICCID, b.IMSI, b.MeterType,
+			toMS(at), toMS(at), tx.NowMS(), pending}
+		if b.OCPPVersion != "" {
+			q += `, ocpp_version = ?`
+			args = append(args, b.OCPPVersion)
+		}
+		if _, err = tx.Exec(ctx, q+` WHERE cpid = ?`, append(args, cpid)...); err != nil {
 			return fmt.Errorf("record boot of %s: %w", cpid, err)
 		}
-		if b.OCPPVersion != "" {
-			if _, err := tx.Exec(ctx, `UPDATE chargers SET ocpp_version = ? WHERE cpid = ?`, b.OCPPVersion, cpid); err != nil {
-				return fmt.Errorf("record boot of %s: %w", cpid, err)
-			}
-		}
-		pending, err = recordBootModel(ctx, tx, cpid, ch.CPOID, b.Vendor, b.Model) // store/certification.go
-		return err
+		return nil
 	})
 	if err == nil && pending {
 		return fmt.Errorf("boot of %s (%s %s): %w", cpid, b.Vendor, b.Model, volt.ErrBootPending)
