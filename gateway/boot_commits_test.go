@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -33,8 +34,15 @@ import (
 //
 //	VOLT_TEST_POSTGRES_URL=... go test -run TestBootCommits -v ./gateway/
 //
-// bootChargers is how many chargers of each version boot.
-const bootChargers = 5
+// bootChargers is how many chargers of each version boot: 5, or
+// VOLT_BOOT_CHARGERS (more spreads the pool's per-connection statement
+// preparation, which xact_commit counts, over more boots).
+var bootChargers = func() int {
+	if n, err := strconv.Atoi(os.Getenv("VOLT_BOOT_CHARGERS")); err == nil && n > 0 {
+		return n
+	}
+	return 5
+}()
 
 // bootConnectors is each charger's connectors (1.6) or EVSEs (2.0.1).
 const bootConnectors = 2
@@ -195,12 +203,13 @@ func measureBoot(t *testing.T, dsn string, pg *pgCounter, creds []*volt.ChargerC
 		mu.Lock()
 		beating := len(heartbeats)
 		mu.Unlock()
-		if beating == len(creds) && count(`SELECT count(*) FROM status_history`) == wantStatus &&
-			svc.configs.Load() == int64(len(creds)) {
+		statuses, configs := count(`SELECT count(*) FROM status_history`), svc.configs.Load()
+		if beating == len(creds) && statuses == wantStatus && configs == int64(len(creds)) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("boot not done in 30 s: %d of %d chargers beating", beating, len(creds))
+			t.Fatalf("boot not done in 30 s: %d of %d chargers beating, %d of %d statuses, %d of %d configurations",
+				beating, len(creds), statuses, wantStatus, configs, len(creds))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
