@@ -386,8 +386,9 @@ func (s *CertificationService) ChargerCertification(ctx context.Context, cpid st
 // recordBootModel runs inside RecordBoot: it adds an unknown model to the
 // catalogue uncertified, fills the charger's unset connector facts from the
 // model's defaults, and decides whether the boot is held Pending (the model
-// is not certified and the CPO requires certified chargers), which it keeps
-// on the charger for the portal and the certifier.
+// is not certified and the CPO requires certified chargers), which
+// RecordBoot keeps on the charger (boot_pending) for the portal and the
+// certifier.
 func recordBootModel(ctx context.Context, tx *Tx, cpid, cpoID, vendor, model string) (pending bool, err error) {
 	_, err = tx.Exec(ctx, `INSERT INTO charger_models (id, vendor, model, certified, relaxations, notes, created_at, updated_at)
 		VALUES (?, ?, ?, FALSE, '[]', '', ?, ?) ON CONFLICT DO NOTHING`, volt.NewID(volt.PrefixChargerModel), vendor, model, tx.NowMS(), tx.NowMS())
@@ -402,10 +403,7 @@ func recordBootModel(ctx context.Context, tx *Tx, cpid, cpoID, vendor, model str
 	if err != nil {
 		return false, fmt.Errorf("certification of %s/%s: %w", vendor, model, err)
 	}
-	pending = required && !certified
-	if _, err := tx.Exec(ctx, `UPDATE chargers SET boot_pending = ? WHERE cpid = ?`, pending, cpid); err != nil {
-		return false, fmt.Errorf("record boot of %s: %w", cpid, err)
-	}
+	pending = required && !certified // RecordBoot keeps it on the charger
 	var d volt.ConnectorDefaults
 	if err := decodeJSON(defaults, &d); err != nil {
 		return false, fmt.Errorf("connector defaults of %s/%s: %w", vendor, model, err)

@@ -230,20 +230,24 @@ func (s *ChargingService) RecordBoot(ctx context.Context, cpid string, b volt.Bo
 		if at.IsZero() {
 			at = tx.Now()
 		}
-		_, err = tx.Exec(ctx, `UPDATE chargers SET vendor = ?, model = ?, serial_number = ?, firmware = ?,
-			iccid = ?, imsi = ?, meter_type = ?, booted_at = ?, last_seen_at = ?, updated_at = ? WHERE cpid = ?`,
-			b.Vendor, b.Model, b.SerialNumber, b.Firmware, b.ICCID, b.IMSI, b.MeterType,
-			toMS(at), toMS(at), tx.NowMS(), cpid)
+		pending, err = recordBootModel(ctx, tx, cpid, ch.CPOID, b.Vendor, b.Model) // store/certification.go
 		if err != nil {
+			return err
+		}
+		// One UPDATE of the charger's row per boot (issue 12: it was three,
+		// each a new row version in the WAL).
+		q := `UPDATE chargers SET vendor = ?, model = ?, serial_number = ?, firmware = ?,
+			iccid = ?, imsi = ?, meter_type = ?, booted_at = ?, last_seen_at = ?, updated_at = ?, boot_pending = ?`
+		args := []any{b.Vendor, b.Model, b.SerialNumber, b.Firmware, b.ICCID, b.IMSI, b.MeterType,
+			toMS(at), toMS(at), tx.NowMS(), pending}
+		if b.OCPPVersion != "" {
+			q += `, ocpp_version = ?`
+			args = append(args, b.OCPPVersion)
+		}
+		if _, err = tx.Exec(ctx, q+` WHERE cpid = ?`, append(args, cpid)...); err != nil {
 			return fmt.Errorf("record boot of %s: %w", cpid, err)
 		}
-		if b.OCPPVersion != "" {
-			if _, err := tx.Exec(ctx, `UPDATE chargers SET ocpp_version = ? WHERE cpid = ?`, b.OCPPVersion, cpid); err != nil {
-				return fmt.Errorf("record boot of %s: %w", cpid, err)
-			}
-		}
-		pending, err = recordBootModel(ctx, tx, cpid, ch.CPOID, b.Vendor, b.Model) // store/certification.go
-		return err
+		return nil
 	})
 	if err == nil && pending {
 		return fmt.Errorf("boot of %s (%s %s): %w", cpid, b.Vendor, b.Model, volt.ErrBootPending)
@@ -307,7 +311,17 @@ func (s *ChargingService) RecordStatus(ctx context.Context, r volt.StatusReport)
 // ask for some keys only. Only keys whose value or read-only flag changed are
 // written, in multi-row statements: after a reconnect (every charger of a
 // storm reads its configuration again) nothing has usually changed.
+//
+// Nothing changed is seen by a read first, and then costs no transaction
+// (issue 12: a commit, with its row lock, per reconnecting charger): the
+// same outcome as the transaction finding nothing to write at that moment.
+// A change is written under the charger's lock, compared again there.
 func (s *ChargingService) RecordConfiguration(ctx context.Context, cpid string, keys []volt.ConfigKey) error {
+	if len(keys) > 0 {
+		if stored, err := storedConfiguration(ctx, s.db, cpid); err == nil && len(configChanges(stored, keys)) == 0 {
+			return nil
+		} // on a failed read the transaction reads again and reports
+	}
 	return s.db.WithTx(ctx, func(tx *Tx) error {
 		if err := tx.Lazy(ctx); err != nil {
 			return err
@@ -319,19 +333,7 @@ func (s *ChargingService) RecordConfiguration(ctx context.Context, cpid string, 
 		if err != nil {
 			return err
 		}
-		last := make(map[string]int, len(keys)) // a key listed twice: the last wins
-		for i, k := range keys {
-			last[k.Key] = i
-		}
-		var changed []volt.ConfigKey
-		for i, k := range keys {
-			k.Value = redactedValue(k.Key, k.Value)
-			old, ok := stored[k.Key]
-			if last[k.Key] != i || ok && old.Readonly == k.Readonly && equalValue(old.Value, k.Value) {
-				continue
-			}
-			changed = append(changed, k)
-		}
+		changed := configChanges(stored, keys)
 		for len(changed) > 0 {
 			n := min(len(changed), maxConfigRowsPerInsert)
 			args := make([]any, 0, 5*n)
@@ -353,8 +355,27 @@ func (s *ChargingService) RecordConfiguration(ctx context.Context, cpid string, 
 // maxConfigRowsPerInsert keeps a multi-row upsert under the parameter limits.
 const maxConfigRowsPerInsert = 200
 
+// configChanges returns the keys whose value or read-only flag differ from
+// stored (a key listed twice: the last wins), values redacted.
+func configChanges(stored map[string]volt.ConfigKey, keys []volt.ConfigKey) []volt.ConfigKey {
+	last := make(map[string]int, len(keys))
+	for i, k := range keys {
+		last[k.Key] = i
+	}
+	var changed []volt.ConfigKey
+	for i, k := range keys {
+		k.Value = redactedValue(k.Key, k.Value)
+		old, ok := stored[k.Key]
+		if last[k.Key] != i || ok && old.Readonly == k.Readonly && equalValue(old.Value, k.Value) {
+			continue
+		}
+		changed = append(changed, k)
+	}
+	return changed
+}
+
 // storedConfiguration returns a charger's configuration keys as stored.
-func storedConfiguration(ctx context.Context, tx *Tx, cpid string) (map[string]volt.ConfigKey, error) {
+func storedConfiguration(ctx context.Context, tx querier, cpid string) (map[string]volt.ConfigKey, error) {
 	rows, err := tx.Query(ctx, `SELECT config_key, value, readonly FROM charger_configuration WHERE cpid = ?`, cpid)
 	if err != nil {
 		return nil, fmt.Errorf("configuration of %s: %w", cpid, err)

@@ -210,7 +210,18 @@ func knownOfUnknownTx(ctx context.Context, tx *Tx, r volt.StopRequest) (unknownT
 // Available, or rebooted, and no StopTransaction came. Energy runs to the last
 // register reading; each session is flagged zombie_closed and gets its CDR.
 // Sessions that started after at are left alone (a late status report).
+//
+// A connector without an active session, what nearly every boot's
+// Available reports find, costs a read and no transaction (issue 12: it
+// was a synchronous commit per connector per boot). A read that finds
+// nothing is the same outcome as the transaction finding nothing at that
+// moment; a session seen active is closed under the charger's lock as before.
 func (s *ChargingService) CloseZombieSessions(ctx context.Context, cpid string, connectorID int, reason string, at time.Time) ([]*volt.CDR, error) {
+	if open, err := s.hasActiveSession(ctx, cpid, connectorID); err != nil {
+		return nil, fmt.Errorf("close zombie sessions on %s/%d: %w", cpid, connectorID, err)
+	} else if !open {
+		return nil, nil
+	}
 	var cdrs []*volt.CDR
 	err := s.db.WithTx(ctx, func(tx *Tx) error {
 		if _, err := lockCharger(ctx, tx, cpid); err != nil {
@@ -227,6 +238,22 @@ func (s *ChargingService) CloseZombieSessions(ctx context.Context, cpid string, 
 		return nil, fmt.Errorf("close zombie sessions on %s/%d: %w", cpid, connectorID, err)
 	}
 	return cdrs, nil
+}
+
+// hasActiveSession reports whether the connector (0: any of the charger's)
+// has an active session.
+func (s *ChargingService) hasActiveSession(ctx context.Context, cpid string, connectorID int) (bool, error) {
+	q := `SELECT count(*) FROM sessions WHERE cpid = ? AND status = 'active'`
+	args := []any{cpid}
+	if connectorID > 0 {
+		q += ` AND connector_id = ?`
+		args = append(args, connectorID)
+	}
+	var n int
+	if err := s.db.QueryRow(ctx, q, args...).Scan(&n); err != nil {
+		return false, fmt.Errorf("active sessions of %s/%d: %w", cpid, connectorID, err)
+	}
+	return n > 0, nil
 }
 
 func (s *ChargingService) closeZombies(ctx context.Context, tx *Tx, cpid string, connectorID int, reason string, at time.Time) ([]*volt.CDR, error) {

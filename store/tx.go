@@ -21,6 +21,8 @@ type Tx struct {
 	// journaled is set once the transaction took the journal's shared
 	// lock (PostgreSQL, eventlog.go).
 	journaled bool
+	// lazy is set by Lazy: the commit does not wait for the WAL flush.
+	lazy bool
 }
 
 // BeginTx starts a write transaction. On SQLite it takes the write lock at
@@ -50,6 +52,7 @@ func (tx *Tx) Dialect() Dialect { return tx.db.Dialect }
 // boot, status, configuration, the message log), never for transactions or
 // money: a reconnect storm of 10,000 chargers is then not bound by fsyncs.
 func (tx *Tx) Lazy(ctx context.Context) error {
+	tx.lazy = true
 	if tx.db.Dialect != Postgres {
 		return nil
 	}
@@ -126,6 +129,10 @@ const maxTxAttempts = 8
 // jittered backoff; fn must therefore have no effect outside the transaction.
 func (db *DB) WithTx(ctx context.Context, fn func(*Tx) error) error {
 	var err error
+	counter, site := db.commitCounter(), ""
+	if counter != nil {
+		site = callSite(1)
+	}
 	for attempt := 0; attempt < maxTxAttempts; attempt++ {
 		if attempt > 0 {
 			d := time.Duration(1<<min(attempt, 6)) * time.Millisecond
@@ -136,7 +143,7 @@ func (db *DB) WithTx(ctx context.Context, fn func(*Tx) error) error {
 			case <-time.After(d):
 			}
 		}
-		err = db.runTx(ctx, fn)
+		err = db.runTx(ctx, fn, counter, site)
 		if !isRetryable(err) {
 			return err
 		}
@@ -144,7 +151,7 @@ func (db *DB) WithTx(ctx context.Context, fn func(*Tx) error) error {
 	return fmt.Errorf("transaction failed after %d attempts: %w", maxTxAttempts, err)
 }
 
-func (db *DB) runTx(ctx context.Context, fn func(*Tx) error) (err error) {
+func (db *DB) runTx(ctx context.Context, fn func(*Tx) error, counter *CommitCounter, site string) (err error) {
 	release, err := db.takeWriter(ctx)
 	if err != nil {
 		return err
@@ -167,6 +174,9 @@ func (db *DB) runTx(ctx context.Context, fn func(*Tx) error) (err error) {
 	if err := tx.Commit(); err != nil {
 		_ = tx.Rollback()
 		return fmt.Errorf("commit: %w", err)
+	}
+	if counter != nil {
+		counter.add(site, tx.lazy)
 	}
 	return nil
 }
