@@ -61,18 +61,7 @@ func TestAgainstStore(t *testing.T) {
 
 func onboard(t *testing.T, ctx context.Context, db *store.DB) *volt.ChargerCredentials {
 	t.Helper()
-	hs := store.NewHierarchyService(db)
-	cpo := &volt.CPO{Name: "CPO", Currency: "GBP"}
-	must(t, hs.CreateCPO(ctx, cpo))
-	owner := &volt.Owner{CPOID: cpo.ID, Name: "Owner"}
-	must(t, hs.CreateOwner(ctx, owner))
-	site := &volt.Site{CPOID: cpo.ID, OwnerID: owner.ID, Name: "Site", TimeZone: "Europe/London"}
-	must(t, hs.CreateSite(ctx, site))
-	group := &volt.ChargerGroup{CPOID: cpo.ID, OwnerID: owner.ID, SiteID: site.ID, Name: "Group"}
-	must(t, hs.CreateChargerGroup(ctx, group))
-	creds, err := store.NewChargerService(db).CreateCharger(ctx, &volt.Charger{ChargerGroupID: group.ID}, 2)
-	must(t, err)
-	return creds
+	return onboardConnectors(t, ctx, db, 2)
 }
 
 func must(t *testing.T, err error) {

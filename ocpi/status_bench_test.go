@@ -41,20 +41,7 @@ import (
 // start's resync has reached every partner (steady state). Reported: the
 // p99 of the OCPP-side record, and the seconds from the last change until
 // every partner holds the latest status of every EVSE.
-func BenchmarkStatusPushes(b *testing.B) {
-	rate, secs, n := envInt("VOLT_BENCH_RATE", 1000), envInt("VOLT_BENCH_SECONDS", 2), envInt("VOLT_BENCH_CHARGERS", 200)
-	for _, partners := range []int{0, 10} {
-		name := "baseline"
-		if partners > 0 {
-			name = "pushing"
-		}
-		b.Run(name, func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				statusBench(b, rate, secs, n, partners, false)
-			}
-		})
-	}
-}
+func BenchmarkStatusPushes(b *testing.B) { statusBenches(b, false) }
 
 // BenchmarkStatusPushesOCPP is BenchmarkStatusPushes measured as a charger
 // sees it: each change is a StatusNotification over a real OCPP 1.6
@@ -63,7 +50,11 @@ func BenchmarkStatusPushes(b *testing.B) {
 // one charger connection each, the same rates and partners:
 //
 //	go test -run XXX -bench BenchmarkStatusPushesOCPP -benchtime 1x -count 3 ./ocpi/
-func BenchmarkStatusPushesOCPP(b *testing.B) {
+func BenchmarkStatusPushesOCPP(b *testing.B) { statusBenches(b, true) }
+
+// statusBenches runs "baseline" (no partner) and "pushing" (10 partners)
+// at the rates the environment sets.
+func statusBenches(b *testing.B, overOCPP bool) {
 	rate, secs, n := envInt("VOLT_BENCH_RATE", 1000), envInt("VOLT_BENCH_SECONDS", 2), envInt("VOLT_BENCH_CHARGERS", 200)
 	for _, partners := range []int{0, 10} {
 		name := "baseline"
@@ -72,7 +63,7 @@ func BenchmarkStatusPushesOCPP(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				statusBench(b, rate, secs, n, partners, true)
+				statusBench(b, rate, secs, n, partners, overOCPP)
 			}
 		})
 	}

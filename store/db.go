@@ -236,27 +236,13 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 	}
 	defer release()
 	q := db.rebind(query)
-	for attempt := 1; ; attempt++ {
-		res, err := db.sql.ExecContext(ctx, q, args...)
-		if attempt < lostConnAttempts && db.Dialect == Postgres && notExecuted(err) {
-			db.dropIdle()
-			continue
-		}
-		return res, mapError(err)
-	}
+	return runAgain(db, notExecuted, func() (sql.Result, error) { return db.sql.ExecContext(ctx, q, args...) })
 }
 
 // Query runs a read outside a transaction. Placeholders are ?.
 func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	q := db.rebind(query)
-	for attempt := 1; ; attempt++ {
-		rows, err := db.sql.QueryContext(ctx, q, args...)
-		if attempt < lostConnAttempts && db.Dialect == Postgres && lostConnection(err) {
-			db.dropIdle()
-			continue
-		}
-		return rows, mapError(err)
-	}
+	return runAgain(db, lostConnection, func() (*sql.Rows, error) { return db.sql.QueryContext(ctx, q, args...) })
 }
 
 // QueryRow runs a single-row read outside a transaction. Placeholders are ?.
@@ -283,14 +269,10 @@ func (r *Row) Scan(dest ...any) error {
 	if r.db == nil {
 		return mapError(r.row.Scan(dest...))
 	}
-	for attempt := 1; ; attempt++ {
-		err := r.db.sql.QueryRowContext(r.ctx, r.query, r.args...).Scan(dest...)
-		if attempt < lostConnAttempts && r.db.Dialect == Postgres && lostConnection(err) {
-			r.db.dropIdle()
-			continue
-		}
-		return mapError(err)
-	}
+	_, err := runAgain(r.db, lostConnection, func() (struct{}, error) {
+		return struct{}{}, r.db.sql.QueryRowContext(r.ctx, r.query, r.args...).Scan(dest...)
+	})
+	return err
 }
 
 // lostConnAttempts bounds how often a statement outside a transaction is
@@ -298,6 +280,20 @@ func (r *Row) Scan(dest ...any) error {
 // pg_terminate_backend). Each retry follows dropIdle, so a second dead
 // connection comes only from one that was busy meanwhile.
 const lostConnAttempts = 4
+
+// runAgain runs a statement outside a transaction, and on PostgreSQL again
+// (up to lostConnAttempts) while its error says again(err): the
+// connection was lost and running it once more is safe. Errors are mapped.
+func runAgain[T any](db *DB, again func(error) bool, run func() (T, error)) (T, error) {
+	for attempt := 1; ; attempt++ {
+		v, err := run()
+		if attempt < lostConnAttempts && db.Dialect == Postgres && again(err) {
+			db.dropIdle()
+			continue
+		}
+		return v, mapError(err)
+	}
+}
 
 func (db *DB) rebind(query string) string {
 	if db.Dialect != Postgres {
