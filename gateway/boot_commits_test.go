@@ -49,10 +49,14 @@ const bootConnectors = 2
 
 // maxCommitsPerBoot bounds the write transactions of one boot (1.6 and
 // 2.0.1 together, divided by the chargers), the message log aside: a change
-// that adds one fails here. maxSyncPerBoot bounds those that wait for the
-// WAL flush. Before issue 12's cuts: 7.1 and 7.1, 1 synchronous (the
+// that adds one to the boots of either version adds 0.5 and fails here.
+// The heartbeat batch is shared by the chargers and its commits depend on
+// when their heartbeats fall (0.1 a batch at 10 chargers): the bound leaves
+// room for a few more than the 0.1 a quiet run sees, so that a busy machine
+// does not fail it. maxSyncPerBoot bounds those that wait for the WAL
+// flush. Before issue 12's cuts: 7.1 and 7.1, 1 synchronous (the
 // zombie-session check of each 1.6 Available report).
-var maxCommitsPerBoot = [2]float64{6.1, 5.1} // first boot, boot again
+var maxCommitsPerBoot = [2]float64{6.4, 5.4} // first boot, boot again
 
 // maxSyncPerBoot: see maxCommitsPerBoot.
 const maxSyncPerBoot = 0
