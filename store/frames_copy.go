@@ -65,7 +65,8 @@ func (db *DB) copyFrames(ctx context.Context, frames []volt.FrameLog) error {
 			// batch gets a fresh connection (pgx discards a closed one).
 			_ = w.conn.Close()
 			w.conn = nil
-			if attempt < 2 && ctx.Err() == nil {
+			if attempt < lostConnAttempts && ctx.Err() == nil {
+				db.dropIdle() // after a restart the idle ones are dead too
 				continue
 			}
 		}
