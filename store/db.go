@@ -73,6 +73,9 @@ type DB struct {
 	maxOpen atomic.Int64
 	// frames is the message log's own connection (frames_copy.go).
 	frames frameWriter
+	// stmts prepares what every service's transactions write (the event
+	// journal), on SQLite.
+	stmts stmtCache
 }
 
 // Open opens the database named by dsn and refuses a schema newer than this

@@ -107,7 +107,7 @@ func (tx *Tx) journal(ctx context.Context, e volt.Event) error {
 	if at.IsZero() {
 		at = tx.Now()
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO event_log (type, cpid, cpo_id, at, data, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+	if _, err := tx.db.stmts.exec(ctx, tx, `INSERT INTO event_log (type, cpid, cpo_id, at, data, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		e.Type, e.CPID, e.CPOID, toMS(at), string(data), tx.NowMS()); err != nil {
 		return fmt.Errorf("journal %s: %w", e.Type, err)
 	}

@@ -250,7 +250,7 @@ func (s *ChargingService) hasActiveSession(ctx context.Context, cpid string, con
 		args = append(args, connectorID)
 	}
 	var n int
-	if err := s.db.QueryRow(ctx, q, args...).Scan(&n); err != nil {
+	if err := s.stmts.queryRowDB(ctx, s.db, q, args...).Scan(&n); err != nil {
 		return false, fmt.Errorf("active sessions of %s/%d: %w", cpid, connectorID, err)
 	}
 	return n > 0, nil
