@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -22,7 +23,7 @@ func lostConnection(err error) bool {
 		return true
 	}
 	var pe *pgconn.PgError
-	if err == nil || errors.As(err, &pe) {
+	if err == nil || errors.As(err, &pe) || ended(err) {
 		return false
 	}
 	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
@@ -46,7 +47,7 @@ func (db *DB) retryLost(err error) error {
 // knows the statement was never sent. A socket that broke after sending is
 // not such a case: the statement may have committed.
 func notExecuted(err error) bool {
-	if err == nil {
+	if err == nil || ended(err) {
 		return false
 	}
 	var pe *pgconn.PgError
@@ -54,4 +55,14 @@ func notExecuted(err error) bool {
 		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
 	}
 	return errors.Is(err, driver.ErrBadConn) || pgconn.SafeToRetry(err)
+}
+
+// ended reports whether err is the caller's context ending (a charger that
+// gave up its handshake, a deadline). pgx calls a statement it refused for
+// an ended context safe to retry, and it is, but it says nothing about the
+// connection: taken for a lost one, it would empty the idle pool for a
+// caller that left. database/sql filters most ended contexts out before
+// pgx sees them; this is for the moment between its check and pgx's.
+func ended(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
