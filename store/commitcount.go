@@ -5,15 +5,14 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 )
 
 // Commit counting (issue 12): how many write transactions a boot, a message
 // or a job costs, by call site and by whether the commit waited for the WAL
 // flush (synchronous) or not (Tx.Lazy). A deterministic count, where a timing
 // is not: the figure BENCHMARKS.md compares before and after a change.
-// Counting costs nothing while no counter is attached (one atomic load per
-// transaction).
+// Counting costs one atomic load per transaction while no counter is
+// attached.
 
 // CommitSite is the commits of one call site: Sync waited for the WAL flush
 // (PostgreSQL's default), Lazy did not.
@@ -28,38 +27,18 @@ type CommitCounter struct {
 	sites map[string]*CommitSite
 }
 
-var (
-	countingOn     atomic.Int32
-	commitCounters sync.Map // *DB → *CommitCounter
-)
-
-// CountCommits attaches a commit counter to db until stop is called. Only
-// transactions run through WithTx are counted; single statements outside a
-// transaction (DB.Exec, DB.QueryRow) are not.
+// CountCommits attaches a commit counter to db until stop is called (one
+// at a time: a later one replaces it). Only transactions run through WithTx
+// are counted; single statements outside a transaction (DB.Exec,
+// DB.QueryRow) are not.
 func (db *DB) CountCommits() (c *CommitCounter, stop func()) {
 	c = &CommitCounter{sites: map[string]*CommitSite{}}
-	commitCounters.Store(db, c)
-	countingOn.Add(1)
-	var once sync.Once
-	return c, func() {
-		once.Do(func() {
-			commitCounters.CompareAndDelete(db, c)
-			countingOn.Add(-1)
-		})
-	}
+	db.commits.Store(c)
+	return c, func() { db.commits.CompareAndSwap(c, nil) }
 }
 
 // commitCounter returns db's counter, nil when none is attached.
-func (db *DB) commitCounter() *CommitCounter {
-	if countingOn.Load() == 0 {
-		return nil
-	}
-	c, ok := commitCounters.Load(db)
-	if !ok {
-		return nil
-	}
-	return c.(*CommitCounter)
-}
+func (db *DB) commitCounter() *CommitCounter { return db.commits.Load() }
 
 // callSite names the function skip frames above the caller, without its
 // module path ("store.(*ChargingService).RecordStatus").

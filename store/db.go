@@ -76,6 +76,8 @@ type DB struct {
 	// stmts prepares what every service's transactions write (the event
 	// journal), on SQLite.
 	stmts stmtCache
+	// commits counts committed transactions while attached (commitcount.go).
+	commits atomic.Pointer[CommitCounter]
 }
 
 // Open opens the database named by dsn and refuses a schema newer than this
