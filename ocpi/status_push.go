@@ -56,7 +56,6 @@ type statusFeed struct {
 	sent     map[string]string // "location/EVSE uid" → the status the partner holds
 	first    int64             // the feed's position when this memory began
 	lateAt   time.Time         // the last round that read StatusLateWindow behind
-	from     int64             // the position this round reads after
 	attempts int               // failed rounds in a row
 	nextAt   time.Time         // no round before (back-off)
 	latency  time.Duration     // the partner's answers, a moving average
@@ -232,6 +231,7 @@ func (s *Server) DeliverStatuses(ctx context.Context) (int, error) {
 	}
 	held := map[string]bool{}
 	var due []volt.OCPIStatusFeed
+	var froms []int64 // per due feed: the position its round reads after
 	since := int64(math.MaxInt64)
 	cpos := map[string]bool{}
 	for _, f := range feeds {
@@ -245,12 +245,13 @@ func (s *Server) DeliverStatuses(ctx context.Context) (int, error) {
 			continue
 		}
 		due = append(due, f)
-		st.from = f.Position - StatusOverlap.Milliseconds()
+		from := f.Position - StatusOverlap.Milliseconds()
 		if now.Sub(st.lateAt) >= StatusLateEvery {
 			st.lateAt = now
-			st.from = min(st.from, max(f.Position-StatusLateWindow.Milliseconds(), st.first-StatusOverlap.Milliseconds()))
+			from = min(from, max(f.Position-StatusLateWindow.Milliseconds(), st.first-StatusOverlap.Milliseconds()))
 		}
-		since = min(since, st.from)
+		froms = append(froms, from)
+		since = min(since, from)
 		cpos[byID[f.PartnerID].CPOID] = true
 	}
 	for id := range s.statusFeeds {
@@ -293,7 +294,7 @@ func (s *Server) DeliverStatuses(ctx context.Context) (int, error) {
 			for _, i := range lane {
 				r, f := &results[i], due[i]
 				r.feed = f
-				r.sent, r.whole, r.err = s.sendStatuses(ctx, byID[f.PartnerID], s.statusFeeds[f.PartnerID], round, f)
+				r.sent, r.whole, r.err = s.sendStatuses(ctx, byID[f.PartnerID], s.statusFeeds[f.PartnerID], round, f, froms[i])
 			}
 		}(lane)
 	}
@@ -351,8 +352,8 @@ const statusRoundBudget = 250 * time.Millisecond
 // ends it (a partner down costs the requests in flight, one when it
 // answers quickly), except an EVSE the partner refuses (refusedObject),
 // which is skipped and recorded as the partner's last error.
-func (s *Server) sendStatuses(ctx context.Context, p *volt.OCPIPartner, st *statusFeed, round *statusRound, f volt.OCPIStatusFeed) (int, bool, error) {
-	owed, err := round.owed(p, st.from, st.sent)
+func (s *Server) sendStatuses(ctx context.Context, p *volt.OCPIPartner, st *statusFeed, round *statusRound, f volt.OCPIStatusFeed, from int64) (int, bool, error) {
+	owed, err := round.owed(p, from, st.sent)
 	if err != nil {
 		return 0, false, err
 	}
