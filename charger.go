@@ -71,6 +71,11 @@ type Charger struct {
 	// PasswordHash is the hash of the OCPP Basic-auth password. The plain
 	// password exists only in the onboarding answer.
 	PasswordHash string `json:"-"`
+	// Security is the charger's security state as read by
+	// ChargingService.AuthenticateCharger, with its password, so that a
+	// connection's handshake needs no second read. Nil everywhere else:
+	// ChargerSecurityService.FindChargerSecurity is the way to read it.
+	Security *ChargerSecurity `json:"-"`
 }
 
 // Ref returns the charger's place in the hierarchy.

@@ -31,6 +31,8 @@ type fakeCharging struct {
 	statusErr     error
 	relax         []string
 	block         chan struct{} // when set, RecordHeartbeat waits on it
+	authHold      chan struct{} // when set, AuthenticateCharger waits on it
+	authCalls     int           // AuthenticateCharger calls begun
 }
 
 type fakeCharger struct{ cpid, password string }
@@ -55,6 +57,13 @@ func (f *fakeCharging) called() []string {
 }
 
 func (f *fakeCharging) AuthenticateCharger(_ context.Context, identity, password string) (*volt.Charger, error) {
+	f.mu.Lock()
+	f.authCalls++
+	hold := f.authHold
+	f.mu.Unlock()
+	if hold != nil {
+		<-hold
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c, ok := f.chargers[identity]

@@ -76,6 +76,19 @@ type Config struct {
 	// unlimited.
 	MaxConnections int
 
+	// MaxAuthenticating is the number of upgrade requests of this node that
+	// may be authenticating (reading the database) at once. A request that
+	// finds no free place within AuthQueueWait is answered 503 with a
+	// jittered Retry-After before any read: in a reconnect storm the
+	// database then serves handshakes that will finish, instead of reads
+	// whose chargers gave up waiting (their handshake timeout is typically
+	// 10 s) and will come back to ask again. Default 32; negative:
+	// unlimited.
+	MaxAuthenticating int
+	// AuthQueueWait is the longest an upgrade request waits for a place to
+	// authenticate. Default 2 s.
+	AuthQueueWait time.Duration
+
 	// RateWindow is the window of the auth failure limiter. Default 1 min.
 	RateWindow time.Duration
 	// PairFailures, AddressFailures, IdentityFailures are the limits of
@@ -140,6 +153,10 @@ func (c *Config) setDefaults() {
 	defInt(&c.IdentityFailures, 20)
 	defInt(&c.FrameLogBuffer, 4096)
 	defInt(&c.FrameLogBatch, 256)
+	if c.MaxAuthenticating == 0 {
+		c.MaxAuthenticating = 32
+	}
+	def(&c.AuthQueueWait, 2*time.Second)
 	if c.MaxMessageSize <= 0 {
 		c.MaxMessageSize = 1 << 20
 	}
@@ -168,6 +185,9 @@ type Gateway struct {
 	protos   []*protocol // the versions served, newest first
 	// configSlots bounds post-boot configuration reads (bootconfig.go).
 	configSlots chan struct{}
+	// authSlots bounds the upgrade requests authenticating at once
+	// (serve.go); nil when MaxAuthenticating is negative.
+	authSlots chan struct{}
 	// clientRoots are the platform's roots for client certificates, set by
 	// TLSConfig (security_cpoca.go).
 	clientRoots atomic.Pointer[x509.CertPool]
@@ -200,6 +220,7 @@ type stats struct {
 	callsIn, callsOut, answersDropped       atomic.Uint64
 	slowConsumers, frameLogDrops, authFails atomic.Uint64
 	rateLimited, replaced, stale, refused   atomic.Uint64
+	shed                                    atomic.Uint64
 	conns                                   atomic.Int64
 }
 
@@ -216,6 +237,7 @@ type Stats struct {
 	Replaced       uint64 // connections closed by a newer one of the same charger
 	Stale          uint64 // connections closed for lack of traffic
 	RefusedFull    uint64 // upgrade requests answered 503 at MaxConnections
+	RefusedBusy    uint64 // upgrade requests answered 503 with no place to authenticate
 }
 
 // New returns a Gateway serving OCPP 1.6, 2.0.1 and 2.1. It starts the background message
@@ -233,6 +255,7 @@ func New(cfg Config) *Gateway {
 		protos: []*protocol{newV21(), newV201(), newV16()},
 
 		configSlots: make(chan struct{}, configFetches),
+		authSlots:   newSlots(cfg.MaxAuthenticating),
 		upgrader: websocket.Upgrader{
 			// 0: the library reads through the gateway's own reader
 			// (idleread.go, readBufferSize) instead of one of its own.
@@ -283,6 +306,7 @@ func (g *Gateway) Stats() Stats {
 		Replaced:       g.stats.replaced.Load(),
 		Stale:          g.stats.stale.Load(),
 		RefusedFull:    g.stats.refused.Load(),
+		RefusedBusy:    g.stats.shed.Load(),
 	}
 }
 

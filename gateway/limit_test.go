@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"testing"
+	"time"
 )
 
 func TestConnectionLimitRefusesCleanly(t *testing.T) {
@@ -63,5 +64,55 @@ func TestAdmitIsExactAtTheLimit(t *testing.T) {
 	}
 	if r := g.admit(); r != "shutting down" {
 		t.Fatalf("after Shutdown: %q", r)
+	}
+}
+
+func TestAuthenticationQueueShedsBeforeReading(t *testing.T) {
+	h := newHarness(t, func(c *Config) { c.MaxAuthenticating = 1; c.AuthQueueWait = 50 * time.Millisecond })
+	hold := make(chan struct{})
+	h.fake.mu.Lock()
+	h.fake.authHold = hold
+	h.fake.mu.Unlock()
+	authCalls := func() int {
+		h.fake.mu.Lock()
+		defer h.fake.mu.Unlock()
+		return h.fake.authCalls
+	}
+	first := make(chan error, 1)
+	go func() {
+		ws, _, err := h.dialRaw("CP-1", "secret-1", "ocpp1.6")
+		if err == nil {
+			ws.Close()
+		}
+		first <- err
+	}()
+	waitFor(t, "the first request to be authenticating", func() bool { return authCalls() == 1 })
+
+	// The only place is taken: the second request is refused without a read.
+	_, resp, err := h.dialRaw("CP-2", "secret-2", "ocpp1.6")
+	if err == nil {
+		t.Fatal("upgraded while the only place to authenticate was taken")
+	}
+	if resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("status %v, want 503", resp)
+	}
+	if s, _ := strconv.Atoi(resp.Header.Get("Retry-After")); s < 5 || s >= 30 {
+		t.Errorf("Retry-After %q, want 5..29 s", resp.Header.Get("Retry-After"))
+	}
+	if got := authCalls(); got != 1 {
+		t.Errorf("%d authentications begun, want 1: the refused request read the database", got)
+	}
+	if got := h.g.Stats().RefusedBusy; got != 1 {
+		t.Errorf("RefusedBusy = %d, want 1", got)
+	}
+
+	// Its place given back, the next request authenticates.
+	close(hold)
+	if err := <-first; err != nil {
+		t.Fatalf("the first request: %v", err)
+	}
+	h.connect("CP-2", "secret-2")
+	if got := h.g.Stats().RefusedBusy; got != 1 {
+		t.Errorf("RefusedBusy = %d after the place came free, want 1", got)
 	}
 }

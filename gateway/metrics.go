@@ -39,6 +39,8 @@ var metricDescs = []metricDesc{
 		func(s Stats) float64 { return float64(s.Stale) }},
 	{prometheus.NewDesc("volt_ocpp_refused_full_total", "Upgrade requests refused with 503 at the connection limit.", nil, nil), prometheus.CounterValue,
 		func(s Stats) float64 { return float64(s.RefusedFull) }},
+	{prometheus.NewDesc("volt_ocpp_refused_busy_total", "Upgrade requests refused with 503: no place to authenticate within the queue wait.", nil, nil), prometheus.CounterValue,
+		func(s Stats) float64 { return float64(s.RefusedBusy) }},
 }
 
 type collector struct{ g *Gateway }

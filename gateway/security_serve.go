@@ -33,11 +33,14 @@ func (g *Gateway) authenticateProfile(w http.ResponseWriter, r *http.Request, id
 	}
 	ctx, cancel := context.WithTimeout(volt.NewContextWithActor(r.Context(), volt.SystemActor), 10*time.Second)
 	defer cancel()
-	sec, err := g.cfg.Security.FindChargerSecurity(ctx, ch.CPID)
-	if err != nil {
-		g.log.Error("gateway: charger security", "cpid", ch.CPID, "err", err)
-		http.Error(w, "authentication unavailable", http.StatusServiceUnavailable)
-		return nil, false
+	sec := ch.Security // read with the password by the store: no second read
+	if sec == nil {
+		var err error
+		if sec, err = g.cfg.Security.FindChargerSecurity(ctx, ch.CPID); err != nil {
+			g.log.Error("gateway: charger security", "cpid", ch.CPID, "err", err)
+			http.Error(w, "authentication unavailable", http.StatusServiceUnavailable)
+			return nil, false
+		}
 	}
 	if profile < sec.SecurityProfile {
 		g.authFailed(identity, remote)

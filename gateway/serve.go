@@ -47,11 +47,55 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "too many failed attempts", http.StatusTooManyRequests)
 		return
 	}
+	if !g.enterAuth(r.Context()) {
+		g.refuse(w, refusedBusy)
+		return
+	}
 	charger, ok := g.authenticateProfile(w, r, identity, remote)
+	g.leaveAuth()
 	if !ok {
 		return
 	}
 	g.upgrade(w, r, charger, identity, remote)
+}
+
+const refusedBusy = "too many connections authenticating, retry later"
+
+// newSlots returns a semaphore of n places, or nil (no limit) for n < 0.
+func newSlots(n int) chan struct{} {
+	if n < 0 {
+		return nil
+	}
+	return make(chan struct{}, n)
+}
+
+// enterAuth takes a place among the requests authenticating, waiting at
+// most AuthQueueWait. It reports false when none came free in time or the
+// client went away; leaveAuth gives the place back.
+func (g *Gateway) enterAuth(ctx context.Context) bool {
+	if g.authSlots == nil {
+		return true
+	}
+	select {
+	case g.authSlots <- struct{}{}:
+		return true
+	default:
+	}
+	t := time.NewTimer(g.cfg.AuthQueueWait)
+	defer t.Stop()
+	select {
+	case g.authSlots <- struct{}{}:
+		return true
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return false
+}
+
+func (g *Gateway) leaveAuth() {
+	if g.authSlots != nil {
+		<-g.authSlots
+	}
 }
 
 // authenticate checks Basic auth before the upgrade. It writes the refusal
@@ -125,7 +169,9 @@ func (g *Gateway) upgrade(w http.ResponseWriter, r *http.Request, ch *volt.Charg
 	}
 	c := newConn(g, ws, proto, ch, identity, remote, h)
 	c.profile = ProfileOf(r)
-	g.goBackground(c.recordProfile)
+	if sec := ch.Security; sec == nil || sec.ConnectedProfile != c.profile || sec.PendingProfile != 0 {
+		g.goBackground(c.recordProfile) // a reconnect on the same profile writes nothing
+	}
 	g.wg.Add(1)
 	go c.run()
 }
@@ -184,13 +230,18 @@ func remoteHost(addr string) string {
 
 const refusedFull = "connection limit reached"
 
-// refuse answers an upgrade request 503. At the connection limit it is
-// refused before authentication (a database read), with a jittered
-// Retry-After so that chargers refused in a storm come back spread out.
+// refuse answers an upgrade request 503. At the connection limit, or with
+// no place to authenticate, it is refused before authentication (a
+// database read), with a jittered Retry-After so that chargers refused in a
+// storm come back spread out.
 func (g *Gateway) refuse(w http.ResponseWriter, reason string) {
-	if reason == refusedFull {
+	switch reason {
+	case refusedFull:
 		g.stats.refused.Add(1)
 		w.Header().Set("Retry-After", strconv.Itoa(30+rand.IntN(60)))
+	case refusedBusy: // the database is behind: come back within half a minute
+		g.stats.shed.Add(1)
+		w.Header().Set("Retry-After", strconv.Itoa(5+rand.IntN(25)))
 	}
 	http.Error(w, reason, http.StatusServiceUnavailable)
 }

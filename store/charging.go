@@ -134,7 +134,8 @@ func lockChargerWith(ctx context.Context, tx *Tx, stmts *stmtCache, cpid string)
 // even when its answer to the rotation was lost) and, within its grace, the
 // previous one. The first connection with the current password revokes the
 // previous one. Unknown identity and wrong password are the same
-// EUNAUTHORIZED, and both cost a hash verification.
+// EUNAUTHORIZED, and both cost a hash verification. The charger comes with
+// its security state (Charger.Security), read with its secrets.
 func (s *ChargingService) AuthenticateCharger(ctx context.Context, identity, password string) (*volt.Charger, error) {
 	sec, err := s.findChargerSecrets(ctx, identity)
 	if err != nil {
@@ -162,6 +163,7 @@ func (s *ChargingService) AuthenticateCharger(ctx context.Context, identity, pas
 	if err != nil {
 		return nil, fmt.Errorf("authenticate charger %q: %w", identity, err)
 	}
+	c.Security = &sec.security
 	return c, nil
 }
 

@@ -165,6 +165,10 @@ type chargerSecrets struct {
 	current, pending      string
 	prev                  string
 	pendingUntil, prevEnd sql.NullInt64
+	// security is the charger's charger_security row (the defaults when it
+	// has none), read in the same statement so that a handshake makes one
+	// read for both.
+	security volt.ChargerSecurity
 }
 
 // match reports which of the charger's passwords password is: "current",
@@ -191,13 +195,25 @@ func (c *chargerSecrets) match(password string, now int64) string {
 // OCPP identity.
 func (s *ChargingService) findChargerSecrets(ctx context.Context, identity string) (*chargerSecrets, error) {
 	c := &chargerSecrets{}
-	err := s.db.QueryRow(ctx, `SELECT cpid, password_hash, password_pending_hash, password_pending_until,
-		password_prev_hash, password_prev_until FROM chargers WHERE ocpp_identity = ? AND deleted_at IS NULL`, identity).
-		Scan(&c.cpid, &c.current, &c.pending, &c.pendingUntil, &c.prev, &c.prevEnd)
+	sec := &c.security
+	var until sql.NullInt64
+	err := s.db.QueryRow(ctx, `SELECT c.cpid, c.password_hash, c.password_pending_hash, c.password_pending_until,
+		c.password_prev_hash, c.password_prev_until,
+		COALESCE(s.security_profile, 1), COALESCE(s.connected_profile, 0), COALESCE(s.pending_profile, 0),
+		s.pending_until, COALESCE(s.upgrade_status, '')
+		FROM chargers c LEFT JOIN charger_security s ON s.cpid = c.cpid
+		WHERE c.ocpp_identity = ? AND c.deleted_at IS NULL`, identity).
+		Scan(&c.cpid, &c.current, &c.pending, &c.pendingUntil, &c.prev, &c.prevEnd,
+			&sec.SecurityProfile, &sec.ConnectedProfile, &sec.PendingProfile, &until, &sec.UpgradeStatus)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	} else if err != nil {
 		return nil, fmt.Errorf("authenticate charger %q: %w", identity, err)
+	}
+	sec.CPID = c.cpid
+	if until.Valid {
+		t := fromMS(until.Int64)
+		sec.PendingUntil = &t
 	}
 	return c, nil
 }

@@ -106,19 +106,29 @@ func (s *SecurityService) StartUpgrade(ctx context.Context, cpid string, profile
 // RecordConnectedProfile implements volt.ChargerSecurityService.
 func (s *SecurityService) RecordConnectedProfile(ctx context.Context, cpid string, profile int) error {
 	now := toMS(s.db.Now())
-	if _, err := s.db.Exec(ctx, `INSERT INTO charger_security (cpid, connected_profile, updated_at) VALUES (?, ?, ?)
-		ON CONFLICT (cpid) DO UPDATE SET connected_profile = excluded.connected_profile, updated_at = excluded.updated_at`,
-		cpid, profile, now); err != nil {
-		return fmt.Errorf("record profile of %s: %w", cpid, err)
-	}
-	_, err := s.db.Exec(ctx, `UPDATE charger_security SET
-		security_profile = CASE WHEN pending_profile > security_profile THEN pending_profile ELSE security_profile END,
-		pending_profile = 0, pending_until = NULL, upgrade_status = 'Done', updated_at = ?
-		WHERE cpid = ? AND pending_profile > 0 AND pending_profile <= ? AND pending_until >= ?`, now, cpid, profile, now)
-	if err != nil {
-		return fmt.Errorf("complete upgrade of %s: %w", cpid, err)
-	}
-	return nil
+	return s.db.WithTx(ctx, func(tx *Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE charger_security SET
+			security_profile = CASE WHEN pending_profile > security_profile THEN pending_profile ELSE security_profile END,
+			pending_profile = 0, pending_until = NULL, upgrade_status = 'Done', updated_at = ?
+			WHERE cpid = ? AND pending_profile > 0 AND pending_profile <= ? AND pending_until >= ?`, now, cpid, profile, now)
+		if err != nil {
+			return fmt.Errorf("complete upgrade of %s: %w", cpid, err)
+		}
+		// A raised minimum profile is committed durably; the connected
+		// profile alone lazily, as the charger states it again at its next
+		// connection.
+		if n, _ := res.RowsAffected(); n == 0 {
+			if err := tx.Lazy(ctx); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO charger_security (cpid, connected_profile, updated_at) VALUES (?, ?, ?)
+			ON CONFLICT (cpid) DO UPDATE SET connected_profile = excluded.connected_profile, updated_at = excluded.updated_at`,
+			cpid, profile, now); err != nil {
+			return fmt.Errorf("record profile of %s: %w", cpid, err)
+		}
+		return nil
+	})
 }
 
 // RollBackUpgrades implements volt.ChargerSecurityService.

@@ -40,6 +40,15 @@ func TestSecurityProfileUpgradeAndCertificates(t *testing.T) {
 		if sec, _ = s.FindChargerSecurity(ctx, f.cpidA); sec.SecurityProfile != 2 || sec.UpgradeStatus != "Done" {
 			t.Fatalf("after upgrade %+v", sec)
 		}
+		// The handshake reads the same state with the password, in one read.
+		ch, err := f.svc.AuthenticateCharger(ctx, "id-"+f.cpidA, "secret-"+f.cpidA)
+		if err != nil || ch.Security == nil || *ch.Security != *sec {
+			t.Fatalf("security read with the password %+v, want %+v (%v)", ch.Security, sec, err)
+		}
+		if ch, err = f.svc.AuthenticateCharger(ctx, "id-"+f.cpidB, "secret-"+f.cpidB); err != nil || ch.Security == nil ||
+			*ch.Security != (volt.ChargerSecurity{CPID: f.cpidB, SecurityProfile: 1}) {
+			t.Fatalf("defaults of a charger without a security row: %+v %v", ch.Security, err)
+		}
 		if err := s.StartUpgrade(ctx, f.cpidA, 3, now.Add(-time.Minute)); err != nil {
 			t.Fatal(err)
 		}
