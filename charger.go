@@ -71,11 +71,24 @@ type Charger struct {
 	// PasswordHash is the hash of the OCPP Basic-auth password. The plain
 	// password exists only in the onboarding answer.
 	PasswordHash string `json:"-"`
-	// Security is the charger's security state as read by
-	// ChargingService.AuthenticateCharger, with its password, so that a
-	// connection's handshake needs no second read. Nil everywhere else:
-	// ChargerSecurityService.FindChargerSecurity is the way to read it.
-	Security *ChargerSecurity `json:"-"`
+	// Handshake is what ChargingService.AuthenticateCharger reads with the
+	// password, so that a connection needs no further read to start. Nil
+	// everywhere else.
+	Handshake *ChargerHandshake `json:"-"`
+}
+
+// ChargerHandshake is what a connection needs besides the charger, read
+// with its password by ChargingService.AuthenticateCharger.
+type ChargerHandshake struct {
+	// Security is the charger's security state, as
+	// ChargerSecurityService.FindChargerSecurity returns it.
+	Security ChargerSecurity
+	// Relaxations are the OCPP relaxations of the charger's stored make and
+	// model, as ChargingService.ChargerRelaxations returns them, when
+	// RelaxationsRead: a stored list that does not decode is left to that
+	// method, which reports it.
+	Relaxations     []string
+	RelaxationsRead bool
 }
 
 // Ref returns the charger's place in the hierarchy.

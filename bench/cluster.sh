@@ -96,7 +96,7 @@ node_metrics() {
 		m=$("${NODE_CURL[@]}" -m 5 -fsS -H "Authorization: Bearer cluster-bench-metrics" "http://127.0.0.1:2808$i/metrics" 2>/dev/null || true)
 		conns=$(awk '$1 == "volt_ocpp_connections" {print $2}' <<<"$m")
 		rss=$(rss_kib "${PIDS[$((i - 1))]}" 2>/dev/null || echo 0)
-		log "node $i: chargers connected ${conns:-down}, RSS ${rss} KiB$( [ -n "$conns" ] && [ "${conns%.*}" -gt 0 ] && echo ", $((rss / ${conns%.*})) KiB per charger"), outbox pending $(awk '$1 == "volt_outbox_pending" {print $2}' <<<"$m"), message-log frames dropped $(awk '$1 == "volt_ocpp_frame_log_drops_total" {print $2}' <<<"$m")"
+		log "node $i: chargers connected ${conns:-down}, RSS ${rss} KiB$( [ -n "$conns" ] && [ "${conns%.*}" -gt 0 ] && echo ", $((rss / ${conns%.*})) KiB per charger"), outbox pending $(awk '$1 == "volt_outbox_pending" {print $2}' <<<"$m"), message-log frames dropped $(awk '$1 == "volt_ocpp_frame_log_drops_total" {print $2}' <<<"$m"), handshakes shed $(awk '$1 == "volt_ocpp_refused_busy_total" {print $2}' <<<"$m")"
 	done
 }
 meter_rows() { sql "SELECT count(*) FROM meter_values"; }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -30,6 +31,8 @@ type conn struct {
 	slot     *slot // set by register before the reader starts
 	fence    int64 // the store's fence of this connection (cluster.go); 0 if not fenced
 	profile  int   // OCPP security profile of the connection (security_serve.go)
+	// handshake is what was read with the password; run uses it and drops it.
+	handshake *volt.ChargerHandshake
 
 	// bc and br are the gateway's own reader under the websocket library
 	// (idleread.go); nil when the library reads the socket itself.
@@ -41,6 +44,7 @@ type conn struct {
 
 	lastRead atomic.Int64  // monotonic nanoseconds (sinceStart) of the last frame or pong
 	relax    atomic.Uint32 // ocpp.Relaxations of the charger's model
+	model    atomic.Uint64 // modelKey of the make and model relax was read for
 	timer    *time.Timer   // liveness; guarded by mu after creation
 
 	mu          sync.Mutex
@@ -88,7 +92,8 @@ func sinceStart() int64 { return int64(time.Since(processStart)) }
 func newConn(g *Gateway, ws *websocket.Conn, p *protocol, ch *volt.Charger, identity, remote string, h *hijacker) *conn {
 	ctx, cancel := context.WithCancel(g.ctx)
 	c := &conn{g: g, ws: ws, proto: p, cpoID: ch.CPOID, cpid: ch.CPID, identity: identity, remote: remote, ctx: ctx, cancel: cancel,
-		hub: newHubConn(ch)}
+		hub: newHubConn(ch), handshake: ch.Handshake}
+	c.model.Store(modelKey(ch.Vendor, ch.Model))
 	if h != nil && h.bc != nil && ws.NetConn() == net.Conn(h.bc) {
 		c.bc, c.br = h.bc, h.br
 	}
@@ -119,7 +124,12 @@ func (c *conn) run() {
 	c.mu.Unlock()
 	c.g.register(c)
 	c.g.registerHub(c) // a hub's other sockets (hub.go)
-	c.loadRelaxations()
+	if hs := c.handshake; hs != nil && hs.RelaxationsRead {
+		c.setRelaxations(hs.Relaxations) // read with the password: no read here
+	} else {
+		c.loadRelaxations()
+	}
+	c.handshake = nil
 	c.g.log.Info("gateway: charger connected", "cpid", c.cpid, "identity", c.identity, "remote", c.remote, "version", c.proto.version)
 	// The store calls above grow this goroutine's stack (to 8-16 KiB with
 	// the SQLite driver), and a parked goroutine's stack is shrunk only
@@ -169,12 +179,36 @@ func (c *conn) loadRelaxations() {
 		c.g.log.Warn("gateway: charger relaxations, decoding strictly", "cpid", c.cpid, "err", err)
 		return
 	}
+	c.setRelaxations(names)
+}
+
+func (c *conn) setRelaxations(names []string) {
 	r, err := ocpp.ParseRelaxations(names)
 	if err != nil {
 		c.g.log.Warn("gateway: bad relaxation names, decoding strictly", "cpid", c.cpid, "err", err)
 		return
 	}
 	c.relax.Store(uint32(r))
+}
+
+// bootedModel reloads the relaxations after a boot that changed the
+// charger's make or model; a boot on the model the connection started with
+// (every reconnect) reads nothing. A change of a model's relaxations takes
+// effect at its chargers' next connection.
+func (c *conn) bootedModel(vendor, model string) {
+	if k := modelKey(vendor, model); c.model.Swap(k) != k {
+		c.loadRelaxations()
+	}
+}
+
+// modelKey is a 64-bit FNV-1a hash of a make and model: eight bytes per
+// connection instead of the two strings.
+func modelKey(vendor, model string) uint64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(vendor))
+	_, _ = h.Write([]byte{0})
+	_, _ = h.Write([]byte(model))
+	return h.Sum64()
 }
 
 func (c *conn) relaxations() ocpp.Relaxations { return ocpp.Relaxations(c.relax.Load()) }

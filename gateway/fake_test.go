@@ -33,6 +33,10 @@ type fakeCharging struct {
 	block         chan struct{} // when set, RecordHeartbeat waits on it
 	authHold      chan struct{} // when set, AuthenticateCharger waits on it
 	authCalls     int           // AuthenticateCharger calls begun
+	// handshake, when set, comes with every authenticated charger, whose
+	// stored make and model are then "Vendor" "Model".
+	handshake  *volt.ChargerHandshake
+	relaxReads int // ChargerRelaxations calls
 }
 
 type fakeCharger struct{ cpid, password string }
@@ -70,12 +74,18 @@ func (f *fakeCharging) AuthenticateCharger(_ context.Context, identity, password
 	if !ok || c.password != password {
 		return nil, volt.Errorf(volt.EUNAUTHORIZED, "bad credentials")
 	}
-	return &volt.Charger{CPID: c.cpid, OCPPIdentity: identity, CPOID: "cpo-1"}, nil
+	ch := &volt.Charger{CPID: c.cpid, OCPPIdentity: identity, CPOID: "cpo-1"}
+	if f.handshake != nil {
+		hs := *f.handshake
+		ch.Handshake, ch.Vendor, ch.Model = &hs, "Vendor", "Model"
+	}
+	return ch, nil
 }
 
 func (f *fakeCharging) ChargerRelaxations(context.Context, string) ([]string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.relaxReads++
 	return f.relax, nil
 }
 

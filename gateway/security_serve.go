@@ -33,8 +33,10 @@ func (g *Gateway) authenticateProfile(w http.ResponseWriter, r *http.Request, id
 	}
 	ctx, cancel := context.WithTimeout(volt.NewContextWithActor(r.Context(), volt.SystemActor), 10*time.Second)
 	defer cancel()
-	sec := ch.Security // read with the password by the store: no second read
-	if sec == nil {
+	var sec *volt.ChargerSecurity
+	if ch.Handshake != nil {
+		sec = &ch.Handshake.Security // read with the password: no second read
+	} else {
 		var err error
 		if sec, err = g.cfg.Security.FindChargerSecurity(ctx, ch.CPID); err != nil {
 			g.log.Error("gateway: charger security", "cpid", ch.CPID, "err", err)

@@ -169,7 +169,7 @@ func (g *Gateway) upgrade(w http.ResponseWriter, r *http.Request, ch *volt.Charg
 	}
 	c := newConn(g, ws, proto, ch, identity, remote, h)
 	c.profile = ProfileOf(r)
-	if sec := ch.Security; sec == nil || sec.ConnectedProfile != c.profile || sec.PendingProfile != 0 {
+	if hs := ch.Handshake; hs == nil || hs.Security.ConnectedProfile != c.profile || hs.Security.PendingProfile != 0 {
 		g.goBackground(c.recordProfile) // a reconnect on the same profile writes nothing
 	}
 	g.wg.Add(1)

@@ -71,7 +71,7 @@ func bootNotification16(ctx context.Context, c *conn, req *v16.BootNotificationR
 	}
 	c.setBoot(bootAccepted)
 	g.publish(volt.Event{Type: volt.EventChargerBooted, CPID: c.cpid, CPOID: c.cpoID, At: now, Data: info})
-	c.loadRelaxations() // the model may have changed with the boot
+	c.bootedModel(info.Vendor, info.Model) // the model may have changed with the boot
 	// Open sessions are not closed here: many chargers send BootNotification
 	// on every reconnect and carry on with their transactions (closing them
 	// lost the energy of 1,394 of 1,500 sessions in a reconnect storm,

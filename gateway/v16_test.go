@@ -217,6 +217,43 @@ func TestRelaxationsPerChargerModel(t *testing.T) {
 	c2.callOK("StartTransaction", start, nil)
 }
 
+// TestRelaxationsReadWithThePassword: the relaxations read with the
+// password serve the connection without a read of their own, and a boot
+// reads them again only when it changes the charger's make or model.
+func TestRelaxationsReadWithThePassword(t *testing.T) {
+	h := newHarness(t, nil)
+	h.fake.mu.Lock()
+	h.fake.handshake = &volt.ChargerHandshake{Security: volt.ChargerSecurity{SecurityProfile: 1},
+		Relaxations: []string{"TimestampWithoutZone"}, RelaxationsRead: true}
+	h.fake.mu.Unlock() // the model's own read (fake.relax) would say none
+	relaxReads := func() int {
+		h.fake.mu.Lock()
+		defer h.fake.mu.Unlock()
+		return h.fake.relaxReads
+	}
+	start := map[string]any{"connectorId": 1, "idTag": "X", "meterStart": 0, "timestamp": "2026-11-25T19:00:00"}
+	c := h.connect("CP-1", "secret-1")
+	boot := func(model string) {
+		c.callOK("BootNotification", map[string]any{"chargePointVendor": "Vendor", "chargePointModel": model}, nil)
+		gc := c.read() // GetConfiguration after the boot
+		if gc.str(2) != "GetConfiguration" {
+			t.Fatalf("want GetConfiguration, got %s", joinFrame(gc))
+		}
+		c.sendRaw(`[3,` + string(gc[1]) + `,{"configurationKey":[]}]`)
+	}
+	boot("Model")
+	c.callOK("StartTransaction", start, nil)
+	if n := relaxReads(); n != 0 {
+		t.Fatalf("%d relaxation reads for a connection whose handshake read them", n)
+	}
+	boot("Other")
+	if n := relaxReads(); n != 1 {
+		t.Fatalf("%d relaxation reads after a boot with another model, want 1", n)
+	}
+	id := c.call("StartTransaction", start)
+	c.expectError(id, "PropertyConstraintViolation")
+}
+
 func TestSecurityNotifications16(t *testing.T) {
 	h := newHarness(t, nil)
 	c := h.connect("CP-1", "secret-1")

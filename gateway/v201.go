@@ -123,7 +123,7 @@ func bootNotification201(ctx context.Context, c *conn, req *v201.BootNotificatio
 	}
 	c.setBoot(bootAccepted)
 	g.publish(volt.Event{Type: volt.EventChargerBooted, CPID: c.cpid, CPOID: c.cpoID, At: now, Data: info})
-	c.loadRelaxations()
+	c.bootedModel(info.Vendor, info.Model)
 	// As on 1.6, a boot closes no session (see bootNotification16).
 	c.then(func() { c.g.goBackground(c.fetchDeviceModel) })
 	return &v201.BootNotificationResponse{Status: v201.RegistrationStatusEnumAccepted, CurrentTime: ocpp.NewDateTime(now),

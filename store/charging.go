@@ -135,7 +135,8 @@ func lockChargerWith(ctx context.Context, tx *Tx, stmts *stmtCache, cpid string)
 // previous one. The first connection with the current password revokes the
 // previous one. Unknown identity and wrong password are the same
 // EUNAUTHORIZED, and both cost a hash verification. The charger comes with
-// its security state (Charger.Security), read with its secrets.
+// its security state and its model's relaxations (Charger.Handshake), read
+// with its secrets.
 func (s *ChargingService) AuthenticateCharger(ctx context.Context, identity, password string) (*volt.Charger, error) {
 	sec, err := s.findChargerSecrets(ctx, identity)
 	if err != nil {
@@ -163,7 +164,7 @@ func (s *ChargingService) AuthenticateCharger(ctx context.Context, identity, pas
 	if err != nil {
 		return nil, fmt.Errorf("authenticate charger %q: %w", identity, err)
 	}
-	c.Security = &sec.security
+	c.Handshake = &sec.handshake
 	return c, nil
 }
 

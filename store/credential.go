@@ -165,10 +165,10 @@ type chargerSecrets struct {
 	current, pending      string
 	prev                  string
 	pendingUntil, prevEnd sql.NullInt64
-	// security is the charger's charger_security row (the defaults when it
-	// has none), read in the same statement so that a handshake makes one
-	// read for both.
-	security volt.ChargerSecurity
+	// handshake holds the charger's charger_security row (the defaults
+	// when it has none) and its model's relaxations, read in the same
+	// statement so that a handshake makes one read for all three.
+	handshake volt.ChargerHandshake
 }
 
 // match reports which of the charger's passwords password is: "current",
@@ -195,16 +195,23 @@ func (c *chargerSecrets) match(password string, now int64) string {
 // OCPP identity.
 func (s *ChargingService) findChargerSecrets(ctx context.Context, identity string) (*chargerSecrets, error) {
 	c := &chargerSecrets{}
-	sec := &c.security
-	var until sql.NullInt64
+	sec := &c.handshake.Security
+	var (
+		until sql.NullInt64
+		relax sql.NullString
+	)
+	// The charger by its identity (unique) first, then its security row and
+	// its model by their keys.
 	err := s.db.QueryRow(ctx, `SELECT c.cpid, c.password_hash, c.password_pending_hash, c.password_pending_until,
 		c.password_prev_hash, c.password_prev_until,
 		COALESCE(s.security_profile, 1), COALESCE(s.connected_profile, 0), COALESCE(s.pending_profile, 0),
-		s.pending_until, COALESCE(s.upgrade_status, '')
-		FROM chargers c LEFT JOIN charger_security s ON s.cpid = c.cpid
+		s.pending_until, COALESCE(s.upgrade_status, ''), m.relaxations
+		FROM chargers c
+		LEFT JOIN charger_security s ON s.cpid = c.cpid
+		LEFT JOIN charger_models m ON m.vendor = c.vendor AND m.model = c.model
 		WHERE c.ocpp_identity = ? AND c.deleted_at IS NULL`, identity).
 		Scan(&c.cpid, &c.current, &c.pending, &c.pendingUntil, &c.prev, &c.prevEnd,
-			&sec.SecurityProfile, &sec.ConnectedProfile, &sec.PendingProfile, &until, &sec.UpgradeStatus)
+			&sec.SecurityProfile, &sec.ConnectedProfile, &sec.PendingProfile, &until, &sec.UpgradeStatus, &relax)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	} else if err != nil {
@@ -214,6 +221,9 @@ func (s *ChargingService) findChargerSecrets(ctx context.Context, identity strin
 	if until.Valid {
 		t := fromMS(until.Int64)
 		sec.PendingUntil = &t
+	}
+	if names, err := decodeStringList(relax.String); err == nil {
+		c.handshake.Relaxations, c.handshake.RelaxationsRead = names, true
 	}
 	return c, nil
 }

@@ -42,12 +42,12 @@ func TestSecurityProfileUpgradeAndCertificates(t *testing.T) {
 		}
 		// The handshake reads the same state with the password, in one read.
 		ch, err := f.svc.AuthenticateCharger(ctx, "id-"+f.cpidA, "secret-"+f.cpidA)
-		if err != nil || ch.Security == nil || *ch.Security != *sec {
-			t.Fatalf("security read with the password %+v, want %+v (%v)", ch.Security, sec, err)
+		if err != nil || ch.Handshake == nil || ch.Handshake.Security != *sec {
+			t.Fatalf("security read with the password %+v, want %+v (%v)", ch.Handshake, sec, err)
 		}
-		if ch, err = f.svc.AuthenticateCharger(ctx, "id-"+f.cpidB, "secret-"+f.cpidB); err != nil || ch.Security == nil ||
-			*ch.Security != (volt.ChargerSecurity{CPID: f.cpidB, SecurityProfile: 1}) {
-			t.Fatalf("defaults of a charger without a security row: %+v %v", ch.Security, err)
+		if ch, err = f.svc.AuthenticateCharger(ctx, "id-"+f.cpidB, "secret-"+f.cpidB); err != nil || ch.Handshake == nil ||
+			ch.Handshake.Security != (volt.ChargerSecurity{CPID: f.cpidB, SecurityProfile: 1}) {
+			t.Fatalf("defaults of a charger without a security row: %+v %v", ch.Handshake, err)
 		}
 		if err := s.StartUpgrade(ctx, f.cpidA, 3, now.Add(-time.Minute)); err != nil {
 			t.Fatal(err)
