@@ -160,7 +160,7 @@ func (s *ChargingService) AuthenticateCharger(ctx context.Context, identity, pas
 			return nil, err
 		}
 	}
-	c, err := findCharger(ctx, s.db, volt.SystemActor, "cpid", sec.cpid)
+	c, err := findCharger(ctx, s.db.handshakeDB(), volt.SystemActor, "cpid", sec.cpid)
 	if err != nil {
 		return nil, fmt.Errorf("authenticate charger %q: %w", identity, err)
 	}

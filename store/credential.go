@@ -202,7 +202,7 @@ func (s *ChargingService) findChargerSecrets(ctx context.Context, identity strin
 	)
 	// The charger by its identity (unique) first, then its security row and
 	// its model by their keys.
-	err := s.db.QueryRow(ctx, `SELECT c.cpid, c.password_hash, c.password_pending_hash, c.password_pending_until,
+	err := s.db.handshakeDB().QueryRow(ctx, `SELECT c.cpid, c.password_hash, c.password_pending_hash, c.password_pending_until,
 		c.password_prev_hash, c.password_prev_until,
 		COALESCE(s.security_profile, 1), COALESCE(s.connected_profile, 0), COALESCE(s.pending_profile, 0),
 		s.pending_until, COALESCE(s.upgrade_status, ''), m.relaxations

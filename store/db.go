@@ -73,6 +73,8 @@ type DB struct {
 	maxOpen atomic.Int64
 	// frames is the message log's own connection (frames_copy.go).
 	frames frameWriter
+	// handshakes is chargers' handshake reads' own pool (handshake.go).
+	handshakes handshakePool
 	// stmts prepares what every service's transactions write (the event
 	// journal), on SQLite.
 	stmts stmtCache
@@ -127,6 +129,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 func (db *DB) Close() error {
 	db.stopCheckpointer()
 	db.closeFrames()
+	db.closeHandshakes()
 	return db.sql.Close()
 }
 

@@ -351,6 +351,15 @@ func TestClusterConfig(t *testing.T) {
 	if _, err := parseConfig("voltd", nil, env(map[string]string{"VOLT_DB_POOL": "many"})); err == nil {
 		t.Fatal("VOLT_DB_POOL=many accepted")
 	}
+	// The handshakes' limit: negative is no limit, not an error.
+	if c, err = parseConfig("voltd", nil, env(map[string]string{"VOLT_OCPP_MAX_AUTHENTICATING": "-1"})); err != nil {
+		t.Fatalf("VOLT_OCPP_MAX_AUTHENTICATING=-1: %v", err)
+	} else if c.MaxAuthenticating != -1 {
+		t.Fatalf("VOLT_OCPP_MAX_AUTHENTICATING=-1 read as %d", c.MaxAuthenticating)
+	}
+	if _, err := parseConfig("voltd", nil, env(map[string]string{"VOLT_OCPP_MAX_AUTHENTICATING": "some"})); err == nil {
+		t.Fatal("VOLT_OCPP_MAX_AUTHENTICATING=some accepted")
+	}
 	// Without NATS nothing changes: a single node on SQLite.
 	if c, err := parseConfig("voltd", nil, env(nil)); err != nil || c.NATSURL != "" {
 		t.Fatalf("default config: %+v, %v", c, err)

@@ -33,6 +33,7 @@ type Config struct {
 	LogFormat           string        // VOLT_LOG_FORMAT: text or json
 	Heartbeat           time.Duration // VOLT_OCPP_HEARTBEAT: interval given to chargers at boot
 	CallTimeout         time.Duration // VOLT_OCPP_CALL_TIMEOUT: default wait for a charger's answer
+	MaxAuthenticating   int           // VOLT_OCPP_MAX_AUTHENTICATING: handshakes reading the database at once (0: the gateway's default; negative: no limit)
 	FrameRetention      time.Duration // VOLT_OCPP_FRAME_RETENTION: how long the message log is kept
 	TileURL             string        // VOLT_TILE_URL: map tile template for the portal and app
 	SMTPAddr            string        // VOLT_SMTP_ADDR host:port; empty logs e-mails instead
@@ -168,6 +169,13 @@ func parseConfig(name string, args []string, getenv func(string) string) (Config
 	str(&c.LogFormat, "VOLT_LOG_FORMAT")
 	dur(&c.Heartbeat, "VOLT_OCPP_HEARTBEAT")
 	dur(&c.CallTimeout, "VOLT_OCPP_CALL_TIMEOUT")
+	if v := getenv("VOLT_OCPP_MAX_AUTHENTICATING"); v != "" { // negative: no limit
+		n, nerr := strconv.Atoi(v)
+		if nerr != nil {
+			err = errors.Join(err, fmt.Errorf("VOLT_OCPP_MAX_AUTHENTICATING: want a whole number, got %q", v))
+		}
+		c.MaxAuthenticating = n
+	}
 	dur(&c.FrameRetention, "VOLT_OCPP_FRAME_RETENTION")
 	dur(&c.OCPIPushInterval, "VOLT_OCPI_PUSH_INTERVAL")
 	dur(&c.OCPIPullInterval, "VOLT_OCPI_PULL_INTERVAL")

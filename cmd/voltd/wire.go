@@ -109,6 +109,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		Logger:            m.Logger.With("component", "gateway"),
 		HeartbeatInterval: m.Config.Heartbeat,
 		CallTimeout:       m.Config.CallTimeout,
+		MaxAuthenticating: m.Config.MaxAuthenticating,
 		Security:          security,
 		Authority:         m.authority(ctx, security.SecurityService),
 		Contracts:         contracts,
