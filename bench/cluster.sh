@@ -83,6 +83,10 @@ frontend volt
 backend nodes
 	balance roundrobin
 	option httpchk GET /healthz
+	# A connection to a node that died before the check saw it is tried
+	# again on another node, as production balancers are set up to.
+	option redispatch
+	retries 2
 $(for i in $(seq "$NODES"); do echo "	server n$i 127.0.0.1:2808$i check inter 2s $SEND_PROXY"; done)
 CFG
 	haproxy -f "$WORK/haproxy$h.cfg" -db >"$WORK/haproxy$h.log" 2>&1 &

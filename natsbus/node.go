@@ -108,7 +108,7 @@ type Node struct {
 	mu   sync.Mutex
 	gw   Gateway
 	held map[string]*lease // CPIDs connected here → their registry lease
-	ops  chan leaseOp      // claims and releases, applied in order by one goroutine
+	ops  []chan leaseOp    // claims and releases, by shardOf(cpid): applied in order per charger
 
 	// OnNodeDead, when set before Attach, is called on the one node that
 	// sweeps the registry (the leader of "registry.sweep") when another
@@ -152,7 +152,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("natsbus: jetstream: %w", err)
 	}
 	n := &Node{cfg: cfg, nc: cfg.Conn, js: js, local: inmem.NewBus(), log: log,
-		held: map[string]*lease{}, ops: make(chan leaseOp, leaseQueue),
+		held: map[string]*lease{}, ops: newLeaseQueues(),
 		boot: randomBoot(), cache: newRegistryCache()}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	if err := n.setup(ctx); err != nil {
@@ -257,16 +257,8 @@ func (n *Node) Close() error {
 	n.mu.Lock()
 	attached := n.gw != nil
 	n.mu.Unlock()
-	if attached { // let the lease worker apply the releases of the last disconnections
-		done := make(chan struct{})
-		select {
-		case n.ops <- leaseOp{done: done}:
-			select {
-			case <-done:
-			case <-time.After(3 * time.Second):
-			}
-		case <-time.After(3 * time.Second):
-		}
+	if attached { // let the lease workers apply the releases of the last disconnections
+		n.drainLeases(3 * time.Second)
 	}
 	n.cancel()
 	n.wg.Wait()
