@@ -26,12 +26,7 @@ func TestMessageLogOwnConnection(t *testing.T) {
 		t.Skip(storetest.PostgresEnv + " unset: PostgreSQL only (SQLite has one writer, no pool)")
 	}
 	ctx := context.Background()
-	var dsn string
-	for _, e := range storetest.Engines(t) {
-		if e.Name == "postgres" {
-			dsn = e.DSN(t)
-		}
-	}
+	dsn := storetest.PostgresDSN(t)
 	app := fmt.Sprintf("volt_framelog_%d", time.Now().UnixNano())
 	u, err := url.Parse(dsn)
 	if err != nil {

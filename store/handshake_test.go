@@ -19,13 +19,7 @@ func TestHandshakeOwnPool(t *testing.T) {
 		t.Skip(storetest.PostgresEnv + " unset: PostgreSQL only (SQLite reads never wait for a pooled connection)")
 	}
 	ctx := context.Background()
-	var dsn string
-	for _, e := range storetest.Engines(t) {
-		if e.Name == "postgres" {
-			dsn = e.DSN(t)
-		}
-	}
-	db, err := store.Open(ctx, dsn)
+	db, err := store.Open(ctx, storetest.PostgresDSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}

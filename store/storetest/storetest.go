@@ -75,6 +75,14 @@ func ForEachEngine(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	}
 }
 
+// PostgresDSN returns a fresh, empty, unmigrated PostgreSQL database's DSN
+// (a schema of its own, dropped at cleanup), for tests that need
+// PostgreSQL only; it skips t when VOLT_TEST_POSTGRES_URL is unset.
+func PostgresDSN(t testing.TB) string {
+	t.Helper()
+	return postgresDSN(t)
+}
+
 // SQLite returns a fresh migrated SQLite database, for tests that need one
 // engine only.
 func SQLite(t testing.TB) *store.DB { return openWith(sqliteDSN)(t) }
