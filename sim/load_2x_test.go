@@ -72,7 +72,10 @@ func TestRunLoad2xFloodStormLedger(t *testing.T) {
 				url, creds, svc := loadEstate2x(t, db, 3)
 				var out, txs bytes.Buffer
 				rep, err := RunLoad(context.Background(), LoadOptions{
-					URL: url, Creds: creds, Every: 200 * time.Millisecond, Duration: 2 * time.Second, Version: v,
+					// The storm comes 0.5 s after all are on line, and the
+					// run must outlast its recovery: 4 s leaves room for a
+					// boot slowed by a busy machine (1.4 s was seen in CI).
+					URL: url, Creds: creds, Every: 200 * time.Millisecond, Duration: 4 * time.Second, Version: v,
 					MeterFlood: true, ReconnectStorm: true, StormAfter: 500 * time.Millisecond,
 					Transactions: &txs, DrainTimeout: 10 * time.Second, Out: &out,
 					Fleet: FleetOptions{Heartbeat: time.Hour, MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond},

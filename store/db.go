@@ -96,6 +96,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		}
 		db.SetPool(50, 25)
 		db.sql.SetConnMaxIdleTime(5 * time.Minute)
+		if err := db.openHandshakes(); err != nil {
+			db.sql.Close()
+			return nil, err
+		}
 	} else {
 		db.Dialect = SQLite
 		name, err := sqliteDSN(dsn)
@@ -112,10 +116,12 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		checkpointer = strings.Contains(name, "wal_autocheckpoint(0)")
 	}
 	if err := db.sql.PingContext(ctx); err != nil {
+		db.closeHandshakes()
 		db.sql.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", db.Dialect, err)
 	}
 	if err := db.checkSchemaVersion(ctx); err != nil {
+		db.closeHandshakes()
 		db.sql.Close()
 		return nil, err
 	}

@@ -2,8 +2,8 @@ package store
 
 import (
 	"database/sql"
-	"sync"
-	"time"
+	"fmt"
+	"sync/atomic"
 )
 
 // handshakeConns is the size of the pool chargers' handshake reads have to
@@ -16,50 +16,42 @@ const handshakeConns = 4
 // handshake that queued behind them outlived its charger's patience (the
 // 50,000 runs logged tens of thousands of such reads abandoned); four
 // connections of their own serve the gateway's 32 places to authenticate.
+//
+// It is opened with the database (sql.Open connects on first use) and has
+// no idle timeout, so it starts no goroutine after Open: at most four idle
+// connections stay open until Close.
 type handshakePool struct {
-	mu     sync.Mutex
-	db     *DB
-	tried  bool
-	closed bool
+	db atomic.Pointer[DB]
 }
 
-// handshakeDB returns the database a charger's handshake reads through: on
-// PostgreSQL the handshake pool, opened on first use; on SQLite (reads
-// never wait for a pooled connection there), or when it cannot be opened,
-// db itself.
+// openHandshakes opens db's handshake pool (PostgreSQL).
+func (db *DB) openHandshakes() error {
+	s, err := sql.Open("pgx", db.dsn)
+	if err != nil {
+		return fmt.Errorf("open handshake pool: %w", err)
+	}
+	s.SetMaxOpenConns(handshakeConns)
+	s.SetMaxIdleConns(handshakeConns)
+	h := &DB{Now: db.Now, Dialect: db.Dialect, sql: s, dsn: db.dsn}
+	h.maxIdle.Store(handshakeConns)
+	h.maxOpen.Store(handshakeConns)
+	db.handshakes.db.Store(h)
+	return nil
+}
+
+// handshakeDB returns the database a charger's handshake reads through: the
+// handshake pool on PostgreSQL, db itself on SQLite (reads never wait for a
+// pooled connection there).
 func (db *DB) handshakeDB() *DB {
-	if db.Dialect != Postgres {
-		return db
+	if h := db.handshakes.db.Load(); h != nil {
+		return h
 	}
-	p := &db.handshakes
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if !p.tried && !p.closed {
-		p.tried = true
-		if s, err := sql.Open("pgx", db.dsn); err == nil {
-			s.SetMaxOpenConns(handshakeConns)
-			s.SetMaxIdleConns(handshakeConns)
-			s.SetConnMaxIdleTime(time.Minute)
-			h := &DB{Now: db.Now, Dialect: db.Dialect, sql: s, dsn: db.dsn}
-			h.maxIdle.Store(handshakeConns)
-			h.maxOpen.Store(handshakeConns)
-			p.db = h
-		}
-	}
-	if p.db == nil {
-		return db
-	}
-	return p.db
+	return db
 }
 
-// closeHandshakes closes the handshake pool, if it was opened.
+// closeHandshakes closes the handshake pool, if any.
 func (db *DB) closeHandshakes() {
-	p := &db.handshakes
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.closed = true
-	if p.db != nil {
-		_ = p.db.sql.Close()
-		p.db = nil
+	if h := db.handshakes.db.Swap(nil); h != nil {
+		_ = h.sql.Close()
 	}
 }
