@@ -48,7 +48,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !g.enterAuth(r.Context()) {
-		g.refuse(w, refusedBusy)
+		if r.Context().Err() == nil { // a charger that left is not counted as shed
+			g.refuse(w, refusedBusy)
+		}
 		return
 	}
 	charger, ok := g.authenticateProfile(w, r, identity, remote)
