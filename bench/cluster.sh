@@ -27,6 +27,11 @@
 # HEARTBEAT, METER, SESSION_RATE and SESSION_LENGTH (default 60s, 10s, 0.3,
 # 30s: a busy smoke run) set the steady traffic; the 50,000-charger run uses
 # goal 4's realistic traffic (300s, 60s, 0.3, 20m).
+# COMMANDS_AFTER=S waits S seconds more once all are on line (the boot
+# storm's backlog drained: steady state) before the commands.
+# NODE_REPORT=S prints every node's figures every S seconds.
+# WEIGHTS=a,b,c gives HAProxy's servers those weights (default 1 each):
+# WEIGHTS=1,2,1 puts half the chargers on node 2, the one KILL=1 kills.
 # NODE_PPROF=1 serves node i's pprof on 127.0.0.1:2606i (VOLT_DEBUG_PPROF_ADDR).
 # Usage: [KILL=1] [PROXY=0] [SIMS=1] [COMMANDS=0] [FLOOD=1] [NODES=3] bench/cluster.sh [N=300] [SECONDS=60]
 . "$(dirname "$0")/lib.sh"
@@ -67,6 +72,7 @@ for i in $(seq "$NODES"); do
 done
 log "$NODES nodes healthy"
 provision "$N" # after the nodes created the admin (they do only in an empty database)
+IFS=, read -r -a WEIGHT <<<"${WEIGHTS:-}"
 lb_port() { if [ "$1" = 0 ]; then echo 28080; else echo $((28090 + $1)); fi; }
 for h in $(seq 0 $((HAPROXIES - 1))); do
 	cat >"$WORK/haproxy$h.cfg" <<CFG
@@ -87,7 +93,7 @@ backend nodes
 	# again on another node, as production balancers are set up to.
 	option redispatch
 	retries 2
-$(for i in $(seq "$NODES"); do echo "	server n$i 127.0.0.1:2808$i check inter 2s $SEND_PROXY"; done)
+$(for i in $(seq "$NODES"); do echo "	server n$i 127.0.0.1:2808$i check inter 2s weight ${WEIGHT[$((i - 1))]:-1} $SEND_PROXY"; done)
 CFG
 	haproxy -f "$WORK/haproxy$h.cfg" -db >"$WORK/haproxy$h.log" 2>&1 &
 	PIDS+=($!)
@@ -95,19 +101,30 @@ done
 for _ in $(seq 50); do curl -fsS http://127.0.0.1:28080/healthz >/dev/null 2>&1 && break; sleep 0.1; done
 curl -fsS http://127.0.0.1:28080/healthz >/dev/null || { log "haproxy not serving"; cat "$WORK"/haproxy*.log >&2; exit 1; }
 
+# Each node's RSS before any charger connects: the per-charger figure
+# subtracts it, as bench/idle-memory.sh does for goal 1.
+RSS0=()
+for i in $(seq "$NODES"); do RSS0+=("$(rss_kib "${PIDS[$((i - 1))]}")"); done
+log "RSS before the chargers: ${RSS0[*]} KiB"
 node_metrics() {
 	for i in $(seq "$NODES"); do
 		m=$("${NODE_CURL[@]}" -m 5 -fsS -H "Authorization: Bearer cluster-bench-metrics" "http://127.0.0.1:2808$i/metrics" 2>/dev/null || true)
-		conns=$(awk '$1 == "volt_ocpp_connections" {print $2}' <<<"$m")
+		conns=$(awk '$1 == "volt_ocpp_connections" {printf "%d", $2}' <<<"$m")
 		rss=$(rss_kib "${PIDS[$((i - 1))]}" 2>/dev/null || echo 0)
-		log "node $i: chargers connected ${conns:-down}, RSS ${rss} KiB$( [ -n "$conns" ] && [ "${conns%.*}" -gt 0 ] && echo ", $((rss / ${conns%.*})) KiB per charger"), outbox pending $(awk '$1 == "volt_outbox_pending" {print $2}' <<<"$m"), message-log frames dropped $(awk '$1 == "volt_ocpp_frame_log_drops_total" {print $2}' <<<"$m"), handshakes shed $(awk '$1 == "volt_ocpp_refused_busy_total" {print $2}' <<<"$m")"
+		per=; [ -n "$conns" ] && [ "$conns" -gt 0 ] && per=", $((rss / conns)) KiB per charger, $(((rss - RSS0[i - 1]) / conns)) KiB above the node's RSS before the chargers"
+		mem=$(awk '$1 == "go_memstats_heap_inuse_bytes" {h = $2} $1 == "go_memstats_stack_inuse_bytes" {s = $2} $1 == "go_memstats_next_gc_bytes" {g = $2} END {if (h) printf ", heap in use %d MiB, stacks %d MiB, next GC %d MiB", h / 1048576, s / 1048576, g / 1048576}' <<<"$m")
+		log "node $i: chargers connected ${conns:-down}, RSS ${rss} KiB$per$mem, outbox pending $(awk '$1 == "volt_outbox_pending" {print $2}' <<<"$m"), message-log frames dropped $(awk '$1 == "volt_ocpp_frame_log_drops_total" {print $2}' <<<"$m"), handshakes shed $(awk '$1 == "volt_ocpp_refused_busy_total" {print $2}' <<<"$m")"
 	done
 }
+# NODE_REPORT=S prints the nodes' figures every S seconds.
+if [ "${NODE_REPORT:-0}" -gt 0 ]; then ( while sleep "$NODE_REPORT"; do node_metrics; done ) & PIDS+=($!); fi
 meter_rows() { sql "SELECT count(*) FROM meter_values"; }
 ( sleep "$KILL_AT"; node_metrics
   if [ "${KILL:-0}" = 1 ]; then log "killing node 2 (SIGKILL)"; kill -KILL "${PIDS[1]}"; sleep 10; node_metrics; fi ) &
 if [ "${COMMANDS:-0}" -gt 0 ]; then
 	( for _ in $(seq 600); do grep -q "all .* chargers on line" "$WORK"/sim*.log 2>/dev/null && [ "$(grep -c "chargers on line" "$WORK"/sim*.log | awk -F: '{s += $2} END {print s}')" -ge "$SIMS" ] && break; sleep 1; done
+	  log "every charger on line; commands in ${COMMANDS_AFTER:-0} s"; sleep "${COMMANDS_AFTER:-0}"
+	  log "commands start: load $(loadavg)"; node_metrics
 	  DB=$DB NODE_CURL="${NODE_CURL[*]}" bash "$(dirname "$0")/cluster-commands.sh" "$COMMANDS" "$WORK/creds.csv" ) &
 fi
 log "load before: $(loadavg)"

@@ -360,6 +360,12 @@ func TestClusterConfig(t *testing.T) {
 	if _, err := parseConfig("voltd", nil, env(map[string]string{"VOLT_OCPP_MAX_AUTHENTICATING": "some"})); err == nil {
 		t.Fatal("VOLT_OCPP_MAX_AUTHENTICATING=some accepted")
 	}
+	if c, err = parseConfig("voltd", nil, env(map[string]string{"VOLT_OCPP_AUTH_QUEUE_WAIT": "8s"})); err != nil || c.AuthQueueWait != 8*time.Second {
+		t.Fatalf("VOLT_OCPP_AUTH_QUEUE_WAIT=8s: %v, %v", c.AuthQueueWait, err)
+	}
+	if _, err := parseConfig("voltd", nil, env(map[string]string{"VOLT_OCPP_AUTH_QUEUE_WAIT": "eight"})); err == nil {
+		t.Fatal("VOLT_OCPP_AUTH_QUEUE_WAIT=eight accepted")
+	}
 	// Without NATS nothing changes: a single node on SQLite.
 	if c, err := parseConfig("voltd", nil, env(nil)); err != nil || c.NATSURL != "" {
 		t.Fatalf("default config: %+v, %v", c, err)

@@ -34,6 +34,7 @@ type Config struct {
 	Heartbeat           time.Duration // VOLT_OCPP_HEARTBEAT: interval given to chargers at boot
 	CallTimeout         time.Duration // VOLT_OCPP_CALL_TIMEOUT: default wait for a charger's answer
 	MaxAuthenticating   int           // VOLT_OCPP_MAX_AUTHENTICATING: handshakes reading the database at once (0: the gateway's default; negative: no limit)
+	AuthQueueWait       time.Duration // VOLT_OCPP_AUTH_QUEUE_WAIT: the longest a handshake waits for one of those places (0: the gateway's default)
 	FrameRetention      time.Duration // VOLT_OCPP_FRAME_RETENTION: how long the message log is kept
 	TileURL             string        // VOLT_TILE_URL: map tile template for the portal and app
 	SMTPAddr            string        // VOLT_SMTP_ADDR host:port; empty logs e-mails instead
@@ -176,6 +177,7 @@ func parseConfig(name string, args []string, getenv func(string) string) (Config
 		}
 		c.MaxAuthenticating = n
 	}
+	dur(&c.AuthQueueWait, "VOLT_OCPP_AUTH_QUEUE_WAIT")
 	dur(&c.FrameRetention, "VOLT_OCPP_FRAME_RETENTION")
 	dur(&c.OCPIPushInterval, "VOLT_OCPI_PUSH_INTERVAL")
 	dur(&c.OCPIPullInterval, "VOLT_OCPI_PULL_INTERVAL")

@@ -110,6 +110,7 @@ func (m *Main) wire(ctx context.Context, mux *http.ServeMux, secret []byte) erro
 		HeartbeatInterval: m.Config.Heartbeat,
 		CallTimeout:       m.Config.CallTimeout,
 		MaxAuthenticating: m.Config.MaxAuthenticating,
+		AuthQueueWait:     m.Config.AuthQueueWait,
 		Security:          security,
 		Authority:         m.authority(ctx, security.SecurityService),
 		Contracts:         contracts,
