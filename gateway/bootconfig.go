@@ -1,5 +1,7 @@
 package gateway
 
+import "sync"
+
 // configFetches bounds the configuration writes that follow post-boot
 // GetConfiguration calls in flight on a node.
 //
@@ -12,6 +14,94 @@ package gateway
 // configurations are read in the background at the pace the writer allows,
 // and a live message waits behind at most configFetches of them.
 const configFetches = 4
+
+// configCallers is the number of workers that ask booted chargers for their
+// configuration (bootQueue). A boot used to start a goroutine of its own
+// that asked at once and then held the answer while it waited for a
+// configuration slot: in a storm thousands of them (7,220 on a node with
+// ~6,200 chargers on line, BENCHMARKS.md session 8), each with its stack
+// and the charger's whole configuration. Now a boot queues its connection, and at most
+// configCallers answers wait for a slot.
+const configCallers = 16
+
+// bootQueue is the first-in first-out queue of connections whose
+// configuration is to be read after their boot. An entry is a pointer; a
+// connection that ended while queued is skipped.
+type bootQueue struct {
+	mu     sync.Mutex
+	q      []*conn
+	signal chan struct{} // a token while the queue may be non-empty
+}
+
+func newBootQueue() *bootQueue { return &bootQueue{signal: make(chan struct{}, 1)} }
+
+func (b *bootQueue) push(c *conn) {
+	b.mu.Lock()
+	b.q = append(b.q, c)
+	b.mu.Unlock()
+	select {
+	case b.signal <- struct{}{}:
+	default:
+	}
+}
+
+// pop returns the oldest queued connection, waiting for one; nil once done
+// is closed.
+func (b *bootQueue) pop(done <-chan struct{}) *conn {
+	for {
+		b.mu.Lock()
+		if len(b.q) > 0 {
+			c := b.q[0]
+			b.q[0] = nil
+			b.q = b.q[1:]
+			more := len(b.q) > 0
+			if !more {
+				b.q = nil // let the backing array go after a storm
+			}
+			b.mu.Unlock()
+			if more { // pass the token on: another worker may be idle
+				select {
+				case b.signal <- struct{}{}:
+				default:
+				}
+			}
+			return c
+		}
+		b.mu.Unlock()
+		select {
+		case <-b.signal:
+		case <-done:
+			return nil
+		}
+	}
+}
+
+// len returns the number of connections queued (tests).
+func (b *bootQueue) len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.q)
+}
+
+// startConfigCallers starts the workers that read booted chargers'
+// configuration until the gateway shuts down.
+func (g *Gateway) startConfigCallers() {
+	for range configCallers {
+		g.wg.Add(1)
+		go func() {
+			defer g.wg.Done()
+			for {
+				c := g.bootQ.pop(g.ctx.Done())
+				if c == nil {
+					return
+				}
+				if c.ctx.Err() == nil {
+					c.fetchConfiguration()
+				}
+			}
+		}()
+	}
+}
 
 // takeConfigSlot waits for a post-boot configuration slot; false when the
 // connection ended first.

@@ -185,6 +185,9 @@ type Gateway struct {
 	protos   []*protocol // the versions served, newest first
 	// configSlots bounds post-boot configuration reads (bootconfig.go).
 	configSlots chan struct{}
+	// bootQ holds the booted connections whose configuration the config
+	// callers are to read (bootconfig.go).
+	bootQ *bootQueue
 	// authSlots bounds the upgrade requests authenticating at once
 	// (serve.go); nil when MaxAuthenticating is negative.
 	authSlots chan struct{}
@@ -255,6 +258,7 @@ func New(cfg Config) *Gateway {
 		protos: []*protocol{newV21(), newV201(), newV16()},
 
 		configSlots: make(chan struct{}, configFetches),
+		bootQ:       newBootQueue(),
 		authSlots:   newSlots(cfg.MaxAuthenticating),
 		upgrader: websocket.Upgrader{
 			// 0: the library reads through the gateway's own reader
@@ -271,6 +275,7 @@ func New(cfg Config) *Gateway {
 	g.frames = newFrameLogger(g)
 	g.wg.Add(1)
 	go g.frames.run()
+	g.startConfigCallers()
 	return g
 }
 
