@@ -20,8 +20,8 @@ const configFetches = 4
 // that asked at once and then held the answer while it waited for a
 // configuration slot: in a storm thousands of them (7,220 on a node with
 // ~6,200 chargers on line, BENCHMARKS.md session 8), each with its stack
-// and the charger's whole configuration. Now a boot queues its connection, and at most
-// configCallers answers wait for a slot.
+// and the charger's whole configuration. Now a boot queues its connection,
+// and at most configCallers answers wait for a slot.
 const configCallers = 16
 
 // bootQueue is the first-in first-out queue of connections whose
