@@ -16,7 +16,7 @@ import "sync"
 const configFetches = 4
 
 // configCallers is the number of workers that ask booted chargers for their
-// configuration (bootQueue). A boot used to start a goroutine of its own
+// configuration or device model (bootQueue). A boot used to start a goroutine of its own
 // that asked at once and then held the answer while it waited for a
 // configuration slot: in a storm thousands of them (7,220 on a node with
 // ~6,200 chargers on line, BENCHMARKS.md session 8), each with its stack
@@ -24,20 +24,26 @@ const configFetches = 4
 // and at most configCallers answers wait for a slot.
 const configCallers = 16
 
-// bootQueue is the first-in first-out queue of connections whose
-// configuration is to be read after their boot. An entry is a pointer; a
-// connection that ended while queued is skipped.
+// bootRead is a queued post-boot read: the connection and what to ask it
+// (1.6 GetConfiguration, 2.x GetBaseReport).
+type bootRead struct {
+	c    *conn
+	read func(*conn)
+}
+
+// bootQueue is the first-in first-out queue of the reads that follow
+// boots. A read whose connection ended while queued is skipped.
 type bootQueue struct {
 	mu     sync.Mutex
-	q      []*conn
+	q      []bootRead
 	signal chan struct{} // a token while the queue may be non-empty
 }
 
 func newBootQueue() *bootQueue { return &bootQueue{signal: make(chan struct{}, 1)} }
 
-func (b *bootQueue) push(c *conn) {
+func (b *bootQueue) push(c *conn, read func(*conn)) {
 	b.mu.Lock()
-	b.q = append(b.q, c)
+	b.q = append(b.q, bootRead{c, read})
 	b.mu.Unlock()
 	select {
 	case b.signal <- struct{}{}:
@@ -45,14 +51,14 @@ func (b *bootQueue) push(c *conn) {
 	}
 }
 
-// pop returns the oldest queued connection, waiting for one; nil once done
-// is closed.
-func (b *bootQueue) pop(done <-chan struct{}) *conn {
+// pop returns the oldest queued read, waiting for one; false once done is
+// closed.
+func (b *bootQueue) pop(done <-chan struct{}) (bootRead, bool) {
 	for {
 		b.mu.Lock()
 		if len(b.q) > 0 {
-			c := b.q[0]
-			b.q[0] = nil
+			r := b.q[0]
+			b.q[0] = bootRead{}
 			b.q = b.q[1:]
 			more := len(b.q) > 0
 			if !more {
@@ -65,38 +71,38 @@ func (b *bootQueue) pop(done <-chan struct{}) *conn {
 				default:
 				}
 			}
-			return c
+			return r, true
 		}
 		b.mu.Unlock()
 		select {
 		case <-b.signal:
 		case <-done:
-			return nil
+			return bootRead{}, false
 		}
 	}
 }
 
-// len returns the number of connections queued (tests).
+// len returns the number of reads queued (tests).
 func (b *bootQueue) len() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return len(b.q)
 }
 
-// startConfigCallers starts the workers that read booted chargers'
-// configuration until the gateway shuts down.
+// startConfigCallers starts the workers that make the post-boot reads until
+// the gateway shuts down.
 func (g *Gateway) startConfigCallers() {
 	for range configCallers {
 		g.wg.Add(1)
 		go func() {
 			defer g.wg.Done()
 			for {
-				c := g.bootQ.pop(g.ctx.Done())
-				if c == nil {
+				r, ok := g.bootQ.pop(g.ctx.Done())
+				if !ok {
 					return
 				}
-				if c.ctx.Err() == nil {
-					c.fetchConfiguration()
+				if r.c.ctx.Err() == nil {
+					r.read(r.c)
 				}
 			}
 		}()

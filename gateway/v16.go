@@ -78,7 +78,7 @@ func bootNotification16(ctx context.Context, c *conn, req *v16.BootNotificationR
 	// BENCHMARKS.md F3). A charger that really lost its transactions reports
 	// its connectors Available or Preparing next, and statusNotification16
 	// closes those sessions then.
-	c.then(func() { c.g.bootQ.push(c) }) // read by a config caller (bootconfig.go)
+	c.then(func() { c.g.bootQ.push(c, (*conn).fetchConfiguration) }) // asked by a config caller (bootconfig.go)
 	return &v16.BootNotificationResponse{Status: v16.RegistrationStatusAccepted, CurrentTime: ocpp.NewDateTime(now),
 		Interval: int(g.cfg.HeartbeatInterval / time.Second)}, nil
 }

@@ -125,7 +125,7 @@ func bootNotification201(ctx context.Context, c *conn, req *v201.BootNotificatio
 	g.publish(volt.Event{Type: volt.EventChargerBooted, CPID: c.cpid, CPOID: c.cpoID, At: now, Data: info})
 	c.bootedModel(info.Vendor, info.Model)
 	// As on 1.6, a boot closes no session (see bootNotification16).
-	c.then(func() { c.g.goBackground(c.fetchDeviceModel) })
+	c.then(func() { c.g.bootQ.push(c, (*conn).fetchDeviceModel) }) // asked by a config caller (bootconfig.go)
 	return &v201.BootNotificationResponse{Status: v201.RegistrationStatusEnumAccepted, CurrentTime: ocpp.NewDateTime(now),
 		Interval: int(g.cfg.HeartbeatInterval / time.Second)}, nil
 }
