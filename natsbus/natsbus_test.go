@@ -161,10 +161,13 @@ func TestEventReachesOtherNodes(t *testing.T) {
 }
 
 // fakeOutbox is an outbox of rows in memory; publish failures keep them.
+// Its rows are the relaying node's own; stale holds another node's rows old
+// enough for RelayStaleOutbox.
 type fakeOutbox struct {
 	mu     sync.Mutex
 	ids    []int64
 	events []volt.Event
+	stale  []volt.Event
 }
 
 func (o *fakeOutbox) add(id int64, e volt.Event) {
@@ -191,6 +194,47 @@ func (o *fakeOutbox) RelayOutbox(ctx context.Context, limit int, publish func(co
 	}
 	o.ids, o.events = o.ids[k:], o.events[k:]
 	return k, nil
+}
+
+func (o *fakeOutbox) RelayStaleOutbox(ctx context.Context, _ time.Duration, limit int, publish func(context.Context, []int64, []volt.Event) error) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	k := min(limit, len(o.stale))
+	if k == 0 {
+		return 0, nil
+	}
+	ids := make([]int64, k)
+	for i := range ids {
+		ids[i] = int64(1000 + i)
+	}
+	if err := publish(ctx, ids, o.stale[:k]); err != nil {
+		return 0, err
+	}
+	o.stale = o.stale[k:]
+	return k, nil
+}
+
+func (o *fakeOutbox) staleLen() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(o.stale)
+}
+
+// TestRelayTakesOverADeadNodesRows: rows another node wrote and never
+// relayed are published by this node's stale sweep, without a wake.
+func TestRelayTakesOverADeadNodesRows(t *testing.T) {
+	srv := startServer(t)
+	a := startNode(t, srv, "a", nil)
+	events, stop := a.Subscribe()
+	defer stop()
+	ob := &fakeOutbox{stale: []volt.Event{{Type: volt.EventCDRCreated, CPID: "CP9", At: time.UnixMilli(2000),
+		Data: json.RawMessage(`{"id":"cdr_dead"}`)}}}
+	a.StartRelay(ob, time.Hour) // no poll of its own rows: only the sweep can find it
+	e := waitEvent(t, events, volt.EventCDRCreated)
+	if e.CPID != "CP9" {
+		t.Fatalf("relayed %+v, want the dead node's CDR of CP9", e)
+	}
+	eventually(t, "stale rows deleted", func() bool { return ob.staleLen() == 0 })
 }
 
 func TestRelayPublishesTheOutboxOnceAndInOrder(t *testing.T) {

@@ -13,20 +13,35 @@ import (
 	volt "github.com/volt-ev/volt"
 )
 
-// Outbox is the store's event outbox (store.DB.RelayOutbox).
+// Outbox is the store's event outbox (store.DB.RelayOutbox and
+// RelayStaleOutbox).
 type Outbox interface {
+	// RelayOutbox relays this node's rows.
 	RelayOutbox(ctx context.Context, limit int, publish func(ctx context.Context, ids []int64, events []volt.Event) error) (int, error)
+	// RelayStaleOutbox relays any node's rows older than age.
+	RelayStaleOutbox(ctx context.Context, age time.Duration, limit int, publish func(ctx context.Context, ids []int64, events []volt.Event) error) (int, error)
 }
 
 // relayBatch is the most events one relay transaction publishes.
 const relayBatch = 256
 
-// Relay publishes the outbox to the stream until Close: at once when Wake is
-// called (a commit wrote events), else every poll (the rows other nodes
-// committed while this one holds the relay lock). A row is deleted only
-// after JetStream acknowledged it; a message id per row lets JetStream drop
-// the copy a retried batch sends again. While NATS is down rows pile up and
-// leave in order when it returns.
+// staleAge is how old an outbox row gets before any node relays it, not
+// only the node that wrote it; staleEvery how often each node looks for
+// such rows. A node that dies has its last events relayed within about
+// staleAge + staleEvery.
+const (
+	staleAge   = 10 * time.Second
+	staleEvery = 2 * time.Second
+)
+
+// Relay publishes the outbox to the stream until Close. Each node relays the
+// rows it wrote: at once when Wake is called (a commit wrote events), and
+// every poll in case a wake was missed; every staleEvery it also relays any
+// node's rows older than staleAge (a dead node's, or one cut off from NATS).
+// So the nodes relay side by side, with no lock between them. A row is
+// deleted only after JetStream acknowledged it; a message id per row lets
+// JetStream drop the copy a retried batch or a second relay sends again.
+// While NATS is down rows pile up and leave in order when it returns.
 type Relay struct {
 	n    *Node
 	wake chan struct{}
@@ -35,7 +50,7 @@ type Relay struct {
 // StartRelay starts relaying outbox to the stream.
 func (n *Node) StartRelay(outbox Outbox, poll time.Duration) *Relay {
 	if poll <= 0 {
-		poll = 250 * time.Millisecond
+		poll = time.Second
 	}
 	r := &Relay{n: n, wake: make(chan struct{}, 1)}
 	n.wg.Add(1)
@@ -43,16 +58,23 @@ func (n *Node) StartRelay(outbox Outbox, poll time.Duration) *Relay {
 		defer n.wg.Done()
 		t := time.NewTicker(poll)
 		defer t.Stop()
+		stale := time.NewTicker(staleEvery)
+		defer stale.Stop()
 		failing := false
 		for {
+			relay := outbox.RelayOutbox
 			select {
 			case <-n.ctx.Done():
 				return
 			case <-r.wake:
 			case <-t.C:
+			case <-stale.C:
+				relay = func(ctx context.Context, limit int, publish func(context.Context, []int64, []volt.Event) error) (int, error) {
+					return outbox.RelayStaleOutbox(ctx, staleAge, limit, publish)
+				}
 			}
 			for n.ctx.Err() == nil {
-				k, err := outbox.RelayOutbox(n.ctx, relayBatch, r.publish)
+				k, err := relay(n.ctx, relayBatch, r.publish)
 				if err != nil {
 					if !failing && n.ctx.Err() == nil {
 						n.log.Warn("natsbus: outbox relay failing; events wait in the outbox", "err", err)

@@ -37,7 +37,7 @@ func disconnections(t *testing.T, db *store.DB, consumer string) ([]string, int)
 // journal and the outbox. A second pass records nothing more.
 func TestRecordConnectionsLost(t *testing.T) {
 	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
-		db.EnableOutbox(nil)
+		db.EnableOutbox("n1", nil)
 		f := newChargingFixture(t, db)
 		ctx := sys()
 		_, err := f.svc.RecordConnected(ctx, f.cpidA, "ocpp1.6", f.now)
@@ -91,7 +91,7 @@ func TestRecordConnectionsLost(t *testing.T) {
 // outbox, at the dead node's last renewal, once.
 func TestRecordNodeLostPublishes(t *testing.T) {
 	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
-		db.EnableOutbox(nil)
+		db.EnableOutbox("n1", nil)
 		f := newChargingFixture(t, db)
 		ctx := sys()
 		fa, err := f.svc.RecordConnected(ctx, f.cpidA, "ocpp1.6", f.now)

@@ -29,6 +29,16 @@ import (
 type outboxState struct {
 	on     atomic.Bool
 	notify atomic.Pointer[func()]
+	node   atomic.Pointer[string]
+}
+
+// nodeName is the node that writes this database's outbox rows ("" before
+// EnableOutbox named one).
+func (o *outboxState) nodeName() string {
+	if n := o.node.Load(); n != nil {
+		return *n
+	}
+	return ""
 }
 
 func (o *outboxState) wake() {
@@ -38,9 +48,11 @@ func (o *outboxState) wake() {
 }
 
 // EnableOutbox makes every following transaction write its domain events to
-// the outbox table; wake (may be nil) is called after each commit that wrote
-// some, so the relay need not poll hard. Call it before serving.
-func (db *DB) EnableOutbox(wake func()) {
+// the outbox table as rows of node (the node's cluster name), which that
+// node's RelayOutbox relays; wake (may be nil) is called after each commit
+// that wrote some, so the relay need not poll hard. Call it before serving.
+func (db *DB) EnableOutbox(node string, wake func()) {
+	db.outbox.node.Store(&node)
 	if wake != nil {
 		db.outbox.notify.Store(&wake)
 	}
@@ -67,8 +79,8 @@ func (tx *Tx) emit(ctx context.Context, e volt.Event) error {
 	if at.IsZero() {
 		at = tx.Now()
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO outbox (type, cpid, cpo_id, at, data, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		e.Type, e.CPID, e.CPOID, toMS(at), string(data), tx.NowMS())
+	_, err = tx.Exec(ctx, `INSERT INTO outbox (type, cpid, cpo_id, at, data, created_at, node) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		e.Type, e.CPID, e.CPOID, toMS(at), string(data), tx.NowMS(), tx.db.outbox.nodeName())
 	if err != nil {
 		return fmt.Errorf("outbox %s: %w", e.Type, err)
 	}
@@ -76,30 +88,31 @@ func (tx *Tx) emit(ctx context.Context, e volt.Event) error {
 	return nil
 }
 
-// outboxRelayLock is the advisory lock that lets one node at a time relay
-// the outbox, so events leave in the order of their rows.
-const outboxRelayLock = 0x766f6c74_6f7574 // "volt" "out"
-
-// RelayOutbox hands up to limit of the oldest outbox rows, in order, to
-// publish as events whose Data is the stored JSON (json.RawMessage) with the
-// row ids, and deletes them in the same transaction once publish returned
-// nil. A publish error leaves every row for the next call. On PostgreSQL
-// one node relays at a time: the others get 0 at once. It returns the number
-// of events relayed.
+// RelayOutbox hands up to limit of the oldest outbox rows this node wrote
+// (EnableOutbox), in order, to publish as events whose Data is the stored
+// JSON (json.RawMessage) with the row ids, and deletes them in the same
+// transaction once publish returned nil. A publish error leaves every row
+// for the next call. Each node relays its own rows, so the nodes relay in
+// parallel and a charger's events, which one node writes at a time, leave in
+// the order they were written; rows another node holds (PostgreSQL: FOR
+// UPDATE SKIP LOCKED) are left to it. It returns the number relayed.
 func (db *DB) RelayOutbox(ctx context.Context, limit int, publish func(ctx context.Context, ids []int64, events []volt.Event) error) (int, error) {
+	return db.relayOutbox(ctx, `node = ?`, db.outbox.nodeName(), limit, publish)
+}
+
+// RelayStaleOutbox relays, as RelayOutbox, up to limit rows of any node
+// written more than age ago: the rows of a node that died or lost NATS
+// before relaying them, or whose relay fell that far behind (then a
+// charger's events may leave out of order; every consumer is idempotent).
+func (db *DB) RelayStaleOutbox(ctx context.Context, age time.Duration, limit int, publish func(ctx context.Context, ids []int64, events []volt.Event) error) (int, error) {
+	return db.relayOutbox(ctx, `created_at < ?`, db.Now().Add(-age).UnixMilli(), limit, publish)
+}
+
+func (db *DB) relayOutbox(ctx context.Context, where string, arg any, limit int, publish func(ctx context.Context, ids []int64, events []volt.Event) error) (int, error) {
 	n := 0
 	err := db.WithTx(ctx, func(tx *Tx) error {
 		n = 0
-		if tx.Dialect() == Postgres {
-			var got bool
-			if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(?)`, int64(outboxRelayLock)).Scan(&got); err != nil {
-				return fmt.Errorf("outbox lock: %w", err)
-			}
-			if !got {
-				return nil
-			}
-		}
-		ids, events, err := readOutbox(ctx, tx, limit)
+		ids, events, err := readOutbox(ctx, tx, where, arg, limit)
 		if err != nil || len(ids) == 0 {
 			return err
 		}
@@ -120,8 +133,12 @@ func (db *DB) RelayOutbox(ctx context.Context, limit int, publish func(ctx conte
 	return n, err
 }
 
-func readOutbox(ctx context.Context, tx *Tx, limit int) ([]int64, []volt.Event, error) {
-	rows, err := tx.Query(ctx, `SELECT id, type, cpid, cpo_id, at, data FROM outbox ORDER BY id LIMIT ?`, limit)
+func readOutbox(ctx context.Context, tx *Tx, where string, arg any, limit int) ([]int64, []volt.Event, error) {
+	lock := "" // SQLite: one writer at a time already
+	if tx.Dialect() == Postgres {
+		lock = ` FOR UPDATE SKIP LOCKED`
+	}
+	rows, err := tx.Query(ctx, `SELECT id, type, cpid, cpo_id, at, data FROM outbox WHERE `+where+` ORDER BY id LIMIT ?`+lock, arg, limit)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read outbox: %w", err)
 	}

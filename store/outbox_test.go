@@ -45,7 +45,7 @@ func TestOutboxHoldsEveryChangeEvent(t *testing.T) {
 		if n, _ := db.OutboxLen(context.Background()); n != 0 {
 			t.Fatalf("outbox has %d rows with the outbox off", n)
 		}
-		db.EnableOutbox(nil)
+		db.EnableOutbox("n1", nil)
 		if err := f.svc.RecordStatus(ctx, volt.StatusReport{CPID: f.cpidA, ConnectorID: 1, Status: volt.StatusPreparing}); err != nil {
 			t.Fatal(err)
 		}
@@ -82,7 +82,7 @@ func TestOutboxHoldsEveryChangeEvent(t *testing.T) {
 func TestOutboxKeepsRowsWhenPublishFails(t *testing.T) {
 	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
 		f := newChargingFixture(t, db)
-		db.EnableOutbox(nil)
+		db.EnableOutbox("n1", nil)
 		if err := f.svc.RecordStatus(sys(), volt.StatusReport{CPID: f.cpidA, ConnectorID: 1, Status: volt.StatusFaulted}); err != nil {
 			t.Fatal(err)
 		}
@@ -100,13 +100,55 @@ func TestOutboxKeepsRowsWhenPublishFails(t *testing.T) {
 func TestOutboxRollsBackWithTheChange(t *testing.T) {
 	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
 		f := newChargingFixture(t, db)
-		db.EnableOutbox(nil)
+		db.EnableOutbox("n1", nil)
 		// A status for an unknown charger fails: neither it nor its event stays.
 		if err := f.svc.RecordStatus(sys(), volt.StatusReport{CPID: "NOPE", ConnectorID: 1, Status: volt.StatusFaulted}); err == nil {
 			t.Fatal("status of an unknown charger recorded")
 		}
 		if n, _ := db.OutboxLen(context.Background()); n != 0 {
 			t.Fatalf("outbox has %d rows after a failed change", n)
+		}
+	})
+}
+
+// TestEachNodeRelaysItsOwnOutboxRows (issue 12): a node relays the rows it
+// wrote and leaves another node's fresh rows to it; once a row is older
+// than the stale age any node relays it (its node died or lost NATS).
+func TestEachNodeRelaysItsOwnOutboxRows(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		f := newChargingFixture(t, db)
+		ctx := sys()
+		db.EnableOutbox("n1", nil)
+		if err := f.svc.RecordStatus(ctx, volt.StatusReport{CPID: f.cpidA, ConnectorID: 1, Status: volt.StatusFaulted}); err != nil {
+			t.Fatal(err)
+		}
+		// The same database seen from node n2, a minute later.
+		f.now = f.now.Add(time.Minute)
+		db.EnableOutbox("n2", nil)
+		if err := f.svc.RecordStatus(ctx, volt.StatusReport{CPID: f.cpidB, ConnectorID: 1, Status: volt.StatusCharging}); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.RecordStatus(ctx, volt.StatusReport{CPID: f.cpidB, ConnectorID: 1, Status: volt.StatusFinishing}); err != nil {
+			t.Fatal(err)
+		}
+		own := relayAll(t, db)
+		if len(own) != 2 || own[0].CPID != f.cpidB || own[1].CPID != f.cpidB {
+			t.Fatalf("n2 relayed %d events (%v), want its own two status events of %s", len(own), types(own), f.cpidB)
+		}
+		if n, _ := db.OutboxLen(context.Background()); n != 1 {
+			t.Fatalf("%d rows left, want n1's one", n)
+		}
+		var stale []volt.Event
+		relay := func(_ context.Context, _ []int64, es []volt.Event) error { stale = append(stale, es...); return nil }
+		if k, err := db.RelayStaleOutbox(context.Background(), 2*time.Minute, 10, relay); err != nil || k != 0 {
+			t.Fatalf("rows younger than the stale age: relayed %d (%v), want none", k, err)
+		}
+		if k, err := db.RelayStaleOutbox(context.Background(), 30*time.Second, 10, relay); err != nil || k != 1 ||
+			len(stale) != 1 || stale[0].CPID != f.cpidA || stale[0].Type != volt.EventConnectorStatus {
+			t.Fatalf("stale relay gave %d (%v): %+v, want n1's status event of %s", k, err, stale, f.cpidA)
+		}
+		if n, _ := db.OutboxLen(context.Background()); n != 0 {
+			t.Fatalf("%d rows left after the stale relay", n)
 		}
 	})
 }
