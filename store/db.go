@@ -136,7 +136,24 @@ func (db *DB) Close() error {
 	db.stopCheckpointer()
 	db.closeFrames()
 	db.closeHandshakes()
-	return db.sql.Close()
+	err := db.sql.Close()
+	db.awaitConnsClosed(closeWait)
+	return err
+}
+
+// closeWait bounds how long Close waits for the connections still in use
+// when it was called: database/sql closes such a connection only when its
+// statement lets it go, which for rows read under a context that ends later
+// is after Close returned. On SQLite the last connection to close folds the
+// WAL into the database file and removes it, so a caller that removes or
+// copies the file next (a test's temporary folder, a backup) must wait.
+const closeWait = 2 * time.Second
+
+func (db *DB) awaitConnsClosed(max time.Duration) {
+	deadline := time.Now().Add(max)
+	for db.sql.Stats().OpenConnections > 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // Ping checks that the database answers, for /healthz.
