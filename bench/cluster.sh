@@ -106,6 +106,13 @@ curl -fsS http://127.0.0.1:28080/healthz >/dev/null || { log "haproxy not servin
 RSS0=()
 for i in $(seq "$NODES"); do RSS0+=("$(rss_kib "${PIDS[$((i - 1))]}")"); done
 log "RSS before the chargers: ${RSS0[*]} KiB"
+# cpu_s PID...: CPU seconds the processes used (user + system), with the
+# children they reaped (PostgreSQL's postmaster reaps its backends).
+cpu_s() { for p in "$@"; do cat "/proc/$p/stat" 2>/dev/null; done | sed 's/.*) //' |
+	awk -v hz="$(getconf CLK_TCK)" '{t += $12 + $13 + $14 + $15} END {printf "%.1f", t / hz}'; }
+cpu_report() { c=; for i in $(seq "$NODES"); do c+=" node $i $(cpu_s "${PIDS[$((i - 1))]}") s,"; done
+	log "CPU used so far:$c PostgreSQL $(cpu_s $(pgrep -u postgres -d ' ' postgres)) s; transactions $(sql "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()")"; }
+cpu_report
 node_metrics() {
 	for i in $(seq "$NODES"); do
 		m=$("${NODE_CURL[@]}" -m 5 -fsS -H "Authorization: Bearer cluster-bench-metrics" "http://127.0.0.1:2808$i/metrics" 2>/dev/null || true)
@@ -124,7 +131,7 @@ meter_rows() { sql "SELECT count(*) FROM meter_values"; }
 if [ "${COMMANDS:-0}" -gt 0 ]; then
 	( for _ in $(seq 600); do grep -q "all .* chargers on line" "$WORK"/sim*.log 2>/dev/null && [ "$(grep -c "chargers on line" "$WORK"/sim*.log | awk -F: '{s += $2} END {print s}')" -ge "$SIMS" ] && break; sleep 1; done
 	  log "every charger on line; commands in ${COMMANDS_AFTER:-0} s"; sleep "${COMMANDS_AFTER:-0}"
-	  log "commands start: load $(loadavg)"; node_metrics
+	  log "commands start: load $(loadavg)"; node_metrics; cpu_report
 	  DB=$DB NODE_CURL="${NODE_CURL[*]}" bash "$(dirname "$0")/cluster-commands.sh" "$COMMANDS" "$WORK/creds.csv" ) &
 fi
 log "load before: $(loadavg)"
@@ -148,4 +155,5 @@ fi
 grep -h -E "summary|all .* on line|reconnect" "$WORK"/sim*.log
 log "load after: $(loadavg)"
 sleep 2; node_metrics  # the outbox has caught up
+cpu_report
 DB=$DB bash "$(dirname "$0")/check-transactions.sh" "$WORK"/tx*.csv

@@ -311,6 +311,7 @@ func encodeEvent(e volt.Event) ([]byte, string, error) {
 // eventKey is what eventID reads of an event's data.
 type eventKey struct {
 	ID          string     `json:"id"`
+	IDTag       string     `json:"idTag"`
 	ConnectorID int        `json:"connectorId"`
 	Status      string     `json:"status"`
 	StatusAt    *time.Time `json:"statusAt"`
@@ -319,12 +320,12 @@ type eventKey struct {
 	PowerW      int64      `json:"powerW"`
 }
 
-// eventID names a domain event by what it says, so that the copy the
-// gateway publishes after commit and the copy the outbox relay publishes
+// eventID names a domain event by what it says, so that two copies of it
 // have the same JetStream message id and the stream keeps one (within its
-// duplicate window). The gateway's copy is there for live views at once
-// and for event paths that write no outbox row; the relay's makes sure. ""
-// for events without a natural key.
+// duplicate window): an outbox row relayed twice (a batch sent again after
+// its commit failed, a lagging node's row also taken as stale), or, where
+// Config.Direct lets the gateway's copy through as well, that copy and the
+// relay's. "" for events without a natural key.
 func eventID(typ, cpid string, data json.RawMessage) string {
 	var k eventKey
 	if len(data) == 0 || json.Unmarshal(data, &k) != nil {
@@ -343,7 +344,9 @@ func eventID(typ, cpid string, data json.RawMessage) string {
 		}
 	case volt.EventSessionUpdated:
 		if k.ID != "" {
-			return fmt.Sprintf("%s:%s:%d:%d:%d", typ, k.ID, k.LastMeterWh, ms(k.LastMeterAt), k.PowerW)
+			// The idTag too: a token adopted after the start (OCPP 2.x E03)
+			// changes the session without a new reading.
+			return fmt.Sprintf("%s:%s:%d:%d:%d:%s", typ, k.ID, k.LastMeterWh, ms(k.LastMeterAt), k.PowerW, k.IDTag)
 		}
 	case volt.EventConnectorStatus:
 		return fmt.Sprintf("%s:%s:%d:%s:%d", typ, cpid, k.ConnectorID, k.Status, ms(k.StatusAt))

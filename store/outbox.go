@@ -23,13 +23,28 @@ import (
 // session.stopped with cdr.created, and connector.status. Charger presence
 // (connected, disconnected, booted) is published directly by the node that
 // holds the connection: the next connection or heartbeat repeats it. The
-// gateway still publishes every event after commit; a bus that also relays
-// the outbox keeps one of the two copies (natsbus: by message id).
+// gateway announces its events after commit as on one node; a cluster's bus
+// lets through only those the outbox does not carry (OutboxCarries).
 
 type outboxState struct {
 	on     atomic.Bool
 	notify atomic.Pointer[func()]
 	node   atomic.Pointer[string]
+}
+
+// OutboxCarries reports whether every change the gateway announces as an
+// event of eventType has that event in the outbox: the store writes it in
+// the change's own transaction (session started, updated and stopped, CDR
+// created, connector status). A cluster's bus need not publish the gateway's
+// copy of these; the relay's reaches every node. Charger presence and the
+// gateway's other announcements are not written by the store.
+func OutboxCarries(eventType string) bool {
+	switch eventType {
+	case volt.EventSessionStarted, volt.EventSessionUpdated, volt.EventSessionStopped,
+		volt.EventCDRCreated, volt.EventConnectorStatus:
+		return true
+	}
+	return false
 }
 
 // nodeName is the node that writes this database's outbox rows ("" before

@@ -152,3 +152,30 @@ func TestEachNodeRelaysItsOwnOutboxRows(t *testing.T) {
 		}
 	})
 }
+
+// TestLateTokenIsAnEvent: a 2.x station's token sent after a token-less
+// start (E03) gives the session its driver and tariff; live views on every
+// node hear of it through the outbox, as of any change of the session.
+func TestLateTokenIsAnEvent(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		f := newChargingFixture(t, db)
+		ctx := sys()
+		if _, err := f.svc.StartTransaction(ctx, volt.StartRequest{CPID: f.cpidA, ConnectorID: 1, MeterStart: 100, At: f.now,
+			ReceivedAt: f.now, ChargerTransactionID: "e03-1"}); err != nil {
+			t.Fatal(err)
+		}
+		db.EnableOutbox("n1", nil)
+		auth, sess, err := f.svc.AuthorizeChargerTransaction(ctx, f.cpidA, "e03-1", "CARD-A")
+		if err != nil || auth.Status != volt.AuthAccepted || sess == nil || sess.IDTag != "CARD-A" {
+			t.Fatalf("late token: %+v, %+v, %v", auth, sess, err)
+		}
+		es := relayAll(t, db)
+		if len(es) != 1 || es[0].Type != volt.EventSessionUpdated {
+			t.Fatalf("outbox after the late token: %v, want one session.updated", types(es))
+		}
+		var got volt.Session
+		if err := json.Unmarshal(es[0].Data.(json.RawMessage), &got); err != nil || got.ID != sess.ID || got.IDTag != "CARD-A" {
+			t.Fatalf("session.updated carries %+v (%v), want session %s with CARD-A", got, err, sess.ID)
+		}
+	})
+}

@@ -68,7 +68,9 @@ func (s *ChargingService) AuthorizeChargerTransaction(ctx context.Context, cpid,
 			return err
 		}
 		out = r.result()
-		return nil
+		// The session now has its driver and tariff: live views and the
+		// journal's consumers hear of it as of any other change.
+		return tx.emit(ctx, volt.Event{Type: volt.EventSessionUpdated, CPID: r.CPID, CPOID: r.CPOID, Data: out})
 	})
 	if err != nil {
 		return volt.AuthResult{}, nil, fmt.Errorf("late token of %s on %s: %w", chargerTxID, cpid, err)
