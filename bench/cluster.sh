@@ -29,7 +29,10 @@
 # goal 4's realistic traffic (300s, 60s, 0.3, 20m).
 # COMMANDS_AFTER=S waits S seconds more once all are on line (the boot
 # storm's backlog drained: steady state) before the commands.
-# NODE_REPORT=S prints every node's figures every S seconds.
+# NODE_REPORT=S prints every node's figures every S seconds, with the CPU
+# seconds each node and PostgreSQL used so far and PostgreSQL's transaction
+# count (also logged before the chargers, at the commands and at the end):
+# a steady window's cost is the difference between two of those lines.
 # WEIGHTS=a,b,c gives HAProxy's servers those weights (default 1 each):
 # WEIGHTS=1,2,1 puts half the chargers on node 2, the one KILL=1 kills.
 # NODE_PPROF=1 serves node i's pprof on 127.0.0.1:2606i (VOLT_DEBUG_PPROF_ADDR).
@@ -124,7 +127,7 @@ node_metrics() {
 	done
 }
 # NODE_REPORT=S prints the nodes' figures every S seconds.
-if [ "${NODE_REPORT:-0}" -gt 0 ]; then ( while sleep "$NODE_REPORT"; do node_metrics; done ) & PIDS+=($!); fi
+if [ "${NODE_REPORT:-0}" -gt 0 ]; then ( while sleep "$NODE_REPORT"; do node_metrics; cpu_report; done ) & PIDS+=($!); fi
 meter_rows() { sql "SELECT count(*) FROM meter_values"; }
 ( sleep "$KILL_AT"; node_metrics
   if [ "${KILL:-0}" = 1 ]; then log "killing node 2 (SIGKILL)"; kill -KILL "${PIDS[1]}"; sleep 10; node_metrics; fi ) &
