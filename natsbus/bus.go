@@ -14,10 +14,10 @@ import (
 var _ volt.EventBus = (*Node)(nil)
 
 // Publish hands an event of this node to the cluster without blocking,
-// straight to the stream (at most once). Events the store also wrote to the
-// outbox reach the stream a second way, through the relay (at least once);
-// both copies carry the same message id (eventID), so the stream keeps one.
-// Types for which Config.Direct is false are left to the relay alone.
+// straight to the stream (at most once), unless Config.Direct leaves its
+// type to the outbox relay (at least once; voltd: the types the store
+// writes to the outbox). Where both send an event, the copies carry the
+// same message id (eventID) and the stream keeps one.
 // Connection events also claim or release the charger in the registry.
 func (n *Node) Publish(_ context.Context, e volt.Event) {
 	switch e.Type {

@@ -58,23 +58,27 @@ func (n *Node) StartRelay(outbox Outbox, poll time.Duration) *Relay {
 		defer n.wg.Done()
 		t := time.NewTicker(poll)
 		defer t.Stop()
-		stale := time.NewTicker(staleEvery)
-		defer stale.Stop()
+		staleT := time.NewTicker(staleEvery)
+		defer staleT.Stop()
 		failing := false
 		for {
-			relay := outbox.RelayOutbox
+			stale := false // this round relays any node's old rows, not this node's
 			select {
 			case <-n.ctx.Done():
 				return
 			case <-r.wake:
 			case <-t.C:
-			case <-stale.C:
-				relay = func(ctx context.Context, limit int, publish func(context.Context, []int64, []volt.Event) error) (int, error) {
-					return outbox.RelayStaleOutbox(ctx, staleAge, limit, publish)
-				}
+			case <-staleT.C:
+				stale = true
 			}
 			for n.ctx.Err() == nil {
-				k, err := relay(n.ctx, relayBatch, r.publish)
+				var k int
+				var err error
+				if stale {
+					k, err = outbox.RelayStaleOutbox(n.ctx, staleAge, relayBatch, r.publish)
+				} else {
+					k, err = outbox.RelayOutbox(n.ctx, relayBatch, r.publish)
+				}
 				if err != nil {
 					if !failing && n.ctx.Err() == nil {
 						n.log.Warn("natsbus: outbox relay failing; events wait in the outbox", "err", err)
@@ -161,8 +165,10 @@ func (r *Relay) publish(ctx context.Context, ids []int64, events []volt.Event) e
 			if !inProcess(err) {
 				return fmt.Errorf("publish %s: %w", f.Msg().Subject, err)
 			}
-			// The gateway's copy of this event is being stored right now:
-			// ask again until the stream answers (a duplicate is a success).
+			// Another copy of this event (a second relay's, or the
+			// gateway's where Config.Direct lets it through) is being
+			// stored right now: ask again until the stream answers (a
+			// duplicate is a success).
 			if err := r.publishAgain(ctx, f.Msg()); err != nil {
 				return err
 			}

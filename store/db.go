@@ -141,12 +141,13 @@ func (db *DB) Close() error {
 	return err
 }
 
-// closeWait bounds how long Close waits for the connections still in use
-// when it was called: database/sql closes such a connection only when its
-// statement lets it go, which for rows read under a context that ends later
-// is after Close returned. On SQLite the last connection to close folds the
-// WAL into the database file and removes it, so a caller that removes or
-// copies the file next (a test's temporary folder, a backup) must wait.
+// closeWait bounds how long Close waits for the connections database/sql
+// still counts open when it was called: one a statement is still using
+// (closed when the statement lets it go) or one its opener is still dialing
+// (closed once dialed). Either may close after sql.DB.Close returned. On
+// SQLite the last connection to close folds the WAL into the database file
+// and removes it, so a caller that removes or copies the file next (a
+// test's temporary folder, a backup) must wait.
 const closeWait = 2 * time.Second
 
 func (db *DB) awaitConnsClosed(max time.Duration) {
