@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -168,6 +170,9 @@ type fakeOutbox struct {
 	ids    []int64
 	events []volt.Event
 	stale  []volt.Event
+	// tableReads counts rows relayed by reading the table, deleted the
+	// ids DeleteOutbox was given.
+	tableReads, deleted int
 }
 
 func (o *fakeOutbox) add(id int64, e volt.Event) {
@@ -182,7 +187,9 @@ func (o *fakeOutbox) len() int {
 	return len(o.ids)
 }
 
-func (o *fakeOutbox) RelayOutbox(ctx context.Context, limit int, publish func(context.Context, []int64, []volt.Event) error) (int, error) {
+// RelayOutbox treats every row as older than age: a test that hands rows
+// over sets tableReads to see whether the relay read them here instead.
+func (o *fakeOutbox) RelayOutbox(ctx context.Context, _ time.Duration, limit int, publish func(context.Context, []int64, []volt.Event) error) (int, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	k := min(limit, len(o.ids))
@@ -193,7 +200,26 @@ func (o *fakeOutbox) RelayOutbox(ctx context.Context, limit int, publish func(co
 		return 0, err
 	}
 	o.ids, o.events = o.ids[k:], o.events[k:]
+	o.tableReads += k
 	return k, nil
+}
+
+func (o *fakeOutbox) DeleteOutbox(_ context.Context, ids []int64) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, id := range ids {
+		if i := slices.Index(o.ids, id); i >= 0 {
+			o.ids, o.events = slices.Delete(o.ids, i, i+1), slices.Delete(o.events, i, i+1)
+		}
+	}
+	o.deleted += len(ids)
+	return nil
+}
+
+func (o *fakeOutbox) counts() (tableReads, deleted int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.tableReads, o.deleted
 }
 
 func (o *fakeOutbox) RelayStaleOutbox(ctx context.Context, _ time.Duration, limit int, publish func(context.Context, []int64, []volt.Event) error) (int, error) {
@@ -272,6 +298,88 @@ func TestRelayPublishesTheOutboxOnceAndInOrder(t *testing.T) {
 	_ = json.Unmarshal(e.Data.(json.RawMessage), &c)
 	if c.ID != "cdr_f" {
 		t.Fatalf("after a resent batch got %q, want cdr_f (the duplicate dropped)", c.ID)
+	}
+}
+
+// TestRelayPublishesHandedOverRowsFromMemory: rows a commit hands over are
+// published and deleted without the relay reading the table; when
+// publishing them fails they stay in the table, and the relay reads it once
+// NATS is back, each event once and in order.
+func TestRelayPublishesHandedOverRowsFromMemory(t *testing.T) {
+	srv := startServer(t)
+	a := startNode(t, srv, "a", nil)
+	events, stop := a.Subscribe()
+	defer stop()
+	ctx := context.Background()
+	ob := &fakeOutbox{}
+	r := a.StartRelay(ob, time.Hour) // no poll: only the hand-over can send
+	commit := func(id int64) {
+		e := volt.Event{Type: volt.EventCDRCreated, CPID: "CP1", At: time.UnixMilli(1000),
+			Data: json.RawMessage(fmt.Sprintf(`{"id":"cdr_%d"}`, id))}
+		ob.add(id, e)
+		r.Committed([]int64{id}, []volt.Event{e})
+	}
+	cdrID := func(e volt.Event) string {
+		var c struct{ ID string }
+		_ = json.Unmarshal(e.Data.(json.RawMessage), &c)
+		return c.ID
+	}
+	// A row an earlier run left: read from the table at start.
+	ob.add(0, volt.Event{Type: volt.EventCDRCreated, CPID: "CP1", At: time.UnixMilli(1000), Data: json.RawMessage(`{"id":"cdr_0"}`)})
+	if got := cdrID(waitEvent(t, events, volt.EventCDRCreated)); got != "cdr_0" {
+		t.Fatalf("relayed %q at start, want cdr_0", got)
+	}
+	eventually(t, "cdr_0 deleted", func() bool { return ob.len() == 0 })
+	commit(1)
+	commit(2)
+	for _, want := range []string{"cdr_1", "cdr_2"} {
+		if got := cdrID(waitEvent(t, events, volt.EventCDRCreated)); got != want {
+			t.Fatalf("relayed %q, want %q", got, want)
+		}
+	}
+	eventually(t, "rows deleted", func() bool { return ob.len() == 0 })
+	if reads, deleted := ob.counts(); reads != 1 || deleted != 2 {
+		t.Fatalf("table reads %d, deleted %d: want cdr_0 read, the two others published from memory and deleted", reads, deleted)
+	}
+
+	// NATS cannot take events: the hand-over fails and the rows stay.
+	if err := a.js.DeleteStream(ctx, EventStream); err != nil {
+		t.Fatal(err)
+	}
+	commit(3)
+	eventually(t, "the relay gave up on cdr_3", func() bool { return r.failures.Load() > 0 })
+	if ob.len() != 1 {
+		t.Fatalf("%d rows in the table after a failed publish, want cdr_3's", ob.len())
+	}
+	if err := a.setup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	commit(4) // the table first (cdr_3), then this one
+	eventually(t, "outbox emptied", func() bool { return ob.len() == 0 })
+	// The new stream holds both, once each and in order (this node's live
+	// view follows the old stream, so read the new one).
+	st, err := a.js.Stream(ctx, EventStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for seq, want := range []string{"cdr_3", "cdr_4", ""} {
+		m, err := st.GetMsg(ctx, uint64(seq+1))
+		if want == "" {
+			if err == nil {
+				t.Fatalf("stream holds a third event: %s", m.Data)
+			}
+			break
+		}
+		if err != nil {
+			t.Fatalf("stream message %d: %v", seq+1, err)
+		}
+		e, err := decodeEvent(m.Data)
+		if err != nil || cdrID(e) != want {
+			t.Fatalf("stream message %d is %s (%v), want %s", seq+1, m.Data, err, want)
+		}
+	}
+	if reads, _ := ob.counts(); reads != 3 {
+		t.Fatalf("%d rows read from the table in all, want 3 (cdr_0, and after the outage cdr_3 and cdr_4 with it)", reads)
 	}
 }
 
@@ -467,7 +575,7 @@ func TestOutboxWaitsOutAnOutageAndCatchesUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := &Relay{n: a, wake: make(chan struct{}, 1)}
-	if _, err := ob.RelayOutbox(ctx, 10, r.publish); err == nil {
+	if _, err := ob.RelayOutbox(ctx, 0, 10, r.publish); err == nil {
 		t.Fatal("relay without a stream reported success")
 	}
 	if ob.len() != 3 {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -13,16 +15,18 @@ import (
 	volt "github.com/volt-ev/volt"
 )
 
-// Outbox is the store's event outbox (store.DB.RelayOutbox and
-// RelayStaleOutbox).
+// Outbox is the store's event outbox (store.DB.RelayOutbox,
+// RelayStaleOutbox and DeleteOutbox).
 type Outbox interface {
-	// RelayOutbox relays this node's rows.
-	RelayOutbox(ctx context.Context, limit int, publish func(ctx context.Context, ids []int64, events []volt.Event) error) (int, error)
+	// RelayOutbox relays this node's rows written at least age ago.
+	RelayOutbox(ctx context.Context, age time.Duration, limit int, publish func(ctx context.Context, ids []int64, events []volt.Event) error) (int, error)
 	// RelayStaleOutbox relays any node's rows older than age.
 	RelayStaleOutbox(ctx context.Context, age time.Duration, limit int, publish func(ctx context.Context, ids []int64, events []volt.Event) error) (int, error)
+	// DeleteOutbox deletes rows the stream acknowledged.
+	DeleteOutbox(ctx context.Context, ids []int64) error
 }
 
-// relayBatch is the most events one relay transaction publishes.
+// relayBatch is the most events one relay round publishes.
 const relayBatch = 256
 
 // staleAge is how old an outbox row gets before any node relays it, not
@@ -34,17 +38,37 @@ const (
 	staleEvery = 2 * time.Second
 )
 
+// missedAge is how old a node's own row gets before its poll reads it from
+// the table: one whose hand-over never came (a commit that reported an
+// error yet committed) or was dropped (maxHanded).
+const missedAge = 5 * time.Second
+
+// maxHanded bounds the events handed over and not yet published; beyond it
+// they wait in the table, and the relay reads it until it caught up.
+const maxHanded = 20000
+
 // Relay publishes the outbox to the stream until Close. Each node relays the
-// rows it wrote: at once when Wake is called (a commit wrote events), and
-// every poll in case a wake was missed; every staleEvery it also relays any
-// node's rows older than staleAge (a dead node's, or one cut off from NATS).
-// So the nodes relay side by side, with no lock between them. A row is
-// deleted only after JetStream acknowledged it; a message id per row lets
-// JetStream drop the copy a retried batch or a second relay sends again.
-// While NATS is down rows pile up and leave in order when it returns.
+// rows it wrote, with no lock between the nodes. In steady state the store
+// hands each commit's rows over (Committed) and the relay publishes them
+// from memory, then deletes them in one statement: no transaction and no
+// read of the table per commit. The table stays the record: the relay reads
+// it (oldest first) at start, after a failure and after a hand-over was
+// dropped, until it caught up; every poll for this node's rows the
+// hand-over missed; and every staleEvery for any node's rows older than
+// staleAge (a dead node's, or one cut off from NATS). A row is deleted only
+// after JetStream acknowledged it; its message id lets JetStream drop the
+// copy a retried batch or a second relay sends again. While NATS is down
+// rows pile up in the table and leave in order when it returns.
 type Relay struct {
 	n    *Node
 	wake chan struct{}
+
+	mu      sync.Mutex
+	ids     []int64 // handed over, not yet published
+	events  []volt.Event
+	dropped bool // a hand-over did not fit: read the table
+
+	failures atomic.Int64 // relay rounds that failed
 }
 
 // StartRelay starts relaying outbox to the stream.
@@ -53,6 +77,7 @@ func (n *Node) StartRelay(outbox Outbox, poll time.Duration) *Relay {
 		poll = time.Second
 	}
 	r := &Relay{n: n, wake: make(chan struct{}, 1)}
+	r.Wake() // what an earlier run left, at once
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
@@ -61,42 +86,132 @@ func (n *Node) StartRelay(outbox Outbox, poll time.Duration) *Relay {
 		staleT := time.NewTicker(staleEvery)
 		defer staleT.Stop()
 		failing := false
+		behind := true // rows of an earlier run of this node may wait
 		for {
-			stale := false // this round relays any node's old rows, not this node's
+			stale, tick := false, false
 			select {
 			case <-n.ctx.Done():
 				return
 			case <-r.wake:
 			case <-t.C:
+				tick = true
 			case <-staleT.C:
 				stale = true
 			}
-			for n.ctx.Err() == nil {
-				var k int
-				var err error
-				if stale {
-					k, err = outbox.RelayStaleOutbox(n.ctx, staleAge, relayBatch, r.publish)
-				} else {
-					k, err = outbox.RelayOutbox(n.ctx, relayBatch, r.publish)
+			if r.takeDropped() {
+				behind = true
+			}
+			var err error
+			switch {
+			case stale: // any node's old rows
+				err = r.drain(outbox.RelayStaleOutbox, staleAge)
+			case behind: // the table first, then the hand-overs
+				handed := r.handedLen()
+				if err = r.drain(outbox.RelayOutbox, 0); err == nil {
+					behind = false
+					// Those handed over before the table was read were
+					// in it, and relayed with it.
+					r.forget(handed)
+					err = r.publishHanded(outbox)
 				}
-				if err != nil {
-					if !failing && n.ctx.Err() == nil {
-						n.log.Warn("natsbus: outbox relay failing; events wait in the outbox", "err", err)
-					}
-					failing = true
-					break
+			default:
+				err = r.publishHanded(outbox)
+				if err == nil && tick && r.handedLen() == 0 {
+					err = r.drain(outbox.RelayOutbox, missedAge)
 				}
-				if failing {
-					n.log.Info("natsbus: outbox relay caught up again")
-					failing = false
+			}
+			if err != nil {
+				r.failures.Add(1)
+				if !failing && n.ctx.Err() == nil {
+					n.log.Warn("natsbus: outbox relay failing; events wait in the outbox", "err", err)
 				}
-				if k < relayBatch {
-					break
-				}
+				failing, behind = true, true
+				continue
+			}
+			if failing {
+				n.log.Info("natsbus: outbox relay caught up again")
+				failing = false
 			}
 		}
 	}()
 	return r
+}
+
+// Committed takes the outbox rows of a commit (store.DB.EnableOutbox). It
+// never blocks.
+func (r *Relay) Committed(ids []int64, events []volt.Event) {
+	r.mu.Lock()
+	if len(r.ids)+len(ids) > maxHanded {
+		r.dropped = true
+	} else {
+		r.ids = append(r.ids, ids...)
+		r.events = append(r.events, events...)
+	}
+	r.mu.Unlock()
+	r.Wake()
+}
+
+func (r *Relay) handedLen() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.ids)
+}
+
+func (r *Relay) takeDropped() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	d := r.dropped
+	r.dropped = false
+	return d
+}
+
+// forget drops the first k handed-over events.
+func (r *Relay) forget(k int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	k = min(k, len(r.ids))
+	r.ids = append(r.ids[:0:0], r.ids[k:]...)
+	r.events = append(r.events[:0:0], r.events[k:]...)
+}
+
+// publishHanded publishes the handed-over events, relayBatch at a time, and
+// deletes their rows. On a failure the rest are dropped from memory: they
+// wait in the table, which the relay reads next (behind).
+func (r *Relay) publishHanded(outbox Outbox) error {
+	for r.n.ctx.Err() == nil {
+		r.mu.Lock()
+		k := min(len(r.ids), relayBatch)
+		ids, events := r.ids[:k:k], r.events[:k:k]
+		r.ids, r.events = r.ids[k:], r.events[k:]
+		r.mu.Unlock()
+		if k == 0 {
+			return nil
+		}
+		err := r.publish(r.n.ctx, ids, events)
+		if err == nil {
+			err = outbox.DeleteOutbox(r.n.ctx, ids)
+		}
+		if err != nil {
+			r.forget(maxHanded)
+			return err
+		}
+	}
+	return nil
+}
+
+// drain relays rows through relay (the table) until a round finds fewer
+// than relayBatch.
+func (r *Relay) drain(relay func(context.Context, time.Duration, int, func(context.Context, []int64, []volt.Event) error) (int, error), age time.Duration) error {
+	for r.n.ctx.Err() == nil {
+		k, err := relay(r.n.ctx, age, relayBatch, r.publish)
+		if err != nil {
+			return err
+		}
+		if k < relayBatch {
+			return nil
+		}
+	}
+	return nil
 }
 
 // errDuplicateInProcess is JetStream's "duplicate message id is in

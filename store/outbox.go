@@ -27,9 +27,9 @@ import (
 // lets through only those the outbox does not carry (OutboxCarries).
 
 type outboxState struct {
-	on     atomic.Bool
-	notify atomic.Pointer[func()]
-	node   atomic.Pointer[string]
+	on        atomic.Bool
+	committed atomic.Pointer[func(ids []int64, events []volt.Event)]
+	node      atomic.Pointer[string]
 }
 
 // OutboxCarries reports whether every change the gateway announces as an
@@ -56,20 +56,24 @@ func (o *outboxState) nodeName() string {
 	return ""
 }
 
-func (o *outboxState) wake() {
-	if f := o.notify.Load(); f != nil {
-		(*f)()
+// handOver gives the rows a transaction just committed to the relay.
+func (o *outboxState) handOver(ids []int64, events []volt.Event) {
+	if f := o.committed.Load(); f != nil {
+		(*f)(ids, events)
 	}
 }
 
 // EnableOutbox makes every following transaction write its domain events to
-// the outbox table as rows of node (the node's cluster name), which that
-// node's RelayOutbox relays; wake (may be nil) is called after each commit
-// that wrote some, so the relay need not poll hard. Call it before serving.
-func (db *DB) EnableOutbox(node string, wake func()) {
+// the outbox table as rows of node (the node's cluster name). After each
+// commit that wrote some, committed (may be nil) gets the rows' ids and
+// events exactly as RelayOutbox would read them back, so the relay can
+// publish them without reading the table and then DeleteOutbox them; the
+// table stays the record, and RelayOutbox relays what a relay never got or
+// failed to publish. committed must not block. Call it before serving.
+func (db *DB) EnableOutbox(node string, committed func(ids []int64, events []volt.Event)) {
 	db.outbox.node.Store(&node)
-	if wake != nil {
-		db.outbox.notify.Store(&wake)
+	if committed != nil {
+		db.outbox.committed.Store(&committed)
 	}
 	db.outbox.on.Store(true)
 }
@@ -94,25 +98,60 @@ func (tx *Tx) emit(ctx context.Context, e volt.Event) error {
 	if at.IsZero() {
 		at = tx.Now()
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO outbox (type, cpid, cpo_id, at, data, created_at, node) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		e.Type, e.CPID, e.CPOID, toMS(at), string(data), tx.NowMS(), tx.db.outbox.nodeName())
+	var id int64
+	err = tx.QueryRow(ctx, `INSERT INTO outbox (type, cpid, cpo_id, at, data, created_at, node) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		e.Type, e.CPID, e.CPOID, toMS(at), string(data), tx.NowMS(), tx.db.outbox.nodeName()).Scan(&id)
 	if err != nil {
 		return fmt.Errorf("outbox %s: %w", e.Type, err)
 	}
-	tx.emitted = true
+	// The event as readOutbox reads the row back: same data, same time to
+	// the millisecond, so both give it the same message id.
+	tx.outboxIDs = append(tx.outboxIDs, id)
+	tx.outboxEvents = append(tx.outboxEvents, volt.Event{Type: e.Type, CPID: e.CPID, CPOID: e.CPOID,
+		At: time.UnixMilli(toMS(at)).UTC(), Data: json.RawMessage(data)})
 	return nil
 }
 
 // RelayOutbox hands up to limit of the oldest outbox rows this node wrote
-// (EnableOutbox), in order, to publish as events whose Data is the stored
-// JSON (json.RawMessage) with the row ids, and deletes them in the same
-// transaction once publish returned nil. A publish error leaves every row
-// for the next call. Each node relays its own rows, so the nodes relay in
-// parallel and a charger's events, which one node writes at a time, leave in
-// the order they were written; rows another node holds (PostgreSQL: FOR
-// UPDATE SKIP LOCKED) are left to it. It returns the number relayed.
-func (db *DB) RelayOutbox(ctx context.Context, limit int, publish func(ctx context.Context, ids []int64, events []volt.Event) error) (int, error) {
-	return db.relayOutbox(ctx, `node = ?`, db.outbox.nodeName(), limit, publish)
+// (EnableOutbox) at least age ago (0: all), in order, to publish as events
+// whose Data is the stored JSON (json.RawMessage) with the row ids, and
+// deletes them in the same transaction once publish returned nil. A publish
+// error leaves every row for the next call. Each node relays its own rows,
+// so the nodes relay in parallel and a charger's events, which one node
+// writes at a time, leave in the order they were written; rows another node
+// holds (PostgreSQL: FOR UPDATE SKIP LOCKED) are left to it. It returns the
+// number relayed.
+//
+// In steady state a relay publishes the rows handed to it at commit
+// (EnableOutbox) and reads the table only for what it missed: rows older
+// than the hand-over normally takes, or all of them after NATS or the
+// database failed.
+func (db *DB) RelayOutbox(ctx context.Context, age time.Duration, limit int, publish func(ctx context.Context, ids []int64, events []volt.Event) error) (int, error) {
+	return db.relayOutbox(ctx, `node = ? AND created_at <= ?`, []any{db.outbox.nodeName(), db.Now().Add(-age).UnixMilli()}, limit, publish)
+}
+
+// DeleteOutbox deletes relayed rows (the stream acknowledged them), in one
+// statement per 500 ids and no transaction: a row a failure leaves behind is
+// relayed again, and the stream drops the copy by its message id.
+func (db *DB) DeleteOutbox(ctx context.Context, ids []int64) error {
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), 500)]
+		ids = ids[len(chunk):]
+		if _, err := db.Exec(ctx, `DELETE FROM outbox WHERE id IN (`+placeholders(len(chunk))+`)`, int64Args(chunk)...); err != nil {
+			return fmt.Errorf("delete relayed outbox rows: %w", err)
+		}
+	}
+	return nil
+}
+
+func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
+
+func int64Args(ids []int64) []any {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return args
 }
 
 // RelayStaleOutbox relays, as RelayOutbox, up to limit rows of any node
@@ -120,26 +159,21 @@ func (db *DB) RelayOutbox(ctx context.Context, limit int, publish func(ctx conte
 // before relaying them, or whose relay fell that far behind (then a
 // charger's events may leave out of order; every consumer is idempotent).
 func (db *DB) RelayStaleOutbox(ctx context.Context, age time.Duration, limit int, publish func(ctx context.Context, ids []int64, events []volt.Event) error) (int, error) {
-	return db.relayOutbox(ctx, `created_at < ?`, db.Now().Add(-age).UnixMilli(), limit, publish)
+	return db.relayOutbox(ctx, `created_at < ?`, []any{db.Now().Add(-age).UnixMilli()}, limit, publish)
 }
 
-func (db *DB) relayOutbox(ctx context.Context, where string, arg any, limit int, publish func(ctx context.Context, ids []int64, events []volt.Event) error) (int, error) {
+func (db *DB) relayOutbox(ctx context.Context, where string, args []any, limit int, publish func(ctx context.Context, ids []int64, events []volt.Event) error) (int, error) {
 	n := 0
 	err := db.WithTx(ctx, func(tx *Tx) error {
 		n = 0
-		ids, events, err := readOutbox(ctx, tx, where, arg, limit)
+		ids, events, err := readOutbox(ctx, tx, where, args, limit)
 		if err != nil || len(ids) == 0 {
 			return err
 		}
 		if err := publish(ctx, ids, events); err != nil {
 			return fmt.Errorf("publish outbox: %w", err)
 		}
-		ph := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
-		args := make([]any, len(ids))
-		for i, id := range ids {
-			args[i] = id
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM outbox WHERE id IN (`+ph+`)`, args...); err != nil {
+		if _, err := tx.Exec(ctx, `DELETE FROM outbox WHERE id IN (`+placeholders(len(ids))+`)`, int64Args(ids)...); err != nil {
 			return fmt.Errorf("delete relayed outbox rows: %w", err)
 		}
 		n = len(ids)
@@ -148,12 +182,12 @@ func (db *DB) relayOutbox(ctx context.Context, where string, arg any, limit int,
 	return n, err
 }
 
-func readOutbox(ctx context.Context, tx *Tx, where string, arg any, limit int) ([]int64, []volt.Event, error) {
+func readOutbox(ctx context.Context, tx *Tx, where string, args []any, limit int) ([]int64, []volt.Event, error) {
 	lock := "" // SQLite: one writer at a time already
 	if tx.Dialect() == Postgres {
 		lock = ` FOR UPDATE SKIP LOCKED`
 	}
-	rows, err := tx.Query(ctx, `SELECT id, type, cpid, cpo_id, at, data FROM outbox WHERE `+where+` ORDER BY id LIMIT ?`+lock, arg, limit)
+	rows, err := tx.Query(ctx, `SELECT id, type, cpid, cpo_id, at, data FROM outbox WHERE `+where+` ORDER BY id LIMIT ?`+lock, append(args, limit)...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read outbox: %w", err)
 	}

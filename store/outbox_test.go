@@ -16,7 +16,7 @@ import (
 func relayAll(t *testing.T, db *store.DB) []volt.Event {
 	t.Helper()
 	var out []volt.Event
-	_, err := db.RelayOutbox(context.Background(), 1000, func(_ context.Context, _ []int64, es []volt.Event) error {
+	_, err := db.RelayOutbox(context.Background(), 0, 1000, func(_ context.Context, _ []int64, es []volt.Event) error {
 		out = append(out, es...)
 		return nil
 	})
@@ -87,7 +87,7 @@ func TestOutboxKeepsRowsWhenPublishFails(t *testing.T) {
 			t.Fatal(err)
 		}
 		down := errors.New("nats down")
-		_, err := db.RelayOutbox(context.Background(), 10, func(context.Context, []int64, []volt.Event) error { return down })
+		_, err := db.RelayOutbox(context.Background(), 0, 10, func(context.Context, []int64, []volt.Event) error { return down })
 		if !errors.Is(err, down) {
 			t.Fatalf("relay error %v, want the publish error", err)
 		}
@@ -176,6 +176,64 @@ func TestLateTokenIsAnEvent(t *testing.T) {
 		var got volt.Session
 		if err := json.Unmarshal(es[0].Data.(json.RawMessage), &got); err != nil || got.ID != sess.ID || got.IDTag != "CARD-A" {
 			t.Fatalf("session.updated carries %+v (%v), want session %s with CARD-A", got, err, sess.ID)
+		}
+	})
+}
+
+// TestCommitHandsOverItsOutboxRows (issue 12): a commit hands its outbox
+// rows to the relay exactly as the table holds them (same ids, data and
+// time, so the same message ids whichever way they leave); a rolled-back
+// transaction hands nothing; DeleteOutbox removes what was published, and
+// RelayOutbox with an age leaves the rows younger than it.
+func TestCommitHandsOverItsOutboxRows(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		f := newChargingFixture(t, db)
+		ctx := sys()
+		var handedIDs []int64
+		var handed []volt.Event
+		db.EnableOutbox("n1", func(ids []int64, es []volt.Event) {
+			handedIDs, handed = append(handedIDs, ids...), append(handed, es...)
+		})
+		if err := f.svc.RecordStatus(ctx, volt.StatusReport{CPID: "NOPE", ConnectorID: 1, Status: volt.StatusFaulted}); err == nil {
+			t.Fatal("status of an unknown charger recorded")
+		}
+		if len(handed) != 0 {
+			t.Fatalf("a failed change handed over %v", types(handed))
+		}
+		if err := f.svc.RecordStatus(ctx, volt.StatusReport{CPID: f.cpidA, ConnectorID: 1, Status: volt.StatusPreparing}); err != nil {
+			t.Fatal(err)
+		}
+		f.start(t, f.cpidA, 1, "CARD-A", 1000, f.now)
+		if got := types(handed); len(got) != 2 || got[0] != volt.EventConnectorStatus || got[1] != volt.EventSessionStarted {
+			t.Fatalf("handed over %v, want the status and the start", got)
+		}
+		// The rows are a minute old: a relay asking for rows two minutes
+		// old gets none.
+		f.now = f.now.Add(time.Minute)
+		if k, err := db.RelayOutbox(context.Background(), 2*time.Minute, 10, func(context.Context, []int64, []volt.Event) error { return nil }); err != nil || k != 0 {
+			t.Fatalf("rows younger than the age relayed: %d (%v)", k, err)
+		}
+		var ids []int64
+		var table []volt.Event
+		_, err := db.RelayOutbox(context.Background(), 0, 10, func(_ context.Context, is []int64, es []volt.Event) error {
+			ids, table = is, es
+			return errors.New("only looking")
+		})
+		if err == nil || len(table) != 2 {
+			t.Fatalf("read back %d rows (%v), want 2", len(table), err)
+		}
+		for i := range table {
+			a, b := handed[i], table[i]
+			if ids[i] != handedIDs[i] || a.Type != b.Type || a.CPID != b.CPID || a.CPOID != b.CPOID || !a.At.Equal(b.At) ||
+				string(a.Data.(json.RawMessage)) != string(b.Data.(json.RawMessage)) {
+				t.Fatalf("row %d handed over as %d %+v, read back as %d %+v", i, handedIDs[i], a, ids[i], b)
+			}
+		}
+		if err := db.DeleteOutbox(context.Background(), handedIDs); err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := db.OutboxLen(context.Background()); n != 0 {
+			t.Fatalf("%d rows left after DeleteOutbox", n)
 		}
 	})
 }

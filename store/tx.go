@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"time"
+
+	"github.com/volt-ev/volt"
 )
 
 // Tx is a write transaction with its time fixed at the start, so every row it
@@ -15,9 +17,10 @@ type Tx struct {
 	*sql.Tx
 	db  *DB
 	now time.Time
-	// emitted is set when the transaction wrote to the outbox: its commit
-	// wakes the relay.
-	emitted bool
+	// outboxIDs and outboxEvents are the outbox rows the transaction
+	// wrote: its commit hands them to the relay.
+	outboxIDs    []int64
+	outboxEvents []volt.Event
 	// journaled is set once the transaction took the journal's shared
 	// lock (PostgreSQL, eventlog.go).
 	journaled bool
@@ -82,8 +85,8 @@ func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *Row {
 // Commit commits the transaction, mapping driver errors.
 func (tx *Tx) Commit() error {
 	err := mapError(tx.Tx.Commit())
-	if err == nil && tx.emitted {
-		tx.db.outbox.wake()
+	if err == nil && len(tx.outboxIDs) > 0 {
+		tx.db.outbox.handOver(tx.outboxIDs, tx.outboxEvents)
 	}
 	return err
 }

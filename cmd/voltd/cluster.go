@@ -96,7 +96,7 @@ func (m *Main) startCluster(ctx context.Context) error {
 	}
 	m.onClose(func(context.Context) error { return node.Close() })
 	relay := node.StartRelay(m.DB, 0)
-	m.DB.EnableOutbox(nodeID, relay.Wake)
+	m.DB.EnableOutbox(nodeID, relay.Committed)
 	m.Node = node
 	m.Bus = node
 	m.Logger.Info("joined the cluster", "node", nodeID, "nats", m.Config.NATSURL, "replicas", replicas)
