@@ -33,6 +33,10 @@ const minPaymentsForRate = 5
 func (s *AlertService) EvaluateAlertEvents(ctx context.Context, limit int) (int, error) {
 	return s.db.ConsumeEvents(ctx, AlertConsumer, limit, func(ctx context.Context, tx *Tx, events []LoggedEvent) error {
 		rules := map[string]*volt.AlertRules{}
+		open, err := openAlertsOf(ctx, tx, events)
+		if err != nil {
+			return err
+		}
 		for _, e := range events {
 			if e.CPOID == "" {
 				continue
@@ -45,7 +49,7 @@ func (s *AlertService) EvaluateAlertEvents(ctx context.Context, limit int) (int,
 				}
 				rules[e.CPOID] = r
 			}
-			if err := evaluateEvent(ctx, tx, r, e); err != nil {
+			if err := evaluateEvent(ctx, tx, r, e, open); err != nil {
 				return fmt.Errorf("alert rules on event %d: %w", e.ID, err)
 			}
 		}
@@ -53,7 +57,94 @@ func (s *AlertService) EvaluateAlertEvents(ctx context.Context, limit int) (int,
 	})
 }
 
-func evaluateEvent(ctx context.Context, tx *Tx, r *volt.AlertRules, e LoggedEvent) error {
+// alertKey names an alert condition: a CPO's alerts of a kind about a subject.
+type alertKey struct{ cpoID, kind, subject string }
+
+// openAlerts are the unresolved alerts an event batch can resolve, read
+// once for the batch (openAlertsOf) so that the statuses and starts that
+// resolve nothing, nearly all of them, cost no query each.
+type openAlerts map[alertKey]bool
+
+// resolvedByEvents are the kinds an event resolves (evaluateEvent).
+var resolvedByEvents = []string{volt.AlertConnectorFault, volt.AlertStuckFinishing, volt.AlertFailedStarts}
+
+// eventSubject is the subject of the alerts a connector status (cpid/n) or
+// a session start (cpid) resolves, "" for other events.
+func eventSubject(e LoggedEvent) string {
+	raw, _ := e.Data.(json.RawMessage)
+	switch e.Type {
+	case volt.EventConnectorStatus:
+		var c volt.Connector
+		if err := json.Unmarshal(raw, &c); err != nil || c.ConnectorID <= 0 {
+			return ""
+		}
+		return c.CPID + "/" + strconv.Itoa(c.ConnectorID)
+	case volt.EventSessionStarted:
+		var sess volt.Session
+		if err := json.Unmarshal(raw, &sess); err != nil {
+			return ""
+		}
+		return sess.CPID
+	}
+	return ""
+}
+
+// openAlertsOf reads the unresolved alerts of resolvedByEvents kinds about
+// the subjects of events, in one query.
+func openAlertsOf(ctx context.Context, tx *Tx, events []LoggedEvent) (openAlerts, error) {
+	open := openAlerts{}
+	seen := map[string]bool{}
+	args := []any{volt.AlertResolved}
+	for _, k := range resolvedByEvents {
+		args = append(args, k)
+	}
+	n := 0
+	for _, e := range events {
+		if sub := eventSubject(e); e.CPOID != "" && sub != "" && !seen[sub] {
+			seen[sub] = true
+			args = append(args, sub)
+			n++
+		}
+	}
+	if n == 0 {
+		return open, nil
+	}
+	rows, err := tx.Query(ctx, `SELECT cpo_id, kind, subject FROM alerts WHERE state <> ? AND kind IN (`+placeholders(len(resolvedByEvents))+
+		`) AND subject IN (`+placeholders(n)+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("open alerts of the events: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k alertKey
+		if err := rows.Scan(&k.cpoID, &k.kind, &k.subject); err != nil {
+			return nil, fmt.Errorf("open alerts of the events: %w", err)
+		}
+		open[k] = true
+	}
+	return open, mapError(rows.Err())
+}
+
+// resolve resolves the open alerts of kind about subject, if the batch
+// has any.
+func (o openAlerts) resolve(ctx context.Context, tx *Tx, cpoID, kind, subject string) error {
+	k := alertKey{cpoID, kind, subject}
+	if !o[k] {
+		return nil
+	}
+	delete(o, k)
+	return resolveAlerts(ctx, tx, cpoID, kind, subject)
+}
+
+// opened notes an alert the batch opened, so a later event of it resolves it.
+func (o openAlerts) opened(cpoID, kind, subject string, ok bool, err error) error {
+	if ok && err == nil {
+		o[alertKey{cpoID, kind, subject}] = true
+	}
+	return err
+}
+
+func evaluateEvent(ctx context.Context, tx *Tx, r *volt.AlertRules, e LoggedEvent, open openAlerts) error {
 	raw, _ := e.Data.(json.RawMessage)
 	switch e.Type {
 	case volt.EventConnectorStatus:
@@ -70,14 +161,14 @@ func evaluateEvent(ctx context.Context, tx *Tx, r *volt.AlertRules, e LoggedEven
 			if c.ErrorCode != "" && c.ErrorCode != "NoError" {
 				msg += " (" + c.ErrorCode + ")"
 			}
-			_, err := openAlert(ctx, tx, r.CPOID, volt.AlertConnectorFault, subject, c.CPID, msg+".")
-			return err
+			ok, err := openAlert(ctx, tx, r.CPOID, volt.AlertConnectorFault, subject, c.CPID, msg+".")
+			return open.opened(r.CPOID, volt.AlertConnectorFault, subject, ok, err)
 		}
-		if err := resolveAlerts(ctx, tx, r.CPOID, volt.AlertConnectorFault, subject); err != nil {
+		if err := open.resolve(ctx, tx, r.CPOID, volt.AlertConnectorFault, subject); err != nil {
 			return err
 		}
 		if c.Status != volt.StatusFinishing {
-			return resolveAlerts(ctx, tx, r.CPOID, volt.AlertStuckFinishing, subject)
+			return open.resolve(ctx, tx, r.CPOID, volt.AlertStuckFinishing, subject)
 		}
 	case volt.EventSessionStarted:
 		var sess volt.Session
@@ -85,7 +176,7 @@ func evaluateEvent(ctx context.Context, tx *Tx, r *volt.AlertRules, e LoggedEven
 			return nil
 		}
 		if !slices.Contains(sess.Flags, volt.FlagIDTagRejected) {
-			return resolveAlerts(ctx, tx, r.CPOID, volt.AlertFailedStarts, sess.CPID)
+			return open.resolve(ctx, tx, r.CPOID, volt.AlertFailedStarts, sess.CPID)
 		}
 		if r.FailedStarts <= 0 {
 			return nil
@@ -94,9 +185,9 @@ func evaluateEvent(ctx context.Context, tx *Tx, r *volt.AlertRules, e LoggedEven
 		if err != nil || n < r.FailedStarts {
 			return err
 		}
-		_, err = openAlert(ctx, tx, r.CPOID, volt.AlertFailedStarts, sess.CPID, sess.CPID,
+		ok, err := openAlert(ctx, tx, r.CPOID, volt.AlertFailedStarts, sess.CPID, sess.CPID,
 			fmt.Sprintf("%d failed starts in a row on charger %s.", n, sess.CPID))
-		return err
+		return open.opened(r.CPOID, volt.AlertFailedStarts, sess.CPID, ok, err)
 	case volt.EventSessionStopped:
 		var sess volt.Session
 		if err := json.Unmarshal(raw, &sess); err != nil || !r.MeterBackwards || !slices.Contains(sess.Flags, volt.FlagMeterBackwards) {

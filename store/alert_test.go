@@ -141,3 +141,27 @@ func TestAlertDigestOncePerDay(t *testing.T) {
 		}
 	})
 }
+
+// TestAlertOpenedAndResolvedInOneBatch: a fault and its clearing evaluated
+// in the same batch open the alert and resolve it, in that order.
+func TestAlertOpenedAndResolvedInOneBatch(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		f := newChargingFixture(t, db)
+		svc := store.NewAlertService(db)
+		ctx := sys()
+		_, err := svc.SetAlertRules(ctx, &volt.AlertRules{CPOID: f.cpoA, Faulted: true, Email: "ops@a.example"})
+		must(t, err)
+		must(t, f.svc.RecordStatus(ctx, volt.StatusReport{CPID: f.cpidA, ConnectorID: 1, Status: volt.StatusFaulted, At: f.now}))
+		must(t, f.svc.RecordStatus(ctx, volt.StatusReport{CPID: f.cpidA, ConnectorID: 1, Status: volt.StatusAvailable, At: f.now.Add(time.Second)}))
+		if n, err := svc.EvaluateAlertEvents(context.Background(), 50); err != nil || n < 2 {
+			t.Fatalf("evaluated %d events (%v), want both in one batch", n, err)
+		}
+		if as := activeAlerts(t, svc, ctx, f.cpoA); len(as) != 0 {
+			t.Fatalf("active alerts %+v, want none: opened and resolved in the batch", as)
+		}
+		es := consume(t, db, "test")
+		if o, r := len(ofType(es, volt.EventAlertOpened)), len(ofType(es, volt.EventAlertResolved)); o != 1 || r != 1 {
+			t.Fatalf("journal: %d alert.opened, %d alert.resolved; want 1 and 1", o, r)
+		}
+	})
+}
