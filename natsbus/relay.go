@@ -128,7 +128,7 @@ func (n *Node) StartRelay(outbox Outbox, poll time.Duration) *Relay {
 				failing, behind = true, true
 				continue
 			}
-			if failing {
+			if failing && !stale { // a sweep that found nothing proves nothing
 				n.log.Info("natsbus: outbox relay caught up again")
 				failing = false
 			}
