@@ -69,24 +69,28 @@ type openAlerts map[alertKey]bool
 var resolvedByEvents = []string{volt.AlertConnectorFault, volt.AlertStuckFinishing, volt.AlertFailedStarts}
 
 // eventSubject is the subject of the alerts a connector status (cpid/n) or
-// a session start (cpid) resolves, "" for other events.
+// a session start (cpid) resolves, "" for other events. It decodes only the
+// two fields (volt.Connector's and volt.Session's) that evaluateEvent
+// builds the subject from.
 func eventSubject(e LoggedEvent) string {
-	raw, _ := e.Data.(json.RawMessage)
-	switch e.Type {
-	case volt.EventConnectorStatus:
-		var c volt.Connector
-		if err := json.Unmarshal(raw, &c); err != nil || c.ConnectorID <= 0 {
-			return ""
-		}
-		return c.CPID + "/" + strconv.Itoa(c.ConnectorID)
-	case volt.EventSessionStarted:
-		var sess volt.Session
-		if err := json.Unmarshal(raw, &sess); err != nil {
-			return ""
-		}
-		return sess.CPID
+	if e.Type != volt.EventConnectorStatus && e.Type != volt.EventSessionStarted {
+		return ""
 	}
-	return ""
+	raw, _ := e.Data.(json.RawMessage)
+	var ref struct {
+		CPID        string `json:"cpid"`
+		ConnectorID int    `json:"connectorId"`
+	}
+	if err := json.Unmarshal(raw, &ref); err != nil {
+		return ""
+	}
+	if e.Type == volt.EventSessionStarted {
+		return ref.CPID
+	}
+	if ref.ConnectorID <= 0 {
+		return ""
+	}
+	return ref.CPID + "/" + strconv.Itoa(ref.ConnectorID)
 }
 
 // openAlertsOf reads the unresolved alerts of resolvedByEvents kinds about
@@ -109,8 +113,8 @@ func openAlertsOf(ctx context.Context, tx *Tx, events []LoggedEvent) (openAlerts
 	if n == 0 {
 		return open, nil
 	}
-	rows, err := tx.Query(ctx, `SELECT cpo_id, kind, subject FROM alerts WHERE state <> ? AND kind IN (`+placeholders(len(resolvedByEvents))+
-		`) AND subject IN (`+placeholders(n)+`)`, args...)
+	rows, err := tx.Query(ctx, `SELECT cpo_id, kind, subject FROM alerts WHERE state <> ? AND kind IN (`+inList(len(resolvedByEvents))+
+		`) AND subject IN (`+inList(n)+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("open alerts of the events: %w", err)
 	}

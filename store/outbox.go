@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -137,14 +136,12 @@ func (db *DB) DeleteOutbox(ctx context.Context, ids []int64) error {
 	for len(ids) > 0 {
 		chunk := ids[:min(len(ids), 500)]
 		ids = ids[len(chunk):]
-		if _, err := db.Exec(ctx, `DELETE FROM outbox WHERE id IN (`+placeholders(len(chunk))+`)`, int64Args(chunk)...); err != nil {
+		if _, err := db.Exec(ctx, `DELETE FROM outbox WHERE id IN (`+inList(len(chunk))+`)`, int64Args(chunk)...); err != nil {
 			return fmt.Errorf("delete relayed outbox rows: %w", err)
 		}
 	}
 	return nil
 }
-
-func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
 
 func int64Args(ids []int64) []any {
 	args := make([]any, len(ids))
@@ -173,7 +170,7 @@ func (db *DB) relayOutbox(ctx context.Context, where string, args []any, limit i
 		if err := publish(ctx, ids, events); err != nil {
 			return fmt.Errorf("publish outbox: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM outbox WHERE id IN (`+placeholders(len(ids))+`)`, int64Args(ids)...); err != nil {
+		if _, err := tx.Exec(ctx, `DELETE FROM outbox WHERE id IN (`+inList(len(ids))+`)`, int64Args(ids)...); err != nil {
 			return fmt.Errorf("delete relayed outbox rows: %w", err)
 		}
 		n = len(ids)
