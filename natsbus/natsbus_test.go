@@ -171,8 +171,8 @@ type fakeOutbox struct {
 	events []volt.Event
 	stale  []volt.Event
 	// tableReads counts rows relayed by reading the table, deleted the
-	// ids DeleteOutbox was given.
-	tableReads, deleted int
+	// ids DeleteOutbox was given, deleteCalls its calls.
+	tableReads, deleted, deleteCalls int
 }
 
 func (o *fakeOutbox) add(id int64, e volt.Event) {
@@ -213,7 +213,14 @@ func (o *fakeOutbox) DeleteOutbox(_ context.Context, ids []int64) error {
 		}
 	}
 	o.deleted += len(ids)
+	o.deleteCalls++
 	return nil
+}
+
+func (o *fakeOutbox) deletes() (calls, ids int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.deleteCalls, o.deleted
 }
 
 func (o *fakeOutbox) counts() (tableReads, deleted int) {
@@ -380,6 +387,55 @@ func TestRelayPublishesHandedOverRowsFromMemory(t *testing.T) {
 	}
 	if reads, _ := ob.counts(); reads != 3 {
 		t.Fatalf("%d rows read from the table in all, want 3 (cdr_0, and after the outage cdr_3 and cdr_4 with it)", reads)
+	}
+}
+
+// TestRelayDeletesPublishedRowsTogether: the rows of hand-overs published
+// one by one are deleted in one statement, when deleteBatch of them wait or
+// when the node stops, not one statement per commit.
+func TestRelayDeletesPublishedRowsTogether(t *testing.T) {
+	srv := startServer(t)
+	a := startNode(t, srv, "a", nil)
+	events, stop := a.Subscribe()
+	defer stop()
+	ob := &fakeOutbox{}
+	r := a.startRelay(ob, time.Hour, time.Hour) // neither a poll nor the delete timer fires
+	commit := func(first int64, n int) {
+		ids, evs := make([]int64, n), make([]volt.Event, n)
+		for i := range n {
+			ids[i] = first + int64(i)
+			evs[i] = volt.Event{Type: volt.EventCDRCreated, CPID: "CP1", At: time.UnixMilli(1000),
+				Data: json.RawMessage(fmt.Sprintf(`{"id":"cdr_%d"}`, ids[i]))}
+			ob.add(ids[i], evs[i])
+		}
+		r.Committed(ids, evs)
+	}
+	// The start's read of the table (a row an earlier run left) comes first.
+	commit(0, 1)
+	waitEvent(t, events, volt.EventCDRCreated)
+	eventually(t, "the start's table read", func() bool { return ob.len() == 0 })
+	for id := range int64(3) {
+		commit(id+1, 1)
+		waitEvent(t, events, volt.EventCDRCreated)
+	}
+	if calls, _ := ob.deletes(); calls != 0 || ob.len() != 3 {
+		t.Fatalf("after three published commits: %d deletes, %d rows; want none deleted yet", calls, ob.len())
+	}
+	// 600 rows: published 256 at a time; at 515 waiting the relay deletes.
+	commit(4, 600)
+	eventually(t, "all published", func() bool { return r.fromMemory.Load() == 603 })
+	if calls, ids := ob.deletes(); calls != 1 || ids != 515 {
+		t.Fatalf("%d deletes of %d rows, want one of 515", calls, ids)
+	}
+	// Stopping deletes what was published since.
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if calls, ids := ob.deletes(); calls != 2 || ids != 603 || ob.len() != 0 {
+		t.Fatalf("after Close: %d deletes of %d rows, %d left; want 2 of 603, none left", calls, ids, ob.len())
+	}
+	if reads, _ := ob.counts(); reads != 1 {
+		t.Fatalf("%d rows read from the table, want only the start's", reads)
 	}
 }
 
