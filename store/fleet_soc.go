@@ -125,6 +125,9 @@ func NewFleetLimits(db *DB, inner SessionLimitFinder) *FleetLimits {
 // FindSessionLimit answers the session's stored limit with the driver's
 // charge target (below 100 %) as SoCPercent; ENOTFOUND when neither.
 func (l *FleetLimits) FindSessionLimit(ctx context.Context, sessionID string) (*volt.SessionLimit, error) {
+	if a := volt.ActorFromContext(ctx); a != nil && a.System {
+		return l.findForSystem(ctx, sessionID)
+	}
 	lim, err := l.inner.FindSessionLimit(ctx, sessionID)
 	if err != nil && !volt.IsCode(err, volt.ENOTFOUND) {
 		return nil, err
@@ -141,5 +144,32 @@ func (l *FleetLimits) FindSessionLimit(ctx context.Context, sessionID string) (*
 		lim = &volt.SessionLimit{SessionID: sessionID}
 	}
 	lim.SoCPercent = pct
+	return lim, nil
+}
+
+// findForSystem is FindSessionLimit for the platform's own processes, which
+// see every session: the limit and the target in one statement, for the
+// guard asks after every meter reading of every session.
+func (l *FleetLimits) findForSystem(ctx context.Context, sessionID string) (*volt.SessionLimit, error) {
+	var (
+		energy, amount, pct sql.NullInt64
+		currency            sql.NullString
+	)
+	err := l.db.QueryRow(ctx, `SELECT sl.energy_wh, sl.amount, sl.currency, t.target_percent
+		FROM (SELECT CAST(? AS TEXT) AS id) q
+		LEFT JOIN session_limits sl ON sl.session_id = q.id
+		LEFT JOIN sessions s ON s.id = q.id AND s.user_id <> ''
+		LEFT JOIN charge_targets t ON t.user_id = s.user_id`, sessionID).Scan(&energy, &amount, &currency, &pct)
+	if err != nil {
+		return nil, fmt.Errorf("limit of session %s: %w", sessionID, err)
+	}
+	hasTarget := pct.Valid && pct.Int64 < 100
+	if !currency.Valid && !hasTarget { // no limit row (currency is NOT NULL in one)
+		return nil, volt.Errorf(volt.ENOTFOUND, "Limit of session %q not found.", sessionID)
+	}
+	lim := &volt.SessionLimit{SessionID: sessionID, EnergyWh: energy.Int64, Amount: amount.Int64, Currency: currency.String}
+	if hasTarget {
+		lim.SoCPercent = int(pct.Int64)
+	}
 	return lim, nil
 }

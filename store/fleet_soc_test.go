@@ -100,5 +100,17 @@ func TestCarSoCAndChargeTarget(t *testing.T) {
 		if l, err := limits.FindSessionLimit(sys(), s.Session.ID); err != nil || l.EnergyWh != 5_000 || l.SoCPercent != 80 {
 			t.Errorf("energy limit and target: %+v, %v", l, err)
 		}
+		// The driver sees the same as the platform (its one-statement path).
+		if l, err := limits.FindSessionLimit(drv, s.Session.ID); err != nil || l.EnergyWh != 5_000 || l.SoCPercent != 80 {
+			t.Errorf("energy limit and target, as the driver: %+v, %v", l, err)
+		}
+		// Back to 100 %: the stored limit alone.
+		must(t, f.fs.SetChargeTarget(drv, &volt.ChargeTarget{UserID: f.driverB, Percent: 100}))
+		if l, err := limits.FindSessionLimit(sys(), s.Session.ID); err != nil || l.EnergyWh != 5_000 || l.SoCPercent != 0 {
+			t.Errorf("energy limit without a target: %+v, %v", l, err)
+		}
+		if _, err := limits.FindSessionLimit(sys(), "ses_none"); volt.ErrorCode(err) != volt.ENOTFOUND {
+			t.Errorf("no such session: %v", err)
+		}
 	})
 }
