@@ -27,8 +27,9 @@
 # HEARTBEAT, METER, SESSION_RATE and SESSION_LENGTH (default 60s, 10s, 0.3,
 # 30s: a busy smoke run) set the steady traffic; the 50,000-charger run uses
 # goal 4's realistic traffic (300s, 60s, 0.3, 20m).
-# COMMANDS_AFTER=S waits S seconds more once all are on line (the boot
-# storm's backlog drained: steady state) before the commands.
+# COMMANDS_AFTER=S waits S seconds more once all are on line and every
+# node's post-boot configuration reads have drained (steady state) before
+# the commands.
 # NODE_REPORT=S prints every node's figures every S seconds, with the CPU
 # seconds each node and PostgreSQL used so far and PostgreSQL's transaction
 # count (also logged before the chargers, at the commands and at the end):
@@ -123,7 +124,15 @@ node_metrics() {
 		rss=$(rss_kib "${PIDS[$((i - 1))]}" 2>/dev/null || echo 0)
 		per=; [ -n "$conns" ] && [ "$conns" -gt 0 ] && per=", $((rss / conns)) KiB per charger, $(((rss - RSS0[i - 1]) / conns)) KiB above the node's RSS before the chargers"
 		mem=$(awk '$1 == "go_memstats_heap_inuse_bytes" {h = $2} $1 == "go_memstats_stack_inuse_bytes" {s = $2} $1 == "go_memstats_next_gc_bytes" {g = $2} END {if (h) printf ", heap in use %d MiB, stacks %d MiB, next GC %d MiB", h / 1048576, s / 1048576, g / 1048576}' <<<"$m")
-		log "node $i: chargers connected ${conns:-down}, RSS ${rss} KiB$per$mem, outbox pending $(awk '$1 == "volt_outbox_pending" {print $2}' <<<"$m"), message-log frames dropped $(awk '$1 == "volt_ocpp_frame_log_drops_total" {print $2}' <<<"$m"), handshakes shed $(awk '$1 == "volt_ocpp_refused_busy_total" {print $2}' <<<"$m")"
+		log "node $i: chargers connected ${conns:-down}, RSS ${rss} KiB$per$mem, outbox pending $(awk '$1 == "volt_outbox_pending" {print $2}' <<<"$m"), message-log frames dropped $(awk '$1 == "volt_ocpp_frame_log_drops_total" {print $2}' <<<"$m"), handshakes shed $(awk '$1 == "volt_ocpp_refused_busy_total" {print $2}' <<<"$m"), post-boot reads queued $(awk '$1 == "volt_ocpp_boot_reads_queued" {print $2}' <<<"$m")"
+	done
+}
+# boot_reads_queued prints each node's post-boot reads waiting (one line
+# each; empty for a node that does not answer).
+boot_reads_queued() {
+	for i in $(seq "$NODES"); do
+		"${NODE_CURL[@]}" -m 5 -fsS -H "Authorization: Bearer cluster-bench-metrics" "http://127.0.0.1:2808$i/metrics" 2>/dev/null |
+			awk '$1 == "volt_ocpp_boot_reads_queued" {printf "%d\n", $2}'
 	done
 }
 # NODE_REPORT=S prints the nodes' figures every S seconds.
@@ -133,7 +142,11 @@ meter_rows() { sql "SELECT count(*) FROM meter_values"; }
   if [ "${KILL:-0}" = 1 ]; then log "killing node 2 (SIGKILL)"; kill -KILL "${PIDS[1]}"; sleep 10; node_metrics; fi ) &
 if [ "${COMMANDS:-0}" -gt 0 ]; then
 	( for _ in $(seq 600); do grep -q "all .* chargers on line" "$WORK"/sim*.log 2>/dev/null && [ "$(grep -c "chargers on line" "$WORK"/sim*.log | awk -F: '{s += $2} END {print s}')" -ge "$SIMS" ] && break; sleep 1; done
-	  log "every charger on line; commands in ${COMMANDS_AFTER:-0} s"; sleep "${COMMANDS_AFTER:-0}"
+	  log "every charger on line"
+	  # Steady state starts when the nodes have also read every booted
+	  # charger's configuration (the post-boot reads drain slowly on purpose).
+	  for _ in $(seq 600); do boot_reads_queued | grep -qv '^0$' || break; sleep 2; done
+	  log "post-boot reads drained on every node; commands in ${COMMANDS_AFTER:-0} s"; sleep "${COMMANDS_AFTER:-0}"
 	  log "commands start: load $(loadavg)"; node_metrics; cpu_report
 	  DB=$DB NODE_CURL="${NODE_CURL[*]}" bash "$(dirname "$0")/cluster-commands.sh" "$COMMANDS" "$WORK/creds.csv" ) &
 fi

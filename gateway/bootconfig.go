@@ -82,7 +82,7 @@ func (b *bootQueue) pop(done <-chan struct{}) (bootRead, bool) {
 	}
 }
 
-// len returns the number of reads queued (tests).
+// len returns the number of reads queued (Stats.BootReads).
 func (b *bootQueue) len() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -241,6 +241,9 @@ type Stats struct {
 	Stale          uint64 // connections closed for lack of traffic
 	RefusedFull    uint64 // upgrade requests answered 503 at MaxConnections
 	RefusedBusy    uint64 // upgrade requests answered 503 with no place to authenticate
+	// BootReads is the post-boot configuration reads waiting for a worker
+	// (bootconfig.go): after a restart, the storm's backlog still to come.
+	BootReads int
 }
 
 // New returns a Gateway serving OCPP 1.6, 2.0.1 and 2.1. It starts the background message
@@ -312,6 +315,7 @@ func (g *Gateway) Stats() Stats {
 		Stale:          g.stats.stale.Load(),
 		RefusedFull:    g.stats.refused.Load(),
 		RefusedBusy:    g.stats.shed.Load(),
+		BootReads:      g.bootQ.len(),
 	}
 }
 

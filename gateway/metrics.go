@@ -41,6 +41,8 @@ var metricDescs = []metricDesc{
 		func(s Stats) float64 { return float64(s.RefusedFull) }},
 	{prometheus.NewDesc("volt_ocpp_refused_busy_total", "Upgrade requests refused with 503: no place to authenticate within the queue wait.", nil, nil), prometheus.CounterValue,
 		func(s Stats) float64 { return float64(s.RefusedBusy) }},
+	{prometheus.NewDesc("volt_ocpp_boot_reads_queued", "Post-boot configuration reads (GetConfiguration, GetBaseReport) waiting for a worker.", nil, nil), prometheus.GaugeValue,
+		func(s Stats) float64 { return float64(s.BootReads) }},
 }
 
 type collector struct{ g *Gateway }

@@ -43,13 +43,19 @@ func (a *App) follow(ctx context.Context, events <-chan volt.Event) {
 func (a *App) onEvent(ctx context.Context, e volt.Event) {
 	if e.Type == volt.EventCDRCreated {
 		var c volt.CDR
-		if decode(e.Data, &c) && c.UserID != "" && !a.cfg.ReceiptsBySettlement {
+		if !a.cfg.ReceiptsBySettlement && decode(e.Data, &c) && c.UserID != "" {
 			go a.mailGuestReceipt(&c)
 		}
 		return
 	}
 	switch e.Type {
-	case volt.EventSessionStarted, volt.EventSessionUpdated, volt.EventSessionStopped:
+	case volt.EventSessionStarted, volt.EventSessionStopped:
+	case volt.EventSessionUpdated:
+		if a.cfg.Limits != nil {
+			// Every meter reading of the network, on every node: the
+			// guard enforces stored limits, nothing to decode here.
+			return
+		}
 	case volt.EventAuthorization:
 		var d volt.AuthorizationDecision
 		if decode(e.Data, &d) {
@@ -195,8 +201,8 @@ func (a *App) limitOf(sessionID string) *limitRule {
 
 // mailGuestReceipt e-mails the receipt of a guest's session to the address
 // given at checkout: a guest has no account to find it in.
-// TODO(app): with several nodes every node's watcher sees the event; send
-// from one (an outbox) once natsbus lands.
+// Without Config.ReceiptsBySettlement every node's watcher sees the CDR and
+// sends it: voltd sets it (settlement e-mails, once per CDR cluster-wide).
 func (a *App) mailGuestReceipt(c *volt.CDR) {
 	u, err := a.cfg.Users.FindUserByID(a.sys, c.UserID)
 	if err != nil || !u.Guest || c.TotalCost == nil {
