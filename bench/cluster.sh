@@ -127,12 +127,12 @@ node_metrics() {
 		log "node $i: chargers connected ${conns:-down}, RSS ${rss} KiB$per$mem, outbox pending $(awk '$1 == "volt_outbox_pending" {print $2}' <<<"$m"), message-log frames dropped $(awk '$1 == "volt_ocpp_frame_log_drops_total" {print $2}' <<<"$m"), handshakes shed $(awk '$1 == "volt_ocpp_refused_busy_total" {print $2}' <<<"$m"), post-boot reads queued $(awk '$1 == "volt_ocpp_boot_reads_queued" {print $2}' <<<"$m")"
 	done
 }
-# boot_reads_queued prints each node's post-boot reads waiting (one line
-# each; empty for a node that does not answer).
+# boot_reads_queued prints each node's post-boot reads waiting, one line
+# each: "?" for a node that did not answer (busy, or killed).
 boot_reads_queued() {
 	for i in $(seq "$NODES"); do
 		"${NODE_CURL[@]}" -m 5 -fsS -H "Authorization: Bearer cluster-bench-metrics" "http://127.0.0.1:2808$i/metrics" 2>/dev/null |
-			awk '$1 == "volt_ocpp_boot_reads_queued" {printf "%d\n", $2}'
+			awk '$1 == "volt_ocpp_boot_reads_queued" {q = sprintf("%d", $2)} END {print (q == "" ? "?" : q)}'
 	done
 }
 # NODE_REPORT=S prints the nodes' figures every S seconds.
@@ -145,7 +145,8 @@ if [ "${COMMANDS:-0}" -gt 0 ]; then
 	  log "every charger on line"
 	  # Steady state starts when the nodes have also read every booted
 	  # charger's configuration (the post-boot reads drain slowly on purpose).
-	  for _ in $(seq 600); do boot_reads_queued | grep -qv '^0$' || break; sleep 2; done
+	  # A node killed on purpose (KILL=1) never answers again: up to 10 min.
+	  for _ in $(seq 300); do boot_reads_queued | grep -qv '^0$' || break; sleep 2; done
 	  log "post-boot reads drained on every node; commands in ${COMMANDS_AFTER:-0} s"; sleep "${COMMANDS_AFTER:-0}"
 	  log "commands start: load $(loadavg)"; node_metrics; cpu_report
 	  DB=$DB NODE_CURL="${NODE_CURL[*]}" bash "$(dirname "$0")/cluster-commands.sh" "$COMMANDS" "$WORK/creds.csv" ) &
