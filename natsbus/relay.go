@@ -50,8 +50,8 @@ const maxHanded = 20000
 // deleteAfter is how long the rows of published hand-overs wait to be
 // deleted together, and deleteBatch how many make the relay delete at once.
 // One DELETE per commit had been the most expensive statement on PostgreSQL
-// at 9,000 chargers (16 % of its execution time): deleting a few dozen rows
-// costs about what deleting one does. A row published and not yet deleted
+// at 9,000 chargers (14-16 % of its execution time): deleting a few dozen
+// rows costs about what deleting one does. A row published and not yet deleted
 // when the node dies is published again by the stale sweep, and the stream
 // drops the copy by its message id.
 const (
@@ -70,9 +70,9 @@ const (
 // staleAge (a dead node's, or one cut off from NATS). A row is deleted only
 // after JetStream acknowledged it, together with the others published within
 // deleteAfter, and before the relay reads the table; its message id lets
-// JetStream drop the
-// copy a retried batch or a second relay sends again. While NATS is down
-// rows pile up in the table and leave in order when it returns.
+// JetStream drop the copy a retried batch or a second relay sends again.
+// While NATS is down rows pile up in the table and leave in order when it
+// returns.
 type Relay struct {
 	n    *Node
 	wake chan struct{}
