@@ -100,7 +100,8 @@ func TestCarSoCAndChargeTarget(t *testing.T) {
 		if l, err := limits.FindSessionLimit(sys(), s.Session.ID); err != nil || l.EnergyWh != 5_000 || l.SoCPercent != 80 {
 			t.Errorf("energy limit and target: %+v, %v", l, err)
 		}
-		// The driver sees the same as the platform (its one-statement path).
+		// The driver, through the path that checks visibility, sees what the
+		// platform's one statement answers.
 		if l, err := limits.FindSessionLimit(drv, s.Session.ID); err != nil || l.EnergyWh != 5_000 || l.SoCPercent != 80 {
 			t.Errorf("energy limit and target, as the driver: %+v, %v", l, err)
 		}
