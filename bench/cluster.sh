@@ -146,7 +146,9 @@ if [ "${COMMANDS:-0}" -gt 0 ]; then
 	  # Steady state starts when the nodes have also read every booted
 	  # charger's configuration (the post-boot reads drain slowly on purpose).
 	  # A node killed on purpose (KILL=1) never answers again: up to 10 min.
-	  for _ in $(seq 300); do boot_reads_queued | grep -qv '^0$' || break; sleep 2; done
+	  # (sort -u reads every line: grep -q stopping early would fail the
+	  # pipeline with SIGPIPE under pipefail, which read as drained.)
+	  for _ in $(seq 300); do [ "$(boot_reads_queued | sort -u)" = 0 ] && break; sleep 2; done
 	  log "post-boot reads drained on every node; commands in ${COMMANDS_AFTER:-0} s"; sleep "${COMMANDS_AFTER:-0}"
 	  log "commands start: load $(loadavg)"; node_metrics; cpu_report
 	  DB=$DB NODE_CURL="${NODE_CURL[*]}" bash "$(dirname "$0")/cluster-commands.sh" "$COMMANDS" "$WORK/creds.csv" ) &
