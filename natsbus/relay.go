@@ -163,9 +163,6 @@ func (n *Node) startRelay(outbox Outbox, poll, deleteWait time.Duration) *Relay 
 					}
 				}
 			}
-			if err == nil && len(r.published) >= deleteBatch {
-				err = r.deletePublished(n.ctx, outbox)
-			}
 			if len(r.published) > 0 && !deleteArmed {
 				deleteT.Reset(deleteWait)
 				deleteArmed = true
